@@ -1,0 +1,41 @@
+import path from 'node:path';
+
+export type DatabaseTarget =
+  | { readonly dialect: 'sqlite'; readonly path: string; readonly url: string }
+  | { readonly dialect: 'postgresql'; readonly url: string; readonly database: string };
+
+export const DEFAULT_DATABASE_URL = 'sqlite:.data/tandem.sqlite3';
+
+/**
+ * `sqlite:<path>` (relative paths resolve against `cwd`) or `postgres[ql]://user@host:port/db`.
+ * Throws a plain Error whose message the config loader prefixes with the variable name.
+ */
+export function parseDatabaseUrl(raw: string, cwd: string = process.cwd()): DatabaseTarget {
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new Error('sqlite: URL needs a file path, e.g. sqlite:.data/tandem.sqlite3');
+    if (file === ':memory:') throw new Error('an in-memory SQLite database cannot be shared by the services');
+    const resolved = path.resolve(cwd, file);
+    return { dialect: 'sqlite', path: resolved, url: `sqlite:${resolved}` };
+  }
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Error('is not a valid URL');
+    }
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    if (database === '') throw new Error('postgres URL needs a database name, e.g. postgres://postgres@127.0.0.1:5432/tandem');
+    return { dialect: 'postgresql', url: raw, database };
+  }
+  throw new Error('must start with sqlite: or postgres:// (e.g. sqlite:.data/tandem.sqlite3)');
+}
+
+/** The same URL with the password hidden, for logs and start-up banners. */
+export function redactDatabaseUrl(target: DatabaseTarget): string {
+  if (target.dialect === 'sqlite') return target.url;
+  const parsed = new URL(target.url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

@@ -1,0 +1,29 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { timestamps } from './timestamps.js';
+import { isBlank, isSlug, throwIfInvalid, type FieldErrors } from '../validation.js';
+
+const p = defineEntity.properties;
+
+export const Category = defineEntity({
+  name: 'Category',
+  tableName: 'categories',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    name: p.string().length(120),
+    slug: p.string().length(120).unique(),
+    ...timestamps,
+  },
+  hooks: {
+    beforeCreate: [({ entity }) => validateCategory(entity)],
+    beforeUpdate: [({ entity }) => validateCategory(entity)],
+  },
+});
+
+export type Category = InferEntity<typeof Category>;
+
+export function validateCategory(category: { name?: unknown; slug?: unknown }): void {
+  const errors: FieldErrors = {};
+  if (isBlank(category.name)) errors.name = 'Name is required.';
+  if (!isSlug(category.slug)) errors.slug = 'Use lowercase letters, digits and single hyphens (e.g. "garden-tools").';
+  throwIfInvalid(errors);
+}

@@ -1,0 +1,19 @@
+import { AuditEntry } from './audit-entry.js';
+import { Category } from './category.js';
+import { Product } from './product.js';
+import { Role } from './role.js';
+import { User } from './user.js';
+
+export { AuditEntry, type FieldDiff } from './audit-entry.js';
+export { Category, validateCategory } from './category.js';
+export { Product, validateProduct } from './product.js';
+export { Role, validateRole } from './role.js';
+export { User, normalizeEmail, validateUser } from './user.js';
+
+/**
+ * Every entity the ORM knows, like Django's INSTALLED_APPS models. Grouped by who owns them:
+ * - accounts and catalog (the source of truth): User, Role, Category, Product, AuditEntry
+ * - auth service (sessions, refresh tokens, signing keys, clients): added by the auth service issue
+ * - change feed (change_event outbox): added by the fast service issue
+ */
+export const entities = [User, Role, Category, Product, AuditEntry];

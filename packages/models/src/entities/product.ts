@@ -1,0 +1,59 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { Category } from './category.js';
+import { timestamps } from './timestamps.js';
+import {
+  isBlank,
+  isCurrencyCode,
+  isNonNegativeInteger,
+  isStringList,
+  throwIfInvalid,
+  type FieldErrors,
+} from '../validation.js';
+
+const p = defineEntity.properties;
+
+export const Product = defineEntity({
+  name: 'Product',
+  tableName: 'products',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    sku: p.string().length(64).unique(),
+    name: p.string().length(200),
+    description: p.text().default(''),
+    /** Minor units (cents) to keep money exact; never negative. */
+    priceCents: p.integer(),
+    /** ISO 4217 alphabetic code, e.g. EUR. */
+    currency: p.string().length(3),
+    stock: p.integer().default(0),
+    category: () => p.manyToOne(Category).deleteRule('restrict').index(),
+    tags: p.json<string[]>().default('[]'),
+    published: p.boolean().default(false),
+    ...timestamps,
+  },
+  hooks: {
+    beforeCreate: [({ entity }) => validateProduct(entity)],
+    beforeUpdate: [({ entity }) => validateProduct(entity)],
+  },
+});
+
+export type Product = InferEntity<typeof Product>;
+
+interface ProductFields {
+  sku?: unknown;
+  name?: unknown;
+  priceCents?: unknown;
+  currency?: unknown;
+  stock?: unknown;
+  tags?: unknown;
+}
+
+export function validateProduct(product: ProductFields): void {
+  const errors: FieldErrors = {};
+  if (isBlank(product.sku)) errors.sku = 'SKU is required.';
+  if (isBlank(product.name)) errors.name = 'Name is required.';
+  if (!isNonNegativeInteger(product.priceCents)) errors.priceCents = 'Price must be a whole number of cents, 0 or more.';
+  if (!isCurrencyCode(product.currency)) errors.currency = 'Use an ISO 4217 currency code such as EUR or USD.';
+  if (!isNonNegativeInteger(product.stock)) errors.stock = 'Stock must be a whole number, 0 or more.';
+  if (!isStringList(product.tags)) errors.tags = 'Tags must be a list of words.';
+  throwIfInvalid(errors);
+}

@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { DatabaseTarget } from '@tandem/config';
+import { entities } from './entities/index.js';
+
+export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
+type SqlOptions = Options<AbstractSqlDriver, SqlEntityManager>;
+
+/** Compiled migrations live next to the compiled package: dist/migrations/<dialect>. */
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+const compiledRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function migrationsFor(dialect: DatabaseTarget['dialect']): SqlOptions['migrations'] {
+  return {
+    tableName: 'mikro_orm_migrations',
+    path: path.join(compiledRoot, 'migrations', dialect),
+    pathTs: path.join(packageRoot, 'migrations', dialect),
+    glob: '!(*.d).{js,ts}',
+    transactional: true,
+    allOrNothing: true,
+    snapshot: false,
+    emit: 'ts',
+    silent: true,
+  };
+}
+
+interface SqliteConnection {
+  pragma(source: string): unknown;
+}
+
+/** MikroORM options for a target; `connect: false` lets build steps read metadata without a database. */
+export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions> = {}): SqlOptions {
+  const common = {
+    entities,
+    extensions: [Migrator],
+    migrations: migrationsFor(target.dialect),
+    debug: false,
+    ...overrides,
+  };
+  if (target.dialect === 'sqlite') {
+    return {
+      ...common,
+      driver: BetterSqliteDriver,
+      dbName: target.path,
+      pool: {
+        // Several processes (admin, auth, fast) share the file: WAL lets readers run beside the writer,
+        // and busy_timeout makes a writer wait for the lock instead of failing with SQLITE_BUSY.
+        afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
+          connection.pragma('journal_mode = WAL');
+          connection.pragma('busy_timeout = 5000');
+          connection.pragma('foreign_keys = ON');
+          done(null, connection);
+        },
+      },
+    } as SqlOptions;
+  }
+  return { ...common, driver: PostgreSqlDriver, clientUrl: target.url } as SqlOptions;
+}
+
+export async function openOrm(target: DatabaseTarget, overrides: Partial<SqlOptions> = {}): Promise<Orm> {
+  if (target.dialect === 'sqlite') mkdirSync(path.dirname(target.path), { recursive: true });
+  return MikroORM.init<AbstractSqlDriver, SqlEntityManager>(ormOptions(target, overrides));
+}
+
+/** Applies every pending migration; returns the names applied (empty when up to date). */
+export async function migrate(orm: Orm): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((migration) => migration.name);
+}
+
+export async function pendingMigrations(orm: Orm): Promise<string[]> {
+  const pending = await orm.getMigrator().getPendingMigrations();
+  return pending.map((migration) => migration.name);
+}

@@ -1,0 +1,48 @@
+/**
+ * Model-level validation, the equivalent of Django's `full_clean()`: run by entity hooks before every
+ * insert/update through the ORM, so the admin, the CLI and any worker get the same field errors. The
+ * database enforces the same rules with constraints for writers that bypass the ORM.
+ */
+export class ModelValidationError extends Error {
+  constructor(readonly errors: Readonly<Record<string, string>>) {
+    super(
+      Object.entries(errors)
+        .map(([field, message]) => `${field}: ${message}`)
+        .join('; '),
+    );
+    this.name = 'ModelValidationError';
+  }
+}
+
+export type FieldErrors = Record<string, string>;
+
+export function throwIfInvalid(errors: FieldErrors): void {
+  if (Object.keys(errors).length > 0) throw new ModelValidationError(errors);
+}
+
+const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
+
+export function isCurrencyCode(value: unknown): boolean {
+  return typeof value === 'string' && /^[A-Z]{3}$/.test(value) && ISO_4217.has(value);
+}
+
+export function isNonNegativeInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+export function isBlank(value: unknown): boolean {
+  return typeof value !== 'string' || value.trim() === '';
+}
+
+export function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+// Deliberately loose (like Django's EmailValidator in spirit): one @, something on each side, a dot in the domain.
+export function isEmail(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(value);
+}
+
+export function isSlug(value: unknown): boolean {
+  return typeof value === 'string' && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value);
+}
