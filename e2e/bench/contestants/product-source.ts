@@ -1,0 +1,46 @@
+import { loadConfig } from '@tandem/config';
+import { openOrm, Product, type Orm } from '@tandem/models';
+
+/** The JSON every contestant serves for a product: the `products` hot projection's fields. */
+export interface ProductJson {
+  id: number;
+  sku: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+  categoryId: number;
+  tags: string[];
+  updatedAt: string;
+}
+
+/** How a straightforward handler turns an ORM entity into the response object. */
+export function productJson(product: Product): ProductJson {
+  return {
+    id: product.id,
+    sku: product.sku,
+    name: product.name,
+    description: product.description,
+    priceCents: product.priceCents,
+    currency: product.currency,
+    stock: product.stock,
+    categoryId: product.category.id,
+    tags: product.tags,
+    updatedAt: product.updatedAt.toISOString(),
+  };
+}
+
+export async function openContestantOrm(): Promise<Orm> {
+  return openOrm(loadConfig().database);
+}
+
+export async function loadHotProducts(): Promise<ProductJson[]> {
+  const orm = await openContestantOrm();
+  try {
+    const rows = await orm.em.fork().find(Product, { published: true }, { orderBy: { id: 'asc' } });
+    return rows.map(productJson);
+  } finally {
+    await orm.close();
+  }
+}
