@@ -6,7 +6,16 @@ export const PERMISSION_ACTIONS = ['view', 'add', 'change', 'delete'] as const;
 export type PermissionAction = (typeof PERMISSION_ACTIONS)[number];
 
 /** Models that have admin permissions, by codename suffix. Auth issue models are appended here. */
-export const PERMISSION_MODELS = ['user', 'role', 'category', 'product', 'auditentry'] as const;
+export const PERMISSION_MODELS = [
+  'user',
+  'role',
+  'category',
+  'product',
+  'auditentry',
+  'session',
+  'signingkey',
+  'client',
+] as const;
 export type PermissionModel = (typeof PERMISSION_MODELS)[number];
 
 export function permissionCodename(action: PermissionAction, model: PermissionModel): string {

@@ -1,7 +1,11 @@
 import { AuditEntry } from './audit-entry.js';
 import { Category } from './category.js';
+import { Client } from './client.js';
 import { Product } from './product.js';
+import { RefreshToken } from './refresh-token.js';
 import { Role } from './role.js';
+import { Session } from './session.js';
+import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
 
 export { AuditEntry, type FieldDiff } from './audit-entry.js';
@@ -9,6 +13,15 @@ export { Category, validateCategory } from './category.js';
 export { Product, validateProduct } from './product.js';
 export { Role, validateRole } from './role.js';
 export { User, normalizeEmail, validateUser } from './user.js';
+export { Client, validateClient } from './client.js';
+export { Session, validateSession } from './session.js';
+export { RefreshToken } from './refresh-token.js';
+export {
+  SigningKey,
+  SIGNING_KEY_STATES,
+  type SigningKeyState,
+  type PublicSigningJwk,
+} from './signing-key.js';
 
 /**
  * Every entity the ORM knows, like Django's INSTALLED_APPS models. Grouped by who owns them:
@@ -16,4 +29,4 @@ export { User, normalizeEmail, validateUser } from './user.js';
  * - auth service (sessions, refresh tokens, signing keys, clients): added by the auth service issue
  * - change feed (change_event outbox): added by the fast service issue
  */
-export const entities = [User, Role, Category, Product, AuditEntry];
+export const entities = [User, Role, Category, Product, AuditEntry, Client, Session, RefreshToken, SigningKey];
