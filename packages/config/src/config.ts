@@ -40,7 +40,26 @@ const schema = z.object({
   LOGIN_THROTTLE_ATTEMPTS: positiveInt(5),
   LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt(900),
   ADMIN_SESSION_MAX_AGE_SECONDS: positiveInt(60 * 60 * 12),
+  // Auth service (tokens). The issuer defaults to the auth service's own loopback URL.
+  TOKEN_ISSUER: optionalText.refine((v) => v === undefined || isHttpUrl(v), {
+    message: 'must be an http(s) URL without query or fragment, e.g. https://auth.example.com',
+  }),
+  TOKEN_AUDIENCE: z.string().trim().min(1).default('tandem'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(900).default(600),
+  SESSION_ABSOLUTE_TTL_SECONDS: positiveInt(60 * 60 * 24 * 30),
+  SESSION_IDLE_TTL_SECONDS: positiveInt(60 * 60 * 24 * 7),
+  SIGNING_KEY_GRACE_SECONDS: z.coerce.number().int().min(0).max(86400).default(300),
+  SIGNING_KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -54,6 +73,25 @@ export interface Config {
   readonly superuser: { readonly email: string | undefined; readonly password: string | undefined };
   readonly loginThrottle: { readonly attempts: number; readonly windowSeconds: number };
   readonly adminSessionMaxAgeSeconds: number;
+  readonly tokens: TokenConfig;
+}
+
+/** Access tokens, sessions and signing keys (auth service signs, fast service verifies). */
+export interface TokenConfig {
+  /** `iss` of every access token and base of the discovery document; no trailing slash. */
+  readonly issuer: string;
+  /** `aud` of every access token. */
+  readonly audience: string;
+  /** Access token lifetime, 300-900 s. */
+  readonly accessTokenTtlSeconds: number;
+  /** A login session (refresh-token family) ends this long after it began, whatever its activity. */
+  readonly sessionAbsoluteTtlSeconds: number;
+  /** ...or this long after its last refresh. */
+  readonly sessionIdleTtlSeconds: number;
+  /** Extra time a previous signing key stays in the JWKS after its last token expired (clock skew). */
+  readonly signingKeyGraceSeconds: number;
+  /** How often a running auth service re-reads signing keys (picks up `tandem keys rotate`). */
+  readonly signingKeyRefreshSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
@@ -64,6 +102,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ConfigError(variable, `${issue.message.replace(/^Invalid input: /, '')} (got ${JSON.stringify(env[variable])})`);
   }
   const v = result.data;
+  if (v.SESSION_IDLE_TTL_SECONDS > v.SESSION_ABSOLUTE_TTL_SECONDS) {
+    throw new ConfigError(
+      'SESSION_IDLE_TTL_SECONDS',
+      `must not exceed SESSION_ABSOLUTE_TTL_SECONDS (${v.SESSION_ABSOLUTE_TTL_SECONDS}) (got ${v.SESSION_IDLE_TTL_SECONDS})`,
+    );
+  }
   let database: DatabaseTarget;
   try {
     database = parseDatabaseUrl(v.DATABASE_URL, cwd);
@@ -81,5 +125,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     superuser: { email: v.TANDEM_SUPERUSER_EMAIL, password: v.TANDEM_SUPERUSER_PASSWORD },
     loginThrottle: { attempts: v.LOGIN_THROTTLE_ATTEMPTS, windowSeconds: v.LOGIN_THROTTLE_WINDOW_SECONDS },
     adminSessionMaxAgeSeconds: v.ADMIN_SESSION_MAX_AGE_SECONDS,
+    tokens: {
+      issuer: (v.TOKEN_ISSUER ?? `http://127.0.0.1:${v.AUTH_PORT}`).replace(/\/+$/, ''),
+      audience: v.TOKEN_AUDIENCE,
+      accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS,
+      sessionAbsoluteTtlSeconds: v.SESSION_ABSOLUTE_TTL_SECONDS,
+      sessionIdleTtlSeconds: v.SESSION_IDLE_TTL_SECONDS,
+      signingKeyGraceSeconds: v.SIGNING_KEY_GRACE_SECONDS,
+      signingKeyRefreshSeconds: v.SIGNING_KEY_REFRESH_SECONDS,
+    },
   };
 }

@@ -42,3 +42,28 @@ test('empty optional values count as unset', () => {
   assert.equal(config.superuser.email, undefined);
   assert.equal(config.secretKey, undefined);
 });
+
+test('token settings: defaults, bounds, and errors that name the variable', () => {
+  const defaults = loadConfig({ AUTH_PORT: '9001' });
+  assert.equal(defaults.tokens.issuer, 'http://127.0.0.1:9001');
+  assert.equal(defaults.tokens.audience, 'tandem');
+  assert.equal(defaults.tokens.accessTokenTtlSeconds, 600);
+  assert.equal(loadConfig({ TOKEN_ISSUER: 'https://auth.example.com/' }).tokens.issuer, 'https://auth.example.com');
+  const bad: Record<string, string>[] = [
+    { ACCESS_TOKEN_TTL_SECONDS: '60' },
+    { ACCESS_TOKEN_TTL_SECONDS: '3600' },
+    { TOKEN_ISSUER: 'auth.example.com' },
+    { TOKEN_ISSUER: 'https://auth.example.com/?x=1' },
+    { SESSION_IDLE_TTL_SECONDS: '0' },
+    { SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' },
+    { SIGNING_KEY_REFRESH_SECONDS: '0' },
+  ];
+  for (const env of bad) {
+    const variable = Object.keys(env)[0]!;
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => error instanceof ConfigError && error.message.startsWith(variable),
+      JSON.stringify(env),
+    );
+  }
+});
