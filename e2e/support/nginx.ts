@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const NGINX_BINARY = '/usr/sbin/nginx';
+
+const fastConf = fileURLToPath(new URL('../../../infra/nginx/tandem-fast.conf', import.meta.url));
+
+/**
+ * The repository's nginx config for the fast replicas, with the compose host names replaced by
+ * loopback replicas and a standalone http{} wrapper whose temp files stay inside `dir`.
+ */
+export function renderFastUpstreamConfig(options: { dir: string; listenPort: number; upstreams: string[] }): string {
+  const servers = options.upstreams.map((address) => `server ${address} max_fails=1 fail_timeout=10s;`).join('\n    ');
+  const tandem = readFileSync(fastConf, 'utf8')
+    .replace(/server fast:8002[^;]*;/, servers)
+    .replace(/listen 8080;/, `listen 127.0.0.1:${options.listenPort};`);
+  const temp = (name: string) => path.join(options.dir, name);
+  return `worker_processes 1;
+daemon off;
+pid ${temp('nginx.pid')};
+error_log ${temp('error.log')} warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${temp('body')};
+  proxy_temp_path ${temp('proxy')};
+  fastcgi_temp_path ${temp('fastcgi')};
+  uwsgi_temp_path ${temp('uwsgi')};
+  scgi_temp_path ${temp('scgi')};
+${tandem}
+}
+`;
+}
