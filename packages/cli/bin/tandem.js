@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `tandem` command (Django's manage.py). A plain JS shim so the bin link exists before the first build.
+// Plain JavaScript outside the TypeScript build, so lint needs to be told it runs on Node.
+/* global process, console, URL */
 import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/src/main.js', import.meta.url);

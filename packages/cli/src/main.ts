@@ -10,13 +10,16 @@ function helpText(): string {
     'Commands:',
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Run `tandem help <command>` for a command\'s options.',
+    "Run `tandem help <command>` for a command's options.",
     '',
   ].join('\n');
 }
 
 /** Runs one command and returns the exit code; never throws for user errors. */
-export async function main(argv: string[], io: Partial<Omit<CommandContext, 'config'>> = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Partial<Omit<CommandContext, 'config'>> = {},
+): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
@@ -52,6 +55,10 @@ export async function main(argv: string[], io: Partial<Omit<CommandContext, 'con
       stderr.write(`tandem ${command.name}: ${error.message}\n`);
       return 1;
     }
-    throw error;
+    // Anything else (database unreachable, a constraint the checks above missed) is still reported as
+    // one line without a stack trace; the error's name tells what kind of failure it was.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    stderr.write(`tandem ${command.name}: failed: ${message}\n`);
+    return 1;
   }
 }

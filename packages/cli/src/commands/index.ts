@@ -1,5 +1,15 @@
 import type { Command } from '../command.js';
+import { changepasswordCommand } from './changepassword.js';
+import { createsuperuserCommand } from './createsuperuser.js';
+import { createuserCommand } from './createuser.js';
 import { migrateCommand } from './migrate.js';
+import { seedCommand } from './seed.js';
 
 /** Every `tandem` command, in the order `tandem help` lists them. Add a file, then a line here. */
-export const commands: readonly Command[] = [migrateCommand];
+export const commands: readonly Command[] = [
+  migrateCommand,
+  createsuperuserCommand,
+  createuserCommand,
+  changepasswordCommand,
+  seedCommand,
+];

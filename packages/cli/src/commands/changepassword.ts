@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { passwordProblem } from '@tandem/accounts';
+import { normalizeEmail } from '@tandem/models';
+import { CommandError, UsageError, type Command } from '../command.js';
+import { findUserByEmail, setPassword } from '../accounts.js';
+import { withOrm } from '../database.js';
+import { Prompter } from '../prompt.js';
+
+/** Django gives a person three tries to type matching, acceptable passwords. */
+const MAX_TRIES = 3;
+
+/** Django's changepassword: asks twice for the new password (hidden on a terminal, lines from a pipe). */
+export const changepasswordCommand: Command = {
+  name: 'changepassword',
+  summary: "Change a user's password (asks twice).",
+  usage: 'changepassword EMAIL',
+  async run(argv, { config, stdin, stdout, stderr }) {
+    const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
+    if (positionals.length !== 1)
+      throw new UsageError(positionals.length === 0 ? 'EMAIL is required.' : 'give exactly one EMAIL.');
+    const email = normalizeEmail(positionals[0]!);
+    return withOrm(config, async (orm) => {
+      const em = orm.em.fork();
+      const user = await findUserByEmail(em, email);
+      if (!user) throw new CommandError(`no user with email ${email}.`);
+      const prompter = new Prompter(stdin, stderr);
+      try {
+        stderr.write(`Changing password for user ${user.email}\n`);
+        for (let attempt = 1; ; attempt++) {
+          const first = await prompter.askHidden('Password: ');
+          const second = await prompter.askHidden('Password (again): ');
+          const problem = first !== second ? 'Passwords do not match.' : passwordProblem(first);
+          if (!problem) {
+            await setPassword(em, user, first);
+            stdout.write(`Password changed successfully for user ${user.email}.\n`);
+            return 0;
+          }
+          if (!prompter.interactive) throw new CommandError(problem);
+          if (attempt >= MAX_TRIES)
+            throw new CommandError(
+              `${problem} Aborting password change for ${user.email} after ${MAX_TRIES} attempts.`,
+            );
+          stderr.write(`${problem} Please try again.\n`);
+        }
+      } finally {
+        prompter.close();
+      }
+    });
+  },
+};
