@@ -9,3 +9,4 @@ export {
   type PermissionAction,
   type PermissionModel,
 } from './permissions.js';
+export { hotProjections, revocationSource, type HotProjection } from './hot/projections.js';

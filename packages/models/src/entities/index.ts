@@ -1,5 +1,6 @@
 import { AuditEntry } from './audit-entry.js';
 import { Category } from './category.js';
+import { ChangeEvent } from './change-event.js';
 import { Client } from './client.js';
 import { Product } from './product.js';
 import { RefreshToken } from './refresh-token.js';
@@ -10,6 +11,7 @@ import { User } from './user.js';
 
 export { AuditEntry, type FieldDiff } from './audit-entry.js';
 export { Category, validateCategory } from './category.js';
+export { ChangeEvent } from './change-event.js';
 export { Product, validateProduct } from './product.js';
 export { Role, validateRole } from './role.js';
 export { User, normalizeEmail, validateUser } from './user.js';
@@ -29,4 +31,4 @@ export {
  * - auth service (sessions, refresh tokens, signing keys, clients): added by the auth service issue
  * - change feed (change_event outbox): added by the fast service issue
  */
-export const entities = [User, Role, Category, Product, AuditEntry, Client, Session, RefreshToken, SigningKey];
+export const entities = [User, Role, Category, Product, AuditEntry, Client, Session, RefreshToken, SigningKey, ChangeEvent];
