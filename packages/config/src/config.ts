@@ -50,6 +50,24 @@ const schema = z.object({
   SESSION_IDLE_TTL_SECONDS: positiveInt(60 * 60 * 24 * 7),
   SIGNING_KEY_GRACE_SECONDS: z.coerce.number().int().min(0).max(86400).default(300),
   SIGNING_KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  // Fast service: token verification (JWKS from TOKEN_ISSUER's discovery document unless JWKS_URL is set).
+  JWKS_URL: optionalText.refine((v) => v === undefined || isHttpUrl(v), {
+    message: 'must be an http(s) URL, e.g. http://127.0.0.1:8001/.well-known/jwks.json',
+  }),
+  TOKEN_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
+  JWKS_REFETCH_MIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  TOKEN_CACHE_SIZE: positiveInt(10_000),
+  FAST_MAX_URL_BYTES: z.coerce.number().int().min(64).max(65_536).default(2048),
+  FAST_MAX_HEADER_BYTES: z.coerce.number().int().min(256).max(65_536).default(8192),
+  FAST_WS_MAX_BACKPRESSURE_BYTES: positiveInt(1024 * 1024),
+  // Change feed: SQLite poll / PostgreSQL re-poll while transactions are pending, fallback wake-up,
+  // reconnect backoff cap, staleness threshold, outbox retention and pruning cadence.
+  FEED_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(10),
+  FEED_FALLBACK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  FEED_RECONNECT_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(5000),
+  FEED_STALE_AFTER_MS: positiveInt(5000),
+  CHANGE_RETENTION_SECONDS: positiveInt(3600),
+  CHANGE_PRUNE_INTERVAL_SECONDS: positiveInt(60),
 });
 
 function isHttpUrl(value: string): boolean {
@@ -74,6 +92,31 @@ export interface Config {
   readonly loginThrottle: { readonly attempts: number; readonly windowSeconds: number };
   readonly adminSessionMaxAgeSeconds: number;
   readonly tokens: TokenConfig;
+  readonly fast: FastConfig;
+  readonly feed: FeedConfig;
+}
+
+/** The fast service: local token verification and request limits. */
+export interface FastConfig {
+  /** Explicit JWKS location; otherwise the `jwks_uri` of `${tokens.issuer}/.well-known/openid-configuration`. */
+  readonly jwksUrl: string | undefined;
+  readonly tokenLeewaySeconds: number;
+  /** An unknown `kid` refetches the JWKS at most once per this many seconds. */
+  readonly jwksRefetchMinSeconds: number;
+  readonly tokenCacheSize: number;
+  readonly maxUrlBytes: number;
+  readonly maxHeaderBytes: number;
+  readonly wsMaxBackpressureBytes: number;
+}
+
+/** The change feed reader (packages/changefeed). */
+export interface FeedConfig {
+  readonly pollMs: number;
+  readonly fallbackPollMs: number;
+  readonly reconnectMaxMs: number;
+  readonly staleAfterMs: number;
+  readonly retentionSeconds: number;
+  readonly pruneIntervalSeconds: number;
 }
 
 /** Access tokens, sessions and signing keys (auth service signs, fast service verifies). */
@@ -133,6 +176,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       sessionIdleTtlSeconds: v.SESSION_IDLE_TTL_SECONDS,
       signingKeyGraceSeconds: v.SIGNING_KEY_GRACE_SECONDS,
       signingKeyRefreshSeconds: v.SIGNING_KEY_REFRESH_SECONDS,
+    },
+    fast: {
+      jwksUrl: v.JWKS_URL,
+      tokenLeewaySeconds: v.TOKEN_LEEWAY_SECONDS,
+      jwksRefetchMinSeconds: v.JWKS_REFETCH_MIN_SECONDS,
+      tokenCacheSize: v.TOKEN_CACHE_SIZE,
+      maxUrlBytes: v.FAST_MAX_URL_BYTES,
+      maxHeaderBytes: v.FAST_MAX_HEADER_BYTES,
+      wsMaxBackpressureBytes: v.FAST_WS_MAX_BACKPRESSURE_BYTES,
+    },
+    feed: {
+      pollMs: v.FEED_POLL_MS,
+      fallbackPollMs: v.FEED_FALLBACK_POLL_MS,
+      reconnectMaxMs: v.FEED_RECONNECT_MAX_MS,
+      staleAfterMs: v.FEED_STALE_AFTER_MS,
+      retentionSeconds: v.CHANGE_RETENTION_SECONDS,
+      pruneIntervalSeconds: v.CHANGE_PRUNE_INTERVAL_SECONDS,
     },
   };
 }
