@@ -33,7 +33,7 @@ export const SigningKey = defineEntity({
     state: p.string().length(16).$type<SigningKeyState>(),
     publicJwk: p.json<PublicSigningJwk>(),
     /** `v1.<iv>.<ciphertext>.<tag>` (base64url); null once retired. Never serialized or shown. */
-    privateKeyEncrypted: p.text().nullable().hidden().lazy(),
+    privateKeyEncrypted: p.text().nullable().hidden().lazy(true, false),
     /** Published (became next). */
     createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
     /** Started signing (became current). */

@@ -1,0 +1,39 @@
+// --- signing side (auth service): claims, keys, signing, JWKS, opaque secrets ---
+export {
+  ACCESS_TOKEN_ALG,
+  ACCESS_TOKEN_TYP,
+  type AccessTokenClaims,
+  type Subject,
+  type ScopeDecision,
+  userSubject,
+  clientSubject,
+  parseSubject,
+  isScopeToken,
+  parseScope,
+  formatScope,
+  scopeIncludes,
+  grantScope,
+} from './claims.js';
+export { deriveKey, type KeyPurpose } from './derive-key.js';
+export { requireSecretKey, MissingSecretKeyError } from './secret-key.js';
+export { encryptPrivateJwk, decryptPrivateJwk, KeyDecryptionError } from './key-encryption.js';
+export { generateSigningKeyMaterial, toPublicJwk, type SigningKeyMaterial } from './key-material.js';
+export { PUBLISHED_STATES, isPublished, retireAfterFor, type KeyTiming } from './key-states.js';
+export {
+  ensureSigningKeys,
+  rotateSigningKeys,
+  retireExpiredKeys,
+  listSigningKeys,
+  loadPublishedKeys,
+  ConcurrentRotationError,
+  type SigningKeySummary,
+  type RotationResult,
+  type PublishedKeys,
+} from './key-store.js';
+export { SigningKeyRing, NoSigningKeyError, type ActiveSigningKey } from './key-ring.js';
+export { AccessTokenSigner, type SignedAccessToken, type AccessTokenRequest } from './signer.js';
+export { buildJwks, type JwksDocument } from './jwks.js';
+export { newRefreshToken, hashRefreshToken, looksLikeRefreshToken } from './opaque-tokens.js';
+export { newClientId, newClientSecret, ClientSecretHasher, createClient, type CreatedClient } from './client-secrets.js';
+export { revokeSession, revokeClientSessions, isSessionLive, type RevocationReason } from './sessions.js';
+// --- end signing side ---
