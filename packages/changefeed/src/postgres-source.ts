@@ -1,0 +1,164 @@
+import pg from 'pg';
+import { revocationSource } from '@tandem/models';
+import { DELETED_SESSION_REVOCATION_MS, groupEvents, integerIds, projectionsByTable, type OutboxEvent } from './group-events.js';
+import type { CompiledProjection } from './projection.js';
+import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
+
+export const NOTIFY_CHANNEL = 'tandem_change';
+
+/** At most this many transaction ids are consumed per read, so a huge backlog is applied in slices. */
+const TXID_SPAN = 100_000;
+
+const S = revocationSource;
+
+/**
+ * PostgreSQL source. Lossless under concurrency by construction: each event carries its writer's
+ * transaction id, and a read applies exactly the events of transactions in [watermark,
+ * pg_snapshot_xmin) — transactions older than the oldest still running one, hence all finished, so
+ * none of their events can appear later. The watermark then moves to that xmin. An event whose id was
+ * allocated early but committed late belongs to a transaction at or above xmin until it ends, so it is
+ * read by a later call, never skipped. Order across transactions does not matter because applying an
+ * event re-reads the row's current state (idempotent, convergent).
+ */
+export class PostgresSource implements FeedSource {
+  readonly dialect = 'postgresql';
+  private client: pg.Client | undefined;
+  private listener: pg.Client | undefined;
+  private readonly byTable: Map<string, CompiledProjection[]>;
+  private hasSessions = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly projections: readonly CompiledProjection[],
+    private readonly applicationName = 'tandem-fast-feed',
+  ) {
+    this.byTable = projectionsByTable(projections);
+  }
+
+  async connect(wake: () => void, lost: (error: Error) => void): Promise<void> {
+    await this.close();
+    const open = async () => {
+      const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName, connectionTimeoutMillis: 5000 });
+      client.on('error', (error) => lost(error));
+      client.on('end', () => lost(new Error('database connection closed')));
+      await client.connect();
+      return client;
+    };
+    this.client = await open();
+    this.listener = await open();
+    this.listener.on('notification', () => wake());
+    await this.listener.query(`listen ${NOTIFY_CHANNEL}`);
+    const { rows } = await this.client.query<{ ok: boolean }>(`select to_regclass($1) is not null as ok`, [S.table]);
+    this.hasSessions = rows[0]?.ok === true;
+  }
+
+  private get db(): pg.Client {
+    if (!this.client) throw new Error('not connected');
+    return this.client;
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const db = this.db;
+    // One REPEATABLE READ transaction: every projection and the watermark come from the same snapshot.
+    // Events of transactions at or above its xmin may already be reflected; re-applying them is harmless.
+    await db.query('begin isolation level repeatable read read only');
+    try {
+      const { rows } = await db.query<{ x: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as x');
+      const position = rows[0]!.x;
+      const collections = new Map<string, RecordRow[]>();
+      for (const p of this.projections) {
+        const result = await db.query<{ id: number | string; json: string }>(p.snapshotSql);
+        collections.set(
+          p.collection,
+          result.rows.map((r) => ({ id: Number(r.id), json: r.json })),
+        );
+      }
+      const revokedSessions = this.hasSessions
+        ? (
+            await db.query<{ sid: string; exp: number }>(
+              `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp
+                 from ${S.table} where ${S.revokedAtColumn} is not null and ${S.expiresAtColumn} > now()`,
+            )
+          ).rows.map((r) => ({ sid: r.sid, revoked: true, expiresAtMs: r.exp }))
+        : [];
+      await db.query('commit');
+      return { position, collections, revokedSessions };
+    } catch (error) {
+      await db.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async read(position: string): Promise<ReadResult> {
+    const db = this.db;
+    const { rows } = await db.query<{ upto: string; table_name: string | null; record_id: string | null }>(
+      `with w as (select greatest($1::bigint, least(pg_snapshot_xmin(pg_current_snapshot())::text::bigint, $1::bigint + $2)) as upto)
+       select w.upto::text as upto, e.table_name, e.record_id
+         from w left join lateral (
+           select table_name, record_id, id from change_event where txid >= $1::bigint and txid < w.upto order by id
+         ) e on true`,
+      [position, TXID_SPAN],
+    );
+    const upto = rows[0]?.upto ?? position;
+    const events: OutboxEvent[] = [];
+    for (const r of rows) if (r.table_name !== null && r.record_id !== null) events.push({ table: r.table_name, recordId: r.record_id });
+    const { changes, sessions } = await this.resolve(events);
+    const pendingRow = (
+      await db.query<{ n: number; age: number | null }>(
+        `select count(*)::int as n, (extract(epoch from clock_timestamp() - min(created_at)) * 1000)::float8 as age
+           from change_event where txid >= $1::bigint`,
+        [upto],
+      )
+    ).rows[0];
+    return { position: upto, changes, sessions, events: events.length, pending: pendingRow?.n ?? 0, pendingAgeMs: Math.max(0, pendingRow?.age ?? 0) };
+  }
+
+  private async resolve(events: readonly OutboxEvent[]): Promise<{ changes: RecordChange[]; sessions: SessionState[] }> {
+    const changes: RecordChange[] = [];
+    const sessions: SessionState[] = [];
+    for (const [table, idSet] of groupEvents(events)) {
+      if (table === S.table) {
+        const sids = [...idSet];
+        const found = await this.db.query<{ sid: string; revoked: boolean; exp: number }>(
+          `select ${S.idColumn}::text as sid, ${S.revokedAtColumn} is not null as revoked,
+                  (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp
+             from ${S.table} where ${S.idColumn}::text = any($1::text[])`,
+          [sids],
+        );
+        const seen = new Set<string>();
+        for (const r of found.rows) {
+          seen.add(r.sid);
+          sessions.push({ sid: r.sid, revoked: r.revoked, expiresAtMs: r.exp });
+        }
+        for (const sid of sids) if (!seen.has(sid)) sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+        continue;
+      }
+      const ids = integerIds(idSet);
+      for (const p of this.byTable.get(table) ?? []) {
+        const found = await this.db.query<{ id: number | string; json: string }>(p.rereadSql, [ids]);
+        const present = new Map(found.rows.map((r) => [Number(r.id), r.json]));
+        for (const id of ids) changes.push({ collection: p.collection, id, json: present.get(id) ?? null });
+      }
+    }
+    return { changes, sessions };
+  }
+
+  async prune(retentionSeconds: number): Promise<number> {
+    const result = await this.db.query(`delete from change_event where created_at < now() - make_interval(secs => $1)`, [retentionSeconds]);
+    return result.rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    const clients = [this.client, this.listener];
+    this.client = undefined;
+    this.listener = undefined;
+    for (const client of clients) {
+      if (!client) continue;
+      client.removeAllListeners('end');
+      client.removeAllListeners('notification');
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import type { HotProjection } from '@tandem/models';
+
+/** The slice of MikroORM entity metadata the compiler reads (kept structural: no ORM import here). */
+export interface EntityMetadataLike {
+  readonly tableName: string;
+  readonly properties: Readonly<
+    Record<
+      string,
+      { readonly fieldNames: readonly string[]; readonly type: string; readonly kind: string; readonly runtimeType?: string }
+    >
+  >;
+}
+export type MetadataLookup = (entityName: string) => EntityMetadataLike | undefined;
+
+type FieldKind = 'scalar' | 'json' | 'boolean' | 'datetime';
+
+interface CompiledField {
+  readonly name: string;
+  readonly column: string;
+  readonly kind: FieldKind;
+}
+
+/** A projection resolved against the ORM metadata, with the SQL that builds its JSON in the database. */
+export interface CompiledProjection {
+  readonly collection: string;
+  readonly table: string;
+  readonly scope: string;
+  readonly filterable: readonly string[];
+  readonly fields: readonly CompiledField[];
+  /** `select id, json from ... where <filter> order by id` */
+  readonly snapshotSql: string;
+  /** Same, restricted to the ids in parameter 1 (an int array on PostgreSQL, a JSON array on SQLite). */
+  readonly rereadSql: string;
+}
+
+export class ProjectionError extends Error {
+  override name = 'ProjectionError';
+}
+
+function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
+  if (property.kind === 'm:1' || property.kind === '1:1') return 'scalar';
+  if (/json/i.test(property.type)) return 'json';
+  if (property.runtimeType === 'boolean' || property.type === 'boolean') return 'boolean';
+  if (property.runtimeType === 'Date' || /date/i.test(property.type)) return 'datetime';
+  return 'scalar';
+}
+
+const quote = (dialect: Dialect, identifier: string) => (dialect === 'postgresql' ? `"${identifier}"` : `\`${identifier}\``);
+type Dialect = 'sqlite' | 'postgresql';
+
+function valueSql(dialect: Dialect, kind: FieldKind, column: string): string {
+  const c = `t.${quote(dialect, column)}`;
+  if (dialect === 'postgresql') {
+    // Fixed UTC, millisecond ISO-8601 whatever the session TimeZone: identical bytes on every node.
+    return kind === 'datetime' ? `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : c;
+  }
+  switch (kind) {
+    case 'json':
+      return `json(${c})`;
+    case 'boolean':
+      return `json(case when ${c} is null then 'null' when ${c} then 'true' else 'false' end)`;
+    case 'datetime':
+      // The ORM stores epoch milliseconds, raw SQL defaults store 'YYYY-MM-DD HH:MM:SS' text.
+      return `(case when typeof(${c}) in ('integer', 'real') then strftime('%Y-%m-%dT%H:%M:%fZ', ${c} / 1000.0, 'unixepoch') else strftime('%Y-%m-%dT%H:%M:%fZ', ${c}) end)`;
+    default:
+      return c;
+  }
+}
+
+function literal(dialect: Dialect, value: string | number | boolean): string {
+  if (typeof value === 'boolean') return dialect === 'postgresql' ? String(value) : value ? '1' : '0';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new ProjectionError(`filter value ${value} is not a finite number`);
+    return String(value);
+  }
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function compileProjection(projection: HotProjection, lookup: MetadataLookup, dialect: Dialect): CompiledProjection {
+  const meta = lookup(projection.entity);
+  if (!meta) throw new ProjectionError(`hot projection "${projection.collection}": unknown entity ${projection.entity}`);
+  const columnOf = (property: string) => {
+    const prop = meta.properties[property];
+    const column = prop?.fieldNames[0];
+    if (!prop || !column) throw new ProjectionError(`hot projection "${projection.collection}": ${projection.entity} has no property ${property}`);
+    return { prop, column };
+  };
+  if (columnOf('id').column !== 'id') throw new ProjectionError(`hot projection "${projection.collection}": the primary key column must be "id"`);
+  const fields = Object.entries(projection.fields).map(([name, property]) => {
+    const { prop, column } = columnOf(property);
+    return { name, column, kind: kindOf(prop) };
+  });
+  if (!fields.some((f) => f.name === 'id' && f.column === 'id')) {
+    throw new ProjectionError(`hot projection "${projection.collection}": must expose "id"`);
+  }
+  for (const field of projection.filterable ?? []) {
+    if (!fields.some((f) => f.name === field)) throw new ProjectionError(`hot projection "${projection.collection}": filterable ${field} is not exposed`);
+  }
+  const pairs = fields.map((f) => `'${f.name}', ${valueSql(dialect, f.kind, f.column)}`).join(', ');
+  const json = dialect === 'postgresql' ? `json_build_object(${pairs})::text` : `json_object(${pairs})`;
+  const conditions = Object.entries(projection.where ?? {}).map(
+    ([property, value]) => `t.${quote(dialect, columnOf(property).column)} = ${literal(dialect, value)}`,
+  );
+  const table = quote(dialect, meta.tableName);
+  const base = `select t.${quote(dialect, 'id')} as id, ${json} as json from ${table} t`;
+  const filter = conditions.length > 0 ? conditions.join(' and ') : '1 = 1';
+  const idIn = dialect === 'postgresql' ? `t."id" = any($1::bigint[])` : 't.`id` in (select value from json_each(?))';
+  return {
+    collection: projection.collection,
+    table: meta.tableName,
+    scope: projection.scope,
+    filterable: projection.filterable ?? [],
+    fields,
+    snapshotSql: `${base} where ${filter} order by t.${quote(dialect, 'id')}`,
+    rereadSql: `${base} where ${idIn} and ${filter}`,
+  };
+}
+
+export function compileProjections(projections: readonly HotProjection[], lookup: MetadataLookup, dialect: Dialect): CompiledProjection[] {
+  const seen = new Set<string>();
+  return projections.map((projection) => {
+    if (!/^[a-z][a-z0-9_-]*$/.test(projection.collection)) throw new ProjectionError(`collection name "${projection.collection}" must be a lowercase URL segment`);
+    if (seen.has(projection.collection)) throw new ProjectionError(`collection "${projection.collection}" is declared twice`);
+    seen.add(projection.collection);
+    return compileProjection(projection, lookup, dialect);
+  });
+}

@@ -1,0 +1,126 @@
+import { revocationSource } from '@tandem/models';
+import { DELETED_SESSION_REVOCATION_MS, groupEvents, integerIds, projectionsByTable, type OutboxEvent } from './group-events.js';
+import type { CompiledProjection } from './projection.js';
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
+import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
+
+const BATCH = 10_000;
+const S = revocationSource;
+const EPOCH_MS = (column: string) =>
+  `(case when typeof(${column}) in ('integer', 'real') then ${column} else (julianday(${column}) - 2440587.5) * 86400000.0 end)`;
+
+/**
+ * SQLite source: one writer at a time, so event id order is commit order and tailing by id is
+ * lossless. There is no notification across processes, so the feed polls (FEED_POLL_MS); a poll that
+ * finds nothing is a single indexed query.
+ */
+export class SqliteSource implements FeedSource {
+  readonly dialect = 'sqlite';
+  private db: SqliteDatabase | undefined;
+  private readonly byTable: Map<string, CompiledProjection[]>;
+  private hasSessions = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly projections: readonly CompiledProjection[],
+  ) {
+    this.byTable = projectionsByTable(projections);
+  }
+
+  async connect(): Promise<void> {
+    await this.close();
+    this.db = openSqlite(this.file);
+    this.hasSessions = this.stmt(`select 1 from sqlite_master where type = 'table' and name = ?`).get(S.table) !== undefined;
+  }
+
+  private get conn(): SqliteDatabase {
+    if (!this.db) throw new Error('not connected');
+    return this.db;
+  }
+
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  /** Prepared once per connection: a poll every few ms should not re-parse its SQL. */
+  private stmt(sql: string): SqliteStatement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.conn.prepare(sql)));
+    return statement;
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const db = this.conn;
+    // A read transaction in WAL mode sees one consistent state for all its statements.
+    return db.transaction(() => {
+      const max = this.stmt('select coalesce(max(id), 0) as id from change_event').get() as { id: number };
+      const collections = new Map<string, RecordRow[]>();
+      for (const p of this.projections) collections.set(p.collection, this.stmt(p.snapshotSql).all() as RecordRow[]);
+      const revokedSessions = this.hasSessions
+        ? (this
+            .stmt(`select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp from ${S.table} where ${S.revokedAtColumn} is not null`)
+            .all() as { sid: string; exp: number }[])
+            .filter((r) => r.exp > Date.now())
+            .map((r) => ({ sid: String(r.sid), revoked: true, expiresAtMs: r.exp }))
+        : [];
+      return { position: String(max.id), collections, revokedSessions };
+    })();
+  }
+
+  async read(position: string): Promise<ReadResult> {
+    const rows = this
+      .stmt('select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?')
+      .all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
+    const upto = rows.length > 0 ? String(rows[rows.length - 1]!.id) : position;
+    const { changes, sessions } = this.resolve(rows);
+    const pending = this
+      .stmt(`select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`)
+      .get(Number(upto)) as { n: number; age: number | null };
+    return { position: upto, changes, sessions, events: rows.length, pending: pending.n, pendingAgeMs: Math.max(0, pending.age ?? 0) };
+  }
+
+  private resolve(events: readonly OutboxEvent[]): { changes: RecordChange[]; sessions: SessionState[] } {
+    const changes: RecordChange[] = [];
+    const sessions: SessionState[] = [];
+    for (const [table, idSet] of groupEvents(events)) {
+      if (table === S.table) {
+        const sids = [...idSet];
+        const found = this
+          .stmt(
+            `select ${S.idColumn} as sid, ${S.revokedAtColumn} is not null as revoked, ${EPOCH_MS(S.expiresAtColumn)} as exp
+               from ${S.table} where ${S.idColumn} in (select value from json_each(?))`,
+          )
+          .all(JSON.stringify(sids)) as { sid: string; revoked: number; exp: number }[];
+        const seen = new Set<string>();
+        for (const r of found) {
+          seen.add(String(r.sid));
+          sessions.push({ sid: String(r.sid), revoked: r.revoked === 1, expiresAtMs: r.exp });
+        }
+        for (const sid of sids) if (!seen.has(sid)) sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+        continue;
+      }
+      const ids = integerIds(idSet);
+      for (const p of this.byTable.get(table) ?? []) {
+        const found = this.stmt(p.rereadSql).all(JSON.stringify(ids)) as RecordRow[];
+        const present = new Map(found.map((r) => [r.id, r.json]));
+        for (const id of ids) changes.push({ collection: p.collection, id, json: present.get(id) ?? null });
+      }
+    }
+    return { changes, sessions };
+  }
+
+  async prune(retentionSeconds: number): Promise<number> {
+    try {
+      return this
+        .stmt(`delete from change_event where created_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?)`)
+        .run(`-${retentionSeconds} seconds`).changes;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return 0;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db?.close();
+    this.db = undefined;
+  }
+}

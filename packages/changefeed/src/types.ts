@@ -1,0 +1,55 @@
+/** One record of a hot collection as the database serialized it (the bytes clients will receive). */
+export interface RecordRow {
+  readonly id: number;
+  /** The projection's JSON, built by the database (json_build_object / json_object). */
+  readonly json: string;
+}
+
+/** The current state of a changed record: `json` null means absent (deleted or filtered out). */
+export interface RecordChange {
+  readonly collection: string;
+  readonly id: number;
+  readonly json: string | null;
+}
+
+/** A session as revocation sees it; a deleted session counts as revoked. */
+export interface SessionState {
+  readonly sid: string;
+  readonly revoked: boolean;
+  /** Until when the revocation matters (no token of the session outlives the session). */
+  readonly expiresAtMs: number;
+}
+
+export interface Snapshot {
+  /** Where tailing starts: a transaction-id watermark (PostgreSQL) or an event id (SQLite). */
+  readonly position: string;
+  readonly collections: ReadonlyMap<string, readonly RecordRow[]>;
+  readonly revokedSessions: readonly SessionState[];
+}
+
+export interface ChangeBatch {
+  readonly changes: readonly RecordChange[];
+  readonly sessions: readonly SessionState[];
+  /** Outbox events this batch covered (several events of one record collapse into one change). */
+  readonly events: number;
+}
+
+export interface ReadResult extends ChangeBatch {
+  readonly position: string;
+  /** Committed events not yet applicable (PostgreSQL: behind an older running transaction). */
+  readonly pending: number;
+  /** Age of the oldest of those, in ms (0 when none). */
+  readonly pendingAgeMs: number;
+}
+
+/** A database behind the feed: PostgreSQL (LISTEN/NOTIFY + txid watermark) or SQLite (poll by id). */
+export interface FeedSource {
+  readonly dialect: 'sqlite' | 'postgresql';
+  /** Opens connections; `wake` is called on a change notification, `lost` when a connection dies. */
+  connect(wake: () => void, lost: (error: Error) => void): Promise<void>;
+  snapshot(): Promise<Snapshot>;
+  read(position: string): Promise<ReadResult>;
+  /** Deletes outbox events older than the retention; returns how many. */
+  prune(retentionSeconds: number): Promise<number>;
+  close(): Promise<void>;
+}

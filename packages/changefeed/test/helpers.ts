@@ -1,0 +1,52 @@
+import { hotProjections } from '@tandem/models';
+import type { MigratedTestDatabase } from '@tandem/models/testing';
+import { ChangeFeed, compileProjections, openFeedSource, type ChangeFeedOptions, type RecordChange, type SessionState } from '../src/index.js';
+
+/** Waits until `check` holds, polling; fails with `what` after a generous deadline (not a timing assert). */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export const FAST_OPTIONS: ChangeFeedOptions = {
+  pollMs: 5,
+  fallbackPollMs: 200,
+  reconnectMaxMs: 200,
+  staleAfterMs: 2000,
+  retentionSeconds: 3600,
+  pruneIntervalSeconds: 60,
+};
+
+/** A feed applied to plain maps: collection → id → JSON, and the revoked session ids. */
+export function mapFeed(db: MigratedTestDatabase, options: Partial<ChangeFeedOptions> = {}) {
+  const records = new Map<string, Map<number, string>>();
+  const revoked = new Set<string>();
+  const changes: RecordChange[] = [];
+  const applySession = (s: SessionState) => (s.revoked ? revoked.add(s.sid) : revoked.delete(s.sid));
+  const projections = compileProjections(hotProjections, (name) => db.orm.getMetadata().find(name) ?? undefined, db.target.dialect);
+  const feed = new ChangeFeed(
+    openFeedSource(db.target, projections),
+    {
+      snapshot(snapshot) {
+        records.clear();
+        revoked.clear();
+        for (const [collection, rows] of snapshot.collections) records.set(collection, new Map(rows.map((r) => [r.id, r.json])));
+        snapshot.revokedSessions.forEach(applySession);
+      },
+      changes(batch) {
+        for (const change of batch.changes) {
+          changes.push(change);
+          const map = records.get(change.collection)!;
+          if (change.json === null) map.delete(change.id);
+          else map.set(change.id, change.json);
+        }
+        batch.sessions.forEach(applySession);
+      },
+    },
+    { ...FAST_OPTIONS, ...options },
+  );
+  return { feed, records, revoked, changes, projections };
+}
