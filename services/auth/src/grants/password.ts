@@ -1,0 +1,43 @@
+import { authenticateUser } from '@tandem/accounts';
+import { formatScope, grantScope, userSubject } from '@tandem/tokens';
+import { OAuthError } from '../oauth-error.js';
+import { requireParam } from '../params.js';
+import { roleScopes, startUserSession } from './session.js';
+import type { Grant } from './types.js';
+
+const BAD_CREDENTIALS = 'Invalid username or password.';
+
+/**
+ * RFC 6749 §4.3 resource owner password credentials: username (email) and password. Failures are
+ * counted per account and per address; unknown, wrong and inactive accounts all answer the same
+ * `invalid_grant` after the same work (authenticateUser hashes a dummy password for unknown emails).
+ */
+export const passwordGrant: Grant = async ({ deps, params, address }) => {
+  const username = requireParam(params, 'username');
+  const password = requireParam(params, 'password');
+  const requestedScope = params.get('scope');
+
+  const verdict = await deps.throttle.check(username, address);
+  if (!verdict.allowed) {
+    throw new OAuthError('invalid_grant', 'Too many failed login attempts. Try again later.', {
+      'Retry-After': String(verdict.retryAfterSeconds),
+    });
+  }
+  const em = deps.orm.em.fork();
+  const user = await authenticateUser(em, username, password);
+  if (!user) {
+    await deps.throttle.recordFailure(username, address);
+    throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+  }
+  await deps.throttle.recordSuccess(username);
+
+  await em.populate(user, ['roles']);
+  const decision = grantScope(requestedScope, roleScopes(user));
+  if (!decision.ok) throw new OAuthError('invalid_scope', 'The requested scope is invalid or exceeds what your roles allow.');
+
+  const now = new Date();
+  const { sid, refreshToken } = await startUserSession(em, user.id, decision.scopes, deps.config.tokens, now);
+  const scope = formatScope(decision.scopes);
+  const { token } = await deps.signer.sign({ sub: userSubject(user.id), scope, sid }, now.getTime());
+  return { access_token: token, token_type: 'Bearer', expires_in: deps.signer.ttlSeconds, scope, refresh_token: refreshToken };
+};

@@ -1,0 +1,15 @@
+import type { RequestHandler } from 'express';
+import type { AuthDeps } from '../deps.js';
+
+/** Verifiers cache the set; an unknown kid makes them refetch, and a next key is published long before it signs. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+/** GET /.well-known/jwks.json (RFC 7517): public keys only, serialized once per key refresh. */
+export function jwksRoute(deps: AuthDeps): RequestHandler {
+  return (_req, res) => {
+    res
+      .status(200)
+      .set({ 'Content-Type': 'application/jwk-set+json; charset=utf-8', 'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` })
+      .send(deps.keys.jwksJson());
+  };
+}

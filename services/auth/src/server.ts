@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '@tandem/config';
+import type { Logger } from '@tandem/log';
+import type { Orm } from '@tandem/models';
+import { LoginThrottle } from '@tandem/accounts';
+import { AccessTokenSigner, ClientSecretHasher, SigningKeyRing, ensureSigningKeys, requireSecretKey, retireExpiredKeys } from '@tandem/tokens';
+import { createAuthApp } from './app.js';
+import type { AuthDeps } from './deps.js';
+import { startKeyMaintenance } from './key-maintenance.js';
+import { AuthMetrics } from './metrics.js';
+
+export interface StartAuthOptions {
+  readonly config: Config;
+  readonly orm: Orm;
+  readonly logger: Logger;
+  /** Overrides config.ports.auth (tests pass 0). */
+  readonly port?: number;
+}
+
+export interface AuthServer {
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8001. */
+  readonly url: string;
+  readonly issuer: string;
+  readonly deps: AuthDeps;
+  /** Re-reads signing keys now (otherwise every SIGNING_KEY_REFRESH_SECONDS). */
+  refreshKeys(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function baseUrl(address: AddressInfo): string {
+  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+/**
+ * Starts the auth service: makes sure signing keys exist (first start creates them), loads them, and
+ * listens. The issuer is TOKEN_ISSUER; an issuer on port 0 (tests, AUTH_PORT=0) means the bound URL.
+ */
+export async function startAuth(options: StartAuthOptions): Promise<AuthServer> {
+  const { config, orm, logger } = options;
+  const secretKey = requireSecretKey(config);
+  const created = await ensureSigningKeys(orm.em, secretKey);
+  if (created.length > 0) logger.info({ kids: created }, 'signing keys created');
+  await retireExpiredKeys(orm.em);
+  const keys = new SigningKeyRing(secretKey);
+  await keys.refresh(orm.em);
+
+  const server = createServer();
+  server.keepAliveTimeout = 5_000;
+  const address = await listen(server, options.port ?? config.ports.auth, config.host);
+  const url = baseUrl(address);
+  const issuer = new URL(config.tokens.issuer).port === '0' ? url : config.tokens.issuer;
+
+  const deps: AuthDeps = {
+    config,
+    issuer,
+    orm,
+    logger,
+    keys,
+    signer: new AccessTokenSigner({ ...config.tokens, issuer }, keys),
+    clientSecrets: new ClientSecretHasher(secretKey),
+    throttle: new LoginThrottle(config.loginThrottle),
+    metrics: new AuthMetrics(),
+  };
+  server.on('request', createAuthApp(deps));
+  const maintenance = startKeyMaintenance(deps);
+
+  return {
+    url,
+    issuer,
+    deps,
+    refreshKeys: maintenance.runOnce,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        maintenance.stop();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
