@@ -1,0 +1,42 @@
+import type { PageHandler } from 'adminjs';
+import { hashPassword, passwordProblem, verifyPassword } from '@tandem/accounts';
+import { User, type Orm } from '@tandem/models';
+import { recordAudit } from '../orm/audit.js';
+
+type Fields = Partial<Record<'currentPassword' | 'newPassword' | 'confirmPassword', string>>;
+
+/**
+ * "Change my password" (Django's password_change): any logged-in staff member, for their own account
+ * only, after re-entering the current password. Audited like any other change, without the values.
+ */
+export function changePasswordHandler(orm: Orm): PageHandler {
+  return async (request, _response, context) => {
+    if (request.method !== 'post') return {};
+    const fields = (request.payload ?? {}) as Fields;
+    const id = Number(context.currentAdmin?.id);
+    const errors: Record<string, string> = {};
+    const current = fields.currentPassword ?? '';
+    const next = fields.newPassword ?? '';
+    const em = orm.em.fork();
+    const user = Number.isSafeInteger(id) ? await em.findOne(User, id, { populate: ['passwordHash'] }) : null;
+    if (!user) return { notice: { type: 'error', message: 'Your account no longer exists.' }, errors };
+    if (!(await verifyPassword(user.passwordHash, current))) errors.currentPassword = 'Your current password was entered incorrectly.';
+    const problem = passwordProblem(next);
+    if (problem) errors.newPassword = problem;
+    else if (next !== (fields.confirmPassword ?? '')) errors.confirmPassword = 'The two new password fields do not match.';
+    if (Object.keys(errors).length > 0) return { notice: { type: 'error', message: 'Please correct the errors below.' }, errors };
+    const passwordHash = await hashPassword(next);
+    await em.transactional(async (tx) => {
+      const fresh = await tx.findOneOrFail(User, id);
+      fresh.passwordHash = passwordHash;
+      recordAudit(tx, {
+        actor: { id, email: user.email },
+        action: 'change_password',
+        model: 'User',
+        recordId: id,
+        diff: { password: { before: '(hidden)', after: '(changed)' } },
+      });
+    });
+    return { notice: { type: 'success', message: 'Your password was changed.' }, errors: {} };
+  };
+}

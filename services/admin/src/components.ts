@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { ComponentLoader } from 'adminjs';
+import { COMPONENTS_DIR } from './paths.js';
+
+/** Tandem's React components; the same loader is used to prebuild the bundle and to serve it. */
+export function createComponents() {
+  const loader = new ComponentLoader();
+  const add = (name: string) => loader.add(name, path.join(COMPONENTS_DIR, `${name}.jsx`));
+  return {
+    loader,
+    History: add('History'),
+    AuditDiff: add('AuditDiff'),
+    BulkConfirm: add('BulkConfirm'),
+    ChangePassword: add('ChangePassword'),
+  };
+}
+
+export type Components = ReturnType<typeof createComponents>;

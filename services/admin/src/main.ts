@@ -1,0 +1,59 @@
+/**
+ * Entry point of the admin service (compiled to dist/src/main.js, started by `tandem start`).
+ * Opens the ORM (no migrating: `tandem migrate`/`tandem start` do that), listens on config.host and
+ * ADMIN_PORT, tells a parent process it is ready, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { ConfigError, loadConfig } from '@tandem/config';
+import { createLogger } from '@tandem/log';
+import { openOrm } from '@tandem/models';
+import { prepareAdminJsEnvironment } from './adminjs-env.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`admin: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger('admin', config.logLevel);
+  if (!prepareAdminJsEnvironment('serve')) {
+    logger.warn('the admin front-end bundle was not prebuilt (run `npm run build`); bundling it now, start-up will be slower');
+  }
+  const { startAdmin, AdminStartupError } = await import('./server.js');
+  const orm = await openOrm(config.database);
+  let server;
+  try {
+    server = await startAdmin(config, orm, logger);
+  } catch (error) {
+    await orm.close(true);
+    if (error instanceof AdminStartupError) {
+      logger.fatal(error.message);
+      process.stderr.write(`admin: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  logger.info({ url: server.url }, 'admin ready');
+  process.send?.({ type: 'ready', service: 'admin', url: server.url });
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'admin stopping');
+    await server.close();
+    await orm.close(true);
+    process.exit(0);
+  };
+  process.once('SIGINT', (signal) => void stop(signal));
+  process.once('SIGTERM', (signal) => void stop(signal));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`admin: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import { ValidationError, type PropertyErrors } from 'adminjs';
+import {
+  CheckConstraintViolationException,
+  ForeignKeyConstraintViolationException,
+  NotNullConstraintViolationException,
+  UniqueConstraintViolationException,
+  ValidationError as OrmValidationError,
+} from '@mikro-orm/core';
+import { ModelValidationError } from '@tandem/models';
+
+export interface ErrorHints {
+  /** Unique fields by property name with the column name that appears in driver messages. */
+  readonly unique: Readonly<Record<string, string>>;
+  /** Human name of the model for messages, e.g. "product". */
+  readonly label: string;
+}
+
+function fieldErrors(errors: Readonly<Record<string, string>>): PropertyErrors {
+  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, { type: 'invalid', message }]));
+}
+
+/**
+ * Turns what the model hooks and the database refuse into an AdminJS ValidationError, so the form shows
+ * the message next to the field instead of a 500 (or, as the stock adapter does, a false "saved").
+ * Returns undefined for errors that are not the user's fault; the caller rethrows those.
+ */
+export function toValidationError(error: unknown, hints: ErrorHints): ValidationError | undefined {
+  if (error instanceof ValidationError) return error;
+  if (error instanceof ModelValidationError) {
+    return new ValidationError(fieldErrors(error.errors), { message: 'Please correct the errors below.', type: 'invalid' });
+  }
+  if (error instanceof UniqueConstraintViolationException) {
+    const message = error.message.toLowerCase();
+    for (const [field, column] of Object.entries(hints.unique)) {
+      if (message.includes(`.${column}`) || message.includes(`_${column}_`)) {
+        return new ValidationError(
+          { [field]: { type: 'unique', message: `A ${hints.label} with this ${field} already exists.` } },
+          { message: 'Please correct the errors below.', type: 'unique' },
+        );
+      }
+    }
+    return new ValidationError({}, { message: `A ${hints.label} with these values already exists.`, type: 'unique' });
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return new ValidationError(
+      {},
+      { message: `This ${hints.label} is still referenced by other records (or refers to a missing one).`, type: 'reference' },
+    );
+  }
+  if (error instanceof NotNullConstraintViolationException) {
+    const column = /\.(\w+)|column "(\w+)"/.exec(error.message);
+    const field = column?.[1] ?? column?.[2];
+    const camel = field?.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/Id$/, '');
+    if (camel) return new ValidationError({ [camel]: { type: 'required', message: 'This field is required.' } });
+    return new ValidationError({}, { message: 'A required field is missing.', type: 'required' });
+  }
+  if (error instanceof OrmValidationError) {
+    // MikroORM's own checks before any SQL, e.g. "Value for Product.category is required, 'undefined' found".
+    const required = /Value for \w+\.(\w+) is required/.exec(error.message);
+    if (required) return new ValidationError({ [required[1]!]: { type: 'required', message: 'This field is required.' } });
+    return new ValidationError({}, { message: `These values cannot be saved for the ${hints.label}.`, type: 'invalid' });
+  }
+  if (error instanceof CheckConstraintViolationException) {
+    return new ValidationError({}, { message: `The database refused these values for the ${hints.label}.`, type: 'check' });
+  }
+  return undefined;
+}

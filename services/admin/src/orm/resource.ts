@@ -1,0 +1,312 @@
+import { BaseRecord, BaseResource, NotFoundError, ValidationError, flat, type ActionContext, type Filter, type ParamsType } from 'adminjs';
+import {
+  ReferenceKind,
+  wrap,
+  type Dictionary,
+  type EntityManager,
+  type EntityMetadata,
+  type EntityProperty,
+  type FilterQuery,
+  type QueryOrder,
+} from '@mikro-orm/core';
+import type { Orm } from '@tandem/models';
+import { fieldDiff, recordAudit, type Actor, type Snapshot } from './audit.js';
+import { toValidationError } from './errors.js';
+import { OrmProperty } from './property.js';
+import { buildWhere } from './where.js';
+
+/** What a model's admin needs to know beyond the ORM metadata. */
+export interface OrmResourceSpec {
+  /** Entity name, also the AdminJS resource id (references point at it). */
+  readonly name: string;
+  /** Lower-case noun for messages: "product". */
+  readonly label: string;
+  /** Columns the Search box and reference autocomplete look in. */
+  readonly searchFields: readonly string[];
+  /** JSON columns that hold a list of strings (edited as a list of text inputs). */
+  readonly stringLists?: readonly string[];
+  /** Properties never written from a form (besides the primary key). */
+  readonly readOnly?: readonly string[];
+  /** Unique properties and their column names, to put a duplicate-key error next to the field. */
+  readonly unique?: Readonly<Record<string, string>>;
+  readonly defaultSort: { readonly sortBy: string; readonly direction: 'asc' | 'desc' };
+  /**
+   * Form data to entity data, for fields that are not plain columns (a user's password). Runs inside
+   * the write transaction; throw a ValidationError to refuse.
+   */
+  readonly prepare?: (data: Dictionary, mode: 'create' | 'update') => Promise<Dictionary>;
+  /** Form inputs that are not entity properties but are handed to `prepare` (e.g. password). */
+  readonly virtualInputs?: readonly string[];
+  /** False for the audit log itself: nothing writes it through the admin. */
+  readonly audited?: boolean;
+}
+
+const WRITABLE_KINDS: readonly ReferenceKind[] = [
+  ReferenceKind.SCALAR,
+  ReferenceKind.MANY_TO_ONE,
+  ReferenceKind.ONE_TO_ONE,
+  ReferenceKind.MANY_TO_MANY,
+];
+
+function actorOf(context: ActionContext | undefined): Actor | undefined {
+  const admin = context?.currentAdmin;
+  const id = Number(admin?.id);
+  return admin && Number.isSafeInteger(id) ? { id, email: String(admin.email) } : undefined;
+}
+
+function primaryKeyOf(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  return wrap(value as object, true).getPrimaryKey();
+}
+
+/**
+ * An AdminJS resource over one MikroORM entity. Replaces the stock @adminjs/mikroorm Resource, which
+ * crashes in databaseName() on SQLite, reports "saved" when the database refused the row, and writes
+ * no audit trail. Every write here runs in one transaction together with its AuditEntry.
+ */
+export class OrmResource extends BaseResource {
+  readonly meta: EntityMetadata;
+  private readonly props: Map<string, OrmProperty>;
+
+  constructor(
+    readonly orm: Orm,
+    readonly spec: OrmResourceSpec,
+  ) {
+    super();
+    this.meta = orm.getMetadata().get(spec.name);
+    this.props = new Map();
+    this.meta.props
+      .filter((prop) => WRITABLE_KINDS.includes(prop.kind) && !prop.hidden && !prop.lazy)
+      .forEach((prop, index) => {
+        const property = new OrmProperty(
+          prop,
+          index + 1,
+          spec.stringLists?.includes(prop.name) ?? false,
+          spec.readOnly?.includes(prop.name) ?? false,
+        );
+        this.props.set(prop.name, property);
+      });
+  }
+
+  override databaseName(): string {
+    return 'tandem';
+  }
+
+  override databaseType(): string {
+    return this.orm.config.get('driver')?.name ?? 'sql';
+  }
+
+  override id(): string {
+    return this.spec.name;
+  }
+
+  name(): string {
+    return this.spec.name;
+  }
+
+  override properties(): OrmProperty[] {
+    return [...this.props.values()];
+  }
+
+  override property(path: string): OrmProperty | null {
+    return this.props.get(path) ?? null;
+  }
+
+  override build(params: Record<string, unknown>): BaseRecord {
+    return new BaseRecord(flat.unflatten(params) as ParamsType, this);
+  }
+
+  /** A fresh unit of work per call: AdminJS resources are shared by every request. */
+  em(): EntityManager {
+    return this.orm.em.fork();
+  }
+
+  private get manyToMany(): string[] {
+    return [...this.props.values()].filter((p) => p.meta.kind === ReferenceKind.MANY_TO_MANY).map((p) => p.meta.name);
+  }
+
+  /** The id from a URL, or undefined when it cannot be one (so a bad id is a 404, not a 500). */
+  parseId(id: string | number): number | string | undefined {
+    const pk = this.meta.properties[this.meta.primaryKeys[0]!]!;
+    if (pk.runtimeType !== 'number') return String(id);
+    const number = Number(id);
+    return Number.isSafeInteger(number) ? number : undefined;
+  }
+
+  where(filter: Filter | undefined): FilterQuery<object> {
+    return buildWhere(filter, this.meta, this.spec.searchFields) as FilterQuery<object>;
+  }
+
+  override async count(filter: Filter): Promise<number> {
+    return this.em().count(this.spec.name, this.where(filter));
+  }
+
+  override async find(
+    filter: Filter,
+    options: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } } = {},
+  ): Promise<BaseRecord[]> {
+    const { limit = 25, offset = 0, sort = {} } = options;
+    const sortable = sort.sortBy && this.props.get(sort.sortBy)?.isSortable() ? sort.sortBy : this.spec.defaultSort.sortBy;
+    const direction = (sort.direction ?? this.spec.defaultSort.direction) === 'desc' ? 'desc' : 'asc';
+    const pk = this.meta.primaryKeys[0]!;
+    const orderBy = { [sortable]: direction, ...(sortable === pk ? {} : { [pk]: direction }) } as Record<string, QueryOrder>;
+    const entities = await this.em().find(this.spec.name, this.where(filter), {
+      orderBy,
+      limit,
+      offset,
+      populate: this.manyToMany as never[],
+    });
+    return entities.map((entity) => new BaseRecord(this.snapshot(entity), this));
+  }
+
+  override async findOne(id: string | number): Promise<BaseRecord | null> {
+    const pk = this.parseId(id);
+    if (pk === undefined) return null;
+    const entity = await this.em().findOne(this.spec.name, pk as FilterQuery<object>, { populate: this.manyToMany as never[] });
+    return entity ? new BaseRecord(this.snapshot(entity), this) : null;
+  }
+
+  override async findMany(ids: Array<string | number>): Promise<BaseRecord[]> {
+    const pks = ids.map((id) => this.parseId(id)).filter((id) => id !== undefined);
+    if (pks.length === 0) return [];
+    const entities = await this.em().find(
+      this.spec.name,
+      { [this.meta.primaryKeys[0]!]: { $in: pks } } as FilterQuery<object>,
+      { populate: this.manyToMany as never[] },
+    );
+    return entities.map((entity) => new BaseRecord(this.snapshot(entity), this));
+  }
+
+  /** The record as AdminJS params: scalars, references as ids, many-to-many as a list of ids. */
+  snapshot(entity: object): Snapshot {
+    const source = entity as Dictionary;
+    const params: Snapshot = {};
+    for (const [name, property] of this.props) {
+      const prop: EntityProperty = property.meta;
+      const value = source[name];
+      if (prop.kind === ReferenceKind.SCALAR) params[name] = value;
+      else if (prop.kind === ReferenceKind.MANY_TO_MANY) {
+        const collection = value as { isInitialized(): boolean; getItems(): object[] } | undefined;
+        if (collection?.isInitialized()) params[name] = collection.getItems().map(primaryKeyOf);
+      } else params[name] = primaryKeyOf(value);
+    }
+    return params;
+  }
+
+  /** What the audit diff compares: the snapshot without the id and automatic timestamps. */
+  private audited(entity: object): Snapshot {
+    const snapshot = this.snapshot(entity);
+    delete snapshot[this.meta.primaryKeys[0]!];
+    for (const field of this.spec.readOnly ?? []) delete snapshot[field];
+    return snapshot;
+  }
+
+  /** Form params to entity data: only editable fields, each converted to what the entity holds. */
+  private async toData(params: Record<string, unknown>, mode: 'create' | 'update'): Promise<Dictionary> {
+    const input = flat.unflatten(params) as Dictionary;
+    const data: Dictionary = {};
+    for (const [name, property] of this.props) {
+      if (!property.isEditable()) continue;
+      const kind = property.meta.kind;
+      const value = input[name];
+      if (property.isArray() && kind === ReferenceKind.SCALAR) {
+        if (value === undefined && mode === 'update') continue;
+        const list = Array.isArray(value) ? value : value === undefined || value === null || value === '' ? [] : [value];
+        data[name] = list.map((item) => String(item).trim()).filter((item) => item !== '');
+      } else if (value === undefined) {
+        continue;
+      } else if (kind === ReferenceKind.MANY_TO_MANY) {
+        const list = Array.isArray(value) ? value : value === null || value === '' ? [] : [value];
+        data[name] = list.map(Number).filter((id) => Number.isSafeInteger(id));
+      } else if (kind !== ReferenceKind.SCALAR) {
+        const id = value === null || value === '' ? null : Number(value);
+        data[name] = id === null || Number.isSafeInteger(id) ? id : null;
+      } else {
+        data[name] = value;
+      }
+    }
+    const extra = Object.fromEntries((this.spec.virtualInputs ?? []).filter((key) => key in input).map((key) => [key, input[key]]));
+    return this.spec.prepare ? this.spec.prepare({ ...extra, ...data }, mode) : data;
+  }
+
+  /** Runs a write and its audit entry in one transaction; database refusals become field errors. */
+  private async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.em().transactional(work);
+    } catch (error) {
+      const validation = toValidationError(error, { unique: this.spec.unique ?? {}, label: this.spec.label });
+      if (validation) throw validation;
+      throw error;
+    }
+  }
+
+  private audit(em: EntityManager, context: ActionContext | undefined, action: string, id: unknown, diff: ReturnType<typeof fieldDiff>) {
+    if (this.spec.audited === false) return;
+    recordAudit(em, { actor: actorOf(context), action, model: this.spec.name, recordId: String(id), diff });
+  }
+
+  override async create(params: Record<string, unknown>, context?: ActionContext): Promise<ParamsType> {
+    return this.write(async (em) => {
+      const data = await this.toData(params, 'create');
+      const entity = em.create(this.spec.name, data);
+      await em.flush();
+      this.audit(em, context, 'create', wrap(entity, true).getPrimaryKey(), fieldDiff(null, this.audited(entity)));
+      await em.flush();
+      return this.snapshot(entity);
+    });
+  }
+
+  override async update(id: string | number, params: Record<string, unknown> = {}, context?: ActionContext): Promise<ParamsType> {
+    return this.write(async (em) => {
+      const entity = await this.load(em, id);
+      const before = this.audited(entity);
+      const data = await this.toData(params, 'update');
+      em.assign(entity, data);
+      await em.flush();
+      const diff = fieldDiff(before, this.audited(entity));
+      if (data.passwordHash !== undefined) diff.password = { before: '(hidden)', after: '(changed)' };
+      if (Object.keys(diff).length > 0) this.audit(em, context, 'update', id, diff);
+      await em.flush();
+      return this.snapshot(entity);
+    });
+  }
+
+  override async delete(id: string | number, context?: ActionContext): Promise<void> {
+    await this.write(async (em) => {
+      const entity = await this.load(em, id);
+      const before = this.audited(entity);
+      em.remove(entity);
+      await em.flush();
+      this.audit(em, context, 'delete', id, fieldDiff(before, null));
+      await em.flush();
+    });
+  }
+
+  /** Sets the same fields on several records (bulk publish); one transaction, one entry per record. */
+  async bulkUpdate(ids: Array<string | number>, changes: Dictionary, action: string, context?: ActionContext): Promise<number> {
+    return this.write(async (em) => {
+      let changed = 0;
+      for (const id of ids) {
+        const entity = await this.load(em, id);
+        const before = this.audited(entity);
+        em.assign(entity, changes);
+        await em.flush();
+        const diff = fieldDiff(before, this.audited(entity));
+        if (Object.keys(diff).length === 0) continue;
+        this.audit(em, context, action, id, diff);
+        changed += 1;
+      }
+      await em.flush();
+      return changed;
+    });
+  }
+
+  private async load(em: EntityManager, id: string | number): Promise<object> {
+    const pk = this.parseId(id);
+    const entity = pk === undefined ? null : await em.findOne(this.spec.name, pk as FilterQuery<object>, { populate: this.manyToMany as never[] });
+    if (!entity) throw new NotFoundError(`No ${this.spec.label} with id ${String(id)}.`, 'OrmResource');
+    return entity;
+  }
+}
+
+export { ValidationError };

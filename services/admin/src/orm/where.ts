@@ -1,0 +1,75 @@
+import type { Filter } from 'adminjs';
+import { raw, ReferenceKind, type Dictionary, type EntityMetadata } from '@mikro-orm/core';
+
+/** The virtual filter field that searches several columns at once (the list page's "Search" box). */
+export const SEARCH_FIELD = 'q';
+
+/** `%term%` for LIKE, with LIKE's own wildcards escaped so "50%" finds "50%", not everything. */
+function likePattern(term: string): string {
+  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Case-insensitive "contains" on a column, the same on SQLite and PostgreSQL. JSON lists (tags) are
+ * matched on their text form, so searching "garden" finds ["garden", "tools"].
+ */
+function contains(meta: EntityMetadata, field: string, term: string): Dictionary {
+  const prop = meta.properties[field];
+  if (!prop) return {};
+  const column = prop.fieldNames[0] ?? field;
+  const expression = prop.runtimeType === 'object' || /json/.test(String(prop.columnTypes?.[0]))
+    ? (alias: string) => `lower(cast(${alias}.${column} as text))`
+    : (alias: string) => `lower(${alias}.${column})`;
+  return { [raw(expression)]: { $like: likePattern(term) } };
+}
+
+function asBoolean(value: unknown): boolean | undefined {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return undefined;
+}
+
+/**
+ * AdminJS filters to a MikroORM where clause. Values come from the query string, so anything that
+ * does not parse is ignored rather than sent to the database.
+ */
+export function buildWhere(filter: Filter | undefined, meta: EntityMetadata, searchFields: readonly string[]): Dictionary {
+  const and: Dictionary[] = [];
+  for (const [path, element] of Object.entries(filter?.filters ?? {})) {
+    const value = element.value;
+    if (path === SEARCH_FIELD) {
+      const term = String(value).trim();
+      if (term !== '') and.push({ $or: searchFields.map((field) => contains(meta, field, term)) });
+      continue;
+    }
+    const prop = meta.properties[path];
+    if (!prop || prop.hidden || prop.lazy) continue;
+    if (typeof value === 'object' && value !== null) {
+      const range: Dictionary = {};
+      if (value.from) range.$gte = new Date(value.from);
+      if (value.to) range.$lte = new Date(value.to);
+      if (Object.values(range).some((d) => Number.isNaN((d as Date).getTime()))) continue;
+      if (Object.keys(range).length > 0) and.push({ [path]: range });
+      continue;
+    }
+    const text = String(value);
+    if (prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE) {
+      const id = Number(text);
+      if (Number.isSafeInteger(id)) and.push({ [path]: id });
+    } else if (prop.kind === ReferenceKind.MANY_TO_MANY) {
+      const id = Number(text);
+      if (Number.isSafeInteger(id)) and.push({ [path]: { $in: [id] } });
+    } else if (prop.kind !== ReferenceKind.SCALAR) {
+      continue;
+    } else if (prop.runtimeType === 'boolean') {
+      const flag = asBoolean(text);
+      if (flag !== undefined) and.push({ [path]: flag });
+    } else if (prop.runtimeType === 'number') {
+      const number = Number(text);
+      if (text.trim() !== '' && Number.isFinite(number)) and.push({ [path]: number });
+    } else {
+      and.push(contains(meta, path, text));
+    }
+  }
+  return and.length === 0 ? {} : { $and: and };
+}

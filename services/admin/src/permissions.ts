@@ -1,0 +1,56 @@
+import type { ActionContext, CurrentAdmin } from 'adminjs';
+import { permissionCodename, type PermissionAction, type PermissionModel } from '@tandem/models';
+
+/**
+ * The staff member behind a request, as the session holds it. Reloaded from the database on every
+ * request (see auth.ts), so revoking a permission or deactivating a user takes effect at once.
+ */
+export interface StaffMember extends CurrentAdmin {
+  id: string;
+  email: string;
+  title: string;
+  isSuperuser: boolean;
+  permissions: string[];
+}
+
+export function can(admin: CurrentAdmin | undefined, action: PermissionAction, model: PermissionModel): boolean {
+  if (!admin) return false;
+  if (admin.isSuperuser === true) return true;
+  const permissions: unknown = admin.permissions;
+  return Array.isArray(permissions) && permissions.includes(permissionCodename(action, model));
+}
+
+/** An AdminJS `isAccessible` function for one Django permission. */
+export function requires(action: PermissionAction, model: PermissionModel): (context: ActionContext) => boolean {
+  return ({ currentAdmin }) => can(currentAdmin, action, model);
+}
+
+/**
+ * Which permission each built-in and Tandem action needs, Django style. Every action a resource has
+ * must appear here: `guardActions` refuses (not allows) anything unlisted.
+ */
+export const ACTION_PERMISSIONS: Readonly<Record<string, PermissionAction>> = {
+  list: 'view',
+  show: 'view',
+  search: 'view',
+  export: 'view',
+  new: 'add',
+  edit: 'change',
+  publish: 'change',
+  unpublish: 'change',
+  delete: 'delete',
+  bulkDelete: 'delete',
+};
+
+/**
+ * `isAccessible` for every action of a resource: it hides the buttons AND makes AdminJS refuse a
+ * direct request to the action (ForbiddenError), which is how the server enforces permissions.
+ */
+export function guardActions(model: PermissionModel, actionNames: readonly string[]): Record<string, { isAccessible: (context: ActionContext) => boolean }> {
+  return Object.fromEntries(
+    actionNames.map((name) => {
+      const needed = ACTION_PERMISSIONS[name];
+      return [name, { isAccessible: needed ? requires(needed, model) : () => false }];
+    }),
+  );
+}

@@ -1,0 +1,142 @@
+import {
+  Filter,
+  flat,
+  type Action,
+  type ActionContext,
+  type ActionRequest,
+  type ActionResponse,
+  type After,
+  type Before,
+  type PropertyOptions,
+  type RecordJSON,
+  type ResourceOptions,
+  type ResourceWithOptions,
+} from 'adminjs';
+import { AuditEntry, type Orm, type PermissionModel } from '@tandem/models';
+import type { Components } from '../components.js';
+import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
+import { SEARCH_FIELD } from '../orm/where.js';
+import { guardActions } from '../permissions.js';
+
+export interface ResourceDeps {
+  readonly orm: Orm;
+  readonly components: Components;
+}
+
+/** The list page's Search box: a filter-only field that looks in several columns at once. */
+export function searchProperty(): PropertyOptions {
+  return {
+    type: 'string',
+    isVisible: { list: false, show: false, edit: false, filter: true },
+    position: 0,
+  };
+}
+
+/** A read-only field shown only on the show page. */
+export function showOnly(component: string): PropertyOptions {
+  return { isVisible: { list: false, show: true, edit: false, filter: false }, components: { show: component }, position: 999 };
+}
+
+/**
+ * AdminJS's `search` action (reference autocomplete) matches only the title field; this one uses the
+ * same multi-column search as the list page.
+ */
+function searchAction(spec: OrmResourceSpec) {
+  return async (request: ActionRequest, _response: unknown, context: ActionContext): Promise<ActionResponse & { records: RecordJSON[] }> => {
+    const { resource, currentAdmin } = context;
+    const query = flat.unflatten(request.query ?? {}) as { filters?: Record<string, unknown>; perPage?: string };
+    const term = request.params?.query;
+    const filter = new Filter({ ...(query.filters ?? {}), ...(term ? { [SEARCH_FIELD]: term } : {}) }, resource);
+    const perPage = Math.min(Math.max(Number(query.perPage) || 50, 1), 100);
+    const records = await resource.find(filter, { limit: perPage, offset: 0, sort: { ...spec.defaultSort } }, context);
+    return { records: records.map((record) => record.toJSON(currentAdmin)) };
+  };
+}
+
+/**
+ * Cleans a form before AdminJS sees it. Only editable fields are kept (never the primary key: AdminJS
+ * takes the record id for an edit from the payload, so a forged `id` would otherwise redirect the
+ * write to another record; never a field the form does not have, such as passwordHash). Empty number inputs arrive as '' and AdminJS would turn them into 0; they
+ * become null so the model says "required" instead of silently storing a zero price.
+ */
+function cleanPayload(resource: OrmResource): Before {
+  return async (request) => {
+    if (!request.payload) return request;
+    const payload = { ...request.payload };
+    const virtual = resource.spec.virtualInputs ?? [];
+    for (const key of Object.keys(payload)) {
+      const root = key.split('.')[0]!;
+      const property = resource.property(root);
+      if (property ? !property.isEditable() : !virtual.includes(root)) delete payload[key];
+    }
+    for (const property of resource.properties()) {
+      if (property.type() === 'number' && payload[property.path()] === '') payload[property.path()] = null;
+    }
+    return { ...request, payload };
+  };
+}
+
+/** Attaches the record's audit entries to the show page (read by the History component). */
+function attachHistory(orm: Orm, model: string): After<ActionResponse> {
+  return async (response) => {
+    const record = response.record as { id?: string; params?: Record<string, unknown> } | undefined;
+    if (!record?.id || !record.params) return response;
+    const entries = await orm.em
+      .fork()
+      .find(AuditEntry, { model, recordId: String(record.id) }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 });
+    record.params.history = JSON.stringify(
+      entries.map((entry) => ({
+        id: entry.id,
+        action: entry.action,
+        actorEmail: entry.actorEmail,
+        createdAt: entry.createdAt,
+        diff: entry.diff,
+      })),
+    );
+    return response;
+  };
+}
+
+export const STANDARD_ACTIONS = ['list', 'show', 'search', 'new', 'edit', 'delete', 'bulkDelete'] as const;
+
+/**
+ * Puts together one model's admin: the resource, Django-style permission guards on every action
+ * (including ones AdminJS would show by default), the multi-column search and the history panel.
+ */
+export function modelAdmin(
+  deps: ResourceDeps,
+  spec: OrmResourceSpec,
+  permissionModel: PermissionModel,
+  options: ResourceOptions & { extraActions?: readonly string[] },
+): ResourceWithOptions {
+  const resource = new OrmResource(deps.orm, spec);
+  const { extraActions = [], ...rest } = options;
+  const guards = guardActions(permissionModel, [...STANDARD_ACTIONS, ...extraActions]);
+  const actions: Record<string, Partial<Action<ActionResponse>>> = { ...guards };
+  for (const [name, action] of Object.entries((rest.actions ?? {}) as Record<string, Partial<Action<ActionResponse>>>)) {
+    actions[name] = { ...action, ...guards[name] };
+  }
+  actions.search = { ...actions.search, handler: searchAction(spec) };
+  actions.new = { ...actions.new, before: cleanPayload(resource) };
+  actions.edit = { ...actions.edit, before: cleanPayload(resource) };
+  if (spec.audited !== false) {
+    actions.show = { ...actions.show, after: attachHistory(deps.orm, spec.name) };
+  }
+  return {
+    resource,
+    options: {
+      id: spec.name,
+      sort: { ...spec.defaultSort },
+      ...rest,
+      translations: {
+        en: { properties: { [SEARCH_FIELD]: `Search (${spec.searchFields.join(', ')})` } },
+      },
+      properties: {
+        [SEARCH_FIELD]: searchProperty(),
+        ...(spec.audited === false ? {} : { history: showOnly(deps.components.History) }),
+        ...rest.properties,
+      },
+      actions: actions as ResourceOptions['actions'],
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { ResourceWithOptions } from 'adminjs';
+import { bulkSetAction } from '../actions/bulk-set.js';
+import { csvExportFeature } from '../actions/csv-export.js';
+import { modelAdmin, type ResourceDeps } from './common.js';
+
+/** Products: the catalog the fast service serves. Category by autocomplete, tags as a list. */
+export function productResource(deps: ResourceDeps): ResourceWithOptions {
+  const admin = modelAdmin(
+    deps,
+    {
+      name: 'Product',
+      label: 'product',
+      searchFields: ['sku', 'name', 'tags'],
+      stringLists: ['tags'],
+      readOnly: ['createdAt', 'updatedAt'],
+      unique: { sku: 'sku' },
+      defaultSort: { sortBy: 'sku', direction: 'asc' },
+    },
+    'product',
+    {
+      navigation: { name: 'Catalog', icon: 'ShoppingBag' },
+      titleProperty: 'name',
+      listProperties: ['id', 'sku', 'name', 'category', 'priceCents', 'currency', 'stock', 'published', 'updatedAt'],
+      filterProperties: ['q', 'category', 'published', 'currency', 'stock', 'createdAt', 'updatedAt'],
+      editProperties: ['sku', 'name', 'description', 'category', 'priceCents', 'currency', 'stock', 'tags', 'published'],
+      showProperties: ['id', 'sku', 'name', 'description', 'category', 'priceCents', 'currency', 'stock', 'tags', 'published', 'createdAt', 'updatedAt', 'history'],
+      properties: {
+        tags: { type: 'string', isArray: true },
+        description: { type: 'textarea' },
+        priceCents: { type: 'number', description: 'In minor units: 1999 is 19.99.' },
+        currency: { description: 'ISO 4217 code, e.g. EUR' },
+      },
+      extraActions: ['publish', 'unpublish', 'export'],
+      actions: {
+        publish: bulkSetAction(deps, { published: true }, { label: 'Publish', icon: 'Eye' }),
+        unpublish: bulkSetAction(deps, { published: false }, { label: 'Unpublish', icon: 'EyeOff' }),
+      },
+    },
+  );
+  return { ...admin, features: [csvExportFeature(deps.components.loader)] };
+}

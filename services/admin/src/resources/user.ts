@@ -1,0 +1,50 @@
+import { ValidationError, type ResourceWithOptions } from 'adminjs';
+import { hashPassword, passwordProblem } from '@tandem/accounts';
+import { modelAdmin, type ResourceDeps } from './common.js';
+
+/**
+ * Users. The password hash is never a field: a virtual `password` input is validated and hashed on
+ * save (required on create, "leave empty to keep" on edit).
+ */
+export function userResource(deps: ResourceDeps): ResourceWithOptions {
+  return modelAdmin(
+    deps,
+    {
+      name: 'User',
+      label: 'user',
+      searchFields: ['email'],
+      readOnly: ['createdAt', 'lastLoginAt'],
+      unique: { email: 'email' },
+      virtualInputs: ['password'],
+      defaultSort: { sortBy: 'email', direction: 'asc' },
+      async prepare(data, mode) {
+        const { password, ...rest } = data;
+        const text = typeof password === 'string' ? password : '';
+        if (text === '') {
+          if (mode === 'create') throw new ValidationError({ password: { type: 'required', message: 'Set a password for the new user.' } });
+          return rest;
+        }
+        const problem = passwordProblem(text);
+        if (problem) throw new ValidationError({ password: { type: 'invalid', message: problem } });
+        return { ...rest, passwordHash: await hashPassword(text) };
+      },
+    },
+    'user',
+    {
+      navigation: { name: 'Accounts', icon: 'Users' },
+      titleProperty: 'email',
+      listProperties: ['id', 'email', 'isActive', 'isStaff', 'isSuperuser', 'lastLoginAt', 'createdAt'],
+      filterProperties: ['q', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'createdAt', 'lastLoginAt'],
+      editProperties: ['email', 'password', 'isActive', 'isStaff', 'isSuperuser', 'roles'],
+      showProperties: ['id', 'email', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'lastLoginAt', 'createdAt', 'history'],
+      properties: {
+        password: {
+          type: 'password',
+          isVisible: { list: false, show: false, filter: false, edit: true },
+          description: 'On edit, leave empty to keep the current password.',
+        },
+        roles: { type: 'reference', reference: 'Role', isArray: true },
+      },
+    },
+  );
+}

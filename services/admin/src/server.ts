@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import AdminJS, { Router as AdminRouter } from 'adminjs';
+import { buildAssets, buildRoutes } from '@adminjs/express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import formidable from 'express-formidable';
+import session from 'express-session';
+import type { Config } from '@tandem/config';
+import type { Logger } from '@tandem/log';
+import type { Orm } from '@tandem/models';
+import { ROOT_PATH, adminOptions } from './admin-options.js';
+import { loginRoutes, requireStaff } from './auth.js';
+import { createComponents } from './components.js';
+import { offlineFonts } from './offline-assets.js';
+import { DatabaseSessionStore } from './session-store.js';
+
+export interface AdminServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export class AdminStartupError extends Error {
+  override name = 'AdminStartupError';
+}
+
+/**
+ * The key that signs session cookies. Production refuses to run without one (a random key would log
+ * everyone out on each restart and differ between replicas); development gets an ephemeral key.
+ */
+export function sessionSecret(config: Config, logger: Logger): string {
+  if (config.secretKey) return config.secretKey;
+  if (config.env === 'production') {
+    throw new AdminStartupError('TANDEM_SECRET_KEY must be set in production (at least 32 characters); it signs admin session cookies.');
+  }
+  logger.warn('TANDEM_SECRET_KEY is not set: using a random key for this run; admin sessions end when the admin restarts.');
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * AdminJS answers a refused action with HTTP 200 and a "forbiddenError" notice; say 403 as well, so a
+ * direct request that bypasses the hidden button is visibly refused.
+ */
+const forbiddenAsStatus: RequestHandler = (_req, res, next) => {
+  const send = res.send.bind(res);
+  res.send = ((body?: unknown) => {
+    const notice = (body as { notice?: { message?: string } } | null)?.notice;
+    if (typeof body === 'object' && body !== null && notice?.message === 'forbiddenError') res.status(403);
+    return send(body);
+  }) as typeof res.send;
+  next();
+};
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: Error & { status?: number }, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status =
+      error.name === 'NotFoundError' ? 404 : error.name === 'ForbiddenError' ? 403 : error.status && error.status < 500 ? error.status : 500;
+    if (status >= 500) logger.error({ err: error, path: req.path }, 'admin request failed');
+    const message = status === 404 ? 'Not found.' : status === 403 ? 'You do not have permission to do that.' : status < 500 ? 'Bad request.' : 'Something went wrong on our side; the error was logged.';
+    if (req.path.startsWith(`${ROOT_PATH}/api/`) || req.accepts(['html', 'json']) === 'json') {
+      res.status(status).json({ error: status === 500 ? 'internal_error' : 'request_error', message });
+      return;
+    }
+    res.status(status).type('html').send(`<!DOCTYPE html><title>Tandem admin</title><p>${message}</p><p><a href="${ROOT_PATH}">Back to the admin</a></p>`);
+  };
+}
+
+/** The Express app: AdminJS at /admin behind Tandem's staff login, sessions in the database. */
+export async function createAdminApp(config: Config, orm: Orm, logger: Logger) {
+  const components = createComponents();
+  const admin = new AdminJS(adminOptions(orm, components));
+  // Bundles the custom components only in production without a prebuilt bundle (see main.ts).
+  await admin.initialize();
+
+  const store = new DatabaseSessionStore(orm, config.adminSessionMaxAgeSeconds * 1000);
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/', (_req, res) => res.redirect(302, ROOT_PATH));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  // No body parser before this router: AdminJS parses its own forms (express-formidable).
+  const router = express.Router();
+  offlineFonts(router, ROOT_PATH);
+  router.use(
+    session({
+      name: 'tandem_admin',
+      secret: sessionSecret(config, logger),
+      store,
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: ROOT_PATH, maxAge: config.adminSessionMaxAgeSeconds * 1000 },
+    }),
+  );
+  router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
+  const deps = { admin, orm, config, logger };
+  loginRoutes(router, deps);
+  buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });
+  router.use(requireStaff(deps));
+  router.use('/api', forbiddenAsStatus);
+  buildRoutes({ admin, routes: AdminRouter.routes, router });
+  app.use(ROOT_PATH, router);
+  app.use(errorHandler(logger));
+  return { app, admin, store };
+}
+
+/** Starts the admin on config.host and `port` (config.ports.admin unless given; 0 picks a free one). */
+export async function startAdmin(config: Config, orm: Orm, logger: Logger, port: number = config.ports.admin): Promise<AdminServer> {
+  const { app, store } = await createAdminApp(config, orm, logger);
+  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+    const listening = app.listen(port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    listening.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}${ROOT_PATH}`,
+    async close() {
+      store.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

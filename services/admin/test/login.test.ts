@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, startFixture, type Fixture } from './support.js';
+
+describe('staff login', () => {
+  let fixture: Fixture;
+  before(async () => {
+    fixture = await startFixture({ LOGIN_THROTTLE_ATTEMPTS: '3' });
+  });
+  after(async () => {
+    await fixture.close();
+  });
+
+  it('serves the login page with fonts from the admin itself', async () => {
+    const response = await new Client(fixture.origin).request('/admin/login');
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    assert.doesNotMatch(html, /fonts\.googleapis\.com/);
+    assert.match(html, /\/admin\/static\/roboto\/400\.css/);
+    const css = await new Client(fixture.origin).request('/admin/static/roboto/400.css');
+    assert.equal(css.status, 200);
+  });
+
+  it('sends anonymous visitors to the login page and refuses the API', async () => {
+    const client = new Client(fixture.origin);
+    const page = await client.request('/admin/resources/Product');
+    assert.equal(page.status, 302);
+    assert.equal(page.headers.get('location'), '/admin/login');
+    const api = await client.request('/admin/api/resources/Product/actions/list');
+    assert.equal(api.status, 401);
+  });
+
+  it('lets an active staff user in with an httpOnly, SameSite=lax session cookie', async () => {
+    const client = new Client(fixture.origin);
+    const response = await client.login('ROOT@example.com');
+    assert.equal(response.status, 302);
+    assert.equal(response.headers.get('location'), '/admin');
+    const cookie = response.headers.get('set-cookie') ?? '';
+    assert.match(cookie, /^tandem_admin=/);
+    assert.match(cookie, /HttpOnly/i);
+    assert.match(cookie, /SameSite=Lax/i);
+    const dashboard = await client.request('/admin');
+    assert.equal(dashboard.status, 200);
+  });
+
+  for (const [label, email, password] of [
+    ['a wrong password', 'editor@example.com', 'not the password'],
+    ['an unknown email', 'nobody@example.com', 'whatever password'],
+    ['an inactive staff user', 'inactive@example.com', undefined],
+    ['an active user who is not staff', 'customer@example.com', undefined],
+  ] as const) {
+    it(`refuses ${label} with a clear message`, async () => {
+      const client = new Client(fixture.origin);
+      const response = await client.login(email, password);
+      assert.equal(response.status, 401);
+      const html = await response.text();
+      assert.match(html, /invalidStaffLogin/);
+      const after = await client.request('/admin/api/resources/Product/actions/list');
+      assert.equal(after.status, 401);
+    });
+  }
+
+  it('throttles repeated failures for an account and says how long to wait', async () => {
+    const client = new Client(fixture.origin);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      assert.equal((await client.login('root@example.com', 'wrong password')).status, 401);
+    }
+    // Even the right password is refused while throttled.
+    const throttled = await client.login('root@example.com');
+    assert.equal(throttled.status, 429);
+    assert.ok(Number(throttled.headers.get('retry-after')) > 0);
+    assert.match(await throttled.text(), /Too many failed login attempts\. Try again in \d+ s\./);
+  });
+
+  it('keeps the session across an admin restart (sessions live in the database)', async () => {
+    const client = new Client(fixture.origin);
+    await client.login('editor@example.com');
+    const { startAdmin } = await import('../src/server.js');
+    const { loadConfig } = await import('@tandem/config');
+    const { createLogger } = await import('@tandem/log');
+    const second = await startAdmin(
+      loadConfig({ DATABASE_URL: fixture.db.url, LOG_LEVEL: 'silent', TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789' }),
+      fixture.db.orm,
+      createLogger('admin-test', 'silent'),
+      0,
+    );
+    try {
+      const other = new Client(new URL(second.url).origin);
+      Object.assign(other, { cookie: (client as unknown as { cookie: string }).cookie });
+      const response = await other.request('/admin/api/resources/Product/actions/list');
+      assert.equal(response.status, 200);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('logs out', async () => {
+    const client = new Client(fixture.origin);
+    await client.login('editor@example.com');
+    const out = await client.request('/admin/logout');
+    assert.equal(out.status, 302);
+    assert.equal(out.headers.get('location'), '/admin/login');
+    assert.equal((await client.request('/admin/api/resources/Product/actions/list')).status, 401);
+  });
+});

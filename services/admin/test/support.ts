@@ -1,0 +1,112 @@
+/**
+ * Test support: a migrated database with staff users and a catalog, the admin started in-process on
+ * port 0, and a tiny cookie-keeping HTTP client (no browser; the e2e suite covers the UI).
+ */
+import { loadConfig } from '@tandem/config';
+import { hashPassword } from '@tandem/accounts';
+import { createLogger } from '@tandem/log';
+import { Category, Product, Role, User } from '@tandem/models';
+import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
+import { startAdmin, type AdminServer } from '../src/server.js';
+
+export const PASSWORD = 'correct horse battery';
+
+export interface Fixture {
+  readonly db: MigratedTestDatabase;
+  readonly admin: AdminServer;
+  /** http://127.0.0.1:PORT (without /admin). */
+  readonly origin: string;
+  readonly ids: { superuser: number; editor: number; categories: number[]; products: number[] };
+  close(): Promise<void>;
+}
+
+export async function startFixture(env: Record<string, string> = {}): Promise<Fixture> {
+  const db = await createMigratedDatabase();
+  const em = db.orm.em.fork();
+  const passwordHash = await hashPassword(PASSWORD);
+  const editorRole = em.create(Role, {
+    name: 'editor',
+    scopes: [],
+    permissions: ['view_product', 'add_product', 'change_product', 'view_category'],
+  });
+  const superuser = em.create(User, { email: 'root@example.com', passwordHash, isStaff: true, isSuperuser: true });
+  const editor = em.create(User, { email: 'editor@example.com', passwordHash, isStaff: true });
+  editor.roles.add(editorRole);
+  em.create(User, { email: 'inactive@example.com', passwordHash, isStaff: true, isActive: false });
+  em.create(User, { email: 'customer@example.com', passwordHash, isStaff: false });
+  const tools = em.create(Category, { name: 'Garden tools', slug: 'garden-tools' });
+  const kitchen = em.create(Category, { name: 'Kitchen', slug: 'kitchen' });
+  const products = [
+    em.create(Product, { sku: 'SPADE-1', name: 'Spade', priceCents: 2500, currency: 'EUR', stock: 3, category: tools, tags: ['garden', 'steel'] }),
+    em.create(Product, { sku: 'RAKE-1', name: 'Rake', priceCents: 1500, currency: 'EUR', stock: 5, category: tools, tags: ['garden'] }),
+    em.create(Product, { sku: 'PAN-1', name: 'Frying pan', priceCents: 3900, currency: 'USD', stock: 0, category: kitchen, tags: ['cast-iron'] }),
+  ];
+  await em.flush();
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
+    ...env,
+  });
+  const admin = await startAdmin(config, db.orm, createLogger('admin-test', 'silent'), 0);
+  return {
+    db,
+    admin,
+    origin: new URL(admin.url).origin,
+    ids: {
+      superuser: superuser.id,
+      editor: editor.id,
+      categories: [tools.id, kitchen.id],
+      products: products.map((product) => product.id),
+    },
+    async close() {
+      await admin.close();
+      await db.close();
+    },
+  };
+}
+
+/** fetch with a cookie jar of one cookie (the admin session) and no automatic redirects. */
+export class Client {
+  private cookie: string | undefined;
+
+  constructor(private readonly origin: string) {}
+
+  async request(path: string, init: { method?: string; form?: Record<string, string>; json?: unknown } = {}): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.cookie) headers.cookie = this.cookie;
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    } else if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const response = await fetch(`${this.origin}${path}`, {
+      method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0];
+    return response;
+  }
+
+  async login(email: string, password = PASSWORD): Promise<Response> {
+    return this.request('/admin/login', { form: { email, password } });
+  }
+
+  async api<T = Record<string, unknown>>(path: string, init: { method?: string; form?: Record<string, string> } = {}) {
+    const response = await this.request(`/admin/api${path}`, init);
+    const text = await response.text();
+    let body: T;
+    try {
+      body = JSON.parse(text) as T;
+    } catch {
+      throw new Error(`expected JSON from ${path}, got ${response.status}: ${text.slice(0, 200)}`);
+    }
+    return { status: response.status, body };
+  }
+}
