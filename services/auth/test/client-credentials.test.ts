@@ -1,0 +1,102 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testDialect } from '@tandem/models/testing';
+import { Session } from '@tandem/models';
+import { basicAuth, createTestClient, jwtPayload, postForm, setClientActive, startTestAuth, type TestAuth } from './support.js';
+
+describe(`client_credentials grant (${testDialect()})`, () => {
+  let auth: TestAuth;
+  let tokenUrl: string;
+  let client: { clientId: string; clientSecret: string; id: number };
+
+  before(async () => {
+    auth = await startTestAuth();
+    client = await createTestClient(auth, 'catalog sync', ['catalog:read', 'catalog:write']);
+    tokenUrl = `${auth.url}/oauth/token`;
+  });
+  after(() => auth.close());
+
+  test('HTTP Basic: a token for the client, all its scopes, no refresh token', async () => {
+    const res = await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.body.refresh_token, undefined);
+    assert.equal(res.body.scope, 'catalog:read catalog:write');
+    const claims = jwtPayload(String(res.body.access_token));
+    assert.equal(claims.sub, `client:${client.clientId}`);
+  });
+
+  test('credentials in the body work too, and a narrower scope', async () => {
+    const res = await postForm(tokenUrl, {
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      scope: 'catalog:read',
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.scope, 'catalog:read');
+  });
+
+  test('a scope the client does not have is invalid_scope', async () => {
+    const res = await postForm(tokenUrl, { grant_type: 'client_credentials', scope: 'orders:read' }, basicAuth(client.clientId, client.clientSecret));
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'invalid_scope');
+  });
+
+  test('wrong secret, unknown client and missing credentials are 401 invalid_client', async () => {
+    const cases = [
+      postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, 'wrong')),
+      postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth('tc_unknown-client', client.clientSecret)),
+      postForm(tokenUrl, { grant_type: 'client_credentials' }),
+      postForm(tokenUrl, { grant_type: 'client_credentials' }, { Authorization: 'Basic !!!' }),
+      postForm(tokenUrl, { grant_type: 'client_credentials' }, { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }),
+    ];
+    for (const res of await Promise.all(cases)) {
+      assert.equal(res.status, 401, res.text);
+      assert.equal(res.body.error, 'invalid_client');
+      assert.match(String(res.headers.get('www-authenticate')), /^Basic /);
+    }
+    const post = await postForm(tokenUrl, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: 'wrong' });
+    assert.equal(post.status, 401);
+  });
+
+  test('two authentication methods at once are invalid_request', async () => {
+    const res = await postForm(
+      tokenUrl,
+      { grant_type: 'client_credentials', client_secret: client.clientSecret },
+      basicAuth(client.clientId, client.clientSecret),
+    );
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'invalid_request');
+  });
+
+  test("a client's tokens share a session until it is revoked; then a new session starts", async () => {
+    const grant = async () =>
+      jwtPayload(String((await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret))).body.access_token));
+    const first = await grant();
+    const second = await grant();
+    assert.equal(first.sid, second.sid);
+    assert.notEqual(first.jti, second.jti);
+    await auth.db.orm.em.fork().nativeUpdate(Session, { id: String(first.sid) }, { revokedAt: new Date(), revokedReason: 'staff' });
+    const third = await grant();
+    assert.notEqual(third.sid, first.sid);
+  });
+
+  test('an inactive client gets nothing', async () => {
+    await setClientActive(auth, client.clientId, false);
+    const res = await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret));
+    assert.equal(res.status, 401);
+    assert.equal(res.body.error, 'invalid_client');
+    await setClientActive(auth, client.clientId, true);
+  });
+
+  test('a client authenticating on the password grant must authenticate correctly', async () => {
+    const res = await postForm(
+      tokenUrl,
+      { grant_type: 'password', username: 'x@example.com', password: 'whatever' },
+      basicAuth(client.clientId, 'wrong'),
+    );
+    assert.equal(res.status, 401);
+    assert.equal(res.body.error, 'invalid_client');
+  });
+});
