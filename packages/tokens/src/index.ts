@@ -37,3 +37,13 @@ export { newRefreshToken, hashRefreshToken, looksLikeRefreshToken } from './opaq
 export { newClientId, newClientSecret, ClientSecretHasher, createClient, type CreatedClient } from './client-secrets.js';
 export { revokeSession, revokeClientSessions, isSessionLive, type RevocationReason } from './sessions.js';
 // --- end signing side ---
+// --- verification side (fast service): remote JWKS, local verification, verified-token cache ---
+export { RemoteJwks, type RemoteJwksOptions, type RemoteJwksStats } from './verify/remote-jwks.js';
+export { TokenCache } from './verify/token-cache.js';
+export {
+  AccessTokenVerifier,
+  TokenVerificationError,
+  type AccessTokenVerifierOptions,
+  type VerifiedAccessToken,
+} from './verify/verifier.js';
+// --- end verification side ---

@@ -1,0 +1,115 @@
+import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
+import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP } from '../claims.js';
+import type { RemoteJwks } from './remote-jwks.js';
+import { TokenCache } from './token-cache.js';
+
+/** What a verified access token grants; everything the fast path needs, nothing more. */
+export interface VerifiedAccessToken {
+  readonly sub: string;
+  /** Session id; revoking the session revokes the token. */
+  readonly sid: string;
+  readonly jti: string;
+  readonly scopes: ReadonlySet<string>;
+  readonly expiresAtMs: number;
+}
+
+/** A token that must be refused with 401 `invalid_token`; `message` is safe to show the client. */
+export class TokenVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenVerificationError';
+  }
+}
+
+export interface AccessTokenVerifierOptions {
+  readonly jwks: RemoteJwks;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Clock skew allowed on exp/nbf/iat, at most 30 s. */
+  readonly leewaySeconds: number;
+  readonly cacheSize: number;
+  readonly now?: () => number;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * Local verification of access tokens (DESIGN decision 6): EdDSA only, with a key from the issuer's
+ * JWKS (so `none`, HS256 "signed with the public key" and any other algorithm fail before a key is
+ * even looked up), then iss, aud, exp, nbf with a small leeway, typ `at+jwt` and the claims Tandem
+ * relies on. Verified tokens are cached until `exp`.
+ */
+export class AccessTokenVerifier {
+  readonly cache: TokenCache<VerifiedAccessToken>;
+  private readonly now: () => number;
+  private readonly leewaySeconds: number;
+
+  constructor(private readonly options: AccessTokenVerifierOptions) {
+    if (options.leewaySeconds < 0 || options.leewaySeconds > 30) throw new RangeError('leewaySeconds must be within 0..30');
+    this.now = options.now ?? Date.now;
+    this.leewaySeconds = options.leewaySeconds;
+    this.cache = new TokenCache(options.cacheSize, options.leewaySeconds * 1000);
+  }
+
+  /** A token verified earlier and not yet expired: the synchronous fast path. */
+  cached(token: string): VerifiedAccessToken | undefined {
+    return this.cache.get(token, this.now());
+  }
+
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    const hit = this.cache.get(token, this.now());
+    if (hit) return hit;
+    if (token.length > 8192 || !JWT_SHAPE.test(token)) throw new TokenVerificationError('The access token is malformed.');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
+        algorithms: [ACCESS_TOKEN_ALG],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        typ: ACCESS_TOKEN_TYP,
+        clockTolerance: this.leewaySeconds,
+        currentDate: new Date(this.now()),
+        requiredClaims: ['exp', 'sub', 'sid', 'jti'],
+      }));
+    } catch (error) {
+      throw new TokenVerificationError(describe(error));
+    }
+    const { sub, sid, jti, scope, exp } = payload as Record<string, unknown>;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') {
+      throw new TokenVerificationError('The access token lacks required claims.');
+    }
+    if (scope !== undefined && typeof scope !== 'string') throw new TokenVerificationError('The scope claim must be a string.');
+    const verified: VerifiedAccessToken = {
+      sub,
+      sid,
+      jti,
+      scopes: new Set((scope ?? '').split(' ').filter((s) => s !== '')),
+      expiresAtMs: exp * 1000,
+    };
+    this.cache.set(token, verified);
+    return verified;
+  }
+
+  private async keyFor(header: JWTHeaderParameters) {
+    if (header.alg !== ACCESS_TOKEN_ALG) throw new TokenVerificationError('The token is not signed with EdDSA.');
+    if (typeof header.kid !== 'string' || header.kid === '') throw new TokenVerificationError('The token header has no kid.');
+    const key = await this.options.jwks.getKey(header.kid);
+    if (!key) throw new TokenVerificationError('The token is signed with an unknown key.');
+    return key;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TokenVerificationError) return error.message;
+  if (error instanceof joseErrors.JWTExpired) return 'The access token expired.';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'The access token is not valid yet.';
+    if (error.claim === 'iss') return 'The access token has the wrong issuer.';
+    if (error.claim === 'aud') return 'The access token has the wrong audience.';
+    if (error.claim === 'typ') return 'The token is not an access token.';
+    return `The access token's ${error.claim} claim is invalid.`;
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is not signed with EdDSA.';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The access token signature is invalid.';
+  return 'The access token is invalid.';
+}

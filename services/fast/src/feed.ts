@@ -1,0 +1,36 @@
+import type { ChangeFeedHandlers } from '@tandem/changefeed';
+import type { LiveHub } from './live.js';
+import type { RevokedSessions } from './revocations.js';
+import type { HotStore } from './store.js';
+
+/**
+ * Applies the change feed to the store: each changed record is serialized once (by the database)
+ * and prepared once (bytes + ETag), then published to live subscribers. A reloaded snapshot is
+ * diffed against what was served, so subscribers also see what changed during a gap.
+ */
+export function feedHandlers(store: HotStore, revoked: RevokedSessions, live: LiveHub): ChangeFeedHandlers {
+  return {
+    snapshot(snapshot) {
+      revoked.replaceAll(snapshot.revokedSessions);
+      for (const [name, rows] of snapshot.collections) {
+        const collection = store.get(name);
+        if (!collection) continue;
+        for (const change of collection.replaceAll(rows)) live.publish(name, change);
+      }
+      store.ready = true;
+    },
+    changes(batch) {
+      for (const session of batch.sessions) revoked.apply(session);
+      for (const change of batch.changes) {
+        const collection = store.get(change.collection);
+        if (!collection) continue;
+        if (change.json === null) {
+          if (collection.delete(change.id)) live.publish(change.collection, { op: 'delete', id: change.id });
+        } else {
+          const record = collection.upsert(change.id, change.json);
+          if (record) live.publish(change.collection, { op: 'upsert', record });
+        }
+      }
+    },
+  };
+}

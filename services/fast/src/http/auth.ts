@@ -1,0 +1,61 @@
+import { TokenVerificationError, type AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
+import type { FastMetrics } from '../metrics.js';
+import type { RevokedSessions } from '../revocations.js';
+import { jsonError, type Reply } from './respond.js';
+
+export type AuthOutcome = { readonly ok: true; readonly token: VerifiedAccessToken } | { readonly ok: false; readonly reply: Reply };
+
+/** RFC 6750 §3: the challenge a client gets with a 401. */
+export function unauthorized(message: string): Reply {
+  const description = message.replace(/["\\]/g, '');
+  return jsonError(401, 'invalid_token', message, [['WWW-Authenticate', `Bearer realm="tandem", error="invalid_token", error_description="${description}"`]]);
+}
+
+export function insufficientScope(scope: string): Reply {
+  return jsonError(403, 'insufficient_scope', `This resource needs the ${scope} scope.`, [
+    ['WWW-Authenticate', `Bearer realm="tandem", error="insufficient_scope", scope="${scope}"`],
+  ]);
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string): string | undefined {
+  if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const token = header.slice(7).trim();
+  return token === '' ? undefined : token;
+}
+
+/**
+ * Authentication for /v1: a cached verified token answers synchronously (a Map lookup), anything else
+ * returns a Promise (signature check, maybe a JWKS refetch). Revocation is checked on every request,
+ * cached or not, so a revoked session stops working as soon as the feed delivers it.
+ */
+export class Authenticator {
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly revoked: RevokedSessions,
+    private readonly metrics: FastMetrics,
+  ) {}
+
+  authenticate(token: string | undefined): AuthOutcome | Promise<AuthOutcome> {
+    if (token === undefined) return this.fail('An access token is required (Authorization: Bearer <token>).');
+    const cached = this.verifier.cached(token);
+    if (cached) return this.checkRevoked(cached);
+    return this.verifier.verify(token).then(
+      (verified) => this.checkRevoked(verified),
+      (error: unknown) => {
+        if (error instanceof TokenVerificationError) return this.fail(error.message);
+        return this.fail('The access token could not be verified.');
+      },
+    );
+  }
+
+  checkRevoked(token: VerifiedAccessToken): AuthOutcome {
+    if (this.revoked.has(token.sid)) return this.fail('The session of this access token was revoked.');
+    return { ok: true, token };
+  }
+
+  private fail(message: string): AuthOutcome {
+    this.metrics.tokenFailures += 1;
+    return { ok: false, reply: unauthorized(message) };
+  }
+}

@@ -1,0 +1,55 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { VerifiedAccessToken } from '@tandem/tokens';
+import type { FastMetrics, Route } from '../metrics.js';
+import type { Authenticator } from './auth.js';
+import { bearerToken } from './auth.js';
+import { jsonError, send, type Reply } from './respond.js';
+
+export interface Limits {
+  readonly maxUrlBytes: number;
+  readonly maxHeaderBytes: number;
+}
+
+/** Refuses oversized URLs and header blocks (414 / 431, JSON); undefined when the request is fine. */
+export function refuseOversized(req: HttpRequest, limits: Limits): Reply | undefined {
+  const url = req.getUrl().length + (req.getQuery()?.length ?? 0);
+  if (url > limits.maxUrlBytes) return jsonError(414, 'uri_too_long', `The URL is longer than ${limits.maxUrlBytes} bytes.`);
+  let headers = 0;
+  req.forEach((key, value) => {
+    headers += key.length + value.length + 4;
+  });
+  if (headers > limits.maxHeaderBytes) return jsonError(431, 'headers_too_large', `The request headers exceed ${limits.maxHeaderBytes} bytes.`);
+  return undefined;
+}
+
+/**
+ * Runs `respond` for an authenticated request. Everything from `req` must be read before calling
+ * (req is only valid synchronously). Cached tokens answer in the same tick; otherwise onAborted is
+ * registered before the async verification, the response is written corked, and never after an abort.
+ */
+export function authenticated(
+  res: HttpResponse,
+  authorization: string,
+  auth: Authenticator,
+  metrics: FastMetrics,
+  route: Route,
+  respond: (token: VerifiedAccessToken) => Reply,
+): void {
+  const outcome = auth.authenticate(bearerToken(authorization));
+  if (!(outcome instanceof Promise)) {
+    send(res, metrics, route, outcome.ok ? respond(outcome.token) : outcome.reply);
+    return;
+  }
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+    metrics.abortedRequests += 1;
+  });
+  outcome
+    .then((result) => (result.ok ? respond(result.token) : result.reply))
+    .catch(() => jsonError(500, 'internal_error', 'The request could not be completed.'))
+    .then((reply) => {
+      if (aborted) return;
+      res.cork(() => send(res, metrics, route, reply));
+    });
+}

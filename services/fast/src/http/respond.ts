@@ -1,0 +1,44 @@
+import type { HttpResponse } from 'uWebSockets.js';
+import type { FastMetrics, Route } from '../metrics.js';
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  304: '304 Not Modified',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  414: '414 URI Too Long',
+  431: '431 Request Header Fields Too Large',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+export const JSON_TYPE = 'application/json';
+
+/** A JSON error body: machine-readable `error`, human `message`. Never a stack trace. */
+export function errorBody(error: string, message: string): string {
+  return JSON.stringify({ error, message });
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body: string | Buffer;
+  readonly headers?: readonly (readonly [string, string])[];
+  readonly contentType?: string;
+}
+
+/** Writes a whole response. Callers after an `await` must wrap this in `res.cork`. */
+export function send(res: HttpResponse, metrics: FastMetrics, route: Route, reply: Reply): void {
+  metrics.request(route, reply.status);
+  res.writeStatus(STATUS_TEXT[reply.status] ?? `${reply.status} Status`);
+  if (reply.status !== 304) res.writeHeader('Content-Type', reply.contentType ?? JSON_TYPE);
+  if (reply.headers) for (const [name, value] of reply.headers) res.writeHeader(name, value);
+  if (reply.status === 304) res.endWithoutBody();
+  else res.end(reply.body);
+}
+
+export function jsonError(status: number, error: string, message: string, headers?: Reply['headers']): Reply {
+  return { status, body: errorBody(error, message), headers };
+}

@@ -1,0 +1,42 @@
+import type { SessionState } from '@tandem/changefeed';
+
+/**
+ * Revoked session ids (the `sid` claim), fed by the change feed. An entry is dropped once its session
+ * would have expired anyway, because no token can outlive its session.
+ */
+export class RevokedSessions {
+  private readonly revoked = new Map<string, number>();
+  /** Called for each session that became revoked (live sockets of that session get closed). */
+  onRevoked: (sid: string) => void = () => undefined;
+
+  has(sid: string): boolean {
+    return this.revoked.has(sid);
+  }
+
+  get size(): number {
+    return this.revoked.size;
+  }
+
+  apply(session: SessionState): void {
+    if (session.revoked) {
+      const isNew = !this.revoked.has(session.sid);
+      this.revoked.set(session.sid, session.expiresAtMs);
+      if (isNew) this.onRevoked(session.sid);
+    } else {
+      this.revoked.delete(session.sid);
+    }
+  }
+
+  replaceAll(sessions: readonly SessionState[]): void {
+    const previous = new Set(this.revoked.keys());
+    this.revoked.clear();
+    for (const s of sessions) {
+      this.revoked.set(s.sid, s.expiresAtMs);
+      if (!previous.has(s.sid)) this.onRevoked(s.sid);
+    }
+  }
+
+  sweep(now: number): void {
+    for (const [sid, expiresAtMs] of this.revoked) if (expiresAtMs <= now) this.revoked.delete(sid);
+  }
+}

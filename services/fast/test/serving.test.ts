@@ -1,0 +1,159 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Category, Product } from '@tandem/models';
+import { testDialect } from '@tandem/models/testing';
+import { eventually, seedCatalog, startHarness, type Harness } from './support/fast.js';
+import { bearer, get, raw } from './support/http.js';
+
+let h: Harness;
+let token: string;
+
+before(async () => {
+  h = await startHarness({}, (db) => seedCatalog(db, 5));
+  token = await h.issuer.sign();
+});
+after(() => h?.close());
+
+test(`GET /v1/products/{id} serves prepared bytes with an ETag (${testDialect()})`, async () => {
+  const list = await get(`${h.fast.url}/v1/products`, bearer(token));
+  const first = list.json.items[0];
+  const res = await get(`${h.fast.url}/v1/products/${first.id}`, bearer(token));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['content-type'], 'application/json');
+  assert.deepEqual(Object.keys(res.json), ['id', 'sku', 'name', 'description', 'priceCents', 'currency', 'stock', 'categoryId', 'tags', 'updatedAt']);
+  assert.equal(res.json.sku, first.sku);
+  const etag = res.headers.etag as string;
+  assert.match(etag, /^"[A-Za-z0-9_-]{22}"$/);
+  const cached = await get(`${h.fast.url}/v1/products/${first.id}`, { ...bearer(token), 'if-none-match': etag });
+  assert.equal(cached.status, 304);
+  assert.equal(cached.text, '');
+  const other = await get(`${h.fast.url}/v1/products/${first.id}`, { ...bearer(token), 'if-none-match': '"nope", W/' + etag });
+  assert.equal(other.status, 304, 'a weak match in a list also counts');
+});
+
+test('absent, unpublished and malformed ids are 404 JSON', async () => {
+  const [draft] = await h.sql(`select id from products where sku = 'DRAFT'`);
+  for (const id of ['999999', String(draft.id), 'abc', '0', '-1']) {
+    const res = await get(`${h.fast.url}/v1/products/${id}`, bearer(token));
+    assert.equal(res.status, 404, id);
+    assert.equal(res.json.error, 'not_found');
+  }
+  const unknown = await get(`${h.fast.url}/v1/nothing/1`, bearer(token));
+  assert.equal(unknown.status, 404);
+});
+
+test('lists are keyset-paginated by id, with limit and filters', async () => {
+  const all = await get(`${h.fast.url}/v1/products?limit=1000`, bearer(token));
+  assert.equal(all.status, 200);
+  assert.equal(all.json.items.length, 5);
+  assert.equal(all.json.next, null);
+  const ids = all.json.items.map((p: { id: number }) => p.id);
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+
+  const seen: number[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Awaited<ReturnType<typeof get>> = await get(`${h.fast.url}/v1/products?limit=2${cursor ? `&after=${cursor}` : ''}`, bearer(token));
+    assert.ok(page.json.items.length <= 2);
+    seen.push(...page.json.items.map((p: { id: number }) => p.id));
+    cursor = page.json.next;
+  } while (cursor !== null);
+  assert.deepEqual(seen, ids);
+
+  const [kitchen] = await h.sql(`select id from categories where slug = 'kitchen'`);
+  const filtered = await get(`${h.fast.url}/v1/products?categoryId=${kitchen.id}`, bearer(token));
+  assert.equal(filtered.json.items.length, 2);
+  assert.ok(filtered.json.items.every((p: { categoryId: number }) => p.categoryId === Number(kitchen.id)));
+  const none = await get(`${h.fast.url}/v1/products?categoryId=424242`, bearer(token));
+  assert.deepEqual(none.json, { items: [], next: null });
+
+  for (const [query, code] of [
+    ['limit=0', 'invalid_limit'],
+    ['limit=1001', 'invalid_limit'],
+    ['limit=x', 'invalid_limit'],
+    ['after=abc', 'invalid_cursor'],
+    ['color=red', 'unknown_parameter'],
+  ]) {
+    const res = await get(`${h.fast.url}/v1/products?${query}`, bearer(token));
+    assert.equal(res.status, 400, query);
+    assert.equal(res.json.error, code, query);
+  }
+  const categories = await get(`${h.fast.url}/v1/categories`, bearer(token));
+  assert.deepEqual(Object.keys(categories.json.items[0]), ['id', 'name', 'slug', 'updatedAt']);
+});
+
+test('changes via the ORM and raw SQL appear; unpublish and delete remove', async () => {
+  const em = h.db.orm.em.fork();
+  const garden = await em.findOneOrFail(Category, { slug: 'garden' });
+  const lamp = em.create(Product, { sku: 'LAMP', name: 'Lamp', priceCents: 999, currency: 'EUR', stock: 2, category: garden, tags: [], published: true });
+  await em.flush();
+  const url = `${h.fast.url}/v1/products/${lamp.id}`;
+  await eventually('ORM insert served', async () => (await get(url, bearer(token))).status === 200);
+
+  const before = await get(url, bearer(token));
+  await h.sql(`update products set price_cents = 1234 where id = ?`, [lamp.id]);
+  await eventually('raw SQL update served', async () => (await get(url, bearer(token))).json.priceCents === 1234);
+  const afterUpdate = await get(url, bearer(token));
+  assert.notEqual(afterUpdate.headers.etag, before.headers.etag, 'the ETag follows the bytes');
+
+  lamp.published = false;
+  await em.flush();
+  await eventually('unpublish removes', async () => (await get(url, bearer(token))).status === 404);
+
+  const [row] = await h.sql(`select id from products where sku = 'SKU-1'`);
+  await h.sql(`delete from products where id = ?`, [row.id]);
+  await eventually('raw delete removes', async () => (await get(`${h.fast.url}/v1/products/${row.id}`, bearer(token))).status === 404);
+});
+
+test('unknown routes 404, other methods 405, all JSON', async () => {
+  const missing = await get(`${h.fast.url}/nope`);
+  assert.equal(missing.status, 404);
+  assert.equal(missing.json.error, 'not_found');
+  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+    const res = await get(`${h.fast.url}/v1/products/1`, bearer(token), method);
+    assert.equal(res.status, 405, method);
+    assert.equal(res.headers.allow, 'GET');
+    assert.equal(res.json.error, 'method_not_allowed');
+  }
+  assert.equal((await get(`${h.fast.url}/v1/products`, {}, 'POST')).status, 405);
+});
+
+test('oversized URLs and headers are refused', async () => {
+  const longUrl = await get(`${h.fast.url}/v1/products?categoryId=${'1'.repeat(3000)}`, bearer(token));
+  assert.equal(longUrl.status, 414);
+  assert.equal(longUrl.json.error, 'uri_too_long');
+  const big = await get(`${h.fast.url}/v1/products/1`, { ...bearer(token), 'x-filler': 'a'.repeat(5000), 'x-more': 'b'.repeat(5000) });
+  assert.equal(big.status, 431);
+  const huge = await raw(h.fast.port, `GET /v1/products/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'c'.repeat(200_000)}\r\n\r\n`);
+  assert.ok(huge === '' || /^HTTP\/1\.1 4\d\d/.test(huge), `refused: ${huge.slice(0, 40)}`);
+});
+
+test('malformed HTTP does not crash the service', async () => {
+  for (const garbage of ['\x00\x01\x02garbage\r\n\r\n', 'GET\r\n\r\n', 'GET / HTTP/9.9\r\nHost: x\r\n\r\n', 'GET /v1/products HTTP/1.1\r\nContent-Length: -5\r\n\r\n']) {
+    await raw(h.fast.port, garbage, 300);
+  }
+  assert.equal((await get(`${h.fast.url}/healthz`)).status, 200);
+});
+
+test('/healthz reports readiness and feed lag; /metrics is Prometheus text', async () => {
+  const health = await get(`${h.fast.url}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(health.json.ready, true);
+  assert.equal(health.json.status, 'ok');
+  assert.equal(typeof health.json.feed.lagMs, 'number');
+  assert.equal(typeof health.json.feed.lagEvents, 'number');
+  const metrics = await get(`${h.fast.url}/metrics`);
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.headers['content-type'] as string, /^text\/plain/);
+  for (const name of [
+    'tandem_fast_requests_total{route="record",status="200"}',
+    'tandem_fast_token_cache_hits_total',
+    'tandem_fast_feed_lag_events',
+    'tandem_fast_feed_lag_ms',
+    'tandem_fast_records{collection="products"}',
+    'tandem_fast_ws_connections',
+  ]) {
+    assert.ok(metrics.text.includes(name), name);
+  }
+  assert.match(metrics.text, /tandem_fast_token_cache_hits_total [1-9]/);
+});
