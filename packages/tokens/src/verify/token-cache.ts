@@ -34,6 +34,12 @@ export class TokenCache<T extends { readonly expiresAtMs: number }> {
     return entry;
   }
 
+  /** Like get, without counting or reordering (a second look within the same request). */
+  peek(token: string, now: number): T | undefined {
+    const entry = this.entries.get(token);
+    return entry !== undefined && entry.expiresAtMs + this.leewayMs > now ? entry : undefined;
+  }
+
   set(token: string, entry: T): void {
     this.entries.delete(token);
     this.entries.set(token, entry);

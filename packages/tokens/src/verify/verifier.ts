@@ -57,7 +57,7 @@ export class AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedAccessToken> {
-    const hit = this.cache.get(token, this.now());
+    const hit = this.cache.peek(token, this.now());
     if (hit) return hit;
     if (token.length > 8192 || !JWT_SHAPE.test(token)) throw new TokenVerificationError('The access token is malformed.');
     let payload;

@@ -16,7 +16,10 @@ export interface Harness {
 }
 
 /** A migrated test database, a real issuer, and the fast service on port 0 with a loaded snapshot. */
-export async function startHarness(env: Record<string, string> = {}, seed?: (db: MigratedTestDatabase) => Promise<void>): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> | ((db: MigratedTestDatabase) => Record<string, string>) = {},
+  seed?: (db: MigratedTestDatabase) => Promise<void>,
+): Promise<Harness> {
   const db = await createMigratedDatabase();
   const issuer = await TestIssuer.start();
   if (seed) await seed(db);
@@ -31,7 +34,7 @@ export async function startHarness(env: Record<string, string> = {}, seed?: (db:
     FEED_FALLBACK_POLL_MS: '200',
     FEED_RECONNECT_MAX_MS: '200',
     JWKS_REFETCH_MIN_SECONDS: '1',
-    ...env,
+    ...(typeof env === 'function' ? env(db) : env),
   });
   const fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
   await fast.ready;
