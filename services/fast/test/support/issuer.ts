@@ -21,6 +21,8 @@ export class TestIssuer {
   keys: SigningKey[] = [];
   jwksRequests = 0;
   discoveryRequests = 0;
+  /** Answer JWKS requests this much later (a slow auth service). */
+  jwksDelayMs = 0;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -41,8 +43,11 @@ export class TestIssuer {
         res.end(JSON.stringify({ issuer: this.url, jwks_uri: `${this.url}/.well-known/jwks.json` }));
       } else if (req.url === '/.well-known/jwks.json') {
         this.jwksRequests += 1;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
+        const body = JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) });
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(body);
+        }, this.jwksDelayMs);
       } else {
         res.writeHead(404).end();
       }
