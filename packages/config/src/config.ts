@@ -68,6 +68,12 @@ const schema = z.object({
   FEED_STALE_AFTER_MS: positiveInt(5000),
   CHANGE_RETENTION_SECONDS: positiveInt(3600),
   CHANGE_PRUNE_INTERVAL_SECONDS: positiveInt(60),
+  FEED: z.enum(['database', 'redis']).default('database'),
+  REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v), {
+    message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+  }),
+  REDIS_STREAM_KEY: z.string().trim().min(1).default('tandem:changes'),
+  REDIS_STREAM_MAXLEN: z.coerce.number().int().min(100).default(100_000),
 });
 
 function isHttpUrl(value: string): boolean {
@@ -117,6 +123,9 @@ export interface FeedConfig {
   readonly staleAfterMs: number;
   readonly retentionSeconds: number;
   readonly pruneIntervalSeconds: number;
+  /** Where fast nodes tail changes from: the database outbox, or the Redis Stream the relay fills. */
+  readonly source: 'database' | 'redis';
+  readonly redis: { readonly url: string | undefined; readonly streamKey: string; readonly streamMaxLen: number };
 }
 
 /** Access tokens, sessions and signing keys (auth service signs, fast service verifies). */
@@ -145,6 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ConfigError(variable, `${issue.message.replace(/^Invalid input: /, '')} (got ${JSON.stringify(env[variable])})`);
   }
   const v = result.data;
+  if (v.FEED === 'redis' && v.REDIS_URL === undefined) {
+    throw new ConfigError('REDIS_URL', 'must be set when FEED=redis (e.g. redis://127.0.0.1:6379)');
+  }
   if (v.SESSION_IDLE_TTL_SECONDS > v.SESSION_ABSOLUTE_TTL_SECONDS) {
     throw new ConfigError(
       'SESSION_IDLE_TTL_SECONDS',
@@ -193,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       staleAfterMs: v.FEED_STALE_AFTER_MS,
       retentionSeconds: v.CHANGE_RETENTION_SECONDS,
       pruneIntervalSeconds: v.CHANGE_PRUNE_INTERVAL_SECONDS,
+      source: v.FEED,
+      redis: { url: v.REDIS_URL, streamKey: v.REDIS_STREAM_KEY, streamMaxLen: v.REDIS_STREAM_MAXLEN },
     },
   };
 }

@@ -67,3 +67,15 @@ test('token settings: defaults, bounds, and errors that name the variable', () =
     );
   }
 });
+
+test('FEED=redis needs REDIS_URL, and REDIS_URL must be a redis URL', () => {
+  assert.throws(() => loadConfig({ FEED: 'redis' }), (e: unknown) => e instanceof ConfigError && e.variable === 'REDIS_URL');
+  assert.throws(
+    () => loadConfig({ REDIS_URL: 'http://x' }),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'REDIS_URL',
+  );
+  assert.throws(() => loadConfig({ FEED: 'kafka' }), (e: unknown) => e instanceof ConfigError && e.variable === 'FEED');
+  const config = loadConfig({ FEED: 'redis', REDIS_URL: 'redis://127.0.0.1:6379/3' });
+  assert.equal(config.feed.source, 'redis');
+  assert.deepEqual(config.feed.redis, { url: 'redis://127.0.0.1:6379/3', streamKey: 'tandem:changes', streamMaxLen: 100_000 });
+});
