@@ -1,16 +1,24 @@
 import { BaseProperty, type PropertyType } from 'adminjs';
 import { ReferenceKind, type EntityProperty } from '@mikro-orm/core';
 
-/** Column types MikroORM reports, mapped to the AdminJS field type that edits them. */
+/**
+ * The AdminJS field type for a scalar, from the property's runtime type (not the column type: SQLite
+ * stores booleans in integer columns and every string in a text column).
+ */
 function scalarType(prop: EntityProperty): PropertyType {
-  const type = String(prop.runtimeType ?? prop.type).toLowerCase();
-  const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
-  if (type === 'number' || /int|serial|numeric|decimal/.test(column)) return 'number';
-  if (type === 'boolean' || column === 'boolean') return 'boolean';
-  if (type === 'date' || /timestamp|datetime/.test(column)) return 'datetime';
-  if (column === 'text') return 'textarea';
-  if (type === 'object' || type === 'any' || /json/.test(column)) return 'mixed';
-  return 'string';
+  switch (prop.runtimeType) {
+    case 'number':
+    case 'bigint':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'Date':
+      return 'datetime';
+    case 'string':
+      return String(prop.type).toLowerCase() === 'text' ? 'textarea' : 'string';
+    default:
+      return 'mixed';
+  }
 }
 
 /**

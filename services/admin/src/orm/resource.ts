@@ -225,8 +225,24 @@ export class OrmResource extends BaseResource {
         data[name] = value;
       }
     }
+    if (mode === 'create') this.applyDefaults(data);
     const extra = Object.fromEntries((this.spec.virtualInputs ?? []).filter((key) => key in input).map((key) => [key, input[key]]));
     return this.spec.prepare ? this.spec.prepare({ ...extra, ...data }, mode) : data;
+  }
+
+  /**
+   * Fields left out of a create form take the column's default (stock 0, unpublished). The model's
+   * validation hook runs before the INSERT, so it would otherwise see them as missing.
+   */
+  private applyDefaults(data: Dictionary): void {
+    for (const [name, property] of this.props) {
+      const fallback = property.meta.default;
+      if (data[name] !== undefined || fallback === undefined || fallback === null || !property.isEditable()) continue;
+      const type = property.type();
+      if (type === 'number') data[name] = Number(fallback);
+      else if (type === 'boolean') data[name] = fallback === true || fallback === 1 || fallback === 'true' || fallback === '1';
+      else if (type === 'string' || type === 'textarea') data[name] = String(fallback);
+    }
   }
 
   /** Runs a write and its audit entry in one transaction; database refusals become field errors. */

@@ -57,9 +57,10 @@ function searchAction(spec: OrmResourceSpec) {
  * Cleans a form before AdminJS sees it. Only editable fields are kept (never the primary key: AdminJS
  * takes the record id for an edit from the payload, so a forged `id` would otherwise redirect the
  * write to another record; never a field the form does not have, such as passwordHash). Empty number inputs arrive as '' and AdminJS would turn them into 0; they
- * become null so the model says "required" instead of silently storing a zero price.
+ * become null so the model says "required" instead of silently storing a zero price (on create, a
+ * blank field that has a database default, such as stock, takes the default).
  */
-function cleanPayload(resource: OrmResource): Before {
+function cleanPayload(resource: OrmResource, mode: 'create' | 'update'): Before {
   return async (request) => {
     if (!request.payload) return request;
     const payload = { ...request.payload };
@@ -70,7 +71,10 @@ function cleanPayload(resource: OrmResource): Before {
       if (property ? !property.isEditable() : !virtual.includes(root)) delete payload[key];
     }
     for (const property of resource.properties()) {
-      if (property.type() === 'number' && payload[property.path()] === '') payload[property.path()] = null;
+      if (payload[property.path()] !== '' || property.type() === 'string' || property.type() === 'textarea') continue;
+      // A blank field with a database default (stock) means "the default" on create.
+      if (mode === 'create' && property.meta.default !== undefined) delete payload[property.path()];
+      else if (property.type() === 'number') payload[property.path()] = null;
     }
     return { ...request, payload };
   };
@@ -117,8 +121,8 @@ export function modelAdmin(
     actions[name] = { ...action, ...guards[name] };
   }
   actions.search = { ...actions.search, handler: searchAction(spec) };
-  actions.new = { ...actions.new, before: cleanPayload(resource) };
-  actions.edit = { ...actions.edit, before: cleanPayload(resource) };
+  actions.new = { ...actions.new, before: cleanPayload(resource, 'create') };
+  actions.edit = { ...actions.edit, before: cleanPayload(resource, 'update') };
   if (spec.audited !== false) {
     actions.show = { ...actions.show, after: attachHistory(deps.orm, spec.name) };
   }
