@@ -1,34 +1,63 @@
-import { loadConfig, redactDatabaseUrl } from '@tandem/config';
+import { ConfigError, loadConfig, redactDatabaseUrl } from '@tandem/config';
 import { createLogger } from '@tandem/log';
-import { openOrm } from '@tandem/models';
+import { openOrm, type Orm } from '@tandem/models';
 import { assertNativeUws } from './native.js';
-import { startFast } from './server.js';
+import { startFast, type FastServer } from './server.js';
 
-// Before anything else: a fast service on uWebSockets.js's JavaScript fallback would be slow silently.
-try {
-  assertNativeUws();
-} catch (error) {
-  process.stderr.write(`tandem fast: ${(error as Error).message}\n`);
-  process.exit(78);
+/** Entry point of the fast service (`node dist/src/main.js`, started by `tandem start`). */
+async function main(): Promise<void> {
+  // Before anything else: on uWebSockets.js's JavaScript fallback the service would be slow, silently.
+  try {
+    assertNativeUws();
+  } catch (error) {
+    process.stderr.write(`fast: ${(error as Error).message}\n`);
+    process.exit(78);
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`fast: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger('fast', config.logLevel);
+  let orm: Orm | undefined;
+  let server: FastServer;
+  try {
+    orm = await openOrm(config.database);
+    server = await startFast(config, orm, logger);
+  } catch (error) {
+    logger.fatal({ err: { message: (error as Error).message } }, 'fast service failed to start');
+    await orm?.close(true).catch(() => undefined);
+    process.exit(1);
+  }
+  logger.info({ url: server.url, database: redactDatabaseUrl(config.database) }, 'fast service listening; loading snapshot');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'fast service stopping');
+    try {
+      await server.close();
+      await orm?.close(true);
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: { message: (error as Error).message } }, 'fast service did not stop cleanly');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // Ready only once the snapshot is loaded: until then /healthz says 503 and /v1 answers 503.
+  await server.ready;
+  const status = server.feed.status();
+  logger.info({ url: server.url, position: status.position, records: Object.fromEntries([...server.store.collections].map(([n, c]) => [n, c.size])) }, 'fast service ready');
+  process.send?.({ type: 'ready', service: 'fast', url: server.url });
 }
 
-const config = loadConfig();
-const logger = createLogger('fast', config.logLevel);
-const orm = await openOrm(config.database);
-const server = await startFast(config, orm, logger);
-logger.info({ url: server.url, database: redactDatabaseUrl(config.database) }, 'fast service listening; loading snapshot');
-await server.ready;
-logger.info({ url: server.url }, 'fast service ready');
-process.send?.({ type: 'ready', service: 'fast', url: server.url });
-
-let stopping = false;
-async function stop(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'fast service stopping');
-  await server.close();
-  await orm.close(true);
-  process.exit(0);
-}
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+await main();

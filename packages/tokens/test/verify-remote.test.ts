@@ -1,0 +1,129 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { AccessTokenVerifier, RemoteJwks, TokenCache, TokenVerificationError } from '../src/index.js';
+
+/** A real issuer over loopback HTTP: discovery document + JWKS, with request counters. */
+let server: Server;
+let issuer: string;
+const keys: { kid: string; privateKey: CryptoKey; jwk: JWK }[] = [];
+let extraJwks: JWK[] = [];
+let counts = { discovery: 0, jwks: 0 };
+let advertisedIssuer: string | undefined;
+
+async function newKey() {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const kid = randomUUID();
+  const key = { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'EdDSA' } };
+  keys.push(key);
+  return key;
+}
+
+const sign = (key = keys[0]!, claims: Record<string, unknown> = {}, exp = '10m') =>
+  new SignJWT({ scope: 'catalog:read orders:read', sid: randomUUID(), ...claims })
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(issuer)
+    .setAudience('tandem')
+    .setSubject('42')
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime(exp)
+    .sign(key.privateKey);
+
+before(async () => {
+  await newKey();
+  server = createServer((req, res) => {
+    if (req.url === '/.well-known/openid-configuration') {
+      counts.discovery += 1;
+      res.end(JSON.stringify({ issuer: advertisedIssuer ?? issuer, jwks_uri: `${issuer}/jwks` }));
+    } else if (req.url === '/jwks') {
+      counts.jwks += 1;
+      res.end(JSON.stringify({ keys: [...keys.map((k) => k.jwk), ...extraJwks] }));
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+test('keys come from the jwks_uri of the discovery document; non-Ed25519 and private keys are ignored', async () => {
+  counts = { discovery: 0, jwks: 0 };
+  extraJwks = [
+    { kty: 'RSA', kid: 'rsa', n: 'x', e: 'AQAB' },
+    { kty: 'OKP', crv: 'X25519', kid: 'x25519', x: keys[0]!.jwk.x! },
+    { kty: 'oct', kid: 'hmac', k: 'c2VjcmV0' },
+    { ...keys[0]!.jwk, kid: 'with-private-part', d: 'AAAA' },
+  ];
+  const jwks = new RemoteJwks({ issuer, minRefetchIntervalMs: 1000 });
+  await jwks.refresh(true);
+  assert.equal(jwks.lastError, undefined);
+  assert.equal(jwks.size, 1);
+  assert.deepEqual(counts, { discovery: 1, jwks: 1 });
+  extraJwks = [];
+});
+
+test('JWKS_URL skips discovery; a discovery naming another issuer is refused', async () => {
+  counts = { discovery: 0, jwks: 0 };
+  const direct = new RemoteJwks({ issuer, jwksUrl: `${issuer}/jwks`, minRefetchIntervalMs: 1000 });
+  await direct.refresh(true);
+  assert.equal(direct.size, 1);
+  assert.equal(counts.discovery, 0);
+  advertisedIssuer = 'http://evil.example';
+  const misled = new RemoteJwks({ issuer, minRefetchIntervalMs: 1000 });
+  await misled.refresh(true);
+  assert.equal(misled.size, 0);
+  assert.match(misled.lastError!, /names issuer/);
+  advertisedIssuer = undefined;
+});
+
+test('unknown kids refetch at most once per interval (clock injected), concurrent callers share a fetch', async () => {
+  let now = 1_000_000;
+  const jwks = new RemoteJwks({ issuer, jwksUrl: `${issuer}/jwks`, minRefetchIntervalMs: 10_000, now: () => now });
+  await jwks.refresh(true);
+  counts = { discovery: 0, jwks: 0 };
+  const unknown = await Promise.all(Array.from({ length: 50 }, () => jwks.getKey(randomUUID())));
+  assert.ok(unknown.every((k) => k === undefined));
+  assert.equal(counts.jwks, 0, 'the start-up fetch was just now: every refetch refused');
+  assert.equal(jwks.stats.refused, 50);
+  now += 10_001;
+  await Promise.all(Array.from({ length: 50 }, () => jwks.getKey(randomUUID())));
+  assert.equal(counts.jwks, 1, 'one fetch after the interval, shared');
+  const rotated = await newKey();
+  now += 10_001;
+  assert.ok(await jwks.getKey(rotated.kid), 'a newly published key is found by the refetch');
+});
+
+test('the verifier checks claims and caches until exp; failures keep known keys', async () => {
+  let now = Date.now();
+  const jwks = new RemoteJwks({ issuer, jwksUrl: `${issuer}/jwks`, minRefetchIntervalMs: 1000 });
+  const verifier = new AccessTokenVerifier({ jwks, issuer, audience: 'tandem', leewaySeconds: 5, cacheSize: 2, now: () => now });
+  const token = await sign();
+  const verified = await verifier.verify(token);
+  assert.equal(verified.sub, '42');
+  assert.deepEqual([...verified.scopes], ['catalog:read', 'orders:read']);
+  assert.equal(verifier.cached(token), verified);
+  now = verified.expiresAtMs + 6000;
+  assert.equal(verifier.cached(token), undefined, 'no cache hit past exp + leeway');
+  now = Date.now();
+  await assert.rejects(verifier.verify(await sign(keys[0], { sid: undefined })), TokenVerificationError);
+  await assert.rejects(verifier.verify(await sign(keys[0], {}, '-1m')), /expired/);
+  assert.throws(() => new AccessTokenVerifier({ jwks, issuer, audience: 'a', leewaySeconds: 31, cacheSize: 1 }), RangeError);
+});
+
+test('the token cache is a bounded LRU', () => {
+  const cache = new TokenCache<{ expiresAtMs: number }>(2, 0);
+  cache.set('a', { expiresAtMs: 10 });
+  cache.set('b', { expiresAtMs: 10 });
+  assert.ok(cache.get('a', 0)); // a is now the most recent
+  cache.set('c', { expiresAtMs: 10 });
+  assert.equal(cache.size, 2);
+  assert.equal(cache.get('b', 0), undefined, 'the least recently used entry was evicted');
+  assert.ok(cache.get('a', 0));
+  assert.equal(cache.get('a', 10), undefined, 'expired entries are dropped');
+});
