@@ -63,7 +63,8 @@ function methodNotAllowed(allow: string): RequestHandler {
 export function createAuthApp(deps: AuthDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('etag', 'strong');
+  // Token responses are no-store; hashing every body for an ETag would be wasted work on the hot path.
+  app.set('etag', false);
   app.use(requestLog(deps.logger));
 
   app.post(TOKEN_PATH, parseBody, tokenRoute(deps));

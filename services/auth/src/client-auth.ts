@@ -1,5 +1,4 @@
 import type { Request } from 'express';
-import { Client } from '@tandem/models';
 import type { AuthDeps } from './deps.js';
 import { OAuthError } from './oauth-error.js';
 import type { Params } from './params.js';
@@ -14,7 +13,12 @@ export interface AuthenticatedClient {
   readonly id: number;
   readonly clientId: string;
   readonly scopes: readonly string[];
+  /** Its newest live session (read in the same query), for the client_credentials grant. */
+  readonly liveSession: { readonly id: string; readonly stale: boolean } | undefined;
 }
+
+/** last_used_at of a client session is refreshed at most this often (not a write per token). */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
 
 const invalidClient = (method?: ClientCredentials['method']) =>
   new OAuthError(
@@ -67,12 +71,15 @@ export function readClientCredentials(req: Request, params: Params): ClientCrede
  * `invalid_client` and cost the same (one HMAC, one constant-time comparison).
  */
 export async function authenticateClient(deps: AuthDeps, credentials: ClientCredentials): Promise<AuthenticatedClient> {
-  const client =
-    credentials.clientId.length <= 64
-      ? await deps.orm.em.fork().findOne(Client, { clientId: credentials.clientId }, { fields: ['id', 'clientId', 'secretHash', 'scopes', 'isActive'] })
-      : null;
+  const now = new Date();
+  const window = {
+    now,
+    idleCutoff: new Date(now.getTime() - deps.config.tokens.sessionIdleTtlSeconds * 1000),
+    touchBefore: new Date(now.getTime() - SESSION_TOUCH_INTERVAL_MS),
+  };
+  const client = credentials.clientId.length <= 64 ? await deps.store.queries.findClient(credentials.clientId, window) : undefined;
   const storedHash = client?.secretHash ?? '0'.repeat(64);
   const secretMatches = deps.clientSecrets.verify(credentials.clientSecret, storedHash);
   if (!client || !secretMatches || !client.isActive) throw invalidClient(credentials.method);
-  return { id: client.id, clientId: client.clientId, scopes: client.scopes };
+  return { id: client.id, clientId: client.clientId, scopes: client.scopes, liveSession: client.liveSession };
 }

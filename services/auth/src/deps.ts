@@ -4,6 +4,7 @@ import type { Orm } from '@tandem/models';
 import type { LoginThrottle } from '@tandem/accounts';
 import type { AccessTokenSigner, ClientSecretHasher, SigningKeyRing } from '@tandem/tokens';
 import type { AuthMetrics } from './metrics.js';
+import type { AuthStore } from './store.js';
 
 /** Everything a route or grant needs, built once by startAuth(). */
 export interface AuthDeps {
@@ -11,6 +12,8 @@ export interface AuthDeps {
   /** The issuer actually served (TOKEN_ISSUER, or the bound URL when the configured port was 0). */
   readonly issuer: string;
   readonly orm: Orm;
+  /** Hand-written SQL for the hot grants. */
+  readonly store: AuthStore;
   readonly logger: Logger;
   readonly keys: SigningKeyRing;
   readonly signer: AccessTokenSigner;

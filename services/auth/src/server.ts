@@ -9,6 +9,7 @@ import { createAuthApp } from './app.js';
 import type { AuthDeps } from './deps.js';
 import { startKeyMaintenance } from './key-maintenance.js';
 import { AuthMetrics } from './metrics.js';
+import { AuthStore } from './store.js';
 
 export interface StartAuthOptions {
   readonly config: Config;
@@ -66,6 +67,7 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     config,
     issuer,
     orm,
+    store: new AuthStore(orm, config.database.dialect),
     logger,
     keys,
     signer: new AccessTokenSigner({ ...config.tokens, issuer }, keys),

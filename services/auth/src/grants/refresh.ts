@@ -1,17 +1,15 @@
-import { RefreshToken, Session, User } from '@tandem/models';
 import {
   formatScope,
   grantScope,
   hashRefreshToken,
-  isSessionLive,
   looksLikeRefreshToken,
+  newRefreshToken,
   parseScope,
   userSubject,
   type RevocationReason,
 } from '@tandem/tokens';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam } from '../params.js';
-import { addRefreshToken, roleScopes } from './session.js';
 import type { Grant } from './types.js';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
@@ -25,9 +23,10 @@ class ScopeRefused extends Error {}
 
 /**
  * RFC 6749 §6 refresh. Refresh tokens are single use: the token is claimed with a conditional UPDATE
- * (`... where token_hash = ? and used_at is null`), so of two concurrent uses exactly one wins. Presenting
- * a token that was already used means it leaked (or a client misbehaves): the whole session (family)
- * is revoked, which also ends the newest refresh token and, via the change feed, the access tokens.
+ * (`... where token_hash = ? and used_at is null`), so of two concurrent uses exactly one wins (the
+ * loser's UPDATE waits for the winner's row lock, then matches nothing). Presenting a token that was
+ * already used means it leaked (or a client misbehaves): the whole session (family) is revoked, which
+ * ends the newest refresh token too and, via the change feed, the session's access tokens.
  * Scopes are re-checked against the user's roles on every refresh: a role losing a scope takes effect.
  */
 export const refreshGrant: Grant = async ({ deps, params }) => {
@@ -36,36 +35,30 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
   if (!looksLikeRefreshToken(presented)) throw new OAuthError('invalid_grant', INVALID);
   const tokenHash = hashRefreshToken(presented);
   const now = new Date();
-  const idleTtl = deps.config.tokens.sessionIdleTtlSeconds;
+  const idleCutoff = new Date(now.getTime() - deps.config.tokens.sessionIdleTtlSeconds * 1000);
 
   let outcome: Outcome;
   try {
-    outcome = await deps.orm.em.fork().transactional(async (tx): Promise<Outcome> => {
-      const claimed = await tx.nativeUpdate(RefreshToken, { tokenHash, usedAt: null }, { usedAt: now });
-      const row = await tx.findOne(RefreshToken, { tokenHash }, { populate: ['session'] });
-      if (!row) return { kind: 'refused' };
-      const session = row.session;
+    outcome = await deps.store.transaction(async (q): Promise<Outcome> => {
+      const claimed = await q.claimRefreshToken(tokenHash, now);
+      const session = await q.refreshTokenSession(tokenHash, now, idleCutoff);
+      if (!session) return { kind: 'refused' };
       if (claimed === 0) {
-        const revoked = await tx.nativeUpdate(
-          Session,
-          { id: session.id, revokedAt: null },
-          { revokedAt: now, revokedReason: 'refresh_token_reuse' },
-        );
-        return { kind: 'refused', revoked: revoked > 0 ? { sid: session.id, reason: 'refresh_token_reuse' } : undefined };
+        const revoked = await q.revokeSession(session.sessionId, 'refresh_token_reuse', now);
+        return { kind: 'refused', revoked: revoked > 0 ? { sid: session.sessionId, reason: 'refresh_token_reuse' } : undefined };
       }
-      if (!isSessionLive(session, idleTtl, now) || !session.user) return { kind: 'refused' };
-      const user = await tx.findOne(User, { id: session.user.id }, { populate: ['roles'] });
-      if (!user || !user.isActive) {
-        await tx.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: now, revokedReason: 'user_inactive' });
-        return { kind: 'refused', revoked: { sid: session.id, reason: 'user_inactive' } };
+      if (!session.live || session.userId === null) return { kind: 'refused' };
+      if (!session.userActive) {
+        await q.revokeSession(session.sessionId, 'user_inactive', now);
+        return { kind: 'refused', revoked: { sid: session.sessionId, reason: 'user_inactive' } };
       }
-      const current = roleScopes(user);
-      const allowed = (parseScope(session.scope) ?? []).filter((scope) => current.has(scope));
+      const allowed = (parseScope(session.scope) ?? []).filter((scope) => session.roleScopes.has(scope));
       const decision = grantScope(requestedScope, allowed);
       if (!decision.ok) throw new ScopeRefused();
-      const refreshToken = addRefreshToken(tx, session, now);
-      session.lastUsedAt = now;
-      return { kind: 'issued', sid: session.id, userId: user.id, scopes: decision.scopes, refreshToken };
+      const refreshToken = newRefreshToken();
+      await q.insertRefreshToken(session.sessionId, hashRefreshToken(refreshToken), now);
+      await q.touchSession(session.sessionId, now);
+      return { kind: 'issued', sid: session.sessionId, userId: session.userId, scopes: decision.scopes, refreshToken };
     });
   } catch (error) {
     if (error instanceof ScopeRefused)
