@@ -1,11 +1,17 @@
 import type { Logger } from '@tandem/log';
+import { PositionLostError } from './position-lost.js';
 import type { ChangeBatch, FeedSource, Snapshot } from './types.js';
 
 export interface ChangeFeedHandlers {
   /** A full snapshot: at start, and again after falling out of retention. Replaces everything. */
-  snapshot(snapshot: Snapshot): void;
-  /** Current state of changed records and sessions, in outbox order per read. */
-  changes(batch: ChangeBatch): void;
+  snapshot(snapshot: Snapshot): void | Promise<void>;
+  /** Current state of changed records and sessions, in outbox order per read; `position` is where it ends. */
+  changes(batch: ChangeBatch, position: string): void | Promise<void>;
+  /**
+   * Where to continue without a snapshot, if the consumer already has the data up to some position
+   * (the Redis relay resumes from its stream's last entry). Undefined: start with a snapshot.
+   */
+  resume?(): Promise<string | undefined>;
 }
 
 export interface ChangeFeedOptions {
@@ -127,6 +133,12 @@ export class ChangeFeed {
     });
   }
 
+  private markReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+  }
+
   private needsSnapshot(now: number): boolean {
     if (this.position === undefined) return true;
     return now - this.lastSuccessAt > (this.options.retentionSeconds * 1000) / 2;
@@ -168,23 +180,36 @@ export class ChangeFeed {
     while (!this.closed) {
       if (this.lost) throw this.lost;
       this.woken = false;
+      if (this.position === undefined && this.handlers.resume) {
+        const position = await this.handlers.resume();
+        if (position !== undefined) {
+          this.position = position;
+          this.lastSuccessAt = Date.now();
+          this.markReady();
+        }
+      }
       if (this.needsSnapshot(Date.now())) {
         const reload = this.position !== undefined;
         const snapshot = await this.source.snapshot();
         if (this.closed) return;
-        this.handlers.snapshot(snapshot);
+        await this.handlers.snapshot(snapshot);
         this.position = snapshot.position;
         this.snapshots += 1;
         this.lastSuccessAt = Date.now();
         this.options.logger?.info({ position: snapshot.position, reload }, 'change feed snapshot loaded');
-        if (!this.ready) {
-          this.ready = true;
-          for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
-        }
+        this.markReady();
       }
-      const result = await this.source.read(this.position!);
+      let result;
+      try {
+        result = await this.source.read(this.position!);
+      } catch (error) {
+        if (!(error instanceof PositionLostError)) throw error;
+        this.options.logger?.warn({ err: error.message }, 'change feed position lost; reloading a snapshot');
+        this.position = undefined;
+        continue;
+      }
       if (this.closed) return;
-      if (result.changes.length > 0 || result.sessions.length > 0) this.handlers.changes(result);
+      if (result.changes.length > 0 || result.sessions.length > 0) await this.handlers.changes(result, result.position);
       this.position = result.position;
       this.eventsApplied += result.events;
       this.lagEvents = result.pending;
@@ -197,7 +222,8 @@ export class ChangeFeed {
         if (pruned > 0) this.options.logger?.debug({ pruned }, 'change feed pruned the outbox');
       }
       const busy = result.pending > 0 || result.events > 0;
-      await this.sleep(this.source.dialect === 'sqlite' || busy ? this.options.pollMs : this.options.fallbackPollMs);
+      // Only PostgreSQL wakes the loop (NOTIFY); SQLite and Redis are polled (a Redis read blocks briefly itself).
+      await this.sleep(this.source.dialect === 'postgresql' && !busy ? this.options.fallbackPollMs : this.options.pollMs);
     }
   }
 }

@@ -11,3 +11,7 @@ export {
 } from './projection.js';
 export type { ChangeBatch, FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
 export { openFeedSource } from './open.js';
+export { RedisStreamSource } from './redis-source.js';
+export { StreamRelay, type RelayOptions, type RelayStatus } from './relay.js';
+export { PositionLostError } from './position-lost.js';
+export { comparePositions, decodeEntry, encodeEntry, streamId, type StreamEntry } from './stream-entry.js';

@@ -42,9 +42,12 @@ export interface ReadResult extends ChangeBatch {
   readonly pendingAgeMs: number;
 }
 
-/** A database behind the feed: PostgreSQL (LISTEN/NOTIFY + txid watermark) or SQLite (poll by id). */
+/**
+ * Where the feed reads from: PostgreSQL (LISTEN/NOTIFY + txid watermark), SQLite (poll by id), or the
+ * Redis Stream a relay fills from either (FEED=redis).
+ */
 export interface FeedSource {
-  readonly dialect: 'sqlite' | 'postgresql';
+  readonly dialect: 'sqlite' | 'postgresql' | 'redis';
   /** Opens connections; `wake` is called on a change notification, `lost` when a connection dies. */
   connect(wake: () => void, lost: (error: Error) => void): Promise<void>;
   snapshot(): Promise<Snapshot>;

@@ -1,6 +1,15 @@
 import { hotProjections } from '@tandem/models';
 import type { MigratedTestDatabase } from '@tandem/models/testing';
-import { ChangeFeed, compileProjections, openFeedSource, type ChangeFeedOptions, type RecordChange, type SessionState } from '../src/index.js';
+import {
+  ChangeFeed,
+  compileProjections,
+  openFeedSource,
+  type ChangeFeedOptions,
+  type CompiledProjection,
+  type FeedSource,
+  type RecordChange,
+  type SessionState,
+} from '../src/index.js';
 
 /** Waits until `check` holds, polling; fails with `what` after a generous deadline (not a timing assert). */
 export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -21,14 +30,18 @@ export const FAST_OPTIONS: ChangeFeedOptions = {
 };
 
 /** A feed applied to plain maps: collection → id → JSON, and the revoked session ids. */
-export function mapFeed(db: MigratedTestDatabase, options: Partial<ChangeFeedOptions> = {}) {
+export function mapFeed(
+  db: MigratedTestDatabase,
+  options: Partial<ChangeFeedOptions> = {},
+  source?: (projections: readonly CompiledProjection[]) => FeedSource,
+) {
   const records = new Map<string, Map<number, string>>();
   const revoked = new Set<string>();
   const changes: RecordChange[] = [];
   const applySession = (s: SessionState) => (s.revoked ? revoked.add(s.sid) : revoked.delete(s.sid));
   const projections = compileProjections(hotProjections, (name) => db.orm.getMetadata().find(name) ?? undefined, db.target.dialect);
   const feed = new ChangeFeed(
-    openFeedSource(db.target, projections),
+    source ? source(projections) : openFeedSource(db.target, projections),
     {
       snapshot(snapshot) {
         records.clear();
