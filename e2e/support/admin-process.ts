@@ -18,7 +18,8 @@ export interface SeededAdmin {
   readonly child: ChildProcess;
   /** Everything the admin wrote to stderr (shown when a test fails). */
   readonly logs: () => string;
-  stop(): Promise<void>;
+  /** SIGTERM, wait for the exit, drop the database; resolves to the exit code (null if killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
 /** A staff superuser, a staff "catalog editor" whose role lacks delete_product, two categories, 30 products. */
@@ -54,6 +55,7 @@ export async function startSeededAdmin(env: Record<string, string> = {}): Promis
   const db = await createMigratedDatabase();
   await seedCatalog(db);
   let output = '';
+  let dropped = false;
   const child = fork(ADMIN_MAIN, [], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -68,7 +70,7 @@ export async function startSeededAdmin(env: Record<string, string> = {}): Promis
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`admin did not become ready in 30 s:\n${output}`)), 30_000);
@@ -89,9 +91,13 @@ export async function startSeededAdmin(env: Record<string, string> = {}): Promis
       child,
       logs: () => output,
       async stop() {
-        if (child.exitCode === null) child.kill('SIGTERM');
-        await exited;
-        await db.close();
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const code = await exited;
+        if (!dropped) {
+          dropped = true;
+          await db.close();
+        }
+        return code;
       },
     };
   } catch (error) {

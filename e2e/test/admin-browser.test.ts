@@ -101,7 +101,8 @@ describe('admin in a browser', { skip }, () => {
   step('logs a staff superuser in', async () => {
     await login('admin@example.com', STAFF_PASSWORD);
     await page.waitForURL(/\/admin$/);
-    await page.getByText('admin@example.com').first().waitFor();
+    const dashboard = page.locator('[data-testid="tandem-dashboard"]');
+    for (const model of ['Products', 'Categories', 'Users', 'Roles', 'Audit log']) await dashboard.getByRole('link', { name: model }).waitFor();
   });
 
   step('lists products 25 per page in SKU order, searches several fields and filters', async () => {
@@ -200,6 +201,9 @@ describe('admin in a browser', { skip }, () => {
     await goto('/logout');
     await login('editor@example.com', STAFF_PASSWORD);
     await page.waitForURL(/\/admin$/);
+    const dashboard = page.locator('[data-testid="tandem-dashboard"]');
+    await dashboard.getByRole('link', { name: 'Products' }).waitFor();
+    assert.equal(await dashboard.getByRole('link', { name: 'Users' }).count(), 0, 'no Users without view_user');
     await goto('/resources/Product');
     await rows().first().waitFor();
     assert.ok((await page.locator('[data-testid="action-edit"]').count()) > 0, 'edit is offered');
@@ -216,5 +220,9 @@ describe('admin in a browser', { skip }, () => {
 
   it('made no request to any host but the admin', () => {
     assert.deepEqual(outside, []);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    assert.equal(await admin.stop(), 0);
   });
 });

@@ -1,11 +1,15 @@
 import type { AdminJSOptions } from 'adminjs';
 import type { Orm } from '@tandem/models';
 import { changePasswordHandler } from './actions/change-password.js';
+import { dashboardHandler } from './actions/dashboard.js';
 import type { Components } from './components.js';
 import { auditEntryResource } from './resources/audit-entry.js';
 import { categoryResource } from './resources/category.js';
+import { clientResource } from './resources/client.js';
 import { productResource } from './resources/product.js';
 import { roleResource } from './resources/role.js';
+import { sessionResource } from './resources/session.js';
+import { signingKeyResource } from './resources/signing-key.js';
 import { userResource } from './resources/user.js';
 
 export const ROOT_PATH = '/admin';
@@ -29,7 +33,11 @@ export function adminOptions(orm: Orm, components: Components): AdminJSOptions {
       userResource(deps),
       roleResource(deps),
       auditEntryResource(deps),
+      sessionResource(deps),
+      signingKeyResource(deps),
+      clientResource(deps),
     ],
+    dashboard: { component: components.Dashboard, handler: dashboardHandler(orm, ROOT_PATH) },
     pages: {
       changePassword: {
         icon: 'Key',
@@ -49,13 +57,17 @@ export function adminOptions(orm: Orm, components: Components): AdminJSOptions {
       translations: {
         en: {
           messages: { ...LOGIN_MESSAGES },
-          pages: { changePassword: 'Change my password' },
+          dashboard: { component: components.Dashboard, handler: dashboardHandler(orm, ROOT_PATH) },
+    pages: { changePassword: 'Change my password' },
           labels: {
             Product: 'Products',
             Category: 'Categories',
             User: 'Users',
             Role: 'Roles',
             AuditEntry: 'Audit log',
+            Session: 'Sessions',
+            SigningKey: 'Signing keys',
+            Client: 'Clients',
             changePassword: 'Change my password',
           },
           resources: {

@@ -12,6 +12,7 @@ export function createComponents() {
     AuditDiff: add('AuditDiff'),
     BulkConfirm: add('BulkConfirm'),
     ChangePassword: add('ChangePassword'),
+    Dashboard: add('Dashboard'),
   };
 }
 

@@ -38,6 +38,9 @@ export const ACTION_PERMISSIONS: Readonly<Record<string, PermissionAction>> = {
   edit: 'change',
   publish: 'change',
   unpublish: 'change',
+  revoke: 'change',
+  deactivate: 'change',
+  activate: 'change',
   delete: 'delete',
   bulkDelete: 'delete',
 };

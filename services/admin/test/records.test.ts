@@ -115,6 +115,18 @@ describe('records through the admin API', () => {
     assert.equal(await fixture.db.orm.em.fork().count(Product, { sku: { $in: ['NEG-1', 'CUR-1', 'CUR-2', 'EMPTY-1', 'NOCAT-1'] } }), 0);
   });
 
+  it('gives fields left blank on create their column default (stock 0, unpublished)', async () => {
+    const form: Record<string, string> = productForm({ sku: 'DEFAULTS-1', category: String(fixture.ids.categories[0]), stock: '' });
+    delete form.published;
+    delete form.description;
+    const { body } = await root.api<ActionBody>('/resources/Product/actions/new', { form });
+    assert.equal(body.notice?.type, 'success', JSON.stringify(body.record?.errors));
+    const product = await fixture.db.orm.em.fork().findOneOrFail(Product, { sku: 'DEFAULTS-1' });
+    assert.equal(product.stock, 0);
+    assert.equal(product.published, false);
+    assert.equal(product.description, '');
+  });
+
   it('edits with a field-level diff, and a failed edit changes nothing', async () => {
     const id = fixture.ids.products[1]!;
     const ok = await root.api<ActionBody>(`/resources/Product/records/${id}/edit`, {
@@ -220,6 +232,14 @@ describe('records through the admin API', () => {
     assert.ok(await verifyPassword(user.passwordHash, 'brand new password'));
   });
 
+  it('searches products by sku, name and tags in the autocomplete too', async () => {
+    const search = async (term: string) =>
+      (await root.api<ActionBody>(`/resources/Product/actions/search/${encodeURIComponent(term)}`)).body.records?.map((r) => r.params.sku).sort();
+    assert.deepEqual(await search('hoe-'), ['HOE-1']);
+    assert.deepEqual(await search('weeding'), ['DEFAULTS-1', 'HOE-1']);
+    assert.deepEqual(await search('spade'), ['SPADE-1']);
+  });
+
   it('answers a bad id with a not-found notice, not a 500', async () => {
     const { status, body } = await root.api<ActionBody>('/resources/Product/records/not-a-number/show');
     assert.ok(status < 500);
@@ -231,6 +251,6 @@ describe('records through the admin API', () => {
     assert.equal(status, 200);
     const [header, ...rows] = body.exportedData.trim().split('\n');
     assert.match(header!, /sku/);
-    assert.equal(rows.length, 3);
+    assert.equal(rows.length, await fixture.db.orm.em.fork().count(Product));
   });
 });

@@ -4,6 +4,7 @@ import { createsuperuserCommand } from './createsuperuser.js';
 import { createuserCommand } from './createuser.js';
 import { migrateCommand } from './migrate.js';
 import { seedCommand } from './seed.js';
+import { startCommand } from './start.js';
 
 /** Every `tandem` command, in the order `tandem help` lists them. Add a file, then a line here. */
 export const commands: readonly Command[] = [
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   createuserCommand,
   changepasswordCommand,
   seedCommand,
+  startCommand,
 ];

@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { redactDatabaseUrl, type Config } from '@tandem/config';
+import { migrate } from '@tandem/models';
+import type { Command } from '../command.js';
+import { withOrm } from '../database.js';
+import { oneTimePasswordBox, runningBanner } from '../start/banner.js';
+import { ensureSecretKey, keyFileIsExposed } from '../start/secret-key.js';
+import { SERVICES, partitionBuilt, repoRoot, type ServiceSpec } from '../start/services.js';
+import { ensureSuperuser, type SuperuserOutcome } from '../start/superuser.js';
+import { superviseServices, type SupervisedService } from '../start/supervisor.js';
+
+/** Generous: three services start at once on two cores, and the admin loads its front-end bundle. */
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * What `npm start` runs: data directory, secret key, migrations, a first superuser, then every built
+ * service as a child process until Ctrl-C. One command from a fresh clone to a working admin.
+ */
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'Migrate, make sure a superuser exists, then run every built service until Ctrl-C.',
+  usage: 'start',
+  async run(argv, { config, env, stdout, stderr }) {
+    parseArgs({ args: argv, options: {}, strict: true });
+    const database = redactDatabaseUrl(config.database);
+
+    const dataDir = path.resolve(config.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const secretKey = ensureSecretKey(config.secretKey, dataDir);
+    if (secretKey.source === 'new file')
+      stdout.write(`Created a secret key in ${secretKey.file} (keep it private).\n`);
+    if (secretKey.file && keyFileIsExposed(secretKey.file))
+      stderr.write(
+        `tandem start: warning: ${secretKey.file} is readable by other users; run chmod 600 on it.\n`,
+      );
+
+    const superuser = await withOrm(config, async (orm) => {
+      const applied = await migrate(orm);
+      stdout.write(
+        applied.length === 0
+          ? `Database ${database} is up to date.\n`
+          : `Applied ${applied.length} migration(s) to ${database}:\n${applied.map((name) => `  ${name}\n`).join('')}`,
+      );
+      return ensureSuperuser(orm, config);
+    });
+    stdout.write(describeSuperuser(superuser));
+
+    const { built, missing } = partitionBuilt(SERVICES);
+    if (built.length === 0) {
+      stdout.write(
+        `No service is built yet (looked for ${SERVICES.map((service) => path.relative(repoRoot, service.entry)).join(', ')}).\n` +
+          'Run `npm run build` (or `npm start`, which builds first); nothing to start.\n',
+      );
+      return 0;
+    }
+    stdout.write(`Starting ${built.map((service) => service.name).join(', ')}...\n`);
+    return superviseServices(withIssuerOrdering(built, config), {
+      env: {
+        ...env,
+        // Children get the already-resolved values, so they agree with this process whatever their cwd.
+        DATABASE_URL: config.database.url,
+        TANDEM_SECRET_KEY: secretKey.value,
+        TANDEM_DATA_DIR: dataDir,
+      },
+      stdout,
+      stderr,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      stopTimeoutMs: STOP_TIMEOUT_MS,
+      onReady(running) {
+        const homes = running.map((service) => {
+          const homePath = built.find((spec) => spec.name === service.name)?.homePath ?? '';
+          return {
+            name: service.name,
+            url: service.url.endsWith(homePath) ? service.url : `${service.url}${homePath}`,
+          };
+        });
+        stdout.write(
+          runningBanner(
+            database,
+            homes,
+            missing.map((service) => service.name),
+          ),
+        );
+      },
+    });
+  },
+};
+
+/**
+ * With AUTH_PORT=0 and no TOKEN_ISSUER, the issuer is only known once auth listens (auth then uses its
+ * bound URL). Start auth first and hand that URL to the others, so the fast service finds the JWKS.
+ */
+function withIssuerOrdering(services: ServiceSpec[], config: Config): SupervisedService[] {
+  const issuerKnownLate = new URL(config.tokens.issuer).port === '0';
+  if (!issuerKnownLate || !services.some((service) => service.name === 'auth')) return services;
+  return services.map((service) =>
+    service.name === 'auth'
+      ? service
+      : { ...service, startAfter: ['auth'], env: (ready) => ({ TOKEN_ISSUER: ready.get('auth') }) },
+  );
+}
+
+function describeSuperuser(outcome: SuperuserOutcome): string {
+  switch (outcome.kind) {
+    case 'created with one-time password':
+      return oneTimePasswordBox(outcome.email, outcome.password);
+    case 'created from environment':
+      return `Created superuser ${outcome.email} (from TANDEM_SUPERUSER_EMAIL).\n`;
+    case 'exists':
+      return outcome.superuser
+        ? ''
+        : `Note: ${outcome.email} (TANDEM_SUPERUSER_EMAIL) exists but is not a superuser; left unchanged.\n`;
+    case 'a superuser exists':
+      return '';
+  }
+}

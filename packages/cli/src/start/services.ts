@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, found from this file (dist/src/start/services.js), never from the cwd. */
+export const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
+
+export interface ServiceSpec {
+  readonly name: string;
+  /** Absolute path of the compiled entry point (forked as a child process). */
+  readonly entry: string;
+  /** Path under the service's base URL that a person opens (the admin lives under /admin). */
+  readonly homePath: string;
+}
+
+/** Every service `tandem start` knows, in start order; each may not be built yet. */
+export const SERVICES: readonly ServiceSpec[] = [
+  { name: 'admin', entry: path.join(repoRoot, 'services/admin/dist/src/main.js'), homePath: '/admin' },
+  { name: 'auth', entry: path.join(repoRoot, 'services/auth/dist/src/main.js'), homePath: '' },
+  { name: 'fast', entry: path.join(repoRoot, 'services/fast/dist/src/main.js'), homePath: '' },
+];
+
+export function partitionBuilt(services: readonly ServiceSpec[]): {
+  built: ServiceSpec[];
+  missing: ServiceSpec[];
+} {
+  return {
+    built: services.filter((service) => existsSync(service.entry)),
+    missing: services.filter((service) => !existsSync(service.entry)),
+  };
+}

@@ -1,0 +1,66 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
+import { tandem } from './helpers.js';
+
+const bin = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
+
+let db: TestDatabase;
+let env: NodeJS.ProcessEnv;
+before(async () => {
+  db = await createTestDatabase();
+  env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+});
+after(() => db.drop());
+
+test(`migrate on an empty ${testDialect()} database applies the migrations, then has nothing to do`, async () => {
+  const first = await tandem(['migrate'], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /Applied \d+ migration\(s\)/);
+  assert.match(first.stdout, /Migration\d+_initial/);
+  const second = await tandem(['migrate'], env);
+  assert.equal(second.code, 0);
+  assert.match(second.stdout, /No migrations to apply/);
+});
+
+test('help lists every command; help <command> shows its usage', async () => {
+  const help = await tandem(['help'], env);
+  assert.equal(help.code, 0);
+  for (const name of ['migrate', 'createsuperuser', 'createuser', 'changepassword', 'seed', 'start'])
+    assert.match(help.stdout, new RegExp(`^  ${name} `, 'm'));
+  const seedHelp = await tandem(['help', 'seed'], env);
+  assert.match(seedHelp.stdout, /Usage: tandem seed --products N/);
+});
+
+test('an unknown command and bad options exit with 2; a bad setting names the variable', async () => {
+  const unknown = await tandem(['frobnicate'], env);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const badOption = await tandem(['migrate', '--fake'], env);
+  assert.equal(badOption.code, 2);
+  assert.match(badOption.stderr, /Usage: tandem migrate/);
+  const badConfig = await tandem(['migrate'], { ...env, DATABASE_URL: 'mysql://nope' });
+  assert.equal(badConfig.code, 2);
+  assert.match(badConfig.stderr, /DATABASE_URL/);
+});
+
+test('the bin runs as a real process: exit codes and one-line errors without stack traces', () => {
+  const run = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env, ...extra },
+      encoding: 'utf8',
+    });
+  const migrate = run(['migrate']);
+  assert.equal(migrate.status, 0, migrate.stderr);
+  const unknown = run(['nope']);
+  assert.equal(unknown.status, 2);
+  const failed = run(['createsuperuser', '--no-input'], {
+    TANDEM_SUPERUSER_EMAIL: '',
+    TANDEM_SUPERUSER_PASSWORD: '',
+  });
+  assert.equal(failed.status, 1);
+  assert.equal(failed.stderr.trim().split('\n').length, 1, failed.stderr);
+  assert.doesNotMatch(failed.stderr, /\s+at /);
+});

@@ -1,0 +1,158 @@
+import { NotFoundError, ValidationError, type Action, type ActionContext, type ActionResponse, type After, type ResourceWithOptions } from 'adminjs';
+import { loadConfig } from '@tandem/config';
+import { ClientSecretHasher, newClientId, newClientSecret, requireSecretKey, revokeClientSessions } from '@tandem/tokens';
+import { OrmResource } from '../orm/resource.js';
+import { modelAdmin, type ResourceDeps } from './common.js';
+
+/** How long a new client's secret waits for its one showing (the redirect right after "Save"). */
+const SHOW_ONCE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * A new client's secret, between the create (which stores only its HMAC) and the first show page of
+ * that client for the same staff member, where it is displayed once and forgotten. In memory only.
+ */
+class OneTimeSecrets {
+  private readonly byClientId = new Map<string, string>();
+  private readonly byRecord = new Map<string, { secret: string; adminId: string; expires: number }>();
+
+  /** Called from `prepare`, inside the create transaction. */
+  remember(clientId: string, secret: string): void {
+    this.byClientId.set(clientId, secret);
+  }
+
+  /** Called after the create succeeded: binds the secret to the record and to who created it. */
+  bind(clientId: string, recordId: string, adminId: string): boolean {
+    const secret = this.byClientId.get(clientId);
+    this.byClientId.delete(clientId);
+    if (secret === undefined) return false;
+    this.byRecord.set(recordId, { secret, adminId, expires: Date.now() + SHOW_ONCE_WINDOW_MS });
+    return true;
+  }
+
+  take(recordId: string, adminId: string): string | undefined {
+    const entry = this.byRecord.get(recordId);
+    if (!entry || entry.adminId !== adminId) return undefined;
+    this.byRecord.delete(recordId);
+    return entry.expires > Date.now() ? entry.secret : undefined;
+  }
+}
+
+/** The admin process receives TANDEM_SECRET_KEY from `tandem start`; it keys the secret's HMAC. */
+function hasher(): ClientSecretHasher {
+  return new ClientSecretHasher(requireSecretKey(loadConfig()));
+}
+
+/** Activate / deactivate the selected clients (confirmation drawer, POST only, audited). */
+function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<ActionResponse>> {
+  return {
+    actionType: 'bulk',
+    icon: isActive ? 'CheckCircle' : 'XCircle',
+    variant: isActive ? 'primary' : 'danger',
+    showInDrawer: true,
+    component: deps.components.BulkConfirm,
+    handler: async (request, _response, context) => {
+      const { records, resource, h, currentAdmin, action } = context;
+      if (!records || records.length === 0) throw new NotFoundError('No clients were selected.', 'setActiveAction');
+      if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
+      if (!(resource instanceof OrmResource)) throw new Error(`${action.name} needs an OrmResource`);
+      const ids = records.map((record) => record.id());
+      const changed = await resource.bulkUpdate(ids, { isActive }, action.name, context);
+      let revoked = 0;
+      if (!isActive) {
+        // Its running tokens stop too: the fast service learns of revoked sessions through the change feed.
+        for (const id of ids) revoked += await revokeClientSessions(deps.orm.em, Number(id), 'client_deactivated');
+      }
+      return {
+        records: records.map((record) => record.toJSON(currentAdmin)),
+        notice: {
+          message: `${isActive ? 'Activated' : 'Deactivated'}: ${changed} of ${records.length} client(s) changed${isActive ? '' : `, ${revoked} session(s) revoked`}.`,
+          type: 'success',
+        },
+        redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
+      };
+    },
+  };
+}
+
+/**
+ * Machine clients (client_credentials). Creating one generates its client_id and a 256-bit secret; the
+ * secret is shown once, on the page right after "Save", and only its HMAC is stored. Clients are
+ * deactivated, not edited into inactivity, so their sessions are revoked with them.
+ */
+export function clientResource(deps: ResourceDeps): ResourceWithOptions {
+  const secrets = new OneTimeSecrets();
+  const adminIdOf = (context: ActionContext) => String(context.currentAdmin?.id ?? '');
+
+  const admin = modelAdmin(
+    deps,
+    {
+      name: 'Client',
+      label: 'client',
+      searchFields: ['name', 'clientId'],
+      stringLists: ['scopes'],
+      readOnly: ['clientId', 'isActive', 'createdAt'],
+      unique: { clientId: 'client_id' },
+      defaultSort: { sortBy: 'name', direction: 'asc' },
+      async prepare(data, mode) {
+        if (mode !== 'create') return data;
+        let secretHasher: ClientSecretHasher;
+        try {
+          secretHasher = hasher();
+        } catch (error) {
+          throw new ValidationError({}, { message: (error as Error).message, type: 'invalid' });
+        }
+        const clientId = newClientId();
+        const secret = newClientSecret();
+        secrets.remember(clientId, secret);
+        return { ...data, clientId, secretHash: secretHasher.hash(secret), isActive: true };
+      },
+    },
+    'client',
+    {
+      navigation: { name: 'Auth', icon: 'Key' },
+      titleProperty: 'name',
+      listProperties: ['id', 'name', 'clientId', 'scopes', 'isActive', 'createdAt'],
+      filterProperties: ['q', 'isActive', 'createdAt'],
+      editProperties: ['name', 'scopes'],
+      showProperties: ['id', 'name', 'clientId', 'clientSecret', 'scopes', 'isActive', 'createdAt', 'history'],
+      properties: {
+        scopes: { type: 'string', isArray: true, description: 'Scopes this client may obtain, e.g. catalog:read' },
+        clientSecret: {
+          type: 'string',
+          isVisible: { list: false, show: true, edit: false, filter: false },
+          description: 'Shown only once, right after the client is created: copy it now. Only a keyed hash is stored.',
+        },
+      },
+      extraActions: ['deactivate', 'activate'],
+      actions: {
+        deactivate: setActiveAction(deps, false),
+        activate: setActiveAction(deps, true),
+      },
+    },
+  );
+
+  const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
+  const afterNew: After<ActionResponse> = async (response, _request, context) => {
+    const record = response.record as { id?: string; params?: Record<string, unknown> } | undefined;
+    const clientId = record?.params?.clientId;
+    if (record?.id && typeof clientId === 'string' && secrets.bind(clientId, String(record.id), adminIdOf(context))) {
+      response.redirectUrl = context.h.recordActionUrl({ resourceId: 'Client', recordId: String(record.id), actionName: 'show' });
+      response.notice = { message: 'Client created. Copy its secret now: it is shown only this once.', type: 'success' };
+    }
+    return response;
+  };
+  const historyAfter = actions.show?.after;
+  const afterShow: After<ActionResponse> = async (response, request, context) => {
+    const shown = typeof historyAfter === 'function' ? await historyAfter(response, request, context) : response;
+    const record = shown.record as { id?: string; params?: Record<string, unknown> } | undefined;
+    if (record?.id && record.params) {
+      const secret = secrets.take(String(record.id), adminIdOf(context));
+      record.params.clientSecret = secret ?? '(shown only once, when the client was created)';
+    }
+    return shown;
+  };
+  actions.new = { ...actions.new, after: afterNew };
+  actions.show = { ...actions.show, after: afterShow };
+  for (const name of ['delete', 'bulkDelete']) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
+  return admin;
+}

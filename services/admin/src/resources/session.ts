@@ -1,0 +1,69 @@
+import { NotFoundError, type Action, type ActionResponse, type ResourceWithOptions } from 'adminjs';
+import { OrmResource } from '../orm/resource.js';
+import { modelAdmin, type ResourceDeps } from './common.js';
+
+const READ_ONLY = ['user', 'client', 'grantType', 'scope', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'revokedReason'];
+
+/**
+ * "Revoke" on the selected sessions: GET opens the confirmation drawer, only the POST revokes. The
+ * session's refresh tokens stop at once (the auth service checks revoked_at) and its access tokens
+ * stop at the fast service through the change feed. Already revoked sessions are left as they were.
+ * Audited like any other change.
+ */
+function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
+  return {
+    actionType: 'bulk',
+    icon: 'XCircle',
+    variant: 'danger',
+    showInDrawer: true,
+    component: deps.components.BulkConfirm,
+    handler: async (request, _response, context) => {
+      const { records, resource, h, currentAdmin, action } = context;
+      if (!records || records.length === 0) throw new NotFoundError('No sessions were selected.', 'revokeAction');
+      if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
+      if (!(resource instanceof OrmResource)) throw new Error('revoke needs an OrmResource');
+      const open = records.filter((record) => record.params.revokedAt == null).map((record) => record.id());
+      const changed =
+        open.length === 0 ? 0 : await resource.bulkUpdate(open, { revokedAt: new Date(), revokedReason: 'staff' }, action.name, context);
+      return {
+        records: records.map((record) => record.toJSON(currentAdmin)),
+        notice: { message: `Revoked ${changed} of ${records.length} session(s).`, type: 'success' },
+        redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
+      };
+    },
+  };
+}
+
+/**
+ * Sessions (login sessions and machine-client sessions; the `sid` of access tokens). Staff see them and
+ * revoke them; nobody creates, edits or deletes them here (a deleted row would lose the revocation).
+ */
+export function sessionResource(deps: ResourceDeps): ResourceWithOptions {
+  const admin = modelAdmin(
+    deps,
+    {
+      name: 'Session',
+      label: 'session',
+      searchFields: ['id', 'grantType', 'scope', 'revokedReason'],
+      readOnly: READ_ONLY,
+      defaultSort: { sortBy: 'createdAt', direction: 'desc' },
+    },
+    'session',
+    {
+      navigation: { name: 'Auth', icon: 'Key' },
+      titleProperty: 'id',
+      listProperties: ['id', 'user', 'client', 'grantType', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'revokedReason'],
+      filterProperties: ['q', 'user', 'client', 'grantType', 'createdAt', 'expiresAt', 'revokedAt', 'revokedReason'],
+      showProperties: ['id', 'user', 'client', 'grantType', 'scope', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'revokedReason', 'history'],
+      properties: {
+        user: { type: 'reference', reference: 'User' },
+        client: { type: 'reference', reference: 'Client' },
+      },
+      extraActions: ['revoke'],
+      actions: { revoke: revokeAction(deps) },
+    },
+  );
+  const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
+  for (const name of ['new', 'edit', 'delete', 'bulkDelete']) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
+  return admin;
+}

@@ -1,0 +1,34 @@
+import type { Action, ActionResponse, ResourceWithOptions } from 'adminjs';
+import { modelAdmin, type ResourceDeps } from './common.js';
+
+/**
+ * Signing keys, read-only: kid, state and timestamps. The encrypted private key is a hidden, lazy
+ * column, so the resource never loads it, let alone shows it. Keys change with `tandem keys rotate`.
+ */
+export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
+  const admin = modelAdmin(
+    deps,
+    {
+      name: 'SigningKey',
+      label: 'signing key',
+      searchFields: ['kid', 'state'],
+      readOnly: ['kid', 'algorithm', 'state', 'publicJwk', 'createdAt', 'activatedAt', 'deactivatedAt', 'retireAfter', 'retiredAt'],
+      defaultSort: { sortBy: 'id', direction: 'desc' },
+      audited: false,
+    },
+    'signingkey',
+    {
+      navigation: { name: 'Auth', icon: 'Key' },
+      titleProperty: 'kid',
+      listProperties: ['id', 'kid', 'state', 'createdAt', 'activatedAt', 'deactivatedAt', 'retireAfter', 'retiredAt'],
+      filterProperties: ['q', 'state', 'createdAt'],
+      showProperties: ['id', 'kid', 'algorithm', 'state', 'publicJwk', 'createdAt', 'activatedAt', 'deactivatedAt', 'retireAfter', 'retiredAt'],
+      properties: {
+        publicJwk: { description: 'The public key as published in the JWKS (never the private key).' },
+      },
+    },
+  );
+  const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
+  for (const name of ['new', 'edit', 'delete', 'bulkDelete']) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
+  return admin;
+}
