@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   let orm: Orm | undefined;
   let server: FastServer;
   try {
-    orm = await openOrm(config.database);
+    // Metadata only (to compile the hot projections); the change feed opens its own connections, and
+    // with FEED=redis a replica holds no database connection at all between snapshots.
+    orm = await openOrm(config.database, { connect: false });
     server = await startFast(config, orm, logger);
   } catch (error) {
     logger.fatal({ err: { message: (error as Error).message } }, 'fast service failed to start');

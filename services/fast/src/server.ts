@@ -62,7 +62,7 @@ export async function startFast(config: Config, orm: Orm, logger: Logger, option
   const app = uWS.App();
   const live = new LiveHub(app, store, auth, metrics, { limits, maxBackpressureBytes: config.fast.wsMaxBackpressureBytes, logger });
   revoked.onRevoked = (sid) => live.closeSession(sid);
-  const feed = new ChangeFeed(options.source ?? openFeedSource(config.database, projections), feedHandlers(store, revoked, live), {
+  const feed = new ChangeFeed(options.source ?? openFeedSource(config.database, projections, config.feed), feedHandlers(store, revoked, live), {
     ...config.feed,
     logger,
   });
