@@ -20,7 +20,8 @@ export const LOGIN_MESSAGES = {
 } as const;
 
 /** Everything AdminJS needs, built the same way for the build-time bundle and for the server. */
-export function adminOptions(orm: Orm, components: Components): AdminJSOptions {
+/** `secretKey` (TANDEM_SECRET_KEY) keys client-secret hashes; without it clients cannot be created here. */
+export function adminOptions(orm: Orm, components: Components, secretKey?: string): AdminJSOptions {
   const deps = { orm, components };
   return {
     rootPath: ROOT_PATH,
@@ -35,7 +36,7 @@ export function adminOptions(orm: Orm, components: Components): AdminJSOptions {
       auditEntryResource(deps),
       sessionResource(deps),
       signingKeyResource(deps),
-      clientResource(deps),
+      clientResource(deps, secretKey),
     ],
     dashboard: { component: components.Dashboard, handler: dashboardHandler(orm, ROOT_PATH) },
     pages: {

@@ -68,7 +68,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
 /** The Express app: AdminJS at /admin behind Tandem's staff login, sessions in the database. */
 export async function createAdminApp(config: Config, orm: Orm, logger: Logger) {
   const components = createComponents();
-  const admin = new AdminJS(adminOptions(orm, components));
+  const admin = new AdminJS(adminOptions(orm, components, config.secretKey));
   // Bundles the custom components only in production without a prebuilt bundle (see main.ts).
   await admin.initialize();
 

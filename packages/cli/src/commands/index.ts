@@ -1,8 +1,11 @@
 import type { Command } from '../command.js';
 import { changepasswordCommand } from './changepassword.js';
+import { createclientCommand } from './createclient.js';
 import { createsuperuserCommand } from './createsuperuser.js';
 import { createuserCommand } from './createuser.js';
+import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
+import { relayCommand } from './relay.js';
 import { seedCommand } from './seed.js';
 import { startCommand } from './start.js';
 
@@ -12,6 +15,9 @@ export const commands: readonly Command[] = [
   createsuperuserCommand,
   createuserCommand,
   changepasswordCommand,
+  keysCommand,
+  createclientCommand,
   seedCommand,
   startCommand,
+  relayCommand,
 ];

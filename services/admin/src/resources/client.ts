@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError, type Action, type ActionContext, type ActionResponse, type After, type ResourceWithOptions } from 'adminjs';
-import { loadConfig } from '@tandem/config';
-import { ClientSecretHasher, newClientId, newClientSecret, requireSecretKey, revokeClientSessions } from '@tandem/tokens';
-import { OrmResource } from '../orm/resource.js';
+import { ClientSecretHasher, newClientId, newClientSecret, requireSecretKey } from '@tandem/tokens';
+import { Client, Session } from '@tandem/models';
+import { recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
 /** How long a new client's secret waits for its one showing (the redirect right after "Save"). */
@@ -37,10 +37,6 @@ class OneTimeSecrets {
   }
 }
 
-/** The admin process receives TANDEM_SECRET_KEY from `tandem start`; it keys the secret's HMAC. */
-function hasher(): ClientSecretHasher {
-  return new ClientSecretHasher(requireSecretKey(loadConfig()));
-}
 
 /** Activate / deactivate the selected clients (confirmation drawer, POST only, audited). */
 function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<ActionResponse>> {
@@ -54,14 +50,23 @@ function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<
       const { records, resource, h, currentAdmin, action } = context;
       if (!records || records.length === 0) throw new NotFoundError('No clients were selected.', 'setActiveAction');
       if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
-      if (!(resource instanceof OrmResource)) throw new Error(`${action.name} needs an OrmResource`);
-      const ids = records.map((record) => record.id());
-      const changed = await resource.bulkUpdate(ids, { isActive }, action.name, context);
-      let revoked = 0;
-      if (!isActive) {
-        // Its running tokens stop too: the fast service learns of revoked sessions through the change feed.
-        for (const id of ids) revoked += await revokeClientSessions(deps.orm.em, Number(id), 'client_deactivated');
-      }
+      const ids = records.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
+      const actorId = Number(currentAdmin?.id);
+      const actor = Number.isSafeInteger(actorId) ? { id: actorId, email: String(currentAdmin?.email) } : undefined;
+      const { changed, revoked } = await deps.orm.em.fork().transactional(async (em) => {
+        let changed = 0;
+        let revoked = 0;
+        for (const id of ids) {
+          if ((await em.nativeUpdate(Client, { id, isActive: !isActive }, { isActive })) === 0) continue;
+          recordAudit(em, { actor, action: action.name, model: 'Client', recordId: id, diff: { isActive: { before: !isActive, after: isActive } } });
+          changed += 1;
+          // Its running tokens stop too: the fast service learns of revoked sessions through the change feed.
+          if (!isActive) {
+            revoked += await em.nativeUpdate(Session, { client: id, revokedAt: null }, { revokedAt: new Date(), revokedReason: 'client_deactivated' });
+          }
+        }
+        return { changed, revoked };
+      });
       return {
         records: records.map((record) => record.toJSON(currentAdmin)),
         notice: {
@@ -79,7 +84,7 @@ function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<
  * secret is shown once, on the page right after "Save", and only its HMAC is stored. Clients are
  * deactivated, not edited into inactivity, so their sessions are revoked with them.
  */
-export function clientResource(deps: ResourceDeps): ResourceWithOptions {
+export function clientResource(deps: ResourceDeps, secretKey: string | undefined): ResourceWithOptions {
   const secrets = new OneTimeSecrets();
   const adminIdOf = (context: ActionContext) => String(context.currentAdmin?.id ?? '');
 
@@ -97,7 +102,7 @@ export function clientResource(deps: ResourceDeps): ResourceWithOptions {
         if (mode !== 'create') return data;
         let secretHasher: ClientSecretHasher;
         try {
-          secretHasher = hasher();
+          secretHasher = new ClientSecretHasher(requireSecretKey({ secretKey }));
         } catch (error) {
           throw new ValidationError({}, { message: (error as Error).message, type: 'invalid' });
         }

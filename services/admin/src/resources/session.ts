@@ -1,5 +1,6 @@
 import { NotFoundError, type Action, type ActionResponse, type ResourceWithOptions } from 'adminjs';
-import { OrmResource } from '../orm/resource.js';
+import { Session } from '@tandem/models';
+import { recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
 const READ_ONLY = ['user', 'client', 'grantType', 'scope', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'revokedReason'];
@@ -21,10 +22,26 @@ function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
       const { records, resource, h, currentAdmin, action } = context;
       if (!records || records.length === 0) throw new NotFoundError('No sessions were selected.', 'revokeAction');
       if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
-      if (!(resource instanceof OrmResource)) throw new Error('revoke needs an OrmResource');
-      const open = records.filter((record) => record.params.revokedAt == null).map((record) => record.id());
-      const changed =
-        open.length === 0 ? 0 : await resource.bulkUpdate(open, { revokedAt: new Date(), revokedReason: 'staff' }, action.name, context);
+      const open = records.map((record) => String(record.id()));
+      const actorId = Number(currentAdmin?.id);
+      const actor = Number.isSafeInteger(actorId) ? { id: actorId, email: String(currentAdmin?.email) } : undefined;
+      const changed = await deps.orm.em.fork().transactional(async (em) => {
+        let count = 0;
+        for (const id of open) {
+          const now = new Date();
+          // Conditional: a session revoked meanwhile (by the auth service, say) keeps its reason.
+          if ((await em.nativeUpdate(Session, { id, revokedAt: null }, { revokedAt: now, revokedReason: 'staff' })) === 0) continue;
+          recordAudit(em, {
+            actor,
+            action: action.name,
+            model: 'Session',
+            recordId: id,
+            diff: { revokedAt: { before: null, after: now.toISOString() }, revokedReason: { before: null, after: 'staff' } },
+          });
+          count += 1;
+        }
+        return count;
+      });
       return {
         records: records.map((record) => record.toJSON(currentAdmin)),
         notice: { message: `Revoked ${changed} of ${records.length} session(s).`, type: 'success' },

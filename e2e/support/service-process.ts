@@ -1,0 +1,70 @@
+/**
+ * Starts one of Tandem's processes the way `tandem start` does: fork the compiled entry point, wait for
+ * its `{type:'ready', url}` IPC message. Used by the cross-service tests and the benchmark harness.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repo = (relative: string) => fileURLToPath(new URL(`../../../${relative}`, import.meta.url));
+
+export const ENTRY_POINTS = {
+  admin: repo('services/admin/dist/src/main.js'),
+  auth: repo('services/auth/dist/src/main.js'),
+  fast: repo('services/fast/dist/src/main.js'),
+  tandem: repo('packages/cli/bin/tandem.js'),
+} as const;
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything the process printed (shown when a test fails). */
+  logs(): string;
+  /** SIGTERM (or the given signal), then wait for the exit; resolves to the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  readonly args?: string[];
+  readonly env?: Record<string, string>;
+  readonly timeoutMs?: number;
+  /** Run pinned to these CPUs with `taskset` (benchmarks). */
+  readonly cpus?: string;
+}
+
+export async function startServiceProcess(name: string, entry: string, options: StartOptions = {}): Promise<ServiceProcess> {
+  let output = '';
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...options.env };
+  const child = fork(entry, options.args ?? [], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    ...(options.cpus ? { execPath: 'taskset', execArgv: ['-c', options.cpus, process.execPath] } : {}),
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timer = setTimeout(() => reject(new Error(`${name} did not become ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    child.on('message', (message: { type?: string; url?: string }) => {
+      if (message.type === 'ready' && message.url) {
+        clearTimeout(timer);
+        resolve(message.url.replace(/\/+$/, ''));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+  return {
+    name,
+    url,
+    child,
+    logs: () => output,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { AuditEntry, Client as ClientEntity, Session, SigningKey, User } from '@tandem/models';
+import { ClientSecretHasher, ensureSigningKeys } from '@tandem/tokens';
+import { Client, startFixture, type Fixture } from './support.js';
+
+/** Must match the fixture's TANDEM_SECRET_KEY (see support.ts). */
+const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
+
+interface RecordJson {
+  id: string;
+  params: Record<string, unknown>;
+}
+interface ActionBody {
+  record?: RecordJson;
+  records?: RecordJson[];
+  notice?: { message: string; type: string };
+  redirectUrl?: string;
+}
+
+describe('auth models in the admin: sessions, signing keys, clients', () => {
+  let fixture: Fixture;
+  let root: Client;
+  let editor: Client;
+
+  before(async () => {
+    fixture = await startFixture();
+    root = new Client(fixture.origin);
+    editor = new Client(fixture.origin);
+    assert.equal((await root.login('root@example.com')).status, 302);
+    assert.equal((await editor.login('editor@example.com')).status, 302);
+  });
+  after(() => fixture.close());
+
+  const addSession = async (owner: { user?: number; client?: number }) => {
+    const em = fixture.db.orm.em.fork();
+    const id = randomUUID();
+    em.create(Session, {
+      id,
+      user: owner.user ? em.getReference(User, owner.user) : null,
+      client: owner.client ? em.getReference(ClientEntity, owner.client) : null,
+      grantType: owner.user ? 'password' : 'client_credentials',
+      scope: 'catalog:read',
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    await em.flush();
+    return id;
+  };
+
+  it('creates a client and shows its secret exactly once; only its HMAC is stored', async () => {
+    const created = await root.api<ActionBody>('/resources/Client/actions/new', { form: { name: 'Catalog sync', 'scopes.0': 'catalog:read' } });
+    assert.equal(created.body.notice?.type, 'success', JSON.stringify(created.body));
+    const id = created.body.record!.id;
+    assert.match(String(created.body.redirectUrl), new RegExp(`/resources/Client/records/${id}/show`));
+    assert.equal(created.body.record!.params.secretHash, undefined);
+
+    const first = await root.api<ActionBody>(`/resources/Client/records/${id}/show`);
+    const secret = String(first.body.record!.params.clientSecret);
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+    const row = await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, Number(id));
+    assert.ok(new ClientSecretHasher(SECRET_KEY).verify(secret, row.secretHash));
+    assert.deepEqual(row.scopes, ['catalog:read']);
+    assert.match(row.clientId, /^tc_/);
+
+    const second = await root.api<ActionBody>(`/resources/Client/records/${id}/show`);
+    assert.doesNotMatch(String(second.body.record!.params.clientSecret), /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(!JSON.stringify(second.body).includes(secret));
+    const list = await root.api<ActionBody>('/resources/Client/actions/list');
+    assert.ok(!JSON.stringify(list.body).includes(row.secretHash), 'the hash is never sent either');
+  });
+
+  it('deactivating a client (POST only) revokes its sessions', async () => {
+    const created = await root.api<ActionBody>('/resources/Client/actions/new', { form: { name: 'Doomed', 'scopes.0': 'catalog:read' } });
+    const id = Number(created.body.record!.id);
+    const sid = await addSession({ client: id });
+    await root.api<ActionBody>(`/resources/Client/bulk/deactivate?recordIds=${id}`);
+    assert.equal((await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, id)).isActive, true, 'GET changes nothing');
+    const done = await root.api<ActionBody>(`/resources/Client/bulk/deactivate?recordIds=${id}`, { method: 'POST' });
+    assert.equal(done.body.notice?.type, 'success');
+    assert.equal((await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, id)).isActive, false);
+    const session = await fixture.db.orm.em.fork().findOneOrFail(Session, { id: sid });
+    assert.ok(session.revokedAt);
+    assert.equal(session.revokedReason, 'client_deactivated');
+  });
+
+  it('revokes a session on POST only, audited; already revoked sessions stay as they were', async () => {
+    const sid = await addSession({ user: fixture.ids.editor });
+    const list = await root.api<ActionBody>('/resources/Session/actions/list');
+    assert.ok(list.body.records?.some((record) => record.id === sid));
+    await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`);
+    assert.equal((await fixture.db.orm.em.fork().findOneOrFail(Session, { id: sid })).revokedAt, null);
+    const done = await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`, { method: 'POST' });
+    assert.match(String(done.body.notice?.message), /Revoked 1 of 1/);
+    const session = await fixture.db.orm.em.fork().findOneOrFail(Session, { id: sid });
+    assert.ok(session.revokedAt);
+    assert.equal(session.revokedReason, 'staff');
+    const entries = await fixture.db.orm.em.fork().find(AuditEntry, { model: 'Session', recordId: sid });
+    assert.deepEqual(entries.map((entry) => entry.action), ['revoke']);
+    const again = await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`, { method: 'POST' });
+    assert.match(String(again.body.notice?.message), /Revoked 0 of 1/);
+  });
+
+  it('signing keys are read-only and never expose private material', async () => {
+    await ensureSigningKeys(fixture.db.orm.em, SECRET_KEY);
+    const stored = await fixture.db.orm.em.fork().find(SigningKey, {}, { populate: ['privateKeyEncrypted'] });
+    const list = await root.api<ActionBody>('/resources/SigningKey/actions/list');
+    assert.equal(list.body.records?.length, 2);
+    const show = await root.api<ActionBody>(`/resources/SigningKey/records/${stored[0]!.id}/show`);
+    const text = JSON.stringify([list.body, show.body]);
+    for (const key of stored) assert.ok(!text.includes(key.privateKeyEncrypted!.split('.')[2]!), 'ciphertext absent');
+    assert.ok(!/privateKey/i.test(text));
+    const edit = await root.api(`/resources/SigningKey/records/${stored[0]!.id}/edit`, { method: 'POST', form: { state: 'retired' } });
+    assert.equal(edit.status, 403);
+    const del = await root.api(`/resources/SigningKey/records/${stored[0]!.id}/delete`, { method: 'POST' });
+    assert.equal(del.status, 403);
+  });
+
+  it('staff without the permissions see none of it', async () => {
+    for (const resource of ['Session', 'SigningKey', 'Client']) {
+      const { status } = await editor.api(`/resources/${resource}/actions/list`);
+      assert.equal(status, 403, resource);
+    }
+  });
+});
