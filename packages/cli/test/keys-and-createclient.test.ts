@@ -1,0 +1,85 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, SigningKey } from '@tandem/models';
+import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import { ClientSecretHasher } from '@tandem/tokens';
+import { tandem } from './helpers.js';
+
+const SECRET_KEY = 'cli-test-secret-key-0123456789-abcdefghijklmnop';
+let db: MigratedTestDatabase;
+let env: NodeJS.ProcessEnv;
+let dataDir: string;
+before(async () => {
+  db = await createMigratedDatabase();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'tandem-cli-keys-'));
+  env = {
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    TANDEM_SECRET_KEY: SECRET_KEY,
+    TANDEM_DATA_DIR: dataDir,
+  };
+});
+after(async () => {
+  await db.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test(`keys list / rotate on ${testDialect()}: states move next → current → previous, no private material shown`, async () => {
+  const empty = await tandem(['keys', 'list'], env);
+  assert.equal(empty.code, 0);
+  assert.match(empty.stdout, /No signing keys yet/);
+
+  const first = await tandem(['keys', 'rotate'], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /created .* \(current and next\)/);
+
+  const before = await db.orm.em.fork().find(SigningKey, {});
+  const next = before.find((key) => key.state === 'next')!;
+  const current = before.find((key) => key.state === 'current')!;
+  const rotated = await tandem(['keys', 'rotate'], env);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(
+    rotated.stdout,
+    new RegExp(`Rotated: ${next.kid} now signs; ${current.kid} stays in the JWKS`),
+  );
+
+  const list = await tandem(['keys', 'list'], env);
+  assert.equal(list.code, 0);
+  assert.match(list.stdout, new RegExp(`${current.kid}\\s+previous`));
+  assert.match(list.stdout, new RegExp(`${next.kid}\\s+current`));
+  assert.match(list.stdout, /\s+next\s+/);
+  const stored = await db.orm.em.fork().find(SigningKey, {}, { populate: ['privateKeyEncrypted'] });
+  for (const key of stored) assert.ok(!list.stdout.includes(key.privateKeyEncrypted!.slice(3, 30)));
+  assert.ok(!/"d"|v1\./.test(list.stdout));
+});
+
+test('keys: a wrong action is a usage error', async () => {
+  const result = await tandem(['keys', 'delete'], env);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Usage: tandem keys list \| keys rotate/);
+});
+
+test('createclient prints the client_id and the secret once; only an HMAC is stored', async () => {
+  const result = await tandem(['createclient', 'Catalog sync', '--scope', 'catalog:read orders:read'], env);
+  assert.equal(result.code, 0, result.stderr);
+  const clientId = /client_id:\s+(\S+)/.exec(result.stdout)?.[1];
+  const secret = /client_secret:\s+(\S+)/.exec(result.stdout)?.[1];
+  assert.ok(clientId && secret);
+  assert.ok(secret.length >= 43, '256-bit secret');
+  const client = await db.orm.em.fork().findOneOrFail(Client, { clientId });
+  assert.equal(client.name, 'Catalog sync');
+  assert.deepEqual(client.scopes, ['catalog:read', 'orders:read']);
+  assert.notEqual(client.secretHash, secret);
+  assert.ok(new ClientSecretHasher(SECRET_KEY).verify(secret, client.secretHash));
+});
+
+test('createclient refuses bad input with a clear message', async () => {
+  assert.equal((await tandem(['createclient'], env)).code, 2);
+  assert.equal((await tandem(['createclient', 'x', '--scope', 'bad"scope'], env)).code, 2);
+  const upper = await tandem(['createclient', 'x', '--scope', 'Catalog:READ'], env);
+  assert.equal(upper.code, 1);
+  assert.match(upper.stderr, /scopes: Scopes are lowercase/);
+});
