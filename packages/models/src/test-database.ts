@@ -17,18 +17,16 @@ export interface TestDatabase {
 }
 
 /** The server a suite runs against: PostgreSQL when DATABASE_URL says so, else a temp SQLite file. */
-export function testDialect(): DatabaseTarget['dialect'] {
-  const url = process.env.DATABASE_URL;
-  return url && !url.startsWith('sqlite:') ? 'postgresql' : 'sqlite';
+export function testDialect(serverUrl: string | undefined = process.env.DATABASE_URL): DatabaseTarget['dialect'] {
+  return serverUrl && !serverUrl.startsWith('sqlite:') ? 'postgresql' : 'sqlite';
 }
 
 /**
  * A fresh, empty database for one test file: a new database on the PostgreSQL server named by
  * DATABASE_URL, or a new SQLite file. Tests never share state, so they can run in any order.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (testDialect() === 'postgresql' && serverUrl) {
+export async function createTestDatabase(serverUrl: string | undefined = process.env.DATABASE_URL): Promise<TestDatabase> {
+  if (testDialect(serverUrl) === 'postgresql' && serverUrl) {
     const name = `tandem_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
@@ -70,8 +68,8 @@ export interface MigratedTestDatabase extends TestDatabase {
   close(): Promise<void>;
 }
 
-export async function createMigratedDatabase(): Promise<MigratedTestDatabase> {
-  const database = await createTestDatabase();
+export async function createMigratedDatabase(serverUrl?: string): Promise<MigratedTestDatabase> {
+  const database = await createTestDatabase(serverUrl ?? process.env.DATABASE_URL);
   const orm = await openOrm(database.target);
   await migrate(orm);
   return {

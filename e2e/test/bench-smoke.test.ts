@@ -1,0 +1,85 @@
+/**
+ * Smoke test of the benchmark harness: every contestant starts, answers the same bytes as Tandem for a
+ * record and a 100-item list, and survives one short wrk run. No timing is asserted here; the ratios
+ * live in `npm run bench` and BENCHMARKS.md.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { testDialect } from '@tandem/models/testing';
+import { prepareCatalog, tokenPool, type BenchCatalog } from '../bench/catalog.js';
+import { fetchBytes, LIST_PATH, RECORD_PATH, startContestant, type ContestantName } from '../bench/contestants.js';
+import { runWrk, wrkAvailable } from '../bench/wrk.js';
+import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+
+const PRODUCTS = 300;
+let catalog: BenchCatalog;
+let auth: ServiceProcess;
+let tokens: string[];
+let tokensFile: string;
+const servers = new Map<ContestantName, ServiceProcess>();
+
+before(async () => {
+  const secretKey = randomBytes(32).toString('hex');
+  catalog = await prepareCatalog(testDialect(), PRODUCTS, process.env.DATABASE_URL ?? '', secretKey);
+  auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1' } });
+  tokens = await tokenPool(auth.url, catalog.client, 20);
+  tokensFile = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-bench-')), 'tokens.txt');
+  writeFileSync(tokensFile, tokens.join('\n'));
+  const context = { env: catalog.env, authUrl: auth.url };
+  const tandem = await startContestant('tandem', context);
+  servers.set('tandem', tandem);
+  const sample = {
+    record: (await fetchBytes(tandem.url + RECORD_PATH, tokens[0]!)).body,
+    list: (await fetchBytes(tandem.url + LIST_PATH, tokens[0]!)).body,
+  };
+  for (const name of ['ceiling', 'express', 'fastify'] as const) servers.set(name, await startContestant(name, { ...context, sample }));
+});
+
+after(async () => {
+  for (const server of servers.values()) await server.stop();
+  await auth?.stop();
+  await catalog?.database.drop();
+});
+
+test('every contestant answers the same bytes as Tandem for a record and a 100-item list', async () => {
+  const tandem = servers.get('tandem')!;
+  for (const pathname of [RECORD_PATH, '/v1/products/17', LIST_PATH, '/v1/products?limit=100&after=150']) {
+    const expected = await fetchBytes(tandem.url + pathname, tokens[1]!);
+    assert.equal(expected.status, 200, `tandem ${pathname}`);
+    const json = JSON.parse(expected.body.toString()) as { id?: number; items?: unknown[] };
+    if (pathname.includes('limit=100')) assert.equal(json.items?.length, 100);
+    for (const name of ['express', 'fastify'] as const) {
+      const actual = await fetchBytes(servers.get(name)!.url + pathname, tokens[2]!);
+      assert.equal(actual.status, 200, `${name} ${pathname}`);
+      assert.equal(actual.body.toString(), expected.body.toString(), `${name} ${pathname}: same bytes as tandem`);
+    }
+  }
+  for (const pathname of [RECORD_PATH, LIST_PATH]) {
+    const ceiling = await fetchBytes(servers.get('ceiling')!.url + pathname, tokens[0]!);
+    const tandemBytes = await fetchBytes(tandem.url + pathname, tokens[0]!);
+    assert.ok(ceiling.body.equals(tandemBytes.body), `ceiling ${pathname}: the bytes tandem served`);
+  }
+});
+
+test('a bad token is refused by every authenticating contestant', async () => {
+  for (const name of ['tandem', 'express', 'fastify'] as const) {
+    const { status } = await fetchBytes(servers.get(name)!.url + RECORD_PATH, `${tokens[0]!.slice(0, -4)}AAAA`);
+    assert.equal(status, 401, name);
+  }
+});
+
+test('one short wrk run per contestant completes with only 2xx answers', { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' }, async () => {
+  for (const [name, server] of servers) {
+    for (const kind of ['record', 'list'] as const) {
+      const result = await runWrk(
+        { baseUrl: server.url, kind, maxId: PRODUCTS, tokensFile: name === 'ceiling' ? undefined : tokensFile },
+        { seconds: 1, connections: 4 },
+      );
+      assert.ok(result.requestsPerSecond > 0, `${name} ${kind} answered`);
+    }
+  }
+});
