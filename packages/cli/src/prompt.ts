@@ -42,9 +42,11 @@ export class Prompter {
   }
 
   async askHidden(question: string): Promise<string> {
-    this.output.write(question);
-    if (!this.interactive) return this.nextLine();
-    return this.readWithoutEcho();
+    if (!this.interactive) {
+      this.output.write(question);
+      return this.nextLine();
+    }
+    return this.readWithoutEcho(question);
   }
 
   /** Releases stdin so the process can exit. */
@@ -68,7 +70,7 @@ export class Prompter {
   }
 
   /** Raw-mode reading of one line without echoing it; Ctrl-C and Ctrl-D on an empty line abort. */
-  private readWithoutEcho(): Promise<string> {
+  private readWithoutEcho(question: string): Promise<string> {
     const input = this.input;
     return new Promise((resolve, reject) => {
       let answer = '';
@@ -89,7 +91,9 @@ export class Prompter {
           else if (char >= ' ') answer += char;
         }
       };
+      // Echo off before the prompt appears, so a fast typist's first characters are not shown either.
       input.setRawMode?.(true);
+      this.output.write(question);
       input.on('data', onData);
       input.resume();
     });
