@@ -48,7 +48,7 @@ export const seedCommand: Command = {
         `Categories: ${categories.created} created, ${categoryCount - categories.created} already there.\n`,
       );
 
-      const firstNumber = (await lastDemoNumber(orm)) + 1;
+      const firstNumber = (await lastDemoNumber(orm, config.database.dialect)) + 1;
       if (firstNumber - 1 + productCount > MAX_DEMO_NUMBER)
         throw new UsageError(
           `--products ${productCount} would go past the last demo SKU ${MAX_DEMO_NUMBER}.`,
@@ -113,10 +113,15 @@ async function ensureCategories(
 }
 
 /** The highest number among existing demo SKUs (0 when none), so a second run continues after it. */
-async function lastDemoNumber(orm: Orm): Promise<number> {
+async function lastDemoNumber(orm: Orm, dialect: 'sqlite' | 'postgresql'): Promise<number> {
+  // Only SKUs this command made (prefix + 8 digits): a hand-made "DEMO-special" must not break the numbering.
+  const demoPattern =
+    dialect === 'sqlite'
+      ? ['sku glob ?', `${DEMO_SKU_PREFIX}${'[0-9]'.repeat(8)}`]
+      : ['sku ~ ?', `^${DEMO_SKU_PREFIX}[0-9]{8}$`];
   const row = (await orm.em
     .getKnex()('products')
-    .where('sku', 'like', `${DEMO_SKU_PREFIX}%`)
+    .whereRaw(demoPattern[0]!, [demoPattern[1]!])
     .max({ sku: 'sku' })
     .first()) as { sku: string | null } | undefined;
   const number = Number(row?.sku?.slice(DEMO_SKU_PREFIX.length));
