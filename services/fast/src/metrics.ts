@@ -9,7 +9,6 @@ export class FastMetrics {
   abortedRequests = 0;
   tokenFailures = 0;
   wsConnections = 0;
-  wsBackpressureCloses = 0;
   wsMessages = 0;
   wsErrors = 0;
 

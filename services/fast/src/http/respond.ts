@@ -32,7 +32,8 @@ export interface Reply {
 /** Writes a whole response. Callers after an `await` must wrap this in `res.cork`. */
 export function send(res: HttpResponse, metrics: FastMetrics, route: Route, reply: Reply): void {
   metrics.request(route, reply.status);
-  res.writeStatus(STATUS_TEXT[reply.status] ?? `${reply.status} Status`);
+  // 200 is uWS's default status line: one native call fewer on the hot path.
+  if (reply.status !== 200) res.writeStatus(STATUS_TEXT[reply.status] ?? `${reply.status} Status`);
   if (reply.status !== 304) res.writeHeader('Content-Type', reply.contentType ?? JSON_TYPE);
   if (reply.headers) for (const [name, value] of reply.headers) res.writeHeader(name, value);
   if (reply.status === 304) res.endWithoutBody();
