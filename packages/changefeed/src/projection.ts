@@ -96,8 +96,12 @@ export function compileProjection(projection: HotProjection, lookup: MetadataLoo
   for (const field of projection.filterable ?? []) {
     if (!fields.some((f) => f.name === field)) throw new ProjectionError(`hot projection "${projection.collection}": filterable ${field} is not exposed`);
   }
-  const pairs = fields.map((f) => `'${f.name}', ${valueSql(dialect, f.kind, f.column)}`).join(', ');
-  const json = dialect === 'postgresql' ? `json_build_object(${pairs})::text` : `json_object(${pairs})`;
+  // PostgreSQL: row_to_json writes compact JSON (json_build_object would write `"id" : 1, `), so both
+  // dialects serve the same bytes; json columns are embedded verbatim.
+  const json =
+    dialect === 'postgresql'
+      ? `(select row_to_json(r)::text from (select ${fields.map((f) => `${valueSql(dialect, f.kind, f.column)} as "${f.name}"`).join(', ')}) r)`
+      : `json_object(${fields.map((f) => `'${f.name}', ${valueSql(dialect, f.kind, f.column)}`).join(', ')})`;
   const conditions = Object.entries(projection.where ?? {}).map(
     ([property, value]) => `t.${quote(dialect, columnOf(property).column)} = ${literal(dialect, value)}`,
   );

@@ -23,7 +23,7 @@ export class Migration20261126000000_initial extends Migration {
       "currency" varchar(3) not null check ("currency" ~ '^[A-Z]{3}$'),
       "stock" int not null default 0 check ("stock" >= 0),
       "category_id" int not null,
-      "tags" jsonb not null default '[]' check (jsonb_typeof("tags") = 'array'),
+      "tags" json not null default '[]' check (json_typeof("tags") = 'array'),
       "published" boolean not null default false,
       "created_at" timestamptz not null default CURRENT_TIMESTAMP,
       "updated_at" timestamptz not null default CURRENT_TIMESTAMP);`);

@@ -26,7 +26,11 @@ export const Product = defineEntity({
     currency: p.string().length(3),
     stock: p.integer().default(0),
     category: () => p.manyToOne(Category).deleteRule('restrict').index(),
-    tags: p.json<string[]>().default('[]'),
+    /**
+     * `json`, not `jsonb`, on PostgreSQL: it keeps the compact text the ORM writes, which the change feed
+     * embeds verbatim in the prepared bytes (jsonb would re-render it as `["a", "b"]`).
+     */
+    tags: p.json<string[]>().columnType('json').default('[]'),
     published: p.boolean().default(false),
     ...timestamps,
   },
