@@ -77,7 +77,7 @@ export async function startSeededAdmin(env: Record<string, string> = {}): Promis
       child.on('message', (message: { type?: string; url?: string }) => {
         if (message.type === 'ready' && message.url) {
           clearTimeout(timer);
-          resolve(message.url);
+          resolve(`${message.url.replace(/\/+$/, '')}/admin`);
         }
       });
       child.once('exit', (code) => {

@@ -38,7 +38,7 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
       signingKeyResource(deps),
       clientResource(deps, secretKey),
     ],
-    dashboard: { component: components.Dashboard, handler: dashboardHandler(orm, ROOT_PATH) },
+    dashboard: { component: components.Dashboard, handler: dashboardHandler(orm) },
     pages: {
       changePassword: {
         icon: 'Key',
@@ -58,8 +58,7 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
       translations: {
         en: {
           messages: { ...LOGIN_MESSAGES },
-          dashboard: { component: components.Dashboard, handler: dashboardHandler(orm, ROOT_PATH) },
-    pages: { changePassword: 'Change my password' },
+          pages: { changePassword: 'Change my password' },
           labels: {
             Product: 'Products',
             Category: 'Categories',

@@ -23,13 +23,11 @@ async function main(): Promise<void> {
   if (!prepareAdminJsEnvironment('serve')) {
     logger.warn('the admin front-end bundle was not prebuilt (run `npm run build`); bundling it now, start-up will be slower');
   }
-  const { startAdmin, AdminStartupError } = await import('./server.js');
-  const orm = await openOrm(config.database);
-  let server;
+  const { startAdmin, sessionSecret, AdminStartupError } = await import('./server.js');
+  let secret;
   try {
-    server = await startAdmin(config, orm, logger);
+    secret = sessionSecret(config, logger);
   } catch (error) {
-    await orm.close(true);
     if (error instanceof AdminStartupError) {
       logger.fatal(error.message);
       process.stderr.write(`admin: ${error.message}\n`);
@@ -37,7 +35,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  logger.info({ url: server.url }, 'admin ready');
+  const orm = await openOrm(config.database);
+  let server;
+  try {
+    server = await startAdmin(config, orm, logger, config.ports.admin, secret);
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
+  logger.info({ url: server.adminUrl }, 'admin ready');
   process.send?.({ type: 'ready', service: 'admin', url: server.url });
 
   let stopping = false;

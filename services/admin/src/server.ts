@@ -15,7 +15,10 @@ import { offlineFonts } from './offline-assets.js';
 import { DatabaseSessionStore } from './session-store.js';
 
 export interface AdminServer {
+  /** Base URL, e.g. http://127.0.0.1:8000 (what the ready message carries). */
   readonly url: string;
+  /** Where a person opens the admin: `${url}/admin`. */
+  readonly adminUrl: string;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,22 @@ const forbiddenAsStatus: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/**
+ * AdminJS answers an unknown resource or action with an exception (a 500); answer 404 instead.
+ */
+function knownResourcesOnly(admin: AdminJS): RequestHandler {
+  return (req, res, next) => {
+    const resource = admin.resources.find((candidate) => candidate.id() === req.params.resourceId);
+    const action = /^\/(?:actions\/([^/]+)|records\/[^/]+\/([^/]+)|bulk\/([^/]+))/.exec(req.path);
+    const actionName = action?.[1] ?? action?.[2] ?? action?.[3];
+    if (!resource || (actionName !== undefined && !resource.decorate().actions[actionName])) {
+      res.status(404).json({ error: 'not_found', message: 'No such resource or action.' });
+      return;
+    }
+    next();
+  };
+}
+
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: Error & { status?: number }, req, res, next) => {
     if (res.headersSent) return next(error);
@@ -66,7 +85,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 /** The Express app: AdminJS at /admin behind Tandem's staff login, sessions in the database. */
-export async function createAdminApp(config: Config, orm: Orm, logger: Logger) {
+export async function createAdminApp(config: Config, orm: Orm, logger: Logger, secret: string = sessionSecret(config, logger)) {
   const components = createComponents();
   const admin = new AdminJS(adminOptions(orm, components, config.secretKey));
   // Bundles the custom components only in production without a prebuilt bundle (see main.ts).
@@ -86,7 +105,7 @@ export async function createAdminApp(config: Config, orm: Orm, logger: Logger) {
   router.use(
     session({
       name: 'tandem_admin',
-      secret: sessionSecret(config, logger),
+      secret,
       store,
       resave: false,
       saveUninitialized: false,
@@ -99,15 +118,26 @@ export async function createAdminApp(config: Config, orm: Orm, logger: Logger) {
   buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });
   router.use(requireStaff(deps));
   router.use('/api', forbiddenAsStatus);
+  router.use('/api/resources/:resourceId', knownResourcesOnly(admin));
   buildRoutes({ admin, routes: AdminRouter.routes, router });
   app.use(ROOT_PATH, router);
   app.use(errorHandler(logger));
   return { app, admin, store };
 }
 
-/** Starts the admin on config.host and `port` (config.ports.admin unless given; 0 picks a free one). */
-export async function startAdmin(config: Config, orm: Orm, logger: Logger, port: number = config.ports.admin): Promise<AdminServer> {
-  const { app, store } = await createAdminApp(config, orm, logger);
+/**
+ * Starts the admin on config.host and `port` (config.ports.admin unless given; 0 picks a free one).
+ * `secret` defaults to sessionSecret(config); main.ts resolves it first so a missing production key
+ * stops start-up before anything is opened.
+ */
+export async function startAdmin(
+  config: Config,
+  orm: Orm,
+  logger: Logger,
+  port: number = config.ports.admin,
+  secret: string = sessionSecret(config, logger),
+): Promise<AdminServer> {
+  const { app, store } = await createAdminApp(config, orm, logger, secret);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
     listening.once('error', reject);
@@ -115,7 +145,8 @@ export async function startAdmin(config: Config, orm: Orm, logger: Logger, port:
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}${ROOT_PATH}`,
+    url: `http://${host}:${address.port}`,
+    adminUrl: `http://${host}:${address.port}${ROOT_PATH}`,
     async close() {
       store.close();
       await new Promise<void>((resolve) => {

@@ -240,6 +240,23 @@ describe('records through the admin API', () => {
     assert.deepEqual(await search('spade'), ['SPADE-1']);
   });
 
+  it('answers malformed requests with a 4xx or a field error, never a 500', async () => {
+    const category = String(fixture.ids.categories[0]);
+    const missingCategory = await root.api<ActionBody>('/resources/Product/actions/new', { form: productForm({ sku: 'REF-1', category: '99999' }) });
+    assert.equal(missingCategory.body.notice?.type, 'error');
+    assert.match(missingCategory.body.record?.errors.category?.message ?? '', /existing category/);
+    const badCategory = await root.api<ActionBody>('/resources/Product/actions/new', { form: productForm({ sku: 'REF-2', category: 'abc' }) });
+    assert.ok(badCategory.body.record?.errors.category);
+    const scalarTags = await root.api<ActionBody>('/resources/Product/actions/new', { form: { ...productForm({ sku: 'TAGS-1', category }), tags: 'single' } });
+    assert.equal(scalarTags.body.notice?.type, 'success', JSON.stringify(scalarTags.body.record?.errors));
+    assert.equal((await root.api('/resources/Nope/actions/list')).status, 404);
+    assert.equal((await root.api('/resources/Product/actions/nope')).status, 404);
+    assert.equal((await root.api('/resources/Product/records/1/nope')).status, 404);
+    const weirdList = await root.api<ActionBody>('/resources/Product/actions/list?page=-3&perPage=100000&sortBy=nope&filters.stock=abc&filters.createdAt~~from=garbage');
+    assert.equal(weirdList.status, 200);
+    assert.equal(await fixture.db.orm.em.fork().count(Product, { sku: { $in: ['REF-1', 'REF-2'] } }), 0);
+  });
+
   it('answers a bad id with a not-found notice, not a 500', async () => {
     const { status, body } = await root.api<ActionBody>('/resources/Product/records/not-a-number/show');
     assert.ok(status < 500);

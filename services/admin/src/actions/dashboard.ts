@@ -1,33 +1,33 @@
-import type { PageHandler } from 'adminjs';
-import { AuditEntry, type Orm, type PermissionModel } from '@tandem/models';
-import { can } from '../permissions.js';
+import { Filter, type PageHandler } from 'adminjs';
+import { AuditEntry, type Orm } from '@tandem/models';
 
-/** Models on the admin index, in display order: AdminJS resource id, label, permission model. */
-const MODELS: ReadonlyArray<{ id: string; label: string; model: PermissionModel }> = [
-  { id: 'Product', label: 'Products', model: 'product' },
-  { id: 'Category', label: 'Categories', model: 'category' },
-  { id: 'User', label: 'Users', model: 'user' },
-  { id: 'Role', label: 'Roles', model: 'role' },
-  { id: 'AuditEntry', label: 'Audit log', model: 'auditentry' },
-];
-
-/** The dashboard's data: the models this user may view (with counts) and their last ten actions. */
-export function dashboardHandler(orm: Orm, rootPath: string): PageHandler {
+/**
+ * The dashboard's data (Django's admin index): every resource this user may list, with its record
+ * count, and the user's own last ten actions. Derived from the registered resources and their
+ * permission guards, so a model added to the admin appears here without further code.
+ */
+export function dashboardHandler(orm: Orm): PageHandler {
   return async (_request, _response, context) => {
-    const admin = context.currentAdmin;
-    const em = orm.em.fork();
-    const visible = MODELS.filter((entry) => can(admin, 'view', entry.model));
+    const { currentAdmin, _admin: admin } = context;
+    const locale = admin.options.locale as { translations?: { en?: { labels?: Record<string, string> } } } | undefined;
+    const labels = locale?.translations?.en?.labels ?? {};
     const models = await Promise.all(
-      visible.map(async (entry) => ({
-        id: entry.id,
-        label: entry.label,
-        href: `${rootPath}/resources/${entry.id}`,
-        count: await em.count(entry.id),
-      })),
+      admin.resources.flatMap((resource) => {
+        const href = resource.decorate().getHref(currentAdmin);
+        if (!href) return [];
+        return [
+          (async () => ({
+            id: resource.id(),
+            label: labels[resource.id()] ?? resource.id(),
+            href,
+            count: await resource.count(new Filter({}, resource)),
+          }))(),
+        ];
+      }),
     );
-    const id = Number(admin?.id);
+    const id = Number(currentAdmin?.id);
     const recent = Number.isSafeInteger(id)
-      ? await em.find(AuditEntry, { actor: id }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 10 })
+      ? await orm.em.fork().find(AuditEntry, { actor: id }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 10 })
       : [];
     return {
       models,

@@ -15,6 +15,17 @@ export interface ErrorHints {
   readonly label: string;
 }
 
+/**
+ * AdminJS counts a record as saved when it has no *property* errors, even if a base error is set. An
+ * error that belongs to no field is therefore also filed under this key (no form field shows it; the
+ * base message becomes the page notice).
+ */
+export const RECORD_ERROR_KEY = '_record';
+
+function recordError(message: string, type: string): ValidationError {
+  return new ValidationError({ [RECORD_ERROR_KEY]: { type, message } }, { message, type });
+}
+
 function fieldErrors(errors: Readonly<Record<string, string>>): PropertyErrors {
   return Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, { type: 'invalid', message }]));
 }
@@ -39,29 +50,26 @@ export function toValidationError(error: unknown, hints: ErrorHints): Validation
         );
       }
     }
-    return new ValidationError({}, { message: `A ${hints.label} with these values already exists.`, type: 'unique' });
+    return recordError(`A ${hints.label} with these values already exists.`, 'unique');
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
-    return new ValidationError(
-      {},
-      { message: `This ${hints.label} is still referenced by other records (or refers to a missing one).`, type: 'reference' },
-    );
+    return recordError(`This ${hints.label} is still referenced by other records (or refers to a missing one).`, 'reference');
   }
   if (error instanceof NotNullConstraintViolationException) {
     const column = /\.(\w+)|column "(\w+)"/.exec(error.message);
     const field = column?.[1] ?? column?.[2];
     const camel = field?.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/Id$/, '');
     if (camel) return new ValidationError({ [camel]: { type: 'required', message: 'This field is required.' } });
-    return new ValidationError({}, { message: 'A required field is missing.', type: 'required' });
+    return recordError('A required field is missing.', 'required');
   }
   if (error instanceof OrmValidationError) {
     // MikroORM's own checks before any SQL, e.g. "Value for Product.category is required, 'undefined' found".
     const required = /Value for \w+\.(\w+) is required/.exec(error.message);
     if (required) return new ValidationError({ [required[1]!]: { type: 'required', message: 'This field is required.' } });
-    return new ValidationError({}, { message: `These values cannot be saved for the ${hints.label}.`, type: 'invalid' });
+    return recordError(`These values cannot be saved for the ${hints.label}.`, 'invalid');
   }
   if (error instanceof CheckConstraintViolationException) {
-    return new ValidationError({}, { message: `The database refused these values for the ${hints.label}.`, type: 'check' });
+    return recordError(`The database refused these values for the ${hints.label}.`, 'check');
   }
   return undefined;
 }

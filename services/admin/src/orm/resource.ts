@@ -145,7 +145,9 @@ export class OrmResource extends BaseResource {
     filter: Filter,
     options: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } } = {},
   ): Promise<BaseRecord[]> {
-    const { limit = 25, offset = 0, sort = {} } = options;
+    const { sort = {} } = options;
+    const limit = Math.min(Math.max(Math.trunc(Number(options.limit ?? 25)) || 25, 1), 500);
+    const offset = Math.max(Math.trunc(Number(options.offset ?? 0)) || 0, 0);
     const sortable = sort.sortBy && this.props.get(sort.sortBy)?.isSortable() ? sort.sortBy : this.spec.defaultSort.sortBy;
     const direction = (sort.direction ?? this.spec.defaultSort.direction) === 'desc' ? 'desc' : 'asc';
     const pk = this.meta.primaryKeys[0]!;
@@ -217,10 +219,10 @@ export class OrmResource extends BaseResource {
         continue;
       } else if (kind === ReferenceKind.MANY_TO_MANY) {
         const list = Array.isArray(value) ? value : value === null || value === '' ? [] : [value];
-        data[name] = list.map(Number).filter((id) => Number.isSafeInteger(id));
+        data[name] = list.map((id) => Number(id));
       } else if (kind !== ReferenceKind.SCALAR) {
-        const id = value === null || value === '' ? null : Number(value);
-        data[name] = id === null || Number.isSafeInteger(id) ? id : null;
+        // An id that is not a number stays as is: checkReferences reports it next to the field.
+        data[name] = value === null || value === '' ? null : Number.isSafeInteger(Number(value)) ? Number(value) : value;
       } else {
         data[name] = value;
       }
@@ -261,9 +263,27 @@ export class OrmResource extends BaseResource {
     recordAudit(em, { actor: actorOf(context), action, model: this.spec.name, recordId: String(id), diff });
   }
 
+  /** References must point at existing rows: say so next to the field rather than as a database error. */
+  private async checkReferences(em: EntityManager, data: Dictionary): Promise<void> {
+    const errors: Record<string, { type: string; message: string }> = {};
+    for (const [name, property] of this.props) {
+      const kind = property.meta.kind;
+      const value = data[name];
+      if (value === undefined || value === null || kind === ReferenceKind.SCALAR) continue;
+      const ids = (Array.isArray(value) ? value : [value]) as unknown[];
+      const target = property.meta.type;
+      const targetPk = this.orm.getMetadata().get(target).primaryKeys[0]!;
+      const valid = ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id));
+      const found = valid && ids.length > 0 ? await em.count(target, { [targetPk]: { $in: ids } } as FilterQuery<object>) : 0;
+      if (!valid || found !== new Set(ids).size) errors[name] = { type: 'reference', message: `Choose an existing ${target.toLowerCase()}.` };
+    }
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors, { message: 'Please correct the errors below.', type: 'reference' });
+  }
+
   override async create(params: Record<string, unknown>, context?: ActionContext): Promise<ParamsType> {
     return this.write(async (em) => {
       const data = await this.toData(params, 'create');
+      await this.checkReferences(em, data);
       const entity = em.create(this.spec.name, data);
       await em.flush();
       this.audit(em, context, 'create', wrap(entity, true).getPrimaryKey(), fieldDiff(null, this.audited(entity)));
@@ -277,6 +297,7 @@ export class OrmResource extends BaseResource {
       const entity = await this.load(em, id);
       const before = this.audited(entity);
       const data = await this.toData(params, 'update');
+      await this.checkReferences(em, data);
       em.assign(entity, data);
       await em.flush();
       const diff = fieldDiff(before, this.audited(entity));

@@ -71,6 +71,9 @@ function cleanPayload(resource: OrmResource, mode: 'create' | 'update'): Before 
       if (property ? !property.isEditable() : !virtual.includes(root)) delete payload[key];
     }
     for (const property of resource.properties()) {
+      // A list field sent as a single value (tags=foo rather than tags.0=foo) becomes a list.
+      const value = payload[property.path()];
+      if (property.isArray() && value !== undefined && !Array.isArray(value)) payload[property.path()] = value === '' || value === null ? [] : [value];
       if (payload[property.path()] !== '' || property.type() === 'string' || property.type() === 'textarea') continue;
       // A blank field with a database default (stock) means "the default" on create.
       if (mode === 'create' && property.meta.default !== undefined) delete payload[property.path()];
