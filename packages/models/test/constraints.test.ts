@@ -103,6 +103,17 @@ describe(`model validation through the ORM (${dialect})`, () => {
     await assert.rejects(em.flush(), ModelValidationError);
   });
 
+  test('a product created without stock or tags gets the database defaults', async () => {
+    const em = db.orm.em.fork();
+    const category = em.create(Category, { name: 'Defaults', slug: 'defaults' });
+    const product = em.create(Product, { sku: 'D-1', name: 'Plain', priceCents: 1, currency: 'USD', category });
+    await em.flush();
+    const loaded = await db.orm.em.fork().findOneOrFail(Product, { id: product.id });
+    assert.equal(loaded.stock, 0);
+    assert.deepEqual(loaded.tags, []);
+    assert.equal(loaded.published, false);
+  });
+
   test('a product round-trips with its tags and category', async () => {
     const em = db.orm.em.fork();
     const category = em.create(Category, { name: 'Kitchen', slug: 'kitchen' });
