@@ -1,0 +1,172 @@
+/**
+ * `npm run bench` (quick) or `npm run bench -- --full`: Tandem against its ceiling and its alternatives,
+ * in one run, on SQLite and on PostgreSQL. Prints a table and writes BENCHMARKS.md at the repo root.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { NGINX_BINARY, renderFastUpstreamConfig } from '../support/nginx.js';
+import { measureGrants } from './auth-grants.js';
+import { prepareCatalog, tokenPool, type Dialect } from './catalog.js';
+import { fetchBytes, LIST_PATH, RECORD_PATH, startContestant, type ContestantName } from './contestants.js';
+import { describeMachine } from './machine.js';
+import { measurePropagation } from './propagation.js';
+import { renderMarkdown, type BenchResults, type ContestantRow, type DialectResults } from './report.js';
+import { measureSnapshot } from './snapshot.js';
+import { measure, type RunPlan } from './throughput.js';
+import { wrkAvailable } from './wrk.js';
+
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
+const full = process.argv.includes('--full');
+const CATALOG = 10_000;
+const plan: RunPlan = full
+  ? { warmupSeconds: 5, seconds: 10, runs: 3, connections: 64 }
+  : { warmupSeconds: 2, seconds: 3, runs: 3, connections: 64 };
+const pgServer = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Two tandem replicas and nginx (one worker), all on core 0 like every other server under test. */
+async function measureProxy(env: Record<string, string>, tokensFile: string, direct: ContestantRow['record']) {
+  const replicaEnv = { ...env, FAST_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' };
+  const replicas = [
+    await startServiceProcess('fast-1', ENTRY_POINTS.fast, { cpus: '0', env: replicaEnv }),
+    await startServiceProcess('fast-2', ENTRY_POINTS.fast, { cpus: '0', env: replicaEnv }),
+  ];
+  const dir = mkdtempSync(path.join(tmpdir(), 'tandem-bench-nginx-'));
+  const port = await freePort();
+  writeFileSync(path.join(dir, 'nginx.conf'), renderFastUpstreamConfig({ dir, listenPort: port, upstreams: replicas.map((r) => new URL(r.url).host) }));
+  const nginx = spawn('taskset', ['-c', '0', NGINX_BINARY, '-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100; i++) {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const proxied = await measure({ baseUrl: `http://127.0.0.1:${port}`, kind: 'record', maxId: CATALOG, tokensFile }, plan);
+    return { direct, proxied };
+  } finally {
+    nginx.kill('SIGQUIT');
+    for (const replica of replicas) await replica.stop();
+  }
+}
+
+async function benchDialect(dialect: Dialect, secretKey: string): Promise<DialectResults> {
+  log(`${dialect}: seeding ${CATALOG} products`);
+  const catalog = await prepareCatalog(dialect, CATALOG, pgServer, secretKey);
+  const started: ServiceProcess[] = [];
+  try {
+    const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' } });
+    started.push(auth);
+    log(`${dialect}: minting 1,000 tokens`);
+    const tokens = await tokenPool(auth.url, catalog.client, 1000);
+    const tokensFile = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-bench-')), 'tokens.txt');
+    writeFileSync(tokensFile, tokens.join('\n'));
+    const context = { env: catalog.env, authUrl: auth.url, cpus: '0' };
+
+    const rows: ContestantRow[] = [];
+    const tandem = await startContestant('tandem', context);
+    const sample = { record: (await fetchBytes(tandem.url + RECORD_PATH, tokens[0]!)).body, list: (await fetchBytes(tandem.url + LIST_PATH, tokens[0]!)).body };
+    const measureContestant = async (name: ContestantName, server: ServiceProcess) => {
+      log(`${dialect}: ${name}`);
+      const target = { baseUrl: server.url, maxId: CATALOG, tokensFile: name === 'ceiling' ? undefined : tokensFile };
+      rows.push({ name, record: await measure({ ...target, kind: 'record' }, plan), list: await measure({ ...target, kind: 'list' }, plan) });
+    };
+    const ceiling = await startContestant('ceiling', { ...context, sample });
+    await measureContestant('ceiling', ceiling);
+    await ceiling.stop();
+    await measureContestant('tandem', tandem);
+    for (const name of ['express', 'fastify'] as const) {
+      const server = await startContestant(name, context);
+      await measureContestant(name, server);
+      await server.stop();
+    }
+
+    log(`${dialect}: change propagation`);
+    const propagation = await measurePropagation(catalog.database.target, tandem.url, tokens[0]!, 1000, CATALOG);
+    await tandem.stop();
+
+    const proxy = existsSync(NGINX_BINARY)
+      ? (log(`${dialect}: nginx with two replicas`), await measureProxy({ ...catalog.env, TOKEN_ISSUER: auth.url }, tokensFile, rows.find((r) => r.name === 'tandem')!.record))
+      : undefined;
+
+    log(`${dialect}: auth grants`);
+    await auth.stop();
+    const pinnedAuth = await startServiceProcess('auth', ENTRY_POINTS.auth, { cpus: '0', env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' } });
+    started.push(pinnedAuth);
+    const grants = await measureGrants(pinnedAuth.url, catalog, { seconds: plan.seconds, runs: plan.runs });
+    return { dialect, rows, proxy, propagation, grants };
+  } finally {
+    for (const server of started.reverse()) await server.stop();
+    await catalog.database.drop();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!wrkAvailable()) {
+    log('wrk is not installed. Install it with `apt-get install -y wrk` (Debian) and run again.');
+    process.exit(2);
+  }
+  const secretKey = randomBytes(32).toString('hex');
+  const dialects: Dialect[] = ['sqlite'];
+  if (await reachable(pgServer)) dialects.push('postgresql');
+  else log(`PostgreSQL is not reachable at ${pgServer} (set BENCH_DATABASE_URL); measuring SQLite only`);
+
+  const results: DialectResults[] = [];
+  for (const dialect of dialects) results.push(await benchDialect(dialect, secretKey));
+
+  const snapshots: BenchResults['snapshots'][number][] = [];
+  const sizes = full ? [100_000, 1_000_000] : [100_000];
+  for (const dialect of full ? dialects : (['sqlite'] as Dialect[])) {
+    for (const products of sizes) {
+      log(`${dialect}: snapshot of ${products.toLocaleString('en-US')} products`);
+      const catalog = await prepareCatalog(dialect, products, pgServer, secretKey);
+      try {
+        snapshots.push({ dialect, ...(await measureSnapshot(catalog.env, catalog.database.target, products)) });
+      } finally {
+        await catalog.database.drop();
+      }
+    }
+  }
+
+  const report: BenchResults = {
+    mode: full ? 'full' : 'quick',
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    machine: describeMachine(),
+    plan: `${plan.runs} runs of ${plan.seconds} s after a ${plan.warmupSeconds} s warm-up, median, ${plan.connections} connections`,
+    dialects: results,
+    snapshots,
+  };
+  const notesFile = path.join(repo, 'e2e', 'bench', 'notes.md');
+  const markdown = renderMarkdown(report, existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '');
+  writeFileSync(path.join(repo, 'BENCHMARKS.md'), markdown);
+  process.stdout.write(`${markdown}\n`);
+  log('wrote BENCHMARKS.md');
+}
+
+await main();
