@@ -36,7 +36,8 @@ export function clientSubject(clientId: string): string {
   return `${CLIENT_SUBJECT_PREFIX}${clientId}`;
 }
 
-export type Subject = { readonly kind: 'user'; readonly userId: number } | { readonly kind: 'client'; readonly clientId: string };
+export type Subject =
+  { readonly kind: 'user'; readonly userId: number } | { readonly kind: 'client'; readonly clientId: string };
 
 /** Reads a `sub` claim back; undefined for anything this issuer would not have written. */
 export function parseSubject(sub: string): Subject | undefined {

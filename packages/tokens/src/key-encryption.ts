@@ -31,7 +31,11 @@ export function decryptPrivateJwk(stored: string, kid: string, secretKey: string
   if (version !== VERSION || !iv || !ciphertext || !tag || rest.length > 0)
     throw new KeyDecryptionError(`signing key ${kid}: unknown encrypted key format`);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', deriveKey(secretKey, 'signing-key-encryption'), Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      deriveKey(secretKey, 'signing-key-encryption'),
+      Buffer.from(iv, 'base64url'),
+    );
     decipher.setAAD(Buffer.from(kid, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     const plain = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);

@@ -12,7 +12,10 @@ export interface SigningKeyMaterial {
 
 /** A fresh Ed25519 key pair. */
 export async function generateSigningKeyMaterial(): Promise<SigningKeyMaterial> {
-  const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { crv: 'Ed25519', extractable: true });
+  const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, {
+    crv: 'Ed25519',
+    extractable: true,
+  });
   const publicPart = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicPart, 'sha256');
   return {

@@ -13,7 +13,9 @@ export interface ActiveSigningKey {
 export class NoSigningKeyError extends Error {
   override name = 'NoSigningKeyError';
   constructor() {
-    super('no current signing key in the database (the auth service creates one on start; or run `tandem keys rotate`)');
+    super(
+      'no current signing key in the database (the auth service creates one on start; or run `tandem keys rotate`)',
+    );
   }
 }
 
@@ -34,7 +36,10 @@ export class SigningKeyRing {
     if (!current) throw new NoSigningKeyError();
     if (this.active?.kid !== current.kid) {
       const jwk = decryptPrivateJwk(current.privateKeyEncrypted, current.kid, this.secretKey);
-      this.active = { kid: current.kid, key: createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }) };
+      this.active = {
+        kid: current.kid,
+        key: createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+      };
     }
     this.document = buildJwks(published);
     this.documentJson = JSON.stringify(this.document);

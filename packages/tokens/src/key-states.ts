@@ -17,7 +17,10 @@ export function isPublished(state: SigningKeyState): boolean {
   return PUBLISHED_STATES.includes(state);
 }
 
-export type KeyTiming = Pick<TokenConfig, 'accessTokenTtlSeconds' | 'signingKeyGraceSeconds' | 'signingKeyRefreshSeconds'>;
+export type KeyTiming = Pick<
+  TokenConfig,
+  'accessTokenTtlSeconds' | 'signingKeyGraceSeconds' | 'signingKeyRefreshSeconds'
+>;
 
 /**
  * When a key that stops signing at `deactivatedAt` may leave the JWKS: a running auth service may keep
@@ -25,6 +28,7 @@ export type KeyTiming = Pick<TokenConfig, 'accessTokenTtlSeconds' | 'signingKeyG
  * period covers clock skew and verifiers' leeway.
  */
 export function retireAfterFor(deactivatedAt: Date, timing: KeyTiming): Date {
-  const seconds = timing.signingKeyRefreshSeconds + timing.accessTokenTtlSeconds + timing.signingKeyGraceSeconds;
+  const seconds =
+    timing.signingKeyRefreshSeconds + timing.accessTokenTtlSeconds + timing.signingKeyGraceSeconds;
   return new Date(deactivatedAt.getTime() + seconds * 1000);
 }

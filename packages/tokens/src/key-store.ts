@@ -31,7 +31,9 @@ export interface RotationResult {
 export class ConcurrentRotationError extends Error {
   override name = 'ConcurrentRotationError';
   constructor() {
-    super('signing keys changed during the rotation (another rotation ran at the same time); nothing was changed');
+    super(
+      'signing keys changed during the rotation (another rotation ran at the same time); nothing was changed',
+    );
   }
 }
 
@@ -54,7 +56,11 @@ async function insertKey(em: Em, state: 'next' | 'current', secretKey: string, n
  * First start: make sure a current key signs and a next key is published. Returns the kids created.
  * Safe to run on every start; when two processes start together the loser re-checks and finds the keys.
  */
-export async function ensureSigningKeys(em: Em, secretKey: string, now: Date = new Date()): Promise<string[]> {
+export async function ensureSigningKeys(
+  em: Em,
+  secretKey: string,
+  now: Date = new Date(),
+): Promise<string[]> {
   const attempt = () =>
     em.fork().transactional(async (tx) => {
       const created: string[] = [];
@@ -63,7 +69,11 @@ export async function ensureSigningKeys(em: Em, secretKey: string, now: Date = n
       if (!current) {
         if (next) {
           // A published key can start signing at once: verifiers already know it.
-          await tx.nativeUpdate(SigningKey, { id: next.id, state: 'next' }, { state: 'current', activatedAt: now });
+          await tx.nativeUpdate(
+            SigningKey,
+            { id: next.id, state: 'next' },
+            { state: 'current', activatedAt: now },
+          );
           next = null;
         } else {
           created.push(await insertKey(tx, 'current', secretKey, now));
@@ -76,7 +86,9 @@ export async function ensureSigningKeys(em: Em, secretKey: string, now: Date = n
     return await attempt();
   } catch (error) {
     const em2 = em.fork();
-    const ready = (await em2.count(SigningKey, { state: 'current' })) === 1 && (await em2.count(SigningKey, { state: 'next' })) === 1;
+    const ready =
+      (await em2.count(SigningKey, { state: 'current' })) === 1 &&
+      (await em2.count(SigningKey, { state: 'next' })) === 1;
     if (ready) return [];
     throw error;
   }
@@ -87,7 +99,12 @@ export async function ensureSigningKeys(em: Em, secretKey: string, now: Date = n
  * fresh next is published. The next key was published since the last rotation, so verifiers have had
  * the chance to fetch it before it signs anything.
  */
-export async function rotateSigningKeys(em: Em, secretKey: string, timing: KeyTiming, now: Date = new Date()): Promise<RotationResult> {
+export async function rotateSigningKeys(
+  em: Em,
+  secretKey: string,
+  timing: KeyTiming,
+  now: Date = new Date(),
+): Promise<RotationResult> {
   return em.fork().transactional(async (tx) => {
     const current = await tx.findOne(SigningKey, { state: 'current' });
     const next = await tx.findOne(SigningKey, { state: 'next' });
@@ -105,7 +122,11 @@ export async function rotateSigningKeys(em: Em, secretKey: string, timing: KeyTi
       );
       if (demoted !== 1) throw new ConcurrentRotationError();
     }
-    const promoted = await tx.nativeUpdate(SigningKey, { id: next.id, state: 'next' }, { state: 'current', activatedAt: now });
+    const promoted = await tx.nativeUpdate(
+      SigningKey,
+      { id: next.id, state: 'next' },
+      { state: 'current', activatedAt: now },
+    );
     if (promoted !== 1) throw new ConcurrentRotationError();
     const nextKid = await insertKey(tx, 'next', secretKey, now);
     return { rotated: true, previous: current?.kid, current: next.kid, next: nextKid };
@@ -149,12 +170,24 @@ export interface PublishedKeys {
 
 export async function loadPublishedKeys(em: Em): Promise<PublishedKeys> {
   const fork = em.fork();
-  const keys = await fork.find(SigningKey, { state: { $in: [...PUBLISHED_STATES] } }, { orderBy: { id: 'asc' } });
+  const keys = await fork.find(
+    SigningKey,
+    { state: { $in: [...PUBLISHED_STATES] } },
+    { orderBy: { id: 'asc' } },
+  );
   const currentKey = keys.find((key) => key.state === 'current');
   let current: PublishedKeys['current'];
   if (currentKey) {
-    const withPrivate = await fork.findOneOrFail(SigningKey, { id: currentKey.id }, { populate: ['privateKeyEncrypted'] });
-    if (withPrivate.privateKeyEncrypted) current = { kid: currentKey.kid, privateKeyEncrypted: withPrivate.privateKeyEncrypted };
+    const withPrivate = await fork.findOneOrFail(
+      SigningKey,
+      { id: currentKey.id },
+      { populate: ['privateKeyEncrypted'] },
+    );
+    if (withPrivate.privateKeyEncrypted)
+      current = { kid: currentKey.kid, privateKeyEncrypted: withPrivate.privateKeyEncrypted };
   }
-  return { published: keys.map((key) => ({ kid: key.kid, state: key.state, publicJwk: key.publicJwk })), current };
+  return {
+    published: keys.map((key) => ({ kid: key.kid, state: key.state, publicJwk: key.publicJwk })),
+    current,
+  };
 }

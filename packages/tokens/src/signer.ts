@@ -38,7 +38,10 @@ export class AccessTokenSigner {
   async sign(request: AccessTokenRequest, now: number = Date.now()): Promise<SignedAccessToken> {
     const { kid, key } = this.keys.signingKey();
     if (this.headerFor?.kid !== kid) {
-      this.headerFor = { kid, encoded: base64url(JSON.stringify({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP, kid })) };
+      this.headerFor = {
+        kid,
+        encoded: base64url(JSON.stringify({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP, kid })),
+      };
     }
     const iat = Math.floor(now / 1000);
     const claims: AccessTokenClaims = {

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientSubject, formatScope, grantScope, parseScope, parseSubject, scopeIncludes, userSubject } from '../src/index.js';
+import {
+  clientSubject,
+  formatScope,
+  grantScope,
+  parseScope,
+  parseSubject,
+  scopeIncludes,
+  userSubject,
+} from '../src/index.js';
 
 test('scopes parse to distinct RFC 6749 scope tokens and format back', () => {
   assert.deepEqual(parseScope('catalog:read  orders:read catalog:read'), ['catalog:read', 'orders:read']);

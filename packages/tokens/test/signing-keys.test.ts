@@ -14,7 +14,11 @@ import {
 } from '../src/index.js';
 
 const SECRET = 'a-test-secret-key-that-is-long-enough-0123456789';
-const timing: KeyTiming = { accessTokenTtlSeconds: 600, signingKeyGraceSeconds: 60, signingKeyRefreshSeconds: 30 };
+const timing: KeyTiming = {
+  accessTokenTtlSeconds: 600,
+  signingKeyGraceSeconds: 60,
+  signingKeyRefreshSeconds: 30,
+};
 const settings = { issuer: 'http://auth.test', audience: 'tandem', accessTokenTtlSeconds: 600 };
 
 describe(`signing keys in the database (${testDialect()})`, () => {
@@ -24,7 +28,8 @@ describe(`signing keys in the database (${testDialect()})`, () => {
   });
   after(() => db.close());
 
-  const states = async () => Object.fromEntries((await listSigningKeys(db.orm.em)).map((key) => [key.kid, key.state]));
+  const states = async () =>
+    Object.fromEntries((await listSigningKeys(db.orm.em)).map((key) => [key.kid, key.state]));
 
   test('first start creates a current and a published next key; a second start changes nothing', async () => {
     const created = await ensureSigningKeys(db.orm.em, SECRET);
@@ -40,7 +45,10 @@ describe(`signing keys in the database (${testDialect()})`, () => {
     const before = await listSigningKeys(db.orm.em);
     const nextKid = before.find((key) => key.state === 'next')!.kid;
     const oldKid = before.find((key) => key.state === 'current')!.kid;
-    assert.ok(ring.jwks().keys.some((key) => key.kid === nextKid), 'next is in the JWKS before rotation');
+    assert.ok(
+      ring.jwks().keys.some((key) => key.kid === nextKid),
+      'next is in the JWKS before rotation',
+    );
 
     const oldToken = (await signer.sign({ sub: '1', scope: 'catalog:read', sid: 'session-1' })).token;
     assert.equal(decodeProtectedHeader(oldToken).kid, oldKid);
@@ -55,7 +63,11 @@ describe(`signing keys in the database (${testDialect()})`, () => {
     assert.equal(decodeProtectedHeader(newToken).kid, nextKid);
 
     // A verifier that fetched the JWKS before the rotation already knows the new signing key.
-    await jwtVerify(newToken, jwksBeforeRotation, { issuer: settings.issuer, audience: 'tandem', algorithms: ['EdDSA'] });
+    await jwtVerify(newToken, jwksBeforeRotation, {
+      issuer: settings.issuer,
+      audience: 'tandem',
+      algorithms: ['EdDSA'],
+    });
     // The JWKS after rotation still holds the previous key.
     const jwksAfter = createLocalJWKSet({ keys: [...ring.jwks().keys] });
     const { payload } = await jwtVerify(oldToken, jwksAfter, { issuer: settings.issuer, audience: 'tandem' });
@@ -67,11 +79,16 @@ describe(`signing keys in the database (${testDialect()})`, () => {
   test('a previous key leaves the JWKS only after its tokens expired, and its private key is erased', async () => {
     const previous = (await listSigningKeys(db.orm.em)).find((key) => key.state === 'previous')!;
     assert.ok(previous.retireAfter && previous.deactivatedAt);
-    const expectedSeconds = timing.accessTokenTtlSeconds + timing.signingKeyGraceSeconds + timing.signingKeyRefreshSeconds;
+    const expectedSeconds =
+      timing.accessTokenTtlSeconds + timing.signingKeyGraceSeconds + timing.signingKeyRefreshSeconds;
     assert.equal((previous.retireAfter.getTime() - previous.deactivatedAt.getTime()) / 1000, expectedSeconds);
     assert.deepEqual(await retireExpiredKeys(db.orm.em, new Date(previous.retireAfter.getTime() - 1000)), []);
-    assert.deepEqual(await retireExpiredKeys(db.orm.em, new Date(previous.retireAfter.getTime() + 1000)), [previous.kid]);
-    const row = await db.orm.em.fork().findOneOrFail(SigningKey, { kid: previous.kid }, { populate: ['privateKeyEncrypted'] });
+    assert.deepEqual(await retireExpiredKeys(db.orm.em, new Date(previous.retireAfter.getTime() + 1000)), [
+      previous.kid,
+    ]);
+    const row = await db.orm.em
+      .fork()
+      .findOneOrFail(SigningKey, { kid: previous.kid }, { populate: ['privateKeyEncrypted'] });
     assert.equal(row.state, 'retired');
     assert.equal(row.privateKeyEncrypted, null);
     const ring = new SigningKeyRing(SECRET);
@@ -84,7 +101,11 @@ describe(`signing keys in the database (${testDialect()})`, () => {
     const row = { kid: 'raw-kid', algorithm: 'EdDSA', public_jwk: '{}', private_key_encrypted: 'x' };
     await assert.rejects(knex.table('signing_keys').insert({ ...row, state: 'current' }));
     await assert.rejects(knex.table('signing_keys').insert({ ...row, kid: 'raw-2', state: 'bogus' }));
-    await assert.rejects(knex.table('signing_keys').insert({ ...row, kid: 'raw-3', state: 'previous', private_key_encrypted: null }));
+    await assert.rejects(
+      knex
+        .table('signing_keys')
+        .insert({ ...row, kid: 'raw-3', state: 'previous', private_key_encrypted: null }),
+    );
   });
 
   test('a ring refuses a key encrypted under another secret', async () => {

@@ -49,7 +49,9 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
   };
 
   it('creates a client and shows its secret exactly once; only its HMAC is stored', async () => {
-    const created = await root.api<ActionBody>('/resources/Client/actions/new', { form: { name: 'Catalog sync', 'scopes.0': 'catalog:read' } });
+    const created = await root.api<ActionBody>('/resources/Client/actions/new', {
+      form: { name: 'Catalog sync', 'scopes.0': 'catalog:read' },
+    });
     assert.equal(created.body.notice?.type, 'success', JSON.stringify(created.body));
     const id = created.body.record!.id;
     assert.match(String(created.body.redirectUrl), new RegExp(`/resources/Client/records/${id}/show`));
@@ -71,12 +73,20 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
   });
 
   it('deactivating a client (POST only) revokes its sessions', async () => {
-    const created = await root.api<ActionBody>('/resources/Client/actions/new', { form: { name: 'Doomed', 'scopes.0': 'catalog:read' } });
+    const created = await root.api<ActionBody>('/resources/Client/actions/new', {
+      form: { name: 'Doomed', 'scopes.0': 'catalog:read' },
+    });
     const id = Number(created.body.record!.id);
     const sid = await addSession({ client: id });
     await root.api<ActionBody>(`/resources/Client/bulk/deactivate?recordIds=${id}`);
-    assert.equal((await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, id)).isActive, true, 'GET changes nothing');
-    const done = await root.api<ActionBody>(`/resources/Client/bulk/deactivate?recordIds=${id}`, { method: 'POST' });
+    assert.equal(
+      (await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, id)).isActive,
+      true,
+      'GET changes nothing',
+    );
+    const done = await root.api<ActionBody>(`/resources/Client/bulk/deactivate?recordIds=${id}`, {
+      method: 'POST',
+    });
     assert.equal(done.body.notice?.type, 'success');
     assert.equal((await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, id)).isActive, false);
     const session = await fixture.db.orm.em.fork().findOneOrFail(Session, { id: sid });
@@ -90,14 +100,21 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
     assert.ok(list.body.records?.some((record) => record.id === sid));
     await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`);
     assert.equal((await fixture.db.orm.em.fork().findOneOrFail(Session, { id: sid })).revokedAt, null);
-    const done = await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`, { method: 'POST' });
+    const done = await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`, {
+      method: 'POST',
+    });
     assert.match(String(done.body.notice?.message), /Revoked 1 of 1/);
     const session = await fixture.db.orm.em.fork().findOneOrFail(Session, { id: sid });
     assert.ok(session.revokedAt);
     assert.equal(session.revokedReason, 'staff');
     const entries = await fixture.db.orm.em.fork().find(AuditEntry, { model: 'Session', recordId: sid });
-    assert.deepEqual(entries.map((entry) => entry.action), ['revoke']);
-    const again = await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`, { method: 'POST' });
+    assert.deepEqual(
+      entries.map((entry) => entry.action),
+      ['revoke'],
+    );
+    const again = await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${sid}`, {
+      method: 'POST',
+    });
     assert.match(String(again.body.notice?.message), /Revoked 0 of 1/);
   });
 
@@ -108,9 +125,13 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
     assert.equal(list.body.records?.length, 2);
     const show = await root.api<ActionBody>(`/resources/SigningKey/records/${stored[0]!.id}/show`);
     const text = JSON.stringify([list.body, show.body]);
-    for (const key of stored) assert.ok(!text.includes(key.privateKeyEncrypted!.split('.')[2]!), 'ciphertext absent');
+    for (const key of stored)
+      assert.ok(!text.includes(key.privateKeyEncrypted!.split('.')[2]!), 'ciphertext absent');
     assert.ok(!/privateKey/i.test(text));
-    const edit = await root.api(`/resources/SigningKey/records/${stored[0]!.id}/edit`, { method: 'POST', form: { state: 'retired' } });
+    const edit = await root.api(`/resources/SigningKey/records/${stored[0]!.id}/edit`, {
+      method: 'POST',
+      form: { state: 'retired' },
+    });
     assert.equal(edit.status, 403);
     const del = await root.api(`/resources/SigningKey/records/${stored[0]!.id}/delete`, { method: 'POST' });
     assert.equal(del.status, 403);

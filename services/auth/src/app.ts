@@ -46,16 +46,28 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const type = (error as { type?: unknown }).type;
     const status = (error as { status?: unknown }).status;
     if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
-      return sendOAuthError(res, new OAuthError('invalid_request', BODY_ERRORS[type] ?? 'The request body cannot be read.'));
+      return sendOAuthError(
+        res,
+        new OAuthError('invalid_request', BODY_ERRORS[type] ?? 'The request body cannot be read.'),
+      );
     }
-    logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'unexpected error');
-    sendOAuthError(res, new OAuthError('server_error', 'The server could not handle the request; try again later.'));
+    logger.error(
+      { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) },
+      'unexpected error',
+    );
+    sendOAuthError(
+      res,
+      new OAuthError('server_error', 'The server could not handle the request; try again later.'),
+    );
   };
 }
 
 function methodNotAllowed(allow: string): RequestHandler {
   return (_req, res) => {
-    res.status(405).set('Allow', allow).json({ error: 'method_not_allowed', error_description: `Use ${allow}.` });
+    res
+      .status(405)
+      .set('Allow', allow)
+      .json({ error: 'method_not_allowed', error_description: `Use ${allow}.` });
   };
 }
 

@@ -44,7 +44,8 @@ export function readClientCredentials(req: Request, params: Params): ClientCrede
   if (header !== undefined) {
     const match = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
     if (!match) throw invalidClient();
-    if (bodySecret !== undefined) throw new OAuthError('invalid_request', 'Use one client authentication method, not two.');
+    if (bodySecret !== undefined)
+      throw new OAuthError('invalid_request', 'Use one client authentication method, not two.');
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw invalidClient();
@@ -56,7 +57,8 @@ export function readClientCredentials(req: Request, params: Params): ClientCrede
     } catch {
       throw invalidClient();
     }
-    if (bodyId !== undefined && bodyId !== clientId) throw new OAuthError('invalid_request', 'client_id differs from the authenticated client.');
+    if (bodyId !== undefined && bodyId !== clientId)
+      throw new OAuthError('invalid_request', 'client_id differs from the authenticated client.');
     return { clientId, clientSecret, method: 'client_secret_basic' };
   }
   if (bodySecret !== undefined) {
@@ -70,14 +72,20 @@ export function readClientCredentials(req: Request, params: Params): ClientCrede
  * Checks a client's credentials: unknown id, wrong secret and inactive client are the same
  * `invalid_client` and cost the same (one HMAC, one constant-time comparison).
  */
-export async function authenticateClient(deps: AuthDeps, credentials: ClientCredentials): Promise<AuthenticatedClient> {
+export async function authenticateClient(
+  deps: AuthDeps,
+  credentials: ClientCredentials,
+): Promise<AuthenticatedClient> {
   const now = new Date();
   const window = {
     now,
     idleCutoff: new Date(now.getTime() - deps.config.tokens.sessionIdleTtlSeconds * 1000),
     touchBefore: new Date(now.getTime() - SESSION_TOUCH_INTERVAL_MS),
   };
-  const client = credentials.clientId.length <= 64 ? await deps.store.queries.findClient(credentials.clientId, window) : undefined;
+  const client =
+    credentials.clientId.length <= 64
+      ? await deps.store.queries.findClient(credentials.clientId, window)
+      : undefined;
   const storedHash = client?.secretHash ?? '0'.repeat(64);
   const secretMatches = deps.clientSecrets.verify(credentials.clientSecret, storedHash);
   if (!client || !secretMatches || !client.isActive) throw invalidClient(credentials.method);

@@ -41,6 +41,7 @@ export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as c
 export function sendOAuthError(res: Response, error: OAuthError): void {
   const headers: Record<string, string> = { ...NO_STORE, ...error.headers };
   // RFC 6749 §5.2: a 401 invalid_client carries the authentication scheme the client should use.
-  if (error.code === 'invalid_client') headers['WWW-Authenticate'] ??= 'Basic realm="tandem", charset="UTF-8"';
+  if (error.code === 'invalid_client')
+    headers['WWW-Authenticate'] ??= 'Basic realm="tandem", charset="UTF-8"';
   res.status(error.status).set(headers).json({ error: error.code, error_description: error.description });
 }

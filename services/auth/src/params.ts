@@ -18,7 +18,10 @@ export type Params = ReadonlyMap<string, string>;
  */
 export function readParams(req: Request): Params {
   if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
-    throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded (or application/json).');
+    throw new OAuthError(
+      'invalid_request',
+      'Send the parameters as application/x-www-form-urlencoded (or application/json).',
+    );
   }
   const body: unknown = req.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -26,8 +29,10 @@ export function readParams(req: Request): Params {
   }
   const params = new Map<string, string>();
   for (const [name, value] of Object.entries(body)) {
-    if (Array.isArray(value)) throw new OAuthError('invalid_request', `Parameter "${name}" must not be repeated.`);
-    if (typeof value !== 'string') throw new OAuthError('invalid_request', `Parameter "${name}" must be a string.`);
+    if (Array.isArray(value))
+      throw new OAuthError('invalid_request', `Parameter "${name}" must not be repeated.`);
+    if (typeof value !== 'string')
+      throw new OAuthError('invalid_request', `Parameter "${name}" must be a string.`);
     // An empty parameter counts as absent (RFC 6749 §3.1).
     if (value !== '') params.set(name, value);
   }

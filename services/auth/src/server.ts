@@ -4,7 +4,14 @@ import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
 import { LoginThrottle } from '@tandem/accounts';
-import { AccessTokenSigner, ClientSecretHasher, SigningKeyRing, ensureSigningKeys, requireSecretKey, retireExpiredKeys } from '@tandem/tokens';
+import {
+  AccessTokenSigner,
+  ClientSecretHasher,
+  SigningKeyRing,
+  ensureSigningKeys,
+  requireSecretKey,
+  retireExpiredKeys,
+} from '@tandem/tokens';
 import { createAuthApp } from './app.js';
 import type { AuthDeps } from './deps.js';
 import { startKeyMaintenance } from './key-maintenance.js';

@@ -119,7 +119,16 @@ export class AuthQueries {
     await this.run(
       `insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [session.id, session.userId, session.clientPk, session.grantType, session.scope, this.at(session.now), this.at(session.now), this.at(session.expiresAt)],
+      [
+        session.id,
+        session.userId,
+        session.clientPk,
+        session.grantType,
+        session.scope,
+        this.at(session.now),
+        this.at(session.now),
+        this.at(session.expiresAt),
+      ],
     );
   }
 
@@ -129,14 +138,21 @@ export class AuthQueries {
 
   /** Marks an unused refresh token used; 1 when this call won it, 0 when unknown or already used. */
   async claimRefreshToken(tokenHash: string, now: Date): Promise<number> {
-    return this.run('update refresh_tokens set used_at = ? where token_hash = ? and used_at is null', [this.at(now), tokenHash]);
+    return this.run('update refresh_tokens set used_at = ? where token_hash = ? and used_at is null', [
+      this.at(now),
+      tokenHash,
+    ]);
   }
 
   /**
    * The session of a refresh token with its user's active flag and current role scopes, in one query
    * (one row per role of the user).
    */
-  async refreshTokenSession(tokenHash: string, now: Date, idleCutoff: Date): Promise<RefreshTokenSession | undefined> {
+  async refreshTokenSession(
+    tokenHash: string,
+    now: Date,
+    idleCutoff: Date,
+  ): Promise<RefreshTokenSession | undefined> {
     const rows = await this.rows(
       `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
               case when s.revoked_at is null and s.expires_at > ? and s.last_used_at > ? then 1 else 0 end as live
@@ -161,12 +177,19 @@ export class AuthQueries {
   }
 
   async insertRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
-    await this.run('insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)', [sessionId, tokenHash, this.at(now)]);
+    await this.run('insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)', [
+      sessionId,
+      tokenHash,
+      this.at(now),
+    ]);
   }
 
   /** Revokes a session unless already revoked; 1 when this call revoked it. */
   async revokeSession(id: string, reason: string, now: Date): Promise<number> {
-    return this.run('update sessions set revoked_at = ?, revoked_reason = ? where id = ? and revoked_at is null', [this.at(now), reason, id]);
+    return this.run(
+      'update sessions set revoked_at = ?, revoked_reason = ? where id = ? and revoked_at is null',
+      [this.at(now), reason, id],
+    );
   }
 }
 

@@ -2,7 +2,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDialect } from '@tandem/models/testing';
 import { Session } from '@tandem/models';
-import { basicAuth, createTestClient, jwtPayload, postForm, setClientActive, startTestAuth, type TestAuth } from './support.js';
+import {
+  basicAuth,
+  createTestClient,
+  jwtPayload,
+  postForm,
+  setClientActive,
+  startTestAuth,
+  type TestAuth,
+} from './support.js';
 
 describe(`client_credentials grant (${testDialect()})`, () => {
   let auth: TestAuth;
@@ -17,7 +25,11 @@ describe(`client_credentials grant (${testDialect()})`, () => {
   after(() => auth.close());
 
   test('HTTP Basic: a token for the client, all its scopes, no refresh token', async () => {
-    const res = await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret));
+    const res = await postForm(
+      tokenUrl,
+      { grant_type: 'client_credentials' },
+      basicAuth(client.clientId, client.clientSecret),
+    );
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get('cache-control'), 'no-store');
     assert.equal(res.body.refresh_token, undefined);
@@ -38,7 +50,11 @@ describe(`client_credentials grant (${testDialect()})`, () => {
   });
 
   test('a scope the client does not have is invalid_scope', async () => {
-    const res = await postForm(tokenUrl, { grant_type: 'client_credentials', scope: 'orders:read' }, basicAuth(client.clientId, client.clientSecret));
+    const res = await postForm(
+      tokenUrl,
+      { grant_type: 'client_credentials', scope: 'orders:read' },
+      basicAuth(client.clientId, client.clientSecret),
+    );
     assert.equal(res.status, 400);
     assert.equal(res.body.error, 'invalid_scope');
   });
@@ -46,17 +62,29 @@ describe(`client_credentials grant (${testDialect()})`, () => {
   test('wrong secret, unknown client and missing credentials are 401 invalid_client', async () => {
     const cases = [
       postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, 'wrong')),
-      postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth('tc_unknown-client', client.clientSecret)),
+      postForm(
+        tokenUrl,
+        { grant_type: 'client_credentials' },
+        basicAuth('tc_unknown-client', client.clientSecret),
+      ),
       postForm(tokenUrl, { grant_type: 'client_credentials' }),
       postForm(tokenUrl, { grant_type: 'client_credentials' }, { Authorization: 'Basic !!!' }),
-      postForm(tokenUrl, { grant_type: 'client_credentials' }, { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }),
+      postForm(
+        tokenUrl,
+        { grant_type: 'client_credentials' },
+        { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` },
+      ),
     ];
     for (const res of await Promise.all(cases)) {
       assert.equal(res.status, 401, res.text);
       assert.equal(res.body.error, 'invalid_client');
       assert.match(String(res.headers.get('www-authenticate')), /^Basic /);
     }
-    const post = await postForm(tokenUrl, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: 'wrong' });
+    const post = await postForm(tokenUrl, {
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: 'wrong',
+    });
     assert.equal(post.status, 401);
   });
 
@@ -72,19 +100,35 @@ describe(`client_credentials grant (${testDialect()})`, () => {
 
   test("a client's tokens share a session until it is revoked; then a new session starts", async () => {
     const grant = async () =>
-      jwtPayload(String((await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret))).body.access_token));
+      jwtPayload(
+        String(
+          (
+            await postForm(
+              tokenUrl,
+              { grant_type: 'client_credentials' },
+              basicAuth(client.clientId, client.clientSecret),
+            )
+          ).body.access_token,
+        ),
+      );
     const first = await grant();
     const second = await grant();
     assert.equal(first.sid, second.sid);
     assert.notEqual(first.jti, second.jti);
-    await auth.db.orm.em.fork().nativeUpdate(Session, { id: String(first.sid) }, { revokedAt: new Date(), revokedReason: 'staff' });
+    await auth.db.orm.em
+      .fork()
+      .nativeUpdate(Session, { id: String(first.sid) }, { revokedAt: new Date(), revokedReason: 'staff' });
     const third = await grant();
     assert.notEqual(third.sid, first.sid);
   });
 
   test('an inactive client gets nothing', async () => {
     await setClientActive(auth, client.clientId, false);
-    const res = await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret));
+    const res = await postForm(
+      tokenUrl,
+      { grant_type: 'client_credentials' },
+      basicAuth(client.clientId, client.clientSecret),
+    );
     assert.equal(res.status, 401);
     assert.equal(res.body.error, 'invalid_client');
     await setClientActive(auth, client.clientId, true);

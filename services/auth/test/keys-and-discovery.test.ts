@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { testDialect } from '@tandem/models/testing';
 import { listSigningKeys, retireExpiredKeys, rotateSigningKeys } from '@tandem/tokens';
-import { SECRET_KEY, basicAuth, createRole, createTestClient, getJson, postForm, startTestAuth, type TestAuth } from './support.js';
+import {
+  SECRET_KEY,
+  basicAuth,
+  createRole,
+  createTestClient,
+  getJson,
+  postForm,
+  startTestAuth,
+  type TestAuth,
+} from './support.js';
 
 describe(`JWKS, discovery and key rotation, as a generic client sees them (${testDialect()})`, () => {
   let auth: TestAuth;
@@ -18,7 +27,11 @@ describe(`JWKS, discovery and key rotation, as a generic client sees them (${tes
   after(() => auth.close());
 
   const issue = async () => {
-    const res = await postForm(String(discovery.token_endpoint), { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret));
+    const res = await postForm(
+      String(discovery.token_endpoint),
+      { grant_type: 'client_credentials' },
+      basicAuth(client.clientId, client.clientSecret),
+    );
     assert.equal(res.status, 200, res.text);
     return String(res.body.access_token);
   };
@@ -69,7 +82,10 @@ describe(`JWKS, discovery and key rotation, as a generic client sees them (${tes
     const oldToken = await issue();
     const oldKid = decodeProtectedHeader(oldToken).kid;
     const jwksBefore = (await getJson(String(discovery.jwks_uri))).body.keys as { kid: string }[];
-    assert.ok(jwksBefore.some((key) => key.kid === nextKid), 'next key already published');
+    assert.ok(
+      jwksBefore.some((key) => key.kid === nextKid),
+      'next key already published',
+    );
 
     const rotation = await rotateSigningKeys(auth.db.orm.em, SECRET_KEY, auth.config.tokens);
     assert.equal(rotation.current, nextKid);
@@ -97,8 +113,15 @@ describe(`JWKS, discovery and key rotation, as a generic client sees them (${tes
     const text = await metrics.text();
     assert.match(text, /tandem_auth_tokens_issued_total\{grant_type="client_credentials"\} \d+/);
     assert.match(text, /tandem_auth_token_request_duration_seconds_bucket/);
-    await postForm(String(discovery.token_endpoint), { grant_type: 'client_credentials' }, basicAuth(client.clientId, 'nope'));
+    await postForm(
+      String(discovery.token_endpoint),
+      { grant_type: 'client_credentials' },
+      basicAuth(client.clientId, 'nope'),
+    );
     const after = await (await fetch(`${auth.url}/metrics`)).text();
-    assert.match(after, /tandem_auth_token_failures_total\{endpoint="token",grant_type="client_credentials",error="invalid_client"\} 1/);
+    assert.match(
+      after,
+      /tandem_auth_token_failures_total\{endpoint="token",grant_type="client_credentials",error="invalid_client"\} 1/,
+    );
   });
 });

@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { testDialect } from '@tandem/models/testing';
 import { SigningKey } from '@tandem/models';
 import { decryptPrivateJwk } from '@tandem/tokens';
-import { SECRET_KEY, basicAuth, createRole, createTestClient, createUser, postForm, postRaw, startTestAuth, type TestAuth } from './support.js';
+import {
+  SECRET_KEY,
+  basicAuth,
+  createRole,
+  createTestClient,
+  createUser,
+  postForm,
+  postRaw,
+  startTestAuth,
+  type TestAuth,
+} from './support.js';
 
 describe(`no secret ever reaches the logs (${testDialect()})`, () => {
   let auth: TestAuth;
@@ -28,19 +38,43 @@ describe(`no secret ever reaches the logs (${testDialect()})`, () => {
     await postForm(tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }); // replay
     const wrongPassword = 'wrong-secret-password-456';
     secrets.push(wrongPassword);
-    for (let i = 0; i < 3; i++) await postForm(tokenUrl, { grant_type: 'password', username: 'ann@example.com', password: wrongPassword });
-    await postRaw(tokenUrl, JSON.stringify({ grant_type: 'password', username: 'ann@example.com', password: wrongPassword }), 'application/json');
-    const cc = await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret));
+    for (let i = 0; i < 3; i++)
+      await postForm(tokenUrl, {
+        grant_type: 'password',
+        username: 'ann@example.com',
+        password: wrongPassword,
+      });
+    await postRaw(
+      tokenUrl,
+      JSON.stringify({ grant_type: 'password', username: 'ann@example.com', password: wrongPassword }),
+      'application/json',
+    );
+    const cc = await postForm(
+      tokenUrl,
+      { grant_type: 'client_credentials' },
+      basicAuth(client.clientId, client.clientSecret),
+    );
     secrets.push(String(cc.body.access_token));
-    await postForm(tokenUrl, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: `${client.clientSecret}x` });
+    await postForm(tokenUrl, {
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: `${client.clientSecret}x`,
+    });
     await postRaw(tokenUrl, `{"grant_type":"password","password":"${wrongPassword}"`, 'application/json');
-    await postForm(revokeUrl, { token: String(cc.body.access_token) }, basicAuth(client.clientId, client.clientSecret));
+    await postForm(
+      revokeUrl,
+      { token: String(cc.body.access_token) },
+      basicAuth(client.clientId, client.clientSecret),
+    );
     await postForm(revokeUrl, { token: String(rotated.body.refresh_token) });
 
     const keys = await auth.db.orm.em.fork().find(SigningKey, {}, { populate: ['privateKeyEncrypted'] });
     for (const key of keys) {
       if (!key.privateKeyEncrypted) continue;
-      secrets.push(key.privateKeyEncrypted, String(decryptPrivateJwk(key.privateKeyEncrypted, key.kid, SECRET_KEY).d));
+      secrets.push(
+        key.privateKeyEncrypted,
+        String(decryptPrivateJwk(key.privateKeyEncrypted, key.kid, SECRET_KEY).d),
+      );
     }
   });
   after(() => auth.close());

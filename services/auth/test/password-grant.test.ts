@@ -1,7 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDialect } from '@tandem/models/testing';
-import { createRole, createUser, jwtHeader, jwtPayload, postForm, postRaw, startTestAuth, type TestAuth } from './support.js';
+import {
+  createRole,
+  createUser,
+  jwtHeader,
+  jwtPayload,
+  postForm,
+  postRaw,
+  startTestAuth,
+  type TestAuth,
+} from './support.js';
 
 describe(`password grant (${testDialect()})`, () => {
   let auth: TestAuth;
@@ -18,7 +27,11 @@ describe(`password grant (${testDialect()})`, () => {
   after(() => auth.close());
 
   test('issues an EdDSA access token with every role scope and a refresh token, not cacheable', async () => {
-    const res = await postForm(token, { grant_type: 'password', username: 'Ann@Example.com', password: 'correct horse battery' });
+    const res = await postForm(token, {
+      grant_type: 'password',
+      username: 'Ann@Example.com',
+      password: 'correct horse battery',
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get('cache-control'), 'no-store');
     assert.equal(res.body.token_type, 'Bearer');
@@ -39,20 +52,48 @@ describe(`password grant (${testDialect()})`, () => {
     assert.equal(Number(claims.exp) - Number(claims.iat), 600);
     assert.equal(typeof claims.jti, 'string');
     assert.equal(typeof claims.sid, 'string');
-    assert.deepEqual(Object.keys(claims).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'scope', 'sid', 'sub']);
+    assert.deepEqual(Object.keys(claims).sort(), [
+      'aud',
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'nbf',
+      'scope',
+      'sid',
+      'sub',
+    ]);
   });
 
   test('accepts a JSON body too', async () => {
-    const res = await postRaw(token, JSON.stringify({ grant_type: 'password', username: 'ann@example.com', password: 'correct horse battery' }), 'application/json');
+    const res = await postRaw(
+      token,
+      JSON.stringify({
+        grant_type: 'password',
+        username: 'ann@example.com',
+        password: 'correct horse battery',
+      }),
+      'application/json',
+    );
     assert.equal(res.status, 200, res.text);
   });
 
   test('a requested scope narrows the grant; a scope beyond the roles is invalid_scope', async () => {
-    const narrow = await postForm(token, { grant_type: 'password', username: 'ann@example.com', password: 'correct horse battery', scope: 'orders:read' });
+    const narrow = await postForm(token, {
+      grant_type: 'password',
+      username: 'ann@example.com',
+      password: 'correct horse battery',
+      scope: 'orders:read',
+    });
     assert.equal(narrow.status, 200);
     assert.equal(narrow.body.scope, 'orders:read');
     assert.equal(jwtPayload(String(narrow.body.access_token)).scope, 'orders:read');
-    const wide = await postForm(token, { grant_type: 'password', username: 'ann@example.com', password: 'correct horse battery', scope: 'orders:read admin:all' });
+    const wide = await postForm(token, {
+      grant_type: 'password',
+      username: 'ann@example.com',
+      password: 'correct horse battery',
+      scope: 'orders:read admin:all',
+    });
     assert.equal(wide.status, 400);
     assert.equal(wide.body.error, 'invalid_scope');
     assert.equal(wide.headers.get('cache-control'), 'no-store');
@@ -61,12 +102,23 @@ describe(`password grant (${testDialect()})`, () => {
   test('wrong password, unknown user and inactive user get the same invalid_grant', async () => {
     const answers = await Promise.all([
       postForm(token, { grant_type: 'password', username: 'ann@example.com', password: 'wrong password!' }),
-      postForm(token, { grant_type: 'password', username: 'nobody@example.com', password: 'wrong password!' }),
-      postForm(token, { grant_type: 'password', username: 'sleepy@example.com', password: 'correct horse battery' }),
+      postForm(token, {
+        grant_type: 'password',
+        username: 'nobody@example.com',
+        password: 'wrong password!',
+      }),
+      postForm(token, {
+        grant_type: 'password',
+        username: 'sleepy@example.com',
+        password: 'correct horse battery',
+      }),
     ]);
     for (const res of answers) {
       assert.equal(res.status, 400);
-      assert.deepEqual(res.body, { error: 'invalid_grant', error_description: 'Invalid username or password.' });
+      assert.deepEqual(res.body, {
+        error: 'invalid_grant',
+        error_description: 'Invalid username or password.',
+      });
     }
   });
 
@@ -86,18 +138,34 @@ describe(`password grant (${testDialect()})`, () => {
   test('failed attempts are throttled per account, with Retry-After and no hint about the account', async () => {
     await createUser(auth, 'target@example.com', 'the real password', ['readers']);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const res = await postForm(token, { grant_type: 'password', username: 'target@example.com', password: `guess ${attempt}` });
+      const res = await postForm(token, {
+        grant_type: 'password',
+        username: 'target@example.com',
+        password: `guess ${attempt}`,
+      });
       assert.equal(res.body.error, 'invalid_grant');
     }
-    const blocked = await postForm(token, { grant_type: 'password', username: 'target@example.com', password: 'the real password' });
+    const blocked = await postForm(token, {
+      grant_type: 'password',
+      username: 'target@example.com',
+      password: 'the real password',
+    });
     assert.equal(blocked.status, 400);
     assert.equal(blocked.body.error, 'invalid_grant');
     assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
     // An unknown account is throttled the same way: no difference to probe.
     for (let attempt = 0; attempt < 3; attempt++) {
-      await postForm(token, { grant_type: 'password', username: 'ghost@example.com', password: `guess ${attempt}` });
+      await postForm(token, {
+        grant_type: 'password',
+        username: 'ghost@example.com',
+        password: `guess ${attempt}`,
+      });
     }
-    const ghost = await postForm(token, { grant_type: 'password', username: 'ghost@example.com', password: 'x' });
+    const ghost = await postForm(token, {
+      grant_type: 'password',
+      username: 'ghost@example.com',
+      password: 'x',
+    });
     assert.equal(ghost.body.error_description, blocked.body.error_description);
   });
 
@@ -105,10 +173,18 @@ describe(`password grant (${testDialect()})`, () => {
     // Per-address room is 4 x attempts (12 here); earlier tests already spent some of it.
     let last;
     for (let attempt = 0; attempt < 14; attempt++) {
-      last = await postForm(token, { grant_type: 'password', username: `spray${attempt}@example.com`, password: 'nope nope' });
+      last = await postForm(token, {
+        grant_type: 'password',
+        username: `spray${attempt}@example.com`,
+        password: 'nope nope',
+      });
     }
     assert.ok(last?.headers.get('retry-after'), 'the address is blocked');
-    const ann = await postForm(token, { grant_type: 'password', username: 'ann@example.com', password: 'correct horse battery' });
+    const ann = await postForm(token, {
+      grant_type: 'password',
+      username: 'ann@example.com',
+      password: 'correct horse battery',
+    });
     assert.equal(ann.status, 400, 'even a correct password from that address waits');
   });
 });

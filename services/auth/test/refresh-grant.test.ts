@@ -24,7 +24,10 @@ describe(`refresh grant: rotation and reuse detection (${testDialect()})`, () =>
       ...(scope ? { scope } : {}),
     });
     assert.equal(res.status, 200, res.text);
-    return { refresh: String(res.body.refresh_token), sid: String(jwtPayload(String(res.body.access_token)).sid) };
+    return {
+      refresh: String(res.body.refresh_token),
+      sid: String(jwtPayload(String(res.body.access_token)).sid),
+    };
   };
   const refresh = (refreshToken: string, extra: Record<string, string> = {}) =>
     postForm(tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
@@ -90,12 +93,18 @@ describe(`refresh grant: rotation and reuse detection (${testDialect()})`, () =>
     assert.equal(res.body.scope, 'catalog:read');
     const asking = await refresh(String(res.body.refresh_token), { scope: 'orders:read' });
     assert.equal(asking.body.error, 'invalid_scope');
-    await auth.db.orm.em.fork().nativeUpdate(Role, { name: 'readers' }, { scopes: ['catalog:read', 'orders:read'] });
+    await auth.db.orm.em
+      .fork()
+      .nativeUpdate(Role, { name: 'readers' }, { scopes: ['catalog:read', 'orders:read'] });
   });
 
   test('an inactive user gets nothing and the session is revoked', async () => {
     await createUser(auth, 'bob@example.com', 'correct horse battery', ['readers']);
-    const res = await postForm(tokenUrl, { grant_type: 'password', username: 'bob@example.com', password: 'correct horse battery' });
+    const res = await postForm(tokenUrl, {
+      grant_type: 'password',
+      username: 'bob@example.com',
+      password: 'correct horse battery',
+    });
     const sid = String(jwtPayload(String(res.body.access_token)).sid);
     await auth.db.orm.em.fork().nativeUpdate(User, { email: 'bob@example.com' }, { isActive: false });
     const denied = await refresh(String(res.body.refresh_token));
@@ -110,7 +119,9 @@ describe(`refresh grant: rotation and reuse detection (${testDialect()})`, () =>
     assert.equal((await refresh(idle.refresh)).body.error, 'invalid_grant');
 
     const expired = await login();
-    await auth.db.orm.em.fork().nativeUpdate(Session, { id: expired.sid }, { expiresAt: new Date(Date.now() - 1000) });
+    await auth.db.orm.em
+      .fork()
+      .nativeUpdate(Session, { id: expired.sid }, { expiresAt: new Date(Date.now() - 1000) });
     assert.equal((await refresh(expired.refresh)).body.error, 'invalid_grant');
   });
 

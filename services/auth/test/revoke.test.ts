@@ -2,7 +2,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDialect } from '@tandem/models/testing';
 import { Session } from '@tandem/models';
-import { basicAuth, createRole, createTestClient, createUser, jwtPayload, postForm, startTestAuth, type TestAuth } from './support.js';
+import {
+  basicAuth,
+  createRole,
+  createTestClient,
+  createUser,
+  jwtPayload,
+  postForm,
+  startTestAuth,
+  type TestAuth,
+} from './support.js';
 
 describe(`revocation, RFC 7009 (${testDialect()})`, () => {
   let auth: TestAuth;
@@ -19,8 +28,16 @@ describe(`revocation, RFC 7009 (${testDialect()})`, () => {
   after(() => auth.close());
 
   const login = async () => {
-    const res = await postForm(tokenUrl, { grant_type: 'password', username: 'ann@example.com', password: 'correct horse battery' });
-    return { access: String(res.body.access_token), refresh: String(res.body.refresh_token), sid: String(jwtPayload(String(res.body.access_token)).sid) };
+    const res = await postForm(tokenUrl, {
+      grant_type: 'password',
+      username: 'ann@example.com',
+      password: 'correct horse battery',
+    });
+    return {
+      access: String(res.body.access_token),
+      refresh: String(res.body.refresh_token),
+      sid: String(jwtPayload(String(res.body.access_token)).sid),
+    };
   };
   const session = (sid: string) => auth.db.orm.em.fork().findOneOrFail(Session, { id: sid });
 
@@ -43,9 +60,15 @@ describe(`revocation, RFC 7009 (${testDialect()})`, () => {
     assert.ok((await session(tokens.sid)).revokedAt);
     const other = await login();
     // A wrong hint is only a hint: the server still finds the token.
-    assert.equal((await postForm(revokeUrl, { token: other.access, token_type_hint: 'refresh_token' })).status, 200);
+    assert.equal(
+      (await postForm(revokeUrl, { token: other.access, token_type_hint: 'refresh_token' })).status,
+      200,
+    );
     assert.ok((await session(other.sid)).revokedAt);
-    assert.equal((await postForm(tokenUrl, { grant_type: 'refresh_token', refresh_token: other.refresh })).body.error, 'invalid_grant');
+    assert.equal(
+      (await postForm(tokenUrl, { grant_type: 'refresh_token', refresh_token: other.refresh })).body.error,
+      'invalid_grant',
+    );
   });
 
   test('unknown or invalid tokens still answer 200; a missing token is invalid_request', async () => {
@@ -60,13 +83,29 @@ describe(`revocation, RFC 7009 (${testDialect()})`, () => {
     const mine = await createTestClient(auth, 'mine', ['catalog:read']);
     const theirs = await createTestClient(auth, 'theirs', ['catalog:read']);
     const issue = async (client: typeof mine) =>
-      String((await postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(client.clientId, client.clientSecret))).body.access_token);
+      String(
+        (
+          await postForm(
+            tokenUrl,
+            { grant_type: 'client_credentials' },
+            basicAuth(client.clientId, client.clientSecret),
+          )
+        ).body.access_token,
+      );
     const theirToken = await issue(theirs);
-    const refused = await postForm(revokeUrl, { token: theirToken }, basicAuth(mine.clientId, mine.clientSecret));
+    const refused = await postForm(
+      revokeUrl,
+      { token: theirToken },
+      basicAuth(mine.clientId, mine.clientSecret),
+    );
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error, 'unauthorized_client');
     assert.equal((await session(String(jwtPayload(theirToken).sid))).revokedAt, null);
-    const own = await postForm(revokeUrl, { token: theirToken }, basicAuth(theirs.clientId, theirs.clientSecret));
+    const own = await postForm(
+      revokeUrl,
+      { token: theirToken },
+      basicAuth(theirs.clientId, theirs.clientSecret),
+    );
     assert.equal(own.status, 200);
     assert.ok((await session(String(jwtPayload(theirToken).sid))).revokedAt);
     const bad = await postForm(revokeUrl, { token: theirToken }, basicAuth(mine.clientId, 'wrong'));

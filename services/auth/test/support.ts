@@ -21,7 +21,13 @@ export interface TestAuth {
 
 export async function startTestAuth(env: Record<string, string> = {}): Promise<TestAuth> {
   const db = await createMigratedDatabase();
-  const config = loadConfig({ TANDEM_SECRET_KEY: SECRET_KEY, AUTH_PORT: '0', DATABASE_URL: db.url, NODE_ENV: 'test', ...env });
+  const config = loadConfig({
+    TANDEM_SECRET_KEY: SECRET_KEY,
+    AUTH_PORT: '0',
+    DATABASE_URL: db.url,
+    NODE_ENV: 'test',
+    ...env,
+  });
   const logs: string[] = [];
   const logger = createLogger('auth', 'trace', { write: (line: string) => void logs.push(line) });
   const server = await startAuth({ config, orm: db.orm, logger });
@@ -54,13 +60,21 @@ export async function createUser(
 ): Promise<number> {
   const em = auth.db.orm.em.fork();
   const roles = await em.find(Role, { name: { $in: roleNames } });
-  const user = em.create(User, { email, passwordHash: await hashPassword(password), isActive: fields.isActive ?? true });
+  const user = em.create(User, {
+    email,
+    passwordHash: await hashPassword(password),
+    isActive: fields.isActive ?? true,
+  });
   user.roles.set(roles);
   await em.flush();
   return user.id;
 }
 
-export async function createTestClient(auth: TestAuth, name: string, scopes: string[]): Promise<{ clientId: string; clientSecret: string; id: number }> {
+export async function createTestClient(
+  auth: TestAuth,
+  name: string,
+  scopes: string[],
+): Promise<{ clientId: string; clientSecret: string; id: number }> {
   const { client, clientSecret } = await createClient(auth.db.orm.em, { name, scopes }, SECRET_KEY);
   return { clientId: client.clientId, clientSecret, id: client.id };
 }
@@ -88,7 +102,11 @@ async function toJson(response: Response): Promise<JsonResponse> {
 }
 
 /** POST a form (the OAuth standard encoding). */
-export async function postForm(url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<JsonResponse> {
+export async function postForm(
+  url: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
   return toJson(
     await fetch(url, {
       method: 'POST',
@@ -98,8 +116,15 @@ export async function postForm(url: string, params: Record<string, string>, head
   );
 }
 
-export async function postRaw(url: string, body: string, contentType: string, headers: Record<string, string> = {}): Promise<JsonResponse> {
-  return toJson(await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, ...headers }, body }));
+export async function postRaw(
+  url: string,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
+  return toJson(
+    await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, ...headers }, body }),
+  );
 }
 
 export async function getJson(url: string): Promise<JsonResponse> {
@@ -108,14 +133,22 @@ export async function getJson(url: string): Promise<JsonResponse> {
 
 export function basicAuth(clientId: string, clientSecret: string): Record<string, string> {
   const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return { Authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}` };
+  return {
+    Authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`,
+  };
 }
 
 /** Decodes a JWT's payload without verifying it (tests verify separately). */
 export function jwtPayload(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 export function jwtHeader(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }

@@ -17,9 +17,13 @@ export const createclientCommand: Command = {
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'NAME is required.' : 'give exactly one NAME (quote it if it has spaces).');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length === 0 ? 'NAME is required.' : 'give exactly one NAME (quote it if it has spaces).',
+      );
     const scopes = parseScope(values.scope.join(' '));
-    if (scopes === undefined) throw new UsageError('--scope takes space-separated scopes such as "catalog:read".');
+    if (scopes === undefined)
+      throw new UsageError('--scope takes space-separated scopes such as "catalog:read".');
     const secretKey = secretKeyFor(config);
     return withOrm(config, async (orm) => {
       let created;

@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '@tandem/config';
-import { ConcurrentRotationError, ensureSigningKeys, listSigningKeys, rotateSigningKeys, type SigningKeySummary } from '@tandem/tokens';
+import {
+  ConcurrentRotationError,
+  ensureSigningKeys,
+  listSigningKeys,
+  rotateSigningKeys,
+  type SigningKeySummary,
+} from '@tandem/tokens';
 import { CommandError, UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
 import { ensureSecretKey } from '../start/secret-key.js';
@@ -23,25 +29,48 @@ const when = (date: Date | null) => (date ? date.toISOString().replace(/\.\d{3}Z
 function keyTable(keys: readonly SigningKeySummary[]): string {
   const rows = [
     ['KID', 'STATE', 'CREATED', 'ACTIVATED', 'DEACTIVATED', 'RETIRE AFTER', 'RETIRED'],
-    ...keys.map((key) => [key.kid, key.state, when(key.createdAt), when(key.activatedAt), when(key.deactivatedAt), when(key.retireAfter), when(key.retiredAt)]),
+    ...keys.map((key) => [
+      key.kid,
+      key.state,
+      when(key.createdAt),
+      when(key.activatedAt),
+      when(key.deactivatedAt),
+      when(key.retireAfter),
+      when(key.retiredAt),
+    ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** `tandem keys list` / `tandem keys rotate`: the signing keys of access tokens. */
 export const keysCommand: Command = {
   name: 'keys',
-  summary: 'List signing keys, or rotate them (next key starts signing, current key is kept for verification).',
+  summary:
+    'List signing keys, or rotate them (next key starts signing, current key is kept for verification).',
   usage: 'keys list | keys rotate',
   async run(argv, { config, stdout }) {
     const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
     const [action, ...extra] = positionals;
-    if (extra.length > 0 || (action !== 'list' && action !== 'rotate')) throw new UsageError('say "list" or "rotate".');
+    if (extra.length > 0 || (action !== 'list' && action !== 'rotate'))
+      throw new UsageError('say "list" or "rotate".');
     return withOrm(config, async (orm) => {
       if (action === 'list') {
         const keys = await listSigningKeys(orm.em);
-        stdout.write(keys.length === 0 ? 'No signing keys yet (the auth service creates them on its first start).\n' : keyTable(keys));
+        stdout.write(
+          keys.length === 0
+            ? 'No signing keys yet (the auth service creates them on its first start).\n'
+            : keyTable(keys),
+        );
         return 0;
       }
       const secretKey = secretKeyFor(config);

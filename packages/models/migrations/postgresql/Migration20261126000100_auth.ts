@@ -33,7 +33,9 @@ export class Migration20261126000100_auth extends Migration {
       "retired_at" timestamptz null,
       constraint "signing_keys_private_key_check" check ("state" = 'retired' or "private_key_encrypted" is not null));`);
     this.addSql('alter table "signing_keys" add constraint "signing_keys_kid_unique" unique ("kid");');
-    this.addSql("create unique index signing_keys_one_current on signing_keys (state) where state = 'current';");
+    this.addSql(
+      "create unique index signing_keys_one_current on signing_keys (state) where state = 'current';",
+    );
     this.addSql("create unique index signing_keys_one_next on signing_keys (state) where state = 'next';");
 
     this.addSql(`create table "sessions" (
@@ -59,11 +61,19 @@ export class Migration20261126000100_auth extends Migration {
       "created_at" timestamptz not null default CURRENT_TIMESTAMP,
       "used_at" timestamptz null);`);
     this.addSql('create index "refresh_tokens_session_id_index" on "refresh_tokens" ("session_id");');
-    this.addSql('alter table "refresh_tokens" add constraint "refresh_tokens_token_hash_unique" unique ("token_hash");');
+    this.addSql(
+      'alter table "refresh_tokens" add constraint "refresh_tokens_token_hash_unique" unique ("token_hash");',
+    );
 
-    this.addSql('alter table "sessions" add constraint "sessions_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;');
-    this.addSql('alter table "sessions" add constraint "sessions_client_id_foreign" foreign key ("client_id") references "clients" ("id") on update cascade on delete cascade;');
-    this.addSql('alter table "refresh_tokens" add constraint "refresh_tokens_session_id_foreign" foreign key ("session_id") references "sessions" ("id") on update cascade on delete cascade;');
+    this.addSql(
+      'alter table "sessions" add constraint "sessions_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;',
+    );
+    this.addSql(
+      'alter table "sessions" add constraint "sessions_client_id_foreign" foreign key ("client_id") references "clients" ("id") on update cascade on delete cascade;',
+    );
+    this.addSql(
+      'alter table "refresh_tokens" add constraint "refresh_tokens_session_id_foreign" foreign key ("session_id") references "sessions" ("id") on update cascade on delete cascade;',
+    );
   }
 
   override async down(): Promise<void> {

@@ -31,7 +31,9 @@ export class Migration20261126000100_auth extends Migration {
       \`retired_at\` datetime null,
       check (\`state\` = 'retired' or \`private_key_encrypted\` is not null));`);
     this.addSql('create unique index `signing_keys_kid_unique` on `signing_keys` (`kid`);');
-    this.addSql("create unique index signing_keys_one_current on signing_keys (state) where state = 'current';");
+    this.addSql(
+      "create unique index signing_keys_one_current on signing_keys (state) where state = 'current';",
+    );
     this.addSql("create unique index signing_keys_one_next on signing_keys (state) where state = 'next';");
 
     this.addSql(`create table \`sessions\` (

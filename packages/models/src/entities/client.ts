@@ -24,7 +24,10 @@ export const Client = defineEntity({
     /** Scopes this client may obtain, e.g. `catalog:read`. */
     scopes: p.json<string[]>().default('[]'),
     isActive: p.boolean().default(true),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('CURRENT_TIMESTAMP'),
   },
   hooks: {
     beforeCreate: [({ entity }) => validateClient(entity)],

@@ -16,7 +16,10 @@ export const RefreshToken = defineEntity({
     session: () => p.manyToOne(Session).deleteRule('cascade').index(),
     /** Hex SHA-256 of the token; the token itself is never stored. */
     tokenHash: p.string().length(64).unique().hidden(),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('CURRENT_TIMESTAMP'),
     usedAt: p.datetime().nullable(),
   },
 });

@@ -24,9 +24,15 @@ export const Session = defineEntity({
     grantType: p.string().length(32),
     /** Space-separated scopes granted when the session began; a refresh can only narrow them. */
     scope: p.text().default(''),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('CURRENT_TIMESTAMP'),
     /** Last token issued in this session; idle expiry counts from here. */
-    lastUsedAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
+    lastUsedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('CURRENT_TIMESTAMP'),
     /** Absolute end of the session, whatever its activity. */
     expiresAt: p.datetime(),
     revokedAt: p.datetime().nullable(),
@@ -43,7 +49,9 @@ export type Session = InferEntity<typeof Session>;
 
 export function validateSession(session: { user?: unknown; client?: unknown; grantType?: unknown }): void {
   const errors: FieldErrors = {};
-  if ((session.user == null) === (session.client == null)) errors.user = 'A session belongs to either a user or a client.';
-  if (typeof session.grantType !== 'string' || session.grantType === '') errors.grantType = 'Grant type is required.';
+  if ((session.user == null) === (session.client == null))
+    errors.user = 'A session belongs to either a user or a client.';
+  if (typeof session.grantType !== 'string' || session.grantType === '')
+    errors.grantType = 'Grant type is required.';
   throwIfInvalid(errors);
 }

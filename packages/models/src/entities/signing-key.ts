@@ -35,7 +35,10 @@ export const SigningKey = defineEntity({
     /** `v1.<iv>.<ciphertext>.<tag>` (base64url); null once retired. Never serialized or shown. */
     privateKeyEncrypted: p.text().nullable().hidden().lazy(true, false),
     /** Published (became next). */
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('CURRENT_TIMESTAMP'),
     /** Started signing (became current). */
     activatedAt: p.datetime().nullable(),
     /** Stopped signing (became previous). */
@@ -48,7 +51,8 @@ export const SigningKey = defineEntity({
     // At most one key signs and at most one waits: rotation is unambiguous even with two rotators.
     {
       name: 'signing_keys_one_current',
-      expression: "create unique index signing_keys_one_current on signing_keys (state) where state = 'current'",
+      expression:
+        "create unique index signing_keys_one_current on signing_keys (state) where state = 'current'",
     },
     {
       name: 'signing_keys_one_next',

@@ -1,4 +1,12 @@
-import { NotFoundError, ValidationError, type Action, type ActionContext, type ActionResponse, type After, type ResourceWithOptions } from 'adminjs';
+import {
+  NotFoundError,
+  ValidationError,
+  type Action,
+  type ActionContext,
+  type ActionResponse,
+  type After,
+  type ResourceWithOptions,
+} from 'adminjs';
 import { ClientSecretHasher, newClientId, newClientSecret, requireSecretKey } from '@tandem/tokens';
 import { Client, Session } from '@tandem/models';
 import { recordAudit } from '../orm/audit.js';
@@ -37,7 +45,6 @@ class OneTimeSecrets {
   }
 }
 
-
 /** Activate / deactivate the selected clients (confirmation drawer, POST only, audited). */
 function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<ActionResponse>> {
   return {
@@ -48,21 +55,34 @@ function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<
     component: deps.components.BulkConfirm,
     handler: async (request, _response, context) => {
       const { records, resource, h, currentAdmin, action } = context;
-      if (!records || records.length === 0) throw new NotFoundError('No clients were selected.', 'setActiveAction');
+      if (!records || records.length === 0)
+        throw new NotFoundError('No clients were selected.', 'setActiveAction');
       if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
       const ids = records.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
       const actorId = Number(currentAdmin?.id);
-      const actor = Number.isSafeInteger(actorId) ? { id: actorId, email: String(currentAdmin?.email) } : undefined;
+      const actor = Number.isSafeInteger(actorId)
+        ? { id: actorId, email: String(currentAdmin?.email) }
+        : undefined;
       const { changed, revoked } = await deps.orm.em.fork().transactional(async (em) => {
         let changed = 0;
         let revoked = 0;
         for (const id of ids) {
           if ((await em.nativeUpdate(Client, { id, isActive: !isActive }, { isActive })) === 0) continue;
-          recordAudit(em, { actor, action: action.name, model: 'Client', recordId: id, diff: { isActive: { before: !isActive, after: isActive } } });
+          recordAudit(em, {
+            actor,
+            action: action.name,
+            model: 'Client',
+            recordId: id,
+            diff: { isActive: { before: !isActive, after: isActive } },
+          });
           changed += 1;
           // Its running tokens stop too: the fast service learns of revoked sessions through the change feed.
           if (!isActive) {
-            revoked += await em.nativeUpdate(Session, { client: id, revokedAt: null }, { revokedAt: new Date(), revokedReason: 'client_deactivated' });
+            revoked += await em.nativeUpdate(
+              Session,
+              { client: id, revokedAt: null },
+              { revokedAt: new Date(), revokedReason: 'client_deactivated' },
+            );
           }
         }
         return { changed, revoked };
@@ -119,13 +139,27 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
       listProperties: ['id', 'name', 'clientId', 'scopes', 'isActive', 'createdAt'],
       filterProperties: ['q', 'isActive', 'createdAt'],
       editProperties: ['name', 'scopes'],
-      showProperties: ['id', 'name', 'clientId', 'clientSecret', 'scopes', 'isActive', 'createdAt', 'history'],
+      showProperties: [
+        'id',
+        'name',
+        'clientId',
+        'clientSecret',
+        'scopes',
+        'isActive',
+        'createdAt',
+        'history',
+      ],
       properties: {
-        scopes: { type: 'string', isArray: true, description: 'Scopes this client may obtain, e.g. catalog:read' },
+        scopes: {
+          type: 'string',
+          isArray: true,
+          description: 'Scopes this client may obtain, e.g. catalog:read',
+        },
         clientSecret: {
           type: 'string',
           isVisible: { list: false, show: true, edit: false, filter: false },
-          description: 'Shown only once, right after the client is created: copy it now. Only a keyed hash is stored.',
+          description:
+            'Shown only once, right after the client is created: copy it now. Only a keyed hash is stored.',
         },
       },
       extraActions: ['deactivate', 'activate'],
@@ -140,15 +174,27 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
   const afterNew: After<ActionResponse> = async (response, _request, context) => {
     const record = response.record as { id?: string; params?: Record<string, unknown> } | undefined;
     const clientId = record?.params?.clientId;
-    if (record?.id && typeof clientId === 'string' && secrets.bind(clientId, String(record.id), adminIdOf(context))) {
-      response.redirectUrl = context.h.recordActionUrl({ resourceId: 'Client', recordId: String(record.id), actionName: 'show' });
-      response.notice = { message: 'Client created. Copy its secret now: it is shown only this once.', type: 'success' };
+    if (
+      record?.id &&
+      typeof clientId === 'string' &&
+      secrets.bind(clientId, String(record.id), adminIdOf(context))
+    ) {
+      response.redirectUrl = context.h.recordActionUrl({
+        resourceId: 'Client',
+        recordId: String(record.id),
+        actionName: 'show',
+      });
+      response.notice = {
+        message: 'Client created. Copy its secret now: it is shown only this once.',
+        type: 'success',
+      };
     }
     return response;
   };
   const historyAfter = actions.show?.after;
   const afterShow: After<ActionResponse> = async (response, request, context) => {
-    const shown = typeof historyAfter === 'function' ? await historyAfter(response, request, context) : response;
+    const shown =
+      typeof historyAfter === 'function' ? await historyAfter(response, request, context) : response;
     const record = shown.record as { id?: string; params?: Record<string, unknown> } | undefined;
     if (record?.id && record.params) {
       const secret = secrets.take(String(record.id), adminIdOf(context));
@@ -158,6 +204,7 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
   };
   actions.new = { ...actions.new, after: afterNew };
   actions.show = { ...actions.show, after: afterShow };
-  for (const name of ['delete', 'bulkDelete']) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
+  for (const name of ['delete', 'bulkDelete'])
+    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
   return admin;
 }

@@ -3,7 +3,17 @@ import { Session } from '@tandem/models';
 import { recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
-const READ_ONLY = ['user', 'client', 'grantType', 'scope', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'revokedReason'];
+const READ_ONLY = [
+  'user',
+  'client',
+  'grantType',
+  'scope',
+  'createdAt',
+  'lastUsedAt',
+  'expiresAt',
+  'revokedAt',
+  'revokedReason',
+];
 
 /**
  * "Revoke" on the selected sessions: GET opens the confirmation drawer, only the POST revokes. The
@@ -20,23 +30,36 @@ function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
     component: deps.components.BulkConfirm,
     handler: async (request, _response, context) => {
       const { records, resource, h, currentAdmin, action } = context;
-      if (!records || records.length === 0) throw new NotFoundError('No sessions were selected.', 'revokeAction');
+      if (!records || records.length === 0)
+        throw new NotFoundError('No sessions were selected.', 'revokeAction');
       if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
       const open = records.map((record) => String(record.id()));
       const actorId = Number(currentAdmin?.id);
-      const actor = Number.isSafeInteger(actorId) ? { id: actorId, email: String(currentAdmin?.email) } : undefined;
+      const actor = Number.isSafeInteger(actorId)
+        ? { id: actorId, email: String(currentAdmin?.email) }
+        : undefined;
       const changed = await deps.orm.em.fork().transactional(async (em) => {
         let count = 0;
         for (const id of open) {
           const now = new Date();
           // Conditional: a session revoked meanwhile (by the auth service, say) keeps its reason.
-          if ((await em.nativeUpdate(Session, { id, revokedAt: null }, { revokedAt: now, revokedReason: 'staff' })) === 0) continue;
+          if (
+            (await em.nativeUpdate(
+              Session,
+              { id, revokedAt: null },
+              { revokedAt: now, revokedReason: 'staff' },
+            )) === 0
+          )
+            continue;
           recordAudit(em, {
             actor,
             action: action.name,
             model: 'Session',
             recordId: id,
-            diff: { revokedAt: { before: null, after: now.toISOString() }, revokedReason: { before: null, after: 'staff' } },
+            diff: {
+              revokedAt: { before: null, after: now.toISOString() },
+              revokedReason: { before: null, after: 'staff' },
+            },
           });
           count += 1;
         }
@@ -69,9 +92,40 @@ export function sessionResource(deps: ResourceDeps): ResourceWithOptions {
     {
       navigation: { name: 'Auth', icon: 'Key' },
       titleProperty: 'id',
-      listProperties: ['id', 'user', 'client', 'grantType', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'revokedReason'],
-      filterProperties: ['q', 'user', 'client', 'grantType', 'createdAt', 'expiresAt', 'revokedAt', 'revokedReason'],
-      showProperties: ['id', 'user', 'client', 'grantType', 'scope', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'revokedReason', 'history'],
+      listProperties: [
+        'id',
+        'user',
+        'client',
+        'grantType',
+        'createdAt',
+        'lastUsedAt',
+        'expiresAt',
+        'revokedAt',
+        'revokedReason',
+      ],
+      filterProperties: [
+        'q',
+        'user',
+        'client',
+        'grantType',
+        'createdAt',
+        'expiresAt',
+        'revokedAt',
+        'revokedReason',
+      ],
+      showProperties: [
+        'id',
+        'user',
+        'client',
+        'grantType',
+        'scope',
+        'createdAt',
+        'lastUsedAt',
+        'expiresAt',
+        'revokedAt',
+        'revokedReason',
+        'history',
+      ],
       properties: {
         user: { type: 'reference', reference: 'User' },
         client: { type: 'reference', reference: 'Client' },
@@ -81,6 +135,7 @@ export function sessionResource(deps: ResourceDeps): ResourceWithOptions {
     },
   );
   const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
-  for (const name of ['new', 'edit', 'delete', 'bulkDelete']) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
+  for (const name of ['new', 'edit', 'delete', 'bulkDelete'])
+    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
   return admin;
 }

@@ -12,7 +12,17 @@ export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
       name: 'SigningKey',
       label: 'signing key',
       searchFields: ['kid', 'state'],
-      readOnly: ['kid', 'algorithm', 'state', 'publicJwk', 'createdAt', 'activatedAt', 'deactivatedAt', 'retireAfter', 'retiredAt'],
+      readOnly: [
+        'kid',
+        'algorithm',
+        'state',
+        'publicJwk',
+        'createdAt',
+        'activatedAt',
+        'deactivatedAt',
+        'retireAfter',
+        'retiredAt',
+      ],
       defaultSort: { sortBy: 'id', direction: 'desc' },
       audited: false,
     },
@@ -20,15 +30,36 @@ export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
     {
       navigation: { name: 'Auth', icon: 'Key' },
       titleProperty: 'kid',
-      listProperties: ['id', 'kid', 'state', 'createdAt', 'activatedAt', 'deactivatedAt', 'retireAfter', 'retiredAt'],
+      listProperties: [
+        'id',
+        'kid',
+        'state',
+        'createdAt',
+        'activatedAt',
+        'deactivatedAt',
+        'retireAfter',
+        'retiredAt',
+      ],
       filterProperties: ['q', 'state', 'createdAt'],
-      showProperties: ['id', 'kid', 'algorithm', 'state', 'publicJwk', 'createdAt', 'activatedAt', 'deactivatedAt', 'retireAfter', 'retiredAt'],
+      showProperties: [
+        'id',
+        'kid',
+        'algorithm',
+        'state',
+        'publicJwk',
+        'createdAt',
+        'activatedAt',
+        'deactivatedAt',
+        'retireAfter',
+        'retiredAt',
+      ],
       properties: {
         publicJwk: { description: 'The public key as published in the JWKS (never the private key).' },
       },
     },
   );
   const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
-  for (const name of ['new', 'edit', 'delete', 'bulkDelete']) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
+  for (const name of ['new', 'edit', 'delete', 'bulkDelete'])
+    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
   return admin;
 }

@@ -36,10 +36,17 @@ export const clientCredentialsGrant: Grant = async ({ deps, params, client }) =>
     });
   }
   const decision = grantScope(params.get('scope'), client.scopes);
-  if (!decision.ok) throw new OAuthError('invalid_scope', 'The requested scope is invalid or exceeds what this client may obtain.');
+  if (!decision.ok)
+    throw new OAuthError(
+      'invalid_scope',
+      'The requested scope is invalid or exceeds what this client may obtain.',
+    );
   const now = new Date();
   const sid = await clientSessionId(deps, client, now);
   const scope = formatScope(decision.scopes);
-  const { token } = await deps.signer.sign({ sub: clientSubject(client.clientId), scope, sid }, now.getTime());
+  const { token } = await deps.signer.sign(
+    { sub: clientSubject(client.clientId), scope, sid },
+    now.getTime(),
+  );
   return { access_token: token, token_type: 'Bearer', expires_in: deps.signer.ttlSeconds, scope };
 };

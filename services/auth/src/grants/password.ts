@@ -33,11 +33,18 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
 
   await em.populate(user, ['roles']);
   const decision = grantScope(requestedScope, roleScopes(user));
-  if (!decision.ok) throw new OAuthError('invalid_scope', 'The requested scope is invalid or exceeds what your roles allow.');
+  if (!decision.ok)
+    throw new OAuthError('invalid_scope', 'The requested scope is invalid or exceeds what your roles allow.');
 
   const now = new Date();
   const { sid, refreshToken } = await startUserSession(em, user.id, decision.scopes, deps.config.tokens, now);
   const scope = formatScope(decision.scopes);
   const { token } = await deps.signer.sign({ sub: userSubject(user.id), scope, sid }, now.getTime());
-  return { access_token: token, token_type: 'Bearer', expires_in: deps.signer.ttlSeconds, scope, refresh_token: refreshToken };
+  return {
+    access_token: token,
+    token_type: 'Bearer',
+    expires_in: deps.signer.ttlSeconds,
+    scope,
+    refresh_token: refreshToken,
+  };
 };

@@ -45,7 +45,10 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
       if (!session) return { kind: 'refused' };
       if (claimed === 0) {
         const revoked = await q.revokeSession(session.sessionId, 'refresh_token_reuse', now);
-        return { kind: 'refused', revoked: revoked > 0 ? { sid: session.sessionId, reason: 'refresh_token_reuse' } : undefined };
+        return {
+          kind: 'refused',
+          revoked: revoked > 0 ? { sid: session.sessionId, reason: 'refresh_token_reuse' } : undefined,
+        };
       }
       if (!session.live || session.userId === null) return { kind: 'refused' };
       if (!session.userActive) {
@@ -58,22 +61,43 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
       const refreshToken = newRefreshToken();
       await q.insertRefreshToken(session.sessionId, hashRefreshToken(refreshToken), now);
       await q.touchSession(session.sessionId, now);
-      return { kind: 'issued', sid: session.sessionId, userId: session.userId, scopes: decision.scopes, refreshToken };
+      return {
+        kind: 'issued',
+        sid: session.sessionId,
+        userId: session.userId,
+        scopes: decision.scopes,
+        refreshToken,
+      };
     });
   } catch (error) {
     if (error instanceof ScopeRefused)
-      throw new OAuthError('invalid_scope', 'The requested scope exceeds what was granted or what your roles allow now.');
+      throw new OAuthError(
+        'invalid_scope',
+        'The requested scope exceeds what was granted or what your roles allow now.',
+      );
     throw error;
   }
 
   if (outcome.kind === 'refused') {
     if (outcome.revoked) {
       deps.metrics.revocations.inc({ reason: outcome.revoked.reason });
-      deps.logger.warn({ sid: outcome.revoked.sid, reason: outcome.revoked.reason }, 'session revoked during refresh');
+      deps.logger.warn(
+        { sid: outcome.revoked.sid, reason: outcome.revoked.reason },
+        'session revoked during refresh',
+      );
     }
     throw new OAuthError('invalid_grant', INVALID);
   }
   const scope = formatScope(outcome.scopes);
-  const { token } = await deps.signer.sign({ sub: userSubject(outcome.userId), scope, sid: outcome.sid }, now.getTime());
-  return { access_token: token, token_type: 'Bearer', expires_in: deps.signer.ttlSeconds, scope, refresh_token: outcome.refreshToken };
+  const { token } = await deps.signer.sign(
+    { sub: userSubject(outcome.userId), scope, sid: outcome.sid },
+    now.getTime(),
+  );
+  return {
+    access_token: token,
+    token_type: 'Bearer',
+    expires_in: deps.signer.ttlSeconds,
+    scope,
+    refresh_token: outcome.refreshToken,
+  };
 };

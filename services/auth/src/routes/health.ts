@@ -18,6 +18,9 @@ export function healthRoute(deps: AuthDeps): RequestHandler {
       // reported below
     }
     const ok = checks.database && checks.signingKey;
-    res.status(ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ok ? 'ok' : 'unavailable', checks });
+    res
+      .status(ok ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: ok ? 'ok' : 'unavailable', checks });
   };
 }

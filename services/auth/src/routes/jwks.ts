@@ -9,7 +9,10 @@ export function jwksRoute(deps: AuthDeps): RequestHandler {
   return (_req, res) => {
     res
       .status(200)
-      .set({ 'Content-Type': 'application/jwk-set+json; charset=utf-8', 'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` })
+      .set({
+        'Content-Type': 'application/jwk-set+json; charset=utf-8',
+        'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
+      })
       .send(deps.keys.jwksJson());
   };
 }

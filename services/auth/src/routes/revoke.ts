@@ -31,7 +31,9 @@ async function sessionOfAccessToken(deps: AuthDeps, token: string): Promise<Foun
 
 async function sessionOfRefreshToken(deps: AuthDeps, token: string): Promise<FoundSession | undefined> {
   if (token.length > 512) return undefined;
-  const row = await deps.orm.em.fork().findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { populate: ['session'] });
+  const row = await deps.orm.em
+    .fork()
+    .findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { populate: ['session'] });
   if (!row) return undefined;
   const session = row.session;
   return { sid: session.id, clientId: session.client?.id };
@@ -55,7 +57,9 @@ export function revokeRoute(deps: AuthDeps): RequestHandler {
       const credentials = readClientCredentials(req, params);
       const client = credentials ? await authenticateClient(deps, credentials) : undefined;
       const looksLikeJwt = token.split('.').length === 3;
-      const accessFirst = params.get('token_type_hint') === 'access_token' || (params.get('token_type_hint') === undefined && looksLikeJwt);
+      const accessFirst =
+        params.get('token_type_hint') === 'access_token' ||
+        (params.get('token_type_hint') === undefined && looksLikeJwt);
       const lookups = accessFirst
         ? [() => sessionOfAccessToken(deps, token), () => sessionOfRefreshToken(deps, token)]
         : [() => sessionOfRefreshToken(deps, token), () => sessionOfAccessToken(deps, token)];
@@ -65,7 +69,11 @@ export function revokeRoute(deps: AuthDeps): RequestHandler {
         if (found) break;
       }
       if (found) {
-        if (belongsToOtherClient(found, client)) throw new OAuthError('unauthorized_client', 'This token was not issued to the authenticated client.');
+        if (belongsToOtherClient(found, client))
+          throw new OAuthError(
+            'unauthorized_client',
+            'This token was not issued to the authenticated client.',
+          );
         if (await revokeSession(deps.orm.em, found.sid, 'revoked')) {
           deps.metrics.revocations.inc({ reason: 'revoked' });
           deps.logger.info({ sid: found.sid }, 'session revoked');

@@ -23,9 +23,14 @@ export function tokenRoute(deps: AuthDeps): RequestHandler {
     try {
       const params = readParams(req);
       const requested = params.get('grant_type');
-      if (requested === undefined) throw new OAuthError('invalid_request', 'Parameter "grant_type" is required.');
+      if (requested === undefined)
+        throw new OAuthError('invalid_request', 'Parameter "grant_type" is required.');
       const grant = GRANTS.get(requested);
-      if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type "${requested.slice(0, 40)}" is not supported.`);
+      if (!grant)
+        throw new OAuthError(
+          'unsupported_grant_type',
+          `grant_type "${requested.slice(0, 40)}" is not supported.`,
+        );
       grantType = requested;
       const credentials = readClientCredentials(req, params);
       const client = credentials ? await authenticateClient(deps, credentials) : undefined;
