@@ -5,7 +5,7 @@
  */
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -186,6 +186,18 @@ describe('admin in a browser', { skip }, () => {
     await page.getByText('Publish: 2 of 2 record(s) changed.').waitFor();
     assert.deepEqual((await em().find(Product, { published: true }, { orderBy: { sku: 'asc' } })).map((p) => p.sku), ['SKU-001', 'SKU-002']);
     assert.equal(await em().count(AuditEntry, { action: 'publish' }), 2);
+  });
+
+  step('exports the product list as a CSV download', async () => {
+    await goto('/resources/Product/actions/export');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'CSV', exact: true }).click();
+    const file = await (await download).path();
+    const csv = readFileSync(file, 'utf8');
+    const [header, ...lines] = csv.trim().split('\n');
+    assert.match(header ?? '', /sku/);
+    assert.equal(lines.length, await em().count(Product));
+    assert.match(csv, /SKU-001/);
   });
 
   step('deletes a product after confirmation', async () => {
