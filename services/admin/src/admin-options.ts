@@ -58,6 +58,12 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
       translations: {
         en: {
           messages: { ...LOGIN_MESSAGES },
+          components: {
+            Login: {
+              welcomeHeader: 'Tandem',
+              welcomeMessage: 'Staff administration of the Tandem catalog and accounts. Sign in with your staff account.',
+            },
+          },
           pages: { changePassword: 'Change my password' },
           labels: {
             Product: 'Products',

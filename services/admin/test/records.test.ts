@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AuditEntry, Product, User } from '@tandem/models';
-import { verifyPassword } from '@tandem/accounts';
-import { Client, startFixture, type Fixture } from './support.js';
+import { AuditEntry, Product, Role, User } from '@tandem/models';
+import { hashPassword, verifyPassword } from '@tandem/accounts';
+import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
 
 interface RecordJson {
   id: string;
@@ -214,6 +214,26 @@ describe('records through the admin API', () => {
     assert.equal(user.roles.count(), 1);
     const list = await root.api<ActionBody>('/resources/User/actions/list');
     assert.ok(list.body.records?.every((record) => !Object.keys(record.params).some((key) => key.startsWith('passwordHash'))));
+  });
+
+  it('lets only superusers grant superuser status', async () => {
+    const em = fixture.db.orm.em.fork();
+    const managers = em.create(Role, { name: 'user managers', scopes: [], permissions: ['view_user', 'change_user'] });
+    const manager = em.create(User, { email: 'manager@example.com', passwordHash: await hashPassword(PASSWORD), isStaff: true });
+    manager.roles.add(managers);
+    await em.flush();
+    const client = new Client(fixture.origin);
+    await client.login('manager@example.com');
+    const { body } = await client.api<ActionBody>(`/resources/User/records/${manager.id}/edit`, { form: { isSuperuser: 'true', isActive: 'true' } });
+    assert.notEqual(body.notice?.type, 'error');
+    assert.equal((await fixture.db.orm.em.fork().findOneOrFail(User, manager.id)).isSuperuser, false);
+    const takeover = await client.api<ActionBody>(`/resources/User/records/${fixture.ids.superuser}/edit`, { form: { password: 'taken over password' } });
+    assert.equal(takeover.body.notice?.type, 'error');
+    const rootUser = await fixture.db.orm.em.fork().findOneOrFail(User, fixture.ids.superuser, { populate: ['passwordHash'] });
+    assert.ok(await verifyPassword(rootUser.passwordHash, PASSWORD));
+    const byRoot = await root.api<ActionBody>(`/resources/User/records/${manager.id}/edit`, { form: { isSuperuser: 'true' } });
+    assert.equal(byRoot.body.notice?.type, 'success');
+    assert.equal((await fixture.db.orm.em.fork().findOneOrFail(User, manager.id)).isSuperuser, true);
   });
 
   it('lets a staff member change their own password', async () => {

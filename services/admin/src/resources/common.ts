@@ -124,10 +124,12 @@ export function modelAdmin(
     actions[name] = { ...action, ...guards[name] };
   }
   actions.search = { ...actions.search, handler: searchAction(spec) };
-  actions.new = { ...actions.new, before: cleanPayload(resource, 'create') };
-  actions.edit = { ...actions.edit, before: cleanPayload(resource, 'update') };
+  // Tandem's hooks run first; a resource's own before/after hooks (given in options) run after them.
+  const hooks = <T,>(first: T, own: T | T[] | undefined): T[] => [first, ...(own === undefined ? [] : Array.isArray(own) ? own : [own])];
+  actions.new = { ...actions.new, before: hooks(cleanPayload(resource, 'create'), actions.new?.before) };
+  actions.edit = { ...actions.edit, before: hooks(cleanPayload(resource, 'update'), actions.edit?.before) };
   if (spec.audited !== false) {
-    actions.show = { ...actions.show, after: attachHistory(deps.orm, spec.name) };
+    actions.show = { ...actions.show, after: hooks(attachHistory(deps.orm, spec.name), actions.show?.after) };
   }
   return {
     resource,

@@ -1,4 +1,4 @@
-import { ValidationError, type ResourceWithOptions } from 'adminjs';
+import { ForbiddenError, ValidationError, type Before, type ResourceWithOptions } from 'adminjs';
 import { hashPassword, passwordProblem } from '@tandem/accounts';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
@@ -37,6 +37,10 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
       filterProperties: ['q', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'createdAt', 'lastLoginAt'],
       editProperties: ['email', 'password', 'isActive', 'isStaff', 'isSuperuser', 'roles'],
       showProperties: ['id', 'email', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'lastLoginAt', 'createdAt', 'history'],
+      actions: {
+        new: { before: onlySuperusersGrantSuperuser },
+        edit: { before: onlySuperusersGrantSuperuser },
+      },
       properties: {
         password: {
           type: 'password',
@@ -48,3 +52,17 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
     },
   );
 }
+
+/**
+ * A staff member with change_user may manage accounts, but only a superuser may make someone a
+ * superuser (or take it away) or change a superuser's account (e.g. its password): otherwise
+ * change_user would be a way to every permission.
+ */
+const onlySuperusersGrantSuperuser: Before = async (request, context) => {
+  if (context.currentAdmin?.isSuperuser === true) return request;
+  if (context.record?.params.isSuperuser === true) throw new ForbiddenError('Only a superuser may change a superuser account.');
+  if (!request.payload || !('isSuperuser' in request.payload)) return request;
+  const payload = { ...request.payload };
+  delete payload.isSuperuser;
+  return { ...request, payload };
+};
