@@ -73,7 +73,10 @@ export async function startSeededAdmin(env: Record<string, string> = {}): Promis
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`admin did not become ready in 30 s:\n${output}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`admin did not become ready in 30 s:\n${output}`)),
+        30_000,
+      );
       child.on('message', (message: { type?: string; url?: string }) => {
         if (message.type === 'ready' && message.url) {
           clearTimeout(timer);

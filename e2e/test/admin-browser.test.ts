@@ -14,7 +14,9 @@ import { AuditEntry, Category, Product } from '@tandem/models';
 import { STAFF_PASSWORD, startSeededAdmin, type SeededAdmin } from '../support/admin-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium); browser tests skipped`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `Chromium not found at ${CHROMIUM} (apt-get install chromium); browser tests skipped`;
 if (skip) process.stdout.write(`# SKIP admin browser tests: ${skip}\n`);
 
 describe('admin in a browser', { skip }, () => {
@@ -34,7 +36,10 @@ describe('admin in a browser', { skip }, () => {
   const expectSkus = async (expected: string[]) => {
     await page.waitForFunction(
       (want) => {
-        const got = Array.from(document.querySelectorAll('[data-testid="property-list-sku"]'), (el) => el.textContent).sort();
+        const got = Array.from(
+          document.querySelectorAll('[data-testid="property-list-sku"]'),
+          (el) => el.textContent,
+        ).sort();
         return JSON.stringify(got) === JSON.stringify([...want].sort());
       },
       expected,
@@ -102,7 +107,8 @@ describe('admin in a browser', { skip }, () => {
     await login('admin@example.com', STAFF_PASSWORD);
     await page.waitForURL(/\/admin$/);
     const dashboard = page.locator('[data-testid="tandem-dashboard"]');
-    for (const model of ['Products', 'Categories', 'Users', 'Roles', 'Audit log']) await dashboard.getByRole('link', { name: model }).waitFor();
+    for (const model of ['Products', 'Categories', 'Users', 'Roles', 'Audit log'])
+      await dashboard.getByRole('link', { name: model }).waitFor();
   });
 
   step('lists products 25 per page in SKU order, searches several fields and filters', async () => {
@@ -126,7 +132,10 @@ describe('admin in a browser', { skip }, () => {
     await page.fill('#sku', 'E2E-NEW-1');
     await page.fill('#name', 'Watering can');
     await page.locator('[data-testid="property-edit-category"] input').fill('kitch');
-    await page.locator('[data-testid="property-edit-category"]').getByText('Kitchen', { exact: true }).click();
+    await page
+      .locator('[data-testid="property-edit-category"]')
+      .getByText('Kitchen', { exact: true })
+      .click();
     await page.fill('#priceCents', '1299');
     await page.fill('#currency', 'EUR');
     await page.click('[data-testid="tags-add"]');
@@ -144,18 +153,30 @@ describe('admin in a browser', { skip }, () => {
     await page.fill('#sku', 'SKU-001');
     await page.fill('#name', 'Duplicate with bad values');
     await page.locator('[data-testid="property-edit-category"] input').fill('garden');
-    await page.locator('[data-testid="property-edit-category"]').getByText('Garden tools', { exact: true }).click();
+    await page
+      .locator('[data-testid="property-edit-category"]')
+      .getByText('Garden tools', { exact: true })
+      .click();
     await page.fill('#priceCents', '-5');
     await page.fill('#currency', 'EURO');
     await page.click('[data-testid="button-save"]');
-    await page.locator('[data-testid="property-edit-priceCents"]').getByText('Price must be a whole number of cents, 0 or more.').waitFor();
-    await page.locator('[data-testid="property-edit-currency"]').getByText('Use an ISO 4217 currency code such as EUR or USD.').waitFor();
+    await page
+      .locator('[data-testid="property-edit-priceCents"]')
+      .getByText('Price must be a whole number of cents, 0 or more.')
+      .waitFor();
+    await page
+      .locator('[data-testid="property-edit-currency"]')
+      .getByText('Use an ISO 4217 currency code such as EUR or USD.')
+      .waitFor();
     assert.ok(page.url().includes('/actions/new'), 'stays on the form');
     // Fix price and currency: the database's unique SKU now refuses it, shown next to the SKU field.
     await page.fill('#priceCents', '500');
     await page.fill('#currency', 'EUR');
     await page.click('[data-testid="button-save"]');
-    await page.locator('[data-testid="property-edit-sku"]').getByText('A product with this sku already exists.').waitFor();
+    await page
+      .locator('[data-testid="property-edit-sku"]')
+      .getByText('A product with this sku already exists.')
+      .waitFor();
     assert.equal(await em().count(Product, { name: 'Duplicate with bad values' }), 0);
   });
 
@@ -184,7 +205,10 @@ describe('admin in a browser', { skip }, () => {
     await page.click('[data-testid="action-publish"]');
     await page.click('[data-testid="bulk-confirm"]');
     await page.getByText('Publish: 2 of 2 record(s) changed.').waitFor();
-    assert.deepEqual((await em().find(Product, { published: true }, { orderBy: { sku: 'asc' } })).map((p) => p.sku), ['SKU-001', 'SKU-002']);
+    assert.deepEqual(
+      (await em().find(Product, { published: true }, { orderBy: { sku: 'asc' } })).map((p) => p.sku),
+      ['SKU-001', 'SKU-002'],
+    );
     assert.equal(await em().count(AuditEntry, { action: 'publish' }), 2);
   });
 
@@ -215,17 +239,31 @@ describe('admin in a browser', { skip }, () => {
     await page.waitForURL(/\/admin$/);
     const dashboard = page.locator('[data-testid="tandem-dashboard"]');
     await dashboard.getByRole('link', { name: 'Products' }).waitFor();
-    assert.equal(await dashboard.getByRole('link', { name: 'Users' }).count(), 0, 'no Users without view_user');
+    assert.equal(
+      await dashboard.getByRole('link', { name: 'Users' }).count(),
+      0,
+      'no Users without view_user',
+    );
     await goto('/resources/Product');
     await rows().first().waitFor();
     assert.ok((await page.locator('[data-testid="action-edit"]').count()) > 0, 'edit is offered');
-    assert.equal(await page.locator('[data-testid="action-delete"]').count(), 0, 'no delete button in the list');
+    assert.equal(
+      await page.locator('[data-testid="action-delete"]').count(),
+      0,
+      'no delete button in the list',
+    );
     const product = (await productBySku('SKU-004'))!;
     await goto(`/resources/Product/records/${product.id}/show`);
     await page.locator('[data-testid="property-show-sku"]').waitFor();
-    assert.equal(await page.locator('[data-testid="action-delete"]').count(), 0, 'no delete button on the record');
+    assert.equal(
+      await page.locator('[data-testid="action-delete"]').count(),
+      0,
+      'no delete button on the record',
+    );
     // The same session, calling the delete action directly.
-    const response = await page.request.post(`${admin.url}/api/resources/Product/records/${product.id}/delete`);
+    const response = await page.request.post(
+      `${admin.url}/api/resources/Product/records/${product.id}/delete`,
+    );
     assert.equal(response.status(), 403);
     assert.ok(await productBySku('SKU-004'), 'the product still exists');
   });

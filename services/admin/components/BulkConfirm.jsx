@@ -2,19 +2,35 @@
 // never by the GET that opens this drawer, so a link cannot publish anything.
 import React, { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { Box, Button, DrawerContent, DrawerFooter, MessageBox, Table, TableBody, TableCell, TableRow } from '@adminjs/design-system';
+import {
+  Box,
+  Button,
+  DrawerContent,
+  DrawerFooter,
+  MessageBox,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+} from '@adminjs/design-system';
 import { ApiClient, useNotice } from 'adminjs';
 
 const BulkConfirm = ({ resource, records, action }) => {
   const navigate = useNavigate();
   const addNotice = useNotice();
   const [loading, setLoading] = useState(false);
-  if (!records || records.length === 0) return <MessageBox message="Select some records first." variant="info" />;
+  if (!records || records.length === 0)
+    return <MessageBox message="Select some records first." variant="info" />;
 
   const confirm = () => {
     setLoading(true);
     new ApiClient()
-      .bulkAction({ resourceId: resource.id, actionName: action.name, recordIds: records.map((r) => r.id), method: 'post' })
+      .bulkAction({
+        resourceId: resource.id,
+        actionName: action.name,
+        recordIds: records.map((r) => r.id),
+        method: 'post',
+      })
       .then((response) => {
         setLoading(false);
         if (response.data.notice) addNotice(response.data.notice);

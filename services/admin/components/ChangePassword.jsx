@@ -31,8 +31,17 @@ const ChangePassword = () => {
 
   const field = (name, label) => (
     <FormGroup error={Boolean(errors[name])}>
-      <Label required htmlFor={name}>{label}</Label>
-      <Input id={name} name={name} type="password" value={fields[name]} onChange={set(name)} autoComplete={name === 'currentPassword' ? 'current-password' : 'new-password'} />
+      <Label required htmlFor={name}>
+        {label}
+      </Label>
+      <Input
+        id={name}
+        name={name}
+        type="password"
+        value={fields[name]}
+        onChange={set(name)}
+        autoComplete={name === 'currentPassword' ? 'current-password' : 'new-password'}
+      />
       <FormMessage>{errors[name]}</FormMessage>
     </FormGroup>
   );
@@ -40,11 +49,19 @@ const ChangePassword = () => {
   return (
     <Box variant="container" as="form" onSubmit={submit} maxWidth="480px" m="xl">
       <H3>Change my password</H3>
-      {notice ? <MessageBox mb="lg" variant={notice.type === 'success' ? 'success' : 'danger'} message={notice.message} /> : null}
+      {notice ? (
+        <MessageBox
+          mb="lg"
+          variant={notice.type === 'success' ? 'success' : 'danger'}
+          message={notice.message}
+        />
+      ) : null}
       {field('currentPassword', 'Current password')}
       {field('newPassword', 'New password')}
       {field('confirmPassword', 'New password again')}
-      <Button variant="contained" type="submit" disabled={loading}>Change password</Button>
+      <Button variant="contained" type="submit" disabled={loading}>
+        Change password
+      </Button>
     </Box>
   );
 };

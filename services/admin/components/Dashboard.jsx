@@ -23,7 +23,9 @@ const Dashboard = () => {
           <TableBody>
             {data.models.map((model) => (
               <TableRow key={model.id}>
-                <TableCell><Link to={model.href}>{model.label}</Link></TableCell>
+                <TableCell>
+                  <Link to={model.href}>{model.label}</Link>
+                </TableCell>
                 <TableCell>{model.count}</TableCell>
               </TableRow>
             ))}

@@ -3,7 +3,8 @@
 import React from 'react';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
 
-const show = (value) => (value === null || value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
+const show = (value) =>
+  value === null || value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
 
 export const DiffTable = ({ diff }) => (
   <Table data-css="audit-diff">
@@ -40,7 +41,8 @@ const History = ({ record }) => {
       {entries.map((entry) => (
         <Box key={entry.id} mb="lg" data-testid="history-entry">
           <Text mb="sm">
-            <strong>{entry.action}</strong> by {entry.actorEmail || 'unknown'} at {new Date(entry.createdAt).toLocaleString()}
+            <strong>{entry.action}</strong> by {entry.actorEmail || 'unknown'} at{' '}
+            {new Date(entry.createdAt).toLocaleString()}
           </Text>
           <DiffTable diff={entry.diff} />
         </Box>

@@ -61,7 +61,8 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
           components: {
             Login: {
               welcomeHeader: 'Tandem',
-              welcomeMessage: 'Staff administration of the Tandem catalog and accounts. Sign in with your staff account.',
+              welcomeMessage:
+                'Staff administration of the Tandem catalog and accounts. Sign in with your staff account.',
             },
           },
           pages: { changePassword: 'Change my password' },
@@ -77,7 +78,9 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
             changePassword: 'Change my password',
           },
           resources: {
-            Product: { properties: { priceCents: 'Price (cents)', updatedAt: 'Updated', createdAt: 'Created' } },
+            Product: {
+              properties: { priceCents: 'Price (cents)', updatedAt: 'Updated', createdAt: 'Created' },
+            },
             AuditEntry: { properties: { actorEmail: 'By', recordId: 'Record id', createdAt: 'When' } },
           },
         },

@@ -26,7 +26,13 @@ export async function staffMember(em: EntityManager, id: number): Promise<StaffM
   const user = await em.findOne(User, id, { populate: ['roles'] });
   if (!user || !user.isActive || !user.isStaff) return null;
   const permissions = new Set(user.roles.getItems().flatMap((role) => role.permissions));
-  return { id: String(user.id), email: user.email, title: user.email, isSuperuser: user.isSuperuser, permissions: [...permissions].sort() };
+  return {
+    id: String(user.id),
+    email: user.email,
+    title: user.email,
+    isSuperuser: user.isSuperuser,
+    permissions: [...permissions].sort(),
+  };
 }
 
 function formField(req: Request, name: string): string {
@@ -78,7 +84,9 @@ export function loginRoutes(router: Router, deps: AuthDeps): void {
       req.session.regenerate((error) => {
         if (error) return next(error);
         req.session.adminUser = member;
-        req.session.save((saveError) => (saveError ? next(saveError) : res.redirect(302, admin.options.rootPath)));
+        req.session.save((saveError) =>
+          saveError ? next(saveError) : res.redirect(302, admin.options.rootPath),
+        );
       });
       logger.info({ userId: user.id }, 'admin login');
     } catch (error) {

@@ -15,7 +15,10 @@ const { default: AdminJS } = await import('adminjs');
 const { adminOptions } = await import('./admin-options.js');
 const { createComponents } = await import('./components.js');
 
-const orm = await openOrm(parseDatabaseUrl(`sqlite:${path.join(tmpdir(), 'tandem-bundle-metadata-only.sqlite3')}`), { connect: false });
+const orm = await openOrm(
+  parseDatabaseUrl(`sqlite:${path.join(tmpdir(), 'tandem-bundle-metadata-only.sqlite3')}`),
+  { connect: false },
+);
 const started = Date.now();
 await new AdminJS(adminOptions(orm, createComponents())).initialize();
 await orm.close(true);

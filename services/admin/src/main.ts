@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('admin', config.logLevel);
   if (!prepareAdminJsEnvironment('serve')) {
-    logger.warn('the admin front-end bundle was not prebuilt (run `npm run build`); bundling it now, start-up will be slower');
+    logger.warn(
+      'the admin front-end bundle was not prebuilt (run `npm run build`); bundling it now, start-up will be slower',
+    );
   }
   const { startAdmin, sessionSecret, AdminStartupError } = await import('./server.js');
   let secret;

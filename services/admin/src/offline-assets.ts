@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
 
-const GOOGLE_FONTS_LINK = /<link rel="stylesheet" href="https:\/\/fonts\.googleapis\.com\/[^"]*" type="text\/css">/g;
+const GOOGLE_FONTS_LINK =
+  /<link rel="stylesheet" href="https:\/\/fonts\.googleapis\.com\/[^"]*" type="text\/css">/g;
 const WEIGHTS = [300, 400, 500, 700];
 
 /** Where @fontsource/roboto is installed (its CSS and font files). */
@@ -18,12 +19,18 @@ function robotoDir(): string {
  */
 export function offlineFonts(router: Router, rootPath: string): void {
   const base = `${rootPath}/static/roboto`;
-  const links = WEIGHTS.map((weight) => `<link rel="stylesheet" href="${base}/${weight}.css" type="text/css">`).join('');
+  const links = WEIGHTS.map(
+    (weight) => `<link rel="stylesheet" href="${base}/${weight}.css" type="text/css">`,
+  ).join('');
   router.use('/static/roboto', express.static(robotoDir(), { immutable: true, maxAge: '30d', index: false }));
   const rewrite: RequestHandler = (_req, res, next) => {
     const send = res.send.bind(res);
     res.send = ((body?: unknown) =>
-      send(typeof body === 'string' && body.includes('fonts.googleapis.com') ? body.replace(GOOGLE_FONTS_LINK, links) : body)) as typeof res.send;
+      send(
+        typeof body === 'string' && body.includes('fonts.googleapis.com')
+          ? body.replace(GOOGLE_FONTS_LINK, links)
+          : body,
+      )) as typeof res.send;
     next();
   };
   router.use(rewrite);

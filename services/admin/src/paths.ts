@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
  * The React components and the prebuilt front-end bundle live there, outside dist.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const PACKAGE_ROOT = here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(here, '../..') : path.resolve(here, '..');
+export const PACKAGE_ROOT = here.includes(`${path.sep}dist${path.sep}`)
+  ? path.resolve(here, '../..')
+  : path.resolve(here, '..');
 
 /** Custom React components (JSX, bundled by AdminJS at build time). */
 export const COMPONENTS_DIR = path.join(PACKAGE_ROOT, 'components');

@@ -13,7 +13,11 @@ export interface StaffMember extends CurrentAdmin {
   permissions: string[];
 }
 
-export function can(admin: CurrentAdmin | undefined, action: PermissionAction, model: PermissionModel): boolean {
+export function can(
+  admin: CurrentAdmin | undefined,
+  action: PermissionAction,
+  model: PermissionModel,
+): boolean {
   if (!admin) return false;
   if (admin.isSuperuser === true) return true;
   const permissions: unknown = admin.permissions;
@@ -21,7 +25,10 @@ export function can(admin: CurrentAdmin | undefined, action: PermissionAction, m
 }
 
 /** An AdminJS `isAccessible` function for one Django permission. */
-export function requires(action: PermissionAction, model: PermissionModel): (context: ActionContext) => boolean {
+export function requires(
+  action: PermissionAction,
+  model: PermissionModel,
+): (context: ActionContext) => boolean {
   return ({ currentAdmin }) => can(currentAdmin, action, model);
 }
 
@@ -49,7 +56,10 @@ export const ACTION_PERMISSIONS: Readonly<Record<string, PermissionAction>> = {
  * `isAccessible` for every action of a resource: it hides the buttons AND makes AdminJS refuse a
  * direct request to the action (ForbiddenError), which is how the server enforces permissions.
  */
-export function guardActions(model: PermissionModel, actionNames: readonly string[]): Record<string, { isAccessible: (context: ActionContext) => boolean }> {
+export function guardActions(
+  model: PermissionModel,
+  actionNames: readonly string[],
+): Record<string, { isAccessible: (context: ActionContext) => boolean }> {
   return Object.fromEntries(
     actionNames.map((name) => {
       const needed = ACTION_PERMISSIONS[name];

@@ -33,9 +33,13 @@ export class AdminStartupError extends Error {
 export function sessionSecret(config: Config, logger: Logger): string {
   if (config.secretKey) return config.secretKey;
   if (config.env === 'production') {
-    throw new AdminStartupError('TANDEM_SECRET_KEY must be set in production (at least 32 characters); it signs admin session cookies.');
+    throw new AdminStartupError(
+      'TANDEM_SECRET_KEY must be set in production (at least 32 characters); it signs admin session cookies.',
+    );
   }
-  logger.warn('TANDEM_SECRET_KEY is not set: using a random key for this run; admin sessions end when the admin restarts.');
+  logger.warn(
+    'TANDEM_SECRET_KEY is not set: using a random key for this run; admin sessions end when the admin restarts.',
+  );
   return randomBytes(32).toString('base64url');
 }
 
@@ -73,19 +77,42 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: Error & { status?: number }, req, res, next) => {
     if (res.headersSent) return next(error);
     const status =
-      error.name === 'NotFoundError' ? 404 : error.name === 'ForbiddenError' ? 403 : error.status && error.status < 500 ? error.status : 500;
+      error.name === 'NotFoundError'
+        ? 404
+        : error.name === 'ForbiddenError'
+          ? 403
+          : error.status && error.status < 500
+            ? error.status
+            : 500;
     if (status >= 500) logger.error({ err: error, path: req.path }, 'admin request failed');
-    const message = status === 404 ? 'Not found.' : status === 403 ? 'You do not have permission to do that.' : status < 500 ? 'Bad request.' : 'Something went wrong on our side; the error was logged.';
+    const message =
+      status === 404
+        ? 'Not found.'
+        : status === 403
+          ? 'You do not have permission to do that.'
+          : status < 500
+            ? 'Bad request.'
+            : 'Something went wrong on our side; the error was logged.';
     if (req.path.startsWith(`${ROOT_PATH}/api/`) || req.accepts(['html', 'json']) === 'json') {
       res.status(status).json({ error: status === 500 ? 'internal_error' : 'request_error', message });
       return;
     }
-    res.status(status).type('html').send(`<!DOCTYPE html><title>Tandem admin</title><p>${message}</p><p><a href="${ROOT_PATH}">Back to the admin</a></p>`);
+    res
+      .status(status)
+      .type('html')
+      .send(
+        `<!DOCTYPE html><title>Tandem admin</title><p>${message}</p><p><a href="${ROOT_PATH}">Back to the admin</a></p>`,
+      );
   };
 }
 
 /** The Express app: AdminJS at /admin behind Tandem's staff login, sessions in the database. */
-export async function createAdminApp(config: Config, orm: Orm, logger: Logger, secret: string = sessionSecret(config, logger)) {
+export async function createAdminApp(
+  config: Config,
+  orm: Orm,
+  logger: Logger,
+  secret: string = sessionSecret(config, logger),
+) {
   const components = createComponents();
   const admin = new AdminJS(adminOptions(orm, components, config.secretKey));
   // Bundles the custom components only in production without a prebuilt bundle (see main.ts).
@@ -109,7 +136,13 @@ export async function createAdminApp(config: Config, orm: Orm, logger: Logger, s
       store,
       resave: false,
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: ROOT_PATH, maxAge: config.adminSessionMaxAgeSeconds * 1000 },
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: 'auto',
+        path: ROOT_PATH,
+        maxAge: config.adminSessionMaxAgeSeconds * 1000,
+      },
     }),
   );
   router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
@@ -139,7 +172,9 @@ export async function startAdmin(
 ): Promise<AdminServer> {
   const { app, store } = await createAdminApp(config, orm, logger, secret);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const listening = app.listen(port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = app.listen(port, config.host, (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
     listening.once('error', reject);
   });
   const address = server.address() as AddressInfo;

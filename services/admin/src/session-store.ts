@@ -47,21 +47,30 @@ export class DatabaseSessionStore extends session.Store {
       .insert(row)
       .onConflict('sid')
       .merge(['data', 'expires_at'])
-      .then(() => callback?.(), (error: unknown) => callback?.(error));
+      .then(
+        () => callback?.(),
+        (error: unknown) => callback?.(error),
+      );
   }
 
   override touch(sid: string, data: session.SessionData, callback?: Callback): void {
     this.knex('admin_sessions')
       .where({ sid })
       .update({ expires_at: this.expiry(data) })
-      .then(() => callback?.(), (error: unknown) => callback?.(error));
+      .then(
+        () => callback?.(),
+        (error: unknown) => callback?.(error),
+      );
   }
 
   override destroy(sid: string, callback?: Callback): void {
     this.knex('admin_sessions')
       .where({ sid })
       .delete()
-      .then(() => callback?.(), (error: unknown) => callback?.(error));
+      .then(
+        () => callback?.(),
+        (error: unknown) => callback?.(error),
+      );
   }
 
   async sweep(): Promise<number> {

@@ -79,7 +79,11 @@ describe('staff login', () => {
     const { loadConfig } = await import('@tandem/config');
     const { createLogger } = await import('@tandem/log');
     const second = await startAdmin(
-      loadConfig({ DATABASE_URL: fixture.db.url, LOG_LEVEL: 'silent', TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789' }),
+      loadConfig({
+        DATABASE_URL: fixture.db.url,
+        LOG_LEVEL: 'silent',
+        TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
+      }),
       fixture.db.orm,
       createLogger('admin-test', 'silent'),
       0,

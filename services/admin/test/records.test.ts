@@ -35,7 +35,9 @@ describe('records through the admin API', () => {
   let editor: Client;
 
   const audits = async (recordId: number | string) =>
-    fixture.db.orm.em.fork().find(AuditEntry, { model: 'Product', recordId: String(recordId) }, { orderBy: { id: 'asc' } });
+    fixture.db.orm.em
+      .fork()
+      .find(AuditEntry, { model: 'Product', recordId: String(recordId) }, { orderBy: { id: 'asc' } });
 
   before(async () => {
     fixture = await startFixture();
@@ -60,21 +62,32 @@ describe('records through the admin API', () => {
 
   it('searches sku, name and tags case-insensitively, and filters', async () => {
     const search = async (query: string) =>
-      (await root.api<ActionBody>(`/resources/Product/actions/list?${query}`)).body.records?.map((r) => r.params.sku).sort();
+      (await root.api<ActionBody>(`/resources/Product/actions/list?${query}`)).body.records
+        ?.map((r) => r.params.sku)
+        .sort();
     assert.deepEqual(await search('filters.q=spade'), ['SPADE-1']);
     assert.deepEqual(await search('filters.q=pan-'), ['PAN-1']);
     assert.deepEqual(await search('filters.q=GARDEN'), ['RAKE-1', 'SPADE-1']);
     assert.deepEqual(await search('filters.q=cast-iron'), ['PAN-1']);
     assert.deepEqual(await search(`filters.category=${fixture.ids.categories[1]}`), ['PAN-1']);
     assert.deepEqual(await search('filters.currency=usd'), ['PAN-1']);
-    assert.deepEqual(await search('filters.q=garden&sortBy=priceCents&direction=desc'), ['RAKE-1', 'SPADE-1']);
+    assert.deepEqual(await search('filters.q=garden&sortBy=priceCents&direction=desc'), [
+      'RAKE-1',
+      'SPADE-1',
+    ]);
   });
 
   it('autocompletes references by several fields (reference search action)', async () => {
     const byName = await root.api<ActionBody>('/resources/Category/actions/search/kitch');
-    assert.deepEqual(byName.body.records?.map((r) => r.params.slug), ['kitchen']);
+    assert.deepEqual(
+      byName.body.records?.map((r) => r.params.slug),
+      ['kitchen'],
+    );
     const bySlug = await root.api<ActionBody>('/resources/Category/actions/search/garden-t');
-    assert.deepEqual(bySlug.body.records?.map((r) => r.params.name), ['Garden tools']);
+    assert.deepEqual(
+      bySlug.body.records?.map((r) => r.params.name),
+      ['Garden tools'],
+    );
   });
 
   it('creates a product with its audit entry in the same transaction', async () => {
@@ -106,17 +119,35 @@ describe('records through the admin API', () => {
         form: productForm({ category, ...overrides }),
       });
       assert.equal(status, 200);
-      assert.equal(body.notice?.type, "error", `${JSON.stringify(overrides)} ${status} ${JSON.stringify(body.record?.errors)} ${JSON.stringify(body.notice)}`);
-      assert.ok(body.record?.errors[field]?.message, `expected an error on ${field} for ${JSON.stringify(overrides)}: ${JSON.stringify(body.record?.errors)}`);
+      assert.equal(
+        body.notice?.type,
+        'error',
+        `${JSON.stringify(overrides)} ${status} ${JSON.stringify(body.record?.errors)} ${JSON.stringify(body.notice)}`,
+      );
+      assert.ok(
+        body.record?.errors[field]?.message,
+        `expected an error on ${field} for ${JSON.stringify(overrides)}: ${JSON.stringify(body.record?.errors)}`,
+      );
     }
-    const missingCategory = await root.api<ActionBody>('/resources/Product/actions/new', { form: productForm({ sku: 'NOCAT-1' }) });
+    const missingCategory = await root.api<ActionBody>('/resources/Product/actions/new', {
+      form: productForm({ sku: 'NOCAT-1' }),
+    });
     assert.equal(missingCategory.body.notice?.type, 'error');
     assert.equal(await fixture.db.orm.em.fork().count(AuditEntry), before);
-    assert.equal(await fixture.db.orm.em.fork().count(Product, { sku: { $in: ['NEG-1', 'CUR-1', 'CUR-2', 'EMPTY-1', 'NOCAT-1'] } }), 0);
+    assert.equal(
+      await fixture.db.orm.em
+        .fork()
+        .count(Product, { sku: { $in: ['NEG-1', 'CUR-1', 'CUR-2', 'EMPTY-1', 'NOCAT-1'] } }),
+      0,
+    );
   });
 
   it('gives fields left blank on create their column default (stock 0, unpublished)', async () => {
-    const form: Record<string, string> = productForm({ sku: 'DEFAULTS-1', category: String(fixture.ids.categories[0]), stock: '' });
+    const form: Record<string, string> = productForm({
+      sku: 'DEFAULTS-1',
+      category: String(fixture.ids.categories[0]),
+      stock: '',
+    });
     delete form.published;
     delete form.description;
     const { body } = await root.api<ActionBody>('/resources/Product/actions/new', { form });
@@ -139,7 +170,9 @@ describe('records through the admin API', () => {
       name: { before: 'Rake', after: 'Rake, wide' },
       priceCents: { before: 1500, after: 1750 },
     });
-    const failed = await root.api<ActionBody>(`/resources/Product/records/${id}/edit`, { form: { priceCents: '-1', name: 'Nope' } });
+    const failed = await root.api<ActionBody>(`/resources/Product/records/${id}/edit`, {
+      form: { priceCents: '-1', name: 'Nope' },
+    });
     assert.equal(failed.body.notice?.type, 'error');
     assert.ok(failed.body.record?.errors.priceCents);
     assert.equal((await audits(id)).length, 1);
@@ -147,7 +180,10 @@ describe('records through the admin API', () => {
     assert.equal(product.name, 'Rake, wide');
     const show = await root.api<ActionBody>(`/resources/Product/records/${id}/show`);
     const history = JSON.parse(String(show.body.record?.params.history)) as Array<{ action: string }>;
-    assert.deepEqual(history.map((entry) => entry.action), ['update']);
+    assert.deepEqual(
+      history.map((entry) => entry.action),
+      ['update'],
+    );
   });
 
   it('bulk publishes on POST only, one audit entry per changed record', async () => {
@@ -155,7 +191,9 @@ describe('records through the admin API', () => {
     const preview = await root.api<ActionBody>(`/resources/Product/bulk/publish?recordIds=${ids}`);
     assert.equal(preview.body.records?.length, 2);
     assert.equal(await fixture.db.orm.em.fork().count(Product, { published: true }), 0);
-    const done = await root.api<ActionBody>(`/resources/Product/bulk/publish?recordIds=${ids}`, { method: 'POST' });
+    const done = await root.api<ActionBody>(`/resources/Product/bulk/publish?recordIds=${ids}`, {
+      method: 'POST',
+    });
     assert.equal(done.body.notice?.type, 'success');
     assert.equal(await fixture.db.orm.em.fork().count(Product, { published: true }), 2);
     const entries = await fixture.db.orm.em.fork().find(AuditEntry, { action: 'publish' });
@@ -165,27 +203,37 @@ describe('records through the admin API', () => {
 
   it('refuses a direct request to an action the role lacks, and hides it', async () => {
     const id = fixture.ids.products[2]!;
-    const refused = await editor.api<ActionBody>(`/resources/Product/records/${id}/delete`, { method: 'POST' });
+    const refused = await editor.api<ActionBody>(`/resources/Product/records/${id}/delete`, {
+      method: 'POST',
+    });
     assert.equal(refused.status, 403);
     assert.equal(refused.body.notice?.type, 'error');
     assert.ok(await fixture.db.orm.em.fork().findOne(Product, id), 'the product still exists');
-    const bulk = await editor.api<ActionBody>(`/resources/Product/bulk/bulkDelete?recordIds=${id}`, { method: 'POST' });
+    const bulk = await editor.api<ActionBody>(`/resources/Product/bulk/bulkDelete?recordIds=${id}`, {
+      method: 'POST',
+    });
     assert.equal(bulk.status, 403);
     const users = await editor.api<ActionBody>('/resources/User/actions/list');
     assert.equal(users.status, 403);
-    const show = await editor.api<ActionBody & { record: { recordActions: Array<{ name: string }> } }>(`/resources/Product/records/${id}/show`);
+    const show = await editor.api<ActionBody & { record: { recordActions: Array<{ name: string }> } }>(
+      `/resources/Product/records/${id}/show`,
+    );
     const actions = show.body.record.recordActions.map((action) => action.name);
     assert.ok(actions.includes('edit'));
     assert.ok(!actions.includes('delete'), `delete should be hidden, got ${actions.join(',')}`);
     // Audit entries are read-only even for a superuser.
     const entry = await fixture.db.orm.em.fork().findOneOrFail(AuditEntry, { action: 'create' });
-    const rewrite = await root.api<ActionBody>(`/resources/AuditEntry/records/${entry.id}/edit`, { form: { action: 'forged' } });
+    const rewrite = await root.api<ActionBody>(`/resources/AuditEntry/records/${entry.id}/edit`, {
+      form: { action: 'forged' },
+    });
     assert.equal(rewrite.status, 403);
   });
 
   it('deletes with an audit entry holding the old values', async () => {
     const id = fixture.ids.products[2]!;
-    const { body } = await root.api<ActionBody>(`/resources/Product/records/${id}/delete`, { method: 'POST' });
+    const { body } = await root.api<ActionBody>(`/resources/Product/records/${id}/delete`, {
+      method: 'POST',
+    });
     assert.equal(body.notice?.type, 'success');
     assert.equal(await fixture.db.orm.em.fork().findOne(Product, id), null);
     const [entry] = (await audits(id)).filter((e) => e.action === 'delete');
@@ -193,45 +241,80 @@ describe('records through the admin API', () => {
   });
 
   it('refuses to delete a category still in use, with a message instead of a 500', async () => {
-    const { status, body } = await root.api<ActionBody>(`/resources/Category/records/${fixture.ids.categories[0]}/delete`, { method: 'POST' });
+    const { status, body } = await root.api<ActionBody>(
+      `/resources/Category/records/${fixture.ids.categories[0]}/delete`,
+      { method: 'POST' },
+    );
     assert.equal(status, 200);
     assert.equal(body.notice?.type, 'error');
     assert.match(body.notice?.message ?? '', /still referenced/);
   });
 
   it('creates users with a hashed password and never exposes the hash', async () => {
-    const weak = await root.api<ActionBody>('/resources/User/actions/new', { form: { email: 'new@example.com', password: '123' } });
+    const weak = await root.api<ActionBody>('/resources/User/actions/new', {
+      form: { email: 'new@example.com', password: '123' },
+    });
     assert.ok(weak.body.record?.errors.password, JSON.stringify(weak.body.notice));
-    const duplicate = await root.api<ActionBody>('/resources/User/actions/new', { form: { email: 'Editor@Example.com', password: 'long enough pass' } });
+    const duplicate = await root.api<ActionBody>('/resources/User/actions/new', {
+      form: { email: 'Editor@Example.com', password: 'long enough pass' },
+    });
     assert.ok(duplicate.body.record?.errors.email, JSON.stringify(duplicate.body));
     const created = await root.api<ActionBody>('/resources/User/actions/new', {
-      form: { email: 'new@example.com', password: 'long enough pass', isStaff: 'true', 'roles.0': '1', passwordHash: 'forged' },
+      form: {
+        email: 'new@example.com',
+        password: 'long enough pass',
+        isStaff: 'true',
+        'roles.0': '1',
+        passwordHash: 'forged',
+      },
     });
     assert.equal(created.body.notice?.type, 'success', JSON.stringify(created.body));
     assert.ok(!('passwordHash' in (created.body.record?.params ?? {})));
-    const user = await fixture.db.orm.em.fork().findOneOrFail(User, { email: 'new@example.com' }, { populate: ['passwordHash', 'roles'] });
+    const user = await fixture.db.orm.em
+      .fork()
+      .findOneOrFail(User, { email: 'new@example.com' }, { populate: ['passwordHash', 'roles'] });
     assert.ok(await verifyPassword(user.passwordHash, 'long enough pass'));
     assert.equal(user.roles.count(), 1);
     const list = await root.api<ActionBody>('/resources/User/actions/list');
-    assert.ok(list.body.records?.every((record) => !Object.keys(record.params).some((key) => key.startsWith('passwordHash'))));
+    assert.ok(
+      list.body.records?.every(
+        (record) => !Object.keys(record.params).some((key) => key.startsWith('passwordHash')),
+      ),
+    );
   });
 
   it('lets only superusers grant superuser status', async () => {
     const em = fixture.db.orm.em.fork();
-    const managers = em.create(Role, { name: 'user managers', scopes: [], permissions: ['view_user', 'change_user'] });
-    const manager = em.create(User, { email: 'manager@example.com', passwordHash: await hashPassword(PASSWORD), isStaff: true });
+    const managers = em.create(Role, {
+      name: 'user managers',
+      scopes: [],
+      permissions: ['view_user', 'change_user'],
+    });
+    const manager = em.create(User, {
+      email: 'manager@example.com',
+      passwordHash: await hashPassword(PASSWORD),
+      isStaff: true,
+    });
     manager.roles.add(managers);
     await em.flush();
     const client = new Client(fixture.origin);
     await client.login('manager@example.com');
-    const { body } = await client.api<ActionBody>(`/resources/User/records/${manager.id}/edit`, { form: { isSuperuser: 'true', isActive: 'true' } });
+    const { body } = await client.api<ActionBody>(`/resources/User/records/${manager.id}/edit`, {
+      form: { isSuperuser: 'true', isActive: 'true' },
+    });
     assert.notEqual(body.notice?.type, 'error');
     assert.equal((await fixture.db.orm.em.fork().findOneOrFail(User, manager.id)).isSuperuser, false);
-    const takeover = await client.api<ActionBody>(`/resources/User/records/${fixture.ids.superuser}/edit`, { form: { password: 'taken over password' } });
+    const takeover = await client.api<ActionBody>(`/resources/User/records/${fixture.ids.superuser}/edit`, {
+      form: { password: 'taken over password' },
+    });
     assert.equal(takeover.body.notice?.type, 'error');
-    const rootUser = await fixture.db.orm.em.fork().findOneOrFail(User, fixture.ids.superuser, { populate: ['passwordHash'] });
+    const rootUser = await fixture.db.orm.em
+      .fork()
+      .findOneOrFail(User, fixture.ids.superuser, { populate: ['passwordHash'] });
     assert.ok(await verifyPassword(rootUser.passwordHash, PASSWORD));
-    const byRoot = await root.api<ActionBody>(`/resources/User/records/${manager.id}/edit`, { form: { isSuperuser: 'true' } });
+    const byRoot = await root.api<ActionBody>(`/resources/User/records/${manager.id}/edit`, {
+      form: { isSuperuser: 'true' },
+    });
     assert.equal(byRoot.body.notice?.type, 'success');
     assert.equal((await fixture.db.orm.em.fork().findOneOrFail(User, manager.id)).isSuperuser, true);
   });
@@ -240,21 +323,35 @@ describe('records through the admin API', () => {
     const client = new Client(fixture.origin);
     await client.login('editor@example.com');
     const wrong = await client.request('/admin/api/pages/changePassword', {
-      json: { currentPassword: 'nope', newPassword: 'brand new password', confirmPassword: 'brand new password' },
+      json: {
+        currentPassword: 'nope',
+        newPassword: 'brand new password',
+        confirmPassword: 'brand new password',
+      },
     });
     const wrongBody = (await wrong.json()) as { errors: Record<string, string> };
     assert.ok(wrongBody.errors.currentPassword);
     const ok = await client.request('/admin/api/pages/changePassword', {
-      json: { currentPassword: 'correct horse battery', newPassword: 'brand new password', confirmPassword: 'brand new password' },
+      json: {
+        currentPassword: 'correct horse battery',
+        newPassword: 'brand new password',
+        confirmPassword: 'brand new password',
+      },
     });
     assert.equal(((await ok.json()) as { notice: { type: string } }).notice.type, 'success');
-    const user = await fixture.db.orm.em.fork().findOneOrFail(User, fixture.ids.editor, { populate: ['passwordHash'] });
+    const user = await fixture.db.orm.em
+      .fork()
+      .findOneOrFail(User, fixture.ids.editor, { populate: ['passwordHash'] });
     assert.ok(await verifyPassword(user.passwordHash, 'brand new password'));
   });
 
   it('searches products by sku, name and tags in the autocomplete too', async () => {
     const search = async (term: string) =>
-      (await root.api<ActionBody>(`/resources/Product/actions/search/${encodeURIComponent(term)}`)).body.records?.map((r) => r.params.sku).sort();
+      (
+        await root.api<ActionBody>(`/resources/Product/actions/search/${encodeURIComponent(term)}`)
+      ).body.records
+        ?.map((r) => r.params.sku)
+        .sort();
     assert.deepEqual(await search('hoe-'), ['HOE-1']);
     assert.deepEqual(await search('weeding'), ['DEFAULTS-1', 'HOE-1']);
     assert.deepEqual(await search('spade'), ['SPADE-1']);
@@ -262,17 +359,25 @@ describe('records through the admin API', () => {
 
   it('answers malformed requests with a 4xx or a field error, never a 500', async () => {
     const category = String(fixture.ids.categories[0]);
-    const missingCategory = await root.api<ActionBody>('/resources/Product/actions/new', { form: productForm({ sku: 'REF-1', category: '99999' }) });
+    const missingCategory = await root.api<ActionBody>('/resources/Product/actions/new', {
+      form: productForm({ sku: 'REF-1', category: '99999' }),
+    });
     assert.equal(missingCategory.body.notice?.type, 'error');
     assert.match(missingCategory.body.record?.errors.category?.message ?? '', /existing category/);
-    const badCategory = await root.api<ActionBody>('/resources/Product/actions/new', { form: productForm({ sku: 'REF-2', category: 'abc' }) });
+    const badCategory = await root.api<ActionBody>('/resources/Product/actions/new', {
+      form: productForm({ sku: 'REF-2', category: 'abc' }),
+    });
     assert.ok(badCategory.body.record?.errors.category);
-    const scalarTags = await root.api<ActionBody>('/resources/Product/actions/new', { form: { ...productForm({ sku: 'TAGS-1', category }), tags: 'single' } });
+    const scalarTags = await root.api<ActionBody>('/resources/Product/actions/new', {
+      form: { ...productForm({ sku: 'TAGS-1', category }), tags: 'single' },
+    });
     assert.equal(scalarTags.body.notice?.type, 'success', JSON.stringify(scalarTags.body.record?.errors));
     assert.equal((await root.api('/resources/Nope/actions/list')).status, 404);
     assert.equal((await root.api('/resources/Product/actions/nope')).status, 404);
     assert.equal((await root.api('/resources/Product/records/1/nope')).status, 404);
-    const weirdList = await root.api<ActionBody>('/resources/Product/actions/list?page=-3&perPage=100000&sortBy=nope&filters.stock=abc&filters.createdAt~~from=garbage');
+    const weirdList = await root.api<ActionBody>(
+      '/resources/Product/actions/list?page=-3&perPage=100000&sortBy=nope&filters.stock=abc&filters.createdAt~~from=garbage',
+    );
     assert.equal(weirdList.status, 200);
     assert.equal(await fixture.db.orm.em.fork().count(Product, { sku: { $in: ['REF-1', 'REF-2'] } }), 0);
   });
@@ -284,7 +389,10 @@ describe('records through the admin API', () => {
   });
 
   it('exports the product list as CSV', async () => {
-    const { status, body } = await root.api<{ exportedData: string }>('/resources/Product/actions/export?type=csv', { method: 'POST' });
+    const { status, body } = await root.api<{ exportedData: string }>(
+      '/resources/Product/actions/export?type=csv',
+      { method: 'POST' },
+    );
     assert.equal(status, 200);
     const [header, ...rows] = body.exportedData.trim().split('\n');
     assert.match(header!, /sku/);

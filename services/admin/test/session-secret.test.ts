@@ -26,11 +26,14 @@ describe('session secret', () => {
 
   it('refuses to start in production without one, naming the variable', () => {
     const { logger } = capture();
-    assert.throws(() => sessionSecret(loadConfig({ NODE_ENV: 'production' }), logger), (error: unknown) => {
-      assert.ok(error instanceof AdminStartupError);
-      assert.match(error.message, /TANDEM_SECRET_KEY/);
-      return true;
-    });
+    assert.throws(
+      () => sessionSecret(loadConfig({ NODE_ENV: 'production' }), logger),
+      (error: unknown) => {
+        assert.ok(error instanceof AdminStartupError);
+        assert.match(error.message, /TANDEM_SECRET_KEY/);
+        return true;
+      },
+    );
   });
 
   it('generates an ephemeral key in development and warns', () => {

@@ -29,7 +29,12 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
     scopes: [],
     permissions: ['view_product', 'add_product', 'change_product', 'view_category'],
   });
-  const superuser = em.create(User, { email: 'root@example.com', passwordHash, isStaff: true, isSuperuser: true });
+  const superuser = em.create(User, {
+    email: 'root@example.com',
+    passwordHash,
+    isStaff: true,
+    isSuperuser: true,
+  });
   const editor = em.create(User, { email: 'editor@example.com', passwordHash, isStaff: true });
   editor.roles.add(editorRole);
   em.create(User, { email: 'inactive@example.com', passwordHash, isStaff: true, isActive: false });
@@ -37,9 +42,33 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
   const tools = em.create(Category, { name: 'Garden tools', slug: 'garden-tools' });
   const kitchen = em.create(Category, { name: 'Kitchen', slug: 'kitchen' });
   const products = [
-    em.create(Product, { sku: 'SPADE-1', name: 'Spade', priceCents: 2500, currency: 'EUR', stock: 3, category: tools, tags: ['garden', 'steel'] }),
-    em.create(Product, { sku: 'RAKE-1', name: 'Rake', priceCents: 1500, currency: 'EUR', stock: 5, category: tools, tags: ['garden'] }),
-    em.create(Product, { sku: 'PAN-1', name: 'Frying pan', priceCents: 3900, currency: 'USD', stock: 0, category: kitchen, tags: ['cast-iron'] }),
+    em.create(Product, {
+      sku: 'SPADE-1',
+      name: 'Spade',
+      priceCents: 2500,
+      currency: 'EUR',
+      stock: 3,
+      category: tools,
+      tags: ['garden', 'steel'],
+    }),
+    em.create(Product, {
+      sku: 'RAKE-1',
+      name: 'Rake',
+      priceCents: 1500,
+      currency: 'EUR',
+      stock: 5,
+      category: tools,
+      tags: ['garden'],
+    }),
+    em.create(Product, {
+      sku: 'PAN-1',
+      name: 'Frying pan',
+      priceCents: 3900,
+      currency: 'USD',
+      stock: 0,
+      category: kitchen,
+      tags: ['cast-iron'],
+    }),
   ];
   await em.flush();
   const config = loadConfig({
@@ -72,7 +101,10 @@ export class Client {
 
   constructor(private readonly origin: string) {}
 
-  async request(path: string, init: { method?: string; form?: Record<string, string>; json?: unknown } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: { method?: string; form?: Record<string, string>; json?: unknown } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.cookie) headers.cookie = this.cookie;
     let body: string | undefined;
@@ -98,7 +130,10 @@ export class Client {
     return this.request('/admin/login', { form: { email, password } });
   }
 
-  async api<T = Record<string, unknown>>(path: string, init: { method?: string; form?: Record<string, string> } = {}) {
+  async api<T = Record<string, unknown>>(
+    path: string,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ) {
     const response = await this.request(`/admin/api${path}`, init);
     const text = await response.text();
     let body: T;

@@ -20,7 +20,8 @@ export function bulkSetAction(
     component: deps.components.BulkConfirm,
     handler: async (request, _response, context) => {
       const { records, resource, h, currentAdmin, action } = context;
-      if (!records || records.length === 0) throw new NotFoundError('No records were selected.', 'bulkSetAction');
+      if (!records || records.length === 0)
+        throw new NotFoundError('No records were selected.', 'bulkSetAction');
       if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
       if (!(resource instanceof OrmResource)) throw new Error('bulk actions need an OrmResource');
       const changed = await resource.bulkUpdate(
@@ -31,7 +32,10 @@ export function bulkSetAction(
       );
       return {
         records: records.map((record) => record.toJSON(currentAdmin)),
-        notice: { message: `${display.label}: ${changed} of ${records.length} record(s) changed.`, type: 'success' },
+        notice: {
+          message: `${display.label}: ${changed} of ${records.length} record(s) changed.`,
+          type: 'success',
+        },
         redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
       };
     },

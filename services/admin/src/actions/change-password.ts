@@ -20,11 +20,14 @@ export function changePasswordHandler(orm: Orm): PageHandler {
     const em = orm.em.fork();
     const user = Number.isSafeInteger(id) ? await em.findOne(User, id, { populate: ['passwordHash'] }) : null;
     if (!user) return { notice: { type: 'error', message: 'Your account no longer exists.' }, errors };
-    if (!(await verifyPassword(user.passwordHash, current))) errors.currentPassword = 'Your current password was entered incorrectly.';
+    if (!(await verifyPassword(user.passwordHash, current)))
+      errors.currentPassword = 'Your current password was entered incorrectly.';
     const problem = passwordProblem(next);
     if (problem) errors.newPassword = problem;
-    else if (next !== (fields.confirmPassword ?? '')) errors.confirmPassword = 'The two new password fields do not match.';
-    if (Object.keys(errors).length > 0) return { notice: { type: 'error', message: 'Please correct the errors below.' }, errors };
+    else if (next !== (fields.confirmPassword ?? ''))
+      errors.confirmPassword = 'The two new password fields do not match.';
+    if (Object.keys(errors).length > 0)
+      return { notice: { type: 'error', message: 'Please correct the errors below.' }, errors };
     const passwordHash = await hashPassword(next);
     await em.transactional(async (tx) => {
       const fresh = await tx.findOneOrFail(User, id);

@@ -9,7 +9,8 @@ import { AuditEntry, type Orm } from '@tandem/models';
 export function dashboardHandler(orm: Orm): PageHandler {
   return async (_request, _response, context) => {
     const { currentAdmin, _admin: admin } = context;
-    const locale = admin.options.locale as { translations?: { en?: { labels?: Record<string, string> } } } | undefined;
+    const locale = admin.options.locale as
+      { translations?: { en?: { labels?: Record<string, string> } } } | undefined;
     const labels = locale?.translations?.en?.labels ?? {};
     const models = await Promise.all(
       admin.resources.flatMap((resource) => {
@@ -27,11 +28,19 @@ export function dashboardHandler(orm: Orm): PageHandler {
     );
     const id = Number(currentAdmin?.id);
     const recent = Number.isSafeInteger(id)
-      ? await orm.em.fork().find(AuditEntry, { actor: id }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 10 })
+      ? await orm.em
+          .fork()
+          .find(AuditEntry, { actor: id }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 10 })
       : [];
     return {
       models,
-      recent: recent.map((entry) => ({ id: entry.id, action: entry.action, model: entry.model, recordId: entry.recordId, createdAt: entry.createdAt })),
+      recent: recent.map((entry) => ({
+        id: entry.id,
+        action: entry.action,
+        model: entry.model,
+        recordId: entry.recordId,
+        createdAt: entry.createdAt,
+      })),
     };
   };
 }

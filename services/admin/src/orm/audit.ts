@@ -38,7 +38,13 @@ export function fieldDiff(before: Snapshot | null, after: Snapshot | null): Fiel
  */
 export function recordAudit(
   em: EntityManager,
-  entry: { actor: Actor | undefined; action: string; model: string; recordId: string | number; diff: FieldDiff },
+  entry: {
+    actor: Actor | undefined;
+    action: string;
+    model: string;
+    recordId: string | number;
+    diff: FieldDiff;
+  },
 ): void {
   em.create(AuditEntry, {
     actor: entry.actor ? em.getReference(User, entry.actor.id) : null,

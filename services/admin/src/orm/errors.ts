@@ -27,7 +27,9 @@ function recordError(message: string, type: string): ValidationError {
 }
 
 function fieldErrors(errors: Readonly<Record<string, string>>): PropertyErrors {
-  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, { type: 'invalid', message }]));
+  return Object.fromEntries(
+    Object.entries(errors).map(([field, message]) => [field, { type: 'invalid', message }]),
+  );
 }
 
 /**
@@ -38,7 +40,10 @@ function fieldErrors(errors: Readonly<Record<string, string>>): PropertyErrors {
 export function toValidationError(error: unknown, hints: ErrorHints): ValidationError | undefined {
   if (error instanceof ValidationError) return error;
   if (error instanceof ModelValidationError) {
-    return new ValidationError(fieldErrors(error.errors), { message: 'Please correct the errors below.', type: 'invalid' });
+    return new ValidationError(fieldErrors(error.errors), {
+      message: 'Please correct the errors below.',
+      type: 'invalid',
+    });
   }
   if (error instanceof UniqueConstraintViolationException) {
     const message = error.message.toLowerCase();
@@ -53,19 +58,26 @@ export function toValidationError(error: unknown, hints: ErrorHints): Validation
     return recordError(`A ${hints.label} with these values already exists.`, 'unique');
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
-    return recordError(`This ${hints.label} is still referenced by other records (or refers to a missing one).`, 'reference');
+    return recordError(
+      `This ${hints.label} is still referenced by other records (or refers to a missing one).`,
+      'reference',
+    );
   }
   if (error instanceof NotNullConstraintViolationException) {
     const column = /\.(\w+)|column "(\w+)"/.exec(error.message);
     const field = column?.[1] ?? column?.[2];
     const camel = field?.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/Id$/, '');
-    if (camel) return new ValidationError({ [camel]: { type: 'required', message: 'This field is required.' } });
+    if (camel)
+      return new ValidationError({ [camel]: { type: 'required', message: 'This field is required.' } });
     return recordError('A required field is missing.', 'required');
   }
   if (error instanceof OrmValidationError) {
     // MikroORM's own checks before any SQL, e.g. "Value for Product.category is required, 'undefined' found".
     const required = /Value for \w+\.(\w+) is required/.exec(error.message);
-    if (required) return new ValidationError({ [required[1]!]: { type: 'required', message: 'This field is required.' } });
+    if (required)
+      return new ValidationError({
+        [required[1]!]: { type: 'required', message: 'This field is required.' },
+      });
     return recordError(`These values cannot be saved for the ${hints.label}.`, 'invalid');
   }
   if (error instanceof CheckConstraintViolationException) {

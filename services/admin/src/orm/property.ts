@@ -34,9 +34,18 @@ export class OrmProperty extends BaseProperty {
     private readonly readOnly: boolean,
   ) {
     const kind = meta.kind;
-    const isRef = kind === ReferenceKind.MANY_TO_ONE || kind === ReferenceKind.ONE_TO_ONE || kind === ReferenceKind.MANY_TO_MANY;
+    const isRef =
+      kind === ReferenceKind.MANY_TO_ONE ||
+      kind === ReferenceKind.ONE_TO_ONE ||
+      kind === ReferenceKind.MANY_TO_MANY;
     const type: PropertyType = isRef ? 'reference' : stringList ? 'string' : scalarType(meta);
-    super({ path: meta.name, type, isId: Boolean(meta.primary), isSortable: !isRef && type !== 'mixed' && !stringList, position });
+    super({
+      path: meta.name,
+      type,
+      isId: Boolean(meta.primary),
+      isSortable: !isRef && type !== 'mixed' && !stringList,
+      position,
+    });
   }
 
   override isEditable(): boolean {
@@ -47,7 +56,9 @@ export class OrmProperty extends BaseProperty {
     if (this.isId() || this.readOnly || this.stringList) return false;
     if (this.meta.kind === ReferenceKind.MANY_TO_MANY) return false;
     // Fields with a database default (stock, published, description) may be left empty.
-    return this.meta.nullable !== true && this.meta.default === undefined && this.meta.defaultRaw === undefined;
+    return (
+      this.meta.nullable !== true && this.meta.default === undefined && this.meta.defaultRaw === undefined
+    );
   }
 
   override isArray(): boolean {

@@ -1,4 +1,13 @@
-import { BaseRecord, BaseResource, NotFoundError, ValidationError, flat, type ActionContext, type Filter, type ParamsType } from 'adminjs';
+import {
+  BaseRecord,
+  BaseResource,
+  NotFoundError,
+  ValidationError,
+  flat,
+  type ActionContext,
+  type Filter,
+  type ParamsType,
+} from 'adminjs';
 import {
   ReferenceKind,
   wrap,
@@ -122,7 +131,9 @@ export class OrmResource extends BaseResource {
   }
 
   private get manyToMany(): string[] {
-    return [...this.props.values()].filter((p) => p.meta.kind === ReferenceKind.MANY_TO_MANY).map((p) => p.meta.name);
+    return [...this.props.values()]
+      .filter((p) => p.meta.kind === ReferenceKind.MANY_TO_MANY)
+      .map((p) => p.meta.name);
   }
 
   /** The id from a URL, or undefined when it cannot be one (so a bad id is a 404, not a 500). */
@@ -148,10 +159,14 @@ export class OrmResource extends BaseResource {
     const { sort = {} } = options;
     const limit = Math.min(Math.max(Math.trunc(Number(options.limit ?? 25)) || 25, 1), 500);
     const offset = Math.max(Math.trunc(Number(options.offset ?? 0)) || 0, 0);
-    const sortable = sort.sortBy && this.props.get(sort.sortBy)?.isSortable() ? sort.sortBy : this.spec.defaultSort.sortBy;
+    const sortable =
+      sort.sortBy && this.props.get(sort.sortBy)?.isSortable() ? sort.sortBy : this.spec.defaultSort.sortBy;
     const direction = (sort.direction ?? this.spec.defaultSort.direction) === 'desc' ? 'desc' : 'asc';
     const pk = this.meta.primaryKeys[0]!;
-    const orderBy = { [sortable]: direction, ...(sortable === pk ? {} : { [pk]: direction }) } as Record<string, QueryOrder>;
+    const orderBy = { [sortable]: direction, ...(sortable === pk ? {} : { [pk]: direction }) } as Record<
+      string,
+      QueryOrder
+    >;
     const entities = await this.em().find(this.spec.name, this.where(filter), {
       orderBy,
       limit,
@@ -164,7 +179,9 @@ export class OrmResource extends BaseResource {
   override async findOne(id: string | number): Promise<BaseRecord | null> {
     const pk = this.parseId(id);
     if (pk === undefined) return null;
-    const entity = await this.em().findOne(this.spec.name, pk as FilterQuery<object>, { populate: this.manyToMany as never[] });
+    const entity = await this.em().findOne(this.spec.name, pk as FilterQuery<object>, {
+      populate: this.manyToMany as never[],
+    });
     return entity ? new BaseRecord(this.snapshot(entity), this) : null;
   }
 
@@ -213,7 +230,11 @@ export class OrmResource extends BaseResource {
       const value = input[name];
       if (property.isArray() && kind === ReferenceKind.SCALAR) {
         if (value === undefined && mode === 'update') continue;
-        const list = Array.isArray(value) ? value : value === undefined || value === null || value === '' ? [] : [value];
+        const list = Array.isArray(value)
+          ? value
+          : value === undefined || value === null || value === ''
+            ? []
+            : [value];
         data[name] = list.map((item) => String(item).trim()).filter((item) => item !== '');
       } else if (value === undefined) {
         continue;
@@ -222,13 +243,16 @@ export class OrmResource extends BaseResource {
         data[name] = list.map((id) => Number(id));
       } else if (kind !== ReferenceKind.SCALAR) {
         // An id that is not a number stays as is: checkReferences reports it next to the field.
-        data[name] = value === null || value === '' ? null : Number.isSafeInteger(Number(value)) ? Number(value) : value;
+        data[name] =
+          value === null || value === '' ? null : Number.isSafeInteger(Number(value)) ? Number(value) : value;
       } else {
         data[name] = value;
       }
     }
     if (mode === 'create') this.applyDefaults(data);
-    const extra = Object.fromEntries((this.spec.virtualInputs ?? []).filter((key) => key in input).map((key) => [key, input[key]]));
+    const extra = Object.fromEntries(
+      (this.spec.virtualInputs ?? []).filter((key) => key in input).map((key) => [key, input[key]]),
+    );
     return this.spec.prepare ? this.spec.prepare({ ...extra, ...data }, mode) : data;
   }
 
@@ -239,10 +263,12 @@ export class OrmResource extends BaseResource {
   private applyDefaults(data: Dictionary): void {
     for (const [name, property] of this.props) {
       const fallback = property.meta.default;
-      if (data[name] !== undefined || fallback === undefined || fallback === null || !property.isEditable()) continue;
+      if (data[name] !== undefined || fallback === undefined || fallback === null || !property.isEditable())
+        continue;
       const type = property.type();
       if (type === 'number') data[name] = Number(fallback);
-      else if (type === 'boolean') data[name] = fallback === true || fallback === 1 || fallback === 'true' || fallback === '1';
+      else if (type === 'boolean')
+        data[name] = fallback === true || fallback === 1 || fallback === 'true' || fallback === '1';
       else if (type === 'string' || type === 'textarea') data[name] = String(fallback);
     }
   }
@@ -258,7 +284,13 @@ export class OrmResource extends BaseResource {
     }
   }
 
-  private audit(em: EntityManager, context: ActionContext | undefined, action: string, id: unknown, diff: ReturnType<typeof fieldDiff>) {
+  private audit(
+    em: EntityManager,
+    context: ActionContext | undefined,
+    action: string,
+    id: unknown,
+    diff: ReturnType<typeof fieldDiff>,
+  ) {
     if (this.spec.audited === false) return;
     recordAudit(em, { actor: actorOf(context), action, model: this.spec.name, recordId: String(id), diff });
   }
@@ -274,10 +306,15 @@ export class OrmResource extends BaseResource {
       const target = property.meta.type;
       const targetPk = this.orm.getMetadata().get(target).primaryKeys[0]!;
       const valid = ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id));
-      const found = valid && ids.length > 0 ? await em.count(target, { [targetPk]: { $in: ids } } as FilterQuery<object>) : 0;
-      if (!valid || found !== new Set(ids).size) errors[name] = { type: 'reference', message: `Choose an existing ${target.toLowerCase()}.` };
+      const found =
+        valid && ids.length > 0
+          ? await em.count(target, { [targetPk]: { $in: ids } } as FilterQuery<object>)
+          : 0;
+      if (!valid || found !== new Set(ids).size)
+        errors[name] = { type: 'reference', message: `Choose an existing ${target.toLowerCase()}.` };
     }
-    if (Object.keys(errors).length > 0) throw new ValidationError(errors, { message: 'Please correct the errors below.', type: 'reference' });
+    if (Object.keys(errors).length > 0)
+      throw new ValidationError(errors, { message: 'Please correct the errors below.', type: 'reference' });
   }
 
   override async create(params: Record<string, unknown>, context?: ActionContext): Promise<ParamsType> {
@@ -286,13 +323,19 @@ export class OrmResource extends BaseResource {
       await this.checkReferences(em, data);
       const entity = em.create(this.spec.name, data);
       await em.flush();
-      this.audit(em, context, 'create', wrap(entity, true).getPrimaryKey(), fieldDiff(null, this.audited(entity)));
+      const diff = fieldDiff(null, this.audited(entity));
+      if (data.passwordHash !== undefined) diff.password = { before: null, after: '(set)' };
+      this.audit(em, context, 'create', wrap(entity, true).getPrimaryKey(), diff);
       await em.flush();
       return this.snapshot(entity);
     });
   }
 
-  override async update(id: string | number, params: Record<string, unknown> = {}, context?: ActionContext): Promise<ParamsType> {
+  override async update(
+    id: string | number,
+    params: Record<string, unknown> = {},
+    context?: ActionContext,
+  ): Promise<ParamsType> {
     return this.write(async (em) => {
       const entity = await this.load(em, id);
       const before = this.audited(entity);
@@ -320,7 +363,12 @@ export class OrmResource extends BaseResource {
   }
 
   /** Sets the same fields on several records (bulk publish); one transaction, one entry per record. */
-  async bulkUpdate(ids: Array<string | number>, changes: Dictionary, action: string, context?: ActionContext): Promise<number> {
+  async bulkUpdate(
+    ids: Array<string | number>,
+    changes: Dictionary,
+    action: string,
+    context?: ActionContext,
+  ): Promise<number> {
     return this.write(async (em) => {
       let changed = 0;
       for (const id of ids) {
@@ -340,7 +388,12 @@ export class OrmResource extends BaseResource {
 
   private async load(em: EntityManager, id: string | number): Promise<object> {
     const pk = this.parseId(id);
-    const entity = pk === undefined ? null : await em.findOne(this.spec.name, pk as FilterQuery<object>, { populate: this.manyToMany as never[] });
+    const entity =
+      pk === undefined
+        ? null
+        : await em.findOne(this.spec.name, pk as FilterQuery<object>, {
+            populate: this.manyToMany as never[],
+          });
     if (!entity) throw new NotFoundError(`No ${this.spec.label} with id ${String(id)}.`, 'OrmResource');
     return entity;
   }

@@ -17,9 +17,10 @@ function contains(meta: EntityMetadata, field: string, term: string): Dictionary
   const prop = meta.properties[field];
   if (!prop) return {};
   const column = prop.fieldNames[0] ?? field;
-  const expression = prop.runtimeType === 'object' || /json/.test(String(prop.columnTypes?.[0]))
-    ? (alias: string) => `lower(cast(${alias}.${column} as text))`
-    : (alias: string) => `lower(${alias}.${column})`;
+  const expression =
+    prop.runtimeType === 'object' || /json/.test(String(prop.columnTypes?.[0]))
+      ? (alias: string) => `lower(cast(${alias}.${column} as text))`
+      : (alias: string) => `lower(${alias}.${column})`;
   return { [raw(expression)]: { $like: likePattern(term) } };
 }
 
@@ -33,7 +34,11 @@ function asBoolean(value: unknown): boolean | undefined {
  * AdminJS filters to a MikroORM where clause. Values come from the query string, so anything that
  * does not parse is ignored rather than sent to the database.
  */
-export function buildWhere(filter: Filter | undefined, meta: EntityMetadata, searchFields: readonly string[]): Dictionary {
+export function buildWhere(
+  filter: Filter | undefined,
+  meta: EntityMetadata,
+  searchFields: readonly string[],
+): Dictionary {
   const and: Dictionary[] = [];
   for (const [path, element] of Object.entries(filter?.filters ?? {})) {
     const value = element.value;

@@ -23,7 +23,11 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
       showProperties: ['id', 'createdAt', 'actor', 'actorEmail', 'action', 'model', 'recordId', 'diffJson'],
       properties: {
         diff: { isVisible: false },
-        diffJson: { type: 'string', isVisible: { show: true, list: false, edit: false, filter: false }, components: { show: deps.components.AuditDiff } },
+        diffJson: {
+          type: 'string',
+          isVisible: { show: true, list: false, edit: false, filter: false },
+          components: { show: deps.components.AuditDiff },
+        },
       },
       actions: {
         show: {
@@ -42,6 +46,7 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
   );
   // Read-only for everyone: these stay refused whatever the role says.
   const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
-  for (const name of ['new', 'edit', 'delete', 'bulkDelete']) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
+  for (const name of ['new', 'edit', 'delete', 'bulkDelete'])
+    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
   return admin;
 }

@@ -34,7 +34,11 @@ export function searchProperty(): PropertyOptions {
 
 /** A read-only field shown only on the show page. */
 export function showOnly(component: string): PropertyOptions {
-  return { isVisible: { list: false, show: true, edit: false, filter: false }, components: { show: component }, position: 999 };
+  return {
+    isVisible: { list: false, show: true, edit: false, filter: false },
+    components: { show: component },
+    position: 999,
+  };
 }
 
 /**
@@ -42,13 +46,27 @@ export function showOnly(component: string): PropertyOptions {
  * same multi-column search as the list page.
  */
 function searchAction(spec: OrmResourceSpec) {
-  return async (request: ActionRequest, _response: unknown, context: ActionContext): Promise<ActionResponse & { records: RecordJSON[] }> => {
+  return async (
+    request: ActionRequest,
+    _response: unknown,
+    context: ActionContext,
+  ): Promise<ActionResponse & { records: RecordJSON[] }> => {
     const { resource, currentAdmin } = context;
-    const query = flat.unflatten(request.query ?? {}) as { filters?: Record<string, unknown>; perPage?: string };
+    const query = flat.unflatten(request.query ?? {}) as {
+      filters?: Record<string, unknown>;
+      perPage?: string;
+    };
     const term = request.params?.query;
-    const filter = new Filter({ ...(query.filters ?? {}), ...(term ? { [SEARCH_FIELD]: term } : {}) }, resource);
+    const filter = new Filter(
+      { ...(query.filters ?? {}), ...(term ? { [SEARCH_FIELD]: term } : {}) },
+      resource,
+    );
     const perPage = Math.min(Math.max(Number(query.perPage) || 50, 1), 100);
-    const records = await resource.find(filter, { limit: perPage, offset: 0, sort: { ...spec.defaultSort } }, context);
+    const records = await resource.find(
+      filter,
+      { limit: perPage, offset: 0, sort: { ...spec.defaultSort } },
+      context,
+    );
     return { records: records.map((record) => record.toJSON(currentAdmin)) };
   };
 }
@@ -73,8 +91,10 @@ function cleanPayload(resource: OrmResource, mode: 'create' | 'update'): Before 
     for (const property of resource.properties()) {
       // A list field sent as a single value (tags=foo rather than tags.0=foo) becomes a list.
       const value = payload[property.path()];
-      if (property.isArray() && value !== undefined && !Array.isArray(value)) payload[property.path()] = value === '' || value === null ? [] : [value];
-      if (payload[property.path()] !== '' || property.type() === 'string' || property.type() === 'textarea') continue;
+      if (property.isArray() && value !== undefined && !Array.isArray(value))
+        payload[property.path()] = value === '' || value === null ? [] : [value];
+      if (payload[property.path()] !== '' || property.type() === 'string' || property.type() === 'textarea')
+        continue;
       // A blank field with a database default (stock) means "the default" on create.
       if (mode === 'create' && property.meta.default !== undefined) delete payload[property.path()];
       else if (property.type() === 'number') payload[property.path()] = null;
@@ -90,7 +110,11 @@ function attachHistory(orm: Orm, model: string): After<ActionResponse> {
     if (!record?.id || !record.params) return response;
     const entries = await orm.em
       .fork()
-      .find(AuditEntry, { model, recordId: String(record.id) }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 });
+      .find(
+        AuditEntry,
+        { model, recordId: String(record.id) },
+        { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 },
+      );
     record.params.history = JSON.stringify(
       entries.map((entry) => ({
         id: entry.id,
@@ -120,12 +144,17 @@ export function modelAdmin(
   const { extraActions = [], ...rest } = options;
   const guards = guardActions(permissionModel, [...STANDARD_ACTIONS, ...extraActions]);
   const actions: Record<string, Partial<Action<ActionResponse>>> = { ...guards };
-  for (const [name, action] of Object.entries((rest.actions ?? {}) as Record<string, Partial<Action<ActionResponse>>>)) {
+  for (const [name, action] of Object.entries(
+    (rest.actions ?? {}) as Record<string, Partial<Action<ActionResponse>>>,
+  )) {
     actions[name] = { ...action, ...guards[name] };
   }
   actions.search = { ...actions.search, handler: searchAction(spec) };
   // Tandem's hooks run first; a resource's own before/after hooks (given in options) run after them.
-  const hooks = <T,>(first: T, own: T | T[] | undefined): T[] => [first, ...(own === undefined ? [] : Array.isArray(own) ? own : [own])];
+  const hooks = <T>(first: T, own: T | T[] | undefined): T[] => [
+    first,
+    ...(own === undefined ? [] : Array.isArray(own) ? own : [own]),
+  ];
   actions.new = { ...actions.new, before: hooks(cleanPayload(resource, 'create'), actions.new?.before) };
   actions.edit = { ...actions.edit, before: hooks(cleanPayload(resource, 'update'), actions.edit?.before) };
   if (spec.audited !== false) {

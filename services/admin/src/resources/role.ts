@@ -22,7 +22,11 @@ export function roleResource(deps: ResourceDeps): ResourceWithOptions {
       editProperties: ['name', 'scopes', 'permissions'],
       showProperties: ['id', 'name', 'scopes', 'permissions', 'history'],
       properties: {
-        scopes: { type: 'string', isArray: true, description: 'Token scopes granted to members, e.g. catalog:read' },
+        scopes: {
+          type: 'string',
+          isArray: true,
+          description: 'Token scopes granted to members, e.g. catalog:read',
+        },
         permissions: {
           type: 'string',
           isArray: true,

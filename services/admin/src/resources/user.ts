@@ -21,7 +21,10 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
         const { password, ...rest } = data;
         const text = typeof password === 'string' ? password : '';
         if (text === '') {
-          if (mode === 'create') throw new ValidationError({ password: { type: 'required', message: 'Set a password for the new user.' } });
+          if (mode === 'create')
+            throw new ValidationError({
+              password: { type: 'required', message: 'Set a password for the new user.' },
+            });
           return rest;
         }
         const problem = passwordProblem(text);
@@ -36,7 +39,17 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
       listProperties: ['id', 'email', 'isActive', 'isStaff', 'isSuperuser', 'lastLoginAt', 'createdAt'],
       filterProperties: ['q', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'createdAt', 'lastLoginAt'],
       editProperties: ['email', 'password', 'isActive', 'isStaff', 'isSuperuser', 'roles'],
-      showProperties: ['id', 'email', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'lastLoginAt', 'createdAt', 'history'],
+      showProperties: [
+        'id',
+        'email',
+        'isActive',
+        'isStaff',
+        'isSuperuser',
+        'roles',
+        'lastLoginAt',
+        'createdAt',
+        'history',
+      ],
       actions: {
         new: { before: onlySuperusersGrantSuperuser },
         edit: { before: onlySuperusersGrantSuperuser },
@@ -60,7 +73,8 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
  */
 const onlySuperusersGrantSuperuser: Before = async (request, context) => {
   if (context.currentAdmin?.isSuperuser === true) return request;
-  if (context.record?.params.isSuperuser === true) throw new ForbiddenError('Only a superuser may change a superuser account.');
+  if (context.record?.params.isSuperuser === true)
+    throw new ForbiddenError('Only a superuser may change a superuser account.');
   if (!request.payload || !('isSuperuser' in request.payload)) return request;
   const payload = { ...request.payload };
   delete payload.isSuperuser;
