@@ -61,12 +61,52 @@ function jsonList(value: unknown): string[] {
   return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
 }
 
+interface SqliteConnection {
+  prepare(sql: string): { all(...bindings: unknown[]): Row[] };
+}
+interface PgConnection {
+  query(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+/** better-sqlite3 statements prepared once per connection (knex prepares every query again). */
+const sqliteStatements = new WeakMap<object, Map<string, ReturnType<SqliteConnection['prepare']>>>();
+
 /** Queries bound to a connection or to a transaction. */
 export class AuthQueries {
   constructor(
     private readonly db: Db,
     private readonly dialect: DatabaseTarget['dialect'],
+    /** True for the pool (not a transaction): the hottest read may take a pooled connection directly. */
+    private readonly pooled = false,
   ) {}
+
+  /**
+   * The hottest read (every client_credentials grant) as a prepared statement on a connection taken
+   * from knex's own pool: a statement cached per SQLite connection, a named (server-side prepared)
+   * statement on PostgreSQL. Going through the pool keeps knex's semantics (a connection held by a
+   * transaction is waited for, never shared); it skips knex's per-query SQL formatting and, on SQLite,
+   * the per-query prepare, which together cost more than the query (see store.test / the README).
+   */
+  private async preparedRows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
+    if (!this.pooled) return this.rows(sql, bindings);
+    const client = this.db.client;
+    const connection: unknown = await client.acquireConnection();
+    try {
+      if (this.dialect === 'sqlite') {
+        const sqlite = connection as SqliteConnection;
+        let statements = sqliteStatements.get(sqlite);
+        if (!statements) sqliteStatements.set(sqlite, (statements = new Map()));
+        let statement = statements.get(name);
+        if (!statement) statements.set(name, (statement = sqlite.prepare(sql)));
+        return statement.all(...bindings);
+      }
+      let index = 0;
+      const text = sql.replace(/\?/g, () => `$${++index}`);
+      return (await (connection as PgConnection).query({ name: `tandem_auth_${name}`, text, values: bindings })).rows;
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
 
   private at(date: Date): number | Date {
     return this.dialect === 'sqlite' ? date.getTime() : date;
@@ -85,7 +125,8 @@ export class AuthQueries {
    * client_credentials grant needs one round trip, not two.
    */
   async findClient(clientId: string, window: SessionWindow): Promise<ClientRow | undefined> {
-    const [row] = await this.rows(
+    const [row] = await this.preparedRows(
+      'find_client',
       `select c.id, c.client_id, c.secret_hash, c.scopes, c.is_active, s.id as sid,
               case when s.last_used_at < ? then 1 else 0 end as stale
        from clients c
@@ -202,7 +243,7 @@ export class AuthStore {
     private readonly dialect: DatabaseTarget['dialect'],
   ) {
     this.knex = orm.em.getKnex();
-    this.queries = new AuthQueries(this.knex, dialect);
+    this.queries = new AuthQueries(this.knex, dialect, true);
   }
 
   /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
