@@ -85,7 +85,7 @@ export class AuthQueries {
    * from knex's own pool: a statement cached per SQLite connection, a named (server-side prepared)
    * statement on PostgreSQL. Going through the pool keeps knex's semantics (a connection held by a
    * transaction is waited for, never shared); it skips knex's per-query SQL formatting and, on SQLite,
-   * the per-query prepare, which together cost more than the query (see store.test / the README).
+   * the per-query prepare, which together cost more than the query itself.
    */
   private async preparedRows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
     if (!this.pooled) return this.rows(sql, bindings);
@@ -102,7 +102,9 @@ export class AuthQueries {
       }
       let index = 0;
       const text = sql.replace(/\?/g, () => `$${++index}`);
-      return (await (connection as PgConnection).query({ name: `tandem_auth_${name}`, text, values: bindings })).rows;
+      return (
+        await (connection as PgConnection).query({ name: `tandem_auth_${name}`, text, values: bindings })
+      ).rows;
     } finally {
       await client.releaseConnection(connection);
     }
