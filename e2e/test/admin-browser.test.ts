@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { AuditEntry, Category, Product } from '@tandem/models';
+import { AuditEntry, Product } from '@tandem/models';
 import { STAFF_PASSWORD, startSeededAdmin, type SeededAdmin } from '../support/admin-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -121,9 +121,17 @@ describe('admin in a browser', { skip }, () => {
     await page.fill('[data-testid="property-filter-q"] input', 'cast-iron');
     await page.click('[data-css="Product-filter-drawer-button-apply"]');
     await expectSkus(['SKU-002']);
-    // Filter by category (the filter drawer's reference select writes the same query string).
-    const kitchen = await em().findOneOrFail(Category, { slug: 'kitchen' });
-    await goto(`/resources/Product?filters.category=${kitchen.id}&filters.q=item%202`);
+    // Filter by category through the drawer's autocomplete, combined with a search.
+    await goto('/resources/Product');
+    await rows().nth(24).waitFor();
+    await page.click('[data-css="Product-filter-button"]');
+    await page.fill('[data-testid="property-filter-q"] input', 'item 2');
+    await page.locator('[data-testid="property-filter-category"] input').fill('kitch');
+    await page
+      .locator('[data-testid="property-filter-category"]')
+      .getByText('Kitchen', { exact: true })
+      .click();
+    await page.click('[data-css="Product-filter-drawer-button-apply"]');
     await expectSkus(['SKU-002', 'SKU-020', 'SKU-022', 'SKU-024', 'SKU-026', 'SKU-028']);
   });
 
