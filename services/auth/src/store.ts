@@ -42,84 +42,118 @@ export interface RefreshTokenSession {
 }
 
 type Row = Record<string, unknown>;
-/** MikroORM's knex instance (a transaction is one too), typed without depending on knex directly. */
-type Db = ReturnType<Orm['em']['getKnex']>;
-type Bindings = Parameters<Db['raw']>[1];
-
-function rowsOf(result: unknown): Row[] {
-  if (Array.isArray(result)) return result as Row[];
-  return ((result as { rows?: Row[] }).rows ?? []) as Row[];
-}
-
-function affectedOf(result: unknown): number {
-  const value = result as { rowCount?: number | null; changes?: number };
-  return Number(value.rowCount ?? value.changes ?? 0);
-}
+/** MikroORM's knex instance, typed without depending on knex directly. */
+type Knex = ReturnType<Orm['em']['getKnex']>;
 
 function jsonList(value: unknown): string[] {
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
   return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
 }
 
+interface SqliteStatement {
+  all(...bindings: unknown[]): Row[];
+  run(...bindings: unknown[]): { changes: number };
+}
 interface SqliteConnection {
-  prepare(sql: string): { all(...bindings: unknown[]): Row[] };
+  prepare(sql: string): SqliteStatement;
 }
 interface PgConnection {
-  query(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+  query(query: {
+    name?: string;
+    text: string;
+    values?: unknown[];
+  }): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
-/** better-sqlite3 statements prepared once per connection (knex prepares every query again). */
-const sqliteStatements = new WeakMap<object, Map<string, ReturnType<SqliteConnection['prepare']>>>();
+/** better-sqlite3 statements prepared once per connection (knex would prepare every query again). */
+const sqliteStatements = new WeakMap<object, Map<string, SqliteStatement>>();
 
-/** Queries bound to a connection or to a transaction. */
-export class AuthQueries {
+/**
+ * Runs named statements on one raw driver connection: a statement cached per SQLite connection, a
+ * named (server-side prepared) statement on PostgreSQL. This skips knex's per-query SQL formatting
+ * and, on SQLite, the per-query prepare, which together cost more than these small queries.
+ */
+class Connection {
   constructor(
-    private readonly db: Db,
+    private readonly raw: unknown,
     private readonly dialect: DatabaseTarget['dialect'],
-    /** True for the pool (not a transaction): the hottest read may take a pooled connection directly. */
-    private readonly pooled = false,
   ) {}
 
-  /**
-   * The hottest read (every client_credentials grant) as a prepared statement on a connection taken
-   * from knex's own pool: a statement cached per SQLite connection, a named (server-side prepared)
-   * statement on PostgreSQL. Going through the pool keeps knex's semantics (a connection held by a
-   * transaction is waited for, never shared); it skips knex's per-query SQL formatting and, on SQLite,
-   * the per-query prepare, which together cost more than the query itself.
-   */
-  private async preparedRows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
-    if (!this.pooled) return this.rows(sql, bindings);
-    const client = this.db.client;
-    const connection: unknown = await client.acquireConnection();
+  private statement(name: string, sql: string): SqliteStatement {
+    const connection = this.raw as SqliteConnection;
+    let statements = sqliteStatements.get(connection);
+    if (!statements) sqliteStatements.set(connection, (statements = new Map()));
+    let statement = statements.get(name);
+    if (!statement) statements.set(name, (statement = connection.prepare(sql)));
+    return statement;
+  }
+
+  private pg(name: string, sql: string, bindings: unknown[]) {
+    let index = 0;
+    const text = sql.replace(/\?/g, () => `$${++index}`);
+    return (this.raw as PgConnection).query({ name: `tandem_auth_${name}`, text, values: bindings });
+  }
+
+  async rows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
+    if (this.dialect === 'sqlite') return this.statement(name, sql).all(...bindings);
+    return (await this.pg(name, sql, bindings)).rows;
+  }
+
+  async run(name: string, sql: string, bindings: unknown[]): Promise<number> {
+    if (this.dialect === 'sqlite') return this.statement(name, sql).run(...bindings).changes;
+    return (await this.pg(name, sql, bindings)).rowCount ?? 0;
+  }
+
+  /** begin / commit / rollback (plain statements on PostgreSQL, cached statements on SQLite). */
+  async control(sql: 'begin' | 'begin immediate' | 'commit' | 'rollback'): Promise<void> {
+    if (this.dialect === 'sqlite') this.statement(sql, sql).run();
+    else await (this.raw as PgConnection).query({ text: sql });
+  }
+}
+
+/** Where AuthQueries send their statements: a pooled connection per statement, or one held connection. */
+interface Executor {
+  rows(name: string, sql: string, bindings: unknown[]): Promise<Row[]>;
+  run(name: string, sql: string, bindings: unknown[]): Promise<number>;
+}
+
+/**
+ * Borrows a connection from knex's own pool for each statement, so knex's guarantees hold: a
+ * connection inside a transaction (ours or the ORM's) is waited for, never shared.
+ */
+class PooledExecutor implements Executor {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: DatabaseTarget['dialect'],
+  ) {}
+
+  private async with<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+    const raw: unknown = await this.knex.client.acquireConnection();
     try {
-      if (this.dialect === 'sqlite') {
-        const sqlite = connection as SqliteConnection;
-        let statements = sqliteStatements.get(sqlite);
-        if (!statements) sqliteStatements.set(sqlite, (statements = new Map()));
-        let statement = statements.get(name);
-        if (!statement) statements.set(name, (statement = sqlite.prepare(sql)));
-        return statement.all(...bindings);
-      }
-      let index = 0;
-      const text = sql.replace(/\?/g, () => `$${++index}`);
-      return (
-        await (connection as PgConnection).query({ name: `tandem_auth_${name}`, text, values: bindings })
-      ).rows;
+      return await work(new Connection(raw, this.dialect));
     } finally {
-      await client.releaseConnection(connection);
+      await this.knex.client.releaseConnection(raw);
     }
   }
 
+  rows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
+    return this.with((connection) => connection.rows(name, sql, bindings));
+  }
+
+  run(name: string, sql: string, bindings: unknown[]): Promise<number> {
+    return this.with((connection) => connection.run(name, sql, bindings));
+  }
+}
+
+/** Queries on the pool, or inside one transaction (see AuthStore.transaction). */
+export class AuthQueries {
+  constructor(
+    private readonly exec: Executor,
+    private readonly dialect: DatabaseTarget['dialect'],
+  ) {}
+
   private at(date: Date): number | Date {
     return this.dialect === 'sqlite' ? date.getTime() : date;
-  }
-
-  private async rows(sql: string, bindings: readonly unknown[]): Promise<Row[]> {
-    return rowsOf(await this.db.raw(sql, bindings as Bindings));
-  }
-
-  private async run(sql: string, bindings: readonly unknown[]): Promise<number> {
-    return affectedOf(await this.db.raw(sql, bindings as Bindings));
   }
 
   /**
@@ -127,7 +161,7 @@ export class AuthQueries {
    * client_credentials grant needs one round trip, not two.
    */
   async findClient(clientId: string, window: SessionWindow): Promise<ClientRow | undefined> {
-    const [row] = await this.preparedRows(
+    const [row] = await this.exec.rows(
       'find_client',
       `select c.id, c.client_id, c.secret_hash, c.scopes, c.is_active, s.id as sid,
               case when s.last_used_at < ? then 1 else 0 end as stale
@@ -159,7 +193,8 @@ export class AuthQueries {
     now: Date;
     expiresAt: Date;
   }): Promise<void> {
-    await this.run(
+    await this.exec.run(
+      'insert_session',
       `insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?)`,
       [
@@ -176,15 +211,19 @@ export class AuthQueries {
   }
 
   async touchSession(id: string, now: Date): Promise<void> {
-    await this.run('update sessions set last_used_at = ? where id = ?', [this.at(now), id]);
+    await this.exec.run('touch_session', 'update sessions set last_used_at = ? where id = ?', [
+      this.at(now),
+      id,
+    ]);
   }
 
   /** Marks an unused refresh token used; 1 when this call won it, 0 when unknown or already used. */
   async claimRefreshToken(tokenHash: string, now: Date): Promise<number> {
-    return this.run('update refresh_tokens set used_at = ? where token_hash = ? and used_at is null', [
-      this.at(now),
-      tokenHash,
-    ]);
+    return this.exec.run(
+      'claim_refresh_token',
+      'update refresh_tokens set used_at = ? where token_hash = ? and used_at is null',
+      [this.at(now), tokenHash],
+    );
   }
 
   /**
@@ -196,7 +235,8 @@ export class AuthQueries {
     now: Date,
     idleCutoff: Date,
   ): Promise<RefreshTokenSession | undefined> {
-    const rows = await this.rows(
+    const rows = await this.exec.rows(
+      'refresh_token_session',
       `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
               case when s.revoked_at is null and s.expires_at > ? and s.last_used_at > ? then 1 else 0 end as live
        from refresh_tokens t
@@ -220,36 +260,67 @@ export class AuthQueries {
   }
 
   async insertRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
-    await this.run('insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)', [
-      sessionId,
-      tokenHash,
-      this.at(now),
-    ]);
+    await this.exec.run(
+      'insert_refresh_token',
+      'insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)',
+      [sessionId, tokenHash, this.at(now)],
+    );
   }
 
   /** Revokes a session unless already revoked; 1 when this call revoked it. */
   async revokeSession(id: string, reason: string, now: Date): Promise<number> {
-    return this.run(
+    return this.exec.run(
+      'revoke_session',
       'update sessions set revoked_at = ?, revoked_reason = ? where id = ? and revoked_at is null',
       [this.at(now), reason, id],
     );
   }
 }
 
+/** The statements of one transaction, all on one connection held for its duration. */
+class HeldExecutor implements Executor {
+  constructor(private readonly connection: Connection) {}
+
+  rows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
+    return this.connection.rows(name, sql, bindings);
+  }
+
+  run(name: string, sql: string, bindings: unknown[]): Promise<number> {
+    return this.connection.run(name, sql, bindings);
+  }
+}
+
 export class AuthStore {
   readonly queries: AuthQueries;
-  private readonly knex: Db;
+  private readonly knex: Knex;
 
   constructor(
     orm: Orm,
     private readonly dialect: DatabaseTarget['dialect'],
   ) {
     this.knex = orm.em.getKnex();
-    this.queries = new AuthQueries(this.knex, dialect, true);
+    this.queries = new AuthQueries(new PooledExecutor(this.knex, dialect), dialect);
   }
 
-  /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
-  transaction<T>(work: (queries: AuthQueries) => Promise<T>): Promise<T> {
-    return this.knex.transaction((trx) => work(new AuthQueries(trx, this.dialect)));
+  /**
+   * Runs `work` in one transaction on a connection held from knex's pool: it commits when `work`
+   * resolves and rolls back when it throws. SQLite takes the write lock up front (BEGIN IMMEDIATE), so
+   * two processes refreshing at once wait for each other (busy_timeout) instead of failing to upgrade
+   * a read lock.
+   */
+  async transaction<T>(work: (queries: AuthQueries) => Promise<T>): Promise<T> {
+    const raw: unknown = await this.knex.client.acquireConnection();
+    const connection = new Connection(raw, this.dialect);
+    try {
+      await connection.control(this.dialect === 'sqlite' ? 'begin immediate' : 'begin');
+      const result = await work(new AuthQueries(new HeldExecutor(connection), this.dialect));
+      await connection.control('commit');
+      return result;
+    } catch (error) {
+      await connection.control('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      await this.knex.client.releaseConnection(raw);
+    }
   }
 }
