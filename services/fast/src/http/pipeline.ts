@@ -45,11 +45,20 @@ export function authenticated(
     aborted = true;
     metrics.abortedRequests += 1;
   });
-  outcome
-    .then((result) => (result.ok ? respond(result.token) : result.reply))
-    .catch(() => jsonError(500, 'internal_error', 'The request could not be completed.'))
-    .then((reply) => {
-      if (aborted) return;
-      res.cork(() => send(res, metrics, route, reply));
-    });
+  const internalError = () => jsonError(500, 'internal_error', 'The request could not be completed.');
+  // Build and send in one synchronous step: a list body lives in a shared buffer until it is sent.
+  const finish = (build: () => Reply) => {
+    if (aborted) return;
+    let reply: Reply;
+    try {
+      reply = build();
+    } catch {
+      reply = internalError();
+    }
+    res.cork(() => send(res, metrics, route, reply));
+  };
+  outcome.then(
+    (result) => finish(() => (result.ok ? respond(result.token) : result.reply)),
+    () => finish(internalError),
+  );
 }
