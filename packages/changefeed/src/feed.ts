@@ -190,14 +190,16 @@ export class ChangeFeed {
       }
       if (this.needsSnapshot(Date.now())) {
         const reload = this.position !== undefined;
-        const snapshot = await this.source.snapshot();
+        await this.source.snapshot(async (snapshot) => {
+          await this.handlers.snapshot(snapshot);
+          // Recorded as soon as it is applied: the read-only transaction's commit cannot undo what was read.
+          this.position = snapshot.position;
+          this.snapshots += 1;
+          this.lastSuccessAt = Date.now();
+          this.options.logger?.info({ position: snapshot.position, reload }, 'change feed snapshot loaded');
+          this.markReady();
+        });
         if (this.closed) return;
-        await this.handlers.snapshot(snapshot);
-        this.position = snapshot.position;
-        this.snapshots += 1;
-        this.lastSuccessAt = Date.now();
-        this.options.logger?.info({ position: snapshot.position, reload }, 'change feed snapshot loaded');
-        this.markReady();
       }
       let result;
       try {

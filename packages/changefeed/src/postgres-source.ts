@@ -2,6 +2,7 @@ import pg from 'pg';
 import { revocationSource } from '@tandem/models';
 import { DELETED_SESSION_REVOCATION_MS, groupEvents, integerIds, projectionsByTable, type OutboxEvent } from './group-events.js';
 import type { CompiledProjection } from './projection.js';
+import { SNAPSHOT_BATCH } from './snapshot-batches.js';
 import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
 
 export const NOTIFY_CHANNEL = 'tandem_change';
@@ -57,7 +58,7 @@ export class PostgresSource implements FeedSource {
     return this.client;
   }
 
-  async snapshot(): Promise<Snapshot> {
+  async snapshot<T>(consume: (snapshot: Snapshot) => Promise<T>): Promise<T> {
     const db = this.db;
     // One REPEATABLE READ transaction: every projection and the watermark come from the same snapshot.
     // Events of transactions at or above its xmin may already be reflected; re-applying them is harmless.
@@ -65,14 +66,6 @@ export class PostgresSource implements FeedSource {
     try {
       const { rows } = await db.query<{ x: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as x');
       const position = rows[0]!.x;
-      const collections = new Map<string, RecordRow[]>();
-      for (const p of this.projections) {
-        const result = await db.query<{ id: number | string; json: string }>(p.snapshotSql);
-        collections.set(
-          p.collection,
-          result.rows.map((r) => ({ id: Number(r.id), json: r.json })),
-        );
-      }
       const revokedSessions = this.hasSessions
         ? (
             await db.query<{ sid: string; exp: number }>(
@@ -81,8 +74,11 @@ export class PostgresSource implements FeedSource {
             )
           ).rows.map((r) => ({ sid: r.sid, revoked: true, expiresAtMs: r.exp }))
         : [];
+      const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
+      this.projections.forEach((p, i) => collections.set(p.collection, cursorBatches(db, `snapshot_${i}`, p.snapshotSql)));
+      const result = await consume({ position, collections, revokedSessions });
       await db.query('commit');
-      return { position, collections, revokedSessions };
+      return result;
     } catch (error) {
       await db.query('rollback').catch(() => undefined);
       throw error;
@@ -160,5 +156,19 @@ export class PostgresSource implements FeedSource {
       client.on('error', () => undefined);
       await client.end().catch(() => undefined);
     }
+  }
+}
+
+/** A projection's rows through a server-side cursor, a batch per FETCH; declared on first read. */
+async function* cursorBatches(db: pg.Client, cursor: string, sql: string): AsyncIterable<readonly RecordRow[]> {
+  await db.query(`declare ${cursor} no scroll cursor for ${sql}`);
+  try {
+    for (;;) {
+      const { rows } = await db.query<{ id: number | string; json: string }>(`fetch forward ${SNAPSHOT_BATCH} from ${cursor}`);
+      if (rows.length === 0) return;
+      yield rows.map((r) => ({ id: Number(r.id), json: r.json }));
+    }
+  } finally {
+    await db.query(`close ${cursor}`).catch(() => undefined);
   }
 }

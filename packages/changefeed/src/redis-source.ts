@@ -40,14 +40,14 @@ export class RedisStreamSource implements FeedSource {
     await redis.connect();
   }
 
-  async snapshot(): Promise<Snapshot> {
+  async snapshot<T>(consume: (snapshot: Snapshot) => Promise<T>): Promise<T> {
     const database = this.database();
     await database.connect(
       () => undefined,
       () => undefined,
     );
     try {
-      return await database.snapshot();
+      return await database.snapshot(consume);
     } finally {
       await database.close();
     }

@@ -5,6 +5,7 @@ export interface SqliteStatement {
   all(...params: unknown[]): unknown[];
   get(...params: unknown[]): unknown;
   run(...params: unknown[]): { changes: number };
+  iterate(...params: unknown[]): IterableIterator<unknown>;
 }
 export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;

@@ -1,6 +1,7 @@
 import { revocationSource } from '@tandem/models';
 import { DELETED_SESSION_REVOCATION_MS, groupEvents, integerIds, projectionsByTable, type OutboxEvent } from './group-events.js';
 import type { CompiledProjection } from './projection.js';
+import { batchesOf } from './snapshot-batches.js';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
 import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
 
@@ -47,13 +48,12 @@ export class SqliteSource implements FeedSource {
     return statement;
   }
 
-  async snapshot(): Promise<Snapshot> {
+  async snapshot<T>(consume: (snapshot: Snapshot) => Promise<T>): Promise<T> {
     const db = this.conn;
-    // A read transaction in WAL mode sees one consistent state for all its statements.
-    return db.transaction(() => {
+    // One read transaction (WAL): the position, the sessions and every streamed row see one state.
+    this.stmt('begin').run();
+    try {
       const max = this.stmt('select coalesce(max(id), 0) as id from change_event').get() as { id: number };
-      const collections = new Map<string, RecordRow[]>();
-      for (const p of this.projections) collections.set(p.collection, this.stmt(p.snapshotSql).all() as RecordRow[]);
       const revokedSessions = this.hasSessions
         ? (this
             .stmt(`select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp from ${S.table} where ${S.revokedAtColumn} is not null`)
@@ -61,8 +61,16 @@ export class SqliteSource implements FeedSource {
             .filter((r) => r.exp > Date.now())
             .map((r) => ({ sid: String(r.sid), revoked: true, expiresAtMs: r.exp }))
         : [];
-      return { position: String(max.id), collections, revokedSessions };
-    })();
+      const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
+      // Prepared per snapshot: a statement being iterated cannot be shared.
+      for (const p of this.projections) collections.set(p.collection, batchesOf(() => db.prepare(p.snapshotSql).iterate() as Iterable<RecordRow>));
+      const result = await consume({ position: String(max.id), collections, revokedSessions });
+      this.stmt('commit').run();
+      return result;
+    } catch (error) {
+      if (this.db) this.stmt('rollback').run();
+      throw error;
+    }
   }
 
   async read(position: string): Promise<ReadResult> {

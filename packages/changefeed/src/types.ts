@@ -23,7 +23,11 @@ export interface SessionState {
 export interface Snapshot {
   /** Where tailing starts: a transaction-id watermark (PostgreSQL) or an event id (SQLite). */
   readonly position: string;
-  readonly collections: ReadonlyMap<string, readonly RecordRow[]>;
+  /**
+   * Each collection's rows in batches, streamed from the database (a cursor), so a million-record
+   * snapshot never sits in memory twice. Valid only inside `FeedSource.snapshot`'s callback; read once.
+   */
+  readonly collections: ReadonlyMap<string, AsyncIterable<readonly RecordRow[]>>;
   readonly revokedSessions: readonly SessionState[];
 }
 
@@ -50,7 +54,8 @@ export interface FeedSource {
   readonly dialect: 'sqlite' | 'postgresql' | 'redis';
   /** Opens connections; `wake` is called on a change notification, `lost` when a connection dies. */
   connect(wake: () => void, lost: (error: Error) => void): Promise<void>;
-  snapshot(): Promise<Snapshot>;
+  /** Opens a consistent snapshot, hands it to `consume`, and closes it when `consume` is done. */
+  snapshot<T>(consume: (snapshot: Snapshot) => Promise<T>): Promise<T>;
   read(position: string): Promise<ReadResult>;
   /** Deletes outbox events older than the retention; returns how many. */
   prune(retentionSeconds: number): Promise<number>;

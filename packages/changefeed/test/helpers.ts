@@ -43,10 +43,14 @@ export function mapFeed(
   const feed = new ChangeFeed(
     source ? source(projections) : openFeedSource(db.target, projections),
     {
-      snapshot(snapshot) {
+      async snapshot(snapshot) {
         records.clear();
         revoked.clear();
-        for (const [collection, rows] of snapshot.collections) records.set(collection, new Map(rows.map((r) => [r.id, r.json])));
+        for (const [collection, batches] of snapshot.collections) {
+          const map = new Map<number, string>();
+          for await (const rows of batches) for (const r of rows) map.set(r.id, r.json);
+          records.set(collection, map);
+        }
         snapshot.revokedSessions.forEach(applySession);
       },
       changes(batch) {

@@ -10,12 +10,12 @@ import type { HotStore } from './store.js';
  */
 export function feedHandlers(store: HotStore, revoked: RevokedSessions, live: LiveHub): ChangeFeedHandlers {
   return {
-    snapshot(snapshot) {
+    async snapshot(snapshot) {
       revoked.replaceAll(snapshot.revokedSessions);
-      for (const [name, rows] of snapshot.collections) {
+      for (const [name, batches] of snapshot.collections) {
         const collection = store.get(name);
         if (!collection) continue;
-        for (const change of collection.replaceAll(rows)) live.publish(name, change);
+        await collection.replaceAll(batches, (change) => live.publish(name, change));
       }
       store.ready = true;
     },

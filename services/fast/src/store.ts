@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CompiledProjection, RecordRow } from '@tandem/changefeed';
+import { ByteArena, exactBuffer } from './byte-arena.js';
 
 /** A record ready to send: its JSON bytes and ETag, computed once when it changed. */
 export interface PreparedRecord {
@@ -75,9 +76,9 @@ export class CollectionStore {
     return this.records.get(id);
   }
 
-  private prepare(id: number, json: string): PreparedRecord {
-    const bytes = Buffer.from(json, 'utf8');
-    const etag = `"${createHash('sha1').update(bytes).digest('base64url').slice(0, 22)}"`;
+  private prepare(id: number, json: string, arena: ByteArena | undefined): PreparedRecord {
+    const bytes = arena ? arena.copy(json) : exactBuffer(json);
+    const etag = `"${hash('sha1', bytes, 'base64url').slice(0, 22)}"`;
     let filterKeys: string[] = [];
     if (this.filterable.length > 0) {
       const parsed = JSON.parse(json) as Record<string, unknown>;
@@ -86,16 +87,21 @@ export class CollectionStore {
     return { id, bytes, etag, filterKeys };
   }
 
-  /** Stores the record; returns it, or undefined when the bytes did not change (nothing to publish). */
-  upsert(id: number, json: string): PreparedRecord | undefined {
+  /**
+   * Stores the record; returns it, or undefined when the bytes did not change (nothing to publish).
+   * With an arena (a snapshot), an unchanged record is still moved into it, so the previous
+   * snapshot's slabs are released as a whole.
+   */
+  upsert(id: number, json: string, arena?: ByteArena): PreparedRecord | undefined {
     const previous = this.records.get(id);
-    if (previous && previous.bytes.toString('utf8') === json) return undefined;
-    const record = this.prepare(id, json);
+    const record = this.prepare(id, json, arena);
+    const changed = previous === undefined || !previous.bytes.equals(record.bytes);
+    if (!changed && !arena) return undefined;
     if (previous) this.unindex(previous);
     else insertSorted(this.ids, id);
     this.records.set(id, record);
     this.index(record);
-    return record;
+    return changed ? record : undefined;
   }
 
   delete(id: number): boolean {
@@ -107,20 +113,27 @@ export class CollectionStore {
     return true;
   }
 
-  /** Replaces the whole collection (a snapshot); returns what differs, for live subscribers. */
-  replaceAll(rows: readonly RecordRow[]): StoreChange[] {
-    const changes: StoreChange[] = [];
-    const seen = new Set<number>();
-    for (const row of rows) {
-      seen.add(row.id);
-      const record = this.upsert(row.id, row.json);
-      if (record) changes.push({ op: 'upsert', record });
+  /**
+   * Replaces the whole collection with a snapshot streamed in batches; returns what differs, for live
+   * subscribers. Each row's string becomes bytes as it arrives, so only one batch of strings is alive.
+   */
+  async replaceAll(batches: AsyncIterable<readonly RecordRow[]>, onChange: (change: StoreChange) => void): Promise<void> {
+    // A first load has nothing to diff against: no set of seen ids, nothing to delete afterwards.
+    const seen = this.records.size > 0 ? new Set<number>() : undefined;
+    const arena = new ByteArena();
+    for await (const rows of batches) {
+      for (const row of rows) {
+        seen?.add(row.id);
+        const record = this.upsert(row.id, row.json, arena);
+        if (record) onChange({ op: 'upsert', record });
+      }
     }
+    if (!seen) return;
     for (const id of [...this.records.keys()]) {
-      if (!seen.has(id) && this.delete(id)) changes.push({ op: 'delete', id });
+      if (!seen.has(id) && this.delete(id)) onChange({ op: 'delete', id });
     }
-    return changes;
   }
+
 
   /**
    * Up to `limit` records with id > `after` whose filterable fields equal the given values. The first
