@@ -8,7 +8,9 @@ import { median, parseWrkOutput } from './wrk.js';
 import { tandem, type BenchCatalog } from './catalog.js';
 
 const run = promisify(execFile);
-const CLIENT_CREDENTIALS_SCRIPT = fileURLToPath(new URL('../../bench/wrk-client-credentials.lua', import.meta.url));
+const CLIENT_CREDENTIALS_SCRIPT = fileURLToPath(
+  new URL('../../bench/wrk-client-credentials.lua', import.meta.url),
+);
 const REFRESH_LOAD = fileURLToPath(new URL('./refresh-load.js', import.meta.url));
 
 export interface GrantRates {
@@ -17,12 +19,27 @@ export interface GrantRates {
 }
 
 /** Tokens/s of the two hot grants against the auth service pinned to core 0 (load from core 1). */
-export async function measureGrants(authUrl: string, catalog: BenchCatalog, plan: { seconds: number; runs: number }): Promise<GrantRates> {
+export async function measureGrants(
+  authUrl: string,
+  catalog: BenchCatalog,
+  plan: { seconds: number; runs: number },
+): Promise<GrantRates> {
   const clientRates: number[] = [];
   for (let i = 0; i < plan.runs; i++) {
     const { stdout } = await run(
       'taskset',
-      ['-c', '1', 'wrk', '-t1', '-c32', `-d${plan.seconds}s`, '--latency', '-s', CLIENT_CREDENTIALS_SCRIPT, authUrl],
+      [
+        '-c',
+        '1',
+        'wrk',
+        '-t1',
+        '-c32',
+        `-d${plan.seconds}s`,
+        '--latency',
+        '-s',
+        CLIENT_CREDENTIALS_SCRIPT,
+        authUrl,
+      ],
       { env: { ...process.env, WRK_CLIENT_ID: catalog.client.id, WRK_CLIENT_SECRET: catalog.client.secret } },
     );
     const result = parseWrkOutput(stdout);
@@ -52,7 +69,11 @@ export async function measureGrants(authUrl: string, catalog: BenchCatalog, plan
     const { stdout } = await run('taskset', ['-c', '1', process.execPath, REFRESH_LOAD], {
       env: { ...process.env, AUTH_URL: authUrl, REFRESH_TOKENS_FILE: file, SECONDS: String(plan.seconds) },
     });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { completed: number; errors: number; seconds: number };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      completed: number;
+      errors: number;
+      seconds: number;
+    };
     if (result.errors > 0) throw new Error(`refresh_token: ${result.errors} chains failed`);
     refreshRates.push(result.completed / result.seconds);
   }

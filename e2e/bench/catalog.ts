@@ -29,14 +29,21 @@ export interface BenchCatalog {
  * A fresh database with the seeded demo catalog (`tandem seed`), every product published so ids
  * 1..N all answer, and a machine client with scope catalog:read.
  */
-export async function prepareCatalog(dialect: Dialect, products: number, pgServer: string, secretKey: string): Promise<BenchCatalog> {
+export async function prepareCatalog(
+  dialect: Dialect,
+  products: number,
+  pgServer: string,
+  secretKey: string,
+): Promise<BenchCatalog> {
   const database = await createTestDatabase(dialect === 'postgresql' ? pgServer : 'sqlite:');
   const env = { DATABASE_URL: database.url, TANDEM_SECRET_KEY: secretKey };
   await tandem(['migrate'], env);
   await tandem(['seed', '--products', String(products)], env);
   const orm = await openOrm(database.target);
   try {
-    await orm.em.getConnection().execute(`update products set published = ${dialect === 'postgresql' ? 'true' : '1'}`);
+    await orm.em
+      .getConnection()
+      .execute(`update products set published = ${dialect === 'postgresql' ? 'true' : '1'}`);
   } finally {
     await orm.close();
   }
@@ -48,9 +55,18 @@ export async function prepareCatalog(dialect: Dialect, products: number, pgServe
 }
 
 /** Distinct access tokens from the real auth service (client_credentials: no password hashing). */
-export async function tokenPool(authUrl: string, client: BenchCatalog['client'], count: number): Promise<string[]> {
+export async function tokenPool(
+  authUrl: string,
+  client: BenchCatalog['client'],
+  count: number,
+): Promise<string[]> {
   const tokens: string[] = [];
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret, scope: 'catalog:read' });
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: client.id,
+    client_secret: client.secret,
+    scope: 'catalog:read',
+  });
   while (tokens.length < count) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(25, count - tokens.length) }, async () => {
@@ -60,7 +76,8 @@ export async function tokenPool(authUrl: string, client: BenchCatalog['client'],
           body,
         });
         const json = (await response.json()) as { access_token?: string; error?: string };
-        if (!json.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(json)}`);
+        if (!json.access_token)
+          throw new Error(`token request failed: ${response.status} ${JSON.stringify(json)}`);
         return json.access_token;
       }),
     );

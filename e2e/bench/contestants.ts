@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
-const contestantScript = (name: string) => fileURLToPath(new URL(`./contestants/${name}.js`, import.meta.url));
+const contestantScript = (name: string) =>
+  fileURLToPath(new URL(`./contestants/${name}.js`, import.meta.url));
 
 export type ContestantName = 'ceiling' | 'tandem' | 'express' | 'fastify';
 
@@ -22,7 +23,10 @@ export const RECORD_PATH = '/v1/products/1';
 export const LIST_PATH = '/v1/products?limit=100&after=0';
 
 /** Starts one contestant the way it would run in production, pinned to the server core. */
-export async function startContestant(name: ContestantName, context: ContestantContext): Promise<ServiceProcess> {
+export async function startContestant(
+  name: ContestantName,
+  context: ContestantContext,
+): Promise<ServiceProcess> {
   const verification = {
     TOKEN_ISSUER: context.authUrl,
     TOKEN_AUDIENCE: 'tandem',
@@ -48,7 +52,11 @@ export async function startContestant(name: ContestantName, context: ContestantC
       writeFileSync(path.join(dir, 'list.json'), context.sample.list);
       return startServiceProcess('ceiling', contestantScript('ceiling'), {
         ...common,
-        env: { PORT: '0', CEILING_RECORD_FILE: path.join(dir, 'record.json'), CEILING_LIST_FILE: path.join(dir, 'list.json') },
+        env: {
+          PORT: '0',
+          CEILING_RECORD_FILE: path.join(dir, 'record.json'),
+          CEILING_LIST_FILE: path.join(dir, 'list.json'),
+        },
       });
     }
   }

@@ -11,7 +11,8 @@ export interface Percentiles {
 
 export function percentiles(samples: readonly number[]): Percentiles {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
   return { p50Ms: at(0.5), p99Ms: at(0.99), count: sorted.length };
 }
 
@@ -20,9 +21,17 @@ export function percentiles(samples: readonly number[]): Percentiles {
  * waits for its frame), so the figure is propagation latency, not queueing. The clock starts when the
  * UPDATE (an autocommit statement) has returned, i.e. after the commit.
  */
-export async function measurePropagation(target: DatabaseTarget, fastUrl: string, token: string, changes: number, maxId: number): Promise<Percentiles> {
+export async function measurePropagation(
+  target: DatabaseTarget,
+  fastUrl: string,
+  token: string,
+  changes: number,
+  maxId: number,
+): Promise<Percentiles> {
   const orm = await openOrm(target);
-  const socket = new WebSocket(`${fastUrl.replace(/^http/, 'ws')}/v1/live`, { headers: { authorization: `Bearer ${token}` } });
+  const socket = new WebSocket(`${fastUrl.replace(/^http/, 'ws')}/v1/live`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const waiting = new Map<string, (at: number) => void>();
   socket.on('message', (data) => {
     const at = performance.now();
@@ -38,10 +47,15 @@ export async function measurePropagation(target: DatabaseTarget, fastUrl: string
   try {
     for (let i = 0; i < changes; i++) {
       const id = 1 + (i % maxId);
-      const [row] = (await connection.execute('select stock from products where id = ?', [id])) as { stock: number | string }[];
+      const [row] = (await connection.execute('select stock from products where id = ?', [id])) as {
+        stock: number | string;
+      }[];
       const next = Number(row!.stock) + 1;
       const received = new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no change frame for product ${id} within 10 s`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new Error(`no change frame for product ${id} within 10 s`)),
+          10_000,
+        );
         waiting.set(`${id}:${next}`, (at) => {
           clearTimeout(timer);
           resolve(at);

@@ -8,7 +8,9 @@ import { performance } from 'node:perf_hooks';
 
 const authUrl = process.env.AUTH_URL ?? '';
 const seconds = Number(process.env.SECONDS ?? 5);
-const chains = readFileSync(process.env.REFRESH_TOKENS_FILE ?? '', 'utf8').split('\n').filter(Boolean);
+const chains = readFileSync(process.env.REFRESH_TOKENS_FILE ?? '', 'utf8')
+  .split('\n')
+  .filter(Boolean);
 
 let completed = 0;
 let errors = 0;

@@ -34,7 +34,8 @@ export interface TargetCheck {
   readonly met: boolean;
 }
 
-const n = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const n = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (a: number, b: number) => (b > 0 ? `${n(a / b, 2)}×` : '–');
 const mib = (bytes: number) => `${n(bytes / 2 ** 20, 1)} MiB`;
 
@@ -49,27 +50,67 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     if (tandem && ceiling) {
       const recordRatio = tandem.record.requestsPerSecond / ceiling.record.requestsPerSecond;
       const listRatio = tandem.list.requestsPerSecond / ceiling.list.requestsPerSecond;
-      checks.push({ target: `${d.dialect}: record GET ≥ 0.85 × ceiling`, measured: `${n(recordRatio, 2)}×`, met: recordRatio >= 0.85 });
-      checks.push({ target: `${d.dialect}: 100-item list ≥ 0.7 × ceiling`, measured: `${n(listRatio, 2)}×`, met: listRatio >= 0.7 });
+      checks.push({
+        target: `${d.dialect}: record GET ≥ 0.85 × ceiling`,
+        measured: `${n(recordRatio, 2)}×`,
+        met: recordRatio >= 0.85,
+      });
+      checks.push({
+        target: `${d.dialect}: 100-item list ≥ 0.7 × ceiling`,
+        measured: `${n(listRatio, 2)}×`,
+        met: listRatio >= 0.7,
+      });
       const p99 = tandem.record.p99Ms / ceiling.record.p99Ms;
-      checks.push({ target: `${d.dialect}: p99 ≤ 2 × ceiling p99`, measured: `${n(tandem.record.p99Ms, 2)} ms vs ${n(ceiling.record.p99Ms, 2)} ms (${n(p99, 2)}×)`, met: p99 <= 2 });
+      checks.push({
+        target: `${d.dialect}: p99 ≤ 2 × ceiling p99`,
+        measured: `${n(tandem.record.p99Ms, 2)} ms vs ${n(ceiling.record.p99Ms, 2)} ms (${n(p99, 2)}×)`,
+        met: p99 <= 2,
+      });
     }
     if (tandem && express) {
       const r = tandem.record.requestsPerSecond / express.record.requestsPerSecond;
-      checks.push({ target: `${d.dialect}: tandem ≥ 20 × express (record)`, measured: `${n(r, 1)}×`, met: r >= 20 });
+      checks.push({
+        target: `${d.dialect}: tandem ≥ 20 × express (record)`,
+        measured: `${n(r, 1)}×`,
+        met: r >= 20,
+      });
     }
     if (tandem && fastify) {
       const r = tandem.record.requestsPerSecond / fastify.record.requestsPerSecond;
-      checks.push({ target: `${d.dialect}: tandem ≥ 2 × fastify (record)`, measured: `${n(r, 2)}×`, met: r >= 2 });
+      checks.push({
+        target: `${d.dialect}: tandem ≥ 2 × fastify (record)`,
+        measured: `${n(r, 2)}×`,
+        met: r >= 2,
+      });
     }
     const limit = d.dialect === 'postgresql' ? 20 : 50;
-    checks.push({ target: `${d.dialect}: change propagation p99 ≤ ${limit} ms`, measured: `${n(d.propagation.p99Ms, 1)} ms`, met: d.propagation.p99Ms <= limit });
-    checks.push({ target: `${d.dialect}: refresh_token ≥ 1,500 tokens/s`, measured: `${n(d.grants.refreshPerSecond)}/s`, met: d.grants.refreshPerSecond >= 1500 });
-    checks.push({ target: `${d.dialect}: client_credentials ≥ 4,000 tokens/s`, measured: `${n(d.grants.clientCredentialsPerSecond)}/s`, met: d.grants.clientCredentialsPerSecond >= 4000 });
+    checks.push({
+      target: `${d.dialect}: change propagation p99 ≤ ${limit} ms`,
+      measured: `${n(d.propagation.p99Ms, 1)} ms`,
+      met: d.propagation.p99Ms <= limit,
+    });
+    checks.push({
+      target: `${d.dialect}: refresh_token ≥ 1,500 tokens/s`,
+      measured: `${n(d.grants.refreshPerSecond)}/s`,
+      met: d.grants.refreshPerSecond >= 1500,
+    });
+    checks.push({
+      target: `${d.dialect}: client_credentials ≥ 4,000 tokens/s`,
+      measured: `${n(d.grants.clientCredentialsPerSecond)}/s`,
+      met: d.grants.clientCredentialsPerSecond >= 4000,
+    });
   }
   for (const s of results.snapshots.filter((x) => x.products >= 1_000_000)) {
-    checks.push({ target: `${s.dialect}: 1M products snapshot ≤ 20 s`, measured: `${n(s.loadSeconds, 1)} s`, met: s.loadSeconds <= 20 });
-    checks.push({ target: `${s.dialect}: 1M products RSS ≤ 2 × prepared JSON`, measured: `${mib(s.rssBytes)} vs ${mib(s.preparedBytes)} (${ratio(s.rssBytes, s.preparedBytes)})`, met: s.rssBytes <= 2 * s.preparedBytes });
+    checks.push({
+      target: `${s.dialect}: 1M products snapshot ≤ 20 s`,
+      measured: `${n(s.loadSeconds, 1)} s`,
+      met: s.loadSeconds <= 20,
+    });
+    checks.push({
+      target: `${s.dialect}: 1M products RSS ≤ 2 × prepared JSON`,
+      measured: `${mib(s.rssBytes)} vs ${mib(s.preparedBytes)} (${ratio(s.rssBytes, s.preparedBytes)})`,
+      met: s.rssBytes <= 2 * s.preparedBytes,
+    });
   }
   return checks;
 }
@@ -93,7 +134,9 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
     const tandem = d.rows.find((r) => r.name === 'tandem');
     const ceiling = d.rows.find((r) => r.name === 'ceiling');
     lines.push(`## ${d.dialect === 'postgresql' ? 'PostgreSQL' : 'SQLite'}`, '');
-    lines.push('| contestant | record req/s | × ceiling | × tandem | p50 | p99 | list req/s | × ceiling | × tandem |');
+    lines.push(
+      '| contestant | record req/s | × ceiling | × tandem | p50 | p99 | list req/s | × ceiling | × tandem |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of d.rows) {
       lines.push(
@@ -115,14 +158,22 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
     );
   }
   if (results.snapshots.length > 0) {
-    lines.push('## Snapshot load', '', '| database | products | load (process start → ready) | RSS | prepared JSON | RSS / JSON |', '|---|---:|---:|---:|---:|---:|');
+    lines.push(
+      '## Snapshot load',
+      '',
+      '| database | products | load (process start → ready) | RSS | prepared JSON | RSS / JSON |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
     for (const s of results.snapshots) {
-      lines.push(`| ${s.dialect} | ${n(s.products)} | ${n(s.loadSeconds, 2)} s | ${mib(s.rssBytes)} | ${mib(s.preparedBytes)} | ${ratio(s.rssBytes, s.preparedBytes)} |`);
+      lines.push(
+        `| ${s.dialect} | ${n(s.products)} | ${n(s.loadSeconds, 2)} s | ${mib(s.rssBytes)} | ${mib(s.preparedBytes)} | ${ratio(s.rssBytes, s.preparedBytes)} |`,
+      );
     }
     lines.push('');
   }
   lines.push('## Targets', '', '| target | measured | met |', '|---|---|---|');
-  for (const check of checkTargets(results)) lines.push(`| ${check.target} | ${check.measured} | ${check.met ? 'yes' : '**no**'} |`);
+  for (const check of checkTargets(results))
+    lines.push(`| ${check.target} | ${check.measured} | ${check.met ? 'yes' : '**no**'} |`);
   lines.push('', notes.trim(), '');
   return lines.join('\n');
 }

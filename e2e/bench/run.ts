@@ -47,13 +47,19 @@ async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** Two tandem replicas and nginx (one worker), all on core 0 like every other server under test. */
-async function measureProxy(env: Record<string, string>, tokensFile: string, direct: ContestantRow['record']) {
+async function measureProxy(
+  env: Record<string, string>,
+  tokensFile: string,
+  direct: ContestantRow['record'],
+) {
   const replicaEnv = { ...env, FAST_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' };
   const replicas = [
     await startServiceProcess('fast-1', ENTRY_POINTS.fast, { cpus: '0', env: replicaEnv }),
@@ -61,14 +67,22 @@ async function measureProxy(env: Record<string, string>, tokensFile: string, dir
   ];
   const dir = mkdtempSync(path.join(tmpdir(), 'tandem-bench-nginx-'));
   const port = await freePort();
-  writeFileSync(path.join(dir, 'nginx.conf'), renderFastUpstreamConfig({ dir, listenPort: port, upstreams: replicas.map((r) => new URL(r.url).host) }));
-  const nginx = spawn('taskset', ['-c', '0', NGINX_BINARY, '-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    renderFastUpstreamConfig({ dir, listenPort: port, upstreams: replicas.map((r) => new URL(r.url).host) }),
+  );
+  const nginx = spawn('taskset', ['-c', '0', NGINX_BINARY, '-c', path.join(dir, 'nginx.conf'), '-p', dir], {
+    stdio: 'ignore',
+  });
   try {
     for (let i = 0; i < 100; i++) {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const proxied = await measure({ baseUrl: `http://127.0.0.1:${port}`, kind: 'record', maxId: CATALOG, tokensFile }, plan);
+    const proxied = await measure(
+      { baseUrl: `http://127.0.0.1:${port}`, kind: 'record', maxId: CATALOG, tokensFile },
+      plan,
+    );
     return { direct, proxied };
   } finally {
     nginx.kill('SIGQUIT');
@@ -81,7 +95,9 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
   const catalog = await prepareCatalog(dialect, CATALOG, pgServer, secretKey);
   const started: ServiceProcess[] = [];
   try {
-    const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' } });
+    const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
+      env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' },
+    });
     started.push(auth);
     log(`${dialect}: minting 1,000 tokens`);
     const tokens = await tokenPool(auth.url, catalog.client, 1000);
@@ -91,11 +107,22 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
 
     const rows: ContestantRow[] = [];
     const tandem = await startContestant('tandem', context);
-    const sample = { record: (await fetchBytes(tandem.url + RECORD_PATH, tokens[0]!)).body, list: (await fetchBytes(tandem.url + LIST_PATH, tokens[0]!)).body };
+    const sample = {
+      record: (await fetchBytes(tandem.url + RECORD_PATH, tokens[0]!)).body,
+      list: (await fetchBytes(tandem.url + LIST_PATH, tokens[0]!)).body,
+    };
     const measureContestant = async (name: ContestantName, server: ServiceProcess) => {
       log(`${dialect}: ${name}`);
-      const target = { baseUrl: server.url, maxId: CATALOG, tokensFile: name === 'ceiling' ? undefined : tokensFile };
-      rows.push({ name, record: await measure({ ...target, kind: 'record' }, plan), list: await measure({ ...target, kind: 'list' }, plan) });
+      const target = {
+        baseUrl: server.url,
+        maxId: CATALOG,
+        tokensFile: name === 'ceiling' ? undefined : tokensFile,
+      };
+      rows.push({
+        name,
+        record: await measure({ ...target, kind: 'record' }, plan),
+        list: await measure({ ...target, kind: 'list' }, plan),
+      });
     };
     const ceiling = await startContestant('ceiling', { ...context, sample });
     await measureContestant('ceiling', ceiling);
@@ -108,16 +135,30 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     }
 
     log(`${dialect}: change propagation`);
-    const propagation = await measurePropagation(catalog.database.target, tandem.url, tokens[0]!, 1000, CATALOG);
+    const propagation = await measurePropagation(
+      catalog.database.target,
+      tandem.url,
+      tokens[0]!,
+      1000,
+      CATALOG,
+    );
     await tandem.stop();
 
     const proxy = existsSync(NGINX_BINARY)
-      ? (log(`${dialect}: nginx with two replicas`), await measureProxy({ ...catalog.env, TOKEN_ISSUER: auth.url }, tokensFile, rows.find((r) => r.name === 'tandem')!.record))
+      ? (log(`${dialect}: nginx with two replicas`),
+        await measureProxy(
+          { ...catalog.env, TOKEN_ISSUER: auth.url },
+          tokensFile,
+          rows.find((r) => r.name === 'tandem')!.record,
+        ))
       : undefined;
 
     log(`${dialect}: auth grants`);
     await auth.stop();
-    const pinnedAuth = await startServiceProcess('auth', ENTRY_POINTS.auth, { cpus: '0', env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' } });
+    const pinnedAuth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
+      cpus: '0',
+      env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    });
     started.push(pinnedAuth);
     const grants = await measureGrants(pinnedAuth.url, catalog, { seconds: plan.seconds, runs: plan.runs });
     return { dialect, rows, proxy, propagation, grants };
@@ -147,7 +188,10 @@ async function main(): Promise<void> {
       log(`${dialect}: snapshot of ${products.toLocaleString('en-US')} products`);
       const catalog = await prepareCatalog(dialect, products, pgServer, secretKey);
       try {
-        snapshots.push({ dialect, ...(await measureSnapshot(catalog.env, catalog.database.target, products)) });
+        snapshots.push({
+          dialect,
+          ...(await measureSnapshot(catalog.env, catalog.database.target, products)),
+        });
       } finally {
         await catalog.database.drop();
       }

@@ -18,7 +18,8 @@ export interface Measurement {
 export async function measure(target: WrkTarget, plan: RunPlan): Promise<Measurement> {
   await runWrk(target, { seconds: plan.warmupSeconds, connections: plan.connections });
   const runs: WrkResult[] = [];
-  for (let i = 0; i < plan.runs; i++) runs.push(await runWrk(target, { seconds: plan.seconds, connections: plan.connections }));
+  for (let i = 0; i < plan.runs; i++)
+    runs.push(await runWrk(target, { seconds: plan.seconds, connections: plan.connections }));
   return {
     requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
     p50Ms: median(runs.map((r) => r.p50Ms)),

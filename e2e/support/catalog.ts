@@ -13,7 +13,16 @@ export async function seedReaderCatalog(db: MigratedTestDatabase, count = 10): P
   user.roles.add(reader);
   const category = em.create(Category, { name: 'Tools', slug: 'tools' });
   for (let i = 1; i <= count; i++) {
-    em.create(Product, { sku: `SKU-${i}`, name: `Tool ${i}`, priceCents: 100 * i, currency: 'EUR', stock: i, category, tags: ['tool'], published: true });
+    em.create(Product, {
+      sku: `SKU-${i}`,
+      name: `Tool ${i}`,
+      priceCents: 100 * i,
+      currency: 'EUR',
+      stock: i,
+      category,
+      tags: ['tool'],
+      published: true,
+    });
   }
   await em.flush();
 }
@@ -23,9 +32,15 @@ export async function readerToken(authUrl: string): Promise<string> {
   const response = await fetch(`${authUrl}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', username: READER_EMAIL, password: READER_PASSWORD, scope: 'catalog:read' }),
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: READER_EMAIL,
+      password: READER_PASSWORD,
+      scope: 'catalog:read',
+    }),
   });
   const body = (await response.json()) as { access_token?: string };
-  if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+  if (!response.ok || !body.access_token)
+    throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }

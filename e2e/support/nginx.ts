@@ -10,8 +10,14 @@ const fastConf = fileURLToPath(new URL('../../../infra/nginx/tandem-fast.conf', 
  * The repository's nginx config for the fast replicas, with the compose host names replaced by
  * loopback replicas and a standalone http{} wrapper whose temp files stay inside `dir`.
  */
-export function renderFastUpstreamConfig(options: { dir: string; listenPort: number; upstreams: string[] }): string {
-  const servers = options.upstreams.map((address) => `server ${address} max_fails=1 fail_timeout=10s;`).join('\n    ');
+export function renderFastUpstreamConfig(options: {
+  dir: string;
+  listenPort: number;
+  upstreams: string[];
+}): string {
+  const servers = options.upstreams
+    .map((address) => `server ${address} max_fails=1 fail_timeout=10s;`)
+    .join('\n    ');
   const tandem = readFileSync(fastConf, 'utf8')
     .replace(/server fast:8002[^;]*;/, servers)
     .replace(/listen 8080;/, `listen 127.0.0.1:${options.listenPort};`);

@@ -32,9 +32,18 @@ export interface StartOptions {
   readonly cpus?: string;
 }
 
-export async function startServiceProcess(name: string, entry: string, options: StartOptions = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  entry: string,
+  options: StartOptions = {},
+): Promise<ServiceProcess> {
   let output = '';
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...options.env };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
   const child = fork(entry, options.args ?? [], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -45,7 +54,10 @@ export async function startServiceProcess(name: string, entry: string, options: 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const timer = setTimeout(() => reject(new Error(`${name} did not become ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not become ready in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     child.on('message', (message: { type?: string; url?: string }) => {
       if (message.type === 'ready' && message.url) {
         clearTimeout(timer);

@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testDialect } from '@tandem/models/testing';
 import { prepareCatalog, tokenPool, type BenchCatalog } from '../bench/catalog.js';
-import { fetchBytes, LIST_PATH, RECORD_PATH, startContestant, type ContestantName } from '../bench/contestants.js';
+import {
+  fetchBytes,
+  LIST_PATH,
+  RECORD_PATH,
+  startContestant,
+  type ContestantName,
+} from '../bench/contestants.js';
 import { runWrk, wrkAvailable } from '../bench/wrk.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -25,7 +31,9 @@ const servers = new Map<ContestantName, ServiceProcess>();
 before(async () => {
   const secretKey = randomBytes(32).toString('hex');
   catalog = await prepareCatalog(testDialect(), PRODUCTS, process.env.DATABASE_URL ?? '', secretKey);
-  auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1' } });
+  auth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
+    env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1' },
+  });
   tokens = await tokenPool(auth.url, catalog.client, 20);
   tokensFile = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-bench-')), 'tokens.txt');
   writeFileSync(tokensFile, tokens.join('\n'));
@@ -36,7 +44,8 @@ before(async () => {
     record: (await fetchBytes(tandem.url + RECORD_PATH, tokens[0]!)).body,
     list: (await fetchBytes(tandem.url + LIST_PATH, tokens[0]!)).body,
   };
-  for (const name of ['ceiling', 'express', 'fastify'] as const) servers.set(name, await startContestant(name, { ...context, sample }));
+  for (const name of ['ceiling', 'express', 'fastify'] as const)
+    servers.set(name, await startContestant(name, { ...context, sample }));
 });
 
 after(async () => {
@@ -55,7 +64,11 @@ test('every contestant answers the same bytes as Tandem for a record and a 100-i
     for (const name of ['express', 'fastify'] as const) {
       const actual = await fetchBytes(servers.get(name)!.url + pathname, tokens[2]!);
       assert.equal(actual.status, 200, `${name} ${pathname}`);
-      assert.equal(actual.body.toString(), expected.body.toString(), `${name} ${pathname}: same bytes as tandem`);
+      assert.equal(
+        actual.body.toString(),
+        expected.body.toString(),
+        `${name} ${pathname}: same bytes as tandem`,
+      );
     }
   }
   for (const pathname of [RECORD_PATH, LIST_PATH]) {
@@ -67,19 +80,31 @@ test('every contestant answers the same bytes as Tandem for a record and a 100-i
 
 test('a bad token is refused by every authenticating contestant', async () => {
   for (const name of ['tandem', 'express', 'fastify'] as const) {
-    const { status } = await fetchBytes(servers.get(name)!.url + RECORD_PATH, `${tokens[0]!.slice(0, -4)}AAAA`);
+    const { status } = await fetchBytes(
+      servers.get(name)!.url + RECORD_PATH,
+      `${tokens[0]!.slice(0, -4)}AAAA`,
+    );
     assert.equal(status, 401, name);
   }
 });
 
-test('one short wrk run per contestant completes with only 2xx answers', { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' }, async () => {
-  for (const [name, server] of servers) {
-    for (const kind of ['record', 'list'] as const) {
-      const result = await runWrk(
-        { baseUrl: server.url, kind, maxId: PRODUCTS, tokensFile: name === 'ceiling' ? undefined : tokensFile },
-        { seconds: 1, connections: 4 },
-      );
-      assert.ok(result.requestsPerSecond > 0, `${name} ${kind} answered`);
+test(
+  'one short wrk run per contestant completes with only 2xx answers',
+  { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
+  async () => {
+    for (const [name, server] of servers) {
+      for (const kind of ['record', 'list'] as const) {
+        const result = await runWrk(
+          {
+            baseUrl: server.url,
+            kind,
+            maxId: PRODUCTS,
+            tokensFile: name === 'ceiling' ? undefined : tokensFile,
+          },
+          { seconds: 1, connections: 4 },
+        );
+        assert.ok(result.requestsPerSecond > 0, `${name} ${kind} answered`);
+      }
     }
-  }
-});
+  },
+);

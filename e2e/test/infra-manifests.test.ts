@@ -59,7 +59,10 @@ test('fast pods are probed on /healthz and autoscaled', () => {
 
 test('compose services build existing Dockerfile targets and mount existing files', () => {
   const compose = parse(readFileSync(path.join(infra, 'compose.yaml'), 'utf8')) as {
-    services: Record<string, { build?: { dockerfile: string; target?: string }; volumes?: string[]; image?: string }>;
+    services: Record<
+      string,
+      { build?: { dockerfile: string; target?: string }; volumes?: string[]; image?: string }
+    >;
   };
   const dockerfile = readFileSync(path.join(infra, 'docker', 'Dockerfile'), 'utf8');
   const targets = new Set([...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((match) => match[1]));
@@ -67,19 +70,28 @@ test('compose services build existing Dockerfile targets and mount existing file
     assert.ok(compose.services[name], `compose has ${name}`);
   }
   for (const [name, service] of Object.entries(compose.services)) {
-    if (service.build?.target) assert.ok(targets.has(service.build.target), `${name}: target ${service.build.target}`);
+    if (service.build?.target)
+      assert.ok(targets.has(service.build.target), `${name}: target ${service.build.target}`);
     for (const volume of service.volumes ?? []) {
       const source = volume.split(':')[0]!;
-      if (source.startsWith('.')) assert.ok(existsSync(path.join(infra, source)), `${name}: ${source} exists`);
+      if (source.startsWith('.'))
+        assert.ok(existsSync(path.join(infra, source)), `${name}: ${source} exists`);
     }
   }
   assert.match(dockerfile, /^USER node$/m, 'runtime runs as non-root');
   assert.match(dockerfile, /HEALTHCHECK/);
 });
 
-test('the nginx configuration is accepted by nginx -t', { skip: !existsSync(NGINX_BINARY) && 'nginx is not installed (apt-get install nginx-light)' }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tandem-nginx-t-'));
-  const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, renderFastUpstreamConfig({ dir, listenPort: 18080, upstreams: ['127.0.0.1:18081', '127.0.0.1:18082'] }));
-  execFileSync(NGINX_BINARY, ['-t', '-q', '-c', conf, '-p', dir], { stdio: 'pipe' });
-});
+test(
+  'the nginx configuration is accepted by nginx -t',
+  { skip: !existsSync(NGINX_BINARY) && 'nginx is not installed (apt-get install nginx-light)' },
+  () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tandem-nginx-t-'));
+    const conf = path.join(dir, 'nginx.conf');
+    writeFileSync(
+      conf,
+      renderFastUpstreamConfig({ dir, listenPort: 18080, upstreams: ['127.0.0.1:18081', '127.0.0.1:18082'] }),
+    );
+    execFileSync(NGINX_BINARY, ['-t', '-q', '-c', conf, '-p', dir], { stdio: 'pipe' });
+  },
+);

@@ -34,7 +34,9 @@ async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -47,21 +49,37 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
   }
 }
 
-async function getThroughNginx(pathname: string): Promise<{ status: number; upstream: string; body: string }> {
+async function getThroughNginx(
+  pathname: string,
+): Promise<{ status: number; upstream: string; body: string }> {
   const response = await fetch(`${nginxUrl}${pathname}`, { headers: { authorization: `Bearer ${token}` } });
-  return { status: response.status, upstream: response.headers.get('x-upstream') ?? '', body: await response.text() };
+  return {
+    status: response.status,
+    upstream: response.headers.get('x-upstream') ?? '',
+    body: await response.text(),
+  };
 }
 
 before(async () => {
   if (skip) return;
   db = await createMigratedDatabase();
   await seedReaderCatalog(db, 10);
-  const base = { DATABASE_URL: db.url, HOST: '127.0.0.1', TANDEM_SECRET_KEY: randomBytes(32).toString('hex') };
+  const base = {
+    DATABASE_URL: db.url,
+    HOST: '127.0.0.1',
+    TANDEM_SECRET_KEY: randomBytes(32).toString('hex'),
+  };
   const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...base, AUTH_PORT: '0' } });
   processes.push(auth);
   token = await readerToken(auth.url);
-  const feed = { FEED: 'redis', REDIS_URL: process.env.REDIS_URL!, REDIS_STREAM_KEY: `tandem-e2e:${randomBytes(6).toString('hex')}` };
-  processes.push(await startServiceProcess('relay', ENTRY_POINTS.tandem, { args: ['relay'], env: { ...base, ...feed } }));
+  const feed = {
+    FEED: 'redis',
+    REDIS_URL: process.env.REDIS_URL!,
+    REDIS_STREAM_KEY: `tandem-e2e:${randomBytes(6).toString('hex')}`,
+  };
+  processes.push(
+    await startServiceProcess('relay', ENTRY_POINTS.tandem, { args: ['relay'], env: { ...base, ...feed } }),
+  );
   const fastEnv = { ...base, ...feed, FAST_PORT: '0', TOKEN_ISSUER: auth.url, FEED_POLL_MS: '5' };
   replicas = [
     await startServiceProcess('fast-1', ENTRY_POINTS.fast, { env: fastEnv }),
@@ -71,7 +89,11 @@ before(async () => {
 
   const dir = mkdtempSync(path.join(tmpdir(), 'tandem-nginx-'));
   const port = await freePort();
-  const conf = renderFastUpstreamConfig({ dir, listenPort: port, upstreams: replicas.map((r) => new URL(r.url).host) })
+  const conf = renderFastUpstreamConfig({
+    dir,
+    listenPort: port,
+    upstreams: replicas.map((r) => new URL(r.url).host),
+  })
     // Test-only: name the replica that answered, so the test can tell them apart.
     .replace('server_tokens off;', 'server_tokens off;\n    add_header X-Upstream $upstream_addr always;');
   writeFileSync(path.join(dir, 'nginx.conf'), conf);
@@ -95,18 +117,23 @@ after(async () => {
 test('a change in the database is served through nginx by both replicas', { skip }, async () => {
   const first = await getThroughNginx('/v1/products/3');
   assert.equal(first.status, 200, first.body);
-  await db.orm.em.getConnection().execute(`update products set name = 'Renamed through the feed' where sku = 'SKU-3'`);
+  await db.orm.em
+    .getConnection()
+    .execute(`update products set name = 'Renamed through the feed' where sku = 'SKU-3'`);
   const seenFrom = new Set<string>();
   await eventually('both replicas serve the new name through nginx', async () => {
     const { status, upstream, body } = await getThroughNginx('/v1/products/3');
-    if (status === 200 && (JSON.parse(body) as { name: string }).name === 'Renamed through the feed') seenFrom.add(upstream);
+    if (status === 200 && (JSON.parse(body) as { name: string }).name === 'Renamed through the feed')
+      seenFrom.add(upstream);
     return seenFrom.size === 2;
   });
   assert.deepEqual([...seenFrom].sort(), replicas.map((r) => new URL(r.url).host).sort());
 });
 
 test('live updates pass through nginx (WebSocket upgrade)', { skip }, async () => {
-  const socket = new WebSocket(`${nginxUrl.replace('http', 'ws')}/v1/live?access_token=${encodeURIComponent(token)}`);
+  const socket = new WebSocket(
+    `${nginxUrl.replace('http', 'ws')}/v1/live?access_token=${encodeURIComponent(token)}`,
+  );
   const frames: { type: string; topic?: string; data?: { name: string } }[] = [];
   socket.on('message', (data) => frames.push(JSON.parse(String(data))));
   await new Promise((resolve, reject) => {
@@ -115,8 +142,12 @@ test('live updates pass through nginx (WebSocket upgrade)', { skip }, async () =
   });
   socket.send(JSON.stringify({ type: 'subscribe', topic: 'products/4' }));
   await eventually('subscription acknowledged', async () => frames.some((f) => f.type === 'subscribed'));
-  await db.orm.em.getConnection().execute(`update products set name = 'Live through nginx' where sku = 'SKU-4'`);
-  await eventually('change frame', async () => frames.some((f) => f.type === 'change' && f.data?.name === 'Live through nginx'));
+  await db.orm.em
+    .getConnection()
+    .execute(`update products set name = 'Live through nginx' where sku = 'SKU-4'`);
+  await eventually('change frame', async () =>
+    frames.some((f) => f.type === 'change' && f.data?.name === 'Live through nginx'),
+  );
   socket.close();
 });
 
@@ -124,5 +155,9 @@ test('requests keep succeeding after one replica is killed', { skip }, async () 
   await replicas[0]!.stop('SIGKILL');
   const statuses: number[] = [];
   for (let i = 0; i < 40; i++) statuses.push((await getThroughNginx(`/v1/products/${(i % 10) + 1}`)).status);
-  assert.deepEqual(statuses.filter((s) => s !== 200), [], 'every request answered 200 by the surviving replica');
+  assert.deepEqual(
+    statuses.filter((s) => s !== 200),
+    [],
+    'every request answered 200 by the surviving replica',
+  );
 });

@@ -21,7 +21,11 @@ app.use(async (req: Request, res: Response, next: NextFunction) => {
   const token = req.headers.authorization?.replace(/^Bearer /, '');
   try {
     const { payload } = await jwtVerify(token ?? '', jwks, { issuer, audience, algorithms: ['EdDSA'] });
-    if (!String(payload.scope ?? '').split(' ').includes('catalog:read')) {
+    if (
+      !String(payload.scope ?? '')
+        .split(' ')
+        .includes('catalog:read')
+    ) {
       res.status(403).json({ error: 'insufficient_scope' });
       return;
     }
@@ -50,5 +54,8 @@ app.get('/v1/products', async (req, res) => {
 });
 const server = app.listen(port, '127.0.0.1', () => {
   const address = server.address();
-  announceReady('express', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`);
+  announceReady(
+    'express',
+    `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`,
+  );
 });

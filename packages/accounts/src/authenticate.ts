@@ -6,7 +6,11 @@ import { burnPasswordCheck, verifyPassword } from './passwords.js';
  * Returns the active user with this email and password, or null. Unknown emails, wrong passwords and
  * inactive accounts are indistinguishable to the caller and take the same time.
  */
-export async function authenticateUser(em: EntityManager, email: string, password: string): Promise<User | null> {
+export async function authenticateUser(
+  em: EntityManager,
+  email: string,
+  password: string,
+): Promise<User | null> {
   const user = await em.findOne(User, { email: normalizeEmail(email) }, { populate: ['passwordHash'] });
   if (!user) {
     await burnPasswordCheck(password);

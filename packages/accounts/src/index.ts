@@ -1,3 +1,9 @@
-export { hashPassword, verifyPassword, passwordProblem, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './passwords.js';
+export {
+  hashPassword,
+  verifyPassword,
+  passwordProblem,
+  MIN_PASSWORD_LENGTH,
+  MAX_PASSWORD_LENGTH,
+} from './passwords.js';
 export { LoginThrottle, type LoginThrottleOptions, type ThrottleVerdict } from './login-throttle.js';
 export { authenticateUser } from './authenticate.js';

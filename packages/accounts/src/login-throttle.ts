@@ -6,7 +6,8 @@ export interface LoginThrottleOptions {
   readonly windowSeconds: number;
 }
 
-export type ThrottleVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+export type ThrottleVerdict =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 /**
  * Counts failed logins per account and per client address. An address gets more room than an
@@ -18,7 +19,11 @@ export class LoginThrottle {
   private readonly perAddress: RateLimiterMemory;
 
   constructor(options: LoginThrottleOptions) {
-    this.perAccount = new RateLimiterMemory({ keyPrefix: 'account', points: options.attempts, duration: options.windowSeconds });
+    this.perAccount = new RateLimiterMemory({
+      keyPrefix: 'account',
+      points: options.attempts,
+      duration: options.windowSeconds,
+    });
     this.perAddress = new RateLimiterMemory({
       keyPrefix: 'address',
       points: options.attempts * 4,
@@ -34,7 +39,9 @@ export class LoginThrottle {
     const blocked = [
       [byAccount, this.perAccount.points],
       [byAddress, this.perAddress.points],
-    ].filter(([result, points]) => result instanceof RateLimiterRes && result.consumedPoints >= (points as number));
+    ].filter(
+      ([result, points]) => result instanceof RateLimiterRes && result.consumedPoints >= (points as number),
+    );
     if (blocked.length === 0) return { allowed: true };
     const waitMs = Math.max(...blocked.map(([result]) => (result as RateLimiterRes).msBeforeNext));
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };

@@ -26,8 +26,10 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 
 /** Django-style password validation; returns a message for the user or undefined when acceptable. */
 export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
+  if (password.length < MIN_PASSWORD_LENGTH)
+    return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
+  if (password.length > MAX_PASSWORD_LENGTH)
+    return `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
   if (/^\d+$/.test(password)) return 'Password cannot be entirely numeric.';
   return undefined;
 }

@@ -11,7 +11,11 @@ test('an account is blocked after the allowed failures, with a retry delay', asy
   const verdict = await throttle.check('ANN@example.com', '10.0.0.2');
   assert.equal(verdict.allowed, false, 'same account from another address, other case');
   assert.ok(!verdict.allowed && verdict.retryAfterSeconds > 0 && verdict.retryAfterSeconds <= 60);
-  assert.deepEqual(await throttle.check('bob@example.com', '10.0.0.1'), { allowed: true }, 'other accounts unaffected');
+  assert.deepEqual(
+    await throttle.check('bob@example.com', '10.0.0.1'),
+    { allowed: true },
+    'other accounts unaffected',
+  );
 });
 
 test('an address spraying many accounts is blocked too', async () => {

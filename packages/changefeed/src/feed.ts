@@ -166,7 +166,10 @@ export class ChangeFeed {
         this.connected = false;
         this.lastError = (error as Error).message;
         if (this.closed) break;
-        this.options.logger?.warn({ err: this.lastError, retryInMs: backoff }, 'change feed lost its database; serving last known data');
+        this.options.logger?.warn(
+          { err: this.lastError, retryInMs: backoff },
+          'change feed lost its database; serving last known data',
+        );
         await this.source.close().catch(() => undefined);
         this.woken = false;
         await this.sleep(backoff);
@@ -211,7 +214,8 @@ export class ChangeFeed {
         continue;
       }
       if (this.closed) return;
-      if (result.changes.length > 0 || result.sessions.length > 0) await this.handlers.changes(result, result.position);
+      if (result.changes.length > 0 || result.sessions.length > 0)
+        await this.handlers.changes(result, result.position);
       this.position = result.position;
       this.eventsApplied += result.events;
       this.lagEvents = result.pending;
@@ -225,7 +229,9 @@ export class ChangeFeed {
       }
       const busy = result.pending > 0 || result.events > 0;
       // Only PostgreSQL wakes the loop (NOTIFY); SQLite and Redis are polled (a Redis read blocks briefly itself).
-      await this.sleep(this.source.dialect === 'postgresql' && !busy ? this.options.fallbackPollMs : this.options.pollMs);
+      await this.sleep(
+        this.source.dialect === 'postgresql' && !busy ? this.options.fallbackPollMs : this.options.pollMs,
+      );
     }
   }
 }

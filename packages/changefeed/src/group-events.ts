@@ -26,7 +26,9 @@ export function integerIds(ids: Iterable<string>): number[] {
   return out;
 }
 
-export function projectionsByTable(projections: readonly CompiledProjection[]): Map<string, CompiledProjection[]> {
+export function projectionsByTable(
+  projections: readonly CompiledProjection[],
+): Map<string, CompiledProjection[]> {
   const map = new Map<string, CompiledProjection[]>();
   for (const p of projections) map.set(p.table, [...(map.get(p.table) ?? []), p]);
   return map;

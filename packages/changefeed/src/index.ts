@@ -9,7 +9,15 @@ export {
   type EntityMetadataLike,
   type MetadataLookup,
 } from './projection.js';
-export type { ChangeBatch, FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
+export type {
+  ChangeBatch,
+  FeedSource,
+  ReadResult,
+  RecordChange,
+  RecordRow,
+  SessionState,
+  Snapshot,
+} from './types.js';
 export { openFeedSource } from './open.js';
 export { RedisStreamSource } from './redis-source.js';
 export { StreamRelay, type RelayOptions, type RelayStatus } from './relay.js';

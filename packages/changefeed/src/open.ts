@@ -12,7 +12,10 @@ export function openFeedSource(
   feed?: Pick<FeedConfig, 'source' | 'redis'>,
 ): FeedSource {
   const database = () =>
-    target.dialect === 'postgresql' ? new PostgresSource(target.url, projections) : new SqliteSource(target.path, projections);
-  if (feed?.source === 'redis' && feed.redis.url) return new RedisStreamSource(database, feed.redis.url, feed.redis.streamKey);
+    target.dialect === 'postgresql'
+      ? new PostgresSource(target.url, projections)
+      : new SqliteSource(target.path, projections);
+  if (feed?.source === 'redis' && feed.redis.url)
+    return new RedisStreamSource(database, feed.redis.url, feed.redis.streamKey);
   return database();
 }

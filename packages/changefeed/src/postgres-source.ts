@@ -1,6 +1,12 @@
 import pg from 'pg';
 import { revocationSource } from '@tandem/models';
-import { DELETED_SESSION_REVOCATION_MS, groupEvents, integerIds, projectionsByTable, type OutboxEvent } from './group-events.js';
+import {
+  DELETED_SESSION_REVOCATION_MS,
+  groupEvents,
+  integerIds,
+  projectionsByTable,
+  type OutboxEvent,
+} from './group-events.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
 import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
@@ -39,7 +45,11 @@ export class PostgresSource implements FeedSource {
   async connect(wake: () => void, lost: (error: Error) => void): Promise<void> {
     await this.close();
     const open = async () => {
-      const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName, connectionTimeoutMillis: 5000 });
+      const client = new pg.Client({
+        connectionString: this.url,
+        application_name: this.applicationName,
+        connectionTimeoutMillis: 5000,
+      });
       client.on('error', (error) => lost(error));
       client.on('end', () => lost(new Error('database connection closed')));
       await client.connect();
@@ -49,7 +59,9 @@ export class PostgresSource implements FeedSource {
     this.listener = await open();
     this.listener.on('notification', () => wake());
     await this.listener.query(`listen ${NOTIFY_CHANNEL}`);
-    const { rows } = await this.client.query<{ ok: boolean }>(`select to_regclass($1) is not null as ok`, [S.table]);
+    const { rows } = await this.client.query<{ ok: boolean }>(`select to_regclass($1) is not null as ok`, [
+      S.table,
+    ]);
     this.hasSessions = rows[0]?.ok === true;
   }
 
@@ -64,7 +76,9 @@ export class PostgresSource implements FeedSource {
     // Events of transactions at or above its xmin may already be reflected; re-applying them is harmless.
     await db.query('begin isolation level repeatable read read only');
     try {
-      const { rows } = await db.query<{ x: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as x');
+      const { rows } = await db.query<{ x: string }>(
+        'select pg_snapshot_xmin(pg_current_snapshot())::text as x',
+      );
       const position = rows[0]!.x;
       const revokedSessions = this.hasSessions
         ? (
@@ -75,7 +89,9 @@ export class PostgresSource implements FeedSource {
           ).rows.map((r) => ({ sid: r.sid, revoked: true, expiresAtMs: r.exp }))
         : [];
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
-      this.projections.forEach((p, i) => collections.set(p.collection, cursorBatches(db, `snapshot_${i}`, p.snapshotSql)));
+      this.projections.forEach((p, i) =>
+        collections.set(p.collection, cursorBatches(db, `snapshot_${i}`, p.snapshotSql)),
+      );
       const result = await consume({ position, collections, revokedSessions });
       await db.query('commit');
       return result;
@@ -97,7 +113,9 @@ export class PostgresSource implements FeedSource {
     );
     const upto = rows[0]?.upto ?? position;
     const events: OutboxEvent[] = [];
-    for (const r of rows) if (r.table_name !== null && r.record_id !== null) events.push({ table: r.table_name, recordId: r.record_id });
+    for (const r of rows)
+      if (r.table_name !== null && r.record_id !== null)
+        events.push({ table: r.table_name, recordId: r.record_id });
     const { changes, sessions } = await this.resolve(events);
     const pendingRow = (
       await db.query<{ n: number; age: number | null }>(
@@ -106,10 +124,19 @@ export class PostgresSource implements FeedSource {
         [upto],
       )
     ).rows[0];
-    return { position: upto, changes, sessions, events: events.length, pending: pendingRow?.n ?? 0, pendingAgeMs: Math.max(0, pendingRow?.age ?? 0) };
+    return {
+      position: upto,
+      changes,
+      sessions,
+      events: events.length,
+      pending: pendingRow?.n ?? 0,
+      pendingAgeMs: Math.max(0, pendingRow?.age ?? 0),
+    };
   }
 
-  private async resolve(events: readonly OutboxEvent[]): Promise<{ changes: RecordChange[]; sessions: SessionState[] }> {
+  private async resolve(
+    events: readonly OutboxEvent[],
+  ): Promise<{ changes: RecordChange[]; sessions: SessionState[] }> {
     const changes: RecordChange[] = [];
     const sessions: SessionState[] = [];
     for (const [table, idSet] of groupEvents(events)) {
@@ -126,7 +153,9 @@ export class PostgresSource implements FeedSource {
           seen.add(r.sid);
           sessions.push({ sid: r.sid, revoked: r.revoked, expiresAtMs: r.exp });
         }
-        for (const sid of sids) if (!seen.has(sid)) sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+        for (const sid of sids)
+          if (!seen.has(sid))
+            sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
         continue;
       }
       const ids = integerIds(idSet);
@@ -140,7 +169,10 @@ export class PostgresSource implements FeedSource {
   }
 
   async prune(retentionSeconds: number): Promise<number> {
-    const result = await this.db.query(`delete from change_event where created_at < now() - make_interval(secs => $1)`, [retentionSeconds]);
+    const result = await this.db.query(
+      `delete from change_event where created_at < now() - make_interval(secs => $1)`,
+      [retentionSeconds],
+    );
     return result.rowCount ?? 0;
   }
 
@@ -160,11 +192,17 @@ export class PostgresSource implements FeedSource {
 }
 
 /** A projection's rows through a server-side cursor, a batch per FETCH; declared on first read. */
-async function* cursorBatches(db: pg.Client, cursor: string, sql: string): AsyncIterable<readonly RecordRow[]> {
+async function* cursorBatches(
+  db: pg.Client,
+  cursor: string,
+  sql: string,
+): AsyncIterable<readonly RecordRow[]> {
   await db.query(`declare ${cursor} no scroll cursor for ${sql}`);
   try {
     for (;;) {
-      const { rows } = await db.query<{ id: number | string; json: string }>(`fetch forward ${SNAPSHOT_BATCH} from ${cursor}`);
+      const { rows } = await db.query<{ id: number | string; json: string }>(
+        `fetch forward ${SNAPSHOT_BATCH} from ${cursor}`,
+      );
       if (rows.length === 0) return;
       yield rows.map((r) => ({ id: Number(r.id), json: r.json }));
     }

@@ -6,7 +6,12 @@ export interface EntityMetadataLike {
   readonly properties: Readonly<
     Record<
       string,
-      { readonly fieldNames: readonly string[]; readonly type: string; readonly kind: string; readonly runtimeType?: string }
+      {
+        readonly fieldNames: readonly string[];
+        readonly type: string;
+        readonly kind: string;
+        readonly runtimeType?: string;
+      }
     >
   >;
 }
@@ -45,7 +50,8 @@ function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
   return 'scalar';
 }
 
-const quote = (dialect: Dialect, identifier: string) => (dialect === 'postgresql' ? `"${identifier}"` : `\`${identifier}\``);
+const quote = (dialect: Dialect, identifier: string) =>
+  dialect === 'postgresql' ? `"${identifier}"` : `\`${identifier}\``;
 type Dialect = 'sqlite' | 'postgresql';
 
 function valueSql(dialect: Dialect, kind: FieldKind, column: string): string {
@@ -76,16 +82,29 @@ function literal(dialect: Dialect, value: string | number | boolean): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-export function compileProjection(projection: HotProjection, lookup: MetadataLookup, dialect: Dialect): CompiledProjection {
+export function compileProjection(
+  projection: HotProjection,
+  lookup: MetadataLookup,
+  dialect: Dialect,
+): CompiledProjection {
   const meta = lookup(projection.entity);
-  if (!meta) throw new ProjectionError(`hot projection "${projection.collection}": unknown entity ${projection.entity}`);
+  if (!meta)
+    throw new ProjectionError(
+      `hot projection "${projection.collection}": unknown entity ${projection.entity}`,
+    );
   const columnOf = (property: string) => {
     const prop = meta.properties[property];
     const column = prop?.fieldNames[0];
-    if (!prop || !column) throw new ProjectionError(`hot projection "${projection.collection}": ${projection.entity} has no property ${property}`);
+    if (!prop || !column)
+      throw new ProjectionError(
+        `hot projection "${projection.collection}": ${projection.entity} has no property ${property}`,
+      );
     return { prop, column };
   };
-  if (columnOf('id').column !== 'id') throw new ProjectionError(`hot projection "${projection.collection}": the primary key column must be "id"`);
+  if (columnOf('id').column !== 'id')
+    throw new ProjectionError(
+      `hot projection "${projection.collection}": the primary key column must be "id"`,
+    );
   const fields = Object.entries(projection.fields).map(([name, property]) => {
     const { prop, column } = columnOf(property);
     return { name, column, kind: kindOf(prop) };
@@ -94,7 +113,10 @@ export function compileProjection(projection: HotProjection, lookup: MetadataLoo
     throw new ProjectionError(`hot projection "${projection.collection}": must expose "id"`);
   }
   for (const field of projection.filterable ?? []) {
-    if (!fields.some((f) => f.name === field)) throw new ProjectionError(`hot projection "${projection.collection}": filterable ${field} is not exposed`);
+    if (!fields.some((f) => f.name === field))
+      throw new ProjectionError(
+        `hot projection "${projection.collection}": filterable ${field} is not exposed`,
+      );
   }
   // PostgreSQL: row_to_json writes compact JSON (json_build_object would write `"id" : 1, `), so both
   // dialects serve the same bytes; json columns are embedded verbatim.
@@ -108,7 +130,8 @@ export function compileProjection(projection: HotProjection, lookup: MetadataLoo
   const table = quote(dialect, meta.tableName);
   const base = `select t.${quote(dialect, 'id')} as id, ${json} as json from ${table} t`;
   const filter = conditions.length > 0 ? conditions.join(' and ') : '1 = 1';
-  const idIn = dialect === 'postgresql' ? `t."id" = any($1::bigint[])` : 't.`id` in (select value from json_each(?))';
+  const idIn =
+    dialect === 'postgresql' ? `t."id" = any($1::bigint[])` : 't.`id` in (select value from json_each(?))';
   return {
     collection: projection.collection,
     table: meta.tableName,
@@ -120,11 +143,17 @@ export function compileProjection(projection: HotProjection, lookup: MetadataLoo
   };
 }
 
-export function compileProjections(projections: readonly HotProjection[], lookup: MetadataLookup, dialect: Dialect): CompiledProjection[] {
+export function compileProjections(
+  projections: readonly HotProjection[],
+  lookup: MetadataLookup,
+  dialect: Dialect,
+): CompiledProjection[] {
   const seen = new Set<string>();
   return projections.map((projection) => {
-    if (!/^[a-z][a-z0-9_-]*$/.test(projection.collection)) throw new ProjectionError(`collection name "${projection.collection}" must be a lowercase URL segment`);
-    if (seen.has(projection.collection)) throw new ProjectionError(`collection "${projection.collection}" is declared twice`);
+    if (!/^[a-z][a-z0-9_-]*$/.test(projection.collection))
+      throw new ProjectionError(`collection name "${projection.collection}" must be a lowercase URL segment`);
+    if (seen.has(projection.collection))
+      throw new ProjectionError(`collection "${projection.collection}" is declared twice`);
     seen.add(projection.collection);
     return compileProjection(projection, lookup, dialect);
   });

@@ -97,7 +97,8 @@ export class StreamRelay {
           // whose position is behind sees the gap in `from` at once and reloads its own snapshot, even
           // if nothing changes for a while.
           this.written = snapshot.position;
-          if (snapshot.position !== '0') await this.append({ changes: [], sessions: [], events: 0 }, snapshot.position);
+          if (snapshot.position !== '0')
+            await this.append({ changes: [], sessions: [], events: 0 }, snapshot.position);
         },
         changes: (batch, position) => this.append(batch, position),
       },
@@ -125,7 +126,10 @@ export class StreamRelay {
   }
 
   private async lastWrittenPosition(): Promise<string | undefined> {
-    const last = (await this.redis.xrevrange(this.options.streamKey, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const last = (await this.redis.xrevrange(this.options.streamKey, '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
     this.written = last[0] ? positionOf(last[0][0]) : undefined;
     return this.written;
   }

@@ -13,7 +13,10 @@ export interface SqliteDatabase {
   transaction<T>(fn: () => T): () => T;
   close(): void;
 }
-type SqliteConstructor = new (file: string, options?: { fileMustExist?: boolean; timeout?: number }) => SqliteDatabase;
+type SqliteConstructor = new (
+  file: string,
+  options?: { fileMustExist?: boolean; timeout?: number },
+) => SqliteDatabase;
 
 const require = createRequire(import.meta.url);
 

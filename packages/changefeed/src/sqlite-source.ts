@@ -1,5 +1,11 @@
 import { revocationSource } from '@tandem/models';
-import { DELETED_SESSION_REVOCATION_MS, groupEvents, integerIds, projectionsByTable, type OutboxEvent } from './group-events.js';
+import {
+  DELETED_SESSION_REVOCATION_MS,
+  groupEvents,
+  integerIds,
+  projectionsByTable,
+  type OutboxEvent,
+} from './group-events.js';
 import type { CompiledProjection } from './projection.js';
 import { batchesOf } from './snapshot-batches.js';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
@@ -31,7 +37,8 @@ export class SqliteSource implements FeedSource {
   async connect(): Promise<void> {
     await this.close();
     this.db = openSqlite(this.file);
-    this.hasSessions = this.stmt(`select 1 from sqlite_master where type = 'table' and name = ?`).get(S.table) !== undefined;
+    this.hasSessions =
+      this.stmt(`select 1 from sqlite_master where type = 'table' and name = ?`).get(S.table) !== undefined;
   }
 
   private get conn(): SqliteDatabase {
@@ -55,15 +62,21 @@ export class SqliteSource implements FeedSource {
     try {
       const max = this.stmt('select coalesce(max(id), 0) as id from change_event').get() as { id: number };
       const revokedSessions = this.hasSessions
-        ? (this
-            .stmt(`select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp from ${S.table} where ${S.revokedAtColumn} is not null`)
-            .all() as { sid: string; exp: number }[])
+        ? (
+            this.stmt(
+              `select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp from ${S.table} where ${S.revokedAtColumn} is not null`,
+            ).all() as { sid: string; exp: number }[]
+          )
             .filter((r) => r.exp > Date.now())
             .map((r) => ({ sid: String(r.sid), revoked: true, expiresAtMs: r.exp }))
         : [];
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
       // Prepared per snapshot: a statement being iterated cannot be shared.
-      for (const p of this.projections) collections.set(p.collection, batchesOf(() => db.prepare(p.snapshotSql).iterate() as Iterable<RecordRow>));
+      for (const p of this.projections)
+        collections.set(
+          p.collection,
+          batchesOf(() => db.prepare(p.snapshotSql).iterate() as Iterable<RecordRow>),
+        );
       const result = await consume({ position: String(max.id), collections, revokedSessions });
       this.stmt('commit').run();
       return result;
@@ -74,15 +87,22 @@ export class SqliteSource implements FeedSource {
   }
 
   async read(position: string): Promise<ReadResult> {
-    const rows = this
-      .stmt('select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?')
-      .all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
+    const rows = this.stmt(
+      'select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?',
+    ).all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
     const upto = rows.length > 0 ? String(rows[rows.length - 1]!.id) : position;
     const { changes, sessions } = this.resolve(rows);
-    const pending = this
-      .stmt(`select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`)
-      .get(Number(upto)) as { n: number; age: number | null };
-    return { position: upto, changes, sessions, events: rows.length, pending: pending.n, pendingAgeMs: Math.max(0, pending.age ?? 0) };
+    const pending = this.stmt(
+      `select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`,
+    ).get(Number(upto)) as { n: number; age: number | null };
+    return {
+      position: upto,
+      changes,
+      sessions,
+      events: rows.length,
+      pending: pending.n,
+      pendingAgeMs: Math.max(0, pending.age ?? 0),
+    };
   }
 
   private resolve(events: readonly OutboxEvent[]): { changes: RecordChange[]; sessions: SessionState[] } {
@@ -91,18 +111,18 @@ export class SqliteSource implements FeedSource {
     for (const [table, idSet] of groupEvents(events)) {
       if (table === S.table) {
         const sids = [...idSet];
-        const found = this
-          .stmt(
-            `select ${S.idColumn} as sid, ${S.revokedAtColumn} is not null as revoked, ${EPOCH_MS(S.expiresAtColumn)} as exp
+        const found = this.stmt(
+          `select ${S.idColumn} as sid, ${S.revokedAtColumn} is not null as revoked, ${EPOCH_MS(S.expiresAtColumn)} as exp
                from ${S.table} where ${S.idColumn} in (select value from json_each(?))`,
-          )
-          .all(JSON.stringify(sids)) as { sid: string; revoked: number; exp: number }[];
+        ).all(JSON.stringify(sids)) as { sid: string; revoked: number; exp: number }[];
         const seen = new Set<string>();
         for (const r of found) {
           seen.add(String(r.sid));
           sessions.push({ sid: String(r.sid), revoked: r.revoked === 1, expiresAtMs: r.exp });
         }
-        for (const sid of sids) if (!seen.has(sid)) sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+        for (const sid of sids)
+          if (!seen.has(sid))
+            sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
         continue;
       }
       const ids = integerIds(idSet);
@@ -117,9 +137,9 @@ export class SqliteSource implements FeedSource {
 
   async prune(retentionSeconds: number): Promise<number> {
     try {
-      return this
-        .stmt(`delete from change_event where created_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?)`)
-        .run(`-${retentionSeconds} seconds`).changes;
+      return this.stmt(
+        `delete from change_event where created_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?)`,
+      ).run(`-${retentionSeconds} seconds`).changes;
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_BUSY') return 0;
       throw error;

@@ -23,7 +23,12 @@ export function positionOf(id: string): string {
 }
 
 export function encodeEntry(from: string, batch: ChangeBatch): string[] {
-  return ['from', from, 'batch', JSON.stringify({ changes: batch.changes, sessions: batch.sessions, events: batch.events })];
+  return [
+    'from',
+    from,
+    'batch',
+    JSON.stringify({ changes: batch.changes, sessions: batch.sessions, events: batch.events }),
+  ];
 }
 
 export function decodeEntry(id: string, fields: readonly string[]): StreamEntry {

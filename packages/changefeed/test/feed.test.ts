@@ -7,14 +7,33 @@ import { eventually, mapFeed } from './helpers.js';
 let db: MigratedTestDatabase;
 let feedUnderTest: ReturnType<typeof mapFeed>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw rows in a test
-const sql = (query: string, params: unknown[] = []): Promise<any[]> => db.orm.em.getConnection().execute(query, params);
+const sql = (query: string, params: unknown[] = []): Promise<any[]> =>
+  db.orm.em.getConnection().execute(query, params);
 
 before(async () => {
   db = await createMigratedDatabase();
   const em = db.orm.em.fork();
   const garden = em.create(Category, { name: 'Garden', slug: 'garden' });
-  em.create(Product, { sku: 'RAKE', name: 'Rake', priceCents: 1299, currency: 'EUR', stock: 3, category: garden, tags: ['tools'], published: true });
-  em.create(Product, { sku: 'HIDDEN', name: 'Draft', priceCents: 1, currency: 'EUR', stock: 0, category: garden, tags: [], published: false });
+  em.create(Product, {
+    sku: 'RAKE',
+    name: 'Rake',
+    priceCents: 1299,
+    currency: 'EUR',
+    stock: 3,
+    category: garden,
+    tags: ['tools'],
+    published: true,
+  });
+  em.create(Product, {
+    sku: 'HIDDEN',
+    name: 'Draft',
+    priceCents: 1,
+    currency: 'EUR',
+    stock: 0,
+    category: garden,
+    tags: [],
+    published: false,
+  });
   await em.flush();
   feedUnderTest = mapFeed(db);
   await feedUnderTest.feed.start();
@@ -29,7 +48,18 @@ test(`the snapshot holds published products and categories, JSON built by ${test
   const products = [...feedUnderTest.records.get('products')!.values()].map((j) => JSON.parse(j));
   assert.equal(products.length, 1);
   const rake = products[0];
-  assert.deepEqual(Object.keys(rake), ['id', 'sku', 'name', 'description', 'priceCents', 'currency', 'stock', 'categoryId', 'tags', 'updatedAt']);
+  assert.deepEqual(Object.keys(rake), [
+    'id',
+    'sku',
+    'name',
+    'description',
+    'priceCents',
+    'currency',
+    'stock',
+    'categoryId',
+    'tags',
+    'updatedAt',
+  ]);
   assert.equal(rake.sku, 'RAKE');
   assert.deepEqual(rake.tags, ['tools']);
   assert.match(rake.updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -41,7 +71,16 @@ test('ORM writes, raw SQL writes, unpublish and delete reach the feed', async ()
   const { records } = feedUnderTest;
   const em = db.orm.em.fork();
   const garden = await em.findOneOrFail(Category, { slug: 'garden' });
-  const hose = em.create(Product, { sku: 'HOSE', name: 'Hose', priceCents: 2500, currency: 'EUR', stock: 1, category: garden, tags: [], published: true });
+  const hose = em.create(Product, {
+    sku: 'HOSE',
+    name: 'Hose',
+    priceCents: 2500,
+    currency: 'EUR',
+    stock: 1,
+    category: garden,
+    tags: [],
+    published: true,
+  });
   await em.flush();
   await eventually('ORM insert', () => records.get('products')!.has(hose.id));
 
@@ -56,10 +95,17 @@ test('ORM writes, raw SQL writes, unpublish and delete reach the feed', async ()
   await eventually('raw SQL insert', () => records.get('products')!.has(rawId));
   const rawJson = JSON.parse(records.get('products')!.get(rawId)!);
   assert.deepEqual(rawJson.tags, ['x']);
-  assert.match(rawJson.updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'a database default timestamp is normalized too');
+  assert.match(
+    rawJson.updatedAt,
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    'a database default timestamp is normalized too',
+  );
 
   await sql(`update products set name = 'Renamed' where id = ?`, [rawId]);
-  await eventually('raw SQL update', () => JSON.parse(records.get('products')!.get(rawId) ?? '{}').name === 'Renamed');
+  await eventually(
+    'raw SQL update',
+    () => JSON.parse(records.get('products')!.get(rawId) ?? '{}').name === 'Renamed',
+  );
 
   hose.published = false;
   await em.flush();
@@ -75,17 +121,22 @@ test('ORM writes, raw SQL writes, unpublish and delete reach the feed', async ()
 
   garden.name = 'Garden & Yard';
   await em.flush();
-  await eventually('category update', () => JSON.parse(records.get('categories')!.get(garden.id)!).name === 'Garden & Yard');
+  await eventually(
+    'category update',
+    () => JSON.parse(records.get('categories')!.get(garden.id)!).name === 'Garden & Yard',
+  );
 });
 
 test('a revoked session reaches the feed', async () => {
   const sid = '6f1c5a52-0000-4000-8000-000000000001';
-  await sql(
-    `insert into users (email, password_hash) values ('s@example.com', 'x')`,
-  );
+  await sql(`insert into users (email, password_hash) values ('s@example.com', 'x')`);
   const [{ id: userId }] = await sql(`select id from users where email = 's@example.com'`);
   const future = new Date(Date.now() + 3600_000).toISOString();
-  await sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [sid, userId, future]);
+  await sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [
+    sid,
+    userId,
+    future,
+  ]);
   await sql(`update sessions set revoked_at = ? where id = ?`, [new Date().toISOString(), sid]);
   await eventually('session revoked', () => feedUnderTest.revoked.has(sid));
 });
@@ -100,6 +151,9 @@ test('pruning removes old outbox events only', async () => {
       : `update change_event set created_at = '2000-01-01 00:00:00' where id = (select min(id) from change_event)`,
   );
   await feed.feed.start(); // the first read prunes (interval elapsed since "never")
-  await eventually('pruned', async () => Number((await sql('select count(*) as n from change_event'))[0].n) === Number(before) - 1);
+  await eventually(
+    'pruned',
+    async () => Number((await sql('select count(*) as n from change_event'))[0].n) === Number(before) - 1,
+  );
   await feed.feed.close();
 });

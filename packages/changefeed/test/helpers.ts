@@ -12,7 +12,11 @@ import {
 } from '../src/index.js';
 
 /** Waits until `check` holds, polling; fails with `what` after a generous deadline (not a timing assert). */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
@@ -39,7 +43,11 @@ export function mapFeed(
   const revoked = new Set<string>();
   const changes: RecordChange[] = [];
   const applySession = (s: SessionState) => (s.revoked ? revoked.add(s.sid) : revoked.delete(s.sid));
-  const projections = compileProjections(hotProjections, (name) => db.orm.getMetadata().find(name) ?? undefined, db.target.dialect);
+  const projections = compileProjections(
+    hotProjections,
+    (name) => db.orm.getMetadata().find(name) ?? undefined,
+    db.target.dialect,
+  );
   const feed = new ChangeFeed(
     source ? source(projections) : openFeedSource(db.target, projections),
     {

@@ -6,12 +6,20 @@ import { Category, Product } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { decodeEntry, encodeEntry, streamId } from '../src/index.js';
 import { eventually, mapFeed } from './helpers.js';
-import { PrivateRedis, REDIS_SKIP, REDIS_URL, redisSource, startRelay, uniqueStreamKey } from './redis-support.js';
+import {
+  PrivateRedis,
+  REDIS_SKIP,
+  REDIS_URL,
+  redisSource,
+  startRelay,
+  uniqueStreamKey,
+} from './redis-support.js';
 
 let db: MigratedTestDatabase;
 let categoryId: number;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw rows in a test
-const sql = (query: string, params: unknown[] = []): Promise<any[]> => db.orm.em.getConnection().execute(query, params);
+const sql = (query: string, params: unknown[] = []): Promise<any[]> =>
+  db.orm.em.getConnection().execute(query, params);
 
 /** Every published product's stock, straight from the database: the truth the hot sets must equal. */
 async function databaseStocks(): Promise<Map<number, number>> {
@@ -21,18 +29,25 @@ async function databaseStocks(): Promise<Map<number, number>> {
 }
 
 function hotStocks(records: Map<string, Map<number, string>>): Map<number, number> {
-  return new Map([...records.get('products')!].map(([id, json]) => [id, (JSON.parse(json) as { stock: number }).stock]));
+  return new Map(
+    [...records.get('products')!].map(([id, json]) => [id, (JSON.parse(json) as { stock: number }).stock]),
+  );
 }
 
 async function assertEqualsDatabase(what: string, records: Map<string, Map<number, string>>): Promise<void> {
   const expected = await databaseStocks();
-  await eventually(what, async () => JSON.stringify([...hotStocks(records)].sort()) === JSON.stringify([...expected].sort()));
+  await eventually(
+    what,
+    async () => JSON.stringify([...hotStocks(records)].sort()) === JSON.stringify([...expected].sort()),
+  );
 }
 
 /** Bumps stock of random products one at a time: each product's stock only grows, so order is checkable. */
 async function bumpStocks(count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
-    await sql(`update products set stock = stock + 1 where id = (select min(id) from products) + ?`, [i % 20]);
+    await sql(`update products set stock = stock + 1 where id = (select min(id) from products) + ?`, [
+      i % 20,
+    ]);
   }
 }
 
@@ -43,7 +58,10 @@ function watchOrder(changes: { collection: string; id: number; json: string | nu
     for (const change of changes) {
       if (change.collection !== 'products' || change.json === null) continue;
       const stock = (JSON.parse(change.json) as { stock: number }).stock;
-      assert.ok(stock >= (last.get(change.id) ?? 0), `product ${change.id} went back from ${last.get(change.id)} to ${stock}`);
+      assert.ok(
+        stock >= (last.get(change.id) ?? 0),
+        `product ${change.id} went back from ${last.get(change.id)} to ${stock}`,
+      );
       last.set(change.id, stock);
     }
   };
@@ -55,7 +73,16 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
     const em = db.orm.em.fork();
     const category = em.create(Category, { name: 'Tools', slug: 'tools' });
     for (let i = 0; i < 20; i++) {
-      em.create(Product, { sku: `T-${i}`, name: `Tool ${i}`, priceCents: 100 + i, currency: 'EUR', stock: 0, category, tags: [], published: true });
+      em.create(Product, {
+        sku: `T-${i}`,
+        name: `Tool ${i}`,
+        priceCents: 100 + i,
+        currency: 'EUR',
+        stock: 0,
+        category,
+        tags: [],
+        published: true,
+      });
     }
     await em.flush();
     categoryId = category.id;
@@ -71,8 +98,13 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
     try {
       await Promise.all([a.feed.start(), b.feed.start()]);
       await bumpStocks(100);
-      await sql(`insert into products (sku, name, price_cents, currency, stock, category_id, tags, published) values ('NEW', 'New', 1, 'EUR', 7, ?, '[]', ${testDialect() === 'postgresql' ? 'true' : '1'})`, [categoryId]);
-      await sql(`update products set published = ${testDialect() === 'postgresql' ? 'false' : '0'} where sku = 'T-19'`);
+      await sql(
+        `insert into products (sku, name, price_cents, currency, stock, category_id, tags, published) values ('NEW', 'New', 1, 'EUR', 7, ?, '[]', ${testDialect() === 'postgresql' ? 'true' : '1'})`,
+        [categoryId],
+      );
+      await sql(
+        `update products set published = ${testDialect() === 'postgresql' ? 'false' : '0'} where sku = 'T-19'`,
+      );
       await assertEqualsDatabase('replica a equals the database', a.records);
       await assertEqualsDatabase('replica b equals the database', b.records);
       watchOrder(a.changes)();
@@ -134,7 +166,11 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
       await consumer.feed.start();
       const at = BigInt(consumer.feed.status().position!);
       // What a consumer sees when the entries after its position were trimmed: the next entry starts later.
-      await redis.xadd(key, streamId(String(at + 1000n)), ...encodeEntry(String(at + 500n), { changes: [], sessions: [], events: 0 }));
+      await redis.xadd(
+        key,
+        streamId(String(at + 1000n)),
+        ...encodeEntry(String(at + 500n), { changes: [], sessions: [], events: 0 }),
+      );
       await eventually('the consumer reloads', () => consumer.feed.status().snapshots === 2);
       await assertEqualsDatabase('reloaded consumer equals the database', consumer.records);
     } finally {
@@ -152,7 +188,10 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
     const redis = new Redis(REDIS_URL!);
     try {
       await consumer.feed.start();
-      await eventually('one relay is active', () => first.relay.status().active !== second.relay.status().active);
+      await eventually(
+        'one relay is active',
+        () => first.relay.status().active !== second.relay.status().active,
+      );
       const [active, standby] = first.relay.status().active ? [first, second] : [second, first];
       await bumpStocks(30);
       await assertEqualsDatabase('consumer equals the database', consumer.records);
@@ -161,7 +200,9 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
       await bumpStocks(30);
       await assertEqualsDatabase('consumer equals the database after the takeover', consumer.records);
       watchOrder(consumer.changes)();
-      const entries = ((await redis.xrange(key, '-', '+')) as [string, string[]][]).map(([id, fields]) => decodeEntry(id, fields));
+      const entries = ((await redis.xrange(key, '-', '+')) as [string, string[]][]).map(([id, fields]) =>
+        decodeEntry(id, fields),
+      );
       for (let i = 1; i < entries.length; i++) {
         assert.ok(BigInt(entries[i]!.to) > BigInt(entries[i - 1]!.to), 'entry positions strictly grow');
         assert.ok(BigInt(entries[i]!.from) <= BigInt(entries[i - 1]!.to), `no gap before entry ${i}`);
@@ -175,25 +216,29 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
     }
   });
 
-  test('a Redis restart (stream lost) is survived: relay and consumers catch up', { skip: !existsSync('/usr/bin/redis-server') && 'redis-server is not installed' }, async () => {
-    const redis = await PrivateRedis.start();
-    const key = uniqueStreamKey();
-    const relay = startRelay(db, redis.url, key, 500);
-    await relay.ready();
-    const consumer = mapFeed(db, {}, redisSource(db, redis.url, key));
-    try {
-      await consumer.feed.start();
-      await bumpStocks(20);
-      await assertEqualsDatabase('before the restart', consumer.records);
-      await redis.stop();
-      await bumpStocks(20); // while Redis is down
-      await redis.start(); // empty: the stream and the relay's lock are gone
-      await bumpStocks(20);
-      await assertEqualsDatabase('consumer equals the database after the Redis restart', consumer.records);
-    } finally {
-      await consumer.feed.close();
-      await relay.close();
-      await redis.stop();
-    }
-  });
+  test(
+    'a Redis restart (stream lost) is survived: relay and consumers catch up',
+    { skip: !existsSync('/usr/bin/redis-server') && 'redis-server is not installed' },
+    async () => {
+      const redis = await PrivateRedis.start();
+      const key = uniqueStreamKey();
+      const relay = startRelay(db, redis.url, key, 500);
+      await relay.ready();
+      const consumer = mapFeed(db, {}, redisSource(db, redis.url, key));
+      try {
+        await consumer.feed.start();
+        await bumpStocks(20);
+        await assertEqualsDatabase('before the restart', consumer.records);
+        await redis.stop();
+        await bumpStocks(20); // while Redis is down
+        await redis.start(); // empty: the stream and the relay's lock are gone
+        await bumpStocks(20);
+        await assertEqualsDatabase('consumer equals the database after the Redis restart', consumer.records);
+      } finally {
+        await consumer.feed.close();
+        await relay.close();
+        await redis.stop();
+      }
+    },
+  );
 });

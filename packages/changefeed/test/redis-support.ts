@@ -4,11 +4,19 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { hotProjections } from '@tandem/models';
 import type { MigratedTestDatabase } from '@tandem/models/testing';
-import { compileProjections, openFeedSource, RedisStreamSource, StreamRelay, type CompiledProjection } from '../src/index.js';
+import {
+  compileProjections,
+  openFeedSource,
+  RedisStreamSource,
+  StreamRelay,
+  type CompiledProjection,
+} from '../src/index.js';
 import { FAST_OPTIONS, eventually } from './helpers.js';
 
 export const REDIS_URL = process.env.REDIS_URL;
-export const REDIS_SKIP = REDIS_URL ? false : 'REDIS_URL is not set: the Redis Stream suite needs a real Redis';
+export const REDIS_SKIP = REDIS_URL
+  ? false
+  : 'REDIS_URL is not set: the Redis Stream suite needs a real Redis';
 
 /** A stream key no other test (or run) uses. */
 export function uniqueStreamKey(): string {
@@ -16,7 +24,11 @@ export function uniqueStreamKey(): string {
 }
 
 export function projectionsFor(db: MigratedTestDatabase): CompiledProjection[] {
-  return compileProjections(hotProjections, (name) => db.orm.getMetadata().find(name) ?? undefined, db.target.dialect);
+  return compileProjections(
+    hotProjections,
+    (name) => db.orm.getMetadata().find(name) ?? undefined,
+    db.target.dialect,
+  );
 }
 
 export function startRelay(db: MigratedTestDatabase, redisUrl: string, streamKey: string, lockTtlMs = 1000) {
@@ -33,7 +45,8 @@ export function startRelay(db: MigratedTestDatabase, redisUrl: string, streamKey
   return {
     relay,
     /** Resolves once the relay holds the lock and knows where the stream stands. */
-    ready: () => eventually('the relay is active', () => relay.status().active && relay.status().written !== undefined),
+    ready: () =>
+      eventually('the relay is active', () => relay.status().active && relay.status().written !== undefined),
     async close() {
       await relay.close();
       redis.disconnect();
@@ -51,7 +64,9 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -72,10 +87,18 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
+    this.process = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
     });
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     probe.on('error', () => undefined);
     await eventually('private redis accepts connections', async () => {
       try {

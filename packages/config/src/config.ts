@@ -125,7 +125,11 @@ export interface FeedConfig {
   readonly pruneIntervalSeconds: number;
   /** Where fast nodes tail changes from: the database outbox, or the Redis Stream the relay fills. */
   readonly source: 'database' | 'redis';
-  readonly redis: { readonly url: string | undefined; readonly streamKey: string; readonly streamMaxLen: number };
+  readonly redis: {
+    readonly url: string | undefined;
+    readonly streamKey: string;
+    readonly streamMaxLen: number;
+  };
 }
 
 /** Access tokens, sessions and signing keys (auth service signs, fast service verifies). */
@@ -151,7 +155,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(variable, `${issue.message.replace(/^Invalid input: /, '')} (got ${JSON.stringify(env[variable])})`);
+    throw new ConfigError(
+      variable,
+      `${issue.message.replace(/^Invalid input: /, '')} (got ${JSON.stringify(env[variable])})`,
+    );
   }
   const v = result.data;
   if (v.FEED === 'redis' && v.REDIS_URL === undefined) {

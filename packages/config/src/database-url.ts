@@ -26,7 +26,8 @@ export function parseDatabaseUrl(raw: string, cwd: string = process.cwd()): Data
       throw new Error('is not a valid URL');
     }
     const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-    if (database === '') throw new Error('postgres URL needs a database name, e.g. postgres://postgres@127.0.0.1:5432/tandem');
+    if (database === '')
+      throw new Error('postgres URL needs a database name, e.g. postgres://postgres@127.0.0.1:5432/tandem');
     return { dialect: 'postgresql', url: raw, database };
   }
   throw new Error('must start with sqlite: or postgres:// (e.g. sqlite:.data/tandem.sqlite3)');

@@ -1,2 +1,14 @@
-export { loadConfig, ConfigError, type Config, type TokenConfig, type FastConfig, type FeedConfig } from './config.js';
-export { parseDatabaseUrl, redactDatabaseUrl, DEFAULT_DATABASE_URL, type DatabaseTarget } from './database-url.js';
+export {
+  loadConfig,
+  ConfigError,
+  type Config,
+  type TokenConfig,
+  type FastConfig,
+  type FeedConfig,
+} from './config.js';
+export {
+  parseDatabaseUrl,
+  redactDatabaseUrl,
+  DEFAULT_DATABASE_URL,
+  type DatabaseTarget,
+} from './database-url.js';

@@ -48,7 +48,10 @@ test('token settings: defaults, bounds, and errors that name the variable', () =
   assert.equal(defaults.tokens.issuer, 'http://127.0.0.1:9001');
   assert.equal(defaults.tokens.audience, 'tandem');
   assert.equal(defaults.tokens.accessTokenTtlSeconds, 600);
-  assert.equal(loadConfig({ TOKEN_ISSUER: 'https://auth.example.com/' }).tokens.issuer, 'https://auth.example.com');
+  assert.equal(
+    loadConfig({ TOKEN_ISSUER: 'https://auth.example.com/' }).tokens.issuer,
+    'https://auth.example.com',
+  );
   const bad: Record<string, string>[] = [
     { ACCESS_TOKEN_TTL_SECONDS: '60' },
     { ACCESS_TOKEN_TTL_SECONDS: '3600' },
@@ -69,13 +72,23 @@ test('token settings: defaults, bounds, and errors that name the variable', () =
 });
 
 test('FEED=redis needs REDIS_URL, and REDIS_URL must be a redis URL', () => {
-  assert.throws(() => loadConfig({ FEED: 'redis' }), (e: unknown) => e instanceof ConfigError && e.variable === 'REDIS_URL');
+  assert.throws(
+    () => loadConfig({ FEED: 'redis' }),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'REDIS_URL',
+  );
   assert.throws(
     () => loadConfig({ REDIS_URL: 'http://x' }),
     (e: unknown) => e instanceof ConfigError && e.variable === 'REDIS_URL',
   );
-  assert.throws(() => loadConfig({ FEED: 'kafka' }), (e: unknown) => e instanceof ConfigError && e.variable === 'FEED');
+  assert.throws(
+    () => loadConfig({ FEED: 'kafka' }),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'FEED',
+  );
   const config = loadConfig({ FEED: 'redis', REDIS_URL: 'redis://127.0.0.1:6379/3' });
   assert.equal(config.feed.source, 'redis');
-  assert.deepEqual(config.feed.redis, { url: 'redis://127.0.0.1:6379/3', streamKey: 'tandem:changes', streamMaxLen: 100_000 });
+  assert.deepEqual(config.feed.redis, {
+    url: 'redis://127.0.0.1:6379/3',
+    streamKey: 'tandem:changes',
+    streamMaxLen: 100_000,
+  });
 });

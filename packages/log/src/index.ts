@@ -35,7 +35,11 @@ export const REDACTED_PATHS = [
 ];
 
 /** One JSON logger per service; `destination` lets tests capture every line. */
-export function createLogger(service: string, level: LevelWithSilent, destination?: DestinationStream): Logger {
+export function createLogger(
+  service: string,
+  level: LevelWithSilent,
+  destination?: DestinationStream,
+): Logger {
   const options = { name: service, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }

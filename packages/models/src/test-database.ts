@@ -17,7 +17,9 @@ export interface TestDatabase {
 }
 
 /** The server a suite runs against: PostgreSQL when DATABASE_URL says so, else a temp SQLite file. */
-export function testDialect(serverUrl: string | undefined = process.env.DATABASE_URL): DatabaseTarget['dialect'] {
+export function testDialect(
+  serverUrl: string | undefined = process.env.DATABASE_URL,
+): DatabaseTarget['dialect'] {
   return serverUrl && !serverUrl.startsWith('sqlite:') ? 'postgresql' : 'sqlite';
 }
 
@@ -25,7 +27,9 @@ export function testDialect(serverUrl: string | undefined = process.env.DATABASE
  * A fresh, empty database for one test file: a new database on the PostgreSQL server named by
  * DATABASE_URL, or a new SQLite file. Tests never share state, so they can run in any order.
  */
-export async function createTestDatabase(serverUrl: string | undefined = process.env.DATABASE_URL): Promise<TestDatabase> {
+export async function createTestDatabase(
+  serverUrl: string | undefined = process.env.DATABASE_URL,
+): Promise<TestDatabase> {
   if (testDialect(serverUrl) === 'postgresql' && serverUrl) {
     const name = `tandem_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: serverUrl });

@@ -85,7 +85,15 @@ describe(`model validation through the ORM (${dialect})`, () => {
     const em = db.orm.em.fork();
     const category = em.create(Category, { name: 'Garden', slug: 'garden' });
     await em.flush();
-    em.create(Product, { sku: 'P-1', name: 'Rake', priceCents: -3, currency: 'XYZ', stock: -1, category, tags: [] });
+    em.create(Product, {
+      sku: 'P-1',
+      name: 'Rake',
+      priceCents: -3,
+      currency: 'XYZ',
+      stock: -1,
+      category,
+      tags: [],
+    });
     await assert.rejects(em.flush(), (error: unknown) => {
       assert.ok(error instanceof ModelValidationError);
       assert.deepEqual(Object.keys(error.errors).sort(), ['currency', 'priceCents', 'stock']);
@@ -106,7 +114,13 @@ describe(`model validation through the ORM (${dialect})`, () => {
   test('a product created without stock or tags gets the database defaults', async () => {
     const em = db.orm.em.fork();
     const category = em.create(Category, { name: 'Defaults', slug: 'defaults' });
-    const product = em.create(Product, { sku: 'D-1', name: 'Plain', priceCents: 1, currency: 'USD', category });
+    const product = em.create(Product, {
+      sku: 'D-1',
+      name: 'Plain',
+      priceCents: 1,
+      currency: 'USD',
+      category,
+    });
     await em.flush();
     const loaded = await db.orm.em.fork().findOneOrFail(Product, { id: product.id });
     assert.equal(loaded.stock, 0);

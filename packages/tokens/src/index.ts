@@ -34,7 +34,13 @@ export { SigningKeyRing, NoSigningKeyError, type ActiveSigningKey } from './key-
 export { AccessTokenSigner, type SignedAccessToken, type AccessTokenRequest } from './signer.js';
 export { buildJwks, type JwksDocument } from './jwks.js';
 export { newRefreshToken, hashRefreshToken, looksLikeRefreshToken } from './opaque-tokens.js';
-export { newClientId, newClientSecret, ClientSecretHasher, createClient, type CreatedClient } from './client-secrets.js';
+export {
+  newClientId,
+  newClientSecret,
+  ClientSecretHasher,
+  createClient,
+  type CreatedClient,
+} from './client-secrets.js';
 export { revokeSession, revokeClientSessions, isSessionLive, type RevocationReason } from './sessions.js';
 // --- end signing side ---
 // --- verification side (fast service): remote JWKS, local verification, verified-token cache ---

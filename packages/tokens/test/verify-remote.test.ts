@@ -84,7 +84,12 @@ test('JWKS_URL skips discovery; a discovery naming another issuer is refused', a
 
 test('unknown kids refetch at most once per interval (clock injected), concurrent callers share a fetch', async () => {
   let now = 1_000_000;
-  const jwks = new RemoteJwks({ issuer, jwksUrl: `${issuer}/jwks`, minRefetchIntervalMs: 10_000, now: () => now });
+  const jwks = new RemoteJwks({
+    issuer,
+    jwksUrl: `${issuer}/jwks`,
+    minRefetchIntervalMs: 10_000,
+    now: () => now,
+  });
   await jwks.refresh(true);
   counts = { discovery: 0, jwks: 0 };
   const unknown = await Promise.all(Array.from({ length: 50 }, () => jwks.getKey(randomUUID())));
@@ -102,7 +107,14 @@ test('unknown kids refetch at most once per interval (clock injected), concurren
 test('the verifier checks claims and caches until exp; failures keep known keys', async () => {
   let now = Date.now();
   const jwks = new RemoteJwks({ issuer, jwksUrl: `${issuer}/jwks`, minRefetchIntervalMs: 1000 });
-  const verifier = new AccessTokenVerifier({ jwks, issuer, audience: 'tandem', leewaySeconds: 5, cacheSize: 2, now: () => now });
+  const verifier = new AccessTokenVerifier({
+    jwks,
+    issuer,
+    audience: 'tandem',
+    leewaySeconds: 5,
+    cacheSize: 2,
+    now: () => now,
+  });
   const token = await sign();
   const verified = await verifier.verify(token);
   assert.equal(verified.sub, '42');
@@ -113,7 +125,10 @@ test('the verifier checks claims and caches until exp; failures keep known keys'
   now = Date.now();
   await assert.rejects(verifier.verify(await sign(keys[0], { sid: undefined })), TokenVerificationError);
   await assert.rejects(verifier.verify(await sign(keys[0], {}, '-1m')), /expired/);
-  assert.throws(() => new AccessTokenVerifier({ jwks, issuer, audience: 'a', leewaySeconds: 31, cacheSize: 1 }), RangeError);
+  assert.throws(
+    () => new AccessTokenVerifier({ jwks, issuer, audience: 'a', leewaySeconds: 31, cacheSize: 1 }),
+    RangeError,
+  );
 });
 
 test('the token cache is a bounded (approximate) LRU', () => {

@@ -71,11 +71,20 @@ export class LiveHub {
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     // Browsers cannot set headers on a WebSocket, hence the access_token query parameter (RFC 6750 §2.3).
-    const token = bearerToken(req.getHeader('authorization')) ?? new URLSearchParams(req.getQuery() ?? '').get('access_token') ?? undefined;
+    const token =
+      bearerToken(req.getHeader('authorization')) ??
+      new URLSearchParams(req.getQuery() ?? '').get('access_token') ??
+      undefined;
     const finish = (outcome: AuthOutcome) => {
       if (!outcome.ok) return send(res, this.metrics, 'live', outcome.reply);
       this.metrics.request('live', 101);
-      res.upgrade<LiveUserData>({ token: outcome.token, topics: new Set(), open: false }, key, protocol, extensions, context);
+      res.upgrade<LiveUserData>(
+        { token: outcome.token, topics: new Set(), open: false },
+        key,
+        protocol,
+        extensions,
+        context,
+      );
     };
     const outcome = this.auth.authenticate(token);
     if (!(outcome instanceof Promise)) return finish(outcome);
@@ -122,7 +131,10 @@ export class LiveHub {
 
   private error(ws: LiveSocket, code: string, message: string, topic?: string): void {
     this.metrics.wsErrors += 1;
-    this.reply(ws, topic === undefined ? { type: 'error', code, message } : { type: 'error', code, message, topic });
+    this.reply(
+      ws,
+      topic === undefined ? { type: 'error', code, message } : { type: 'error', code, message, topic },
+    );
   }
 
   private message(ws: LiveSocket, message: ArrayBuffer): void {
@@ -133,24 +145,48 @@ export class LiveHub {
     try {
       parsed = JSON.parse(text);
     } catch {
-      return this.error(ws, 'bad_message', 'Messages must be JSON objects such as {"type":"subscribe","topic":"products"}.');
+      return this.error(
+        ws,
+        'bad_message',
+        'Messages must be JSON objects such as {"type":"subscribe","topic":"products"}.',
+      );
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return this.error(ws, 'bad_message', 'Messages must be JSON objects.');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return this.error(ws, 'bad_message', 'Messages must be JSON objects.');
     const { type, topic } = parsed as { type?: unknown; topic?: unknown };
-    if (type !== 'subscribe' && type !== 'unsubscribe') return this.error(ws, 'unknown_type', 'type must be "subscribe" or "unsubscribe".');
-    if (typeof topic !== 'string') return this.error(ws, 'bad_topic', 'topic must be a string such as "products" or "products/42".');
+    if (type !== 'subscribe' && type !== 'unsubscribe')
+      return this.error(ws, 'unknown_type', 'type must be "subscribe" or "unsubscribe".');
+    if (typeof topic !== 'string')
+      return this.error(ws, 'bad_topic', 'topic must be a string such as "products" or "products/42".');
     const match = TOPIC.exec(topic);
     const collection = match ? this.store.get(match[1]!) : undefined;
-    if (!collection) return this.error(ws, 'unknown_topic', `No collection for topic ${JSON.stringify(topic.slice(0, 100))}.`, topic.slice(0, 100));
+    if (!collection)
+      return this.error(
+        ws,
+        'unknown_topic',
+        `No collection for topic ${JSON.stringify(topic.slice(0, 100))}.`,
+        topic.slice(0, 100),
+      );
     const data = ws.getUserData();
     if (type === 'unsubscribe') {
       ws.unsubscribe(topic);
       data.topics.delete(topic);
       return this.reply(ws, { type: 'unsubscribed', topic });
     }
-    if (!data.token.scopes.has(collection.scope)) return this.error(ws, 'insufficient_scope', `Subscribing to ${topic} needs the ${collection.scope} scope.`, topic);
+    if (!data.token.scopes.has(collection.scope))
+      return this.error(
+        ws,
+        'insufficient_scope',
+        `Subscribing to ${topic} needs the ${collection.scope} scope.`,
+        topic,
+      );
     if (!data.topics.has(topic) && data.topics.size >= MAX_TOPICS_PER_SOCKET) {
-      return this.error(ws, 'too_many_subscriptions', `At most ${MAX_TOPICS_PER_SOCKET} subscriptions per connection.`, topic);
+      return this.error(
+        ws,
+        'too_many_subscriptions',
+        `At most ${MAX_TOPICS_PER_SOCKET} subscriptions per connection.`,
+        topic,
+      );
     }
     data.topics.add(topic);
     ws.subscribe(topic);
@@ -163,14 +199,19 @@ export class LiveHub {
     const data = change.op === 'upsert' ? change.record.bytes : 'null';
     for (const topic of [`${collection}/${id}`, collection]) {
       if (this.app.numSubscribers(topic) === 0) continue;
-      const frame = Buffer.concat([Buffer.from(`{"type":"change","topic":"${topic}","op":"${change.op}","id":${id},"data":`), Buffer.from(data), Buffer.from('}')]);
+      const frame = Buffer.concat([
+        Buffer.from(`{"type":"change","topic":"${topic}","op":"${change.op}","id":${id},"data":`),
+        Buffer.from(data),
+        Buffer.from('}'),
+      ]);
       this.app.publish(topic, frame, false);
     }
   }
 
   /** Closes the sockets of a session that was just revoked. */
   closeSession(sid: string): void {
-    for (const ws of [...(this.bySession.get(sid) ?? [])]) this.end(ws, CLOSE_SESSION_REVOKED, 'session revoked');
+    for (const ws of [...(this.bySession.get(sid) ?? [])])
+      this.end(ws, CLOSE_SESSION_REVOKED, 'session revoked');
   }
 
   closeAll(): void {

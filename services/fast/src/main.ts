@@ -36,7 +36,10 @@ async function main(): Promise<void> {
     await orm?.close(true).catch(() => undefined);
     process.exit(1);
   }
-  logger.info({ url: server.url, database: redactDatabaseUrl(config.database) }, 'fast service listening; loading snapshot');
+  logger.info(
+    { url: server.url, database: redactDatabaseUrl(config.database) },
+    'fast service listening; loading snapshot',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -58,7 +61,14 @@ async function main(): Promise<void> {
   // Ready only once the snapshot is loaded: until then /healthz says 503 and /v1 answers 503.
   await server.ready;
   const status = server.feed.status();
-  logger.info({ url: server.url, position: status.position, records: Object.fromEntries([...server.store.collections].map(([n, c]) => [n, c.size])) }, 'fast service ready');
+  logger.info(
+    {
+      url: server.url,
+      position: status.position,
+      records: Object.fromEntries([...server.store.collections].map(([n, c]) => [n, c.size])),
+    },
+    'fast service ready',
+  );
   process.send?.({ type: 'ready', service: 'fast', url: server.url });
 }
 

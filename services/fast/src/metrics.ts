@@ -1,4 +1,5 @@
-export type Route = 'record' | 'list' | 'healthz' | 'metrics' | 'live' | 'not_found' | 'method_not_allowed' | 'refused';
+export type Route =
+  'record' | 'list' | 'healthz' | 'metrics' | 'live' | 'not_found' | 'method_not_allowed' | 'refused';
 
 /**
  * Plain counters, rendered as Prometheus text on scrape: the request path only increments a number
@@ -23,7 +24,8 @@ export class FastMetrics {
   }
 
   *requestSamples(): Iterable<[Route, number, number]> {
-    for (const [route, byStatus] of this.requests) for (const [status, count] of byStatus) yield [route, status, count];
+    for (const [route, byStatus] of this.requests)
+      for (const [status, count] of byStatus) yield [route, status, count];
   }
 }
 
@@ -31,7 +33,10 @@ export interface MetricFamily {
   readonly name: string;
   readonly type: 'counter' | 'gauge';
   readonly help: string;
-  readonly samples: readonly (readonly [labels: Readonly<Record<string, string>> | undefined, value: number])[];
+  readonly samples: readonly (readonly [
+    labels: Readonly<Record<string, string>> | undefined,
+    value: number,
+  ])[];
 }
 
 const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

@@ -14,7 +14,9 @@ export class NativeBinaryMissingError extends Error {
 
 /** True when `uWS.App` is the C++ binding, not the `ws`-based fallback the package silently substitutes. */
 export function uwsIsNative(module: typeof uWS = uWS): boolean {
-  return typeof module.App === 'function' && /\[native code\]/.test(Function.prototype.toString.call(module.App));
+  return (
+    typeof module.App === 'function' && /\[native code\]/.test(Function.prototype.toString.call(module.App))
+  );
 }
 
 export function assertNativeUws(module: typeof uWS = uWS): void {

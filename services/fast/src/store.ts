@@ -11,7 +11,8 @@ export interface PreparedRecord {
   readonly filterKeys: readonly string[];
 }
 
-export type StoreChange = { readonly op: 'upsert'; readonly record: PreparedRecord } | { readonly op: 'delete'; readonly id: number };
+export type StoreChange =
+  { readonly op: 'upsert'; readonly record: PreparedRecord } | { readonly op: 'delete'; readonly id: number };
 
 export interface Page {
   readonly items: readonly PreparedRecord[];
@@ -46,7 +47,8 @@ function firstAfter(ids: readonly number[], after: number): number {
   return lo;
 }
 
-const filterKey = (value: unknown): string => (value === null || value === undefined ? 'null' : String(value));
+const filterKey = (value: unknown): string =>
+  value === null || value === undefined ? 'null' : String(value);
 
 /**
  * One hot collection in memory: prepared bytes per record, ids kept sorted for keyset pagination and
@@ -117,7 +119,10 @@ export class CollectionStore {
    * Replaces the whole collection with a snapshot streamed in batches; returns what differs, for live
    * subscribers. Each row's string becomes bytes as it arrives, so only one batch of strings is alive.
    */
-  async replaceAll(batches: AsyncIterable<readonly RecordRow[]>, onChange: (change: StoreChange) => void): Promise<void> {
+  async replaceAll(
+    batches: AsyncIterable<readonly RecordRow[]>,
+    onChange: (change: StoreChange) => void,
+  ): Promise<void> {
     // A first load has nothing to diff against: no set of seen ids, nothing to delete afterwards.
     const seen = this.records.size > 0 ? new Set<number>() : undefined;
     const arena = new ByteArena();
@@ -134,12 +139,15 @@ export class CollectionStore {
     }
   }
 
-
   /**
    * Up to `limit` records with id > `after` whose filterable fields equal the given values. The first
    * filter walks that field's index; further filters are checked on the prepared record.
    */
-  page(after: number | undefined, limit: number, filters: readonly { readonly field: string; readonly value: string }[] = []): Page {
+  page(
+    after: number | undefined,
+    limit: number,
+    filters: readonly { readonly field: string; readonly value: string }[] = [],
+  ): Page {
     let ids: readonly number[] = this.ids;
     const checks = filters.map((f) => ({ at: this.filterable.indexOf(f.field), value: f.value }));
     if (checks.some((c) => c.at < 0)) return { items: [], next: null };

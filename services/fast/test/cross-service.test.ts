@@ -34,18 +34,35 @@ before(async () => {
   if (skip) return;
   db = await createMigratedDatabase();
   await seedCatalog(db, 2);
-  const created = await createClient(db.orm.em, { name: 'Fast test client', scopes: ['catalog:read'] }, SECRET_KEY);
+  const created = await createClient(
+    db.orm.em,
+    { name: 'Fast test client', scopes: ['catalog:read'] },
+    SECRET_KEY,
+  );
   client = { clientId: created.client.clientId, clientSecret: created.clientSecret };
   auth = spawn(process.execPath, [authMain], {
-    env: { ...process.env, DATABASE_URL: db.url, AUTH_PORT: '0', TANDEM_SECRET_KEY: SECRET_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'test' },
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      AUTH_PORT: '0',
+      TANDEM_SECRET_KEY: SECRET_KEY,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   authUrl = await new Promise<string>((resolve, reject) => {
     auth!.on('message', (m) => resolve((m as { url: string }).url));
     auth!.on('exit', (code) => reject(new Error(`auth exited with ${code}`)));
   });
-  const discovery = (await (await fetch(`${authUrl}/.well-known/openid-configuration`)).json()) as { issuer: string };
-  h = await startHarness(() => ({ DATABASE_URL: db.url, TOKEN_ISSUER: discovery.issuer, JWKS_REFETCH_MIN_SECONDS: '1' }));
+  const discovery = (await (await fetch(`${authUrl}/.well-known/openid-configuration`)).json()) as {
+    issuer: string;
+  };
+  h = await startHarness(() => ({
+    DATABASE_URL: db.url,
+    TOKEN_ISSUER: discovery.issuer,
+    JWKS_REFETCH_MIN_SECONDS: '1',
+  }));
 });
 
 after(async () => {
@@ -58,21 +75,28 @@ after(async () => {
   await db?.close();
 });
 
-test(`real tokens from the auth service are accepted; revocation reaches the fast service (${testDialect()})`, { skip }, async () => {
-  const access = await token();
-  const list = await get(`${h!.fast.url}/v1/products`, bearer(access));
-  assert.equal(list.status, 200, list.text);
-  assert.equal(list.json.items.length, 2);
+test(
+  `real tokens from the auth service are accepted; revocation reaches the fast service (${testDialect()})`,
+  { skip },
+  async () => {
+    const access = await token();
+    const list = await get(`${h!.fast.url}/v1/products`, bearer(access));
+    assert.equal(list.status, 200, list.text);
+    assert.equal(list.json.items.length, 2);
 
-  const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
-  const revoke = await fetch(`${authUrl}/oauth/revoke`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: `token=${access}&token_type_hint=access_token`,
-  });
-  assert.equal(revoke.status, 200);
-  await eventually('revoked through the change feed', async () => (await get(`${h!.fast.url}/v1/products`, bearer(access))).status === 401);
-});
+    const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+    const revoke = await fetch(`${authUrl}/oauth/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${access}&token_type_hint=access_token`,
+    });
+    assert.equal(revoke.status, 200);
+    await eventually(
+      'revoked through the change feed',
+      async () => (await get(`${h!.fast.url}/v1/products`, bearer(access))).status === 401,
+    );
+  },
+);
 
 test('with the auth service down, tokens signed by known keys still verify', { skip }, async () => {
   const access = await token();

@@ -33,10 +33,22 @@ test(`subscribers get upsert and delete frames for collections and records (${te
 
   const em = h.db.orm.em.fork();
   const garden = await em.findOneOrFail(Category, { slug: 'garden' });
-  const chair = em.create(Product, { sku: 'CHAIR', name: 'Chair', priceCents: 4900, currency: 'EUR', stock: 1, category: garden, tags: [], published: true });
+  const chair = em.create(Product, {
+    sku: 'CHAIR',
+    name: 'Chair',
+    priceCents: 4900,
+    currency: 'EUR',
+    stock: 1,
+    category: garden,
+    tags: [],
+    published: true,
+  });
   await em.flush();
   const created = await all.next((f) => f.type === 'change' && f.id === chair.id, 'insert frame');
-  assert.deepEqual({ ...created, data: undefined }, { type: 'change', topic: 'products', op: 'upsert', id: chair.id, data: undefined });
+  assert.deepEqual(
+    { ...created, data: undefined },
+    { type: 'change', topic: 'products', op: 'upsert', id: chair.id, data: undefined },
+  );
   assert.equal(created.data.sku, 'CHAIR');
 
   one.send({ type: 'subscribe', topic: `products/${chair.id}` });
@@ -49,7 +61,13 @@ test(`subscribers get upsert and delete frames for collections and records (${te
 
   await h.sql(`delete from products where id = ?`, [chair.id]);
   const deleted = await one.next((f) => f.type === 'change' && f.op === 'delete', 'delete frame');
-  assert.deepEqual(deleted, { type: 'change', topic: `products/${chair.id}`, op: 'delete', id: chair.id, data: null });
+  assert.deepEqual(deleted, {
+    type: 'change',
+    topic: `products/${chair.id}`,
+    op: 'delete',
+    id: chair.id,
+    data: null,
+  });
 
   one.send({ type: 'unsubscribe', topic: `products/${chair.id}` });
   await one.next((f) => f.type === 'unsubscribed', 'unsubscribed');
@@ -88,14 +106,20 @@ test('bad messages get error frames, not a crash', async () => {
 
 test('the upgrade needs a valid token', async () => {
   await assert.rejects(openLive(h.fast.url, {}), { status: 401 });
-  await assert.rejects(openLive(h.fast.url, { token: await h.issuer.sign({}, { expiresIn: -60 }) }), { status: 401 });
+  await assert.rejects(openLive(h.fast.url, { token: await h.issuer.sign({}, { expiresIn: -60 }) }), {
+    status: 401,
+  });
 });
 
 test('a socket closes when its session is revoked or its token expires', async () => {
   const sid = randomUUID();
   await h.sql(`insert into users (email, password_hash) values ('live@example.com', 'x')`);
   const [user] = await h.sql(`select id from users where email = 'live@example.com'`);
-  await h.sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [sid, user.id, new Date(Date.now() + 86_400_000).toISOString()]);
+  await h.sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [
+    sid,
+    user.id,
+    new Date(Date.now() + 86_400_000).toISOString(),
+  ]);
   const revoked = await live({ token: await h.issuer.sign({ sid }) });
   await h.sql(`update sessions set revoked_at = ? where id = ?`, [new Date().toISOString(), sid]);
   await eventually('closed on revocation', () => revoked.closed !== undefined);

@@ -9,7 +9,9 @@ import { createMigratedDatabase, testDialect } from '@tandem/models/testing';
 import { startFast, type FastServer } from '../src/server.js';
 import { eventually } from './support/fast.js';
 
-const skip = testDialect() !== 'postgresql' && 'PostgreSQL only: SQLite has a single writer, so event id order is commit order';
+const skip =
+  testDialect() !== 'postgresql' &&
+  'PostgreSQL only: SQLite has a single writer, so event id order is commit order';
 const WRITERS = 6;
 const TRANSACTIONS_PER_WRITER = 70;
 
@@ -30,13 +32,25 @@ let snapshotSql: { collection: string; sql: string }[] = [];
 function servedHotSet(fast: FastServer): Map<string, Map<number, string>> {
   const out = new Map<string, Map<number, string>>();
   for (const [name, collection] of fast.store.collections) {
-    out.set(name, new Map(collection.page(undefined, Number.MAX_SAFE_INTEGER).items.map((r) => [r.id, r.bytes.toString('utf8')])));
+    out.set(
+      name,
+      new Map(
+        collection
+          .page(undefined, Number.MAX_SAFE_INTEGER)
+          .items.map((r) => [r.id, r.bytes.toString('utf8')]),
+      ),
+    );
   }
   return out;
 }
 
 /** One writer: transactions of varied length (some sleep before commit), deadlock victims retried as new work. */
-async function writer(url: string, index: number, categoryIds: number[], stop: { count: number }): Promise<void> {
+async function writer(
+  url: string,
+  index: number,
+  categoryIds: number[],
+  stop: { count: number },
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let sequence = 0;
@@ -51,7 +65,14 @@ async function writer(url: string, index: number, categoryIds: number[], stop: {
             await client.query(
               `insert into products (sku, name, price_cents, currency, stock, category_id, tags, published)
                values ($1, $2, $3, 'EUR', $4, $5, '["w"]', $6)`,
-              [`W${index}-${sequence++}`, `Writer ${index} item`, random(10_000), random(50), categoryIds[random(categoryIds.length)], random(4) !== 0],
+              [
+                `W${index}-${sequence++}`,
+                `Writer ${index} item`,
+                random(10_000),
+                random(50),
+                categoryIds[random(categoryIds.length)],
+                random(4) !== 0,
+              ],
             );
           } else if (action < 7) {
             await client.query(
@@ -60,9 +81,15 @@ async function writer(url: string, index: number, categoryIds: number[], stop: {
               [random(10_000)],
             );
           } else if (action < 9) {
-            await client.query(`delete from products where id = (select id from products where sku like $1 order by random() limit 1)`, [`W${index}-%`]);
+            await client.query(
+              `delete from products where id = (select id from products where sku like $1 order by random() limit 1)`,
+              [`W${index}-%`],
+            );
           } else {
-            await client.query(`update categories set name = $1, updated_at = clock_timestamp() where id = $2`, [`Cat ${random(1000)}`, categoryIds[random(categoryIds.length)]]);
+            await client.query(
+              `update categories set name = $1, updated_at = clock_timestamp() where id = $2`,
+              [`Cat ${random(1000)}`, categoryIds[random(categoryIds.length)]],
+            );
           }
           if (random(3) === 0) await pause(random(5));
         }
@@ -79,81 +106,120 @@ async function writer(url: string, index: number, categoryIds: number[], stop: {
   }
 }
 
-test('lossless feed: concurrent writers, out-of-order commits, snapshot taken mid-write; hot set == database', { skip, timeout: 180_000 }, async () => {
-  const db = await createMigratedDatabase();
-  const observer = new pg.Client({ connectionString: db.url });
-  await observer.connect();
-  let fast: FastServer | undefined;
-  try {
-    const em = db.orm.em.fork();
-    const categories = Array.from({ length: 5 }, (_, i) => em.create(Category, { name: `Cat ${i}`, slug: `cat-${i}` }));
-    await em.flush();
-    for (let i = 0; i < 300; i++) {
-      em.create(Product, { sku: `SEED-${i}`, name: `Seed ${i}`, priceCents: i, currency: 'EUR', stock: 1, category: categories[i % 5]!, tags: [], published: i % 3 !== 0 });
-    }
-    await em.flush();
-    const categoryIds = categories.map((c) => c.id);
-
-    const config = loadConfig({ DATABASE_URL: db.url, FAST_PORT: '0', LOG_LEVEL: 'silent', FEED_POLL_MS: '5', FEED_FALLBACK_POLL_MS: '100', TOKEN_ISSUER: 'http://127.0.0.1:9' });
-    const written = { count: 0 };
-    const writers = Array.from({ length: WRITERS }, (_, i) => writer(db.url, i, categoryIds, written));
-
-    // The fast node loads its snapshot while the writers are in full swing.
-    await pause(150);
-    fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
-    await fast.ready;
-    snapshotSql = compileProjections(hotProjections, (name) => db.orm.getMetadata().find(name) ?? undefined, 'postgresql').map((p) => ({
-      collection: p.collection,
-      sql: p.snapshotSql,
-    }));
-
-    // The canonical hazard: A allocates its event id first, B commits first, A commits last.
-    const a = new pg.Client({ connectionString: db.url });
-    const b = new pg.Client({ connectionString: db.url });
-    await a.connect();
-    await b.connect();
+test(
+  'lossless feed: concurrent writers, out-of-order commits, snapshot taken mid-write; hot set == database',
+  { skip, timeout: 180_000 },
+  async () => {
+    const db = await createMigratedDatabase();
+    const observer = new pg.Client({ connectionString: db.url });
+    await observer.connect();
+    let fast: FastServer | undefined;
     try {
-      await a.query('begin');
-      await a.query(`insert into products (sku, name, price_cents, currency, stock, category_id, published) values ('LATE-A', 'A', 1, 'EUR', 1, $1, true)`, [categoryIds[0]]);
-      await b.query(`insert into products (sku, name, price_cents, currency, stock, category_id, published) values ('EARLY-B', 'B', 1, 'EUR', 1, $1, true)`, [categoryIds[0]]);
-      const ids = await observer.query<{ sku: string; id: string }>(
-        `select p.sku, e.id::text from change_event e join products p on p.id::text = e.record_id and e.table_name = 'products' where p.sku = 'EARLY-B'`,
+      const em = db.orm.em.fork();
+      const categories = Array.from({ length: 5 }, (_, i) =>
+        em.create(Category, { name: `Cat ${i}`, slug: `cat-${i}` }),
       );
-      assert.equal(ids.rows.length, 1, "B's event is committed and visible");
-      await pause(300); // the feed reads several times while A is still open
-      // B is held back, not applied past A: a reader that tailed by id would have moved beyond A's id here.
-      const skusWhileOpen = [...servedHotSet(fast).get('products')!.values()].map((json) => JSON.parse(json).sku);
-      assert.ok(!skusWhileOpen.includes('EARLY-B') && !skusWhileOpen.includes('LATE-A'));
-      assert.ok(fast.feed.status().lagEvents >= 1, 'the held-back event is reported as lag');
-      await a.query('commit');
-    } finally {
-      await a.end();
-      await b.end();
-    }
-
-    await Promise.all(writers);
-    const n = (await observer.query<{ n: number }>('select count(*)::int as n from change_event')).rows[0]!.n;
-    assert.ok(n >= 2000, `only ${n} changes were written`);
-
-    await eventually('hot set converges to the database', async () => {
-      const expected = await databaseHotSet(observer);
-      const served = servedHotSet(fast!);
-      for (const [name, rows] of expected) {
-        const got = served.get(name)!;
-        if (got.size !== rows.size) return false;
-        for (const [id, json] of rows) if (got.get(id) !== json) return false;
+      await em.flush();
+      for (let i = 0; i < 300; i++) {
+        em.create(Product, {
+          sku: `SEED-${i}`,
+          name: `Seed ${i}`,
+          priceCents: i,
+          currency: 'EUR',
+          stock: 1,
+          category: categories[i % 5]!,
+          tags: [],
+          published: i % 3 !== 0,
+        });
       }
-      return true;
-    }, 60_000);
-    // Record for record, with a readable diff if it ever fails.
-    const expected = await databaseHotSet(observer);
-    const served = servedHotSet(fast);
-    for (const [name, rows] of expected) assert.deepEqual(served.get(name), rows, `collection ${name}`);
-    const skus = [...served.get('products')!.values()].map((json) => JSON.parse(json).sku);
-    assert.ok(skus.includes('LATE-A') && skus.includes('EARLY-B'));
-  } finally {
-    await fast?.close();
-    await observer.end();
-    await db.close();
-  }
-});
+      await em.flush();
+      const categoryIds = categories.map((c) => c.id);
+
+      const config = loadConfig({
+        DATABASE_URL: db.url,
+        FAST_PORT: '0',
+        LOG_LEVEL: 'silent',
+        FEED_POLL_MS: '5',
+        FEED_FALLBACK_POLL_MS: '100',
+        TOKEN_ISSUER: 'http://127.0.0.1:9',
+      });
+      const written = { count: 0 };
+      const writers = Array.from({ length: WRITERS }, (_, i) => writer(db.url, i, categoryIds, written));
+
+      // The fast node loads its snapshot while the writers are in full swing.
+      await pause(150);
+      fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
+      await fast.ready;
+      snapshotSql = compileProjections(
+        hotProjections,
+        (name) => db.orm.getMetadata().find(name) ?? undefined,
+        'postgresql',
+      ).map((p) => ({
+        collection: p.collection,
+        sql: p.snapshotSql,
+      }));
+
+      // The canonical hazard: A allocates its event id first, B commits first, A commits last.
+      const a = new pg.Client({ connectionString: db.url });
+      const b = new pg.Client({ connectionString: db.url });
+      await a.connect();
+      await b.connect();
+      try {
+        await a.query('begin');
+        await a.query(
+          `insert into products (sku, name, price_cents, currency, stock, category_id, published) values ('LATE-A', 'A', 1, 'EUR', 1, $1, true)`,
+          [categoryIds[0]],
+        );
+        await b.query(
+          `insert into products (sku, name, price_cents, currency, stock, category_id, published) values ('EARLY-B', 'B', 1, 'EUR', 1, $1, true)`,
+          [categoryIds[0]],
+        );
+        const ids = await observer.query<{ sku: string; id: string }>(
+          `select p.sku, e.id::text from change_event e join products p on p.id::text = e.record_id and e.table_name = 'products' where p.sku = 'EARLY-B'`,
+        );
+        assert.equal(ids.rows.length, 1, "B's event is committed and visible");
+        await pause(300); // the feed reads several times while A is still open
+        // B is held back, not applied past A: a reader that tailed by id would have moved beyond A's id here.
+        const skusWhileOpen = [...servedHotSet(fast).get('products')!.values()].map(
+          (json) => JSON.parse(json).sku,
+        );
+        assert.ok(!skusWhileOpen.includes('EARLY-B') && !skusWhileOpen.includes('LATE-A'));
+        assert.ok(fast.feed.status().lagEvents >= 1, 'the held-back event is reported as lag');
+        await a.query('commit');
+      } finally {
+        await a.end();
+        await b.end();
+      }
+
+      await Promise.all(writers);
+      const n = (await observer.query<{ n: number }>('select count(*)::int as n from change_event')).rows[0]!
+        .n;
+      assert.ok(n >= 2000, `only ${n} changes were written`);
+
+      await eventually(
+        'hot set converges to the database',
+        async () => {
+          const expected = await databaseHotSet(observer);
+          const served = servedHotSet(fast!);
+          for (const [name, rows] of expected) {
+            const got = served.get(name)!;
+            if (got.size !== rows.size) return false;
+            for (const [id, json] of rows) if (got.get(id) !== json) return false;
+          }
+          return true;
+        },
+        60_000,
+      );
+      // Record for record, with a readable diff if it ever fails.
+      const expected = await databaseHotSet(observer);
+      const served = servedHotSet(fast);
+      for (const [name, rows] of expected) assert.deepEqual(served.get(name), rows, `collection ${name}`);
+      const skus = [...served.get('products')!.values()].map((json) => JSON.parse(json).sku);
+      assert.ok(skus.includes('LATE-A') && skus.includes('EARLY-B'));
+    } finally {
+      await fast?.close();
+      await observer.end();
+      await db.close();
+    }
+  },
+);

@@ -13,7 +13,8 @@ import { eventually, seedCatalog, startHarness, type Harness } from './support/f
 import { bearer, get } from './support/http.js';
 import { TcpProxy } from './support/proxy.js';
 
-const postgresOnly = testDialect() !== 'postgresql' && 'PostgreSQL only: a SQLite file has no connection to lose';
+const postgresOnly =
+  testDialect() !== 'postgresql' && 'PostgreSQL only: a SQLite file has no connection to lose';
 const mainJs = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 let h: Harness;
@@ -40,7 +41,13 @@ test('the service refuses to start without the native binary, with a clear messa
   const db = await createMigratedDatabase();
   try {
     const child = spawn(process.execPath, [mainJs], {
-      env: { ...process.env, UWS_USE_FALLBACK: '1', DATABASE_URL: db.url, FAST_PORT: '0', LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        UWS_USE_FALLBACK: '1',
+        DATABASE_URL: db.url,
+        FAST_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -56,7 +63,13 @@ test('the service refuses to start without the native binary, with a clear messa
 
 test('main.ts: reports ready over IPC, serves, and exits 0 on SIGTERM', async () => {
   const child = spawn(process.execPath, [mainJs], {
-    env: { ...process.env, DATABASE_URL: h.db.url, FAST_PORT: '0', LOG_LEVEL: 'silent', TOKEN_ISSUER: h.issuer.url },
+    env: {
+      ...process.env,
+      DATABASE_URL: h.db.url,
+      FAST_PORT: '0',
+      LOG_LEVEL: 'silent',
+      TOKEN_ISSUER: h.issuer.url,
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   try {
@@ -107,56 +120,87 @@ test('aborted requests (client gone during verification) do not crash the servic
   }
 });
 
-test('survives its PostgreSQL connections being terminated, and catches up', { skip: postgresOnly }, async () => {
-  const reconnects = h.fast.feed.status().reconnects;
-  const terminated = await h.sql(
-    `select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'tandem-fast-feed' and datname = current_database()`,
-  );
-  assert.ok(terminated.length >= 1);
-  await h.sql(`update products set name = 'After terminate' where id = (select min(id) from products where published = true)`);
-  assert.equal((await get(productUrl, bearer(token))).status, 200, 'keeps serving meanwhile');
-  await eventually('reconnected and caught up', async () => (await get(productUrl, bearer(token))).json?.name === 'After terminate');
-  assert.ok(h.fast.feed.status().reconnects > reconnects);
-});
+test(
+  'survives its PostgreSQL connections being terminated, and catches up',
+  { skip: postgresOnly },
+  async () => {
+    const reconnects = h.fast.feed.status().reconnects;
+    const terminated = await h.sql(
+      `select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'tandem-fast-feed' and datname = current_database()`,
+    );
+    assert.ok(terminated.length >= 1);
+    await h.sql(
+      `update products set name = 'After terminate' where id = (select min(id) from products where published = true)`,
+    );
+    assert.equal((await get(productUrl, bearer(token))).status, 200, 'keeps serving meanwhile');
+    await eventually(
+      'reconnected and caught up',
+      async () => (await get(productUrl, bearer(token))).json?.name === 'After terminate',
+    );
+    assert.ok(h.fast.feed.status().reconnects > reconnects);
+  },
+);
 
-test('a long outage: serves last known data, reports staleness, reloads a snapshot on return', { skip: postgresOnly }, async () => {
-  const db = await createMigratedDatabase();
-  await seedCatalog(db, 2);
-  const target = new URL(db.url);
-  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-  await proxy.start();
-  const proxied = new URL(db.url);
-  proxied.host = `127.0.0.1:${proxy.port}`;
-  const outage = await startHarness({ DATABASE_URL: proxied.toString(), CHANGE_RETENTION_SECONDS: '2', FEED_STALE_AFTER_MS: '300' });
-  // The harness made its own database; point its writes at ours through a direct connection.
-  const direct = db.orm.em.getConnection();
-  try {
-    const t = await outage.issuer.sign();
-    const [row] = (await direct.execute(`select min(id) as id from products where published = true`)) as { id: number }[];
-    const id = row!.id;
-    const url = `${outage.fast.url}/v1/products/${id}`;
-    assert.equal((await get(url, bearer(t))).status, 200);
-    const snapshots = outage.fast.feed.status().snapshots;
-
-    await proxy.stop();
-    await eventually('reported stale', async () => (await get(`${outage.fast.url}/healthz`)).json.feed.stale === true);
-    const health = await get(`${outage.fast.url}/healthz`);
-    assert.equal(health.status, 200, 'still serving');
-    assert.equal(health.json.status, 'stale');
-    assert.equal(health.json.feed.connected, false);
-    assert.match((await get(`${outage.fast.url}/metrics`)).text, /tandem_fast_feed_stale 1/);
-    assert.equal((await get(url, bearer(t))).status, 200, 'last known data is served');
-
-    await direct.execute(`update products set name = 'Changed during outage' where id = ?`, [id]);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // longer than half the retention
+test(
+  'a long outage: serves last known data, reports staleness, reloads a snapshot on return',
+  { skip: postgresOnly },
+  async () => {
+    const db = await createMigratedDatabase();
+    await seedCatalog(db, 2);
+    const target = new URL(db.url);
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.start();
-    await eventually('caught up after the outage', async () => (await get(url, bearer(t))).json?.name === 'Changed during outage');
-    // A reload streams records in as it reads them, so the new name can show before the reload completes.
-    await eventually('a gap beyond half the retention reloads a snapshot', async () => outage.fast.feed.status().snapshots > snapshots);
-    await eventually('fresh again', async () => (await get(`${outage.fast.url}/healthz`)).json.status === 'ok');
-  } finally {
-    await outage.close();
-    await proxy.stop();
-    await db.close();
-  }
-});
+    const proxied = new URL(db.url);
+    proxied.host = `127.0.0.1:${proxy.port}`;
+    const outage = await startHarness({
+      DATABASE_URL: proxied.toString(),
+      CHANGE_RETENTION_SECONDS: '2',
+      FEED_STALE_AFTER_MS: '300',
+    });
+    // The harness made its own database; point its writes at ours through a direct connection.
+    const direct = db.orm.em.getConnection();
+    try {
+      const t = await outage.issuer.sign();
+      const [row] = (await direct.execute(`select min(id) as id from products where published = true`)) as {
+        id: number;
+      }[];
+      const id = row!.id;
+      const url = `${outage.fast.url}/v1/products/${id}`;
+      assert.equal((await get(url, bearer(t))).status, 200);
+      const snapshots = outage.fast.feed.status().snapshots;
+
+      await proxy.stop();
+      await eventually(
+        'reported stale',
+        async () => (await get(`${outage.fast.url}/healthz`)).json.feed.stale === true,
+      );
+      const health = await get(`${outage.fast.url}/healthz`);
+      assert.equal(health.status, 200, 'still serving');
+      assert.equal(health.json.status, 'stale');
+      assert.equal(health.json.feed.connected, false);
+      assert.match((await get(`${outage.fast.url}/metrics`)).text, /tandem_fast_feed_stale 1/);
+      assert.equal((await get(url, bearer(t))).status, 200, 'last known data is served');
+
+      await direct.execute(`update products set name = 'Changed during outage' where id = ?`, [id]);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // longer than half the retention
+      await proxy.start();
+      await eventually(
+        'caught up after the outage',
+        async () => (await get(url, bearer(t))).json?.name === 'Changed during outage',
+      );
+      // A reload streams records in as it reads them, so the new name can show before the reload completes.
+      await eventually(
+        'a gap beyond half the retention reloads a snapshot',
+        async () => outage.fast.feed.status().snapshots > snapshots,
+      );
+      await eventually(
+        'fresh again',
+        async () => (await get(`${outage.fast.url}/healthz`)).json.status === 'ok',
+      );
+    } finally {
+      await outage.close();
+      await proxy.stop();
+      await db.close();
+    }
+  },
+);

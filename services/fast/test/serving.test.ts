@@ -20,14 +20,31 @@ test(`GET /v1/products/{id} serves prepared bytes with an ETag (${testDialect()}
   const res = await get(`${h.fast.url}/v1/products/${first.id}`, bearer(token));
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-type'], 'application/json');
-  assert.deepEqual(Object.keys(res.json), ['id', 'sku', 'name', 'description', 'priceCents', 'currency', 'stock', 'categoryId', 'tags', 'updatedAt']);
+  assert.deepEqual(Object.keys(res.json), [
+    'id',
+    'sku',
+    'name',
+    'description',
+    'priceCents',
+    'currency',
+    'stock',
+    'categoryId',
+    'tags',
+    'updatedAt',
+  ]);
   assert.equal(res.json.sku, first.sku);
   const etag = res.headers.etag as string;
   assert.match(etag, /^"[A-Za-z0-9_-]{22}"$/);
-  const cached = await get(`${h.fast.url}/v1/products/${first.id}`, { ...bearer(token), 'if-none-match': etag });
+  const cached = await get(`${h.fast.url}/v1/products/${first.id}`, {
+    ...bearer(token),
+    'if-none-match': etag,
+  });
   assert.equal(cached.status, 304);
   assert.equal(cached.text, '');
-  const other = await get(`${h.fast.url}/v1/products/${first.id}`, { ...bearer(token), 'if-none-match': '"nope", W/' + etag });
+  const other = await get(`${h.fast.url}/v1/products/${first.id}`, {
+    ...bearer(token),
+    'if-none-match': '"nope", W/' + etag,
+  });
   assert.equal(other.status, 304, 'a weak match in a list also counts');
 });
 
@@ -48,12 +65,18 @@ test('lists are keyset-paginated by id, with limit and filters', async () => {
   assert.equal(all.json.items.length, 5);
   assert.equal(all.json.next, null);
   const ids = all.json.items.map((p: { id: number }) => p.id);
-  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
 
   const seen: number[] = [];
   let cursor: string | null = null;
   do {
-    const page: Awaited<ReturnType<typeof get>> = await get(`${h.fast.url}/v1/products?limit=2${cursor ? `&after=${cursor}` : ''}`, bearer(token));
+    const page: Awaited<ReturnType<typeof get>> = await get(
+      `${h.fast.url}/v1/products?limit=2${cursor ? `&after=${cursor}` : ''}`,
+      bearer(token),
+    );
     assert.ok(page.json.items.length <= 2);
     seen.push(...page.json.items.map((p: { id: number }) => p.id));
     cursor = page.json.next;
@@ -85,14 +108,26 @@ test('lists are keyset-paginated by id, with limit and filters', async () => {
 test('changes via the ORM and raw SQL appear; unpublish and delete remove', async () => {
   const em = h.db.orm.em.fork();
   const garden = await em.findOneOrFail(Category, { slug: 'garden' });
-  const lamp = em.create(Product, { sku: 'LAMP', name: 'Lamp', priceCents: 999, currency: 'EUR', stock: 2, category: garden, tags: [], published: true });
+  const lamp = em.create(Product, {
+    sku: 'LAMP',
+    name: 'Lamp',
+    priceCents: 999,
+    currency: 'EUR',
+    stock: 2,
+    category: garden,
+    tags: [],
+    published: true,
+  });
   await em.flush();
   const url = `${h.fast.url}/v1/products/${lamp.id}`;
   await eventually('ORM insert served', async () => (await get(url, bearer(token))).status === 200);
 
   const before = await get(url, bearer(token));
   await h.sql(`update products set price_cents = 1234 where id = ?`, [lamp.id]);
-  await eventually('raw SQL update served', async () => (await get(url, bearer(token))).json.priceCents === 1234);
+  await eventually(
+    'raw SQL update served',
+    async () => (await get(url, bearer(token))).json.priceCents === 1234,
+  );
   const afterUpdate = await get(url, bearer(token));
   assert.notEqual(afterUpdate.headers.etag, before.headers.etag, 'the ETag follows the bytes');
 
@@ -102,7 +137,10 @@ test('changes via the ORM and raw SQL appear; unpublish and delete remove', asyn
 
   const [row] = await h.sql(`select id from products where sku = 'SKU-1'`);
   await h.sql(`delete from products where id = ?`, [row.id]);
-  await eventually('raw delete removes', async () => (await get(`${h.fast.url}/v1/products/${row.id}`, bearer(token))).status === 404);
+  await eventually(
+    'raw delete removes',
+    async () => (await get(`${h.fast.url}/v1/products/${row.id}`, bearer(token))).status === 404,
+  );
 });
 
 test('unknown routes 404, other methods 405, all JSON', async () => {
@@ -122,14 +160,26 @@ test('oversized URLs and headers are refused', async () => {
   const longUrl = await get(`${h.fast.url}/v1/products?categoryId=${'1'.repeat(3000)}`, bearer(token));
   assert.equal(longUrl.status, 414);
   assert.equal(longUrl.json.error, 'uri_too_long');
-  const big = await get(`${h.fast.url}/v1/products/1`, { ...bearer(token), 'x-filler': 'a'.repeat(5000), 'x-more': 'b'.repeat(5000) });
+  const big = await get(`${h.fast.url}/v1/products/1`, {
+    ...bearer(token),
+    'x-filler': 'a'.repeat(5000),
+    'x-more': 'b'.repeat(5000),
+  });
   assert.equal(big.status, 431);
-  const huge = await raw(h.fast.port, `GET /v1/products/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'c'.repeat(200_000)}\r\n\r\n`);
+  const huge = await raw(
+    h.fast.port,
+    `GET /v1/products/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'c'.repeat(200_000)}\r\n\r\n`,
+  );
   assert.ok(huge === '' || /^HTTP\/1\.1 4\d\d/.test(huge), `refused: ${huge.slice(0, 40)}`);
 });
 
 test('malformed HTTP does not crash the service', async () => {
-  for (const garbage of ['\x00\x01\x02garbage\r\n\r\n', 'GET\r\n\r\n', 'GET / HTTP/9.9\r\nHost: x\r\n\r\n', 'GET /v1/products HTTP/1.1\r\nContent-Length: -5\r\n\r\n']) {
+  for (const garbage of [
+    '\x00\x01\x02garbage\r\n\r\n',
+    'GET\r\n\r\n',
+    'GET / HTTP/9.9\r\nHost: x\r\n\r\n',
+    'GET /v1/products HTTP/1.1\r\nContent-Length: -5\r\n\r\n',
+  ]) {
     await raw(h.fast.port, garbage, 300);
   }
   assert.equal((await get(`${h.fast.url}/healthz`)).status, 200);

@@ -10,8 +10,12 @@ let h: Harness;
 let productUrl: string;
 
 before(async () => {
-  h = await startHarness({ JWKS_REFETCH_MIN_SECONDS: '1', TOKEN_LEEWAY_SECONDS: '5' }, (db) => seedCatalog(db, 2));
-  const [row] = await h.sql(`select min(id) as id from products where published = ${testDialect() === 'postgresql' ? 'true' : '1'}`);
+  h = await startHarness({ JWKS_REFETCH_MIN_SECONDS: '1', TOKEN_LEEWAY_SECONDS: '5' }, (db) =>
+    seedCatalog(db, 2),
+  );
+  const [row] = await h.sql(
+    `select min(id) as id from products where published = ${testDialect() === 'postgresql' ? 'true' : '1'}`,
+  );
   productUrl = `${h.fast.url}/v1/products/${row.id}`;
 });
 after(() => h?.close());
@@ -48,7 +52,11 @@ test('expired and not-yet-valid tokens are refused; small clock skew is tolerate
   await expect401(await h.issuer.sign({}, { expiresIn: -60 }), /expired/);
   const now = Math.floor(Date.now() / 1000);
   await expect401(await h.issuer.sign({}, { notBefore: now + 120 }), /not valid yet/);
-  assert.equal((await get(productUrl, bearer(await h.issuer.sign({}, { notBefore: now + 2 })))).status, 200, 'nbf within leeway');
+  assert.equal(
+    (await get(productUrl, bearer(await h.issuer.sign({}, { notBefore: now + 2 })))).status,
+    200,
+    'nbf within leeway',
+  );
 });
 
 test('wrong issuer or audience is refused', async () => {
@@ -71,7 +79,10 @@ test('alg none and HS256 signed with the public key are refused', async () => {
   await expect401(`${encode({ alg: 'none', typ: 'at+jwt', kid })}.${payload}.`, /malformed/);
   await expect401(`${encode({ alg: 'none', typ: 'at+jwt', kid })}.${payload}.c2ln`, /EdDSA/);
   const publicKeyBytes = base64url.decode(h.issuer.keys[0]!.publicJwk.x!);
-  for (const secret of [publicKeyBytes, new TextEncoder().encode(JSON.stringify(h.issuer.keys[0]!.publicJwk))]) {
+  for (const secret of [
+    publicKeyBytes,
+    new TextEncoder().encode(JSON.stringify(h.issuer.keys[0]!.publicJwk)),
+  ]) {
     const forged = await new SignJWT({ scope: 'catalog:read', sid: randomUUID() })
       .setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
       .setIssuer(h.issuer.url)
@@ -113,7 +124,10 @@ test('unknown kids are refused and refetch the JWKS at a bounded rate', async ()
   const elapsedSeconds = (Date.now() - started) / 1000;
   const fetches = h.issuer.jwksRequests - fetchesBefore;
   // At most one fetch per JWKS_REFETCH_MIN_SECONDS (1 s here), however many unknown kids arrive.
-  assert.ok(fetches <= 1 + Math.ceil(elapsedSeconds), `${fetches} JWKS fetches for 30 unknown kids in ${elapsedSeconds}s`);
+  assert.ok(
+    fetches <= 1 + Math.ceil(elapsedSeconds),
+    `${fetches} JWKS fetches for 30 unknown kids in ${elapsedSeconds}s`,
+  );
   assert.ok(h.fast.jwks.stats.refused > 0);
 });
 
@@ -133,12 +147,19 @@ test('a revoked session stops its tokens before exp', async () => {
   const sid = randomUUID();
   await h.sql(`insert into users (email, password_hash) values ('revoke@example.com', 'x')`);
   const [user] = await h.sql(`select id from users where email = 'revoke@example.com'`);
-  await h.sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [sid, user.id, new Date(Date.now() + 86_400_000).toISOString()]);
+  await h.sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [
+    sid,
+    user.id,
+    new Date(Date.now() + 86_400_000).toISOString(),
+  ]);
   const token = await h.issuer.sign({ sid });
   assert.equal((await get(productUrl, bearer(token))).status, 200);
   const revokedAt = Date.now();
   await h.sql(`update sessions set revoked_at = ? where id = ?`, [new Date().toISOString(), sid]);
-  await eventually('revocation reaches the fast service', async () => (await get(productUrl, bearer(token))).status === 401);
+  await eventually(
+    'revocation reaches the fast service',
+    async () => (await get(productUrl, bearer(token))).status === 401,
+  );
   await expect401(token, /revoked/);
   assert.ok(Date.now() - revokedAt < 15_000);
 });

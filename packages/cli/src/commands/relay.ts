@@ -17,11 +17,18 @@ export const relayCommand: Command = {
   async run(argv, { config, stdout }) {
     parseArgs({ args: argv, options: {}, strict: true });
     const { url, streamKey, streamMaxLen } = config.feed.redis;
-    if (!url) throw new CommandError('REDIS_URL is not set: the relay writes to a Redis Stream (e.g. REDIS_URL=redis://127.0.0.1:6379).');
+    if (!url)
+      throw new CommandError(
+        'REDIS_URL is not set: the relay writes to a Redis Stream (e.g. REDIS_URL=redis://127.0.0.1:6379).',
+      );
     const logger = createLogger('relay', config.logLevel);
     // Metadata only (to compile the hot projections): the relay's reads go through the feed source.
     const orm = await openOrm(config.database, { connect: false });
-    const projections = compileProjections(hotProjections, (name) => orm.getMetadata().find(name) ?? undefined, config.database.dialect);
+    const projections = compileProjections(
+      hotProjections,
+      (name) => orm.getMetadata().find(name) ?? undefined,
+      config.database.dialect,
+    );
     const redis = new Redis(url, { maxRetriesPerRequest: 3 });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'relay: redis error'));
     const relay = new StreamRelay(() => openFeedSource(config.database, projections), redis, {
@@ -31,7 +38,9 @@ export const relayCommand: Command = {
       logger,
     });
     relay.start();
-    stdout.write(`Relaying changes to ${streamKey} on ${url.replace(/\/\/[^@/]*@/, '//***@')}. Ctrl-C stops.\n`);
+    stdout.write(
+      `Relaying changes to ${streamKey} on ${url.replace(/\/\/[^@/]*@/, '//***@')}. Ctrl-C stops.\n`,
+    );
     process.send?.({ type: 'ready', service: 'relay', url: url.replace(/\/\/[^@/]*@/, '//***@') });
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

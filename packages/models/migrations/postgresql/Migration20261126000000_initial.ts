@@ -65,13 +65,23 @@ export class Migration20261126000000_initial extends Migration {
       "role_id" int not null,
       constraint "user_roles_pkey" primary key ("user_id", "role_id"));`);
 
-    this.addSql('alter table "products" add constraint "products_category_id_foreign" foreign key ("category_id") references "categories" ("id") on update cascade on delete restrict;');
-    this.addSql('alter table "audit_entries" add constraint "audit_entries_actor_id_foreign" foreign key ("actor_id") references "users" ("id") on update cascade on delete set null;');
-    this.addSql('alter table "user_roles" add constraint "user_roles_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;');
-    this.addSql('alter table "user_roles" add constraint "user_roles_role_id_foreign" foreign key ("role_id") references "roles" ("id") on update cascade on delete cascade;');
+    this.addSql(
+      'alter table "products" add constraint "products_category_id_foreign" foreign key ("category_id") references "categories" ("id") on update cascade on delete restrict;',
+    );
+    this.addSql(
+      'alter table "audit_entries" add constraint "audit_entries_actor_id_foreign" foreign key ("actor_id") references "users" ("id") on update cascade on delete set null;',
+    );
+    this.addSql(
+      'alter table "user_roles" add constraint "user_roles_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;',
+    );
+    this.addSql(
+      'alter table "user_roles" add constraint "user_roles_role_id_foreign" foreign key ("role_id") references "roles" ("id") on update cascade on delete cascade;',
+    );
   }
 
   override async down(): Promise<void> {
-    this.addSql('drop table if exists "user_roles", "audit_entries", "users", "roles", "products", "categories" cascade;');
+    this.addSql(
+      'drop table if exists "user_roles", "audit_entries", "users", "roles", "products", "categories" cascade;',
+    );
   }
 }

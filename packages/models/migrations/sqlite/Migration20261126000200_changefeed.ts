@@ -13,7 +13,9 @@ function sqliteChangeCaptureSql(table: string): string[] {
 }
 
 function sqliteDropChangeCaptureSql(table: string): string[] {
-  return ['insert', 'update', 'update_id', 'delete'].map((what) => `drop trigger if exists \`${table}_change_${what}\`;`);
+  return ['insert', 'update', 'update_id', 'delete'].map(
+    (what) => `drop trigger if exists \`${table}_change_${what}\`;`,
+  );
 }
 
 /**
@@ -33,11 +35,13 @@ export class Migration20261126000200_changefeed extends Migration {
       \`created_at\` datetime not null default CURRENT_TIMESTAMP);`);
     this.addSql('create index `change_event_txid_index` on `change_event` (`txid`);');
     this.addSql('create index `change_event_created_at_index` on `change_event` (`created_at`);');
-    for (const table of ['categories', 'products']) for (const sql of sqliteChangeCaptureSql(table)) this.addSql(sql);
+    for (const table of ['categories', 'products'])
+      for (const sql of sqliteChangeCaptureSql(table)) this.addSql(sql);
   }
 
   override async down(): Promise<void> {
-    for (const table of ['categories', 'products']) for (const sql of sqliteDropChangeCaptureSql(table)) this.addSql(sql);
+    for (const table of ['categories', 'products'])
+      for (const sql of sqliteDropChangeCaptureSql(table)) this.addSql(sql);
     this.addSql('drop table if exists `change_event`;');
   }
 }

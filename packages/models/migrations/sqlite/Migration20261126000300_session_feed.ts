@@ -14,9 +14,10 @@ function sqliteChangeCaptureSql(table: string): string[] {
 }
 
 function sqliteDropChangeCaptureSql(table: string): string[] {
-  return ['insert', 'update', 'update_id', 'delete'].map((what) => `drop trigger if exists \`${table}_change_${what}\`;`);
+  return ['insert', 'update', 'update_id', 'delete'].map(
+    (what) => `drop trigger if exists \`${table}_change_${what}\`;`,
+  );
 }
-
 
 /**
  * Session changes join the change feed so that a revoked session (logout, RFC 7009 revocation,

@@ -24,7 +24,10 @@ export const AuditEntry = defineEntity({
     model: p.string().length(60),
     recordId: p.string().length(64),
     diff: p.json<FieldDiff>(),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('CURRENT_TIMESTAMP'),
   },
   indexes: [{ name: 'audit_entries_record_idx', properties: ['model', 'recordId'] }],
 });

@@ -24,6 +24,7 @@ export type Category = InferEntity<typeof Category>;
 export function validateCategory(category: { name?: unknown; slug?: unknown }): void {
   const errors: FieldErrors = {};
   if (isBlank(category.name)) errors.name = 'Name is required.';
-  if (!isSlug(category.slug)) errors.slug = 'Use lowercase letters, digits and single hyphens (e.g. "garden-tools").';
+  if (!isSlug(category.slug))
+    errors.slug = 'Use lowercase letters, digits and single hyphens (e.g. "garden-tools").';
   throwIfInvalid(errors);
 }

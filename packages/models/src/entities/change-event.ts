@@ -1,4 +1,10 @@
-import { BigIntType, defineEntity, type EntityProperty, type InferEntity, type Platform } from '@mikro-orm/core';
+import {
+  BigIntType,
+  defineEntity,
+  type EntityProperty,
+  type InferEntity,
+  type Platform,
+} from '@mikro-orm/core';
 import { BetterSqlitePlatform } from '@mikro-orm/better-sqlite';
 
 const p = defineEntity.properties;

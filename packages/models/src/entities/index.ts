@@ -31,4 +31,15 @@ export {
  * - auth service (sessions, refresh tokens, signing keys, clients): added by the auth service issue
  * - change feed (change_event outbox): added by the fast service issue
  */
-export const entities = [User, Role, Category, Product, AuditEntry, Client, Session, RefreshToken, SigningKey, ChangeEvent];
+export const entities = [
+  User,
+  Role,
+  Category,
+  Product,
+  AuditEntry,
+  Client,
+  Session,
+  RefreshToken,
+  SigningKey,
+  ChangeEvent,
+];

@@ -55,10 +55,14 @@ export function validateProduct(product: ProductFields): void {
   const errors: FieldErrors = {};
   if (isBlank(product.sku)) errors.sku = 'SKU is required.';
   if (isBlank(product.name)) errors.name = 'Name is required.';
-  if (!isNonNegativeInteger(product.priceCents)) errors.priceCents = 'Price must be a whole number of cents, 0 or more.';
-  if (!isCurrencyCode(product.currency)) errors.currency = 'Use an ISO 4217 currency code such as EUR or USD.';
+  if (!isNonNegativeInteger(product.priceCents))
+    errors.priceCents = 'Price must be a whole number of cents, 0 or more.';
+  if (!isCurrencyCode(product.currency))
+    errors.currency = 'Use an ISO 4217 currency code such as EUR or USD.';
   // stock and tags have database defaults: absent means "use the default", not invalid.
-  if (product.stock !== undefined && !isNonNegativeInteger(product.stock)) errors.stock = 'Stock must be a whole number, 0 or more.';
-  if (product.tags !== undefined && !isStringList(product.tags)) errors.tags = 'Tags must be a list of words.';
+  if (product.stock !== undefined && !isNonNegativeInteger(product.stock))
+    errors.stock = 'Stock must be a whole number, 0 or more.';
+  if (product.tags !== undefined && !isStringList(product.tags))
+    errors.tags = 'Tags must be a list of words.';
   throwIfInvalid(errors);
 }

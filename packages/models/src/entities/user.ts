@@ -21,9 +21,13 @@ export const User = defineEntity({
     isStaff: p.boolean().default(false),
     /** Has every permission without roles. */
     isSuperuser: p.boolean().default(false),
-    roles: () => p.manyToMany(Role).pivotTable('user_roles').joinColumn('user_id').inverseJoinColumn('role_id'),
+    roles: () =>
+      p.manyToMany(Role).pivotTable('user_roles').joinColumn('user_id').inverseJoinColumn('role_id'),
     lastLoginAt: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()).defaultRaw('CURRENT_TIMESTAMP'),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('CURRENT_TIMESTAMP'),
   },
   uniques: [
     {

@@ -45,7 +45,8 @@ export class AccessTokenVerifier {
   private readonly leewaySeconds: number;
 
   constructor(private readonly options: AccessTokenVerifierOptions) {
-    if (options.leewaySeconds < 0 || options.leewaySeconds > 30) throw new RangeError('leewaySeconds must be within 0..30');
+    if (options.leewaySeconds < 0 || options.leewaySeconds > 30)
+      throw new RangeError('leewaySeconds must be within 0..30');
     this.now = options.now ?? Date.now;
     this.leewaySeconds = options.leewaySeconds;
     this.cache = new TokenCache(options.cacheSize, options.leewaySeconds * 1000);
@@ -59,7 +60,8 @@ export class AccessTokenVerifier {
   async verify(token: string): Promise<VerifiedAccessToken> {
     const hit = this.cache.peek(token, this.now());
     if (hit) return hit;
-    if (token.length > 8192 || !JWT_SHAPE.test(token)) throw new TokenVerificationError('The access token is malformed.');
+    if (token.length > 8192 || !JWT_SHAPE.test(token))
+      throw new TokenVerificationError('The access token is malformed.');
     let payload;
     try {
       ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
@@ -75,10 +77,16 @@ export class AccessTokenVerifier {
       throw new TokenVerificationError(describe(error));
     }
     const { sub, sid, jti, scope, exp } = payload as Record<string, unknown>;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') {
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof jti !== 'string' ||
+      typeof exp !== 'number'
+    ) {
       throw new TokenVerificationError('The access token lacks required claims.');
     }
-    if (scope !== undefined && typeof scope !== 'string') throw new TokenVerificationError('The scope claim must be a string.');
+    if (scope !== undefined && typeof scope !== 'string')
+      throw new TokenVerificationError('The scope claim must be a string.');
     const verified: VerifiedAccessToken = {
       sub,
       sid,
@@ -91,8 +99,10 @@ export class AccessTokenVerifier {
   }
 
   private async keyFor(header: JWTHeaderParameters) {
-    if (header.alg !== ACCESS_TOKEN_ALG) throw new TokenVerificationError('The token is not signed with EdDSA.');
-    if (typeof header.kid !== 'string' || header.kid === '') throw new TokenVerificationError('The token header has no kid.');
+    if (header.alg !== ACCESS_TOKEN_ALG)
+      throw new TokenVerificationError('The token is not signed with EdDSA.');
+    if (typeof header.kid !== 'string' || header.kid === '')
+      throw new TokenVerificationError('The token header has no kid.');
     const key = await this.options.jwks.getKey(header.kid);
     if (!key) throw new TokenVerificationError('The token is signed with an unknown key.');
     return key;
@@ -110,6 +120,7 @@ function describe(error: unknown): string {
     return `The access token's ${error.claim} claim is invalid.`;
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is not signed with EdDSA.';
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The access token signature is invalid.';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return 'The access token signature is invalid.';
   return 'The access token is invalid.';
 }

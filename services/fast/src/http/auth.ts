@@ -3,12 +3,15 @@ import type { FastMetrics } from '../metrics.js';
 import type { RevokedSessions } from '../revocations.js';
 import { jsonError, type Reply } from './respond.js';
 
-export type AuthOutcome = { readonly ok: true; readonly token: VerifiedAccessToken } | { readonly ok: false; readonly reply: Reply };
+export type AuthOutcome =
+  { readonly ok: true; readonly token: VerifiedAccessToken } | { readonly ok: false; readonly reply: Reply };
 
 /** RFC 6750 §3: the challenge a client gets with a 401. */
 export function unauthorized(message: string): Reply {
   const description = message.replace(/["\\]/g, '');
-  return jsonError(401, 'invalid_token', message, [['WWW-Authenticate', `Bearer realm="tandem", error="invalid_token", error_description="${description}"`]]);
+  return jsonError(401, 'invalid_token', message, [
+    ['WWW-Authenticate', `Bearer realm="tandem", error="invalid_token", error_description="${description}"`],
+  ]);
 }
 
 export function insufficientScope(scope: string): Reply {

@@ -10,7 +10,12 @@ const CURSOR = /^[0-9]{1,15}$/;
 const LIMIT = /^[0-9]{1,4}$/;
 
 /** GET /v1/{collection}?limit=&after=&{field}=value — keyset pagination over sorted ids, by id. */
-export function listReply(store: HotStore, collection: string, query: string, token: VerifiedAccessToken): Reply {
+export function listReply(
+  store: HotStore,
+  collection: string,
+  query: string,
+  token: VerifiedAccessToken,
+): Reply {
   const records = store.get(collection);
   if (!records) return unknownCollection(collection);
   if (!token.scopes.has(records.scope)) return insufficientScope(records.scope);
@@ -21,16 +26,22 @@ export function listReply(store: HotStore, collection: string, query: string, to
   for (const [name, value] of new URLSearchParams(query)) {
     if (name === 'limit') {
       const n = Number(value);
-      if (!LIMIT.test(value) || n < 1 || n > MAX_LIMIT) return jsonError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
+      if (!LIMIT.test(value) || n < 1 || n > MAX_LIMIT)
+        return jsonError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
       limit = n;
     } else if (name === 'after') {
-      if (!CURSOR.test(value)) return jsonError(400, 'invalid_cursor', 'after must be the "next" cursor of a previous page.');
+      if (!CURSOR.test(value))
+        return jsonError(400, 'invalid_cursor', 'after must be the "next" cursor of a previous page.');
       after = Number(value);
     } else if (records.filterable.includes(name)) {
       filters.push({ field: name, value });
     } else {
       const allowed = ['limit', 'after', ...records.filterable].join(', ');
-      return jsonError(400, 'unknown_parameter', `${JSON.stringify(name)} is not a filter of ${collection} (use ${allowed}).`);
+      return jsonError(
+        400,
+        'unknown_parameter',
+        `${JSON.stringify(name)} is not a filter of ${collection} (use ${allowed}).`,
+      );
     }
   }
   return { status: 200, body: listBody(records.page(after, limit, filters)) };

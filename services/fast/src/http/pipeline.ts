@@ -13,12 +13,14 @@ export interface Limits {
 /** Refuses oversized URLs and header blocks (414 / 431, JSON); undefined when the request is fine. */
 export function refuseOversized(req: HttpRequest, limits: Limits): Reply | undefined {
   const url = req.getUrl().length + (req.getQuery()?.length ?? 0);
-  if (url > limits.maxUrlBytes) return jsonError(414, 'uri_too_long', `The URL is longer than ${limits.maxUrlBytes} bytes.`);
+  if (url > limits.maxUrlBytes)
+    return jsonError(414, 'uri_too_long', `The URL is longer than ${limits.maxUrlBytes} bytes.`);
   let headers = 0;
   req.forEach((key, value) => {
     headers += key.length + value.length + 4;
   });
-  if (headers > limits.maxHeaderBytes) return jsonError(431, 'headers_too_large', `The request headers exceed ${limits.maxHeaderBytes} bytes.`);
+  if (headers > limits.maxHeaderBytes)
+    return jsonError(431, 'headers_too_large', `The request headers exceed ${limits.maxHeaderBytes} bytes.`);
   return undefined;
 }
 

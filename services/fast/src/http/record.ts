@@ -14,18 +14,27 @@ export function unknownCollection(collection: string): Reply {
 }
 
 export function notReady(): Reply {
-  return jsonError(503, 'not_ready', 'The service is loading its data; retry shortly.', [['Retry-After', '1']]);
+  return jsonError(503, 'not_ready', 'The service is loading its data; retry shortly.', [
+    ['Retry-After', '1'],
+  ]);
 }
 
 /** GET /v1/{collection}/{id}: prepared bytes and ETag; 304 when the client already has them. */
-export function recordReply(store: HotStore, collection: string, id: string, ifNoneMatch: string, token: VerifiedAccessToken): Reply {
+export function recordReply(
+  store: HotStore,
+  collection: string,
+  id: string,
+  ifNoneMatch: string,
+  token: VerifiedAccessToken,
+): Reply {
   const records = store.get(collection);
   if (!records) return unknownCollection(collection);
   if (!token.scopes.has(records.scope)) return insufficientScope(records.scope);
   if (!store.ready) return notReady();
   const record = ID.test(id) ? records.get(Number(id)) : undefined;
   if (!record) return notFound(collection, id);
-  if (ifNoneMatch !== '' && etagMatches(ifNoneMatch, record.etag)) return { status: 304, body: '', headers: [['ETag', record.etag]] };
+  if (ifNoneMatch !== '' && etagMatches(ifNoneMatch, record.etag))
+    return { status: 304, body: '', headers: [['ETag', record.etag]] };
   return { status: 200, body: record.bytes, headers: [['ETag', record.etag]] };
 }
 

@@ -69,11 +69,24 @@ export async function seedCatalog(db: MigratedTestDatabase, count = 3): Promise<
       published: true,
     });
   }
-  em.create(Product, { sku: 'DRAFT', name: 'Draft', priceCents: 1, currency: 'EUR', stock: 0, category: garden, tags: [], published: false });
+  em.create(Product, {
+    sku: 'DRAFT',
+    name: 'Draft',
+    priceCents: 1,
+    currency: 'EUR',
+    stock: 0,
+    category: garden,
+    tags: [],
+    published: false,
+  });
   await em.flush();
 }
 
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);

@@ -12,14 +12,22 @@ export interface LiveClient {
 }
 
 /** Opens /v1/live; resolves when open, rejects with the HTTP status when the upgrade is refused. */
-export function openLive(baseUrl: string, options: { token?: string; queryToken?: string } = {}): Promise<LiveClient> {
+export function openLive(
+  baseUrl: string,
+  options: { token?: string; queryToken?: string } = {},
+): Promise<LiveClient> {
   const url = `${baseUrl.replace(/^http/, 'ws')}/v1/live${options.queryToken ? `?access_token=${encodeURIComponent(options.queryToken)}` : ''}`;
-  const socket = new WebSocket(url, { headers: options.token ? { authorization: `Bearer ${options.token}` } : {} });
+  const socket = new WebSocket(url, {
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+  });
   const client: LiveClient = {
     socket,
     frames: [],
     closed: undefined,
-    send: (message) => socket.send(typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message)),
+    send: (message) =>
+      socket.send(
+        typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message),
+      ),
     async next(predicate, what) {
       const deadline = Date.now() + 15_000;
       for (;;) {
