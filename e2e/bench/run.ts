@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from '@tandem/models/testing';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { NGINX_BINARY, renderFastUpstreamConfig } from '../support/nginx.js';
 import { measureGrants } from './auth-grants.js';
@@ -41,17 +41,6 @@ async function reachable(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Two tandem replicas and nginx (one worker), all on core 0 like every other server under test. */

@@ -8,11 +8,15 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
+import {
+  createMigratedDatabase,
+  eventually,
+  freePort,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
 import { NGINX_BINARY, renderFastUpstreamConfig } from '../support/nginx.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { readerToken, seedReaderCatalog } from '../support/catalog.js';
@@ -29,25 +33,6 @@ let nginx: ChildProcess | undefined;
 let nginxUrl = '';
 let token = '';
 let replicas: ServiceProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function getThroughNginx(
   pathname: string,

@@ -11,18 +11,7 @@ import {
   type SessionState,
 } from '../src/index.js';
 
-/** Waits until `check` holds, polling; fails with `what` after a generous deadline (not a timing assert). */
-export async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { eventually } from '@tandem/models/testing';
 
 export const FAST_OPTIONS: ChangeFeedOptions = {
   pollMs: 5,

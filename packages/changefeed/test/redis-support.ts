@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { hotProjections } from '@tandem/models';
-import type { MigratedTestDatabase } from '@tandem/models/testing';
+import { freePort, type MigratedTestDatabase } from '@tandem/models/testing';
 import {
   compileProjections,
   openFeedSource,
@@ -57,18 +56,6 @@ export function startRelay(db: MigratedTestDatabase, redisUrl: string, streamKey
 export function redisSource(db: MigratedTestDatabase, redisUrl: string, streamKey: string) {
   return (projections: readonly CompiledProjection[]) =>
     new RedisStreamSource(() => openFeedSource(db.target, projections), redisUrl, streamKey);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** A private redis-server this test can kill and restart (data is not persisted, like the CI one). */

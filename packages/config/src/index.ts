@@ -12,3 +12,4 @@ export {
   DEFAULT_DATABASE_URL,
   type DatabaseTarget,
 } from './database-url.js';
+export { loadConfigOrExit } from './load-or-exit.js';

@@ -92,3 +92,12 @@ test('FEED=redis needs REDIS_URL, and REDIS_URL must be a redis URL', () => {
     streamMaxLen: 100_000,
   });
 });
+
+test('a service entry point stops with exit code 2 and one line naming the variable', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `import('${new URL('../src/index.js', import.meta.url).href}').then((m) => m.loadConfigOrExit('fast', { FAST_PORT: 'abc' }))`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /^fast: configuration error: FAST_PORT .*"abc"/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+});

@@ -85,3 +85,5 @@ export async function createMigratedDatabase(serverUrl?: string): Promise<Migrat
     },
   };
 }
+
+export { eventually, freePort } from './test-waiting.js';

@@ -3,22 +3,13 @@
  * Opens the ORM (no migrating: `tandem migrate`/`tandem start` do that), listens on config.host and
  * ADMIN_PORT, tells a parent process it is ready, and shuts down cleanly on SIGINT/SIGTERM.
  */
-import { ConfigError, loadConfig } from '@tandem/config';
+import { loadConfigOrExit } from '@tandem/config';
 import { createLogger } from '@tandem/log';
 import { openOrm } from '@tandem/models';
 import { prepareAdminJsEnvironment } from './adminjs-env.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`admin: configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit('admin');
   const logger = createLogger('admin', config.logLevel);
   if (!prepareAdminJsEnvironment('serve')) {
     logger.warn(

@@ -1,20 +1,11 @@
-import { ConfigError, loadConfig } from '@tandem/config';
+import { loadConfigOrExit } from '@tandem/config';
 import { createLogger } from '@tandem/log';
 import { openOrm, type Orm } from '@tandem/models';
 import { startAuth, type AuthServer } from './server.js';
 
 /** Entry point of the auth service (`node dist/src/main.js`, started by `tandem start`). */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`auth: configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit('auth');
   const logger = createLogger('auth', config.logLevel);
   let orm: Orm | undefined;
   let server: AuthServer;

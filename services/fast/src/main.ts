@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, redactDatabaseUrl } from '@tandem/config';
+import { loadConfigOrExit, redactDatabaseUrl } from '@tandem/config';
 import { createLogger } from '@tandem/log';
 import { openOrm, type Orm } from '@tandem/models';
 import { assertNativeUws } from './native.js';
@@ -13,16 +13,7 @@ async function main(): Promise<void> {
     process.stderr.write(`fast: ${(error as Error).message}\n`);
     process.exit(78);
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`fast: configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit('fast');
   const logger = createLogger('fast', config.logLevel);
   let orm: Orm | undefined;
   let server: FastServer;
