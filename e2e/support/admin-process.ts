@@ -1,15 +1,16 @@
 /**
  * Starts the compiled admin (services/admin/dist/src/main.js) as a child process, the way
- * `tandem start` does, against a fresh migrated database seeded for the browser tests.
+ * `tandem start` does (through startServiceProcess), against a database seeded for the browser tests.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { hashPassword } from '@tandem/accounts';
 import { Category, Product, Role, User } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
+import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from './service-process.js';
 
-export const ADMIN_MAIN = fileURLToPath(new URL('../../../services/admin/dist/src/main.js', import.meta.url));
 export const STAFF_PASSWORD = 'browser test password';
+/** The TANDEM_SECRET_KEY the e2e processes share (sessions, signing keys at rest). */
+export const E2E_SECRET_KEY = 'e2e-secret-key-that-is-long-enough-0123456789';
 
 export interface SeededAdmin {
   readonly db: MigratedTestDatabase;
@@ -51,62 +52,50 @@ export async function seedCatalog(db: MigratedTestDatabase): Promise<void> {
   await em.flush();
 }
 
-export async function startSeededAdmin(env: Record<string, string> = {}): Promise<SeededAdmin> {
-  const db = await createMigratedDatabase();
-  await seedCatalog(db);
-  let output = '';
-  let dropped = false;
-  const child = fork(ADMIN_MAIN, [], {
+/**
+ * The compiled admin as a child process on `databaseUrl` (already migrated). Its `url` is the admin's
+ * root, e.g. http://127.0.0.1:40123/admin.
+ */
+export async function startAdminProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  const service = await startServiceProcess('admin', ENTRY_POINTS.admin, {
     env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: db.url,
+      DATABASE_URL: databaseUrl,
       HOST: '127.0.0.1',
       ADMIN_PORT: '0',
-      LOG_LEVEL: 'warn',
-      TANDEM_SECRET_KEY: 'e2e-secret-key-that-is-long-enough-0123456789',
+      TANDEM_SECRET_KEY: E2E_SECRET_KEY,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { ...service, url: `${service.url}/admin` };
+}
+
+/** A fresh migrated database seeded by seedCatalog, with the admin running on it. */
+export async function startSeededAdmin(env: Record<string, string> = {}): Promise<SeededAdmin> {
+  const db = await createMigratedDatabase();
+  let admin: ServiceProcess;
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`admin did not become ready in 30 s:\n${output}`)),
-        30_000,
-      );
-      child.on('message', (message: { type?: string; url?: string }) => {
-        if (message.type === 'ready' && message.url) {
-          clearTimeout(timer);
-          resolve(`${message.url.replace(/\/+$/, '')}/admin`);
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`admin exited with code ${code} before it was ready:\n${output}`));
-      });
-    });
-    return {
-      db,
-      url,
-      child,
-      logs: () => output,
-      async stop() {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        const code = await exited;
-        if (!dropped) {
-          dropped = true;
-          await db.close();
-        }
-        return code;
-      },
-    };
+    await seedCatalog(db);
+    admin = await startAdminProcess(db.url, env);
   } catch (error) {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await exited;
     await db.close();
     throw error;
   }
+  let dropped = false;
+  return {
+    db,
+    url: admin.url,
+    child: admin.child,
+    logs: admin.logs,
+    async stop() {
+      const code = await admin.stop();
+      if (!dropped) {
+        dropped = true;
+        await db.close();
+      }
+      return code;
+    },
+  };
 }

@@ -5,12 +5,19 @@ import type { MigratedTestDatabase } from '@tandem/models/testing';
 export const READER_EMAIL = 'reader@example.com';
 export const READER_PASSWORD = 'reader test password';
 
-/** A `reader` role (scope catalog:read) with one user, a category and `count` published products. */
-export async function seedReaderCatalog(db: MigratedTestDatabase, count = 10): Promise<void> {
+/** A `reader` role (scope catalog:read) with one user who may sign in with READER_PASSWORD. */
+export async function seedReader(db: MigratedTestDatabase): Promise<void> {
   const em = db.orm.em.fork();
   const reader = em.create(Role, { name: 'reader', scopes: ['catalog:read'], permissions: [] });
   const user = em.create(User, { email: READER_EMAIL, passwordHash: await hashPassword(READER_PASSWORD) });
   user.roles.add(reader);
+  await em.flush();
+}
+
+/** The reader (see seedReader), a category and `count` published products. */
+export async function seedReaderCatalog(db: MigratedTestDatabase, count = 10): Promise<void> {
+  await seedReader(db);
+  const em = db.orm.em.fork();
   const category = em.create(Category, { name: 'Tools', slug: 'tools' });
   for (let i = 1; i <= count; i++) {
     em.create(Product, {

@@ -52,7 +52,7 @@ export async function startServiceProcess(
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = new Promise<string>((resolve, reject) => {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(
       () => reject(new Error(`${name} did not become ready in ${timeoutMs} ms:\n${output}`)),
@@ -69,6 +69,15 @@ export async function startServiceProcess(
       reject(new Error(`${name} exited with ${code} before it was ready:\n${output}`));
     });
   });
+  let url: string;
+  try {
+    url = await ready;
+  } catch (error) {
+    // A process that never became ready must not outlive the test that started it.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return {
     name,
     url,
