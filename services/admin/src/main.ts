@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   process.send?.({ type: 'ready', service: 'admin', url: server.url });
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'admin stopping');
@@ -50,6 +50,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', (signal) => void stop(signal));
   process.once('SIGTERM', (signal) => void stop(signal));
+  // Started by `tandem start` or a test (an IPC channel): stop with the parent, even one killed with SIGKILL.
+  process.once('disconnect', () => void stop('parent exited'));
 }
 
 main().catch((error: unknown) => {

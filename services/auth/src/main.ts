@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Started by `tandem start` or a test (an IPC channel): stop with the parent, even one killed with SIGKILL.
+  process.once('disconnect', () => void stop('parent exited'));
 }
 
 await main();

@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Started by `tandem start` or a test (an IPC channel): stop with the parent, even one killed with SIGKILL.
+  process.once('disconnect', () => void stop('parent exited'));
 
   // Ready only once the snapshot is loaded: until then /healthz says 503 and /v1 answers 503.
   await server.ready;
