@@ -1,14 +1,8 @@
-import express, { type Request, type RequestHandler } from 'express';
+import type { Request } from 'express';
+import { parsedAsParams } from './body.js';
 import { OAuthError } from './oauth-error.js';
 
-/** Requests to the token and revocation endpoints are small; anything larger is refused early. */
-export const BODY_LIMIT_BYTES = 16 * 1024;
-
-/** Form bodies (the OAuth standard) and JSON bodies (convenient for scripts), both capped. */
-export const parseBody: RequestHandler[] = [
-  express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 32 }),
-  express.json({ limit: BODY_LIMIT_BYTES, strict: true }),
-];
+export { BODY_LIMIT_BYTES, parseBody } from './body.js';
 
 export type Params = ReadonlyMap<string, string>;
 
@@ -17,7 +11,7 @@ export type Params = ReadonlyMap<string, string>;
  * strings; anything else is `invalid_request`, never a crash further down.
  */
 export function readParams(req: Request): Params {
-  if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
+  if (!parsedAsParams(req) && !req.is(['application/x-www-form-urlencoded', 'application/json'])) {
     throw new OAuthError(
       'invalid_request',
       'Send the parameters as application/x-www-form-urlencoded (or application/json).',
