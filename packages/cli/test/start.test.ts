@@ -52,9 +52,9 @@ interface Started {
 }
 
 /** Spawns `tandem start` and waits until it prints its banner (services up) or exits (nothing to run). */
-async function startTandem(): Promise<Started & { bannerShown: boolean }> {
+async function startTandem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Started & { bannerShown: boolean }> {
   const child = spawn(process.execPath, [bin, 'start'], {
-    env,
+    env: { ...env, ...extraEnv },
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -135,3 +135,21 @@ test('a second start reuses the database and key, and prints no password', async
   if (second.bannerShown) second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, second.output().stderr);
 });
+
+test(
+  'with FEED=redis, start also runs the relay the fast service reads from',
+  { skip: !process.env.REDIS_URL && 'REDIS_URL is not set' },
+  async () => {
+    const started = await startTandem({
+      FEED: 'redis',
+      REDIS_URL: process.env.REDIS_URL,
+      REDIS_STREAM_KEY: `tandem-start-test:${process.pid}:${Date.now()}`,
+    });
+    const { stdout } = started.output();
+    assert.ok(started.bannerShown, started.output().stderr);
+    assert.match(stdout, /Starting [a-z, ]*relay/);
+    assert.match(stdout, /^ {2}relay +redis:\/\//m);
+    started.child.kill('SIGTERM');
+    assert.equal(await started.exited, 0, started.output().stderr);
+  },
+);

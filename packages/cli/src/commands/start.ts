@@ -7,7 +7,7 @@ import type { Command } from '../command.js';
 import { withOrm } from '../database.js';
 import { oneTimePasswordBox, runningBanner } from '../start/banner.js';
 import { ensureSecretKey, keyFileIsExposed } from '../start/secret-key.js';
-import { SERVICES, partitionBuilt, repoRoot, type ServiceSpec } from '../start/services.js';
+import { RELAY, SERVICES, partitionBuilt, repoRoot, type ServiceSpec } from '../start/services.js';
 import { ensureSuperuser, type SuperuserOutcome } from '../start/superuser.js';
 import { superviseServices, type SupervisedService } from '../start/supervisor.js';
 
@@ -48,7 +48,9 @@ export const startCommand: Command = {
     });
     stdout.write(describeSuperuser(superuser));
 
-    const { built, missing } = partitionBuilt(SERVICES);
+    const { built, missing } = partitionBuilt(
+      config.feed.source === 'redis' ? [...SERVICES, RELAY] : SERVICES,
+    );
     if (built.length === 0) {
       stdout.write(
         `No service is built yet (looked for ${SERVICES.map((service) => path.relative(repoRoot, service.entry)).join(', ')}).\n` +

@@ -11,6 +11,7 @@ export interface ServiceSpec {
   readonly entry: string;
   /** Path under the service's base URL that a person opens (the admin lives under /admin). */
   readonly homePath: string;
+  readonly args?: readonly string[];
 }
 
 /** Every service `tandem start` knows, in start order; each may not be built yet. */
@@ -19,6 +20,14 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'auth', entry: path.join(repoRoot, 'services/auth/dist/src/main.js'), homePath: '' },
   { name: 'fast', entry: path.join(repoRoot, 'services/fast/dist/src/main.js'), homePath: '' },
 ];
+
+/** With FEED=redis the fast service reads the relay's stream, so `tandem start` runs the relay too. */
+export const RELAY: ServiceSpec = {
+  name: 'relay',
+  entry: path.join(repoRoot, 'packages/cli/bin/tandem.js'),
+  args: ['relay'],
+  homePath: '',
+};
 
 export function partitionBuilt(services: readonly ServiceSpec[]): {
   built: ServiceSpec[];

@@ -7,6 +7,8 @@ export interface SupervisedService {
   readonly name: string;
   /** Compiled entry point, forked with an IPC channel. */
   readonly entry: string;
+  /** Command-line arguments for the entry point (the relay is `tandem relay`). */
+  readonly args?: readonly string[];
   /** Services (among those supervised) that must report ready before this one is started. */
   readonly startAfter?: readonly string[];
   /** Extra environment computed from the URLs of the services already ready (e.g. the token issuer). */
@@ -70,7 +72,7 @@ export function superviseServices(
 
     const startChild = (child: Child): void => {
       const { service } = child;
-      const spawned = fork(service.entry, [], {
+      const spawned = fork(service.entry, [...(service.args ?? [])], {
         env: { ...options.env, ...service.env?.(readyUrls) },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // Its own process group: Ctrl-C reaches only this supervisor, which stops the children once,
