@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { sendJson } from './send-json.js';
 
 /** RFC 6749 §5.2 error codes (plus RFC 7009's unsupported_token_type and a generic server_error). */
 export type OAuthErrorCode =
@@ -43,5 +44,5 @@ export function sendOAuthError(res: Response, error: OAuthError): void {
   // RFC 6749 §5.2: a 401 invalid_client carries the authentication scheme the client should use.
   if (error.code === 'invalid_client')
     headers['WWW-Authenticate'] ??= 'Basic realm="tandem", charset="UTF-8"';
-  res.status(error.status).set(headers).json({ error: error.code, error_description: error.description });
+  sendJson(res, error.status, headers, { error: error.code, error_description: error.description });
 }

@@ -7,6 +7,7 @@ import { refreshGrant } from '../grants/refresh.js';
 import type { Grant } from '../grants/types.js';
 import { NO_STORE, OAuthError, sendOAuthError } from '../oauth-error.js';
 import { readParams } from '../params.js';
+import { sendJson } from '../send-json.js';
 
 /** Grants this server supports (RFC 6749 grant_type values); also listed by the discovery document. */
 export const GRANTS: ReadonlyMap<string, Grant> = new Map([
@@ -36,7 +37,7 @@ export function tokenRoute(deps: AuthDeps): RequestHandler {
       const client = credentials ? await authenticateClient(deps, credentials) : undefined;
       const response = await grant({ deps, params, client, address: req.socket.remoteAddress ?? 'unknown' });
       deps.metrics.tokensIssued.inc({ grant_type: grantType });
-      res.status(200).set(NO_STORE).json(response);
+      sendJson(res, 200, NO_STORE, response);
     } catch (error) {
       if (!(error instanceof OAuthError)) {
         deps.metrics.tokenFailures.inc({ endpoint: 'token', grant_type: grantType, error: 'server_error' });
