@@ -217,54 +217,83 @@ export class AuthQueries {
     ]);
   }
 
-  /** Marks an unused refresh token used; 1 when this call won it, 0 when unknown or already used. */
-  async claimRefreshToken(tokenHash: string, now: Date): Promise<number> {
-    return this.exec.run(
-      'claim_refresh_token',
-      'update refresh_tokens set used_at = ? where token_hash = ? and used_at is null',
-      [this.at(now), tokenHash],
-    );
-  }
-
   /**
-   * The session of a refresh token with its user's active flag and current role scopes, in one query
-   * (one row per role of the user).
+   * Claims a refresh token (marks it used unless it already was: of two concurrent claims exactly one
+   * wins, the other's UPDATE waits for the winner's row lock and then matches nothing) and reads its
+   * session with the user's active flag and current role scopes (one row per role).
+   * `claimed` is true when this call won the token; `session` is undefined for an unknown token.
+   * On PostgreSQL both are one statement (the UPDATE in a CTE), so a refresh costs one round trip
+   * less; SQLite runs the two statements, which are synchronous calls there.
    */
-  async refreshTokenSession(
+  async claimRefreshToken(
     tokenHash: string,
     now: Date,
     idleCutoff: Date,
-  ): Promise<RefreshTokenSession | undefined> {
-    const rows = await this.exec.rows(
-      'refresh_token_session',
-      `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
+  ): Promise<{ claimed: boolean; session: RefreshTokenSession | undefined }> {
+    const sessionQuery = `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
               case when s.revoked_at is null and s.expires_at > ? and s.last_used_at > ? then 1 else 0 end as live
        from refresh_tokens t
        join sessions s on s.id = t.session_id
        left join users u on u.id = s.user_id
        left join user_roles ur on ur.user_id = u.id
        left join roles r on r.id = ur.role_id
-       where t.token_hash = ?`,
-      [this.at(now), this.at(idleCutoff), tokenHash],
-    );
+       where t.token_hash = ?`;
+    const sessionBindings = [this.at(now), this.at(idleCutoff), tokenHash];
+    let claimed: boolean;
+    let rows: Row[];
+    if (this.dialect === 'postgresql') {
+      // A data-modifying CTE always runs to completion; the SELECT reads the statement's snapshot,
+      // which is all it needs (the session and roles, not the token's used_at).
+      rows = await this.exec.rows(
+        'claim_refresh_token_session',
+        `with claimed as (
+           update refresh_tokens set used_at = ? where token_hash = ? and used_at is null returning 1)
+         ${sessionQuery.replace('select ', 'select (select count(*) from claimed) as claimed, ')}`,
+        [this.at(now), tokenHash, ...sessionBindings],
+      );
+      claimed = Number(rows[0]?.claimed) === 1;
+    } else {
+      claimed =
+        (await this.exec.run(
+          'claim_refresh_token',
+          'update refresh_tokens set used_at = ? where token_hash = ? and used_at is null',
+          [this.at(now), tokenHash],
+        )) === 1;
+      rows = await this.exec.rows('refresh_token_session', sessionQuery, sessionBindings);
+    }
     const first = rows[0];
-    if (!first) return undefined;
+    if (!first) return { claimed, session: undefined };
     return {
-      sessionId: String(first.id),
-      userId: first.user_id == null ? null : Number(first.user_id),
-      scope: String(first.scope),
-      live: Number(first.live) === 1,
-      userActive: Boolean(first.is_active),
-      roleScopes: new Set(rows.flatMap((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes)))),
+      claimed,
+      session: {
+        sessionId: String(first.id),
+        userId: first.user_id == null ? null : Number(first.user_id),
+        scope: String(first.scope),
+        live: Number(first.live) === 1,
+        userActive: Boolean(first.is_active),
+        roleScopes: new Set(
+          rows.flatMap((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes))),
+        ),
+      },
     };
   }
 
-  async insertRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
-    await this.exec.run(
-      'insert_refresh_token',
-      'insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)',
-      [sessionId, tokenHash, this.at(now)],
-    );
+  /**
+   * Stores a session's next refresh token and marks the session used now (one statement on
+   * PostgreSQL, two synchronous ones on SQLite).
+   */
+  async rotateRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
+    const insert = 'insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)';
+    if (this.dialect === 'postgresql') {
+      await this.exec.run(
+        'rotate_refresh_token',
+        `with touched as (update sessions set last_used_at = ? where id = ?) ${insert}`,
+        [this.at(now), sessionId, sessionId, tokenHash, this.at(now)],
+      );
+      return;
+    }
+    await this.exec.run('insert_refresh_token', insert, [sessionId, tokenHash, this.at(now)]);
+    await this.touchSession(sessionId, now);
   }
 
   /** Revokes a session unless already revoked; 1 when this call revoked it. */

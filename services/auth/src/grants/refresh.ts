@@ -40,10 +40,9 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
   let outcome: Outcome;
   try {
     outcome = await deps.store.transaction(async (q): Promise<Outcome> => {
-      const claimed = await q.claimRefreshToken(tokenHash, now);
-      const session = await q.refreshTokenSession(tokenHash, now, idleCutoff);
+      const { claimed, session } = await q.claimRefreshToken(tokenHash, now, idleCutoff);
       if (!session) return { kind: 'refused' };
-      if (claimed === 0) {
+      if (!claimed) {
         const revoked = await q.revokeSession(session.sessionId, 'refresh_token_reuse', now);
         return {
           kind: 'refused',
@@ -59,8 +58,7 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
       const decision = grantScope(requestedScope, allowed);
       if (!decision.ok) throw new ScopeRefused();
       const refreshToken = newRefreshToken();
-      await q.insertRefreshToken(session.sessionId, hashRefreshToken(refreshToken), now);
-      await q.touchSession(session.sessionId, now);
+      await q.rotateRefreshToken(session.sessionId, hashRefreshToken(refreshToken), now);
       return {
         kind: 'issued',
         sid: session.sessionId,
