@@ -107,7 +107,8 @@ export function parseForm(text: string): Record<string, unknown> {
   return result;
 }
 
-const JSON_WHITESPACE = /^[\x20\x09\x0a\x0d]*(.)/s;
+/** body-parser's strict check: the first character that is not JSON whitespace (space, tab, LF, CR). */
+const JSON_WHITESPACE = /^[ \t\n\r]*(.)/s;
 
 /** A JSON body as body-parser (strict) parses it: only an object or array at the top. */
 export function parseJson(text: string): unknown {

@@ -33,12 +33,23 @@ export interface RefreshTokenSession {
   readonly sessionId: string;
   readonly userId: number | null;
   readonly scope: string;
+  /** The token was already used (presenting it again means it leaked). */
+  readonly used: boolean;
   /** Not revoked, within its absolute and idle lifetimes. */
   readonly live: boolean;
   /** The session's user exists and is active. */
   readonly userActive: boolean;
   /** Union of the scopes of the user's roles now. */
   readonly roleScopes: ReadonlySet<string>;
+}
+
+/** One refresh-token rotation: the presented token is spent and the session's next one stored. */
+export interface RefreshRotation {
+  readonly sessionId: string;
+  readonly tokenHash: string;
+  readonly nextTokenHash: string;
+  readonly now: Date;
+  readonly idleCutoff: Date;
 }
 
 type Row = Record<string, unknown>;
@@ -218,82 +229,92 @@ export class AuthQueries {
   }
 
   /**
-   * Claims a refresh token (marks it used unless it already was: of two concurrent claims exactly one
-   * wins, the other's UPDATE waits for the winner's row lock and then matches nothing) and reads its
-   * session with the user's active flag and current role scopes (one row per role).
-   * `claimed` is true when this call won the token; `session` is undefined for an unknown token.
-   * On PostgreSQL both are one statement (the UPDATE in a CTE), so a refresh costs one round trip
-   * less; SQLite runs the two statements, which are synchronous calls there.
+   * The session of a refresh token with its user's active flag and current role scopes, in one query
+   * (one row per role of the user), and whether the token was already used. A read: the token is
+   * claimed afterwards by rotateRefreshToken, atomically and only if still unused.
    */
-  async claimRefreshToken(
+  async refreshTokenSession(
     tokenHash: string,
     now: Date,
     idleCutoff: Date,
-  ): Promise<{ claimed: boolean; session: RefreshTokenSession | undefined }> {
-    const sessionQuery = `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
+  ): Promise<RefreshTokenSession | undefined> {
+    const rows = await this.exec.rows(
+      'refresh_token_session_used',
+      `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
+              case when t.used_at is null then 0 else 1 end as used,
               case when s.revoked_at is null and s.expires_at > ? and s.last_used_at > ? then 1 else 0 end as live
        from refresh_tokens t
        join sessions s on s.id = t.session_id
        left join users u on u.id = s.user_id
        left join user_roles ur on ur.user_id = u.id
        left join roles r on r.id = ur.role_id
-       where t.token_hash = ?`;
-    const sessionBindings = [this.at(now), this.at(idleCutoff), tokenHash];
-    let claimed: boolean;
-    let rows: Row[];
-    if (this.dialect === 'postgresql') {
-      // A data-modifying CTE always runs to completion; the SELECT reads the statement's snapshot,
-      // which is all it needs (the session and roles, not the token's used_at).
-      rows = await this.exec.rows(
-        'claim_refresh_token_session',
-        `with claimed as (
-           update refresh_tokens set used_at = ? where token_hash = ? and used_at is null returning 1)
-         ${sessionQuery.replace('select ', 'select (select count(*) from claimed) as claimed, ')}`,
-        [this.at(now), tokenHash, ...sessionBindings],
-      );
-      claimed = Number(rows[0]?.claimed) === 1;
-    } else {
-      claimed =
-        (await this.exec.run(
-          'claim_refresh_token',
-          'update refresh_tokens set used_at = ? where token_hash = ? and used_at is null',
-          [this.at(now), tokenHash],
-        )) === 1;
-      rows = await this.exec.rows('refresh_token_session', sessionQuery, sessionBindings);
-    }
+       where t.token_hash = ?`,
+      [this.at(now), this.at(idleCutoff), tokenHash],
+    );
     const first = rows[0];
-    if (!first) return { claimed, session: undefined };
+    if (!first) return undefined;
     return {
-      claimed,
-      session: {
-        sessionId: String(first.id),
-        userId: first.user_id == null ? null : Number(first.user_id),
-        scope: String(first.scope),
-        live: Number(first.live) === 1,
-        userActive: Boolean(first.is_active),
-        roleScopes: new Set(
-          rows.flatMap((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes))),
-        ),
-      },
+      sessionId: String(first.id),
+      userId: first.user_id == null ? null : Number(first.user_id),
+      scope: String(first.scope),
+      used: Number(first.used) === 1,
+      live: Number(first.live) === 1,
+      userActive: Boolean(first.is_active),
+      roleScopes: new Set(rows.flatMap((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes)))),
     };
   }
 
   /**
-   * Stores a session's next refresh token and marks the session used now (one statement on
-   * PostgreSQL, two synchronous ones on SQLite).
+   * The rotation as one statement (PostgreSQL): claims the token if it is unused and its session is
+   * still live, and only then stores the next token and touches the session. A data-modifying CTE
+   * runs to completion and the whole statement is one transaction, so it all happens or nothing
+   * does. Of two concurrent claims exactly one matches: the other's UPDATE waits for the winner's row
+   * lock, re-checks `used_at is null` and matches nothing. 1 when this call won the token.
    */
-  async rotateRefreshToken(sessionId: string, tokenHash: string, now: Date): Promise<void> {
-    const insert = 'insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)';
-    if (this.dialect === 'postgresql') {
-      await this.exec.run(
-        'rotate_refresh_token',
-        `with touched as (update sessions set last_used_at = ? where id = ?) ${insert}`,
-        [this.at(now), sessionId, sessionId, tokenHash, this.at(now)],
-      );
-      return;
-    }
-    await this.exec.run('insert_refresh_token', insert, [sessionId, tokenHash, this.at(now)]);
-    await this.touchSession(sessionId, now);
+  async rotateInOneStatement(rotation: RefreshRotation): Promise<number> {
+    const rows = await this.exec.rows(
+      'rotate_refresh_token',
+      `with claimed as (
+         update refresh_tokens t set used_at = ?
+         where t.token_hash = ? and t.used_at is null
+           and exists (select 1 from sessions s where s.id = t.session_id and s.revoked_at is null
+                       and s.expires_at > ? and s.last_used_at > ?)
+         returning t.session_id),
+       touched as (update sessions set last_used_at = ? where id in (select session_id from claimed)),
+       inserted as (insert into refresh_tokens (session_id, token_hash, created_at)
+                    select session_id, ?, ? from claimed)
+       select count(*) as claimed from claimed`,
+      [
+        this.at(rotation.now),
+        rotation.tokenHash,
+        this.at(rotation.now),
+        this.at(rotation.idleCutoff),
+        this.at(rotation.now),
+        rotation.nextTokenHash,
+        this.at(rotation.now),
+      ],
+    );
+    return Number(rows[0]?.claimed ?? 0);
+  }
+
+  /** The rotation's steps, for a transaction (SQLite): claim, then store the next token and touch. */
+  async rotateStepByStep(rotation: RefreshRotation): Promise<number> {
+    const claimed = await this.exec.run(
+      'claim_live_refresh_token',
+      `update refresh_tokens set used_at = ?
+       where token_hash = ? and used_at is null
+         and exists (select 1 from sessions s where s.id = refresh_tokens.session_id and s.revoked_at is null
+                     and s.expires_at > ? and s.last_used_at > ?)`,
+      [this.at(rotation.now), rotation.tokenHash, this.at(rotation.now), this.at(rotation.idleCutoff)],
+    );
+    if (claimed !== 1) return 0;
+    await this.exec.run(
+      'insert_refresh_token',
+      'insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)',
+      [rotation.sessionId, rotation.nextTokenHash, this.at(rotation.now)],
+    );
+    await this.touchSession(rotation.sessionId, rotation.now);
+    return 1;
   }
 
   /** Revokes a session unless already revoked; 1 when this call revoked it. */
@@ -329,6 +350,17 @@ export class AuthStore {
   ) {
     this.knex = orm.em.getKnex();
     this.queries = new AuthQueries(new PooledExecutor(this.knex, dialect), dialect);
+  }
+
+  /**
+   * Spends a refresh token and stores the session's next one, atomically, if the token is still
+   * unused and its session live; 1 when this call won the token, 0 otherwise (a concurrent use won,
+   * or the session ended meanwhile). PostgreSQL: one statement, one round trip and one commit.
+   * SQLite: a BEGIN IMMEDIATE transaction of synchronous statements on one held connection.
+   */
+  rotateRefreshToken(rotation: RefreshRotation): Promise<number> {
+    if (this.dialect === 'postgresql') return this.queries.rotateInOneStatement(rotation);
+    return this.transaction((q) => q.rotateStepByStep(rotation));
   }
 
   /**

@@ -14,20 +14,16 @@ import type { Grant } from './types.js';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
 
-type Outcome =
-  | { kind: 'issued'; sid: string; userId: number; scopes: string[]; refreshToken: string }
-  | { kind: 'refused'; revoked?: { sid: string; reason: RevocationReason } };
-
-/** Thrown inside the transaction to roll back the token's use (the client may retry with another scope). */
-class ScopeRefused extends Error {}
-
 /**
- * RFC 6749 §6 refresh. Refresh tokens are single use: the token is claimed with a conditional UPDATE
- * (`... where token_hash = ? and used_at is null`), so of two concurrent uses exactly one wins (the
- * loser's UPDATE waits for the winner's row lock, then matches nothing). Presenting a token that was
- * already used means it leaked (or a client misbehaves): the whole session (family) is revoked, which
- * ends the newest refresh token too and, via the change feed, the session's access tokens.
+ * RFC 6749 §6 refresh. Refresh tokens are single use: the token's session is read first, then the
+ * token is spent by a conditional UPDATE (`... where token_hash = ? and used_at is null` and the
+ * session still live) in the same atomic step that stores the next token, so of two concurrent uses
+ * exactly one wins (the loser's UPDATE waits for the winner's row lock, then matches nothing).
+ * Presenting a token that was already used means it leaked (or a client misbehaves): the whole session
+ * (family) is revoked, which ends the newest refresh token too and, via the change feed, the session's
+ * access tokens; so does losing the race for a token. A refused scope spends nothing.
  * Scopes are re-checked against the user's roles on every refresh: a role losing a scope takes effect.
+ * On PostgreSQL this is two round trips (a read, and one write statement with one commit).
  */
 export const refreshGrant: Grant = async ({ deps, params }) => {
   const presented = requireParam(params, 'refresh_token');
@@ -37,55 +33,39 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
   const now = new Date();
   const idleCutoff = new Date(now.getTime() - deps.config.tokens.sessionIdleTtlSeconds * 1000);
 
-  let outcome: Outcome;
-  try {
-    outcome = await deps.store.transaction(async (q): Promise<Outcome> => {
-      const { claimed, session } = await q.claimRefreshToken(tokenHash, now, idleCutoff);
-      if (!session) return { kind: 'refused' };
-      if (!claimed) {
-        const revoked = await q.revokeSession(session.sessionId, 'refresh_token_reuse', now);
-        return {
-          kind: 'refused',
-          revoked: revoked > 0 ? { sid: session.sessionId, reason: 'refresh_token_reuse' } : undefined,
-        };
-      }
-      if (!session.live || session.userId === null) return { kind: 'refused' };
-      if (!session.userActive) {
-        await q.revokeSession(session.sessionId, 'user_inactive', now);
-        return { kind: 'refused', revoked: { sid: session.sessionId, reason: 'user_inactive' } };
-      }
-      const allowed = (parseScope(session.scope) ?? []).filter((scope) => session.roleScopes.has(scope));
-      const decision = grantScope(requestedScope, allowed);
-      if (!decision.ok) throw new ScopeRefused();
-      const refreshToken = newRefreshToken();
-      await q.rotateRefreshToken(session.sessionId, hashRefreshToken(refreshToken), now);
-      return {
-        kind: 'issued',
-        sid: session.sessionId,
-        userId: session.userId,
-        scopes: decision.scopes,
-        refreshToken,
-      };
-    });
-  } catch (error) {
-    if (error instanceof ScopeRefused)
-      throw new OAuthError(
-        'invalid_scope',
-        'The requested scope exceeds what was granted or what your roles allow now.',
-      );
-    throw error;
-  }
-
-  if (outcome.kind === 'refused') {
-    if (outcome.revoked) {
-      deps.metrics.revocations.inc({ reason: outcome.revoked.reason });
-      deps.logger.warn(
-        { sid: outcome.revoked.sid, reason: outcome.revoked.reason },
-        'session revoked during refresh',
-      );
+  const revokeAndRefuse = async (sid: string, reason: RevocationReason): Promise<never> => {
+    const revoked = await deps.store.queries.revokeSession(sid, reason, now);
+    if (revoked > 0) {
+      deps.metrics.revocations.inc({ reason });
+      deps.logger.warn({ sid, reason }, 'session revoked during refresh');
     }
     throw new OAuthError('invalid_grant', INVALID);
-  }
+  };
+
+  const session = await deps.store.queries.refreshTokenSession(tokenHash, now, idleCutoff);
+  if (!session) throw new OAuthError('invalid_grant', INVALID);
+  if (session.used) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
+  if (!session.live || session.userId === null) throw new OAuthError('invalid_grant', INVALID);
+  if (!session.userActive) return revokeAndRefuse(session.sessionId, 'user_inactive');
+  const allowed = (parseScope(session.scope) ?? []).filter((scope) => session.roleScopes.has(scope));
+  const decision = grantScope(requestedScope, allowed);
+  if (!decision.ok)
+    throw new OAuthError(
+      'invalid_scope',
+      'The requested scope exceeds what was granted or what your roles allow now.',
+    );
+
+  const refreshToken = newRefreshToken();
+  const won = await deps.store.rotateRefreshToken({
+    sessionId: session.sessionId,
+    tokenHash,
+    nextTokenHash: hashRefreshToken(refreshToken),
+    now,
+    idleCutoff,
+  });
+  // Lost to a concurrent use of the same token (or the session ended in between): as for a replay.
+  if (won !== 1) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
+  const outcome = { sid: session.sessionId, userId: session.userId, scopes: decision.scopes, refreshToken };
   const scope = formatScope(outcome.scopes);
   const { token } = await deps.signer.sign(
     { sub: userSubject(outcome.userId), scope, sid: outcome.sid },
