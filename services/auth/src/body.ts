@@ -99,7 +99,8 @@ export function parseForm(text: string): Record<string, unknown> {
     const name = equals < 0 ? part : part.slice(0, equals);
     if (!PLAIN_NAME.test(name) || name === '__proto__') return parseWithQs(text, parts.length);
     const value = equals < 0 ? '' : decodeFormValue(part.slice(equals + 1));
-    const existing = result[name];
+    // Own properties only: a name like "constructor" must not find Object.prototype's.
+    const existing = Object.hasOwn(result, name) ? result[name] : undefined;
     if (existing === undefined) result[name] = value;
     else if (Array.isArray(existing)) existing.push(value);
     else result[name] = [existing, value];
