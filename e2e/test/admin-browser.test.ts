@@ -5,18 +5,16 @@
  */
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSkip, launchChromium } from '../support/browser.js';
 import { AuditEntry, Product } from '@tandem/models';
 import { STAFF_PASSWORD, startSeededAdmin, type SeededAdmin } from '../support/admin-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install chromium); browser tests skipped`;
+const skip = browserSkip('browser tests');
 if (skip) process.stdout.write(`# SKIP admin browser tests: ${skip}\n`);
 
 describe('admin in a browser', { skip }, () => {
@@ -68,21 +66,7 @@ describe('admin in a browser', { skip }, () => {
 
   before(async () => {
     admin = await startSeededAdmin();
-    profile = mkdtempSync(path.join(tmpdir(), 'tandem-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context.setDefaultTimeout(15_000);
+    ({ context, profile } = await launchChromium());
     // Every request the pages make must stay on this machine's admin (fonts included).
     context.on('request', (request) => {
       const url = new URL(request.url());

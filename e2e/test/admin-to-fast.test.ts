@@ -6,11 +6,12 @@
  */
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSkip, launchChromium } from '../support/browser.js';
 import WebSocket from 'ws';
 import { Product } from '@tandem/models';
 import { createMigratedDatabase, eventually, type MigratedTestDatabase } from '@tandem/models/testing';
@@ -18,10 +19,7 @@ import { E2E_SECRET_KEY, STAFF_PASSWORD, seedCatalog, startAdminProcess } from '
 import { readerToken, seedReader } from '../support/catalog.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install chromium); admin-to-fast tests skipped`;
+const skip = browserSkip('admin-to-fast tests');
 if (skip) process.stdout.write(`# SKIP admin-to-fast tests: ${skip}\n`);
 
 /** seedCatalog's products are unpublished; these are published before the services start. */
@@ -101,21 +99,7 @@ describe('admin changes reach the fast service', { skip }, () => {
     processes.push(admin);
     token = await readerToken(auth.url);
 
-    profile = mkdtempSync(path.join(tmpdir(), 'tandem-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context.setDefaultTimeout(15_000);
+    ({ context, profile } = await launchChromium());
     page = context.pages()[0] ?? (await context.newPage());
   });
 
