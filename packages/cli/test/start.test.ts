@@ -120,6 +120,12 @@ test(`start on a fresh ${testDialect()} database migrates, creates admin@localho
   }
   for (const service of missing)
     assert.match(stdout, new RegExp(`not built, not started: .*${service.name}`));
+  const fastUrl = /^ {2}fast\s+(http:\S+)$/m.exec(stdout)?.[1];
+  if (fastUrl && built.some((service) => service.name === 'auth')) {
+    // Auth was ready before fast started, so fast's first JWKS fetch already found the signing keys.
+    const health = (await (await fetch(`${fastUrl}/healthz`)).json()) as { jwks: { keys: number } };
+    assert.ok(health.jwks.keys > 0, `fast knows the signing keys at start: ${JSON.stringify(health)}`);
+  }
 
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 0, first.output().stderr);

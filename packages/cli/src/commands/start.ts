@@ -92,16 +92,23 @@ export const startCommand: Command = {
 };
 
 /**
- * With AUTH_PORT=0 and no TOKEN_ISSUER, the issuer is only known once auth listens (auth then uses its
- * bound URL). Start auth first and hand that URL to the others, so the fast service finds the JWKS.
+ * Auth starts first and the others once it is ready: the fast service fetches the JWKS at start, and a
+ * failed first fetch would refuse tokens until its rate-bounded refetch may try again. With AUTH_PORT=0
+ * and no TOKEN_ISSUER, the issuer is only known once auth listens, so its URL is handed to the others.
  */
 function withIssuerOrdering(services: ServiceSpec[], config: Config): SupervisedService[] {
+  if (!services.some((service) => service.name === 'auth')) return services;
   const issuerKnownLate = new URL(config.tokens.issuer).port === '0';
-  if (!issuerKnownLate || !services.some((service) => service.name === 'auth')) return services;
   return services.map((service) =>
     service.name === 'auth'
       ? service
-      : { ...service, startAfter: ['auth'], env: (ready) => ({ TOKEN_ISSUER: ready.get('auth') }) },
+      : {
+          ...service,
+          startAfter: ['auth'],
+          ...(issuerKnownLate
+            ? { env: (ready: ReadonlyMap<string, string>) => ({ TOKEN_ISSUER: ready.get('auth') }) }
+            : {}),
+        },
   );
 }
 
