@@ -1,4 +1,5 @@
 import type { CompiledProjection } from './projection.js';
+import type { RecordChange, SessionState } from './types.js';
 
 export interface OutboxEvent {
   readonly table: string;
@@ -36,3 +37,33 @@ export function projectionsByTable(
 
 /** A deleted session's tokens are refused for this long (longer than any access-token TTL). */
 export const DELETED_SESSION_REVOCATION_MS = 60 * 60 * 1000;
+
+/**
+ * The state of every changed session, from the rows still there: a session that no longer exists counts
+ * as revoked (its tokens must stop working too). Shared by both database sources.
+ */
+export function sessionStates(
+  sids: readonly string[],
+  found: readonly { sid: string; revoked: boolean; expiresAtMs: number }[],
+): SessionState[] {
+  const states: SessionState[] = found.map((r) => ({
+    sid: r.sid,
+    revoked: r.revoked,
+    expiresAtMs: r.expiresAtMs,
+  }));
+  const seen = new Set(found.map((r) => r.sid));
+  for (const sid of sids)
+    if (!seen.has(sid))
+      states.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+  return states;
+}
+
+/** The current state of every changed record: a row that is gone (or filtered out) is a deletion. */
+export function recordChanges(
+  collection: string,
+  ids: readonly number[],
+  found: readonly { id: number; json: string }[],
+): RecordChange[] {
+  const present = new Map(found.map((r) => [r.id, r.json]));
+  return ids.map((id) => ({ collection, id, json: present.get(id) ?? null }));
+}

@@ -1,11 +1,12 @@
 import pg from 'pg';
 import { revocationSource } from '@tandem/models';
 import {
-  DELETED_SESSION_REVOCATION_MS,
   groupEvents,
   integerIds,
   projectionsByTable,
   type OutboxEvent,
+  recordChanges,
+  sessionStates,
 } from './group-events.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
@@ -148,21 +149,24 @@ export class PostgresSource implements FeedSource {
              from ${S.table} where ${S.idColumn}::text = any($1::text[])`,
           [sids],
         );
-        const seen = new Set<string>();
-        for (const r of found.rows) {
-          seen.add(r.sid);
-          sessions.push({ sid: r.sid, revoked: r.revoked, expiresAtMs: r.exp });
-        }
-        for (const sid of sids)
-          if (!seen.has(sid))
-            sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+        sessions.push(
+          ...sessionStates(
+            sids,
+            found.rows.map((r) => ({ sid: r.sid, revoked: r.revoked, expiresAtMs: r.exp })),
+          ),
+        );
         continue;
       }
       const ids = integerIds(idSet);
       for (const p of this.byTable.get(table) ?? []) {
         const found = await this.db.query<{ id: number | string; json: string }>(p.rereadSql, [ids]);
-        const present = new Map(found.rows.map((r) => [Number(r.id), r.json]));
-        for (const id of ids) changes.push({ collection: p.collection, id, json: present.get(id) ?? null });
+        changes.push(
+          ...recordChanges(
+            p.collection,
+            ids,
+            found.rows.map((r) => ({ id: Number(r.id), json: r.json })),
+          ),
+        );
       }
     }
     return { changes, sessions };

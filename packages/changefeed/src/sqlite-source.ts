@@ -1,10 +1,11 @@
 import { revocationSource } from '@tandem/models';
 import {
-  DELETED_SESSION_REVOCATION_MS,
   groupEvents,
   integerIds,
   projectionsByTable,
   type OutboxEvent,
+  recordChanges,
+  sessionStates,
 } from './group-events.js';
 import type { CompiledProjection } from './projection.js';
 import { batchesOf } from './snapshot-batches.js';
@@ -115,21 +116,18 @@ export class SqliteSource implements FeedSource {
           `select ${S.idColumn} as sid, ${S.revokedAtColumn} is not null as revoked, ${EPOCH_MS(S.expiresAtColumn)} as exp
                from ${S.table} where ${S.idColumn} in (select value from json_each(?))`,
         ).all(JSON.stringify(sids)) as { sid: string; revoked: number; exp: number }[];
-        const seen = new Set<string>();
-        for (const r of found) {
-          seen.add(String(r.sid));
-          sessions.push({ sid: String(r.sid), revoked: r.revoked === 1, expiresAtMs: r.exp });
-        }
-        for (const sid of sids)
-          if (!seen.has(sid))
-            sessions.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+        sessions.push(
+          ...sessionStates(
+            sids,
+            found.map((r) => ({ sid: String(r.sid), revoked: r.revoked === 1, expiresAtMs: r.exp })),
+          ),
+        );
         continue;
       }
       const ids = integerIds(idSet);
       for (const p of this.byTable.get(table) ?? []) {
         const found = this.stmt(p.rereadSql).all(JSON.stringify(ids)) as RecordRow[];
-        const present = new Map(found.map((r) => [r.id, r.json]));
-        for (const id of ids) changes.push({ collection: p.collection, id, json: present.get(id) ?? null });
+        changes.push(...recordChanges(p.collection, ids, found));
       }
     }
     return { changes, sessions };
