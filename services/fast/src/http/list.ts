@@ -1,7 +1,6 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
-import { listBody, type HotStore } from '../store.js';
-import { insufficientScope } from './auth.js';
-import { notReady, unknownCollection } from './record.js';
+import { CollectionStore, listBody, type HotStore } from '../store.js';
+import { readableCollection } from './record.js';
 import { jsonError, type Reply } from './respond.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -16,10 +15,8 @@ export function listReply(
   query: string,
   token: VerifiedAccessToken,
 ): Reply {
-  const records = store.get(collection);
-  if (!records) return unknownCollection(collection);
-  if (!token.scopes.has(records.scope)) return insufficientScope(records.scope);
-  if (!store.ready) return notReady();
+  const records = readableCollection(store, collection, token);
+  if (!(records instanceof CollectionStore)) return records;
   let limit = DEFAULT_LIMIT;
   let after: number | undefined;
   const filters: { field: string; value: string }[] = [];

@@ -1,5 +1,5 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
-import type { HotStore } from '../store.js';
+import { CollectionStore, type HotStore } from '../store.js';
 import { insufficientScope } from './auth.js';
 import { jsonError, type Reply } from './respond.js';
 
@@ -19,6 +19,22 @@ export function notReady(): Reply {
   ]);
 }
 
+/**
+ * The collection a token may read now, or why not: unknown collection (404), missing scope (403),
+ * snapshot not loaded yet (503), checked in that order by every /v1 route.
+ */
+export function readableCollection(
+  store: HotStore,
+  collection: string,
+  token: VerifiedAccessToken,
+): CollectionStore | Reply {
+  const records = store.get(collection);
+  if (!records) return unknownCollection(collection);
+  if (!token.scopes.has(records.scope)) return insufficientScope(records.scope);
+  if (!store.ready) return notReady();
+  return records;
+}
+
 /** GET /v1/{collection}/{id}: prepared bytes and ETag; 304 when the client already has them. */
 export function recordReply(
   store: HotStore,
@@ -27,10 +43,8 @@ export function recordReply(
   ifNoneMatch: string,
   token: VerifiedAccessToken,
 ): Reply {
-  const records = store.get(collection);
-  if (!records) return unknownCollection(collection);
-  if (!token.scopes.has(records.scope)) return insufficientScope(records.scope);
-  if (!store.ready) return notReady();
+  const records = readableCollection(store, collection, token);
+  if (!(records instanceof CollectionStore)) return records;
   const record = ID.test(id) ? records.get(Number(id)) : undefined;
   if (!record) return notFound(collection, id);
   if (ifNoneMatch !== '' && etagMatches(ifNoneMatch, record.etag))
