@@ -113,19 +113,8 @@ export function sessionResource(deps: ResourceDeps): ResourceWithOptions {
         'revokedAt',
         'revokedReason',
       ],
-      showProperties: [
-        'id',
-        'user',
-        'client',
-        'grantType',
-        'scope',
-        'createdAt',
-        'lastUsedAt',
-        'expiresAt',
-        'revokedAt',
-        'revokedReason',
-        'history',
-      ],
+      // Nothing here is editable, so the page shows every read-only field.
+      showProperties: ['id', ...READ_ONLY, 'history'],
       properties: {
         user: { type: 'reference', reference: 'User' },
         client: { type: 'reference', reference: 'Client' },

@@ -1,6 +1,18 @@
 import type { Action, ActionResponse, ResourceWithOptions } from 'adminjs';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
+const READ_ONLY = [
+  'kid',
+  'algorithm',
+  'state',
+  'publicJwk',
+  'createdAt',
+  'activatedAt',
+  'deactivatedAt',
+  'retireAfter',
+  'retiredAt',
+];
+
 /**
  * Signing keys, read-only: kid, state and timestamps. The encrypted private key is a hidden, lazy
  * column, so the resource never loads it, let alone shows it. Keys change with `tandem keys rotate`.
@@ -12,17 +24,7 @@ export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
       name: 'SigningKey',
       label: 'signing key',
       searchFields: ['kid', 'state'],
-      readOnly: [
-        'kid',
-        'algorithm',
-        'state',
-        'publicJwk',
-        'createdAt',
-        'activatedAt',
-        'deactivatedAt',
-        'retireAfter',
-        'retiredAt',
-      ],
+      readOnly: READ_ONLY,
       defaultSort: { sortBy: 'id', direction: 'desc' },
       audited: false,
     },
@@ -41,18 +43,8 @@ export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
         'retiredAt',
       ],
       filterProperties: ['q', 'state', 'createdAt'],
-      showProperties: [
-        'id',
-        'kid',
-        'algorithm',
-        'state',
-        'publicJwk',
-        'createdAt',
-        'activatedAt',
-        'deactivatedAt',
-        'retireAfter',
-        'retiredAt',
-      ],
+      // Nothing here is editable, so the page shows every read-only field.
+      showProperties: ['id', ...READ_ONLY],
       properties: {
         publicJwk: { description: 'The public key as published in the JWKS (never the private key).' },
       },
