@@ -141,3 +141,17 @@ test('the token cache is a bounded (approximate) LRU', () => {
   assert.ok(cache.get('a', 0));
   assert.equal(cache.get('a', 10), undefined, 'expired entries are dropped');
 });
+
+test('the token cache answers only for the exact token, even when two share the keyed tail', () => {
+  const cache = new TokenCache<{ expiresAtMs: number; who: string }>(4, 0);
+  const tail = 'x'.repeat(8);
+  const alice = `header.alice-claims.${tail}`;
+  const mallory = `header.mallory-claims.${tail}`;
+  cache.set(alice, { expiresAtMs: 10, who: 'alice' });
+  assert.equal(cache.get(mallory, 0), undefined, 'same tail, different token: a miss');
+  assert.equal(cache.peek(mallory, 0), undefined);
+  assert.equal(cache.get(alice, 0)?.who, 'alice');
+  cache.set(mallory, { expiresAtMs: 10, who: 'mallory' });
+  assert.equal(cache.get(alice, 0), undefined, 'the slot now holds the other token; alice is re-verified');
+  assert.equal(cache.get(mallory, 0)?.who, 'mallory');
+});

@@ -1,18 +1,35 @@
 interface Slot<T> {
+  /** The whole token: a slot answers only for exactly this string. */
+  readonly token: string;
   readonly value: T;
   /** Insertion sequence number: how recently the entry was (re)inserted. */
   seq: number;
 }
 
 /**
- * A bounded LRU of verified tokens, keyed by the compact JWT itself. An entry lives until the token's
- * `exp` (plus leeway): a repeat request costs one Map lookup instead of a signature check. Map keeps
+ * The slot key of a token: a 30-bit hash of its last 8 characters. A compact JWS ends with its
+ * signature (86 random base64url characters for Ed25519), so distinct tokens rarely share a key,
+ * and when they do the slot's full-string comparison keeps the lookup exact (the newer token takes
+ * the slot; the other is verified again). Keying the Map by the ~600-character token itself made V8
+ * hash all of it on every request, since each request brings a new string whose hash is not cached.
+ */
+function keyOf(token: string): number {
+  let hash = 0;
+  for (let i = Math.max(0, token.length - 8); i < token.length; i++)
+    hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
+  return hash & 0x3fffffff;
+}
+
+/**
+ * A bounded LRU of verified tokens, keyed by a hash of the compact JWT's tail and checked against the
+ * whole token. An entry lives until the token's `exp` (plus leeway): a repeat request costs one Map
+ * lookup and one string comparison instead of a signature check. Map keeps
  * insertion order, so re-inserting makes the first key the least recently used. A hit re-inserts only
  * when the entry has drifted into the older half, so a busy token costs a plain lookup almost always
  * (an approximate LRU: an entry used within the last capacity/2 insertions is never evicted).
  */
 export class TokenCache<T extends { readonly expiresAtMs: number }> {
-  private readonly entries = new Map<string, Slot<T>>();
+  private readonly entries = new Map<number, Slot<T>>();
   private seq = 0;
   hits = 0;
   misses = 0;
@@ -27,20 +44,21 @@ export class TokenCache<T extends { readonly expiresAtMs: number }> {
   }
 
   get(token: string, now: number): T | undefined {
-    const slot = this.entries.get(token);
-    if (slot === undefined) {
+    const key = keyOf(token);
+    const slot = this.entries.get(key);
+    if (slot === undefined || slot.token !== token) {
       this.misses += 1;
       return undefined;
     }
     if (slot.value.expiresAtMs + this.leewayMs <= now) {
-      this.entries.delete(token);
+      this.entries.delete(key);
       this.misses += 1;
       return undefined;
     }
     if (this.seq - slot.seq > this.capacity >>> 1) {
-      this.entries.delete(token);
+      this.entries.delete(key);
       slot.seq = ++this.seq;
-      this.entries.set(token, slot);
+      this.entries.set(key, slot);
     }
     this.hits += 1;
     return slot.value;
@@ -48,15 +66,19 @@ export class TokenCache<T extends { readonly expiresAtMs: number }> {
 
   /** Like get, without counting or reordering (a second look within the same request). */
   peek(token: string, now: number): T | undefined {
-    const slot = this.entries.get(token);
-    return slot !== undefined && slot.value.expiresAtMs + this.leewayMs > now ? slot.value : undefined;
+    const slot = this.entries.get(keyOf(token));
+    return slot !== undefined && slot.token === token && slot.value.expiresAtMs + this.leewayMs > now
+      ? slot.value
+      : undefined;
   }
 
+  /** Caches `entry` for `token`; a different token with the same tail loses its slot (it is re-verified). */
   set(token: string, entry: T): void {
-    this.entries.delete(token);
-    this.entries.set(token, { value: entry, seq: ++this.seq });
+    const key = keyOf(token);
+    this.entries.delete(key);
+    this.entries.set(key, { token, value: entry, seq: ++this.seq });
     while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
+      const oldest = this.entries.keys().next().value as number;
       this.entries.delete(oldest);
     }
   }
