@@ -13,7 +13,7 @@ import { AccessTokenVerifier, RemoteJwks } from '@tandem/tokens';
 import { feedHandlers } from './feed.js';
 import { Authenticator } from './http/auth.js';
 import { listReply } from './http/list.js';
-import { authenticated, refuseOversized, type Limits } from './http/pipeline.js';
+import { authenticated, refuseOversized, type Limits, type ReadHeaders } from './http/pipeline.js';
 import { recordReply } from './http/record.js';
 import { jsonError, send } from './http/respond.js';
 import { LiveHub } from './live.js';
@@ -155,21 +155,22 @@ function routes(app: TemplatedApp, deps: RouteDeps): void {
     );
 
   app.get('/v1/:collection/:id', (res, req) => {
-    const refused = refuseOversized(req, limits);
+    const headers: ReadHeaders = { authorization: '', ifNoneMatch: '' };
+    const refused = refuseOversized(req, limits, headers);
     if (refused) return send(res, metrics, 'refused', refused);
     const collection = req.getParameter(0) ?? '';
     const id = req.getParameter(1) ?? '';
-    const ifNoneMatch = req.getHeader('if-none-match');
-    authenticated(res, req.getHeader('authorization'), auth, metrics, 'record', (token) =>
-      recordReply(store, collection, id, ifNoneMatch, token),
+    authenticated(res, headers.authorization, auth, metrics, 'record', (token) =>
+      recordReply(store, collection, id, headers.ifNoneMatch, token),
     );
   });
   app.get('/v1/:collection', (res, req) => {
-    const refused = refuseOversized(req, limits);
+    const headers: ReadHeaders = { authorization: '', ifNoneMatch: '' };
+    const refused = refuseOversized(req, limits, headers);
     if (refused) return send(res, metrics, 'refused', refused);
     const collection = req.getParameter(0) ?? '';
     const query = req.getQuery() ?? '';
-    authenticated(res, req.getHeader('authorization'), auth, metrics, 'list', (token) =>
+    authenticated(res, headers.authorization, auth, metrics, 'list', (token) =>
       listReply(store, collection, query, token),
     );
   });

@@ -10,17 +10,37 @@ export interface Limits {
   readonly maxHeaderBytes: number;
 }
 
-/** Refuses oversized URLs and header blocks (414 / 431, JSON); undefined when the request is fine. */
-export function refuseOversized(req: HttpRequest, limits: Limits): Reply | undefined {
+/** The request headers the /v1 routes read ('' when absent; the first one when repeated). */
+export interface ReadHeaders {
+  authorization: string;
+  ifNoneMatch: string;
+}
+
+/**
+ * Refuses oversized URLs and header blocks (414 / 431, JSON); undefined when the request is fine.
+ * The size check has to visit every header (uWebSockets.js does not bound them itself), so it also
+ * picks the headers the caller reads (`into`) in the same pass: asking for them again with getHeader
+ * would build the ~600-character Authorization string a second time on every request.
+ */
+export function refuseOversized(req: HttpRequest, limits: Limits, into?: ReadHeaders): Reply | undefined {
   const url = req.getUrl().length + (req.getQuery()?.length ?? 0);
   if (url > limits.maxUrlBytes)
     return jsonError(414, 'uri_too_long', `The URL is longer than ${limits.maxUrlBytes} bytes.`);
   let headers = 0;
+  let authorization: string | undefined;
+  let ifNoneMatch: string | undefined;
   req.forEach((key, value) => {
     headers += key.length + value.length + 4;
+    // uWebSockets.js hands header names over in lower case.
+    if (key === 'authorization') authorization ??= value;
+    else if (key === 'if-none-match') ifNoneMatch ??= value;
   });
   if (headers > limits.maxHeaderBytes)
     return jsonError(431, 'headers_too_large', `The request headers exceed ${limits.maxHeaderBytes} bytes.`);
+  if (into) {
+    into.authorization = authorization ?? '';
+    into.ifNoneMatch = ifNoneMatch ?? '';
+  }
   return undefined;
 }
 
