@@ -1,12 +1,14 @@
 import { hash } from 'node:crypto';
 import type { CompiledProjection, RecordRow } from '@tandem/changefeed';
 import { ByteArena, exactBuffer } from './byte-arena.js';
+import { SortedRecords, firstAfter } from './sorted-records.js';
 
 /** A record ready to send: its JSON bytes and ETag, computed once when it changed. */
 export interface PreparedRecord {
   readonly id: number;
   readonly bytes: Buffer;
-  readonly etag: string;
+  /** The quoted entity tag of `bytes`, ready to be written as the ETag header. */
+  readonly etag: Buffer;
   /** Values of the filterable fields, as query strings compare them. */
   readonly filterKeys: readonly string[];
 }
@@ -14,20 +16,30 @@ export interface PreparedRecord {
 export type StoreChange =
   { readonly op: 'upsert'; readonly record: PreparedRecord } | { readonly op: 'delete'; readonly id: number };
 
+/**
+ * Where a snapshot's bytes go: record bodies each followed by a comma (so neighbours in id order form
+ * a ready JSON array fragment), ETags in slabs of their own so they do not sit between bodies.
+ */
+interface SnapshotArenas {
+  readonly records: ByteArena;
+  readonly etags: ByteArena;
+}
+
+const COMMA = 0x2c;
+
 export interface Page {
   readonly items: readonly PreparedRecord[];
+  /**
+   * Indexes into `items` at which a range of bytes lying contiguously in memory begins (see
+   * SortedRecords); undefined when every item is a range of its own.
+   */
+  readonly runs?: readonly number[];
   readonly next: number | null;
 }
 
 function insertSorted(ids: number[], id: number): void {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! < id) lo = mid + 1;
-    else hi = mid;
-  }
-  if (ids[lo] !== id) ids.splice(lo, 0, id);
+  const at = firstAfter(ids, id - 1);
+  if (ids[at] !== id) ids.splice(at, 0, id);
 }
 
 function removeSorted(ids: number[], id: number): void {
@@ -35,24 +47,12 @@ function removeSorted(ids: number[], id: number): void {
   if (ids[at] === id) ids.splice(at, 1);
 }
 
-/** Index of the first id greater than `after`. */
-function firstAfter(ids: readonly number[], after: number): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 const filterKey = (value: unknown): string =>
   value === null || value === undefined ? 'null' : String(value);
 
 /**
- * One hot collection in memory: prepared bytes per record, ids kept sorted for keyset pagination and
- * one sorted id list per value of each filterable field. Writes happen per change (feed), reads per
+ * One hot collection in memory: prepared bytes per record, the records in id order for keyset
+ * pagination and one sorted id list per value of each filterable field. Writes happen per change (feed), reads per
  * request never serialize anything.
  */
 export class CollectionStore {
@@ -60,7 +60,7 @@ export class CollectionStore {
   readonly scope: string;
   readonly filterable: readonly string[];
   private readonly records = new Map<number, PreparedRecord>();
-  private readonly ids: number[] = [];
+  private readonly sorted = new SortedRecords();
   private readonly indexes: Map<string, number[]>[];
 
   constructor(projection: CompiledProjection) {
@@ -78,9 +78,10 @@ export class CollectionStore {
     return this.records.get(id);
   }
 
-  private prepare(id: number, json: string, arena: ByteArena | undefined): PreparedRecord {
-    const bytes = arena ? arena.copy(json) : exactBuffer(json);
-    const etag = `"${hash('sha1', bytes, 'base64url').slice(0, 22)}"`;
+  private prepare(id: number, json: string, arenas: SnapshotArenas | undefined): PreparedRecord {
+    const bytes = arenas ? arenas.records.copy(json) : exactBuffer(json);
+    const tag = `"${hash('sha1', bytes, 'base64url').slice(0, 22)}"`;
+    const etag = arenas ? arenas.etags.copy(tag) : exactBuffer(tag);
     let filterKeys: string[] = [];
     if (this.filterable.length > 0) {
       const parsed = JSON.parse(json) as Record<string, unknown>;
@@ -94,13 +95,13 @@ export class CollectionStore {
    * With an arena (a snapshot), an unchanged record is still moved into it, so the previous
    * snapshot's slabs are released as a whole.
    */
-  upsert(id: number, json: string, arena?: ByteArena): PreparedRecord | undefined {
+  upsert(id: number, json: string, arenas?: SnapshotArenas): PreparedRecord | undefined {
     const previous = this.records.get(id);
-    const record = this.prepare(id, json, arena);
+    const record = this.prepare(id, json, arenas);
     const changed = previous === undefined || !previous.bytes.equals(record.bytes);
-    if (!changed && !arena) return undefined;
+    if (!changed && !arenas) return undefined;
     if (previous) this.unindex(previous);
-    else insertSorted(this.ids, id);
+    this.sorted.set(record);
     this.records.set(id, record);
     this.index(record);
     return changed ? record : undefined;
@@ -110,7 +111,7 @@ export class CollectionStore {
     const previous = this.records.get(id);
     if (!previous) return false;
     this.records.delete(id);
-    removeSorted(this.ids, id);
+    this.sorted.delete(id);
     this.unindex(previous);
     return true;
   }
@@ -125,11 +126,11 @@ export class CollectionStore {
   ): Promise<void> {
     // A first load has nothing to diff against: no set of seen ids, nothing to delete afterwards.
     const seen = this.records.size > 0 ? new Set<number>() : undefined;
-    const arena = new ByteArena();
+    const arenas: SnapshotArenas = { records: new ByteArena(COMMA), etags: new ByteArena() };
     for await (const rows of batches) {
       for (const row of rows) {
         seen?.add(row.id);
-        const record = this.upsert(row.id, row.json, arena);
+        const record = this.upsert(row.id, row.json, arenas);
         if (record) onChange({ op: 'upsert', record });
       }
     }
@@ -148,11 +149,17 @@ export class CollectionStore {
     limit: number,
     filters: readonly { readonly field: string; readonly value: string }[] = [],
   ): Page {
-    let ids: readonly number[] = this.ids;
+    const { sorted } = this;
+    if (filters.length === 0) {
+      const start = after === undefined ? 0 : sorted.firstAfter(after);
+      const end = Math.min(start + limit, sorted.length);
+      const { items, runs } = sorted.slice(start, end);
+      return { items, runs, next: end < sorted.length && end > start ? sorted.idAt(end - 1) : null };
+    }
     const checks = filters.map((f) => ({ at: this.filterable.indexOf(f.field), value: f.value }));
     if (checks.some((c) => c.at < 0)) return { items: [], next: null };
-    const first = checks.shift();
-    if (first) ids = this.indexes[first.at]!.get(first.value) ?? [];
+    const first = checks.shift()!;
+    const ids = this.indexes[first.at]!.get(first.value) ?? [];
     const items: PreparedRecord[] = [];
     let i = after === undefined ? 0 : firstAfter(ids, after);
     for (; i < ids.length && items.length < limit; i++) {
@@ -194,36 +201,4 @@ export class HotStore {
   get(name: string): CollectionStore | undefined {
     return this.collections.get(name);
   }
-}
-
-const ITEMS_OPEN = Buffer.from('{"items":[');
-const COMMA = 0x2c;
-const NEXT_NULL = Buffer.from('],"next":null}');
-
-/**
- * One response buffer reused by every list request: assembling a page is then a few memcpys, with no
- * allocation of a ~100 KB buffer per request for the garbage collector to chase. uWebSockets.js copies
- * the body during `res.end`, so the contract is: send the returned bytes before the next `listBody` call
- * (synchronously, which the request pipeline guarantees).
- */
-let scratch = Buffer.allocUnsafe(256 * 1024);
-
-/** A list response assembled from prepared record bytes: no serialization of records per request. */
-export function listBody(page: Page): Buffer {
-  const tail = page.next === null ? NEXT_NULL : Buffer.from(`],"next":"${page.next}"}`);
-  let size = ITEMS_OPEN.length + tail.length + Math.max(0, page.items.length - 1);
-  for (const record of page.items) size += record.bytes.length;
-  if (size > scratch.length) scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(size)));
-  let at = 0;
-  scratch.set(ITEMS_OPEN, at);
-  at += ITEMS_OPEN.length;
-  for (let i = 0; i < page.items.length; i++) {
-    if (i > 0) scratch[at++] = COMMA;
-    const bytes = page.items[i]!.bytes;
-    scratch.set(bytes, at);
-    at += bytes.length;
-  }
-  scratch.set(tail, at);
-  at += tail.length;
-  return scratch.subarray(0, at);
 }

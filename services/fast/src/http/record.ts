@@ -47,9 +47,9 @@ export function recordReply(
   if (!(records instanceof CollectionStore)) return records;
   const record = ID.test(id) ? records.get(Number(id)) : undefined;
   if (!record) return notFound(collection, id);
-  if (ifNoneMatch !== '' && etagMatches(ifNoneMatch, record.etag))
-    return { status: 304, body: '', headers: [['ETag', record.etag]] };
-  return { status: 200, body: record.bytes, headers: [['ETag', record.etag]] };
+  if (ifNoneMatch !== '' && etagMatches(ifNoneMatch, record.etag.toString('latin1')))
+    return { status: 304, body: '', etag: record.etag };
+  return { status: 200, body: record.bytes, etag: record.etag };
 }
 
 /** RFC 9110 §13.1.2 (weak comparison): `*`, or any listed tag equal to ours with or without W/. */

@@ -17,6 +17,12 @@ const STATUS_TEXT: Record<number, string> = {
 
 export const JSON_TYPE = 'application/json';
 
+// Header names and values handed to uWebSockets.js as bytes: a JS string is converted to UTF-8 into
+// a fresh heap allocation on every writeHeader call, a Buffer is passed by pointer.
+const CONTENT_TYPE = Buffer.from('Content-Type');
+const JSON_TYPE_BYTES = Buffer.from(JSON_TYPE);
+const ETAG = Buffer.from('ETag');
+
 /** A JSON error body: machine-readable `error`, human `message`. Never a stack trace. */
 export function errorBody(error: string, message: string): string {
   return JSON.stringify({ error, message });
@@ -27,6 +33,8 @@ export interface Reply {
   readonly body: string | Buffer;
   readonly headers?: readonly (readonly [string, string])[];
   readonly contentType?: string;
+  /** The ETag header's value (a quoted entity tag), as prepared with the record. */
+  readonly etag?: Buffer;
 }
 
 /** Writes a whole response. Callers after an `await` must wrap this in `res.cork`. */
@@ -34,7 +42,8 @@ export function send(res: HttpResponse, metrics: FastMetrics, route: Route, repl
   metrics.request(route, reply.status);
   // 200 is uWS's default status line: one native call fewer on the hot path.
   if (reply.status !== 200) res.writeStatus(STATUS_TEXT[reply.status] ?? `${reply.status} Status`);
-  if (reply.status !== 304) res.writeHeader('Content-Type', reply.contentType ?? JSON_TYPE);
+  if (reply.status !== 304) res.writeHeader(CONTENT_TYPE, reply.contentType ?? JSON_TYPE_BYTES);
+  if (reply.etag) res.writeHeader(ETAG, reply.etag);
   if (reply.headers) for (const [name, value] of reply.headers) res.writeHeader(name, value);
   if (reply.status === 304) res.endWithoutBody();
   else res.end(reply.body);
