@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import express, { type Request, type RequestHandler } from 'express';
+import express from 'express';
+import { OAuthError } from './oauth-error.js';
 
 /**
  * A lean reader for the token and revocation bodies. body-parser (raw-body, iconv, type-is, qs,
@@ -26,17 +28,37 @@ const FAST_TYPES: ReadonlyMap<string, 'form' | 'json'> = new Map([
   [`${JSON_TYPE}; charset=utf-8`, 'json'],
 ]);
 
-const fallbackParsers: RequestHandler[] = [
+/** A request whose body `parseBody` has read: `body` holds the parsed parameters, if any. */
+export type BodyRequest = IncomingMessage & { body?: unknown };
+
+type Next = (error?: unknown) => void;
+type BodyParser = (req: BodyRequest, res: ServerResponse, next: Next) => void;
+
+// body-parser's middlewares only use Node's own request and response, so they run outside Express too.
+const fallbackParsers = [
   express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: PARAMETER_LIMIT }),
   express.json({ limit: BODY_LIMIT_BYTES, strict: true }),
-];
+] as unknown as [BodyParser, BodyParser];
 
-/** Requests whose body this reader parsed: their Content-Type is known to be form or JSON. */
-const readHere = new WeakSet<Request>();
+const BODY_ERRORS: Record<string, string> = {
+  'entity.too.large': `The request body is too large (limit ${BODY_LIMIT_BYTES / 1024} KiB).`,
+  'entity.parse.failed': 'The request body is malformed.',
+  'parameters.too.many': 'The request has too many parameters.',
+  'encoding.unsupported': 'The request body uses an unsupported content encoding.',
+  'charset.unsupported': 'The request body uses an unsupported charset.',
+  'entity.verify.failed': 'The request body is malformed.',
+};
 
-/** True when the request's body was parsed by the lean reader (its type is form or JSON). */
-export function parsedAsParams(req: Request): boolean {
-  return readHere.has(req);
+/**
+ * The `invalid_request` a body the readers refused (an http-errors error with a 4xx status and a
+ * `type`, from this reader or body-parser) stands for; undefined for any other error.
+ */
+export function bodyErrorAsOAuth(error: unknown): OAuthError | undefined {
+  const type = (error as { type?: unknown } | null)?.type;
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500)
+    return undefined;
+  return new OAuthError('invalid_request', BODY_ERRORS[type] ?? 'The request body cannot be read.');
 }
 
 /** An error shaped like body-parser's (http-errors): the app's error handler maps it by `type`. */
@@ -125,7 +147,7 @@ export function parseJson(text: string): unknown {
 }
 
 /** The form or JSON kind of a request the fast path can read, or undefined (body-parser's job). */
-function fastKind(req: Request): 'form' | 'json' | undefined {
+function fastKind(req: IncomingMessage): 'form' | 'json' | undefined {
   const headers = req.headers;
   const type = headers['content-type'];
   if (type === undefined || headers['transfer-encoding'] !== undefined) return undefined;
@@ -138,10 +160,10 @@ function fastKind(req: Request): 'form' | 'json' | undefined {
 }
 
 /** Form bodies (the OAuth standard) and JSON bodies (convenient for scripts), both capped. */
-export const parseBody: RequestHandler = (req, res, next) => {
+export function parseBody(req: BodyRequest, res: ServerResponse, next: Next): void {
   const kind = fastKind(req);
   if (kind === undefined) {
-    const [form, json] = fallbackParsers as [RequestHandler, RequestHandler];
+    const [form, json] = fallbackParsers;
     form(req, res, (error?: unknown) => (error ? next(error) : json(req, res, next)));
     return;
   }
@@ -162,7 +184,6 @@ export const parseBody: RequestHandler = (req, res, next) => {
       let text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       req.body = kind === 'form' ? parseForm(text) : parseJson(text);
-      readHere.add(req);
     } catch (parseError) {
       return next(parseError);
     }
@@ -183,4 +204,4 @@ export const parseBody: RequestHandler = (req, res, next) => {
   const onAborted = () => finish(bodyError(400, 'request.aborted', 'request aborted'));
   const onError = (error: Error) => finish(error);
   req.on('data', onData).on('end', onEnd).on('aborted', onAborted).on('error', onError);
-};
+}

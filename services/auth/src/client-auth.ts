@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { AuthDeps } from './deps.js';
 import { OAuthError } from './oauth-error.js';
 import type { Params } from './params.js';
@@ -37,7 +37,7 @@ function formDecode(value: string): string {
  * form-urlencoded, then base64) or from the body (client_secret_post). Using both is invalid_request.
  * Undefined when the request carries no secret (a public client may still send a bare client_id).
  */
-export function readClientCredentials(req: Request, params: Params): ClientCredentials | undefined {
+export function readClientCredentials(req: IncomingMessage, params: Params): ClientCredentials | undefined {
   const header = req.headers.authorization;
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');

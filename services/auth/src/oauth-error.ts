@@ -1,4 +1,5 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '@tandem/log';
 import { sendJson } from './send-json.js';
 
 /** RFC 6749 §5.2 error codes (plus RFC 7009's unsupported_token_type and a generic server_error). */
@@ -39,10 +40,26 @@ export class OAuthError extends Error {
 /** Token responses and errors must never be cached (RFC 6749 §5.1). */
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
-export function sendOAuthError(res: Response, error: OAuthError): void {
+export function sendOAuthError(res: ServerResponse, error: OAuthError): void {
   const headers: Record<string, string> = { ...NO_STORE, ...error.headers };
   // RFC 6749 §5.2: a 401 invalid_client carries the authentication scheme the client should use.
   if (error.code === 'invalid_client')
     headers['WWW-Authenticate'] ??= 'Basic realm="tandem", charset="UTF-8"';
   sendJson(res, error.status, headers, { error: error.code, error_description: error.description });
+}
+
+/** An unexpected failure: logged (message and stack only), answered 500 `server_error` without details. */
+export function sendServerError(res: ServerResponse, logger: Logger, error: unknown): void {
+  logger.error(
+    { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) },
+    'unexpected error',
+  );
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendOAuthError(
+    res,
+    new OAuthError('server_error', 'The server could not handle the request; try again later.'),
+  );
 }

@@ -1,8 +1,7 @@
-import type { Request } from 'express';
-import { parsedAsParams } from './body.js';
+import type { BodyRequest } from './body.js';
 import { OAuthError } from './oauth-error.js';
 
-export { BODY_LIMIT_BYTES, parseBody } from './body.js';
+export { BODY_LIMIT_BYTES, parseBody, type BodyRequest } from './body.js';
 
 export type Params = ReadonlyMap<string, string>;
 
@@ -10,8 +9,9 @@ export type Params = ReadonlyMap<string, string>;
  * The request's parameters as single strings. RFC 6749 §3.1: parameters must not repeat, and values are
  * strings; anything else is `invalid_request`, never a crash further down.
  */
-export function readParams(req: Request): Params {
-  if (!parsedAsParams(req) && !req.is(['application/x-www-form-urlencoded', 'application/json'])) {
+export function readParams(req: BodyRequest): Params {
+  // The body readers parse form and JSON bodies only: anything else (or no body) leaves it unset.
+  if (req.body === undefined) {
     throw new OAuthError(
       'invalid_request',
       'Send the parameters as application/x-www-form-urlencoded (or application/json).',

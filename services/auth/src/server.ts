@@ -12,8 +12,8 @@ import {
   requireSecretKey,
   retireExpiredKeys,
 } from '@tandem/tokens';
-import { createAuthApp } from './app.js';
 import type { AuthDeps } from './deps.js';
+import { createRequestListener } from './handler.js';
 import { startKeyMaintenance } from './key-maintenance.js';
 import { AuthMetrics } from './metrics.js';
 import { AuthStore } from './store.js';
@@ -82,7 +82,7 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     throttle: new LoginThrottle(config.loginThrottle),
     metrics: new AuthMetrics(),
   };
-  server.on('request', createAuthApp(deps));
+  server.on('request', createRequestListener(deps));
   const maintenance = startKeyMaintenance(deps);
 
   return {

@@ -86,6 +86,39 @@ describe(`malformed and oversized requests get a clear 400, never a crash (${tes
     assert.equal(missing.body.error, 'not_found');
   });
 
+  test('the OAuth endpoints answer at every path spelling Express matched (case, trailing slash, query)', async () => {
+    for (const path of ['/OAuth/Token', '/oauth/token/', '/oauth/token?x=1']) {
+      const res = await postForm(`${auth.url}${path}`, { grant_type: 'client_credentials' });
+      assert.equal(res.status, 401, path);
+      assert.equal(res.body.error, 'invalid_client', path);
+    }
+    const revoke = await postForm(`${auth.url}/OAUTH/REVOKE/`, {});
+    assert.equal(revoke.body.error, 'invalid_request');
+    assert.match(String(revoke.body.error_description), /token/);
+    assert.equal((await postForm(`${auth.url}/oauth/tokens`, {})).status, 404);
+  });
+
+  test('an unexpected failure is a 500 server_error in JSON, logged, with no details', async () => {
+    const broken = await startTestAuth();
+    try {
+      await broken.db.orm.close(true);
+      const res = await postForm(`${broken.url}/oauth/token`, {
+        grant_type: 'client_credentials',
+        client_id: 'any',
+        client_secret: 'any',
+      });
+      assert.equal(res.status, 500, res.text);
+      assert.equal(res.body.error, 'server_error');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.ok(!/at .*\.js:\d+/.test(res.text), 'no stack trace');
+      assert.ok(broken.logs.some((line) => line.includes('unexpected error')));
+      assert.equal((await getJson(`${broken.url}/.well-known/jwks.json`)).status, 200, 'still serving');
+    } finally {
+      await broken.server.close();
+      await broken.db.close().catch(() => undefined);
+    }
+  });
+
   test('a broken Basic header and a huge username do not crash anything', async () => {
     const res = await postForm(
       tokenUrl,

@@ -1,4 +1,3 @@
-import type { Request, RequestHandler, Response } from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { RefreshToken } from '@tandem/models';
 import { ACCESS_TOKEN_ALG, hashRefreshToken, parseSubject, revokeSession } from '@tandem/tokens';
@@ -6,6 +5,7 @@ import type { AuthDeps } from '../deps.js';
 import { authenticateClient, readClientCredentials, type AuthenticatedClient } from '../client-auth.js';
 import { NO_STORE, OAuthError, sendOAuthError } from '../oauth-error.js';
 import { readParams, requireParam } from '../params.js';
+import type { OAuthRoute } from './token.js';
 
 interface FoundSession {
   readonly sid: string;
@@ -49,8 +49,8 @@ function belongsToOtherClient(found: FoundSession, client: AuthenticatedClient |
  * revokes the session in its `sid`. Unknown or already invalid tokens still get 200 (§2.2), so the
  * endpoint reveals nothing. A client that authenticates may only revoke its own tokens.
  */
-export function revokeRoute(deps: AuthDeps): RequestHandler {
-  return async (req: Request, res: Response) => {
+export function revokeRoute(deps: AuthDeps): OAuthRoute {
+  return async (req, res) => {
     try {
       const params = readParams(req);
       const token = requireParam(params, 'token');
@@ -79,7 +79,7 @@ export function revokeRoute(deps: AuthDeps): RequestHandler {
           deps.logger.info({ sid: found.sid }, 'session revoked');
         }
       }
-      res.status(200).set(NO_STORE).end();
+      res.writeHead(200, NO_STORE).end();
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       deps.metrics.tokenFailures.inc({ endpoint: 'revoke', grant_type: 'none', error: error.code });

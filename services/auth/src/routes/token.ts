@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { AuthDeps } from '../deps.js';
 import { authenticateClient, readClientCredentials } from '../client-auth.js';
 import { clientCredentialsGrant } from '../grants/client.js';
@@ -6,7 +6,7 @@ import { passwordGrant } from '../grants/password.js';
 import { refreshGrant } from '../grants/refresh.js';
 import type { Grant } from '../grants/types.js';
 import { NO_STORE, OAuthError, sendOAuthError } from '../oauth-error.js';
-import { readParams } from '../params.js';
+import { readParams, type BodyRequest } from '../params.js';
 import { sendJson } from '../send-json.js';
 
 /** Grants this server supports (RFC 6749 grant_type values); also listed by the discovery document. */
@@ -16,9 +16,12 @@ export const GRANTS: ReadonlyMap<string, Grant> = new Map([
   ['client_credentials', clientCredentialsGrant],
 ]);
 
+/** A handler of one of the OAuth endpoints, after its body was read (see handler.ts). */
+export type OAuthRoute = (req: BodyRequest, res: ServerResponse) => Promise<void>;
+
 /** POST /oauth/token (RFC 6749 §3.2): dispatches on grant_type, answers §5.1 or §5.2. */
-export function tokenRoute(deps: AuthDeps): RequestHandler {
-  return async (req: Request, res: Response) => {
+export function tokenRoute(deps: AuthDeps): OAuthRoute {
+  return async (req, res) => {
     const stopTimer = deps.metrics.requestDuration.startTimer();
     let grantType = 'unknown';
     try {
