@@ -141,6 +141,37 @@ test('a revoked session reaches the feed', async () => {
   await eventually('session revoked', () => feedUnderTest.revoked.has(sid));
 });
 
+test("a session's revocation, end and removal are captured; its last use is not", async () => {
+  const sid = '6f1c5a52-0000-4000-8000-000000000002';
+  await sql(`insert into users (email, password_hash) values ('t@example.com', 'x')`);
+  const [{ id: userId }] = await sql(`select id from users where email = 't@example.com'`);
+  const hour = (n: number) => new Date(Date.now() + n * 3600_000).toISOString();
+  await sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [
+    sid,
+    userId,
+    hour(1),
+  ]);
+  const events = async () =>
+    Number(
+      (
+        await sql(`select count(*) as n from change_event where table_name = 'sessions' and record_id = ?`, [
+          sid,
+        ])
+      )[0].n,
+    );
+  assert.equal(await events(), 1, 'the new session');
+  // What every refresh and client token does: no outbox row, no wake-up, nothing for verifiers to re-read.
+  await sql(`update sessions set last_used_at = ? where id = ?`, [hour(0), sid]);
+  assert.equal(await events(), 1, 'a touch is not a change for the feed');
+  await sql(`update sessions set expires_at = ? where id = ?`, [hour(2), sid]);
+  assert.equal(await events(), 2, 'a new end is');
+  await sql(`update sessions set revoked_at = ?, last_used_at = ? where id = ?`, [hour(0), hour(0), sid]);
+  assert.equal(await events(), 3, 'a revocation is');
+  await eventually('session revoked', () => feedUnderTest.revoked.has(sid));
+  await sql(`delete from sessions where id = ?`, [sid]);
+  assert.equal(await events(), 4, 'a removal is');
+});
+
 test('pruning removes old outbox events only', async () => {
   const feed = mapFeed(db, { retentionSeconds: 3600 });
   const [{ n: before }] = await sql('select count(*) as n from change_event');
