@@ -8,17 +8,59 @@ import { median, parseWrkOutput } from './wrk.js';
 import { tandem, type BenchCatalog } from './catalog.js';
 
 const run = promisify(execFile);
-const CLIENT_CREDENTIALS_SCRIPT = fileURLToPath(
-  new URL('../../bench/wrk-client-credentials.lua', import.meta.url),
-);
-const REFRESH_LOAD = fileURLToPath(new URL('./refresh-load.js', import.meta.url));
+const script = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
+const CLIENT_CREDENTIALS_SCRIPT = script('wrk-client-credentials.lua');
+const REFRESH_SCRIPT = script('wrk-refresh.lua');
+const CONNECTIONS = 32;
 
 export interface GrantRates {
   readonly clientCredentialsPerSecond: number;
   readonly refreshPerSecond: number;
 }
 
-/** Tokens/s of the two hot grants against the auth service pinned to core 0 (load from core 1). */
+/** One wrk run from core 1 against the auth service; any refused request fails the measurement. */
+async function tokensPerSecond(
+  grant: string,
+  authUrl: string,
+  scriptFile: string,
+  seconds: number,
+  env: Record<string, string>,
+): Promise<number> {
+  const { stdout } = await run(
+    'taskset',
+    ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', scriptFile, authUrl],
+    { env: { ...process.env, ...env } },
+  );
+  const result = parseWrkOutput(stdout);
+  if (result.non2xx > 0 || result.socketErrors > 0)
+    throw new Error(`${grant}: ${result.non2xx} non-2xx answers, ${result.socketErrors} socket errors`);
+  return result.requestsPerSecond;
+}
+
+/** Refresh tokens to start the chains from: one password grant per connection. */
+async function refreshChains(authUrl: string, email: string, password: string): Promise<string> {
+  const tokens = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      const response = await fetch(`${authUrl}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'password', username: email, password }),
+      });
+      const body = (await response.json()) as { refresh_token?: string };
+      if (!body.refresh_token) throw new Error(`password grant failed: ${JSON.stringify(body)}`);
+      return body.refresh_token;
+    }),
+  );
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-refresh-')), 'tokens.txt');
+  writeFileSync(file, tokens.join('\n'));
+  return file;
+}
+
+/**
+ * Tokens/s of the two hot grants against the auth service pinned to core 0, with wrk on core 1 for
+ * both. Refresh tokens are single-use, so wrk-refresh.lua chains them: each answer's refresh token is
+ * spent by a later request.
+ */
 export async function measureGrants(
   authUrl: string,
   catalog: BenchCatalog,
@@ -26,25 +68,12 @@ export async function measureGrants(
 ): Promise<GrantRates> {
   const clientRates: number[] = [];
   for (let i = 0; i < plan.runs; i++) {
-    const { stdout } = await run(
-      'taskset',
-      [
-        '-c',
-        '1',
-        'wrk',
-        '-t1',
-        '-c32',
-        `-d${plan.seconds}s`,
-        '--latency',
-        '-s',
-        CLIENT_CREDENTIALS_SCRIPT,
-        authUrl,
-      ],
-      { env: { ...process.env, WRK_CLIENT_ID: catalog.client.id, WRK_CLIENT_SECRET: catalog.client.secret } },
+    clientRates.push(
+      await tokensPerSecond('client_credentials', authUrl, CLIENT_CREDENTIALS_SCRIPT, plan.seconds, {
+        WRK_CLIENT_ID: catalog.client.id,
+        WRK_CLIENT_SECRET: catalog.client.secret,
+      }),
     );
-    const result = parseWrkOutput(stdout);
-    if (result.non2xx > 0) throw new Error(`client_credentials: ${result.non2xx} non-2xx answers`);
-    clientRates.push(result.requestsPerSecond);
   }
 
   const email = `bench-${Date.now()}@example.com`;
@@ -52,30 +81,12 @@ export async function measureGrants(
   await tandem(['createuser', email, '--password', password, '--role', 'reader'], catalog.env);
   const refreshRates: number[] = [];
   for (let i = 0; i < plan.runs; i++) {
-    const chains = await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        const response = await fetch(`${authUrl}/oauth/token`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'password', username: email, password }),
-        });
-        const body = (await response.json()) as { refresh_token?: string };
-        if (!body.refresh_token) throw new Error(`password grant failed: ${JSON.stringify(body)}`);
-        return body.refresh_token;
+    const chains = await refreshChains(authUrl, email, password);
+    refreshRates.push(
+      await tokensPerSecond('refresh_token', authUrl, REFRESH_SCRIPT, plan.seconds, {
+        WRK_REFRESH_TOKENS_FILE: chains,
       }),
     );
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-refresh-')), 'tokens.txt');
-    writeFileSync(file, chains.join('\n'));
-    const { stdout } = await run('taskset', ['-c', '1', process.execPath, REFRESH_LOAD], {
-      env: { ...process.env, AUTH_URL: authUrl, REFRESH_TOKENS_FILE: file, SECONDS: String(plan.seconds) },
-    });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-      completed: number;
-      errors: number;
-      seconds: number;
-    };
-    if (result.errors > 0) throw new Error(`refresh_token: ${result.errors} chains failed`);
-    refreshRates.push(result.completed / result.seconds);
   }
   return { clientCredentialsPerSecond: median(clientRates), refreshPerSecond: median(refreshRates) };
 }

@@ -18,6 +18,7 @@ import {
   startContestant,
   type ContestantName,
 } from '../bench/contestants.js';
+import { measureGrants } from '../bench/auth-grants.js';
 import { runWrk, wrkAvailable } from '../bench/wrk.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -106,5 +107,16 @@ test(
         assert.ok(result.requestsPerSecond > 0, `${name} ${kind} answered`);
       }
     }
+  },
+);
+
+test(
+  'the grant load spends every refresh token once and gets only 2xx answers',
+  { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
+  async () => {
+    // measureGrants throws on any refused answer; a refresh token spent twice would revoke its chain.
+    const rates = await measureGrants(auth.url, catalog, { seconds: 1, runs: 1 });
+    assert.ok(rates.clientCredentialsPerSecond > 0);
+    assert.ok(rates.refreshPerSecond > 0);
   },
 );
