@@ -58,35 +58,34 @@ async function refreshChains(authUrl: string, email: string, password: string): 
 
 /**
  * Tokens/s of the two hot grants against the auth service pinned to core 0, with wrk on core 1 for
- * both. Refresh tokens are single-use, so wrk-refresh.lua chains them: each answer's refresh token is
- * spent by a later request.
+ * both, each after a warm-up run. Refresh tokens are single-use, so wrk-refresh.lua chains them: each
+ * answer's refresh token is spent by a later request.
  */
 export async function measureGrants(
   authUrl: string,
   catalog: BenchCatalog,
-  plan: { seconds: number; runs: number },
+  plan: { warmupSeconds: number; seconds: number; runs: number },
 ): Promise<GrantRates> {
-  const clientRates: number[] = [];
-  for (let i = 0; i < plan.runs; i++) {
-    clientRates.push(
-      await tokensPerSecond('client_credentials', authUrl, CLIENT_CREDENTIALS_SCRIPT, plan.seconds, {
-        WRK_CLIENT_ID: catalog.client.id,
-        WRK_CLIENT_SECRET: catalog.client.secret,
-      }),
-    );
-  }
+  const warmedUpMedian = async (measure: (seconds: number) => Promise<number>) => {
+    await measure(plan.warmupSeconds);
+    const rates: number[] = [];
+    for (let i = 0; i < plan.runs; i++) rates.push(await measure(plan.seconds));
+    return median(rates);
+  };
+  const clientCredentialsPerSecond = await warmedUpMedian((seconds) =>
+    tokensPerSecond('client_credentials', authUrl, CLIENT_CREDENTIALS_SCRIPT, seconds, {
+      WRK_CLIENT_ID: catalog.client.id,
+      WRK_CLIENT_SECRET: catalog.client.secret,
+    }),
+  );
 
   const email = `bench-${Date.now()}@example.com`;
   const password = 'bench refresh password';
   await tandem(['createuser', email, '--password', password, '--role', 'reader'], catalog.env);
-  const refreshRates: number[] = [];
-  for (let i = 0; i < plan.runs; i++) {
-    const chains = await refreshChains(authUrl, email, password);
-    refreshRates.push(
-      await tokensPerSecond('refresh_token', authUrl, REFRESH_SCRIPT, plan.seconds, {
-        WRK_REFRESH_TOKENS_FILE: chains,
-      }),
-    );
-  }
-  return { clientCredentialsPerSecond: median(clientRates), refreshPerSecond: median(refreshRates) };
+  const refreshPerSecond = await warmedUpMedian(async (seconds) =>
+    tokensPerSecond('refresh_token', authUrl, REFRESH_SCRIPT, seconds, {
+      WRK_REFRESH_TOKENS_FILE: await refreshChains(authUrl, email, password),
+    }),
+  );
+  return { clientCredentialsPerSecond, refreshPerSecond };
 }

@@ -149,7 +149,7 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
       env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
     });
     started.push(pinnedAuth);
-    const grants = await measureGrants(pinnedAuth.url, catalog, { seconds: plan.seconds, runs: plan.runs });
+    const grants = await measureGrants(pinnedAuth.url, catalog, plan);
     return { dialect, rows, proxy, propagation, grants };
   } finally {
     for (const server of started.reverse()) await server.stop();
