@@ -32,6 +32,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
 export function createAuthApp(deps: AuthDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // JWKS and discovery say how long to cache them (Cache-Control); no ETag is hashed per response.
   app.set('etag', false);
   app.use(requestLog(deps.logger));
 

@@ -61,7 +61,7 @@ export function bodyErrorAsOAuth(error: unknown): OAuthError | undefined {
   return new OAuthError('invalid_request', BODY_ERRORS[type] ?? 'The request body cannot be read.');
 }
 
-/** An error shaped like body-parser's (http-errors): the app's error handler maps it by `type`. */
+/** An error shaped like body-parser's (http-errors): `bodyErrorAsOAuth` maps it by `type`. */
 function bodyError(status: number, type: string, message: string): Error {
   return Object.assign(new Error(message), { status, statusCode: status, type, expose: true });
 }

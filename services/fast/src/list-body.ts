@@ -2,7 +2,8 @@ import type { Page } from './store.js';
 
 const ITEMS_OPEN = Buffer.from('{"items":[');
 const NEXT_NULL = Buffer.from('],"next":null}');
-const COMMA = 0x2c;
+/** The byte between two records in a list body, and after each record in a snapshot's slabs. */
+export const RECORD_SEPARATOR = 0x2c;
 
 /**
  * One response buffer reused by every list request: assembling a page is then a few memcpys, with no
@@ -38,7 +39,7 @@ export function listBody(page: Page): Buffer {
     const last = items[to - 1]!.bytes;
     const length = last.byteOffset + last.length - first.byteOffset;
     reserve(at, length + 1);
-    if (r > 0) scratch[at++] = COMMA;
+    if (r > 0) scratch[at++] = RECORD_SEPARATOR;
     scratch.set(to - from === 1 ? first : new Uint8Array(first.buffer, first.byteOffset, length), at);
     at += length;
   }

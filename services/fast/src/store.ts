@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { CompiledProjection, RecordRow } from '@tandem/changefeed';
 import { ByteArena, exactBuffer } from './byte-arena.js';
+import { RECORD_SEPARATOR } from './list-body.js';
 import { SortedRecords, firstAfter } from './sorted-records.js';
 
 /** A record ready to send: its JSON bytes and ETag, computed once when it changed. */
@@ -24,8 +25,6 @@ interface SnapshotArenas {
   readonly records: ByteArena;
   readonly etags: ByteArena;
 }
-
-const COMMA = 0x2c;
 
 export interface Page {
   readonly items: readonly PreparedRecord[];
@@ -52,8 +51,8 @@ const filterKey = (value: unknown): string =>
 
 /**
  * One hot collection in memory: prepared bytes per record, the records in id order for keyset
- * pagination and one sorted id list per value of each filterable field. Writes happen per change (feed), reads per
- * request never serialize anything.
+ * pagination and one sorted id list per value of each filterable field. Writes happen per change
+ * (feed), reads per request never serialize anything.
  */
 export class CollectionStore {
   readonly name: string;
@@ -126,7 +125,7 @@ export class CollectionStore {
   ): Promise<void> {
     // A first load has nothing to diff against: no set of seen ids, nothing to delete afterwards.
     const seen = this.records.size > 0 ? new Set<number>() : undefined;
-    const arenas: SnapshotArenas = { records: new ByteArena(COMMA), etags: new ByteArena() };
+    const arenas: SnapshotArenas = { records: new ByteArena(RECORD_SEPARATOR), etags: new ByteArena() };
     for await (const rows of batches) {
       for (const row of rows) {
         seen?.add(row.id);
