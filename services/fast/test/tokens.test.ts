@@ -9,9 +9,19 @@ import { bearer, get } from './support/http.js';
 let h: Harness;
 let productUrl: string;
 
+/** "Revoked sessions ... their tokens are refused within a second" (README), with one second of margin. */
+const REVOCATION_DEADLINE_MS = 2_000;
+
 before(async () => {
-  h = await startHarness({ JWKS_REFETCH_MIN_SECONDS: '1', TOKEN_LEEWAY_SECONDS: '5' }, (db) =>
-    seedCatalog(db, 2),
+  h = await startHarness(
+    {
+      JWKS_REFETCH_MIN_SECONDS: '1',
+      TOKEN_LEEWAY_SECONDS: '5',
+      // The feed's default timings, not the harness's faster ones: the promise is made for the defaults.
+      FEED_POLL_MS: '10',
+      FEED_FALLBACK_POLL_MS: '1000',
+    },
+    (db) => seedCatalog(db, 2),
   );
   const [row] = await h.sql(
     `select min(id) as id from products where published = ${testDialect() === 'postgresql' ? 'true' : '1'}`,
@@ -133,13 +143,16 @@ test('unknown kids are refused and refetch the JWKS at a bounded rate', async ()
 
 test('key rotation: a key published later is picked up without a restart', async () => {
   const next = await h.issuer.addKey();
-  await new Promise((resolve) => setTimeout(resolve, 1100)); // past the refetch bound of the previous test
   const token = await h.issuer.sign({}, { key: next });
-  assert.equal((await get(productUrl, bearer(token))).status, 200);
+  // The previous test may have left the refetch bound closed: those tries are refused (401) until the
+  // next unknown-kid refetch is allowed and fetches the new key.
+  await eventually(
+    'a token signed with the newly published key is accepted',
+    async () => (await get(productUrl, bearer(token))).status === 200,
+  );
   // The issuer retires the first key: once the JWKS is refetched, new tokens signed with it fail.
   const retired = h.issuer.keys.shift()!;
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-  await h.fast.jwks.refresh(true);
+  await h.fast.jwks.refresh(true); // forced: not subject to the refetch bound
   await expect401(await h.issuer.sign({}, { key: retired }), /unknown key/);
 });
 
@@ -154,14 +167,16 @@ test('a revoked session stops its tokens before exp', async () => {
   ]);
   const token = await h.issuer.sign({ sid });
   assert.equal((await get(productUrl, bearer(token))).status, 200);
-  const revokedAt = Date.now();
   await h.sql(`update sessions set revoked_at = ? where id = ?`, [new Date().toISOString(), sid]);
+  // The README promises refusal within a second of the commit. The wait gives up at twice that: the
+  // second second is margin for a loaded runner (a commit, a feed read, one HTTP round trip per try),
+  // not room for a slower propagation path such as a periodic snapshot reload.
   await eventually(
-    'revocation reaches the fast service',
+    'revocation reaches the fast service within the promised second (plus margin)',
     async () => (await get(productUrl, bearer(token))).status === 401,
+    REVOCATION_DEADLINE_MS,
   );
   await expect401(token, /revoked/);
-  assert.ok(Date.now() - revokedAt < 15_000);
 });
 
 test('the auth service being down does not stop verification with known keys', async () => {
@@ -169,8 +184,7 @@ test('the auth service being down does not stop verification with known keys', a
   try {
     const fresh = await h.issuer.sign();
     assert.equal((await get(productUrl, bearer(fresh))).status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await h.fast.jwks.refresh(true); // fails: keys are kept
+    await h.fast.jwks.refresh(true); // forced, so not rate-bounded; fails: keys are kept
     assert.ok(h.fast.jwks.lastError);
     assert.equal((await get(productUrl, bearer(await h.issuer.sign()))).status, 200);
   } finally {
