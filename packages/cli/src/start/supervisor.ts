@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { RunningService } from './banner.js';
+import { DEFAULT_RESTART_POLICY, RestartStreak, type RestartPolicy } from './restart-policy.js';
 
 export interface SupervisedService {
   readonly name: string;
@@ -11,7 +12,10 @@ export interface SupervisedService {
   readonly args?: readonly string[];
   /** Services (among those supervised) that must report ready before this one is started. */
   readonly startAfter?: readonly string[];
-  /** Extra environment computed from the URLs of the services already ready (e.g. the token issuer). */
+  /**
+   * Extra environment computed, at every (re)start, from the URLs of the services that have reported
+   * ready (e.g. the token issuer). A restarted service finds its own previous URL there too.
+   */
   readonly env?: (readyUrls: ReadonlyMap<string, string>) => NodeJS.ProcessEnv;
 }
 
@@ -19,7 +23,7 @@ export interface SupervisorOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: Writable;
   readonly stderr: Writable;
-  /** How long every service gets to send its ready message. */
+  /** How long a service gets to send its ready message after each (re)start. */
   readonly readyTimeoutMs: number;
   /** How long a service gets to exit after SIGTERM before it is killed. */
   readonly stopTimeoutMs: number;
@@ -27,6 +31,8 @@ export interface SupervisorOptions {
   readonly onReady: (services: RunningService[]) => void;
   /** Signals that mean "stop everything and exit 0"; the defaults are what Ctrl-C and `kill` send. */
   readonly stopSignals?: readonly NodeJS.Signals[];
+  /** When a service that exited on its own is restarted; `DEFAULT_RESTART_POLICY` by default. */
+  readonly restart?: RestartPolicy;
 }
 
 /** What a service sends over IPC once it listens (the contract in every service's main.ts). */
@@ -43,17 +49,29 @@ function isReadyMessage(message: unknown): message is ReadyMessage {
 
 interface Child {
   readonly service: SupervisedService;
+  readonly streak: RestartStreak;
+  /** The current run's process (the last one while a restart is pending). */
   process?: ChildProcess;
   closed?: Promise<void>;
+  /** Set while the current run has reported ready. */
   url?: string;
+  readyAt?: number;
   exited: boolean;
+  /** Runs so far, so "ready again" is told only after a restart. */
+  runs: number;
+  readyTimer?: NodeJS.Timeout;
+  restartTimer?: NodeJS.Timeout;
 }
 
 /**
- * Runs the services as child processes until a stop signal (exit code 0) or until one of them fails
- * to start or dies (the others are stopped; exit code 1). Each child's output is passed through with
- * its name in front of every line, like foreman/honcho. A service with `startAfter` is started once
- * those services are ready.
+ * Runs the services as child processes until a stop signal (exit code 0). Each child's output is
+ * passed through with its name in front of every line, like foreman/honcho. A service with
+ * `startAfter` is started once those services are ready.
+ *
+ * A service that exits on its own is restarted after a backoff (see `RestartPolicy`) while the others
+ * keep running. Everything is stopped, with exit code 1, only when a service fails to start
+ * `maxFailedStarts` times in a row, does not report ready within `readyTimeoutMs` of a (re)start, or
+ * cannot be spawned at all.
  */
 export function superviseServices(
   services: readonly SupervisedService[],
@@ -63,15 +81,24 @@ export function superviseServices(
   const stopSignals = options.stopSignals ?? ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const nameWidth = Math.max(...services.map((service) => service.name.length));
   const names = new Set(services.map((service) => service.name));
+  const policy = options.restart ?? DEFAULT_RESTART_POLICY;
 
   return new Promise<number>((resolve) => {
     let stopping: { exitCode: number } | undefined;
     let announced = false;
+    /** The last URL each service reported, kept while it restarts (its dependents still use it). */
     const readyUrls = new Map<string, string>();
-    const children: Child[] = services.map((service) => ({ service, exited: false }));
+    const children: Child[] = services.map((service) => ({
+      service,
+      streak: new RestartStreak(policy),
+      exited: false,
+      runs: 0,
+    }));
 
     const startChild = (child: Child): void => {
       const { service } = child;
+      child.runs += 1;
+      child.exited = false;
       const spawned = fork(service.entry, [...(service.args ?? [])], {
         env: { ...options.env, ...service.env?.(readyUrls) },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -89,11 +116,36 @@ export function superviseServices(
       spawned.on('error', (error) => fail(`${service.name} could not be started: ${error.message}.`));
       spawned.on('exit', (code, signal) => {
         child.exited = true;
+        clearTimeout(child.readyTimer);
+        const readyForMs = child.readyAt === undefined ? undefined : Date.now() - child.readyAt;
+        child.url = child.readyAt = undefined;
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        if (!stopping) fail(`${service.name} exited unexpectedly (${how}).`);
-        else if (code !== 0 && signal !== 'SIGTERM')
-          stderr.write(`tandem start: ${service.name} stopped with ${how}.\n`);
+        if (stopping) {
+          if (code !== 0 && signal !== 'SIGTERM')
+            stderr.write(`tandem start: ${service.name} stopped with ${how}.\n`);
+          return;
+        }
+        const decision = child.streak.onUnexpectedExit(readyForMs);
+        if (decision.kind === 'give up') {
+          fail(
+            `${service.name} exited unexpectedly (${how}) before reporting ready, ` +
+              `${decision.failedStarts} times in a row; giving up on it.`,
+          );
+          return;
+        }
+        stderr.write(
+          `tandem start: ${service.name} exited unexpectedly (${how}); ` +
+            `restarting it in ${decision.delayMs / 1000} s (attempt ${decision.attempt}).\n`,
+        );
+        child.restartTimer = setTimeout(() => {
+          if (!stopping) startChild(child);
+        }, decision.delayMs);
       });
+      child.readyTimer = setTimeout(
+        () =>
+          fail(`${service.name} did not report ready within ${Math.round(options.readyTimeoutMs / 1000)} s.`),
+        options.readyTimeoutMs,
+      );
     };
 
     /** Starts every service whose prerequisites are ready and that is not started yet. */
@@ -105,21 +157,19 @@ export function superviseServices(
     };
 
     const onMessage = (child: Child, message: unknown): void => {
-      if (!isReadyMessage(message) || child.url !== undefined) return;
+      if (!isReadyMessage(message) || child.url !== undefined || child.exited || stopping) return;
+      clearTimeout(child.readyTimer);
       child.url = message.url.replace(/\/+$/, '');
+      child.readyAt = Date.now();
       readyUrls.set(child.service.name, child.url);
-      if (announced || stopping) return;
+      if (child.runs > 1)
+        stdout.write(`tandem start: ${child.service.name} is ready again at ${child.url}\n`);
+      if (announced) return;
       if (children.every((candidate) => candidate.url !== undefined)) {
         announced = true;
-        clearTimeout(readyTimer);
         options.onReady(children.map((ready) => ({ name: ready.service.name, url: ready.url! })));
       } else startDue();
     };
-
-    const readyTimer = setTimeout(() => {
-      const late = children.filter((child) => child.url === undefined).map((child) => child.service.name);
-      fail(`${late.join(', ')} did not report ready within ${Math.round(options.readyTimeoutMs / 1000)} s.`);
-    }, options.readyTimeoutMs);
 
     function fail(message: string): void {
       if (stopping) return;
@@ -130,7 +180,10 @@ export function superviseServices(
     async function stopAll(exitCode: number): Promise<void> {
       if (stopping) return;
       stopping = { exitCode };
-      clearTimeout(readyTimer);
+      for (const child of children) {
+        clearTimeout(child.readyTimer);
+        clearTimeout(child.restartTimer);
+      }
       for (const child of children) if (child.process && !child.exited) child.process.kill('SIGTERM');
       const killTimer = setTimeout(() => {
         for (const child of children.filter((candidate) => candidate.process && !candidate.exited)) {
