@@ -1,3 +1,4 @@
+import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
 
@@ -18,6 +19,36 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
+/** An optional positive integer; unset or empty means "derive it from another setting". */
+const optionalPositiveInt = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.coerce.number().int().positive().optional(),
+);
+
+/**
+ * TRUSTED_PROXIES: comma-separated IPs, CIDR ranges, or proxy-addr's names `loopback`, `linklocal`,
+ * `uniquelocal`. proxy-addr itself (what clientAddress() compiles them with) judges each entry, so a
+ * value that starts up is one the address reader accepts.
+ */
+const trustedProxies = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .superRefine((entries, context) => {
+    try {
+      proxyAddr.compile(entries);
+    } catch (error) {
+      context.addIssue({
+        code: 'custom',
+        message: `must list IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.1,10.1.0.0/16 (${(error as Error).message})`,
+      });
+    }
+  });
 
 /**
  * Every environment variable Tandem reads, with its default. Nothing else in the repo reads
@@ -39,6 +70,11 @@ const schema = z.object({
   TANDEM_SUPERUSER_PASSWORD: optionalText,
   LOGIN_THROTTLE_ATTEMPTS: positiveInt(5),
   LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt(900),
+  // Unset: 4 x LOGIN_THROTTLE_ATTEMPTS (see loginThrottle below).
+  LOGIN_THROTTLE_ACCOUNT_ATTEMPTS: optionalPositiveInt,
+  LOGIN_THROTTLE_ADDRESS_ATTEMPTS: optionalPositiveInt,
+  LOGIN_THROTTLE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:login'),
+  TRUSTED_PROXIES: trustedProxies,
   ADMIN_SESSION_MAX_AGE_SECONDS: positiveInt(60 * 60 * 12),
   // Auth service (tokens). The issuer defaults to the auth service's own loopback URL.
   TOKEN_ISSUER: optionalText.refine((v) => v === undefined || isHttpUrl(v), {
@@ -95,11 +131,34 @@ export interface Config {
   readonly secretKey: string | undefined;
   readonly dataDir: string;
   readonly superuser: { readonly email: string | undefined; readonly password: string | undefined };
-  readonly loginThrottle: { readonly attempts: number; readonly windowSeconds: number };
+  readonly loginThrottle: LoginThrottleConfig;
+  /**
+   * Peers whose X-Forwarded-For is believed (IPs, CIDR ranges, or `loopback`/`linklocal`/`uniquelocal`);
+   * empty: the socket's peer is the client.
+   */
+  readonly trustedProxies: readonly string[];
   readonly adminSessionMaxAgeSeconds: number;
   readonly tokens: TokenConfig;
   readonly fast: FastConfig;
   readonly feed: FeedConfig;
+}
+
+/**
+ * Failed-login limits, admin and password grant alike, each per LOGIN_THROTTLE_WINDOW_SECONDS. A guess
+ * spends one point of each stage before its password is checked; a success gives its points back.
+ */
+export interface LoginThrottleConfig {
+  /** Per (account, client address) pair: a stranger elsewhere cannot lock the account's owner out. */
+  readonly attempts: number;
+  /** Per account from all addresses together: caps a guessing attack spread over many addresses. */
+  readonly accountAttempts: number;
+  /** Per client address over all accounts: caps password spraying from one address. */
+  readonly addressAttempts: number;
+  readonly windowSeconds: number;
+  /** Set: counters live in this Redis, shared by every instance; unset: in each process's memory. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of the Redis keys holding the counters. */
+  readonly redisKeyPrefix: string;
 }
 
 /** The fast service: local token verification and request limits. */
@@ -185,7 +244,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     secretKey: v.TANDEM_SECRET_KEY,
     dataDir: v.TANDEM_DATA_DIR,
     superuser: { email: v.TANDEM_SUPERUSER_EMAIL, password: v.TANDEM_SUPERUSER_PASSWORD },
-    loginThrottle: { attempts: v.LOGIN_THROTTLE_ATTEMPTS, windowSeconds: v.LOGIN_THROTTLE_WINDOW_SECONDS },
+    loginThrottle: {
+      attempts: v.LOGIN_THROTTLE_ATTEMPTS,
+      accountAttempts: v.LOGIN_THROTTLE_ACCOUNT_ATTEMPTS ?? v.LOGIN_THROTTLE_ATTEMPTS * 4,
+      addressAttempts: v.LOGIN_THROTTLE_ADDRESS_ATTEMPTS ?? v.LOGIN_THROTTLE_ATTEMPTS * 4,
+      windowSeconds: v.LOGIN_THROTTLE_WINDOW_SECONDS,
+      redisUrl: v.REDIS_URL,
+      redisKeyPrefix: v.LOGIN_THROTTLE_REDIS_PREFIX,
+    },
+    trustedProxies: v.TRUSTED_PROXIES,
     adminSessionMaxAgeSeconds: v.ADMIN_SESSION_MAX_AGE_SECONDS,
     tokens: {
       issuer: (v.TOKEN_ISSUER ?? `http://127.0.0.1:${v.AUTH_PORT}`).replace(/\/+$/, ''),

@@ -5,6 +5,7 @@ export {
   type TokenConfig,
   type FastConfig,
   type FeedConfig,
+  type LoginThrottleConfig,
 } from './config.js';
 export {
   parseDatabaseUrl,

@@ -101,3 +101,48 @@ test('a service entry point stops with exit code 2 and one line naming the varia
   assert.match(result.stderr, /^fast: configuration error: FAST_PORT .*"abc"/);
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('login throttle stages: account-wide and per-address limits default to 4 x the per-pair attempts', () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.loginThrottle, {
+    attempts: 5,
+    accountAttempts: 20,
+    addressAttempts: 20,
+    windowSeconds: 900,
+    redisUrl: undefined,
+    redisKeyPrefix: 'tandem:login',
+  });
+  const set = loadConfig({
+    LOGIN_THROTTLE_ATTEMPTS: '3',
+    LOGIN_THROTTLE_ACCOUNT_ATTEMPTS: '50',
+    LOGIN_THROTTLE_ADDRESS_ATTEMPTS: '',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+  });
+  assert.equal(set.loginThrottle.accountAttempts, 50);
+  assert.equal(set.loginThrottle.addressAttempts, 12, 'empty counts as unset');
+  assert.equal(set.loginThrottle.redisUrl, 'redis://127.0.0.1:6379');
+  for (const variable of ['LOGIN_THROTTLE_ACCOUNT_ATTEMPTS', 'LOGIN_THROTTLE_ADDRESS_ATTEMPTS']) {
+    assert.throws(
+      () => loadConfig({ [variable]: '0' }),
+      (error: unknown) => error instanceof ConfigError && error.variable === variable,
+    );
+  }
+});
+
+test('TRUSTED_PROXIES: comma-separated IPs and CIDR ranges; anything else names the variable', () => {
+  assert.deepEqual(loadConfig({}).trustedProxies, []);
+  assert.deepEqual(loadConfig({ TRUSTED_PROXIES: ' 10.0.0.1, 10.1.0.0/16,::1 ,loopback' }).trustedProxies, [
+    '10.0.0.1',
+    '10.1.0.0/16',
+    '::1',
+    'loopback',
+  ]);
+  for (const value of ['10.0.0.300', 'proxy.example.com', '10.0.0.0/33']) {
+    assert.throws(
+      () => loadConfig({ TRUSTED_PROXIES: value }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.variable === 'TRUSTED_PROXIES' && error.message.includes(value),
+      value,
+    );
+  }
+});
