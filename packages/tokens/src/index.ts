@@ -41,7 +41,25 @@ export {
   createClient,
   type CreatedClient,
 } from './client-secrets.js';
-export { revokeSession, revokeClientSessions, isSessionLive, type RevocationReason } from './sessions.js';
+export {
+  type RevocationReason,
+  liveWindow,
+  liveSessionSql,
+  liveBindings,
+  type LiveWindow,
+  roleScopes,
+  unionRoleScopes,
+  newSession,
+  startUserSession,
+  INSERT_SESSION_SQL,
+  insertSessionBindings,
+  type NewSession,
+  REVOKE_SESSION_SQL,
+  revokeSession,
+  revokeClientSessions,
+  revokeUserSessions,
+  revokeSessionsBeyondRoleScopes,
+} from './sessions/index.js';
 // --- end signing side ---
 // --- verification side (fast service): remote JWKS, local verification, verified-token cache ---
 export { RemoteJwks, type RemoteJwksOptions, type RemoteJwksStats } from './verify/remote-jwks.js';

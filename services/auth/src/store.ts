@@ -1,5 +1,16 @@
 import type { DatabaseTarget } from '@tandem/config';
 import type { Orm } from '@tandem/models';
+import {
+  INSERT_SESSION_SQL,
+  REVOKE_SESSION_SQL,
+  insertSessionBindings,
+  liveBindings,
+  liveSessionSql,
+  unionRoleScopes,
+  type LiveWindow,
+  type NewSession,
+  type RevocationReason,
+} from '@tandem/tokens';
 
 /**
  * Hand-written SQL for the two hot paths (client_credentials and refresh_token), with bound
@@ -7,14 +18,12 @@ import type { Orm } from '@tandem/models';
  * themselves (measured: ~2,000 findOne/s against ~19,000 raw selects/s), and these grants must reach
  * thousands of tokens per second. Everything else (password grant, revocation, keys) uses the ORM.
  * Both dialects: SQLite stores datetimes as epoch milliseconds (as MikroORM writes them), PostgreSQL
- * as timestamptz.
+ * as timestamptz. What a live session is, how one is inserted and revoked, and how role scopes add up
+ * are not written here: the SQL fragments come from @tandem/tokens' sessions module.
  */
 
 /** "Now" and the cut-offs that decide whether a session is live and whether to touch it. */
-export interface SessionWindow {
-  readonly now: Date;
-  /** Sessions idle since before this instant have expired. */
-  readonly idleCutoff: Date;
+export interface SessionWindow extends LiveWindow {
   /** A live session last used before this instant gets its last_used_at refreshed. */
   readonly touchBefore: Date;
 }
@@ -44,12 +53,10 @@ export interface RefreshTokenSession {
 }
 
 /** One refresh-token rotation: the presented token is spent and the session's next one stored. */
-export interface RefreshRotation {
+export interface RefreshRotation extends LiveWindow {
   readonly sessionId: string;
   readonly tokenHash: string;
   readonly nextTokenHash: string;
-  readonly now: Date;
-  readonly idleCutoff: Date;
 }
 
 type Row = Record<string, unknown>;
@@ -179,10 +186,10 @@ export class AuthQueries {
        from clients c
        left join sessions s on s.id = (
          select s2.id from sessions s2
-         where s2.client_id = c.id and s2.revoked_at is null and s2.expires_at > ? and s2.last_used_at > ?
+         where s2.client_id = c.id and ${liveSessionSql('s2')}
          order by s2.created_at desc limit 1)
        where c.client_id = ?`,
-      [this.at(window.touchBefore), this.at(window.now), this.at(window.idleCutoff), clientId],
+      [this.at(window.touchBefore), ...liveBindings(window, (d) => this.at(d)), clientId],
     );
     if (!row) return undefined;
     return {
@@ -195,29 +202,12 @@ export class AuthQueries {
     };
   }
 
-  async insertSession(session: {
-    id: string;
-    userId: number | null;
-    clientPk: number | null;
-    grantType: 'password' | 'client_credentials';
-    scope: string;
-    now: Date;
-    expiresAt: Date;
-  }): Promise<void> {
+  /** Stores a session made by the sessions module's newSession. */
+  async insertSession(session: NewSession): Promise<void> {
     await this.exec.run(
       'insert_session',
-      `insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        session.id,
-        session.userId,
-        session.clientPk,
-        session.grantType,
-        session.scope,
-        this.at(session.now),
-        this.at(session.now),
-        this.at(session.expiresAt),
-      ],
+      INSERT_SESSION_SQL,
+      insertSessionBindings(session, (d) => this.at(d)),
     );
   }
 
@@ -233,23 +223,19 @@ export class AuthQueries {
    * (one row per role of the user), and whether the token was already used. A read: the token is
    * claimed afterwards by rotateRefreshToken, atomically and only if still unused.
    */
-  async refreshTokenSession(
-    tokenHash: string,
-    now: Date,
-    idleCutoff: Date,
-  ): Promise<RefreshTokenSession | undefined> {
+  async refreshTokenSession(tokenHash: string, window: LiveWindow): Promise<RefreshTokenSession | undefined> {
     const rows = await this.exec.rows(
       'refresh_token_session_used',
       `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
               case when t.used_at is null then 0 else 1 end as used,
-              case when s.revoked_at is null and s.expires_at > ? and s.last_used_at > ? then 1 else 0 end as live
+              case when ${liveSessionSql('s')} then 1 else 0 end as live
        from refresh_tokens t
        join sessions s on s.id = t.session_id
        left join users u on u.id = s.user_id
        left join user_roles ur on ur.user_id = u.id
        left join roles r on r.id = ur.role_id
        where t.token_hash = ?`,
-      [this.at(now), this.at(idleCutoff), tokenHash],
+      [...liveBindings(window, (d) => this.at(d)), tokenHash],
     );
     const first = rows[0];
     if (!first) return undefined;
@@ -260,7 +246,9 @@ export class AuthQueries {
       used: Number(first.used) === 1,
       live: Number(first.live) === 1,
       userActive: Boolean(first.is_active),
-      roleScopes: new Set(rows.flatMap((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes)))),
+      roleScopes: unionRoleScopes(
+        rows.map((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes))),
+      ),
     };
   }
 
@@ -277,8 +265,7 @@ export class AuthQueries {
       `with claimed as (
          update refresh_tokens t set used_at = ?
          where t.token_hash = ? and t.used_at is null
-           and exists (select 1 from sessions s where s.id = t.session_id and s.revoked_at is null
-                       and s.expires_at > ? and s.last_used_at > ?)
+           and exists (select 1 from sessions s where s.id = t.session_id and ${liveSessionSql('s')})
          returning t.session_id),
        touched as (update sessions set last_used_at = ? where id in (select session_id from claimed)),
        inserted as (insert into refresh_tokens (session_id, token_hash, created_at)
@@ -287,8 +274,7 @@ export class AuthQueries {
       [
         this.at(rotation.now),
         rotation.tokenHash,
-        this.at(rotation.now),
-        this.at(rotation.idleCutoff),
+        ...liveBindings(rotation, (d) => this.at(d)),
         this.at(rotation.now),
         rotation.nextTokenHash,
         this.at(rotation.now),
@@ -303,9 +289,8 @@ export class AuthQueries {
       'claim_live_refresh_token',
       `update refresh_tokens set used_at = ?
        where token_hash = ? and used_at is null
-         and exists (select 1 from sessions s where s.id = refresh_tokens.session_id and s.revoked_at is null
-                     and s.expires_at > ? and s.last_used_at > ?)`,
-      [this.at(rotation.now), rotation.tokenHash, this.at(rotation.now), this.at(rotation.idleCutoff)],
+         and exists (select 1 from sessions s where s.id = refresh_tokens.session_id and ${liveSessionSql('s')})`,
+      [this.at(rotation.now), rotation.tokenHash, ...liveBindings(rotation, (d) => this.at(d))],
     );
     if (claimed !== 1) return 0;
     await this.exec.run(
@@ -317,13 +302,9 @@ export class AuthQueries {
     return 1;
   }
 
-  /** Revokes a session unless already revoked; 1 when this call revoked it. */
-  async revokeSession(id: string, reason: string, now: Date): Promise<number> {
-    return this.exec.run(
-      'revoke_session',
-      'update sessions set revoked_at = ?, revoked_reason = ? where id = ? and revoked_at is null',
-      [this.at(now), reason, id],
-    );
+  /** The sessions module's revokeSession on this connection; 1 when this call revoked it. */
+  async revokeSession(id: string, reason: RevocationReason, now: Date): Promise<number> {
+    return this.exec.run('revoke_session', REVOKE_SESSION_SQL, [this.at(now), reason, id]);
   }
 }
 

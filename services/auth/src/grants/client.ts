@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { clientSubject, formatScope, grantScope } from '@tandem/tokens';
+import { clientSubject, formatScope, grantScope, newSession } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../oauth-error.js';
@@ -15,17 +14,9 @@ async function clientSessionId(deps: AuthDeps, client: AuthenticatedClient, now:
     if (live.stale) await deps.store.queries.touchSession(live.id, now);
     return live.id;
   }
-  const id = randomUUID();
-  await deps.store.queries.insertSession({
-    id,
-    userId: null,
-    clientPk: client.id,
-    grantType: 'client_credentials',
-    scope: formatScope(client.scopes),
-    now,
-    expiresAt: new Date(now.getTime() + deps.config.tokens.sessionAbsoluteTtlSeconds * 1000),
-  });
-  return id;
+  const session = newSession({ clientPk: client.id }, client.scopes, deps.config.tokens, now);
+  await deps.store.queries.insertSession(session);
+  return session.id;
 }
 
 /** RFC 6749 §4.4 client credentials: an authenticated, active client; no refresh token. */

@@ -1,8 +1,7 @@
 import { authenticateUser } from '@tandem/accounts';
-import { formatScope, grantScope, userSubject } from '@tandem/tokens';
+import { formatScope, grantScope, roleScopes, startUserSession, userSubject } from '@tandem/tokens';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam } from '../params.js';
-import { roleScopes, startUserSession } from './session.js';
 import type { Grant } from './types.js';
 
 const BAD_CREDENTIALS = 'Invalid username or password.';

@@ -2,6 +2,7 @@ import {
   formatScope,
   grantScope,
   hashRefreshToken,
+  liveWindow,
   looksLikeRefreshToken,
   newRefreshToken,
   parseScope,
@@ -30,8 +31,8 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
   const requestedScope = params.get('scope');
   if (!looksLikeRefreshToken(presented)) throw new OAuthError('invalid_grant', INVALID);
   const tokenHash = hashRefreshToken(presented);
-  const now = new Date();
-  const idleCutoff = new Date(now.getTime() - deps.config.tokens.sessionIdleTtlSeconds * 1000);
+  const window = liveWindow(deps.config.tokens.sessionIdleTtlSeconds);
+  const { now } = window;
 
   const revokeAndRefuse = async (sid: string, reason: RevocationReason): Promise<never> => {
     const revoked = await deps.store.queries.revokeSession(sid, reason, now);
@@ -42,7 +43,7 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
     throw new OAuthError('invalid_grant', INVALID);
   };
 
-  const session = await deps.store.queries.refreshTokenSession(tokenHash, now, idleCutoff);
+  const session = await deps.store.queries.refreshTokenSession(tokenHash, window);
   if (!session) throw new OAuthError('invalid_grant', INVALID);
   if (session.used) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
   if (!session.live || session.userId === null) throw new OAuthError('invalid_grant', INVALID);
@@ -60,8 +61,7 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
     sessionId: session.sessionId,
     tokenHash,
     nextTokenHash: hashRefreshToken(refreshToken),
-    now,
-    idleCutoff,
+    ...window,
   });
   // Lost to a concurrent use of the same token (or the session ended in between): as for a replay.
   if (won !== 1) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');

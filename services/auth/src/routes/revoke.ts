@@ -74,7 +74,7 @@ export function revokeRoute(deps: AuthDeps): OAuthRoute {
             'unauthorized_client',
             'This token was not issued to the authenticated client.',
           );
-        if (await revokeSession(deps.orm.em, found.sid, 'revoked')) {
+        if (await revokeSession(deps.orm.em.fork(), found.sid, 'revoked')) {
           deps.metrics.revocations.inc({ reason: 'revoked' });
           deps.logger.info({ sid: found.sid }, 'session revoked');
         }

@@ -1,0 +1,22 @@
+/**
+ * Sessions, one owner: how one starts, what "live" means, how one is revoked and why, and which
+ * scopes a user's roles grant. The auth grants, the revoke route, the admin and the CLI all call
+ * these; the auth service's hand-written hot-path SQL embeds the fragments exported here.
+ */
+export type { RevocationReason } from './reasons.js';
+export { liveWindow, liveSessionSql, liveBindings, type LiveWindow } from './live.js';
+export { unionRoleScopes, roleScopes, scopesOfUsers } from './scopes.js';
+export {
+  newSession,
+  startUserSession,
+  INSERT_SESSION_SQL,
+  insertSessionBindings,
+  type NewSession,
+} from './start.js';
+export {
+  REVOKE_SESSION_SQL,
+  revokeSession,
+  revokeClientSessions,
+  revokeUserSessions,
+  revokeSessionsBeyondRoleScopes,
+} from './revoke.js';

@@ -1,0 +1,29 @@
+/**
+ * What "live" means for a session, in one place: not revoked, within its absolute lifetime and within
+ * its idle lifetime. Every raw query that asks it (the auth service's hot paths) embeds this fragment.
+ */
+
+/** The instants a live-session check compares against. */
+export interface LiveWindow {
+  readonly now: Date;
+  /** Sessions idle since before this instant have expired. */
+  readonly idleCutoff: Date;
+}
+
+/** `now` and its idle cut-off for a session idle lifetime in seconds. */
+export function liveWindow(idleTtlSeconds: number, now: Date = new Date()): LiveWindow {
+  return { now, idleCutoff: new Date(now.getTime() - idleTtlSeconds * 1000) };
+}
+
+/**
+ * The SQL condition "the session aliased `alias` is live", with two `?` placeholders bound, in this
+ * order, to `now` and `idleCutoff` (see liveBindings). Both dialects.
+ */
+export function liveSessionSql(alias: string): string {
+  return `${alias}.revoked_at is null and ${alias}.expires_at > ? and ${alias}.last_used_at > ?`;
+}
+
+/** The bindings of liveSessionSql, in order, converted by the caller's dialect (`at`). */
+export function liveBindings<T>(window: LiveWindow, at: (date: Date) => T): [T, T] {
+  return [at(window.now), at(window.idleCutoff)];
+}

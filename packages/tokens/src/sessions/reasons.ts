@@ -1,0 +1,21 @@
+/**
+ * Why a session ended; stored in sessions.revoked_reason (varchar 40, no CHECK list) for the admin
+ * and the logs, and counted by the auth service's revocation metric.
+ */
+export type RevocationReason =
+  /** RFC 7009 revocation by its holder. */
+  | 'revoked'
+  /** A spent refresh token was presented again (it leaked), or lost a race for the same token. */
+  | 'refresh_token_reuse'
+  /** Its machine client was deactivated. */
+  | 'client_deactivated'
+  /** Its user was deactivated (in the admin, or found inactive at a refresh). */
+  | 'user_inactive'
+  /** Its user's password was changed: whoever knew the old one must log in again. */
+  | 'password_changed'
+  /** Its user lost the staff flag. */
+  | 'staff_removed'
+  /** Its user's roles (or a role's scopes) no longer grant every scope the session holds. */
+  | 'role_changed'
+  /** Revoked by a staff member in the admin's session list. */
+  | 'staff';

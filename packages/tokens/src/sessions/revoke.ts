@@ -1,0 +1,86 @@
+import { Session, type Orm } from '@tandem/models';
+import { parseScope } from '../claims.js';
+import type { RevocationReason } from './reasons.js';
+import { scopesOfUsers } from './scopes.js';
+
+type Em = Orm['em'];
+
+/**
+ * Revoking a session ends every refresh token of its family at once (the auth service checks
+ * revoked_at) and, through the change feed (triggers on `sessions`), every access token carrying its
+ * `sid` at the fast service. Revocation is conditional everywhere: a session already revoked keeps
+ * its first reason. Every function takes the caller's EntityManager, so a revocation commits or rolls
+ * back with the change that caused it.
+ */
+
+/** The raw form of revokeSession (auth hot path), bound as (revoked_at, reason, id). */
+export const REVOKE_SESSION_SQL =
+  'update sessions set revoked_at = ?, revoked_reason = ? where id = ? and revoked_at is null';
+
+/** Revokes one session; false when it was already revoked or does not exist. */
+export async function revokeSession(
+  em: Em,
+  sessionId: string,
+  reason: RevocationReason,
+  now: Date = new Date(),
+): Promise<boolean> {
+  return (await revokeWhere(em, { id: sessionId }, reason, now)) > 0;
+}
+
+/** Revokes every unrevoked session of a machine client (e.g. when it is deactivated). */
+export function revokeClientSessions(
+  em: Em,
+  clientPk: number,
+  reason: RevocationReason,
+  now: Date = new Date(),
+): Promise<number> {
+  return revokeWhere(em, { client: clientPk }, reason, now);
+}
+
+/** Revokes every unrevoked session of a user (deactivated, password changed, staff flag removed...). */
+export function revokeUserSessions(
+  em: Em,
+  userId: number,
+  reason: RevocationReason,
+  now: Date = new Date(),
+): Promise<number> {
+  return revokeWhere(em, { user: userId }, reason, now);
+}
+
+/**
+ * Revokes the sessions of `userIds` that hold a scope their roles no longer grant (a role lost a
+ * scope, a user lost a role). The refresh grant would narrow such a session's next token anyway, but
+ * the access tokens already issued carry the scope until they expire; revoking ends them now.
+ * `ignoringRole`: count the users' roles without this one (it is about to be deleted).
+ */
+export async function revokeSessionsBeyondRoleScopes(
+  em: Em,
+  userIds: readonly number[],
+  reason: RevocationReason,
+  options: { ignoringRole?: number; now?: Date } = {},
+): Promise<number> {
+  if (userIds.length === 0) return 0;
+  const now = options.now ?? new Date();
+  const allowed = await scopesOfUsers(em, userIds, options);
+  const open = await em.find(
+    Session,
+    { user: { $in: [...userIds] }, revokedAt: null, expiresAt: { $gt: now } },
+    { fields: ['id', 'user', 'scope'] },
+  );
+  const beyond = open
+    .filter((session) => {
+      const scopes = allowed.get(session.user?.id ?? -1) ?? new Set<string>();
+      return (parseScope(session.scope) ?? []).some((scope) => !scopes.has(scope));
+    })
+    .map((session) => session.id);
+  return beyond.length === 0 ? 0 : revokeWhere(em, { id: { $in: beyond } }, reason, now);
+}
+
+async function revokeWhere(
+  em: Em,
+  where: { id: string | { $in: string[] } } | { client: number } | { user: number },
+  reason: RevocationReason,
+  now: Date,
+): Promise<number> {
+  return em.nativeUpdate(Session, { ...where, revokedAt: null }, { revokedAt: now, revokedReason: reason });
+}

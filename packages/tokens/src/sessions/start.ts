@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { RefreshToken, Session, User, type Orm } from '@tandem/models';
+import type { TokenConfig } from '@tandem/config';
+import { formatScope } from '../claims.js';
+import { hashRefreshToken, newRefreshToken } from '../opaque-tokens.js';
+
+type Em = Orm['em'];
+
+/** A new session row, as both the ORM (password grant) and the raw insert (client grant) store it. */
+export interface NewSession {
+  readonly id: string;
+  readonly userId: number | null;
+  readonly clientPk: number | null;
+  readonly grantType: 'password' | 'client_credentials';
+  readonly scope: string;
+  readonly now: Date;
+  readonly expiresAt: Date;
+}
+
+/** A session's fields at its start: a random id (the `sid`) and its absolute end. */
+export function newSession(
+  owner: { userId: number; clientPk?: undefined } | { clientPk: number; userId?: undefined },
+  scopes: readonly string[],
+  settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
+  now: Date,
+): NewSession {
+  return {
+    id: randomUUID(),
+    userId: owner.userId ?? null,
+    clientPk: owner.clientPk ?? null,
+    grantType: owner.userId === undefined ? 'client_credentials' : 'password',
+    scope: formatScope(scopes),
+    now,
+    expiresAt: new Date(now.getTime() + settings.sessionAbsoluteTtlSeconds * 1000),
+  };
+}
+
+/** The raw insert of a NewSession (hot path), bound in this order by insertSessionBindings. */
+export const INSERT_SESSION_SQL = `insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export function insertSessionBindings<T>(session: NewSession, at: (date: Date) => T): unknown[] {
+  const { id, userId, clientPk, grantType, scope, now, expiresAt } = session;
+  return [id, userId, clientPk, grantType, scope, at(now), at(now), at(expiresAt)];
+}
+
+/** Starts a user's login session (a refresh-token family) and returns its id and first refresh token. */
+export async function startUserSession(
+  em: Em,
+  userId: number,
+  scopes: readonly string[],
+  settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
+  now: Date,
+): Promise<{ sid: string; refreshToken: string }> {
+  const fields = newSession({ userId }, scopes, settings, now);
+  return em.transactional(async (tx) => {
+    const session = tx.create(Session, {
+      id: fields.id,
+      user: tx.getReference(User, userId),
+      grantType: fields.grantType,
+      scope: fields.scope,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: fields.expiresAt,
+    });
+    const refreshToken = newRefreshToken();
+    tx.create(RefreshToken, {
+      session,
+      tokenHash: hashRefreshToken(refreshToken),
+      createdAt: now,
+      usedAt: null,
+    });
+    await tx.nativeUpdate(User, { id: userId }, { lastLoginAt: now });
+    return { sid: session.id, refreshToken };
+  });
+}
