@@ -6,4 +6,5 @@ export {
   MAX_PASSWORD_LENGTH,
 } from './passwords.js';
 export { LoginThrottle, type LoginThrottleOptions, type ThrottleVerdict } from './login-throttle.js';
+export { clientAddressReader, type ClientAddressReader } from './client-address.js';
 export { authenticateUser } from './authenticate.js';

@@ -1,61 +1,154 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { normalizeEmail } from '@tandem/models';
 
 export interface LoginThrottleOptions {
-  /** Failed attempts allowed per account within the window. */
+  /** Guesses allowed per (account, client address) pair within the window. */
   readonly attempts: number;
+  /** Guesses allowed per account from all addresses together; default 4 x attempts. */
+  readonly accountAttempts?: number;
+  /** Guesses allowed per client address over all accounts; default 4 x attempts. */
+  readonly addressAttempts?: number;
   readonly windowSeconds: number;
+  /** Counters in this Redis (shared by every instance); unset: in this process's memory. */
+  readonly redisUrl?: string | undefined;
+  /** Prefix of the Redis keys; default `tandem:login`. */
+  readonly redisKeyPrefix?: string;
 }
 
 export type ThrottleVerdict =
   { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
+/** One counter a guess spends a point of, and the key it spends it under. */
+interface Spend {
+  readonly limiter: RateLimiterAbstract;
+  readonly key: string;
+}
+
+/** What one guess spends, stage by stage. */
+interface Spends {
+  readonly address: Spend;
+  readonly pair: Spend;
+  readonly account: Spend;
+}
+
+/** Account keys are hashed: no email addresses in Redis, and a bounded key length for any username. */
+function accountKey(account: string): string {
+  return createHash('sha256').update(normalizeEmail(account)).digest('base64url');
+}
+
 /**
- * Counts failed logins per account and per client address. An address gets more room than an
- * account (several people may share one NAT), but a password-spraying client still runs out.
- * Kept in process memory: each service throttles its own login endpoint.
+ * Login throttling in three stages, each counting guesses per window:
+ *
+ * 1. per client address over all accounts (`addressAttempts`): password spraying from one address;
+ * 2. per (account, address) pair (`attempts`): a stranger elsewhere spends only their own pair's
+ *    budget, so the account's owner still logs in from their usual address;
+ * 3. per account from all addresses (`accountAttempts`): guessing spread over many addresses.
+ *
+ * A guess RESERVES its points with the store's atomic consume before its password is checked, so
+ * however many requests run in parallel (and on however many instances, with Redis), at most the
+ * limit of each stage is ever checked. A guess a stage refuses gives back what it spent in the stages
+ * before, so refused guesses cost nothing; a checked guess keeps its points unless it succeeds.
+ * With Redis, a per-process memory limiter stands in while Redis is unreachable.
  */
 export class LoginThrottle {
-  private readonly perAccount: RateLimiterMemory;
-  private readonly perAddress: RateLimiterMemory;
+  private readonly perAddress: RateLimiterAbstract;
+  private readonly perPair: RateLimiterAbstract;
+  private readonly perAccount: RateLimiterAbstract;
+  private readonly redis: Redis | undefined;
 
   constructor(options: LoginThrottleOptions) {
-    this.perAccount = new RateLimiterMemory({
-      keyPrefix: 'account',
-      points: options.attempts,
-      duration: options.windowSeconds,
-    });
-    this.perAddress = new RateLimiterMemory({
-      keyPrefix: 'address',
-      points: options.attempts * 4,
-      duration: options.windowSeconds,
+    this.redis = options.redisUrl
+      ? // Fail fast to the memory stand-in rather than queue logins behind a reconnect.
+        new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+      : undefined;
+    // ioredis reports connection errors as events; without a listener they would crash the process.
+    this.redis?.on('error', () => undefined);
+    const prefix = options.redisKeyPrefix ?? 'tandem:login';
+    const limiter = (stage: string, points: number): RateLimiterAbstract => {
+      const settings = { keyPrefix: `${prefix}:${stage}`, points, duration: options.windowSeconds };
+      if (!this.redis) return new RateLimiterMemory(settings);
+      return new RateLimiterRedis({
+        ...settings,
+        storeClient: this.redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(settings),
+      });
+    };
+    this.perAddress = limiter('address', options.addressAttempts ?? options.attempts * 4);
+    this.perPair = limiter('pair', options.attempts);
+    this.perAccount = limiter('account', options.accountAttempts ?? options.attempts * 4);
+  }
+
+  /** Resolves once the Redis connection is up (at once with the memory store). */
+  async ready(): Promise<void> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        redis.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error) => {
+        redis.off('ready', onReady);
+        reject(error);
+      };
+      redis.once('ready', onReady).once('error', onError);
     });
   }
 
-  async check(account: string, address: string): Promise<ThrottleVerdict> {
-    const [byAccount, byAddress] = await Promise.all([
-      this.perAccount.get(account.toLowerCase()),
-      this.perAddress.get(address),
-    ]);
-    const blocked = [
-      [byAccount, this.perAccount.points],
-      [byAddress, this.perAddress.points],
-    ].filter(
-      ([result, points]) => result instanceof RateLimiterRes && result.consumedPoints >= (points as number),
-    );
-    if (blocked.length === 0) return { allowed: true };
-    const waitMs = Math.max(...blocked.map(([result]) => (result as RateLimiterRes).msBeforeNext));
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+  private spends(account: string, address: string): Spends {
+    const key = accountKey(account);
+    return {
+      address: { limiter: this.perAddress, key: address },
+      pair: { limiter: this.perPair, key: `${key}:${address}` },
+      account: { limiter: this.perAccount, key },
+    };
   }
 
-  async recordFailure(account: string, address: string): Promise<void> {
+  /**
+   * Spends one point of every stage for a guess at `account` from `address`, before its password is
+   * checked. Refused: nothing is checked, and the answer says how long to wait.
+   */
+  async reserve(account: string, address: string): Promise<ThrottleVerdict> {
+    const spends = this.spends(account, address);
+    const spent: Spend[] = [];
+    // The address first: a sprayer it refuses creates no per-account entries at all.
+    for (const spend of [spends.address, spends.pair, spends.account]) {
+      try {
+        await spend.limiter.consume(spend.key);
+        spent.push(spend);
+      } catch (refusal) {
+        await Promise.all(spent.map(({ limiter, key }) => limiter.reward(key, 1)));
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
+      }
+    }
+    return { allowed: true };
+  }
+
+  /**
+   * A reserved guess succeeded: the pair's counter is cleared (whoever is at that address knows the
+   * password), and the account-wide and address counters get this guess's point back (only failures
+   * count there, so other addresses' failures still do).
+   */
+  async recordSuccess(account: string, address: string): Promise<void> {
+    const spends = this.spends(account, address);
     await Promise.all([
-      this.perAccount.penalty(account.toLowerCase(), 1),
-      this.perAddress.penalty(address, 1),
+      spends.pair.limiter.delete(spends.pair.key),
+      spends.account.limiter.reward(spends.account.key, 1),
+      spends.address.limiter.reward(spends.address.key, 1),
     ]);
   }
 
-  /** A successful login clears the account's counter (the address keeps its count). */
-  async recordSuccess(account: string): Promise<void> {
-    await this.perAccount.delete(account.toLowerCase());
+  /** Closes the Redis connection, if any. */
+  async close(): Promise<void> {
+    if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
   }
 }

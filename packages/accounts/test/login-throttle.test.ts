@@ -1,34 +1,112 @@
-import { test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle } from '../src/index.js';
+import { LoginThrottle, type LoginThrottleOptions, type ThrottleVerdict } from '../src/index.js';
 
-test('an account is blocked after the allowed failures, with a retry delay', async () => {
-  const throttle = new LoginThrottle({ attempts: 3, windowSeconds: 60 });
-  for (let i = 0; i < 3; i++) {
-    assert.deepEqual(await throttle.check('ann@example.com', '10.0.0.1'), { allowed: true });
-    await throttle.recordFailure('ann@example.com', '10.0.0.1');
-  }
-  const verdict = await throttle.check('ANN@example.com', '10.0.0.2');
-  assert.equal(verdict.allowed, false, 'same account from another address, other case');
-  assert.ok(!verdict.allowed && verdict.retryAfterSeconds > 0 && verdict.retryAfterSeconds <= 60);
-  assert.deepEqual(
-    await throttle.check('bob@example.com', '10.0.0.1'),
-    { allowed: true },
-    'other accounts unaffected',
-  );
-});
+const REDIS_URL = process.env.REDIS_URL;
 
-test('an address spraying many accounts is blocked too', async () => {
-  const throttle = new LoginThrottle({ attempts: 2, windowSeconds: 60 });
-  for (let i = 0; i < 8; i++) await throttle.recordFailure(`user${i}@example.com`, '10.0.0.9');
-  const verdict = await throttle.check('fresh@example.com', '10.0.0.9');
-  assert.equal(verdict.allowed, false);
-});
+/** Each suite runs on the memory store, and on Redis when REDIS_URL is set. */
+const stores = [
+  { name: 'memory', redis: false, skip: false as const },
+  {
+    name: 'Redis',
+    redis: true,
+    skip: REDIS_URL ? (false as const) : 'REDIS_URL is not set: the Redis store needs a real Redis',
+  },
+];
 
-test('a success clears the account counter', async () => {
-  const throttle = new LoginThrottle({ attempts: 2, windowSeconds: 60 });
-  await throttle.recordFailure('ann@example.com', '10.0.0.1');
-  await throttle.recordSuccess('ann@example.com');
-  await throttle.recordFailure('ann@example.com', '10.0.0.1');
-  assert.deepEqual(await throttle.check('ann@example.com', '10.0.0.1'), { allowed: true });
-});
+const allowed = (verdicts: readonly ThrottleVerdict[]) => verdicts.filter((v) => v.allowed).length;
+
+for (const store of stores) {
+  describe(`LoginThrottle on the ${store.name} store`, { skip: store.skip }, () => {
+    const opened: LoginThrottle[] = [];
+    // Fresh Redis keys per run and suite: counters from an earlier run must not leak in.
+    const redisKeyPrefix = `tandem-test:${randomUUID()}`;
+    const open = async (options: LoginThrottleOptions) => {
+      const throttle = new LoginThrottle(
+        store.redis ? { ...options, redisUrl: REDIS_URL, redisKeyPrefix } : options,
+      );
+      opened.push(throttle);
+      await throttle.ready();
+      return throttle;
+    };
+    after(() => Promise.all(opened.map((throttle) => throttle.close())));
+
+    test('200 reservations at once for one account and address: exactly `attempts` pass', async () => {
+      const throttle = await open({ attempts: 5, windowSeconds: 60 });
+      const verdicts = await Promise.all(
+        Array.from({ length: 200 }, () => throttle.reserve('parallel@example.com', '10.0.0.1')),
+      );
+      assert.equal(allowed(verdicts), 5);
+      for (const verdict of verdicts.filter((v) => !v.allowed))
+        assert.ok(!verdict.allowed && verdict.retryAfterSeconds >= 1 && verdict.retryAfterSeconds <= 60);
+    });
+
+    test('two instances on one store share the limits', { skip: !store.redis }, async () => {
+      const first = await open({ attempts: 4, windowSeconds: 60 });
+      const second = await open({ attempts: 4, windowSeconds: 60 });
+      const verdicts = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          (i % 2 ? first : second).reserve('shared@example.com', '10.0.0.2'),
+        ),
+      );
+      assert.equal(allowed(verdicts), 4);
+    });
+
+    test("per pair: a stranger's guesses leave the owner at another address alone", async () => {
+      const throttle = await open({ attempts: 3, windowSeconds: 60 });
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual(await throttle.reserve('ann@example.com', '203.0.113.7'), { allowed: true });
+      assert.equal((await throttle.reserve('ann@example.com', '203.0.113.7')).allowed, false);
+      assert.deepEqual(await throttle.reserve('ann@example.com', '198.51.100.2'), { allowed: true });
+    });
+
+    test('account-wide: guesses spread over many addresses stop at accountAttempts', async () => {
+      const throttle = await open({ attempts: 3, accountAttempts: 7, windowSeconds: 60 });
+      const verdicts = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => throttle.reserve('bob@example.com', `198.51.100.${i + 1}`)),
+      );
+      assert.equal(allowed(verdicts), 7);
+      assert.equal((await throttle.reserve('bob@example.com', '192.0.2.200')).allowed, false);
+    });
+
+    test('per address: spraying many accounts stops at addressAttempts', async () => {
+      const throttle = await open({ attempts: 2, addressAttempts: 6, windowSeconds: 60 });
+      const verdicts = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => throttle.reserve(`user${i}@example.com`, '10.0.0.9')),
+      );
+      assert.equal(allowed(verdicts), 6);
+      assert.deepEqual(
+        await throttle.reserve('user0@example.com', '10.0.0.10'),
+        { allowed: true },
+        'other addresses are unaffected',
+      );
+    });
+
+    test('a refused guess costs nothing in the other stages', async () => {
+      const throttle = await open({ attempts: 2, accountAttempts: 3, windowSeconds: 60 });
+      // The pair refuses the third guess: it must not spend account-wide points.
+      for (let i = 0; i < 10; i++) await throttle.reserve('cat@example.com', '203.0.113.1');
+      assert.deepEqual(await throttle.reserve('cat@example.com', '203.0.113.2'), { allowed: true });
+    });
+
+    test('every spelling of an email is one account: spaces, case, full-width (NFKC)', async () => {
+      const throttle = await open({ attempts: 3, windowSeconds: 60 });
+      for (const spelling of ['dan@example.com', ' Dan@Example.com', 'ｄａｎ@ｅｘａｍｐｌｅ.ｃｏｍ\t'])
+        assert.deepEqual(await throttle.reserve(spelling, '10.0.0.3'), { allowed: true });
+      for (const spelling of ['DAN@EXAMPLE.COM ', '　ｄａｎ@example.com'])
+        assert.equal((await throttle.reserve(spelling, '10.0.0.3')).allowed, false, spelling);
+    });
+
+    test('a success clears the pair and gives back its account-wide and address points', async () => {
+      const throttle = await open({ attempts: 2, accountAttempts: 3, addressAttempts: 3, windowSeconds: 60 });
+      assert.ok((await throttle.reserve('eve@example.com', '10.0.0.4')).allowed);
+      assert.ok((await throttle.reserve('eve@example.com', '10.0.0.4')).allowed);
+      await throttle.recordSuccess('eve@example.com', '10.0.0.4');
+      // The pair is clear again, and only the one failure counts account-wide and for the address.
+      assert.ok((await throttle.reserve('eve@example.com', '10.0.0.4')).allowed);
+      assert.ok((await throttle.reserve('eve@example.com', '10.0.0.4')).allowed);
+      assert.equal((await throttle.reserve('eve@example.com', '10.0.0.5')).allowed, false, 'account-wide');
+    });
+  });
+}
