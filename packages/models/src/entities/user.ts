@@ -43,8 +43,15 @@ export const User = defineEntity({
 
 export type User = InferEntity<typeof User>;
 
+/**
+ * The one spelling of an email that Tandem stores, looks up and keys login throttling by: Unicode NFKC
+ * (full-width and other compatibility forms fold to their plain letters), lower case, no surrounding
+ * whitespace. Every place that keys by email uses this function, so " Ann@Example.com" or
+ * "ａｎｎ@example.com" can never reach a different bucket than the account it logs into.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  // NFKC again after lower-casing: a few lower-case mappings leave text that is not in NFKC.
+  return email.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
 }
 
 export function validateUser(user: { email: string }): void {
