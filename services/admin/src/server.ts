@@ -12,6 +12,8 @@ import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, requireStaff } from './auth.js';
 import { createComponents } from './components.js';
 import { offlineFonts } from './offline-assets.js';
+import { refusePrototypeKeys } from './prototype-keys.js';
+import { RequestRefused } from './request-refused.js';
 import { DatabaseSessionStore } from './session-store.js';
 
 export interface AdminServer {
@@ -76,6 +78,10 @@ function knownResourcesOnly(admin: AdminJS): RequestHandler {
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: Error & { status?: number }, req, res, next) => {
     if (res.headersSent) return next(error);
+    if (error instanceof RequestRefused) {
+      res.status(error.status).json({ error: error.code, message: error.message });
+      return;
+    }
     const status =
       error.name === 'NotFoundError'
         ? 404
@@ -146,6 +152,7 @@ export async function createAdminApp(
     }),
   );
   router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
+  router.use(refusePrototypeKeys);
   const deps = { admin, orm, config, logger };
   loginRoutes(router, deps);
   buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });

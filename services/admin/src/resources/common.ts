@@ -17,6 +17,7 @@ import type { Components } from '../components.js';
 import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
 import { SEARCH_FIELD } from '../orm/where.js';
 import { guardActions } from '../permissions.js';
+import { onlyWritableFields } from './writable-fields.js';
 
 export interface ResourceDeps {
   readonly orm: Orm;
@@ -72,22 +73,15 @@ function searchAction(spec: OrmResourceSpec) {
 }
 
 /**
- * Cleans a form before AdminJS sees it. Only editable fields are kept (never the primary key: AdminJS
- * takes the record id for an edit from the payload, so a forged `id` would otherwise redirect the
- * write to another record; never a field the form does not have, such as passwordHash). Empty number inputs arrive as '' and AdminJS would turn them into 0; they
- * become null so the model says "required" instead of silently storing a zero price (on create, a
- * blank field that has a database default, such as stock, takes the default).
+ * Cleans a form before AdminJS sees it (after onlyWritableFields has reduced it to the form's fields).
+ * Empty number inputs arrive as '' and AdminJS would turn them into 0; they become null so the model
+ * says "required" instead of silently storing a zero price (on create, a blank field that has a
+ * database default, such as stock, takes the default).
  */
 function cleanPayload(resource: OrmResource, mode: 'create' | 'update'): Before {
   return async (request) => {
     if (!request.payload) return request;
     const payload = { ...request.payload };
-    const virtual = resource.spec.virtualInputs ?? [];
-    for (const key of Object.keys(payload)) {
-      const root = key.split('.')[0]!;
-      const property = resource.property(root);
-      if (property ? !property.isEditable() : !virtual.includes(root)) delete payload[key];
-    }
     for (const property of resource.properties()) {
       // A list field sent as a single value (tags=foo rather than tags.0=foo) becomes a list.
       const value = payload[property.path()];
@@ -155,8 +149,22 @@ export function modelAdmin(
     first,
     ...(own === undefined ? [] : Array.isArray(own) ? own : [own]),
   ];
-  actions.new = { ...actions.new, before: hooks(cleanPayload(resource, 'create'), actions.new?.before) };
-  actions.edit = { ...actions.edit, before: hooks(cleanPayload(resource, 'update'), actions.edit?.before) };
+  // The allow-list: what the form shows (editProperties), if the resource may write it at all.
+  const writable = new Set(
+    (rest.editProperties ?? resource.properties().map((property) => property.path())).filter(
+      (field) => resource.property(field)?.isEditable() ?? spec.virtualInputs?.includes(field) ?? false,
+    ),
+  );
+  for (const [name, mode] of [
+    ['new', 'create'],
+    ['edit', 'update'],
+  ] as const) {
+    const own = actions[name]?.before;
+    actions[name] = {
+      ...actions[name],
+      before: [onlyWritableFields(resource, writable), ...hooks(cleanPayload(resource, mode), own)],
+    };
+  }
   if (spec.audited !== false) {
     actions.show = { ...actions.show, after: hooks(attachHistory(deps.orm, spec.name), actions.show?.after) };
   }

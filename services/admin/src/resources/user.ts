@@ -1,5 +1,6 @@
-import { ForbiddenError, ValidationError, type Before, type ResourceWithOptions } from 'adminjs';
+import { ValidationError, flat, type Before, type ResourceWithOptions } from 'adminjs';
 import { hashPassword, passwordProblem } from '@tandem/accounts';
+import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
 /**
@@ -66,17 +67,28 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
   );
 }
 
+/** The requested superuser flag from a form that onlyWritableFields has already shaped (one scalar). */
+function requestedSuperuser(value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false' || value === '' || value === null) return false;
+  throw new RequestRefused(400, 'invalid_field', '"isSuperuser" must be true or false.');
+}
+
 /**
- * A staff member with change_user may manage accounts, but only a superuser may make someone a
- * superuser (or take it away) or change a superuser's account (e.g. its password): otherwise
- * change_user would be a way to every permission.
+ * A staff member with change_user may manage accounts (including isStaff, as in Django), but only a
+ * superuser may make someone a superuser (or take it away) or change a superuser's account (e.g. its
+ * password): otherwise change_user would be a way to every permission. Judged on the unflattened form
+ * (`isSuperuser.0=true` is `isSuperuser`); a form that repeats the stored value is fine (the edit page
+ * sends it back), any other value is refused with 403, never silently dropped.
  */
 const onlySuperusersGrantSuperuser: Before = async (request, context) => {
   if (context.currentAdmin?.isSuperuser === true) return request;
   if (context.record?.params.isSuperuser === true)
-    throw new ForbiddenError('Only a superuser may change a superuser account.');
-  if (!request.payload || !('isSuperuser' in request.payload)) return request;
-  const payload = { ...request.payload };
-  delete payload.isSuperuser;
-  return { ...request, payload };
+    throw new RequestRefused(403, 'superuser_only', 'Only a superuser may change a superuser account.');
+  if (!request.payload) return request;
+  const data = flat.unflatten(request.payload) as Record<string, unknown>;
+  if (!('isSuperuser' in data)) return request;
+  if (requestedSuperuser(data.isSuperuser))
+    throw new RequestRefused(403, 'superuser_only', 'Only a superuser may grant superuser status.');
+  return request;
 };
