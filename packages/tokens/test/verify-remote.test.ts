@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { AccessTokenVerifier, RemoteJwks, TokenCache, TokenVerificationError } from '../src/index.js';
+import { hasCanonicalSegments } from '../src/verify/canonical-base64url.js';
 
 /** A real issuer over loopback HTTP: discovery document + JWKS, with request counters. */
 let server: Server;
@@ -154,4 +155,71 @@ test('the token cache answers only for the exact token, even when two share the 
   cache.set(mallory, { expiresAtMs: 10, who: 'mallory' });
   assert.equal(cache.get(alice, 0), undefined, 'the slot now holds the other token; alice is re-verified');
   assert.equal(cache.get(mallory, 0)?.who, 'mallory');
+});
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The segment with its last character's unused (padding) bits flipped: the same bytes, another string. */
+function withPaddingBitsSet(segment: string): string {
+  const unusedBits = { 2: 4, 3: 2 }[(segment.length % 4) as 2 | 3];
+  assert.ok(unusedBits, `segment length ${segment.length} leaves no padding bits`);
+  const last = BASE64URL.indexOf(segment.at(-1)!);
+  return segment.slice(0, -1) + BASE64URL[last | ((1 << unusedBits) - 1)]!;
+}
+
+test('non-canonical base64url (padding bits set) is refused in every segment and never cached', async () => {
+  const jwks = new RemoteJwks({ issuer, jwksUrl: `${issuer}/jwks`, minRefetchIntervalMs: 1000 });
+  const verifier = new AccessTokenVerifier({
+    jwks,
+    issuer,
+    audience: 'tandem',
+    leewaySeconds: 5,
+    cacheSize: 8,
+  });
+  // Header and claims padded so that every segment's length leaves padding bits in its last character.
+  const hasPaddingBits = (s: string) => s.length % 4 === 2 || s.length % 4 === 3;
+  let token = '';
+  search: for (let h = 0; h < 4; h++) {
+    for (let c = 0; c < 4; c++) {
+      token = await new SignJWT({ scope: 'catalog:read', sid: randomUUID(), pad: 'x'.repeat(c) })
+        .setProtectedHeader({ alg: 'EdDSA', kid: keys[0]!.kid, typ: 'at+jwt', pad: 'x'.repeat(h) })
+        .setIssuer(issuer)
+        .setAudience('tandem')
+        .setSubject('42')
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(keys[0]!.privateKey);
+      if (token.split('.').every(hasPaddingBits)) break search;
+    }
+  }
+  const segments = token.split('.');
+  assert.ok(
+    segments.every((s) => s.length % 4 === 2 || s.length % 4 === 3),
+    'a token with padding bits',
+  );
+  // The signature first: it is the one an attacker can vary freely (the signature covers the other two
+  // segments' text, so their variants fail the signature check anyway; refusing them early is cheaper).
+  for (const i of [2, 0, 1]) {
+    const variant = [...segments];
+    variant[i] = withPaddingBitsSet(variant[i]!);
+    const forged = variant.join('.');
+    assert.notEqual(forged, token);
+    await assert.rejects(verifier.verify(forged), /malformed/, `segment ${i}`);
+  }
+  for (const bad of [`${token}=`, `${segments[0]}=.${segments[1]}.${segments[2]}`, `${token.slice(0, -1)}+`])
+    await assert.rejects(verifier.verify(bad), /malformed/, bad.slice(-3));
+  assert.equal(verifier.cache.size, 0, 'no refused variant took a cache slot');
+  assert.ok(await verifier.verify(token), 'the canonical token itself verifies');
+  assert.equal(verifier.cache.size, 1);
+});
+
+test('the canonical base64url check agrees with a decode/encode round trip for every last character', () => {
+  for (const body of ['', 'AAAA', 'zz_-', 'AA', 'AAA', 'A']) {
+    for (const last of BASE64URL) {
+      const segment = `${body}${last}`;
+      const canonical = Buffer.from(segment, 'base64url').toString('base64url') === segment;
+      const token = `${segment}.${segment}.${segment}`;
+      assert.equal(hasCanonicalSegments(token), canonical, segment);
+    }
+  }
 });

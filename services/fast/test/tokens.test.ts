@@ -191,3 +191,18 @@ test('the auth service being down does not stop verification with known keys', a
     await h.issuer.restart();
   }
 });
+
+test('a signature re-spelled in its padding bits is refused and takes no cache slot', async () => {
+  const token = await h.issuer.sign();
+  const [header, payload, signature] = parts(token);
+  // An Ed25519 signature is 64 bytes: 86 base64url characters, the last one carrying 4 unused bits.
+  assert.equal(signature.length % 4, 2);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(signature.at(-1)!);
+  const respelled = `${header}.${payload}.${signature.slice(0, -1)}${alphabet[last ^ 0b0001]}`;
+  assert.deepEqual(base64url.decode(parts(respelled)[2]), base64url.decode(signature), 'same bytes');
+  const entries = h.fast.verifier.cache.size;
+  await expect401(respelled, /malformed/);
+  assert.equal(h.fast.verifier.cache.size, entries, 'the refused spelling took no cache slot');
+  assert.equal((await get(productUrl, bearer(token))).status, 200, 'the canonical spelling still works');
+});

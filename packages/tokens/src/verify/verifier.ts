@@ -1,5 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP } from '../claims.js';
+import { hasCanonicalSegments } from './canonical-base64url.js';
 import type { RemoteJwks } from './remote-jwks.js';
 import { TokenCache } from './token-cache.js';
 
@@ -60,7 +61,8 @@ export class AccessTokenVerifier {
   async verify(token: string): Promise<VerifiedAccessToken> {
     const hit = this.cache.peek(token, this.now());
     if (hit) return hit;
-    if (token.length > 8192 || !JWT_SHAPE.test(token))
+    // Checked once per token (a cache miss), before any key lookup or signature check.
+    if (token.length > 8192 || !JWT_SHAPE.test(token) || !hasCanonicalSegments(token))
       throw new TokenVerificationError('The access token is malformed.');
     let payload;
     try {
