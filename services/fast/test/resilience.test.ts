@@ -90,11 +90,25 @@ test('main.ts: reports ready over IPC, serves, and exits 0 on SIGTERM', async ()
 
 test('aborted requests (client gone during verification) do not crash the service', async () => {
   const stranger = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  h.issuer.jwksDelayMs = 300; // the unknown-kid refetch is slow: clients hang up meanwhile
-  await new Promise((resolve) => setTimeout(resolve, 1100));
+  // Every unknown kid waits for the JWKS fetch in flight: a forced one that hangs until released, so
+  // each request below is still being verified when its client hangs up.
+  const release = h.issuer.holdJwks();
+  const fetchesBefore = h.issuer.jwksRequests;
+  const forcedFetch = h.fast.jwks.refresh(true);
+  const missesBefore = h.fast.verifier.cache.misses;
+  const abortsBefore = h.fast.metrics.abortedRequests;
+  const failuresBefore = h.fast.metrics.tokenFailures;
+  const COUNT = 20;
+  // Writing to an aborted uWebSockets.js response throws; in the service that is an unhandled
+  // rejection, which ends the process.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  let released = false;
   try {
+    await eventually('the JWKS fetch is in flight', () => h.issuer.jwksRequests > fetchesBefore);
     const sockets = await Promise.all(
-      Array.from({ length: 20 }, async () => {
+      Array.from({ length: COUNT }, async () => {
         const forged = await new SignJWT({ scope: 'catalog:read', sid: randomUUID() })
           .setProtectedHeader({ alg: 'EdDSA', kid: randomUUID(), typ: 'at+jwt' })
           .setIssuer(h.issuer.url)
@@ -110,13 +124,31 @@ test('aborted requests (client gone during verification) do not crash the servic
         return socket;
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Each request looked its token up in the cache (a miss) and is now waiting for the held fetch.
+    await eventually(
+      'every request is being verified',
+      () => h.fast.verifier.cache.misses >= missesBefore + COUNT,
+    );
     for (const s of sockets) s.destroy();
-    await eventually('aborts counted', () => h.fast.metrics.abortedRequests > 0);
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the verifications finish after the aborts
+    await eventually(
+      'every hang-up is seen by the service',
+      () => h.fast.metrics.abortedRequests >= abortsBefore + COUNT,
+    );
+    release();
+    released = true;
+    await forcedFetch;
+    // Each verification ends in a refusal (unknown key) counted just before its answer would be
+    // written: once all are counted, the answers to the aborted requests have been attempted.
+    await eventually(
+      'every verification finished after its client left',
+      () => h.fast.metrics.tokenFailures >= failuresBefore + COUNT,
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // rejections are reported once microtasks drain
+    assert.deepEqual(unhandled.map(String), [], 'an answer was written to an aborted request');
     assert.equal((await get(productUrl, bearer(token))).status, 200);
   } finally {
-    h.issuer.jwksDelayMs = 0;
+    process.off('unhandledRejection', onUnhandled);
+    if (!released) release();
   }
 });
 

@@ -21,8 +21,18 @@ export class TestIssuer {
   keys: SigningKey[] = [];
   jwksRequests = 0;
   discoveryRequests = 0;
-  /** Answer JWKS requests this much later (a slow auth service). */
-  jwksDelayMs = 0;
+  /** While set, JWKS answers wait for it (an auth service that hangs until the test says so). */
+  private jwksHold: Promise<void> | undefined;
+
+  /** JWKS requests from now on hang until the returned function is called. */
+  holdJwks(): () => void {
+    let release!: () => void;
+    this.jwksHold = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.jwksHold = undefined;
+      release();
+    };
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -44,10 +54,13 @@ export class TestIssuer {
       } else if (req.url === '/.well-known/jwks.json') {
         this.jwksRequests += 1;
         const body = JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) });
-        setTimeout(() => {
+        const answer = () => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(body);
-        }, this.jwksDelayMs);
+        };
+        const held = this.jwksHold;
+        if (held) void held.then(answer);
+        else answer();
       } else {
         res.writeHead(404).end();
       }
