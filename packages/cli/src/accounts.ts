@@ -1,5 +1,6 @@
 import { hashPassword, passwordProblem } from '@tandem/accounts';
 import { ModelValidationError, Role, User, normalizeEmail, validateUser, type Orm } from '@tandem/models';
+import { revokeUserSessions } from '@tandem/tokens';
 import { CommandError } from './command.js';
 
 type EntityManager = Orm['em'];
@@ -71,10 +72,17 @@ export async function createAccount(em: EntityManager, account: NewAccount): Pro
   return user;
 }
 
-/** Rejects a new password the way account creation would, with a message for the user. */
-export async function setPassword(em: EntityManager, user: User, password: string): Promise<void> {
+/**
+ * Rejects a new password the way account creation would, with a message for the user. The new hash
+ * and the end of the user's sessions commit together: whoever held a token obtained with the old
+ * password (or stolen with it) loses it within a second, through the change feed.
+ */
+export async function setPassword(em: EntityManager, user: User, password: string): Promise<number> {
   const problem = passwordProblem(password);
   if (problem) throw new CommandError(problem);
-  user.passwordHash = await hashPassword(password);
-  await em.flush();
+  const passwordHash = await hashPassword(password);
+  return em.transactional(async (tx) => {
+    await tx.nativeUpdate(User, { id: user.id }, { passwordHash });
+    return revokeUserSessions(tx, user.id, 'password_changed');
+  });
 }

@@ -31,8 +31,10 @@ export const changepasswordCommand: Command = {
           const second = await prompter.askHidden('Password (again): ');
           const problem = first !== second ? 'Passwords do not match.' : passwordProblem(first);
           if (!problem) {
-            await setPassword(em, user, first);
+            const ended = await setPassword(em, user, first);
             stdout.write(`Password changed successfully for user ${user.email}.\n`);
+            if (ended > 0)
+              stdout.write(`Ended ${ended} session(s) of ${user.email}: they must log in again.\n`);
             return 0;
           }
           if (!prompter.interactive) throw new CommandError(problem);
