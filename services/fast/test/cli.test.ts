@@ -1,22 +1,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { testDialect } from '@tandem/models/testing';
 import { eventually, startHarness, type Harness } from './support/fast.js';
+import { requireBuilt } from './support/built.js';
 import { bearer, get } from './support/http.js';
 
 const tandem = fileURLToPath(new URL('../../../../packages/cli/bin/tandem.js', import.meta.url));
-const cliBuilt = existsSync(
-  fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url)),
-);
-const skip = !cliBuilt && 'the tandem CLI is not built (packages/cli/dist)';
 
 let h: Harness;
 before(async () => {
-  if (!skip) h = await startHarness();
+  // bin/tandem.js only loads the build: without it every command fails far less clearly.
+  requireBuilt(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url), 'packages/cli');
+  h = await startHarness();
 });
 after(() => h?.close());
 
@@ -42,21 +40,17 @@ async function servedIds(token: string): Promise<number[]> {
   return ids;
 }
 
-test(
-  `products created by \`tandem seed\` (another process) appear on the fast service (${testDialect()})`,
-  { skip },
-  async () => {
-    await promisify(execFile)(process.execPath, [tandem, 'seed', '--products', '40', '--categories', '3'], {
-      env: { ...process.env, DATABASE_URL: h.db.url, LOG_LEVEL: 'silent' },
-    });
-    const expected = await publishedIds();
-    assert.ok(expected.length > 0);
-    const token = await h.issuer.sign();
-    await eventually(
-      'the seeded catalog is served',
-      async () => JSON.stringify(await servedIds(token)) === JSON.stringify(expected),
-    );
-    const categories = await get(`${h.fast.url}/v1/categories`, bearer(token));
-    assert.equal(categories.json.items.length, 3);
-  },
-);
+test(`products created by \`tandem seed\` (another process) appear on the fast service (${testDialect()})`, async () => {
+  await promisify(execFile)(process.execPath, [tandem, 'seed', '--products', '40', '--categories', '3'], {
+    env: { ...process.env, DATABASE_URL: h.db.url, LOG_LEVEL: 'silent' },
+  });
+  const expected = await publishedIds();
+  assert.ok(expected.length > 0);
+  const token = await h.issuer.sign();
+  await eventually(
+    'the seeded catalog is served',
+    async () => JSON.stringify(await servedIds(token)) === JSON.stringify(expected),
+  );
+  const categories = await get(`${h.fast.url}/v1/categories`, bearer(token));
+  assert.equal(categories.json.items.length, 3);
+});
