@@ -94,8 +94,19 @@ export function loginRoutes(router: Router, deps: AuthDeps): void {
     }
   });
 
-  router.get('/logout', (req, res, next) => {
-    req.session.destroy((error) => (error ? next(error) : res.redirect(302, loginPath)));
+  // Logout ends the session only on a POST (same-origin, see same-origin.ts): a GET can be triggered by
+  // any other site (an <img> or a link). A GET gets a page with the logout button instead.
+  router.post('/logout', (req, res, next) => {
+    req.session.destroy((error) => (error ? next(error) : res.redirect(303, loginPath)));
+  });
+  router.get('/logout', (_req, res) => {
+    res
+      .type('html')
+      .send(
+        `<!DOCTYPE html><title>Log out — Tandem admin</title>` +
+          `<form method="post" action="${admin.options.logoutPath}"><button type="submit">Log out</button></form>` +
+          `<p><a href="${admin.options.rootPath}">Back to the admin</a></p>`,
+      );
   });
 }
 

@@ -6,6 +6,8 @@ import { COMPONENTS_DIR } from './paths.js';
 export function createComponents() {
   const loader = new ComponentLoader();
   const add = (name: string) => loader.add(name, path.join(COMPONENTS_DIR, `${name}.jsx`));
+  // Logout by POST (see components/LoggedIn.jsx and the CSRF rule in src/same-origin.ts).
+  loader.override('LoggedIn', path.join(COMPONENTS_DIR, 'LoggedIn.jsx'));
   return {
     loader,
     History: add('History'),

@@ -14,6 +14,7 @@ import { createComponents } from './components.js';
 import { offlineFonts } from './offline-assets.js';
 import { refusePrototypeKeys } from './prototype-keys.js';
 import { RequestRefused } from './request-refused.js';
+import { sameOriginWrites } from './same-origin.js';
 import { DatabaseSessionStore } from './session-store.js';
 
 export interface AdminServer {
@@ -134,6 +135,7 @@ export async function createAdminApp(
 
   // No body parser before this router: AdminJS parses its own forms (express-formidable).
   const router = express.Router();
+  router.use(sameOriginWrites);
   offlineFonts(router, ROOT_PATH);
   router.use(
     session({

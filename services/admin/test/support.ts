@@ -103,9 +103,14 @@ export class Client {
 
   async request(
     path: string,
-    init: { method?: string; form?: Record<string, string>; json?: unknown } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      json?: unknown;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...init.headers };
     if (this.cookie) headers.cookie = this.cookie;
     let body: string | undefined;
     if (init.form) {
@@ -132,7 +137,7 @@ export class Client {
 
   async api<T = Record<string, unknown>>(
     path: string,
-    init: { method?: string; form?: Record<string, string> } = {},
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
   ) {
     const response = await this.request(`/admin/api${path}`, init);
     const text = await response.text();
