@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
 import { tandem } from './helpers.js';
@@ -23,6 +26,24 @@ test(`migrate on an empty ${testDialect()} database applies the migrations, then
   const second = await tandem(['migrate'], env);
   assert.equal(second.code, 0);
   assert.match(second.stdout, /No migrations to apply/);
+});
+
+test('without DATABASE_URL the SQLite database goes into TANDEM_DATA_DIR, beside the secret key', () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'tandem-data-dir-'));
+  try {
+    const run = spawnSync(process.execPath, [bin, 'migrate'], {
+      cwd,
+      env: { PATH: process.env.PATH, TANDEM_DATA_DIR: 'state', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const file = path.join(cwd, 'state', 'tandem.sqlite3');
+    assert.match(run.stdout, new RegExp(`Applied \\d+ migration\\(s\\) to sqlite:${file}`));
+    assert.ok(existsSync(file), `${file} exists`);
+    assert.equal(existsSync(path.join(cwd, '.data')), false, 'nothing in ./.data');
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });
 
 test('help lists every command; help <command> shows its usage', async () => {

@@ -1,6 +1,6 @@
 import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
+import { defaultDatabaseTarget, parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
 
 /** Raised when an environment variable holds a value Tandem cannot use; the message names the variable. */
 export class ConfigError extends Error {
@@ -56,7 +56,8 @@ const trustedProxies = z
  */
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
+  // Unset: <TANDEM_DATA_DIR>/tandem.sqlite3.
+  DATABASE_URL: z.string().optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_PORT: port(8000),
   AUTH_PORT: port(8001),
@@ -231,7 +232,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   }
   let database: DatabaseTarget;
   try {
-    database = parseDatabaseUrl(v.DATABASE_URL, cwd);
+    database =
+      v.DATABASE_URL === undefined
+        ? defaultDatabaseTarget(v.TANDEM_DATA_DIR, cwd)
+        : parseDatabaseUrl(v.DATABASE_URL, cwd);
   } catch (error) {
     throw new ConfigError('DATABASE_URL', (error as Error).message);
   }

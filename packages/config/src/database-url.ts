@@ -4,7 +4,20 @@ export type DatabaseTarget =
   | { readonly dialect: 'sqlite'; readonly path: string; readonly url: string }
   | { readonly dialect: 'postgresql'; readonly url: string; readonly database: string };
 
-export const DEFAULT_DATABASE_URL = 'sqlite:.data/tandem.sqlite3';
+/** The SQLite file used when DATABASE_URL is unset, inside the data directory (TANDEM_DATA_DIR). */
+export const DEFAULT_SQLITE_FILE = 'tandem.sqlite3';
+
+/** DATABASE_URL's default with the default TANDEM_DATA_DIR (`.data`). */
+export const DEFAULT_DATABASE_URL = `sqlite:.data/${DEFAULT_SQLITE_FILE}`;
+
+/**
+ * The database when DATABASE_URL is unset: `<dataDir>/tandem.sqlite3`, beside the secret key, so
+ * TANDEM_DATA_DIR moves both (relative directories resolve against `cwd`).
+ */
+export function defaultDatabaseTarget(dataDir: string, cwd: string = process.cwd()): DatabaseTarget {
+  const resolved = path.resolve(cwd, dataDir, DEFAULT_SQLITE_FILE);
+  return { dialect: 'sqlite', path: resolved, url: `sqlite:${resolved}` };
+}
 
 /**
  * `sqlite:<path>` (relative paths resolve against `cwd`) or `postgres[ql]://user@host:port/db`.

@@ -10,6 +10,19 @@ test('defaults: SQLite under .data, loopback, ports 8000-8002', () => {
   assert.deepEqual(config.ports, { admin: 8000, auth: 8001, fast: 8002 });
 });
 
+test('TANDEM_DATA_DIR moves the default SQLite database too; an explicit DATABASE_URL wins', () => {
+  assert.equal(
+    loadConfig({ TANDEM_DATA_DIR: '/var/lib/tandem' }, '/srv/app').database.url,
+    'sqlite:/var/lib/tandem/tandem.sqlite3',
+  );
+  const relative = loadConfig({ TANDEM_DATA_DIR: 'state' }, '/srv/app').database;
+  assert.equal(relative.dialect === 'sqlite' && relative.path, '/srv/app/state/tandem.sqlite3');
+  assert.equal(
+    loadConfig({ TANDEM_DATA_DIR: 'state', DATABASE_URL: 'sqlite:other.db' }, '/srv/app').database.url,
+    'sqlite:/srv/app/other.db',
+  );
+});
+
 test('DATABASE_URL selects PostgreSQL or another SQLite file', () => {
   const pg = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/shop' });
   assert.equal(pg.database.dialect, 'postgresql');
