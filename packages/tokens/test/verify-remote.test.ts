@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { AccessTokenVerifier, RemoteJwks, TokenCache, TokenVerificationError } from '../src/index.js';
 import { hasCanonicalSegments } from '../src/verify/canonical-base64url.js';
+import { eventually, freePort } from '@tandem/models/testing';
 
 /** A real issuer over loopback HTTP: discovery document + JWKS, with request counters. */
 let server: Server;
@@ -221,5 +222,66 @@ test('the canonical base64url check agrees with a decode/encode round trip for e
       const token = `${segment}.${segment}.${segment}`;
       assert.equal(hasCanonicalSegments(token), canonical, segment);
     }
+  }
+});
+
+/** A JWKS server on `port`, started only when the test says so (the issuer coming up late). */
+async function jwksServerOn(port: number): Promise<Server> {
+  const late = createServer((req, res) => {
+    res.end(JSON.stringify({ keys: keys.map((k) => k.jwk) }));
+  });
+  await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
+  return late;
+}
+const closeServer = (s: Server) => new Promise<void>((resolve) => s.close(() => resolve()));
+
+test('after a failed fetch, an unknown kid refetches at once: the success rate bound does not apply', async () => {
+  const port = await freePort(); // nothing listens there yet: the issuer is down
+  let now = 1_000_000;
+  const jwks = new RemoteJwks({
+    issuer: `http://127.0.0.1:${port}`,
+    jwksUrl: `http://127.0.0.1:${port}/jwks`,
+    minRefetchIntervalMs: 60_000,
+    retryInitialMs: 500,
+    now: () => now,
+  });
+  jwks.stop(); // no background retry: this test is about the refetch a token triggers
+  await jwks.refresh(true);
+  assert.ok(jwks.lastError, 'the first fetch failed');
+  assert.equal(jwks.size, 0);
+  const late = await jwksServerOn(port);
+  try {
+    now += 500; // far within the 60 s bound that follows a successful fetch
+    assert.ok(await jwks.getKey(keys[0]!.kid), 'the token that arrives once the issuer is up is verified');
+    assert.equal(jwks.lastError, undefined);
+    // Once a fetch succeeded, the rate bound is back: unknown kids no longer refetch for 60 s.
+    const fetches = jwks.stats.fetches;
+    now += 1000;
+    assert.equal(await jwks.getKey(randomUUID()), undefined);
+    assert.equal(jwks.stats.fetches, fetches);
+  } finally {
+    await closeServer(late);
+  }
+});
+
+test('after a failed fetch, the keys are fetched again in the background until the issuer answers', async () => {
+  const port = await freePort();
+  const jwks = new RemoteJwks({
+    issuer: `http://127.0.0.1:${port}`,
+    jwksUrl: `http://127.0.0.1:${port}/jwks`,
+    minRefetchIntervalMs: 400,
+    retryInitialMs: 20,
+  });
+  await jwks.refresh(true);
+  assert.ok(jwks.lastError);
+  await eventually('background retries while the issuer is down', () => jwks.stats.failures >= 3);
+  const late = await jwksServerOn(port);
+  try {
+    // Nobody asks for a key: the retry alone loads the set.
+    await eventually('keys loaded by a background retry', () => jwks.size > 0);
+    assert.equal(jwks.lastError, undefined);
+  } finally {
+    jwks.stop();
+    await closeServer(late);
   }
 });

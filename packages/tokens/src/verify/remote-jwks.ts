@@ -4,8 +4,17 @@ export interface RemoteJwksOptions {
   /** Token issuer; its `/.well-known/openid-configuration` names the JWKS unless `jwksUrl` is given. */
   readonly issuer: string;
   readonly jwksUrl?: string | undefined;
-  /** An unknown `kid` refetches at most once per this interval, however many tokens ask. */
+  /**
+   * After a successful fetch, an unknown `kid` refetches at most once per this interval, however many
+   * tokens ask. Also the cap of the retry backoff below.
+   */
   readonly minRefetchIntervalMs: number;
+  /**
+   * After a failed fetch: the first background retry comes this much later, each further one twice as
+   * late (up to `minRefetchIntervalMs`); an unknown `kid` may refetch at once if the last attempt is at
+   * least this old. Default 500 ms.
+   */
+  readonly retryInitialMs?: number;
   readonly fetchTimeoutMs?: number;
   readonly now?: () => number;
 }
@@ -23,11 +32,25 @@ export interface RemoteJwksStats {
  * accepted; a fetch that fails keeps the keys already known, so the auth service being down does not
  * stop verification of tokens signed with them. A successful fetch replaces the set, so a key the
  * issuer retired stops verifying at the next fetch.
+ *
+ * The rate bound on unknown-kid refetches only follows a successful fetch: after a failure (the auth
+ * service down or not started yet) the set is fetched again in the background with a doubling
+ * backoff, and a token with an unknown kid may refetch at once, so tokens are accepted as soon as the
+ * issuer answers rather than one whole refetch interval later.
  */
 export class RemoteJwks {
   private keys = new Map<string, CryptoKey>();
   private jwksUri: string | undefined;
-  private lastFetchAt = Number.NEGATIVE_INFINITY;
+  /** Start of the last fetch that succeeded (the unknown-kid rate bound counts from it). */
+  private lastSuccessAt = Number.NEGATIVE_INFINITY;
+  /** Start of the last fetch, successful or not. */
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  /** Whether the last fetch failed. */
+  private failing = false;
+  private readonly retryInitialMs: number;
+  private retryDelayMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private inflight: Promise<void> | undefined;
   private readonly now: () => number;
   readonly stats: RemoteJwksStats = { fetches: 0, failures: 0, refused: 0 };
@@ -36,6 +59,8 @@ export class RemoteJwks {
   constructor(private readonly options: RemoteJwksOptions) {
     this.now = options.now ?? Date.now;
     this.jwksUri = options.jwksUrl;
+    this.retryInitialMs = options.retryInitialMs ?? 500;
+    this.retryDelayMs = this.retryInitialMs;
   }
 
   get size(): number {
@@ -51,20 +76,20 @@ export class RemoteJwks {
   }
 
   /**
-   * Fetches the JWKS now (`force`, e.g. at start-up) or only if the last fetch is older than the
-   * refetch interval. Concurrent callers share one fetch. Never throws: failures are counted and
-   * `lastError` says why.
+   * Fetches the JWKS now (`force`, e.g. at start-up) or only if the rate bound allows: the last
+   * successful fetch is older than the refetch interval, or the last fetch failed and is older than
+   * the initial retry delay. Concurrent callers share one fetch. Never throws: failures are counted,
+   * `lastError` says why, and a retry is scheduled.
    */
   async refresh(force: boolean): Promise<boolean> {
     if (this.inflight) {
       await this.inflight;
       return true;
     }
-    if (!force && this.now() - this.lastFetchAt < this.options.minRefetchIntervalMs) {
+    if (!force && !this.mayRefetch()) {
       this.stats.refused += 1;
       return false;
     }
-    this.lastFetchAt = this.now();
     this.inflight = this.load().finally(() => {
       this.inflight = undefined;
     });
@@ -72,8 +97,38 @@ export class RemoteJwks {
     return true;
   }
 
+  /** Stops the background retries (the service is shutting down). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private mayRefetch(): boolean {
+    const now = this.now();
+    return this.failing
+      ? now - this.lastAttemptAt >= this.retryInitialMs
+      : now - this.lastSuccessAt >= this.options.minRefetchIntervalMs;
+  }
+
+  /** After a failure: one pending retry at a time, each one twice as late, capped at the refetch interval. */
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.refresh(true);
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+    this.retryDelayMs = Math.min(
+      this.retryDelayMs * 2,
+      Math.max(this.retryInitialMs, this.options.minRefetchIntervalMs),
+    );
+  }
+
   private async load(): Promise<void> {
     this.stats.fetches += 1;
+    const startedAt = this.now();
+    this.lastAttemptAt = startedAt;
     try {
       const uri = this.jwksUri ?? (await this.discover());
       const body = await this.fetchJson(uri);
@@ -86,9 +141,16 @@ export class RemoteJwks {
       }
       this.keys = keys;
       this.lastError = undefined;
+      this.lastSuccessAt = startedAt;
+      this.failing = false;
+      this.retryDelayMs = this.retryInitialMs;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
     } catch (error) {
       this.stats.failures += 1;
       this.lastError = (error as Error).message;
+      this.failing = true;
+      this.scheduleRetry();
     }
   }
 
