@@ -62,6 +62,12 @@ async function main(): Promise<void> {
     },
     'fast service ready',
   );
+  // Data is ready; without the issuer's keys every token is refused, so /healthz stays 503 until then.
+  if (server.jwks.size === 0)
+    logger.warn(
+      { err: server.jwks.lastError ?? null },
+      'no signing keys yet: /healthz answers 503 until the JWKS is fetched',
+    );
   process.send?.({ type: 'ready', service: 'fast', url: server.url });
 }
 

@@ -101,11 +101,12 @@ export async function startFast(
   const port = uWS.us_socket_local_port(listenSocket);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
-  // Keys are fetched ahead of the first request; if the auth service is not up yet, the first token
-  // with an unknown kid fetches them (rate-bounded).
+  // Keys are fetched ahead of the first request. If the auth service is not up yet, RemoteJwks retries
+  // in the background (0.5 s, doubling) and a token with an unknown kid may refetch at once; /healthz
+  // answers 503 until keys are held.
   void jwks.refresh(true).then(() => {
     if (jwks.lastError)
-      logger.warn({ err: jwks.lastError }, 'JWKS not loaded yet; will retry on the first token');
+      logger.warn({ err: jwks.lastError }, 'JWKS not loaded yet; retrying in the background');
   });
   const sweeper = setInterval(() => revoked.sweep(Date.now()), 60_000);
   sweeper.unref();
@@ -124,6 +125,7 @@ export async function startFast(
     live,
     async close() {
       clearInterval(sweeper);
+      jwks.stop();
       uWS.us_listen_socket_close(listenSocket);
       live.closeAll();
       await feed.close();
@@ -177,7 +179,7 @@ function routes(app: TemplatedApp, deps: RouteDeps): void {
   app.get('/healthz', (res) => {
     const body = health(deps);
     send(res, metrics, 'healthz', {
-      status: store.ready ? 200 : 503,
+      status: body.ready ? 200 : 503,
       body: JSON.stringify(body),
       headers: [['Cache-Control', 'no-store']],
     });
@@ -205,13 +207,19 @@ function routes(app: TemplatedApp, deps: RouteDeps): void {
   });
 }
 
+/**
+ * Ready (200) once the snapshot is loaded and the issuer's signing keys are held: without keys every
+ * token would be refused, so a replica without them must stay out of rotation.
+ */
 function health({ store, feed, jwks }: RouteDeps) {
   const status = feed.status();
   const records: Record<string, number> = {};
   for (const [name, collection] of store.collections) records[name] = collection.size;
+  const notReady = !store.ready ? 'loading snapshot' : jwks.size === 0 ? 'no signing keys yet' : undefined;
   return {
-    status: !store.ready ? 'starting' : status.stale ? 'stale' : 'ok',
-    ready: store.ready,
+    status: notReady ? 'starting' : status.stale ? 'stale' : 'ok',
+    ready: notReady === undefined,
+    ...(notReady && { reason: notReady }),
     feed: {
       connected: status.connected,
       stale: status.stale,

@@ -8,9 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import type uWS from 'uWebSockets.js';
 import { createMigratedDatabase, testDialect } from '@tandem/models/testing';
+import { loadConfig } from '@tandem/config';
+import { createLogger } from '@tandem/log';
 import { uwsIsNative } from '../src/native.js';
+import { startFast } from '../src/server.js';
 import { eventually, seedCatalog, startHarness, type Harness } from './support/fast.js';
 import { bearer, get } from './support/http.js';
+import { TestIssuer } from './support/issuer.js';
 import { TcpProxy } from './support/proxy.js';
 
 const postgresOnly =
@@ -79,7 +83,8 @@ test('main.ts: reports ready over IPC, serves, and exits 0 on SIGTERM', async ()
     });
     assert.equal(ready.type, 'ready');
     assert.equal(ready.service, 'fast');
-    assert.equal((await get(`${ready.url}/healthz`)).status, 200);
+    // Ready means the snapshot is loaded; /healthz also waits for the signing keys (fetched meanwhile).
+    await eventually('healthy', async () => (await get(`${ready.url}/healthz`)).status === 200);
     assert.equal((await get(`${ready.url}/v1/categories`, bearer(token))).status, 200);
   } finally {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -236,3 +241,51 @@ test(
     }
   },
 );
+
+test('started while auth is down: 503 until it holds signing keys, then tokens are accepted at once', async () => {
+  const db = await createMigratedDatabase();
+  await seedCatalog(db, 1);
+  const issuer = await TestIssuer.notStartedYet(); // its URL is known, nothing listens there yet
+  // The production refetch bound (10 s): a failed fetch must not lock tokens out for that long.
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    HOST: '127.0.0.1',
+    FAST_PORT: '0',
+    TOKEN_ISSUER: issuer.url,
+    LOG_LEVEL: 'silent',
+    FEED_POLL_MS: '5',
+  });
+  const fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
+  try {
+    await fast.ready;
+    await eventually('the first JWKS fetch failed', () => fast.jwks.lastError !== undefined);
+    const health = await get(`${fast.url}/healthz`);
+    assert.equal(health.status, 503, 'out of rotation: it would refuse every token');
+    assert.equal(health.json.status, 'starting');
+    assert.equal(health.json.ready, false);
+    assert.equal(health.json.reason, 'no signing keys yet');
+    assert.equal(health.json.jwks.keys, 0);
+
+    const rows = (await db.orm.em
+      .getConnection()
+      .execute(`select min(id) as id from products where published = ${published()}`)) as { id: number }[];
+    const url = `${fast.url}/v1/products/${rows[0]!.id}`;
+    await issuer.restart();
+    const upAt = Date.now();
+    const token = await issuer.sign();
+    await eventually('a token is accepted', async () => (await get(url, bearer(token))).status === 200);
+    // Not a latency measurement: a generous bound that only tells "at once" from the old lock-out,
+    // where the failed start-up fetch counted against the 10 s refetch bound and tokens stayed
+    // refused for the rest of it (~7.6 s in the report). A retry or the token's own refetch takes ≤ 0.5 s.
+    const waitedMs = Date.now() - upAt;
+    assert.ok(waitedMs < 3000, `accepted ${waitedMs} ms after the issuer came up`);
+    const healthy = await get(`${fast.url}/healthz`);
+    assert.equal(healthy.status, 200);
+    assert.equal(healthy.json.status, 'ok');
+    assert.equal(healthy.json.reason, undefined);
+  } finally {
+    await fast.close();
+    await issuer.stop();
+    await db.close();
+  }
+});

@@ -3,6 +3,7 @@ import { createLogger } from '@tandem/log';
 import { Category, Product } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { startFast, type FastServer } from '../../src/server.js';
+import { eventually } from '@tandem/models/testing';
 import { TestIssuer } from './issuer.js';
 
 export interface Harness {
@@ -38,6 +39,8 @@ export async function startHarness(
   });
   const fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
   await fast.ready;
+  // Ready for data; /healthz is 200 once the issuer's keys are held too (fetched concurrently).
+  await eventually('the signing keys are fetched', () => fast.jwks.size > 0);
   return {
     db,
     issuer,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { freePort } from '@tandem/models/testing';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 interface SigningKey {
@@ -42,6 +43,14 @@ export class TestIssuer {
     const issuer = new TestIssuer();
     await issuer.addKey();
     await issuer.listen();
+    return issuer;
+  }
+
+  /** An issuer whose URL is fixed but which answers only after `restart()`: auth starting late. */
+  static async notStartedYet(): Promise<TestIssuer> {
+    const issuer = new TestIssuer();
+    await issuer.addKey();
+    issuer.port = await freePort();
     return issuer;
   }
 
