@@ -17,7 +17,7 @@ import type { Components } from '../components.js';
 import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
 import { SEARCH_FIELD } from '../orm/where.js';
 import { guardActions } from '../permissions.js';
-import { onlyWritableFields } from './writable-fields.js';
+import { onlyWritableFields, rootOf } from './writable-fields.js';
 
 export interface ResourceDeps {
   readonly orm: Orm;
@@ -97,6 +97,21 @@ function cleanPayload(resource: OrmResource, mode: 'create' | 'update'): Before 
   };
 }
 
+/**
+ * The form's virtual inputs (a user's plain password) are handed to the resource but never sent back:
+ * AdminJS answers a create or edit with the record built from the submitted form, password included.
+ */
+function withoutVirtualInputs(virtual: readonly string[]): After<ActionResponse> {
+  return async (response) => {
+    const records = [response.record, ...((response.records as unknown[] | undefined) ?? [])] as Array<
+      { params?: Record<string, unknown> } | undefined
+    >;
+    for (const params of records.map((record) => record?.params))
+      for (const key of Object.keys(params ?? {})) if (virtual.includes(rootOf(key))) delete params![key];
+    return response;
+  };
+}
+
 /** Attaches the record's audit entries to the show page (read by the History component). */
 function attachHistory(orm: Orm, model: string): After<ActionResponse> {
   return async (response) => {
@@ -163,6 +178,7 @@ export function modelAdmin(
     actions[name] = {
       ...actions[name],
       before: [onlyWritableFields(resource, writable), ...hooks(cleanPayload(resource, mode), own)],
+      after: hooks(withoutVirtualInputs(spec.virtualInputs ?? []), actions[name]?.after),
     };
   }
   if (spec.audited !== false) {
