@@ -49,16 +49,23 @@ const BODY_ERRORS: Record<string, string> = {
   'entity.verify.failed': 'The request body is malformed.',
 };
 
+const UNDECODABLE =
+  'The request body cannot be decoded: it is not valid data for its Content-Encoding (gzip, deflate or br).';
+
 /**
- * The `invalid_request` a body the readers refused (an http-errors error with a 4xx status and a
- * `type`, from this reader or body-parser) stands for; undefined for any other error.
+ * The `invalid_request` a body the readers refused (an http-errors error with a 4xx status, from this
+ * reader or body-parser) stands for; undefined for any other error. body-parser passes a failed
+ * decompression on as the zlib error itself with status 400 and no `type` (e.g. `Content-Encoding:
+ * gzip` on a plain body): the client's mistake, so a 400 too, not a logged 500.
  */
 export function bodyErrorAsOAuth(error: unknown): OAuthError | undefined {
-  const type = (error as { type?: unknown } | null)?.type;
-  const status = (error as { status?: unknown } | null)?.status;
-  if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500)
-    return undefined;
-  return new OAuthError('invalid_request', BODY_ERRORS[type] ?? 'The request body cannot be read.');
+  const { type, status, errno } = (error ?? {}) as { type?: unknown; status?: unknown; errno?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (typeof type === 'string')
+    return new OAuthError('invalid_request', BODY_ERRORS[type] ?? 'The request body cannot be read.');
+  // zlib's errors carry its numeric errno (Z_DATA_ERROR, Z_BUF_ERROR, Brotli's format errors).
+  if (typeof errno === 'number') return new OAuthError('invalid_request', UNDECODABLE);
+  return undefined;
 }
 
 /** An error shaped like body-parser's (http-errors): `bodyErrorAsOAuth` maps it by `type`. */
