@@ -1,7 +1,7 @@
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
-import type { LoginThrottle } from '@tandem/accounts';
+import type { ClientAddressReader, LoginThrottle } from '@tandem/accounts';
 import type { AccessTokenSigner, ClientSecretHasher, SigningKeyRing } from '@tandem/tokens';
 import type { AuthMetrics } from './metrics.js';
 import type { AuthStore } from './store.js';
@@ -19,5 +19,7 @@ export interface AuthDeps {
   readonly signer: AccessTokenSigner;
   readonly clientSecrets: ClientSecretHasher;
   readonly throttle: LoginThrottle;
+  /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES): what the throttle counts by. */
+  readonly clientAddress: ClientAddressReader;
   readonly metrics: AuthMetrics;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
-import { LoginThrottle } from '@tandem/accounts';
+import { LoginThrottle, clientAddressReader } from '@tandem/accounts';
 import {
   AccessTokenSigner,
   ClientSecretHasher,
@@ -63,10 +63,23 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
   await retireExpiredKeys(orm.em);
   const keys = new SigningKeyRing(secretKey);
   await keys.refresh(orm.em);
+  // With REDIS_URL the throttle's counters are shared through Redis: start only once it answers.
+  const throttle = new LoginThrottle(config.loginThrottle);
+  try {
+    await throttle.ready();
+  } catch (error) {
+    await throttle.close();
+    throw new Error(`login throttle: Redis (REDIS_URL) is unreachable: ${(error as Error).message}`);
+  }
 
   const server = createServer();
   server.keepAliveTimeout = 5_000;
-  const address = await listen(server, options.port ?? config.ports.auth, config.host);
+  const address = await listen(server, options.port ?? config.ports.auth, config.host).catch(
+    async (error: unknown) => {
+      await throttle.close();
+      throw error;
+    },
+  );
   const url = baseUrl(address);
   const issuer = new URL(config.tokens.issuer).port === '0' ? url : config.tokens.issuer;
 
@@ -79,7 +92,8 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     keys,
     signer: new AccessTokenSigner({ ...config.tokens, issuer }, keys),
     clientSecrets: new ClientSecretHasher(secretKey),
-    throttle: new LoginThrottle(config.loginThrottle),
+    throttle,
+    clientAddress: clientAddressReader(config.trustedProxies),
     metrics: new AuthMetrics(),
   };
   server.on('request', createRequestListener(deps));
@@ -95,6 +109,6 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
         maintenance.stop();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      }).finally(() => throttle.close()),
   };
 }

@@ -7,16 +7,18 @@ import type { Grant } from './types.js';
 const BAD_CREDENTIALS = 'Invalid username or password.';
 
 /**
- * RFC 6749 §4.3 resource owner password credentials: username (email) and password. Failures are
- * counted per account and per address; unknown, wrong and inactive accounts all answer the same
- * `invalid_grant` after the same work (authenticateUser hashes a dummy password for unknown emails).
+ * RFC 6749 §4.3 resource owner password credentials: username (email) and password. Each guess is
+ * reserved with the login throttle BEFORE its password is hashed (per address, per account and
+ * address, per account), so parallel guesses cannot outrun the limits; unknown, wrong and inactive
+ * accounts all answer the same `invalid_grant` after the same work (authenticateUser hashes a dummy
+ * password for unknown emails).
  */
 export const passwordGrant: Grant = async ({ deps, params, address }) => {
   const username = requireParam(params, 'username');
   const password = requireParam(params, 'password');
   const requestedScope = params.get('scope');
 
-  const verdict = await deps.throttle.check(username, address);
+  const verdict = await deps.throttle.reserve(username, address);
   if (!verdict.allowed) {
     throw new OAuthError('invalid_grant', 'Too many failed login attempts. Try again later.', {
       'Retry-After': String(verdict.retryAfterSeconds),
@@ -24,11 +26,9 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
   }
   const em = deps.orm.em.fork();
   const user = await authenticateUser(em, username, password);
-  if (!user) {
-    await deps.throttle.recordFailure(username, address);
-    throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
-  }
-  await deps.throttle.recordSuccess(username);
+  // A failure keeps the points it reserved; a success gives them back.
+  if (!user) throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+  await deps.throttle.recordSuccess(username, address);
 
   await em.populate(user, ['roles']);
   const decision = grantScope(requestedScope, roleScopes(user));

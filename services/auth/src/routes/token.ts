@@ -38,7 +38,7 @@ export function tokenRoute(deps: AuthDeps): OAuthRoute {
       grantType = requested;
       const credentials = readClientCredentials(req, params);
       const client = credentials ? await authenticateClient(deps, credentials) : undefined;
-      const response = await grant({ deps, params, client, address: req.socket.remoteAddress ?? 'unknown' });
+      const response = await grant({ deps, params, client, address: deps.clientAddress(req) });
       deps.metrics.tokensIssued.inc({ grant_type: grantType });
       sendJson(res, 200, NO_STORE, response);
     } catch (error) {
