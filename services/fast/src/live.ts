@@ -10,6 +10,17 @@ import { send } from './http/respond.js';
 export const LIVE_PATH = '/v1/live';
 const TOPIC = /^([a-z][a-z0-9_-]{0,62})(?:\/([1-9][0-9]{0,14}))?$/;
 const MAX_TOPICS_PER_SOCKET = 1000;
+/** The largest message a client may send (a subscribe is ~50 bytes); a larger one is closed with 1009. */
+export const MAX_MESSAGE_BYTES = 4 * 1024;
+/**
+ * uWebSockets.js's own limit. A frame beyond it is dropped by the native layer, which closes the TCP
+ * connection without a close frame (the client sees 1006) before JavaScript runs. It is set well above
+ * MAX_MESSAGE_BYTES so that oversized messages reach `message` and get a proper 1009 close (RFC 6455
+ * §7.4.1); only frames past this bound are cut natively. It also bounds what uWS buffers per socket.
+ */
+export const NATIVE_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** RFC 6455 §7.4.1: "a message that is too big for it to process". */
+export const CLOSE_MESSAGE_TOO_BIG = 1009;
 /** Close codes in the private range (RFC 6455 §7.4.2), mirroring HTTP 401. */
 export const CLOSE_TOKEN_EXPIRED = 4401;
 export const CLOSE_SESSION_REVOKED = 4403;
@@ -48,7 +59,7 @@ export class LiveHub {
   ) {
     app.ws<LiveUserData>(LIVE_PATH, {
       compression: uWS.DISABLED,
-      maxPayloadLength: 4 * 1024,
+      maxPayloadLength: NATIVE_MAX_PAYLOAD_BYTES,
       idleTimeout: 120,
       sendPingsAutomatically: true,
       maxBackpressure: options.maxBackpressureBytes,
@@ -139,6 +150,8 @@ export class LiveHub {
 
   private message(ws: LiveSocket, message: ArrayBuffer): void {
     this.metrics.wsMessages += 1;
+    if (message.byteLength > MAX_MESSAGE_BYTES)
+      return this.end(ws, CLOSE_MESSAGE_TOO_BIG, `messages are limited to ${MAX_MESSAGE_BYTES} bytes`);
     // Decoding copies the bytes out of uWS's buffer, which is neutered when this handler returns.
     const text = Buffer.from(message).toString('utf8');
     let parsed: unknown;
