@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,9 @@ import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/mode
 import { SERVICES, partitionBuilt } from '../src/start/services.js';
 
 const bin = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
-const { built, missing } = partitionBuilt(SERVICES);
+const { missing } = partitionBuilt(SERVICES);
+// The root `npm test` builds every workspace first (turbo); a missing service is a failure, never a skip.
+const notBuilt = `not built: ${missing.map((service) => service.entry).join(', ')}; run \`npm run build\` first`;
 
 let db: TestDatabase;
 let dataDir: string;
@@ -49,6 +51,8 @@ interface Started {
   output(): { stdout: string; stderr: string };
   /** Resolves with the exit code. */
   readonly exited: Promise<number | null>;
+  /** Resolves with the match once stdout shows `pattern`; rejects if `tandem start` exits first. */
+  stdoutShows(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
 /** Spawns `tandem start` and waits until it prints its banner (services up) or exits (nothing to run). */
@@ -76,10 +80,112 @@ async function startTandem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Started & 
     void exited.then(() => resolve(false));
   });
   const bannerShown = await banner;
-  return { child, exited, bannerShown, output: () => ({ stdout, stderr }) };
+  const stdoutShows = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(stdout);
+        if (match) {
+          child.stdout.off('data', check);
+          resolve(match);
+        }
+        return match;
+      };
+      if (check()) return;
+      child.stdout.on('data', check);
+      void exited.then((code) => {
+        if (!check())
+          reject(new Error(`tandem start exited (${code}) before ${pattern}:\n${stdout}\n${stderr}`));
+      });
+    });
+  return { child, exited, bannerShown, stdoutShows, output: () => ({ stdout, stderr }) };
 }
 
-test(`start on a fresh ${testDialect()} database migrates, creates admin@localhost once, runs the built services`, async () => {
+/** The URLs the banner printed, by service name. */
+function bannerUrls(stdout: string): Urls {
+  const urls: Record<string, string> = {};
+  for (const service of SERVICES) {
+    const line = new RegExp(
+      `^  ${service.name}\\s+(http://127\\.0\\.0\\.1:(\\d+)${service.homePath})$`,
+      'm',
+    ).exec(stdout);
+    assert.ok(line, `${service.name} URL in the banner:\n${stdout}`);
+    assert.notEqual(line[2], '0', 'the real port, not the configured 0');
+    urls[service.name] = line[1]!;
+  }
+  return urls as Urls;
+}
+
+type Urls = Record<'admin' | 'auth' | 'fast', string>;
+
+/** Each service gives its real answer, not merely "something below 500". */
+async function assertServicesAnswer(urls: Urls): Promise<void> {
+  await assertAdminAnswers(urls);
+  await assertAuthAnswers(urls);
+  await assertFastAnswers(urls);
+}
+
+async function assertAdminAnswers(urls: Urls): Promise<void> {
+  const login = await fetch(`${urls.admin}/login`);
+  assert.equal(login.status, 200, 'admin login page');
+  const html = await login.text();
+  assert.match(html, /<title>Tandem admin<\/title>/, 'the admin page');
+  // AdminJS draws the form in the browser, from this state: the form posts to /admin/login.
+  assert.match(html, /__APP_STATE__ = JSON\.parse\('\{"action":"\/admin\/login","errorMessage":null\}'\)/);
+  assert.match(html, /root\.render\(LoginApplication\)/, 'the login application');
+}
+
+async function assertAuthAnswers(urls: Urls): Promise<void> {
+  const discovery = await fetch(`${urls.auth}/.well-known/openid-configuration`);
+  assert.equal(discovery.status, 200, 'auth discovery document');
+  const document = (await discovery.json()) as { issuer: string; jwks_uri: string };
+  assert.equal(document.issuer, urls.auth, 'the issuer is the URL auth listens on');
+  assert.equal(document.jwks_uri, `${urls.auth}/.well-known/jwks.json`);
+}
+
+async function assertFastAnswers(urls: Urls): Promise<void> {
+  const health = await fastHealth(urls.fast);
+  assert.equal(health.status, 'ok');
+  assert.equal(health.ready, true);
+  // Auth was ready before fast started, so fast's JWKS fetch finds the signing keys.
+  assert.ok(health.jwks.keys > 0, `fast knows the signing keys: ${JSON.stringify(health)}`);
+}
+
+interface FastHealth {
+  status: string;
+  ready: boolean;
+  reason?: string;
+  jwks: { keys: number };
+}
+
+/**
+ * Fast's /healthz once it is 200. Fast reports ready when its snapshot is loaded; its /healthz stays
+ * 503 "starting" (no signing keys yet) until its first JWKS fetch, which it makes at start, lands.
+ */
+async function fastHealth(url: string): Promise<FastHealth> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${url}/healthz`);
+    const health = (await response.json()) as FastHealth;
+    if (response.status === 200) return health;
+    assert.equal(response.status, 503, `fast /healthz: ${JSON.stringify(health)}`);
+    assert.equal(health.status, 'starting', `fast /healthz: ${JSON.stringify(health)}`);
+    assert.ok(attempt < 300, `fast /healthz still 503: ${JSON.stringify(health)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The pid of each service `tandem start` runs (its direct children), by service name. */
+function servicePids(tandemPid: number): Record<string, number> {
+  const listing = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(tandemPid)], { encoding: 'utf8' });
+  const pids: Record<string, number> = {};
+  for (const service of SERVICES) {
+    const line = listing.split('\n').find((candidate) => candidate.includes(service.entry));
+    assert.ok(line, `${service.name} is a child of tandem start:\n${listing}`);
+    pids[service.name] = Number.parseInt(line, 10);
+  }
+  return pids;
+}
+
+test(`start on a fresh ${testDialect()} database migrates, creates admin@localhost once, runs every service`, async () => {
   const first = await startTandem();
   const { stdout, stderr } = first.output();
   assert.match(stdout, /Applied \d+ migration\(s\)/);
@@ -101,45 +207,63 @@ test(`start on a fresh ${testDialect()} database migrates, creates admin@localho
     await orm.close(true);
   }
 
-  if (built.length === 0) {
-    assert.equal(first.bannerShown, false);
-    assert.match(stdout, /No service is built yet/);
-    assert.equal(await first.exited, 0);
-    return;
-  }
+  assert.deepEqual(missing, [], notBuilt);
   assert.equal(first.bannerShown, true, `no banner:\n${stdout}\n${stderr}`);
-  for (const service of built) {
-    const line = new RegExp(
-      `^  ${service.name}\\s+(http://127\\.0\\.0\\.1:(\\d+)${service.homePath})$`,
-      'm',
-    ).exec(stdout);
-    assert.ok(line, `${service.name} URL in the banner:\n${stdout}`);
-    assert.notEqual(line[2], '0', 'the real port, not the configured 0');
-    const response = await fetch(line[1]!, { redirect: 'manual' });
-    assert.ok(response.status < 500, `${service.name} answers at ${line[1]} (${response.status})`);
-  }
-  for (const service of missing)
-    assert.match(stdout, new RegExp(`not built, not started: .*${service.name}`));
-  const fastUrl = /^ {2}fast\s+(http:\S+)$/m.exec(stdout)?.[1];
-  if (fastUrl && built.some((service) => service.name === 'auth')) {
-    // Auth was ready before fast started, so fast's first JWKS fetch already found the signing keys.
-    const health = (await (await fetch(`${fastUrl}/healthz`)).json()) as { jwks: { keys: number } };
-    assert.ok(health.jwks.keys > 0, `fast knows the signing keys at start: ${JSON.stringify(health)}`);
-  }
+  const urls = bannerUrls(stdout);
+  await assertServicesAnswer(urls);
+  const login = await fetch(`${urls.admin}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ email: 'admin@localhost', password }),
+    redirect: 'manual',
+  });
+  assert.equal(
+    login.status,
+    302,
+    `the printed password logs in to the running admin:\n${first
+      .output()
+      .stdout.split('\n')
+      .filter((line) => line.startsWith('admin'))
+      .join('\n')}`,
+  );
+  assert.equal(login.headers.get('location'), '/admin');
+  assert.match(login.headers.get('set-cookie') ?? '', /HttpOnly/i);
 
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 0, first.output().stderr);
   assert.match(first.output().stdout, /Received SIGTERM; stopping/);
 });
 
-test('a second start reuses the database and key, and prints no password', async () => {
+test('a second start reuses the database and key, prints no password, and brings back a killed service', async () => {
   const second = await startTandem();
   const { stdout } = second.output();
   assert.match(stdout, /is up to date/);
   assert.doesNotMatch(stdout, /password:/);
   assert.doesNotMatch(stdout, /Created a secret key/);
-  if (second.bannerShown) second.child.kill('SIGTERM');
+  assert.deepEqual(missing, [], notBuilt);
+  assert.equal(second.bannerShown, true, `no banner:\n${stdout}\n${second.output().stderr}`);
+  const urls = bannerUrls(stdout);
+  const before = servicePids(second.child.pid!);
+
+  process.kill(before.fast!, 'SIGKILL');
+  // The others keep answering whether or not fast is back yet.
+  await assertAdminAnswers(urls);
+  await assertAuthAnswers(urls);
+  const [, fastAgain] = await second.stdoutShows(/^tandem start: fast is ready again at (\S+)$/m);
+  assert.equal(fastAgain, urls.fast, 'fast is back on the port it had');
+  assert.match(
+    second.output().stderr,
+    /fast exited unexpectedly \(signal SIGKILL\); restarting it in 0\.5 s/,
+  );
+  await assertServicesAnswer(urls);
+  const after = servicePids(second.child.pid!);
+  assert.notEqual(after.fast, before.fast, 'a new fast process');
+  assert.equal(after.admin, before.admin, 'admin kept running');
+  assert.equal(after.auth, before.auth, 'auth kept running');
+
+  second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, second.output().stderr);
+  assert.match(second.output().stdout, /Received SIGTERM; stopping/);
+  for (const url of Object.values(urls)) await assert.rejects(fetch(url), `${url} is stopped`);
 });
 
 test(

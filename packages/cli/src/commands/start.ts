@@ -59,7 +59,7 @@ export const startCommand: Command = {
       return 0;
     }
     stdout.write(`Starting ${built.map((service) => service.name).join(', ')}...\n`);
-    return superviseServices(withIssuerOrdering(built, config), {
+    return superviseServices(supervised(built, config), {
       env: {
         ...env,
         // Children get the already-resolved values, so they agree with this process whatever their cwd.
@@ -95,21 +95,26 @@ export const startCommand: Command = {
  * Auth starts first and the others once it is ready: the fast service fetches the JWKS at start, and a
  * failed first fetch would refuse tokens until its rate-bounded refetch may try again. With AUTH_PORT=0
  * and no TOKEN_ISSUER, the issuer is only known once auth listens, so its URL is handed to the others.
+ * A restarted service gets back the port it had (which matters with port 0), so the URLs printed at
+ * start, and the issuer the others were given, stay true.
  */
-function withIssuerOrdering(services: ServiceSpec[], config: Config): SupervisedService[] {
-  if (!services.some((service) => service.name === 'auth')) return services;
-  const issuerKnownLate = new URL(config.tokens.issuer).port === '0';
-  return services.map((service) =>
-    service.name === 'auth'
-      ? service
-      : {
-          ...service,
-          startAfter: ['auth'],
-          ...(issuerKnownLate
-            ? { env: (ready: ReadonlyMap<string, string>) => ({ TOKEN_ISSUER: ready.get('auth') }) }
-            : {}),
-        },
-  );
+function supervised(services: ServiceSpec[], config: Config): SupervisedService[] {
+  const withAuth = services.some((service) => service.name === 'auth');
+  const issuerKnownLate = withAuth && new URL(config.tokens.issuer).port === '0';
+  return services.map((service) => ({
+    ...service,
+    ...(withAuth && service.name !== 'auth' ? { startAfter: ['auth'] } : {}),
+    env: (ready: ReadonlyMap<string, string>) => ({
+      // Auth itself too when restarted: it keeps the issuer its tokens and the others already use.
+      ...(issuerKnownLate && ready.has('auth') ? { TOKEN_ISSUER: ready.get('auth') } : {}),
+      ...portItHad(service, ready.get(service.name)),
+    }),
+  }));
+}
+
+function portItHad(service: ServiceSpec, previousUrl: string | undefined): NodeJS.ProcessEnv {
+  const port = previousUrl === undefined ? '' : new URL(previousUrl).port;
+  return service.portVariable && port !== '' ? { [service.portVariable]: port } : {};
 }
 
 function describeSuperuser(outcome: SuperuserOutcome): string {

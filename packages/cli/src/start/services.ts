@@ -12,13 +12,30 @@ export interface ServiceSpec {
   /** Path under the service's base URL that a person opens (the admin lives under /admin). */
   readonly homePath: string;
   readonly args?: readonly string[];
+  /** The setting that picks its port: a restarted service is given the port it had, so its URL holds. */
+  readonly portVariable?: 'ADMIN_PORT' | 'AUTH_PORT' | 'FAST_PORT';
 }
 
 /** Every service `tandem start` knows, in start order; each may not be built yet. */
 export const SERVICES: readonly ServiceSpec[] = [
-  { name: 'admin', entry: path.join(repoRoot, 'services/admin/dist/src/main.js'), homePath: '/admin' },
-  { name: 'auth', entry: path.join(repoRoot, 'services/auth/dist/src/main.js'), homePath: '' },
-  { name: 'fast', entry: path.join(repoRoot, 'services/fast/dist/src/main.js'), homePath: '' },
+  {
+    name: 'admin',
+    entry: path.join(repoRoot, 'services/admin/dist/src/main.js'),
+    homePath: '/admin',
+    portVariable: 'ADMIN_PORT',
+  },
+  {
+    name: 'auth',
+    entry: path.join(repoRoot, 'services/auth/dist/src/main.js'),
+    homePath: '',
+    portVariable: 'AUTH_PORT',
+  },
+  {
+    name: 'fast',
+    entry: path.join(repoRoot, 'services/fast/dist/src/main.js'),
+    homePath: '',
+    portVariable: 'FAST_PORT',
+  },
 ];
 
 /** With FEED=redis the fast service reads the relay's stream, so `tandem start` runs the relay too. */
