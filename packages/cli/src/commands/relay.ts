@@ -45,6 +45,8 @@ export const relayCommand: Command = {
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
+      // Run by `tandem start` (an IPC channel): stop with it, even when it was killed with SIGKILL.
+      process.once('disconnect', resolve);
     });
     await relay.close();
     redis.disconnect();
