@@ -1,7 +1,7 @@
 import type AdminJS from 'adminjs';
 import type { Request, RequestHandler, Router } from 'express';
 import type { EntityManager } from '@mikro-orm/core';
-import { LoginThrottle, authenticateUser } from '@tandem/accounts';
+import { LoginThrottle, authenticateUser, clientAddressReader } from '@tandem/accounts';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import { User, normalizeEmail, type Orm } from '@tandem/models';
@@ -41,14 +41,23 @@ function formField(req: Request, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** What loginRoutes leaves open: the login throttle's Redis connection, when REDIS_URL is set. */
+export interface LoginRoutes {
+  close(): Promise<void>;
+}
+
 /**
  * Staff login and logout (replacing @adminjs/express's, which counts retries per address only and
- * cannot say how long to wait). Only active staff users get in. Failures are throttled per account
- * and per client address; a throttled attempt is refused before the password is even checked.
+ * cannot say how long to wait). Only active staff users get in. Each attempt is reserved with the
+ * login throttle (per address, per account and address, per account; in Redis when REDIS_URL is set)
+ * BEFORE its password is checked, so parallel attempts cannot outrun the limits; a refused attempt is
+ * never checked.
  */
-export function loginRoutes(router: Router, deps: AuthDeps): void {
+export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
   const { admin, orm, config, logger } = deps;
   const throttle = new LoginThrottle(config.loginThrottle);
+  // The same reader as the auth service: X-Forwarded-For counts only from TRUSTED_PROXIES.
+  const clientAddress = clientAddressReader(config.trustedProxies);
   const loginPath = admin.options.loginPath;
   const page = (errorMessage: string | null) => admin.renderLogin({ action: loginPath, errorMessage });
 
@@ -60,8 +69,8 @@ export function loginRoutes(router: Router, deps: AuthDeps): void {
     try {
       const email = normalizeEmail(formField(req, 'email'));
       const password = formField(req, 'password');
-      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const verdict = await throttle.check(email, address);
+      const address = clientAddress(req);
+      const verdict = await throttle.reserve(email, address);
       if (!verdict.allowed) {
         logger.warn({ email, address }, 'admin login throttled');
         res.status(429).set('Retry-After', String(verdict.retryAfterSeconds));
@@ -71,13 +80,13 @@ export function loginRoutes(router: Router, deps: AuthDeps): void {
       const em = orm.em.fork();
       const user = email && password ? await authenticateUser(em, email, password) : null;
       const member = user ? await staffMember(em, user.id) : null;
+      // A failure keeps the points it reserved; a success gives them back.
       if (!user || !member) {
-        await throttle.recordFailure(email, address);
         logger.info({ email, address }, 'admin login refused');
         res.status(401).send(await page('invalidStaffLogin' satisfies keyof typeof LOGIN_MESSAGES));
         return;
       }
-      await throttle.recordSuccess(email);
+      await throttle.recordSuccess(email, address);
       user.lastLoginAt = new Date();
       await em.flush();
       // A new session id on login, so a session id planted before login is worthless after it.
@@ -108,6 +117,8 @@ export function loginRoutes(router: Router, deps: AuthDeps): void {
           `<p><a href="${admin.options.rootPath}">Back to the admin</a></p>`,
       );
   });
+
+  return { close: () => throttle.close() };
 }
 
 /**

@@ -156,7 +156,7 @@ export async function createAdminApp(
   router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
   router.use(refusePrototypeKeys);
   const deps = { admin, orm, config, logger };
-  loginRoutes(router, deps);
+  const login = loginRoutes(router, deps);
   buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });
   router.use(requireStaff(deps));
   router.use('/api', forbiddenAsStatus);
@@ -164,7 +164,7 @@ export async function createAdminApp(
   buildRoutes({ admin, routes: AdminRouter.routes, router });
   app.use(ROOT_PATH, router);
   app.use(errorHandler(logger));
-  return { app, admin, store };
+  return { app, admin, store, login };
 }
 
 /**
@@ -179,7 +179,7 @@ export async function startAdmin(
   port: number = config.ports.admin,
   secret: string = sessionSecret(config, logger),
 ): Promise<AdminServer> {
-  const { app, store } = await createAdminApp(config, orm, logger, secret);
+  const { app, store, login } = await createAdminApp(config, orm, logger, secret);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, config.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
@@ -197,6 +197,7 @@ export async function startAdmin(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await login.close();
     },
   };
 }
