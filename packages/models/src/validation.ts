@@ -38,9 +38,19 @@ export function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-// Deliberately loose (like Django's EmailValidator in spirit): one @, something on each side, a dot in the domain.
+/**
+ * Characters no address needs and markup or scripts do: whitespace (including U+2028/U+2029), control
+ * characters, < > " ' ` and backslash (quoted local parts such as "a b"@x are not accepted).
+ */
+const EMAIL_PART = /^[^\s@<>"'`\\\p{Cc}]+$/u;
+
+// Deliberately loose (like Django's EmailValidator in spirit): one @, something on each side, no
+// whitespace, control characters or markup characters anywhere (an email is shown on admin pages).
 export function isEmail(value: unknown): boolean {
-  return typeof value === 'string' && value.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(value);
+  if (typeof value !== 'string' || value.length > 254) return false;
+  const at = value.indexOf('@');
+  if (at <= 0 || at !== value.lastIndexOf('@')) return false;
+  return EMAIL_PART.test(value.slice(0, at)) && EMAIL_PART.test(value.slice(at + 1));
 }
 
 export function isSlug(value: unknown): boolean {

@@ -12,6 +12,7 @@ import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, requireStaff } from './auth.js';
 import { createComponents } from './components.js';
 import { offlineFonts } from './offline-assets.js';
+import { inlineScriptNonce, securityHeaders } from './page-security.js';
 import { refusePrototypeKeys } from './prototype-keys.js';
 import { RequestRefused } from './request-refused.js';
 import { sameOriginWrites } from './same-origin.js';
@@ -128,6 +129,7 @@ export async function createAdminApp(
   const store = new DatabaseSessionStore(orm, config.adminSessionMaxAgeSeconds * 1000);
   const app = express();
   app.disable('x-powered-by');
+  app.use(inlineScriptNonce, securityHeaders);
   app.get('/', (_req, res) => res.redirect(302, ROOT_PATH));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
