@@ -29,8 +29,12 @@ async function databaseStocks(): Promise<Map<number, number>> {
 }
 
 function hotStocks(records: Map<string, Map<number, string>>): Map<number, number> {
+  // A reload clears the maps before it refills them: until then there is no products map yet.
   return new Map(
-    [...records.get('products')!].map(([id, json]) => [id, (JSON.parse(json) as { stock: number }).stock]),
+    [...(records.get('products') ?? [])].map(([id, json]) => [
+      id,
+      (JSON.parse(json) as { stock: number }).stock,
+    ]),
   );
 }
 
@@ -167,6 +171,7 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
     const key = uniqueStreamKey();
     const relay = startRelay(db, REDIS_URL!, key);
     try {
+      await relay.ready();
       const first = mapFeed(db, {}, redisSource(db, REDIS_URL!, key));
       await first.feed.start();
       await bumpStocks(20);
@@ -174,9 +179,28 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
       await bumpStocks(20); // while the node is down
       const second = mapFeed(db, {}, redisSource(db, REDIS_URL!, key));
       await second.feed.start();
+      // Taken before the feed's first stream read can complete (that needs a Redis round trip).
+      const ownSnapshot = hotStocks(second.records);
+      assert.deepEqual(
+        [...ownSnapshot].sort(),
+        [...(await databaseStocks())].sort(),
+        'the restarted node loaded its own snapshot, with the writes made while it was down',
+      );
       await bumpStocks(20);
       await assertEqualsDatabase('restarted node equals the database', second.records);
       watchOrder(second.changes)();
+      // Resumed at the snapshot's position: nothing older than the snapshot came from the stream
+      // (replaying from the stream's start would step every product back before moving it forward).
+      const products = second.changes.filter((c) => c.collection === 'products' && c.json !== null);
+      assert.ok(products.length > 0, 'the writes after the restart came through the stream');
+      for (const change of products) {
+        const stock = (JSON.parse(change.json!) as { stock: number }).stock;
+        assert.ok(
+          stock >= (ownSnapshot.get(change.id) ?? 0),
+          `product ${change.id}: stock ${stock} from the stream is older than the snapshot's ${ownSnapshot.get(change.id)}`,
+        );
+      }
+      assert.equal(second.feed.status().snapshots, 1, 'no reload: the stream continued from the snapshot');
       await second.feed.close();
     } finally {
       await relay.close();
