@@ -11,6 +11,7 @@ import type { Orm } from '@tandem/models';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, requireStaff } from './auth.js';
 import { createComponents } from './components.js';
+import { identityBodiesOnly } from './content-encoding.js';
 import { offlineFonts } from './offline-assets.js';
 import { inlineScriptNonce, securityHeaders } from './page-security.js';
 import { refusePrototypeKeys } from './prototype-keys.js';
@@ -155,6 +156,7 @@ export async function createAdminApp(
       },
     }),
   );
+  router.use(identityBodiesOnly);
   router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
   router.use(refusePrototypeKeys);
   const deps = { admin, orm, config, logger };

@@ -108,11 +108,13 @@ export class Client {
       form?: Record<string, string>;
       json?: unknown;
       headers?: Record<string, string>;
+      /** A body sent as is (with the caller's content-type), e.g. bytes that lie about their encoding. */
+      raw?: string | Uint8Array;
     } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.cookie) headers.cookie = this.cookie;
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined = init.raw;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
