@@ -1,6 +1,7 @@
 import type { PageHandler } from 'adminjs';
 import { hashPassword, passwordProblem, verifyPassword } from '@tandem/accounts';
 import { User, type Orm } from '@tandem/models';
+import { revokeUserSessions } from '@tandem/tokens';
 import { recordAudit } from '../orm/audit.js';
 
 type Fields = Partial<Record<'currentPassword' | 'newPassword' | 'confirmPassword', string>>;
@@ -32,6 +33,8 @@ export function changePasswordHandler(orm: Orm): PageHandler {
     await em.transactional(async (tx) => {
       const fresh = await tx.findOneOrFail(User, id);
       fresh.passwordHash = passwordHash;
+      // Whoever holds a token got with the old password loses it, with the change or not at all.
+      await revokeUserSessions(tx, id, 'password_changed');
       recordAudit(tx, {
         actor: { id, email: user.email },
         action: 'change_password',

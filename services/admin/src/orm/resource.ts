@@ -48,6 +48,25 @@ export interface OrmResourceSpec {
   readonly virtualInputs?: readonly string[];
   /** False for the audit log itself: nothing writes it through the admin. */
   readonly audited?: boolean;
+  /**
+   * Consequences of a write that must commit or roll back with it (a deactivated user's sessions are
+   * revoked). Runs inside the write transaction: after the row is flushed on create and update, and
+   * before it is removed on delete (so what hangs on it can still be read). Throw to refuse the write.
+   */
+  readonly onWrite?: (em: EntityManager, change: WriteChange) => Promise<void>;
+}
+
+/** One write as an onWrite hook sees it. */
+export interface WriteChange {
+  readonly mode: 'create' | 'update' | 'delete';
+  /** The record's primary key. */
+  readonly id: unknown;
+  /** The audited snapshot before the write (null on create). */
+  readonly before: Snapshot | null;
+  /** The audited snapshot after the write (null on delete). */
+  readonly after: Snapshot | null;
+  /** The entity data written, after `prepare` (e.g. a new passwordHash); empty on delete. */
+  readonly data: Dictionary;
 }
 
 const WRITABLE_KINDS: readonly ReferenceKind[] = [
@@ -323,9 +342,12 @@ export class OrmResource extends BaseResource {
       await this.checkReferences(em, data);
       const entity = em.create(this.spec.name, data);
       await em.flush();
-      const diff = fieldDiff(null, this.audited(entity));
+      const after = this.audited(entity);
+      const diff = fieldDiff(null, after);
       if (data.passwordHash !== undefined) diff.password = { before: null, after: '(set)' };
-      this.audit(em, context, 'create', wrap(entity, true).getPrimaryKey(), diff);
+      const pk = wrap(entity, true).getPrimaryKey();
+      await this.spec.onWrite?.(em, { mode: 'create', id: pk, before: null, after, data });
+      this.audit(em, context, 'create', pk, diff);
       await em.flush();
       return this.snapshot(entity);
     });
@@ -343,7 +365,15 @@ export class OrmResource extends BaseResource {
       await this.checkReferences(em, data);
       em.assign(entity, data);
       await em.flush();
-      const diff = fieldDiff(before, this.audited(entity));
+      const after = this.audited(entity);
+      await this.spec.onWrite?.(em, {
+        mode: 'update',
+        id: wrap(entity, true).getPrimaryKey(),
+        before,
+        after,
+        data,
+      });
+      const diff = fieldDiff(before, after);
       if (data.passwordHash !== undefined) diff.password = { before: '(hidden)', after: '(changed)' };
       if (Object.keys(diff).length > 0) this.audit(em, context, 'update', id, diff);
       await em.flush();
@@ -355,6 +385,8 @@ export class OrmResource extends BaseResource {
     await this.write(async (em) => {
       const entity = await this.load(em, id);
       const before = this.audited(entity);
+      const pk = wrap(entity, true).getPrimaryKey();
+      await this.spec.onWrite?.(em, { mode: 'delete', id: pk, before, after: null, data: {} });
       em.remove(entity);
       await em.flush();
       this.audit(em, context, 'delete', id, fieldDiff(before, null));
@@ -376,7 +408,10 @@ export class OrmResource extends BaseResource {
         const before = this.audited(entity);
         em.assign(entity, changes);
         await em.flush();
-        const diff = fieldDiff(before, this.audited(entity));
+        const after = this.audited(entity);
+        const pk = wrap(entity, true).getPrimaryKey();
+        await this.spec.onWrite?.(em, { mode: 'update', id: pk, before, after, data: changes });
+        const diff = fieldDiff(before, after);
         if (Object.keys(diff).length === 0) continue;
         this.audit(em, context, action, id, diff);
         changed += 1;

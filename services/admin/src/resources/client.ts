@@ -7,8 +7,14 @@ import {
   type After,
   type ResourceWithOptions,
 } from 'adminjs';
-import { ClientSecretHasher, newClientId, newClientSecret, requireSecretKey } from '@tandem/tokens';
-import { Client, Session } from '@tandem/models';
+import {
+  ClientSecretHasher,
+  newClientId,
+  newClientSecret,
+  requireSecretKey,
+  revokeClientSessions,
+} from '@tandem/tokens';
+import { Client } from '@tandem/models';
 import { recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
@@ -77,13 +83,7 @@ function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<
           });
           changed += 1;
           // Its running tokens stop too: the fast service learns of revoked sessions through the change feed.
-          if (!isActive) {
-            revoked += await em.nativeUpdate(
-              Session,
-              { client: id, revokedAt: null },
-              { revokedAt: new Date(), revokedReason: 'client_deactivated' },
-            );
-          }
+          if (!isActive) revoked += await revokeClientSessions(em, id, 'client_deactivated');
         }
         return { changed, revoked };
       });

@@ -1,6 +1,7 @@
 import type { ResourceWithOptions } from 'adminjs';
 import { ALL_PERMISSION_CODENAMES } from '@tandem/models';
 import { modelAdmin, type ResourceDeps } from './common.js';
+import { endRoleMemberSessions } from './session-consequences.js';
 
 export function roleResource(deps: ResourceDeps): ResourceWithOptions {
   return modelAdmin(
@@ -12,6 +13,8 @@ export function roleResource(deps: ResourceDeps): ResourceWithOptions {
       stringLists: ['scopes', 'permissions'],
       unique: { name: 'name' },
       defaultSort: { sortBy: 'name', direction: 'asc' },
+      // A scope taken from a role ends the members' sessions that hold it (unless another role grants it).
+      onWrite: endRoleMemberSessions,
     },
     'role',
     {

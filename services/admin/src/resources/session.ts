@@ -1,5 +1,5 @@
 import { NotFoundError, type Action, type ActionResponse, type ResourceWithOptions } from 'adminjs';
-import { Session } from '@tandem/models';
+import { revokeSession } from '@tandem/tokens';
 import { recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
@@ -43,14 +43,7 @@ function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
         for (const id of open) {
           const now = new Date();
           // Conditional: a session revoked meanwhile (by the auth service, say) keeps its reason.
-          if (
-            (await em.nativeUpdate(
-              Session,
-              { id, revokedAt: null },
-              { revokedAt: now, revokedReason: 'staff' },
-            )) === 0
-          )
-            continue;
+          if (!(await revokeSession(em, id, 'staff', now))) continue;
           recordAudit(em, {
             actor,
             action: action.name,

@@ -2,6 +2,7 @@ import { ValidationError, flat, type Before, type ResourceWithOptions } from 'ad
 import { hashPassword, passwordProblem } from '@tandem/accounts';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
+import { endUserSessions } from './session-consequences.js';
 
 /**
  * Users. The password hash is never a field: a virtual `password` input is validated and hashed on
@@ -18,6 +19,7 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
       unique: { email: 'email' },
       virtualInputs: ['password'],
       defaultSort: { sortBy: 'email', direction: 'asc' },
+      onWrite: endUserSessions,
       async prepare(data, mode) {
         const { password, ...rest } = data;
         const text = typeof password === 'string' ? password : '';
