@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse } from 'yaml';
-import { testDialect } from '@tandem/models/testing';
+import { eventually, testDialect } from '@tandem/models/testing';
 import { prepareCatalog, tokenPool, type BenchCatalog } from '../bench/catalog.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -84,11 +84,21 @@ test('the auth service answers every documented path as documented', async () =>
   assert.equal(response.status, 200);
   for (const field of doc.components.schemas.TokenResponse!.required!)
     assert.ok(field in body, `token response has ${field}`);
+  // RFC 7009 answers 200 for any token, revoked or not: the proof is the effect on the fast service.
+  const product = `${fast.url}/v1/products?limit=1`;
+  const bearer = { authorization: `Bearer ${accessToken}` };
+  assert.equal((await fetch(product, { headers: bearer })).status, 200, 'the token works before');
   const revoke = await fetch(`${auth.url}/oauth/revoke`, {
     method: 'POST',
     body: new URLSearchParams({ token: accessToken! }),
   });
   assert.equal(revoke.status, 200);
+  await eventually('the revoked token is refused by the fast service', async () => {
+    const refused = await fetch(product, { headers: bearer });
+    if (refused.status !== 401) return false;
+    const body = (await refused.json()) as { error?: string; message?: string };
+    return body.error === 'invalid_token' && /revoked/.test(body.message ?? '');
+  });
 });
 
 test('the fast service answers every documented path as documented', async () => {
