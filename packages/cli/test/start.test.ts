@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { authenticateUser } from '@tandem/accounts';
 import { openOrm } from '@tandem/models';
 import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
-import { SERVICES, partitionBuilt } from '../src/start/services.js';
+import { RELAY, SERVICES, partitionBuilt, type ServiceSpec } from '../src/start/services.js';
 
 const bin = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
 const { missing } = partitionBuilt(SERVICES);
@@ -174,11 +174,12 @@ async function fastHealth(url: string): Promise<FastHealth> {
 }
 
 /** The pid of each service `tandem start` runs (its direct children), by service name. */
-function servicePids(tandemPid: number): Record<string, number> {
+function servicePids(tandemPid: number, services: readonly ServiceSpec[] = SERVICES): Record<string, number> {
   const listing = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(tandemPid)], { encoding: 'utf8' });
   const pids: Record<string, number> = {};
-  for (const service of SERVICES) {
-    const line = listing.split('\n').find((candidate) => candidate.includes(service.entry));
+  for (const service of services) {
+    const command = [service.entry, ...(service.args ?? [])].join(' ');
+    const line = listing.split('\n').find((candidate) => candidate.includes(command));
     assert.ok(line, `${service.name} is a child of tandem start:\n${listing}`);
     pids[service.name] = Number.parseInt(line, 10);
   }
@@ -283,3 +284,36 @@ test(
     assert.equal(await started.exited, 0, started.output().stderr);
   },
 );
+
+test('when tandem start is killed with SIGKILL, every service it ran stops too (the relay as well with FEED=redis)', async () => {
+  const withRelay = process.env.REDIS_URL !== undefined;
+  const started = await startTandem(
+    withRelay
+      ? {
+          FEED: 'redis',
+          REDIS_URL: process.env.REDIS_URL,
+          REDIS_STREAM_KEY: `tandem-start-test:${process.pid}:${Date.now()}`,
+        }
+      : {},
+  );
+  assert.equal(started.bannerShown, true, started.output().stderr);
+  const pids = servicePids(started.child.pid!, withRelay ? [...SERVICES, RELAY] : SERVICES);
+  started.child.kill('SIGKILL');
+  await started.exited;
+  // They notice through their IPC channel closing; nothing to wait on but the processes themselves.
+  for (const [name, pid] of Object.entries(pids)) {
+    for (let attempt = 1; isRunning(pid); attempt++) {
+      assert.ok(attempt < 300, `${name} (pid ${pid}) still runs after tandem start was killed`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
