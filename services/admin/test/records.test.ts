@@ -160,8 +160,13 @@ describe('records through the admin API', () => {
 
   it('edits with a field-level diff, and a failed edit changes nothing', async () => {
     const id = fixture.ids.products[1]!;
-    const ok = await root.api<ActionBody>(`/resources/Product/records/${id}/edit`, {
+    const forged = await root.api<ActionBody>(`/resources/Product/records/${id}/edit`, {
       form: { priceCents: '1750', name: 'Rake, wide', id: '999', createdAt: '2000-01-01' },
+    });
+    assert.equal(forged.status, 400, 'ids and timestamps are refused, not silently dropped');
+    assert.equal((await audits(id)).length, 0);
+    const ok = await root.api<ActionBody>(`/resources/Product/records/${id}/edit`, {
+      form: { priceCents: '1750', name: 'Rake, wide' },
     });
     assert.equal(ok.body.notice?.type, 'success', JSON.stringify(ok.body));
     const entries = await audits(id);
@@ -259,7 +264,7 @@ describe('records through the admin API', () => {
       form: { email: 'Editor@Example.com', password: 'long enough pass' },
     });
     assert.ok(duplicate.body.record?.errors.email, JSON.stringify(duplicate.body));
-    const created = await root.api<ActionBody>('/resources/User/actions/new', {
+    const forged = await root.api<ActionBody>('/resources/User/actions/new', {
       form: {
         email: 'new@example.com',
         password: 'long enough pass',
@@ -267,6 +272,10 @@ describe('records through the admin API', () => {
         'roles.0': '1',
         passwordHash: 'forged',
       },
+    });
+    assert.equal(forged.status, 400, 'a hash is refused, not silently dropped');
+    const created = await root.api<ActionBody>('/resources/User/actions/new', {
+      form: { email: 'new@example.com', password: 'long enough pass', isStaff: 'true', 'roles.0': '1' },
     });
     assert.equal(created.body.notice?.type, 'success', JSON.stringify(created.body));
     assert.ok(!('passwordHash' in (created.body.record?.params ?? {})));

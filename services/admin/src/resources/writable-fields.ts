@@ -46,6 +46,8 @@ function shapeProblem(resource: OrmResource, field: string, value: unknown): str
 export function onlyWritableFields(resource: OrmResource, writable: ReadonlySet<string>): Before {
   return async (request, context) => {
     if (!request.payload) return request;
+    // Before-hooks run ahead of AdminJS's access check: let a refused action stay a plain 403.
+    if (!context.action.isAccessible(context.currentAdmin, context.record)) return request;
     const payload = request.payload as Record<string, unknown>;
     const forbidden = prototypeKey(Object.keys(payload));
     if (forbidden !== undefined)

@@ -1,0 +1,48 @@
+/**
+ * CSV injection: a product name that a spreadsheet reads as a formula (=HYPERLINK(...) leaks data or
+ * phishes when a staff member opens the export). Exported text cells must not start a formula.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Product } from '@tandem/models';
+import { Client, startFixture, type Fixture } from './support.js';
+
+const PAYLOADS = ['=HYPERLINK("http://x","y")', '+SUM(1,1)', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
+
+describe('attack: formulas in the CSV export', () => {
+  let fixture: Fixture;
+  let root: Client;
+
+  before(async () => {
+    fixture = await startFixture();
+    root = new Client(fixture.origin);
+    assert.equal((await root.login('root@example.com')).status, 302);
+  });
+  after(() => fixture.close());
+
+  it('exports formula-looking text as text (a leading quote), and leaves numbers alone', async () => {
+    const em = fixture.db.orm.em.fork();
+    const products = await em.find(Product, {}, { orderBy: { id: 'asc' } });
+    PAYLOADS.slice(0, products.length).forEach((name, index) => (products[index]!.name = name));
+    products[0]!.description = '=1+1';
+    await em.flush();
+    const { status, body } = await root.api<{ exportedData: string }>(
+      '/resources/Product/actions/export?type=csv',
+      {
+        method: 'POST',
+      },
+    );
+    assert.equal(status, 200);
+    const csv = body.exportedData;
+    for (const name of PAYLOADS.slice(0, products.length)) {
+      const cell = `"${name.replaceAll('"', '""')}"`;
+      assert.ok(
+        !csv.includes(`,${cell}`) && !csv.startsWith(cell),
+        `raw formula cell ${JSON.stringify(name)}`,
+      );
+      assert.ok(csv.includes(`"'${name.replaceAll('"', '""')}"`), `neutralised ${JSON.stringify(name)}`);
+    }
+    assert.ok(csv.includes(`"'=1+1"`));
+    assert.match(csv, /,2500,/, 'numbers are exported as numbers');
+  });
+});
