@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { Category, Product } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { eventually, seedCatalog, startHarness, type Harness } from './support/fast.js';
@@ -171,6 +172,36 @@ test('oversized URLs and headers are refused', async () => {
     `GET /v1/products/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'c'.repeat(200_000)}\r\n\r\n`,
   );
   assert.ok(huge === '' || /^HTTP\/1\.1 4\d\d/.test(huge), `refused: ${huge.slice(0, 40)}`);
+});
+
+/** Sends `bytes` again and again until the server closes the connection; returns all it answered. */
+function untilClosed(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer));
+    const send = () => {
+      if (!socket.destroyed) socket.write(bytes, () => setImmediate(send));
+    };
+    send();
+  });
+}
+
+test('pinned: 49 or more request headers get no answer (uWebSockets.js drops them natively)', async () => {
+  // uWebSockets.js parses a request into a fixed array of 50 slots (HttpParser.h, MAX_HEADERS, a
+  // compile-time constant of the prebuilt binary; no option or environment variable changes it): the
+  // request line and at most 48 header fields. With more, its parser reports "incomplete" and waits:
+  // no JavaScript runs, so the service cannot answer 431. It closes the connection, unanswered, once
+  // more than 4 KB are buffered, or at its idle timeout (~10 s) otherwise. Behind infra/nginx,
+  // clients never hit this: nginx forwards only the headers the service reads.
+  const request = (fields: number) =>
+    `GET /v1/products/1 HTTP/1.1\r\nHost: x\r\n${Array.from({ length: fields - 1 }, (_, i) => `X-H${i}: v\r\n`).join('')}\r\n`;
+  const answered = await raw(h.fast.port, request(48), 1500);
+  assert.match(answered, /^HTTP\/1\.1 401 /, '48 header fields reach the service');
+  assert.equal(await untilClosed(h.fast.port, request(49)), '', '49 are closed without an answer');
+  assert.equal((await get(`${h.fast.url}/healthz`)).status, 200);
 });
 
 test('malformed HTTP does not crash the service', async () => {
