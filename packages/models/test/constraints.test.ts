@@ -5,6 +5,42 @@ import { Category, ModelValidationError, Product, Role, User } from '../src/inde
 
 const dialect = testDialect();
 
+/** How each database reports one specific constraint violation (so a refusal for another reason fails). */
+interface Violation {
+  readonly postgresql: { readonly code: string; readonly constraint?: string; readonly column?: string };
+  readonly sqlite: { readonly code: string; readonly message: RegExp };
+}
+
+const check = (constraint: string, sqlite: RegExp): Violation => ({
+  postgresql: { code: '23514', constraint },
+  sqlite: { code: 'SQLITE_CONSTRAINT_CHECK', message: sqlite },
+});
+const unique = (constraint: string, sqlite: RegExp): Violation => ({
+  postgresql: { code: '23505', constraint },
+  sqlite: { code: 'SQLITE_CONSTRAINT_UNIQUE', message: sqlite },
+});
+const productCategoryForeignKey: Violation = {
+  postgresql: { code: '23503', constraint: 'products_category_id_foreign' },
+  sqlite: { code: 'SQLITE_CONSTRAINT_FOREIGNKEY', message: /FOREIGN KEY constraint failed/ },
+};
+
+/** An assert.rejects validator: the error is exactly `expected` in the dialect under test. */
+function violates(expected: Violation) {
+  return (error: unknown): true => {
+    const e = error as { code?: string; constraint?: string; column?: string; message?: string };
+    if (dialect === 'postgresql') {
+      const { code, constraint, column } = expected.postgresql;
+      assert.equal(e.code, code, e.message);
+      if (constraint !== undefined) assert.equal(e.constraint, constraint, e.message);
+      if (column !== undefined) assert.equal(e.column, column, e.message);
+    } else {
+      assert.equal(e.code, expected.sqlite.code, e.message);
+      assert.match(e.message ?? '', expected.sqlite.message);
+    }
+    return true;
+  };
+}
+
 describe(`constraints hold in the database (${dialect})`, () => {
   let db: MigratedTestDatabase;
   let categoryId: number;
@@ -36,41 +72,84 @@ describe(`constraints hold in the database (${dialect})`, () => {
     await insertProduct({});
   });
 
-  for (const [label, columns] of Object.entries({
-    'negative price': { price_cents: -1 },
-    'negative stock': { stock: -5 },
-    'lowercase currency': { currency: 'eur' },
-    'four-letter currency': { currency: 'EURO' },
-    'blank sku': { sku: '  ' },
-    'tags that are not a list': { tags: '{"a":1}' },
-    'missing category': { category_id: 999999 },
-    'null name': { name: null },
-  })) {
+  const refusedRows: [label: string, columns: Record<string, unknown>, violation: Violation][] = [
+    [
+      'negative price',
+      { price_cents: -1 },
+      check('products_price_cents_check', /CHECK constraint failed: price_cents\b/),
+    ],
+    ['negative stock', { stock: -5 }, check('products_stock_check', /CHECK constraint failed: stock\b/)],
+    ['lowercase currency', { currency: 'eur' }, check('products_currency_check', /`currency` glob '\[A-Z\]/)],
+    [
+      'four-letter currency',
+      { currency: 'EURO' },
+      // PostgreSQL refuses it by the column type, varchar(3), before the check runs.
+      {
+        postgresql: { code: '22001' },
+        sqlite: { code: 'SQLITE_CONSTRAINT_CHECK', message: /length\(`currency`\) = 3/ },
+      },
+    ],
+    ['blank sku', { sku: '  ' }, check('products_sku_check', /length\(trim\(`sku`\)\) > 0/)],
+    [
+      'tags that are not a list',
+      { tags: '{"a":1}' },
+      check('products_tags_check', /json_type\(`tags`\) = 'array'/),
+    ],
+    ['missing category', { category_id: 999999 }, productCategoryForeignKey],
+    [
+      'null name',
+      { name: null },
+      {
+        postgresql: { code: '23502', column: 'name' },
+        sqlite: { code: 'SQLITE_CONSTRAINT_NOTNULL', message: /products\.name/ },
+      },
+    ],
+  ];
+  for (const [label, columns, violation] of refusedRows) {
     test(`raw SQL with ${label} is refused`, async () => {
-      await assert.rejects(insertProduct(columns));
+      await assert.rejects(insertProduct(columns), violates(violation));
     });
   }
 
   test('sku is unique', async () => {
     await insertProduct({ sku: 'DUP-1' });
-    await assert.rejects(insertProduct({ sku: 'DUP-1' }));
+    await assert.rejects(
+      insertProduct({ sku: 'DUP-1' }),
+      violates(unique('products_sku_unique', /products\.sku/)),
+    );
   });
 
   test('email is unique regardless of case', async () => {
     const knex = db.orm.em.getKnex();
     await knex.table('users').insert({ email: 'ann@example.com', password_hash: 'x' });
-    await assert.rejects(knex.table('users').insert({ email: 'Ann@Example.COM', password_hash: 'x' }));
+    await assert.rejects(
+      knex.table('users').insert({ email: 'Ann@Example.COM', password_hash: 'y' }),
+      violates(unique('users_email_lower_unique', /users_email_lower_unique/)),
+    );
   });
 
   test('category slug and role name are unique', async () => {
     const knex = db.orm.em.getKnex();
-    await assert.rejects(knex.table('categories').insert({ name: 'Again', slug: 'tools' }));
+    await assert.rejects(
+      knex.table('categories').insert({ name: 'Again', slug: 'tools' }),
+      violates(unique('categories_slug_unique', /categories\.slug/)),
+    );
     await knex.table('roles').insert({ name: 'reader' });
-    await assert.rejects(knex.table('roles').insert({ name: 'reader' }));
+    await assert.rejects(
+      knex.table('roles').insert({ name: 'reader' }),
+      violates(unique('roles_name_unique', /roles\.name/)),
+    );
   });
 
   test('a category with products cannot be deleted', async () => {
-    await assert.rejects(db.orm.em.getKnex().table('categories').where({ id: categoryId }).delete());
+    await assert.rejects(
+      db.orm.em.getKnex().table('categories').where({ id: categoryId }).delete(),
+      // SQLite runs ON DELETE RESTRICT as an internal trigger, so it reports SQLITE_CONSTRAINT_TRIGGER.
+      violates({
+        postgresql: productCategoryForeignKey.postgresql,
+        sqlite: { code: 'SQLITE_CONSTRAINT_TRIGGER', message: /FOREIGN KEY constraint failed/ },
+      }),
+    );
   });
 });
 
