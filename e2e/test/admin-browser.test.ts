@@ -11,7 +11,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { browserSkip, launchChromium } from '../support/browser.js';
-import { AuditEntry, Product } from '@tandem/models';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuditEntry, Product, User } from '@tandem/models';
 import { STAFF_PASSWORD, startSeededAdmin, type SeededAdmin } from '../support/admin-process.js';
 
 const skip = browserSkip('browser tests');
@@ -23,6 +25,10 @@ describe('admin in a browser', { skip }, () => {
   let page: Page;
   let profile: string;
   const outside: string[] = [];
+  /** Content-Security-Policy violations and uncaught errors reported by the pages. */
+  const pageProblems: string[] = [];
+  /** Dialogs (alert/confirm) opened by the pages: none is expected. */
+  const dialogs: string[] = [];
 
   const em = () => admin.db.orm.em.fork();
   const productBySku = (sku: string) => em().findOne(Product, { sku });
@@ -73,6 +79,15 @@ describe('admin in a browser', { skip }, () => {
       if (url.protocol !== 'data:' && url.hostname !== '127.0.0.1') outside.push(request.url());
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to (execute|load|apply)/i.test(message.text()))
+        pageProblems.push(message.text());
+    });
+    page.on('pageerror', (error) => pageProblems.push(String(error)));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
   });
 
   after(async () => {
@@ -225,8 +240,65 @@ describe('admin in a browser', { skip }, () => {
     assert.equal(await productBySku('SKU-030'), null);
   });
 
-  step('hides delete from a role without delete_product and refuses a direct request', async () => {
+  step('logs out from the user menu (a POST); opening /admin/logout alone does not', async () => {
     await goto('/logout');
+    await goto('');
+    await page.locator('[data-testid="tandem-dashboard"]').waitFor();
+    assert.ok(page.url().endsWith('/admin'), 'a GET of the logout URL keeps the session');
+    await page.locator('[data-testid="logged-in"]').hover();
+    await page.getByText('Log out', { exact: true }).click();
+    await page.waitForURL(/\/admin\/login$/);
+    await goto('');
+    await page.waitForURL(/\/admin\/login$/);
+  });
+
+  step('refuses a form auto-posted to the admin by a page on another port', async () => {
+    await login('admin@example.com', STAFF_PASSWORD);
+    await page.waitForURL(/\/admin$/);
+    const product = (await productBySku('SKU-005'))!;
+    const target = `${admin.url}/api/resources/Product/records/${product.id}/edit`;
+    const evil = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(
+        `<form method="post" action="${target}" enctype="multipart/form-data">` +
+          '<input name="name" value="Pwned"></form><script>document.forms[0].submit()</script>',
+      );
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = evil.address() as AddressInfo;
+      const response = page.waitForResponse((candidate) => candidate.url() === target);
+      await page.goto(`http://127.0.0.1:${port}/`);
+      assert.equal((await response).status(), 403);
+    } finally {
+      evil.close();
+    }
+    assert.equal((await productBySku('SKU-005'))!.name, product.name, 'nothing changed');
+  });
+
+  step('shows an email that closes the state script as text and never runs it', async () => {
+    const xss = '</script><script>window.pwned=1;alert(1)</script>@example.com';
+    // A legacy row (written around the model, which now refuses such emails) for the logged-in user.
+    const me = await em().findOneOrFail(User, { email: 'admin@example.com' });
+    await em().nativeUpdate(User, { id: me.id }, { email: xss });
+    try {
+      await goto('');
+      await page.locator('[data-testid="tandem-dashboard"]').waitFor();
+      await page.locator('[data-testid="logged-in"]').getByText(xss).first().waitFor();
+      assert.equal(await page.evaluate(() => (window as Window & { pwned?: number }).pwned), undefined);
+      assert.deepEqual(dialogs, []);
+      const headers = (await page.request.get(`${admin.url}`)).headers();
+      assert.match(headers['content-security-policy'] ?? '', /script-src 'self' 'nonce-/);
+      assert.equal(headers['x-frame-options'], 'DENY');
+    } finally {
+      await em().nativeUpdate(User, { id: me.id }, { email: 'admin@example.com' });
+    }
+  });
+
+  step('hides delete from a role without delete_product and refuses a direct request', async () => {
+    await page.locator('[data-testid="logged-in"]').hover();
+    await page.getByText('Log out', { exact: true }).click();
+    await page.waitForURL(/\/admin\/login$/);
     await login('editor@example.com', STAFF_PASSWORD);
     await page.waitForURL(/\/admin$/);
     const dashboard = page.locator('[data-testid="tandem-dashboard"]');
@@ -260,8 +332,10 @@ describe('admin in a browser', { skip }, () => {
     assert.ok(await productBySku('SKU-004'), 'the product still exists');
   });
 
-  it('made no request to any host but the admin', () => {
+  it('made no request to any host but the admin (and the attacker page), broke no CSP rule', () => {
     assert.deepEqual(outside, []);
+    assert.deepEqual(pageProblems, []);
+    assert.deepEqual(dialogs, []);
   });
 
   it('stops cleanly on SIGTERM', async () => {
