@@ -13,6 +13,13 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Bounds other packages rely on: no access token outlives its `iat` by more than the TTL plus the
+ * verifier's leeway, so a deleted session's tokens matter for at most that long (packages/changefeed).
+ */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
+export const MAX_TOKEN_LEEWAY_SECONDS = 30;
+
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -82,7 +89,7 @@ const schema = z.object({
     message: 'must be an http(s) URL without query or fragment, e.g. https://auth.example.com',
   }),
   TOKEN_AUDIENCE: z.string().trim().min(1).default('tandem'),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(900).default(600),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(MAX_ACCESS_TOKEN_TTL_SECONDS).default(600),
   SESSION_ABSOLUTE_TTL_SECONDS: positiveInt(60 * 60 * 24 * 30),
   SESSION_IDLE_TTL_SECONDS: positiveInt(60 * 60 * 24 * 7),
   SIGNING_KEY_GRACE_SECONDS: z.coerce.number().int().min(0).max(86400).default(300),
@@ -91,7 +98,7 @@ const schema = z.object({
   JWKS_URL: optionalText.refine((v) => v === undefined || isHttpUrl(v), {
     message: 'must be an http(s) URL, e.g. http://127.0.0.1:8001/.well-known/jwks.json',
   }),
-  TOKEN_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(30).default(5),
+  TOKEN_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(MAX_TOKEN_LEEWAY_SECONDS).default(5),
   JWKS_REFETCH_MIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   TOKEN_CACHE_SIZE: positiveInt(10_000),
   FAST_MAX_URL_BYTES: z.coerce.number().int().min(64).max(65_536).default(2048),
@@ -228,6 +235,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ConfigError(
       'SESSION_IDLE_TTL_SECONDS',
       `must not exceed SESSION_ABSOLUTE_TTL_SECONDS (${v.SESSION_ABSOLUTE_TTL_SECONDS}) (got ${v.SESSION_IDLE_TTL_SECONDS})`,
+    );
+  }
+  // A deleted session has no row left to say so: a (re)loaded snapshot learns of it only from the
+  // outbox's delete event, which must therefore outlive every access token issued in that session.
+  const tokenLifetime = v.ACCESS_TOKEN_TTL_SECONDS + v.TOKEN_LEEWAY_SECONDS;
+  if (v.CHANGE_RETENTION_SECONDS < tokenLifetime) {
+    throw new ConfigError(
+      'CHANGE_RETENTION_SECONDS',
+      `must be at least ACCESS_TOKEN_TTL_SECONDS + TOKEN_LEEWAY_SECONDS (${v.ACCESS_TOKEN_TTL_SECONDS} + ${v.TOKEN_LEEWAY_SECONDS} = ${tokenLifetime}): a deleted session's access tokens are refused after a restart only while its deletion is still in the outbox (got ${JSON.stringify(env.CHANGE_RETENTION_SECONDS)})`,
     );
   }
   let database: DatabaseTarget;

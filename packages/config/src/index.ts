@@ -1,6 +1,8 @@
 export {
   loadConfig,
   ConfigError,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
+  MAX_TOKEN_LEEWAY_SECONDS,
   type Config,
   type TokenConfig,
   type FastConfig,

@@ -159,3 +159,38 @@ test('TRUSTED_PROXIES: comma-separated IPs and CIDR ranges; anything else names 
     );
   }
 });
+
+test('CHANGE_RETENTION_SECONDS must outlive an access token: the TTL plus the leeway', () => {
+  assert.equal(loadConfig({}).feed.retentionSeconds, 3600);
+  assert.equal(
+    loadConfig({ CHANGE_RETENTION_SECONDS: '605' }).feed.retentionSeconds,
+    605,
+    'the default TTL (600) + leeway (5)',
+  );
+  const refusals: Record<string, string>[] = [
+    { CHANGE_RETENTION_SECONDS: '604' },
+    { CHANGE_RETENTION_SECONDS: '900', ACCESS_TOKEN_TTL_SECONDS: '900' },
+    { CHANGE_RETENTION_SECONDS: '610', TOKEN_LEEWAY_SECONDS: '30' },
+  ];
+  for (const env of refusals) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === 'CHANGE_RETENTION_SECONDS' &&
+        /at least ACCESS_TOKEN_TTL_SECONDS \+ TOKEN_LEEWAY_SECONDS \(\d+ \+ \d+ = \d+\)/.test(
+          error.message,
+        ) &&
+        error.message.includes(`"${env.CHANGE_RETENTION_SECONDS}"`),
+      JSON.stringify(env),
+    );
+  }
+  assert.equal(
+    loadConfig({
+      CHANGE_RETENTION_SECONDS: '930',
+      ACCESS_TOKEN_TTL_SECONDS: '900',
+      TOKEN_LEEWAY_SECONDS: '30',
+    }).feed.retentionSeconds,
+    930,
+  );
+});
