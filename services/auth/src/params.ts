@@ -1,7 +1,7 @@
 import type { BodyRequest } from './body.js';
 import { OAuthError } from './oauth-error.js';
 
-export { BODY_LIMIT_BYTES, parseBody, type BodyRequest } from './body.js';
+export { BODY_LIMIT_BYTES, readBody, type BodyRequest } from './body.js';
 
 export type Params = ReadonlyMap<string, string>;
 
