@@ -1,55 +1,95 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AuthDeps } from './deps.js';
-import { createAuthApp } from './app.js';
-import { bodyErrorAsOAuth, parseBody, type BodyRequest } from './body.js';
+import { readBody, type BodyRequest } from './body.js';
 import { OAuthError, sendOAuthError, sendServerError } from './oauth-error.js';
 import { logRequest } from './request-log.js';
-import { REVOKE_PATH, TOKEN_PATH } from './routes/discovery.js';
+import { sendJson } from './send-json.js';
+import { DISCOVERY_PATH, JWKS_PATH, REVOKE_PATH, TOKEN_PATH, discoveryRoute } from './routes/discovery.js';
+import type { GetRoute } from './routes/get-route.js';
+import { healthRoute } from './routes/health.js';
+import { jwksRoute } from './routes/jwks.js';
+import { metricsRoute } from './routes/metrics.js';
 import { revokeRoute } from './routes/revoke.js';
 import { tokenRoute, type OAuthRoute } from './routes/token.js';
 
+/** One path of the service: a POST endpoint whose body is read first, or a GET (and HEAD) one. */
+type Endpoint =
+  | { readonly method: 'POST'; readonly route: OAuthRoute }
+  | { readonly method: 'GET'; readonly route: GetRoute };
+
+const NOT_FOUND = { error: 'not_found', error_description: 'No such endpoint.' } as const;
+
 /**
- * The path of a request URL as Express's router matches it: without the query, in lower case, and
- * without one trailing slash (its defaults: case-insensitive, not strict).
+ * The path of a request URL as Express's router matched it (the service ran on Express before):
+ * without the query, in lower case, without one trailing slash. An absolute-form target
+ * (`http://host/path`, RFC 9112 §3.2.2) counts by its path.
  */
 export function routePath(url: string): string {
-  const query = url.indexOf('?');
-  const path = (query < 0 ? url : url.slice(0, query)).toLowerCase();
+  let target = url;
+  if (target.charCodeAt(0) !== 0x2f) {
+    try {
+      target = new URL(target).pathname;
+    } catch {
+      return target;
+    }
+  }
+  const query = target.indexOf('?');
+  const path = (query < 0 ? target : target.slice(0, query)).toLowerCase();
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 /**
- * The auth service's request listener. The OAuth endpoints (token, revocation) are answered here,
- * flat: read the body, run the route, answer; their errors are OAuth errors. Going through Express's
- * router instead (prototype swaps on req and res, layer matching, the middleware chain) cost about a
- * third of a client_credentials request: ~2,700 against ~4,300 tokens/s on one core, same code
- * otherwise. Every other path goes to the Express app (JWKS, discovery, health, metrics, the 404).
+ * The auth service's one request listener and route table: find the endpoint, check the method, (for
+ * the OAuth endpoints) read the body, run the route. Six fixed paths need no framework; going through
+ * Express's router (prototype swaps on req and res, layer matching, the middleware chain) cost about a
+ * third of a client_credentials request (~2,700 against ~4,300 tokens/s on one core).
  */
 export function createRequestListener(deps: AuthDeps): RequestListener {
-  const app = createAuthApp(deps);
-  const routes = new Map<string, OAuthRoute>([
-    [TOKEN_PATH, tokenRoute(deps)],
-    [REVOKE_PATH, revokeRoute(deps)],
+  const endpoints = new Map<string, Endpoint>([
+    [TOKEN_PATH, { method: 'POST', route: tokenRoute(deps) }],
+    [REVOKE_PATH, { method: 'POST', route: revokeRoute(deps) }],
+    [JWKS_PATH, { method: 'GET', route: jwksRoute(deps) }],
+    [DISCOVERY_PATH, { method: 'GET', route: discoveryRoute(deps) }],
+    ['/healthz', { method: 'GET', route: healthRoute(deps) }],
+    ['/metrics', { method: 'GET', route: metricsRoute(deps) }],
   ]);
   const { logger } = deps;
 
-  const run = (route: OAuthRoute, req: BodyRequest, res: ServerResponse) => (error?: unknown) => {
-    if (error !== undefined) {
-      const refusal = bodyErrorAsOAuth(error);
-      return refusal ? sendOAuthError(res, refusal) : sendServerError(res, logger, error);
+  const fail = (res: ServerResponse) => (error: unknown) =>
+    error instanceof OAuthError ? sendOAuthError(res, error) : sendServerError(res, logger, error);
+
+  const answerPost = (route: OAuthRoute, req: BodyRequest, res: ServerResponse) =>
+    readBody(req)
+      .then((body) => {
+        req.body = body;
+        return route(req, res);
+      })
+      .catch(fail(res));
+
+  const answerGet = async (route: GetRoute, req: IncomingMessage, res: ServerResponse) => {
+    try {
+      await route(req, res);
+    } catch (error) {
+      fail(res)(error);
     }
-    route(req, res).catch((failure: unknown) => sendServerError(res, logger, failure));
   };
 
   return (req: IncomingMessage, res: ServerResponse) => {
     const path = routePath(req.url ?? '/');
-    const route = routes.get(path);
-    if (!route) return app(req, res);
     logRequest(logger, req, res, path);
-    if (req.method !== 'POST') {
+    const endpoint = endpoints.get(path);
+    if (!endpoint) return sendJson(res, 404, {}, NOT_FOUND);
+    if (endpoint.method === 'POST') {
       // Only the body-less answer: the request's own body (if any) is not read.
-      return sendOAuthError(res, new OAuthError('method_not_allowed', 'Use POST.', { Allow: 'POST' }));
+      if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
+      return void answerPost(endpoint.route, req, res);
     }
-    parseBody(req, res, run(route, req, res));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD');
+    void answerGet(endpoint.route, req, res);
   };
+}
+
+function sendMethodNotAllowed(res: ServerResponse, allow: string): void {
+  const use = allow.split(',')[0]!;
+  sendOAuthError(res, new OAuthError('method_not_allowed', `Use ${use}.`, { Allow: allow }));
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDialect } from '@tandem/models/testing';
@@ -96,6 +97,43 @@ describe(`malformed and oversized requests get a clear 400, never a crash (${tes
     assert.equal(revoke.body.error, 'invalid_request');
     assert.match(String(revoke.body.error_description), /token/);
     assert.equal((await postForm(`${auth.url}/oauth/tokens`, {})).status, 404);
+  });
+
+  test('the GET endpoints: same path spellings, HEAD, 405 with Allow for other methods', async () => {
+    for (const path of ['/.WELL-KNOWN/JWKS.JSON/?x=1', '/.well-known/openid-configuration/', '/HealthZ']) {
+      const res = await fetch(`${auth.url}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.match(String(res.headers.get('content-type')), /json/, path);
+    }
+    const jwks = await fetch(`${auth.url}/.well-known/jwks.json`, { method: 'HEAD' });
+    assert.equal(jwks.status, 200);
+    assert.equal(jwks.headers.get('cache-control'), 'public, max-age=300');
+    assert.ok(Number(jwks.headers.get('content-length')) > 0);
+    assert.equal(await jwks.text(), '');
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const res = await fetch(`${auth.url}/healthz`, { method });
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.get('allow'), 'GET, HEAD');
+      assert.equal(((await res.json()) as { error: string }).error, 'method_not_allowed');
+    }
+    for (const path of ['/healthz//', '/metrics.txt', '/']) {
+      const missing = await getJson(`${auth.url}${path}`);
+      assert.equal(missing.status, 404, path);
+      assert.deepEqual(missing.body, { error: 'not_found', error_description: 'No such endpoint.' });
+    }
+    // An absolute-form request target (RFC 9112 §3.2.2) counts by its path.
+    const { port } = new URL(auth.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.end(
+          `GET http://127.0.0.1:${port}/HEALTHZ/?x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('end', () => resolve(answer)).on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 200 /);
   });
 
   test('an unexpected failure is a 500 server_error in JSON, logged, with no details', async () => {

@@ -1,7 +1,8 @@
-import type { RequestHandler } from 'express';
 import { Client, Role } from '@tandem/models';
 import { ACCESS_TOKEN_ALG } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
+import { sendJson } from '../send-json.js';
+import type { GetRoute } from './get-route.js';
 import { GRANTS } from './token.js';
 
 export const TOKEN_PATH = '/oauth/token';
@@ -24,14 +25,15 @@ async function knownScopes(deps: AuthDeps): Promise<string[]> {
  * OAuth libraries find the endpoints and keys. Tandem issues access tokens only (no authorization
  * endpoint, no ID tokens), which the metadata states.
  */
-export function discoveryRoute(deps: AuthDeps): RequestHandler {
+export function discoveryRoute(deps: AuthDeps): GetRoute {
   return async (_req, res) => {
     const issuer = deps.issuer;
     const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
-    res
-      .status(200)
-      .set('Cache-Control', 'public, max-age=300')
-      .json({
+    sendJson(
+      res,
+      200,
+      { 'Cache-Control': 'public, max-age=300' },
+      {
         issuer,
         token_endpoint: `${issuer}${TOKEN_PATH}`,
         revocation_endpoint: `${issuer}${REVOKE_PATH}`,
@@ -45,6 +47,7 @@ export function discoveryRoute(deps: AuthDeps): RequestHandler {
         id_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
         access_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
         claims_supported: ['iss', 'aud', 'sub', 'scope', 'iat', 'nbf', 'exp', 'jti', 'sid'],
-      });
+      },
+    );
   };
 }

@@ -1,8 +1,9 @@
-import type { RequestHandler } from 'express';
+import { sendJson } from '../send-json.js';
+import type { GetRoute } from './get-route.js';
 import type { AuthDeps } from '../deps.js';
 
 /** GET /healthz: 200 when the database answers and a signing key is loaded, else 503. */
-export function healthRoute(deps: AuthDeps): RequestHandler {
+export function healthRoute(deps: AuthDeps): GetRoute {
   return async (_req, res) => {
     const checks = { database: false, signingKey: false };
     try {
@@ -18,9 +19,11 @@ export function healthRoute(deps: AuthDeps): RequestHandler {
       // reported below
     }
     const ok = checks.database && checks.signingKey;
-    res
-      .status(ok ? 200 : 503)
-      .set('Cache-Control', 'no-store')
-      .json({ status: ok ? 'ok' : 'unavailable', checks });
+    sendJson(
+      res,
+      ok ? 200 : 503,
+      { 'Cache-Control': 'no-store' },
+      { status: ok ? 'ok' : 'unavailable', checks },
+    );
   };
 }
