@@ -11,21 +11,17 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '@tandem/accounts';
 import { Product, Role, User } from '@tandem/models';
 import { createMigratedDatabase, eventually, type MigratedTestDatabase } from '@tandem/models/testing';
-import { E2E_SECRET_KEY, STAFF_PASSWORD, seedCatalog, startAdminProcess } from '../support/admin-process.js';
-import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { STAFF_PASSWORD, seedCatalog, startAdminProcess } from '../support/admin-process.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import {
+  REVOCATION_DEADLINE_MS,
+  passwordLogin,
+  refreshStatus,
+  startTokenServices,
+  withServiceLogs,
+} from '../support/token-services.js';
 
-/**
- * The README promises that a revoked session's tokens are refused within a second of the commit. The
- * wait gives up at twice that: the second second is margin for a loaded runner (the admin's response,
- * a feed read, one HTTP round trip per try), not room for a slower path such as a snapshot reload.
- */
-const REVOCATION_DEADLINE_MS = 2_000;
 const PASSWORD = 'a reader password for e2e';
-
-interface Tokens {
-  access_token: string;
-  refresh_token: string;
-}
 
 describe('deactivating or deleting a user in the admin ends their tokens', () => {
   let db: MigratedTestDatabase;
@@ -37,31 +33,10 @@ describe('deactivating or deleting a user in the admin ends their tokens', () =>
   let cookie = '';
   const userIds = new Map<string, number>();
 
-  const login = async (email: string): Promise<Tokens> => {
-    const response = await fetch(`${auth.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        username: email,
-        password: PASSWORD,
-        scope: 'catalog:read',
-      }),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    return (await response.json()) as Tokens;
-  };
+  const login = (email: string) => passwordLogin(auth.url, email, PASSWORD);
   const fastStatus = async (token: string) =>
     (await fetch(`${fast.url}/v1/products/${productId}`, { headers: { authorization: `Bearer ${token}` } }))
       .status;
-  const refreshStatus = async (refreshToken: string) =>
-    (
-      await fetch(`${auth.url}/oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-      })
-    ).status;
   /** The admin's JSON API as the staff superuser (session cookie from the login form). */
   const adminPost = async (path: string, form: Record<string, string> = {}) => {
     const response = await fetch(`${admin.url}/api${path}`, {
@@ -73,16 +48,7 @@ describe('deactivating or deleting a user in the admin ends their tokens', () =>
     const body = (await response.json()) as { notice?: { type: string; message: string } };
     assert.equal(body.notice?.type, 'success', JSON.stringify(body));
   };
-  /** Fails the test with every service's log, to see where a revocation got stuck. */
-  const withLogs = async (fn: () => Promise<void>) => {
-    try {
-      await fn();
-    } catch (error) {
-      for (const service of processes)
-        process.stdout.write(`# ${service.name} log:\n${service.logs().replace(/^/gm, '#   ')}\n`);
-      throw error;
-    }
-  };
+  const withLogs = (fn: () => Promise<void>) => withServiceLogs(processes, fn);
 
   before(async () => {
     db = await createMigratedDatabase();
@@ -101,20 +67,9 @@ describe('deactivating or deleting a user in the admin ends their tokens', () =>
     await em.flush();
     productId = product.id;
 
-    const base = { DATABASE_URL: db.url, HOST: '127.0.0.1', TANDEM_SECRET_KEY: E2E_SECRET_KEY };
-    auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...base, AUTH_PORT: '0' } });
-    processes.push(auth);
-    fast = await startServiceProcess('fast', ENTRY_POINTS.fast, {
-      // The feed's default timings: the promise is made for the defaults.
-      env: {
-        ...base,
-        FAST_PORT: '0',
-        TOKEN_ISSUER: auth.url,
-        FEED_POLL_MS: '10',
-        FEED_FALLBACK_POLL_MS: '1000',
-      },
-    });
-    processes.push(fast);
+    const services = await startTokenServices(db.url);
+    processes.push(...services.processes);
+    ({ auth, fast } = services);
     admin = await startAdminProcess(db.url);
     processes.push(admin);
 
@@ -149,7 +104,7 @@ describe('deactivating or deleting a user in the admin ends their tokens', () =>
         async () => (await fastStatus(tokens.access_token)) === 401,
         REVOCATION_DEADLINE_MS,
       );
-      assert.equal(await refreshStatus(tokens.refresh_token), 400);
+      assert.equal(await refreshStatus(auth.url, tokens.refresh_token), 400);
     }));
 
   it('deletion: the access token is refused at fast within a second', () =>
@@ -166,6 +121,6 @@ describe('deactivating or deleting a user in the admin ends their tokens', () =>
         async () => (await fastStatus(tokens.access_token)) === 401,
         REVOCATION_DEADLINE_MS,
       );
-      assert.equal(await refreshStatus(tokens.refresh_token), 400);
+      assert.equal(await refreshStatus(auth.url, tokens.refresh_token), 400);
     }));
 });
