@@ -1,3 +1,4 @@
+import { DELETED_SESSION_TOKENS_MS } from './deleted-sessions.js';
 import type { CompiledProjection } from './projection.js';
 import type { RecordChange, SessionState } from './types.js';
 
@@ -35,9 +36,6 @@ export function projectionsByTable(
   return map;
 }
 
-/** A deleted session's tokens are refused for this long (longer than any access-token TTL). */
-export const DELETED_SESSION_REVOCATION_MS = 60 * 60 * 1000;
-
 /**
  * The state of every changed session, from the rows still there: a session that no longer exists counts
  * as revoked (its tokens must stop working too). Shared by both database sources.
@@ -54,7 +52,8 @@ export function sessionStates(
   const seen = new Set(found.map((r) => r.sid));
   for (const sid of sids)
     if (!seen.has(sid))
-      states.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_REVOCATION_MS });
+      // Its tokens were issued before now, so they end within the window from now.
+      states.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_TOKENS_MS });
   return states;
 }
 

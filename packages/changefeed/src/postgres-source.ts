@@ -8,6 +8,7 @@ import {
   recordChanges,
   sessionStates,
 } from './group-events.js';
+import { DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
 import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
@@ -81,7 +82,7 @@ export class PostgresSource implements FeedSource {
         'select pg_snapshot_xmin(pg_current_snapshot())::text as x',
       );
       const position = rows[0]!.x;
-      const revokedSessions = this.hasSessions
+      const revokedSessions: SessionState[] = this.hasSessions
         ? (
             await db.query<{ sid: string; exp: number }>(
               `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp
@@ -89,6 +90,7 @@ export class PostgresSource implements FeedSource {
             )
           ).rows.map((r) => ({ sid: r.sid, revoked: true, expiresAtMs: r.exp }))
         : [];
+      if (this.hasSessions) revokedSessions.push(...(await this.deletedSessions(db)));
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
       this.projections.forEach((p, i) =>
         collections.set(p.collection, cursorBatches(db, `snapshot_${i}`, p.snapshotSql)),
@@ -100,6 +102,23 @@ export class PostgresSource implements FeedSource {
       await db.query('rollback').catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Sessions deleted recently enough that their access tokens may still be presented. A deleted
+   * session has no row to say it is revoked, so only its outbox delete event does: without these, a
+   * restarted node would accept a deleted user's tokens again until they expire.
+   */
+  private async deletedSessions(db: pg.Client): Promise<SessionState[]> {
+    const { rows } = await db.query<{ sid: string; exp: number }>(
+      `select e.record_id as sid, (extract(epoch from max(e.created_at))::float8 + $2::float8) * 1000 as exp
+         from change_event e
+        where e.table_name = $1 and e.op = 'delete' and e.created_at > now() - make_interval(secs => $2::float8)
+          and not exists (select 1 from ${S.table} s where s.${S.idColumn}::text = e.record_id)
+        group by e.record_id`,
+      [S.table, DELETED_SESSION_TOKENS_SECONDS],
+    );
+    return rows.map((r) => ({ sid: r.sid, revoked: true, expiresAtMs: Number(r.exp) }));
   }
 
   async read(position: string): Promise<ReadResult> {

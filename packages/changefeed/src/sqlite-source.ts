@@ -7,6 +7,7 @@ import {
   recordChanges,
   sessionStates,
 } from './group-events.js';
+import { DELETED_SESSION_TOKENS_MS, DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
 import type { CompiledProjection } from './projection.js';
 import { batchesOf } from './snapshot-batches.js';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
@@ -62,7 +63,7 @@ export class SqliteSource implements FeedSource {
     this.stmt('begin').run();
     try {
       const max = this.stmt('select coalesce(max(id), 0) as id from change_event').get() as { id: number };
-      const revokedSessions = this.hasSessions
+      const revokedSessions: SessionState[] = this.hasSessions
         ? (
             this.stmt(
               `select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp from ${S.table} where ${S.revokedAtColumn} is not null`,
@@ -71,6 +72,7 @@ export class SqliteSource implements FeedSource {
             .filter((r) => r.exp > Date.now())
             .map((r) => ({ sid: String(r.sid), revoked: true, expiresAtMs: r.exp }))
         : [];
+      if (this.hasSessions) revokedSessions.push(...this.deletedSessions());
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
       // Prepared per snapshot: a statement being iterated cannot be shared.
       for (const p of this.projections)
@@ -85,6 +87,28 @@ export class SqliteSource implements FeedSource {
       if (this.db) this.stmt('rollback').run();
       throw error;
     }
+  }
+
+  /**
+   * Sessions deleted recently enough that their access tokens may still be presented. A deleted
+   * session has no row to say it is revoked, so only its outbox delete event does: without these, a
+   * restarted node would accept a deleted user's tokens again until they expire.
+   */
+  private deletedSessions(): SessionState[] {
+    const rows = this.stmt(
+      `select e.record_id as sid, max(${EPOCH_MS('e.created_at')}) as deletedAt
+         from change_event e
+        where e.table_name = ? and e.op = 'delete' and e.created_at > strftime('%Y-%m-%d %H:%M:%f', 'now', ?)
+          and not exists (select 1 from ${S.table} s where s.${S.idColumn} = e.record_id)
+        group by e.record_id`,
+    ).all(S.table, `-${DELETED_SESSION_TOKENS_SECONDS} seconds`) as { sid: string; deletedAt: number }[];
+    return rows
+      .map((r) => ({
+        sid: String(r.sid),
+        revoked: true,
+        expiresAtMs: r.deletedAt + DELETED_SESSION_TOKENS_MS,
+      }))
+      .filter((s) => s.expiresAtMs > Date.now());
   }
 
   async read(position: string): Promise<ReadResult> {
