@@ -1,10 +1,14 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { CENSOR, redactSecrets } from './redact.js';
 
 export type { Logger } from 'pino';
+export { isSecretKey, redactSecrets } from './redact.js';
 
 /**
- * Field paths that may hold secrets anywhere in a log record. pino replaces them before the line is
- * written, so a careless `log.info({ body })` cannot leak a password, token or key.
+ * Paths redacted in a child logger's bindings. pino does not pass bindings through `formatters.log`
+ * (and resets `formatters.bindings` for children), so bindings get pino's own path redaction, which
+ * reaches the top level and one level down; bindings are context a service chooses (component,
+ * request id), records are where bodies and headers go, and those are walked at any depth.
  */
 export const REDACTED_PATHS = [
   'password',
@@ -33,13 +37,25 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'headers.cookie',
 ];
+export { isSecretKey, redactSecrets } from './redact.js';
 
-/** One JSON logger per service; `destination` lets tests capture every line. */
+/**
+ * One JSON logger per service; `destination` lets tests capture every line. Every record passes
+ * through `redactSecrets`, so a careless `log.info({ body })` cannot leak a
+ * password, token, key or credential header, however deep it sits.
+ */
 export function createLogger(
   service: string,
   level: LevelWithSilent,
   destination?: DestinationStream,
 ): Logger {
-  const options = { name: service, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = {
+    name: service,
+    level,
+    formatters: {
+      log: (record: Record<string, unknown>) => redactSecrets(record),
+    },
+    redact: { paths: REDACTED_PATHS, censor: CENSOR },
+  };
   return destination ? pino(options, destination) : pino(options);
 }
