@@ -2,9 +2,14 @@ import type { Request, RequestHandler } from 'express';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The admin's own origin as the browser sees it, e.g. http://127.0.0.1:8000. */
-function ownOrigin(req: Request): string {
-  return `${req.protocol}://${req.get('host') ?? ''}`;
+/**
+ * Whether `origin` is the admin's own: the same host and port as the request's Host header. The
+ * scheme is not compared: the admin speaks plain HTTP behind a TLS-terminating proxy (req.protocol is
+ * "http" there), and a page of another scheme on the very same host and port would be the admin itself.
+ */
+function isOwnOrigin(req: Request, origin: string): boolean {
+  if (!URL.canParse(origin)) return false; // "null" (sandboxed frames, file: pages)
+  return new URL(origin).host === req.get('host');
 }
 
 /** Why a state-changing request looks cross-site; undefined when it does not. */
@@ -17,7 +22,7 @@ export function crossSiteProblem(req: Request): string | undefined {
     return site === 'same-origin' ? undefined : `Sec-Fetch-Site is "${site}", not "same-origin".`;
   const origin = req.get('origin');
   if (origin !== undefined)
-    return origin === ownOrigin(req) ? undefined : `Origin ${origin} is not ${ownOrigin(req)}.`;
+    return isOwnOrigin(req, origin) ? undefined : `Origin ${origin} is not this admin (${req.get('host')}).`;
   // Neither header: not a browser (every browser that can be made to post cross-site sends Origin on
   // a cross-origin POST), e.g. curl or a script with the staff member's own session cookie. A forged
   // cross-site request cannot come without them, so these pass.
