@@ -37,7 +37,6 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'headers.cookie',
 ];
-export { isSecretKey, redactSecrets } from './redact.js';
 
 /**
  * One JSON logger per service; `destination` lets tests capture every line. Every record passes
