@@ -189,11 +189,12 @@ test(
     await proxy.start();
     const proxied = new URL(db.url);
     proxied.host = `127.0.0.1:${proxy.port}`;
-    const outage = await startHarness({
-      DATABASE_URL: proxied.toString(),
-      CHANGE_RETENTION_SECONDS: '2',
-      FEED_STALE_AFTER_MS: '300',
-    });
+    // A 2 s retention (below the minimum loadConfig accepts) so that a short outage forces a reload.
+    const outage = await startHarness(
+      { DATABASE_URL: proxied.toString(), FEED_STALE_AFTER_MS: '300' },
+      undefined,
+      (config) => ({ ...config, feed: { ...config.feed, retentionSeconds: 2 } }),
+    );
     // The harness made its own database; point its writes at ours through a direct connection.
     const direct = db.orm.em.getConnection();
     try {

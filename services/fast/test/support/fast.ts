@@ -20,11 +20,13 @@ export interface Harness {
 export async function startHarness(
   env: Record<string, string> | ((db: MigratedTestDatabase) => Record<string, string>) = {},
   seed?: (db: MigratedTestDatabase) => Promise<void>,
+  /** Settings loadConfig refuses on purpose (e.g. an outbox retention of seconds, to force a reload). */
+  tune: (config: Config) => Config = (config) => config,
 ): Promise<Harness> {
   const db = await createMigratedDatabase();
   const issuer = await TestIssuer.start();
   if (seed) await seed(db);
-  const config = loadConfig({
+  const loaded = loadConfig({
     DATABASE_URL: db.url,
     HOST: '127.0.0.1',
     FAST_PORT: '0',
@@ -37,6 +39,7 @@ export async function startHarness(
     JWKS_REFETCH_MIN_SECONDS: '1',
     ...(typeof env === 'function' ? env(db) : env),
   });
+  const config = tune(loaded);
   const fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
   await fast.ready;
   // Ready for data; /healthz is 200 once the issuer's keys are held too (fetched concurrently).
