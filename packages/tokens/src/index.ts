@@ -67,6 +67,7 @@ export { TokenCache } from './verify/token-cache.js';
 export {
   AccessTokenVerifier,
   TokenVerificationError,
+  SigningKeysUnavailableError,
   type AccessTokenVerifierOptions,
   type VerifiedAccessToken,
 } from './verify/verifier.js';

@@ -67,6 +67,11 @@ export class RemoteJwks {
     return this.keys.size;
   }
 
+  /** Whether a fetch has ever succeeded: until then an unknown kid says nothing about the token. */
+  get loaded(): boolean {
+    return this.lastSuccessAt !== Number.NEGATIVE_INFINITY;
+  }
+
   /** The key for `kid`; an unknown kid triggers one rate-bounded refetch. */
   async getKey(kid: string): Promise<CryptoKey | undefined> {
     const known = this.keys.get(kid);

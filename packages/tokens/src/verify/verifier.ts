@@ -22,6 +22,18 @@ export class TokenVerificationError extends Error {
   }
 }
 
+/**
+ * The token could not be judged: the issuer's signing keys have never been fetched (auth unreachable
+ * since start-up). Not a verdict on the token, so it must not be answered like one (no 401): the
+ * client should retry with the same token.
+ */
+export class SigningKeysUnavailableError extends Error {
+  constructor() {
+    super("The issuer's signing keys are not loaded yet.");
+    this.name = 'SigningKeysUnavailableError';
+  }
+}
+
 export interface AccessTokenVerifierOptions {
   readonly jwks: RemoteJwks;
   readonly issuer: string;
@@ -76,6 +88,7 @@ export class AccessTokenVerifier {
         requiredClaims: ['exp', 'sub', 'sid', 'jti'],
       }));
     } catch (error) {
+      if (error instanceof SigningKeysUnavailableError) throw error;
       throw new TokenVerificationError(describe(error));
     }
     const { sub, sid, jti, scope, exp } = payload as Record<string, unknown>;
@@ -106,8 +119,10 @@ export class AccessTokenVerifier {
     if (typeof header.kid !== 'string' || header.kid === '')
       throw new TokenVerificationError('The token header has no kid.');
     const key = await this.options.jwks.getKey(header.kid);
-    if (!key) throw new TokenVerificationError('The token is signed with an unknown key.');
-    return key;
+    if (key) return key;
+    // Only here, on a cache miss whose kid is unknown even after the refetch getKey may have done.
+    if (!this.options.jwks.loaded) throw new SigningKeysUnavailableError();
+    throw new TokenVerificationError('The token is signed with an unknown key.');
   }
 }
 

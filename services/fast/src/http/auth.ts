@@ -1,4 +1,9 @@
-import { TokenVerificationError, type AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
+import {
+  SigningKeysUnavailableError,
+  TokenVerificationError,
+  type AccessTokenVerifier,
+  type VerifiedAccessToken,
+} from '@tandem/tokens';
 import type { FastMetrics } from '../metrics.js';
 import type { RevokedSessions } from '../revocations.js';
 import { jsonError, type Reply } from './respond.js';
@@ -12,6 +17,19 @@ export function unauthorized(message: string): Reply {
   return jsonError(401, 'invalid_token', message, [
     ['WWW-Authenticate', `Bearer realm="tandem", error="invalid_token", error_description="${description}"`],
   ]);
+}
+
+/**
+ * The token could not be checked because the issuer's signing keys were never fetched (auth down since
+ * start-up). A 401 would make clients throw away a good token; this says "retry the same request".
+ */
+export function keysNotLoaded(): Reply {
+  return jsonError(
+    503,
+    'keys_not_loaded',
+    "The service has not loaded the issuer's signing keys yet; retry shortly with the same token.",
+    [['Retry-After', '1']],
+  );
 }
 
 export function insufficientScope(scope: string): Reply {
@@ -47,6 +65,8 @@ export class Authenticator {
       (verified) => this.checkRevoked(verified),
       (error: unknown) => {
         if (error instanceof TokenVerificationError) return this.fail(error.message);
+        // Cache-miss path only: a cached token never gets here, and keys are missing only at start-up.
+        if (error instanceof SigningKeysUnavailableError) return { ok: false, reply: keysNotLoaded() };
         return this.fail('The access token could not be verified.');
       },
     );
