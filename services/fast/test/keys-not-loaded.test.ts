@@ -46,6 +46,15 @@ test(`with no signing keys ever fetched, /v1 answers 503 keys_not_loaded, then 2
       assert.equal(res.json.error, 'keys_not_loaded');
       assert.match(res.json.message, /signing keys/);
     }
+    const upgrade = await get(`${fast.url}/v1/live`, {
+      ...bearer(token),
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    });
+    assert.equal(upgrade.status, 503, `/v1/live: ${upgrade.status} ${upgrade.text}`);
+    assert.equal(upgrade.json.error, 'keys_not_loaded');
     assert.equal(fast.metrics.tokenFailures, failuresBefore, 'not counted as a refused token');
     // Requests that are refused before any key is needed keep their own answers.
     assert.equal((await get(`${fast.url}/v1/products`)).status, 401, 'no token at all');
