@@ -40,9 +40,11 @@ export function isStringList(value: unknown): value is string[] {
 
 /**
  * Characters no address needs and markup or scripts do: whitespace (including U+2028/U+2029), control
- * characters, < > " ' ` and backslash (quoted local parts such as "a b"@x are not accepted).
+ * characters, < > " ` and backslash (quoted local parts such as "a b"@x are not accepted). The apostrophe
+ * stays allowed: real addresses have it (o'brien@example.com), and every page that shows an email
+ * escapes it; what broke out of the page's script was `<`, which is refused.
  */
-const EMAIL_PART = /^[^\s@<>"'`\\\p{Cc}]+$/u;
+const EMAIL_PART = /^[^\s@<>"`\\\p{Cc}]+$/u;
 
 // Deliberately loose (like Django's EmailValidator in spirit): one @, something on each side, no
 // whitespace, control characters or markup characters anywhere (an email is shown on admin pages).

@@ -87,8 +87,9 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
         return;
       }
       await throttle.recordSuccess(email, address);
-      user.lastLoginAt = new Date();
-      await em.flush();
+      // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
+      // before a validation rule tightened must still be able to log in (and fix its email).
+      await em.nativeUpdate(User, { id: user.id }, { lastLoginAt: new Date() });
       // A new session id on login, so a session id planted before login is worthless after it.
       req.session.regenerate((error) => {
         if (error) return next(error);

@@ -87,4 +87,24 @@ describe('attack: stored XSS through the page state', () => {
       'only the planted one',
     );
   });
+
+  it("accepts an apostrophe, which real addresses have (o'brien@example.com)", async () => {
+    const root = new Client(fixture.origin);
+    await root.login('root@example.com');
+    const { body } = await root.api<{ record: { errors: Record<string, unknown> } }>(
+      '/resources/User/actions/new',
+      { form: { email: "o'brien@example.com", password: 'a long enough password' } },
+    );
+    assert.deepEqual(body.record.errors, {});
+    assert.equal(await fixture.db.orm.em.fork().count(User, { email: "o'brien@example.com" }), 1);
+  });
+
+  it('a staff member whose stored email predates the stricter check can still log in', async () => {
+    const legacy = 'legacy"quote@example.com';
+    await fixture.db.orm.em.fork().nativeUpdate(User, { id: fixture.ids.editor }, { email: legacy });
+    const response = await new Client(fixture.origin).login(legacy);
+    assert.equal(response.status, 302, 'logging in saves lastLoginAt without re-validating the email');
+    const user = await fixture.db.orm.em.fork().findOneOrFail(User, fixture.ids.editor);
+    assert.ok(user.lastLoginAt, 'the login was recorded');
+  });
 });
