@@ -12,7 +12,7 @@ import { hashPassword } from '@tandem/accounts';
 import { Role, Session, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { startUserSession } from '@tandem/tokens';
-import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
+import { Client, PASSWORD, refuseAuditEntries, startFixture, type Fixture } from './support.js';
 
 interface ActionBody {
   notice?: { message: string; type: string };
@@ -121,28 +121,12 @@ describe(`account changes in the admin end the user's sessions (${testDialect()}
   it('a deactivation whose transaction fails revokes nothing (the revocation rolls back with it)', async () => {
     const user = await userWithSessions();
     // The audit entry is written after the revocation, in the same transaction: refuse it.
-    const knex = fixture.db.orm.em.getKnex();
-    if (testDialect() === 'sqlite') {
-      await knex.raw(
-        "create trigger refuse_audit before insert on audit_entries begin select raise(abort, 'audit refused'); end",
-      );
-    } else {
-      await knex.raw(
-        "create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused'; end $$",
-      );
-      await knex.raw(
-        'create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit()',
-      );
-    }
+    const allow = await refuseAuditEntries(fixture.db);
     try {
       const { body } = await edit(user.id, { isActive: 'false' });
       assert.notEqual(body.notice?.type, 'success', JSON.stringify(body));
     } finally {
-      if (testDialect() === 'sqlite') await knex.raw('drop trigger refuse_audit');
-      else {
-        await knex.raw('drop trigger refuse_audit on audit_entries');
-        await knex.raw('drop function refuse_audit()');
-      }
+      await allow();
     }
     assert.equal((await fixture.db.orm.em.fork().findOneOrFail(User, user.id)).isActive, true);
     assert.deepEqual(await reasons(user.sids), [null]);

@@ -6,7 +6,7 @@ import { loadConfig } from '@tandem/config';
 import { hashPassword } from '@tandem/accounts';
 import { createLogger } from '@tandem/log';
 import { Category, Product, Role, User } from '@tandem/models';
-import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
+import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { startAdmin, type AdminServer } from '../src/server.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -151,4 +151,59 @@ export class Client {
     }
     return { status: response.status, body };
   }
+}
+
+/** Which audit rows refuseAuditEntries refuses; with neither field, every row. */
+export interface AuditRefusal {
+  /** Refuse the entry of this record (audit_entries.record_id). */
+  readonly recordId?: string;
+  /** Refuse entries whose diff mentions this text (e.g. a product name, before the record has an id). */
+  readonly diffContaining?: string;
+}
+
+let refusals = 0;
+
+/**
+ * Makes the database itself refuse audit entries (a trigger on audit_entries, on SQLite and
+ * PostgreSQL), so a test can prove that a change whose audit entry fails is rolled back with it.
+ * Returns the function that drops the trigger again.
+ */
+export async function refuseAuditEntries(
+  db: MigratedTestDatabase,
+  refusal: AuditRefusal = {},
+): Promise<() => Promise<void>> {
+  const knex = db.orm.em.getKnex();
+  // Inlined into DDL (PostgreSQL takes no bind parameters there), so only plain markers are accepted.
+  for (const text of [refusal.recordId, refusal.diffContaining])
+    if (text !== undefined && !/^[\w-]+$/.test(text)) throw new Error(`not a plain marker: ${text}`);
+  const row = testDialect() === 'sqlite' ? 'new' : 'NEW';
+  const conditions = [
+    ...(refusal.recordId === undefined ? [] : [`${row}.record_id = '${refusal.recordId}'`]),
+    ...(refusal.diffContaining === undefined
+      ? []
+      : [`cast(${row}.diff as text) like '%${refusal.diffContaining}%'`]),
+  ];
+  const when = conditions.length === 0 ? 'true' : conditions.join(' and ');
+  refusals += 1;
+  const name = `refuse_audit_${refusals}`;
+  if (testDialect() === 'sqlite') {
+    await knex.raw(
+      `create trigger ${name} before insert on audit_entries when ${when} ` +
+        `begin select raise(abort, 'audit refused by the test'); end`,
+    );
+    return async () => {
+      await knex.raw(`drop trigger ${name}`);
+    };
+  }
+  await knex.raw(
+    `create function ${name}() returns trigger language plpgsql as $$ begin ` +
+      `if ${when} then raise exception 'audit refused by the test'; end if; return NEW; end $$`,
+  );
+  await knex.raw(
+    `create trigger ${name} before insert on audit_entries for each row execute function ${name}()`,
+  );
+  return async () => {
+    await knex.raw(`drop trigger ${name} on audit_entries`);
+    await knex.raw(`drop function ${name}()`);
+  };
 }
