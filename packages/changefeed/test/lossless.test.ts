@@ -1,13 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { loadConfig } from '@tandem/config';
-import { createLogger } from '@tandem/log';
-import { compileProjections } from '@tandem/changefeed';
-import { Category, Product, hotProjections } from '@tandem/models';
+import { Category, Product } from '@tandem/models';
 import { createMigratedDatabase, testDialect } from '@tandem/models/testing';
-import { startFast, type FastServer } from '../src/server.js';
-import { eventually } from './support/fast.js';
+import { eventually, mapFeed } from './helpers.js';
 
 const skip =
   testDialect() !== 'postgresql' &&
@@ -19,33 +15,20 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const random = (n: number) => Math.floor(Math.random() * n);
 
 /** Every hot record as the database serializes it now (the projection's own SQL): collection → id → JSON. */
-async function databaseHotSet(client: pg.Client): Promise<Map<string, Map<number, string>>> {
+async function databaseHotSet(
+  client: pg.Client,
+  projections: readonly { collection: string; snapshotSql: string }[],
+): Promise<Map<string, Map<number, string>>> {
   const out = new Map<string, Map<number, string>>();
-  for (const { collection, sql } of snapshotSql) {
-    const { rows } = await client.query<{ id: number; json: string }>(sql);
+  for (const { collection, snapshotSql } of projections) {
+    const { rows } = await client.query<{ id: number; json: string }>(snapshotSql);
     out.set(collection, new Map(rows.map((r) => [Number(r.id), r.json])));
   }
   return out;
 }
-let snapshotSql: { collection: string; sql: string }[] = [];
 
 async function countEvents(client: pg.Client): Promise<number> {
   return (await client.query<{ n: number }>('select count(*)::int as n from change_event')).rows[0]!.n;
-}
-
-function servedHotSet(fast: FastServer): Map<string, Map<number, string>> {
-  const out = new Map<string, Map<number, string>>();
-  for (const [name, collection] of fast.store.collections) {
-    out.set(
-      name,
-      new Map(
-        collection
-          .page(undefined, Number.MAX_SAFE_INTEGER)
-          .items.map((r) => [r.id, r.bytes.toString('utf8')]),
-      ),
-    );
-  }
-  return out;
 }
 
 /** What the writers committed, and how many transactions PostgreSQL chose as deadlock victims. */
@@ -130,7 +113,7 @@ test(
     const db = await createMigratedDatabase();
     const observer = new pg.Client({ connectionString: db.url });
     await observer.connect();
-    let fast: FastServer | undefined;
+    let subject: ReturnType<typeof mapFeed> | undefined;
     try {
       const em = db.orm.em.fork();
       const categories = Array.from({ length: 5 }, (_, i) =>
@@ -152,32 +135,17 @@ test(
       await em.flush();
       const categoryIds = categories.map((c) => c.id);
 
-      const config = loadConfig({
-        DATABASE_URL: db.url,
-        FAST_PORT: '0',
-        LOG_LEVEL: 'silent',
-        FEED_POLL_MS: '5',
-        FEED_FALLBACK_POLL_MS: '100',
-        TOKEN_ISSUER: 'http://127.0.0.1:9',
-      });
       const eventsBefore = await countEvents(observer);
       const written: WriteTally = { transactions: 0, rows: 0, victims: 0 };
       const writing = Promise.all(
         Array.from({ length: WRITERS }, (_, i) => writer(db.url, i, categoryIds, written)),
       );
 
-      // The fast node loads its snapshot while the writers are in full swing.
+      // The feed loads its snapshot while the writers are in full swing.
       await pause(150);
-      fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
-      await fast.ready;
-      snapshotSql = compileProjections(
-        hotProjections,
-        (name) => db.orm.getMetadata().find(name) ?? undefined,
-        'postgresql',
-      ).map((p) => ({
-        collection: p.collection,
-        sql: p.snapshotSql,
-      }));
+      subject = mapFeed(db, { pollMs: 5, fallbackPollMs: 100 });
+      const { feed, records: served, projections } = subject;
+      await feed.start();
 
       // The canonical hazard: A allocates its event id first, B commits first, A commits last.
       const a = new pg.Client({ connectionString: db.url });
@@ -200,11 +168,9 @@ test(
         assert.equal(ids.rows.length, 1, "B's event is committed and visible");
         await pause(300); // the feed reads several times while A is still open
         // B is held back, not applied past A: a reader that tailed by id would have moved beyond A's id here.
-        const skusWhileOpen = [...servedHotSet(fast).get('products')!.values()].map(
-          (json) => JSON.parse(json).sku,
-        );
+        const skusWhileOpen = [...served.get('products')!.values()].map((json) => JSON.parse(json).sku);
         assert.ok(!skusWhileOpen.includes('EARLY-B') && !skusWhileOpen.includes('LATE-A'));
-        assert.ok(fast.feed.status().lagEvents >= 1, 'the held-back event is reported as lag');
+        assert.ok(feed.status().lagEvents >= 1, 'the held-back event is reported as lag');
         await a.query('commit');
       } finally {
         await a.end();
@@ -223,8 +189,7 @@ test(
       await eventually(
         'hot set converges to the database',
         async () => {
-          const expected = await databaseHotSet(observer);
-          const served = servedHotSet(fast!);
+          const expected = await databaseHotSet(observer, projections);
           for (const [name, rows] of expected) {
             const got = served.get(name)!;
             if (got.size !== rows.size) return false;
@@ -235,13 +200,12 @@ test(
         60_000,
       );
       // Record for record, with a readable diff if it ever fails.
-      const expected = await databaseHotSet(observer);
-      const served = servedHotSet(fast);
+      const expected = await databaseHotSet(observer, projections);
       for (const [name, rows] of expected) assert.deepEqual(served.get(name), rows, `collection ${name}`);
       const skus = [...served.get('products')!.values()].map((json) => JSON.parse(json).sku);
       assert.ok(skus.includes('LATE-A') && skus.includes('EARLY-B'));
     } finally {
-      await fast?.close();
+      await subject?.feed.close();
       await observer.end();
       await db.close();
     }
