@@ -1,23 +1,31 @@
+/**
+ * A machine client's tokens (client_credentials, RFC 6749 §4.4) from the real auth service work at the
+ * fast service, an RFC 7009 revocation reaches fast through the change feed, and tokens signed with
+ * keys fast already holds keep verifying while auth is down (verification is local). Auth and fast run
+ * compiled as child processes on one database.
+ */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createClient } from '@tandem/tokens';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
-import { eventually, seedCatalog, startHarness, type Harness } from './support/fast.js';
-import { requireBuilt } from './support/built.js';
-import { bearer, get } from './support/http.js';
-
-const SECRET_KEY = 'cross-service-test-secret-key-0123456789abcdef';
+import {
+  createMigratedDatabase,
+  eventually,
+  testDialect,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
+import { tandem } from '../bench/catalog.js';
+import { E2E_SECRET_KEY } from '../support/admin-process.js';
+import { seedReaderCatalog } from '../support/catalog.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { startTokenServices } from '../support/token-services.js';
 
 let db: MigratedTestDatabase;
-let auth: ChildProcess | undefined;
-let authUrl: string;
-let h: Harness | undefined;
-let client: { clientId: string; clientSecret: string };
+let processes: ServiceProcess[] = [];
+let auth: ServiceProcess;
+let fast: ServiceProcess;
+let basic: string;
 
-async function token(): Promise<string> {
-  const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
-  const res = await fetch(`${authUrl}/oauth/token`, {
+async function clientToken(): Promise<string> {
+  const res = await fetch(`${auth.url}/oauth/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: 'grant_type=client_credentials&scope=catalog:read',
@@ -27,75 +35,52 @@ async function token(): Promise<string> {
   return body.access_token!;
 }
 
+const read = (path: string, token: string) =>
+  fetch(`${fast.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
 before(async () => {
-  const authMain = requireBuilt(new URL('../../../auth/dist/src/main.js', import.meta.url), 'services/auth');
   db = await createMigratedDatabase();
-  await seedCatalog(db, 2);
-  const created = await createClient(
-    db.orm.em,
-    { name: 'Fast test client', scopes: ['catalog:read'] },
-    SECRET_KEY,
-  );
-  client = { clientId: created.client.clientId, clientSecret: created.clientSecret };
-  auth = spawn(process.execPath, [authMain], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      AUTH_PORT: '0',
-      TANDEM_SECRET_KEY: SECRET_KEY,
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  authUrl = await new Promise<string>((resolve, reject) => {
-    auth!.on('message', (m) => resolve((m as { url: string }).url));
-    auth!.on('exit', (code) => reject(new Error(`auth exited with ${code}`)));
-  });
-  const discovery = (await (await fetch(`${authUrl}/.well-known/openid-configuration`)).json()) as {
-    issuer: string;
-  };
-  h = await startHarness(() => ({
+  await seedReaderCatalog(db, 2);
+  const created = await tandem(['createclient', 'fast test client', '--scope', 'catalog:read'], {
     DATABASE_URL: db.url,
-    TOKEN_ISSUER: discovery.issuer,
-    JWKS_REFETCH_MIN_SECONDS: '1',
-  }));
+    TANDEM_SECRET_KEY: E2E_SECRET_KEY,
+  });
+  const id = /client_id:\s+(\S+)/.exec(created)?.[1];
+  const secret = /client_secret:\s+(\S+)/.exec(created)?.[1];
+  assert.ok(id && secret, `could not read the client from:\n${created}`);
+  basic = Buffer.from(`${id}:${secret}`).toString('base64');
+  ({ auth, fast, processes } = await startTokenServices(db.url));
 });
 
 after(async () => {
-  await h?.close();
-  if (auth && auth.exitCode === null) {
-    const exited = new Promise((resolve) => auth!.on('exit', resolve));
-    auth.kill('SIGTERM');
-    await exited;
-  }
+  for (const service of [...processes].reverse()) await service.stop();
   await db?.close();
 });
 
 test(`real tokens from the auth service are accepted; revocation reaches the fast service (${testDialect()})`, async () => {
-  const access = await token();
-  const list = await get(`${h!.fast.url}/v1/products`, bearer(access));
-  assert.equal(list.status, 200, list.text);
-  assert.equal(list.json.items.length, 2);
+  const access = await clientToken();
+  const list = await read('/v1/products', access);
+  const body = (await list.json()) as { items: unknown[] };
+  assert.equal(list.status, 200, JSON.stringify(body));
+  assert.equal(body.items.length, 2);
 
-  const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
-  const revoke = await fetch(`${authUrl}/oauth/revoke`, {
+  const revoke = await fetch(`${auth.url}/oauth/revoke`, {
     method: 'POST',
     headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: `token=${access}&token_type_hint=access_token`,
   });
   assert.equal(revoke.status, 200);
-  await eventually(
-    'revoked through the change feed',
-    async () => (await get(`${h!.fast.url}/v1/products`, bearer(access))).status === 401,
-  );
+  await eventually('revoked through the change feed', async () => {
+    const refused = await read('/v1/products', access);
+    await refused.arrayBuffer();
+    return refused.status === 401;
+  });
 });
 
 test('with the auth service down, tokens signed by known keys still verify', async () => {
-  const access = await token();
-  const exited = new Promise((resolve) => auth!.on('exit', resolve));
-  auth!.kill('SIGTERM');
-  await exited;
-  const res = await get(`${h!.fast.url}/v1/categories`, bearer(access));
+  const access = await clientToken();
+  await auth.stop();
+  const res = await read('/v1/categories', access);
+  await res.arrayBuffer();
   assert.equal(res.status, 200);
 });
