@@ -59,12 +59,11 @@ export function createRequestListener(deps: AuthDeps): RequestListener {
     error instanceof OAuthError ? sendOAuthError(res, error) : sendServerError(res, logger, error);
 
   const answerPost = (route: OAuthRoute, req: BodyRequest, res: ServerResponse) =>
-    readBody(req)
-      .then((body) => {
-        req.body = body;
-        return route(req, res);
-      })
-      .catch(fail(res));
+    readBody(req, (refusal, body) => {
+      if (refusal !== undefined) return fail(res)(refusal);
+      req.body = body;
+      route(req, res).catch(fail(res));
+    });
 
   const answerGet = async (route: GetRoute, req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -82,7 +81,7 @@ export function createRequestListener(deps: AuthDeps): RequestListener {
     if (endpoint.method === 'POST') {
       // Only the body-less answer: the request's own body (if any) is not read.
       if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
-      return void answerPost(endpoint.route, req, res);
+      return answerPost(endpoint.route, req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD');
     void answerGet(endpoint.route, req, res);
