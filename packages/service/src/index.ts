@@ -1,0 +1,2 @@
+export type { ReadyMessage, RunningService, ServiceOptions } from './running-service.js';
+export { runService, type ServiceDefinition } from './run-service.js';
