@@ -1,7 +1,7 @@
 import type { ChangeFeedHandlers } from '@tandem/changefeed';
 import type { LiveHub } from './live.js';
 import type { RevokedSessions } from './revocations.js';
-import type { HotStore } from './store.js';
+import type { HotStore } from './data/store.js';
 
 /**
  * Applies the change feed to the store: each changed record is serialized once (by the database)

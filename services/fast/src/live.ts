@@ -1,10 +1,16 @@
-import uWS, { type HttpResponse, type TemplatedApp, type WebSocket } from 'uWebSockets.js';
+import uWS, {
+  type HttpResponse,
+  type TemplatedApp,
+  type WebSocket,
+  type WebSocketBehavior,
+} from 'uWebSockets.js';
 import type { Logger } from '@tandem/log';
 import type { VerifiedAccessToken } from '@tandem/tokens';
-import type { FastMetrics } from './metrics.js';
-import type { HotStore, StoreChange } from './store.js';
+import type { StoreChange } from './data/prepared-record.js';
+import type { HotStore } from './data/store.js';
+import type { FastMetrics } from './observability/metrics.js';
 import { bearerToken, type AuthOutcome, type Authenticator } from './http/auth.js';
-import { refuseOversized, type Limits } from './http/pipeline.js';
+import { refuseOversized, whenVerified, type Limits } from './http/pipeline.js';
 import { send } from './http/respond.js';
 
 export const LIVE_PATH = '/v1/live';
@@ -25,7 +31,7 @@ export const CLOSE_MESSAGE_TOO_BIG = 1009;
 export const CLOSE_TOKEN_EXPIRED = 4401;
 export const CLOSE_SESSION_REVOKED = 4403;
 
-interface LiveUserData {
+export interface LiveUserData {
   readonly token: VerifiedAccessToken;
   readonly topics: Set<string>;
   timer?: NodeJS.Timeout;
@@ -50,25 +56,29 @@ export class LiveHub {
   private readonly sockets = new Set<LiveSocket>();
   private readonly bySession = new Map<string, Set<LiveSocket>>();
 
+  /** `app` is where changes are published (uWS pub/sub); the route table mounts `behavior` at LIVE_PATH. */
   constructor(
     private readonly app: TemplatedApp,
     private readonly store: HotStore,
     private readonly auth: Authenticator,
     private readonly metrics: FastMetrics,
     private readonly options: LiveOptions,
-  ) {
-    app.ws<LiveUserData>(LIVE_PATH, {
+  ) {}
+
+  /** The WebSocket route's handlers and limits, for `app.ws(LIVE_PATH, ...)`. */
+  behavior(): WebSocketBehavior<LiveUserData> {
+    return {
       compression: uWS.DISABLED,
       maxPayloadLength: NATIVE_MAX_PAYLOAD_BYTES,
       idleTimeout: 120,
       sendPingsAutomatically: true,
-      maxBackpressure: options.maxBackpressureBytes,
+      maxBackpressure: this.options.maxBackpressureBytes,
       closeOnBackpressureLimit: 1,
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => this.open(ws),
       message: (ws, message) => this.message(ws, message),
       close: (ws) => this.closed(ws),
-    });
+    };
   }
 
   get connections(): number {
@@ -99,14 +109,7 @@ export class LiveHub {
     };
     const outcome = this.auth.authenticate(token);
     if (!(outcome instanceof Promise)) return finish(outcome);
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-      this.metrics.abortedRequests += 1;
-    });
-    void outcome.then((result) => {
-      if (!aborted) res.cork(() => finish(result));
-    });
+    whenVerified(res, this.metrics, 'live', outcome, finish);
   }
 
   private open(ws: LiveSocket): void {

@@ -6,8 +6,9 @@ import type { SessionState } from '@tandem/changefeed';
  */
 export class RevokedSessions {
   private readonly revoked = new Map<string, number>();
-  /** Called for each session that became revoked (live sockets of that session get closed). */
-  onRevoked: (sid: string) => void = () => undefined;
+
+  /** @param onRevoked called once for each session that becomes revoked (its live sockets get closed). */
+  constructor(private readonly onRevoked: (sid: string) => void) {}
 
   has(sid: string): boolean {
     return this.revoked.has(sid);

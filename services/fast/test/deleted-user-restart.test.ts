@@ -54,7 +54,7 @@ test(`a deleted user's token stays refused by a fast node started after the dele
   // A new fast process on the same database: it learns everything from its snapshot.
   let restarted: FastServer | undefined;
   try {
-    restarted = await startFast(h.config, h.db.orm, createLogger('fast', 'silent'));
+    restarted = await startFast({ config: h.config, orm: h.db.orm, logger: createLogger('fast', 'silent') });
     await restarted.ready;
     const node = restarted;
     await eventually('the new node holds signing keys', () => node.jwks.size > 0);

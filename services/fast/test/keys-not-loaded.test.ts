@@ -26,7 +26,7 @@ test(`with no signing keys ever fetched, /v1 answers 503 keys_not_loaded, then 2
     LOG_LEVEL: 'silent',
     FEED_POLL_MS: '5',
   });
-  const fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
+  const fast = await startFast({ config, orm: db.orm, logger: createLogger('fast', 'silent') });
   try {
     await fast.ready; // the data is loaded: a 503 below is about the keys, not the snapshot
     await eventually('the first JWKS fetch failed', () => fast.jwks.lastError !== undefined);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CompiledProjection } from '@tandem/changefeed';
-import { ByteArena } from '../src/byte-arena.js';
-import { listBody } from '../src/list-body.js';
-import { SortedRecords } from '../src/sorted-records.js';
-import { CollectionStore, type Page } from '../src/store.js';
+import { ByteArena } from '../src/data/byte-arena.js';
+import { SortedRecords } from '../src/data/sorted-records.js';
+import { CollectionStore, type Page } from '../src/data/store.js';
+import { listBody } from '../src/http/list-body.js';
 
 const projection: CompiledProjection = {
   collection: 'products',

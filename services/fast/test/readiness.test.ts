@@ -102,7 +102,7 @@ test(`/healthz and /v1 answer 503 until the snapshot is loaded, then serve (${te
       FEED_POLL_MS: '5',
       FEED_RECONNECT_MAX_MS: '200',
     });
-    fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
+    fast = await startFast({ config, orm: db.orm, logger: createLogger('fast', 'silent') });
     await hold.blocked(fast);
     // Keys are in: the only thing missing is the snapshot.
     await eventually('the signing keys are loaded', () => fast!.jwks.size > 0);

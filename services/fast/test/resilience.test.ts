@@ -256,7 +256,7 @@ test('started while auth is down: 503 until it holds signing keys, then tokens a
     LOG_LEVEL: 'silent',
     FEED_POLL_MS: '5',
   });
-  const fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
+  const fast = await startFast({ config, orm: db.orm, logger: createLogger('fast', 'silent') });
   try {
     await fast.ready;
     await eventually('the first JWKS fetch failed', () => fast.jwks.lastError !== undefined);

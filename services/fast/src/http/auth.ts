@@ -4,7 +4,7 @@ import {
   type AccessTokenVerifier,
   type VerifiedAccessToken,
 } from '@tandem/tokens';
-import type { FastMetrics } from '../metrics.js';
+import type { FastMetrics } from '../observability/metrics.js';
 import type { RevokedSessions } from '../revocations.js';
 import { jsonError, type Reply } from './respond.js';
 

@@ -1,6 +1,6 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
-import { listBody } from '../list-body.js';
-import { CollectionStore, type HotStore } from '../store.js';
+import { listBody } from './list-body.js';
+import { CollectionStore, type HotStore } from '../data/store.js';
 import { readableCollection } from './record.js';
 import { jsonError, type Reply } from './respond.js';
 

@@ -1,8 +1,7 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { VerifiedAccessToken } from '@tandem/tokens';
-import type { FastMetrics, Route } from '../metrics.js';
-import type { Authenticator } from './auth.js';
-import { bearerToken } from './auth.js';
+import type { FastMetrics, Route } from '../observability/metrics.js';
+import { bearerToken, type AuthOutcome, type Authenticator } from './auth.js';
 import { jsonError, send, type Reply } from './respond.js';
 
 export interface Limits {
@@ -44,10 +43,12 @@ export function refuseOversized(req: HttpRequest, limits: Limits, into?: ReadHea
   return undefined;
 }
 
+const internalError = () => jsonError(500, 'internal_error', 'The request could not be completed.');
+
 /**
  * Runs `respond` for an authenticated request. Everything from `req` must be read before calling
- * (req is only valid synchronously). Cached tokens answer in the same tick; otherwise onAborted is
- * registered before the async verification, the response is written corked, and never after an abort.
+ * (req is only valid synchronously). Cached tokens answer in the same tick; others through
+ * `whenVerified`.
  */
 export function authenticated(
   res: HttpResponse,
@@ -62,25 +63,42 @@ export function authenticated(
     send(res, metrics, route, outcome.ok ? respond(outcome.token) : outcome.reply);
     return;
   }
+  // Build and send in one synchronous step: a list body lives in a shared buffer until it is sent.
+  whenVerified(res, metrics, route, outcome, (result) => {
+    let reply: Reply;
+    try {
+      reply = result.ok ? respond(result.token) : result.reply;
+    } catch {
+      reply = internalError();
+    }
+    send(res, metrics, route, reply);
+  });
+}
+
+/**
+ * Finishes a request (HTTP or WebSocket upgrade) whose token is still being verified (signature check,
+ * maybe a JWKS fetch). uWebSockets.js needs onAborted registered before the handler returns when the
+ * answer comes later; `finish` then runs corked, and never once the client has gone. A verification
+ * that fails unexpectedly answers 500.
+ */
+export function whenVerified(
+  res: HttpResponse,
+  metrics: FastMetrics,
+  route: Route,
+  pending: Promise<AuthOutcome>,
+  finish: (outcome: AuthOutcome) => void,
+): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
     metrics.abortedRequests += 1;
   });
-  const internalError = () => jsonError(500, 'internal_error', 'The request could not be completed.');
-  // Build and send in one synchronous step: a list body lives in a shared buffer until it is sent.
-  const finish = (build: () => Reply) => {
-    if (aborted) return;
-    let reply: Reply;
-    try {
-      reply = build();
-    } catch {
-      reply = internalError();
-    }
-    res.cork(() => send(res, metrics, route, reply));
-  };
-  outcome.then(
-    (result) => finish(() => (result.ok ? respond(result.token) : result.reply)),
-    () => finish(internalError),
+  pending.then(
+    (outcome) => {
+      if (!aborted) res.cork(() => finish(outcome));
+    },
+    () => {
+      if (!aborted) res.cork(() => send(res, metrics, route, internalError()));
+    },
   );
 }

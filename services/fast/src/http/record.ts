@@ -1,5 +1,5 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
-import { CollectionStore, type HotStore } from '../store.js';
+import { CollectionStore, type HotStore } from '../data/store.js';
 import { insufficientScope } from './auth.js';
 import { jsonError, type Reply } from './respond.js';
 

@@ -1,5 +1,5 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import type { FastMetrics, Route } from '../metrics.js';
+import type { FastMetrics, Route } from '../observability/metrics.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',

@@ -40,7 +40,7 @@ export async function startHarness(
     ...(typeof env === 'function' ? env(db) : env),
   });
   const config = tune(loaded);
-  const fast = await startFast(config, db.orm, createLogger('fast', 'silent'));
+  const fast = await startFast({ config, orm: db.orm, logger: createLogger('fast', 'silent') });
   await fast.ready;
   // Ready for data; /healthz is 200 once the issuer's keys are held too (fetched concurrently).
   await eventually('the signing keys are fetched', () => fast.jwks.size > 0);

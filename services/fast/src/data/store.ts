@@ -1,21 +1,8 @@
 import { hash } from 'node:crypto';
 import type { CompiledProjection, RecordRow } from '@tandem/changefeed';
 import { ByteArena, exactBuffer } from './byte-arena.js';
-import { RECORD_SEPARATOR } from './list-body.js';
+import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
 import { SortedRecords, firstAfter } from './sorted-records.js';
-
-/** A record ready to send: its JSON bytes and ETag, computed once when it changed. */
-export interface PreparedRecord {
-  readonly id: number;
-  readonly bytes: Buffer;
-  /** The quoted entity tag of `bytes`, ready to be written as the ETag header. */
-  readonly etag: Buffer;
-  /** Values of the filterable fields, as query strings compare them. */
-  readonly filterKeys: readonly string[];
-}
-
-export type StoreChange =
-  { readonly op: 'upsert'; readonly record: PreparedRecord } | { readonly op: 'delete'; readonly id: number };
 
 /**
  * Where a snapshot's bytes go: record bodies each followed by a comma (so neighbours in id order form

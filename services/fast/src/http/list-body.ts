@@ -1,9 +1,8 @@
-import type { Page } from './store.js';
+import { RECORD_SEPARATOR } from '../data/prepared-record.js';
+import type { Page } from '../data/store.js';
 
 const ITEMS_OPEN = Buffer.from('{"items":[');
 const NEXT_NULL = Buffer.from('],"next":null}');
-/** The byte between two records in a list body, and after each record in a snapshot's slabs. */
-export const RECORD_SEPARATOR = 0x2c;
 
 /**
  * One response buffer reused by every list request: assembling a page is then a few memcpys, with no

@@ -28,31 +28,3 @@ export class FastMetrics {
       for (const [status, count] of byStatus) yield [route, status, count];
   }
 }
-
-export interface MetricFamily {
-  readonly name: string;
-  readonly type: 'counter' | 'gauge';
-  readonly help: string;
-  readonly samples: readonly (readonly [
-    labels: Readonly<Record<string, string>> | undefined,
-    value: number,
-  ])[];
-}
-
-const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-export function renderPrometheus(families: readonly MetricFamily[]): string {
-  const lines: string[] = [];
-  for (const f of families) {
-    lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-    for (const [labels, value] of f.samples) {
-      const rendered = labels
-        ? `{${Object.entries(labels)
-            .map(([k, v]) => `${k}="${escape(v)}"`)
-            .join(',')}}`
-        : '';
-      lines.push(`${f.name}${rendered} ${Number.isFinite(value) ? value : 0}`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}

@@ -1,4 +1,4 @@
-import type { PreparedRecord } from './store.js';
+import type { PreparedRecord } from './prepared-record.js';
 
 /** Index of the first id greater than `after` in an ascending list. */
 export function firstAfter(ids: readonly number[], after: number): number {

@@ -1,0 +1,33 @@
+import type { Reply } from '../http/respond.js';
+import type { ObservedParts } from './parts.js';
+
+/**
+ * GET /healthz. Ready (200) once the snapshot is loaded and the issuer's signing keys are held: without
+ * keys every token would be refused, so a replica without them must stay out of rotation.
+ */
+export function healthReply({ store, feed, jwks }: ObservedParts): Reply {
+  const status = feed.status();
+  const records: Record<string, number> = {};
+  for (const [name, collection] of store.collections) records[name] = collection.size;
+  const notReady = !store.ready ? 'loading snapshot' : jwks.size === 0 ? 'no signing keys yet' : undefined;
+  const body = {
+    status: notReady ? 'starting' : status.stale ? 'stale' : 'ok',
+    ready: notReady === undefined,
+    ...(notReady && { reason: notReady }),
+    feed: {
+      connected: status.connected,
+      stale: status.stale,
+      lagEvents: status.lagEvents,
+      lagMs: status.lagMs,
+      position: status.position ?? null,
+      lastError: status.lastError ?? null,
+    },
+    jwks: { keys: jwks.size, lastError: jwks.lastError ?? null },
+    records,
+  };
+  return {
+    status: body.ready ? 200 : 503,
+    body: JSON.stringify(body),
+    headers: [['Cache-Control', 'no-store']],
+  };
+}

@@ -1,0 +1,15 @@
+import type { ChangeFeed } from '@tandem/changefeed';
+import type { AccessTokenVerifier, RemoteJwks } from '@tandem/tokens';
+import type { HotStore } from '../data/store.js';
+import type { FastMetrics } from './metrics.js';
+
+/** What /healthz and /metrics read from a running fast node: its parts, only ever read here. */
+export interface ObservedParts {
+  readonly store: HotStore;
+  readonly feed: ChangeFeed;
+  readonly jwks: RemoteJwks;
+  readonly verifier: AccessTokenVerifier;
+  readonly metrics: FastMetrics;
+  readonly live: { readonly connections: number };
+  readonly revoked: { readonly size: number };
+}
