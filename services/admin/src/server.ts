@@ -8,6 +8,7 @@ import session from 'express-session';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
+import type { RunningService, ServiceOptions } from '@tandem/service';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, requireStaff } from './auth.js';
 import { createComponents } from './components.js';
@@ -19,12 +20,14 @@ import { RequestRefused } from './request-refused.js';
 import { sameOriginWrites } from './same-origin.js';
 import { DatabaseSessionStore } from './session-store.js';
 
-export interface AdminServer {
-  /** Base URL, e.g. http://127.0.0.1:8000 (what the ready message carries). */
-  readonly url: string;
+export interface AdminServer extends RunningService {
   /** Where a person opens the admin: `${url}/admin`. */
   readonly adminUrl: string;
-  close(): Promise<void>;
+}
+
+export interface AdminOptions extends ServiceOptions {
+  /** Signs session cookies; defaults to sessionSecret(config). */
+  readonly secret?: string;
 }
 
 export class AdminStartupError extends Error {
@@ -176,13 +179,9 @@ export async function createAdminApp(
  * `secret` defaults to sessionSecret(config); main.ts resolves it first so a missing production key
  * stops start-up before anything is opened.
  */
-export async function startAdmin(
-  config: Config,
-  orm: Orm,
-  logger: Logger,
-  port: number = config.ports.admin,
-  secret: string = sessionSecret(config, logger),
-): Promise<AdminServer> {
+export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
+  const { config, orm, logger, port = config.ports.admin } = options;
+  const secret = options.secret ?? sessionSecret(config, logger);
   const { app, store, login } = await createAdminApp(config, orm, logger, secret);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, config.host, (error?: Error) =>

@@ -160,12 +160,17 @@ describe(
         LOGIN_THROTTLE_REDIS_PREFIX: `tandem-test:${randomUUID()}`,
       };
       fixture = await startFixture(env);
-      second = await startAdmin(
-        loadConfig({ DATABASE_URL: fixture.db.url, LOG_LEVEL: 'silent', TANDEM_SECRET_KEY: SECRET, ...env }),
-        fixture.db.orm,
-        createLogger('admin-test', 'silent'),
-        0,
-      );
+      second = await startAdmin({
+        config: loadConfig({
+          DATABASE_URL: fixture.db.url,
+          LOG_LEVEL: 'silent',
+          TANDEM_SECRET_KEY: SECRET,
+          ...env,
+        }),
+        orm: fixture.db.orm,
+        logger: createLogger('admin-test', 'silent'),
+        port: 0,
+      });
       // One login on each instance first: both have their Redis connection up before the attack.
       for (const origin of [fixture.origin, new URL(second.url).origin])
         assert.equal(await login(origin, 'root@example.com', PASSWORD), 302);

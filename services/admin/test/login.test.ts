@@ -78,16 +78,16 @@ describe('staff login', () => {
     const { startAdmin } = await import('../src/server.js');
     const { loadConfig } = await import('@tandem/config');
     const { createLogger } = await import('@tandem/log');
-    const second = await startAdmin(
-      loadConfig({
+    const second = await startAdmin({
+      config: loadConfig({
         DATABASE_URL: fixture.db.url,
         LOG_LEVEL: 'silent',
         TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
       }),
-      fixture.db.orm,
-      createLogger('admin-test', 'silent'),
-      0,
-    );
+      orm: fixture.db.orm,
+      logger: createLogger('admin-test', 'silent'),
+      port: 0,
+    });
     try {
       const other = new Client(new URL(second.url).origin);
       Object.assign(other, { cookie: (client as unknown as { cookie: string }).cookie });

@@ -77,7 +77,12 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
     TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
     ...env,
   });
-  const admin = await startAdmin(config, db.orm, createLogger('admin-test', 'silent'), 0);
+  const admin = await startAdmin({
+    config,
+    orm: db.orm,
+    logger: createLogger('admin-test', 'silent'),
+    port: 0,
+  });
   return {
     db,
     admin,

@@ -1,8 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '@tandem/config';
-import type { Logger } from '@tandem/log';
-import type { Orm } from '@tandem/models';
+import type { RunningService, ServiceOptions } from '@tandem/service';
 import { LoginThrottle, clientAddressReader } from '@tandem/accounts';
 import {
   AccessTokenSigner,
@@ -18,22 +16,14 @@ import { startKeyMaintenance } from './key-maintenance.js';
 import { AuthMetrics } from './metrics.js';
 import { AuthStore } from './store.js';
 
-export interface StartAuthOptions {
-  readonly config: Config;
-  readonly orm: Orm;
-  readonly logger: Logger;
-  /** Overrides config.ports.auth (tests pass 0). */
-  readonly port?: number;
-}
+/** `port` overrides config.ports.auth (tests pass 0). */
+export type StartAuthOptions = ServiceOptions;
 
-export interface AuthServer {
-  /** Base URL the server listens on, e.g. http://127.0.0.1:8001. */
-  readonly url: string;
+export interface AuthServer extends RunningService {
   readonly issuer: string;
   readonly deps: AuthDeps;
   /** Re-reads signing keys now (otherwise every SIGNING_KEY_REFRESH_SECONDS). */
   refreshKeys(): Promise<void>;
-  close(): Promise<void>;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
