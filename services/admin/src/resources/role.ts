@@ -1,6 +1,8 @@
-import type { ResourceWithOptions } from 'adminjs';
+import type { Before, ResourceWithOptions } from 'adminjs';
 import { ALL_PERMISSION_CODENAMES } from '@tandem/models';
+import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
+import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
 import { endRoleMemberSessions } from './session-consequences.js';
 
 export function roleResource(deps: ResourceDeps): ResourceWithOptions {
@@ -24,6 +26,10 @@ export function roleResource(deps: ResourceDeps): ResourceWithOptions {
       filterProperties: ['q', 'name'],
       editProperties: ['name', 'scopes', 'permissions'],
       showProperties: ['id', 'name', 'scopes', 'permissions', 'history'],
+      actions: {
+        new: { before: onlyPermissionsTheyHold },
+        edit: { before: onlyPermissionsTheyHold },
+      },
       properties: {
         scopes: {
           type: 'string',
@@ -40,3 +46,24 @@ export function roleResource(deps: ResourceDeps): ResourceWithOptions {
     },
   );
 }
+
+/**
+ * A staff member with add_role or change_role who is not a superuser may add to a role only
+ * permissions they hold themselves (else they could grant a role of theirs every permission).
+ * Permissions the role already has may stay or go; unknown codenames are left to the model's
+ * validation. Refused with 403 naming the permissions.
+ */
+const onlyPermissionsTheyHold: Before = async (request, context) => {
+  if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
+  const added = addedToList(request, context, 'permissions').filter((codename) =>
+    ALL_PERMISSION_CODENAMES.includes(codename),
+  );
+  const missing = permissionsNotHeld(context.currentAdmin, added);
+  if (missing.length > 0)
+    throw new RequestRefused(
+      403,
+      'permission_not_held',
+      `You may only give a role permissions you hold yourself; you do not hold ${missing.join(', ')}.`,
+    );
+  return request;
+};

@@ -1,7 +1,9 @@
 import { ValidationError, flat, type Before, type ResourceWithOptions } from 'adminjs';
 import { hashPassword, passwordProblem } from '@tandem/accounts';
+import { Role } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
+import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
 import { endUserSessions } from './session-consequences.js';
 
 /**
@@ -54,8 +56,8 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
         'history',
       ],
       actions: {
-        new: { before: onlySuperusersGrantSuperuser },
-        edit: { before: onlySuperusersGrantSuperuser },
+        new: { before: [onlySuperusersGrantSuperuser, onlyRolesTheyHold(deps)] },
+        edit: { before: [onlySuperusersGrantSuperuser, onlyRolesTheyHold(deps)] },
       },
       properties: {
         password: {
@@ -94,3 +96,32 @@ const onlySuperusersGrantSuperuser: Before = async (request, context) => {
     throw new RequestRefused(403, 'superuser_only', 'Only a superuser may grant superuser status.');
   return request;
 };
+
+/**
+ * A staff member who is not a superuser may add to a user (themselves or anyone) only roles whose
+ * permissions they already hold: otherwise change_user would be a way to every permission (give
+ * yourself a role that holds them all). Roles the user already has may stay (the edit page sends them
+ * back) and may be taken away. Refused with 403 naming the role, never silently dropped.
+ */
+function onlyRolesTheyHold(deps: ResourceDeps): Before {
+  return async (request, context) => {
+    if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
+    const ids = addedToList(request, context, 'roles')
+      .map(Number)
+      .filter((id) => Number.isSafeInteger(id));
+    // Ids of no role are left to the resource, which answers "Choose an existing role".
+    if (ids.length === 0) return request;
+    const roles = await deps.orm.em.fork().find(Role, { id: { $in: ids } }, { orderBy: { name: 'asc' } });
+    for (const role of roles) {
+      const missing = permissionsNotHeld(context.currentAdmin, role.permissions);
+      if (missing.length > 0)
+        throw new RequestRefused(
+          403,
+          'role_not_held',
+          `You may not give the role "${role.name}": it grants permissions you do not hold ` +
+            `(${missing.join(', ')}). Ask a superuser.`,
+        );
+    }
+    return request;
+  };
+}

@@ -1,0 +1,38 @@
+import { flat, type ActionContext, type ActionRequest, type CurrentAdmin } from 'adminjs';
+
+/**
+ * The escalation guard for the account resources: a staff member who is not a superuser may give
+ * (a role to a user, a permission to a role) only what they hold themselves. Without it, change_user
+ * would be a way to every permission: assign yourself a role that holds them all. Django's admin does
+ * not check this; it is the standard guard against privilege escalation through account management.
+ */
+
+/** The codenames in `wanted` that `admin` does not hold (none for a superuser). */
+export function permissionsNotHeld(admin: CurrentAdmin | undefined, wanted: readonly string[]): string[] {
+  if (admin?.isSuperuser === true) return [];
+  const held: unknown = admin?.permissions;
+  const holds = new Set(Array.isArray(held) ? held.filter((item) => typeof item === 'string') : []);
+  return [...new Set(wanted)].filter((codename) => !holds.has(codename));
+}
+
+/**
+ * The values a form asks to put into a list field that it does not hold yet, judged on the
+ * unflattened form (`roles.0=3`, `roles=3` and `roles=[3]` are the same request), or [] when the form
+ * leaves the field alone. Values are compared as text (the form sends text, the record stores ids).
+ */
+export function addedToList(request: ActionRequest, context: ActionContext, field: string): string[] {
+  if (!request.payload) return [];
+  const data = flat.unflatten(request.payload) as Record<string, unknown>;
+  if (!(field in data)) return [];
+  const asList = (value: unknown): unknown[] =>
+    Array.isArray(value) ? value : value === undefined || value === null || value === '' ? [] : [value];
+  const stored = new Set(asList(context.record?.get(field)).map(String));
+  return asList(data[field])
+    .map(String)
+    .filter((value) => !stored.has(value));
+}
+
+/** Whether the acting staff member may run the action at all (before-hooks run ahead of that check). */
+export function mayRun(context: ActionContext): boolean {
+  return context.action.isAccessible(context.currentAdmin, context.record);
+}
