@@ -1,79 +1,89 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { median, parseWrkOutput } from './wrk.js';
+import { runWrkScript, type WrkRun } from './wrk.js';
 import { tandem, type BenchCatalog } from './catalog.js';
-
-const run = promisify(execFile);
+import { summarize, type Measurement } from './throughput.js';
 const script = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
-const CLIENT_CREDENTIALS_SCRIPT = script('wrk-client-credentials.lua');
-const REFRESH_SCRIPT = script('wrk-refresh.lua');
+export const CLIENT_CREDENTIALS_SCRIPT = script('wrk-client-credentials.lua');
+export const REFRESH_SCRIPT = script('wrk-refresh.lua');
 const CONNECTIONS = 32;
 
+/** Per grant: tokens/s (requestsPerSecond), the auth process's CPU time per token, wrk's busy share. */
 export interface GrantRates {
-  readonly clientCredentialsPerSecond: number;
-  readonly refreshPerSecond: number;
+  readonly clientCredentials: Measurement;
+  readonly refresh: Measurement;
+}
+
+/** The auth service under test: its URL and its process, whose CPU time is measured. */
+export interface AuthUnderTest {
+  readonly url: string;
+  readonly pid: number;
 }
 
 /** One wrk run from core 1 against the auth service; any refused request fails the measurement. */
-async function tokensPerSecond(
+async function grantRun(
   grant: string,
-  authUrl: string,
-  scriptFile: string,
+  auth: AuthUnderTest,
+  script: string,
   seconds: number,
   env: Record<string, string>,
-): Promise<number> {
-  const { stdout } = await run(
-    'taskset',
-    ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', scriptFile, authUrl],
-    { env: { ...process.env, ...env } },
-  );
-  const result = parseWrkOutput(stdout);
+): Promise<WrkRun> {
+  const result = await runWrkScript({
+    url: auth.url,
+    script,
+    seconds,
+    connections: CONNECTIONS,
+    env,
+    serverPids: [auth.pid],
+  });
   if (result.non2xx > 0 || result.socketErrors > 0)
     throw new Error(`${grant}: ${result.non2xx} non-2xx answers, ${result.socketErrors} socket errors`);
-  return result.requestsPerSecond;
+  return result;
 }
 
-/** Refresh tokens to start the chains from: one password grant per connection. */
+/**
+ * Refresh tokens to start the chains from: one password grant per connection, one at a time. The
+ * login throttle reserves a guess's points before its password is checked and gives them back on
+ * success, so 32 parallel logins to one account are refused ("Too many failed login attempts").
+ */
 async function refreshChains(authUrl: string, email: string, password: string): Promise<string> {
-  const tokens = await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      const response = await fetch(`${authUrl}/oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'password', username: email, password }),
-      });
-      const body = (await response.json()) as { refresh_token?: string };
-      if (!body.refresh_token) throw new Error(`password grant failed: ${JSON.stringify(body)}`);
-      return body.refresh_token;
-    }),
-  );
+  const tokens: string[] = [];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const response = await fetch(`${authUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: email, password }),
+    });
+    const body = (await response.json()) as { refresh_token?: string };
+    if (!body.refresh_token) throw new Error(`password grant failed: ${JSON.stringify(body)}`);
+    tokens.push(body.refresh_token);
+  }
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-refresh-')), 'tokens.txt');
   writeFileSync(file, tokens.join('\n'));
   return file;
 }
 
 /**
- * Tokens/s of the two hot grants against the auth service pinned to core 0, with wrk on core 1 for
- * both, each after a warm-up run. Refresh tokens are single-use, so wrk-refresh.lua chains them: each
- * answer's refresh token is spent by a later request.
+ * The two hot grants against the auth service pinned to core 0, with wrk on core 1 for both, each
+ * after a warm-up run: tokens/s and the auth process's CPU time per token (the database's is not
+ * counted: PostgreSQL's backends are not auth's processes). Refresh tokens are single-use, so
+ * wrk-refresh.lua chains them: each answer's refresh token is spent by a later request.
  */
 export async function measureGrants(
-  authUrl: string,
+  auth: AuthUnderTest,
   catalog: BenchCatalog,
   plan: { warmupSeconds: number; seconds: number; runs: number },
 ): Promise<GrantRates> {
-  const warmedUpMedian = async (measure: (seconds: number) => Promise<number>) => {
+  const warmedUp = async (measure: (seconds: number) => Promise<WrkRun>) => {
     await measure(plan.warmupSeconds);
-    const rates: number[] = [];
-    for (let i = 0; i < plan.runs; i++) rates.push(await measure(plan.seconds));
-    return median(rates);
+    const runs: WrkRun[] = [];
+    for (let i = 0; i < plan.runs; i++) runs.push(await measure(plan.seconds));
+    return summarize(runs);
   };
-  const clientCredentialsPerSecond = await warmedUpMedian((seconds) =>
-    tokensPerSecond('client_credentials', authUrl, CLIENT_CREDENTIALS_SCRIPT, seconds, {
+  const clientCredentials = await warmedUp((seconds) =>
+    grantRun('client_credentials', auth, CLIENT_CREDENTIALS_SCRIPT, seconds, {
       WRK_CLIENT_ID: catalog.client.id,
       WRK_CLIENT_SECRET: catalog.client.secret,
     }),
@@ -82,10 +92,10 @@ export async function measureGrants(
   const email = `bench-${Date.now()}@example.com`;
   const password = 'bench refresh password';
   await tandem(['createuser', email, '--password', password, '--role', 'reader'], catalog.env);
-  const refreshPerSecond = await warmedUpMedian(async (seconds) =>
-    tokensPerSecond('refresh_token', authUrl, REFRESH_SCRIPT, seconds, {
-      WRK_REFRESH_TOKENS_FILE: await refreshChains(authUrl, email, password),
+  const refresh = await warmedUp(async (seconds) =>
+    grantRun('refresh_token', auth, REFRESH_SCRIPT, seconds, {
+      WRK_REFRESH_TOKENS_FILE: await refreshChains(auth.url, email, password),
     }),
   );
-  return { clientCredentialsPerSecond, refreshPerSecond };
+  return { clientCredentials, refresh };
 }

@@ -19,8 +19,9 @@ import { describeMachine } from './machine.js';
 import { measurePropagation } from './propagation.js';
 import { renderMarkdown, type BenchResults, type ContestantRow, type DialectResults } from './report.js';
 import { measureSnapshot } from './snapshot.js';
-import { measure, type RunPlan } from './throughput.js';
+import { measure, measureInterleaved, type RunPlan } from './throughput.js';
 import { wrkAvailable } from './wrk.js';
+import { checkHarnessScripts } from './wrk-pool-check.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const full = process.argv.includes('--full');
@@ -43,7 +44,10 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-/** Two tandem replicas and nginx (one worker), all on core 0 like every other server under test. */
+/**
+ * Two tandem replicas and nginx (one worker), all on core 0 like every other server under test; the
+ * CPU time per request is that of all of them (nginx master and worker, both replicas).
+ */
 async function measureProxy(
   env: Record<string, string>,
   tokensFile: string,
@@ -69,7 +73,13 @@ async function measureProxy(
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const proxied = await measure(
-      { baseUrl: `http://127.0.0.1:${port}`, kind: 'record', maxId: CATALOG, tokensFile },
+      {
+        baseUrl: `http://127.0.0.1:${port}`,
+        kind: 'record',
+        maxId: CATALOG,
+        tokensFile,
+        serverPids: [nginx.pid!, ...replicas.map((r) => r.child.pid!)],
+      },
       plan,
     );
     return { direct, proxied };
@@ -94,34 +104,41 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     writeFileSync(tokensFile, tokens.join('\n'));
     const context = { env: catalog.env, authUrl: auth.url, cpus: '0' };
 
-    const rows: ContestantRow[] = [];
     const tandem = await startContestant('tandem', context);
     const sample = {
       record: (await fetchBytes(tandem.url + RECORD_PATH, tokens[0]!)).body,
       list: (await fetchBytes(tandem.url + LIST_PATH, tokens[0]!)).body,
     };
-    const measureContestant = async (name: ContestantName, server: ServiceProcess) => {
-      log(`${dialect}: ${name}`);
-      const target = {
-        baseUrl: server.url,
-        maxId: CATALOG,
-        tokensFile: name === 'ceiling' ? undefined : tokensFile,
-      };
-      rows.push({
-        name,
-        record: await measure({ ...target, kind: 'record' }, plan),
-        list: await measure({ ...target, kind: 'list' }, plan),
-      });
+    // All four stay up (pinned to core 0, idle while another is measured) so their runs interleave.
+    const contestants: [ContestantName, ServiceProcess][] = [
+      ['ceiling', await startContestant('ceiling', { ...context, sample })],
+      ['tandem', tandem],
+    ];
+    for (const name of ['express', 'fastify'] as const)
+      contestants.push([name, await startContestant(name, context)]);
+    started.push(...contestants.map(([, server]) => server)); // stopped on failure too
+    const measureKind = async (kind: 'record' | 'list') => {
+      log(`${dialect}: ${kind}, ${contestants.map(([name]) => name).join(', ')} interleaved`);
+      // Every contestant, the ceiling included, is sent the same requests, Authorization header included.
+      return measureInterleaved(
+        contestants.map(([, server]) => ({
+          baseUrl: server.url,
+          kind,
+          maxId: CATALOG,
+          tokensFile,
+          serverPids: [server.child.pid!],
+        })),
+        plan,
+      );
     };
-    const ceiling = await startContestant('ceiling', { ...context, sample });
-    await measureContestant('ceiling', ceiling);
-    await ceiling.stop();
-    await measureContestant('tandem', tandem);
-    for (const name of ['express', 'fastify'] as const) {
-      const server = await startContestant(name, context);
-      await measureContestant(name, server);
-      await server.stop();
-    }
+    const record = await measureKind('record');
+    const list = await measureKind('list');
+    const rows: ContestantRow[] = contestants.map(([name], i) => ({
+      name,
+      record: record[i]!,
+      list: list[i]!,
+    }));
+    for (const [name, server] of contestants) if (name !== 'tandem') await server.stop();
 
     log(`${dialect}: change propagation`);
     const propagation = await measurePropagation(
@@ -149,7 +166,7 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
       env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
     });
     started.push(pinnedAuth);
-    const grants = await measureGrants(pinnedAuth.url, catalog, plan);
+    const grants = await measureGrants({ url: pinnedAuth.url, pid: pinnedAuth.child.pid! }, catalog, plan);
     return { dialect, rows, proxy, propagation, grants };
   } finally {
     for (const server of started.reverse()) await server.stop();
@@ -162,6 +179,9 @@ async function main(): Promise<void> {
     log('wrk is not installed. Install it with `apt-get install -y wrk` (Debian) and run again.');
     process.exit(2);
   }
+  // A request script that builds requests per call makes wrk, not the server, the bound (issue 12).
+  await checkHarnessScripts();
+  log('wrk request scripts hand out pre-formatted requests');
   const secretKey = randomBytes(32).toString('hex');
   const dialects: Dialect[] = ['sqlite'];
   if (await reachable(pgServer)) dialects.push('postgresql');

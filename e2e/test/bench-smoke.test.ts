@@ -1,6 +1,7 @@
 /**
  * Smoke test of the benchmark harness: every contestant starts, answers the same bytes as Tandem for a
- * record and a 100-item list, and survives one short wrk run. No timing is asserted here; the ratios
+ * record and a 100-item list, and survives one short wrk run that reports its CPU time per request;
+ * every wrk request script hands out pre-formatted requests. No timing is asserted here; the figures
  * live in `npm run bench` and BENCHMARKS.md.
  */
 import { after, before, test } from 'node:test';
@@ -20,6 +21,7 @@ import {
 } from '../bench/contestants.js';
 import { measureGrants } from '../bench/auth-grants.js';
 import { runWrk, wrkAvailable } from '../bench/wrk.js';
+import { assertPreformatted, checkHarnessScripts, checkRequestPool } from '../bench/wrk-pool-check.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const PRODUCTS = 300;
@@ -96,15 +98,12 @@ test(
     for (const [name, server] of servers) {
       for (const kind of ['record', 'list'] as const) {
         const result = await runWrk(
-          {
-            baseUrl: server.url,
-            kind,
-            maxId: PRODUCTS,
-            tokensFile: name === 'ceiling' ? undefined : tokensFile,
-          },
+          { baseUrl: server.url, kind, maxId: PRODUCTS, tokensFile, serverPids: [server.child.pid!] },
           { seconds: 1, connections: 4 },
         );
         assert.ok(result.requestsPerSecond > 0, `${name} ${kind} answered`);
+        assert.ok(result.serverCpuPerRequestUs > 0, `${name} ${kind}: server CPU time counted`);
+        assert.ok(result.wrkBusyShare > 0 && result.wrkBusyShare < 1.5, `${name} ${kind}: wrk busy share`);
       }
     }
   },
@@ -115,8 +114,54 @@ test(
   { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
   async () => {
     // measureGrants throws on any refused answer; a refresh token spent twice would revoke its chain.
-    const rates = await measureGrants(auth.url, catalog, { warmupSeconds: 1, seconds: 1, runs: 1 });
-    assert.ok(rates.clientCredentialsPerSecond > 0);
-    assert.ok(rates.refreshPerSecond > 0);
+    const rates = await measureGrants({ url: auth.url, pid: auth.child.pid! }, catalog, {
+      warmupSeconds: 1,
+      seconds: 1,
+      runs: 1,
+    });
+    for (const grant of [rates.clientCredentials, rates.refresh]) {
+      assert.ok(grant.requestsPerSecond > 0);
+      assert.ok(grant.cpuPerRequestUs > 0, 'auth CPU time counted');
+    }
+  },
+);
+
+test(
+  'every wrk request script hands out pre-formatted requests: request() allocates nothing',
+  { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
+  async () => {
+    const checks = await checkHarnessScripts();
+    for (const [name, check] of Object.entries(checks)) {
+      assert.equal(check.malformed, 0, name);
+      assert.ok(check.allocatedBytes < check.calls, `${name}: ${check.allocatedBytes} bytes allocated`);
+    }
+    for (const kind of ['record', 'list']) {
+      assert.equal(checks[kind]!.poolSize, 10_000, `${kind}: the pool wrk-request.lua formatted in init()`);
+      assert.ok(checks[kind]!.distinct > 1_000, `${kind}: random ids and tokens, not one request`);
+      assert.ok(checks[kind]!.authorized, `${kind}: bearer tokens sent (to every contestant)`);
+    }
+    assert.equal(checks.refresh_token!.distinct, checks.refresh_token!.calls, 'each refresh token once');
+  },
+);
+
+test(
+  'the pre-formatting check fails a script that builds its request per call',
+  { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
+  async () => {
+    // The request() wrk-request.lua had before issue 12: wrk.format per request.
+    const script = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-pool-check-')), 'per-call.lua');
+    writeFileSync(
+      script,
+      `local tokens = {}
+for line in io.lines(os.getenv("WRK_TOKENS_FILE")) do tokens[#tokens + 1] = line end
+request = function()
+  local headers = { Authorization = "Bearer " .. tokens[math.random(1, #tokens)] }
+  return wrk.format("GET", "/v1/products/" .. math.random(1, 10000), headers)
+end
+`,
+    );
+    const check = await checkRequestPool(script, { WRK_TOKENS_FILE: tokensFile });
+    assert.ok(check.allocatedBytes > 100 * check.calls, `${check.allocatedBytes} bytes allocated`);
+    assert.throws(() => assertPreformatted('per-call', check), /builds requests per call/);
   },
 );

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CLIENT_CREDENTIALS_SCRIPT, REFRESH_SCRIPT } from './auth-grants.js';
+import { WRK_SCRIPT } from './wrk.js';
+
+const run = promisify(execFile);
+const CHECK_SCRIPT = fileURLToPath(new URL('../../bench/wrk-pool-check.lua', import.meta.url));
+
+export interface PoolCheck {
+  /** request() calls measured. */
+  readonly calls: number;
+  /** Bytes the Lua heap grew by over those calls, with its collector stopped. */
+  readonly allocatedBytes: number;
+  /** Distinct request strings among the answers. */
+  readonly distinct: number;
+  /** Answers that are not a complete HTTP/1.1 request with a Host header. */
+  readonly malformed: number;
+  /** The `pool_size` global the script exposes (0 for scripts without one). */
+  readonly poolSize: number;
+  /** Whether the requests carry `Authorization: Bearer`. */
+  readonly authorized: boolean;
+}
+
+/**
+ * Runs a wrk request script's request() `calls` times inside wrk's own LuaJIT (wrk-pool-check.lua)
+ * and reports what those calls allocated: a script that hands out pre-formatted requests allocates
+ * nothing per call, one that builds a request per call allocates hundreds of bytes each time.
+ */
+export async function checkRequestPool(
+  script: string,
+  env: Record<string, string>,
+  calls = 10_000,
+): Promise<PoolCheck> {
+  const { stdout } = await run('wrk', ['-s', CHECK_SCRIPT, 'http://127.0.0.1:9/'], {
+    env: { ...process.env, ...env, WRK_CHECK_SCRIPT: script, WRK_CHECK_CALLS: String(calls) },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as PoolCheck;
+}
+
+/** Under 1 byte per call on average: nothing is built per request (building costs 100+ bytes). */
+export function assertPreformatted(name: string, check: PoolCheck): void {
+  if (check.malformed > 0) throw new Error(`${name}: ${check.malformed} malformed requests`);
+  if (check.allocatedBytes >= check.calls)
+    throw new Error(
+      `${name}: request() allocated ${check.allocatedBytes} bytes over ${check.calls} calls; it builds requests per call instead of handing out pre-formatted ones`,
+    );
+}
+
+/**
+ * Every request script the harness drives wrk with, checked with stand-in tokens: the product GETs
+ * (record and list, with a token pool), the refresh chain and the client_credentials request. Throws
+ * on the first that builds requests per call. Run before any measurement.
+ */
+export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> {
+  const calls = 10_000;
+  const dir = mkdtempSync(path.join(tmpdir(), 'tandem-pool-check-'));
+  const tokensFile = path.join(dir, 'tokens.txt');
+  writeFileSync(tokensFile, Array.from({ length: 1000 }, (_, i) => `stand-in-token-${i}`).join('\n'));
+  const refreshFile = path.join(dir, 'refresh.txt');
+  writeFileSync(refreshFile, Array.from({ length: calls + 1 }, (_, i) => `stand-in-refresh-${i}`).join('\n'));
+  const checks: Record<string, PoolCheck> = {
+    record: await checkRequestPool(WRK_SCRIPT, {
+      WRK_KIND: 'record',
+      WRK_MAX_ID: '10000',
+      WRK_TOKENS_FILE: tokensFile,
+    }),
+    list: await checkRequestPool(WRK_SCRIPT, {
+      WRK_KIND: 'list',
+      WRK_MAX_ID: '10000',
+      WRK_TOKENS_FILE: tokensFile,
+    }),
+    refresh_token: await checkRequestPool(REFRESH_SCRIPT, { WRK_REFRESH_TOKENS_FILE: refreshFile }, calls),
+    client_credentials: await checkRequestPool(CLIENT_CREDENTIALS_SCRIPT, {
+      WRK_CLIENT_ID: 'stand-in',
+      WRK_CLIENT_SECRET: 'stand-in',
+    }),
+  };
+  for (const [name, check] of Object.entries(checks)) assertPreformatted(name, check);
+  return checks;
+}
