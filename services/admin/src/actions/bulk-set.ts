@@ -1,7 +1,8 @@
-import { NotFoundError, type Action, type ActionResponse } from 'adminjs';
+import type { Action, ActionResponse } from 'adminjs';
 import type { Dictionary } from '@mikro-orm/core';
 import { OrmResource } from '../orm/resource.js';
 import type { ResourceDeps } from '../resources/common.js';
+import { confirmedBulkAction } from './confirmed-bulk.js';
 
 /**
  * A bulk action that sets the same fields on the selected records (publish / unpublish). GET shows
@@ -13,16 +14,12 @@ export function bulkSetAction(
   changes: Dictionary,
   display: { label: string; icon: string },
 ): Partial<Action<ActionResponse>> {
-  return {
-    actionType: 'bulk',
+  return confirmedBulkAction(deps, {
     icon: display.icon,
-    showInDrawer: true,
-    component: deps.components.BulkConfirm,
-    handler: async (request, _response, context) => {
-      const { records, resource, h, currentAdmin, action } = context;
-      if (!records || records.length === 0)
-        throw new NotFoundError('No records were selected.', 'bulkSetAction');
-      if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
+    noun: 'records',
+    source: 'bulkSetAction',
+    async apply(records, context) {
+      const { resource, action } = context;
       if (!(resource instanceof OrmResource)) throw new Error('bulk actions need an OrmResource');
       const changed = await resource.bulkUpdate(
         records.map((record) => record.id()),
@@ -30,14 +27,7 @@ export function bulkSetAction(
         action.name,
         context,
       );
-      return {
-        records: records.map((record) => record.toJSON(currentAdmin)),
-        notice: {
-          message: `${display.label}: ${changed} of ${records.length} record(s) changed.`,
-          type: 'success',
-        },
-        redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
-      };
+      return `${display.label}: ${changed} of ${records.length} record(s) changed.`;
     },
-  };
+  });
 }

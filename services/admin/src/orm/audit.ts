@@ -1,3 +1,4 @@
+import type { ActionContext } from 'adminjs';
 import type { EntityManager } from '@mikro-orm/core';
 import { AuditEntry, User, type FieldDiff } from '@tandem/models';
 
@@ -5,6 +6,13 @@ import { AuditEntry, User, type FieldDiff } from '@tandem/models';
 export interface Actor {
   readonly id: number;
   readonly email: string;
+}
+
+/** The signed-in admin of an action as an audit actor; none when the session holds no numeric user id. */
+export function actorOf(context: ActionContext | undefined): Actor | undefined {
+  const admin = context?.currentAdmin;
+  const id = Number(admin?.id);
+  return admin && Number.isSafeInteger(id) ? { id, email: String(admin.email) } : undefined;
 }
 
 export type Snapshot = Record<string, unknown>;

@@ -19,7 +19,7 @@ import {
   type QueryOrder,
 } from '@mikro-orm/core';
 import type { Orm } from '@tandem/models';
-import { fieldDiff, recordAudit, type Actor, type Snapshot } from './audit.js';
+import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
 import { toValidationError } from './errors.js';
 import { OrmProperty } from './property.js';
 import { buildWhere } from './where.js';
@@ -75,12 +75,6 @@ const WRITABLE_KINDS: readonly ReferenceKind[] = [
   ReferenceKind.ONE_TO_ONE,
   ReferenceKind.MANY_TO_MANY,
 ];
-
-function actorOf(context: ActionContext | undefined): Actor | undefined {
-  const admin = context?.currentAdmin;
-  const id = Number(admin?.id);
-  return admin && Number.isSafeInteger(id) ? { id, email: String(admin.email) } : undefined;
-}
 
 function primaryKeyOf(value: unknown): unknown {
   if (value === null || value === undefined) return null;

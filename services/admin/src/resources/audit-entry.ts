@@ -1,10 +1,10 @@
-import type { Action, ActionResponse, ResourceWithOptions } from 'adminjs';
+import type { ActionResponse, ResourceWithOptions } from 'adminjs';
 import { AuditEntry } from '@tandem/models';
-import { modelAdmin, type ResourceDeps } from './common.js';
+import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
 
 /** The audit log: readable by whoever has view_auditentry, never writable (not even by superusers). */
 export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
-  const admin = modelAdmin(
+  return modelAdmin(
     deps,
     {
       name: 'AuditEntry',
@@ -17,6 +17,8 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
     'auditentry',
     {
       navigation: { name: 'Accounts', icon: 'Users' },
+      // Read-only for everyone: these stay refused whatever the role says.
+      refused: WRITE_ACTIONS,
       titleProperty: 'action',
       listProperties: ['id', 'createdAt', 'actorEmail', 'action', 'model', 'recordId'],
       filterProperties: ['q', 'model', 'action', 'actor', 'recordId', 'createdAt'],
@@ -44,9 +46,4 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
       },
     },
   );
-  // Read-only for everyone: these stay refused whatever the role says.
-  const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
-  for (const name of ['new', 'edit', 'delete', 'bulkDelete'])
-    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
-  return admin;
 }

@@ -1,5 +1,4 @@
 import {
-  NotFoundError,
   ValidationError,
   type Action,
   type ActionContext,
@@ -15,7 +14,8 @@ import {
   revokeClientSessions,
 } from '@tandem/tokens';
 import { Client } from '@tandem/models';
-import { recordAudit } from '../orm/audit.js';
+import { confirmedBulkAction } from '../actions/confirmed-bulk.js';
+import { actorOf, recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
 /** How long a new client's secret waits for its one showing (the redirect right after "Save"). */
@@ -53,22 +53,14 @@ class OneTimeSecrets {
 
 /** Activate / deactivate the selected clients (confirmation drawer, POST only, audited). */
 function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<ActionResponse>> {
-  return {
-    actionType: 'bulk',
+  return confirmedBulkAction(deps, {
     icon: isActive ? 'CheckCircle' : 'XCircle',
     variant: isActive ? 'primary' : 'danger',
-    showInDrawer: true,
-    component: deps.components.BulkConfirm,
-    handler: async (request, _response, context) => {
-      const { records, resource, h, currentAdmin, action } = context;
-      if (!records || records.length === 0)
-        throw new NotFoundError('No clients were selected.', 'setActiveAction');
-      if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
+    noun: 'clients',
+    source: 'setActiveAction',
+    async apply(records, context) {
       const ids = records.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
-      const actorId = Number(currentAdmin?.id);
-      const actor = Number.isSafeInteger(actorId)
-        ? { id: actorId, email: String(currentAdmin?.email) }
-        : undefined;
+      const actor = actorOf(context);
       const { changed, revoked } = await deps.orm.em.fork().transactional(async (em) => {
         let changed = 0;
         let revoked = 0;
@@ -76,7 +68,7 @@ function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<
           if ((await em.nativeUpdate(Client, { id, isActive: !isActive }, { isActive })) === 0) continue;
           recordAudit(em, {
             actor,
-            action: action.name,
+            action: context.action.name,
             model: 'Client',
             recordId: id,
             diff: { isActive: { before: !isActive, after: isActive } },
@@ -87,16 +79,9 @@ function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<
         }
         return { changed, revoked };
       });
-      return {
-        records: records.map((record) => record.toJSON(currentAdmin)),
-        notice: {
-          message: `${isActive ? 'Activated' : 'Deactivated'}: ${changed} of ${records.length} client(s) changed${isActive ? '' : `, ${revoked} session(s) revoked`}.`,
-          type: 'success',
-        },
-        redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
-      };
+      return `${isActive ? 'Activated' : 'Deactivated'}: ${changed} of ${records.length} client(s) changed${isActive ? '' : `, ${revoked} session(s) revoked`}.`;
     },
-  };
+  });
 }
 
 /**
@@ -167,6 +152,8 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
         deactivate: setActiveAction(deps, false),
         activate: setActiveAction(deps, true),
       },
+      // Deactivated (which revokes its sessions), never deleted.
+      refused: ['delete', 'bulkDelete'],
     },
   );
 
@@ -204,7 +191,5 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
   };
   actions.new = { ...actions.new, after: afterNew };
   actions.show = { ...actions.show, after: afterShow };
-  for (const name of ['delete', 'bulkDelete'])
-    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
   return admin;
 }

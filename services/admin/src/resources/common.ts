@@ -139,18 +139,22 @@ function attachHistory(orm: Orm, model: string): After<ActionResponse> {
 
 export const STANDARD_ACTIONS = ['list', 'show', 'search', 'new', 'edit', 'delete', 'bulkDelete'] as const;
 
+/** The standard actions that write; a read-only resource refuses them all. */
+export const WRITE_ACTIONS = ['new', 'edit', 'delete', 'bulkDelete'] as const;
+
 /**
  * Puts together one model's admin: the resource, Django-style permission guards on every action
  * (including ones AdminJS would show by default), the multi-column search and the history panel.
+ * `refused` actions stay hidden and refused whatever a role grants (not even a superuser gets them).
  */
 export function modelAdmin(
   deps: ResourceDeps,
   spec: OrmResourceSpec,
   permissionModel: PermissionModel,
-  options: ResourceOptions & { extraActions?: readonly string[] },
+  options: ResourceOptions & { extraActions?: readonly string[]; refused?: readonly string[] },
 ): ResourceWithOptions {
   const resource = new OrmResource(deps.orm, spec);
-  const { extraActions = [], ...rest } = options;
+  const { extraActions = [], refused = [], ...rest } = options;
   const guards = guardActions(permissionModel, [...STANDARD_ACTIONS, ...extraActions]);
   const actions: Record<string, Partial<Action<ActionResponse>>> = { ...guards };
   for (const [name, action] of Object.entries(
@@ -184,6 +188,7 @@ export function modelAdmin(
   if (spec.audited !== false) {
     actions.show = { ...actions.show, after: hooks(attachHistory(deps.orm, spec.name), actions.show?.after) };
   }
+  for (const name of refused) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
   return {
     resource,
     options: {

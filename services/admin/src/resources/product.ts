@@ -3,6 +3,19 @@ import { bulkSetAction } from '../actions/bulk-set.js';
 import { csvExportFeature } from '../actions/csv-export.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
+/** The form's fields, in the order the show page lists them too. */
+const EDITABLE = [
+  'sku',
+  'name',
+  'description',
+  'category',
+  'priceCents',
+  'currency',
+  'stock',
+  'tags',
+  'published',
+];
+
 /** Products: the catalog the fast service serves. Category by autocomplete, tags as a list. */
 export function productResource(deps: ResourceDeps): ResourceWithOptions {
   const admin = modelAdmin(
@@ -32,32 +45,8 @@ export function productResource(deps: ResourceDeps): ResourceWithOptions {
         'updatedAt',
       ],
       filterProperties: ['q', 'category', 'published', 'currency', 'stock', 'createdAt', 'updatedAt'],
-      editProperties: [
-        'sku',
-        'name',
-        'description',
-        'category',
-        'priceCents',
-        'currency',
-        'stock',
-        'tags',
-        'published',
-      ],
-      showProperties: [
-        'id',
-        'sku',
-        'name',
-        'description',
-        'category',
-        'priceCents',
-        'currency',
-        'stock',
-        'tags',
-        'published',
-        'createdAt',
-        'updatedAt',
-        'history',
-      ],
+      editProperties: [...EDITABLE],
+      showProperties: ['id', ...EDITABLE, 'createdAt', 'updatedAt', 'history'],
       properties: {
         tags: { type: 'string', isArray: true },
         description: { type: 'textarea' },

@@ -1,7 +1,8 @@
-import { NotFoundError, type Action, type ActionResponse, type ResourceWithOptions } from 'adminjs';
+import type { Action, ActionResponse, ResourceWithOptions } from 'adminjs';
 import { revokeSession } from '@tandem/tokens';
-import { recordAudit } from '../orm/audit.js';
-import { modelAdmin, type ResourceDeps } from './common.js';
+import { confirmedBulkAction } from '../actions/confirmed-bulk.js';
+import { actorOf, recordAudit } from '../orm/audit.js';
+import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
 
 const READ_ONLY = [
   'user',
@@ -22,22 +23,14 @@ const READ_ONLY = [
  * Audited like any other change.
  */
 function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
-  return {
-    actionType: 'bulk',
+  return confirmedBulkAction(deps, {
     icon: 'XCircle',
     variant: 'danger',
-    showInDrawer: true,
-    component: deps.components.BulkConfirm,
-    handler: async (request, _response, context) => {
-      const { records, resource, h, currentAdmin, action } = context;
-      if (!records || records.length === 0)
-        throw new NotFoundError('No sessions were selected.', 'revokeAction');
-      if (request.method !== 'post') return { records: records.map((record) => record.toJSON(currentAdmin)) };
+    noun: 'sessions',
+    source: 'revokeAction',
+    async apply(records, context) {
       const open = records.map((record) => String(record.id()));
-      const actorId = Number(currentAdmin?.id);
-      const actor = Number.isSafeInteger(actorId)
-        ? { id: actorId, email: String(currentAdmin?.email) }
-        : undefined;
+      const actor = actorOf(context);
       const changed = await deps.orm.em.fork().transactional(async (em) => {
         let count = 0;
         for (const id of open) {
@@ -46,7 +39,7 @@ function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
           if (!(await revokeSession(em, id, 'staff', now))) continue;
           recordAudit(em, {
             actor,
-            action: action.name,
+            action: context.action.name,
             model: 'Session',
             recordId: id,
             diff: {
@@ -58,13 +51,9 @@ function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
         }
         return count;
       });
-      return {
-        records: records.map((record) => record.toJSON(currentAdmin)),
-        notice: { message: `Revoked ${changed} of ${records.length} session(s).`, type: 'success' },
-        redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
-      };
+      return `Revoked ${changed} of ${records.length} session(s).`;
     },
-  };
+  });
 }
 
 /**
@@ -72,7 +61,7 @@ function revokeAction(deps: ResourceDeps): Partial<Action<ActionResponse>> {
  * revoke them; nobody creates, edits or deletes them here (a deleted row would lose the revocation).
  */
 export function sessionResource(deps: ResourceDeps): ResourceWithOptions {
-  const admin = modelAdmin(
+  return modelAdmin(
     deps,
     {
       name: 'Session',
@@ -114,10 +103,7 @@ export function sessionResource(deps: ResourceDeps): ResourceWithOptions {
       },
       extraActions: ['revoke'],
       actions: { revoke: revokeAction(deps) },
+      refused: WRITE_ACTIONS,
     },
   );
-  const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
-  for (const name of ['new', 'edit', 'delete', 'bulkDelete'])
-    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
-  return admin;
 }

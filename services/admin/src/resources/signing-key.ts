@@ -1,5 +1,5 @@
-import type { Action, ActionResponse, ResourceWithOptions } from 'adminjs';
-import { modelAdmin, type ResourceDeps } from './common.js';
+import type { ResourceWithOptions } from 'adminjs';
+import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
 
 const READ_ONLY = [
   'kid',
@@ -18,7 +18,7 @@ const READ_ONLY = [
  * column, so the resource never loads it, let alone shows it. Keys change with `tandem keys rotate`.
  */
 export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
-  const admin = modelAdmin(
+  return modelAdmin(
     deps,
     {
       name: 'SigningKey',
@@ -31,6 +31,7 @@ export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
     'signingkey',
     {
       navigation: { name: 'Auth', icon: 'Key' },
+      refused: WRITE_ACTIONS,
       titleProperty: 'kid',
       listProperties: [
         'id',
@@ -50,8 +51,4 @@ export function signingKeyResource(deps: ResourceDeps): ResourceWithOptions {
       },
     },
   );
-  const actions = admin.options!.actions as Record<string, Partial<Action<ActionResponse>>>;
-  for (const name of ['new', 'edit', 'delete', 'bulkDelete'])
-    actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
-  return admin;
 }
