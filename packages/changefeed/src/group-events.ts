@@ -1,6 +1,7 @@
+import { revocationSource } from '@tandem/models';
 import { DELETED_SESSION_TOKENS_MS } from './deleted-sessions.js';
 import type { CompiledProjection } from './projection.js';
-import type { RecordChange, SessionState } from './types.js';
+import type { RecordChange, RecordRow, SessionState } from './types.js';
 
 export interface OutboxEvent {
   readonly table: string;
@@ -65,4 +66,36 @@ export function recordChanges(
 ): RecordChange[] {
   const present = new Map(found.map((r) => [r.id, r.json]));
   return ids.map((id) => ({ collection, id, json: present.get(id) ?? null }));
+}
+
+/** How one database reads back the rows a batch of outbox events names (its own SQL, same meaning). */
+export interface ChangedRows {
+  /** The sessions among `sids` that still exist. */
+  sessions(sids: readonly string[]): Promise<readonly SessionState[]>;
+  /** The rows among `ids` that `projection` still serves (its re-read query). */
+  records(projection: CompiledProjection, ids: readonly number[]): Promise<readonly RecordRow[]>;
+}
+
+/**
+ * The current state of everything a batch of outbox events names: each changed session and, for each
+ * hot projection of a changed table, each changed record. Shared by both database sources.
+ */
+export async function resolveEvents(
+  events: readonly OutboxEvent[],
+  byTable: ReadonlyMap<string, readonly CompiledProjection[]>,
+  rows: ChangedRows,
+): Promise<{ changes: RecordChange[]; sessions: SessionState[] }> {
+  const changes: RecordChange[] = [];
+  const sessions: SessionState[] = [];
+  for (const [table, idSet] of groupEvents(events)) {
+    if (table === revocationSource.table) {
+      const sids = [...idSet];
+      sessions.push(...sessionStates(sids, await rows.sessions(sids)));
+      continue;
+    }
+    const ids = integerIds(idSet);
+    for (const p of byTable.get(table) ?? [])
+      changes.push(...recordChanges(p.collection, ids, await rows.records(p, ids)));
+  }
+  return { changes, sessions };
 }

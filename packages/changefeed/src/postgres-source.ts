@@ -1,17 +1,10 @@
 import pg from 'pg';
 import { revocationSource } from '@tandem/models';
-import {
-  groupEvents,
-  integerIds,
-  projectionsByTable,
-  type OutboxEvent,
-  recordChanges,
-  sessionStates,
-} from './group-events.js';
+import { projectionsByTable, resolveEvents, type ChangedRows, type OutboxEvent } from './group-events.js';
 import { DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
-import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
+import type { FeedSource, ReadResult, RecordRow, SessionState, Snapshot } from './types.js';
 
 export const NOTIFY_CHANNEL = 'tandem_change';
 
@@ -136,7 +129,7 @@ export class PostgresSource implements FeedSource {
     for (const r of rows)
       if (r.table_name !== null && r.record_id !== null)
         events.push({ table: r.table_name, recordId: r.record_id });
-    const { changes, sessions } = await this.resolve(events);
+    const { changes, sessions } = await resolveEvents(events, this.byTable, this.changedRows);
     const pendingRow = (
       await db.query<{ n: number; age: number | null }>(
         `select count(*)::int as n, (extract(epoch from clock_timestamp() - min(created_at)) * 1000)::float8 as age
@@ -154,42 +147,22 @@ export class PostgresSource implements FeedSource {
     };
   }
 
-  private async resolve(
-    events: readonly OutboxEvent[],
-  ): Promise<{ changes: RecordChange[]; sessions: SessionState[] }> {
-    const changes: RecordChange[] = [];
-    const sessions: SessionState[] = [];
-    for (const [table, idSet] of groupEvents(events)) {
-      if (table === S.table) {
-        const sids = [...idSet];
-        const found = await this.db.query<{ sid: string; revoked: boolean; exp: number }>(
-          `select ${S.idColumn}::text as sid, ${S.revokedAtColumn} is not null as revoked,
-                  (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp
-             from ${S.table} where ${S.idColumn}::text = any($1::text[])`,
-          [sids],
-        );
-        sessions.push(
-          ...sessionStates(
-            sids,
-            found.rows.map((r) => ({ sid: r.sid, revoked: r.revoked, expiresAtMs: r.exp })),
-          ),
-        );
-        continue;
-      }
-      const ids = integerIds(idSet);
-      for (const p of this.byTable.get(table) ?? []) {
-        const found = await this.db.query<{ id: number | string; json: string }>(p.rereadSql, [ids]);
-        changes.push(
-          ...recordChanges(
-            p.collection,
-            ids,
-            found.rows.map((r) => ({ id: Number(r.id), json: r.json })),
-          ),
-        );
-      }
-    }
-    return { changes, sessions };
-  }
+  /** Reads back what the events name, by PostgreSQL's queries. */
+  private readonly changedRows: ChangedRows = {
+    sessions: async (sids) => {
+      const found = await this.db.query<{ sid: string; revoked: boolean; exp: number }>(
+        `select ${S.idColumn}::text as sid, ${S.revokedAtColumn} is not null as revoked,
+                (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp
+           from ${S.table} where ${S.idColumn}::text = any($1::text[])`,
+        [sids],
+      );
+      return found.rows.map((r) => ({ sid: r.sid, revoked: r.revoked, expiresAtMs: r.exp }));
+    },
+    records: async (projection, ids) => {
+      const found = await this.db.query<{ id: number | string; json: string }>(projection.rereadSql, [ids]);
+      return found.rows.map((r) => ({ id: Number(r.id), json: r.json }));
+    },
+  };
 
   async prune(retentionSeconds: number): Promise<number> {
     const result = await this.db.query(

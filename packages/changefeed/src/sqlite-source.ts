@@ -1,17 +1,10 @@
 import { revocationSource } from '@tandem/models';
-import {
-  groupEvents,
-  integerIds,
-  projectionsByTable,
-  type OutboxEvent,
-  recordChanges,
-  sessionStates,
-} from './group-events.js';
+import { projectionsByTable, resolveEvents, type ChangedRows, type OutboxEvent } from './group-events.js';
 import { DELETED_SESSION_TOKENS_MS, DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
 import type { CompiledProjection } from './projection.js';
 import { batchesOf } from './snapshot-batches.js';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
-import type { FeedSource, ReadResult, RecordChange, RecordRow, SessionState, Snapshot } from './types.js';
+import type { FeedSource, ReadResult, RecordRow, SessionState, Snapshot } from './types.js';
 
 const BATCH = 10_000;
 const S = revocationSource;
@@ -116,7 +109,7 @@ export class SqliteSource implements FeedSource {
       'select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?',
     ).all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
     const upto = rows.length > 0 ? String(rows[rows.length - 1]!.id) : position;
-    const { changes, sessions } = this.resolve(rows);
+    const { changes, sessions } = await resolveEvents(rows, this.byTable, this.changedRows);
     const pending = this.stmt(
       `select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`,
     ).get(Number(upto)) as { n: number; age: number | null };
@@ -130,32 +123,18 @@ export class SqliteSource implements FeedSource {
     };
   }
 
-  private resolve(events: readonly OutboxEvent[]): { changes: RecordChange[]; sessions: SessionState[] } {
-    const changes: RecordChange[] = [];
-    const sessions: SessionState[] = [];
-    for (const [table, idSet] of groupEvents(events)) {
-      if (table === S.table) {
-        const sids = [...idSet];
-        const found = this.stmt(
-          `select ${S.idColumn} as sid, ${S.revokedAtColumn} is not null as revoked, ${EPOCH_MS(S.expiresAtColumn)} as exp
-               from ${S.table} where ${S.idColumn} in (select value from json_each(?))`,
-        ).all(JSON.stringify(sids)) as { sid: string; revoked: number; exp: number }[];
-        sessions.push(
-          ...sessionStates(
-            sids,
-            found.map((r) => ({ sid: String(r.sid), revoked: r.revoked === 1, expiresAtMs: r.exp })),
-          ),
-        );
-        continue;
-      }
-      const ids = integerIds(idSet);
-      for (const p of this.byTable.get(table) ?? []) {
-        const found = this.stmt(p.rereadSql).all(JSON.stringify(ids)) as RecordRow[];
-        changes.push(...recordChanges(p.collection, ids, found));
-      }
-    }
-    return { changes, sessions };
-  }
+  /** Reads back what the events name, by SQLite's queries. */
+  private readonly changedRows: ChangedRows = {
+    sessions: async (sids) => {
+      const found = this.stmt(
+        `select ${S.idColumn} as sid, ${S.revokedAtColumn} is not null as revoked, ${EPOCH_MS(S.expiresAtColumn)} as exp
+             from ${S.table} where ${S.idColumn} in (select value from json_each(?))`,
+      ).all(JSON.stringify(sids)) as { sid: string; revoked: number; exp: number }[];
+      return found.map((r) => ({ sid: String(r.sid), revoked: r.revoked === 1, expiresAtMs: r.exp }));
+    },
+    records: async (projection, ids) =>
+      this.stmt(projection.rereadSql).all(JSON.stringify(ids)) as RecordRow[],
+  };
 
   async prune(retentionSeconds: number): Promise<number> {
     try {
