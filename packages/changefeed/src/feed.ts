@@ -1,3 +1,4 @@
+import type { FeedConfig } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import { PositionLostError } from './position-lost.js';
 import type { ChangeBatch, FeedSource, Snapshot } from './types.js';
@@ -14,15 +15,16 @@ export interface ChangeFeedHandlers {
   resume?(): Promise<string | undefined>;
 }
 
-export interface ChangeFeedOptions {
-  /** SQLite poll interval; PostgreSQL re-poll interval while transactions are pending. */
-  readonly pollMs: number;
-  /** PostgreSQL: poll this often even without a notification (a lost NOTIFY costs at most this). */
-  readonly fallbackPollMs: number;
-  readonly reconnectMaxMs: number;
-  readonly staleAfterMs: number;
-  readonly retentionSeconds: number;
-  readonly pruneIntervalSeconds: number;
+/** The reader's timings as FEED_* configures them (FeedConfig documents each). */
+export interface ChangeFeedOptions extends Pick<
+  FeedConfig,
+  | 'pollMs'
+  | 'fallbackPollMs'
+  | 'reconnectMaxMs'
+  | 'staleAfterMs'
+  | 'retentionSeconds'
+  | 'pruneIntervalSeconds'
+> {
   readonly logger?: Logger;
 }
 

@@ -184,7 +184,9 @@ export interface FastConfig {
 
 /** The change feed reader (packages/changefeed). */
 export interface FeedConfig {
+  /** SQLite poll interval; PostgreSQL re-poll interval while transactions are pending. */
   readonly pollMs: number;
+  /** PostgreSQL: poll this often even without a notification (a lost NOTIFY costs at most this). */
   readonly fallbackPollMs: number;
   readonly reconnectMaxMs: number;
   readonly staleAfterMs: number;
