@@ -6,7 +6,9 @@ type Callback<T = void> = (error?: unknown, value?: T) => void;
 /**
  * express-session store in the `admin_sessions` table (created by the models' migrations), through
  * the ORM's own connection pool. Sessions survive an admin restart, and several admin processes can
- * share them. Expired rows are ignored on read and swept now and then.
+ * share them. A session ends its max age after login, however much it is used (the expiry is written
+ * with the first save and never moved), so a stolen cookie cannot be kept alive by replaying it. An
+ * expired row is refused and deleted when read; the others are swept now and then.
  */
 export class DatabaseSessionStore extends session.Store {
   private readonly sweeper: NodeJS.Timeout;
@@ -36,8 +38,10 @@ export class DatabaseSessionStore extends session.Store {
       .where({ sid })
       .first()
       .then((row: { data: string; expires_at: number | string } | undefined) => {
-        if (!row || Number(row.expires_at) <= Date.now()) return callback(null, null);
-        callback(null, JSON.parse(row.data) as session.SessionData);
+        if (!row) return callback(null, null);
+        if (Number(row.expires_at) > Date.now())
+          return callback(null, JSON.parse(row.data) as session.SessionData);
+        this.destroy(sid, (error) => callback(error, null));
       }, callback);
   }
 
@@ -46,21 +50,17 @@ export class DatabaseSessionStore extends session.Store {
     this.knex('admin_sessions')
       .insert(row)
       .onConflict('sid')
-      .merge(['data', 'expires_at'])
+      // Only the data: the expiry stays the one the login's first save wrote.
+      .merge(['data'])
       .then(
         () => callback?.(),
         (error: unknown) => callback?.(error),
       );
   }
 
-  override touch(sid: string, data: session.SessionData, callback?: Callback): void {
-    this.knex('admin_sessions')
-      .where({ sid })
-      .update({ expires_at: this.expiry(data) })
-      .then(
-        () => callback?.(),
-        (error: unknown) => callback?.(error),
-      );
+  /** express-session touches a session on every request; that must not extend its life. */
+  override touch(_sid: string, _data: session.SessionData, callback?: Callback): void {
+    callback?.();
   }
 
   override destroy(sid: string, callback?: Callback): void {
