@@ -121,11 +121,12 @@ describe(`malformed and oversized requests get a clear 400, never a crash (${tes
       assert.equal(missing.status, 404, path);
       assert.deepEqual(missing.body, { error: 'not_found', error_description: 'No such endpoint.' });
     }
-    // An absolute-form request target (RFC 9112 §3.2.2) counts by its path.
+    // An absolute-form request target (RFC 9112 §3.2.2) counts by its path. (Written, not ended: a
+    // client that half-closes first gets no answer from node:http.)
     const { port } = new URL(auth.url);
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () =>
-        socket.end(
+        socket.write(
           `GET http://127.0.0.1:${port}/HEALTHZ/?x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
         ),
       );
