@@ -90,6 +90,8 @@ describe('records through the admin API', () => {
     );
   });
 
+  // The other half of "same transaction" (an audit entry that fails takes the change with it) is proven
+  // for create, update, delete and bulk publish in audit-same-transaction.test.ts.
   it('creates a product with its audit entry in the same transaction', async () => {
     const { body } = await editor.api<ActionBody>('/resources/Product/actions/new', {
       form: productForm({ category: String(fixture.ids.categories[0]) }),
