@@ -51,6 +51,9 @@ export const relayCommand: Command = {
     await relay.close();
     redis.disconnect();
     await orm.close();
+    // An open IPC channel keeps the event loop alive: without this a relay stopped by SIGTERM under
+    // `tandem start` stayed up until its parent went away (or the stop grace ran out and it was killed).
+    if (process.connected) process.disconnect();
     return 0;
   },
 };
