@@ -135,16 +135,50 @@ describe(`attack: a user or role manager grants themselves more (${testDialect()
     });
     assert.equal(grant.body.notice?.type, 'success', JSON.stringify(grant.body));
     assert.deepEqual(await rolesOf(customer.id), [ids.viewUsers]);
-    // The edit page sends the bystander's "everything" role back unchanged: that is not adding it.
-    const rename = await userManager.api<Answer>(`/resources/User/records/${ids.bystander}/edit`, {
-      form: { email: 'bystander2@example.com', 'roles.0': String(ids.everything) },
+    // The edit page sends the customer's role back unchanged: that is not adding it.
+    const rename = await userManager.api<Answer>(`/resources/User/records/${customer.id}/edit`, {
+      form: { email: 'customer2@example.com', 'roles.0': String(ids.viewUsers) },
     });
     assert.equal(rename.body.notice?.type, 'success', JSON.stringify(rename.body));
-    const remove = await userManager.api<Answer>(`/resources/User/records/${ids.bystander}/edit`, {
+    const remove = await userManager.api<Answer>(`/resources/User/records/${customer.id}/edit`, {
       form: { roles: '' },
     });
     assert.equal(remove.body.notice?.type, 'success', JSON.stringify(remove.body));
-    assert.deepEqual(await rolesOf(ids.bystander), []);
+    assert.deepEqual(await rolesOf(customer.id), []);
+  });
+
+  it('cannot take over, rename, strip or delete an account that holds more than they do', async () => {
+    const before = await fixture.db.orm.em
+      .fork()
+      .findOneOrFail(User, ids.bystander, { populate: ['passwordHash', 'roles'] });
+    const attempts: Array<[string, Record<string, string> | undefined]> = [
+      [`/resources/User/records/${ids.bystander}/edit`, { password: 'attacker chosen password' }],
+      [`/resources/User/records/${ids.bystander}/edit`, { 'password.0': 'attacker chosen password' }],
+      [`/resources/User/records/${ids.bystander}/edit`, { email: 'attacker@example.com' }],
+      [`/resources/User/records/${ids.bystander}/edit`, { roles: '' }],
+      [`/resources/User/records/${ids.bystander}/edit`, { isActive: 'false' }],
+      [`/resources/User/records/${ids.bystander}/delete`, {}],
+      [`/resources/User/bulk/bulkDelete?recordIds=${ids.bystander}`, {}],
+    ];
+    for (const [path, form] of attempts) {
+      const { status, body } = await userManager.api<Answer>(path, { form });
+      assert.ok(status === 403 || status === 400, `${path} ${JSON.stringify(form)}: ${status}`);
+      assert.notEqual(body.notice?.type, 'success', `${path}: ${JSON.stringify(body)}`);
+    }
+    const plain = await userManager.api<Answer>(`/resources/User/records/${ids.bystander}/edit`, {
+      form: { password: 'attacker chosen password' },
+    });
+    assert.equal(plain.body.error, 'account_outranks_you', JSON.stringify(plain.body));
+    assert.match(plain.body.message ?? '', /bystander@example\.com/);
+    const after = await fixture.db.orm.em
+      .fork()
+      .findOneOrFail(User, ids.bystander, { populate: ['passwordHash', 'roles'] });
+    assert.equal(after.passwordHash, before.passwordHash, 'the password is unchanged');
+    assert.equal(after.email, before.email);
+    assert.equal(after.isActive, true);
+    assert.deepEqual(await rolesOf(ids.bystander), [ids.everything]);
+    const login = await new Client(fixture.origin).login('bystander@example.com', 'attacker chosen password');
+    assert.equal(login.status, 401, 'the attacker cannot log in as the bystander');
   });
 
   it('a superuser may give any role', async () => {

@@ -1,6 +1,6 @@
 import { ValidationError, flat, type Before, type ResourceWithOptions } from 'adminjs';
 import { hashPassword, passwordProblem } from '@tandem/accounts';
-import { Role } from '@tandem/models';
+import { Role, User } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
@@ -57,7 +57,11 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
       ],
       actions: {
         new: { before: [onlySuperusersGrantSuperuser, onlyRolesTheyHold(deps)] },
-        edit: { before: [onlySuperusersGrantSuperuser, onlyRolesTheyHold(deps)] },
+        edit: {
+          before: [onlySuperusersGrantSuperuser, onlyAccountsWithinTheirs(deps), onlyRolesTheyHold(deps)],
+        },
+        delete: { before: onlyAccountsWithinTheirs(deps) },
+        bulkDelete: { before: onlyAccountsWithinTheirs(deps) },
       },
       properties: {
         password: {
@@ -119,6 +123,38 @@ function onlyRolesTheyHold(deps: ResourceDeps): Before {
           403,
           'role_not_held',
           `You may not give the role "${role.name}": it grants permissions you do not hold ` +
+            `(${missing.join(', ')}). Ask a superuser.`,
+        );
+    }
+    return request;
+  };
+}
+
+/**
+ * A staff member who is not a superuser may change or delete only accounts that hold no more than they
+ * do: a superuser account, or one whose roles grant a permission the editor lacks, is refused (403).
+ * Otherwise change_user would be a takeover: set the password of a more powerful colleague, then log
+ * in as them. Roles are read from the database, not from the form.
+ */
+function onlyAccountsWithinTheirs(deps: ResourceDeps): Before {
+  return async (request, context) => {
+    if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
+    const targets = context.records ?? (context.record ? [context.record] : []);
+    const ids = targets.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
+    if (ids.length === 0) return request;
+    const users = await deps.orm.em.fork().find(User, { id: { $in: ids } }, { populate: ['roles'] });
+    for (const user of users) {
+      if (user.isSuperuser)
+        throw new RequestRefused(403, 'superuser_only', 'Only a superuser may change a superuser account.');
+      const missing = permissionsNotHeld(
+        context.currentAdmin,
+        user.roles.getItems().flatMap((role) => role.permissions),
+      );
+      if (missing.length > 0)
+        throw new RequestRefused(
+          403,
+          'account_outranks_you',
+          `You may not change the account ${user.email}: its roles grant permissions you do not hold ` +
             `(${missing.join(', ')}). Ask a superuser.`,
         );
     }
