@@ -107,4 +107,17 @@ describe(`a change whose audit entry fails is rolled back with it (${testDialect
     assert.equal(done.body.notice?.type, 'success', JSON.stringify(done));
     assert.equal(await em().count(Product, { id: { $in: [first!, second!] }, published: true }), 2);
   });
+
+  it('bulk delete: one refused entry keeps every record of the batch', async () => {
+    const [first, second] = fixture.ids.products;
+    // Only the second record's entry is refused: the first record must not be deleted either.
+    const answer = await withAuditRefused({ recordId: String(second) }, () =>
+      root.api<ActionBody>(`/resources/Product/bulk/bulkDelete?recordIds=${first},${second}`, {
+        method: 'POST',
+      }),
+    );
+    assertRefused(answer);
+    assert.equal(await em().count(Product, { id: { $in: [first!, second!] } }), 2, 'both are still there');
+    assert.equal(await em().count(AuditEntry, { action: 'delete', recordId: String(first) }), 0);
+  });
 });

@@ -1,5 +1,6 @@
 import {
   Filter,
+  NotFoundError,
   flat,
   type Action,
   type ActionContext,
@@ -137,6 +138,37 @@ function attachHistory(orm: Orm, model: string): After<ActionResponse> {
   };
 }
 
+/**
+ * AdminJS's bulk delete with one change: the records go in one transaction (OrmResource.deleteMany),
+ * so a refusal half-way (a failed audit write, a database constraint) deletes nothing.
+ */
+function bulkDeleteAction(resource: OrmResource) {
+  return async (
+    request: ActionRequest,
+    _response: unknown,
+    context: ActionContext,
+  ): Promise<ActionResponse & { records: RecordJSON[] }> => {
+    const { records, currentAdmin, h } = context;
+    if (!records || records.length === 0) throw new NotFoundError('no records were selected.', 'bulkDelete');
+    const json = records.map((record) => record.toJSON(currentAdmin));
+    if (request.method !== 'post') return { records: json };
+    await resource.deleteMany(
+      records.map((record) => record.id()),
+      context,
+    );
+    return {
+      records: json,
+      notice: {
+        message: records.length > 1 ? 'successfullyBulkDeleted_plural' : 'successfullyBulkDeleted',
+        options: { count: records.length },
+        resourceId: resource.id(),
+        type: 'success',
+      },
+      redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
+    };
+  };
+}
+
 export const STANDARD_ACTIONS = ['list', 'show', 'search', 'new', 'edit', 'delete', 'bulkDelete'] as const;
 
 /** The standard actions that write; a read-only resource refuses them all. */
@@ -163,6 +195,7 @@ export function modelAdmin(
     actions[name] = { ...action, ...guards[name] };
   }
   actions.search = { ...actions.search, handler: searchAction(spec) };
+  actions.bulkDelete = { ...actions.bulkDelete, handler: bulkDeleteAction(resource) };
   // Tandem's hooks run first; a resource's own before/after hooks (given in options) run after them.
   const hooks = <T>(first: T, own: T | T[] | undefined): T[] => [
     first,
