@@ -46,7 +46,7 @@ export interface FeedStatus {
 }
 
 /**
- * Snapshot + tail (DESIGN decision 4). Loads a consistent snapshot, then reads the outbox from the
+ * Snapshot + tail (docs/architecture.md, decisions 4 and 5). Loads a consistent snapshot, then reads the outbox from the
  * snapshot's position whenever woken (NOTIFY), polled, or pending work remains. Connection loss is
  * survived: back off, reconnect, continue from the position; the last known data keeps being served
  * meanwhile. A gap longer than half the outbox retention may have lost events to pruning, so the feed

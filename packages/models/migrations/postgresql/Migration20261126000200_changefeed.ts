@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The change feed's transactional outbox (DESIGN decision 3). A row-level trigger on every hot table
+ * The change feed's transactional outbox (docs/architecture.md, decision 3). A row-level trigger on every hot table
  * appends one `change_event` per changed row in the writer's own transaction, so any writer (admin,
  * CLI, raw SQL, a migration) is captured. `txid` lets readers apply only transactions older than the
  * oldest running one (`pg_snapshot_xmin`), so an event whose id was allocated early but committed late

@@ -19,7 +19,7 @@ function sqliteDropChangeCaptureSql(table: string): string[] {
 }
 
 /**
- * The change feed's transactional outbox (DESIGN decision 3). Triggers on every hot table append one
+ * The change feed's transactional outbox (docs/architecture.md, decision 3). Triggers on every hot table append one
  * `change_event` per changed row in the writer's own transaction, so any writer (admin, CLI, raw SQL)
  * is captured. SQLite has a single writer, so id order is commit order and readers tail by id; `txid`
  * stays null here (it exists for PostgreSQL's out-of-order commits).

@@ -1,5 +1,5 @@
 /**
- * Hot projections (DESIGN decision 2): what the fast service serves and pushes, declared once here and
+ * Hot projections (docs/architecture.md, decision 2): what the fast service serves and pushes, declared once here and
  * read by every part that needs it (the fast service, the change feed, the admin). Field names are the
  * JSON names clients see; values are entity property names, so columns and types come from the ORM
  * metadata. Adding a hot entity = a model, a declaration below, and one trigger line in the migration

@@ -47,7 +47,7 @@ export interface AccessTokenVerifierOptions {
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * Local verification of access tokens (DESIGN decision 6): EdDSA only, with a key from the issuer's
+ * Local verification of access tokens (docs/architecture.md, decision 6): EdDSA only, with a key from the issuer's
  * JWKS (so `none`, HS256 "signed with the public key" and any other algorithm fail before a key is
  * even looked up), then iss, aud, exp, nbf with a small leeway, typ `at+jwt` and the claims Tandem
  * relies on. Verified tokens are cached until `exp`.
