@@ -40,7 +40,10 @@ export function insufficientScope(scope: string): Reply {
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken(header: string): string | undefined {
-  if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  // The scheme is case-insensitive (RFC 9110 §11.1); `Bearer ` as clients spell it is checked first
+  // without building a lower-cased copy (toLowerCase showed as 0.5% of CPU samples under wrk).
+  if (header.length < 8 || (!header.startsWith('Bearer ') && header.slice(0, 7).toLowerCase() !== 'bearer '))
+    return undefined;
   const token = header.slice(7).trim();
   return token === '' ? undefined : token;
 }
