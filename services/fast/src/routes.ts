@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { VerifiedAccessToken } from '@tandem/tokens';
 import type { HotStore } from './data/store.js';
 import type { Authenticator } from './http/auth.js';
 import { listReply } from './http/list.js';
@@ -25,27 +26,30 @@ export interface RouteDeps extends ObservedParts {
  */
 export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   const { store, auth, metrics, limits, live } = deps;
+  // Made once: what a request needs is passed in its own object (see `authenticated`).
+  const record = (token: VerifiedAccessToken, r: { collection: string; id: string; ifNoneMatch: string }) =>
+    recordReply(store, r.collection, r.id, r.ifNoneMatch, token);
+  const list = (token: VerifiedAccessToken, r: { collection: string; query: string }) =>
+    listReply(store, r.collection, r.query, token);
 
   app.ws(LIVE_PATH, live.behavior());
   app.get('/v1/:collection/:id', (res, req) => {
     const headers: ReadHeaders = { authorization: '', ifNoneMatch: '' };
     const refused = refuseOversized(req, limits, headers);
     if (refused) return send(res, metrics, 'refused', refused);
-    const collection = req.getParameter(0) ?? '';
-    const id = req.getParameter(1) ?? '';
-    authenticated(res, headers.authorization, auth, metrics, 'record', (token) =>
-      recordReply(store, collection, id, headers.ifNoneMatch, token),
-    );
+    const request = {
+      collection: req.getParameter(0) ?? '',
+      id: req.getParameter(1) ?? '',
+      ifNoneMatch: headers.ifNoneMatch,
+    };
+    authenticated(res, headers.authorization, auth, metrics, 'record', record, request);
   });
   app.get('/v1/:collection', (res, req) => {
     const headers: ReadHeaders = { authorization: '', ifNoneMatch: '' };
     const refused = refuseOversized(req, limits, headers);
     if (refused) return send(res, metrics, 'refused', refused);
-    const collection = req.getParameter(0) ?? '';
-    const query = req.getQuery() ?? '';
-    authenticated(res, headers.authorization, auth, metrics, 'list', (token) =>
-      listReply(store, collection, query, token),
-    );
+    const request = { collection: req.getParameter(0) ?? '', query: req.getQuery() ?? '' };
+    authenticated(res, headers.authorization, auth, metrics, 'list', list, request);
   });
   app.get('/healthz', (res) => send(res, metrics, 'healthz', healthReply(deps)));
   app.get('/metrics', (res) => send(res, metrics, 'metrics', metricsReply(deps)));
