@@ -1,12 +1,24 @@
 export type Route =
   'record' | 'list' | 'healthz' | 'metrics' | 'live' | 'not_found' | 'method_not_allowed' | 'refused';
 
+const ROUTES: readonly Route[] = [
+  'record',
+  'list',
+  'healthz',
+  'metrics',
+  'live',
+  'not_found',
+  'method_not_allowed',
+  'refused',
+];
+
 /**
  * Plain counters, rendered as Prometheus text on scrape: the request path only increments a number
- * in a Map (no label objects, no histogram work per request).
+ * (no label objects, no histogram work per request). One array per route indexed by status: the
+ * nested Maps this replaces cost three hash lookups per request.
  */
 export class FastMetrics {
-  private readonly requests = new Map<Route, Map<number, number>>();
+  private readonly requests = new Map<Route, Float64Array>(ROUTES.map((r) => [r, new Float64Array(600)]));
   abortedRequests = 0;
   tokenFailures = 0;
   wsConnections = 0;
@@ -14,17 +26,17 @@ export class FastMetrics {
   wsErrors = 0;
 
   request(route: Route, status: number): void {
-    let byStatus = this.requests.get(route);
-    if (!byStatus) this.requests.set(route, (byStatus = new Map()));
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    // Statuses are three-digit HTTP codes (RFC 9110 §15), so always within the array.
+    this.requests.get(route)![status]! += 1;
   }
 
   requestCount(route: Route, status: number): number {
-    return this.requests.get(route)?.get(status) ?? 0;
+    return this.requests.get(route)?.[status] ?? 0;
   }
 
   *requestSamples(): Iterable<[Route, number, number]> {
     for (const [route, byStatus] of this.requests)
-      for (const [status, count] of byStatus) yield [route, status, count];
+      for (let status = 0; status < byStatus.length; status++)
+        if (byStatus[status]! > 0) yield [route, status, byStatus[status]!];
   }
 }
