@@ -32,11 +32,19 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   const list = (token: VerifiedAccessToken, r: { collection: string; query: string }) =>
     listReply(store, r.collection, r.query, token);
 
-  app.ws(LIVE_PATH, live.behavior());
-  app.get('/v1/:collection/:id', (res, req) => {
+  // The headers a /v1 read uses, read in the same pass that refuses oversized ones (then undefined).
+  const readHeaders = (res: HttpResponse, req: HttpRequest): ReadHeaders | undefined => {
     const headers: ReadHeaders = { authorization: '', ifNoneMatch: '' };
     const refused = refuseOversized(req, limits, headers);
-    if (refused) return send(res, metrics, 'refused', refused);
+    if (!refused) return headers;
+    send(res, metrics, 'refused', refused);
+    return undefined;
+  };
+
+  app.ws(LIVE_PATH, live.behavior());
+  app.get('/v1/:collection/:id', (res, req) => {
+    const headers = readHeaders(res, req);
+    if (!headers) return;
     const request = {
       collection: req.getParameter(0) ?? '',
       id: req.getParameter(1) ?? '',
@@ -45,9 +53,8 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
     authenticated(res, headers.authorization, auth, metrics, 'record', record, request);
   });
   app.get('/v1/:collection', (res, req) => {
-    const headers: ReadHeaders = { authorization: '', ifNoneMatch: '' };
-    const refused = refuseOversized(req, limits, headers);
-    if (refused) return send(res, metrics, 'refused', refused);
+    const headers = readHeaders(res, req);
+    if (!headers) return;
     const request = { collection: req.getParameter(0) ?? '', query: req.getQuery() ?? '' };
     authenticated(res, headers.authorization, auth, metrics, 'list', list, request);
   });
