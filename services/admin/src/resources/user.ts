@@ -58,7 +58,7 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
       actions: {
         new: { before: [onlySuperusersGrantSuperuser, onlyRolesTheyHold(deps)] },
         edit: {
-          before: [onlySuperusersGrantSuperuser, onlyAccountsWithinTheirs(deps), onlyRolesTheyHold(deps)],
+          before: [onlyAccountsWithinTheirs(deps), onlySuperusersGrantSuperuser, onlyRolesTheyHold(deps)],
         },
         delete: { before: onlyAccountsWithinTheirs(deps) },
         bulkDelete: { before: onlyAccountsWithinTheirs(deps) },
@@ -84,15 +84,13 @@ function requestedSuperuser(value: unknown): boolean {
 
 /**
  * A staff member with change_user may manage accounts (including isStaff, as in Django), but only a
- * superuser may make someone a superuser (or take it away) or change a superuser's account (e.g. its
- * password): otherwise change_user would be a way to every permission. Judged on the unflattened form
+ * superuser may make someone a superuser (or take it away): otherwise change_user would be a way to
+ * every permission. (A superuser's account itself is guarded by onlyAccountsWithinTheirs.) Judged on the unflattened form
  * (`isSuperuser.0=true` is `isSuperuser`); a form that repeats the stored value is fine (the edit page
  * sends it back), any other value is refused with 403, never silently dropped.
  */
 const onlySuperusersGrantSuperuser: Before = async (request, context) => {
   if (context.currentAdmin?.isSuperuser === true) return request;
-  if (context.record?.params.isSuperuser === true)
-    throw new RequestRefused(403, 'superuser_only', 'Only a superuser may change a superuser account.');
   if (!request.payload) return request;
   const data = flat.unflatten(request.payload) as Record<string, unknown>;
   if (!('isSuperuser' in data)) return request;
