@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually, freePort } from '@tandem/models/testing';
 
 export const NGINX_BINARY = '/usr/sbin/nginx';
 
@@ -37,4 +40,36 @@ http {
 ${tandem}
 }
 `;
+}
+
+export interface RunningNginx {
+  readonly url: string;
+  readonly process: ChildProcess;
+}
+
+/**
+ * Starts nginx with the repository's fast config in front of `upstreams` (host:port), in a temporary
+ * folder, and waits until it answers /healthz. `adjust` may change the rendered config (test-only
+ * headers). Stop it with `process.kill('SIGQUIT')`.
+ */
+export async function startNginx(
+  upstreams: string[],
+  adjust: (conf: string) => string = (conf) => conf,
+): Promise<RunningNginx> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tandem-nginx-'));
+  const port = await freePort();
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    adjust(renderFastUpstreamConfig({ dir, listenPort: port, upstreams })),
+  );
+  const child = spawn(NGINX_BINARY, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await eventually('nginx answers', async () => {
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  return { url, process: child };
 }

@@ -6,20 +6,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import WebSocket from 'ws';
-import {
-  createMigratedDatabase,
-  eventually,
-  freePort,
-  type MigratedTestDatabase,
-} from '@tandem/models/testing';
-import { NGINX_BINARY, renderFastUpstreamConfig } from '../support/nginx.js';
+import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
+import { NGINX_BINARY, startNginx } from '../support/nginx.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { readerToken, seedReaderCatalog } from '../support/catalog.js';
 
@@ -71,21 +64,9 @@ before(async () => {
   processes.push(fast);
   fastUrl = fast.url;
 
-  const dir = mkdtempSync(path.join(tmpdir(), 'tandem-nginx-headers-'));
-  const port = await freePort();
-  writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    renderFastUpstreamConfig({ dir, listenPort: port, upstreams: [new URL(fast.url).host] }),
-  );
-  nginx = spawn(NGINX_BINARY, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
-  nginxUrl = `http://127.0.0.1:${port}`;
-  await eventually('nginx answers', async () => {
-    try {
-      return (await fetch(`${nginxUrl}/healthz`)).ok;
-    } catch {
-      return false;
-    }
-  });
+  const started = await startNginx([new URL(fast.url).host]);
+  nginx = started.process;
+  nginxUrl = started.url;
 });
 
 after(async () => {

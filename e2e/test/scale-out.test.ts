@@ -5,19 +5,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import WebSocket from 'ws';
-import {
-  createMigratedDatabase,
-  eventually,
-  freePort,
-  type MigratedTestDatabase,
-} from '@tandem/models/testing';
-import { NGINX_BINARY, renderFastUpstreamConfig } from '../support/nginx.js';
+import { createMigratedDatabase, eventually, type MigratedTestDatabase } from '@tandem/models/testing';
+import { NGINX_BINARY, startNginx } from '../support/nginx.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { readerToken, seedReaderCatalog } from '../support/catalog.js';
 
@@ -72,25 +65,17 @@ before(async () => {
   ];
   processes.push(...replicas);
 
-  const dir = mkdtempSync(path.join(tmpdir(), 'tandem-nginx-'));
-  const port = await freePort();
-  const conf = renderFastUpstreamConfig({
-    dir,
-    listenPort: port,
-    upstreams: replicas.map((r) => new URL(r.url).host),
-  })
+  const started = await startNginx(
+    replicas.map((r) => new URL(r.url).host),
     // Test-only: name the replica that answered, so the test can tell them apart.
-    .replace('server_tokens off;', 'server_tokens off;\n    add_header X-Upstream $upstream_addr always;');
-  writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  nginx = spawn(NGINX_BINARY, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
-  nginxUrl = `http://127.0.0.1:${port}`;
-  await eventually('nginx answers', async () => {
-    try {
-      return (await fetch(`${nginxUrl}/healthz`)).ok;
-    } catch {
-      return false;
-    }
-  });
+    (conf) =>
+      conf.replace(
+        'server_tokens off;',
+        'server_tokens off;\n    add_header X-Upstream $upstream_addr always;',
+      ),
+  );
+  nginx = started.process;
+  nginxUrl = started.url;
 });
 
 after(async () => {
