@@ -4,7 +4,8 @@ import { hkdfSync } from 'node:crypto';
  * Purpose-bound 256-bit keys derived from TANDEM_SECRET_KEY with HKDF-SHA256 (RFC 5869). One secret
  * in the environment, a different key per use, so no key ever serves two purposes.
  */
-export type KeyPurpose = 'signing-key-encryption' | 'client-secret-hmac';
+export type KeyPurpose =
+  'signing-key-encryption' | 'client-secret-hmac' | 'totp-secret-encryption' | 'recovery-code-hmac';
 
 const SALT = 'tandem/hkdf-salt/v1';
 

@@ -16,6 +16,7 @@ export {
 } from './claims.js';
 export { deriveKey, type KeyPurpose } from './derive-key.js';
 export { requireSecretKey, MissingSecretKeyError } from './secret-key.js';
+export { sealText, openSealedText, SealedTextError, type SealContext } from './sealed-text.js';
 export { encryptPrivateJwk, decryptPrivateJwk, KeyDecryptionError } from './key-encryption.js';
 export { generateSigningKeyMaterial, toPublicJwk, type SigningKeyMaterial } from './key-material.js';
 export { PUBLISHED_STATES, isPublished, retireAfterFor, type KeyTiming } from './key-states.js';
