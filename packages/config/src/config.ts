@@ -84,6 +84,9 @@ const schema = z.object({
   LOGIN_THROTTLE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:login'),
   TRUSTED_PROXIES: trustedProxies,
   ADMIN_SESSION_MAX_AGE_SECONDS: positiveInt(60 * 60 * 12),
+  // Two-factor sign-in (packages/two-factor): required for staff and superusers when true.
+  TWO_FACTOR_REQUIRED_FOR_STAFF: z.enum(['true', 'false']).default('false'),
+  TWO_FACTOR_ISSUER: z.string().trim().min(1).max(64).default('Tandem'),
   // Auth service (tokens). The issuer defaults to the auth service's own loopback URL.
   TOKEN_ISSUER: optionalText.refine((v) => v === undefined || isHttpUrl(v), {
     message: 'must be an http(s) URL without query or fragment, e.g. https://auth.example.com',
@@ -146,6 +149,7 @@ export interface Config {
    */
   readonly trustedProxies: readonly string[];
   readonly adminSessionMaxAgeSeconds: number;
+  readonly twoFactor: TwoFactorConfig;
   readonly tokens: TokenConfig;
   readonly fast: FastConfig;
   readonly feed: FeedConfig;
@@ -167,6 +171,17 @@ export interface LoginThrottleConfig {
   readonly redisUrl: string | undefined;
   /** Prefix of the Redis keys holding the counters. */
   readonly redisKeyPrefix: string;
+}
+
+/** Two-factor sign-in (TOTP and recovery codes) on the admin login and the auth service's login page. */
+export interface TwoFactorConfig {
+  /**
+   * Staff and superusers must pass a second factor: those without an authenticator are sent to enrol
+   * one right after the password step, before they get a session.
+   */
+  readonly requiredForStaff: boolean;
+  /** The name authenticator apps show beside the account (`issuer` of the otpauth URI). */
+  readonly issuer: string;
 }
 
 /** The fast service: local token verification and request limits. */
@@ -276,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
     trustedProxies: v.TRUSTED_PROXIES,
     adminSessionMaxAgeSeconds: v.ADMIN_SESSION_MAX_AGE_SECONDS,
+    twoFactor: { requiredForStaff: v.TWO_FACTOR_REQUIRED_FOR_STAFF === 'true', issuer: v.TWO_FACTOR_ISSUER },
     tokens: {
       issuer: (v.TOKEN_ISSUER ?? `http://127.0.0.1:${v.AUTH_PORT}`).replace(/\/+$/, ''),
       audience: v.TOKEN_AUDIENCE,

@@ -8,6 +8,7 @@ export {
   type FastConfig,
   type FeedConfig,
   type LoginThrottleConfig,
+  type TwoFactorConfig,
 } from './config.js';
 export {
   parseDatabaseUrl,
