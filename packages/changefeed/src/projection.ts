@@ -1,21 +1,12 @@
-import type { HotProjection } from '@tandem/models';
+import {
+  ProjectionError,
+  checkHotProjections,
+  type EntityMetadataLike,
+  type HotProjection,
+  type MetadataLookup,
+} from '@tandem/models';
 
-/** The slice of MikroORM entity metadata the compiler reads (kept structural: no ORM import here). */
-export interface EntityMetadataLike {
-  readonly tableName: string;
-  readonly properties: Readonly<
-    Record<
-      string,
-      {
-        readonly fieldNames: readonly string[];
-        readonly type: string;
-        readonly kind: string;
-        readonly runtimeType?: string;
-      }
-    >
-  >;
-}
-export type MetadataLookup = (entityName: string) => EntityMetadataLike | undefined;
+export { ProjectionError, type EntityMetadataLike, type MetadataLookup };
 
 type FieldKind = 'scalar' | 'json' | 'boolean' | 'datetime';
 
@@ -36,10 +27,6 @@ export interface CompiledProjection {
   readonly snapshotSql: string;
   /** Same, restricted to the ids in parameter 1 (an int array on PostgreSQL, a JSON array on SQLite). */
   readonly rereadSql: string;
-}
-
-export class ProjectionError extends Error {
-  override name = 'ProjectionError';
 }
 
 function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
@@ -87,37 +74,17 @@ export function compileProjection(
   lookup: MetadataLookup,
   dialect: Dialect,
 ): CompiledProjection {
-  const meta = lookup(projection.entity);
-  if (!meta)
-    throw new ProjectionError(
-      `hot projection "${projection.collection}": unknown entity ${projection.entity}`,
-    );
+  checkHotProjections([projection], lookup);
+  // Checked above: the entity and every named property exist.
+  const meta = lookup(projection.entity)!;
   const columnOf = (property: string) => {
-    const prop = meta.properties[property];
-    const column = prop?.fieldNames[0];
-    if (!prop || !column)
-      throw new ProjectionError(
-        `hot projection "${projection.collection}": ${projection.entity} has no property ${property}`,
-      );
-    return { prop, column };
+    const prop = meta.properties[property]!;
+    return { prop, column: prop.fieldNames[0]! };
   };
-  if (columnOf('id').column !== 'id')
-    throw new ProjectionError(
-      `hot projection "${projection.collection}": the primary key column must be "id"`,
-    );
   const fields = Object.entries(projection.fields).map(([name, property]) => {
     const { prop, column } = columnOf(property);
     return { name, column, kind: kindOf(prop) };
   });
-  if (!fields.some((f) => f.name === 'id' && f.column === 'id')) {
-    throw new ProjectionError(`hot projection "${projection.collection}": must expose "id"`);
-  }
-  for (const field of projection.filterable ?? []) {
-    if (!fields.some((f) => f.name === field))
-      throw new ProjectionError(
-        `hot projection "${projection.collection}": filterable ${field} is not exposed`,
-      );
-  }
   // PostgreSQL: row_to_json writes compact JSON (json_build_object would write `"id" : 1, `), so both
   // dialects serve the same bytes; json columns are embedded verbatim.
   const json =
@@ -143,18 +110,15 @@ export function compileProjection(
   };
 }
 
+/**
+ * Checks every declaration against the ORM metadata (a ProjectionError names the declaration and what
+ * is wrong: start-up stops there), then compiles each one.
+ */
 export function compileProjections(
   projections: readonly HotProjection[],
   lookup: MetadataLookup,
   dialect: Dialect,
 ): CompiledProjection[] {
-  const seen = new Set<string>();
-  return projections.map((projection) => {
-    if (!/^[a-z][a-z0-9_-]*$/.test(projection.collection))
-      throw new ProjectionError(`collection name "${projection.collection}" must be a lowercase URL segment`);
-    if (seen.has(projection.collection))
-      throw new ProjectionError(`collection "${projection.collection}" is declared twice`);
-    seen.add(projection.collection);
-    return compileProjection(projection, lookup, dialect);
-  });
+  checkHotProjections(projections, lookup);
+  return projections.map((projection) => compileProjection(projection, lookup, dialect));
 }

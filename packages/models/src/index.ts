@@ -3,10 +3,20 @@ export { openOrm, ormOptions, migrate, pendingMigrations, type Orm } from './orm
 export { ModelValidationError, isCurrencyCode, type FieldErrors } from './validation.js';
 export {
   PERMISSION_ACTIONS,
-  PERMISSION_MODELS,
-  ALL_PERMISSION_CODENAMES,
   permissionCodename,
   type PermissionAction,
   type PermissionModel,
 } from './permissions.js';
-export { hotProjections, revocationSource, type HotProjection } from './hot/projections.js';
+export { registry, hotProjections, PERMISSION_MODELS, ALL_PERMISSION_CODENAMES } from './registry.js';
+export {
+  defineModel,
+  type ModelDeclaration,
+  type ModelOptions,
+  type HotDeclaration,
+  type AdminDeclaration,
+  type JsonSchema,
+  type AnyEntitySchema,
+} from './model.js';
+export { revocationSource, type HotProjection } from './hot/projections.js';
+export { checkHotProjections, ProjectionError } from './hot/check.js';
+export type { EntityMetadataLike, MetadataLookup } from './hot/metadata.js';

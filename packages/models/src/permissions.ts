@@ -1,27 +1,29 @@
 /**
  * Django's four model permissions. A role lists codenames such as `change_product`; superusers bypass
- * the check entirely. The admin enforces these on the server for every action.
+ * the check entirely. The admin enforces these on the server for every action. Which models have
+ * them follows from the registry (registry.ts: PERMISSION_MODELS, ALL_PERMISSION_CODENAMES).
  */
 export const PERMISSION_ACTIONS = ['view', 'add', 'change', 'delete'] as const;
 export type PermissionAction = (typeof PERMISSION_ACTIONS)[number];
 
-/** Models that have admin permissions, by codename suffix. Auth issue models are appended here. */
-export const PERMISSION_MODELS = [
-  'user',
-  'role',
-  'category',
-  'product',
-  'auditentry',
-  'session',
-  'signingkey',
-  'client',
-] as const;
-export type PermissionModel = (typeof PERMISSION_MODELS)[number];
+/** A model's codename suffix: its entity name in lower case, as Django does ("auditentry"). */
+export type PermissionModel = string;
 
 export function permissionCodename(action: PermissionAction, model: PermissionModel): string {
   return `${action}_${model}`;
 }
 
-export const ALL_PERMISSION_CODENAMES: readonly string[] = PERMISSION_MODELS.flatMap((model) =>
-  PERMISSION_ACTIONS.map((action) => permissionCodename(action, model)),
-);
+/**
+ * The codenames that exist, filled in by the registry as it loads. The Role model checks a role's
+ * codenames against them, and Role is itself listed in the registry: importing the registry's list
+ * from role.ts would be an import circle.
+ */
+const knownCodenames = new Set<string>();
+
+export function registerPermissionCodenames(codenames: Iterable<string>): void {
+  for (const codename of codenames) knownCodenames.add(codename);
+}
+
+export function isKnownPermissionCodename(codename: string): boolean {
+  return knownCodenames.has(codename);
+}

@@ -1,6 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { timestamps } from './timestamps.js';
 import { isBlank, isSlug, throwIfInvalid, type FieldErrors } from '../validation.js';
+import { defineModel } from '../model.js';
 
 const p = defineEntity.properties;
 
@@ -20,6 +21,21 @@ export const Category = defineEntity({
 });
 
 export type Category = InferEntity<typeof Category>;
+
+/** Categories: served as `categories`; products are filterable by their category's id. */
+export const categoryModel = defineModel(Category, {
+  hot: {
+    collection: 'categories',
+    fields: { id: 'id', name: 'name', slug: 'slug', updatedAt: 'updatedAt' },
+    scope: 'catalog:read',
+    schema: { slug: { pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' } },
+  },
+  admin: {
+    navigation: 'Catalog',
+    filterProperties: ['q', 'name', 'slug', 'createdAt'],
+    defaultSort: { sortBy: 'name', direction: 'asc' },
+  },
+});
 
 export function validateCategory(category: { name?: unknown; slug?: unknown }): void {
   const errors: FieldErrors = {};

@@ -9,6 +9,7 @@ import {
   throwIfInvalid,
   type FieldErrors,
 } from '../validation.js';
+import { defineModel } from '../model.js';
 
 const p = defineEntity.properties;
 
@@ -41,6 +42,39 @@ export const Product = defineEntity({
 });
 
 export type Product = InferEntity<typeof Product>;
+
+/** Products: the catalog the fast service serves (published ones only) as `products`. */
+export const productModel = defineModel(Product, {
+  hot: {
+    collection: 'products',
+    fields: {
+      id: 'id',
+      sku: 'sku',
+      name: 'name',
+      description: 'description',
+      priceCents: 'priceCents',
+      currency: 'currency',
+      stock: 'stock',
+      categoryId: 'category',
+      tags: 'tags',
+      updatedAt: 'updatedAt',
+    },
+    scope: 'catalog:read',
+    where: { published: true },
+    filterable: ['categoryId'],
+    schema: {
+      priceCents: { minimum: 0, description: 'Minor units (cents): 1999 is 19.99.' },
+      currency: { pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
+      stock: { minimum: 0 },
+      tags: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  admin: {
+    navigation: 'Catalog',
+    stringLists: ['tags'],
+    propertyLabels: { priceCents: 'Price (cents)', updatedAt: 'Updated', createdAt: 'Created' },
+  },
+});
 
 interface ProductFields {
   sku?: unknown;

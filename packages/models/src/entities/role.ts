@@ -1,5 +1,5 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { ALL_PERMISSION_CODENAMES } from '../permissions.js';
+import { isKnownPermissionCodename } from '../permissions.js';
 import { isBlank, isStringList, throwIfInvalid, type FieldErrors } from '../validation.js';
 
 const p = defineEntity.properties;
@@ -33,7 +33,7 @@ export function validateRole(role: { name?: unknown; scopes?: unknown; permissio
     errors.scopes = 'Scopes are lowercase words such as catalog:read.';
   if (!isStringList(role.permissions)) errors.permissions = 'Permissions must be a list of codenames.';
   else {
-    const unknown = role.permissions.filter((codename) => !ALL_PERMISSION_CODENAMES.includes(codename));
+    const unknown = role.permissions.filter((codename) => !isKnownPermissionCodename(codename));
     if (unknown.length > 0) errors.permissions = `Unknown permission: ${unknown.join(', ')}.`;
   }
   throwIfInvalid(errors);

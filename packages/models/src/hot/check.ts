@@ -1,0 +1,82 @@
+import type { HotProjection } from './projections.js';
+import type { EntityMetadataLike, MetadataLookup } from './metadata.js';
+
+/** A hot declaration that cannot be served; the message names the declaration and what to change. */
+export class ProjectionError extends Error {
+  override name = 'ProjectionError';
+}
+
+const COLLECTION = /^[a-z][a-z0-9_-]*$/;
+/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` or `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+/** JSON field names become SQL aliases and query parameters: plain identifiers only. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const INTEGER_TYPES = /^(integer|int|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
+
+function isIntegerKey(prop: EntityMetadataLike['properties'][string] | undefined): boolean {
+  return (
+    prop !== undefined &&
+    prop.kind === 'scalar' &&
+    prop.fieldNames[0] === 'id' &&
+    (prop.runtimeType === 'number' || prop.runtimeType === 'bigint') &&
+    INTEGER_TYPES.test(prop.type)
+  );
+}
+
+/**
+ * Every reason one hot declaration cannot be served, checked against the ORM metadata at start-up
+ * (the fast service, the relay): a misspelt property would otherwise surface as an SQL error on the
+ * first change, a scope with a space could never be granted, a text key could not be a cursor.
+ */
+function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefined): string[] {
+  const problems: string[] = [];
+  if (!COLLECTION.test(projection.collection))
+    problems.push('the collection name must be a lowercase URL segment (a-z, 0-9, "-" and "_")');
+  if (!SCOPE_TOKEN.test(projection.scope))
+    problems.push(
+      `scope ${JSON.stringify(projection.scope)} must be one OAuth scope token, without spaces (e.g. "catalog:read")`,
+    );
+  if (!meta) return [...problems, `the ORM knows no entity ${projection.entity} (is it in the registry?)`];
+  const known = Object.keys(meta.properties);
+  const missing = (property: string) =>
+    `${projection.entity} has no property ${JSON.stringify(property)} (its properties: ${known.join(', ')})`;
+  if (!isIntegerKey(meta.properties.id)) {
+    const id = meta.properties.id;
+    problems.push(
+      `the primary key must be an integer property "id" stored in column "id" (${projection.entity}.id is ${
+        id ? `${id.type}, column ${id.fieldNames[0] ?? '?'}` : 'missing'
+      }): list pages use it as their cursor`,
+    );
+  }
+  for (const [field, property] of Object.entries(projection.fields)) {
+    if (!FIELD_NAME.test(field)) problems.push(`field name ${JSON.stringify(field)} must be an identifier`);
+    if (!meta.properties[property]) problems.push(`field ${JSON.stringify(field)}: ${missing(property)}`);
+  }
+  if (projection.fields.id !== 'id') problems.push('fields must expose the primary key as "id": "id"');
+  for (const field of projection.filterable ?? [])
+    if (!(field in projection.fields))
+      problems.push(`filterable field ${JSON.stringify(field)} is not one of the exposed fields`);
+  for (const [property, value] of Object.entries(projection.where ?? {})) {
+    if (!meta.properties[property]) problems.push(`row filter: ${missing(property)}`);
+    if (typeof value === 'number' && !Number.isFinite(value))
+      problems.push(`row filter on ${property}: ${value} is not a finite number`);
+  }
+  return problems;
+}
+
+/**
+ * Throws a ProjectionError naming the first declaration that cannot be served and every problem it
+ * has, so start-up stops with a message to act on instead of failing later on a request or a change.
+ */
+export function checkHotProjections(projections: readonly HotProjection[], lookup: MetadataLookup): void {
+  const seen = new Set<string>();
+  for (const projection of projections) {
+    const problems = problemsOf(projection, lookup(projection.entity));
+    if (seen.has(projection.collection)) problems.push('another model declares the same collection');
+    seen.add(projection.collection);
+    if (problems.length > 0)
+      throw new ProjectionError(
+        `The hot declaration of ${projection.entity} (defineModel(${projection.entity}, { hot: { collection: ${JSON.stringify(projection.collection)} ... } })) cannot be served:\n  - ${problems.join('\n  - ')}`,
+      );
+  }
+}

@@ -1,0 +1,102 @@
+import type { EntitySchema } from '@mikro-orm/core';
+
+/**
+ * A JSON Schema fragment (2020-12, as OpenAPI 3.1 uses it). Kept loose on purpose: a declaration may
+ * add any keyword (minimum, pattern, items...) to what the ORM metadata already says about a field.
+ */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** What a hot model serves through the fast service: `/v1/{collection}` and its WebSocket topics. */
+export interface HotDeclaration {
+  /** URL segment and WebSocket topic: /v1/{collection}/{id}, topic "{collection}" or "{collection}/{id}". */
+  readonly collection: string;
+  /** Exposed JSON field → entity property (a many-to-one property exposes the related id). */
+  readonly fields: Readonly<Record<string, string>>;
+  /** OAuth scope a token needs to read this collection (one scope token: no spaces). */
+  readonly scope: string;
+  /** Row filter: only rows whose property equals the value are visible (e.g. published products). */
+  readonly where?: Readonly<Record<string, string | number | boolean>>;
+  /** Exposed fields that list queries may filter on (`?categoryId=3`); the fast service indexes them. */
+  readonly filterable?: readonly string[];
+  /**
+   * Per exposed field, JSON Schema keywords the ORM metadata cannot know (a JSON column's item type,
+   * a minimum, a pattern). Merged over the generated schema in the OpenAPI document.
+   */
+  readonly schema?: Readonly<Record<string, JsonSchema>>;
+}
+
+/**
+ * The admin page of a model. Everything is optional: the admin derives list columns, filters, search,
+ * read-only fields and labels from the ORM metadata, and a key given here replaces that default.
+ */
+export interface AdminDeclaration {
+  /** Sidebar group, e.g. "Catalog". */
+  readonly navigation?: string;
+  /** Sidebar label (default: the entity name in plural, "Categories"). */
+  readonly label?: string;
+  readonly listProperties?: readonly string[];
+  readonly filterProperties?: readonly string[];
+  readonly editProperties?: readonly string[];
+  readonly showProperties?: readonly string[];
+  /** Columns the Search box looks in (default: the short string columns). */
+  readonly searchFields?: readonly string[];
+  /** JSON columns holding a list of strings (edited as a list of text inputs). */
+  readonly stringLists?: readonly string[];
+  /** Properties never written from a form, besides the id and the timestamps the ORM fills. */
+  readonly readOnly?: readonly string[];
+  readonly titleProperty?: string;
+  readonly defaultSort?: { readonly sortBy: string; readonly direction: 'asc' | 'desc' };
+  /** Field labels (default: from the property name, "priceCents" → "Price cents"). */
+  readonly propertyLabels?: Readonly<Record<string, string>>;
+  /** Help text under a form field. */
+  readonly descriptions?: Readonly<Record<string, string>>;
+}
+
+/** An entity of any shape (the registry holds them all). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- EntitySchema's parameters are invariant; the registry is heterogeneous
+export type AnyEntitySchema = EntitySchema<any, never>;
+
+/** One model, declared once: its entity, whether staff get permissions on it, its admin and its hot projection. */
+export interface ModelDeclaration {
+  readonly entity: AnyEntitySchema;
+  /** Entity name in the ORM metadata, e.g. "Product". */
+  readonly name: string;
+  /** Table name, e.g. "products". */
+  readonly table: string;
+  /** Codename suffix of Django's four permissions ("product" → view_product...), or null when none. */
+  readonly permissionModel: string | null;
+  /** The admin page, or null for a model staff never see (the change outbox, refresh tokens). */
+  readonly admin: AdminDeclaration | null;
+  readonly hot: HotDeclaration | null;
+  /**
+   * A realistic record as entity property values (the seed data's first record), for examples in the
+   * OpenAPI document. A many-to-one property holds the related id.
+   */
+  readonly example: Readonly<Record<string, unknown>> | null;
+}
+
+export interface ModelOptions {
+  /** Django's four permissions and an admin page; false for internal tables (default true). */
+  readonly admin?: AdminDeclaration | false;
+  readonly hot?: HotDeclaration;
+  readonly example?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Declares a model next to its entity, like a Django model with its ModelAdmin. List the result in
+ * the registry (packages/models/src/registry.ts): the admin page, the permission codenames, the hot
+ * collection, the change-capture triggers and the OpenAPI document all follow from it.
+ */
+export function defineModel(entity: AnyEntitySchema, options: ModelOptions = {}): ModelDeclaration {
+  const name = entity.meta.className;
+  const admin = options.admin === false ? null : (options.admin ?? {});
+  return {
+    entity,
+    name,
+    table: entity.meta.tableName ?? entity.meta.collection,
+    permissionModel: admin ? name.toLowerCase() : null,
+    admin,
+    hot: options.hot ?? null,
+    example: options.example ?? null,
+  };
+}

@@ -1,0 +1,59 @@
+import { AuditEntry } from './entities/audit-entry.js';
+import { categoryModel } from './entities/category.js';
+import { ChangeEvent } from './entities/change-event.js';
+import { Client } from './entities/client.js';
+import { productModel } from './entities/product.js';
+import { RefreshToken } from './entities/refresh-token.js';
+import { Role } from './entities/role.js';
+import { Session } from './entities/session.js';
+import { SigningKey } from './entities/signing-key.js';
+import { User } from './entities/user.js';
+import type { HotProjection } from './hot/projections.js';
+import { defineModel, type ModelDeclaration } from './model.js';
+import { PERMISSION_ACTIONS, permissionCodename, registerPermissionCodenames } from './permissions.js';
+
+/**
+ * Every model Tandem knows, like Django's INSTALLED_APPS: one line per model file. Adding a model is
+ * its file (the entity and its `defineModel` declaration) and one line here; from this list follow the
+ * ORM's entities, the admin pages, Django's four permissions per model, the hot collections the fast
+ * service serves and the OpenAPI documents.
+ */
+export const registry: readonly ModelDeclaration[] = [
+  // Accounts and the audit log: their admin pages are custom resources (services/admin/src/resources/)
+  // because of their security rules, so their declarations say no more than "staff manage these".
+  defineModel(User),
+  defineModel(Role),
+  // The catalog: hot models, declared next to their entities.
+  productModel,
+  categoryModel,
+  defineModel(AuditEntry),
+  // The auth service's tables.
+  defineModel(Client),
+  defineModel(Session),
+  defineModel(RefreshToken, { admin: false }),
+  defineModel(SigningKey),
+  // The change feed's outbox.
+  defineModel(ChangeEvent, { admin: false }),
+];
+
+/** Every entity the ORM knows. */
+export const entities = registry.map((model) => model.entity);
+
+/**
+ * The hot projections, each with its entity and table name: read by the fast service, the change
+ * feed, the relay, the OpenAPI generator and the migrations' change-capture trigger helper. A stable
+ * name: other parts import it.
+ */
+export const hotProjections: readonly HotProjection[] = registry.flatMap((model) =>
+  model.hot ? [{ ...model.hot, entity: model.name, table: model.table }] : [],
+);
+
+/** Codename suffixes of the models staff get Django's four permissions on ("product", "role"...). */
+export const PERMISSION_MODELS: readonly string[] = registry.flatMap((model) =>
+  model.permissionModel ? [model.permissionModel] : [],
+);
+
+export const ALL_PERMISSION_CODENAMES: readonly string[] = PERMISSION_MODELS.flatMap((model) =>
+  PERMISSION_ACTIONS.map((action) => permissionCodename(action, model)),
+);
+registerPermissionCodenames(ALL_PERMISSION_CODENAMES);

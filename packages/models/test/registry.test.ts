@@ -1,0 +1,113 @@
+/**
+ * The registry is the one list of models: permissions and hot collections follow from it, and a hot
+ * declaration that cannot be served stops start-up with a message naming it.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ALL_PERMISSION_CODENAMES,
+  PERMISSION_MODELS,
+  ProjectionError,
+  checkHotProjections,
+  hotProjections,
+  openOrm,
+  registry,
+  type HotProjection,
+  type MetadataLookup,
+  type Orm,
+} from '../src/index.js';
+
+let orm: Orm;
+let lookup: MetadataLookup;
+
+before(async () => {
+  // Metadata only: no database is opened.
+  orm = await openOrm({ dialect: 'sqlite', path: ':memory:', url: 'sqlite::memory:' }, { connect: false });
+  lookup = (name) => orm.getMetadata().find(name) ?? undefined;
+});
+
+after(() => orm.close(true));
+
+const products = hotProjections.find((projection) => projection.collection === 'products')!;
+const problemOf = (projection: HotProjection): string => {
+  try {
+    checkHotProjections([projection], lookup);
+  } catch (error) {
+    assert.ok(error instanceof ProjectionError);
+    return error.message;
+  }
+  assert.fail(`${projection.collection} was accepted`);
+};
+
+test('every registered model with an admin page has the four permission codenames', () => {
+  for (const model of registry.filter((m) => m.admin)) {
+    const suffix = model.name.toLowerCase();
+    assert.ok(PERMISSION_MODELS.includes(suffix), model.name);
+    for (const action of ['view', 'add', 'change', 'delete'])
+      assert.ok(ALL_PERMISSION_CODENAMES.includes(`${action}_${suffix}`), `${action}_${suffix}`);
+  }
+  assert.ok(!PERMISSION_MODELS.includes('changeevent'), 'internal tables get no permissions');
+});
+
+test('hot projections come from the model declarations, with their entity and table names', () => {
+  assert.deepEqual(
+    hotProjections.map(({ collection, entity, table }) => ({ collection, entity, table })),
+    [
+      { collection: 'products', entity: 'Product', table: 'products' },
+      { collection: 'categories', entity: 'Category', table: 'categories' },
+    ],
+  );
+  assert.doesNotThrow(() => checkHotProjections(hotProjections, lookup));
+});
+
+test('a field naming a missing property is refused, naming the declaration and the property', () => {
+  const message = problemOf({ ...products, fields: { ...products.fields, price: 'priceInCents' } });
+  assert.match(
+    message,
+    /hot declaration of Product \(defineModel\(Product, \{ hot: \{ collection: "products"/,
+  );
+  assert.match(message, /field "price": Product has no property "priceInCents"/);
+});
+
+test('a row filter or filterable field that does not exist is refused', () => {
+  assert.match(
+    problemOf({ ...products, where: { visible: true } }),
+    /row filter: Product has no property "visible"/,
+  );
+  assert.match(
+    problemOf({ ...products, filterable: ['city'] }),
+    /filterable field "city" is not one of the exposed fields/,
+  );
+});
+
+test('a non-integer primary key is refused (list cursors are integers)', () => {
+  const sessions: HotProjection = {
+    collection: 'sessions',
+    entity: 'Session',
+    table: 'sessions',
+    fields: { id: 'id', grantType: 'grantType' },
+    scope: 'admin:read',
+  };
+  const message = problemOf(sessions);
+  assert.match(
+    message,
+    /hot declaration of Session \(defineModel\(Session, \{ hot: \{ collection: "sessions"/,
+  );
+  assert.match(message, /primary key must be an integer property "id".*Session\.id is string/);
+});
+
+test('a scope with spaces is refused (it could never be granted as one scope)', () => {
+  assert.match(
+    problemOf({ ...products, scope: 'catalog read' }),
+    /scope "catalog read" must be one OAuth scope token, without spaces/,
+  );
+});
+
+test('an unknown entity, a bad collection name and a duplicate collection are refused', () => {
+  assert.match(problemOf({ ...products, entity: 'Store' }), /the ORM knows no entity Store/);
+  assert.match(problemOf({ ...products, collection: 'Products!' }), /lowercase URL segment/);
+  assert.throws(
+    () => checkHotProjections([products, { ...products, entity: 'Category', fields: { id: 'id' } }], lookup),
+    /another model declares the same collection/,
+  );
+});
