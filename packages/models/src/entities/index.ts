@@ -3,11 +3,13 @@ import { Category } from './category.js';
 import { ChangeEvent } from './change-event.js';
 import { Client } from './client.js';
 import { Product } from './product.js';
+import { RecoveryCode } from './recovery-code.js';
 import { RefreshToken } from './refresh-token.js';
 import { Role } from './role.js';
 import { Session } from './session.js';
 import { SigningKey } from './signing-key.js';
 import { User } from './user.js';
+import { UserTotp } from './user-totp.js';
 
 export { AuditEntry, type FieldDiff } from './audit-entry.js';
 export { Category, validateCategory } from './category.js';
@@ -17,6 +19,8 @@ export { Role, validateRole } from './role.js';
 export { User, normalizeEmail, validateUser } from './user.js';
 export { Client, validateClient } from './client.js';
 export { Session, validateSession } from './session.js';
+export { UserTotp } from './user-totp.js';
+export { RecoveryCode } from './recovery-code.js';
 export { RefreshToken } from './refresh-token.js';
 export {
   SigningKey,
@@ -42,4 +46,6 @@ export const entities = [
   RefreshToken,
   SigningKey,
   ChangeEvent,
+  UserTotp,
+  RecoveryCode,
 ];

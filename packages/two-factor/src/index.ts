@@ -1,0 +1,14 @@
+export {
+  TwoFactor,
+  OTP_AMR,
+  type TwoFactorUser,
+  type TwoFactorStatus,
+  type TwoFactorOptions,
+  type Enrolment,
+  type CodeVerdict,
+  type CodeRefusal,
+  type ConfirmVerdict,
+} from './two-factor.js';
+export { newTotpSecret, totpUri, matchingTotpStep, totpCodeAt, looksLikeTotpCode } from './totp.js';
+export { RECOVERY_CODE_COUNT, newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
+export { twoFactorRequired } from './policy.js';

@@ -1,0 +1,184 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { LoginThrottle, type LoginThrottleOptions } from '@tandem/accounts';
+import { openSealedText, sealText, type SealContext } from '@tandem/tokens';
+import { qrCodeSvg } from './qr-code.js';
+import { RecoveryCodeHasher, newRecoveryCodes } from './recovery-codes.js';
+import { looksLikeTotpCode, matchingTotpStep, newTotpSecret, totpUri } from './totp.js';
+import {
+  claimRecoveryCode,
+  claimTotpStep,
+  confirmTotp,
+  findTotp,
+  removeTwoFactor,
+  storePendingSecret,
+  unusedRecoveryCodes,
+} from './two-factor-store.js';
+
+/** RFC 8176 `amr` value of a sign-in that passed a one-time password (TOTP or recovery code). */
+export const OTP_AMR = 'otp';
+
+/** Who is proving a second factor: the user id, and the account name the throttle and apps show. */
+export interface TwoFactorUser {
+  readonly id: number;
+  readonly email: string;
+}
+
+export interface TwoFactorStatus {
+  readonly enrolled: boolean;
+  readonly recoveryCodesLeft: number;
+}
+
+/** What an enrolment page shows. The secret is for typing in by hand; it is never logged. */
+export interface Enrolment {
+  readonly secret: string;
+  readonly uri: string;
+  readonly qrSvg: string;
+}
+
+export type CodeRefusal =
+  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterSeconds: number }
+  /** Not a current code, not an unused recovery code, or nothing to check it against. */
+  | { readonly ok: false; readonly reason: 'invalid' }
+  /** A right code whose time step was already used (a replay, or the same code typed twice). */
+  | { readonly ok: false; readonly reason: 'reused' };
+
+export type CodeVerdict = { readonly ok: true; readonly method: 'totp' | 'recovery' } | CodeRefusal;
+
+export type ConfirmVerdict = { readonly ok: true; readonly recoveryCodes: readonly string[] } | CodeRefusal;
+
+export interface TwoFactorOptions {
+  readonly em: EntityManager;
+  /** TANDEM_SECRET_KEY: seals the TOTP secrets and keys the recovery-code HMACs. */
+  readonly secretKey: string;
+  /** The password throttle's limits; the code guesses count in their own counters. */
+  readonly throttle: LoginThrottleOptions;
+  /** The issuer name authenticator apps show (config.twoFactor.issuer). */
+  readonly issuer: string;
+}
+
+/** Longest code input considered (a recovery code with generous spacing); longer is refused unread. */
+const MAX_CODE_LENGTH = 64;
+
+/**
+ * Two-factor sign-in for one service: enrolment (secret + QR code, confirmed by a first code, ten
+ * recovery codes shown once) and verification of a TOTP or recovery code. Every code guess, at
+ * enrolment or sign-in, is reserved in a LoginThrottle (the password limits, in counters of their own)
+ * before it is checked, so parallel guesses cannot outrun the limit. A TOTP code is accepted once
+ * (its time step is claimed atomically) and a recovery code once (marked used atomically).
+ */
+export class TwoFactor {
+  private readonly em: EntityManager;
+  private readonly secretKey: string;
+  private readonly issuer: string;
+  private readonly hasher: RecoveryCodeHasher;
+  private readonly throttle: LoginThrottle;
+
+  constructor(options: TwoFactorOptions) {
+    this.em = options.em;
+    this.secretKey = options.secretKey;
+    this.issuer = options.issuer;
+    this.hasher = new RecoveryCodeHasher(options.secretKey);
+    const prefix = options.throttle.redisKeyPrefix ?? 'tandem:login';
+    this.throttle = new LoginThrottle({ ...options.throttle, redisKeyPrefix: `${prefix}:2fa` });
+  }
+
+  private sealing(userId: number): SealContext {
+    return { secretKey: this.secretKey, purpose: 'totp-secret-encryption', boundTo: `user:${userId}` };
+  }
+
+  private throttleKey(user: TwoFactorUser): string {
+    return `user:${user.id}`;
+  }
+
+  async status(userId: number): Promise<TwoFactorStatus> {
+    const stored = await findTotp(this.em, userId);
+    if (!stored?.confirmed) return { enrolled: false, recoveryCodesLeft: 0 };
+    return { enrolled: true, recoveryCodesLeft: await unusedRecoveryCodes(this.em, userId) };
+  }
+
+  /**
+   * The secret to enrol (kept while unconfirmed, so a reloaded page shows the same one), or null when
+   * the user already has a confirmed authenticator.
+   */
+  async beginEnrolment(user: TwoFactorUser): Promise<Enrolment | null> {
+    const pending = await storePendingSecret(
+      this.em,
+      user.id,
+      sealText(newTotpSecret(), this.sealing(user.id)),
+    );
+    if (!pending) return null;
+    const secret = openSealedText(pending.secretEncrypted, this.sealing(user.id));
+    const uri = totpUri(secret, user.email, this.issuer);
+    return { secret, uri, qrSvg: await qrCodeSvg(uri) };
+  }
+
+  /** A first code from the new authenticator confirms it; the answer holds the recovery codes, once. */
+  async confirmEnrolment(user: TwoFactorUser, code: string, address: string): Promise<ConfirmVerdict> {
+    return this.guarded(user, code, address, async () => {
+      const stored = await findTotp(this.em, user.id);
+      if (!stored || stored.confirmed) return { ok: false, reason: 'invalid' };
+      const step = matchingTotpStep(openSealedText(stored.secretEncrypted, this.sealing(user.id)), code);
+      if (step === null) return { ok: false, reason: 'invalid' };
+      const recoveryCodes = newRecoveryCodes();
+      const hashes = recoveryCodes.map((recoveryCode) => this.hasher.hash(recoveryCode));
+      if (!(await confirmTotp(this.em, user.id, step, hashes))) return { ok: false, reason: 'invalid' };
+      return { ok: true, recoveryCodes };
+    });
+  }
+
+  /** The second step of a sign-in: a current TOTP code or an unused recovery code. */
+  async verify(user: TwoFactorUser, code: string, address: string): Promise<CodeVerdict> {
+    return this.guarded(user, code, address, async () => {
+      const stored = await findTotp(this.em, user.id);
+      if (!stored?.confirmed) return { ok: false, reason: 'invalid' };
+      if (looksLikeTotpCode(code)) {
+        const secret = openSealedText(stored.secretEncrypted, this.sealing(user.id));
+        const step = matchingTotpStep(secret, code);
+        if (step === null) return { ok: false, reason: 'invalid' };
+        return (await claimTotpStep(this.em, user.id, step))
+          ? { ok: true, method: 'totp' }
+          : { ok: false, reason: 'reused' };
+      }
+      return (await claimRecoveryCode(this.em, user.id, this.hasher.hash(code)))
+        ? { ok: true, method: 'recovery' }
+        : { ok: false, reason: 'invalid' };
+    });
+  }
+
+  /** Turns two-factor sign-in off for oneself: only with a current code (or a recovery code). */
+  async disable(user: TwoFactorUser, code: string, address: string): Promise<CodeVerdict> {
+    const verdict = await this.verify(user, code, address);
+    if (verdict.ok) await removeTwoFactor(this.em, user.id);
+    return verdict;
+  }
+
+  /** Removes a user's authenticator and recovery codes without a code (`tandem reset2fa`). */
+  async reset(userId: number): Promise<boolean> {
+    return removeTwoFactor(this.em, userId);
+  }
+
+  /**
+   * Reserves the guess in the throttle before `check` looks at the code; a success gives the points
+   * back (as a right password does), a failure keeps them.
+   */
+  private async guarded<T extends { ok: boolean }>(
+    user: TwoFactorUser,
+    code: string,
+    address: string,
+    check: () => Promise<T | CodeRefusal>,
+  ): Promise<T | CodeRefusal> {
+    const key = this.throttleKey(user);
+    const verdict = await this.throttle.reserve(key, address);
+    if (!verdict.allowed)
+      return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+    const result =
+      code.length > MAX_CODE_LENGTH ? ({ ok: false, reason: 'invalid' } as const) : await check();
+    if (result.ok) await this.throttle.recordSuccess(key, address);
+    return result;
+  }
+
+  /** Closes the throttle's Redis connection, if any. */
+  async close(): Promise<void> {
+    await this.throttle.close();
+  }
+}
