@@ -1,0 +1,333 @@
+import type { EntityMetadata } from '@mikro-orm/core';
+import type { HotProjection } from '../hot/projections.js';
+import type { JsonSchema, ModelDeclaration } from '../model.js';
+import {
+  DOCUMENT_VERSION,
+  jsonContent,
+  metricsOperation,
+  openApiOperation,
+  ref,
+  responseRef,
+  type OpenApiDocument,
+} from './document.js';
+import { exampleValue, propertySchema } from './field-schema.js';
+import { LIVE_CLOSE_CODES, liveMessageSchemas } from './live-messages.js';
+
+/** Finds an entity's metadata after discovery: `(name) => orm.getMetadata().find(name)`. */
+export type EntityMetadataFinder = (entityName: string) => EntityMetadata | undefined;
+
+export interface FastDocumentInput {
+  /** The models, normally `registry` from @tandem/models; the hot ones become collections. */
+  readonly registry: readonly ModelDeclaration[];
+  readonly metadata: EntityMetadataFinder;
+  /** Where clients reach the service; left out when unknown. */
+  readonly serverUrl?: string;
+}
+
+/** The limits of list pages, as the fast service enforces them (services/fast/src/http/list.ts). */
+export const LIST_LIMITS = { default: 50, max: 1000 } as const;
+
+const ERROR_CODES = {
+  BadRequest: ['invalid_limit', 'invalid_cursor', 'unknown_parameter'],
+  Unauthorized: ['invalid_token'],
+  Forbidden: ['insufficient_scope'],
+  NotFound: ['not_found'],
+  Refused: ['uri_too_long', 'headers_too_large'],
+  Unavailable: ['not_ready', 'keys_not_loaded'],
+} as const;
+
+function errorResponse(description: string, codes: readonly string[], headers?: Record<string, unknown>) {
+  return {
+    description,
+    ...(headers && { headers }),
+    content: jsonContent({
+      allOf: [ref('Error'), { properties: { error: { enum: [...codes] } } }],
+    }),
+  };
+}
+
+const responses = {
+  BadRequest: errorResponse(
+    'A bad list parameter (limit, cursor or an unknown filter).',
+    ERROR_CODES.BadRequest,
+  ),
+  Unauthorized: errorResponse('Missing, malformed, expired or revoked token.', ERROR_CODES.Unauthorized, {
+    'WWW-Authenticate': { schema: { type: 'string', examples: ['Bearer error="invalid_token"'] } },
+  }),
+  Forbidden: errorResponse("The token lacks the collection's scope.", ERROR_CODES.Forbidden),
+  NotFound: errorResponse('No such record (or it is outside the collection).', ERROR_CODES.NotFound),
+  Refused: errorResponse('The URL (414) or the request headers (431) are too long.', ERROR_CODES.Refused),
+  Unavailable: errorResponse(
+    "Not answerable yet; retry as is, keeping the token: the data snapshot is loading (not_ready) or the issuer's signing keys were never fetched (keys_not_loaded).",
+    ERROR_CODES.Unavailable,
+    { 'Retry-After': { schema: { type: 'integer', examples: [1] } } },
+  ),
+};
+
+const v1Errors = {
+  '401': responseRef('Unauthorized'),
+  '403': responseRef('Forbidden'),
+  '414': responseRef('Refused'),
+  '431': responseRef('Refused'),
+  '503': responseRef('Unavailable'),
+};
+
+/** One collection's record schema: every exposed field, typed from the ORM metadata, always present. */
+function recordSchema(
+  model: ModelDeclaration,
+  hot: NonNullable<ModelDeclaration['hot']>,
+  meta: EntityMetadata,
+) {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [field, property] of Object.entries(hot.fields))
+    properties[field] = { ...propertySchema(meta, property), ...hot.schema?.[field] };
+  const example = model.example
+    ? Object.fromEntries(
+        Object.entries(hot.fields).map(([field, property]) => [
+          field,
+          exampleValue(model.example![property]),
+        ]),
+      )
+    : undefined;
+  return {
+    type: 'object',
+    description: `A ${model.name} as served in the \`${hot.collection}\` collection.`,
+    required: Object.keys(hot.fields),
+    properties,
+    additionalProperties: false,
+    ...(example && { examples: [example] }),
+  } satisfies JsonSchema;
+}
+
+function filterParameter(field: string, schema: JsonSchema) {
+  const { type, format, enum: values } = schema as { type?: unknown; format?: unknown; enum?: unknown };
+  const single = Array.isArray(type) ? type.find((t) => t !== 'null') : type;
+  return {
+    name: field,
+    in: 'query',
+    description: `Only records whose ${field} equals this value.`,
+    schema: {
+      ...(single !== undefined && { type: single }),
+      ...(format !== undefined && { format }),
+      ...(values !== undefined && { enum: values }),
+    },
+  };
+}
+
+function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSchema) {
+  const security = [{ bearer: [hot.scope] }];
+  const tags = [hot.collection];
+  const properties = record.properties as Record<string, JsonSchema>;
+  return {
+    [`/v1/${hot.collection}`]: {
+      get: {
+        operationId: `list_${hot.collection}`,
+        summary: `${hot.collection}, by id, a page at a time (keyset cursor)`,
+        tags,
+        security,
+        parameters: [
+          { $ref: '#/components/parameters/limit' },
+          { $ref: '#/components/parameters/after' },
+          ...(hot.filterable ?? []).map((field) => filterParameter(field, properties[field] ?? {})),
+        ],
+        responses: {
+          '200': { description: 'A page of records.', content: jsonContent(ref(`${schemaName}Page`)) },
+          '400': responseRef('BadRequest'),
+          ...v1Errors,
+        },
+      },
+    },
+    [`/v1/${hot.collection}/{id}`]: {
+      get: {
+        operationId: `get_${hot.collection}`,
+        summary: `One ${hot.collection} record, as prepared when it last changed`,
+        tags,
+        security,
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+          {
+            name: 'If-None-Match',
+            in: 'header',
+            schema: { type: 'string' },
+            description: 'An ETag from an earlier answer.',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The record.',
+            headers: {
+              ETag: { schema: { type: 'string' }, description: 'Changes exactly when the record does.' },
+            },
+            content: jsonContent(ref(schemaName)),
+          },
+          '304': { description: 'The copy named by If-None-Match is current.' },
+          '404': responseRef('NotFound'),
+          ...v1Errors,
+        },
+      },
+    },
+  };
+}
+
+const livePath = (topics: readonly string[]) => ({
+  get: {
+    operationId: 'live',
+    summary: 'Live changes over a WebSocket',
+    description: [
+      'Upgrade to a WebSocket; the token goes in the Authorization header or, from browsers, the access_token query parameter.',
+      'Send LiveClientMessage frames (subscribe to a collection, e.g. "products", or one record, "products/42"; the token needs the collection\'s scope);',
+      'receive LiveServerMessage frames. Their JSON Schemas are in components.schemas and referenced by x-websocket.',
+      `Collections: ${topics.join(', ')}.`,
+    ].join(' '),
+    tags: ['live'],
+    security: [{ bearer: [] }, { accessTokenQuery: [] }],
+    parameters: [{ name: 'access_token', in: 'query', schema: { type: 'string' } }],
+    'x-websocket': {
+      clientMessages: ref('LiveClientMessage'),
+      serverMessages: ref('LiveServerMessage'),
+      closeCodes: LIVE_CLOSE_CODES,
+    },
+    responses: {
+      '101': { description: 'Switching protocols: the WebSocket is open.' },
+      '401': responseRef('Unauthorized'),
+      '503': responseRef('Unavailable'),
+    },
+  },
+});
+
+const healthSchema: JsonSchema = {
+  type: 'object',
+  required: ['status', 'ready', 'feed', 'jwks', 'records'],
+  properties: {
+    status: { enum: ['ok', 'stale', 'starting'] },
+    ready: { type: 'boolean' },
+    reason: { type: 'string', description: 'Why not ready: "loading snapshot" or "no signing keys yet".' },
+    feed: { type: 'object' },
+    jwks: { type: 'object' },
+    records: {
+      type: 'object',
+      additionalProperties: { type: 'integer' },
+      description: 'Records per collection.',
+    },
+  },
+};
+
+/**
+ * The fast service's OpenAPI 3.1 document, generated from the hot model declarations and the ORM
+ * metadata: one schema, one list path and one record path per collection, the list parameters and
+ * cursor, every error, the bearer security scheme and the WebSocket messages. Pure: the service
+ * serializes it once at start-up.
+ */
+export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
+  const schemas: Record<string, JsonSchema> = {
+    Error: {
+      type: 'object',
+      required: ['error', 'message'],
+      properties: {
+        error: { type: 'string', description: 'Machine-readable code.' },
+        message: { type: 'string', description: 'Human-readable explanation.' },
+      },
+    },
+  };
+  const paths: Record<string, Record<string, unknown>> = {};
+  const collections: { collection: string; schema: string }[] = [];
+  for (const model of input.registry) {
+    if (!model.hot) continue;
+    const meta = input.metadata(model.name);
+    if (!meta) throw new Error(`the ORM metadata has no entity ${model.name}`);
+    const record = recordSchema(model, model.hot, meta);
+    schemas[model.name] = record;
+    schemas[`${model.name}Page`] = {
+      type: 'object',
+      required: ['items', 'next'],
+      properties: {
+        items: { type: 'array', items: ref(model.name) },
+        next: {
+          type: ['string', 'null'],
+          pattern: '^[0-9]{1,15}$',
+          description: 'Pass as `after` for the next page; null on the last page.',
+        },
+      },
+      additionalProperties: false,
+    };
+    Object.assign(
+      paths,
+      collectionPaths({ ...model.hot, entity: model.name, table: model.table }, model.name, record),
+    );
+    collections.push({ collection: model.hot.collection, schema: model.name });
+  }
+  Object.assign(schemas, liveMessageSchemas(collections));
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tandem fast service',
+      version: DOCUMENT_VERSION,
+      description:
+        "Hot data served from JSON bytes prepared when the data changed. Every /v1 request needs a bearer access token from the auth service (an EdDSA JWT) holding the collection's scope (listed in each operation's security requirement).",
+    },
+    ...(input.serverUrl && { servers: [{ url: input.serverUrl }] }),
+    security: [{ bearer: [] }],
+    tags: [
+      ...collections.map(({ collection }) => ({
+        name: collection,
+        description: `The ${collection} collection.`,
+      })),
+      { name: 'live', description: 'Changes pushed over a WebSocket.' },
+      { name: 'operations', description: 'Health, metrics and this document.' },
+    ],
+    paths: {
+      ...paths,
+      '/v1/live': livePath(collections.map((c) => c.collection)),
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          summary: 'Readiness (snapshot loaded, signing keys held) and change-feed lag',
+          tags: ['operations'],
+          security: [],
+          responses: {
+            '200': { description: 'Ready (status ok or stale).', content: jsonContent(ref('Health')) },
+            '503': {
+              description: 'Not ready (status starting; reason says why).',
+              content: jsonContent(ref('Health')),
+            },
+          },
+        },
+      },
+      '/metrics': { get: metricsOperation },
+      '/openapi.json': { get: openApiOperation },
+    },
+    components: {
+      schemas: { ...schemas, Health: healthSchema },
+      responses,
+      parameters: {
+        limit: {
+          name: 'limit',
+          in: 'query',
+          description: 'Records per page.',
+          schema: { type: 'integer', minimum: 1, maximum: LIST_LIMITS.max, default: LIST_LIMITS.default },
+        },
+        after: {
+          name: 'after',
+          in: 'query',
+          description: 'The `next` cursor of the previous page.',
+          schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+        },
+      },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'An access token from the auth service (POST /oauth/token).',
+        },
+        accessTokenQuery: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'access_token',
+          description:
+            'The access token as a query parameter, for WebSockets opened by browsers (RFC 6750 §2.3).',
+        },
+      },
+    },
+  };
+}

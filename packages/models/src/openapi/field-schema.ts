@@ -1,0 +1,56 @@
+import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
+import type { JsonSchema } from '../model.js';
+
+const INTEGER = /^(integer|int|int2|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
+
+/** A related entity's key type: hot collections key by integers, so a many-to-one exposes an id. */
+function referenceSchema(prop: EntityProperty): JsonSchema {
+  const target = prop.targetMeta;
+  const key = target?.primaryKeys[0];
+  const keyProp = key === undefined ? undefined : target?.properties[key];
+  return {
+    ...(keyProp ? scalarSchema(keyProp) : { type: 'integer' }),
+    description: `Id of the related ${target?.className ?? prop.type}.`,
+  };
+}
+
+function scalarSchema(prop: EntityProperty): JsonSchema {
+  if (prop.enum && Array.isArray(prop.items) && prop.items.length > 0)
+    return { type: typeof prop.items[0] === 'number' ? 'integer' : 'string', enum: [...prop.items] };
+  switch (prop.runtimeType) {
+    case 'number':
+      return { type: INTEGER.test(String(prop.type)) ? 'integer' : 'number' };
+    case 'bigint':
+      return { type: 'integer' };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'Date':
+      return { type: 'string', format: 'date-time' };
+    case 'string':
+      return prop.length ? { type: 'string', maxLength: prop.length } : { type: 'string' };
+    default:
+      // A JSON column: any JSON unless the declaration says more (its `schema`).
+      return {};
+  }
+}
+
+/** `type: X` or `type: [X, "null"]`; a schema without a type (any JSON) already admits null. */
+function orNull(schema: JsonSchema): JsonSchema {
+  const type = schema.type;
+  if (typeof type === 'string') return { ...schema, type: [type, 'null'] };
+  if (schema.enum) return { ...schema, enum: [...(schema.enum as unknown[]), null] };
+  return schema;
+}
+
+/** The JSON Schema of one entity property as the fast service serves it (dates as ISO-8601 strings). */
+export function propertySchema(meta: EntityMetadata, property: string): JsonSchema {
+  const prop = meta.properties[property];
+  if (!prop) throw new Error(`${meta.className} has no property ${property}`);
+  const schema = prop.kind === 'scalar' ? scalarSchema(prop) : referenceSchema(prop);
+  return prop.nullable ? orNull(schema) : schema;
+}
+
+/** An example value in its JSON form (a Date as the fast service writes it). */
+export function exampleValue(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
+}
