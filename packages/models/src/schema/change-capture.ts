@@ -1,0 +1,67 @@
+/**
+ * The change-capture triggers of hot tables (docs/architecture.md, decision 3), as SQL for migrations.
+ * Generated migrations call this module instead of copying trigger code, so every hot table gets the
+ * same triggers. A version is frozen once a migration calls it: a new trigger shape is a new version
+ * (add `2` below), `tandem makemigrations` then drops version 1 and installs version 2 on every hot
+ * table, and old migrations keep replaying the version they were written with.
+ */
+export type ChangeCaptureDialect = 'sqlite' | 'postgresql';
+
+interface ChangeCaptureVersion {
+  create(dialect: ChangeCaptureDialect, table: string): string[];
+  drop(dialect: ChangeCaptureDialect, table: string): string[];
+}
+
+/**
+ * Version 1, the triggers of Migration20261126000200_changefeed. SQLite: four row triggers appending
+ * to change_event (an id change is a delete of the old id plus an update of the new one). PostgreSQL:
+ * the `tandem_capture_changes(regclass)` function that migration created (a row trigger writing
+ * change_event with the transaction id, and a statement trigger sending the NOTIFY wake-up).
+ */
+const version1: ChangeCaptureVersion = {
+  create(dialect, table) {
+    if (dialect === 'postgresql') return [`select tandem_capture_changes('${table}');`];
+    const insert = (op: string, row: 'new' | 'old') =>
+      `insert into change_event (table_name, op, record_id, created_at) values ('${table}', '${op}', ${row}.id, strftime('%Y-%m-%d %H:%M:%f', 'now'));`;
+    return [
+      `create trigger \`${table}_change_insert\` after insert on \`${table}\` begin ${insert('insert', 'new')} end;`,
+      `create trigger \`${table}_change_update\` after update on \`${table}\` begin ${insert('update', 'new')} end;`,
+      `create trigger \`${table}_change_update_id\` after update of id on \`${table}\` when old.id is not new.id begin ${insert('delete', 'old')} end;`,
+      `create trigger \`${table}_change_delete\` after delete on \`${table}\` begin ${insert('delete', 'old')} end;`,
+    ];
+  },
+  drop(dialect, table) {
+    if (dialect === 'postgresql')
+      return ['capture', 'notify'].map(
+        (what) => `drop trigger if exists "${table}_change_${what}" on "${table}";`,
+      );
+    return ['insert', 'update', 'update_id', 'delete'].map(
+      (what) => `drop trigger if exists \`${table}_change_${what}\`;`,
+    );
+  },
+};
+
+const versions: Readonly<Record<number, ChangeCaptureVersion>> = { 1: version1 };
+
+/** The version `tandem makemigrations` installs on a table that becomes hot. */
+export const CURRENT_CHANGE_CAPTURE_VERSION = 1;
+
+function version(number: number, table: string): ChangeCaptureVersion {
+  // The name is written into SQL text (trigger bodies cannot take parameters): allow identifiers only.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table))
+    throw new Error(`Not a plain table name: ${JSON.stringify(table)}`);
+  const found = versions[number];
+  if (!found)
+    throw new Error(`Unknown change-capture version ${number} (known: ${Object.keys(versions).join(', ')})`);
+  return found;
+}
+
+/** The statements that install change capture (version `number`) on `table`. */
+export function changeCaptureSql(number: number, dialect: ChangeCaptureDialect, table: string): string[] {
+  return version(number, table).create(dialect, table);
+}
+
+/** The statements that remove change capture (version `number`) from `table`. */
+export function dropChangeCaptureSql(number: number, dialect: ChangeCaptureDialect, table: string): string[] {
+  return version(number, table).drop(dialect, table);
+}

@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSchema, SchemaComparator } from '@mikro-orm/knex';
+import { migrate, openOrm, type Orm } from '../orm.js';
+import type { Dialect, EntityList } from './authoring-orm.js';
+import { describeSchemaDifference } from './schema-changes.js';
+
+/** Tables the migrations create without an entity on purpose (the admin's session store, the migrator's log). */
+const TABLES_WITHOUT_ENTITY = ['admin_sessions', 'mikro_orm_migrations'];
+
+/**
+ * What separates a migrated database from the entities, "table: what" per difference (MikroORM's
+ * comparator over the live schema). CHECK constraints are left out: they are dialect-specific SQL owned
+ * by the migrations (a regex on PostgreSQL, GLOB on SQLite) that entity metadata cannot express.
+ */
+export async function migratedSchemaDrift(orm: Orm): Promise<string[]> {
+  const platform = orm.em.getPlatform();
+  const live = await DatabaseSchema.create(
+    orm.em.getConnection(),
+    platform,
+    orm.config,
+    undefined,
+    undefined,
+    undefined,
+    TABLES_WITHOUT_ENTITY,
+  );
+  // SQLite's introspection keys foreign keys by column while the comparator looks them up by
+  // constraint name, and would report every one of them as dropped: key them by name.
+  for (const table of live.getTables()) {
+    const keys = table.getForeignKeys();
+    for (const [key, foreignKey] of Object.entries(keys))
+      if (key !== foreignKey.constraintName) {
+        delete keys[key];
+        keys[foreignKey.constraintName] = foreignKey;
+      }
+  }
+  const diff = new SchemaComparator(platform).compare(live, orm.getSchemaGenerator().getTargetSchema());
+  for (const table of Object.values(diff.changedTables)) table.removedChecks = {};
+  return describeSchemaDifference(diff);
+}
+
+/** The tables of `tables` without their change-capture triggers in a migrated database. */
+export async function tablesMissingChangeCapture(
+  orm: Orm,
+  dialect: Dialect,
+  tables: readonly string[],
+): Promise<string[]> {
+  const sql =
+    dialect === 'sqlite'
+      ? "select tbl_name as table_name from sqlite_master where type = 'trigger' and name like '%\\_change\\_insert' escape '\\'"
+      : "select c.relname as table_name from pg_trigger t join pg_class c on c.oid = t.tgrelid where t.tgname like '%\\_change\\_capture'";
+  const rows = await orm.em.getConnection().execute<{ table_name: string }[]>(sql);
+  const present = new Set(rows.map((row) => row.table_name));
+  return tables.filter((table) => !present.has(table));
+}
+
+/**
+ * Applies the compiled migrations to a new, temporary SQLite database and reports how the result
+ * differs from the entities and hot tables ("table: what" lines; empty when they match). Guards
+ * `makemigrations --record-only`, which records the entities as what the migrations build.
+ */
+export async function scratchSqliteDrift(
+  entities: EntityList,
+  hotTables: readonly string[],
+): Promise<string[]> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'tandem-migrations-'));
+  const file = path.join(directory, 'scratch.sqlite3');
+  const orm = await openOrm({ dialect: 'sqlite', path: file, url: `sqlite:${file}` }, { entities });
+  try {
+    await migrate(orm);
+    const missing = await tablesMissingChangeCapture(orm, 'sqlite', hotTables);
+    return [
+      ...(await migratedSchemaDrift(orm)),
+      ...missing.map((table) => `${table}: no change-capture triggers`),
+    ];
+  } finally {
+    await orm.close(true);
+    await rm(directory, { recursive: true, force: true });
+  }
+}
