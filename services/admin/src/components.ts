@@ -15,6 +15,7 @@ export function createComponents() {
     BulkConfirm: add('BulkConfirm'),
     ChangePassword: add('ChangePassword'),
     Dashboard: add('Dashboard'),
+    ExportDrawer: add('ExportDrawer'),
   };
 }
 

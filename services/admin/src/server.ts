@@ -9,6 +9,7 @@ import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
 import type { RunningService, ServiceOptions } from '@tandem/service';
+import { exportRoutes } from './actions/export-route.js';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, requireStaff } from './auth.js';
 import { createComponents } from './components.js';
@@ -166,6 +167,7 @@ export async function createAdminApp(
   const login = loginRoutes(router, deps);
   buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });
   router.use(requireStaff(deps));
+  exportRoutes(router, admin, logger);
   router.use('/api', forbiddenAsStatus);
   router.use('/api/resources/:resourceId', knownResourcesOnly(admin));
   buildRoutes({ admin, routes: AdminRouter.routes, router });

@@ -1,10 +1,11 @@
 /**
  * CSV injection: a product name that a spreadsheet reads as a formula (=HYPERLINK(...) leaks data or
- * phishes when a staff member opens the export). Exported text cells must not start a formula.
+ * phishes when a staff member opens the export). Exported text cells must not start a formula —
+ * the record's own text and the related record's name written beside it alike.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Product } from '@tandem/models';
+import { Category, Product } from '@tandem/models';
 import { Client, startFixture, type Fixture } from './support.js';
 
 const PAYLOADS = ['=HYPERLINK("http://x","y")', '+SUM(1,1)', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
@@ -25,24 +26,21 @@ describe('attack: formulas in the CSV export', () => {
     const products = await em.find(Product, {}, { orderBy: { id: 'asc' } });
     PAYLOADS.slice(0, products.length).forEach((name, index) => (products[index]!.name = name));
     products[0]!.description = '=1+1';
+    const category = await em.findOneOrFail(Category, fixture.ids.categories[0]!);
+    category.name = '=cmd|"/c calc"!A1';
     await em.flush();
-    const { status, body } = await root.api<{ exportedData: string }>(
-      '/resources/Product/actions/export?type=csv',
-      {
-        method: 'POST',
-      },
-    );
-    assert.equal(status, 200);
-    const csv = body.exportedData;
+    const response = await root.request('/admin/export/Product?format=csv');
+    assert.equal(response.status, 200);
+    const csv = (await response.text()).replace(/^\uFEFF/, '');
+    const cells = csv.split(/,|\r\n/);
     for (const name of PAYLOADS.slice(0, products.length)) {
       const cell = `"${name.replaceAll('"', '""')}"`;
-      assert.ok(
-        !csv.includes(`,${cell}`) && !csv.startsWith(cell),
-        `raw formula cell ${JSON.stringify(name)}`,
-      );
+      assert.ok(!cells.includes(cell), `raw formula cell ${JSON.stringify(name)}`);
       assert.ok(csv.includes(`"'${name.replaceAll('"', '""')}"`), `neutralised ${JSON.stringify(name)}`);
     }
     assert.ok(csv.includes(`"'=1+1"`));
-    assert.match(csv, /,2500,/, 'numbers are exported as numbers');
+    assert.ok(csv.includes(`"'=cmd|""/c calc""!A1"`), 'the related category name is neutralised too');
+    assert.ok(!cells.includes(`"=cmd|""/c calc""!A1"`));
+    assert.ok(cells.includes('2500'), 'numbers are exported as numbers');
   });
 });

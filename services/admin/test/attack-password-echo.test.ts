@@ -46,7 +46,13 @@ describe('attack: passwords and hashes echoed by the admin API', () => {
     await call('/resources/User/actions/list');
     await call('/resources/User/actions/search/echo');
     await call(`/resources/User/bulk/bulkDelete?recordIds=${id}`);
-    await call('/resources/Product/actions/export?type=csv', { method: 'POST' });
+    await call('/resources/User/actions/export');
+    // The user list exported as the streamed download, in both formats.
+    for (const format of ['csv', 'jsonl']) {
+      const exported = await root.request(`/admin/export/User?format=${format}`);
+      assert.equal(exported.status, 200);
+      seen.push(`export ${format} ${await exported.text()}`);
+    }
 
     const stored = await fixture.db.orm.em
       .fork()

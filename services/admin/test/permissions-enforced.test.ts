@@ -59,6 +59,7 @@ describe(`view, add and change permissions are enforced server-side (${testDiale
       ['/resources/Product/actions/list', {}],
       [`/resources/Product/records/${productId()}/show`, {}],
       ['/resources/Product/actions/search/spade', {}],
+      ['/resources/Product/actions/export', {}],
       ['/resources/Product/actions/export?type=csv', { method: 'POST' }],
     ];
     for (const [path, init] of requests) {
@@ -71,6 +72,9 @@ describe(`view, add and change permissions are enforced server-side (${testDiale
         `${path} leaked a product: ${JSON.stringify(body)}`,
       );
     }
+    const download = await client.request('/admin/export/Product?format=csv');
+    assert.equal(download.status, 403);
+    assert.ok(!(await download.text()).includes('SPADE-1'), 'the export download leaked a product');
   });
 
   it('without add_product: new is 403 and creates nothing', async () => {

@@ -16,7 +16,7 @@ import {
   type EntityMetadata,
   type EntityProperty,
   type FilterQuery,
-  type QueryOrder,
+  QueryOrder,
 } from '@mikro-orm/core';
 import type { Orm } from '@tandem/models';
 import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
@@ -54,6 +54,17 @@ export interface OrmResourceSpec {
    * before it is removed on delete (so what hangs on it can still be read). Throw to refuse the write.
    */
   readonly onWrite?: (em: EntityManager, change: WriteChange) => Promise<void>;
+}
+
+/** How a list is ordered (OrmResource.ordering). */
+export interface ListOrdering {
+  /** The sorted property (the asked-for one if sortable, else the default). */
+  readonly field: string;
+  readonly direction: 'asc' | 'desc';
+  /** The primary key property, the tie-breaker. */
+  readonly pk: string;
+  /** MikroORM orderBy: the field (NULLs last), then the primary key. */
+  readonly orderBy: Record<string, QueryOrder>;
 }
 
 /** One write as an onWrite hook sees it. */
@@ -165,23 +176,31 @@ export class OrmResource extends BaseResource {
     return this.em().count(this.spec.name, this.where(filter));
   }
 
+  /**
+   * The list's order: the asked-for column if it is sortable (else the default), then the primary key
+   * in the same direction so ties have one order. NULLs go last in both directions on both databases
+   * (SQLite and PostgreSQL disagree otherwise), which the export's keyset scan relies on.
+   */
+  ordering(sort: { sortBy?: string; direction?: 'asc' | 'desc' } = {}): ListOrdering {
+    const field =
+      sort.sortBy && this.props.get(sort.sortBy)?.isSortable() ? sort.sortBy : this.spec.defaultSort.sortBy;
+    const direction = (sort.direction ?? this.spec.defaultSort.direction) === 'desc' ? 'desc' : 'asc';
+    const pk = this.meta.primaryKeys[0]!;
+    const orderBy: Record<string, QueryOrder> = {
+      [field]: direction === 'desc' ? QueryOrder.DESC_NULLS_LAST : QueryOrder.ASC_NULLS_LAST,
+    };
+    if (field !== pk) orderBy[pk] = direction === 'desc' ? QueryOrder.DESC : QueryOrder.ASC;
+    return { field, direction, pk, orderBy };
+  }
+
   override async find(
     filter: Filter,
     options: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } } = {},
   ): Promise<BaseRecord[]> {
-    const { sort = {} } = options;
     const limit = Math.min(Math.max(Math.trunc(Number(options.limit ?? 25)) || 25, 1), 500);
     const offset = Math.max(Math.trunc(Number(options.offset ?? 0)) || 0, 0);
-    const sortable =
-      sort.sortBy && this.props.get(sort.sortBy)?.isSortable() ? sort.sortBy : this.spec.defaultSort.sortBy;
-    const direction = (sort.direction ?? this.spec.defaultSort.direction) === 'desc' ? 'desc' : 'asc';
-    const pk = this.meta.primaryKeys[0]!;
-    const orderBy = { [sortable]: direction, ...(sortable === pk ? {} : { [pk]: direction }) } as Record<
-      string,
-      QueryOrder
-    >;
     const entities = await this.em().find(this.spec.name, this.where(filter), {
-      orderBy,
+      orderBy: this.ordering(options.sort).orderBy,
       limit,
       offset,
       populate: this.manyToMany as never[],

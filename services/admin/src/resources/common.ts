@@ -14,6 +14,7 @@ import {
   type ResourceWithOptions,
 } from 'adminjs';
 import { AuditEntry, type Orm, type PermissionModel } from '@tandem/models';
+import { exportAction } from '../actions/export-action.js';
 import type { Components } from '../components.js';
 import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
 import { SEARCH_FIELD } from '../orm/where.js';
@@ -169,7 +170,16 @@ function bulkDeleteAction(resource: OrmResource) {
   };
 }
 
-export const STANDARD_ACTIONS = ['list', 'show', 'search', 'new', 'edit', 'delete', 'bulkDelete'] as const;
+export const STANDARD_ACTIONS = [
+  'list',
+  'show',
+  'search',
+  'export',
+  'new',
+  'edit',
+  'delete',
+  'bulkDelete',
+] as const;
 
 /** The standard actions that write; a read-only resource refuses them all. */
 export const WRITE_ACTIONS = ['new', 'edit', 'delete', 'bulkDelete'] as const;
@@ -196,6 +206,8 @@ export function modelAdmin(
   }
   actions.search = { ...actions.search, handler: searchAction(spec) };
   actions.bulkDelete = { ...actions.bulkDelete, handler: bulkDeleteAction(resource) };
+  // Every list can be exported (streamed, see actions/export-route.ts) by whoever may view it.
+  actions.export = { ...exportAction(deps.components), ...actions.export };
   // Tandem's hooks run first; a resource's own before/after hooks (given in options) run after them.
   const hooks = <T>(first: T, own: T | T[] | undefined): T[] => [
     first,

@@ -1,6 +1,5 @@
 import type { ResourceWithOptions } from 'adminjs';
 import { bulkSetAction } from '../actions/bulk-set.js';
-import { csvExportFeature } from '../actions/csv-export.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
 /** The form's fields, in the order the show page lists them too. */
@@ -18,7 +17,7 @@ const EDITABLE = [
 
 /** Products: the catalog the fast service serves. Category by autocomplete, tags as a list. */
 export function productResource(deps: ResourceDeps): ResourceWithOptions {
-  const admin = modelAdmin(
+  return modelAdmin(
     deps,
     {
       name: 'Product',
@@ -53,12 +52,11 @@ export function productResource(deps: ResourceDeps): ResourceWithOptions {
         priceCents: { type: 'number', description: 'In minor units: 1999 is 19.99.' },
         currency: { description: 'ISO 4217 code, e.g. EUR' },
       },
-      extraActions: ['publish', 'unpublish', 'export'],
+      extraActions: ['publish', 'unpublish'],
       actions: {
         publish: bulkSetAction(deps, { published: true }, { label: 'Publish', icon: 'Eye' }),
         unpublish: bulkSetAction(deps, { published: false }, { label: 'Unpublish', icon: 'EyeOff' }),
       },
     },
   );
-  return { ...admin, features: [csvExportFeature(deps.components.loader)] };
 }
