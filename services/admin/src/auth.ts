@@ -1,18 +1,15 @@
 import type AdminJS from 'adminjs';
-import type { Request, RequestHandler, Router } from 'express';
-import type { EntityManager } from '@mikro-orm/core';
+import type { RequestHandler, Router } from 'express';
 import { LoginThrottle, authenticateUser, clientAddressReader } from '@tandem/accounts';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
-import { User, normalizeEmail, type Orm } from '@tandem/models';
+import { normalizeEmail, type Orm } from '@tandem/models';
 import { LOGIN_MESSAGES } from './admin-options.js';
-import type { StaffMember } from './permissions.js';
+import { formField, staffMember } from './staff-session.js';
+import { twoFactorAccountRoutes } from './two-factor-account.js';
+import { adminTwoFactor, afterPassword, twoFactorLoginRoutes } from './two-factor-login.js';
 
-declare module 'express-session' {
-  interface SessionData {
-    adminUser?: StaffMember;
-  }
-}
+export { staffMember } from './staff-session.js';
 
 interface AuthDeps {
   readonly admin: AdminJS;
@@ -21,27 +18,7 @@ interface AuthDeps {
   readonly logger: Logger;
 }
 
-/** The session's view of a user: who they are and their permission codenames (union of their roles). */
-export async function staffMember(em: EntityManager, id: number): Promise<StaffMember | null> {
-  const user = await em.findOne(User, id, { populate: ['roles'] });
-  if (!user || !user.isActive || !user.isStaff) return null;
-  const permissions = new Set(user.roles.getItems().flatMap((role) => role.permissions));
-  return {
-    id: String(user.id),
-    email: user.email,
-    title: user.email,
-    isSuperuser: user.isSuperuser,
-    permissions: [...permissions].sort(),
-  };
-}
-
-function formField(req: Request, name: string): string {
-  const fields = (req as Request & { fields?: Record<string, unknown> }).fields ?? {};
-  const value = fields[name];
-  return typeof value === 'string' ? value : '';
-}
-
-/** What loginRoutes leaves open: the login throttle's Redis connection, when REDIS_URL is set. */
+/** What loginRoutes leaves open: the throttles' Redis connections, when REDIS_URL is set. */
 export interface LoginRoutes {
   close(): Promise<void>;
 }
@@ -51,7 +28,8 @@ export interface LoginRoutes {
  * cannot say how long to wait). Only active staff users get in. Each attempt is reserved with the
  * login throttle (per address, per account and address, per account; in Redis when REDIS_URL is set)
  * BEFORE its password is checked, so parallel attempts cannot outrun the limits; a refused attempt is
- * never checked.
+ * never checked. A right password of an account with (or required to have) a second factor leads to
+ * the two-factor step (two-factor-login.ts) instead of a session.
  */
 export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
   const { admin, orm, config, logger } = deps;
@@ -60,6 +38,9 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
   const clientAddress = clientAddressReader(config.trustedProxies);
   const loginPath = admin.options.loginPath;
   const page = (errorMessage: string | null) => admin.renderLogin({ action: loginPath, errorMessage });
+  const twoFactorDeps = { ...deps, clientAddress, twoFactor: adminTwoFactor(orm, config) };
+  twoFactorLoginRoutes(router, twoFactorDeps);
+  twoFactorAccountRoutes(router, twoFactorDeps, requireStaff(deps));
 
   router.get('/login', async (_req, res) => {
     res.send(await page(null));
@@ -87,18 +68,12 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
         return;
       }
       await throttle.recordSuccess(email, address);
-      // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
-      // before a validation rule tightened must still be able to log in (and fix its email).
-      await em.nativeUpdate(User, { id: user.id }, { lastLoginAt: new Date() });
-      // A new session id on login, so a session id planted before login is worthless after it.
-      req.session.regenerate((error) => {
-        if (error) return next(error);
-        req.session.adminUser = member;
-        req.session.save((saveError) =>
-          saveError ? next(saveError) : res.redirect(302, admin.options.rootPath),
-        );
-      });
-      logger.info({ userId: user.id }, 'admin login');
+      const destination = await afterPassword(req, twoFactorDeps, user);
+      logger.info(
+        { userId: user.id, secondStep: destination !== admin.options.rootPath },
+        'admin login password accepted',
+      );
+      res.redirect(302, destination);
     } catch (error) {
       next(error);
     }
@@ -119,7 +94,11 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
       );
   });
 
-  return { close: () => throttle.close() };
+  return {
+    close: async () => {
+      await Promise.all([throttle.close(), twoFactorDeps.twoFactor?.close()]);
+    },
+  };
 }
 
 /**

@@ -1,0 +1,74 @@
+import type { Request } from 'express';
+import type { EntityManager } from '@mikro-orm/core';
+import { User } from '@tandem/models';
+import type { StaffMember } from './permissions.js';
+
+/** A password checked, the second factor still to come: what the session holds until then. */
+export interface PendingTwoFactor {
+  readonly userId: number;
+  readonly email: string;
+  /** true: no authenticator yet and one is required, so the next page enrols one. */
+  readonly enrol: boolean;
+  /** Epoch ms after which the password step must be done again. */
+  readonly expiresAt: number;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    adminUser?: StaffMember;
+    twoFactorPending?: PendingTwoFactor;
+  }
+}
+
+/** The session's view of a user: who they are and their permission codenames (union of their roles). */
+export async function staffMember(em: EntityManager, id: number): Promise<StaffMember | null> {
+  const user = await em.findOne(User, id, { populate: ['roles'] });
+  if (!user || !user.isActive || !user.isStaff) return null;
+  const permissions = new Set(user.roles.getItems().flatMap((role) => role.permissions));
+  return {
+    id: String(user.id),
+    email: user.email,
+    title: user.email,
+    isSuperuser: user.isSuperuser,
+    permissions: [...permissions].sort(),
+  };
+}
+
+/** A text field of the form express-formidable parsed; '' when absent or not a single string. */
+export function formField(req: Request, name: string): string {
+  const fields = (req as Request & { fields?: Record<string, unknown> }).fields ?? {};
+  const value = fields[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function regenerate(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((error) => (error ? reject(error) : resolve())),
+  );
+}
+
+function save(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Moves the request to a new session id (a session id planted before a login step is worthless after
+ * it) holding `data`: the pending second factor after the password, the staff member after the last
+ * step.
+ */
+export async function renewSession(
+  req: Request,
+  data: { adminUser: StaffMember } | { twoFactorPending: PendingTwoFactor },
+): Promise<void> {
+  await regenerate(req);
+  Object.assign(req.session, data);
+  await save(req);
+}
+
+/** The login is complete: the staff member's session, and their last login time. */
+export async function startStaffSession(req: Request, em: EntityManager, member: StaffMember): Promise<void> {
+  // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
+  // before a validation rule tightened must still be able to log in (and fix its email).
+  await em.nativeUpdate(User, { id: Number(member.id) }, { lastLoginAt: new Date() });
+  await renewSession(req, { adminUser: member });
+}
