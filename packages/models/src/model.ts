@@ -30,8 +30,9 @@ export interface HotDeclaration {
  * read-only fields and labels from the ORM metadata, and a key given here replaces that default.
  */
 export interface AdminDeclaration {
-  /** Sidebar group, e.g. "Catalog". */
+  /** Sidebar group, e.g. "Catalog", and its icon (a Feather icon name, e.g. "ShoppingBag"). */
   readonly navigation?: string;
+  readonly icon?: string;
   /** Sidebar label (default: the entity name in plural, "Categories"). */
   readonly label?: string;
   readonly listProperties?: readonly string[];

@@ -19,15 +19,20 @@ import { PERMISSION_ACTIONS, permissionCodename, registerPermissionCodenames } f
  * service serves and the OpenAPI documents.
  */
 export const registry: readonly ModelDeclaration[] = [
-  // Accounts and the audit log: their admin pages are custom resources (services/admin/src/resources/)
-  // because of their security rules, so their declarations say no more than "staff manage these".
-  defineModel(User),
-  defineModel(Role),
   // The catalog: hot models, declared next to their entities.
   productModel,
   categoryModel,
-  defineModel(AuditEntry),
-  // The auth service's tables.
+  // Accounts, the audit log and the auth service's tables: their admin pages are hand-written
+  // resources (services/admin/src/resources/) for their security rules; these declarations only add
+  // labels.
+  defineModel(User),
+  defineModel(Role),
+  defineModel(AuditEntry, {
+    admin: {
+      label: 'Audit log',
+      propertyLabels: { actorEmail: 'By', recordId: 'Record id', createdAt: 'When' },
+    },
+  }),
   defineModel(Client),
   defineModel(Session),
   defineModel(RefreshToken, { admin: false }),

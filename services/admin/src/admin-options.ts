@@ -1,11 +1,12 @@
-import type { AdminJSOptions } from 'adminjs';
-import type { Orm } from '@tandem/models';
+import type { AdminJSOptions, ResourceWithOptions } from 'adminjs';
+import { registry, type ModelDeclaration, type Orm } from '@tandem/models';
 import { changePasswordHandler } from './actions/change-password.js';
 import { dashboardHandler } from './actions/dashboard.js';
 import type { Components } from './components.js';
 import { auditEntryResource } from './resources/audit-entry.js';
-import { categoryResource } from './resources/category.js';
 import { clientResource } from './resources/client.js';
+import type { ResourceDeps } from './resources/common.js';
+import { deriveAdmin, registryResource } from './resources/derived.js';
 import { productResource } from './resources/product.js';
 import { roleResource } from './resources/role.js';
 import { sessionResource } from './resources/session.js';
@@ -19,25 +20,55 @@ export const LOGIN_MESSAGES = {
   invalidStaffLogin: 'Please enter the correct email and password for a staff account.',
 } as const;
 
+type ResourceBuilder = (deps: ResourceDeps, secretKey?: string) => ResourceWithOptions;
+
+/**
+ * Hand-written admin pages, by entity name: models whose security rules (who may edit whom, secrets
+ * shown once, read-only logs) or bulk actions need code. Every other registered model gets a page
+ * derived from its declaration and the ORM metadata (resources/derived.ts).
+ */
+const HAND_WRITTEN: Readonly<Record<string, ResourceBuilder>> = {
+  Product: productResource,
+  User: userResource,
+  Role: roleResource,
+  AuditEntry: auditEntryResource,
+  Session: sessionResource,
+  SigningKey: signingKeyResource,
+  Client: clientResource,
+};
+
+const withAdmin = () => registry.filter((model) => model.admin !== null);
+
+/** Sidebar and field labels of every registered model: declared, else derived from the names. */
+function modelLabels(orm: Orm) {
+  const labels: Record<string, string> = {};
+  const resources: Record<string, { properties: Record<string, string> }> = {};
+  for (const model of withAdmin()) {
+    const derived = deriveAdmin(orm.getMetadata().get(model.name), model);
+    labels[model.name] = derived.label;
+    // A hand-written page keeps AdminJS's labels except the declared ones.
+    const properties = HAND_WRITTEN[model.name] ? model.admin?.propertyLabels : derived.propertyLabels;
+    if (properties && Object.keys(properties).length > 0)
+      resources[model.name] = { properties: { ...properties } };
+  }
+  return { labels, resources };
+}
+
+function resourceOf(deps: ResourceDeps, model: ModelDeclaration, secretKey?: string): ResourceWithOptions {
+  return HAND_WRITTEN[model.name]?.(deps, secretKey) ?? registryResource(deps, model);
+}
+
 /** Everything AdminJS needs, built the same way for the build-time bundle and for the server. */
 /** `secretKey` (TANDEM_SECRET_KEY) keys client-secret hashes; without it clients cannot be created here. */
 export function adminOptions(orm: Orm, components: Components, secretKey?: string): AdminJSOptions {
   const deps = { orm, components };
+  const { labels, resources } = modelLabels(orm);
   return {
     rootPath: ROOT_PATH,
     loginPath: `${ROOT_PATH}/login`,
     logoutPath: `${ROOT_PATH}/logout`,
     componentLoader: components.loader,
-    resources: [
-      productResource(deps),
-      categoryResource(deps),
-      userResource(deps),
-      roleResource(deps),
-      auditEntryResource(deps),
-      sessionResource(deps),
-      signingKeyResource(deps),
-      clientResource(deps, secretKey),
-    ],
+    resources: withAdmin().map((model) => resourceOf(deps, model, secretKey)),
     dashboard: { component: components.Dashboard, handler: dashboardHandler(orm) },
     pages: {
       changePassword: {
@@ -66,23 +97,8 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
             },
           },
           pages: { changePassword: 'Change my password' },
-          labels: {
-            Product: 'Products',
-            Category: 'Categories',
-            User: 'Users',
-            Role: 'Roles',
-            AuditEntry: 'Audit log',
-            Session: 'Sessions',
-            SigningKey: 'Signing keys',
-            Client: 'Clients',
-            changePassword: 'Change my password',
-          },
-          resources: {
-            Product: {
-              properties: { priceCents: 'Price (cents)', updatedAt: 'Updated', createdAt: 'Created' },
-            },
-            AuditEntry: { properties: { actorEmail: 'By', recordId: 'Record id', createdAt: 'When' } },
-          },
+          labels: { ...labels, changePassword: 'Change my password' },
+          resources,
         },
       },
     },

@@ -32,6 +32,7 @@ export const categoryModel = defineModel(Category, {
   },
   admin: {
     navigation: 'Catalog',
+    icon: 'ShoppingBag',
     filterProperties: ['q', 'name', 'slug', 'createdAt'],
     defaultSort: { sortBy: 'name', direction: 'asc' },
   },

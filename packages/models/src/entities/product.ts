@@ -71,6 +71,7 @@ export const productModel = defineModel(Product, {
   },
   admin: {
     navigation: 'Catalog',
+    icon: 'ShoppingBag',
     stringLists: ['tags'],
     propertyLabels: { priceCents: 'Price (cents)', updatedAt: 'Updated', createdAt: 'Created' },
   },

@@ -1,0 +1,150 @@
+import { ReferenceKind, type EntityMetadata, type EntityProperty } from '@mikro-orm/core';
+import type { PropertyOptions, ResourceOptions, ResourceWithOptions } from 'adminjs';
+import type { AdminDeclaration, ModelDeclaration } from '@tandem/models';
+import type { OrmResourceSpec } from '../orm/resource.js';
+import { SEARCH_FIELD } from '../orm/where.js';
+import { modelAdmin, type ResourceDeps } from './common.js';
+
+/** Strings up to this length are searched by the Search box; longer ones (and text) are not. */
+const SHORT_STRING = 255;
+/** The list shows at most this many columns by default. */
+const LIST_COLUMNS = 8;
+
+const SHOWN_KINDS: readonly ReferenceKind[] = [
+  ReferenceKind.SCALAR,
+  ReferenceKind.MANY_TO_ONE,
+  ReferenceKind.ONE_TO_ONE,
+  ReferenceKind.MANY_TO_MANY,
+];
+
+/** "priceCents" → "Price cents", "AuditEntry" → "Audit entry": labels from names, as Django does. */
+export function humanize(name: string): string {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** "Category" → "Categories", "Audit entry" → "Audit entries", "Address" → "Addresses". */
+export function plural(label: string): string {
+  if (/[^aeiou]y$/i.test(label)) return `${label.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/i.test(label)) return `${label}es`;
+  return `${label}s`;
+}
+
+const isEnum = (prop: EntityProperty) => Boolean(prop.enum) && Array.isArray(prop.items);
+const isText = (prop: EntityProperty) => String(prop.type).toLowerCase() === 'text';
+const isJson = (prop: EntityProperty) =>
+  prop.kind === ReferenceKind.SCALAR && /json/i.test(String(prop.type));
+/** Filled by the ORM (createdAt, updatedAt) or the database: never typed into a form. */
+const isGenerated = (prop: EntityProperty) => Boolean(prop.primary || prop.onCreate || prop.onUpdate);
+const isShortString = (prop: EntityProperty) =>
+  prop.kind === ReferenceKind.SCALAR &&
+  prop.runtimeType === 'string' &&
+  !isText(prop) &&
+  !isEnum(prop) &&
+  !prop.primary &&
+  (prop.length ?? SHORT_STRING) <= SHORT_STRING;
+
+/** A model's admin as the ORM metadata suggests it, with the declaration's keys put over the defaults. */
+export interface DerivedAdmin {
+  readonly spec: OrmResourceSpec;
+  readonly options: ResourceOptions;
+  /** Field labels, for the admin's translations. */
+  readonly propertyLabels: Readonly<Record<string, string>>;
+  /** The sidebar label. */
+  readonly label: string;
+}
+
+/**
+ * Derives an admin page from the metadata: every column in the form except the id and the timestamps
+ * (read-only), list columns, the Search box over short strings, filters for booleans, enums and
+ * relations (relations get AdminJS's autocomplete, answered by the multi-column search action),
+ * labels from names. Pure, so what a new model gets can be tested without a browser.
+ */
+export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): DerivedAdmin {
+  const declared: AdminDeclaration = model.admin ?? {};
+  const props = meta.props.filter((prop) => SHOWN_KINDS.includes(prop.kind) && !prop.hidden && !prop.lazy);
+  const pk = meta.primaryKeys[0] ?? 'id';
+  const readOnly = declared.readOnly ?? props.filter(isGenerated).map((prop) => prop.name);
+  const searchable = props.filter(isShortString).map((prop) => prop.name);
+  const searchFields = declared.searchFields ?? (searchable.length > 0 ? searchable : [pk]);
+  const stringLists = declared.stringLists ?? [];
+  const listed = props.filter(
+    (prop) =>
+      prop.kind !== ReferenceKind.MANY_TO_MANY &&
+      !isText(prop) &&
+      (!isJson(prop) || stringLists.includes(prop.name)),
+  );
+  const editable = props
+    .filter((prop) => !prop.primary && !readOnly.includes(prop.name))
+    .map((prop) => prop.name);
+  const filters = props
+    .filter(
+      (prop) =>
+        prop.runtimeType === 'boolean' ||
+        isEnum(prop) ||
+        prop.kind === ReferenceKind.MANY_TO_ONE ||
+        prop.kind === ReferenceKind.ONE_TO_ONE,
+    )
+    .map((prop) => prop.name);
+  const titleProperty = declared.titleProperty ?? searchFields.find((field) => field !== pk) ?? pk;
+
+  const properties: Record<string, PropertyOptions> = {};
+  const set = (name: string, options: PropertyOptions) => {
+    properties[name] = { ...properties[name], ...options };
+  };
+  for (const prop of props.filter(isEnum))
+    set(prop.name, {
+      availableValues: (prop.items as (string | number)[]).map((value) => ({
+        value: String(value),
+        label: String(value),
+      })),
+    });
+  for (const name of stringLists) set(name, { type: 'string', isArray: true });
+  for (const [name, description] of Object.entries(declared.descriptions ?? {})) set(name, { description });
+
+  const shownLast = [...readOnly.filter((name) => name !== pk)];
+  const spec: OrmResourceSpec = {
+    name: model.name,
+    label: humanize(model.name).toLowerCase(),
+    searchFields,
+    stringLists,
+    readOnly,
+    unique: Object.fromEntries(
+      props
+        .filter((prop) => prop.unique === true)
+        .map((prop) => [prop.name, prop.fieldNames[0] ?? prop.name]),
+    ),
+    defaultSort: declared.defaultSort ?? { sortBy: titleProperty, direction: 'asc' },
+  };
+  const options: ResourceOptions = {
+    navigation: { name: declared.navigation ?? 'Models', icon: declared.icon ?? 'Database' },
+    titleProperty,
+    listProperties: [...(declared.listProperties ?? listed.slice(0, LIST_COLUMNS).map((prop) => prop.name))],
+    filterProperties: [...(declared.filterProperties ?? [SEARCH_FIELD, ...filters])],
+    editProperties: [...(declared.editProperties ?? editable)],
+    showProperties: [
+      ...(declared.showProperties ?? [
+        pk,
+        ...editable,
+        ...shownLast.filter((n) => !editable.includes(n)),
+        'history',
+      ]),
+    ],
+    properties,
+  };
+  const propertyLabels = {
+    ...Object.fromEntries(props.map((prop) => [prop.name, prop.name === pk ? 'ID' : humanize(prop.name)])),
+    ...declared.propertyLabels,
+  };
+  return { spec, options, propertyLabels, label: declared.label ?? plural(humanize(model.name)) };
+}
+
+/** The admin page of a registered model that has no hand-written resource. */
+export function registryResource(deps: ResourceDeps, model: ModelDeclaration): ResourceWithOptions {
+  const { spec, options } = deriveAdmin(deps.orm.getMetadata().get(model.name), model);
+  return modelAdmin(deps, spec, model.permissionModel ?? model.name.toLowerCase(), options);
+}
