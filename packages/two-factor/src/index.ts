@@ -12,3 +12,4 @@ export {
 export { newTotpSecret, totpUri, matchingTotpStep, totpCodeAt, looksLikeTotpCode } from './totp.js';
 export { RECOVERY_CODE_COUNT, newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
 export { twoFactorRequired } from './policy.js';
+export { twoFactorEnrolled, removeTwoFactor as resetTwoFactor } from './two-factor-store.js';

@@ -6,6 +6,7 @@ import { createuserCommand } from './createuser.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { relayCommand } from './relay.js';
+import { reset2faCommand } from './reset2fa.js';
 import { seedCommand } from './seed.js';
 import { startCommand } from './start.js';
 
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   createsuperuserCommand,
   createuserCommand,
   changepasswordCommand,
+  reset2faCommand,
   keysCommand,
   createclientCommand,
   seedCommand,

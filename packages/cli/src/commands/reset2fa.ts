@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util';
+import { normalizeEmail } from '@tandem/models';
+import { resetTwoFactor } from '@tandem/two-factor';
+import { CommandError, UsageError, type Command } from '../command.js';
+import { findUserByEmail } from '../accounts.js';
+import { withOrm } from '../database.js';
+
+/**
+ * For a staff member locked out of two-factor sign-in (lost phone, no recovery code left): removes
+ * their authenticator and recovery codes, so they sign in with the password alone and, where
+ * TWO_FACTOR_REQUIRED_FOR_STAFF is on, enrol a new authenticator right after it.
+ */
+export const reset2faCommand: Command = {
+  name: 'reset2fa',
+  summary: "Remove a user's two-factor authenticator and recovery codes (a locked-out admin).",
+  usage: 'reset2fa EMAIL',
+  async run(argv, { config, stdout }) {
+    const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
+    if (positionals.length !== 1)
+      throw new UsageError(positionals.length === 0 ? 'EMAIL is required.' : 'give exactly one EMAIL.');
+    const email = normalizeEmail(positionals[0]!);
+    return withOrm(config, async (orm) => {
+      const em = orm.em.fork();
+      const user = await findUserByEmail(em, email);
+      if (!user) throw new CommandError(`no user with email ${email}.`);
+      if (!(await resetTwoFactor(em, user.id))) {
+        stdout.write(`${user.email} has no two-factor sign-in; nothing changed.\n`);
+        return 0;
+      }
+      stdout.write(
+        `Two-factor sign-in reset for ${user.email}: they sign in with their password` +
+          `${config.twoFactor.requiredForStaff ? ' and then set up a new authenticator' : ''}.\n`,
+      );
+      return 0;
+    });
+  },
+};
