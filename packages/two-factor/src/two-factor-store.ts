@@ -16,6 +16,11 @@ export async function findTotp(em: EntityManager, userId: number): Promise<Store
   return row ? { secretEncrypted: row.secretEncrypted, confirmed: row.confirmedAt != null } : null;
 }
 
+/** Whether the user has a confirmed authenticator (readable without the secret key). */
+export async function twoFactorEnrolled(em: EntityManager, userId: number): Promise<boolean> {
+  return (await em.fork().count(UserTotp, { user: userId, confirmedAt: { $ne: null } })) > 0;
+}
+
 /**
  * Stores a new, unconfirmed secret unless one is waiting already (then that one stays, so reloading
  * the enrolment page does not invalidate a QR code already scanned). Returns the stored secret, or

@@ -11,6 +11,7 @@ import {
   findTotp,
   removeTwoFactor,
   storePendingSecret,
+  twoFactorEnrolled,
   unusedRecoveryCodes,
 } from './two-factor-store.js';
 
@@ -91,8 +92,7 @@ export class TwoFactor {
   }
 
   async status(userId: number): Promise<TwoFactorStatus> {
-    const stored = await findTotp(this.em, userId);
-    if (!stored?.confirmed) return { enrolled: false, recoveryCodesLeft: 0 };
+    if (!(await twoFactorEnrolled(this.em, userId))) return { enrolled: false, recoveryCodesLeft: 0 };
     return { enrolled: true, recoveryCodesLeft: await unusedRecoveryCodes(this.em, userId) };
   }
 
