@@ -4,19 +4,21 @@ import { createclientCommand } from './createclient.js';
 import { createsuperuserCommand } from './createsuperuser.js';
 import { createuserCommand } from './createuser.js';
 import { keysCommand } from './keys.js';
+import { makemigrationsCommand } from './makemigrations.js';
 import { migrateCommand } from './migrate.js';
 import { relayCommand } from './relay.js';
-import { reset2faCommand } from './reset2fa.js';
 import { seedCommand } from './seed.js';
+import { showmigrationsCommand } from './showmigrations.js';
 import { startCommand } from './start.js';
 
 /** Every `tandem` command, in the order `tandem help` lists them. Add a file, then a line here. */
 export const commands: readonly Command[] = [
+  makemigrationsCommand,
   migrateCommand,
+  showmigrationsCommand,
   createsuperuserCommand,
   createuserCommand,
   changepasswordCommand,
-  reset2faCommand,
   keysCommand,
   createclientCommand,
   seedCommand,

@@ -106,6 +106,23 @@ function timestamp(now: Date): string {
   return now.toISOString().replace(/[-T:]|\.\d{3}Z$/g, '');
 }
 
+/**
+ * Now, or one second after the newest existing migration of either dialect when that one is dated
+ * later (a clock behind, a hand-named file): migrations apply in name order, so a new one sorts last.
+ */
+async function nextTimestamp(root: string, now: Date): Promise<string> {
+  let latest = '';
+  for (const dialect of DIALECTS)
+    for (const file of await readdir(path.join(root, dialect))) {
+      const stamp = /^Migration(\d{14})/.exec(file)?.[1];
+      if (stamp && stamp > latest) latest = stamp;
+    }
+  const current = timestamp(now);
+  if (current > latest) return current;
+  const [, y, mo, d, h, mi, se] = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(latest)!;
+  return timestamp(new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +se! + 1)));
+}
+
 export interface MakeMigrationsOptions extends MigrationAuthoringOptions {
   /** Suffix of the class and file name, e.g. "add_store" → Migration20261201203015_add_store. */
   readonly name?: string;
@@ -141,7 +158,8 @@ export async function makeMigrations(options: MakeMigrationsOptions): Promise<Wr
     throw new MigrationAuthoringError(`${refused.join('\n')}\n${SQLITE_REFUSAL_HELP}`);
   if (!hasChanges(changes) && !options.empty) return { className: null, files: [], changes };
 
-  const className = `Migration${timestamp(options.now ?? new Date())}${options.name ? `_${options.name}` : ''}`;
+  const stamp = await nextTimestamp(root, options.now ?? new Date());
+  const className = `Migration${stamp}${options.name ? `_${options.name}` : ''}`;
   for (const dialect of DIALECTS)
     if (existsSync(path.join(root, dialect, `${className}.ts`)))
       throw new MigrationAuthoringError(

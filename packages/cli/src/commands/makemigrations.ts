@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { entities } from '@tandem/models';
+import {
+  MigrationAuthoringError,
+  describeChanges,
+  hasChanges,
+  inspectMigrations,
+  makeMigrations,
+  recordMigrationState,
+  scratchSqliteDrift,
+  type DialectChanges,
+} from '@tandem/models/authoring';
+import { CommandError, UsageError, type Command } from '../command.js';
+import { hotTableNames } from '../migrations/hot-tables.js';
+
+function list(lines: readonly string[]): string {
+  return lines.map((line) => `  ${line}\n`).join('');
+}
+
+function reportCheck(changes: readonly DialectChanges[], stdout: Writable): number {
+  if (!hasChanges(changes)) {
+    stdout.write('No changes detected: the migrations match the models.\n');
+    return 0;
+  }
+  stdout.write(
+    `The models and the migrations disagree:\n${list(describeChanges(changes))}` +
+      'Run `tandem makemigrations` to write the migrations.\n',
+  );
+  return 1;
+}
+
+/** Turns the authoring library's refusals (SQLite cannot ALTER that, a missing snapshot) into exit 1. */
+async function authoring<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof MigrationAuthoringError) throw new CommandError(error.message);
+    throw error;
+  }
+}
+
+export const makemigrationsCommand: Command = {
+  name: 'makemigrations',
+  summary: 'Write a migration per dialect (SQLite, PostgreSQL) for what changed in the models.',
+  usage: 'makemigrations [--name NAME] [--empty] | makemigrations --check | makemigrations --record-only',
+  async run(argv, { stdout }) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        name: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        empty: { type: 'boolean', default: false },
+        'record-only': { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    const modes = [values.check, values['record-only'], values.empty || values.name !== undefined].filter(
+      Boolean,
+    );
+    if (modes.length > 1) throw new UsageError('--check and --record-only take no other option.');
+    const options = { entities, hotTables: hotTableNames() };
+
+    if (values.check) return reportCheck(await authoring(() => inspectMigrations(options)), stdout);
+
+    if (values['record-only']) {
+      const drift = await scratchSqliteDrift(options.entities, options.hotTables);
+      if (drift.length > 0)
+        throw new CommandError(
+          `the migrations do not build the models, so this state cannot be recorded:\n${list(drift)}` +
+            'Fix the migration written by hand (and build @tandem/models), or let `tandem makemigrations` write it.',
+        );
+      await authoring(() => recordMigrationState(options));
+      stdout.write(
+        "Recorded the models as the migrations' state (.snapshot-*.json, .change-capture.json).\n",
+      );
+      return 0;
+    }
+
+    const written = await authoring(() =>
+      makeMigrations({ ...options, empty: values.empty, ...(values.name ? { name: values.name } : {}) }),
+    );
+    if (written.files.length === 0) {
+      stdout.write('No changes detected.\n');
+      return 0;
+    }
+    const shown = written.files.map((file) => path.relative(process.cwd(), file));
+    stdout.write(
+      `Wrote ${written.className}:\n${list(shown)}${list(describeChanges(written.changes))}` +
+        (values.empty ? 'Write the SQL the comments list in both files, then build and migrate.\n' : '') +
+        'Build (npm run build -w @tandem/models), then apply with `tandem migrate`.\n',
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,214 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { defineEntity } from '@mikro-orm/core';
+import { entities, openOrm, migrate } from '@tandem/models';
+import {
+  MIGRATIONS_ROOT,
+  MigrationAuthoringError,
+  describeChanges,
+  inspectMigrations,
+  makeMigrations,
+  migratedSchemaDrift,
+  tablesMissingChangeCapture,
+} from '@tandem/models/authoring';
+import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
+import { hotTableNames } from '../src/migrations/hot-tables.js';
+import { tandem } from './helpers.js';
+import { ScratchMigrations } from './support/scratch-migrations.js';
+
+const dialect = testDialect();
+const p = defineEntity.properties;
+
+/** The scratch model a team would add: a store, first with a name, later with a city. */
+function storeEntity(city?: 'text' | 'integer') {
+  return defineEntity({
+    name: 'Store',
+    tableName: 'stores',
+    properties: {
+      id: p.integer().primary().autoincrement(),
+      name: p.string().length(120),
+      active: p.boolean().default(true),
+      ...(city === 'text' ? { city: p.string().length(80).nullable() } : {}),
+      ...(city === 'integer' ? { city: p.integer().nullable() } : {}),
+    },
+  });
+}
+
+const committedHotTables = hotTableNames();
+
+describe('the committed migrations', () => {
+  test('makemigrations --check finds no difference between the models and the migrations', async () => {
+    const run = await tandem(['makemigrations', '--check'], { LOG_LEVEL: 'silent' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.stdout, 'No changes detected: the migrations match the models.\n');
+  });
+
+  test('makemigrations without changes writes nothing', async () => {
+    const before = readdirSync(`${MIGRATIONS_ROOT}/${dialect}`);
+    const run = await tandem(['makemigrations'], { LOG_LEVEL: 'silent' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'No changes detected.\n');
+    assert.deepEqual(readdirSync(`${MIGRATIONS_ROOT}/${dialect}`), before);
+  });
+
+  test(`applied to ${dialect}, they build exactly the models' schema and every hot table's triggers`, async () => {
+    const database = await createTestDatabase();
+    const orm = await openOrm(database.target);
+    try {
+      await migrate(orm);
+      assert.deepEqual(await migratedSchemaDrift(orm), [], 'schema drift between migrations and models');
+      assert.deepEqual(await tablesMissingChangeCapture(orm, dialect, committedHotTables), []);
+    } finally {
+      await orm.close(true);
+      await database.drop();
+    }
+  });
+
+  test('showmigrations lists each migration pending ([ ]) before migrate and applied ([X]) after', async () => {
+    const database = await createTestDatabase();
+    const env = { DATABASE_URL: database.url, LOG_LEVEL: 'silent' };
+    try {
+      const pending = await tandem(['showmigrations'], env);
+      assert.equal(pending.code, 0, pending.stderr);
+      const lines = pending.stdout.trim().split('\n').slice(1);
+      assert.ok(lines.length >= 6, pending.stdout);
+      assert.ok(
+        lines.every((line) => /^ \[ \] Migration\d{14}_\w+$/.test(line)),
+        pending.stdout,
+      );
+      assert.ok(lines.some((line) => line.endsWith('Migration20261126000000_initial')));
+      assert.equal((await tandem(['migrate'], env)).code, 0);
+      const applied = await tandem(['showmigrations'], env);
+      assert.deepEqual(
+        applied.stdout.trim().split('\n').slice(1),
+        lines.map((line) => line.replace('[ ]', '[X]')),
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('a scratch model (a copy of the migrations)', () => {
+  let scratch: ScratchMigrations;
+  let database: TestDatabase;
+  before(async () => {
+    scratch = new ScratchMigrations();
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    scratch.remove();
+    await database.drop();
+  });
+  const options = (store: ReturnType<typeof storeEntity>, hot: boolean) => ({
+    entities: [...entities, store],
+    hotTables: hot ? [...committedHotTables, 'stores'] : committedHotTables,
+    migrationsRoot: scratch.sources,
+  });
+
+  test('a new hot model: makemigrations writes both dialects (table + triggers from the helper), migrate applies them', async () => {
+    const store = storeEntity();
+    const changes = describeChanges(await inspectMigrations(options(store, true)));
+    assert.deepEqual(changes, [
+      'sqlite: stores: new table',
+      'sqlite: stores: add change-capture triggers (v1)',
+      'postgresql: stores: new table',
+      'postgresql: stores: add change-capture triggers (v1)',
+    ]);
+    const written = await makeMigrations({ ...options(store, true), name: 'stores' });
+    assert.equal(written.files.length, 2);
+    for (const each of ['sqlite', 'postgresql'] as const) {
+      const source = scratch.read(each, `${written.className}.ts`);
+      assert.match(source, /create table \W*stores\W* \(/);
+      assert.match(source, new RegExp(`changeCaptureSql\\(1, '${each}', 'stores'\\)`));
+      assert.doesNotMatch(source, /create trigger|tandem_capture_changes/, 'no copy of the trigger code');
+    }
+    assert.deepEqual(await inspectMigrations(options(store, true)).then(describeChanges), []);
+
+    const { orm, applied } = await scratch.migrate(database, options(store, true).entities);
+    try {
+      assert.equal(applied.at(-1), written.className);
+      await orm.em.getConnection().execute(`insert into stores (name, active) values ('Lyon', true)`);
+      const events = await orm.em
+        .getConnection()
+        .execute<{ op: string }[]>(`select op from change_event where table_name = 'stores'`);
+      assert.deepEqual(
+        events.map((event) => event.op),
+        ['insert'],
+        'the trigger captured the insert',
+      );
+      assert.deepEqual(await migratedSchemaDrift(orm), []);
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  test('adding a property: --check names the table and column; makemigrations writes it; migrate applies it', async () => {
+    const store = storeEntity('text');
+    const changes = describeChanges(await inspectMigrations(options(store, true)));
+    assert.deepEqual(changes, ['sqlite: stores: add column city', 'postgresql: stores: add column city']);
+    const written = await makeMigrations({ ...options(store, true), name: 'store_city' });
+    assert.match(
+      scratch.read('sqlite', `${written.className}.ts`),
+      /alter table \W*stores\W* add column \W*city/,
+    );
+    assert.match(
+      scratch.read('postgresql', `${written.className}.ts`),
+      /alter table "stores" add column "city"/,
+    );
+    const { orm, applied } = await scratch.migrate(database, options(store, true).entities);
+    try {
+      assert.deepEqual(applied, [written.className]);
+      await orm.em.getConnection().execute(`insert into stores (name, city) values ('Nantes', 'Nantes')`);
+      assert.deepEqual(await migratedSchemaDrift(orm), []);
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  test('a type change SQLite cannot ALTER is refused with what to do, and neither dialect gets a file', async () => {
+    const before = { sqlite: scratch.files('sqlite'), postgresql: scratch.files('postgresql') };
+    const snapshot = scratch.read('sqlite', '.snapshot-sqlite.json');
+    await assert.rejects(
+      makeMigrations({ ...options(storeEntity('integer'), true), name: 'city_number' }),
+      (error: unknown) => {
+        assert.ok(error instanceof MigrationAuthoringError);
+        assert.match(error.message, /^sqlite: stores: alter column city \(type text -> integer/);
+        assert.match(error.message, /SQLite cannot ALTER/);
+        assert.match(error.message, /tandem makemigrations --empty/);
+        return true;
+      },
+    );
+    assert.deepEqual({ sqlite: scratch.files('sqlite'), postgresql: scratch.files('postgresql') }, before);
+    assert.equal(scratch.read('sqlite', '.snapshot-sqlite.json'), snapshot);
+    assert.deepEqual(
+      readdirSync(scratch.sources).filter((name) => name.startsWith('.staging')),
+      [],
+      'no staging left',
+    );
+  });
+
+  test('a model that stops being hot: makemigrations drops its triggers', async () => {
+    const store = storeEntity('text');
+    assert.deepEqual(describeChanges(await inspectMigrations(options(store, false))), [
+      'sqlite: stores: drop change-capture triggers (v1)',
+      'postgresql: stores: drop change-capture triggers (v1)',
+    ]);
+    const written = await makeMigrations({ ...options(store, false), name: 'stores_not_hot' });
+    assert.match(
+      scratch.read('sqlite', `${written.className}.ts`),
+      /dropChangeCaptureSql\(1, 'sqlite', 'stores'\)/,
+    );
+    const { orm } = await scratch.migrate(database, options(store, false).entities);
+    try {
+      assert.deepEqual(await tablesMissingChangeCapture(orm, dialect, ['stores']), ['stores']);
+      await orm.em.getConnection().execute(`delete from change_event`);
+      await orm.em.getConnection().execute(`insert into stores (name) values ('Brest')`);
+      const events = await orm.em.getConnection().execute<unknown[]>(`select id from change_event`);
+      assert.deepEqual(events, [], 'no capture any more');
+    } finally {
+      await orm.close(true);
+    }
+  });
+});
