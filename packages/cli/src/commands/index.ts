@@ -3,6 +3,7 @@ import { changepasswordCommand } from './changepassword.js';
 import { createclientCommand } from './createclient.js';
 import { createsuperuserCommand } from './createsuperuser.js';
 import { createuserCommand } from './createuser.js';
+import { generateCommand } from './generate.js';
 import { keysCommand } from './keys.js';
 import { makemigrationsCommand } from './makemigrations.js';
 import { migrateCommand } from './migrate.js';
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   seedCommand,
   startCommand,
   relayCommand,
+  generateCommand,
 ];

@@ -1,0 +1,167 @@
+/**
+ * @tandem/client's tokens against the real auth and fast services (compiled, as child processes on one
+ * database): the password and client_credentials grants, refresh-token rotation when many requests need
+ * a new token at once (exactly one refresh request, and the session survives it), and the RFC 6749
+ * error types a caller catches.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createTandemClient,
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidScopeError,
+  NotSignedInError,
+  OAuthError,
+  type TandemClient,
+} from '@tandem/client';
+import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import { tandem } from '../bench/catalog.js';
+import { E2E_SECRET_KEY } from '../support/admin-process.js';
+import { READER_EMAIL, READER_PASSWORD, seedReaderCatalog } from '../support/catalog.js';
+import { recordingFetch } from '../support/recording-fetch.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { refreshStatus, startTokenServices, withServiceLogs } from '../support/token-services.js';
+
+let db: MigratedTestDatabase;
+let processes: ServiceProcess[] = [];
+let auth: ServiceProcess;
+let fast: ServiceProcess;
+let machine: { clientId: string; clientSecret: string };
+const clients: TandemClient[] = [];
+
+before(async () => {
+  db = await createMigratedDatabase();
+  await seedReaderCatalog(db, 12);
+  const created = await tandem(['createclient', 'client package test', '--scope', 'catalog:read'], {
+    DATABASE_URL: db.url,
+    TANDEM_SECRET_KEY: E2E_SECRET_KEY,
+  });
+  const clientId = /client_id:\s+(\S+)/.exec(created)?.[1];
+  const clientSecret = /client_secret:\s+(\S+)/.exec(created)?.[1];
+  assert.ok(clientId && clientSecret, `could not read the client from:\n${created}`);
+  machine = { clientId, clientSecret };
+  ({ auth, fast, processes } = await startTokenServices(db.url));
+});
+
+after(async () => {
+  for (const client of clients) client.close();
+  for (const service of [...processes].reverse()) await service.stop();
+  await db?.close();
+});
+
+function client(options: { expiryMarginMs?: number } = {}) {
+  const recording = recordingFetch();
+  const made = createTandemClient({
+    authUrl: auth.url,
+    fastUrl: fast.url,
+    fetch: recording.fetch,
+    ...options,
+  });
+  clients.push(made);
+  return { client: made, recording };
+}
+
+test(`password grant, then many concurrent reads needing a new token send exactly one refresh (${testDialect()})`, async () => {
+  await withServiceLogs(processes, async () => {
+    // A margin longer than the token's life: every access token counts as expiring, so each read wants
+    // a renewal, as when a long-lived app wakes up with a stale token and fires its requests at once.
+    const { client: tandemClient, recording } = client({ expiryMarginMs: 24 * 3600 * 1000 });
+    const signedIn = await tandemClient.tokens.password({
+      username: READER_EMAIL,
+      password: READER_PASSWORD,
+      scope: 'catalog:read',
+    });
+    assert.ok(signedIn.refreshToken);
+    assert.equal(signedIn.scope, 'catalog:read');
+
+    const ids = Array.from({ length: 12 }, (_, i) => i + 1);
+    const products = await Promise.all(ids.map((id) => tandemClient.collections.products.get(id)));
+    assert.deepEqual(
+      products.map((product) => product.sku),
+      ids.map((id) => `SKU-${id}`),
+    );
+    assert.equal(recording.grants('refresh_token').length, 1, 'one refresh request for all concurrent reads');
+    const rotated = tandemClient.tokens.current!;
+    assert.ok(
+      rotated.refreshToken && rotated.refreshToken !== signedIn.refreshToken,
+      'refresh token rotated',
+    );
+    // Had two refreshes raced, the loser would have revoked the session: the rotated token still works.
+    const next = await tandemClient.tokens.refresh();
+    assert.ok(next.refreshToken && next.refreshToken !== rotated.refreshToken);
+    assert.equal(recording.grants('refresh_token').length, 2);
+
+    // The first refresh token was spent: presenting it again is a replay, and it revokes the session...
+    assert.equal(await refreshStatus(auth.url, signedIn.refreshToken), 400);
+    // ...so the client's next renewal gets invalid_grant as a typed error, and forgets the dead session.
+    await assert.rejects(tandemClient.tokens.refresh(), InvalidGrantError);
+    assert.equal(tandemClient.tokens.current, undefined);
+    await assert.rejects(tandemClient.collections.products.get(1), NotSignedInError);
+  });
+});
+
+test('refresh() called many times at once sends one refresh_token grant and hands everyone its result', async () => {
+  const { client: tandemClient, recording } = client();
+  await tandemClient.tokens.password({ username: READER_EMAIL, password: READER_PASSWORD });
+  const results = await Promise.all(Array.from({ length: 8 }, () => tandemClient.tokens.refresh()));
+  assert.equal(recording.grants('refresh_token').length, 1);
+  assert.equal(new Set(results.map((tokens) => tokens.accessToken)).size, 1);
+  const page = await tandemClient.collections.categories.list();
+  assert.equal(page.items.length, 1);
+});
+
+test('client_credentials: a machine client reads with its token and gets a new one when it expires', async () => {
+  const { client: tandemClient, recording } = client({ expiryMarginMs: 24 * 3600 * 1000 });
+  const issued = await tandemClient.tokens.clientCredentials({ ...machine, scope: 'catalog:read' });
+  assert.equal(
+    issued.refreshToken,
+    undefined,
+    'client_credentials issues no refresh token (RFC 6749 §4.4.3)',
+  );
+  const [first, second] = await Promise.all([
+    tandemClient.collections.products.get(1),
+    tandemClient.collections.products.get(2),
+  ]);
+  assert.equal(first.id, 1);
+  assert.equal(second.id, 2);
+  // Every token counts as expiring here: the two reads shared one new client_credentials grant.
+  assert.equal(recording.grants('client_credentials').length, 2);
+  const basic = recording.grants('client_credentials')[0]!.requestHeaders.get('authorization');
+  assert.match(basic ?? '', /^Basic /, 'credentials go in HTTP Basic, not the body');
+  assert.ok(!recording.grants('client_credentials')[0]!.requestBody.includes(machine.clientSecret));
+});
+
+test('RFC 6749 errors arrive as typed errors: invalid_client, invalid_grant, invalid_scope', async () => {
+  const { client: tandemClient } = client();
+
+  const wrongSecret = await tandemClient.tokens
+    .clientCredentials({ clientId: machine.clientId, clientSecret: `${machine.clientSecret}x` })
+    .then(
+      () => assert.fail('a wrong secret was accepted'),
+      (error: unknown) => error,
+    );
+  assert.ok(wrongSecret instanceof InvalidClientError, String(wrongSecret));
+  assert.ok(wrongSecret instanceof OAuthError);
+  assert.equal(wrongSecret.code, 'invalid_client');
+  assert.equal(wrongSecret.status, 401);
+  assert.match(wrongSecret.description, /Client authentication failed/);
+
+  const wrongPassword = await tandemClient.tokens
+    .password({ username: READER_EMAIL, password: 'not the password' })
+    .then(
+      () => assert.fail('a wrong password was accepted'),
+      (error: unknown) => error,
+    );
+  assert.ok(wrongPassword instanceof InvalidGrantError, String(wrongPassword));
+  assert.equal(wrongPassword.status, 400);
+
+  await assert.rejects(
+    tandemClient.tokens.password({ username: READER_EMAIL, password: READER_PASSWORD, scope: 'admin:write' }),
+    (error: unknown) => error instanceof InvalidScopeError && error.code === 'invalid_scope',
+  );
+
+  tandemClient.tokens.useRefreshToken('not-a-refresh-token');
+  await assert.rejects(tandemClient.tokens.refresh(), InvalidGrantError);
+  await assert.rejects(tandemClient.collections.products.get(1), NotSignedInError);
+});

@@ -1,0 +1,91 @@
+import { ApiError, oauthError } from './errors.js';
+
+/** A successful token response (RFC 6749 §5.1), with its expiry as a time on this client's clock. */
+export interface TokenSet {
+  readonly accessToken: string;
+  /** Present for the password and refresh_token grants; each one works once (rotation). */
+  readonly refreshToken?: string;
+  /** Milliseconds since the epoch, on this client's clock (request start + `expires_in`). */
+  readonly expiresAt: number;
+  /** The granted scopes, space-separated. */
+  readonly scope: string;
+}
+
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+interface TokenResponseBody {
+  readonly access_token?: unknown;
+  readonly refresh_token?: unknown;
+  readonly expires_in?: unknown;
+  readonly scope?: unknown;
+  readonly error?: unknown;
+  readonly error_description?: unknown;
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
+export function basicAuthorization({ clientId, clientSecret }: ClientCredentials): string {
+  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+  // After form-encoding both parts are ASCII, which is what btoa accepts.
+  return `Basic ${btoa(`${encode(clientId)}:${encode(clientSecret)}`)}`;
+}
+
+async function readJson(response: Response): Promise<TokenResponseBody | undefined> {
+  try {
+    const body: unknown = await response.json();
+    return typeof body === 'object' && body !== null ? (body as TokenResponseBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One POST to the token endpoint (RFC 6749 §3.2): a TokenSet, or the OAuthError subclass named by the
+ * §5.2 `error` field. Client credentials go in an HTTP Basic header (client_secret_basic).
+ */
+export async function requestToken(
+  fetchFn: typeof fetch,
+  tokenUrl: string,
+  params: Readonly<Record<string, string>>,
+  client?: ClientCredentials,
+): Promise<TokenSet> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  if (client) headers.authorization = basicAuthorization(client);
+  const startedAt = Date.now();
+  const response = await fetchFn(tokenUrl, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(params).toString(),
+  });
+  const body = await readJson(response);
+  if (!response.ok) {
+    if (typeof body?.error === 'string')
+      throw oauthError(
+        body.error,
+        typeof body.error_description === 'string' ? body.error_description : '',
+        response.status,
+      );
+    throw new ApiError(
+      response.status,
+      'unexpected_response',
+      `The token endpoint answered ${response.status} without an OAuth error.`,
+    );
+  }
+  if (typeof body?.access_token !== 'string' || typeof body.expires_in !== 'number')
+    throw new ApiError(
+      response.status,
+      'unexpected_response',
+      'The token endpoint answered without access_token or expires_in.',
+    );
+  return {
+    accessToken: body.access_token,
+    ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
+    expiresAt: startedAt + body.expires_in * 1000,
+    scope: typeof body.scope === 'string' ? body.scope : '',
+  };
+}
