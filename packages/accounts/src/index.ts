@@ -8,3 +8,4 @@ export {
 export { LoginThrottle, type LoginThrottleOptions, type ThrottleVerdict } from './login-throttle.js';
 export { clientAddressReader, type ClientAddressReader } from './client-address.js';
 export { authenticateUser } from './authenticate.js';
+export { crossSiteProblem, type RequestSite } from './same-origin.js';

@@ -37,6 +37,24 @@ const optionalPositiveInt = z.preprocess(
  * `uniquelocal`. proxy-addr itself (what clientAddress() compiles them with) judges each entry, so a
  * value that starts up is one the address reader accepts.
  */
+/**
+ * CORS_ALLOWED_ORIGINS: comma-separated web origins (`https://app.example`, no path) allowed to call
+ * the auth and fast services from a browser, beside the origins registered per client. `*` is not
+ * accepted: an explicit list is what keeps a token-bearing page of another site out.
+ */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
+    message: 'must be comma-separated origins such as https://app.example (scheme and host, no path; no *)',
+  });
+
 const trustedProxies = z
   .string()
   .default('')
@@ -83,6 +101,7 @@ const schema = z.object({
   LOGIN_THROTTLE_ADDRESS_ATTEMPTS: optionalPositiveInt,
   LOGIN_THROTTLE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:login'),
   TRUSTED_PROXIES: trustedProxies,
+  CORS_ALLOWED_ORIGINS: corsOrigins,
   ADMIN_SESSION_MAX_AGE_SECONDS: positiveInt(60 * 60 * 12),
   // Two-factor sign-in (packages/two-factor): required for staff and superusers when true.
   TWO_FACTOR_REQUIRED_FOR_STAFF: z.enum(['true', 'false']).default('false'),
@@ -148,6 +167,8 @@ export interface Config {
    * empty: the socket's peer is the client.
    */
   readonly trustedProxies: readonly string[];
+  /** Web origins every client's pages may call auth and fast from (CORS), beside each client's own. */
+  readonly corsAllowedOrigins: readonly string[];
   readonly adminSessionMaxAgeSeconds: number;
   readonly twoFactor: TwoFactorConfig;
   readonly tokens: TokenConfig;
@@ -290,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       redisKeyPrefix: v.LOGIN_THROTTLE_REDIS_PREFIX,
     },
     trustedProxies: v.TRUSTED_PROXIES,
+    corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS,
     adminSessionMaxAgeSeconds: v.ADMIN_SESSION_MAX_AGE_SECONDS,
     twoFactor: { requiredForStaff: v.TWO_FACTOR_REQUIRED_FOR_STAFF === 'true', issuer: v.TWO_FACTOR_ISSUER },
     tokens: {

@@ -26,6 +26,16 @@ export interface AccessTokenClaims {
   readonly sid: string;
 }
 
+/**
+ * OpenID Connect scopes: what the user may share about themselves, granted to every user (no role
+ * grants them). Role-scope checks (refresh, role changes) leave them alone.
+ */
+export const IDENTITY_SCOPES: ReadonlySet<string> = new Set(['openid', 'email']);
+
+export function isIdentityScope(scope: string): boolean {
+  return IDENTITY_SCOPES.has(scope);
+}
+
 const CLIENT_SUBJECT_PREFIX = 'client:';
 
 export function userSubject(userId: number | string): string {

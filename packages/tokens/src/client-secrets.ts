@@ -36,14 +36,29 @@ export class ClientSecretHasher {
 
 export interface CreatedClient {
   readonly client: Client;
-  /** Shown once to whoever created the client; only its HMAC is stored. */
-  readonly clientSecret: string;
+  /**
+   * Shown once to whoever created the client; only its HMAC is stored. Undefined for a public client
+   * (it stores the HMAC of a secret nobody is given, so no secret ever authenticates it).
+   */
+  readonly clientSecret: string | undefined;
+}
+
+/** What a new client is: its name and scopes, and for apps signing people in, the code-flow settings. */
+export interface ClientFields {
+  readonly name: string;
+  readonly scopes: string[];
+  readonly redirectUris?: string[];
+  readonly allowedOrigins?: string[];
+  /** Default: client_credentials (a machine client). */
+  readonly grantTypes?: string[];
+  readonly isPublic?: boolean;
+  readonly isFirstParty?: boolean;
 }
 
 /** Creates a client with a fresh id and secret (used by `tandem createclient` and the admin). */
 export async function createClient(
   em: Orm['em'],
-  fields: { name: string; scopes: string[] },
+  fields: ClientFields,
   secretKey: string,
 ): Promise<CreatedClient> {
   const clientSecret = newClientSecret();
@@ -53,8 +68,13 @@ export async function createClient(
     clientId: newClientId(),
     secretHash: new ClientSecretHasher(secretKey).hash(clientSecret),
     scopes: fields.scopes,
+    redirectUris: fields.redirectUris ?? [],
+    allowedOrigins: fields.allowedOrigins ?? [],
+    grantTypes: fields.grantTypes ?? ['client_credentials'],
+    isPublic: fields.isPublic ?? false,
+    isFirstParty: fields.isFirstParty ?? false,
     isActive: true,
   });
   await fork.flush();
-  return { client, clientSecret };
+  return { client, clientSecret: client.isPublic ? undefined : clientSecret };
 }

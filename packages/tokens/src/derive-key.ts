@@ -5,7 +5,12 @@ import { hkdfSync } from 'node:crypto';
  * in the environment, a different key per use, so no key ever serves two purposes.
  */
 export type KeyPurpose =
-  'signing-key-encryption' | 'client-secret-hmac' | 'totp-secret-encryption' | 'recovery-code-hmac';
+  | 'signing-key-encryption'
+  | 'client-secret-hmac'
+  | 'totp-secret-encryption'
+  | 'recovery-code-hmac'
+  | 'login-csrf'
+  | 'sign-in-pending';
 
 const SALT = 'tandem/hkdf-salt/v1';
 

@@ -13,6 +13,8 @@ export {
   formatScope,
   scopeIncludes,
   grantScope,
+  IDENTITY_SCOPES,
+  isIdentityScope,
 } from './claims.js';
 export { deriveKey, type KeyPurpose } from './derive-key.js';
 export { requireSecretKey, MissingSecretKeyError } from './secret-key.js';
@@ -33,6 +35,7 @@ export {
 } from './key-store.js';
 export { SigningKeyRing, NoSigningKeyError, type ActiveSigningKey } from './key-ring.js';
 export { AccessTokenSigner, type SignedAccessToken, type AccessTokenRequest } from './signer.js';
+export { IdTokenSigner, leftHalfHash, type IdTokenClaims } from './id-token.js';
 export { buildJwks, type JwksDocument } from './jwks.js';
 export { newRefreshToken, hashRefreshToken, looksLikeRefreshToken } from './opaque-tokens.js';
 export {
@@ -41,6 +44,7 @@ export {
   ClientSecretHasher,
   createClient,
   type CreatedClient,
+  type ClientFields,
 } from './client-secrets.js';
 export {
   type RevocationReason,
@@ -73,3 +77,4 @@ export {
   type VerifiedAccessToken,
 } from './verify/verifier.js';
 // --- end verification side ---
+export { AllowedOrigins, ALLOWED_ORIGINS_REFRESH_MS } from './allowed-origins.js';

@@ -13,6 +13,8 @@ export interface AuthenticatedClient {
   readonly id: number;
   readonly clientId: string;
   readonly scopes: readonly string[];
+  /** Grants it may use (clients.grant_types). */
+  readonly grantTypes: readonly string[];
   /** Its newest live session (read in the same query), for the client_credentials grant. */
   readonly liveSession: { readonly id: string; readonly stale: boolean } | undefined;
 }
@@ -89,5 +91,11 @@ export async function authenticateClient(
   const storedHash = client?.secretHash ?? '0'.repeat(64);
   const secretMatches = deps.clientSecrets.verify(credentials.clientSecret, storedHash);
   if (!client || !secretMatches || !client.isActive) throw invalidClient(credentials.method);
-  return { id: client.id, clientId: client.clientId, scopes: client.scopes, liveSession: client.liveSession };
+  return {
+    id: client.id,
+    clientId: client.clientId,
+    scopes: client.scopes,
+    grantTypes: client.grantTypes,
+    liveSession: client.liveSession,
+  };
 }

@@ -2,7 +2,10 @@ import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
 import type { ClientAddressReader, LoginThrottle } from '@tandem/accounts';
-import type { AccessTokenSigner, ClientSecretHasher, SigningKeyRing } from '@tandem/tokens';
+import type { AccessTokenSigner, ClientSecretHasher, IdTokenSigner, SigningKeyRing } from '@tandem/tokens';
+import type { CsrfGuard } from './authorize/csrf.js';
+import type { PendingSignIns } from './authorize/pending-sign-in.js';
+import type { CorsPolicy } from './cors.js';
 import type { AuthMetrics } from './metrics.js';
 import type { AuthStore } from './store.js';
 
@@ -22,4 +25,12 @@ export interface AuthDeps {
   /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES): what the throttle counts by. */
   readonly clientAddress: ClientAddressReader;
   readonly metrics: AuthMetrics;
+  /** OpenID Connect ID tokens (same keys as the access tokens). */
+  readonly idTokens: IdTokenSigner;
+  /** CSRF checks of the authorization page's forms. */
+  readonly csrf: CsrfGuard;
+  /** Sign-ins between two steps (password done, second factor not yet). */
+  readonly pendingSignIns: PendingSignIns;
+  /** Which web origins may call the OAuth endpoints from a browser. */
+  readonly cors: CorsPolicy;
 }

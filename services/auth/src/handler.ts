@@ -11,11 +11,23 @@ import { jwksRoute } from './routes/jwks.js';
 import { metricsRoute } from './routes/metrics.js';
 import { revokeRoute } from './routes/revoke.js';
 import { tokenRoute, type OAuthRoute } from './routes/token.js';
+import { AUTHORIZE_PATH, authorizeGetRoute, authorizePostRoute } from './authorize/route.js';
+import type { CorsMode } from './cors.js';
+import { LOGOUT_PATH, logoutRoutes } from './oidc/logout.js';
+import { USERINFO_PATH, userinfoRoute } from './oidc/userinfo.js';
 
-/** One path of the service: a POST endpoint whose body is read first, or a GET (and HEAD) one. */
-type Endpoint =
+/**
+ * One path of the service: a POST endpoint whose body is read first, a GET (and HEAD) one, or one that
+ * takes both (the authorization page: GET shows it, POST is its forms; userinfo; logout). `cors`: who
+ * may call it from a page of another origin (cors.ts); absent for pages and operations endpoints.
+ */
+type Endpoint = (
   | { readonly method: 'POST'; readonly route: OAuthRoute }
-  | { readonly method: 'GET'; readonly route: GetRoute };
+  | { readonly method: 'GET'; readonly route: GetRoute }
+  | { readonly method: 'GET+POST'; readonly get: GetRoute; readonly post: OAuthRoute }
+) & { readonly cors?: CorsMode };
+
+const METHODS = { POST: 'POST', GET: 'GET, HEAD', 'GET+POST': 'GET, HEAD, POST' } as const;
 
 const NOT_FOUND = { error: 'not_found', error_description: 'No such endpoint.' } as const;
 
@@ -40,16 +52,19 @@ export function routePath(url: string): string {
 
 /**
  * The auth service's one request listener and route table: find the endpoint, check the method, (for
- * the OAuth endpoints) read the body, run the route. Six fixed paths need no framework; going through
+ * the OAuth endpoints) read the body, run the route. Nine fixed paths need no framework; going through
  * Express's router (prototype swaps on req and res, layer matching, the middleware chain) cost about a
  * third of a client_credentials request (~2,700 against ~4,300 tokens/s on one core).
  */
 export function createRequestListener(deps: AuthDeps): RequestListener {
   const endpoints = new Map<string, Endpoint>([
-    [TOKEN_PATH, { method: 'POST', route: tokenRoute(deps) }],
-    [REVOKE_PATH, { method: 'POST', route: revokeRoute(deps) }],
-    [JWKS_PATH, { method: 'GET', route: jwksRoute(deps) }],
-    [DISCOVERY_PATH, { method: 'GET', route: discoveryRoute(deps) }],
+    [TOKEN_PATH, { method: 'POST', route: tokenRoute(deps), cors: 'clients' }],
+    [REVOKE_PATH, { method: 'POST', route: revokeRoute(deps), cors: 'clients' }],
+    [JWKS_PATH, { method: 'GET', route: jwksRoute(deps), cors: 'public' }],
+    [DISCOVERY_PATH, { method: 'GET', route: discoveryRoute(deps), cors: 'public' }],
+    [AUTHORIZE_PATH, { method: 'GET+POST', get: authorizeGetRoute(deps), post: authorizePostRoute(deps) }],
+    [USERINFO_PATH, { method: 'GET+POST', ...userinfoRoute(deps), cors: 'clients' }],
+    [LOGOUT_PATH, { method: 'GET+POST', ...logoutRoutes(deps) }],
     ['/healthz', { method: 'GET', route: healthRoute(deps) }],
     ['/metrics', { method: 'GET', route: metricsRoute(deps) }],
   ]);
@@ -78,13 +93,22 @@ export function createRequestListener(deps: AuthDeps): RequestListener {
     logRequest(logger, req, res, path);
     const endpoint = endpoints.get(path);
     if (!endpoint) return sendJson(res, 404, {}, NOT_FOUND);
+    // CORS costs nothing for requests without Origin (servers, curl, the benchmarks).
+    const origin = req.headers.origin;
+    if (endpoint.cors !== undefined && origin !== undefined) {
+      if (req.method === 'OPTIONS')
+        return deps.cors.preflight(req, res, endpoint.cors, origin, METHODS[endpoint.method]);
+      deps.cors.apply(res, endpoint.cors, origin);
+    }
     if (endpoint.method === 'POST') {
       // Only the body-less answer: the request's own body (if any) is not read.
       if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
       return answerPost(endpoint.route, req, res);
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD');
-    void answerGet(endpoint.route, req, res);
+    if (endpoint.method === 'GET+POST' && req.method === 'POST') return answerPost(endpoint.post, req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendMethodNotAllowed(res, METHODS[endpoint.method]);
+    void answerGet(endpoint.method === 'GET' ? endpoint.route : endpoint.get, req, res);
   };
 }
 

@@ -5,11 +5,15 @@ import { LoginThrottle, clientAddressReader } from '@tandem/accounts';
 import {
   AccessTokenSigner,
   ClientSecretHasher,
+  IdTokenSigner,
   SigningKeyRing,
   ensureSigningKeys,
   requireSecretKey,
   retireExpiredKeys,
 } from '@tandem/tokens';
+import { CsrfGuard } from './authorize/csrf.js';
+import { PendingSignIns } from './authorize/pending-sign-in.js';
+import { CorsPolicy } from './cors.js';
 import type { AuthDeps } from './deps.js';
 import { createRequestListener } from './handler.js';
 import { startKeyMaintenance } from './key-maintenance.js';
@@ -85,7 +89,12 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     throttle,
     clientAddress: clientAddressReader(config.trustedProxies),
     metrics: new AuthMetrics(),
+    idTokens: new IdTokenSigner(keys),
+    csrf: new CsrfGuard(secretKey, issuer.startsWith('https:')),
+    pendingSignIns: new PendingSignIns(secretKey),
+    cors: new CorsPolicy(orm, config.corsAllowedOrigins),
   };
+  await deps.cors.origins.start();
   server.on('request', createRequestListener(deps));
   const maintenance = startKeyMaintenance(deps);
 
@@ -97,6 +106,7 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     close: () =>
       new Promise<void>((resolve, reject) => {
         maintenance.stop();
+        deps.cors.origins.stop();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }).finally(() => throttle.close()),

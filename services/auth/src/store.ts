@@ -34,6 +34,10 @@ export interface ClientRow {
   readonly secretHash: string;
   readonly scopes: string[];
   readonly isActive: boolean;
+  /** Grants it may use (clients.grant_types). */
+  readonly grantTypes: string[];
+  /** A public client (no secret; never authenticates with one). */
+  readonly isPublic: boolean;
   /** Its newest live session; `stale` when last_used_at is older than the window's touchBefore. */
   readonly liveSession: { readonly id: string; readonly stale: boolean } | undefined;
 }
@@ -57,6 +61,37 @@ export interface RefreshRotation extends LiveWindow {
   readonly sessionId: string;
   readonly tokenHash: string;
   readonly nextTokenHash: string;
+}
+
+/** An authorization code with what its exchange checks, read before it is claimed. */
+export interface CodeForExchange {
+  readonly clientPk: number;
+  readonly clientId: string;
+  readonly clientIsPublic: boolean;
+  readonly clientActive: boolean;
+  readonly clientGrantTypes: string[];
+  readonly userId: number;
+  readonly userActive: boolean;
+  readonly email: string;
+  readonly redirectUri: string;
+  readonly scope: string;
+  readonly codeChallenge: string;
+  readonly nonce: string | null;
+  readonly authTime: Date;
+  readonly amr: string;
+  readonly acr: string | null;
+  /** Already exchanged (presenting it again means it leaked). */
+  readonly used: boolean;
+  /** Not expired. */
+  readonly live: boolean;
+}
+
+/** Claiming a code and starting the session its exchange opens, in one atomic step. */
+export interface CodeRedemption {
+  readonly codeHash: string;
+  readonly session: NewSession;
+  /** SHA-256 of the session's first refresh token; null when the client gets none. */
+  readonly refreshTokenHash: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -181,7 +216,7 @@ export class AuthQueries {
   async findClient(clientId: string, window: SessionWindow): Promise<ClientRow | undefined> {
     const [row] = await this.exec.rows(
       'find_client',
-      `select c.id, c.client_id, c.secret_hash, c.scopes, c.is_active, s.id as sid,
+      `select c.id, c.client_id, c.secret_hash, c.scopes, c.is_active, c.grant_types, c.is_public, s.id as sid,
               case when s.last_used_at < ? then 1 else 0 end as stale
        from clients c
        left join sessions s on s.id = (
@@ -198,6 +233,8 @@ export class AuthQueries {
       secretHash: String(row.secret_hash),
       scopes: jsonList(row.scopes),
       isActive: Boolean(row.is_active),
+      grantTypes: jsonList(row.grant_types),
+      isPublic: Boolean(row.is_public),
       liveSession: row.sid == null ? undefined : { id: String(row.sid), stale: Number(row.stale) === 1 },
     };
   }
@@ -302,6 +339,121 @@ export class AuthQueries {
     return 1;
   }
 
+  /** An authorization code with its client and user, for the token endpoint's checks. */
+  async codeForExchange(codeHash: string, now: Date): Promise<CodeForExchange | undefined> {
+    const [row] = await this.exec.rows(
+      'code_for_exchange',
+      `select a.client_id as client_pk, c.client_id, c.is_public, c.is_active as client_active, c.grant_types,
+              a.user_id, u.is_active as user_active, u.email, a.redirect_uri, a.scope, a.code_challenge,
+              a.nonce, a.auth_time, a.amr, a.acr,
+              case when a.used_at is null then 0 else 1 end as used,
+              case when a.expires_at > ? then 1 else 0 end as live
+       from authorization_codes a
+       join clients c on c.id = a.client_id
+       join users u on u.id = a.user_id
+       where a.code_hash = ?`,
+      [this.at(now), codeHash],
+    );
+    if (!row) return undefined;
+    return {
+      clientPk: Number(row.client_pk),
+      clientId: String(row.client_id),
+      clientIsPublic: Boolean(row.is_public),
+      clientActive: Boolean(row.client_active),
+      clientGrantTypes: jsonList(row.grant_types),
+      userId: Number(row.user_id),
+      userActive: Boolean(row.user_active),
+      email: String(row.email),
+      redirectUri: String(row.redirect_uri),
+      scope: String(row.scope),
+      codeChallenge: String(row.code_challenge),
+      nonce: row.nonce == null ? null : String(row.nonce),
+      authTime: new Date(row.auth_time as number | Date),
+      amr: String(row.amr),
+      acr: row.acr == null ? null : String(row.acr),
+      used: Number(row.used) === 1,
+      live: Number(row.live) === 1,
+    };
+  }
+
+  /**
+   * PostgreSQL: claims the code (unused, unexpired) and, only if that matched, starts its session and
+   * stores the first refresh token, in one statement (one round trip, one commit). 1 when this call
+   * won the code. Of two concurrent exchanges exactly one matches (the other waits for the row lock,
+   * then finds used_at set).
+   */
+  async redeemInOneStatement(redemption: CodeRedemption): Promise<number> {
+    const { session } = redemption;
+    const rows = await this.exec.rows(
+      'redeem_code',
+      `with claimed as (
+         update authorization_codes set used_at = ?, session_id = ?
+         where code_hash = ? and used_at is null and expires_at > ?
+         returning user_id),
+       started as (
+         insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
+         select ?, user_id, null, ?, ?, ?, ?, ? from claimed returning id),
+       refresh as (
+         insert into refresh_tokens (session_id, token_hash, created_at)
+         select id, ?, ? from started where cast(? as text) is not null)
+       select count(*) as claimed from claimed`,
+      [
+        this.at(session.now),
+        session.id,
+        redemption.codeHash,
+        this.at(session.now),
+        session.id,
+        session.grantType,
+        session.scope,
+        this.at(session.now),
+        this.at(session.now),
+        this.at(session.expiresAt),
+        redemption.refreshTokenHash,
+        this.at(session.now),
+        redemption.refreshTokenHash,
+      ],
+    );
+    return Number(rows[0]?.claimed ?? 0);
+  }
+
+  /** The redemption's steps, for a transaction (SQLite): claim, then start the session. */
+  async redeemStepByStep(redemption: CodeRedemption): Promise<number> {
+    const { session } = redemption;
+    const claimed = await this.exec.run(
+      'claim_code',
+      'update authorization_codes set used_at = ?, session_id = ? where code_hash = ? and used_at is null and expires_at > ?',
+      [this.at(session.now), session.id, redemption.codeHash, this.at(session.now)],
+    );
+    if (claimed !== 1) return 0;
+    await this.insertSession(session);
+    if (redemption.refreshTokenHash !== null)
+      await this.exec.run(
+        'insert_refresh_token',
+        'insert into refresh_tokens (session_id, token_hash, created_at) values (?, ?, ?)',
+        [session.id, redemption.refreshTokenHash, this.at(session.now)],
+      );
+    return 1;
+  }
+
+  /** Spends a code without issuing anything (a wrong PKCE verifier or redirect URI burns it). */
+  async spendCode(codeHash: string, now: Date): Promise<void> {
+    await this.exec.run(
+      'spend_code',
+      'update authorization_codes set used_at = ? where code_hash = ? and used_at is null',
+      [this.at(now), codeHash],
+    );
+  }
+
+  /** Revokes the session a code's first exchange started (the code was presented again). */
+  async revokeSessionOfCode(codeHash: string, reason: RevocationReason, now: Date): Promise<number> {
+    return this.exec.run(
+      'revoke_session_of_code',
+      `update sessions set revoked_at = ?, revoked_reason = ?
+       where id = (select session_id from authorization_codes where code_hash = ?) and revoked_at is null`,
+      [this.at(now), reason, codeHash],
+    );
+  }
+
   /** The sessions module's revokeSession on this connection; 1 when this call revoked it. */
   async revokeSession(id: string, reason: RevocationReason, now: Date): Promise<number> {
     return this.exec.run('revoke_session', REVOKE_SESSION_SQL, [this.at(now), reason, id]);
@@ -342,6 +494,16 @@ export class AuthStore {
   rotateRefreshToken(rotation: RefreshRotation): Promise<number> {
     if (this.dialect === 'postgresql') return this.queries.rotateInOneStatement(rotation);
     return this.transaction((q) => q.rotateStepByStep(rotation));
+  }
+
+  /**
+   * Claims an authorization code and starts its session (with its first refresh token), atomically,
+   * if the code is unused and unexpired; 1 when this call won the code. PostgreSQL: one statement.
+   * SQLite: a BEGIN IMMEDIATE transaction.
+   */
+  redeemCode(redemption: CodeRedemption): Promise<number> {
+    if (this.dialect === 'postgresql') return this.queries.redeemInOneStatement(redemption);
+    return this.transaction((q) => q.redeemStepByStep(redemption));
   }
 
   /**

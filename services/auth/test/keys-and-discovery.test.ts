@@ -51,8 +51,18 @@ describe(`JWKS, discovery and key rotation, as a generic client sees them (${tes
     assert.equal(discovery.token_endpoint, `${auth.url}/oauth/token`);
     assert.equal(discovery.revocation_endpoint, `${auth.url}/oauth/revoke`);
     assert.equal(discovery.jwks_uri, `${auth.url}/.well-known/jwks.json`);
-    assert.deepEqual(discovery.grant_types_supported, ['password', 'refresh_token', 'client_credentials']);
-    assert.deepEqual(discovery.scopes_supported, ['catalog:read', 'orders:read']);
+    assert.deepEqual(discovery.grant_types_supported, [
+      'authorization_code',
+      'password',
+      'refresh_token',
+      'client_credentials',
+    ]);
+    assert.deepEqual(discovery.scopes_supported, ['catalog:read', 'email', 'openid', 'orders:read']);
+    assert.equal(discovery.authorization_endpoint, `${auth.url}/oauth/authorize`);
+    assert.equal(discovery.userinfo_endpoint, `${auth.url}/oauth/userinfo`);
+    assert.equal(discovery.end_session_endpoint, `${auth.url}/oauth/logout`);
+    assert.deepEqual(discovery.code_challenge_methods_supported, ['S256']);
+    assert.deepEqual(discovery.response_types_supported, ['code']);
     assert.ok((discovery.token_endpoint_auth_methods_supported as string[]).includes('client_secret_basic'));
   });
 

@@ -128,7 +128,7 @@ describe(`password grant (${testDialect()})`, () => {
     assert.equal(noPassword.body.error, 'invalid_request');
     const noGrant = await postForm(token, { username: 'ann@example.com' });
     assert.equal(noGrant.body.error, 'invalid_request');
-    const implicit = await postForm(token, { grant_type: 'authorization_code', code: 'x' });
+    const implicit = await postForm(token, { grant_type: 'implicit', code: 'x' });
     assert.equal(implicit.status, 400);
     assert.equal(implicit.body.error, 'unsupported_grant_type');
     const proto = await postForm(token, { grant_type: '__proto__' });

@@ -76,7 +76,7 @@ export async function createTestClient(
   scopes: string[],
 ): Promise<{ clientId: string; clientSecret: string; id: number }> {
   const { client, clientSecret } = await createClient(auth.db.orm.em, { name, scopes }, SECRET_KEY);
-  return { clientId: client.clientId, clientSecret, id: client.id };
+  return { clientId: client.clientId, clientSecret: clientSecret!, id: client.id };
 }
 
 export async function setClientActive(auth: TestAuth, clientId: string, isActive: boolean): Promise<void> {

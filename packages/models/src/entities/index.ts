@@ -1,7 +1,10 @@
 import { AuditEntry } from './audit-entry.js';
 import { Category } from './category.js';
 import { ChangeEvent } from './change-event.js';
+import { AuthorizationCode } from './authorization-code.js';
 import { Client } from './client.js';
+import { Consent } from './consent.js';
+import { LoginSession } from './login-session.js';
 import { Product } from './product.js';
 import { RecoveryCode } from './recovery-code.js';
 import { RefreshToken } from './refresh-token.js';
@@ -17,7 +20,17 @@ export { ChangeEvent } from './change-event.js';
 export { Product, validateProduct } from './product.js';
 export { Role, validateRole } from './role.js';
 export { User, normalizeEmail, validateUser } from './user.js';
-export { Client, validateClient } from './client.js';
+export {
+  Client,
+  validateClient,
+  redirectUriProblem,
+  originProblem,
+  CLIENT_GRANT_TYPES,
+  type ClientGrantType,
+} from './client.js';
+export { AuthorizationCode } from './authorization-code.js';
+export { Consent } from './consent.js';
+export { LoginSession } from './login-session.js';
 export { Session, validateSession } from './session.js';
 export { UserTotp } from './user-totp.js';
 export { RecoveryCode } from './recovery-code.js';
@@ -48,4 +61,7 @@ export const entities = [
   ChangeEvent,
   UserTotp,
   RecoveryCode,
+  AuthorizationCode,
+  Consent,
+  LoginSession,
 ];

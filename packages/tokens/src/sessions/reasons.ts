@@ -18,4 +18,8 @@ export type RevocationReason =
   /** Its user's roles (or a role's scopes) no longer grant every scope the session holds. */
   | 'role_changed'
   /** Revoked by a staff member in the admin's session list. */
-  | 'staff';
+  | 'staff'
+  /** Its user signed out at the auth service (OpenID Connect RP-initiated logout). */
+  | 'logout'
+  /** An authorization code was presented again: the session its first exchange started ends. */
+  | 'code_reuse';

@@ -1,5 +1,5 @@
 import { Session, type Orm } from '@tandem/models';
-import { parseScope } from '../claims.js';
+import { isIdentityScope, parseScope } from '../claims.js';
 import type { RevocationReason } from './reasons.js';
 import { scopesOfUsers } from './scopes.js';
 
@@ -70,7 +70,7 @@ export async function revokeSessionsBeyondRoleScopes(
   const beyond = open
     .filter((session) => {
       const scopes = allowed.get(session.user?.id ?? -1) ?? new Set<string>();
-      return (parseScope(session.scope) ?? []).some((scope) => !scopes.has(scope));
+      return (parseScope(session.scope) ?? []).some((scope) => !scopes.has(scope) && !isIdentityScope(scope));
     })
     .map((session) => session.id);
   return beyond.length === 0 ? 0 : revokeWhere(em, { id: { $in: beyond } }, reason, now);

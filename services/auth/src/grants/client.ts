@@ -26,6 +26,8 @@ export const clientCredentialsGrant: Grant = async ({ deps, params, client }) =>
       'WWW-Authenticate': 'Basic realm="tandem", charset="UTF-8"',
     });
   }
+  if (!client.grantTypes.includes('client_credentials'))
+    throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
   const decision = grantScope(params.get('scope'), client.scopes);
   if (!decision.ok)
     throw new OAuthError(

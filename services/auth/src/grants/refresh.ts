@@ -1,6 +1,7 @@
 import {
   formatScope,
   grantScope,
+  isIdentityScope,
   hashRefreshToken,
   liveWindow,
   looksLikeRefreshToken,
@@ -48,7 +49,9 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
   if (session.used) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
   if (!session.live || session.userId === null) throw new OAuthError('invalid_grant', INVALID);
   if (!session.userActive) return revokeAndRefuse(session.sessionId, 'user_inactive');
-  const allowed = (parseScope(session.scope) ?? []).filter((scope) => session.roleScopes.has(scope));
+  const allowed = (parseScope(session.scope) ?? []).filter(
+    (scope) => session.roleScopes.has(scope) || isIdentityScope(scope),
+  );
   const decision = grantScope(requestedScope, allowed);
   if (!decision.ok)
     throw new OAuthError(

@@ -18,6 +18,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** OpenID Connect ID token (authorization_code with scope openid). */
+  id_token?: string;
 }
 
 export type Grant = (request: GrantRequest) => Promise<TokenResponse>;

@@ -1,9 +1,12 @@
 import { Client, Role } from '@tandem/models';
-import { ACCESS_TOKEN_ALG } from '@tandem/tokens';
+import { ACCESS_TOKEN_ALG, IDENTITY_SCOPES } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import { sendJson } from '../send-json.js';
 import type { GetRoute } from './get-route.js';
 import { GRANTS } from './token.js';
+import { AUTHORIZE_PATH } from '../authorize/route.js';
+import { LOGOUT_PATH } from '../oidc/logout.js';
+import { USERINFO_PATH } from '../oidc/userinfo.js';
 
 export const TOKEN_PATH = '/oauth/token';
 export const REVOKE_PATH = '/oauth/revoke';
@@ -17,13 +20,16 @@ async function knownScopes(deps: AuthDeps): Promise<string[]> {
     em.find(Role, {}, { fields: ['scopes'] }),
     em.find(Client, { isActive: true }, { fields: ['scopes'] }),
   ]);
-  return [...new Set([...roles, ...clients].flatMap((owner) => owner.scopes))].sort();
+  return [
+    ...new Set([...IDENTITY_SCOPES, ...[...roles, ...clients].flatMap((owner) => owner.scopes)]),
+  ].sort();
 }
 
 /**
- * GET /.well-known/openid-configuration: OpenID Connect discovery / RFC 8414 metadata, so generic
- * OAuth libraries find the endpoints and keys. Tandem issues access tokens only (no authorization
- * endpoint, no ID tokens), which the metadata states.
+ * GET /.well-known/openid-configuration: OpenID Connect Discovery 1.0 / RFC 8414 metadata, so generic
+ * OAuth and OpenID Connect libraries find the endpoints, keys and what each supports: the
+ * authorization code flow with PKCE S256 only (`response_type=code`, query response mode, `iss` in the
+ * response per RFC 9207), ID tokens, userinfo, RP-initiated logout.
  */
 export function discoveryRoute(deps: AuthDeps): GetRoute {
   return async (_req, res) => {
@@ -35,18 +41,46 @@ export function discoveryRoute(deps: AuthDeps): GetRoute {
       { 'Cache-Control': 'public, max-age=300' },
       {
         issuer,
+        authorization_endpoint: `${issuer}${AUTHORIZE_PATH}`,
         token_endpoint: `${issuer}${TOKEN_PATH}`,
+        userinfo_endpoint: `${issuer}${USERINFO_PATH}`,
+        end_session_endpoint: `${issuer}${LOGOUT_PATH}`,
         revocation_endpoint: `${issuer}${REVOKE_PATH}`,
         jwks_uri: `${issuer}${JWKS_PATH}`,
         grant_types_supported: [...GRANTS.keys()],
-        response_types_supported: [],
+        response_types_supported: ['code'],
+        response_modes_supported: ['query'],
+        code_challenge_methods_supported: ['S256'],
+        prompt_values_supported: ['none', 'login', 'consent'],
+        authorization_response_iss_parameter_supported: true,
+        claims_parameter_supported: false,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
         scopes_supported: await knownScopes(deps),
         token_endpoint_auth_methods_supported: authMethods,
         revocation_endpoint_auth_methods_supported: authMethods,
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
         access_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
-        claims_supported: ['iss', 'aud', 'sub', 'scope', 'iat', 'nbf', 'exp', 'jti', 'sid'],
+        claims_supported: [
+          'iss',
+          'aud',
+          'sub',
+          'scope',
+          'iat',
+          'nbf',
+          'exp',
+          'jti',
+          'sid',
+          'azp',
+          'auth_time',
+          'nonce',
+          'amr',
+          'acr',
+          'at_hash',
+          'email',
+          'email_verified',
+        ],
       },
     );
   };

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AuthDeps } from '../deps.js';
 import { authenticateClient, readClientCredentials } from '../client-auth.js';
+import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client.js';
 import { passwordGrant } from '../grants/password.js';
 import { refreshGrant } from '../grants/refresh.js';
@@ -11,6 +12,7 @@ import { sendJson } from '../send-json.js';
 
 /** Grants this server supports (RFC 6749 grant_type values); also listed by the discovery document. */
 export const GRANTS: ReadonlyMap<string, Grant> = new Map([
+  ['authorization_code', authorizationCodeGrant],
   ['password', passwordGrant],
   ['refresh_token', refreshGrant],
   ['client_credentials', clientCredentialsGrant],

@@ -1,0 +1,65 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { crossSiteProblem } from '@tandem/accounts';
+import { deriveKey } from '@tandem/tokens';
+import { COOKIE_NAMES, cookieHeader, readCookie } from './cookies.js';
+
+const CSRF_COOKIE_SECONDS = 60 * 60 * 12;
+
+/**
+ * CSRF defence of the login, consent and logout forms, three layers deep: the cookies are SameSite
+ * (a cross-site post carries none), the browser's Fetch Metadata / Origin must say the post comes
+ * from this service (the admin's check, shared in @tandem/accounts), and every form carries a token
+ * that is an HMAC of the browser's CSRF cookie (a signed double-submit token: a page on a sibling
+ * subdomain that could plant a cookie still cannot compute the matching token without the key).
+ */
+export class CsrfGuard {
+  private readonly key: Buffer;
+
+  constructor(
+    secretKey: string,
+    private readonly secure: boolean,
+  ) {
+    this.key = deriveKey(secretKey, 'login-csrf');
+  }
+
+  private tokenFor(cookie: string): string {
+    return createHmac('sha256', this.key).update(cookie).digest('base64url');
+  }
+
+  /** The form token for this browser, and the Set-Cookie to send when it had no CSRF cookie yet. */
+  formToken(req: IncomingMessage): { token: string; setCookie: string | undefined } {
+    const existing = readCookie(req, COOKIE_NAMES.csrf);
+    const cookie = existing ?? randomBytes(24).toString('base64url');
+    return {
+      token: this.tokenFor(cookie),
+      setCookie:
+        existing === undefined
+          ? cookieHeader(COOKIE_NAMES.csrf, cookie, CSRF_COOKIE_SECONDS, this.secure)
+          : undefined,
+    };
+  }
+
+  /** Why this form post is refused as a cross-site request, or undefined when it passes. */
+  problem(req: IncomingMessage, presented: string | undefined): string | undefined {
+    const site = crossSiteProblem({
+      method: req.method ?? 'GET',
+      host: req.headers.host,
+      secFetchSite: header(req, 'sec-fetch-site'),
+      origin: header(req, 'origin'),
+    });
+    if (site !== undefined) return site;
+    const cookie = readCookie(req, COOKIE_NAMES.csrf);
+    if (cookie === undefined || presented === undefined) return 'The form has no valid CSRF token.';
+    const expected = Buffer.from(this.tokenFor(cookie));
+    const given = Buffer.from(presented);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      return 'The form has no valid CSRF token.';
+    return undefined;
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AuthorizationCode, Client, Consent, User } from '@tandem/models';
+import { IDENTITY_SCOPES, formatScope, parseScope, roleScopes } from '@tandem/tokens';
+import type { AuthDeps } from '../deps.js';
+import type { SignedIn } from './login-sessions.js';
+import type { AuthorizationRequest } from './request.js';
+
+/** Authorization codes live this long (RFC 6749 §4.1.2 recommends at most 10 minutes). */
+export const CODE_TTL_SECONDS = 60;
+
+export function hashCode(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
+}
+
+/**
+ * The scopes this user can grant this client now: the requested ones their roles allow (identity
+ * scopes always). Narrowed silently (RFC 6749 §3.3); the token response says what was granted.
+ */
+export async function grantableScopes(
+  deps: AuthDeps,
+  userId: number,
+  request: AuthorizationRequest,
+): Promise<{ scopes: string[]; email: string }> {
+  const user = await deps.orm.em.fork().findOneOrFail(User, { id: userId }, { populate: ['roles'] });
+  const allowed = roleScopes(user);
+  return {
+    scopes: request.scopes.filter((scope) => allowed.has(scope) || IDENTITY_SCOPES.has(scope)),
+    email: user.email,
+  };
+}
+
+/** Whether the user already allowed this client every one of `scopes` (first-party: always). */
+export async function hasConsent(
+  deps: AuthDeps,
+  userId: number,
+  request: AuthorizationRequest,
+  scopes: readonly string[],
+): Promise<boolean> {
+  if (request.client.isFirstParty) return true;
+  const consent = await deps.orm.em.fork().findOne(Consent, { user: userId, client: request.client.pk });
+  if (!consent) return false;
+  const given = new Set(parseScope(consent.scope) ?? []);
+  return scopes.every((scope) => given.has(scope));
+}
+
+/** Remembers the user's consent (adding to what they allowed before), one row per user and client. */
+export async function rememberConsent(
+  deps: AuthDeps,
+  userId: number,
+  clientPk: number,
+  scopes: readonly string[],
+): Promise<void> {
+  const em = deps.orm.em.fork();
+  const existing = await em.findOne(Consent, { user: userId, client: clientPk });
+  const scope = formatScope([...(parseScope(existing?.scope ?? '') ?? []), ...scopes]);
+  await em.upsert(
+    Consent,
+    {
+      user: em.getReference(User, userId),
+      client: em.getReference(Client, clientPk),
+      scope,
+      updatedAt: new Date(),
+    },
+    { onConflictFields: ['user', 'client'] },
+  );
+}
+
+/** Issues a single-use code for the request; only its hash is stored. */
+export async function issueCode(
+  deps: AuthDeps,
+  signedIn: SignedIn,
+  request: AuthorizationRequest,
+  scopes: readonly string[],
+): Promise<string> {
+  const code = randomBytes(32).toString('base64url');
+  const now = new Date();
+  const em = deps.orm.em.fork();
+  em.create(AuthorizationCode, {
+    codeHash: hashCode(code),
+    client: em.getReference(Client, request.client.pk),
+    user: em.getReference(User, signedIn.userId),
+    redirectUri: request.redirectUri,
+    scope: formatScope(scopes),
+    codeChallenge: request.codeChallenge,
+    nonce: request.nonce ?? null,
+    authTime: signedIn.authTime,
+    amr: signedIn.amr.join(' '),
+    acr: signedIn.acr ?? null,
+    loginSessionId: signedIn.id,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + CODE_TTL_SECONDS * 1000),
+    usedAt: null,
+    sessionId: null,
+  });
+  await em.flush();
+  return code;
+}

@@ -1,0 +1,42 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { deriveKey } from '@tandem/tokens';
+import type { Authentication } from './login-sessions.js';
+
+/**
+ * A sign-in that passed some steps but not all (the password, not yet the second factor), carried
+ * between the steps' forms in a hidden field: the user id, the methods so far and an expiry, signed
+ * with a key derived for this purpose. Nothing about it is stored; it is valid for a few minutes.
+ */
+export class PendingSignIns {
+  private readonly key: Buffer;
+
+  constructor(secretKey: string) {
+    this.key = deriveKey(secretKey, 'sign-in-pending');
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+
+  seal(authentication: Authentication, ttlSeconds = 300, now = Date.now()): string {
+    const body = Buffer.from(
+      JSON.stringify({ u: authentication.userId, m: authentication.amr, e: now + ttlSeconds * 1000 }),
+    ).toString('base64url');
+    return `${body}.${this.mac(body)}`;
+  }
+
+  /** The pending sign-in, or undefined when the value is forged, altered or expired. */
+  open(sealed: string, now = Date.now()): Authentication | undefined {
+    const [body, mac, extra] = sealed.split('.');
+    if (body === undefined || mac === undefined || extra !== undefined) return undefined;
+    const expected = Buffer.from(this.mac(body));
+    const given = Buffer.from(mac);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    const value = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as {
+      u: number;
+      m: string[];
+      e: number;
+    };
+    return value.e > now ? { userId: value.u, amr: value.m } : undefined;
+  }
+}

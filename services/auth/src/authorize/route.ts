@@ -1,0 +1,174 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthDeps } from '../deps.js';
+import { OAuthError } from '../oauth-error.js';
+import { readParams, type BodyRequest, type Params } from '../params.js';
+import type { GetRoute } from '../routes/get-route.js';
+import type { OAuthRoute } from '../routes/token.js';
+import { grantableScopes, hasConsent, issueCode, rememberConsent } from './grant.js';
+import { sendPage, sendRedirect } from './html.js';
+import { currentSignIn, startSignIn, type SignedIn } from './login-sessions.js';
+import { consentPage, errorPage, loginPage, type FormContext } from './pages.js';
+import {
+  PageError,
+  RedirectableError,
+  readAuthorizationRequest,
+  redirectTo,
+  type AuthorizationRequest,
+} from './request.js';
+import { SIGN_IN_STEPS, type StepContext } from './sign-in-steps.js';
+
+export const AUTHORIZE_PATH = '/oauth/authorize';
+
+function queryOf(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const mark = url.indexOf('?');
+  return mark < 0 ? '' : url.slice(mark + 1);
+}
+
+/** A refusal: back to the client when its redirect URI is known good, else on the page. */
+function refuse(deps: AuthDeps, res: ServerResponse, error: unknown, cookies: string[] = []): void {
+  if (error instanceof RedirectableError) {
+    deps.metrics.tokenFailures.inc({
+      endpoint: 'authorize',
+      grant_type: 'authorization_code',
+      error: error.code,
+    });
+    const location = redirectTo(error.request, deps.issuer, {
+      error: error.code,
+      error_description: error.description,
+    });
+    return sendRedirect(res, location, cookies.length > 0 ? { 'Set-Cookie': cookies } : {});
+  }
+  if (error instanceof PageError || error instanceof OAuthError) {
+    deps.metrics.tokenFailures.inc({
+      endpoint: 'authorize',
+      grant_type: 'authorization_code',
+      error: error.code,
+    });
+    return sendPage(
+      res,
+      400,
+      errorPage(error.code, error instanceof PageError ? error.description : error.description),
+    );
+  }
+  throw error;
+}
+
+/** Hidden fields for the next form, and the CSRF cookie to set when the browser had none. */
+function formFor(deps: AuthDeps, req: IncomingMessage, request: AuthorizationRequest) {
+  const { token, setCookie } = deps.csrf.formToken(req);
+  const form: FormContext = { authorization: request.raw, csrf: token };
+  return { form, cookies: setCookie === undefined ? [] : [setCookie] };
+}
+
+/**
+ * What happens once the request is known good: sign in if needed (or `login_required` for
+ * prompt=none), consent if needed (or `consent_required`), then a code to the redirect URI.
+ * `fresh`: the user has just signed in on this request (prompt=login and max_age are satisfied).
+ */
+async function proceed(
+  deps: AuthDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: AuthorizationRequest,
+  signedIn: SignedIn | undefined,
+  options: { fresh: boolean; cookies: string[] },
+): Promise<void> {
+  const tooOld =
+    request.maxAge !== undefined &&
+    signedIn !== undefined &&
+    Date.now() - signedIn.authTime.getTime() > request.maxAge * 1000;
+  const usable = signedIn !== undefined && (options.fresh || (!request.prompt.has('login') && !tooOld));
+  if (!usable) {
+    if (request.prompt.has('none'))
+      throw new RedirectableError('login_required', 'The user must sign in.', request);
+    const { form, cookies } = formFor(deps, req, request);
+    const html = loginPage({ form, clientName: request.client.name, email: request.loginHint });
+    return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
+  }
+  const { scopes, email } = await grantableScopes(deps, signedIn.userId, request);
+  const asked = request.prompt.has('consent') && !request.client.isFirstParty;
+  if (asked || !(await hasConsent(deps, signedIn.userId, request, scopes))) {
+    if (request.prompt.has('none'))
+      throw new RedirectableError('consent_required', 'The user must allow this client first.', request);
+    const { form, cookies } = formFor(deps, req, request);
+    const html = consentPage({ form, clientName: request.client.name, scopes, email });
+    return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
+  }
+  const code = await issueCode(deps, signedIn, request, scopes);
+  sendRedirect(res, redirectTo(request, deps.issuer, { code }), { 'Set-Cookie': options.cookies });
+}
+
+/** GET /oauth/authorize (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2). */
+export function authorizeGetRoute(deps: AuthDeps): GetRoute {
+  return async (req, res) => {
+    try {
+      const request = await readAuthorizationRequest(deps, queryOf(req));
+      await proceed(deps, req, res, request, await currentSignIn(deps, req), { fresh: false, cookies: [] });
+    } catch (error) {
+      refuse(deps, res, error);
+    }
+  };
+}
+
+/** The consent form's answer: allow (remembered per client) or deny (`access_denied`). */
+async function answerConsent(
+  deps: AuthDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: AuthorizationRequest,
+  form: Params,
+): Promise<void> {
+  const signedIn = await currentSignIn(deps, req);
+  if (!signedIn) return proceed(deps, req, res, request, undefined, { fresh: false, cookies: [] });
+  if (form.get('decision') !== 'allow')
+    throw new RedirectableError('access_denied', 'The user denied the request.', request);
+  const { scopes } = await grantableScopes(deps, signedIn.userId, request);
+  await rememberConsent(deps, signedIn.userId, request.client.pk, scopes);
+  const code = await issueCode(deps, signedIn, request, scopes);
+  sendRedirect(res, redirectTo(request, deps.issuer, { code }));
+}
+
+/**
+ * POST /oauth/authorize: the login page's and consent page's forms. Every post must pass the CSRF
+ * checks (Fetch Metadata / Origin, signed token bound to the CSRF cookie) before anything is read
+ * or counted, and carries the authorization request, which is checked again from scratch.
+ */
+export function authorizePostRoute(deps: AuthDeps): OAuthRoute {
+  return async (req: BodyRequest, res) => {
+    try {
+      const form = readParams(req);
+      const problem = deps.csrf.problem(req, form.get('csrf'));
+      if (problem !== undefined) {
+        deps.metrics.tokenFailures.inc({
+          endpoint: 'authorize',
+          grant_type: 'authorization_code',
+          error: 'csrf_failed',
+        });
+        return sendPage(
+          res,
+          403,
+          errorPage('csrf_failed', `Refused a cross-site or expired form: ${problem} Go back and try again.`),
+        );
+      }
+      const request = await readAuthorizationRequest(deps, form.get('authorization') ?? '');
+      const step = form.get('step') ?? '';
+      if (step === 'consent') return await answerConsent(deps, req, res, request, form);
+      const handler = SIGN_IN_STEPS.get(step);
+      if (!handler) return sendPage(res, 400, errorPage('invalid_request', 'Unknown sign-in step.'));
+      const { form: formContext, cookies } = formFor(deps, req, request);
+      const context: StepContext = { deps, form, request, formContext, address: deps.clientAddress(req) };
+      const outcome = await handler(context);
+      if (outcome.kind === 'page')
+        return sendPage(res, outcome.status, outcome.html, { ...outcome.headers, 'Set-Cookie': cookies });
+      const { signedIn, setCookie } = await startSignIn(
+        deps,
+        outcome.authentication,
+        deps.issuer.startsWith('https:'),
+      );
+      await proceed(deps, req, res, request, signedIn, { fresh: true, cookies: [setCookie] });
+    } catch (error) {
+      refuse(deps, res, error);
+    }
+  };
+}

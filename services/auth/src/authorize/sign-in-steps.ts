@@ -1,0 +1,88 @@
+import { authenticateUser } from '@tandem/accounts';
+import type { AuthDeps } from '../deps.js';
+import type { Params } from '../params.js';
+import type { Authentication } from './login-sessions.js';
+import { loginPage, type FormContext } from './pages.js';
+import type { AuthorizationRequest } from './request.js';
+
+/**
+ * The sign-in on the authorization page is a chain of steps, each a form post whose hidden `step`
+ * field names its handler in SIGN_IN_STEPS. The password step comes first; when the password is
+ * right it hands over to `afterPassword`, which decides what comes next. Today that is "signed in";
+ * two-factor sign-in (issue 17 item 4) inserts itself there: it returns its own page (outcome
+ * `page`, a form with `hiddenFields(form, 'otp')` from pages.ts and a sealed pending sign-in from
+ * pending-sign-in.ts) and registers its handler under its step name, which ends in `authenticated`
+ * with amr `['pwd', 'otp']`. The route then starts the sign-in (cookie), asks for consent if needed
+ * and redirects with the code; nothing else changes.
+ */
+
+/** What a step handler gets. */
+export interface StepContext {
+  readonly deps: AuthDeps;
+  /** The posted form fields (single strings; empty ones absent). */
+  readonly form: Params;
+  /** The authorization request the page is for (checked again on every post). */
+  readonly request: AuthorizationRequest;
+  /** Hidden fields for the next form (the request and the CSRF token). */
+  readonly formContext: FormContext;
+  /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES), for throttling. */
+  readonly address: string;
+}
+
+/** A step's result: a finished sign-in, or a page to show (the next step's form, or an error). */
+export type StepOutcome =
+  | { readonly kind: 'authenticated'; readonly authentication: Authentication }
+  | {
+      readonly kind: 'page';
+      readonly status: number;
+      readonly html: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
+
+export type SignInStep = (context: StepContext) => Promise<StepOutcome>;
+
+const BAD_CREDENTIALS = 'Invalid email or password.';
+
+/** The login page again, with a message (and the email kept, the password never). */
+export function loginAgain(context: StepContext, status: number, error: string, email?: string): StepOutcome {
+  return {
+    kind: 'page',
+    status,
+    html: loginPage({ form: context.formContext, clientName: context.request.client.name, email, error }),
+  };
+}
+
+/**
+ * After a correct password: the next step for this user. The extension point for two-factor
+ * sign-in: return its page for a user who has (or must enrol) a second factor.
+ */
+export async function afterPassword(_context: StepContext, userId: number): Promise<StepOutcome> {
+  return { kind: 'authenticated', authentication: { userId, amr: ['pwd'] } };
+}
+
+/**
+ * The password step, throttled exactly like the password grant (a guess is reserved per address, per
+ * account and address, per account, before its password is hashed). Unknown, wrong and inactive
+ * accounts get the same page after the same work (authenticateUser hashes a dummy password for an
+ * unknown email), so the page does not tell whether an account exists.
+ */
+export const passwordStep: SignInStep = async (context) => {
+  const { deps, form, address } = context;
+  const email = form.get('email');
+  const password = form.get('password');
+  if (email === undefined || password === undefined || email.length > 254 || password.length > 1024)
+    return loginAgain(context, 400, 'Enter your email and password.', email?.slice(0, 254));
+  const verdict = await deps.throttle.reserve(email, address);
+  if (!verdict.allowed) {
+    const outcome = loginAgain(context, 429, 'Too many failed sign-in attempts. Try again later.', email);
+    return { ...outcome, headers: { 'Retry-After': String(verdict.retryAfterSeconds) } } as StepOutcome;
+  }
+  const user = await authenticateUser(deps.orm.em.fork(), email, password);
+  // A failure keeps the points it reserved; a success gives them back.
+  if (!user) return loginAgain(context, 401, BAD_CREDENTIALS, email);
+  await deps.throttle.recordSuccess(email, address);
+  return afterPassword(context, user.id);
+};
+
+/** Step handlers by the form's `step` field (consent is handled by the route, after sign-in). */
+export const SIGN_IN_STEPS: ReadonlyMap<string, SignInStep> = new Map([['password', passwordStep]]);

@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Client } from '@tandem/models';
+import type { AuthDeps } from '../deps.js';
+import { errorPage, logoutConfirmPage, signedOutPage } from '../authorize/pages.js';
+import { sendPage, sendRedirect } from '../authorize/html.js';
+import { clearSignInCookie, currentSignIn, endSignIn } from '../authorize/login-sessions.js';
+import { readParams, type BodyRequest } from '../params.js';
+import { verifyOwnToken } from './access-token.js';
+
+export const LOGOUT_PATH = '/oauth/logout';
+
+class LogoutRefused extends Error {}
+
+/** Where to send the browser afterwards, checked: a registered redirect URI of the hinted client. */
+async function returnTo(deps: AuthDeps, params: URLSearchParams, hintedClient: string | undefined) {
+  const target = params.get('post_logout_redirect_uri') ?? '';
+  const clientId = params.get('client_id') ?? hintedClient;
+  if (params.get('client_id') && hintedClient && params.get('client_id') !== hintedClient)
+    throw new LogoutRefused('client_id differs from the ID token hint.');
+  if (target === '') return undefined;
+  const client = clientId
+    ? await deps.orm.em.fork().findOne(Client, { clientId: clientId.slice(0, 64) })
+    : null;
+  // Never an open redirect: only a URI registered on the client, compared exactly.
+  if (!client || !client.redirectUris.includes(target))
+    throw new LogoutRefused('post_logout_redirect_uri is not registered for this client.');
+  const url = new URL(target);
+  const state = params.get('state');
+  if (state) url.searchParams.append('state', state.slice(0, 2048));
+  return url.href;
+}
+
+/**
+ * OpenID Connect RP-Initiated Logout 1.0 at /oauth/logout (the discovery's end_session_endpoint).
+ * Ends the browser's sign-in and revokes the token sessions it started (and the session of the ID
+ * token hint), then returns to a registered post_logout_redirect_uri with `state`, or shows "signed
+ * out". With a valid `id_token_hint` the client proves it asked; without one the user confirms on a
+ * page whose form is CSRF-protected like the login page, so a cross-site link cannot sign anyone out.
+ */
+export function logoutRoutes(deps: AuthDeps): {
+  get: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  post: (req: BodyRequest, res: ServerResponse) => Promise<void>;
+} {
+  const secure = deps.issuer.startsWith('https:');
+
+  const logout = async (req: IncomingMessage, res: ServerResponse, query: string, confirmed: boolean) => {
+    try {
+      const params = new URLSearchParams(query);
+      const hintText = params.get('id_token_hint');
+      const hint = hintText ? await verifyOwnToken(deps, hintText, 'id-hint') : undefined;
+      if (hintText && !hint)
+        throw new LogoutRefused('The id_token_hint is not an ID token this server issued.');
+      const hintedClient = typeof hint?.aud === 'string' ? hint.aud : undefined;
+      const location = await returnTo(deps, params, hintedClient);
+      if (!hint && !confirmed) {
+        const { token, setCookie } = deps.csrf.formToken(req);
+        return sendPage(
+          res,
+          200,
+          logoutConfirmPage({ csrf: token, query }),
+          setCookie ? { 'Set-Cookie': setCookie } : {},
+        );
+      }
+      const signedIn = await currentSignIn(deps, req);
+      const revoked = await endSignIn(
+        deps,
+        signedIn?.id,
+        typeof hint?.sid === 'string' ? hint.sid : undefined,
+      );
+      if (revoked > 0) deps.metrics.revocations.inc({ reason: 'logout' }, revoked);
+      const cookie = { 'Set-Cookie': clearSignInCookie(secure) };
+      if (location) return sendRedirect(res, location, cookie);
+      sendPage(res, 200, signedOutPage(), cookie);
+    } catch (error) {
+      if (!(error instanceof LogoutRefused)) throw error;
+      sendPage(res, 400, errorPage('invalid_request', error.message));
+    }
+  };
+
+  return {
+    get: (req, res) => {
+      const url = req.url ?? '';
+      return logout(req, res, url.includes('?') ? url.slice(url.indexOf('?') + 1) : '', false);
+    },
+    post: async (req, res) => {
+      let form;
+      try {
+        form = readParams(req);
+      } catch {
+        return sendPage(res, 400, errorPage('invalid_request', 'Send the logout form as a form post.'));
+      }
+      // A post of the confirmation page (CSRF-checked), or a client's direct post of the parameters.
+      const confirmedQuery = form.get('logout');
+      if (confirmedQuery !== undefined || form.has('csrf')) {
+        const problem = deps.csrf.problem(req, form.get('csrf'));
+        if (problem !== undefined) return sendPage(res, 403, errorPage('csrf_failed', problem));
+        return logout(req, res, confirmedQuery ?? '', true);
+      }
+      return logout(req, res, new URLSearchParams([...form]).toString(), false);
+    },
+  };
+}
