@@ -5,7 +5,7 @@ import type { Authenticator } from './http/auth.js';
 import { listReply } from './http/list.js';
 import { authenticated, refuseOversized, type Limits, type ReadHeaders } from './http/pipeline.js';
 import { recordReply } from './http/record.js';
-import { jsonError, send } from './http/respond.js';
+import { jsonError, send, type Reply } from './http/respond.js';
 import { LIVE_PATH, type LiveHub } from './live.js';
 import { healthReply } from './observability/health.js';
 import type { Route } from './observability/metrics.js';
@@ -17,6 +17,8 @@ export interface RouteDeps extends ObservedParts {
   readonly auth: Authenticator;
   readonly limits: Limits;
   readonly live: LiveHub;
+  /** GET /openapi.json, prepared at start-up (openapi.ts). */
+  readonly openApi: Reply;
 }
 
 /**
@@ -60,6 +62,7 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   });
   app.get('/healthz', (res) => send(res, metrics, 'healthz', healthReply(deps)));
   app.get('/metrics', (res) => send(res, metrics, 'metrics', metricsReply(deps)));
+  app.get('/openapi.json', (res) => send(res, metrics, 'openapi', deps.openApi));
 
   // Other methods on those paths (the WebSocket path included: it matches /v1/:collection), then 404.
   const getOnly: readonly (readonly [string, Route])[] = [
@@ -67,6 +70,7 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
     ['/v1/:collection', 'list'],
     ['/healthz', 'healthz'],
     ['/metrics', 'metrics'],
+    ['/openapi.json', 'openapi'],
   ];
   for (const [pattern, route] of getOnly)
     app.any(pattern, (res) =>

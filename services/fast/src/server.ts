@@ -9,6 +9,7 @@ import { Authenticator } from './http/auth.js';
 import { LiveHub } from './live.js';
 import { FastMetrics } from './observability/metrics.js';
 import { assertNativeUws } from './native.js';
+import { openApiReply } from './openapi.js';
 import { RevokedSessions } from './revocations.js';
 import { mountRoutes } from './routes.js';
 
@@ -36,11 +37,14 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   const { config, orm, logger } = options;
   const settings = config.fast;
   assertNativeUws();
+  const declared = options.projections ?? hotProjections;
+  // A declaration that cannot be served stops start-up here, with a message naming it.
   const projections = compileProjections(
-    options.projections ?? hotProjections,
+    declared,
     (name) => orm.getMetadata().find(name) ?? undefined,
     config.database.dialect,
   );
+  const openApi = openApiReply(orm, declared);
   const store = new HotStore(projections);
   const metrics = new FastMetrics();
   const jwks = new RemoteJwks({
@@ -67,7 +71,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   });
   const source = options.source ?? openFeedSource(config.database, projections, config.feed);
   const feed = new ChangeFeed(source, feedHandlers(store, revoked, live), { ...config.feed, logger });
-  mountRoutes(app, { store, auth, metrics, limits, feed, jwks, verifier, live, revoked });
+  mountRoutes(app, { store, auth, metrics, limits, feed, jwks, verifier, live, revoked, openApi });
 
   const { socket, port } = await listen(app, config.host, options.port ?? config.ports.fast);
   // Keys are fetched ahead of the first request. If auth is not up yet, RemoteJwks retries in the

@@ -20,6 +20,8 @@ export interface FastDocumentInput {
   /** The models, normally `registry` from @tandem/models; the hot ones become collections. */
   readonly registry: readonly ModelDeclaration[];
   readonly metadata: EntityMetadataFinder;
+  /** The collections actually served, when not the registry's (a service started with its own list). */
+  readonly projections?: readonly HotProjection[];
   /** Where clients reach the service; left out when unknown. */
   readonly serverUrl?: string;
 }
@@ -73,25 +75,18 @@ const v1Errors = {
 };
 
 /** One collection's record schema: every exposed field, typed from the ORM metadata, always present. */
-function recordSchema(
-  model: ModelDeclaration,
-  hot: NonNullable<ModelDeclaration['hot']>,
-  meta: EntityMetadata,
-) {
+function recordSchema(hot: HotProjection, meta: EntityMetadata, seed: ModelDeclaration['example']) {
   const properties: Record<string, JsonSchema> = {};
   for (const [field, property] of Object.entries(hot.fields))
     properties[field] = { ...propertySchema(meta, property), ...hot.schema?.[field] };
-  const example = model.example
+  const example = seed
     ? Object.fromEntries(
-        Object.entries(hot.fields).map(([field, property]) => [
-          field,
-          exampleValue(model.example![property]),
-        ]),
+        Object.entries(hot.fields).map(([field, property]) => [field, exampleValue(seed[property])]),
       )
     : undefined;
   return {
     type: 'object',
-    description: `A ${model.name} as served in the \`${hot.collection}\` collection.`,
+    description: `A ${hot.entity} as served in the \`${hot.collection}\` collection.`,
     required: Object.keys(hot.fields),
     properties,
     additionalProperties: false,
@@ -231,17 +226,23 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
   };
   const paths: Record<string, Record<string, unknown>> = {};
   const collections: { collection: string; schema: string }[] = [];
-  for (const model of input.registry) {
-    if (!model.hot) continue;
-    const meta = input.metadata(model.name);
-    if (!meta) throw new Error(`the ORM metadata has no entity ${model.name}`);
-    const record = recordSchema(model, model.hot, meta);
-    schemas[model.name] = record;
-    schemas[`${model.name}Page`] = {
+  const served =
+    input.projections ??
+    input.registry.flatMap((model) =>
+      model.hot ? [{ ...model.hot, entity: model.name, table: model.table }] : [],
+    );
+  for (const hot of served) {
+    const meta = input.metadata(hot.entity);
+    if (!meta) throw new Error(`the ORM metadata has no entity ${hot.entity}`);
+    const seed = input.registry.find((model) => model.name === hot.entity)?.example ?? null;
+    const name = hot.entity;
+    const record = recordSchema(hot, meta, seed);
+    schemas[name] = record;
+    schemas[`${name}Page`] = {
       type: 'object',
       required: ['items', 'next'],
       properties: {
-        items: { type: 'array', items: ref(model.name) },
+        items: { type: 'array', items: ref(name) },
         next: {
           type: ['string', 'null'],
           pattern: '^[0-9]{1,15}$',
@@ -250,11 +251,8 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
       },
       additionalProperties: false,
     };
-    Object.assign(
-      paths,
-      collectionPaths({ ...model.hot, entity: model.name, table: model.table }, model.name, record),
-    );
-    collections.push({ collection: model.hot.collection, schema: model.name });
+    Object.assign(paths, collectionPaths(hot, name, record));
+    collections.push({ collection: hot.collection, schema: name });
   }
   Object.assign(schemas, liveMessageSchemas(collections));
   return {

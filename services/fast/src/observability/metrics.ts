@@ -1,11 +1,20 @@
 export type Route =
-  'record' | 'list' | 'healthz' | 'metrics' | 'live' | 'not_found' | 'method_not_allowed' | 'refused';
+  | 'record'
+  | 'list'
+  | 'healthz'
+  | 'metrics'
+  | 'openapi'
+  | 'live'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'refused';
 
 const ROUTES: readonly Route[] = [
   'record',
   'list',
   'healthz',
   'metrics',
+  'openapi',
   'live',
   'not_found',
   'method_not_allowed',
