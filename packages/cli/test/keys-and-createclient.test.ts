@@ -76,6 +76,48 @@ test('createclient prints the client_id and the secret once; only an HMAC is sto
   assert.ok(new ClientSecretHasher(SECRET_KEY).verify(secret, client.secretHash));
 });
 
+test('createclient --redirect-uri makes an app that signs people in; --public has no secret', async () => {
+  const result = await tandem(
+    [
+      'createclient',
+      'Shop front',
+      '--scope',
+      'catalog:read',
+      '--redirect-uri',
+      'https://shop.example/callback',
+      '--redirect-uri',
+      'http://127.0.0.1:5173/cb',
+      '--origin',
+      'https://shop.example',
+      '--public',
+      '--first-party',
+    ],
+    env,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(result.stdout, /client_secret:/);
+  assert.match(result.stdout, /Public client: no secret/);
+  const clientId = /client_id:\s+(\S+)/.exec(result.stdout)?.[1];
+  const client = await db.orm.em.fork().findOneOrFail(Client, { clientId });
+  assert.deepEqual(client.redirectUris, ['https://shop.example/callback', 'http://127.0.0.1:5173/cb']);
+  assert.deepEqual(client.allowedOrigins, ['https://shop.example']);
+  assert.deepEqual(client.grantTypes, ['authorization_code', 'refresh_token']);
+  assert.equal(client.isPublic, true);
+  assert.equal(client.isFirstParty, true);
+});
+
+test('createclient refuses unsafe redirect URIs, origins and grants with a clear message', async () => {
+  const http = await tandem(['createclient', 'x', '--redirect-uri', 'http://evil.example/cb'], env);
+  assert.equal(http.code, 1);
+  assert.match(http.stderr, /redirectUris: .*http only on a loopback host/);
+  const fragment = await tandem(['createclient', 'x', '--redirect-uri', 'https://a.example/cb#x'], env);
+  assert.match(fragment.stderr, /has a fragment/);
+  const origin = await tandem(['createclient', 'x', '--origin', 'https://a.example/path'], env);
+  assert.match(origin.stderr, /allowedOrigins: /);
+  const publicMachine = await tandem(['createclient', 'x', '--public'], env);
+  assert.match(publicMachine.stderr, /public client has no secret/);
+});
+
 test('createclient refuses bad input with a clear message', async () => {
   assert.equal((await tandem(['createclient'], env)).code, 2);
   assert.equal((await tandem(['createclient', 'x', '--scope', 'bad"scope'], env)).code, 2);

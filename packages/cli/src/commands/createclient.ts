@@ -5,15 +5,28 @@ import { CommandError, UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
 import { secretKeyFor } from './keys.js';
 
-/** `tandem createclient NAME --scope "catalog:read"`: a machine client; the secret is printed once. */
+/**
+ * `tandem createclient NAME --scope "catalog:read"`: a machine client by default; with
+ * `--redirect-uri` an app that signs people in (authorization code + PKCE, and refresh tokens).
+ * The secret (none for `--public`) is printed once.
+ */
 export const createclientCommand: Command = {
   name: 'createclient',
-  summary: 'Create a machine client (client_credentials) and print its client_id and secret once.',
-  usage: 'createclient NAME --scope "SCOPE [SCOPE...]" [--scope SCOPE]...',
+  summary:
+    'Create a client (a machine client, or an app signing people in with --redirect-uri) and print its client_id and secret once.',
+  usage:
+    'createclient NAME --scope "SCOPE [SCOPE...]" [--redirect-uri URI]... [--origin ORIGIN]... [--grant TYPE]... [--public] [--first-party]',
   async run(argv, { config, stdout }) {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { scope: { type: 'string', multiple: true, default: [] } },
+      options: {
+        scope: { type: 'string', multiple: true, default: [] },
+        'redirect-uri': { type: 'string', multiple: true, default: [] },
+        origin: { type: 'string', multiple: true, default: [] },
+        grant: { type: 'string', multiple: true, default: [] },
+        public: { type: 'boolean', default: false },
+        'first-party': { type: 'boolean', default: false },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -24,20 +37,44 @@ export const createclientCommand: Command = {
     const scopes = parseScope(values.scope.join(' '));
     if (scopes === undefined)
       throw new UsageError('--scope takes space-separated scopes such as "catalog:read".');
+    const redirectUris = values['redirect-uri'];
+    // With redirect URIs it signs people in; otherwise it is a machine client.
+    const grantTypes =
+      values.grant.length > 0
+        ? values.grant
+        : redirectUris.length > 0
+          ? ['authorization_code', 'refresh_token']
+          : ['client_credentials'];
     const secretKey = secretKeyFor(config);
     return withOrm(config, async (orm) => {
       let created;
       try {
-        created = await createClient(orm.em, { name: positionals[0]!, scopes }, secretKey);
+        created = await createClient(
+          orm.em,
+          {
+            name: positionals[0]!,
+            scopes,
+            redirectUris,
+            allowedOrigins: values.origin,
+            grantTypes,
+            isPublic: values.public,
+            isFirstParty: values['first-party'],
+          },
+          secretKey,
+        );
       } catch (error) {
         if (error instanceof ModelValidationError) throw new CommandError(error.message);
         throw error;
       }
+      const { client, clientSecret } = created;
       stdout.write(
-        `Client "${created.client.name}" created${scopes.length > 0 ? ` with scope "${scopes.join(' ')}"` : ' (no scopes)'}.\n` +
-          `client_id:     ${created.client.clientId}\n` +
-          `client_secret: ${created.clientSecret}\n` +
-          'Store the secret now: it is shown only this once (only a keyed hash of it is kept).\n',
+        `Client "${client.name}" created${scopes.length > 0 ? ` with scope "${scopes.join(' ')}"` : ' (no scopes)'}` +
+          ` and grants ${client.grantTypes.join(', ')}.\n` +
+          `client_id:     ${client.clientId}\n` +
+          (clientSecret === undefined
+            ? 'Public client: no secret (it must use PKCE).\n'
+            : `client_secret: ${clientSecret}\n` +
+              'Store the secret now: it is shown only this once (only a keyed hash of it is kept).\n'),
       );
       return 0;
     });
