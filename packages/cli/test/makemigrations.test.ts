@@ -211,4 +211,16 @@ describe('a scratch model (a copy of the migrations)', () => {
       await orm.close(true);
     }
   });
+
+  test('--empty for what SQLite cannot ALTER: both files list the change to write by hand, and the state is recorded', async () => {
+    const store = storeEntity('integer');
+    const written = await makeMigrations({ ...options(store, false), name: 'city_number', empty: true });
+    assert.equal(written.files.length, 2);
+    for (const each of ['sqlite', 'postgresql'] as const) {
+      const source = scratch.read(each, `${written.className}.ts`);
+      assert.match(source, /to write by hand: stores: alter column city \(type \S+ -> \S+/);
+      assert.doesNotMatch(source, /alter table/, 'the SQL is left to the author');
+    }
+    assert.deepEqual(describeChanges(await inspectMigrations(options(store, false))), []);
+  });
 });

@@ -28,6 +28,9 @@ function helperLoop(
   return `    for (const sql of ${fn}(${version}, '${plan.dialect}', '${table}')) this.addSql(sql);\n`;
 }
 
+/** Where an --empty migration (or a dialect without schema changes) leaves room for hand-written SQL. */
+const TO_WRITE = `    // SQL written by hand, if any: this.addSql('...');\n`;
+
 /**
  * MikroORM's TypeScript generator, plus: one class name for both dialects, a doc comment listing the
  * changes, and the hot tables' triggers as calls to the versioned helper (src/schema/change-capture.ts)
@@ -64,6 +67,7 @@ export function generatorFor(plan: MigrationFilePlan): Constructor<IMigrationGen
       for (const step of drops) code += helperLoop('dropChangeCaptureSql', step.drop!, plan, step.table);
       for (const sql of schemaUp) code += this.createStatement(sql, 4);
       for (const step of creates) code += helperLoop('changeCaptureSql', step.create!, plan, step.table);
+      if (plan.blank) code += TO_WRITE;
       code += `  }\n`;
       if (plan.withDown) {
         code += `\n  override async down(): Promise<void> {\n`;
@@ -71,6 +75,7 @@ export function generatorFor(plan: MigrationFilePlan): Constructor<IMigrationGen
           code += helperLoop('dropChangeCaptureSql', step.create!, plan, step.table);
         for (const sql of schemaDown) code += this.createStatement(sql, 4);
         for (const step of drops) code += helperLoop('changeCaptureSql', step.drop!, plan, step.table);
+        if (plan.blank) code += TO_WRITE;
         code += `  }\n`;
       }
       return `${code}}\n`;
