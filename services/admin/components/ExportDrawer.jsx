@@ -3,7 +3,7 @@
 // of exactly those rows (GET /admin/export/:resourceId, see src/actions/export-route.ts).
 import React, { useEffect, useState } from 'react';
 import { useLocation } from 'react-router';
-import { Box, DrawerContent, MessageBox, Text } from '@adminjs/design-system';
+import { Box, DrawerContent, H3, MessageBox, Text } from '@adminjs/design-system';
 import { ApiClient, ViewHelpers } from 'adminjs';
 
 /** The list's own parameters only: the page and AdminJS's refresh marker do not change the rows. */
@@ -51,17 +51,17 @@ const ExportDrawer = ({ resource, action }) => {
 
   const filtered = [...params.keys()].some((key) => key.startsWith('filters.'));
   const h = new ViewHelpers();
-  const noun = resource.name.toLowerCase();
   return (
     <DrawerContent>
       <Box data-testid="export-drawer">
+        <H3>Export</H3>
         {failed ? (
           <MessageBox variant="danger" message="Could not count the rows to export." />
         ) : (
           <Text mb="lg" data-testid="export-count" aria-live="polite">
             {total === null
               ? 'Counting…'
-              : `${total.toLocaleString('en')} ${noun} ${filtered ? 'matching the list’s filters and search' : 'in all'}, in the list’s order, every page.`}
+              : `${total.toLocaleString('en')} ${total === 1 ? 'row' : 'rows'} ${filtered ? 'matching the list’s filters and search' : 'in all'}, in the list’s order, every page.`}
           </Text>
         )}
         <Box mt="lg">
