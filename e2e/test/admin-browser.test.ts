@@ -220,12 +220,17 @@ describe('admin in a browser', { skip }, () => {
   });
 
   step('exports the product list as a CSV download', async () => {
-    await goto('/resources/Product/actions/export');
+    await goto('/resources/Product');
+    await rows().first().waitFor();
+    await page.click('[data-testid="action-export"]');
+    await page
+      .getByTestId('export-count')
+      .getByText(/in all/)
+      .waitFor();
     const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'CSV', exact: true }).click();
-    const file = await (await download).path();
-    const csv = readFileSync(file, 'utf8');
-    const [header, ...lines] = csv.trim().split('\n');
+    await page.getByTestId('export-csv').click();
+    const csv = readFileSync(await (await download).path(), 'utf8');
+    const [header, ...lines] = csv.trim().split('\r\n');
     assert.match(header ?? '', /sku/);
     assert.equal(lines.length, await em().count(Product));
     assert.match(csv, /SKU-001/);
