@@ -24,6 +24,8 @@ function migrationsFor(dialect: DatabaseTarget['dialect']): SqlOptions['migratio
     glob: '!(*.d).{js,ts}',
     transactional: true,
     allOrNothing: true,
+    // The recorded state (.snapshot-<dialect>.json) is written by `tandem makemigrations` only
+    // (src/schema/): with snapshots on, MikroORM would overwrite it with the migrated database's schema.
     snapshot: false,
     emit: 'ts',
     silent: true,
