@@ -9,6 +9,7 @@ import type { GetRoute } from './routes/get-route.js';
 import { healthRoute } from './routes/health.js';
 import { jwksRoute } from './routes/jwks.js';
 import { metricsRoute } from './routes/metrics.js';
+import { openApiRoute } from './routes/openapi.js';
 import { revokeRoute } from './routes/revoke.js';
 import { tokenRoute, type OAuthRoute } from './routes/token.js';
 import { AUTHORIZE_PATH, authorizeGetRoute, authorizePostRoute } from './authorize/route.js';
@@ -67,6 +68,7 @@ export function createRequestListener(deps: AuthDeps): RequestListener {
     [LOGOUT_PATH, { method: 'GET+POST', ...logoutRoutes(deps) }],
     ['/healthz', { method: 'GET', route: healthRoute(deps) }],
     ['/metrics', { method: 'GET', route: metricsRoute(deps) }],
+    ['/openapi.json', { method: 'GET', route: openApiRoute(deps), cors: 'public' }],
   ]);
   const { logger } = deps;
 

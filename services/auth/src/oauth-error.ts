@@ -3,17 +3,19 @@ import type { Logger } from '@tandem/log';
 import { sendJson } from './send-json.js';
 
 /** RFC 6749 §5.2 error codes (plus RFC 7009's unsupported_token_type and a generic server_error). */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'unsupported_token_type'
-  | 'server_error'
-  | 'not_found'
-  | 'method_not_allowed';
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'unsupported_token_type',
+  'server_error',
+  'not_found',
+  'method_not_allowed',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -78,6 +78,10 @@ const tokenResponse: JsonSchema = {
     token_type: { const: 'Bearer' },
     expires_in: { type: 'integer', minimum: 1 },
     scope: { type: 'string' },
+    id_token: {
+      type: 'string',
+      description: 'An OpenID Connect ID token, when the openid scope was granted (authorization_code).',
+    },
     refresh_token: {
       type: 'string',
       description: 'Opaque and single-use; not issued to client_credentials.',

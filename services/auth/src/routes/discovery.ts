@@ -25,6 +25,9 @@ async function knownScopes(deps: AuthDeps): Promise<string[]> {
   ].sort();
 }
 
+/** How a client authenticates at the token and revocation endpoints (`none`: a public client). */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+
 /**
  * GET /.well-known/openid-configuration: OpenID Connect Discovery 1.0 / RFC 8414 metadata, so generic
  * OAuth and OpenID Connect libraries find the endpoints, keys and what each supports: the
@@ -34,7 +37,7 @@ async function knownScopes(deps: AuthDeps): Promise<string[]> {
 export function discoveryRoute(deps: AuthDeps): GetRoute {
   return async (_req, res) => {
     const issuer = deps.issuer;
-    const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+    const authMethods = [...CLIENT_AUTH_METHODS];
     sendJson(
       res,
       200,
