@@ -3,6 +3,7 @@ import type { VerifiedAccessToken } from '@tandem/tokens';
 import type { HotStore } from './data/store.js';
 import type { Authenticator } from './http/auth.js';
 import { listReply } from './http/list.js';
+import type { FastCors } from './http/cors.js';
 import { authenticated, refuseOversized, type Limits, type ReadHeaders } from './http/pipeline.js';
 import { recordReply } from './http/record.js';
 import { jsonError, send, type Reply } from './http/respond.js';
@@ -19,6 +20,8 @@ export interface RouteDeps extends ObservedParts {
   readonly live: LiveHub;
   /** GET /openapi.json, prepared at start-up (openapi.ts). */
   readonly openApi: Reply;
+  /** CORS for browsers calling /v1 from another origin (only requests with an Origin header). */
+  readonly cors: FastCors;
 }
 
 /**
@@ -36,7 +39,7 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
 
   // The headers a /v1 read uses, read in the same pass that refuses oversized ones (then undefined).
   const readHeaders = (res: HttpResponse, req: HttpRequest): ReadHeaders | undefined => {
-    const headers: ReadHeaders = { authorization: '', ifNoneMatch: '' };
+    const headers: ReadHeaders = { authorization: '', ifNoneMatch: '', origin: '' };
     const refused = refuseOversized(req, limits, headers);
     if (!refused) return headers;
     send(res, metrics, 'refused', refused);
@@ -52,14 +55,19 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
       id: req.getParameter(1) ?? '',
       ifNoneMatch: headers.ifNoneMatch,
     };
-    authenticated(res, headers.authorization, auth, metrics, 'record', record, request);
+    const out = headers.origin === '' ? res : deps.cors.respondingTo(res, headers.origin);
+    authenticated(out, headers.authorization, auth, metrics, 'record', record, request);
   });
   app.get('/v1/:collection', (res, req) => {
     const headers = readHeaders(res, req);
     if (!headers) return;
     const request = { collection: req.getParameter(0) ?? '', query: req.getQuery() ?? '' };
-    authenticated(res, headers.authorization, auth, metrics, 'list', list, request);
+    const out = headers.origin === '' ? res : deps.cors.respondingTo(res, headers.origin);
+    authenticated(out, headers.authorization, auth, metrics, 'list', list, request);
   });
+  // Preflights (CORS) of the two reads, on their own patterns (the `any` below would take them).
+  app.options('/v1/:collection/:id', (res, req) => deps.cors.preflight(res, req));
+  app.options('/v1/:collection', (res, req) => deps.cors.preflight(res, req));
   app.get('/healthz', (res) => send(res, metrics, 'healthz', healthReply(deps)));
   app.get('/metrics', (res) => send(res, metrics, 'metrics', metricsReply(deps)));
   app.get('/openapi.json', (res) => send(res, metrics, 'openapi', deps.openApi));

@@ -2,10 +2,11 @@ import uWS, { type us_listen_socket } from 'uWebSockets.js';
 import { hotProjections, type HotProjection } from '@tandem/models';
 import { ChangeFeed, compileProjections, openFeedSource, type FeedSource } from '@tandem/changefeed';
 import type { RunningService, ServiceOptions } from '@tandem/service';
-import { AccessTokenVerifier, RemoteJwks } from '@tandem/tokens';
+import { AccessTokenVerifier, AllowedOrigins, RemoteJwks } from '@tandem/tokens';
 import { HotStore } from './data/store.js';
 import { feedHandlers } from './feed.js';
 import { Authenticator } from './http/auth.js';
+import { FastCors } from './http/cors.js';
 import { LiveHub } from './live.js';
 import { FastMetrics } from './observability/metrics.js';
 import { assertNativeUws } from './native.js';
@@ -71,7 +72,10 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   });
   const source = options.source ?? openFeedSource(config.database, projections, config.feed);
   const feed = new ChangeFeed(source, feedHandlers(store, revoked, live), { ...config.feed, logger });
-  mountRoutes(app, { store, auth, metrics, limits, feed, jwks, verifier, live, revoked, openApi });
+  const origins = new AllowedOrigins(orm, config.corsAllowedOrigins);
+  await origins.start();
+  const cors = new FastCors(origins);
+  mountRoutes(app, { store, auth, metrics, limits, feed, jwks, verifier, live, revoked, openApi, cors });
 
   const { socket, port } = await listen(app, config.host, options.port ?? config.ports.fast);
   // Keys are fetched ahead of the first request. If auth is not up yet, RemoteJwks retries in the
@@ -97,6 +101,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
     live,
     async close() {
       clearInterval(sweeper);
+      origins.stop();
       jwks.stop();
       uWS.us_listen_socket_close(socket);
       live.closeAll();

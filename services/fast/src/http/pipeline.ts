@@ -13,6 +13,8 @@ export interface Limits {
 export interface ReadHeaders {
   authorization: string;
   ifNoneMatch: string;
+  /** Set by browsers on cross-origin requests: the page's origin (CORS, http/cors.ts). */
+  origin: string;
 }
 
 /**
@@ -28,12 +30,14 @@ export function refuseOversized(req: HttpRequest, limits: Limits, into?: ReadHea
   walk.bytes = 0;
   walk.authorization = undefined;
   walk.ifNoneMatch = undefined;
+  walk.origin = undefined;
   req.forEach(visitHeader);
   if (walk.bytes > limits.maxHeaderBytes)
     return jsonError(431, 'headers_too_large', `The request headers exceed ${limits.maxHeaderBytes} bytes.`);
   if (into) {
     into.authorization = walk.authorization ?? '';
     into.ifNoneMatch = walk.ifNoneMatch ?? '';
+    into.origin = walk.origin ?? '';
   }
   return undefined;
 }
@@ -43,17 +47,19 @@ export function refuseOversized(req: HttpRequest, limits: Limits, into?: ReadHea
  * (function + context, allocated on every GET) is not needed, since forEach calls back synchronously
  * and one request is walked at a time.
  */
-const walk: { bytes: number; authorization: string | undefined; ifNoneMatch: string | undefined } = {
-  bytes: 0,
-  authorization: undefined,
-  ifNoneMatch: undefined,
-};
+const walk: {
+  bytes: number;
+  authorization: string | undefined;
+  ifNoneMatch: string | undefined;
+  origin: string | undefined;
+} = { bytes: 0, authorization: undefined, ifNoneMatch: undefined, origin: undefined };
 
 function visitHeader(key: string, value: string): void {
   walk.bytes += key.length + value.length + 4;
   // uWebSockets.js hands header names over in lower case.
   if (key === 'authorization') walk.authorization ??= value;
   else if (key === 'if-none-match') walk.ifNoneMatch ??= value;
+  else if (key === 'origin') walk.origin ??= value;
 }
 
 const internalError = () => jsonError(500, 'internal_error', 'The request could not be completed.');
