@@ -142,6 +142,13 @@ const schema = z.object({
   REDIS_STREAM_MAXLEN: z.coerce.number().int().min(100).default(100_000),
 });
 
+/**
+ * The names of every environment variable Tandem reads (the keys of the schema above). Deployment
+ * files are checked against it (e2e/test/infra-manifests.test.ts), so they cannot set a misspelt or
+ * retired variable that would be silently ignored.
+ */
+export const SETTING_NAMES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);

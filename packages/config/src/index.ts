@@ -1,5 +1,6 @@
 export {
   loadConfig,
+  SETTING_NAMES,
   ConfigError,
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   MAX_TOKEN_LEEWAY_SECONDS,
