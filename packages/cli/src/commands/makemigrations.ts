@@ -10,6 +10,7 @@ import {
   makeMigrations,
   recordMigrationState,
   scratchSqliteDrift,
+  staleModelSources,
   type DialectChanges,
 } from '@tandem/models/authoring';
 import { CommandError, UsageError, type Command } from '../command.js';
@@ -60,6 +61,12 @@ export const makemigrationsCommand: Command = {
       Boolean,
     );
     if (modes.length > 1) throw new UsageError('--check and --record-only take no other option.');
+    const stale = staleModelSources();
+    if (stale.length > 0)
+      throw new CommandError(
+        `these model sources changed since the last build: ${stale.slice(0, 5).join(', ')}` +
+          `${stale.length > 5 ? ', ...' : ''}. Run \`npm run build -w @tandem/models\` first.`,
+      );
     const options = { entities, hotTables: hotTableNames() };
 
     if (values.check) return reportCheck(await authoring(() => inspectMigrations(options)), stdout);

@@ -17,3 +17,4 @@ export {
 export { changeCaptureSql, dropChangeCaptureSql, CURRENT_CHANGE_CAPTURE_VERSION } from './change-capture.js';
 export { DIALECTS, MIGRATIONS_ROOT, type Dialect, type EntityList } from './authoring-orm.js';
 export { migratedSchemaDrift, scratchSqliteDrift, tablesMissingChangeCapture } from './migrated-drift.js';
+export { staleModelSources } from './stale-build.js';
