@@ -20,3 +20,12 @@ export {
 export { revocationSource, type HotProjection } from './hot/projections.js';
 export { checkHotProjections, ProjectionError } from './hot/check.js';
 export type { EntityMetadataLike, MetadataLookup } from './hot/metadata.js';
+export {
+  DEMO_SKU_PREFIX,
+  MAX_DEMO_NUMBER,
+  demoCategories,
+  demoProduct,
+  demoSku,
+  type DemoCategory,
+  type DemoProduct,
+} from './seed/demo-catalog.js';

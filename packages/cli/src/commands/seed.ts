@@ -1,9 +1,16 @@
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { Category, Role, type Orm } from '@tandem/models';
+import {
+  Category,
+  DEMO_SKU_PREFIX,
+  MAX_DEMO_NUMBER,
+  Role,
+  demoCategories,
+  type DemoCategory,
+  type Orm,
+} from '@tandem/models';
 import { UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
-import { DEMO_SKU_PREFIX, MAX_DEMO_NUMBER, demoCategories, type DemoCategory } from '../seed/demo-catalog.js';
 import { insertDemoProducts } from '../seed/insert-products.js';
 
 /** The role API clients get for reading the catalog from the fast service. */

@@ -1,5 +1,4 @@
-import type { Orm } from '@tandem/models';
-import { demoProduct, type DemoCategory, type DemoProduct } from './demo-catalog.js';
+import { demoProduct, type DemoCategory, type DemoProduct, type Orm } from '@tandem/models';
 
 /** Rows per INSERT statement: 11 columns × 500 rows stays far below SQLite's and PostgreSQL's parameter limits. */
 const ROWS_PER_STATEMENT = 500;

@@ -2,6 +2,7 @@ import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { timestamps } from './timestamps.js';
 import { isBlank, isSlug, throwIfInvalid, type FieldErrors } from '../validation.js';
 import { defineModel } from '../model.js';
+import { SEED_EXAMPLE_TIME, demoCategories } from '../seed/demo-catalog.js';
 
 const p = defineEntity.properties;
 
@@ -35,6 +36,14 @@ export const categoryModel = defineModel(Category, {
     icon: 'ShoppingBag',
     filterProperties: ['q', 'name', 'slug', 'createdAt'],
     defaultSort: { sortBy: 'name', direction: 'asc' },
+  },
+  // What `tandem seed` writes as the first category, for the OpenAPI document's examples.
+  example: {
+    id: 1,
+    name: demoCategories(1)[0]!.name,
+    slug: demoCategories(1)[0]!.slug,
+    createdAt: SEED_EXAMPLE_TIME,
+    updatedAt: SEED_EXAMPLE_TIME,
   },
 });
 

@@ -10,6 +10,7 @@ import {
   type FieldErrors,
 } from '../validation.js';
 import { defineModel } from '../model.js';
+import { SEED_EXAMPLE_TIME, demoCategories, demoProduct } from '../seed/demo-catalog.js';
 
 const p = defineEntity.properties;
 
@@ -75,6 +76,8 @@ export const productModel = defineModel(Product, {
     stringLists: ['tags'],
     propertyLabels: { priceCents: 'Price (cents)', updatedAt: 'Updated', createdAt: 'Created' },
   },
+  // What `tandem seed` writes as the first product, for the OpenAPI document's examples.
+  example: { id: 1, ...demoProduct(1, demoCategories(1)[0]!, SEED_EXAMPLE_TIME), category: 1 },
 });
 
 interface ProductFields {

@@ -1,6 +1,7 @@
 /**
  * Deterministic demo data: believable names, descriptions and tags, about 1 KB of JSON per product,
- * generated from the product's number so a given SKU always describes the same product.
+ * generated from the product's number so a given SKU always describes the same product. Kept with
+ * the models: `tandem seed` writes it, and the model declarations take their OpenAPI examples from it.
  */
 
 export interface DemoCategory {
@@ -187,6 +188,9 @@ const TAGS = [
   'classic',
 ];
 const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'USD', 'GBP', 'CHF', 'SEK'];
+
+/** The moment the OpenAPI examples are dated at (fixed, so the generated documents do not change). */
+export const SEED_EXAMPLE_TIME = new Date('2026-01-01T00:00:00.000Z');
 
 export const DEMO_SKU_PREFIX = 'DEMO-';
 const SKU_DIGITS = 8;
