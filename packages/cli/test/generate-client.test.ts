@@ -9,7 +9,7 @@ import {
   clientCollectionsSource,
   committedClientCollections,
 } from '../src/generate/client-collections.js';
-import { CollectionShapeError } from '../src/generate/collection-shapes.js';
+import { ClientGenerationError } from '../src/generate/openapi-collections.js';
 import { tandem } from './helpers.js';
 
 // Metadata only: the ORM is opened without connecting, so no database is created here.
@@ -43,21 +43,20 @@ test('a changed projection changes the generated types (the staleness check can 
   );
   const source = await clientCollectionsSource(target, changed);
   assert.notEqual(source, await clientCollectionsSource(target));
-  assert.match(source, /export interface Product \{[^}]*\n {2}published: boolean;/);
+  const product = source.slice(source.indexOf('export interface Product {'));
+  assert.match(product.slice(0, product.indexOf('\n}\n')), /\n {2}published: boolean;$/);
   assert.match(
     source,
     /export interface ProductFilters \{\n {2}categoryId\?: number;\n {2}published\?: boolean;\n\}/,
   );
 });
 
-test('a projection naming a missing property is refused with the declaration named', async () => {
+test('a projection naming a missing property is refused with the property named', async () => {
   const broken = [{ ...hotProjections[0]!, fields: { id: 'id', colour: 'colour' } }];
   await assert.rejects(
     clientCollectionsSource(target, broken),
     (error: unknown) =>
-      error instanceof CollectionShapeError &&
-      error.message.includes(`hot projection "${broken[0]!.collection}"`) &&
-      error.message.includes('no property colour'),
+      error instanceof ClientGenerationError && error.message.includes('no property colour'),
   );
 });
 

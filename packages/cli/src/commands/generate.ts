@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CommandError, UsageError, type Command } from '../command.js';
-import { CollectionShapeError } from '../generate/collection-shapes.js';
+import { ClientGenerationError } from '../generate/openapi-collections.js';
 import {
   clientCollectionsFile,
   clientCollectionsSource,
@@ -33,7 +33,7 @@ export const generateCommand: Command = {
     try {
       source = await clientCollectionsSource(config.database);
     } catch (error) {
-      if (error instanceof CollectionShapeError) throw new CommandError(error.message);
+      if (error instanceof ClientGenerationError) throw new CommandError(error.message);
       throw error;
     }
     const committed = await committedClientCollections(file);

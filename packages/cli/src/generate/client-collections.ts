@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseTarget } from '@tandem/config';
-import { hotProjections, openOrm, type HotProjection } from '@tandem/models';
+import { openOrm, registry, type HotProjection } from '@tandem/models';
+import { openApiDocument } from '@tandem/models/openapi';
 import { CLIENT_COLLECTIONS_PATH, renderClientCollections } from './client-source.js';
-import { collectionShapes } from './collection-shapes.js';
+import { ClientGenerationError, collectionsFromOpenApi } from './openapi-collections.js';
 
 /** The repository this command belongs to (dist/src/generate/ → four levels up from the package). */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -13,17 +14,28 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../../', import.m
 export const clientCollectionsFile = (root = REPOSITORY_ROOT) => path.join(root, CLIENT_COLLECTIONS_PATH);
 
 /**
- * The generated part of @tandem/client as it should read now: rendered in memory from the projections
- * and the ORM metadata (read without connecting to the database).
+ * The generated part of @tandem/client as it should read now, rendered in memory from the fast
+ * service's OpenAPI document (the registry's declarations and the ORM metadata, read without
+ * connecting to the database). `projections` replaces the registry's collections (tests).
  */
 export async function clientCollectionsSource(
   database: DatabaseTarget,
-  projections: readonly HotProjection[] = hotProjections,
+  projections?: readonly HotProjection[],
 ): Promise<string> {
   const orm = await openOrm(database, { connect: false });
   try {
     const metadata = orm.getMetadata();
-    return renderClientCollections(collectionShapes(projections, (name) => metadata.find(name) ?? undefined));
+    let document;
+    try {
+      document = openApiDocument({
+        registry,
+        metadata: (name) => metadata.find(name) ?? undefined,
+        ...(projections ? { projections } : {}),
+      });
+    } catch (error) {
+      throw new ClientGenerationError(`cannot describe the collections: ${(error as Error).message}`);
+    }
+    return renderClientCollections(collectionsFromOpenApi(document));
   } finally {
     await orm.close(true);
   }
