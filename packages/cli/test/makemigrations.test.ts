@@ -13,6 +13,7 @@ import {
   tablesMissingChangeCapture,
 } from '@tandem/models/authoring';
 import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
+import { checkReport } from '../src/commands/makemigrations.js';
 import { hotTableNames } from '../src/migrations/hot-tables.js';
 import { tandem } from './helpers.js';
 import { ScratchMigrations } from './support/scratch-migrations.js';
@@ -42,6 +43,22 @@ describe('the committed migrations', () => {
     const run = await tandem(['makemigrations', '--check'], { LOG_LEVEL: 'silent' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.stdout, 'No changes detected: the migrations match the models.\n');
+  });
+
+  test('a bad --name or mixed modes are refused (exit 2) before anything is compared or written', async () => {
+    const before = readdirSync(`${MIGRATIONS_ROOT}/${dialect}`);
+    for (const argv of [
+      ['makemigrations', '--name', 'add store; rm -rf /'],
+      ['makemigrations', '--name', '../escape'],
+      ['makemigrations', '--check', '--name', 'x'],
+      ['makemigrations', '--check', '--record-only'],
+    ]) {
+      const run = await tandem(argv, { LOG_LEVEL: 'silent' });
+      assert.equal(run.code, 2, `${argv.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^tandem makemigrations: (--name: use letters|--check and --record-only)/);
+      assert.equal(run.stdout, '');
+    }
+    assert.deepEqual(readdirSync(`${MIGRATIONS_ROOT}/${dialect}`), before);
   });
 
   test('makemigrations without changes writes nothing', async () => {
@@ -146,8 +163,15 @@ describe('a scratch model (a copy of the migrations)', () => {
 
   test('adding a property: --check names the table and column; makemigrations writes it; migrate applies it', async () => {
     const store = storeEntity('text');
-    const changes = describeChanges(await inspectMigrations(options(store, true)));
-    assert.deepEqual(changes, ['sqlite: stores: add column city', 'postgresql: stores: add column city']);
+    const report = checkReport(await inspectMigrations(options(store, true)));
+    assert.equal(report.code, 1, '--check fails');
+    assert.equal(
+      report.text,
+      'The models and the migrations disagree:\n' +
+        '  sqlite: stores: add column city\n' +
+        '  postgresql: stores: add column city\n' +
+        'Run `tandem makemigrations` to write the migrations.\n',
+    );
     const written = await makeMigrations({ ...options(store, true), name: 'store_city' });
     assert.match(
       scratch.read('sqlite', `${written.className}.ts`),

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { entities } from '@tandem/models';
 import {
@@ -20,16 +19,19 @@ function list(lines: readonly string[]): string {
   return lines.map((line) => `  ${line}\n`).join('');
 }
 
-function reportCheck(changes: readonly DialectChanges[], stdout: Writable): number {
-  if (!hasChanges(changes)) {
-    stdout.write('No changes detected: the migrations match the models.\n');
-    return 0;
-  }
-  stdout.write(
-    `The models and the migrations disagree:\n${list(describeChanges(changes))}` +
+/** What `makemigrations --check` prints, and its exit code: 1 when models and migrations disagree. */
+export function checkReport(changes: readonly DialectChanges[]): {
+  readonly code: number;
+  readonly text: string;
+} {
+  if (!hasChanges(changes))
+    return { code: 0, text: 'No changes detected: the migrations match the models.\n' };
+  return {
+    code: 1,
+    text:
+      `The models and the migrations disagree:\n${list(describeChanges(changes))}` +
       'Run `tandem makemigrations` to write the migrations.\n',
-  );
-  return 1;
+  };
 }
 
 /** Turns the authoring library's refusals (SQLite cannot ALTER that, a missing snapshot) into exit 1. */
@@ -61,6 +63,8 @@ export const makemigrationsCommand: Command = {
       Boolean,
     );
     if (modes.length > 1) throw new UsageError('--check and --record-only take no other option.');
+    if (values.name !== undefined && !/^[A-Za-z0-9_]{1,80}$/.test(values.name))
+      throw new UsageError('--name: use letters, digits and underscores (at most 80), e.g. add_store.');
     const stale = staleModelSources();
     if (stale.length > 0)
       throw new CommandError(
@@ -69,7 +73,11 @@ export const makemigrationsCommand: Command = {
       );
     const options = { entities, hotTables: hotTableNames() };
 
-    if (values.check) return reportCheck(await authoring(() => inspectMigrations(options)), stdout);
+    if (values.check) {
+      const report = checkReport(await authoring(() => inspectMigrations(options)));
+      stdout.write(report.text);
+      return report.code;
+    }
 
     if (values['record-only']) {
       const drift = await scratchSqliteDrift(options.entities, options.hotTables);
