@@ -34,17 +34,17 @@ export function changeCaptureStateJson(state: ChangeCaptureState): string {
 export function planChangeCapture(
   recorded: ChangeCaptureState,
   hotTables: readonly string[],
+  current: number = CURRENT_CHANGE_CAPTURE_VERSION,
 ): { readonly steps: ChangeCaptureStep[]; readonly next: ChangeCaptureState } {
   const steps: ChangeCaptureStep[] = [];
   for (const [table, version] of Object.entries(recorded))
     if (!hotTables.includes(table)) steps.push({ table, drop: version });
   for (const table of hotTables) {
     const version = recorded[table];
-    if (version === undefined) steps.push({ table, create: CURRENT_CHANGE_CAPTURE_VERSION });
-    else if (version !== CURRENT_CHANGE_CAPTURE_VERSION)
-      steps.push({ table, drop: version, create: CURRENT_CHANGE_CAPTURE_VERSION });
+    if (version === undefined) steps.push({ table, create: current });
+    else if (version !== current) steps.push({ table, drop: version, create: current });
   }
-  const next = Object.fromEntries(hotTables.map((table) => [table, CURRENT_CHANGE_CAPTURE_VERSION]));
+  const next = Object.fromEntries(hotTables.map((table) => [table, current]));
   return { steps, next };
 }
 

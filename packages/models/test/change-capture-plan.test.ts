@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { changeCaptureSql, dropChangeCaptureSql } from '../src/schema/change-capture.js';
+import { describeChangeCaptureStep, planChangeCapture } from '../src/schema/change-capture-state.js';
+
+test('trigger plan: a new hot table gets triggers, a table no longer hot loses them, the rest is untouched', () => {
+  const plan = planChangeCapture({ categories: 1, products: 1, legacy: 1 }, [
+    'categories',
+    'products',
+    'stores',
+  ]);
+  assert.deepEqual(plan.steps, [
+    { table: 'legacy', drop: 1 },
+    { table: 'stores', create: 1 },
+  ]);
+  assert.deepEqual(plan.next, { categories: 1, products: 1, stores: 1 });
+  assert.deepEqual(planChangeCapture(plan.next, ['categories', 'products', 'stores']).steps, []);
+});
+
+test('trigger plan: a new helper version replaces the old triggers of every hot table', () => {
+  const plan = planChangeCapture({ categories: 1, products: 1 }, ['categories', 'products'], 2);
+  assert.deepEqual(plan.steps, [
+    { table: 'categories', drop: 1, create: 2 },
+    { table: 'products', drop: 1, create: 2 },
+  ]);
+  assert.equal(
+    describeChangeCaptureStep(plan.steps[0]!),
+    'categories: upgrade change-capture triggers v1 -> v2',
+  );
+});
+
+test('the helper writes version 1 as the changefeed migration did, and refuses what is not a table name', () => {
+  assert.deepEqual(changeCaptureSql(1, 'postgresql', 'stores'), [`select tandem_capture_changes('stores');`]);
+  assert.equal(changeCaptureSql(1, 'sqlite', 'stores').length, 4);
+  assert.equal(dropChangeCaptureSql(1, 'sqlite', 'stores').length, 4);
+  assert.throws(() => changeCaptureSql(1, 'sqlite', "x'); drop table users; --"), /Not a plain table name/);
+  assert.throws(() => changeCaptureSql(2, 'sqlite', 'stores'), /Unknown change-capture version 2/);
+});
