@@ -5,15 +5,21 @@ import { fileURLToPath } from 'node:url';
 import { runWrkScript, type WrkRun } from './wrk.js';
 import { tandem, type BenchCatalog } from './catalog.js';
 import { summarize, type Measurement } from './throughput.js';
+import { prepareCodeClient, prepareCodePool } from './code-pool.js';
 const script = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
 export const CLIENT_CREDENTIALS_SCRIPT = script('wrk-client-credentials.lua');
 export const REFRESH_SCRIPT = script('wrk-refresh.lua');
+export const AUTHORIZATION_CODE_SCRIPT = script('wrk-authorization-code.lua');
+/** Codes prepared per second of a run: more than one core exchanges, so the pool never runs dry. */
+const CODES_PER_SECOND = 8_000;
 const CONNECTIONS = 32;
 
 /** Per grant: tokens/s (requestsPerSecond), the auth process's CPU time per token, wrk's busy share. */
 export interface GrantRates {
   readonly clientCredentials: Measurement;
   readonly refresh: Measurement;
+  /** Authorization code exchanges (code → access, refresh and ID token). */
+  readonly authorizationCode: Measurement;
 }
 
 /** The auth service under test: its URL and its process, whose CPU time is measured. */
@@ -66,7 +72,7 @@ async function refreshChains(authUrl: string, email: string, password: string): 
 }
 
 /**
- * The two hot grants against the auth service pinned to core 0, with wrk on core 1 for both, each
+ * The three hot grants against the auth service pinned to core 0, with wrk on core 1 for both, each
  * after a warm-up run: tokens/s and the auth process's CPU time per token (the database's is not
  * counted: PostgreSQL's backends are not auth's processes). Refresh tokens are single-use, so
  * wrk-refresh.lua chains them: each answer's refresh token is spent by a later request.
@@ -97,5 +103,17 @@ export async function measureGrants(
       WRK_REFRESH_TOKENS_FILE: await refreshChains(auth.url, email, password),
     }),
   );
-  return { clientCredentials, refresh };
+
+  // A fresh pool per run (codes are single use), prepared before wrk starts.
+  const app = await prepareCodeClient(catalog);
+  const authorizationCode = await warmedUp(async (seconds) =>
+    grantRun(
+      'authorization_code',
+      auth,
+      AUTHORIZATION_CODE_SCRIPT,
+      seconds,
+      (await prepareCodePool(catalog, app, seconds * CODES_PER_SECOND)).env,
+    ),
+  );
+  return { clientCredentials, refresh, authorizationCode };
 }

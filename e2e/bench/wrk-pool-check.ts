@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CLIENT_CREDENTIALS_SCRIPT, REFRESH_SCRIPT } from './auth-grants.js';
+import { AUTHORIZATION_CODE_SCRIPT, CLIENT_CREDENTIALS_SCRIPT, REFRESH_SCRIPT } from './auth-grants.js';
 import { WRK_SCRIPT } from './wrk.js';
 
 const run = promisify(execFile);
@@ -74,6 +74,16 @@ export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> 
       WRK_TOKENS_FILE: tokensFile,
     }),
     refresh_token: await checkRequestPool(REFRESH_SCRIPT, { WRK_REFRESH_TOKENS_FILE: refreshFile }, calls),
+    authorization_code: await checkRequestPool(
+      AUTHORIZATION_CODE_SCRIPT,
+      {
+        WRK_CODES_FILE: refreshFile,
+        WRK_CLIENT_ID: 'stand-in',
+        WRK_REDIRECT_URI: 'https%3A%2F%2Fbench.example%2Fcallback',
+        WRK_CODE_VERIFIER: 'stand-in-verifier',
+      },
+      calls,
+    ),
     client_credentials: await checkRequestPool(CLIENT_CREDENTIALS_SCRIPT, {
       WRK_CLIENT_ID: 'stand-in',
       WRK_CLIENT_SECRET: 'stand-in',
