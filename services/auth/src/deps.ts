@@ -6,6 +6,7 @@ import type { AccessTokenSigner, ClientSecretHasher, IdTokenSigner, SigningKeyRi
 import type { CsrfGuard } from './authorize/csrf.js';
 import type { PendingSignIns } from './authorize/pending-sign-in.js';
 import type { CorsPolicy } from './cors.js';
+import type { TwoFactor } from '@tandem/two-factor';
 import type { AuthMetrics } from './metrics.js';
 import type { AuthStore } from './store.js';
 
@@ -31,6 +32,8 @@ export interface AuthDeps {
   readonly csrf: CsrfGuard;
   /** Sign-ins between two steps (password done, second factor not yet). */
   readonly pendingSignIns: PendingSignIns;
+  /** Second factors on the authorization page (authorize/two-factor-step.ts). */
+  readonly twoFactor: TwoFactor;
   /** Which web origins may call the OAuth endpoints from a browser. */
   readonly cors: CorsPolicy;
 }

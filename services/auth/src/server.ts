@@ -13,6 +13,7 @@ import {
 } from '@tandem/tokens';
 import { CsrfGuard } from './authorize/csrf.js';
 import { PendingSignIns } from './authorize/pending-sign-in.js';
+import { authTwoFactor } from './authorize/two-factor-step.js';
 import { CorsPolicy } from './cors.js';
 import type { AuthDeps } from './deps.js';
 import { createRequestListener } from './handler.js';
@@ -92,6 +93,7 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     idTokens: new IdTokenSigner(keys),
     csrf: new CsrfGuard(secretKey, issuer.startsWith('https:')),
     pendingSignIns: new PendingSignIns(secretKey),
+    twoFactor: authTwoFactor(config, orm, secretKey),
     cors: new CorsPolicy(orm, config.corsAllowedOrigins),
   };
   await deps.cors.origins.start();
@@ -109,6 +111,6 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
         deps.cors.origins.stop();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }).finally(() => throttle.close()),
+      }).finally(() => Promise.all([throttle.close(), deps.twoFactor.close()])),
   };
 }

@@ -3,6 +3,7 @@ import type { AuthDeps } from '../deps.js';
 import type { Params } from '../params.js';
 import type { Authentication } from './login-sessions.js';
 import { loginPage, type FormContext } from './pages.js';
+import { TWO_FACTOR_STEPS, secondFactorPage } from './two-factor-step.js';
 import type { AuthorizationRequest } from './request.js';
 
 /**
@@ -53,11 +54,12 @@ export function loginAgain(context: StepContext, status: number, error: string, 
 }
 
 /**
- * After a correct password: the next step for this user. The extension point for two-factor
- * sign-in: return its page for a user who has (or must enrol) a second factor.
+ * After a correct password: the next step for this user. Two-factor sign-in (two-factor-step.ts)
+ * returns its page for a user who has (or must enrol) a second factor.
  */
-export async function afterPassword(_context: StepContext, userId: number): Promise<StepOutcome> {
-  return { kind: 'authenticated', authentication: { userId, amr: ['pwd'] } };
+export async function afterPassword(context: StepContext, userId: number): Promise<StepOutcome> {
+  const authentication = { userId, amr: ['pwd'] };
+  return (await secondFactorPage(context, authentication)) ?? { kind: 'authenticated', authentication };
 }
 
 /**
@@ -85,4 +87,7 @@ export const passwordStep: SignInStep = async (context) => {
 };
 
 /** Step handlers by the form's `step` field (consent is handled by the route, after sign-in). */
-export const SIGN_IN_STEPS: ReadonlyMap<string, SignInStep> = new Map([['password', passwordStep]]);
+export const SIGN_IN_STEPS: ReadonlyMap<string, SignInStep> = new Map([
+  ['password', passwordStep],
+  ...TWO_FACTOR_STEPS,
+]);

@@ -1,0 +1,190 @@
+import { User } from '@tandem/models';
+import {
+  OTP_AMR,
+  TwoFactor,
+  twoFactorEnrolled,
+  twoFactorRequired,
+  type CodeRefusal,
+  type TwoFactorUser,
+} from '@tandem/two-factor';
+import type { Config } from '@tandem/config';
+import type { AuthDeps } from '../deps.js';
+import type { Params } from '../params.js';
+import type { Authentication } from './login-sessions.js';
+import { loginPage, type FormContext } from './pages.js';
+import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js';
+
+/**
+ * Two-factor sign-in on the authorization page (issue 17 item 4), plugged into sign-in-steps.ts: after
+ * a right password, `secondFactorPage` shows the code form (or, for staff without an authenticator
+ * while TWO_FACTOR_REQUIRED_FOR_STAFF is on, the enrolment form), carrying the password step as a
+ * sealed pending sign-in; the steps below finish the sign-in with amr `pwd otp`. Codes are checked by
+ * @tandem/two-factor: throttled like passwords, each TOTP time step and recovery code accepted once.
+ */
+
+/** What these steps read of a sign-in step's context (sign-in-steps.ts StepContext). */
+export interface TwoFactorStepContext {
+  readonly deps: AuthDeps;
+  readonly form: Params;
+  readonly request: { readonly client: { readonly name: string } };
+  readonly formContext: FormContext;
+  readonly address: string;
+}
+
+/** A step's outcome (sign-in-steps.ts StepOutcome). */
+export type TwoFactorStepOutcome =
+  | { readonly kind: 'authenticated'; readonly authentication: Authentication }
+  | {
+      readonly kind: 'page';
+      readonly status: number;
+      readonly html: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
+
+/** The auth service's two-factor checker; undefined never happens (auth requires TANDEM_SECRET_KEY). */
+export function authTwoFactor(config: Config, orm: AuthDeps['orm'], secretKey: string): TwoFactor {
+  return new TwoFactor({
+    em: orm.em,
+    secretKey,
+    issuer: config.twoFactor.issuer,
+    throttle: config.loginThrottle,
+  });
+}
+
+async function userOf(deps: AuthDeps, userId: number): Promise<User | null> {
+  const user = await deps.orm.em.fork().findOne(User, userId);
+  return user?.isActive ? user : null;
+}
+
+const page = (status: number, html: string, headers?: Record<string, string>): TwoFactorStepOutcome =>
+  headers ? { kind: 'page', status, html, headers } : { kind: 'page', status, html };
+
+function expired(context: TwoFactorStepContext): TwoFactorStepOutcome {
+  return page(
+    400,
+    loginPage({
+      form: context.formContext,
+      clientName: context.request.client.name,
+      error: 'Your sign-in took too long. Sign in again.',
+    }),
+  );
+}
+
+/** What to say about a refused code, and with which status (and Retry-After when throttled). */
+function refusal(verdict: CodeRefusal): { status: number; error: string; headers?: Record<string, string> } {
+  if (verdict.reason === 'throttled')
+    return {
+      status: 429,
+      error: 'Too many wrong codes. Try again later.',
+      headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+    };
+  if (verdict.reason === 'reused')
+    return { status: 401, error: 'That code was already used. Wait for the next code in your app.' };
+  return {
+    status: 401,
+    error: 'That code is not right. Enter the current code, or an unused recovery code.',
+  };
+}
+
+/**
+ * After a right password: the code form for a user with an authenticator, the enrolment form for
+ * staff who must have one, or undefined (the password is enough).
+ */
+export async function secondFactorPage(
+  context: TwoFactorStepContext,
+  authentication: Authentication,
+): Promise<TwoFactorStepOutcome | undefined> {
+  const { deps } = context;
+  const user = await userOf(deps, authentication.userId);
+  if (!user) return undefined;
+  const enrolled = await twoFactorEnrolled(deps.orm.em, user.id);
+  if (!enrolled && !twoFactorRequired(deps.config.twoFactor, user)) return undefined;
+  const pending = deps.pendingSignIns.seal(authentication);
+  if (enrolled) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
+  const enrolment = await deps.twoFactor.beginEnrolment(user);
+  if (!enrolment) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
+  return page(200, otpEnrolPage({ form: context.formContext, pending, email: user.email, enrolment }));
+}
+
+/** The pending sign-in of the form and its user, or undefined when forged, expired or the user is gone. */
+async function pendingOf(context: TwoFactorStepContext) {
+  const authentication = context.deps.pendingSignIns.open(context.form.get('pending') ?? '');
+  if (!authentication) return undefined;
+  const user = await userOf(context.deps, authentication.userId);
+  if (!user) return undefined;
+  const twoFactorUser: TwoFactorUser = { id: user.id, email: user.email };
+  return { authentication, user: twoFactorUser };
+}
+
+const withOtp = (authentication: Authentication): Authentication => ({
+  ...authentication,
+  amr: [...authentication.amr.filter((method) => method !== OTP_AMR), OTP_AMR],
+});
+
+/** Step `otp`: the code (or recovery code) of an enrolled user. */
+export async function otpStep(context: TwoFactorStepContext): Promise<TwoFactorStepOutcome> {
+  const pending = await pendingOf(context);
+  if (!pending) return expired(context);
+  const verdict = await context.deps.twoFactor.verify(
+    pending.user,
+    context.form.get('code') ?? '',
+    context.address,
+  );
+  if (verdict.ok) return { kind: 'authenticated', authentication: withOtp(pending.authentication) };
+  context.deps.logger.info({ userId: pending.user.id, reason: verdict.reason }, 'sign-in code refused');
+  const { status, error, headers } = refusal(verdict);
+  const html = otpPage({
+    form: context.formContext,
+    pending: context.form.get('pending') ?? '',
+    email: pending.user.email,
+    error,
+  });
+  return page(status, html, headers);
+}
+
+/** Step `otp-enrol`: the first code of a new authenticator; then the recovery codes, once. */
+export async function otpEnrolStep(context: TwoFactorStepContext): Promise<TwoFactorStepOutcome> {
+  const pending = await pendingOf(context);
+  if (!pending) return expired(context);
+  const { twoFactor } = context.deps;
+  const verdict = await twoFactor.confirmEnrolment(
+    pending.user,
+    context.form.get('code') ?? '',
+    context.address,
+  );
+  if (verdict.ok) {
+    context.deps.logger.info({ userId: pending.user.id }, 'two-factor enrolled at sign-in');
+    const proven = context.deps.pendingSignIns.seal(withOtp(pending.authentication));
+    return page(
+      200,
+      recoveryCodesPage({ form: context.formContext, pending: proven, codes: verdict.recoveryCodes }),
+    );
+  }
+  const enrolment = await twoFactor.beginEnrolment(pending.user);
+  if (!enrolment) return expired(context);
+  const { status, error, headers } = refusal(verdict);
+  const html = otpEnrolPage({
+    form: context.formContext,
+    pending: context.form.get('pending') ?? '',
+    email: pending.user.email,
+    enrolment,
+    error,
+  });
+  return page(status, html, headers);
+}
+
+/** Step `otp-continue`: after the recovery codes, the sign-in whose second factor was just proven. */
+export async function otpContinueStep(context: TwoFactorStepContext): Promise<TwoFactorStepOutcome> {
+  const pending = await pendingOf(context);
+  if (!pending || !pending.authentication.amr.includes(OTP_AMR)) return expired(context);
+  return { kind: 'authenticated', authentication: pending.authentication };
+}
+
+/** The steps to add to SIGN_IN_STEPS. */
+export const TWO_FACTOR_STEPS: ReadonlyArray<
+  readonly [string, (context: TwoFactorStepContext) => Promise<TwoFactorStepOutcome>]
+> = [
+  ['otp', otpStep],
+  ['otp-enrol', otpEnrolStep],
+  ['otp-continue', otpContinueStep],
+];

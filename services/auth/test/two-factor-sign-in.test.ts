@@ -1,0 +1,237 @@
+/**
+ * Two-factor sign-in on the authorization page (HTTP level, real database): the code step after the
+ * password, amr `pwd otp` in the ID token, replays and recovery codes, forged pending sign-ins,
+ * throttled guesses (in parallel), cross-site posts, and enrolment forced for staff.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { User } from '@tandem/models';
+import { OTP_AMR, TwoFactor, totpCodeAt } from '@tandem/two-factor';
+import { SECRET_KEY, createRole, createUser, getJson, startTestAuth, type TestAuth } from './support.js';
+import {
+  FormBrowser,
+  REDIRECT_URI,
+  authorizeQuery,
+  createCodeClient,
+  exchange,
+  formFields,
+  pkcePair,
+  type CodeClient,
+  type PageAnswer,
+} from './code-flow-support.js';
+
+const PASSWORD = 'correct horse battery staple';
+const STEP_MS = 30_000;
+const codeAhead = (secret: string, steps = 1) => totpCodeAt(secret, Date.now() + steps * STEP_MS);
+
+function request(client: CodeClient, challenge: string) {
+  return {
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid catalog:read',
+    state: 'st-2fa',
+    nonce: 'n-2fa',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  };
+}
+
+/** The password step of a first-party client's authorization page; returns the page that follows. */
+async function passwordStep(auth: TestAuth, client: CodeClient, email: string) {
+  const browser = new FormBrowser(auth.url);
+  const { verifier, challenge } = pkcePair();
+  const login = await browser.get(authorizeQuery(request(client, challenge)));
+  assert.equal(login.status, 200);
+  const next = await browser.post('/oauth/authorize', {
+    ...formFields(login.html),
+    email,
+    password: PASSWORD,
+  });
+  return { browser, verifier, page: next };
+}
+
+const post = (browser: FormBrowser, page: PageAnswer, fields: Record<string, string>) =>
+  browser.post('/oauth/authorize', { ...formFields(page.html), ...fields });
+
+/** The ID token's amr after exchanging the code of a redirect. */
+async function amrOf(auth: TestAuth, client: CodeClient, answer: PageAnswer, verifier: string) {
+  assert.equal(answer.status, 303, answer.html.slice(0, 300));
+  const back = new URL(answer.location!);
+  const tokens = await exchange(auth, client, back.searchParams.get('code')!, verifier);
+  assert.equal(tokens.status, 200, tokens.text);
+  const jwks = createLocalJWKSet((await getJson(`${auth.url}/.well-known/jwks.json`)).body as never);
+  const { payload } = await jwtVerify(String(tokens.body.id_token), jwks, { audience: client.clientId });
+  return payload.amr;
+}
+
+async function enrol(auth: TestAuth, twoFactor: TwoFactor, email: string) {
+  const user = await auth.db.orm.em.fork().findOneOrFail(User, { email });
+  const enrolment = await twoFactor.beginEnrolment(user);
+  assert.ok(enrolment);
+  const confirmed = await twoFactor.confirmEnrolment(user, totpCodeAt(enrolment.secret), '127.0.0.2');
+  assert.ok(confirmed.ok);
+  return { secret: enrolment.secret, recoveryCodes: confirmed.recoveryCodes };
+}
+
+describe('two-factor sign-in on the authorization page', () => {
+  let auth: TestAuth;
+  let client: CodeClient;
+  let twoFactor: TwoFactor;
+  let ann: { secret: string; recoveryCodes: readonly string[] };
+
+  before(async () => {
+    auth = await startTestAuth({ LOGIN_THROTTLE_ATTEMPTS: '4' });
+    await createRole(auth, 'reader', ['catalog:read']);
+    for (const email of ['ann@example.com', 'bob@example.com', 'plain@example.com'])
+      await createUser(auth, email, PASSWORD, ['reader']);
+    client = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
+    // The same secret key and database as the service: enrolments made here are the service's.
+    twoFactor = new TwoFactor({
+      em: auth.db.orm.em,
+      secretKey: SECRET_KEY,
+      issuer: 'Tandem',
+      throttle: { attempts: 50, windowSeconds: 60 },
+    });
+    ann = await enrol(auth, twoFactor, 'ann@example.com');
+  });
+  after(async () => {
+    await twoFactor.close();
+    await auth.close();
+  });
+
+  it('a user without a second factor signs in with the password alone (amr pwd)', async () => {
+    const { page, verifier } = await passwordStep(auth, client, 'plain@example.com');
+    assert.deepEqual(await amrOf(auth, client, page, verifier), ['pwd']);
+  });
+
+  it('asks an enrolled user for a code; a right code ends in an ID token with amr pwd otp', async () => {
+    const { browser, page, verifier } = await passwordStep(auth, client, 'ann@example.com');
+    assert.equal(page.status, 200);
+    assert.match(page.html, /Two-factor sign-in/);
+    assert.match(page.html, /autocomplete="one-time-code"/);
+    assert.equal(formFields(page.html).step, 'otp');
+    const done = await post(browser, page, { code: codeAhead(ann.secret) });
+    assert.deepEqual(await amrOf(auth, client, done, verifier), ['pwd', OTP_AMR]);
+  });
+
+  it('refuses a wrong code and a code already used, on the page and without a redirect', async () => {
+    const { browser, page } = await passwordStep(auth, client, 'ann@example.com');
+    const wrong = await post(browser, page, { code: codeAhead(ann.secret, 14) });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.location, undefined);
+    assert.match(wrong.html, /That code is not right/);
+    // The previous test used the step one ahead of now: the same code again is a replay.
+    const reused = await post(browser, wrong, { code: codeAhead(ann.secret) });
+    assert.equal(reused.status, 401);
+    assert.match(reused.html, /already used/);
+  });
+
+  it('takes a recovery code once', async () => {
+    const recovery = ann.recoveryCodes[0]!;
+    const first = await passwordStep(auth, client, 'ann@example.com');
+    const used = await post(first.browser, first.page, { code: recovery });
+    assert.deepEqual(await amrOf(auth, client, used, first.verifier), ['pwd', OTP_AMR]);
+    const second = await passwordStep(auth, client, 'ann@example.com');
+    const again = await post(second.browser, second.page, { code: recovery });
+    assert.equal(again.status, 401);
+  });
+
+  it('refuses a forged, altered or skipped pending sign-in', async () => {
+    const { browser, page } = await passwordStep(auth, client, 'ann@example.com');
+    const pending = formFields(page.html).pending!;
+    const [body, mac] = pending.split('.');
+    const forgedBody = Buffer.from(
+      JSON.stringify({ u: 1, m: ['pwd', 'otp'], e: Date.now() + 60_000 }),
+    ).toString('base64url');
+    for (const value of [`${forgedBody}.${mac}`, `${body}.x${mac!.slice(1)}`, '', 'a.b.c']) {
+      const answer = await post(browser, page, { pending: value, code: codeAhead(ann.secret, 3) });
+      assert.equal(answer.status, 400, value);
+      assert.equal(answer.location, undefined);
+      assert.match(answer.html, /Sign in again/);
+    }
+    // The password step's pending sign-in cannot jump to the step after an enrolment.
+    const skipped = await post(browser, page, { step: 'otp-continue' });
+    assert.equal(skipped.status, 400);
+    assert.equal(skipped.location, undefined);
+  });
+
+  it('refuses cross-site posts of the code form', async () => {
+    const { browser, page } = await passwordStep(auth, client, 'ann@example.com');
+    const crossSite: Record<string, string>[] = [
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+      { 'Sec-Fetch-Site': 'same-site' },
+    ];
+    for (const headers of crossSite) {
+      const answer = await browser.post(
+        '/oauth/authorize',
+        { ...formFields(page.html), code: codeAhead(ann.secret, 2) },
+        headers,
+      );
+      assert.equal(answer.status, 403);
+      assert.equal(answer.location, undefined);
+    }
+    const noToken = await post(browser, page, { csrf: 'forged', code: codeAhead(ann.secret, 2) });
+    assert.equal(noToken.status, 403);
+  });
+
+  it('throttles code guesses: of 12 parallel wrong codes only 4 are checked', async () => {
+    const bob = await enrol(auth, twoFactor, 'bob@example.com');
+    const { browser, page } = await passwordStep(auth, client, 'bob@example.com');
+    const wrong = codeAhead(bob.secret, 16);
+    const answers = await Promise.all(Array.from({ length: 12 }, () => post(browser, page, { code: wrong })));
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(statuses.filter((status) => status === 401).length, 4, statuses.join());
+    assert.equal(statuses.filter((status) => status === 429).length, 8);
+    assert.match(answers.find((answer) => answer.status === 429)!.headers.get('retry-after') ?? '', /^\d+$/);
+    const right = await post(browser, page, { code: codeAhead(bob.secret) });
+    assert.equal(right.status, 429, 'the right code is not looked at while throttled');
+    assert.equal(right.location, undefined);
+  });
+
+  it('logs no secret, code or recovery code', () => {
+    const logs = auth.logs.join('\n');
+    assert.match(logs, /sign-in code refused/);
+    assert.ok(!logs.includes(ann.secret));
+    for (const code of ann.recoveryCodes) assert.ok(!logs.includes(code));
+  });
+});
+
+describe('two-factor required for staff on the authorization page', () => {
+  let auth: TestAuth;
+  let client: CodeClient;
+
+  before(async () => {
+    auth = await startTestAuth({ TWO_FACTOR_REQUIRED_FOR_STAFF: 'true' });
+    await createRole(auth, 'reader', ['catalog:read']);
+    await createUser(auth, 'staff@example.com', PASSWORD, ['reader']);
+    await createUser(auth, 'customer@example.com', PASSWORD, ['reader']);
+    await auth.db.orm.em.fork().nativeUpdate(User, { email: 'staff@example.com' }, { isStaff: true });
+    client = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
+  });
+  after(() => auth.close());
+
+  it('enrols a staff member after the password, shows the recovery codes, then signs in with amr pwd otp', async () => {
+    const { browser, page, verifier } = await passwordStep(auth, client, 'staff@example.com');
+    assert.equal(page.status, 200);
+    assert.match(page.html, /Set up two-factor sign-in/);
+    assert.match(page.html, /<svg [^>]*aria-label="QR code/);
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1];
+    assert.ok(secret);
+    const wrong = await post(browser, page, { code: codeAhead(secret, 9) });
+    assert.equal(wrong.status, 401);
+    assert.equal(/id="totp-secret">([A-Z2-7]+)</.exec(wrong.html)?.[1], secret);
+    const codes = await post(browser, wrong, { code: totpCodeAt(secret) });
+    assert.equal(codes.status, 200);
+    assert.equal([...codes.html.matchAll(/<li><code>[a-z2-9]{5}-[a-z2-9]{5}<\/code><\/li>/g)].length, 10);
+    assert.equal(formFields(codes.html).step, 'otp-continue');
+    const done = await post(browser, codes, {});
+    assert.deepEqual(await amrOf(auth, client, done, verifier), ['pwd', OTP_AMR]);
+  });
+
+  it('does not ask a user who is not staff', async () => {
+    const { page, verifier } = await passwordStep(auth, client, 'customer@example.com');
+    assert.deepEqual(await amrOf(auth, client, page, verifier), ['pwd']);
+  });
+});
