@@ -213,6 +213,14 @@ async function stageDialect(
   const authoring = await openAuthoringOrm(dialect, options.entities, directory, generator);
   try {
     await authoring.migrator.createMigration(directory, blank, false, options.name);
+  } catch (error) {
+    // A change MikroORM (or knex under it) cannot turn into SQL offline, e.g. one more kind of SQLite
+    // table rebuild: say which dialect and that nothing was written, not a bare TypeError.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigrationAuthoringError(
+      `the ${dialect} migration could not be generated (${reason}); nothing was written. ` +
+        'Use `tandem makemigrations --empty` and write this change by hand.',
+    );
   } finally {
     await authoring.orm.close();
   }
