@@ -15,7 +15,12 @@ import {
   OAuthError,
   type TandemClient,
 } from '@tandem/client';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import {
+  createMigratedDatabase,
+  eventually,
+  testDialect,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
 import { tandem } from '../bench/catalog.js';
 import { E2E_SECRET_KEY } from '../support/admin-process.js';
 import { READER_EMAIL, READER_PASSWORD, seedReaderCatalog } from '../support/catalog.js';
@@ -109,6 +114,37 @@ test('refresh() called many times at once sends one refresh_token grant and hand
   assert.equal(new Set(results.map((tokens) => tokens.accessToken)).size, 1);
   const page = await tandemClient.collections.categories.list();
   assert.equal(page.items.length, 1);
+
+  // revoke() ends the session at the auth service (RFC 7009), not only in this client.
+  const refreshToken = tandemClient.tokens.current!.refreshToken!;
+  await tandemClient.tokens.revoke();
+  assert.equal(tandemClient.tokens.current, undefined);
+  assert.equal(await refreshStatus(auth.url, refreshToken), 400);
+});
+
+test('a session revoked elsewhere: the read gets a 401, the client tries one renewal and reports invalid_grant', async () => {
+  const { client: tandemClient, recording } = client();
+  await tandemClient.tokens.password({ username: READER_EMAIL, password: READER_PASSWORD });
+  await tandemClient.collections.products.get(1);
+  // As an administrator ending the session would (the refresh token revokes its whole session).
+  const revoked = await fetch(`${auth.url}/oauth/revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: tandemClient.tokens.current!.refreshToken! }),
+  });
+  assert.equal(revoked.status, 200);
+  await eventually('fast refuses the revoked session', async () => {
+    const error = await tandemClient.collections.products.get(2).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    if (error === undefined) return false;
+    assert.ok(error instanceof InvalidGrantError, String(error));
+    return true;
+  });
+  const statuses = recording.exchanges.slice(-2).map((exchange) => exchange.status);
+  assert.deepEqual(statuses, [401, 400], 'a 401 from fast, then the one refresh it caused, refused');
+  assert.equal(recording.grants('refresh_token').length, 1);
 });
 
 test('client_credentials: a machine client reads with its token and gets a new one when it expires', async () => {
