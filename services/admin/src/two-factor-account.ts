@@ -3,7 +3,7 @@ import { User } from '@tandem/models';
 import { twoFactorRequired } from '@tandem/two-factor';
 import { formField } from './staff-session.js';
 import { accountPage, recoveryCodesPage } from './two-factor-pages.js';
-import { refusalAnswer, type TwoFactorLoginDeps } from './two-factor-login.js';
+import { answerRefusal, type TwoFactorLoginDeps } from './two-factor-login.js';
 
 export const ACCOUNT_TWO_FACTOR_PATH = '/account/two-factor';
 
@@ -83,8 +83,7 @@ export function twoFactorAccountRoutes(
       );
       if (!verdict.ok) {
         logger.info({ userId: user.id, reason: verdict.reason }, 'admin two-factor enrolment code refused');
-        const { status, message } = refusalAnswer(verdict);
-        if (verdict.reason === 'throttled') res.set('Retry-After', String(verdict.retryAfterSeconds));
+        const { status, message } = answerRefusal(res, verdict);
         return await render(req, res, status, message);
       }
       logger.info({ userId: user.id }, 'admin two-factor enrolled');
@@ -104,8 +103,7 @@ export function twoFactorAccountRoutes(
       const verdict = await deps.twoFactor.disable(user, formField(req, 'code'), deps.clientAddress(req));
       if (!verdict.ok) {
         logger.info({ userId: user.id, reason: verdict.reason }, 'admin two-factor disable refused');
-        const { status, message } = refusalAnswer(verdict);
-        if (verdict.reason === 'throttled') res.set('Retry-After', String(verdict.retryAfterSeconds));
+        const { status, message } = answerRefusal(res, verdict);
         return await render(req, res, status, message);
       }
       logger.info({ userId: user.id }, 'admin two-factor turned off');

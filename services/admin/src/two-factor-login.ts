@@ -30,8 +30,12 @@ const PENDING_LIFETIME_MS = 5 * 60 * 1000;
 export const TWO_FACTOR_PATH = '/login/two-factor';
 export const TWO_FACTOR_ENROL_PATH = '/login/two-factor/enrol';
 
-/** What to tell a person whose code was refused, and with which status. */
-export function refusalAnswer(refusal: CodeRefusal): { status: number; message: string } {
+/**
+ * What to tell a person whose code was refused, and with which status; a throttled refusal also gets
+ * its Retry-After header on `res`.
+ */
+export function answerRefusal(res: Response, refusal: CodeRefusal): { status: number; message: string } {
+  if (refusal.reason === 'throttled') res.set('Retry-After', String(refusal.retryAfterSeconds));
   switch (refusal.reason) {
     case 'throttled':
       return {
@@ -55,6 +59,10 @@ export function refusalAnswer(refusal: CodeRefusal): { status: number; message: 
 /** Pages with secrets, recovery codes or a half-done login: never cached, never from history. */
 function noStore(res: Response): Response {
   return res.set('Cache-Control', 'no-store');
+}
+
+function sendPage(res: Response, status: number, html: string): void {
+  noStore(res).status(status).send(html);
 }
 
 /** Builds the two-factor service of the admin (its code guesses throttled with the password limits). */
@@ -143,19 +151,9 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
       const verdict = await deps.twoFactor.verify(user, formField(req, 'code'), address);
       if (!verdict.ok) {
         logger.info({ userId: user.id, address, reason: verdict.reason }, 'admin two-factor code refused');
-        const { status, message } = refusalAnswer(verdict);
-        if (verdict.reason === 'throttled') res.set('Retry-After', String(verdict.retryAfterSeconds));
-        noStore(res)
-          .status(status)
-          .send(
-            codePage({
-              email: pending.email,
-              action: `${root}${TWO_FACTOR_PATH}`,
-              logoutPath,
-              error: message,
-            }),
-          );
-        return;
+        const { status, message } = answerRefusal(res, verdict);
+        const action = `${root}${TWO_FACTOR_PATH}`;
+        return sendPage(res, status, codePage({ email: pending.email, action, logoutPath, error: message }));
       }
       const member = await memberOf(pending);
       if (!member) return res.redirect(303, loginPath);
@@ -203,20 +201,16 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
         );
         const enrolment = await deps.twoFactor.beginEnrolment(user);
         if (!enrolment) return res.redirect(303, loginPath);
-        const { status, message } = refusalAnswer(verdict);
-        if (verdict.reason === 'throttled') res.set('Retry-After', String(verdict.retryAfterSeconds));
-        noStore(res)
-          .status(status)
-          .send(
-            loginEnrolmentPage({
-              email: pending.email,
-              enrolment,
-              action: `${root}${TWO_FACTOR_ENROL_PATH}`,
-              logoutPath,
-              error: message,
-            }),
-          );
-        return;
+        const { status, message } = answerRefusal(res, verdict);
+        const action = `${root}${TWO_FACTOR_ENROL_PATH}`;
+        const page = loginEnrolmentPage({
+          email: pending.email,
+          enrolment,
+          action,
+          logoutPath,
+          error: message,
+        });
+        return sendPage(res, status, page);
       }
       const member = await memberOf(pending);
       if (!member) return res.redirect(303, loginPath);

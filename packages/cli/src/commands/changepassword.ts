@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { passwordProblem } from '@tandem/accounts';
-import { normalizeEmail } from '@tandem/models';
-import { CommandError, UsageError, type Command } from '../command.js';
+import { CommandError, type Command } from '../command.js';
+import { emailArgument } from '../email-argument.js';
 import { findUserByEmail, setPassword } from '../accounts.js';
 import { withOrm } from '../database.js';
 import { Prompter } from '../prompt.js';
@@ -15,10 +14,7 @@ export const changepasswordCommand: Command = {
   summary: "Change a user's password (asks twice).",
   usage: 'changepassword EMAIL',
   async run(argv, { config, stdin, stdout, stderr }) {
-    const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
-    if (positionals.length !== 1)
-      throw new UsageError(positionals.length === 0 ? 'EMAIL is required.' : 'give exactly one EMAIL.');
-    const email = normalizeEmail(positionals[0]!);
+    const email = emailArgument(argv);
     return withOrm(config, async (orm) => {
       const em = orm.em.fork();
       const user = await findUserByEmail(em, email);

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { normalizeEmail } from '@tandem/models';
 import { resetTwoFactor } from '@tandem/two-factor';
-import { CommandError, UsageError, type Command } from '../command.js';
+import { CommandError, type Command } from '../command.js';
+import { emailArgument } from '../email-argument.js';
 import { findUserByEmail } from '../accounts.js';
 import { withOrm } from '../database.js';
 
@@ -15,10 +14,7 @@ export const reset2faCommand: Command = {
   summary: "Remove a user's two-factor authenticator and recovery codes (a locked-out admin).",
   usage: 'reset2fa EMAIL',
   async run(argv, { config, stdout }) {
-    const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
-    if (positionals.length !== 1)
-      throw new UsageError(positionals.length === 0 ? 'EMAIL is required.' : 'give exactly one EMAIL.');
-    const email = normalizeEmail(positionals[0]!);
+    const email = emailArgument(argv);
     return withOrm(config, async (orm) => {
       const em = orm.em.fork();
       const user = await findUserByEmail(em, email);
