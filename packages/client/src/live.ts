@@ -199,7 +199,13 @@ export class LiveClient {
     }
     this.connecting = false;
     if (this.topics.size === 0) return;
-    const socket = open(this.url, token);
+    let socket: SocketLike;
+    try {
+      socket = open(this.url, token);
+    } catch {
+      // A constructor that throws (a URL the platform refuses) is retried like a failed connection.
+      return this.scheduleReconnect();
+    }
     this.socket = socket;
     this.isOpen = false;
     socket.onopen = () => {
