@@ -7,7 +7,13 @@ export {
   type PermissionAction,
   type PermissionModel,
 } from './permissions.js';
-export { registry, hotProjections, PERMISSION_MODELS, ALL_PERMISSION_CODENAMES } from './registry.js';
+export {
+  registry,
+  entities,
+  hotProjections,
+  PERMISSION_MODELS,
+  ALL_PERMISSION_CODENAMES,
+} from './registry.js';
 export {
   defineModel,
   type ModelDeclaration,

@@ -7,7 +7,7 @@ import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { DatabaseTarget } from '@tandem/config';
-import { entities } from './entities/index.js';
+import { entities } from './registry.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 type SqlOptions = Options<AbstractSqlDriver, SqlEntityManager>;

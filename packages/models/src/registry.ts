@@ -1,13 +1,18 @@
 import { AuditEntry } from './entities/audit-entry.js';
+import { AuthorizationCode } from './entities/authorization-code.js';
 import { categoryModel } from './entities/category.js';
 import { ChangeEvent } from './entities/change-event.js';
 import { Client } from './entities/client.js';
+import { Consent } from './entities/consent.js';
+import { LoginSession } from './entities/login-session.js';
 import { productModel } from './entities/product.js';
+import { RecoveryCode } from './entities/recovery-code.js';
 import { RefreshToken } from './entities/refresh-token.js';
 import { Role } from './entities/role.js';
 import { Session } from './entities/session.js';
 import { SigningKey } from './entities/signing-key.js';
 import { User } from './entities/user.js';
+import { UserTotp } from './entities/user-totp.js';
 import type { HotProjection } from './hot/projections.js';
 import { defineModel, type ModelDeclaration } from './model.js';
 import { PERMISSION_ACTIONS, permissionCodename, registerPermissionCodenames } from './permissions.js';
@@ -37,11 +42,18 @@ export const registry: readonly ModelDeclaration[] = [
   defineModel(Session),
   defineModel(RefreshToken, { admin: false }),
   defineModel(SigningKey),
+  // Two-factor secrets and recovery codes, and the authorization code flow's state: written by the
+  // auth service only, never edited by staff.
+  defineModel(UserTotp, { admin: false }),
+  defineModel(RecoveryCode, { admin: false }),
+  defineModel(AuthorizationCode, { admin: false }),
+  defineModel(Consent, { admin: false }),
+  defineModel(LoginSession, { admin: false }),
   // The change feed's outbox.
   defineModel(ChangeEvent, { admin: false }),
 ];
 
-/** Every entity the ORM knows. */
+/** Every entity the ORM knows (and `tandem makemigrations` compares with the migrations). */
 export const entities = registry.map((model) => model.entity);
 
 /**
