@@ -1,3 +1,5 @@
+// The entities' classes and helpers. Which entities the ORM knows is the model registry's business
+// (../registry.ts): a new model file is listed there, not here.
 export { AuditEntry, type FieldDiff } from './audit-entry.js';
 export { Category, validateCategory } from './category.js';
 export { ChangeEvent } from './change-event.js';
