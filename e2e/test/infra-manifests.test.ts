@@ -1,9 +1,11 @@
 /**
- * The deployment files cannot be run here (no Docker engine, no cluster), so they are checked as far as
- * a machine without either can: Kubernetes manifests against the API schemas, the compose file's
- * references against the repository, and the nginx config with `nginx -t`.
+ * The deployment files, checked without an engine or a cluster: Kubernetes manifests against the API
+ * schemas; the manifests, the compose file and the Dockerfile against the code (the settings
+ * @tandem/config reads and accepts, its default ports, the Dockerfile's targets as the one source of
+ * image names, and probe paths the running services answer); the nginx config with `nginx -t`. The
+ * Dockerfile and compose file are also built and run for real by containers.test.ts (infra/test.sh).
  */
-import { test } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,22 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Service, ConfigMap, Secret } from 'kubernetes-models/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { loadConfig, SETTING_NAMES } from '@tandem/config';
+import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { renderFastUpstreamConfig, NGINX_BINARY } from '../support/nginx.js';
+import { startAdminProcess } from '../support/admin-process.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { startTokenServices } from '../support/token-services.js';
+import {
+  composeServices,
+  dockerfileTargets,
+  imageOf,
+  kubernetesManifests,
+  substituteComposeVariables,
+  type ComposeService,
+  type DockerfileTarget,
+  type KubernetesManifest,
+} from '../support/deployment-files.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const infra = path.join(repo, 'infra');
@@ -95,3 +112,190 @@ test(
     execFileSync(NGINX_BINARY, ['-t', '-q', '-c', conf, '-p', dir], { stdio: 'pipe' });
   },
 );
+
+// ---- The deployment files against the code: one source for image names, ports, settings and probes.
+
+const PORTED_SERVICES = ['admin', 'auth', 'fast'] as const;
+/** The compose services built from the Dockerfile (postgres, redis and nginx use public images). */
+const BUILT = (services: Record<string, ComposeService>) =>
+  Object.entries(services).filter(([, service]) => service.build);
+const deployments = () =>
+  kubernetesManifests()
+    .map(({ file, manifest }) => ({ file, manifest }))
+    .filter(({ manifest }) => manifest.spec?.template);
+const containersOf = (manifest: KubernetesManifest) => manifest.spec!.template!.spec.containers;
+/** Dockerfile target of an image `tandem-<target>:<tag>`, or undefined. */
+const targetOfImage = (image: string, targets: Map<string, DockerfileTarget>) =>
+  [...targets.keys()].find((target) => image.split(':')[0] === imageOf(target));
+
+test('the Dockerfile exposes, health-checks and runs as the code expects', () => {
+  const targets = dockerfileTargets();
+  const defaults = loadConfig({}, tmpdir());
+  for (const service of PORTED_SERVICES) {
+    const target = targets.get(service);
+    assert.ok(target, `a ${service} target`);
+    assert.deepEqual(target.exposes, [defaults.ports[service]], `${service} exposes its default port`);
+    assert.ok(target.health, `${service} has a HEALTHCHECK`);
+    assert.equal(target.health.url.pathname, '/healthz');
+    assert.equal(Number(target.health.url.port), defaults.ports[service], `${service} checks its own port`);
+    assert.equal(target.health.portVariable, `${service.toUpperCase()}_PORT`);
+    assert.ok(SETTING_NAMES.includes(target.health.portVariable));
+  }
+  for (const name of ['admin', 'auth', 'fast', 'relay', 'cli']) {
+    const target = targets.get(name);
+    assert.ok(target, `a ${name} target`);
+    assert.equal(target.user, 'node', `${name} runs as the unprivileged node user`);
+    for (const variable of Object.keys(target.env))
+      assert.ok(SETTING_NAMES.includes(variable), `${name}: ENV ${variable} is a setting Tandem reads`);
+  }
+});
+
+test('the build stage copies every workspace manifest before npm ci (else npm ci fails in the image)', () => {
+  const dockerfile = readFileSync(path.join(infra, 'docker', 'Dockerfile'), 'utf8');
+  const beforeInstall = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci'));
+  const copied = [...beforeInstall.matchAll(/^COPY (\S+)\/package\.json \1\/$/gm)].map((match) => match[1]);
+  const { workspaces } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+    workspaces: string[];
+  };
+  const manifests = workspaces.flatMap((pattern) =>
+    pattern.endsWith('/*')
+      ? readdirSync(path.join(repo, pattern.slice(0, -2)))
+          .map((name) => `${pattern.slice(0, -2)}/${name}`)
+          .filter((dir) => existsSync(path.join(repo, dir, 'package.json')))
+      : [pattern],
+  );
+  assert.deepEqual(copied.sort(), manifests.sort());
+});
+
+test('compose builds Dockerfile targets into the images the manifests name, and sets only real settings', () => {
+  const targets = dockerfileTargets();
+  const services = composeServices();
+  const given = (name: string) =>
+    name === 'TANDEM_SECRET_KEY' ? 'a-secret-key-of-at-least-32-characters-0123' : `${name}-value`;
+  for (const [name, service] of BUILT(services)) {
+    const target = service.build!.target;
+    assert.ok(target && targets.has(target), `${name}: builds an existing target (${target})`);
+    assert.equal(service.image, imageOf(target), `${name}: tags its image as the manifests name it`);
+    const environment = Object.fromEntries(
+      Object.entries(service.environment ?? {}).map(([key, value]) => [
+        key,
+        substituteComposeVariables(String(value), given),
+      ]),
+    );
+    for (const variable of Object.keys(environment))
+      assert.ok(SETTING_NAMES.includes(variable), `${name}: ${variable} is a setting Tandem reads`);
+    assert.doesNotThrow(() => loadConfig(environment, tmpdir()), `${name}: its environment is accepted`);
+    for (const published of service.ports ?? []) {
+      const containerPort = Number(published.split(':').at(-1));
+      assert.ok(targets.get(target)!.exposes.includes(containerPort), `${name}: publishes an exposed port`);
+    }
+  }
+  const jwks = new URL(services.fast!.environment!.JWKS_URL!);
+  assert.equal(jwks.hostname, 'auth', 'fast reaches auth by its compose service name');
+  assert.equal(Number(jwks.port), loadConfig({}, tmpdir()).ports.auth);
+});
+
+test('Kubernetes containers run Dockerfile images on their exposed ports, with settings Tandem accepts', () => {
+  const targets = dockerfileTargets();
+  const manifests = kubernetesManifests().map(({ manifest }) => manifest);
+  const byName = (kind: string, name: string) =>
+    manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);
+  const checked = new Set<string>();
+  for (const { file, manifest } of deployments())
+    for (const container of containersOf(manifest)) {
+      const target = targetOfImage(container.image, targets);
+      assert.ok(target, `${file}: ${container.image} is built from a Dockerfile target`);
+      checked.add(target);
+      const exposed = targets.get(target)!.exposes;
+      assert.deepEqual(
+        (container.ports ?? []).map((port) => port.containerPort),
+        exposed,
+        `${file}: container ports are what ${target} exposes`,
+      );
+      const environment: Record<string, string> = {};
+      for (const source of container.envFrom ?? []) {
+        const ref = source.configMapRef ?? source.secretRef;
+        const found = ref && byName(source.configMapRef ? 'ConfigMap' : 'Secret', ref.name);
+        assert.ok(found, `${file}: ${ref?.name} exists in infra/k8s`);
+        Object.assign(environment, found.data, found.stringData);
+      }
+      for (const variable of Object.keys(environment))
+        assert.ok(SETTING_NAMES.includes(variable), `${file}: ${variable} is a setting Tandem reads`);
+      assert.doesNotThrow(() => loadConfig(environment, tmpdir()), `${file}: its environment is accepted`);
+    }
+  for (const target of ['admin', 'auth', 'fast', 'relay', 'cli'])
+    assert.ok(checked.has(target), `a manifest runs ${imageOf(target)}`);
+
+  for (const service of manifests.filter((manifest) => manifest.kind === 'Service')) {
+    const deployment = byName('Deployment', service.metadata.name);
+    assert.ok(deployment, `Service ${service.metadata.name} fronts a Deployment of the same name`);
+    const portNames = containersOf(deployment).flatMap((c) => (c.ports ?? []).map((port) => port.name));
+    for (const port of service.spec!.ports!) assert.ok(portNames.includes(String(port.targetPort)));
+  }
+  // The issuer and JWKS URLs name the auth Service and its port.
+  const config = byName('ConfigMap', 'tandem-config')!.data!;
+  const authService = byName('Service', 'tandem-auth')!;
+  for (const variable of ['TOKEN_ISSUER', 'JWKS_URL']) {
+    const url = new URL(config[variable]!);
+    assert.equal(url.hostname, authService.metadata.name, variable);
+    assert.equal(Number(url.port), authService.spec!.ports![0]!.port, variable);
+  }
+});
+
+describe('every probe and health check asks for a path the running service answers', () => {
+  let db: MigratedTestDatabase;
+  const running: ServiceProcess[] = [];
+  const urls: Record<string, string> = {};
+
+  before(async () => {
+    db = await createMigratedDatabase();
+    const { auth, fast, processes } = await startTokenServices(db.url);
+    running.push(...processes);
+    const admin = await startAdminProcess(db.url);
+    running.push(admin);
+    Object.assign(urls, { auth: auth.url, fast: fast.url, admin: new URL(admin.url).origin });
+  });
+  after(async () => {
+    for (const service of running.reverse()) await service.stop();
+    await db?.close();
+  });
+
+  const answers = async (service: string, pathname: string) => {
+    const response = await fetch(`${urls[service]}${pathname}`);
+    return response.status;
+  };
+
+  it('Kubernetes readiness and liveness probes', async () => {
+    const targets = dockerfileTargets();
+    for (const { file, manifest } of deployments())
+      for (const container of containersOf(manifest)) {
+        const target = targetOfImage(container.image, targets)!;
+        for (const probe of [container.readinessProbe, container.livenessProbe]) {
+          if (!probe) continue;
+          const port = probe.httpGet!.port;
+          assert.ok(
+            (container.ports ?? []).some((p) => p.name === port || p.containerPort === port),
+            `${file}: probes a port the container declares`,
+          );
+          assert.equal(await answers(target, probe.httpGet!.path), 200, `${file}: ${probe.httpGet!.path}`);
+        }
+      }
+  });
+
+  it('Dockerfile HEALTHCHECKs', async () => {
+    const targets = dockerfileTargets();
+    for (const service of PORTED_SERVICES)
+      assert.equal(await answers(service, targets.get(service)!.health!.url.pathname), 200, service);
+  });
+
+  it("fast's JWKS_URL in compose and the ConfigMap is where auth's discovery says the keys are", async () => {
+    const discovery = (await (await fetch(`${urls.auth}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
+    const jwksPath = new URL(discovery.jwks_uri).pathname;
+    const config = kubernetesManifests().find(({ manifest }) => manifest.kind === 'ConfigMap')!.manifest
+      .data!;
+    assert.equal(new URL(config.JWKS_URL!).pathname, jwksPath, 'ConfigMap');
+    assert.equal(new URL(composeServices().fast!.environment!.JWKS_URL!).pathname, jwksPath, 'compose');
+  });
+});
