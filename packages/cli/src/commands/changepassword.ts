@@ -1,8 +1,7 @@
 import { passwordProblem } from '@tandem/accounts';
 import { CommandError, type Command } from '../command.js';
-import { emailArgument } from '../email-argument.js';
-import { findUserByEmail, setPassword } from '../accounts.js';
-import { withOrm } from '../database.js';
+import { withUserArgument } from '../email-argument.js';
+import { setPassword } from '../accounts.js';
 import { Prompter } from '../prompt.js';
 
 /** Django gives a person three tries to type matching, acceptable passwords. */
@@ -14,11 +13,7 @@ export const changepasswordCommand: Command = {
   summary: "Change a user's password (asks twice).",
   usage: 'changepassword EMAIL',
   async run(argv, { config, stdin, stdout, stderr }) {
-    const email = emailArgument(argv);
-    return withOrm(config, async (orm) => {
-      const em = orm.em.fork();
-      const user = await findUserByEmail(em, email);
-      if (!user) throw new CommandError(`no user with email ${email}.`);
+    return withUserArgument(argv, config, async (em, user) => {
       const prompter = new Prompter(stdin, stderr);
       try {
         stderr.write(`Changing password for user ${user.email}\n`);

@@ -1,8 +1,6 @@
 import { resetTwoFactor } from '@tandem/two-factor';
-import { CommandError, type Command } from '../command.js';
-import { emailArgument } from '../email-argument.js';
-import { findUserByEmail } from '../accounts.js';
-import { withOrm } from '../database.js';
+import type { Command } from '../command.js';
+import { withUserArgument } from '../email-argument.js';
 
 /**
  * For a staff member locked out of two-factor sign-in (lost phone, no recovery code left): removes
@@ -14,11 +12,7 @@ export const reset2faCommand: Command = {
   summary: "Remove a user's two-factor authenticator and recovery codes (a locked-out admin).",
   usage: 'reset2fa EMAIL',
   async run(argv, { config, stdout }) {
-    const email = emailArgument(argv);
-    return withOrm(config, async (orm) => {
-      const em = orm.em.fork();
-      const user = await findUserByEmail(em, email);
-      if (!user) throw new CommandError(`no user with email ${email}.`);
+    return withUserArgument(argv, config, async (em, user) => {
       if (!(await resetTwoFactor(em, user.id))) {
         stdout.write(`${user.email} has no two-factor sign-in; nothing changed.\n`);
         return 0;
