@@ -72,6 +72,44 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
     assert.ok(!JSON.stringify(list.body).includes(row.secretHash), 'the hash is never sent either');
   });
 
+  it('creates an app that signs people in: redirect URIs, origins, grants, public (no secret shown), first-party', async () => {
+    const created = await root.api<ActionBody>('/resources/Client/actions/new', {
+      form: {
+        name: 'Shop front',
+        'scopes.0': 'catalog:read',
+        'grantTypes.0': 'authorization_code',
+        'grantTypes.1': 'refresh_token',
+        'redirectUris.0': 'https://shop.example/callback',
+        'allowedOrigins.0': 'https://shop.example',
+        isPublic: 'true',
+        isFirstParty: 'true',
+      },
+    });
+    assert.equal(created.body.notice?.type, 'success', JSON.stringify(created.body));
+    const id = created.body.record!.id;
+    const row = await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, Number(id));
+    assert.deepEqual(row.grantTypes, ['authorization_code', 'refresh_token']);
+    assert.deepEqual(row.redirectUris, ['https://shop.example/callback']);
+    assert.deepEqual(row.allowedOrigins, ['https://shop.example']);
+    assert.equal(row.isPublic, true);
+    assert.equal(row.isFirstParty, true);
+    const shown = await root.api<ActionBody>(`/resources/Client/records/${id}/show`);
+    assert.doesNotMatch(String(shown.body.record!.params.clientSecret), /^[A-Za-z0-9_-]{43}$/);
+
+    // An unsafe redirect URI is a field error, and public cannot be switched afterwards.
+    const edited = await root.api<ActionBody>(`/resources/Client/records/${id}/edit`, {
+      form: { 'redirectUris.0': 'http://evil.example/cb', isPublic: 'false' },
+    });
+    assert.match(JSON.stringify(edited.body), /http only on a loopback host/);
+    const flipped = await root.api<ActionBody>(`/resources/Client/records/${id}/edit`, {
+      form: { isPublic: 'false', isFirstParty: 'false' },
+    });
+    assert.equal(flipped.body.notice?.type, 'success', JSON.stringify(flipped.body));
+    const after = await fixture.db.orm.em.fork().findOneOrFail(ClientEntity, Number(id));
+    assert.equal(after.isPublic, true);
+    assert.equal(after.isFirstParty, false);
+  });
+
   it('deactivating a client (POST only) revokes its sessions', async () => {
     const created = await root.api<ActionBody>('/resources/Client/actions/new', {
       form: { name: 'Doomed', 'scopes.0': 'catalog:read' },

@@ -13,7 +13,7 @@ import {
   requireSecretKey,
   revokeClientSessions,
 } from '@tandem/tokens';
-import { Client } from '@tandem/models';
+import { CLIENT_GRANT_TYPES, Client } from '@tandem/models';
 import { confirmedBulkAction } from '../actions/confirmed-bulk.js';
 import { actorOf, recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
@@ -85,8 +85,10 @@ function setActiveAction(deps: ResourceDeps, isActive: boolean): Partial<Action<
 }
 
 /**
- * Machine clients (client_credentials). Creating one generates its client_id and a 256-bit secret; the
- * secret is shown once, on the page right after "Save", and only its HMAC is stored. Clients are
+ * Clients: machine clients (client_credentials) and apps signing people in (authorization_code with
+ * redirect URIs, allowed origins, public and first-party flags). Creating one generates its client_id
+ * and a 256-bit secret; the secret is shown once, on the page right after "Save" (never for a public
+ * client, which has none), and only its HMAC is stored. Clients are
  * deactivated, not edited into inactivity, so their sessions are revoked with them.
  */
 export function clientResource(deps: ResourceDeps, secretKey: string | undefined): ResourceWithOptions {
@@ -99,12 +101,17 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
       name: 'Client',
       label: 'client',
       searchFields: ['name', 'clientId'],
-      stringLists: ['scopes'],
+      stringLists: ['scopes', 'redirectUris', 'allowedOrigins', 'grantTypes'],
       readOnly: ['clientId', 'isActive', 'createdAt'],
       unique: { clientId: 'client_id' },
       defaultSort: { sortBy: 'name', direction: 'asc' },
       async prepare(data, mode) {
-        if (mode !== 'create') return data;
+        // Public or confidential is decided at creation: a confidential client's secret was shown
+        // once, and a public client never had one to show.
+        if (mode !== 'create') {
+          return Object.fromEntries(Object.entries(data).filter(([name]) => name !== 'isPublic'));
+        }
+        const isPublic = data.isPublic === true || data.isPublic === 'true';
         let secretHasher: ClientSecretHasher;
         try {
           secretHasher = new ClientSecretHasher(requireSecretKey({ secretKey }));
@@ -113,23 +120,56 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
         }
         const clientId = newClientId();
         const secret = newClientSecret();
-        secrets.remember(clientId, secret);
-        return { ...data, clientId, secretHash: secretHasher.hash(secret), isActive: true };
+        if (!isPublic) secrets.remember(clientId, secret);
+        const grantTypes =
+          Array.isArray(data.grantTypes) && data.grantTypes.length > 0
+            ? data.grantTypes
+            : ['client_credentials'];
+        return {
+          ...data,
+          clientId,
+          secretHash: secretHasher.hash(secret),
+          isActive: true,
+          isPublic,
+          grantTypes,
+        };
       },
     },
     'client',
     {
       navigation: { name: 'Auth', icon: 'Key' },
       titleProperty: 'name',
-      listProperties: ['id', 'name', 'clientId', 'scopes', 'isActive', 'createdAt'],
-      filterProperties: ['q', 'isActive', 'createdAt'],
-      editProperties: ['name', 'scopes'],
+      listProperties: [
+        'id',
+        'name',
+        'clientId',
+        'scopes',
+        'grantTypes',
+        'isFirstParty',
+        'isActive',
+        'createdAt',
+      ],
+      filterProperties: ['q', 'isActive', 'isPublic', 'isFirstParty', 'createdAt'],
+      editProperties: [
+        'name',
+        'scopes',
+        'grantTypes',
+        'redirectUris',
+        'allowedOrigins',
+        'isPublic',
+        'isFirstParty',
+      ],
       showProperties: [
         'id',
         'name',
         'clientId',
         'clientSecret',
         'scopes',
+        'grantTypes',
+        'redirectUris',
+        'allowedOrigins',
+        'isPublic',
+        'isFirstParty',
         'isActive',
         'createdAt',
         'history',
@@ -139,6 +179,33 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
           type: 'string',
           isArray: true,
           description: 'Scopes this client may obtain, e.g. catalog:read',
+        },
+        grantTypes: {
+          type: 'string',
+          isArray: true,
+          availableValues: CLIENT_GRANT_TYPES.map((value) => ({ value, label: value })),
+          description:
+            'client_credentials for a machine client; authorization_code (and refresh_token) for an app signing people in',
+        },
+        redirectUris: {
+          type: 'string',
+          isArray: true,
+          description:
+            'Exact redirect URIs of the sign-in flow (https, http only on 127.0.0.1/localhost, or com.example.app:/...)',
+        },
+        allowedOrigins: {
+          type: 'string',
+          isArray: true,
+          description: 'Web origins (https://app.example) whose pages may call auth and fast (CORS)',
+        },
+        isPublic: {
+          type: 'boolean',
+          description:
+            'A browser or mobile app that cannot keep a secret: no secret, PKCE required. Set at creation only.',
+        },
+        isFirstParty: {
+          type: 'boolean',
+          description: 'Your own app: users are not asked to consent',
         },
         clientSecret: {
           type: 'string',
