@@ -184,6 +184,14 @@ describe('admin two-factor sign-in in a browser', { skip }, () => {
     assert.match(text, /cannot be turned off/);
   });
 
+  step('the user menu leads to the two-factor page', async () => {
+    await goto('/resources/Product');
+    await page.click('[data-testid="logged-in"] >> text=editor@example.com');
+    await page.click('text=Two-factor sign-in');
+    await page.waitForURL(/\/admin\/account\/two-factor$/);
+    assert.match(await page.locator('h1').innerText(), /Two-factor sign-in/);
+  });
+
   step('no page broke its Content-Security-Policy, and the log holds no secret or code', async () => {
     assert.deepEqual(pageProblems, []);
     const logs = admin.logs();
