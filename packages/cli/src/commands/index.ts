@@ -8,6 +8,7 @@ import { keysCommand } from './keys.js';
 import { makemigrationsCommand } from './makemigrations.js';
 import { migrateCommand } from './migrate.js';
 import { relayCommand } from './relay.js';
+import { reset2faCommand } from './reset2fa.js';
 import { seedCommand } from './seed.js';
 import { showmigrationsCommand } from './showmigrations.js';
 import { startCommand } from './start.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   createsuperuserCommand,
   createuserCommand,
   changepasswordCommand,
+  reset2faCommand,
   keysCommand,
   createclientCommand,
   seedCommand,
