@@ -2,7 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AuthorizationCode, LoginSession, Session, User } from '@tandem/models';
 import type { AuthDeps } from '../deps.js';
+import type { Authentication } from './authentication.js';
 import { COOKIE_NAMES, cookieHeader, readCookie } from './cookies.js';
+
+export type { Authentication } from './authentication.js';
 
 /** How long a sign-in at the login page lasts (then the login page asks again). */
 export const LOGIN_SESSION_SECONDS = 8 * 60 * 60;
@@ -15,14 +18,6 @@ export interface SignedIn {
   readonly authTime: Date;
   readonly amr: readonly string[];
   readonly acr: string | undefined;
-}
-
-/** What a finished sign-in (password, and any further step) proved. */
-export interface Authentication {
-  readonly userId: number;
-  /** RFC 8176 methods: `pwd`, then e.g. `otp` (two-factor adds it). */
-  readonly amr: readonly string[];
-  readonly acr?: string;
 }
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');

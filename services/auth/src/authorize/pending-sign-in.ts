@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { deriveKey } from '@tandem/tokens';
-import type { Authentication } from './login-sessions.js';
+import type { Authentication } from './authentication.js';
 
 /**
  * A sign-in that passed some steps but not all (the password, not yet the second factor), carried
