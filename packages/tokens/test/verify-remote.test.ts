@@ -122,6 +122,7 @@ test('the verifier checks claims and caches until exp; failures keep known keys'
   assert.equal(verified.sub, '42');
   assert.deepEqual([...verified.scopes], ['catalog:read', 'orders:read']);
   assert.equal(verifier.cached(token), verified);
+  assert.equal(verifier.cachedBearer(`Bearer ${token}`), verified);
   now = verified.expiresAtMs + 6000;
   assert.equal(verifier.cached(token), undefined, 'no cache hit past exp + leeway');
   now = Date.now();
@@ -156,6 +157,21 @@ test('the token cache answers only for the exact token, even when two share the 
   cache.set(mallory, { expiresAtMs: 10, who: 'mallory' });
   assert.equal(cache.get(alice, 0), undefined, 'the slot now holds the other token; alice is re-verified');
   assert.equal(cache.get(mallory, 0)?.who, 'mallory');
+});
+
+test('the token cache finds a token by its whole Authorization header, and only that exact header', () => {
+  const cache = new TokenCache<{ expiresAtMs: number; who: string }>(4, 0);
+  const tail = 'x'.repeat(8);
+  const alice = `header.alice-claims.${tail}`;
+  const mallory = `header.mallory-claims.${tail}`;
+  cache.set(alice, { expiresAtMs: 10, who: 'alice' });
+  assert.equal(cache.getByHeader(`Bearer ${alice}`, 0)?.who, 'alice');
+  assert.equal(cache.getByHeader(`Bearer ${mallory}`, 0), undefined, 'same tail, different token: a miss');
+  assert.equal(cache.getByHeader(`Bearer  ${alice}`, 0), undefined, 'another spelling is not this header');
+  assert.equal(cache.getByHeader(`Basic ${alice}`, 0), undefined);
+  assert.equal(cache.getByHeader(alice, 0), undefined, 'the bare token is not a header');
+  assert.equal(cache.getByHeader(`Bearer ${alice}`, 10), undefined, 'expired: dropped');
+  assert.equal(cache.get(alice, 0), undefined);
 });
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

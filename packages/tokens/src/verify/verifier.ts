@@ -70,6 +70,14 @@ export class AccessTokenVerifier {
     return this.cache.get(token, this.now());
   }
 
+  /**
+   * The cached token of an `Authorization: Bearer <token>` header spelled exactly so, or undefined
+   * (then parse the header and call `cached`/`verify`). The fast path's per-request lookup.
+   */
+  cachedBearer(authorization: string): VerifiedAccessToken | undefined {
+    return this.cache.getByHeader(authorization, this.now());
+  }
+
   async verify(token: string): Promise<VerifiedAccessToken> {
     const hit = this.cache.peek(token, this.now());
     if (hit) return hit;
@@ -102,11 +110,12 @@ export class AccessTokenVerifier {
     }
     if (scope !== undefined && typeof scope !== 'string')
       throw new TokenVerificationError('The scope claim must be a string.');
+    const scopes = new Set((scope ?? '').split(' ').filter((s) => s !== ''));
     const verified: VerifiedAccessToken = {
       sub,
       sid,
       jti,
-      scopes: new Set((scope ?? '').split(' ').filter((s) => s !== '')),
+      scopes,
       expiresAtMs: exp * 1000,
     };
     this.cache.set(token, verified);

@@ -60,6 +60,16 @@ export class Authenticator {
     private readonly metrics: FastMetrics,
   ) {}
 
+  /**
+   * `authenticate` for a whole Authorization header: a cached token spelled `Bearer <token>` is found
+   * by comparing the header as it arrived (TokenCache.getByHeader), before any slicing or parsing.
+   */
+  authenticateHeader(authorization: string): AuthOutcome | Promise<AuthOutcome> {
+    const cached = this.verifier.cachedBearer(authorization);
+    if (cached) return this.checkRevoked(cached);
+    return this.authenticate(bearerToken(authorization));
+  }
+
   authenticate(token: string | undefined): AuthOutcome | Promise<AuthOutcome> {
     if (token === undefined) return this.fail('An access token is required (Authorization: Bearer <token>).');
     const cached = this.verifier.cached(token);

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import type { FastMetrics, Route } from '../observability/metrics.js';
-import { bearerToken, type AuthOutcome, type Authenticator } from './auth.js';
+import type { AuthOutcome, Authenticator } from './auth.js';
 import { jsonError, send, type Reply } from './respond.js';
 
 export interface Limits {
@@ -80,7 +80,7 @@ export function authenticated<R>(
   respond: (token: VerifiedAccessToken, request: R) => Reply,
   request: R,
 ): void {
-  const outcome = auth.authenticate(bearerToken(authorization));
+  const outcome = auth.authenticateHeader(authorization);
   if (!(outcome instanceof Promise)) {
     send(res, metrics, route, outcome.ok ? respond(outcome.token, request) : outcome.reply);
     return;
