@@ -121,6 +121,13 @@ test('the verifier checks claims and caches until exp; failures keep known keys'
   const verified = await verifier.verify(token);
   assert.equal(verified.sub, '42');
   assert.deepEqual([...verified.scopes], ['catalog:read', 'orders:read']);
+  // The mask answers like the Set, for a scope that got its bit before or after the token was verified.
+  for (const scope of ['catalog:read', 'orders:read', 'orders:write', 'catalog:rea', 'admin'])
+    assert.equal(
+      AccessTokenVerifier.grants(verified, scope, AccessTokenVerifier.scopeBit(scope)),
+      verified.scopes.has(scope),
+      scope,
+    );
   assert.equal(verifier.cached(token), verified);
   assert.equal(verifier.cachedBearer(`Bearer ${token}`), verified);
   now = verified.expiresAtMs + 6000;
@@ -157,6 +164,17 @@ test('the token cache answers only for the exact token, even when two share the 
   cache.set(mallory, { expiresAtMs: 10, who: 'mallory' });
   assert.equal(cache.get(alice, 0), undefined, 'the slot now holds the other token; alice is re-verified');
   assert.equal(cache.get(mallory, 0)?.who, 'mallory');
+});
+
+test('scope bits run out after 30 names; then the Set answers, never a wrong grant', () => {
+  const names = Array.from({ length: 40 }, (_, i) => `bits-test:${i}`);
+  const bits = names.map((name) => AccessTokenVerifier.scopeBit(name));
+  assert.equal(bits.at(-1), 0, 'no bit left for the 40th name');
+  assert.equal(new Set(bits.filter((bit) => bit !== 0)).size, bits.filter((bit) => bit !== 0).length);
+  const token = { sub: 's', sid: 'x', jti: 'j', scopes: new Set([names[39]!]), scopeMask: 0, expiresAtMs: 0 };
+  assert.equal(AccessTokenVerifier.grants(token, names[39]!, bits[39]!), true, 'bitless scope: the Set');
+  assert.equal(AccessTokenVerifier.grants(token, names[38]!, bits[38]!), false);
+  assert.equal(AccessTokenVerifier.grants(token, names[0]!, bits[0]!), false);
 });
 
 test('the token cache finds a token by its whole Authorization header, and only that exact header', () => {

@@ -5,7 +5,7 @@ import uWS, {
   type WebSocketBehavior,
 } from 'uWebSockets.js';
 import type { Logger } from '@tandem/log';
-import type { VerifiedAccessToken } from '@tandem/tokens';
+import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import type { StoreChange } from './data/prepared-record.js';
 import type { HotStore } from './data/store.js';
 import type { FastMetrics } from './observability/metrics.js';
@@ -189,7 +189,7 @@ export class LiveHub {
       data.topics.delete(topic);
       return this.reply(ws, { type: 'unsubscribed', topic });
     }
-    if (!data.token.scopes.has(collection.scope))
+    if (!AccessTokenVerifier.grants(data.token, collection.scope, collection.scopeBit))
       return this.error(
         ws,
         'insufficient_scope',

@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose'
 import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP } from '../claims.js';
 import { hasCanonicalSegments } from './canonical-base64url.js';
 import type { RemoteJwks } from './remote-jwks.js';
+import { scopeBit, scopeMask } from './scope-bits.js';
 import { TokenCache } from './token-cache.js';
 
 /** What a verified access token grants; everything the fast path needs, nothing more. */
@@ -11,6 +12,8 @@ export interface VerifiedAccessToken {
   readonly sid: string;
   readonly jti: string;
   readonly scopes: ReadonlySet<string>;
+  /** The scopeBit of each of `scopes` that has one; test with AccessTokenVerifier.grants. */
+  readonly scopeMask: number;
   readonly expiresAtMs: number;
 }
 
@@ -65,6 +68,19 @@ export class AccessTokenVerifier {
     this.cache = new TokenCache(options.cacheSize, options.leewaySeconds * 1000);
   }
 
+  /**
+   * The bit `grants` tests for `scope` (0: none left, `grants` then asks the token's Set). Take it once
+   * per resource (a collection), not per request.
+   */
+  static scopeBit(scope: string): number {
+    return scopeBit(scope);
+  }
+
+  /** Whether `token` grants `scope`, whose bit (from scopeBit) is `bit`: a mask test on the hot path. */
+  static grants(token: VerifiedAccessToken, scope: string, bit: number): boolean {
+    return bit !== 0 ? (token.scopeMask & bit) !== 0 : token.scopes.has(scope);
+  }
+
   /** A token verified earlier and not yet expired: the synchronous fast path. */
   cached(token: string): VerifiedAccessToken | undefined {
     return this.cache.get(token, this.now());
@@ -116,6 +132,7 @@ export class AccessTokenVerifier {
       sid,
       jti,
       scopes,
+      scopeMask: scopeMask(scopes),
       expiresAtMs: exp * 1000,
     };
     this.cache.set(token, verified);

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { CompiledProjection, RecordRow } from '@tandem/changefeed';
+import { AccessTokenVerifier } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
 import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
 import { SortedRecords, firstAfter } from './sorted-records.js';
@@ -50,6 +51,8 @@ const filterKey = (value: unknown): string =>
 export class CollectionStore {
   readonly name: string;
   readonly scope: string;
+  /** AccessTokenVerifier.scopeBit(scope), taken once: /v1 reads test it against the token's mask. */
+  readonly scopeBit: number;
   readonly filterable: readonly string[];
   private readonly records = new Map<number, PreparedRecord>();
   /**
@@ -65,6 +68,7 @@ export class CollectionStore {
   constructor(projection: CompiledProjection) {
     this.name = projection.collection;
     this.scope = projection.scope;
+    this.scopeBit = AccessTokenVerifier.scopeBit(projection.scope);
     this.filterable = projection.filterable;
     this.indexes = projection.filterable.map(() => new Map());
   }

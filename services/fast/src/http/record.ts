@@ -1,4 +1,4 @@
-import type { VerifiedAccessToken } from '@tandem/tokens';
+import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { CollectionStore, type HotStore } from '../data/store.js';
 import { insufficientScope } from './auth.js';
 import { jsonError, type Reply } from './respond.js';
@@ -45,7 +45,8 @@ export function readableCollection(
 ): CollectionStore | Reply {
   const records = store.get(collection);
   if (!records) return unknownCollection(collection);
-  if (!token.scopes.has(records.scope)) return insufficientScope(records.scope);
+  if (!AccessTokenVerifier.grants(token, records.scope, records.scopeBit))
+    return insufficientScope(records.scope);
   if (!store.ready) return notReady();
   return records;
 }
