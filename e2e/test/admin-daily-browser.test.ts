@@ -1,11 +1,11 @@
 /**
  * Issue 16, the admin as a daily tool, done in Chromium as a staff member would: export what the
- * list shows. The seeded catalog has 30 products, 15 in "Garden tools". Steps build on each other.
+ * list shows; the list remembers where you were; bulk actions on all matching rows. The seeded catalog has 30 products, 15 in "Garden tools". Steps build on each other.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe } from 'node:test';
-import { Product } from '@tandem/models';
+import { AuditEntry, Product } from '@tandem/models';
 import { browserSkip } from '../support/browser.js';
 import { adminBrowser, browserStep } from '../support/browser-steps.js';
 
@@ -58,4 +58,75 @@ describe('admin daily use in a browser', { skip }, () => {
     assert.ok(rows.every((row) => row.category === 'Garden tools'));
     assert.ok((await admin.db.orm.em.fork().count(Product)) > 15, 'more products exist than were exported');
   });
+
+  /** Waits until the list shows exactly these SKUs, in this order. */
+  const expectSkus = async (expected: string[]) => {
+    await browser
+      .current()
+      .page.waitForFunction(
+        (want) =>
+          JSON.stringify(
+            Array.from(
+              document.querySelectorAll('[data-testid="property-list-sku"]'),
+              (el) => el.textContent,
+            ),
+          ) === JSON.stringify(want),
+        expected,
+        { timeout: 10_000 },
+      );
+  };
+  const listQuery = () => Object.fromEntries(new URL(browser.current().page.url()).searchParams);
+  const remembered = { 'filters.q': 'item', sortBy: 'stock', direction: 'desc', page: '2' };
+
+  step('comes back to the same filtered, sorted page after saving a record', async () => {
+    const { page, goto, admin } = browser.current();
+    await goto(`/resources/Product?${new URLSearchParams(remembered)}`);
+    await expectSkus(['SKU-005', 'SKU-004', 'SKU-003', 'SKU-002', 'SKU-001']);
+    const product = await admin.db.orm.em.fork().findOneOrFail(Product, { sku: 'SKU-004' });
+    await page.click(`tr[data-id="${product.id}"] [data-testid="property-list-sku"]`);
+    await page.waitForURL(new RegExp(`/records/${product.id}/show`));
+    await page.click('[data-testid="action-edit"]');
+    await page.fill('#name', 'Kitchen item 4 (renamed)');
+    await page.click('[data-testid="button-save"]');
+    await page.waitForURL(/\/resources\/Product\?.*page=2/);
+    assert.deepEqual({ ...listQuery(), refresh: undefined }, { ...remembered, refresh: undefined });
+    await expectSkus(['SKU-005', 'SKU-004', 'SKU-003', 'SKU-002', 'SKU-001']);
+    await page.getByText('Kitchen item 4 (renamed)').waitFor();
+  });
+
+  step('comes back to the same filtered, sorted page after deleting a record', async () => {
+    const { page, admin, screenshot } = browser.current();
+    const product = await admin.db.orm.em.fork().findOneOrFail(Product, { sku: 'SKU-003' });
+    await page.click(`tr[data-id="${product.id}"] [data-testid="property-list-sku"]`);
+    await page.waitForURL(new RegExp(`/records/${product.id}/show`));
+    await page.click('[data-testid="action-delete"]');
+    await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await page.waitForURL(/\/resources\/Product\?.*page=2/);
+    await expectSkus(['SKU-005', 'SKU-004', 'SKU-002', 'SKU-001']);
+    assert.equal(listQuery()['filters.q'], 'item');
+    await screenshot('list-after-delete');
+  });
+
+  step(
+    'publishes all products matching a search (14 garden products), across pages, with progress',
+    async () => {
+      const { page, goto, admin, screenshot } = browser.current();
+      await goto('/resources/Product?filters.q=garden');
+      await skus().first().waitFor();
+      await page.click('[data-testid="action-allMatching"]');
+      await page.getByTestId('all-matching-count').getByText('14 rows match').waitFor();
+      await page.getByTestId('all-matching-publish').click();
+      await page.getByTestId('all-matching-progress').getByText('Done: 14 of 14.').waitFor();
+      await screenshot('all-matching-done');
+      const em = admin.db.orm.em.fork();
+      const garden = await em.find(Product, { category: { slug: 'garden-tools' } });
+      assert.equal(garden.length, 14, 'SKU-003 was deleted by the step before');
+      assert.ok(garden.every((product) => product.published));
+      assert.equal(await em.count(Product, { published: true }), 14, 'nothing else was published');
+      assert.equal(await em.count(AuditEntry, { action: 'publish' }), 14, 'one audit entry per record');
+      await page.getByTestId('all-matching-back').click();
+      await page.waitForURL(/filters\.q=garden/);
+      await skus().first().waitFor();
+    },
+  );
 });

@@ -34,7 +34,9 @@ const BulkConfirm = ({ resource, records, action }) => {
       .then((response) => {
         setLoading(false);
         if (response.data.notice) addNotice(response.data.notice);
-        if (response.data.redirectUrl) navigate(`${response.data.redirectUrl}?refresh=true`);
+        // The redirect may carry the list's remembered query string (src/actions/list-memory.ts).
+        const url = response.data.redirectUrl;
+        if (url) navigate(`${url}${url.includes('?') ? '&' : '?'}refresh=true`);
       })
       .catch(() => {
         setLoading(false);

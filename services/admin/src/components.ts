@@ -8,6 +8,8 @@ export function createComponents() {
   const add = (name: string) => loader.add(name, path.join(COMPONENTS_DIR, `${name}.jsx`));
   // Logout by POST (see components/LoggedIn.jsx and the CSRF rule in src/same-origin.ts).
   loader.override('LoggedIn', path.join(COMPONENTS_DIR, 'LoggedIn.jsx'));
+  // The list remembers its filters across save, delete and bulk actions (components/ListMemory.jsx).
+  loader.override('SidebarFooter', path.join(COMPONENTS_DIR, 'ListMemory.jsx'));
   return {
     loader,
     History: add('History'),
@@ -16,6 +18,7 @@ export function createComponents() {
     ChangePassword: add('ChangePassword'),
     Dashboard: add('Dashboard'),
     ExportDrawer: add('ExportDrawer'),
+    AllMatchingDrawer: add('AllMatchingDrawer'),
   };
 }
 

@@ -41,6 +41,8 @@ export const ACTION_PERMISSIONS: Readonly<Record<string, PermissionAction>> = {
   show: 'view',
   search: 'view',
   export: 'view',
+  // Counting and progress only; each bulk action run on all matching rows checks its own permission.
+  allMatching: 'view',
   new: 'add',
   edit: 'change',
   publish: 'change',

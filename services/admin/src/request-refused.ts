@@ -6,7 +6,7 @@ export class RequestRefused extends Error {
   override name = 'RequestRefused';
 
   constructor(
-    readonly status: 400 | 403 | 415,
+    readonly status: 400 | 403 | 404 | 409 | 415,
     readonly code: string,
     message: string,
   ) {

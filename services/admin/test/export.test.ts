@@ -24,6 +24,7 @@ describe('export of a list', () => {
     ['everything, default order', ''],
     ['sorted by stock, descending (ties)', 'sortBy=stock&direction=desc'],
     ['sorted by creation time (microseconds on PostgreSQL)', 'sortBy=createdAt&direction=asc'],
+    ['searched, more rows than one batch', 'filters.q=chair&sortBy=priceCents&direction=desc'],
     ['searched and filtered', `filters.q=lamp&filters.currency=EUR&sortBy=name&direction=asc`],
     [
       'filtered by category and published',

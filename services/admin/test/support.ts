@@ -118,7 +118,8 @@ export class Client {
     } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
-    if (this.cookie) headers.cookie = this.cookie;
+    // The session cookie, plus any the caller adds (as a browser sends them together).
+    if (this.cookie) headers.cookie = [this.cookie, init.headers?.cookie].filter(Boolean).join('; ');
     let body: string | Uint8Array | undefined = init.raw;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';

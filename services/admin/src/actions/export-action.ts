@@ -17,8 +17,8 @@ export function exportAction(components: Components): Partial<Action<ActionRespo
     handler: async (request, _response, context) => {
       const { resource } = context;
       if (!(resource instanceof OrmResource)) throw new Error('export needs an OrmResource');
-      const { where } = await listQuery(resource, request, context);
-      const total = await resource.em().count(resource.spec.name, where);
+      const { filter } = await listQuery(resource, request, context);
+      const total = await resource.count(filter);
       return { total };
     },
   };

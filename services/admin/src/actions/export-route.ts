@@ -52,7 +52,7 @@ export function exportRoutes(router: Router, admin: AdminJS, logger: Logger): vo
       query: req.query as Record<string, unknown>,
     };
     const context: ActionContext = { _admin: admin, resource, h, action, currentAdmin };
-    const { where, sort } = await listQuery(resource, request, context);
+    const { filter, sort } = await listQuery(resource, request, context);
     const writer = rowWriter(format, exportColumns(admin, resource));
     const day = new Date().toISOString().slice(0, 10);
     res.status(200);
@@ -63,7 +63,7 @@ export function exportRoutes(router: Router, admin: AdminJS, logger: Logger): vo
     });
     try {
       if (!(await write(res, writer.header()))) return;
-      for await (const batch of scanInBatches(resource, where, sort))
+      for await (const batch of scanInBatches(resource, filter, sort))
         if (!(await write(res, writer.rows(batch)))) return;
       res.end();
     } catch (error) {

@@ -1,10 +1,9 @@
 import { Filter, flat, type ActionContext, type ActionRequest } from 'adminjs';
-import type { FilterQuery } from '@mikro-orm/core';
 import type { OrmResource } from '../orm/resource.js';
 
-/** What a list page shows: its rows (where) and their order, from the list's own query string. */
+/** What a list page shows: its rows (filter) and their order, from the list's own query string. */
 export interface ListQuery {
-  readonly where: FilterQuery<object>;
+  readonly filter: Filter;
   readonly sort: { sortBy?: string; direction?: 'asc' | 'desc' };
 }
 
@@ -34,7 +33,7 @@ export async function listQuery(
   const sortBy = typeof query.sortBy === 'string' ? query.sortBy : sort?.sortBy;
   const direction = (query.direction ?? sort?.direction) === 'desc' ? 'desc' : 'asc';
   return {
-    where: resource.where(new Filter(filters, resource)),
+    filter: new Filter(filters, resource),
     sort: { ...(sortBy === undefined ? {} : { sortBy }), direction },
   };
 }

@@ -1,3 +1,4 @@
+import type { Filter } from 'adminjs';
 import { ReferenceKind, type FilterQuery } from '@mikro-orm/core';
 import type { OrmResource } from './resource.js';
 
@@ -33,7 +34,7 @@ function after(cursor: Cursor, column: string | undefined, pkColumn: string, dir
 }
 
 /**
- * Every entity matching `where`, in the list's order (OrmResource.ordering), a batch at a time, with
+ * Every entity matching `filter`, in the list's order (OrmResource.ordering), a batch at a time, with
  * references and many-to-many collections loaded. Keyset pagination, not OFFSET: each batch is one
  * indexed range query, so a million rows cost a thousand queries of the same size instead of ever
  * longer skips. Each batch is read with a fresh unit of work, so nothing accumulates. Rows written
@@ -41,7 +42,7 @@ function after(cursor: Cursor, column: string | undefined, pkColumn: string, dir
  */
 export async function* scanInBatches(
   resource: OrmResource,
-  where: FilterQuery<object>,
+  filter: Filter,
   sort: { sortBy?: string; direction?: 'asc' | 'desc' },
   batchSize = SCAN_BATCH_SIZE,
 ): AsyncGenerator<object[]> {
@@ -61,7 +62,8 @@ export async function* scanInBatches(
     const keys = em
       .createQueryBuilder<object, 'e'>(meta.className, 'e')
       .select(byKeyOnly ? [pk] : [pk, field])
-      .where(where)
+      // Built anew for each query: MikroORM's raw() fragments (the search) can be used only once.
+      .where(resource.where(filter))
       .orderBy(orderBy)
       .limit(batchSize);
     if (cursor) {

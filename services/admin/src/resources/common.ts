@@ -14,7 +14,10 @@ import {
   type ResourceWithOptions,
 } from 'adminjs';
 import { AuditEntry, type Orm, type PermissionModel } from '@tandem/models';
+import { allMatchingAction } from '../actions/all-matching.js';
+import { BulkJobs } from '../actions/bulk-jobs.js';
 import { exportAction } from '../actions/export-action.js';
+import { backToTheList } from '../actions/list-memory.js';
 import type { Components } from '../components.js';
 import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
 import { SEARCH_FIELD } from '../orm/where.js';
@@ -175,6 +178,7 @@ export const STANDARD_ACTIONS = [
   'show',
   'search',
   'export',
+  'allMatching',
   'new',
   'edit',
   'delete',
@@ -208,6 +212,8 @@ export function modelAdmin(
   actions.bulkDelete = { ...actions.bulkDelete, handler: bulkDeleteAction(resource) };
   // Every list can be exported (streamed, see actions/export-route.ts) by whoever may view it.
   actions.export = { ...exportAction(deps.components), ...actions.export };
+  // A bulk action on every row the list matches, all pages, run server-side (actions/all-matching.ts).
+  actions.allMatching = { ...allMatchingAction(deps.components, new BulkJobs()), ...actions.allMatching };
   // Tandem's hooks run first; a resource's own before/after hooks (given in options) run after them.
   const hooks = <T>(first: T, own: T | T[] | undefined): T[] => [
     first,
@@ -233,6 +239,9 @@ export function modelAdmin(
   if (spec.audited !== false) {
     actions.show = { ...actions.show, after: hooks(attachHistory(deps.orm, spec.name), actions.show?.after) };
   }
+  // Every action that ends on the bare list ends on the list as the staff member left it.
+  for (const [name, action] of Object.entries(actions))
+    actions[name] = { ...action, after: hooks(backToTheList(), action.after) };
   for (const name of refused) actions[name] = { ...actions[name], isAccessible: false, isVisible: false };
   return {
     resource,
