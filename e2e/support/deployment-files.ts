@@ -21,7 +21,7 @@ export interface DockerfileTarget {
   /** Set in this stage or inherited from the stage it is built on. */
   readonly user: string | undefined;
   readonly env: Record<string, string>;
-  /** The URL the HEALTHCHECK fetches, with `process.env.X||N` resolved to N; and X. */
+  /** The URL the HEALTHCHECK gets (http.get), with `process.env.X||N` resolved to N; and X. */
   readonly health: { url: URL; portVariable: string } | undefined;
 }
 
@@ -51,7 +51,7 @@ export function dockerfileTargets(): Map<string, DockerfileTarget> {
     else if (instruction === 'ENV')
       for (const [, key, value] of argument.matchAll(/(\w+)=(\S+)/g)) current.env[key!] = value!;
     else if (instruction === 'HEALTHCHECK') {
-      const fetched = /fetch\('([^']+)'\+\(process\.env\.(\w+)\|\|(\d+)\)\+'([^']+)'\)/.exec(argument);
+      const fetched = /get\('([^']+)'\+\(process\.env\.(\w+)\|\|(\d+)\)\+'([^']+)'[,)]/.exec(argument);
       if (!fetched)
         throw new Error(`HEALTHCHECK of ${current.name} fetches no recognisable URL: ${argument}`);
       const [, origin, portVariable, port, pathname] = fetched;

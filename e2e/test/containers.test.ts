@@ -47,12 +47,18 @@ describe('the compose stack, built from the Dockerfile, end to end', { skip }, (
   let cookie = '';
   const renamed = `Renamed in the containerised admin ${randomBytes(4).toString('hex')}`;
 
-  /** A step that, when it fails, prints what every container logged. */
+  let failedStep: string | undefined;
+  /**
+   * A step that, when it fails, prints what every container logged; the steps after it are skipped
+   * (each needs the one before, and waiting for their deadlines would only repeat the failure).
+   */
   const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
+    it(name, async (t) => {
+      if (failedStep) return t.skip(`an earlier step failed: ${failedStep}`);
       try {
         await fn();
       } catch (error) {
+        failedStep = name;
         process.stdout.write(`# compose logs:\n${asComments(await project.logs())}`);
         throw error;
       }
