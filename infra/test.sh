@@ -12,5 +12,5 @@ started=$SECONDS
 export TURBO_TELEMETRY_DISABLED=1
 # The test is compiled with the rest of e2e (and the packages it imports); up to date after `npm test`.
 npx turbo run build --filter=@tandem/e2e --output-logs=errors-only
-TANDEM_CONTAINER_TEST=1 node --enable-source-maps --test --test-reporter=spec e2e/dist/test/containers.test.js
+TANDEM_CONTAINER_TEST=1 node --enable-source-maps --test e2e/dist/test/containers.test.js
 echo "infra/test.sh: container round trip done in $((SECONDS - started)) s"
