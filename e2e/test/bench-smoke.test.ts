@@ -110,7 +110,7 @@ test(
 );
 
 test(
-  'the grant load spends every refresh token once and gets only 2xx answers',
+  'the grant load spends every refresh token and authorization code once and gets only 2xx answers',
   { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
   async () => {
     // measureGrants throws on any refused answer; a refresh token spent twice would revoke its chain.
@@ -119,7 +119,7 @@ test(
       seconds: 1,
       runs: 1,
     });
-    for (const grant of [rates.clientCredentials, rates.refresh]) {
+    for (const grant of [rates.clientCredentials, rates.refresh, rates.authorizationCode]) {
       assert.ok(grant.requestsPerSecond > 0);
       assert.ok(grant.cpuPerRequestUs > 0, 'auth CPU time counted');
     }
