@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { changepasswordCommand } from './changepassword.js';
 import { createclientCommand } from './createclient.js';
+import { createroleCommand } from './createrole.js';
 import { createsuperuserCommand } from './createsuperuser.js';
 import { createuserCommand } from './createuser.js';
 import { generateCommand } from './generate.js';
@@ -9,6 +10,7 @@ import { makemigrationsCommand } from './makemigrations.js';
 import { migrateCommand } from './migrate.js';
 import { relayCommand } from './relay.js';
 import { reset2faCommand } from './reset2fa.js';
+import { rolesCommand } from './roles.js';
 import { seedCommand } from './seed.js';
 import { showmigrationsCommand } from './showmigrations.js';
 import { startCommand } from './start.js';
@@ -21,6 +23,8 @@ export const commands: readonly Command[] = [
   createsuperuserCommand,
   createuserCommand,
   changepasswordCommand,
+  createroleCommand,
+  rolesCommand,
   reset2faCommand,
   keysCommand,
   createclientCommand,

@@ -1,0 +1,96 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Role } from '@tandem/models';
+import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import { tandem } from './helpers.js';
+
+let db: MigratedTestDatabase;
+let env: NodeJS.ProcessEnv;
+before(async () => {
+  db = await createMigratedDatabase();
+  env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+});
+after(() => db.close());
+
+const roleNamed = (name: string) => db.orm.em.fork().findOne(Role, { name });
+
+test(`createrole on ${testDialect()}: stores the permissions and scopes, and roles lists them`, async () => {
+  const created = await tandem(
+    [
+      'createrole',
+      'catalog editor',
+      '--perm',
+      'view_product',
+      '--perm',
+      'change_product',
+      '--perm',
+      'view_product',
+      '--scope',
+      'catalog:read',
+    ],
+    env,
+  );
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /Role "catalog editor" created with permissions view_product, change_product/);
+  const role = await roleNamed('catalog editor');
+  assert.deepEqual(role?.permissions, ['view_product', 'change_product']);
+  assert.deepEqual(role?.scopes, ['catalog:read']);
+
+  assert.equal((await tandem(['createrole', 'reader'], env)).code, 0);
+  const listed = await tandem(['roles'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(
+    listed.stdout,
+    /catalog editor\n {2}permissions: view_product, change_product\n {2}scopes: +catalog:read\n/,
+  );
+  assert.match(listed.stdout, /reader\n {2}permissions: -\n {2}scopes: +-\n/);
+  const json = await tandem(['roles', '--json'], env);
+  assert.deepEqual(JSON.parse(json.stdout), [
+    { name: 'catalog editor', permissions: ['view_product', 'change_product'], scopes: ['catalog:read'] },
+    { name: 'reader', permissions: [], scopes: [] },
+  ]);
+});
+
+test('createrole refuses an unknown permission codename, naming it, and writes nothing', async () => {
+  const result = await tandem(
+    ['createrole', 'typo', '--perm', 'view_product', '--perm', 'veiw_product'],
+    env,
+  );
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /unknown permission codename: veiw_product\. Known: .*view_product/);
+  assert.equal(await roleNamed('typo'), null);
+});
+
+test('createrole refuses a scope with spaces (one scope per --scope) and a malformed scope', async () => {
+  const spaced = await tandem(['createrole', 'spaced', '--scope', 'catalog:read catalog:write'], env);
+  assert.equal(spaced.code, 2);
+  assert.match(spaced.stderr, /one scope per --scope, without spaces: "catalog:read catalog:write"/);
+  const malformed = await tandem(['createrole', 'malformed', '--scope', 'Catalog:READ'], env);
+  assert.equal(malformed.code, 1);
+  assert.match(malformed.stderr, /scopes: Scopes are lowercase words such as catalog:read\./);
+  assert.equal(await roleNamed('spaced'), null);
+  assert.equal(await roleNamed('malformed'), null);
+});
+
+test('createrole refuses a duplicate name and keeps the existing role as it was', async () => {
+  assert.equal((await tandem(['createrole', 'auditors', '--perm', 'view_auditentry'], env)).code, 0);
+  const again = await tandem(['createrole', 'auditors', '--perm', 'delete_user'], env);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /A role named "auditors" already exists/);
+  assert.deepEqual((await roleNamed('auditors'))?.permissions, ['view_auditentry']);
+});
+
+test('createrole and roles refuse bad arguments with their usage', async () => {
+  for (const [argv, message] of [
+    [['createrole'], /NAME is required/],
+    [['createrole', 'a', 'b'], /give exactly one NAME/],
+    [['createrole', '   '], /NAME must not be blank/],
+    [['createrole', 'x'.repeat(81)], /NAME is at most 80 characters/],
+    [['createrole', 'x', '--permission', 'view_product'], /Unknown option '--permission'/],
+    [['roles', 'extra'], /roles takes no arguments/],
+  ] as const) {
+    const result = await tandem([...argv], env);
+    assert.equal(result.code, 2, argv.join(' '));
+    assert.match(result.stderr, message);
+  }
+});
