@@ -104,7 +104,19 @@ export class SqliteSource implements FeedSource {
       .filter((s) => s.expiresAtMs > Date.now());
   }
 
+  /**
+   * `pragma data_version` and the position of the last read that found nothing: while neither moved,
+   * no other connection has committed since (any process: SQLite bumps it for every commit but this
+   * connection's own), so there is nothing new to read. SQLite is polled every FEED_POLL_MS (100 times
+   * a second by default): with two queries per empty poll an idle fast service used 43 ms of CPU per
+   * second, with the pragma alone 31.5 (paired run, loaded machine; the rest is the timer wake-ups).
+   */
+  private idle: { version: number; position: string } | undefined;
+
   async read(position: string): Promise<ReadResult> {
+    const version = (this.stmt('pragma data_version').get() as { data_version: number }).data_version;
+    if (this.idle && this.idle.position === position && this.idle.version === version)
+      return { position, changes: [], sessions: [], events: 0, pending: 0, pendingAgeMs: 0 };
     const rows = this.stmt(
       'select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?',
     ).all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
@@ -113,6 +125,8 @@ export class SqliteSource implements FeedSource {
     const pending = this.stmt(
       `select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`,
     ).get(Number(upto)) as { n: number; age: number | null };
+    // Nothing found and nothing pending: until another connection commits, the next poll is the pragma.
+    this.idle = rows.length === 0 && pending.n === 0 ? { version, position } : undefined;
     return {
       position: upto,
       changes,
@@ -148,6 +162,7 @@ export class SqliteSource implements FeedSource {
   }
 
   async close(): Promise<void> {
+    this.idle = undefined;
     this.statements.clear();
     this.db?.close();
     this.db = undefined;
