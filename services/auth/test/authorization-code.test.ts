@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { Session } from '@tandem/models';
-import { leftHalfHash } from '@tandem/tokens';
+import { leftHalfHash, revokeUserSessions } from '@tandem/tokens';
 import { createRole, createUser, getJson, postForm, startTestAuth, type TestAuth } from './support.js';
 import {
   FormBrowser,
@@ -251,6 +251,24 @@ describe('authorization code flow with PKCE (HTTP level)', () => {
       authorizeQuery(request(firstParty, pkcePair().challenge, { max_age: '0' })),
     );
     assert.match(old.html, /name="password"/);
+  });
+
+  it('a password change (or deactivation) ends the browser sign-in: no more codes without signing in again', async () => {
+    const browser = new FormBrowser(auth.url);
+    await signInAndAllow(browser, request(firstParty, pkcePair().challenge), EMAIL, PASSWORD);
+    const before = await browser.get(
+      authorizeQuery(request(firstParty, pkcePair().challenge, { prompt: 'none' })),
+    );
+    assert.ok(new URL(before.location!).searchParams.get('code'));
+    const em = auth.db.orm.em.fork();
+    const [user] = await em
+      .getConnection()
+      .execute<{ id: number }[]>('select id from users where email = ?', [EMAIL]);
+    await em.transactional((tx) => revokeUserSessions(tx, Number(user!.id), 'password_changed'));
+    const after = await browser.get(
+      authorizeQuery(request(firstParty, pkcePair().challenge, { prompt: 'none' })),
+    );
+    assert.equal(new URL(after.location!).searchParams.get('error'), 'login_required');
   });
 
   it('a wrong password and an unknown email get the same page', async () => {

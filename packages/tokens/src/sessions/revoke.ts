@@ -1,4 +1,4 @@
-import { Session, type Orm } from '@tandem/models';
+import { LoginSession, Session, type Orm } from '@tandem/models';
 import { isIdentityScope, parseScope } from '../claims.js';
 import type { RevocationReason } from './reasons.js';
 import { scopesOfUsers } from './scopes.js';
@@ -37,13 +37,18 @@ export function revokeClientSessions(
   return revokeWhere(em, { client: clientPk }, reason, now);
 }
 
-/** Revokes every unrevoked session of a user (deactivated, password changed, staff flag removed...). */
-export function revokeUserSessions(
+/**
+ * Revokes every unrevoked session of a user (deactivated, password changed, staff flag removed...),
+ * and ends their sign-ins at the auth service's login page, so a browser that signed in before the
+ * change cannot get new authorization codes without signing in again.
+ */
+export async function revokeUserSessions(
   em: Em,
   userId: number,
   reason: RevocationReason,
   now: Date = new Date(),
 ): Promise<number> {
+  await em.nativeUpdate(LoginSession, { user: userId, endedAt: null }, { endedAt: now });
   return revokeWhere(em, { user: userId }, reason, now);
 }
 
