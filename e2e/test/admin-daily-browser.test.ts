@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditEntry, Product } from '@tandem/models';
 import { browserSkip } from '../support/browser.js';
 import { adminBrowser, browserStep } from '../support/browser-steps.js';
@@ -129,4 +130,46 @@ describe('admin daily use in a browser', { skip }, () => {
       await skus().first().waitFor();
     },
   );
+
+  /** Fills the new-product form with a Kitchen product. */
+  const fillProduct = async (sku: string, name: string) => {
+    const { page } = browser.current();
+    await page.fill('#sku', sku);
+    await page.fill('#name', name);
+    await page.locator('[data-testid="property-edit-category"] input').fill('kitch');
+    await page
+      .locator('[data-testid="property-edit-category"]')
+      .getByText('Kitchen', { exact: true })
+      .click();
+    await page.fill('#priceCents', '990');
+    await page.fill('#currency', 'EUR');
+  };
+
+  step('saves and adds another, then saves and continues editing', async () => {
+    const { page, goto, admin, screenshot } = browser.current();
+    const em = () => admin.db.orm.em.fork();
+    await goto('/resources/Product/actions/new');
+    await fillProduct('E2E-ANOTHER-1', 'Teapot');
+    await screenshot('save-buttons');
+    await page.click('[data-testid="button-save-another"]');
+    await page.waitForFunction(
+      () => (document.querySelector('#sku') as HTMLInputElement | null)?.value === '',
+    );
+    assert.ok(page.url().includes('/resources/Product/actions/new'), 'an empty new form');
+    assert.ok(await em().findOne(Product, { sku: 'E2E-ANOTHER-1' }), 'the first one was saved');
+    await fillProduct('E2E-CONTINUE-1', 'Kettle');
+    await page.click('[data-testid="button-save-continue"]');
+    const kettle = async () => em().findOne(Product, { sku: 'E2E-CONTINUE-1' });
+    await page.waitForURL(/\/records\/\d+\/edit/);
+    const saved = await kettle();
+    assert.ok(saved);
+    assert.ok(page.url().includes(`/records/${saved.id}/edit`), 'the saved record’s edit form');
+    assert.equal(await page.inputValue('#name'), 'Kettle');
+    await page.fill('#name', 'Kettle (steel)');
+    await page.click('[data-testid="button-save-continue"]');
+    // The save is an API call: wait (bounded) until the database has it.
+    for (let i = 0; i < 100 && (await kettle())?.name !== 'Kettle (steel)'; i += 1) await sleep(100);
+    assert.equal((await kettle())?.name, 'Kettle (steel)');
+    assert.ok(page.url().includes(`/records/${saved.id}/edit`), 'still editing it');
+  });
 });

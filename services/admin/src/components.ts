@@ -19,6 +19,7 @@ export function createComponents() {
     Dashboard: add('Dashboard'),
     ExportDrawer: add('ExportDrawer'),
     AllMatchingDrawer: add('AllMatchingDrawer'),
+    SaveForm: add('SaveForm'),
   };
 }
 

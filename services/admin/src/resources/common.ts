@@ -231,6 +231,8 @@ export function modelAdmin(
   ] as const) {
     const own = actions[name]?.before;
     actions[name] = {
+      // Django's "Save", "Save and continue editing" and "Save and add another" (components/SaveForm.jsx).
+      component: deps.components.SaveForm,
       ...actions[name],
       before: [onlyWritableFields(resource, writable), ...hooks(cleanPayload(resource, mode), own)],
       after: hooks(withoutVirtualInputs(spec.virtualInputs ?? []), actions[name]?.after),
