@@ -177,6 +177,11 @@ export class TwoFactor {
     return result;
   }
 
+  /** Resolves once the throttle's Redis connection is up (at once without Redis). */
+  async ready(): Promise<void> {
+    await this.throttle.ready();
+  }
+
   /** Closes the throttle's Redis connection, if any. */
   async close(): Promise<void> {
     await this.throttle.close();

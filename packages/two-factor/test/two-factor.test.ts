@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { User } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
@@ -164,6 +165,36 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
     const right = await twoFactor.verify(user, totpCodeAt(secret, Date.now() + STEP_MS), '203.0.113.50');
     assert.equal(right.ok ? 'ok' : right.reason, 'throttled');
   });
+
+  it(
+    'throttles parallel guesses through Redis too (counters shared by every instance)',
+    { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set: the Redis store needs a real Redis' },
+    async () => {
+      const { user, secret } = await enrolled();
+      const throttle = {
+        attempts: 3,
+        windowSeconds: 60,
+        redisUrl: process.env.REDIS_URL,
+        redisKeyPrefix: `tandem-test:${randomUUID()}`,
+      };
+      // Two instances (two service processes) on one Redis: the limit holds across both.
+      const instances = [1, 2].map(
+        () => new TwoFactor({ em: db.orm.em, secretKey: SECRET_KEY, issuer: 'Tandem test', throttle }),
+      );
+      try {
+        await Promise.all(instances.map((instance) => instance.ready()));
+        const wrong = totpCodeAt(secret, Date.now() + 20 * STEP_MS);
+        const verdicts = await Promise.all(
+          Array.from({ length: 16 }, (_, i) => instances[i % 2]!.verify(user, wrong, '203.0.113.70')),
+        );
+        const reasons = verdicts.map((verdict) => (verdict.ok ? 'ok' : verdict.reason));
+        assert.equal(reasons.filter((reason) => reason === 'invalid').length, 3, reasons.join());
+        assert.equal(reasons.filter((reason) => reason === 'throttled').length, 13);
+      } finally {
+        await Promise.all(instances.map((instance) => instance.close()));
+      }
+    },
+  );
 
   it('a sealed secret copied onto another user does not open', async () => {
     const victim = await enrolled();

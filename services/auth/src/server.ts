@@ -96,6 +96,8 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     twoFactor: authTwoFactor(config, orm, secretKey),
     cors: new CorsPolicy(orm, config.corsAllowedOrigins),
   };
+  // The code guesses' throttle shares Redis with the password throttle (checked just above).
+  await deps.twoFactor.ready();
   await deps.cors.origins.start();
   server.on('request', createRequestListener(deps));
   const maintenance = startKeyMaintenance(deps);
