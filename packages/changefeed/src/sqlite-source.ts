@@ -13,8 +13,8 @@ const EPOCH_MS = (column: string) =>
 
 /**
  * SQLite source: one writer at a time, so event id order is commit order and tailing by id is
- * lossless. There is no notification across processes, so the feed polls (FEED_POLL_MS); a poll that
- * finds nothing is a single indexed query.
+ * lossless. There is no notification across processes, so the feed polls (FEED_POLL_MS); while no
+ * other connection has committed since a read that found nothing, a poll is one `pragma data_version`.
  */
 export class SqliteSource implements FeedSource {
   readonly dialect = 'sqlite';
