@@ -89,6 +89,8 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
       translations: {
         en: {
           messages: { ...LOGIN_MESSAGES },
+          // Tandem's list actions (src/actions/): AdminJS would title-case the names ("All Matching").
+          actions: { allMatching: 'All matching', export: 'Export' },
           components: {
             Login: {
               welcomeHeader: 'Tandem',
