@@ -32,48 +32,42 @@ const optionalPositiveInt = z.preprocess(
   z.coerce.number().int().positive().optional(),
 );
 
-/**
- * TRUSTED_PROXIES: comma-separated IPs, CIDR ranges, or proxy-addr's names `loopback`, `linklocal`,
- * `uniquelocal`. proxy-addr itself (what clientAddress() compiles them with) judges each entry, so a
- * value that starts up is one the address reader accepts.
- */
+/** A comma-separated setting as its non-empty, trimmed entries. */
+const commaSeparatedList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  );
+
 /**
  * CORS_ALLOWED_ORIGINS: comma-separated web origins (`https://app.example`, no path) allowed to call
  * the auth and fast services from a browser, beside the origins registered per client. `*` is not
  * accepted: an explicit list is what keeps a token-bearing page of another site out.
  */
-const corsOrigins = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ''),
-  )
-  .refine((origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
-    message: 'must be comma-separated origins such as https://app.example (scheme and host, no path; no *)',
-  });
+const corsOrigins = commaSeparatedList.refine(
+  (origins) => origins.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin),
+  { message: 'must be comma-separated origins such as https://app.example (scheme and host, no path; no *)' },
+);
 
-const trustedProxies = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ''),
-  )
-  .superRefine((entries, context) => {
-    try {
-      proxyAddr.compile(entries);
-    } catch (error) {
-      context.addIssue({
-        code: 'custom',
-        message: `must list IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.1,10.1.0.0/16 (${(error as Error).message})`,
-      });
-    }
-  });
+/**
+ * TRUSTED_PROXIES: comma-separated IPs, CIDR ranges, or proxy-addr's names `loopback`, `linklocal`,
+ * `uniquelocal`. proxy-addr itself (what clientAddress() compiles them with) judges each entry, so a
+ * value that starts up is one the address reader accepts.
+ */
+const trustedProxies = commaSeparatedList.superRefine((entries, context) => {
+  try {
+    proxyAddr.compile(entries);
+  } catch (error) {
+    context.addIssue({
+      code: 'custom',
+      message: `must list IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.1,10.1.0.0/16 (${(error as Error).message})`,
+    });
+  }
+});
 
 /**
  * Every environment variable Tandem reads, with its default. Nothing else in the repo reads
