@@ -160,6 +160,21 @@ test('TRUSTED_PROXIES: comma-separated IPs and CIDR ranges; anything else names 
   }
 });
 
+test('CORS_ALLOWED_ORIGINS: comma-separated origins; a path, a wildcard or a bare host names the variable', () => {
+  assert.deepEqual(loadConfig({}).corsAllowedOrigins, []);
+  assert.deepEqual(
+    loadConfig({ CORS_ALLOWED_ORIGINS: ' https://app.example, http://localhost:5173 ,' }).corsAllowedOrigins,
+    ['https://app.example', 'http://localhost:5173'],
+  );
+  for (const value of ['*', 'https://app.example/', 'https://app.example/path', 'app.example']) {
+    assert.throws(
+      () => loadConfig({ CORS_ALLOWED_ORIGINS: value }),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'CORS_ALLOWED_ORIGINS',
+      value,
+    );
+  }
+});
+
 test('CHANGE_RETENTION_SECONDS must outlive an access token: the TTL plus the leeway', () => {
   assert.equal(loadConfig({}).feed.retentionSeconds, 3600);
   assert.equal(
