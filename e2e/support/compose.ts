@@ -12,6 +12,7 @@ const run = promisify(execFile);
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const COMPOSE_FILE = fileURLToPath(new URL('../../../infra/compose.yaml', import.meta.url));
+export const DOCKERFILE = fileURLToPath(new URL('../../../infra/docker/Dockerfile', import.meta.url));
 /** Starts dockerd when it is installed but not running; exit 3 means no engine can be had here. */
 export const START_ENGINE = fileURLToPath(new URL('../../../infra/test/start-engine.sh', import.meta.url));
 /** Makes the base images the Dockerfile and compose file name exist (stand-ins without a registry). */
@@ -70,6 +71,26 @@ async function command(file: string, args: string[], env?: NodeJS.ProcessEnv): P
 }
 
 export const docker = (...args: string[]) => command('docker', args);
+
+/**
+ * Drops the images earlier runs left behind (each changed build leaves its predecessors untagged, over
+ * a gigabyte each) and keeps this run's: the build stage is tagged first, so its layers, the next
+ * run's cache, are not dangling. Only images the Dockerfile labels are touched.
+ */
+export async function pruneOldTandemImages(): Promise<void> {
+  await docker(
+    'build',
+    '--quiet',
+    '--file',
+    DOCKERFILE,
+    '--target',
+    'build',
+    '--tag',
+    'tandem-build',
+    REPO_ROOT,
+  );
+  await docker('image', 'prune', '--force', '--filter', 'label=dev.tandem.image');
+}
 
 /** The parts of `docker inspect` the round trip reads. */
 export interface ContainerState {

@@ -20,6 +20,7 @@ import {
   docker,
   inspect,
   mainProcessUid,
+  pruneOldTandemImages,
 } from '../support/compose.js';
 
 const skip = containerTestSkip();
@@ -111,6 +112,7 @@ describe('the compose stack, built from the Dockerfile, end to end', { skip }, (
       'label=com.docker.compose.project=tandem-e2e',
     );
     assert.equal(stdout.trim(), '', 'down -v removed the volumes');
+    await pruneOldTandemImages();
   });
 
   step('builds every target of the Dockerfile and brings the stack up with two fast replicas', async () => {
