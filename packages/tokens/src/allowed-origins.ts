@@ -29,11 +29,23 @@ export class AllowedOrigins {
     this.origins = new Set([...this.fixed, ...clients.flatMap((client) => client.allowedOrigins)]);
   }
 
-  /** Reads the list now, then every `intervalMs` until stop(). */
-  async start(intervalMs = ALLOWED_ORIGINS_REFRESH_MS): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), intervalMs);
+  /**
+   * Reads the list now and then every `intervalMs` until stop(), in the background. A read that fails
+   * (the database not reachable yet, or locked) keeps the last list, goes to `onError`, and is tried
+   * again at the next tick: it must not stop a service that serves without the database. The promise
+   * settles at the first successful read.
+   */
+  keepFresh(onError: (error: unknown) => void, intervalMs = ALLOWED_ORIGINS_REFRESH_MS): Promise<void> {
+    let loaded!: () => void;
+    const firstRead = new Promise<void>((resolve) => (loaded = resolve));
+    const read = () =>
+      void this.refresh().then(loaded, (error: unknown) => {
+        onError(error);
+      });
+    read();
+    this.timer = setInterval(read, intervalMs);
     this.timer.unref();
+    return firstRead;
   }
 
   stop(): void {

@@ -98,7 +98,7 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
   };
   // The code guesses' throttle shares Redis with the password throttle (checked just above).
   await deps.twoFactor.ready();
-  await deps.cors.origins.start();
+  await deps.cors.origins.keepFresh((err) => logger.warn({ err }, 'CORS origins not read; retrying'));
   server.on('request', createRequestListener(deps));
   const maintenance = startKeyMaintenance(deps);
 

@@ -73,7 +73,8 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   const source = options.source ?? openFeedSource(config.database, projections, config.feed);
   const feed = new ChangeFeed(source, feedHandlers(store, revoked, live), { ...config.feed, logger });
   const origins = new AllowedOrigins(orm, config.corsAllowedOrigins);
-  await origins.start();
+  // In the background: fast listens (and answers 503) while its database is unreachable or locked.
+  void origins.keepFresh((err) => logger.warn({ err }, 'CORS origins not read; retrying'));
   const cors = new FastCors(origins);
   mountRoutes(app, { store, auth, metrics, limits, feed, jwks, verifier, live, revoked, openApi, cors });
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
-import { seedCatalog, startHarness, type Harness } from './support/fast.js';
+import { eventually, seedCatalog, startHarness, type Harness } from './support/fast.js';
 import { bearer, get } from './support/http.js';
 
 const GLOBAL = 'https://dashboard.example';
@@ -32,6 +32,8 @@ before(async () => {
     `select min(id) as id from products where published = ${testDialect() === 'postgresql' ? 'true' : '1'}`,
   );
   productUrl = `${h.fast.url}/v1/products/${row.id}`;
+  // Clients' origins are read in the background (start-up does not wait for the database).
+  await eventually('the registered origin is read', async () => (await preflight(REGISTERED)).status === 204);
 });
 after(() => h?.close());
 
