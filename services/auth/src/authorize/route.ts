@@ -15,7 +15,8 @@ import {
   redirectTo,
   type AuthorizationRequest,
 } from './request.js';
-import { SIGN_IN_STEPS, type StepContext } from './sign-in-steps.js';
+import { SIGN_IN_STEPS } from './sign-in-steps.js';
+import type { StepContext } from './step.js';
 
 export const AUTHORIZE_PATH = '/oauth/authorize';
 

@@ -1,10 +1,7 @@
 import { authenticateUser } from '@tandem/accounts';
-import type { AuthDeps } from '../deps.js';
-import type { Params } from '../params.js';
-import type { Authentication } from './login-sessions.js';
-import { loginPage, type FormContext } from './pages.js';
+import { loginPage } from './pages.js';
 import { TWO_FACTOR_STEPS, secondFactorPage } from './two-factor-step.js';
-import type { AuthorizationRequest } from './request.js';
+import type { SignInStep, StepContext, StepOutcome } from './step.js';
 
 /**
  * The sign-in on the authorization page is a chain of steps, each a form post whose hidden `step`
@@ -16,31 +13,6 @@ import type { AuthorizationRequest } from './request.js';
  * with amr `['pwd', 'otp']`. The route then starts the sign-in (cookie), asks for consent if needed
  * and redirects with the code; nothing else changes.
  */
-
-/** What a step handler gets. */
-export interface StepContext {
-  readonly deps: AuthDeps;
-  /** The posted form fields (single strings; empty ones absent). */
-  readonly form: Params;
-  /** The authorization request the page is for (checked again on every post). */
-  readonly request: AuthorizationRequest;
-  /** Hidden fields for the next form (the request and the CSRF token). */
-  readonly formContext: FormContext;
-  /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES), for throttling. */
-  readonly address: string;
-}
-
-/** A step's result: a finished sign-in, or a page to show (the next step's form, or an error). */
-export type StepOutcome =
-  | { readonly kind: 'authenticated'; readonly authentication: Authentication }
-  | {
-      readonly kind: 'page';
-      readonly status: number;
-      readonly html: string;
-      readonly headers?: Readonly<Record<string, string>>;
-    };
-
-export type SignInStep = (context: StepContext) => Promise<StepOutcome>;
 
 const BAD_CREDENTIALS = 'Invalid email or password.';
 

@@ -9,9 +9,9 @@ import {
 } from '@tandem/two-factor';
 import type { Config } from '@tandem/config';
 import type { AuthDeps } from '../deps.js';
-import type { Params } from '../params.js';
 import type { Authentication } from './login-sessions.js';
-import { loginPage, type FormContext } from './pages.js';
+import { loginPage } from './pages.js';
+import type { StepContext, StepOutcome } from './step.js';
 import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js';
 
 /**
@@ -21,25 +21,6 @@ import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js'
  * sealed pending sign-in; the steps below finish the sign-in with amr `pwd otp`. Codes are checked by
  * @tandem/two-factor: throttled like passwords, each TOTP time step and recovery code accepted once.
  */
-
-/** What these steps read of a sign-in step's context (sign-in-steps.ts StepContext). */
-export interface TwoFactorStepContext {
-  readonly deps: AuthDeps;
-  readonly form: Params;
-  readonly request: { readonly client: { readonly name: string } };
-  readonly formContext: FormContext;
-  readonly address: string;
-}
-
-/** A step's outcome (sign-in-steps.ts StepOutcome). */
-export type TwoFactorStepOutcome =
-  | { readonly kind: 'authenticated'; readonly authentication: Authentication }
-  | {
-      readonly kind: 'page';
-      readonly status: number;
-      readonly html: string;
-      readonly headers?: Readonly<Record<string, string>>;
-    };
 
 /** The auth service's two-factor checker; undefined never happens (auth requires TANDEM_SECRET_KEY). */
 export function authTwoFactor(config: Config, orm: AuthDeps['orm'], secretKey: string): TwoFactor {
@@ -56,10 +37,10 @@ async function userOf(deps: AuthDeps, userId: number): Promise<User | null> {
   return user?.isActive ? user : null;
 }
 
-const page = (status: number, html: string, headers?: Record<string, string>): TwoFactorStepOutcome =>
+const page = (status: number, html: string, headers?: Record<string, string>): StepOutcome =>
   headers ? { kind: 'page', status, html, headers } : { kind: 'page', status, html };
 
-function expired(context: TwoFactorStepContext): TwoFactorStepOutcome {
+function expired(context: StepContext): StepOutcome {
   return page(
     400,
     loginPage({
@@ -91,9 +72,9 @@ function refusal(verdict: CodeRefusal): { status: number; error: string; headers
  * staff who must have one, or undefined (the password is enough).
  */
 export async function secondFactorPage(
-  context: TwoFactorStepContext,
+  context: StepContext,
   authentication: Authentication,
-): Promise<TwoFactorStepOutcome | undefined> {
+): Promise<StepOutcome | undefined> {
   const { deps } = context;
   const user = await userOf(deps, authentication.userId);
   if (!user) return undefined;
@@ -107,7 +88,7 @@ export async function secondFactorPage(
 }
 
 /** The pending sign-in of the form and its user, or undefined when forged, expired or the user is gone. */
-async function pendingOf(context: TwoFactorStepContext) {
+async function pendingOf(context: StepContext) {
   const authentication = context.deps.pendingSignIns.open(context.form.get('pending') ?? '');
   if (!authentication) return undefined;
   const user = await userOf(context.deps, authentication.userId);
@@ -122,7 +103,7 @@ const withOtp = (authentication: Authentication): Authentication => ({
 });
 
 /** Step `otp`: the code (or recovery code) of an enrolled user. */
-export async function otpStep(context: TwoFactorStepContext): Promise<TwoFactorStepOutcome> {
+export async function otpStep(context: StepContext): Promise<StepOutcome> {
   const pending = await pendingOf(context);
   if (!pending) return expired(context);
   const verdict = await context.deps.twoFactor.verify(
@@ -143,7 +124,7 @@ export async function otpStep(context: TwoFactorStepContext): Promise<TwoFactorS
 }
 
 /** Step `otp-enrol`: the first code of a new authenticator; then the recovery codes, once. */
-export async function otpEnrolStep(context: TwoFactorStepContext): Promise<TwoFactorStepOutcome> {
+export async function otpEnrolStep(context: StepContext): Promise<StepOutcome> {
   const pending = await pendingOf(context);
   if (!pending) return expired(context);
   const { twoFactor } = context.deps;
@@ -174,7 +155,7 @@ export async function otpEnrolStep(context: TwoFactorStepContext): Promise<TwoFa
 }
 
 /** Step `otp-continue`: after the recovery codes, the sign-in whose second factor was just proven. */
-export async function otpContinueStep(context: TwoFactorStepContext): Promise<TwoFactorStepOutcome> {
+export async function otpContinueStep(context: StepContext): Promise<StepOutcome> {
   const pending = await pendingOf(context);
   if (!pending || !pending.authentication.amr.includes(OTP_AMR)) return expired(context);
   return { kind: 'authenticated', authentication: pending.authentication };
@@ -182,7 +163,7 @@ export async function otpContinueStep(context: TwoFactorStepContext): Promise<Tw
 
 /** The steps to add to SIGN_IN_STEPS. */
 export const TWO_FACTOR_STEPS: ReadonlyArray<
-  readonly [string, (context: TwoFactorStepContext) => Promise<TwoFactorStepOutcome>]
+  readonly [string, (context: StepContext) => Promise<StepOutcome>]
 > = [
   ['otp', otpStep],
   ['otp-enrol', otpEnrolStep],
