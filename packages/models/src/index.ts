@@ -35,3 +35,11 @@ export {
   type DemoCategory,
   type DemoProduct,
 } from './seed/demo-catalog.js';
+export {
+  DEMO_USER_PREFIX,
+  DEMO_USER_DOMAIN,
+  MAX_DEMO_USER_NUMBER,
+  demoOrder,
+  demoUserEmail,
+  type DemoOrder,
+} from './seed/demo-orders.js';

@@ -5,6 +5,7 @@ import { ChangeEvent } from './entities/change-event.js';
 import { Client } from './entities/client.js';
 import { Consent } from './entities/consent.js';
 import { LoginSession } from './entities/login-session.js';
+import { orderModel } from './entities/order.js';
 import { productModel } from './entities/product.js';
 import { RecoveryCode } from './entities/recovery-code.js';
 import { RefreshToken } from './entities/refresh-token.js';
@@ -27,6 +28,8 @@ export const registry: readonly ModelDeclaration[] = [
   // The catalog: hot models, declared next to their entities.
   productModel,
   categoryModel,
+  // A per-user hot model: each order is served to its owner only.
+  orderModel,
   // Accounts, the audit log and the auth service's tables: their admin pages are hand-written
   // resources (services/admin/src/resources/) for their security rules; these declarations only add
   // labels.

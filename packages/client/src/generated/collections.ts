@@ -15,6 +15,28 @@ export interface Category {
 /** `categories` lists take no filters. */
 export type CategoryFilters = Record<never, never>;
 
+/** A record of `orders` (scope orders:read). */
+export interface Order {
+  id: number;
+  /** Id of the related User. */
+  userId: number;
+  status: 'pending' | 'paid' | 'shipped' | 'cancelled';
+  /** ISO 4217 code. At most 3 characters. Matches /^[A-Z]{3}$/. */
+  currency: string;
+  /** Minor units (cents): the sum of quantity × unitPriceCents over the lines. At least 0. */
+  totalCents: number;
+  lines: { productId: number; quantity: number; unitPriceCents: number }[];
+  /** ISO 8601 date-time in UTC, e.g. 2026-12-01T09:30:00.000Z. */
+  createdAt: string;
+  /** ISO 8601 date-time in UTC, e.g. 2026-12-01T09:30:00.000Z. */
+  updatedAt: string;
+}
+
+/** Filters of `orders` lists (equality). */
+export interface OrderFilters {
+  status?: 'pending' | 'paid' | 'shipped' | 'cancelled';
+}
+
 /** A record of `products` (scope catalog:read). */
 export interface Product {
   id: number;
@@ -44,11 +66,13 @@ export interface ProductFilters {
 /** Every hot collection: its record type and its list filters. */
 export interface Collections {
   categories: { record: Category; filters: CategoryFilters };
+  orders: { record: Order; filters: OrderFilters };
   products: { record: Product; filters: ProductFilters };
 }
 
 /** What the client needs at run time about each collection. */
 export const collections = {
   categories: { scope: 'catalog:read', filterable: [] },
+  orders: { scope: 'orders:read', filterable: ['status'] },
   products: { scope: 'catalog:read', filterable: ['categoryId'] },
 } as const;

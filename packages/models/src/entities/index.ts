@@ -4,6 +4,15 @@ export { AuditEntry, type FieldDiff } from './audit-entry.js';
 export { Category, validateCategory } from './category.js';
 export { ChangeEvent } from './change-event.js';
 export { Product, validateProduct } from './product.js';
+export { Order, validateOrder } from './order.js';
+export {
+  ORDER_STATUSES,
+  MAX_ORDER_LINES,
+  orderLinesProblem,
+  orderTotal,
+  type OrderLine,
+  type OrderStatus,
+} from './order-lines.js';
 export { Role, validateRole } from './role.js';
 export { User, normalizeEmail, validateUser } from './user.js';
 export {

@@ -1,0 +1,55 @@
+/**
+ * What an order holds besides its owner: its status and its lines, and the rules a line list obeys.
+ * Apart from order.ts so the demo data (seed/demo-orders.ts) can use them without importing the
+ * entity that takes its example from that data.
+ */
+
+export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** One line of an order: a product (by id, see below), how many, at what unit price in cents. */
+export interface OrderLine {
+  readonly productId: number;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+}
+
+/** The keys a line has, and no others (a form's or client's extra keys are refused, not stored). */
+const LINE_KEYS: readonly string[] = ['productId', 'quantity', 'unitPriceCents'];
+/** An order of more lines is not a shop's order; it also bounds the row the fast service holds. */
+export const MAX_ORDER_LINES = 100;
+/** Ids are 32-bit integer columns. */
+const MAX_ID = 2 ** 31 - 1;
+
+const isPositiveId = (value: unknown) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_ID;
+const isPositiveInteger = (value: unknown) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
+const isCents = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** The order's total: the sum of quantity × unit price over its lines (no shipping, tax or discount). */
+export function orderTotal(lines: readonly OrderLine[]): number {
+  return lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+}
+
+/** Why `value` is not a valid line list (a message for the form), or null when it is one. */
+export function orderLinesProblem(value: unknown): string | null {
+  if (!Array.isArray(value) || value.length === 0)
+    return 'An order needs a list of at least one line ({"productId", "quantity", "unitPriceCents"}).';
+  if (value.length > MAX_ORDER_LINES) return `An order has at most ${MAX_ORDER_LINES} lines.`;
+  for (const [index, line] of value.entries()) {
+    const at = `Line ${index + 1}`;
+    if (typeof line !== 'object' || line === null || Array.isArray(line))
+      return `${at} must be an object with productId, quantity and unitPriceCents.`;
+    const extra = Object.keys(line).filter((key) => !LINE_KEYS.includes(key));
+    if (extra.length > 0)
+      return `${at} has unknown keys (${extra.map((key) => JSON.stringify(key)).join(', ')}); a line has only productId, quantity and unitPriceCents.`;
+    const { productId, quantity, unitPriceCents } = line as Record<string, unknown>;
+    if (!isPositiveId(productId)) return `${at}: productId must be a product id (a whole number, 1 or more).`;
+    if (!isPositiveInteger(quantity)) return `${at}: quantity must be a whole number, 1 or more.`;
+    if (!isCents(unitPriceCents)) return `${at}: unitPriceCents must be a whole number of cents, 0 or more.`;
+  }
+  if (!Number.isSafeInteger(orderTotal(value as OrderLine[])))
+    return 'The lines add up to more than can be stored.';
+  return null;
+}

@@ -1,0 +1,144 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { User } from './user.js';
+import { timestamps } from './timestamps.js';
+import {
+  ORDER_STATUSES,
+  orderLinesProblem,
+  orderTotal,
+  type OrderLine,
+  type OrderStatus,
+} from './order-lines.js';
+import { isCurrencyCode, isNonNegativeInteger, throwIfInvalid, type FieldErrors } from '../validation.js';
+import { defineModel } from '../model.js';
+import { SEED_EXAMPLE_TIME } from '../seed/demo-catalog.js';
+import { demoOrder } from '../seed/demo-orders.js';
+
+const p = defineEntity.properties;
+
+/**
+ * A customer's order: the per-user model (issue 14). Its lines keep the product id and the unit price
+ * paid, not a reference: an order is a record of what was sold, and must not change (or block a
+ * product's deletion) when the catalog does. The total is the sum of the lines, checked on every
+ * write, so a client can trust `totalCents` without adding the lines up itself.
+ */
+export const Order = defineEntity({
+  name: 'Order',
+  tableName: 'orders',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    /**
+     * The owner. `restrict`: orders are business records, so a user with orders is deactivated rather
+     * than deleted (the admin says the user is still referenced).
+     */
+    user: () => p.manyToOne(User).deleteRule('restrict').index(),
+    /**
+     * One of ORDER_STATUSES. A string column with a hand-written CHECK rather than `p.enum`: MikroORM's
+     * SQLite introspection reads only two values back from an enum's CHECK, so every migrated SQLite
+     * database would look out of date.
+     */
+    status: p.string().length(16).$type<OrderStatus>().default('pending'),
+    /** ISO 4217 alphabetic code, e.g. EUR: every line is priced in it. */
+    currency: p.string().length(3),
+    /** Minor units (cents): the sum of quantity × unitPriceCents over the lines. */
+    totalCents: p.integer(),
+    /** `json`, not `jsonb`, on PostgreSQL: the feed embeds the compact text verbatim (see Product.tags). */
+    lines: p.json<OrderLine[]>().columnType('json'),
+    ...timestamps,
+  },
+  hooks: {
+    beforeCreate: [({ entity }) => validateOrder(entity)],
+    beforeUpdate: [({ entity }) => validateOrder(entity)],
+  },
+});
+
+export type Order = InferEntity<typeof Order>;
+
+const example = demoOrder(1, 1, SEED_EXAMPLE_TIME);
+
+/** Orders: served as `orders`, each row to its owner only (issue 14). */
+export const orderModel = defineModel(Order, {
+  hot: {
+    collection: 'orders',
+    fields: {
+      id: 'id',
+      userId: 'user',
+      status: 'status',
+      currency: 'currency',
+      totalCents: 'totalCents',
+      lines: 'lines',
+      createdAt: 'createdAt',
+      updatedAt: 'updatedAt',
+    },
+    scope: 'orders:read',
+    // Who sees which row: the rowAccess declaration (issue 14, item 1) goes here, the owner by `userId`
+    // equal to the token's `sub`; until it does, every token with the scope reads every order.
+    filterable: ['status'],
+    schema: {
+      currency: { pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
+      totalCents: {
+        minimum: 0,
+        description: 'Minor units (cents): the sum of quantity × unitPriceCents over the lines.',
+      },
+      lines: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['productId', 'quantity', 'unitPriceCents'],
+          properties: {
+            productId: { type: 'integer', minimum: 1 },
+            quantity: { type: 'integer', minimum: 1 },
+            unitPriceCents: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+    },
+  },
+  admin: {
+    navigation: 'Sales',
+    icon: 'ShoppingCart',
+    listProperties: ['id', 'user', 'status', 'totalCents', 'currency', 'createdAt', 'updatedAt'],
+    filterProperties: ['q', 'status', 'user', 'currency', 'createdAt', 'updatedAt'],
+    // The Search box finds a customer's orders by (part of) their email.
+    searchFields: ['user.email'],
+    titleProperty: 'id',
+    defaultSort: { sortBy: 'id', direction: 'desc' },
+    propertyLabels: {
+      user: 'Owner',
+      totalCents: 'Total (cents)',
+      createdAt: 'Created',
+      updatedAt: 'Updated',
+    },
+    descriptions: {
+      lines: 'JSON list of {"productId": 1, "quantity": 2, "unitPriceCents": 1999}.',
+      totalCents: 'In minor units (1999 is 19.99): the sum of quantity × unit price over the lines.',
+    },
+  },
+  // What `tandem seed --orders` writes as the first order (owned by the first seeded user).
+  example: { id: 1, user: 1, ...example },
+});
+
+interface OrderFields {
+  user?: unknown;
+  status?: unknown;
+  currency?: unknown;
+  totalCents?: unknown;
+  lines?: unknown;
+}
+
+export function validateOrder(order: OrderFields): void {
+  const errors: FieldErrors = {};
+  if (order.user === undefined || order.user === null) errors.user = 'An order belongs to a user.';
+  // status has a database default: absent means "pending".
+  if (order.status !== undefined && !(ORDER_STATUSES as readonly unknown[]).includes(order.status))
+    errors.status = `Status must be one of ${ORDER_STATUSES.join(', ')}.`;
+  if (!isCurrencyCode(order.currency)) errors.currency = 'Use an ISO 4217 currency code such as EUR or USD.';
+  const linesProblem = orderLinesProblem(order.lines);
+  if (linesProblem) errors.lines = linesProblem;
+  if (!isNonNegativeInteger(order.totalCents))
+    errors.totalCents = 'The total must be a whole number of cents, 0 or more.';
+  else if (!linesProblem && order.totalCents !== orderTotal(order.lines as OrderLine[]))
+    errors.totalCents = `The total must equal the sum of the lines: ${orderTotal(order.lines as OrderLine[])} cents.`;
+  throwIfInvalid(errors);
+}
