@@ -4,6 +4,7 @@ import {
   type EntityMetadataLike,
   type HotProjection,
   type MetadataLookup,
+  type RowAccess,
 } from '@tandem/models';
 
 export { ProjectionError, type EntityMetadataLike, type MetadataLookup };
@@ -22,6 +23,8 @@ export interface CompiledProjection {
   readonly table: string;
   readonly scope: string;
   readonly filterable: readonly string[];
+  /** Rows visible only to their owner's token (checked: the field is exposed, the claim is known). */
+  readonly rowAccess?: RowAccess;
   readonly fields: readonly CompiledField[];
   /** `select id, json from ... where <filter> order by id` */
   readonly snapshotSql: string;
@@ -104,6 +107,7 @@ export function compileProjection(
     table: meta.tableName,
     scope: projection.scope,
     filterable: projection.filterable ?? [],
+    ...(projection.rowAccess ? { rowAccess: projection.rowAccess } : {}),
     fields,
     snapshotSql: `${base} where ${filter} order by t.${quote(dialect, 'id')}`,
     rereadSql: `${base} where ${idIn} and ${filter}`,

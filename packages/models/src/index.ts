@@ -3,9 +3,11 @@ export { openOrm, ormOptions, migrate, pendingMigrations, type Orm } from './orm
 export { ModelValidationError, isCurrencyCode, type FieldErrors } from './validation.js';
 export {
   PERMISSION_ACTIONS,
+  SITE_PERMISSIONS,
   permissionCodename,
   type PermissionAction,
   type PermissionModel,
+  type SitePermission,
 } from './permissions.js';
 export {
   registry,
@@ -25,6 +27,13 @@ export {
 } from './model.js';
 export { revocationSource, type HotProjection } from './hot/projections.js';
 export { checkHotProjections, ProjectionError } from './hot/check.js';
+export {
+  ROW_ACCESS_CLAIMS,
+  isRowAccessClaim,
+  ownerKeyOf,
+  type RowAccess,
+  type RowAccessClaim,
+} from './hot/row-access.js';
 export type { EntityMetadataLike, MetadataLookup } from './hot/metadata.js';
 export {
   DEMO_SKU_PREFIX,

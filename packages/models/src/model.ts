@@ -1,4 +1,5 @@
 import type { EntitySchema } from '@mikro-orm/core';
+import type { RowAccess } from './hot/row-access.js';
 
 /**
  * A JSON Schema fragment (2020-12, as OpenAPI 3.1 uses it). Kept loose on purpose: a declaration may
@@ -18,6 +19,11 @@ export interface HotDeclaration {
   readonly where?: Readonly<Record<string, string | number | boolean>>;
   /** Exposed fields that list queries may filter on (`?categoryId=3`); the fast service indexes them. */
   readonly filterable?: readonly string[];
+  /**
+   * Rows that belong to someone: each is visible only to the token whose claim equals its field
+   * (e.g. `{ field: 'userId', claim: 'sub', anyScope: 'orders:read:any' }`), on HTTP and WebSocket.
+   */
+  readonly rowAccess?: RowAccess;
   /**
    * Per exposed field, JSON Schema keywords the ORM metadata cannot know (a JSON column's item type,
    * a minimum, a pattern). Merged over the generated schema in the OpenAPI document.
@@ -51,6 +57,16 @@ export interface AdminDeclaration {
   readonly propertyLabels?: Readonly<Record<string, string>>;
   /** Help text under a form field. */
   readonly descriptions?: Readonly<Record<string, string>>;
+  /**
+   * Money: an integer property holding an amount in its currency's minor units (cents), by name, with
+   * the property that holds that currency (an ISO 4217 code). The admin shows "€19.99", not 1999.
+   */
+  readonly money?: Readonly<Record<string, MoneyDeclaration>>;
+}
+
+/** Where a money amount's currency is: another property of the same record, e.g. `currency`. */
+export interface MoneyDeclaration {
+  readonly currencyProperty: string;
 }
 
 /** An entity of any shape (the registry holds them all). */

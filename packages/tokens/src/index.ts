@@ -58,7 +58,12 @@ export {
   startUserSession,
   INSERT_SESSION_SQL,
   insertSessionBindings,
+  SESSION_GRANT_TYPES,
   type NewSession,
+  type SessionGrantType,
+  purgeSpentSignIns,
+  SPENT_CODE_RETENTION_SECONDS,
+  type SignInPurge,
   REVOKE_SESSION_SQL,
   revokeSession,
   revokeClientSessions,
@@ -76,5 +81,6 @@ export {
   type AccessTokenVerifierOptions,
   type VerifiedAccessToken,
 } from './verify/verifier.js';
+export type { RowClaims } from './verify/row-claims.js';
 // --- end verification side ---
 export { AllowedOrigins, ALLOWED_ORIGINS_REFRESH_MS } from './allowed-origins.js';

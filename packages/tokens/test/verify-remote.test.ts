@@ -171,7 +171,15 @@ test('scope bits run out after 30 names; then the Set answers, never a wrong gra
   const bits = names.map((name) => AccessTokenVerifier.scopeBit(name));
   assert.equal(bits.at(-1), 0, 'no bit left for the 40th name');
   assert.equal(new Set(bits.filter((bit) => bit !== 0)).size, bits.filter((bit) => bit !== 0).length);
-  const token = { sub: 's', sid: 'x', jti: 'j', scopes: new Set([names[39]!]), scopeMask: 0, expiresAtMs: 0 };
+  const token = {
+    sub: 's',
+    sid: 'x',
+    jti: 'j',
+    scopes: new Set([names[39]!]),
+    scopeMask: 0,
+    expiresAtMs: 0,
+    rowClaims: {},
+  };
   assert.equal(AccessTokenVerifier.grants(token, names[39]!, bits[39]!), true, 'bitless scope: the Set');
   assert.equal(AccessTokenVerifier.grants(token, names[38]!, bits[38]!), false);
   assert.equal(AccessTokenVerifier.grants(token, names[0]!, bits[0]!), false);

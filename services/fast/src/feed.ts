@@ -24,12 +24,9 @@ export function feedHandlers(store: HotStore, revoked: RevokedSessions, live: Li
       for (const change of batch.changes) {
         const collection = store.get(change.collection);
         if (!collection) continue;
-        if (change.json === null) {
-          if (collection.delete(change.id)) live.publish(change.collection, { op: 'delete', id: change.id });
-        } else {
-          const record = collection.upsert(change.id, change.json);
-          if (record) live.publish(change.collection, { op: 'upsert', record });
-        }
+        const applied =
+          change.json === null ? collection.delete(change.id) : collection.upsert(change.id, change.json);
+        if (applied) live.publish(change.collection, applied);
       }
     },
   };

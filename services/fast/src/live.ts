@@ -11,6 +11,7 @@ import type { HotStore } from './data/store.js';
 import type { FastMetrics } from './observability/metrics.js';
 import { bearerToken, type AuthOutcome, type Authenticator } from './http/auth.js';
 import { refuseOversized, whenVerified, type Limits } from './http/pipeline.js';
+import { ownerClaimMissingMessage } from './http/record.js';
 import { send } from './http/respond.js';
 
 export const LIVE_PATH = '/v1/live';
@@ -38,6 +39,25 @@ export interface LiveUserData {
   open: boolean;
 }
 type LiveSocket = WebSocket<LiveUserData>;
+
+/**
+ * The uWS topic a subscription to `topic` listens on. In a row-access collection a reader of its own
+ * rows listens on "{topic}#{owner}" (never a client's topic: `#` fails TOPIC), so a change is
+ * published to its owner's topic alone and costs the same however many other owners subscribe.
+ * Readers of every row (a shared collection, the lifting scope) listen on the topic itself.
+ */
+function internalTopic(topic: string, owner: string | null): string {
+  return owner === null ? topic : `${topic}#${owner}`;
+}
+
+/** A change frame, built once per change and topic (the client's topic name, not the internal one). */
+function changeFrame(topic: string, op: 'upsert' | 'delete', id: number, data: Buffer | string): Buffer {
+  return Buffer.concat([
+    Buffer.from(`{"type":"change","topic":"${topic}","op":"${op}","id":${id},"data":`),
+    Buffer.from(data),
+    Buffer.from('}'),
+  ]);
+}
 
 export interface LiveOptions {
   readonly limits: Limits;
@@ -184,8 +204,10 @@ export class LiveHub {
         topic.slice(0, 100),
       );
     const data = ws.getUserData();
+    // null: every row; a string: this owner's rows only; undefined: none (refused below).
+    const owner = collection.readsAs(data.token);
     if (type === 'unsubscribe') {
-      ws.unsubscribe(topic);
+      ws.unsubscribe(internalTopic(topic, owner ?? null));
       data.topics.delete(topic);
       return this.reply(ws, { type: 'unsubscribed', topic });
     }
@@ -196,6 +218,8 @@ export class LiveHub {
         `Subscribing to ${topic} needs the ${collection.scope} scope.`,
         topic,
       );
+    if (owner === undefined)
+      return this.error(ws, 'insufficient_scope', ownerClaimMissingMessage(collection), topic);
     if (!data.topics.has(topic) && data.topics.size >= MAX_TOPICS_PER_SOCKET) {
       return this.error(
         ws,
@@ -205,22 +229,39 @@ export class LiveHub {
       );
     }
     data.topics.add(topic);
-    ws.subscribe(topic);
+    // Another owner's `orders/{id}` is subscribed to like a missing record's: on this owner's topic,
+    // which hears of the row only if it becomes theirs.
+    ws.subscribe(internalTopic(topic, owner));
     this.reply(ws, { type: 'subscribed', topic });
   }
 
-  /** Fans one store change out to the record topic and the collection topic. */
+  /**
+   * Fans one store change out to the record topic and the collection topic: their readers of every
+   * row, and in a row-access collection the row owner's readers. The row's previous owner (it changed
+   * hands) is told of a delete. A few topics per change, whatever the number of subscribers.
+   */
   publish(collection: string, change: StoreChange): void {
     const id = change.op === 'upsert' ? change.record.id : change.id;
     const data = change.op === 'upsert' ? change.record.bytes : 'null';
+    this.deliver(collection, id, null, change.op, data);
+    if (!this.store.get(collection)?.rowAccess) return;
+    const owner = change.op === 'upsert' ? change.record.owner : change.owner;
+    if (owner !== undefined) this.deliver(collection, id, owner, change.op, data);
+    if (change.op === 'upsert' && change.movedFrom !== undefined)
+      this.deliver(collection, id, change.movedFrom, 'delete', 'null');
+  }
+
+  private deliver(
+    collection: string,
+    id: number,
+    owner: string | null,
+    op: 'upsert' | 'delete',
+    data: Buffer | string,
+  ): void {
     for (const topic of [`${collection}/${id}`, collection]) {
-      if (this.app.numSubscribers(topic) === 0) continue;
-      const frame = Buffer.concat([
-        Buffer.from(`{"type":"change","topic":"${topic}","op":"${change.op}","id":${id},"data":`),
-        Buffer.from(data),
-        Buffer.from('}'),
-      ]);
-      this.app.publish(topic, frame, false);
+      const internal = internalTopic(topic, owner);
+      if (this.app.numSubscribers(internal) === 0) continue;
+      this.app.publish(internal, changeFrame(topic, op, id, data), false);
     }
   }
 

@@ -94,6 +94,7 @@ test('a range never crosses from one slab into the next', () => {
       bytes: arena.copy(JSON.stringify({ id, n: 'x'.repeat(id % 7) })),
       etag,
       filterKeys: [],
+      owner: undefined,
     });
   const slice = sorted.slice(0, 200);
   const slabs = new Set(slice.items.map((record) => record.bytes.buffer));

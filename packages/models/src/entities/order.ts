@@ -70,8 +70,9 @@ export const orderModel = defineModel(Order, {
       updatedAt: 'updatedAt',
     },
     scope: 'orders:read',
-    // Who sees which row: the rowAccess declaration (issue 14, item 1) goes here, the owner by `userId`
-    // equal to the token's `sub`; until it does, every token with the scope reads every order.
+    // Each order is served and pushed to its owner only (the token whose `sub` is its `userId`);
+    // trusted machine clients with orders:read:any read every order.
+    rowAccess: { field: 'userId', claim: 'sub', anyScope: 'orders:read:any' },
     filterable: ['status'],
     schema: {
       currency: { pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },

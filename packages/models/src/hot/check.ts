@@ -1,5 +1,6 @@
 import type { HotProjection } from './projections.js';
 import type { EntityMetadataLike, MetadataLookup } from './metadata.js';
+import { ROW_ACCESS_CLAIMS, isRowAccessClaim } from './row-access.js';
 
 /** A hot declaration that cannot be served; the message names the declaration and what to change. */
 export class ProjectionError extends Error {
@@ -13,7 +14,9 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INTEGER_TYPES = /^(integer|int|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
 
-function isIntegerKey(prop: EntityMetadataLike['properties'][string] | undefined): boolean {
+type PropertyMeta = EntityMetadataLike['properties'][string];
+
+function isIntegerKey(prop: PropertyMeta | undefined): boolean {
   return (
     prop !== undefined &&
     prop.kind === 'scalar' &&
@@ -21,6 +24,38 @@ function isIntegerKey(prop: EntityMetadataLike['properties'][string] | undefined
     (prop.runtimeType === 'number' || prop.runtimeType === 'bigint') &&
     INTEGER_TYPES.test(prop.type)
   );
+}
+
+/** An integer column, or a relation (whose exposed value is the related integer id). */
+function holdsInteger(prop: PropertyMeta): boolean {
+  if (prop.kind === 'm:1' || prop.kind === '1:1') return true;
+  return prop.kind === 'scalar' && prop.runtimeType === 'number' && INTEGER_TYPES.test(prop.type);
+}
+
+/** Why a `rowAccess` rule cannot be enforced: the owner field, the claim, the lifting scope. */
+function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike): string[] {
+  const rule = projection.rowAccess;
+  if (!rule) return [];
+  const problems: string[] = [];
+  const claims = Object.keys(ROW_ACCESS_CLAIMS).join(', ');
+  const claim: string = rule.claim;
+  if (!isRowAccessClaim(claim))
+    problems.push(`rowAccess: unknown claim ${JSON.stringify(claim)} (row access can compare: ${claims})`);
+  const property = projection.fields[rule.field];
+  if (property === undefined) {
+    problems.push(`rowAccess: field ${JSON.stringify(rule.field)} is not one of the exposed fields`);
+  } else if (isRowAccessClaim(claim) && meta.properties[property] !== undefined) {
+    const prop = meta.properties[property];
+    if (ROW_ACCESS_CLAIMS[claim].fieldType === 'integer' && !holdsInteger(prop))
+      problems.push(
+        `rowAccess: field ${JSON.stringify(rule.field)} (${prop.type}) must hold an integer or a relation to compare with the ${claim} claim`,
+      );
+  }
+  if (rule.anyScope !== undefined && (!SCOPE_TOKEN.test(rule.anyScope) || rule.anyScope === projection.scope))
+    problems.push(
+      `rowAccess: anyScope ${JSON.stringify(rule.anyScope)} must be one OAuth scope token other than the collection's scope`,
+    );
+  return problems;
 }
 
 /**
@@ -61,6 +96,7 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
     if (typeof value === 'number' && !Number.isFinite(value))
       problems.push(`row filter on ${property}: ${value} is not a finite number`);
   }
+  problems.push(...rowAccessProblems(projection, meta));
   return problems;
 }
 

@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose'
 import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP } from '../claims.js';
 import { hasCanonicalSegments } from './canonical-base64url.js';
 import type { RemoteJwks } from './remote-jwks.js';
+import { readRowClaims, type RowClaims } from './row-claims.js';
 import { scopeBit, scopeMask } from './scope-bits.js';
 import { TokenCache } from './token-cache.js';
 
@@ -15,6 +16,11 @@ export interface VerifiedAccessToken {
   /** The scopeBit of each of `scopes` that has one; test with AccessTokenVerifier.grants. */
   readonly scopeMask: number;
   readonly expiresAtMs: number;
+  /**
+   * The token's row-access claims (e.g. `sub` when it names a user), read once at verification: a
+   * collection with a row-access rule compares a row's owner key with one of these per request.
+   */
+  readonly rowClaims: RowClaims;
 }
 
 /** A token that must be refused with 401 `invalid_token`; `message` is safe to show the client. */
@@ -134,6 +140,7 @@ export class AccessTokenVerifier {
       scopes,
       scopeMask: scopeMask(scopes),
       expiresAtMs: exp * 1000,
+      rowClaims: readRowClaims(payload as Record<string, unknown>),
     };
     this.cache.set(token, verified);
     return verified;

@@ -6,11 +6,22 @@ export interface PreparedRecord {
   readonly etag: Buffer;
   /** Values of the filterable fields, as query strings compare them. */
   readonly filterKeys: readonly string[];
+  /**
+   * In a collection with row access, the owner key of the row (its rowAccess field, spelled as the
+   * verifier spells the claim): the only token that reads it without the lifting scope. Undefined for
+   * a row without an owner, and in shared collections.
+   */
+  readonly owner: string | undefined;
 }
 
-/** What changed in a collection, as live subscribers are told. */
+/**
+ * What changed in a collection, as live subscribers are told. `movedFrom` is the previous owner of a
+ * row whose owner changed (that owner's subscribers are told of a delete); `owner` is the owner of
+ * a deleted row.
+ */
 export type StoreChange =
-  { readonly op: 'upsert'; readonly record: PreparedRecord } | { readonly op: 'delete'; readonly id: number };
+  | { readonly op: 'upsert'; readonly record: PreparedRecord; readonly movedFrom: string | undefined }
+  | { readonly op: 'delete'; readonly id: number; readonly owner: string | undefined };
 
 /**
  * The byte written after each record in a snapshot's slabs (a comma), so records that are neighbours in

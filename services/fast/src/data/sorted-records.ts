@@ -55,6 +55,10 @@ export class SortedRecords {
     return this.ids[index]!;
   }
 
+  recordAt(index: number): PreparedRecord {
+    return this.records[index]!;
+  }
+
   /** Inserts the record, or replaces the one with its id. */
   set(record: PreparedRecord): void {
     const at = firstAfter(this.ids, record.id - 1);

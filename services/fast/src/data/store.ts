@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { CompiledProjection, RecordRow } from '@tandem/changefeed';
-import { AccessTokenVerifier } from '@tandem/tokens';
+import { ownerKeyOf, type RowAccessClaim } from '@tandem/models';
+import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
 import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
 import { SortedRecords, firstAfter } from './sorted-records.js';
@@ -22,6 +23,30 @@ export interface Page {
    */
   readonly runs?: readonly number[];
   readonly next: number | null;
+}
+
+const EMPTY_PAGE: Page = { items: [], next: null };
+
+/** Up to `limit` records of `sorted` with id > `after`, with their contiguous byte runs. */
+function keysetPage(sorted: SortedRecords, after: number | undefined, limit: number): Page {
+  const start = after === undefined ? 0 : sorted.firstAfter(after);
+  const end = Math.min(start + limit, sorted.length);
+  const { items, runs } = sorted.slice(start, end);
+  return { items, runs, next: end < sorted.length && end > start ? sorted.idAt(end - 1) : null };
+}
+
+interface FilterCheck {
+  /** Index of the field in `filterable` (and so in each record's filterKeys). */
+  readonly at: number;
+  readonly value: string;
+}
+
+/** Row access as the store enforces it: the claim a reader's key comes from, and the lifting scope. */
+export interface StoreRowAccess {
+  readonly claim: RowAccessClaim;
+  readonly anyScope: string | undefined;
+  /** AccessTokenVerifier.scopeBit(anyScope), taken once (0 when there is none). */
+  readonly anyScopeBit: number;
 }
 
 function insertSorted(ids: number[], id: number): void {
@@ -64,6 +89,14 @@ export class CollectionStore {
   private readonly byId: (PreparedRecord | undefined)[] = [];
   private readonly sorted = new SortedRecords();
   private readonly indexes: Map<string, number[]>[];
+  /** Set when rows belong to owners (the projection's rowAccess); undefined for a shared collection. */
+  readonly rowAccess: StoreRowAccess | undefined;
+  private readonly ownerField: string | undefined;
+  /**
+   * Per owner key, that owner's rows in id order: kept as rows change (insert, delete, owner change),
+   * so "my list" is a Map lookup and a keyset slice of the owner's rows, whatever the collection's size.
+   */
+  private readonly owners = new Map<string, SortedRecords>();
 
   constructor(projection: CompiledProjection) {
     this.name = projection.collection;
@@ -71,6 +104,31 @@ export class CollectionStore {
     this.scopeBit = AccessTokenVerifier.scopeBit(projection.scope);
     this.filterable = projection.filterable;
     this.indexes = projection.filterable.map(() => new Map());
+    const rule = projection.rowAccess;
+    this.ownerField = rule?.field;
+    this.rowAccess = rule && {
+      claim: rule.claim,
+      anyScope: rule.anyScope,
+      anyScopeBit: rule.anyScope === undefined ? 0 : AccessTokenVerifier.scopeBit(rule.anyScope),
+    };
+  }
+
+  /**
+   * Whose rows `token` reads here: null for every row (a shared collection, or the lifting scope), the
+   * token's owner key (read when it was verified), or undefined when it has none and so reads nothing.
+   * A property read and a mask test: no allocation.
+   */
+  readsAs(token: VerifiedAccessToken): string | null | undefined {
+    const rule = this.rowAccess;
+    if (rule === undefined) return null;
+    if (rule.anyScope !== undefined && AccessTokenVerifier.grants(token, rule.anyScope, rule.anyScopeBit))
+      return null;
+    return token.rowClaims[rule.claim];
+  }
+
+  /** How many owners have at least one row (0 in a shared collection). */
+  get ownerCount(): number {
+    return this.owners.size;
   }
 
   get size(): number {
@@ -86,39 +144,44 @@ export class CollectionStore {
     const tag = `"${hash('sha1', bytes, 'base64url').slice(0, 22)}"`;
     const etag = arenas ? arenas.etags.copy(tag) : exactBuffer(tag);
     let filterKeys: string[] = [];
-    if (this.filterable.length > 0) {
+    let owner: string | undefined;
+    if (this.filterable.length > 0 || this.ownerField !== undefined) {
       const parsed = JSON.parse(json) as Record<string, unknown>;
       filterKeys = this.filterable.map((field) => filterKey(parsed[field]));
+      if (this.ownerField !== undefined) owner = ownerKeyOf(parsed[this.ownerField]);
     }
-    return { id, bytes, etag, filterKeys };
+    return { id, bytes, etag, filterKeys, owner };
   }
 
   /**
-   * Stores the record; returns it, or undefined when the bytes did not change (nothing to publish).
+   * Stores the record; returns the change to publish, or undefined when the bytes did not change.
    * With an arena (a snapshot), an unchanged record is still moved into it, so the previous
    * snapshot's slabs are released as a whole.
    */
-  upsert(id: number, json: string, arenas?: SnapshotArenas): PreparedRecord | undefined {
+  upsert(id: number, json: string, arenas?: SnapshotArenas): StoreChange | undefined {
     const previous = this.records.get(id);
     const record = this.prepare(id, json, arenas);
     const changed = previous === undefined || !previous.bytes.equals(record.bytes);
     if (!changed && !arenas) return undefined;
-    if (previous) this.unindex(previous);
+    if (previous) this.unindex(previous, record.owner);
     this.sorted.set(record);
     this.records.set(id, record);
     if (id < DENSE_IDS) this.byId[id] = record;
     this.index(record);
-    return changed ? record : undefined;
+    if (!changed) return undefined;
+    const movedFrom = previous !== undefined && previous.owner !== record.owner ? previous.owner : undefined;
+    return { op: 'upsert', record, movedFrom };
   }
 
-  delete(id: number): boolean {
+  /** Removes the record; returns the change to publish, or undefined when there was none. */
+  delete(id: number): StoreChange | undefined {
     const previous = this.records.get(id);
-    if (!previous) return false;
+    if (!previous) return undefined;
     this.records.delete(id);
     if (id < DENSE_IDS) this.byId[id] = undefined;
     this.sorted.delete(id);
     this.unindex(previous);
-    return true;
+    return { op: 'delete', id, owner: previous.owner };
   }
 
   /**
@@ -135,41 +198,53 @@ export class CollectionStore {
     for await (const rows of batches) {
       for (const row of rows) {
         seen?.add(row.id);
-        const record = this.upsert(row.id, row.json, arenas);
-        if (record) onChange({ op: 'upsert', record });
+        const change = this.upsert(row.id, row.json, arenas);
+        if (change) onChange(change);
       }
     }
     if (!seen) return;
     for (const id of [...this.records.keys()]) {
-      if (!seen.has(id) && this.delete(id)) onChange({ op: 'delete', id });
+      const change = seen.has(id) ? undefined : this.delete(id);
+      if (change) onChange(change);
     }
   }
 
   /**
-   * Up to `limit` records with id > `after` whose filterable fields equal the given values. The first
-   * filter walks that field's index; further filters are checked on the prepared record.
+   * Up to `limit` records with id > `after` whose filterable fields equal the given values; with an
+   * `owner`, only that owner's rows (a row-access collection read without the lifting scope). Without
+   * an owner, the first filter walks that field's index; otherwise the owner's rows are walked. Further
+   * filters are checked on the prepared record.
    */
   page(
     after: number | undefined,
     limit: number,
     filters: readonly { readonly field: string; readonly value: string }[] = [],
+    owner?: string,
   ): Page {
-    const { sorted } = this;
-    if (filters.length === 0) {
-      const start = after === undefined ? 0 : sorted.firstAfter(after);
-      const end = Math.min(start + limit, sorted.length);
-      const { items, runs } = sorted.slice(start, end);
-      return { items, runs, next: end < sorted.length && end > start ? sorted.idAt(end - 1) : null };
+    const mine = owner === undefined ? undefined : this.owners.get(owner);
+    if (owner !== undefined && !mine) return EMPTY_PAGE;
+    if (filters.length === 0) return keysetPage(mine ?? this.sorted, after, limit);
+    const checks: FilterCheck[] = filters.map((f) => ({
+      at: this.filterable.indexOf(f.field),
+      value: f.value,
+    }));
+    if (checks.some((c) => c.at < 0)) return EMPTY_PAGE;
+    const matches = (record: PreparedRecord) => checks.every((c) => record.filterKeys[c.at] === c.value);
+    const items: PreparedRecord[] = [];
+    if (mine) {
+      let i = after === undefined ? 0 : mine.firstAfter(after);
+      for (; i < mine.length && items.length < limit; i++) {
+        const record = mine.recordAt(i);
+        if (matches(record)) items.push(record);
+      }
+      return { items, next: i < mine.length && items.length > 0 ? items[items.length - 1]!.id : null };
     }
-    const checks = filters.map((f) => ({ at: this.filterable.indexOf(f.field), value: f.value }));
-    if (checks.some((c) => c.at < 0)) return { items: [], next: null };
     const first = checks.shift()!;
     const ids = this.indexes[first.at]!.get(first.value) ?? [];
-    const items: PreparedRecord[] = [];
     let i = after === undefined ? 0 : firstAfter(ids, after);
     for (; i < ids.length && items.length < limit; i++) {
       const record = this.records.get(ids[i]!)!;
-      if (checks.every((c) => record.filterKeys[c.at] === c.value)) items.push(record);
+      if (matches(record)) items.push(record);
     }
     return { items, next: i < ids.length && items.length > 0 ? items[items.length - 1]!.id : null };
   }
@@ -181,9 +256,14 @@ export class CollectionStore {
       if (!ids) index.set(key, (ids = []));
       insertSorted(ids, record.id);
     });
+    if (record.owner === undefined) return;
+    let mine = this.owners.get(record.owner);
+    if (!mine) this.owners.set(record.owner, (mine = new SortedRecords()));
+    mine.set(record);
   }
 
-  private unindex(record: PreparedRecord): void {
+  /** Takes the record out of the indexes; out of its owner's rows unless `nextOwner` is the same owner. */
+  private unindex(record: PreparedRecord, nextOwner?: string): void {
     record.filterKeys.forEach((key, i) => {
       const index = this.indexes[i]!;
       const ids = index.get(key);
@@ -191,6 +271,12 @@ export class CollectionStore {
       removeSorted(ids, record.id);
       if (ids.length === 0) index.delete(key);
     });
+    // Same owner: `index` replaces the record in place (its owner's rows stay, no splice).
+    if (record.owner === undefined || record.owner === nextOwner) return;
+    const mine = this.owners.get(record.owner);
+    if (!mine) return;
+    mine.delete(record.id);
+    if (mine.length === 0) this.owners.delete(record.owner);
   }
 }
 

@@ -32,9 +32,14 @@ export function keysNotLoaded(): Reply {
   );
 }
 
-export function insufficientScope(scope: string): Reply {
-  return jsonError(403, 'insufficient_scope', `This resource needs the ${scope} scope.`, [
-    ['WWW-Authenticate', `Bearer realm="tandem", error="insufficient_scope", scope="${scope}"`],
+/** RFC 6750 §3.1: a 403 naming the scope that would do (`message` says why, when it is not just that). */
+export function insufficientScope(
+  scope: string | undefined,
+  message = `This resource needs the ${scope} scope.`,
+): Reply {
+  const challenge = scope === undefined ? '' : `, scope="${scope}"`;
+  return jsonError(403, 'insufficient_scope', message, [
+    ['WWW-Authenticate', `Bearer realm="tandem", error="insufficient_scope"${challenge}`],
   ]);
 }
 

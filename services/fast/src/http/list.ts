@@ -1,7 +1,7 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import { listBody } from './list-body.js';
 import { CollectionStore, type HotStore } from '../data/store.js';
-import { readableCollection } from './record.js';
+import { readableCollection, rowReader } from './record.js';
 import { jsonError, type Reply } from './respond.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -9,7 +9,10 @@ export const MAX_LIMIT = 1000;
 const CURSOR = /^[0-9]{1,15}$/;
 const LIMIT = /^[0-9]{1,4}$/;
 
-/** GET /v1/{collection}?limit=&after=&{field}=value — keyset pagination over sorted ids, by id. */
+/**
+ * GET /v1/{collection}?limit=&after=&{field}=value — keyset pagination over sorted ids, by id; in a
+ * row-access collection, over the caller's rows.
+ */
 export function listReply(
   store: HotStore,
   collection: string,
@@ -18,6 +21,9 @@ export function listReply(
 ): Reply {
   const records = readableCollection(store, collection, token);
   if (!(records instanceof CollectionStore)) return records;
+  // A row-access collection lists the caller's rows only, from its owner index (same cursor format).
+  const owner = rowReader(records, token);
+  if (owner !== null && typeof owner !== 'string') return owner;
   let limit = DEFAULT_LIMIT;
   let after: number | undefined;
   const filters: { field: string; value: string }[] = [];
@@ -42,5 +48,5 @@ export function listReply(
       );
     }
   }
-  return { status: 200, body: listBody(records.page(after, limit, filters)) };
+  return { status: 200, body: listBody(records.page(after, limit, filters, owner ?? undefined)) };
 }

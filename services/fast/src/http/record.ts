@@ -1,3 +1,4 @@
+import { ROW_ACCESS_CLAIMS } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { CollectionStore, type HotStore } from '../data/store.js';
 import { insufficientScope } from './auth.js';
@@ -51,6 +52,23 @@ export function readableCollection(
   return records;
 }
 
+/** Why a token that owns no rows of a row-access collection (and may not read everyone's) is refused. */
+export function ownerClaimMissingMessage(records: CollectionStore): string {
+  const { claim, anyScope } = records.rowAccess!;
+  const lift = anyScope === undefined ? '' : `, or the ${anyScope} scope to read every row`;
+  return `Each ${records.name} record is visible to its owner only: reading them needs ${ROW_ACCESS_CLAIMS[claim].holder}${lift}. This token has no such claim.`;
+}
+
+/**
+ * Whose rows `token` reads in `records` (CollectionStore.readsAs): null for all of them, else the
+ * token's owner key; a 403 `insufficient_scope` reply, saying why, when the token has none.
+ */
+export function rowReader(records: CollectionStore, token: VerifiedAccessToken): string | null | Reply {
+  const owner = records.readsAs(token);
+  if (owner !== undefined) return owner;
+  return insufficientScope(records.rowAccess!.anyScope, ownerClaimMissingMessage(records));
+}
+
 /** GET /v1/{collection}/{id}: prepared bytes and ETag; 304 when the client already has them. */
 export function recordReply(
   store: HotStore,
@@ -61,9 +79,12 @@ export function recordReply(
 ): Reply {
   const records = readableCollection(store, collection, token);
   if (!(records instanceof CollectionStore)) return records;
+  const owner = rowReader(records, token);
+  if (owner !== null && typeof owner !== 'string') return owner;
   const number = recordId(id);
   const record = number === undefined ? undefined : records.get(number);
-  if (!record) return notFound(collection, id);
+  // Another owner's row is answered exactly like a missing one: the same bytes, no existence leak.
+  if (!record || (owner !== null && record.owner !== owner)) return notFound(collection, id);
   if (ifNoneMatch !== '' && etagMatches(ifNoneMatch, record.etag.toString('latin1')))
     return { status: 304, body: '', etag: record.etag };
   return { status: 200, body: record.bytes, etag: record.etag };
