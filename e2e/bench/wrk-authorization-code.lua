@@ -1,9 +1,8 @@
 -- wrk: POST /oauth/token with the authorization_code grant (a public client: client_id + PKCE
 -- code_verifier). Codes are single-use, so each request spends the next code of WRK_CODES_FILE, a pool
--- prepared before the run (one per line); every request is formatted in init() and request() hands out
--- the next one without building anything (wrk-pool-check.lua checks that). Should the pool run dry, the
--- thread stops (the harness fails on any non-2xx).
-local queue, head, tail = {}, 1, 0
+-- prepared before the run (one per line); every request is formatted in init() and handed out by the
+-- queue of wrk-queue.lua.
+local queue = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk-queue.lua")
 pool_size = 0
 
 local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
@@ -14,34 +13,10 @@ local function exchange(code)
     "&code_verifier=" .. os.getenv("WRK_CODE_VERIFIER") .. "&code=" .. code)
 end
 
-local spent
-
 init = function()
   for line in io.lines(os.getenv("WRK_CODES_FILE")) do
-    if #line > 0 then
-      tail = tail + 1
-      queue[tail] = exchange(line)
-    end
+    if #line > 0 then queue.push(exchange(line)) end
   end
-  pool_size = tail
-  spent = exchange("none")
-end
-
--- wrk calls request() once before it connects, to count pipelined requests in what it returns; that
--- call must not spend a code (its answer is never sent).
-local verified = false
-
-request = function()
-  if not verified then
-    verified = true
-    return queue[head] or spent
-  end
-  if head > tail then
-    wrk.thread:stop()
-    return spent
-  end
-  local ready = queue[head]
-  queue[head] = nil
-  head = head + 1
-  return ready
+  pool_size = queue.size()
+  queue.set_spent(exchange("none"))
 end
