@@ -27,3 +27,13 @@ export function registerPermissionCodenames(codenames: Iterable<string>): void {
 export function isKnownPermissionCodename(codename: string): boolean {
   return knownCodenames.has(codename);
 }
+
+/**
+ * Permissions on no model, as Django declares custom ones in a model's `Meta.permissions`: codename →
+ * what it lets a staff member do. Roles list them like the model codenames; superusers hold them all.
+ */
+export const SITE_PERMISSIONS = {
+  view_metrics:
+    'See the live service metrics on the admin dashboard (request rates, latency, feed lag, tokens).',
+} as const;
+export type SitePermission = keyof typeof SITE_PERMISSIONS;

@@ -16,7 +16,12 @@ import { User } from './entities/user.js';
 import { UserTotp } from './entities/user-totp.js';
 import type { HotProjection } from './hot/projections.js';
 import { defineModel, type ModelDeclaration } from './model.js';
-import { PERMISSION_ACTIONS, permissionCodename, registerPermissionCodenames } from './permissions.js';
+import {
+  PERMISSION_ACTIONS,
+  SITE_PERMISSIONS,
+  permissionCodename,
+  registerPermissionCodenames,
+} from './permissions.js';
 
 /**
  * Every model Tandem knows, like Django's INSTALLED_APPS: one line per model file. Adding a model is
@@ -73,7 +78,11 @@ export const PERMISSION_MODELS: readonly string[] = registry.flatMap((model) =>
   model.permissionModel ? [model.permissionModel] : [],
 );
 
-export const ALL_PERMISSION_CODENAMES: readonly string[] = PERMISSION_MODELS.flatMap((model) =>
-  PERMISSION_ACTIONS.map((action) => permissionCodename(action, model)),
-);
+/** Every codename a role may list: the four of each model, then the site-wide ones (view_metrics). */
+export const ALL_PERMISSION_CODENAMES: readonly string[] = [
+  ...PERMISSION_MODELS.flatMap((model) =>
+    PERMISSION_ACTIONS.map((action) => permissionCodename(action, model)),
+  ),
+  ...Object.keys(SITE_PERMISSIONS),
+];
 registerPermissionCodenames(ALL_PERMISSION_CODENAMES);
