@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Router } from 'express';
+import { rewriteHtml } from './html-rewrite.js';
 
 const GOOGLE_FONTS_LINK =
   /<link rel="stylesheet" href="https:\/\/fonts\.googleapis\.com\/[^"]*" type="text\/css">/g;
@@ -23,15 +24,13 @@ export function offlineFonts(router: Router, rootPath: string): void {
     (weight) => `<link rel="stylesheet" href="${base}/${weight}.css" type="text/css">`,
   ).join('');
   router.use('/static/roboto', express.static(robotoDir(), { immutable: true, maxAge: '30d', index: false }));
-  const rewrite: RequestHandler = (_req, res, next) => {
-    const send = res.send.bind(res);
-    res.send = ((body?: unknown) =>
-      send(
-        typeof body === 'string' && body.includes('fonts.googleapis.com')
-          ? body.replace(GOOGLE_FONTS_LINK, links)
-          : body,
-      )) as typeof res.send;
-    next();
-  };
-  router.use(rewrite);
+  rewriteHtml(router, (html) =>
+    html.includes('fonts.googleapis.com') ? html.replace(GOOGLE_FONTS_LINK, links) : html,
+  );
+}
+
+/** uPlot's stylesheet (the live dashboard's plots, components/LiveMetrics.jsx) under `<root>/static/uplot/`. */
+export function offlineUplotStyles(router: Router): void {
+  const dir = path.dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'));
+  router.use('/static/uplot', express.static(dir, { immutable: true, maxAge: '30d', index: false }));
 }
