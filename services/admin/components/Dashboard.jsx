@@ -1,16 +1,36 @@
-// Django-style admin index: the models this staff member may view, and their own recent actions.
+// Django-style admin index: the models this staff member may view with their record counts, their own
+// recent actions linked to the records, and (with view_metrics) the live metrics of the services.
 import React, { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Box, H2, H4, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
 import { ApiClient } from 'adminjs';
+import LiveMetrics from './LiveMetrics';
+
+const EMPTY = { models: [], recent: [], liveMetrics: false };
+
+/** "1,234", or "≈ 1,234,000" for PostgreSQL's estimate of a big table. */
+const countText = (model) => `${model.estimated ? '≈ ' : ''}${Number(model.count).toLocaleString('en')}`;
+
+const RecentAction = ({ entry }) => {
+  const what = entry.title
+    ? `${entry.modelLabel} “${entry.title}”`
+    : `${entry.modelLabel} #${entry.recordId}`;
+  return (
+    <Text mb="sm" data-testid="recent-action">
+      {new Date(entry.createdAt).toLocaleString()} — {entry.action}{' '}
+      {entry.href ? <Link to={entry.href}>{what}</Link> : what}
+    </Text>
+  );
+};
 
 const Dashboard = () => {
-  const [data, setData] = useState({ models: [], recent: [] });
+  const [data, setData] = useState(EMPTY);
   useEffect(() => {
-    new ApiClient().getDashboard().then((response) => setData(response.data || { models: [], recent: [] }));
+    new ApiClient().getDashboard().then((response) => setData(response.data || EMPTY));
   }, []);
   return (
     <Box variant="grey" data-testid="tandem-dashboard">
+      {data.liveMetrics ? <LiveMetrics /> : null}
       <Box variant="white" mb="xl">
         <H2>Site administration</H2>
         <Table>
@@ -26,7 +46,12 @@ const Dashboard = () => {
                 <TableCell>
                   <Link to={model.href}>{model.label}</Link>
                 </TableCell>
-                <TableCell>{model.count}</TableCell>
+                <TableCell
+                  data-testid={`count-${model.id}`}
+                  title={model.estimated ? 'Estimated by PostgreSQL (large table)' : undefined}
+                >
+                  {countText(model)}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
@@ -36,9 +61,7 @@ const Dashboard = () => {
         <H4>My recent actions</H4>
         {data.recent.length === 0 ? <Text>None yet.</Text> : null}
         {data.recent.map((entry) => (
-          <Text key={entry.id} mb="sm">
-            {new Date(entry.createdAt).toLocaleString()} — {entry.action} {entry.model} #{entry.recordId}
-          </Text>
+          <RecentAction key={entry.id} entry={entry} />
         ))}
       </Box>
     </Box>

@@ -1,5 +1,10 @@
 import type { ActionContext, CurrentAdmin } from 'adminjs';
-import { permissionCodename, type PermissionAction, type PermissionModel } from '@tandem/models';
+import {
+  permissionCodename,
+  type PermissionAction,
+  type PermissionModel,
+  type SitePermission,
+} from '@tandem/models';
 
 /**
  * The staff member behind a request, as the session holds it. Reloaded from the database on every
@@ -18,10 +23,19 @@ export function can(
   action: PermissionAction,
   model: PermissionModel,
 ): boolean {
+  return holdsCodename(admin, permissionCodename(action, model));
+}
+
+/** Whether the staff member holds a permission on no model (e.g. `view_metrics`); superusers hold all. */
+export function holds(admin: CurrentAdmin | undefined, codename: SitePermission): boolean {
+  return holdsCodename(admin, codename);
+}
+
+function holdsCodename(admin: CurrentAdmin | undefined, codename: string): boolean {
   if (!admin) return false;
   if (admin.isSuperuser === true) return true;
   const permissions: unknown = admin.permissions;
-  return Array.isArray(permissions) && permissions.includes(permissionCodename(action, model));
+  return Array.isArray(permissions) && permissions.includes(codename);
 }
 
 /** An AdminJS `isAccessible` function for one Django permission. */

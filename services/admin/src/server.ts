@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import AdminJS, { Router as AdminRouter } from 'adminjs';
 import { buildAssets, buildRoutes } from '@adminjs/express';
+import compression from 'compression';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import formidable from 'express-formidable';
 import session from 'express-session';
@@ -12,10 +13,13 @@ import type { RunningService, ServiceOptions } from '@tandem/service';
 import { exportRoutes } from './actions/export-route.js';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, requireStaff } from './auth.js';
+import { liveMetricsRoute } from './metrics/route.js';
+import { MetricsSampler, metricsTargets } from './metrics/sampler.js';
 import { createComponents } from './components.js';
 import { identityBodiesOnly } from './content-encoding.js';
-import { offlineFonts } from './offline-assets.js';
+import { offlineFonts, offlineUplotStyles } from './offline-assets.js';
 import { inlineScriptNonce, securityHeaders } from './page-security.js';
+import { servePrecompressedAssets } from './served-assets.js';
 import { refusePrototypeKeys } from './prototype-keys.js';
 import { RequestRefused } from './request-refused.js';
 import { sameOriginWrites } from './same-origin.js';
@@ -65,6 +69,18 @@ const forbiddenAsStatus: RequestHandler = (_req, res, next) => {
   }) as typeof res.send;
   next();
 };
+
+/**
+ * Pages (~160 KB of HTML, mostly AdminJS's state of every resource) and API answers compressed per
+ * response; the scripts are precompressed at build time instead (served-assets.ts). Downloads (CSV,
+ * JSON Lines) stay as they are: they stream, and a cut connection must stay visible as one. No secret
+ * shares a compressed response with text another site can make the admin reflect (BREACH): the pages
+ * hold no token, and cross-site POSTs are refused before they reach AdminJS.
+ */
+const compressedPagesAndJson = compression({
+  filter: (_req, res) =>
+    /^(text\/html|application\/json)\b/.test(String(res.getHeader('Content-Type') ?? '')),
+});
 
 /**
  * AdminJS answers an unknown resource or action with an exception (a 500); answer 404 instead.
@@ -143,7 +159,10 @@ export async function createAdminApp(
   // No body parser before this router: AdminJS parses its own forms (express-formidable).
   const router = express.Router();
   router.use(sameOriginWrites);
+  router.use(compressedPagesAndJson);
   offlineFonts(router, ROOT_PATH);
+  offlineUplotStyles(router);
+  servePrecompressedAssets(router, ROOT_PATH, logger);
   router.use(
     session({
       name: 'tandem_admin',
@@ -168,12 +187,15 @@ export async function createAdminApp(
   buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });
   router.use(requireStaff(deps));
   exportRoutes(router, admin, logger);
+  const sampler = new MetricsSampler(metricsTargets(config), logger);
+  sampler.start();
+  liveMetricsRoute(router, sampler);
   router.use('/api', forbiddenAsStatus);
   router.use('/api/resources/:resourceId', knownResourcesOnly(admin));
   buildRoutes({ admin, routes: AdminRouter.routes, router });
   app.use(ROOT_PATH, router);
   app.use(errorHandler(logger));
-  return { app, admin, store, login };
+  return { app, admin, store, login, sampler };
 }
 
 /**
@@ -184,7 +206,7 @@ export async function createAdminApp(
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   const { config, orm, logger, port = config.ports.admin } = options;
   const secret = options.secret ?? sessionSecret(config, logger);
-  const { app, store, login } = await createAdminApp(config, orm, logger, secret);
+  const { app, store, login, sampler } = await createAdminApp(config, orm, logger, secret);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, config.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
@@ -203,6 +225,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
         server.closeAllConnections();
       });
       await login.close();
+      await sampler.close();
     },
   };
 }

@@ -15,6 +15,12 @@ export class AuthMetrics {
     labelNames: ['endpoint', 'grant_type', 'error'] as const,
     registers: [this.registry],
   });
+  readonly loginFailures = new Counter({
+    name: 'tandem_auth_login_failures_total',
+    help: 'Sign-ins refused on the login page, by reason (bad_credentials, throttled).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly revocations = new Counter({
     name: 'tandem_auth_sessions_revoked_total',
     help: 'Sessions revoked, by reason.',

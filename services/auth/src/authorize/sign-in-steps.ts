@@ -48,12 +48,16 @@ export const passwordStep: SignInStep = async (context) => {
     return loginAgain(context, 400, 'Enter your email and password.', email?.slice(0, 254));
   const verdict = await deps.throttle.reserve(email, address);
   if (!verdict.allowed) {
+    deps.metrics.loginFailures.inc({ reason: 'throttled' });
     const outcome = loginAgain(context, 429, 'Too many failed sign-in attempts. Try again later.', email);
     return { ...outcome, headers: { 'Retry-After': String(verdict.retryAfterSeconds) } } as StepOutcome;
   }
   const user = await authenticateUser(deps.orm.em.fork(), email, password);
   // A failure keeps the points it reserved; a success gives them back.
-  if (!user) return loginAgain(context, 401, BAD_CREDENTIALS, email);
+  if (!user) {
+    deps.metrics.loginFailures.inc({ reason: 'bad_credentials' });
+    return loginAgain(context, 401, BAD_CREDENTIALS, email);
+  }
   await deps.throttle.recordSuccess(email, address);
   return afterPassword(context, user.id);
 };

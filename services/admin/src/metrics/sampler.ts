@@ -1,0 +1,144 @@
+/**
+ * Scrapes the services' own Prometheus endpoints every few seconds and keeps the last hour of the
+ * dashboard's plots (live-series.ts). No monitoring stack needed on one machine; the endpoints stay
+ * for whoever has one. A service that cannot be read leaves a gap and is reported as unreachable,
+ * with why, until a scrape succeeds again; the sampler never throws.
+ */
+import type { Config } from '@tandem/config';
+import type { Logger } from '@tandem/log';
+import { LiveSeries, type PlotData } from './live-series.js';
+import { PLOTS, type ServiceName } from './plots.js';
+import { parsePrometheusText, type Sample } from './prometheus-text.js';
+
+export const SCRAPE_INTERVAL_SECONDS = 5;
+export const WINDOW_SECONDS = 3600;
+const SCRAPE_TIMEOUT_MS = 2000;
+/** Far above what fast or auth expose (a few KB): a bigger answer is not theirs. */
+const MAX_SCRAPE_BYTES = 1024 * 1024;
+
+export interface ServiceStatus {
+  readonly name: ServiceName;
+  readonly url: string;
+  readonly up: boolean;
+  /** When the service was last read (ISO 8601), if ever. */
+  readonly lastRead?: string;
+  /** Why the last scrape failed. */
+  readonly error?: string;
+}
+
+export interface LiveMetrics {
+  readonly intervalSeconds: number;
+  readonly windowSeconds: number;
+  readonly services: readonly ServiceStatus[];
+  readonly plots: readonly PlotData[];
+}
+
+/**
+ * Where fast and auth answer /metrics: the ports of @tandem/config on the host the services bind
+ * (the loopback address when they bind every interface), as `tandem start` runs them.
+ */
+export function metricsTargets(config: Config): Record<ServiceName, string> {
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  const origin = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { fast: `${origin(config.ports.fast)}/metrics`, auth: `${origin(config.ports.auth)}/metrics` };
+}
+
+function failure(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if ((error as Error).name === 'TimeoutError') return `no answer within ${SCRAPE_TIMEOUT_MS} ms`;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+async function scrape(url: string): Promise<Sample[]> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS), redirect: 'error' });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const text = await response.text();
+  if (text.length > MAX_SCRAPE_BYTES) throw new Error('answer too large');
+  return parsePrometheusText(text);
+}
+
+interface Target {
+  readonly url: string;
+  previous?: { samples: Sample[]; at: number };
+  status: ServiceStatus;
+}
+
+export class MetricsSampler {
+  private readonly series = new LiveSeries(PLOTS, WINDOW_SECONDS);
+  private readonly targets: Map<ServiceName, Target>;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    urls: Record<ServiceName, string>,
+    private readonly logger: Logger,
+    private readonly intervalSeconds = SCRAPE_INTERVAL_SECONDS,
+  ) {
+    this.targets = new Map(
+      (Object.entries(urls) as [ServiceName, string][]).map(([name, url]) => [
+        name,
+        { url, status: { name, url, up: false, error: 'not read yet' } },
+      ]),
+    );
+  }
+
+  start(): void {
+    if (this.timer) return;
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.intervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One scrape of every service (skipped while the previous one still runs). */
+  tick(): Promise<void> {
+    this.running ??= Promise.all([...this.targets].map(([name, target]) => this.read(name, target)))
+      .then(() => undefined)
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async read(name: ServiceName, target: Target): Promise<void> {
+    const now = Date.now();
+    const t = Math.round(now / 1000);
+    const plots = PLOTS.filter((plot) => plot.service === name);
+    try {
+      const samples = await scrape(target.url);
+      const before = target.previous;
+      const seconds = before ? (now - before.at) / 1000 : 0;
+      for (const plot of plots) this.series.add(plot.id, t, plot.read(samples, before?.samples, seconds));
+      target.previous = { samples, at: now };
+      target.status = { name, url: target.url, up: true, lastRead: new Date(now).toISOString() };
+    } catch (error) {
+      for (const plot of plots) this.series.add(plot.id, t, null);
+      if (target.status.up)
+        this.logger.warn({ service: name, url: target.url, err: error }, 'metrics scrape failed');
+      target.previous = undefined;
+      const { lastRead } = target.status;
+      target.status = {
+        name,
+        url: target.url,
+        up: false,
+        error: failure(error),
+        ...(lastRead ? { lastRead } : {}),
+      };
+    }
+  }
+
+  snapshot(): LiveMetrics {
+    return {
+      intervalSeconds: this.intervalSeconds,
+      windowSeconds: WINDOW_SECONDS,
+      services: [...this.targets.values()].map((target) => target.status),
+      plots: this.series.snapshot(),
+    };
+  }
+}
