@@ -25,6 +25,15 @@ const roles: HotProjection = {
   filterable: ['name'],
 };
 
+// Products "owned" by their category: a row-access declaration over an entity with a relation.
+const ownedProducts: HotProjection = {
+  collection: 'owned-products',
+  entity: 'Product',
+  table: 'products',
+  fields: { id: 'id', name: 'name', categoryId: 'category' },
+  scope: 'catalog:read',
+};
+
 let db: MigratedTestDatabase;
 let issuer: TestIssuer;
 let config: Config;
@@ -123,6 +132,27 @@ for (const [what, projection, message] of [
     'a scope with spaces',
     { ...roles, scope: 'staff read' },
     /collection: "roles".*\n.*scope "staff read" must be one OAuth scope token/,
+  ],
+  [
+    'a row-access field that is not exposed',
+    { ...ownedProducts, rowAccess: { field: 'ownerId', claim: 'sub' } },
+    /collection: "owned-products".*\n.*rowAccess: field "ownerId" is not one of the exposed fields/,
+  ],
+  [
+    'a row-access claim no verifier reads',
+    // A declaration in plain JavaScript (or cast) can name any claim: start-up refuses it.
+    { ...ownedProducts, rowAccess: { field: 'categoryId', claim: 'tenant' as 'sub' } },
+    /collection: "owned-products".*\n.*rowAccess: unknown claim "tenant" \(row access can compare: sub\)/,
+  ],
+  [
+    'a row-access field of another type than its claim',
+    { ...ownedProducts, rowAccess: { field: 'name', claim: 'sub' } },
+    /collection: "owned-products".*\n.*rowAccess: field "name" \(.*\) must hold an integer or a relation/,
+  ],
+  [
+    'a lifting scope that is not one scope token',
+    { ...ownedProducts, rowAccess: { field: 'categoryId', claim: 'sub', anyScope: 'any products' } },
+    /collection: "owned-products".*\n.*rowAccess: anyScope "any products" must be one OAuth scope token/,
   ],
 ] as const) {
   test(`${what} stops start-up with a message naming the declaration`, async () => {
