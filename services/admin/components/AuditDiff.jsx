@@ -1,19 +1,27 @@
-// Show page of an audit entry: its diff as a Field / Before / After table (record.params.diffJson).
+// Show page of an audit entry: which record it is about (by name, linked when it still exists) and its
+// diff as a Field / Before / After table with labels and related records' names (see History.jsx).
+// The audit resource's show hook sets record.params.diffJson, namesJson and recordTitle.
 import React from 'react';
-import { Box, Label } from '@adminjs/design-system';
-import { DiffTable } from './History.jsx';
+import { Link } from 'react-router-dom';
+import { Box, Label, Text } from '@adminjs/design-system';
+import { ViewHelpers } from 'adminjs';
+import { DiffTable, parseJson } from './History.jsx';
 
 const AuditDiff = ({ record }) => {
-  let diff = {};
-  try {
-    diff = JSON.parse(record.params.diffJson || '{}');
-  } catch {
-    diff = {};
-  }
+  const { model, recordId, recordTitle } = record.params;
+  const href = new ViewHelpers().recordActionUrl({ resourceId: model, recordId, actionName: 'show' });
   return (
     <Box mb="xl">
+      <Label>Record</Label>
+      <Text mb="lg" data-testid="audit-record">
+        {recordTitle ? <Link to={href}>{recordTitle}</Link> : `#${recordId} (no longer exists)`}
+      </Text>
       <Label>Changes</Label>
-      <DiffTable diff={diff} />
+      <DiffTable
+        diff={parseJson(record.params.diffJson, {})}
+        model={model}
+        names={parseJson(record.params.namesJson, {})}
+      />
     </Box>
   );
 };

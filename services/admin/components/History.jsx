@@ -1,39 +1,62 @@
-// Show-page panel: the record's audit entries (newest first) with the field-level diff.
-// The data arrives in record.params.history (a JSON string set by the show action's after hook).
+// Show-page panel: the record's audit entries (newest first) with the field-level diff, readable:
+// fields by their labels (the ones the forms show, "Price" rather than priceCents) and related records
+// by name ("Garden tools" rather than 8). The data arrives in record.params.history (a JSON string set
+// by the show action's after hook) and record.params.historyNames (names of the related records by
+// field and id, src/history/record-names.ts).
 import React from 'react';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
+import { useTranslation } from 'adminjs';
 
-const show = (value) =>
-  value === null || value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
-
-export const DiffTable = ({ diff }) => (
-  <Table data-css="audit-diff">
-    <TableHead>
-      <TableRow>
-        <TableCell>Field</TableCell>
-        <TableCell>Before</TableCell>
-        <TableCell>After</TableCell>
-      </TableRow>
-    </TableHead>
-    <TableBody>
-      {Object.entries(diff || {}).map(([field, change]) => (
-        <TableRow key={field}>
-          <TableCell>{field}</TableCell>
-          <TableCell>{show(change && change.before)}</TableCell>
-          <TableCell>{show(change && change.after)}</TableCell>
-        </TableRow>
-      ))}
-    </TableBody>
-  </Table>
-);
-
-const History = ({ record }) => {
-  let entries = [];
+export const parseJson = (text, fallback) => {
   try {
-    entries = JSON.parse(record.params.history || '[]');
+    return text ? JSON.parse(text) : fallback;
   } catch {
-    entries = [];
+    return fallback;
   }
+};
+
+/** One stored value as a person reads it: names for ids of related records, Yes/No, lists joined. */
+export const readableValue = (value, names) => {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value))
+    return value.length === 0 ? '—' : value.map((item) => readableValue(item, names)).join(', ');
+  if (names && (typeof value === 'number' || typeof value === 'string')) {
+    const name = names[String(value)];
+    return name === undefined ? `#${value} (no longer exists)` : name;
+  }
+  if (value === true) return 'Yes';
+  if (value === false) return 'No';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+};
+
+/** The diff of one audit entry of a `model` record as a Field / Before / After table. */
+export const DiffTable = ({ diff, model, names }) => {
+  const { translateProperty } = useTranslation();
+  return (
+    <Table data-css="audit-diff">
+      <TableHead>
+        <TableRow>
+          <TableCell>Field</TableCell>
+          <TableCell>Before</TableCell>
+          <TableCell>After</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {Object.entries(diff || {}).map(([field, change]) => (
+          <TableRow key={field} data-testid={`diff-${field}`}>
+            <TableCell title={field}>{translateProperty(field, model)}</TableCell>
+            <TableCell>{readableValue(change && change.before, names && names[field])}</TableCell>
+            <TableCell>{readableValue(change && change.after, names && names[field])}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+};
+
+const History = ({ record, resource }) => {
+  const entries = parseJson(record.params.history, []);
+  const names = parseJson(record.params.historyNames, {});
   return (
     <Box mb="xl" data-testid="history">
       <Label>History</Label>
@@ -44,7 +67,7 @@ const History = ({ record }) => {
             <strong>{entry.action}</strong> by {entry.actorEmail || 'unknown'} at{' '}
             {new Date(entry.createdAt).toLocaleString()}
           </Text>
-          <DiffTable diff={entry.diff} />
+          <DiffTable diff={entry.diff} model={resource.id} names={names} />
         </Box>
       ))}
     </Box>

@@ -7,12 +7,41 @@ import { useNavigate } from 'react-router';
 import { Box, Button, DrawerContent, DrawerFooter } from '@adminjs/design-system';
 import { BasePropertyComponent, ViewHelpers, useRecord } from 'adminjs';
 
-const BLANK = { params: {}, populated: {}, errors: {} };
+// A new record starts with the model's defaults (property.custom.defaultValue, from the ORM metadata:
+// src/resources/common.ts), so the form shows what saving it untouched stores: a new user is active.
+const blank = (resource) => ({
+  params: Object.fromEntries(
+    resource.editProperties
+      .filter((property) => property.custom && property.custom.defaultValue !== undefined)
+      .map((property) => [property.propertyPath, property.custom.defaultValue]),
+  ),
+  populated: {},
+  errors: {},
+});
 
 const withRefresh = (url) => `${url}${url.includes('?') ? '&' : '?'}refresh=true`;
 
+// After a refused save, the first field (in form order) with an error is scrolled to and focused, so an
+// error below the fold is not missed.
+const showFirstError = (resource, errors) => {
+  const first = resource.editProperties.find((property) =>
+    Object.keys(errors).some(
+      (key) => key === property.propertyPath || key.startsWith(`${property.propertyPath}.`),
+    ),
+  );
+  if (!first) return;
+  const field = document.querySelector(`[data-testid="property-edit-${first.propertyPath}"]`);
+  if (!field) return;
+  field.scrollIntoView({ block: 'center' });
+  const input = field.querySelector('input:not([type="hidden"]):not([disabled]), select, textarea');
+  if (input) input.focus({ preventScroll: true });
+};
+
 const SaveForm = ({ record: initialRecord, resource, action }) => {
-  const { record, handleChange, submit, loading, setRecord } = useRecord(initialRecord, resource.id);
+  const { record, handleChange, submit, loading, setRecord } = useRecord(
+    initialRecord ?? blank(resource),
+    resource.id,
+  );
   const navigate = useNavigate();
   const h = new ViewHelpers();
 
@@ -25,10 +54,13 @@ const SaveForm = ({ record: initialRecord, resource, action }) => {
     const after = event.nativeEvent?.submitter?.value ?? 'list';
     submit().then((response) => {
       const saved = response.data.record;
-      if (!saved?.id || Object.keys(saved.errors ?? {}).length > 0) return;
+      const errors = saved?.errors ?? {};
+      if (Object.keys(errors).length > 0)
+        window.requestAnimationFrame(() => showFirstError(resource, errors));
+      if (!saved?.id || Object.keys(errors).length > 0) return;
       if (after === 'continue') navigate(withRefresh(h.editUrl(resource.id, saved.id)));
       else if (after === 'another') {
-        setRecord(BLANK);
+        setRecord(blank(resource));
         navigate(withRefresh(h.resourceActionUrl({ resourceId: resource.id, actionName: 'new' })));
       } else if (response.data.redirectUrl) navigate(withRefresh(response.data.redirectUrl));
     });

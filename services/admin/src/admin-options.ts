@@ -7,6 +7,7 @@ import { auditEntryResource } from './resources/audit-entry.js';
 import { clientResource } from './resources/client.js';
 import type { ResourceDeps } from './resources/common.js';
 import { deriveAdmin, registryResource } from './resources/derived.js';
+import { withPickerSearch } from './resources/picker-search.js';
 import { productResource } from './resources/product.js';
 import { roleResource } from './resources/role.js';
 import { sessionResource } from './resources/session.js';
@@ -68,7 +69,11 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
     loginPath: `${ROOT_PATH}/login`,
     logoutPath: `${ROOT_PATH}/logout`,
     componentLoader: components.loader,
-    resources: withAdmin().map((model) => resourceOf(deps, model, secretKey)),
+    // Reference pickers may search the referenced model for whoever may fill the form (picker-search.ts).
+    resources: withPickerSearch(
+      withAdmin().map((model) => resourceOf(deps, model, secretKey)),
+      withAdmin(),
+    ),
     dashboard: { component: components.Dashboard, handler: dashboardHandler(orm) },
     pages: {
       changePassword: {

@@ -10,6 +10,10 @@ export function createComponents() {
   loader.override('LoggedIn', path.join(COMPONENTS_DIR, 'LoggedIn.jsx'));
   // The list remembers its filters across save, delete and bulk actions (components/ListMemory.jsx).
   loader.override('SidebarFooter', path.join(COMPONENTS_DIR, 'ListMemory.jsx'));
+  // List cells show a list field's values (role names, codenames), not "Length: 2".
+  loader.override('DefaultArrayListProperty', path.join(COMPONENTS_DIR, 'ValueList.jsx'));
+  // One message per outcome: the newest notice replaces the ones before it (components/LatestNotice.jsx).
+  loader.override('NoticeBox', path.join(COMPONENTS_DIR, 'LatestNotice.jsx'));
   return {
     loader,
     History: add('History'),
@@ -20,6 +24,8 @@ export function createComponents() {
     ExportDrawer: add('ExportDrawer'),
     AllMatchingDrawer: add('AllMatchingDrawer'),
     SaveForm: add('SaveForm'),
+    PermissionMatrix: add('PermissionMatrix'),
+    DeleteWithReferences: add('DeleteWithReferences'),
   };
 }
 

@@ -216,6 +216,62 @@ describe(`attack: a user or role manager grants themselves more (${testDialect()
     assert.equal(await fixture.db.orm.em.fork().count(Role, { name: 'stepping stone' }), 0);
   });
 
+  it('the role matrix: a ticked box they lack is refused, in the shape the matrix sends and forged ones', async () => {
+    const own = ids.roleManagers;
+    // What components/PermissionMatrix.jsx sends: the ticked codenames in registry order, as a list.
+    const matrix = (codenames: readonly string[]) =>
+      Object.fromEntries(
+        ALL_PERMISSION_CODENAMES.filter((codename) => codenames.includes(codename)).map((codename, i) => [
+          `permissions.${i}`,
+          codename,
+        ]),
+      );
+    const oneMore = await roleManager.api<Answer>(`/resources/Role/records/${own}/edit`, {
+      form: matrix([...ROLE_MANAGER, 'delete_role']),
+    });
+    assert.equal(oneMore.status, 403, JSON.stringify(oneMore.body));
+    assert.equal(oneMore.body.error, 'permission_not_held');
+    assert.match(oneMore.body.message ?? '', /delete_role/);
+    const everyBox = await roleManager.api<Answer>('/resources/Role/actions/new', {
+      form: { name: 'every box', ...matrix(ALL_PERMISSION_CODENAMES) },
+    });
+    assert.equal(everyBox.status, 403, JSON.stringify(everyBox.body));
+    assert.match(everyBox.body.message ?? '', /delete_user/);
+    // A forged matrix: the cell as a nested key, an object per codename, brackets, a list in a list.
+    const forged: Array<Record<string, string>> = [
+      { 'permissions.role.delete': 'on' },
+      { 'permissions.delete_role': 'true' },
+      { 'permissions.0.codename': 'delete_role' },
+      { 'permissions[delete_role]': 'on' },
+      { 'permissions.0': 'view_role', 'permissions.1.0': 'delete_role' },
+    ];
+    for (const form of forged) {
+      const { status, body } = await roleManager.api<Answer>(`/resources/Role/records/${own}/edit`, { form });
+      assert.ok(
+        status === 400 || status === 403,
+        `${JSON.stringify(form)}: ${status} ${JSON.stringify(body)}`,
+      );
+      assert.notEqual(body.notice?.type, 'success');
+    }
+    assert.deepEqual(await permissionsOf(own), [...ROLE_MANAGER].sort());
+    assert.equal(await fixture.db.orm.em.fork().count(Role, { name: 'every box' }), 0);
+  });
+
+  it('the role matrix: unticking a box they lack (the role had it) is allowed', async () => {
+    const em = fixture.db.orm.em.fork();
+    const holds = em.create(Role, {
+      name: 'holds delete_user',
+      scopes: [],
+      permissions: ['view_product', 'delete_user'],
+    });
+    await em.flush();
+    const { body } = await roleManager.api<Answer>(`/resources/Role/records/${holds.id}/edit`, {
+      form: { 'permissions.0': 'view_product' },
+    });
+    assert.equal(body.notice?.type, 'success', JSON.stringify(body));
+    assert.deepEqual(await permissionsOf(holds.id), ['view_product']);
+  });
+
   it('a role manager may add permissions they hold, and leave ones they lack where they are', async () => {
     const added = await roleManager.api<Answer>(`/resources/Role/records/${ids.viewUsers}/edit`, {
       form: { 'permissions.0': 'view_user', 'permissions.1': 'view_product' },

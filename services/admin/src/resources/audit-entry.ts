@@ -1,5 +1,6 @@
-import type { ActionResponse, ResourceWithOptions } from 'adminjs';
+import type { ActionContext, ActionRequest, ActionResponse, ResourceWithOptions } from 'adminjs';
 import { AuditEntry } from '@tandem/models';
+import { recordNames, referenceNames } from '../history/record-names.js';
 import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
 
 /** The audit log: readable by whoever has view_auditentry, never writable (not even by superusers). */
@@ -33,13 +34,21 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
       },
       actions: {
         show: {
-          // The diff column is JSON; AdminJS would flatten it, so hand the component the whole object.
-          after: async (response: ActionResponse) => {
+          // The diff column is JSON; AdminJS would flatten it, so hand the component the whole object,
+          // with the names of the record and of the related records it mentions (History.jsx shows them).
+          after: async (response: ActionResponse, _request: ActionRequest, context: ActionContext) => {
             const record = response.record as { id?: string; params?: Record<string, unknown> } | undefined;
             const id = Number(record?.id);
             if (!record?.params || !Number.isSafeInteger(id)) return response;
             const entry = await deps.orm.em.fork().findOne(AuditEntry, id);
-            record.params.diffJson = JSON.stringify(entry?.diff ?? {});
+            const diff = entry?.diff ?? {};
+            record.params.diffJson = JSON.stringify(diff);
+            if (!entry) return response;
+            record.params.namesJson = JSON.stringify(
+              await referenceNames(context._admin, entry.model, [diff]),
+            );
+            const title = await recordNames(context._admin, entry.model, [entry.recordId]);
+            record.params.recordTitle = title[entry.recordId] ?? null;
             return response;
           },
         },

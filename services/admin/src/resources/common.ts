@@ -16,12 +16,15 @@ import {
 import { AuditEntry, type Orm, type PermissionModel } from '@tandem/models';
 import { allMatchingAction } from '../actions/all-matching.js';
 import { BulkJobs } from '../actions/bulk-jobs.js';
+import { deleteWithReferences } from '../actions/delete-with-references.js';
 import { exportAction } from '../actions/export-action.js';
 import { backToTheList } from '../actions/list-memory.js';
 import type { Components } from '../components.js';
+import { referenceNames } from '../history/record-names.js';
 import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
 import { SEARCH_FIELD } from '../orm/where.js';
 import { guardActions } from '../permissions.js';
+import { formDefaults, mergeProperties } from './form-defaults.js';
 import { onlyWritableFields, rootOf } from './writable-fields.js';
 
 export interface ResourceDeps {
@@ -117,9 +120,12 @@ function withoutVirtualInputs(virtual: readonly string[]): After<ActionResponse>
   };
 }
 
-/** Attaches the record's audit entries to the show page (read by the History component). */
+/**
+ * Attaches the record's audit entries to the show page (read by the History component), with the
+ * names of the records their reference fields pointed at (the component shows labels and names).
+ */
 function attachHistory(orm: Orm, model: string): After<ActionResponse> {
-  return async (response) => {
+  return async (response, _request, context) => {
     const record = response.record as { id?: string; params?: Record<string, unknown> } | undefined;
     if (!record?.id || !record.params) return response;
     const entries = await orm.em
@@ -129,6 +135,11 @@ function attachHistory(orm: Orm, model: string): After<ActionResponse> {
         { model, recordId: String(record.id) },
         { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 },
       );
+    const names = await referenceNames(
+      context._admin,
+      model,
+      entries.map((entry) => entry.diff),
+    );
     record.params.history = JSON.stringify(
       entries.map((entry) => ({
         id: entry.id,
@@ -138,6 +149,7 @@ function attachHistory(orm: Orm, model: string): After<ActionResponse> {
         diff: entry.diff,
       })),
     );
+    record.params.historyNames = JSON.stringify(names);
     return response;
   };
 }
@@ -210,6 +222,8 @@ export function modelAdmin(
   }
   actions.search = { ...actions.search, handler: searchAction(spec) };
   actions.bulkDelete = { ...actions.bulkDelete, handler: bulkDeleteAction(resource) };
+  // A record other rows still refer to says so before the delete is confirmed (a category's products).
+  Object.assign(actions, deleteWithReferences(deps, resource, actions));
   // Every list can be exported (streamed, see actions/export-route.ts) by whoever may view it.
   actions.export = { ...exportAction(deps.components), ...actions.export };
   // A bulk action on every row the list matches, all pages, run server-side (actions/all-matching.ts).
@@ -254,11 +268,14 @@ export function modelAdmin(
       translations: {
         en: { properties: { [SEARCH_FIELD]: `Search (${spec.searchFields.join(', ')})` } },
       },
-      properties: {
-        [SEARCH_FIELD]: searchProperty(),
-        ...(spec.audited === false ? {} : { history: showOnly(deps.components.History) }),
-        ...rest.properties,
-      },
+      properties: mergeProperties(
+        {
+          [SEARCH_FIELD]: searchProperty(),
+          ...(spec.audited === false ? {} : { history: showOnly(deps.components.History) }),
+          ...formDefaults(resource),
+        },
+        rest.properties,
+      ),
       actions: actions as ResourceOptions['actions'],
     },
   };

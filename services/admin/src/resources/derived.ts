@@ -2,6 +2,7 @@ import { ReferenceKind, type EntityMetadata, type EntityProperty } from '@mikro-
 import type { PropertyOptions, ResourceOptions, ResourceWithOptions } from 'adminjs';
 import type { AdminDeclaration, ModelDeclaration } from '@tandem/models';
 import type { OrmResourceSpec } from '../orm/resource.js';
+import { humanize, plural } from '../labels.js';
 import { SEARCH_FIELD } from '../orm/where.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 
@@ -17,22 +18,8 @@ const SHOWN_KINDS: readonly ReferenceKind[] = [
   ReferenceKind.MANY_TO_MANY,
 ];
 
-/** "priceCents" → "Price cents", "AuditEntry" → "Audit entry": labels from names, as Django does. */
-export function humanize(name: string): string {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .trim()
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-/** "Category" → "Categories", "Audit entry" → "Audit entries", "Address" → "Addresses". */
-export function plural(label: string): string {
-  if (/[^aeiou]y$/i.test(label)) return `${label.slice(0, -1)}ies`;
-  if (/(s|x|z|ch|sh)$/i.test(label)) return `${label}es`;
-  return `${label}s`;
-}
+// Labels from names live in ../labels.ts (the delete check and the role matrix use them too).
+export { humanize, plural } from '../labels.js';
 
 const isEnum = (prop: EntityProperty) => Boolean(prop.enum) && Array.isArray(prop.items);
 const isText = (prop: EntityProperty) => String(prop.type).toLowerCase() === 'text';

@@ -1,7 +1,8 @@
 import type { Before, ResourceWithOptions } from 'adminjs';
-import { ALL_PERMISSION_CODENAMES } from '@tandem/models';
+import { ALL_PERMISSION_CODENAMES, PERMISSION_ACTIONS, registry } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
+import { humanize, plural } from '../labels.js';
 import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
 import { endRoleMemberSessions } from './session-consequences.js';
 
@@ -36,14 +37,25 @@ export function roleResource(deps: ResourceDeps): ResourceWithOptions {
           isArray: true,
           description: 'Token scopes granted to members, e.g. catalog:read',
         },
+        // A models × view/add/change/delete matrix (components/PermissionMatrix.jsx), from the registry.
         permissions: {
           type: 'string',
           isArray: true,
-          availableValues: ALL_PERMISSION_CODENAMES.map((codename) => ({ value: codename, label: codename })),
+          components: { edit: deps.components.PermissionMatrix, show: deps.components.PermissionMatrix },
+          custom: { models: permissionModels(), actions: [...PERMISSION_ACTIONS] },
           description: 'Admin permissions: view / add / change / delete per model',
         },
       },
     },
+  );
+}
+
+/** The matrix's rows: every model staff get permissions on, with its sidebar label, in registry order. */
+function permissionModels(): Array<{ model: string; label: string }> {
+  return registry.flatMap((model) =>
+    model.permissionModel
+      ? [{ model: model.permissionModel, label: model.admin?.label ?? plural(humanize(model.name)) }]
+      : [],
   );
 }
 

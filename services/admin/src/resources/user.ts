@@ -41,7 +41,16 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
     {
       navigation: { name: 'Accounts', icon: 'Users' },
       titleProperty: 'email',
-      listProperties: ['id', 'email', 'isActive', 'isStaff', 'isSuperuser', 'lastLoginAt', 'createdAt'],
+      listProperties: [
+        'id',
+        'email',
+        'isActive',
+        'isStaff',
+        'isSuperuser',
+        'roles',
+        'lastLoginAt',
+        'createdAt',
+      ],
       filterProperties: ['q', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'createdAt', 'lastLoginAt'],
       editProperties: ['email', 'password', 'isActive', 'isStaff', 'isSuperuser', 'roles'],
       showProperties: [
