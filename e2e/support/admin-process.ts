@@ -72,13 +72,17 @@ export async function startAdminProcess(
   return { ...service, url: `${service.url}/admin` };
 }
 
+/** Settings for the admin, or a function that prepares them from the seeded database (e.g. starts fast on it). */
+export type AdminEnv =
+  Record<string, string> | ((db: MigratedTestDatabase) => Promise<Record<string, string>>);
+
 /** A fresh migrated database seeded by seedCatalog, with the admin running on it. */
-export async function startSeededAdmin(env: Record<string, string> = {}): Promise<SeededAdmin> {
+export async function startSeededAdmin(env: AdminEnv = {}): Promise<SeededAdmin> {
   const db = await createMigratedDatabase();
   let admin: ServiceProcess;
   try {
     await seedCatalog(db);
-    admin = await startAdminProcess(db.url, env);
+    admin = await startAdminProcess(db.url, typeof env === 'function' ? await env(db) : env);
   } catch (error) {
     await db.close();
     throw error;

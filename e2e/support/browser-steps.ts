@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
-import { STAFF_PASSWORD, startSeededAdmin, type SeededAdmin } from './admin-process.js';
+import { STAFF_PASSWORD, startSeededAdmin, type AdminEnv, type SeededAdmin } from './admin-process.js';
 
 export const ARTIFACTS =
   process.env.E2E_ARTIFACTS ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../artifacts');
@@ -31,11 +31,11 @@ export interface AdminBrowser {
  * Registers before/after hooks that start the admin and Chromium (1400×900, the size the issue was
  * measured at) for the enclosing describe, and returns the handle the steps use once they run.
  */
-export function adminBrowser(): { current(): AdminBrowser } {
+export function adminBrowser(env: AdminEnv = {}): { current(): AdminBrowser } {
   let handle: AdminBrowser | undefined;
   let profile: string | undefined;
   before(async () => {
-    const admin = await startSeededAdmin();
+    const admin = await startSeededAdmin(env);
     const launched = await launchChromium();
     profile = launched.profile;
     const { context } = launched;

@@ -11,17 +11,13 @@ const EMPTY = { models: [], recent: [], liveMetrics: false };
 /** "1,234", or "≈ 1,234,000" for PostgreSQL's estimate of a big table. */
 const countText = (model) => `${model.estimated ? '≈ ' : ''}${Number(model.count).toLocaleString('en')}`;
 
-const RecentAction = ({ entry }) => {
-  const what = entry.title
-    ? `${entry.modelLabel} “${entry.title}”`
-    : `${entry.modelLabel} #${entry.recordId}`;
-  return (
-    <Text mb="sm" data-testid="recent-action">
-      {new Date(entry.createdAt).toLocaleString()} — {entry.action}{' '}
-      {entry.href ? <Link to={entry.href}>{what}</Link> : what}
-    </Text>
-  );
-};
+/** "update “Spade” in Products", the title linking to the record while it exists and may be viewed. */
+const RecentAction = ({ entry }) => (
+  <Text mb="sm" data-testid="recent-action">
+    {new Date(entry.createdAt).toLocaleString()} — {entry.action}{' '}
+    {entry.href ? <Link to={entry.href}>{entry.title}</Link> : `#${entry.recordId}`} in {entry.modelLabel}
+  </Text>
+);
 
 const Dashboard = () => {
   const [data, setData] = useState(EMPTY);

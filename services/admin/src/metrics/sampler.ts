@@ -12,7 +12,8 @@ import { parsePrometheusText, type Sample } from './prometheus-text.js';
 
 export const SCRAPE_INTERVAL_SECONDS = 5;
 export const WINDOW_SECONDS = 3600;
-const SCRAPE_TIMEOUT_MS = 2000;
+/** Below the interval, so a slow service delays at most one tick (ticks do not overlap). */
+const SCRAPE_TIMEOUT_MS = 4000;
 /** Far above what fast or auth expose (a few KB): a bigger answer is not theirs. */
 const MAX_SCRAPE_BYTES = 1024 * 1024;
 
@@ -121,7 +122,7 @@ export class MetricsSampler {
       for (const plot of plots) this.series.add(plot.id, t, null);
       if (target.status.up)
         this.logger.warn({ service: name, url: target.url, err: error }, 'metrics scrape failed');
-      target.previous = undefined;
+      // The last good reading stays: the next one's increase covers the gap, so no event goes uncounted.
       const { lastRead } = target.status;
       target.status = {
         name,

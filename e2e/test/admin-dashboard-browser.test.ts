@@ -1,0 +1,134 @@
+/**
+ * Issue 16 item 8 (and item 6's dashboard links) in Chromium: the live dashboard plots what a real
+ * fast service and a real auth service counted for requests this test makes; staff without
+ * `view_metrics` see no plots and are refused the data; a stopped service is said to be unreachable;
+ * the staff member's recent actions link to their records. auth and fast run compiled as child
+ * processes on the admin's database; the admin scrapes their /metrics every 5 s.
+ */
+import assert from 'node:assert/strict';
+import { after, describe } from 'node:test';
+import { Product } from '@tandem/models';
+import { E2E_SECRET_KEY } from '../support/admin-process.js';
+import { browserSkip } from '../support/browser.js';
+import { adminBrowser, browserStep } from '../support/browser-steps.js';
+import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+
+const skip = browserSkip('admin live dashboard browser tests');
+if (skip) process.stdout.write(`# SKIP admin live dashboard browser tests: ${skip}\n`);
+
+/** Requests this test makes that fast refuses (no token: 401), and token requests auth refuses. */
+const REFUSED_READS = 25;
+const REFUSED_TOKENS = 3;
+
+describe('the live dashboard', { skip }, () => {
+  const services: ServiceProcess[] = [];
+  let auth: ServiceProcess;
+  let fast: ServiceProcess;
+  const browser = adminBrowser(async (db) => {
+    const base = { DATABASE_URL: db.url, HOST: '127.0.0.1', TANDEM_SECRET_KEY: E2E_SECRET_KEY };
+    auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...base, AUTH_PORT: '0' } });
+    services.push(auth);
+    fast = await startServiceProcess('fast', ENTRY_POINTS.fast, {
+      env: { ...base, FAST_PORT: '0', TOKEN_ISSUER: auth.url },
+    });
+    services.push(fast);
+    return { FAST_PORT: new URL(fast.url).port, AUTH_PORT: new URL(auth.url).port };
+  });
+  after(async () => {
+    for (const service of services.reverse()) await service.stop();
+  });
+  const step = (name: string, fn: () => Promise<void>) => browserStep(browser, name, fn);
+  const summary = (plot: string) => browser.current().page.getByTestId(`plot-${plot}-summary`);
+
+  step('logs in as a superuser and sees the plots', async () => {
+    const { page, login } = browser.current();
+    await login();
+    await page.getByTestId('live-metrics').waitFor();
+    await page.getByTestId('plot-fast_requests').locator('canvas').first().waitFor();
+  });
+
+  step('plots the requests made to fast and auth during the test', async () => {
+    const { page, screenshot } = browser.current();
+    for (let i = 0; i < REFUSED_READS; i += 1) {
+      const response = await fetch(`${fast.url}/v1/products/1`);
+      assert.equal(response.status, 401);
+      await response.arrayBuffer();
+    }
+    for (let i = 0; i < REFUSED_TOKENS; i += 1) {
+      const response = await fetch(`${auth.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'nobody',
+          client_secret: 'x',
+        }),
+      });
+      assert.equal(response.status, 401);
+      await response.arrayBuffer();
+    }
+    // Counted by fast and auth, scraped by the admin, polled by the page: within a few scrapes.
+    await summary('fast_requests').getByText(`4xx: ${REFUSED_READS}`).waitFor({ timeout: 45_000 });
+    await summary('auth_tokens_refused')
+      .getByText(`client_credentials: ${REFUSED_TOKENS}`)
+      .waitFor({ timeout: 45_000 });
+    const points = Number(await page.getByTestId('plot-fast_requests').getAttribute('data-points'));
+    assert.ok(points >= 2, `${points} points plotted`);
+    assert.match(
+      (await summary('fast_requests').textContent()) ?? '',
+      /2xx: [1-9]/,
+      'its /metrics scrapes are 200s',
+    );
+    assert.match((await summary('fast_ws_connections').textContent()) ?? '', /connections: 0 now/);
+    await page.getByTestId('metrics-down-fast').waitFor({ state: 'detached' });
+    await screenshot('live-dashboard');
+    assert.deepEqual(browser.current().problems, []);
+  });
+
+  step('a staff member without view_metrics sees no plots and is refused the data', async () => {
+    const { page, goto, login } = browser.current();
+    await page.context().clearCookies();
+    await login('editor@example.com');
+    await page.getByTestId('tandem-dashboard').getByText('Products', { exact: true }).waitFor();
+    assert.equal(await page.getByTestId('live-metrics').count(), 0);
+    const status = await page.evaluate(async () => (await fetch('/admin/api/metrics')).status);
+    assert.equal(status, 403);
+    await page.context().clearCookies();
+    await goto('/login');
+  });
+
+  step('says fast is unreachable once it stops, and keeps plotting auth', async () => {
+    const { page, login, screenshot } = browser.current();
+    await login();
+    await fast.stop();
+    const down = page.getByTestId('metrics-down-fast');
+    await down.waitFor({ timeout: 30_000 });
+    assert.match(
+      (await down.textContent()) ?? '',
+      /fast is unreachable at http:\/\/127\.0\.0\.1:\d+\/metrics \(connection refused\)/,
+    );
+    assert.equal(await page.getByTestId('metrics-down-auth').count(), 0);
+    await page.getByTestId('plot-fast_requests').locator('canvas').first().waitFor();
+    await screenshot('live-dashboard-fast-down');
+  });
+
+  step('recent actions link to the records they changed', async () => {
+    const { page, goto, admin } = browser.current();
+    const product = await admin.db.orm.em.fork().findOneOrFail(Product, { sku: 'SKU-004' });
+    // An edit through the admin's own API, from its page (same origin, the staff member's session).
+    const status = await page.evaluate(async (id) => {
+      const form = new FormData();
+      form.set('name', 'Kitchen item 4, renamed');
+      return (await fetch(`/admin/api/resources/Product/records/${id}/edit`, { method: 'POST', body: form }))
+        .status;
+    }, product.id);
+    assert.equal(status, 200);
+    await goto('');
+    const link = page
+      .getByTestId('recent-action')
+      .getByRole('link', { name: 'Kitchen item 4, renamed' });
+    await link.click();
+    await page.waitForURL(new RegExp(`/admin/resources/Product/records/${product.id}/show$`));
+    await page.getByText('SKU-004').first().waitFor();
+  });
+});
