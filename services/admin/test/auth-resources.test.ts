@@ -33,14 +33,14 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
   });
   after(() => fixture.close());
 
-  const addSession = async (owner: { user?: number; client?: number }) => {
+  const addSession = async (owner: { user?: number; client?: number }, grantType?: string) => {
     const em = fixture.db.orm.em.fork();
     const id = randomUUID();
     em.create(Session, {
       id,
       user: owner.user ? em.getReference(User, owner.user) : null,
       client: owner.client ? em.getReference(ClientEntity, owner.client) : null,
-      grantType: owner.user ? 'password' : 'client_credentials',
+      grantType: grantType ?? (owner.user ? 'password' : 'client_credentials'),
       scope: 'catalog:read',
       expiresAt: new Date(Date.now() + 86_400_000),
     });
@@ -154,6 +154,23 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
       method: 'POST',
     });
     assert.match(String(again.body.notice?.message), /Revoked 0 of 1/);
+  });
+
+  it('a session of the authorization code flow shows its grant type, is found by it and revoked', async () => {
+    const code = await addSession({ user: fixture.ids.editor }, 'authorization_code');
+    const password = await addSession({ user: fixture.ids.editor });
+    const list = await root.api<ActionBody>(
+      '/resources/Session/actions/list?filters.grantType=authorization_code&perPage=500',
+    );
+    const ids = list.body.records?.map((record) => record.id) ?? [];
+    assert.ok(ids.includes(code), 'the code-flow session is listed under its grant type');
+    assert.ok(!ids.includes(password), 'a password session is not');
+    const show = await root.api<ActionBody>(`/resources/Session/records/${code}/show`);
+    assert.equal(show.body.record?.params.grantType, 'authorization_code');
+    const done = await root.api<ActionBody>(`/resources/Session/bulk/revoke?recordIds=${code}`, {
+      method: 'POST',
+    });
+    assert.match(String(done.body.notice?.message), /Revoked 1 of 1/);
   });
 
   it('signing keys are read-only and never expose private material', async () => {

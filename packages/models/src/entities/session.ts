@@ -20,7 +20,7 @@ export const Session = defineEntity({
     /** Exactly one of user / client is set: a person's login or a machine client's session. */
     user: () => p.manyToOne(User).nullable().deleteRule('cascade').index(),
     client: () => p.manyToOne(Client).nullable().deleteRule('cascade').index(),
-    /** password or client_credentials: how the session began. */
+    /** password, authorization_code or client_credentials: how the session began (CHECK in both dialects). */
     grantType: p.string().length(32),
     /** Space-separated scopes granted when the session began; a refresh can only narrow them. */
     scope: p.text().default(''),

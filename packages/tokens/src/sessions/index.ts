@@ -11,7 +11,9 @@ export {
   startUserSession,
   INSERT_SESSION_SQL,
   insertSessionBindings,
+  SESSION_GRANT_TYPES,
   type NewSession,
+  type SessionGrantType,
 } from './start.js';
 export {
   REVOKE_SESSION_SQL,

@@ -6,20 +6,32 @@ import { hashRefreshToken, newRefreshToken } from '../opaque-tokens.js';
 
 type Em = Orm['em'];
 
+/**
+ * How a session began, stored in sessions.grant_type (the CHECK constraint of both dialects lists the
+ * same values): a user's password grant or authorization code exchange, or a machine client's grant.
+ */
+export const SESSION_GRANT_TYPES = ['password', 'authorization_code', 'client_credentials'] as const;
+export type SessionGrantType = (typeof SESSION_GRANT_TYPES)[number];
+
 /** A new session row, as both the ORM (password grant) and the raw insert (client grant) store it. */
 export interface NewSession {
   readonly id: string;
   readonly userId: number | null;
   readonly clientPk: number | null;
-  readonly grantType: 'password' | 'client_credentials';
+  readonly grantType: SessionGrantType;
   readonly scope: string;
   readonly now: Date;
   readonly expiresAt: Date;
 }
 
-/** A session's fields at its start: a random id (the `sid`) and its absolute end. */
+/**
+ * A session's fields at its start: a random id (the `sid`) and its absolute end. A user's session
+ * says which grant started it (`via`); a client's is always client_credentials.
+ */
 export function newSession(
-  owner: { userId: number; clientPk?: undefined } | { clientPk: number; userId?: undefined },
+  owner:
+    | { userId: number; via: 'password' | 'authorization_code'; clientPk?: undefined }
+    | { clientPk: number; userId?: undefined; via?: undefined },
   scopes: readonly string[],
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
@@ -28,7 +40,7 @@ export function newSession(
     id: randomUUID(),
     userId: owner.userId ?? null,
     clientPk: owner.clientPk ?? null,
-    grantType: owner.userId === undefined ? 'client_credentials' : 'password',
+    grantType: owner.via ?? 'client_credentials',
     scope: formatScope(scopes),
     now,
     expiresAt: new Date(now.getTime() + settings.sessionAbsoluteTtlSeconds * 1000),
@@ -52,7 +64,7 @@ export async function startUserSession(
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
 ): Promise<{ sid: string; refreshToken: string }> {
-  const fields = newSession({ userId }, scopes, settings, now);
+  const fields = newSession({ userId, via: 'password' }, scopes, settings, now);
   return em.transactional(async (tx) => {
     const session = tx.create(Session, {
       id: fields.id,

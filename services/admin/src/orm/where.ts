@@ -21,7 +21,9 @@ function contains(meta: EntityMetadata, field: string, term: string): Dictionary
     prop.runtimeType === 'object' || /json/.test(String(prop.columnTypes?.[0]))
       ? (alias: string) => `lower(cast(${alias}.${column} as text))`
       : (alias: string) => `lower(${alias}.${column})`;
-  return { [raw(expression)]: { $like: likePattern(term) } };
+  // ESCAPE spelled out: PostgreSQL's LIKE escapes with a backslash by default, SQLite's with nothing,
+  // so without it "authorization_code" matched nothing on SQLite.
+  return { [raw((alias: string) => `${expression(alias)} like ? escape '\\'`, [likePattern(term)])]: [] };
 }
 
 function asBoolean(value: unknown): boolean | undefined {

@@ -1,5 +1,5 @@
 import type { Action, ActionResponse, ResourceWithOptions } from 'adminjs';
-import { revokeSession } from '@tandem/tokens';
+import { SESSION_GRANT_TYPES, revokeSession } from '@tandem/tokens';
 import { confirmedBulkAction } from '../actions/confirmed-bulk.js';
 import { actorOf, recordAudit } from '../orm/audit.js';
 import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
@@ -100,6 +100,8 @@ export function sessionResource(deps: ResourceDeps): ResourceWithOptions {
       properties: {
         user: { type: 'reference', reference: 'User' },
         client: { type: 'reference', reference: 'Client' },
+        // How the session began: the filter offers the values the database accepts.
+        grantType: { availableValues: SESSION_GRANT_TYPES.map((value) => ({ value, label: value })) },
       },
       extraActions: ['revoke'],
       actions: { revoke: revokeAction(deps) },

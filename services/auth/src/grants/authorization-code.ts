@@ -117,7 +117,12 @@ export const authorizationCodeGrant: Grant = async (request) => {
   }
 
   const scopes = parseScope(code.scope) ?? [];
-  const session = newSession({ userId: code.userId }, scopes, deps.config.tokens, now);
+  const session = newSession(
+    { userId: code.userId, via: 'authorization_code' },
+    scopes,
+    deps.config.tokens,
+    now,
+  );
   const refreshToken = code.clientGrantTypes.includes('refresh_token') ? newRefreshToken() : undefined;
   const won = await deps.store.redeemCode({
     codeHash,
