@@ -22,3 +22,4 @@ export {
   revokeUserSessions,
   revokeSessionsBeyondRoleScopes,
 } from './revoke.js';
+export { purgeSpentSignIns, SPENT_CODE_RETENTION_SECONDS, type SignInPurge } from './purge.js';
