@@ -1,4 +1,4 @@
-import { LoginSession, Session, type Orm } from '@tandem/models';
+import { AuthorizationCode, LoginSession, Session, type Orm } from '@tandem/models';
 import { isIdentityScope, parseScope } from '../claims.js';
 import type { RevocationReason } from './reasons.js';
 import { scopesOfUsers } from './scopes.js';
@@ -40,7 +40,8 @@ export function revokeClientSessions(
 /**
  * Revokes every unrevoked session of a user (deactivated, password changed, staff flag removed...),
  * and ends their sign-ins at the auth service's login page, so a browser that signed in before the
- * change cannot get new authorization codes without signing in again.
+ * change cannot get new authorization codes without signing in again; the codes it already got and
+ * no client exchanged yet are spent too (otherwise each could still start a session for a minute).
  */
 export async function revokeUserSessions(
   em: Em,
@@ -49,6 +50,7 @@ export async function revokeUserSessions(
   now: Date = new Date(),
 ): Promise<number> {
   await em.nativeUpdate(LoginSession, { user: userId, endedAt: null }, { endedAt: now });
+  await em.nativeUpdate(AuthorizationCode, { user: userId, usedAt: null }, { usedAt: now });
   return revokeWhere(em, { user: userId }, reason, now);
 }
 

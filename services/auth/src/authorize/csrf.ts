@@ -30,14 +30,26 @@ export class CsrfGuard {
   /** The form token for this browser, and the Set-Cookie to send when it had no CSRF cookie yet. */
   formToken(req: IncomingMessage): { token: string; setCookie: string | undefined } {
     const existing = readCookie(req, COOKIE_NAMES.csrf);
-    const cookie = existing ?? randomBytes(24).toString('base64url');
+    return existing === undefined
+      ? this.renewedToken()
+      : { token: this.tokenFor(existing), setCookie: undefined };
+  }
+
+  /**
+   * A new CSRF cookie and its form token, whatever the browser had: at sign-in, so that no token
+   * handed out before it (to whoever used the browser then) is valid after it.
+   */
+  renewedToken(): { token: string; setCookie: string } {
+    const cookie = randomBytes(24).toString('base64url');
     return {
       token: this.tokenFor(cookie),
-      setCookie:
-        existing === undefined
-          ? cookieHeader(COOKIE_NAMES.csrf, cookie, CSRF_COOKIE_SECONDS, this.secure)
-          : undefined,
+      setCookie: cookieHeader(COOKIE_NAMES.csrf, cookie, CSRF_COOKIE_SECONDS, this.secure),
     };
+  }
+
+  /** The Set-Cookie that deletes the CSRF cookie (at logout: the next person gets a new one). */
+  clearCookie(): string {
+    return cookieHeader(COOKIE_NAMES.csrf, '', 0, this.secure);
   }
 
   /** Why this form post is refused as a cross-site request, or undefined when it passes. */

@@ -43,15 +43,24 @@ export async function currentSignIn(deps: AuthDeps, req: IncomingMessage): Promi
   };
 }
 
-/** Starts a sign-in; returns it and the Set-Cookie header that hands its token to the browser. */
+/**
+ * Starts a sign-in; returns it and the Set-Cookie header that hands its token to the browser. The
+ * token is always new (a cookie the browser brought is never promoted to a sign-in: no fixation),
+ * and the sign-in that cookie named, if any, ends: one browser, one live sign-in (prompt=login or
+ * another person signing in on the same browser leave nothing behind that logout would miss).
+ */
 export async function startSignIn(
   deps: AuthDeps,
+  req: IncomingMessage,
   authentication: Authentication,
   secure: boolean,
 ): Promise<{ signedIn: SignedIn; setCookie: string }> {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
   const em = deps.orm.em.fork();
+  const previous = readCookie(req, COOKIE_NAMES.login);
+  if (previous !== undefined)
+    await em.nativeUpdate(LoginSession, { id: hashOf(previous), endedAt: null }, { endedAt: now });
   const row = em.create(LoginSession, {
     id: hashOf(token),
     user: em.getReference(User, authentication.userId),
@@ -79,7 +88,8 @@ export async function startSignIn(
 /**
  * Ends a sign-in and revokes the token sessions its authorization codes started (and `alsoSession`,
  * the `sid` of an ID token hint), in one transaction: RP-initiated logout ends the session and its
- * tokens. Returns how many token sessions were revoked.
+ * tokens. Its codes not exchanged yet are spent, so none starts a session after the logout. Returns
+ * how many token sessions were revoked.
  */
 export async function endSignIn(
   deps: AuthDeps,
@@ -91,6 +101,7 @@ export async function endSignIn(
     const sessionIds = new Set<string>(alsoSession === undefined ? [] : [alsoSession]);
     if (signInId !== undefined) {
       await em.nativeUpdate(LoginSession, { id: signInId, endedAt: null }, { endedAt: now });
+      await em.nativeUpdate(AuthorizationCode, { loginSessionId: signInId, usedAt: null }, { usedAt: now });
       const codes = await em.find(
         AuthorizationCode,
         { loginSessionId: signInId, sessionId: { $ne: null } },

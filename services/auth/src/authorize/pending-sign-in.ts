@@ -4,8 +4,10 @@ import type { Authentication } from './authentication.js';
 
 /**
  * A sign-in that passed some steps but not all (the password, not yet the second factor), carried
- * between the steps' forms in a hidden field: the user id, the methods so far and an expiry, signed
- * with a key derived for this purpose. Nothing about it is stored; it is valid for a few minutes.
+ * between the steps' forms in a hidden field: the user id, the methods so far, an expiry and the
+ * browser it belongs to, signed with a key derived for this purpose. Nothing about it is stored; it
+ * is valid for a few minutes, and only in the browser whose CSRF token (`browser`, an HMAC of its CSRF
+ * cookie) it was sealed for: copied into another browser, it is refused like an expired one.
  */
 export class PendingSignIns {
   private readonly key: Buffer;
@@ -18,15 +20,20 @@ export class PendingSignIns {
     return createHmac('sha256', this.key).update(body).digest('base64url');
   }
 
-  seal(authentication: Authentication, ttlSeconds = 300, now = Date.now()): string {
+  seal(authentication: Authentication, browser: string, ttlSeconds = 300, now = Date.now()): string {
     const body = Buffer.from(
-      JSON.stringify({ u: authentication.userId, m: authentication.amr, e: now + ttlSeconds * 1000 }),
+      JSON.stringify({
+        u: authentication.userId,
+        m: authentication.amr,
+        e: now + ttlSeconds * 1000,
+        b: this.mac(`browser:${browser}`),
+      }),
     ).toString('base64url');
     return `${body}.${this.mac(body)}`;
   }
 
-  /** The pending sign-in, or undefined when the value is forged, altered or expired. */
-  open(sealed: string, now = Date.now()): Authentication | undefined {
+  /** The pending sign-in, or undefined when the value is forged, altered, expired or another browser's. */
+  open(sealed: string, browser: string, now = Date.now()): Authentication | undefined {
     const [body, mac, extra] = sealed.split('.');
     if (body === undefined || mac === undefined || extra !== undefined) return undefined;
     const expected = Buffer.from(this.mac(body));
@@ -36,7 +43,9 @@ export class PendingSignIns {
       u: number;
       m: string[];
       e: number;
+      b: string;
     };
+    if (value.b !== this.mac(`browser:${browser}`)) return undefined;
     return value.e > now ? { userId: value.u, amr: value.m } : undefined;
   }
 }

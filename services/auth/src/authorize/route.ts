@@ -55,8 +55,13 @@ function refuse(deps: AuthDeps, res: ServerResponse, error: unknown, cookies: st
   throw error;
 }
 
-/** Hidden fields for the next form, and the CSRF cookie to set when the browser had none. */
-function formFor(deps: AuthDeps, req: IncomingMessage, request: AuthorizationRequest) {
+/**
+ * Hidden fields for the next form, and the CSRF cookie to set when the browser had none. `csrf`: the
+ * token of a CSRF cookie renewed by this very response (after a sign-in), which the request's
+ * cookie no longer matches.
+ */
+function formFor(deps: AuthDeps, req: IncomingMessage, request: AuthorizationRequest, csrf?: string) {
+  if (csrf !== undefined) return { form: { authorization: request.raw, csrf }, cookies: [] };
   const { token, setCookie } = deps.csrf.formToken(req);
   const form: FormContext = { authorization: request.raw, csrf: token };
   return { form, cookies: setCookie === undefined ? [] : [setCookie] };
@@ -73,7 +78,7 @@ async function proceed(
   res: ServerResponse,
   request: AuthorizationRequest,
   signedIn: SignedIn | undefined,
-  options: { fresh: boolean; cookies: string[] },
+  options: { fresh: boolean; cookies: string[]; csrf?: string },
 ): Promise<void> {
   const tooOld =
     request.maxAge !== undefined &&
@@ -92,7 +97,7 @@ async function proceed(
   if (asked || !(await hasConsent(deps, signedIn.userId, request, scopes))) {
     if (request.prompt.has('none'))
       throw new RedirectableError('consent_required', 'The user must allow this client first.', request);
-    const { form, cookies } = formFor(deps, req, request);
+    const { form, cookies } = formFor(deps, req, request, options.csrf);
     const html = consentPage({ form, clientName: request.client.name, scopes, email });
     return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
   }
@@ -164,10 +169,17 @@ export function authorizePostRoute(deps: AuthDeps): OAuthRoute {
         return sendPage(res, outcome.status, outcome.html, { ...outcome.headers, 'Set-Cookie': cookies });
       const { signedIn, setCookie } = await startSignIn(
         deps,
+        req,
         outcome.authentication,
         deps.issuer.startsWith('https:'),
       );
-      await proceed(deps, req, res, request, signedIn, { fresh: true, cookies: [setCookie] });
+      // A new CSRF cookie with the new sign-in: tokens of the forms shown before it stop working.
+      const csrf = deps.csrf.renewedToken();
+      await proceed(deps, req, res, request, signedIn, {
+        fresh: true,
+        cookies: [setCookie, csrf.setCookie],
+        csrf: csrf.token,
+      });
     } catch (error) {
       refuse(deps, res, error);
     }

@@ -80,7 +80,7 @@ export async function secondFactorPage(
   if (!user) return undefined;
   const enrolled = await twoFactorEnrolled(deps.orm.em, user.id);
   if (!enrolled && !twoFactorRequired(deps.config.twoFactor, user)) return undefined;
-  const pending = deps.pendingSignIns.seal(authentication);
+  const pending = deps.pendingSignIns.seal(authentication, context.formContext.csrf);
   if (enrolled) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
   const enrolment = await deps.twoFactor.beginEnrolment(user);
   if (!enrolment) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
@@ -89,7 +89,10 @@ export async function secondFactorPage(
 
 /** The pending sign-in of the form and its user, or undefined when forged, expired or the user is gone. */
 async function pendingOf(context: StepContext) {
-  const authentication = context.deps.pendingSignIns.open(context.form.get('pending') ?? '');
+  const authentication = context.deps.pendingSignIns.open(
+    context.form.get('pending') ?? '',
+    context.formContext.csrf,
+  );
   if (!authentication) return undefined;
   const user = await userOf(context.deps, authentication.userId);
   if (!user) return undefined;
@@ -135,7 +138,10 @@ export async function otpEnrolStep(context: StepContext): Promise<StepOutcome> {
   );
   if (verdict.ok) {
     context.deps.logger.info({ userId: pending.user.id }, 'two-factor enrolled at sign-in');
-    const proven = context.deps.pendingSignIns.seal(withOtp(pending.authentication));
+    const proven = context.deps.pendingSignIns.seal(
+      withOtp(pending.authentication),
+      context.formContext.csrf,
+    );
     return page(
       200,
       recoveryCodesPage({ form: context.formContext, pending: proven, codes: verdict.recoveryCodes }),

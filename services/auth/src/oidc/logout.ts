@@ -68,7 +68,7 @@ export function logoutRoutes(deps: AuthDeps): {
         typeof hint?.sid === 'string' ? hint.sid : undefined,
       );
       if (revoked > 0) deps.metrics.revocations.inc({ reason: 'logout' }, revoked);
-      const cookie = { 'Set-Cookie': clearSignInCookie(secure) };
+      const cookie = { 'Set-Cookie': [clearSignInCookie(secure), deps.csrf.clearCookie()] };
       if (location) return sendRedirect(res, location, cookie);
       sendPage(res, 200, signedOutPage(), cookie);
     } catch (error) {
