@@ -1,5 +1,6 @@
 import type { EntityMetadata } from '@mikro-orm/core';
 import type { HotProjection } from '../hot/projections.js';
+import { ROW_ACCESS_CLAIMS } from '../hot/row-access.js';
 import type { JsonSchema, ModelDeclaration } from '../model.js';
 import {
   DOCUMENT_VERSION,
@@ -56,7 +57,10 @@ const responses = {
   Unauthorized: errorResponse('Missing, malformed, expired or revoked token.', ERROR_CODES.Unauthorized, {
     'WWW-Authenticate': { schema: { type: 'string', examples: ['Bearer error="invalid_token"'] } },
   }),
-  Forbidden: errorResponse("The token lacks the collection's scope.", ERROR_CODES.Forbidden),
+  Forbidden: errorResponse(
+    "The token lacks the collection's scope (or, where records belong to owners, the claim naming one).",
+    ERROR_CODES.Forbidden,
+  ),
   NotFound: errorResponse('No such record (or it is outside the collection).', ERROR_CODES.NotFound),
   Refused: errorResponse('The URL (414) or the request headers (431) are too long.', ERROR_CODES.Refused),
   Unavailable: errorResponse(
@@ -109,6 +113,24 @@ function filterParameter(field: string, schema: JsonSchema) {
   };
 }
 
+/**
+ * What a row-access collection serves to whom (the operations' descriptions), so that a client reading
+ * the document knows why its list holds only its rows and why another's id is a 404.
+ */
+function rowAccessNote(hot: HotProjection, operation: 'list' | 'record'): { description: string } | object {
+  const rule = hot.rowAccess;
+  if (!rule) return {};
+  const owner = `the \`${rule.claim}\` claim of ${ROW_ACCESS_CLAIMS[rule.claim].holder}`;
+  const lift = rule.anyScope ? ` A token with the \`${rule.anyScope}\` scope reads every record.` : '';
+  const what =
+    operation === 'list'
+      ? `Lists only the caller's records: those whose \`${rule.field}\` equals ${owner}.`
+      : `Only the caller's record: its \`${rule.field}\` must equal ${owner}; another owner's record answers 404, exactly as a missing one.`;
+  return {
+    description: `${what}${lift} A token without that claim is refused with 403 \`insufficient_scope\`.`,
+  };
+}
+
 function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSchema) {
   const security = [{ bearer: [hot.scope] }];
   const tags = [hot.collection];
@@ -118,6 +140,7 @@ function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSch
       get: {
         operationId: `list_${hot.collection}`,
         summary: `${hot.collection}, by id, a page at a time (keyset cursor)`,
+        ...rowAccessNote(hot, 'list'),
         tags,
         security,
         parameters: [
@@ -136,6 +159,7 @@ function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSch
       get: {
         operationId: `get_${hot.collection}`,
         summary: `One ${hot.collection} record, as prepared when it last changed`,
+        ...rowAccessNote(hot, 'record'),
         tags,
         security,
         parameters: [
@@ -164,7 +188,7 @@ function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSch
   };
 }
 
-const livePath = (topics: readonly string[]) => ({
+const livePath = (topics: readonly string[], owned: readonly string[]) => ({
   get: {
     operationId: 'live',
     summary: 'Live changes over a WebSocket',
@@ -173,6 +197,11 @@ const livePath = (topics: readonly string[]) => ({
       'Send LiveClientMessage frames (subscribe to a collection, e.g. "products", or one record, "products/42"; the token needs the collection\'s scope);',
       'receive LiveServerMessage frames. Their JSON Schemas are in components.schemas and referenced by x-websocket.',
       `Collections: ${topics.join(', ')}.`,
+      ...(owned.length > 0
+        ? [
+            `Records of ${owned.join(', ')} belong to owners: their topics deliver the caller's records only (a record that changes hands reaches its old owner as a delete, its new one as an upsert), and another owner's record topic is accepted like a missing record's and stays silent.`,
+          ]
+        : []),
     ].join(' '),
     tags: ['live'],
     security: [{ bearer: [] }, { accessTokenQuery: [] }],
@@ -275,7 +304,10 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
     ],
     paths: {
       ...paths,
-      '/v1/live': livePath(collections.map((c) => c.collection)),
+      '/v1/live': livePath(
+        collections.map((c) => c.collection),
+        served.filter((hot) => hot.rowAccess).map((hot) => hot.collection),
+      ),
       '/healthz': {
         get: {
           operationId: 'health',
