@@ -53,7 +53,8 @@ export async function startServiceProcess(
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<string>((resolve, reject) => {
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    // E2E_READY_TIMEOUT_MS: a busy shared machine (several suites and a benchmark) may need longer.
+    const timeoutMs = options.timeoutMs ?? (Number(process.env.E2E_READY_TIMEOUT_MS) || 30_000);
     const timer = setTimeout(
       () => reject(new Error(`${name} did not become ready in ${timeoutMs} ms:\n${output}`)),
       timeoutMs,
