@@ -1,19 +1,12 @@
 import { loadConfig } from '@tandem/config';
+import type { Product as ClientProduct } from '@tandem/client';
 import { openOrm, Product, type Orm } from '@tandem/models';
 
-/** The JSON every contestant serves for a product: the `products` hot projection's fields. */
-export interface ProductJson {
-  id: number;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  categoryId: number;
-  tags: string[];
-  updatedAt: string;
-}
+/**
+ * The JSON every contestant serves for a product: the `products` hot projection's fields, as the
+ * generated client types them.
+ */
+export type ProductJson = ClientProduct;
 
 /** How a straightforward handler turns an ORM entity into the response object. */
 export function productJson(product: Product): ProductJson {
