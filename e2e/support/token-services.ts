@@ -21,22 +21,45 @@ export interface TokenServices {
   readonly processes: ServiceProcess[];
 }
 
-/** Auth, then fast on the change feed's default timings (the promise is made for the defaults). */
-export async function startTokenServices(databaseUrl: string): Promise<TokenServices> {
-  const base = { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', TANDEM_SECRET_KEY: E2E_SECRET_KEY };
+const serviceSettings = (databaseUrl: string, env: Record<string, string>) => ({
+  DATABASE_URL: databaseUrl,
+  HOST: '127.0.0.1',
+  TANDEM_SECRET_KEY: E2E_SECRET_KEY,
+  ...env,
+});
+
+/** Fast on the change feed's default timings, trusting `authUrl`'s tokens (also to start it again). */
+export function startFastService(
+  databaseUrl: string,
+  authUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  return startServiceProcess('fast', ENTRY_POINTS.fast, {
+    env: {
+      ...serviceSettings(databaseUrl, env),
+      FAST_PORT: '0',
+      TOKEN_ISSUER: authUrl,
+      FEED_POLL_MS: '10',
+      FEED_FALLBACK_POLL_MS: '1000',
+    },
+  });
+}
+
+/**
+ * Auth, then fast on the change feed's default timings (the promise is made for the defaults); `env`
+ * adds settings to both (e.g. CORS_ALLOWED_ORIGINS).
+ */
+export async function startTokenServices(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<TokenServices> {
   const processes: ServiceProcess[] = [];
   try {
-    const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...base, AUTH_PORT: '0' } });
-    processes.push(auth);
-    const fast = await startServiceProcess('fast', ENTRY_POINTS.fast, {
-      env: {
-        ...base,
-        FAST_PORT: '0',
-        TOKEN_ISSUER: auth.url,
-        FEED_POLL_MS: '10',
-        FEED_FALLBACK_POLL_MS: '1000',
-      },
+    const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
+      env: { ...serviceSettings(databaseUrl, env), AUTH_PORT: '0' },
     });
+    processes.push(auth);
+    const fast = await startFastService(databaseUrl, auth.url, env);
     processes.push(fast);
     return { auth, fast, processes };
   } catch (error) {

@@ -11,11 +11,18 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import jsqr from 'jsqr';
 import type { BrowserContext, Page } from 'playwright-core';
+import { sqlitePassOnly } from '@tandem/models/testing';
 import { totpCodeAt } from '@tandem/two-factor';
 import { browserSkip, launchChromium } from '../support/browser.js';
 import { STAFF_PASSWORD, startSeededAdmin, type SeededAdmin } from '../support/admin-process.js';
 
-const skip = browserSkip('two-factor browser tests');
+const skip =
+  browserSkip('two-factor browser tests') ||
+  sqlitePassOnly(
+    'the pages, the QR code and the browser’s part are the same on both databases; the database’s part ' +
+      '(a code or recovery code used once, throttled guesses, the session) is tested over HTTP on both by ' +
+      'services/admin/test/two-factor-login.test.ts',
+  );
 if (skip) process.stdout.write(`# SKIP admin two-factor browser tests: ${skip}\n`);
 
 const STEP_MS = 30_000;

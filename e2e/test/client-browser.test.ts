@@ -4,36 +4,46 @@
  * is a 304 answered from the client's cache) and receives a live change over the browser's own
  * WebSocket, all across origins with the services' CORS allowing the page's origin.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Product } from '@tandem/models';
-import {
-  createMigratedDatabase,
-  eventually,
-  testDialect,
-  type MigratedTestDatabase,
-} from '@tandem/models/testing';
-import { E2E_SECRET_KEY } from '../support/admin-process.js';
+import { eventually, sqlitePassOnly, testDialect } from '@tandem/models/testing';
 import { browserSkip, launchChromium } from '../support/browser.js';
-import { READER_EMAIL, READER_PASSWORD, seedReaderCatalog } from '../support/catalog.js';
-import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { READER_EMAIL, READER_PASSWORD } from '../support/catalog.js';
+import { useClientServices } from '../support/client-services.js';
 import { withServiceLogs } from '../support/token-services.js';
 
-const skip = browserSkip('the typed client in a browser');
+const skip =
+  browserSkip('the typed client in a browser') ||
+  sqlitePassOnly(
+    'loading the client’s modules, CORS and the browser’s fetch and WebSocket are the same whatever ' +
+      'fast reads from; the one database write reaches fast through the change feed as admin-to-fast’s ' +
+      'do on both databases',
+  );
 const compiledClient = fileURLToPath(new URL('../../../packages/client/dist/src/', import.meta.url));
 
-let db: MigratedTestDatabase;
-let site: Server;
-let origin: string;
-const services: ServiceProcess[] = [];
-let browser: { context: BrowserContext; profile: string } | undefined;
+let origin = '';
 let page: Page;
+
+const services = useClientServices({
+  products: 3,
+  skip,
+  // The page's own site starts first: the services allow its origin (CORS).
+  env: async () => {
+    const site = await startSite();
+    services.closeAtEnd(() => new Promise((resolve) => site.close(() => resolve())));
+    const address = site.address();
+    assert.ok(typeof address === 'object' && address);
+    origin = `http://127.0.0.1:${address.port}`;
+    return { CORS_ALLOWED_ORIGINS: origin };
+  },
+});
 
 /** The page's origin: an HTML page and the client's compiled modules, nothing else. */
 async function startSite(): Promise<Server> {
@@ -59,36 +69,14 @@ async function startSite(): Promise<Server> {
 
 before(async () => {
   if (skip) return;
-  db = await createMigratedDatabase();
-  await seedReaderCatalog(db, 3);
-  site = await startSite();
-  const address = site.address();
-  assert.ok(typeof address === 'object' && address);
-  origin = `http://127.0.0.1:${address.port}`;
-  const base = {
-    DATABASE_URL: db.url,
-    HOST: '127.0.0.1',
-    TANDEM_SECRET_KEY: E2E_SECRET_KEY,
-    CORS_ALLOWED_ORIGINS: origin,
-  };
-  const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...base, AUTH_PORT: '0' } });
-  services.push(auth);
-  services.push(
-    await startServiceProcess('fast', ENTRY_POINTS.fast, {
-      env: { ...base, FAST_PORT: '0', TOKEN_ISSUER: auth.url, FEED_POLL_MS: '10' },
-    }),
-  );
-  browser = await launchChromium();
-  page = await browser.context.newPage();
+  await services.ready;
+  const { context, profile } = await launchChromium();
+  services.closeAtEnd(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  page = await context.newPage();
   await page.goto(`${origin}/`);
-});
-
-after(async () => {
-  await browser?.context.close();
-  if (browser) rmSync(browser.profile, { recursive: true, force: true });
-  for (const service of [...services].reverse()) await service.stop();
-  await new Promise((resolve) => (site ? site.close(resolve) : resolve(undefined)));
-  await db?.close();
 });
 
 interface PageResult {
@@ -105,8 +93,8 @@ test(
     skip,
   },
   async () => {
-    const [auth, fast] = services as [ServiceProcess, ServiceProcess];
-    await withServiceLogs(services, async () => {
+    const { auth, fast } = services;
+    await withServiceLogs(services.processes, async () => {
       const result = await page.evaluate(
         async ({ authUrl, fastUrl, username, password }): Promise<PageResult> => {
           const { createTandemClient } = await import('/client/index.js' as string);
@@ -147,7 +135,7 @@ test(
       assert.equal(result.pages, 3);
       assert.equal(result.usesPlatformWebSocket, true);
 
-      await db.orm.em
+      await services.db.orm.em
         .fork()
         .nativeUpdate(Product, { id: 1 }, { name: 'Seen in the browser', updatedAt: new Date() });
       await eventually('the page receives the change', async () =>

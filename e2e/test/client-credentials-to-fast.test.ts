@@ -4,30 +4,19 @@
  * keys fast already holds keep verifying while auth is down (verification is local). Auth and fast run
  * compiled as child processes on one database.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createMigratedDatabase,
-  eventually,
-  testDialect,
-  type MigratedTestDatabase,
-} from '@tandem/models/testing';
-import { tandem } from '../bench/catalog.js';
-import { E2E_SECRET_KEY } from '../support/admin-process.js';
-import { seedReaderCatalog } from '../support/catalog.js';
-import type { ServiceProcess } from '../support/service-process.js';
-import { startTokenServices } from '../support/token-services.js';
+import { eventually, testDialect } from '@tandem/models/testing';
+import { useClientServices } from '../support/client-services.js';
 
-let db: MigratedTestDatabase;
-let processes: ServiceProcess[] = [];
-let auth: ServiceProcess;
-let fast: ServiceProcess;
-let basic: string;
+const services = useClientServices({ products: 2, machineClient: 'fast test client' });
+const basic = () =>
+  Buffer.from(`${services.machine.clientId}:${services.machine.clientSecret}`).toString('base64');
 
 async function clientToken(): Promise<string> {
-  const res = await fetch(`${auth.url}/oauth/token`, {
+  const res = await fetch(`${services.auth.url}/oauth/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { authorization: `Basic ${basic()}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: 'grant_type=client_credentials&scope=catalog:read',
   });
   const body = (await res.json()) as { access_token?: string };
@@ -36,26 +25,7 @@ async function clientToken(): Promise<string> {
 }
 
 const read = (path: string, token: string) =>
-  fetch(`${fast.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-
-before(async () => {
-  db = await createMigratedDatabase();
-  await seedReaderCatalog(db, 2);
-  const created = await tandem(['createclient', 'fast test client', '--scope', 'catalog:read'], {
-    DATABASE_URL: db.url,
-    TANDEM_SECRET_KEY: E2E_SECRET_KEY,
-  });
-  const id = /client_id:\s+(\S+)/.exec(created)?.[1];
-  const secret = /client_secret:\s+(\S+)/.exec(created)?.[1];
-  assert.ok(id && secret, `could not read the client from:\n${created}`);
-  basic = Buffer.from(`${id}:${secret}`).toString('base64');
-  ({ auth, fast, processes } = await startTokenServices(db.url));
-});
-
-after(async () => {
-  for (const service of [...processes].reverse()) await service.stop();
-  await db?.close();
-});
+  fetch(`${services.fast.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
 test(`real tokens from the auth service are accepted; revocation reaches the fast service (${testDialect()})`, async () => {
   const access = await clientToken();
@@ -64,9 +34,9 @@ test(`real tokens from the auth service are accepted; revocation reaches the fas
   assert.equal(list.status, 200, JSON.stringify(body));
   assert.equal(body.items.length, 2);
 
-  const revoke = await fetch(`${auth.url}/oauth/revoke`, {
+  const revoke = await fetch(`${services.auth.url}/oauth/revoke`, {
     method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { authorization: `Basic ${basic()}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: `token=${access}&token_type_hint=access_token`,
   });
   assert.equal(revoke.status, 200);
@@ -79,7 +49,7 @@ test(`real tokens from the auth service are accepted; revocation reaches the fas
 
 test('with the auth service down, tokens signed by known keys still verify', async () => {
   const access = await clientToken();
-  await auth.stop();
+  await services.auth.stop();
   const res = await read('/v1/categories', access);
   await res.arrayBuffer();
   assert.equal(res.status, 200);

@@ -3,7 +3,7 @@
  * reaches the handler; when the fast service restarts, the client backs off while it is down, then
  * reconnects and subscribes again by itself; a refused topic and a revoked session end in typed errors.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createTandemClient,
@@ -13,142 +13,121 @@ import {
   type TandemClient,
 } from '@tandem/client';
 import { Product } from '@tandem/models';
-import {
-  createMigratedDatabase,
-  eventually,
-  testDialect,
-  type MigratedTestDatabase,
-} from '@tandem/models/testing';
-import { E2E_SECRET_KEY } from '../support/admin-process.js';
-import { READER_EMAIL, READER_PASSWORD, seedReaderCatalog } from '../support/catalog.js';
-import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { eventually, sqlitePassOnly, testDialect } from '@tandem/models/testing';
+import { READER_EMAIL, READER_PASSWORD } from '../support/catalog.js';
+import { useClientServices } from '../support/client-services.js';
 import { startTcpRelay, type TcpRelay } from '../support/tcp-relay.js';
 import { withServiceLogs } from '../support/token-services.js';
 
+const skip = sqlitePassOnly(
+  'reconnecting, backing off, resubscribing and the typed errors are the client’s code against the ' +
+    'fast service’s WebSocket; the changes and the revocation it receives come through the change feed ' +
+    'as in admin-to-fast and revocation-end-to-end, which run on both databases',
+);
 const BACKOFF = { initialMs: 100, maxMs: 800 };
 
-let db: MigratedTestDatabase;
-let auth: ServiceProcess;
-let fast: ServiceProcess;
+const services = useClientServices({ products: 3, skip });
 /** Clients reach fast through it, so that a restarted fast (on a new port) keeps the clients' address. */
 let relay: TcpRelay;
-const clients: TandemClient[] = [];
-
-function startFast(): Promise<ServiceProcess> {
-  return startServiceProcess('fast', ENTRY_POINTS.fast, {
-    env: {
-      DATABASE_URL: db.url,
-      HOST: '127.0.0.1',
-      TANDEM_SECRET_KEY: E2E_SECRET_KEY,
-      FAST_PORT: '0',
-      TOKEN_ISSUER: auth.url,
-      FEED_POLL_MS: '10',
-      FEED_FALLBACK_POLL_MS: '1000',
-    },
-  });
-}
 
 before(async () => {
-  db = await createMigratedDatabase();
-  await seedReaderCatalog(db, 3);
-  auth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
-    env: { DATABASE_URL: db.url, HOST: '127.0.0.1', TANDEM_SECRET_KEY: E2E_SECRET_KEY, AUTH_PORT: '0' },
-  });
-  fast = await startFast();
-  relay = await startTcpRelay(Number(new URL(fast.url).port));
-});
-
-after(async () => {
-  for (const client of clients) client.close();
-  await relay?.close();
-  await fast?.stop();
-  await auth?.stop();
-  await db?.close();
+  if (skip) return;
+  await services.ready;
+  relay = await startTcpRelay(Number(new URL(services.fast.url).port));
+  services.closeAtEnd(() => relay.close());
 });
 
 async function signedInClient(): Promise<TandemClient> {
-  const client = createTandemClient({ authUrl: auth.url, fastUrl: relay.url, liveBackoff: BACKOFF });
-  clients.push(client);
+  const client = createTandemClient({ authUrl: services.auth.url, fastUrl: relay.url, liveBackoff: BACKOFF });
+  services.closeAtEnd(() => client.close());
   await client.tokens.password({ username: READER_EMAIL, password: READER_PASSWORD });
   return client;
 }
 
 const rename = (id: number, name: string) =>
-  db.orm.em.fork().nativeUpdate(Product, { id }, { name, updatedAt: new Date() });
+  services.db.orm.em.fork().nativeUpdate(Product, { id }, { name, updatedAt: new Date() });
 
-test(`subscribe: a change written to the database reaches the handler (${testDialect()})`, async () => {
-  await withServiceLogs([auth, fast], async () => {
-    const client = await signedInClient();
-    const collection: ChangeOf<'products'>[] = [];
-    const record: ChangeOf<'products/2'>[] = [];
-    const all = client.live.subscribe('products', (change) => collection.push(change));
-    const one = client.live.subscribe('products/2', (change) => record.push(change));
-    await Promise.all([all.ready, one.ready]);
+test(
+  `subscribe: a change written to the database reaches the handler (${testDialect()})`,
+  { skip },
+  async () => {
+    await withServiceLogs(services.processes, async () => {
+      const client = await signedInClient();
+      const collection: ChangeOf<'products'>[] = [];
+      const record: ChangeOf<'products/2'>[] = [];
+      const all = client.live.subscribe('products', (change) => collection.push(change));
+      const one = client.live.subscribe('products/2', (change) => record.push(change));
+      await Promise.all([all.ready, one.ready]);
 
-    await rename(2, 'Live tool');
-    await eventually(
-      'the change reaches both subscriptions',
-      () => collection.length > 0 && record.length > 0,
-    );
-    for (const change of [collection[0]!, record[0]!]) {
-      assert.equal(change.op, 'upsert');
-      assert.equal(change.id, 2);
-      assert.equal(change.op === 'upsert' && change.data.name, 'Live tool');
-    }
-    assert.equal(record[0]!.topic, 'products/2');
+      await rename(2, 'Live tool');
+      await eventually(
+        'the change reaches both subscriptions',
+        () => collection.length > 0 && record.length > 0,
+      );
+      for (const change of [collection[0]!, record[0]!]) {
+        assert.equal(change.op, 'upsert');
+        assert.equal(change.id, 2);
+        assert.equal(change.op === 'upsert' && change.data.name, 'Live tool');
+      }
+      assert.equal(record[0]!.topic, 'products/2');
 
-    // Unpublishing hides the product from readers: subscribers see it go.
-    await db.orm.em.fork().nativeUpdate(Product, { id: 2 }, { published: false });
-    await eventually('the delete is pushed', () => record.some((change) => change.op === 'delete'));
-    assert.equal(record.find((change) => change.op === 'delete')!.data, null);
+      // Unpublishing hides the product from readers: subscribers see it go.
+      await services.db.orm.em.fork().nativeUpdate(Product, { id: 2 }, { published: false });
+      await eventually('the delete is pushed', () => record.some((change) => change.op === 'delete'));
+      assert.equal(record.find((change) => change.op === 'delete')!.data, null);
 
-    one.unsubscribe();
-    const seen = collection.length;
-    await rename(1, 'After unsubscribe');
-    await eventually('the collection subscription still gets changes', () => collection.length > seen);
-    assert.ok(!record.some((change) => change.id === 1), 'an ended subscription gets nothing more');
-    all.unsubscribe();
-  });
-});
-
-test('after the fast service restarts, the client backs off, reconnects and resubscribes', async () => {
-  await withServiceLogs([auth, fast], async () => {
-    const client = await signedInClient();
-    const events: LiveEvent[] = [];
-    client.live.onEvent((event) => events.push(event));
-    const changes: ChangeOf<'products/3'>[] = [];
-    const subscription = client.live.subscribe('products/3', (change) => changes.push(change));
-    await subscription.ready;
-
-    await fast.stop();
-    await eventually('a few reconnect attempts fail while fast is down', () =>
-      events.some((event) => event.type === 'reconnect-scheduled' && event.attempt >= 3),
-    );
-    const scheduled = events.filter((event) => event.type === 'reconnect-scheduled');
-    scheduled.forEach((event, index) => {
-      assert.equal(event.attempt, index + 1, 'attempts are counted one by one');
-      // Doubling from initialMs up to maxMs, jittered to between half and all of that.
-      const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** index);
-      assert.ok(event.delayMs <= ceiling && event.delayMs >= ceiling / 2, JSON.stringify(event));
+      one.unsubscribe();
+      const seen = collection.length;
+      await rename(1, 'After unsubscribe');
+      await eventually('the collection subscription still gets changes', () => collection.length > seen);
+      assert.ok(!record.some((change) => change.id === 1), 'an ended subscription gets nothing more');
+      all.unsubscribe();
     });
+  },
+);
 
-    fast = await startFast();
-    relay.retarget(Number(new URL(fast.url).port));
-    await eventually('the client subscribed again by itself', () =>
-      events.some((event) => event.type === 'resubscribed'),
-    );
-    const resubscribed = events.find((event) => event.type === 'resubscribed');
-    assert.deepEqual(resubscribed, { type: 'resubscribed', topics: ['products/3'] });
+test(
+  'after the fast service restarts, the client backs off, reconnects and resubscribes',
+  { skip },
+  async () => {
+    await withServiceLogs(services.processes, async () => {
+      const client = await signedInClient();
+      const events: LiveEvent[] = [];
+      client.live.onEvent((event) => events.push(event));
+      const changes: ChangeOf<'products/3'>[] = [];
+      const subscription = client.live.subscribe('products/3', (change) => changes.push(change));
+      await subscription.ready;
 
-    await rename(3, 'After restart');
-    await eventually('a change after the restart is received', () =>
-      changes.some((change) => change.op === 'upsert' && change.data.name === 'After restart'),
-    );
-    subscription.unsubscribe();
-  });
-});
+      await services.fast.stop();
+      await eventually('a few reconnect attempts fail while fast is down', () =>
+        events.some((event) => event.type === 'reconnect-scheduled' && event.attempt >= 3),
+      );
+      const scheduled = events.filter((event) => event.type === 'reconnect-scheduled');
+      scheduled.forEach((event, index) => {
+        assert.equal(event.attempt, index + 1, 'attempts are counted one by one');
+        // Doubling from initialMs up to maxMs, jittered to between half and all of that.
+        const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** index);
+        assert.ok(event.delayMs <= ceiling && event.delayMs >= ceiling / 2, JSON.stringify(event));
+      });
 
-test('a topic the service refuses rejects `ready` and calls onError with the code', async () => {
+      const restarted = await services.startFastAgain();
+      relay.retarget(Number(new URL(restarted.url).port));
+      await eventually('the client subscribed again by itself', () =>
+        events.some((event) => event.type === 'resubscribed'),
+      );
+      const resubscribed = events.find((event) => event.type === 'resubscribed');
+      assert.deepEqual(resubscribed, { type: 'resubscribed', topics: ['products/3'] });
+
+      await rename(3, 'After restart');
+      await eventually('a change after the restart is received', () =>
+        changes.some((change) => change.op === 'upsert' && change.data.name === 'After restart'),
+      );
+      subscription.unsubscribe();
+    });
+  },
+);
+
+test('a topic the service refuses rejects `ready` and calls onError with the code', { skip }, async () => {
   const client = await signedInClient();
   const errors: LiveError[] = [];
   // Not a hot collection: the type system refuses it too, hence the cast (as from untyped input).
@@ -163,24 +142,31 @@ test('a topic the service refuses rejects `ready` and calls onError with the cod
   assert.equal(errors[0]!.topic, 'nothing');
 });
 
-test('a revoked session closes the socket; the client cannot renew and reports it instead of retrying', async () => {
-  const client = await signedInClient();
-  const events: LiveEvent[] = [];
-  client.live.onEvent((event) => events.push(event));
-  const errors: LiveError[] = [];
-  const subscription = client.live.subscribe('products', () => undefined, {
-    onError: (error) => errors.push(error),
-  });
-  await subscription.ready;
-  const response = await fetch(`${auth.url}/oauth/revoke`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: client.tokens.current!.refreshToken! }),
-  });
-  assert.equal(response.status, 200);
-  await eventually('the live client gives up with an error', () => errors.length > 0);
-  assert.equal(errors[0]!.code, 'unauthorized');
-  assert.ok(events.some((event) => event.type === 'disconnected' && event.code === 4403));
-  assert.ok(events.some((event) => event.type === 'failed'));
-  assert.ok(!events.some((event) => event.type === 'reconnect-scheduled'), 'no retry loop on a dead session');
-});
+test(
+  'a revoked session closes the socket; the client cannot renew and reports it instead of retrying',
+  { skip },
+  async () => {
+    const client = await signedInClient();
+    const events: LiveEvent[] = [];
+    client.live.onEvent((event) => events.push(event));
+    const errors: LiveError[] = [];
+    const subscription = client.live.subscribe('products', () => undefined, {
+      onError: (error) => errors.push(error),
+    });
+    await subscription.ready;
+    const response = await fetch(`${services.auth.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: client.tokens.current!.refreshToken! }),
+    });
+    assert.equal(response.status, 200);
+    await eventually('the live client gives up with an error', () => errors.length > 0);
+    assert.equal(errors[0]!.code, 'unauthorized');
+    assert.ok(events.some((event) => event.type === 'disconnected' && event.code === 4403));
+    assert.ok(events.some((event) => event.type === 'failed'));
+    assert.ok(
+      !events.some((event) => event.type === 'reconnect-scheduled'),
+      'no retry loop on a dead session',
+    );
+  },
+);

@@ -3,8 +3,12 @@
  * database): the password and client_credentials grants, refresh-token rotation when many requests need
  * a new token at once (exactly one refresh request, and the session survives it), and the RFC 6749
  * error types a caller catches.
+ *
+ * Runs on both databases: rotating a refresh token is one SQL statement on PostgreSQL and a locked
+ * transaction on SQLite (services/auth/src/store.ts), and a replay or a revocation ends the session in
+ * the database, which fast learns through the change feed.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createTandemClient,
@@ -13,62 +17,29 @@ import {
   InvalidScopeError,
   NotSignedInError,
   OAuthError,
-  type TandemClient,
 } from '@tandem/client';
-import {
-  createMigratedDatabase,
-  eventually,
-  testDialect,
-  type MigratedTestDatabase,
-} from '@tandem/models/testing';
-import { tandem } from '../bench/catalog.js';
-import { E2E_SECRET_KEY } from '../support/admin-process.js';
-import { READER_EMAIL, READER_PASSWORD, seedReaderCatalog } from '../support/catalog.js';
+import { eventually, testDialect } from '@tandem/models/testing';
+import { useClientServices } from '../support/client-services.js';
+import { READER_EMAIL, READER_PASSWORD } from '../support/catalog.js';
 import { recordingFetch } from '../support/recording-fetch.js';
-import type { ServiceProcess } from '../support/service-process.js';
-import { refreshStatus, startTokenServices, withServiceLogs } from '../support/token-services.js';
+import { refreshStatus, withServiceLogs } from '../support/token-services.js';
 
-let db: MigratedTestDatabase;
-let processes: ServiceProcess[] = [];
-let auth: ServiceProcess;
-let fast: ServiceProcess;
-let machine: { clientId: string; clientSecret: string };
-const clients: TandemClient[] = [];
-
-before(async () => {
-  db = await createMigratedDatabase();
-  await seedReaderCatalog(db, 12);
-  const created = await tandem(['createclient', 'client package test', '--scope', 'catalog:read'], {
-    DATABASE_URL: db.url,
-    TANDEM_SECRET_KEY: E2E_SECRET_KEY,
-  });
-  const clientId = /client_id:\s+(\S+)/.exec(created)?.[1];
-  const clientSecret = /client_secret:\s+(\S+)/.exec(created)?.[1];
-  assert.ok(clientId && clientSecret, `could not read the client from:\n${created}`);
-  machine = { clientId, clientSecret };
-  ({ auth, fast, processes } = await startTokenServices(db.url));
-});
-
-after(async () => {
-  for (const client of clients) client.close();
-  for (const service of [...processes].reverse()) await service.stop();
-  await db?.close();
-});
+const services = useClientServices({ products: 12, machineClient: 'client package test' });
 
 function client(options: { expiryMarginMs?: number } = {}) {
   const recording = recordingFetch();
   const made = createTandemClient({
-    authUrl: auth.url,
-    fastUrl: fast.url,
+    authUrl: services.auth.url,
+    fastUrl: services.fast.url,
     fetch: recording.fetch,
     ...options,
   });
-  clients.push(made);
+  services.closeAtEnd(() => made.close());
   return { client: made, recording };
 }
 
 test(`password grant, then many concurrent reads needing a new token send exactly one refresh (${testDialect()})`, async () => {
-  await withServiceLogs(processes, async () => {
+  await withServiceLogs(services.processes, async () => {
     // A margin longer than the token's life: every access token counts as expiring, so each read wants
     // a renewal, as when a long-lived app wakes up with a stale token and fires its requests at once.
     const { client: tandemClient, recording } = client({ expiryMarginMs: 24 * 3600 * 1000 });
@@ -98,7 +69,7 @@ test(`password grant, then many concurrent reads needing a new token send exactl
     assert.equal(recording.grants('refresh_token').length, 2);
 
     // The first refresh token was spent: presenting it again is a replay, and it revokes the session...
-    assert.equal(await refreshStatus(auth.url, signedIn.refreshToken), 400);
+    assert.equal(await refreshStatus(services.auth.url, signedIn.refreshToken), 400);
     // ...so the client's next renewal gets invalid_grant as a typed error, and forgets the dead session.
     await assert.rejects(tandemClient.tokens.refresh(), InvalidGrantError);
     assert.equal(tandemClient.tokens.current, undefined);
@@ -119,7 +90,7 @@ test('refresh() called many times at once sends one refresh_token grant and hand
   const refreshToken = tandemClient.tokens.current!.refreshToken!;
   await tandemClient.tokens.revoke();
   assert.equal(tandemClient.tokens.current, undefined);
-  assert.equal(await refreshStatus(auth.url, refreshToken), 400);
+  assert.equal(await refreshStatus(services.auth.url, refreshToken), 400);
 });
 
 test('a session revoked elsewhere: the read gets a 401, the client tries one renewal and reports invalid_grant', async () => {
@@ -127,7 +98,7 @@ test('a session revoked elsewhere: the read gets a 401, the client tries one ren
   await tandemClient.tokens.password({ username: READER_EMAIL, password: READER_PASSWORD });
   await tandemClient.collections.products.get(1);
   // As an administrator ending the session would (the refresh token revokes its whole session).
-  const revoked = await fetch(`${auth.url}/oauth/revoke`, {
+  const revoked = await fetch(`${services.auth.url}/oauth/revoke`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ token: tandemClient.tokens.current!.refreshToken! }),
@@ -149,7 +120,7 @@ test('a session revoked elsewhere: the read gets a 401, the client tries one ren
 
 test('client_credentials: a machine client reads with its token and gets a new one when it expires', async () => {
   const { client: tandemClient, recording } = client({ expiryMarginMs: 24 * 3600 * 1000 });
-  const issued = await tandemClient.tokens.clientCredentials({ ...machine, scope: 'catalog:read' });
+  const issued = await tandemClient.tokens.clientCredentials({ ...services.machine, scope: 'catalog:read' });
   assert.equal(
     issued.refreshToken,
     undefined,
@@ -165,14 +136,17 @@ test('client_credentials: a machine client reads with its token and gets a new o
   assert.equal(recording.grants('client_credentials').length, 2);
   const basic = recording.grants('client_credentials')[0]!.requestHeaders.get('authorization');
   assert.match(basic ?? '', /^Basic /, 'credentials go in HTTP Basic, not the body');
-  assert.ok(!recording.grants('client_credentials')[0]!.requestBody.includes(machine.clientSecret));
+  assert.ok(!recording.grants('client_credentials')[0]!.requestBody.includes(services.machine.clientSecret));
 });
 
 test('RFC 6749 errors arrive as typed errors: invalid_client, invalid_grant, invalid_scope', async () => {
   const { client: tandemClient } = client();
 
   const wrongSecret = await tandemClient.tokens
-    .clientCredentials({ clientId: machine.clientId, clientSecret: `${machine.clientSecret}x` })
+    .clientCredentials({
+      clientId: services.machine.clientId,
+      clientSecret: `${services.machine.clientSecret}x`,
+    })
     .then(
       () => assert.fail('a wrong secret was accepted'),
       (error: unknown) => error,

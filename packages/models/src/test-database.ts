@@ -8,19 +8,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { parseDatabaseUrl, type DatabaseTarget } from '@tandem/config';
 import { migrate, openOrm, type Orm } from './orm.js';
+import { testDialect } from './test-dialects.js';
 
 export interface TestDatabase {
   readonly target: DatabaseTarget;
   /** The DATABASE_URL value a child process (a service under test) should receive. */
   readonly url: string;
   drop(): Promise<void>;
-}
-
-/** The server a suite runs against: PostgreSQL when DATABASE_URL says so, else a temp SQLite file. */
-export function testDialect(
-  serverUrl: string | undefined = process.env.DATABASE_URL,
-): DatabaseTarget['dialect'] {
-  return serverUrl && !serverUrl.startsWith('sqlite:') ? 'postgresql' : 'sqlite';
 }
 
 /**
@@ -87,3 +81,4 @@ export async function createMigratedDatabase(serverUrl?: string): Promise<Migrat
 }
 
 export { eventually, freePort } from './test-waiting.js';
+export { sqlitePassOnly, testDialect } from './test-dialects.js';
