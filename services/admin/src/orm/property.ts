@@ -32,13 +32,21 @@ export class OrmProperty extends BaseProperty {
     position: number,
     private readonly stringList: boolean,
     private readonly readOnly: boolean,
+    /** A JSON column shown and edited as JSON text (like Django's JSONField): see OrmResourceSpec.jsonText. */
+    readonly jsonText = false,
   ) {
     const kind = meta.kind;
     const isRef =
       kind === ReferenceKind.MANY_TO_ONE ||
       kind === ReferenceKind.ONE_TO_ONE ||
       kind === ReferenceKind.MANY_TO_MANY;
-    const type: PropertyType = isRef ? 'reference' : stringList ? 'string' : scalarType(meta);
+    const type: PropertyType = isRef
+      ? 'reference'
+      : stringList
+        ? 'string'
+        : jsonText
+          ? 'textarea'
+          : scalarType(meta);
     super({
       path: meta.name,
       type,

@@ -34,6 +34,12 @@ export interface OrmResourceSpec {
   readonly searchFields: readonly string[];
   /** JSON columns that hold a list of strings (edited as a list of text inputs). */
   readonly stringLists?: readonly string[];
+  /**
+   * JSON columns (other than string lists) shown and edited as JSON text, like Django's JSONField: a
+   * form sends text, parsed before the model validates it; text that is not JSON, or fields sent as
+   * flattened keys (`lines.0.productId`), are refused next to the field.
+   */
+  readonly jsonText?: readonly string[];
   /** Properties never written from a form (besides the primary key). */
   readonly readOnly?: readonly string[];
   /** Unique properties and their column names, to put a duplicate-key error next to the field. */
@@ -92,6 +98,21 @@ function primaryKeyOf(value: unknown): unknown {
   return wrap(value as object, true).getPrimaryKey();
 }
 
+/** A JSON-text field's value; anything but text holding JSON is refused next to the field. */
+function parseJsonText(field: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.trim() !== '') {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      // Refused below, with the same message as a value that is not text.
+    }
+  }
+  throw new ValidationError(
+    { [field]: { type: 'json', message: 'Enter valid JSON.' } },
+    { message: 'Please correct the errors below.', type: 'json' },
+  );
+}
+
 /**
  * An AdminJS resource over one MikroORM entity. Replaces the stock @adminjs/mikroorm Resource, which
  * crashes in databaseName() on SQLite, reports "saved" when the database refused the row, and writes
@@ -116,6 +137,7 @@ export class OrmResource extends BaseResource {
           index + 1,
           spec.stringLists?.includes(prop.name) ?? false,
           spec.readOnly?.includes(prop.name) ?? false,
+          spec.jsonText?.includes(prop.name) ?? false,
         );
         this.props.set(prop.name, property);
       });
@@ -235,7 +257,9 @@ export class OrmResource extends BaseResource {
     for (const [name, property] of this.props) {
       const prop: EntityProperty = property.meta;
       const value = source[name];
-      if (prop.kind === ReferenceKind.SCALAR) params[name] = value;
+      if (prop.kind === ReferenceKind.SCALAR)
+        params[name] =
+          property.jsonText && value !== undefined && value !== null ? JSON.stringify(value) : value;
       else if (prop.kind === ReferenceKind.MANY_TO_MANY) {
         const collection = value as { isInitialized(): boolean; getItems(): object[] } | undefined;
         if (collection?.isInitialized()) params[name] = collection.getItems().map(primaryKeyOf);
@@ -278,7 +302,7 @@ export class OrmResource extends BaseResource {
         data[name] =
           value === null || value === '' ? null : Number.isSafeInteger(Number(value)) ? Number(value) : value;
       } else {
-        data[name] = value;
+        data[name] = property.jsonText ? parseJsonText(name, value) : value;
       }
     }
     if (mode === 'create') this.applyDefaults(data);

@@ -14,6 +14,7 @@ function likePattern(term: string): string {
  * matched on their text form, so searching "garden" finds ["garden", "tools"].
  */
 function contains(meta: EntityMetadata, field: string, term: string): Dictionary {
+  if (field.includes('.')) return relatedContains(meta, field, term);
   const prop = meta.properties[field];
   if (!prop) return {};
   const column = prop.fieldNames[0] ?? field;
@@ -24,6 +25,23 @@ function contains(meta: EntityMetadata, field: string, term: string): Dictionary
   // ESCAPE spelled out: PostgreSQL's LIKE escapes with a backslash by default, SQLite's with nothing,
   // so without it "authorization_code" matched nothing on SQLite.
   return { [raw((alias: string) => `${expression(alias)} like ? escape '\\'`, [likePattern(term)])]: [] };
+}
+
+/**
+ * "user.email": a column of the record a many-to-one points at (an order's owner's email), matched in
+ * a subquery on that table (`user_id in (select id from users where ...)`), so the list's count works
+ * too and the foreign key's index finds the rows. ESCAPE makes LIKE's backslash escapes hold on SQLite.
+ */
+function relatedContains(meta: EntityMetadata, field: string, term: string): Dictionary {
+  const [relation = '', column = ''] = field.split('.');
+  const prop = meta.properties[relation];
+  const target = prop?.targetMeta;
+  const targetColumn = target?.properties[column];
+  const isReference = prop?.kind === ReferenceKind.MANY_TO_ONE || prop?.kind === ReferenceKind.ONE_TO_ONE;
+  if (!isReference || !target || targetColumn?.kind !== ReferenceKind.SCALAR) return {};
+  const pk = target.properties[target.primaryKeys[0]!]!.fieldNames[0];
+  const subquery = `select ${pk} from ${target.tableName} where lower(${targetColumn.fieldNames[0]}) like ? escape '\\'`;
+  return { [relation]: { $in: raw(subquery, [likePattern(term)]) } };
 }
 
 function asBoolean(value: unknown): boolean | undefined {

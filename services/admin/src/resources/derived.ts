@@ -99,6 +99,10 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
     label: humanize(model.name).toLowerCase(),
     searchFields,
     stringLists,
+    // Other JSON columns (an order's lines) are shown and edited as JSON text.
+    jsonText: props
+      .filter((prop) => isJson(prop) && !stringLists.includes(prop.name))
+      .map((prop) => prop.name),
     readOnly,
     unique: Object.fromEntries(
       props
