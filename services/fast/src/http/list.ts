@@ -1,7 +1,7 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import { listBody } from './list-body.js';
 import { CollectionStore, type HotStore } from '../data/store.js';
-import { readableCollection, rowReader } from './record.js';
+import { readableCollection, readerOf } from './record.js';
 import { jsonError, type Reply } from './respond.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -21,9 +21,6 @@ export function listReply(
 ): Reply {
   const records = readableCollection(store, collection, token);
   if (!(records instanceof CollectionStore)) return records;
-  // A row-access collection lists the caller's rows only, from its owner index (same cursor format).
-  const owner = rowReader(records, token);
-  if (owner !== null && typeof owner !== 'string') return owner;
   let limit = DEFAULT_LIMIT;
   let after: number | undefined;
   const filters: { field: string; value: string }[] = [];
@@ -48,5 +45,7 @@ export function listReply(
       );
     }
   }
-  return { status: 200, body: listBody(records.page(after, limit, filters, owner ?? undefined)) };
+  // A row-access collection lists the caller's rows only, from its owner index (same cursor format).
+  const owner = readerOf(records, token) ?? undefined;
+  return { status: 200, body: listBody(records.page(after, limit, filters, owner)) };
 }

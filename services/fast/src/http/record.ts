@@ -36,8 +36,9 @@ export function notReady(): Reply {
 }
 
 /**
- * The collection a token may read now, or why not: unknown collection (404), missing scope (403),
- * snapshot not loaded yet (503), checked in that order by every /v1 route.
+ * The collection a token may read now, or why not: unknown collection (404), missing scope or, where
+ * rows belong to owners, no claim naming one (403), snapshot not loaded yet (503), checked in that
+ * order by every /v1 route.
  */
 export function readableCollection(
   store: HotStore,
@@ -48,6 +49,8 @@ export function readableCollection(
   if (!records) return unknownCollection(collection);
   if (!AccessTokenVerifier.grants(token, records.scope, records.scopeBit))
     return insufficientScope(records.scope);
+  if (records.readsAs(token) === undefined)
+    return insufficientScope(records.rowAccess!.anyScope, ownerClaimMissingMessage(records));
   if (!store.ready) return notReady();
   return records;
 }
@@ -61,12 +64,12 @@ export function ownerClaimMissingMessage(records: CollectionStore): string {
 
 /**
  * Whose rows `token` reads in `records` (CollectionStore.readsAs): null for all of them, else the
- * token's owner key; a 403 `insufficient_scope` reply, saying why, when the token has none.
+ * token's owner key. Only after readableCollection, which refuses a token that has none.
  */
-export function rowReader(records: CollectionStore, token: VerifiedAccessToken): string | null | Reply {
+export function readerOf(records: CollectionStore, token: VerifiedAccessToken): string | null {
   const owner = records.readsAs(token);
-  if (owner !== undefined) return owner;
-  return insufficientScope(records.rowAccess!.anyScope, ownerClaimMissingMessage(records));
+  if (owner === undefined) throw new Error(`readableCollection let a token that reads no ${records.name} in`);
+  return owner;
 }
 
 /** GET /v1/{collection}/{id}: prepared bytes and ETag; 304 when the client already has them. */
@@ -79,8 +82,7 @@ export function recordReply(
 ): Reply {
   const records = readableCollection(store, collection, token);
   if (!(records instanceof CollectionStore)) return records;
-  const owner = rowReader(records, token);
-  if (owner !== null && typeof owner !== 'string') return owner;
+  const owner = readerOf(records, token);
   const number = recordId(id);
   const record = number === undefined ? undefined : records.get(number);
   // Another owner's row is answered exactly like a missing one: the same bytes, no existence leak.
