@@ -124,9 +124,7 @@ describe('the live dashboard', { skip }, () => {
     }, product.id);
     assert.equal(status, 200);
     await goto('');
-    const link = page
-      .getByTestId('recent-action')
-      .getByRole('link', { name: 'Kitchen item 4, renamed' });
+    const link = page.getByTestId('recent-action').getByRole('link', { name: 'Kitchen item 4, renamed' });
     await link.click();
     await page.waitForURL(new RegExp(`/admin/resources/Product/records/${product.id}/show$`));
     await page.getByText('SKU-004').first().waitFor();

@@ -109,12 +109,12 @@ const LiveMetrics = () => {
       } catch (error) {
         setProblem(error.response?.data?.message ?? 'The live metrics could not be loaded.');
       }
-      if (!stopped) timer = setTimeout(poll, delay);
+      if (!stopped) timer = window.setTimeout(poll, delay);
     };
     poll();
     return () => {
       stopped = true;
-      clearTimeout(timer);
+      window.clearTimeout(timer);
     };
   }, []);
   return (

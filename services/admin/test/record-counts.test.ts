@@ -31,9 +31,7 @@ describe('dashboard record counts', () => {
     const em = db.orm.em.fork();
     const category = await em
       .getConnection()
-      .execute<{ id: number }[]>(
-        `insert into categories (name, slug) values ('Bulk', 'bulk') returning id`,
-      );
+      .execute<{ id: number }[]>(`insert into categories (name, slug) values ('Bulk', 'bulk') returning id`);
     await em.getConnection().execute(
       `insert into products (sku, name, price_cents, currency, stock, category_id)
        select 'BULK-' || n, 'Bulk ' || n, 100, 'EUR', 1, ?
