@@ -12,7 +12,9 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import WebSocket from 'ws';
 import { Product, openOrm } from '@tandem/models';
 import { eventually, testDialect } from '@tandem/models/testing';
+import { readFileSync } from 'node:fs';
 import { prepareCatalog, tokenPool, type BenchCatalog } from '../bench/catalog.js';
+import { prepareCodeClient, prepareCodePool } from '../bench/code-pool.js';
 import { OpenApiChecker } from '../support/openapi-check.js';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -127,6 +129,83 @@ test('the auth service answers as its document says', async () => {
     fastDoc.response('/v1/products', 'get', 401, await response.json());
     return true;
   });
+});
+
+test('the authorization page, userinfo and logout answer as the auth document says', async () => {
+  const paths = authDoc.document.paths;
+  for (const [path, methods] of [
+    ['/oauth/authorize', ['get', 'post']],
+    ['/oauth/userinfo', ['get', 'post']],
+    ['/oauth/logout', ['get', 'post']],
+  ] as const)
+    for (const method of methods) assert.ok(paths[path]?.[method], `${method} ${path} is documented`);
+
+  // A code (as the authorization page stores one), exchanged: the token response and userinfo.
+  const app = await prepareCodeClient(catalog);
+  const pool = await prepareCodePool(catalog, app, 1);
+  const [code] = readFileSync(pool.file, 'utf8').split('\n');
+  const exchanged = await fetch(`${auth.url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: code!,
+      code_verifier: pool.env.WRK_CODE_VERIFIER!,
+      redirect_uri: decodeURIComponent(pool.env.WRK_REDIRECT_URI!),
+      client_id: app.clientId,
+    }),
+  });
+  const tokens = (await exchanged.json()) as { access_token: string; id_token: string };
+  authDoc.response('/oauth/token', 'post', exchanged.status, tokens);
+  assert.equal(exchanged.status, 200);
+  const bearer = { authorization: `Bearer ${tokens.access_token}` };
+  for (const method of ['get', 'post'] as const) {
+    const claims = await fetch(`${auth.url}/oauth/userinfo`, { method, headers: bearer });
+    assert.equal(claims.status, 200);
+    authDoc.response('/oauth/userinfo', method, 200, await claims.json());
+  }
+  const anonymous = await fetch(`${auth.url}/oauth/userinfo`);
+  authDoc.response('/oauth/userinfo', 'get', anonymous.status, await anonymous.json());
+
+  // The page endpoints answer HTML or a redirect; each status must be one the document lists.
+  const html = async (path: string, method: 'get' | 'post', init: RequestInit = {}) => {
+    const response = await fetch(auth.url + path, { redirect: 'manual', ...init, method });
+    const body = await response.text();
+    authDoc.response(
+      path.split('?')[0]!,
+      method,
+      response.status,
+      response.status === 303 ? undefined : body,
+      'text/html',
+    );
+    return response;
+  };
+  const request = new URLSearchParams({
+    response_type: 'code',
+    client_id: app.clientId,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSDtw-cM',
+    code_challenge_method: 'S256',
+  });
+  assert.equal((await html(`/oauth/authorize?${request}`, 'get')).status, 200, 'the login page');
+  assert.equal((await html('/oauth/authorize?client_id=nobody', 'get')).status, 400, 'unknown client');
+  request.delete('code_challenge');
+  const refused = await html(`/oauth/authorize?${request}`, 'get');
+  assert.equal(refused.status, 303, 'a bad request goes back to the registered redirect URI');
+  assert.equal(new URL(refused.headers.get('location')!).searchParams.get('error'), 'invalid_request');
+  const crossSite = await html('/oauth/authorize', 'post', {
+    headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'step=password',
+  });
+  assert.equal(crossSite.status, 403);
+  assert.equal((await html('/oauth/logout', 'get')).status, 200, 'the confirmation page');
+  const hinted = await html(`/oauth/logout?id_token_hint=${tokens.id_token}`, 'get');
+  assert.equal(hinted.status, 200, 'signed out');
+  const unregistered = await html('/oauth/logout?post_logout_redirect_uri=https://evil.example/', 'get');
+  assert.equal(unregistered.status, 400);
+  const forged = await html('/oauth/logout', 'post', {
+    headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'csrf=x&logout=',
+  });
+  assert.equal(forged.status, 403);
 });
 
 test('the fast service answers as its document says, errors included', async () => {

@@ -14,7 +14,7 @@ before(async () => {
 });
 after(() => auth.close());
 
-test('GET /openapi.json describes the token, revoke, JWKS and discovery endpoints', async () => {
+test('GET /openapi.json describes the token, revoke, JWKS, discovery, authorization, userinfo and logout endpoints', async () => {
   const res = await getJson(`${auth.url}/openapi.json`);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('cache-control'), 'public, max-age=300');
@@ -31,6 +31,9 @@ test('GET /openapi.json describes the token, revoke, JWKS and discovery endpoint
     '/oauth/revoke',
     '/.well-known/jwks.json',
     '/.well-known/openid-configuration',
+    '/oauth/authorize',
+    '/oauth/userinfo',
+    '/oauth/logout',
   ])
     assert.ok(doc.paths[path], path);
   const { TokenRequest, OAuthError } = doc.components.schemas;

@@ -8,6 +8,7 @@ import {
   responseRef,
   type OpenApiDocument,
 } from './document.js';
+import { signInPaths, signInSchemas, userBearerScheme } from './auth-sign-in.js';
 
 export interface AuthDocumentInput {
   /** RFC 6749 grant_type values the token endpoint accepts (the auth service's GRANTS). */
@@ -125,7 +126,10 @@ const discovery: JsonSchema = {
   required: ['issuer', 'token_endpoint', 'revocation_endpoint', 'jwks_uri', 'grant_types_supported'],
   properties: {
     issuer: { type: 'string', format: 'uri' },
+    authorization_endpoint: { type: 'string', format: 'uri' },
     token_endpoint: { type: 'string', format: 'uri' },
+    userinfo_endpoint: { type: 'string', format: 'uri' },
+    end_session_endpoint: { type: 'string', format: 'uri' },
     revocation_endpoint: { type: 'string', format: 'uri' },
     jwks_uri: { type: 'string', format: 'uri' },
     grant_types_supported: stringList,
@@ -151,7 +155,8 @@ const health: JsonSchema = {
 
 /**
  * The auth service's OpenAPI 3.1 document: the token endpoint (one request schema for its grants),
- * revocation, the JWKS and the discovery document, with RFC 6749 §5.2 errors. Pure: the service
+ * revocation, the JWKS and the discovery document, with RFC 6749 §5.2 errors, and the browser and
+ * OpenID Connect endpoints (authorization page, userinfo, logout: auth-sign-in.ts). Pure: the service
  * serializes it once at start-up.
  */
 export function authOpenApiDocument(input: AuthDocumentInput): OpenApiDocument {
@@ -166,11 +171,12 @@ export function authOpenApiDocument(input: AuthDocumentInput): OpenApiDocument {
       title: 'Tandem auth service',
       version: DOCUMENT_VERSION,
       description:
-        'OAuth 2.0 token endpoint (RFC 6749), revocation (RFC 7009), JWKS (RFC 7517) and discovery. Access tokens are EdDSA (Ed25519) JWTs; refresh tokens are opaque and single-use.',
+        'OAuth 2.0 token endpoint (RFC 6749), revocation (RFC 7009), JWKS (RFC 7517) and discovery; the authorization code flow with PKCE (its login page), OpenID Connect userinfo and RP-initiated logout. Access tokens are EdDSA (Ed25519) JWTs; refresh tokens are opaque and single-use.',
     },
     ...(input.serverUrl && { servers: [{ url: input.serverUrl }] }),
     tags: [
       { name: 'oauth', description: 'Tokens and their revocation.' },
+      { name: 'openid', description: 'People signing in to apps: the authorization page, userinfo, logout.' },
       { name: 'keys', description: 'What verifiers need: keys and endpoints.' },
       { name: 'operations', description: 'Health, metrics and this document.' },
     ],
@@ -207,6 +213,7 @@ export function authOpenApiDocument(input: AuthDocumentInput): OpenApiDocument {
           },
         },
       },
+      ...signInPaths,
       '/.well-known/jwks.json': {
         get: {
           operationId: 'jwks',
@@ -270,6 +277,7 @@ export function authOpenApiDocument(input: AuthDocumentInput): OpenApiDocument {
         JwkSet: jwkSet,
         Discovery: discovery,
         Health: health,
+        ...signInSchemas,
       },
       responses: {
         OAuthError: {
@@ -283,6 +291,7 @@ export function authOpenApiDocument(input: AuthDocumentInput): OpenApiDocument {
           scheme: 'basic',
           description: `client_id and client_secret of a client (or in the body). Methods: ${input.clientAuthMethods.join(', ')}.`,
         },
+        userBearer: userBearerScheme,
       },
     },
   };
