@@ -29,11 +29,19 @@ export const readableValue = (value, names) => {
   return typeof value === 'string' ? value : JSON.stringify(value);
 };
 
+const pad = (n) => String(n).padStart(2, '0');
+/** "2026-12-01 23:44", the one date format the admin's lists and show pages use. */
+export const readableTime = (iso) => {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
 /** The diff of one audit entry of a `model` record as a Field / Before / After table. */
 export const DiffTable = ({ diff, model, names }) => {
   const { translateProperty } = useTranslation();
   return (
-    <Table data-css="audit-diff">
+    <Table data-css="audit-diff" style={{ tableLayout: 'fixed', width: '100%' }}>
       <TableHead>
         <TableRow>
           <TableCell>Field</TableCell>
@@ -65,7 +73,7 @@ const History = ({ record, resource }) => {
         <Box key={entry.id} mb="lg" data-testid="history-entry">
           <Text mb="sm">
             <strong>{entry.action}</strong> by {entry.actorEmail || 'unknown'} at{' '}
-            {new Date(entry.createdAt).toLocaleString()}
+            {readableTime(entry.createdAt)}
           </Text>
           <DiffTable diff={entry.diff} model={resource.id} names={names} />
         </Box>
