@@ -11,7 +11,9 @@ const CSRF_COOKIE_SECONDS = 60 * 60 * 12;
  * (a cross-site post carries none), the browser's Fetch Metadata / Origin must say the post comes
  * from this service (the admin's check, shared in @tandem/accounts), and every form carries a token
  * that is an HMAC of the browser's CSRF cookie (a signed double-submit token: a page on a sibling
- * subdomain that could plant a cookie still cannot compute the matching token without the key).
+ * subdomain that plants a cookie cannot compute a token for it without the key; it could plant a
+ * cookie whose token it fetched for itself, which is why the Fetch Metadata / Origin layer refuses
+ * `same-site` posts, not only `cross-site` ones).
  */
 export class CsrfGuard {
   private readonly key: Buffer;
