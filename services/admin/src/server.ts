@@ -71,7 +71,7 @@ const forbiddenAsStatus: RequestHandler = (_req, res, next) => {
 };
 
 /**
- * Pages (~160 KB of HTML, mostly AdminJS's state of every resource) and API answers compressed per
+ * Pages (~160 KB of HTML, mostly AdminJS's state of every resource), stylesheets and API answers compressed per
  * response; the scripts are precompressed at build time instead (served-assets.ts). Downloads (CSV,
  * JSON Lines) stay as they are: they stream, and a cut connection must stay visible as one. No secret
  * shares a compressed response with text another site can make the admin reflect (BREACH): the pages
@@ -79,7 +79,7 @@ const forbiddenAsStatus: RequestHandler = (_req, res, next) => {
  */
 const compressedPagesAndJson = compression({
   filter: (_req, res) =>
-    /^(text\/html|application\/json)\b/.test(String(res.getHeader('Content-Type') ?? '')),
+    /^(text\/(html|css)|application\/json)\b/.test(String(res.getHeader('Content-Type') ?? '')),
 });
 
 /**
