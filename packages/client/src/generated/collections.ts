@@ -20,6 +20,7 @@ export interface Order {
   id: number;
   /** Id of the related User. */
   userId: number;
+  /** At most 16 characters. */
   status: 'pending' | 'paid' | 'shipped' | 'cancelled';
   /** ISO 4217 code. At most 3 characters. Matches /^[A-Z]{3}$/. */
   currency: string;

@@ -75,6 +75,8 @@ export const orderModel = defineModel(Order, {
     rowAccess: { field: 'userId', claim: 'sub', anyScope: 'orders:read:any' },
     filterable: ['status'],
     schema: {
+      // A string column (see `status` above), so the values are stated here for the OpenAPI document.
+      status: { enum: [...ORDER_STATUSES] },
       currency: { pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
       totalCents: {
         minimum: 0,
