@@ -10,6 +10,9 @@ const run = promisify(execFile);
 /** The Lua script that hands out pre-formatted requests (random ids and tokens); see wrk-request.lua. */
 export const WRK_SCRIPT = fileURLToPath(new URL('../../bench/wrk-request.lua', import.meta.url));
 
+/** The script for targets with a requests file: (path, token) pairs that belong together; see wrk-pairs.lua. */
+export const WRK_PAIRS_SCRIPT = fileURLToPath(new URL('../../bench/wrk-pairs.lua', import.meta.url));
+
 /** Above this share of its core, wrk (not the server) may be setting the pace: req/s then says nothing. */
 export const LOAD_GENERATOR_BOUND = 0.9;
 
@@ -23,6 +26,11 @@ export interface WrkTarget {
   readonly tokensFile: string | undefined;
   /** The server's processes; their CPU time (descendants included) is measured over each run. */
   readonly serverPids: readonly number[];
+  /**
+   * A file of "<path>\t<token>" lines (wrk-pairs.lua): requests whose path only answers for that token
+   * (an owner's orders). When set, kind, maxId and tokensFile are not used.
+   */
+  readonly requestsFile?: string;
 }
 
 export interface WrkResult {
@@ -129,14 +137,16 @@ export async function runWrk(
 ): Promise<WrkRun> {
   const result = await runWrkScript({
     url: target.baseUrl,
-    script: WRK_SCRIPT,
+    script: target.requestsFile ? WRK_PAIRS_SCRIPT : WRK_SCRIPT,
     seconds: options.seconds,
     connections: options.connections,
-    env: {
-      WRK_KIND: target.kind,
-      WRK_MAX_ID: String(target.maxId),
-      WRK_TOKENS_FILE: target.tokensFile ?? '',
-    },
+    env: target.requestsFile
+      ? { WRK_REQUESTS_FILE: target.requestsFile }
+      : {
+          WRK_KIND: target.kind,
+          WRK_MAX_ID: String(target.maxId),
+          WRK_TOKENS_FILE: target.tokensFile ?? '',
+        },
     serverPids: target.serverPids,
   });
   if (result.non2xx > 0) throw new Error(`${target.baseUrl} answered ${result.non2xx} non-2xx responses`);
