@@ -42,6 +42,8 @@ describe('the live dashboard', { skip }, () => {
 
   step('logs in as a superuser and sees the plots', async () => {
     const { page, login } = browser.current();
+    // Three services and Chromium on a shared machine: the first, cold page load may take a while.
+    page.setDefaultNavigationTimeout(60_000);
     await login();
     await page.getByTestId('live-metrics').waitFor();
     await page.getByTestId('plot-fast_requests').locator('canvas').first().waitFor();
