@@ -5,8 +5,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_PERMISSION_CODENAMES, AuditEntry, Order, Role, User } from '@tandem/models';
+import {
+  ALL_PERMISSION_CODENAMES,
+  AuditEntry,
+  ORDER_STATUSES,
+  Order,
+  Role,
+  User,
+  registry,
+} from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
+import { deriveAdmin } from '../src/resources/derived.js';
 import { staffWith } from './staff-support.js';
 import { Client, startFixture, type Fixture } from './support.js';
 
@@ -73,6 +82,18 @@ describe(`orders in the admin (${testDialect()})`, () => {
     assert.deepEqual(await ids(root, `filters.user=${owners.alice}`), [orderIds[0], orderIds[1]]);
     assert.deepEqual(await ids(root, `filters.user=${owners.alice}&filters.status=paid`), [orderIds[0]]);
     assert.deepEqual(await ids(root, 'filters.user=not-a-number'), orderIds, 'a bad id filters nothing');
+  });
+
+  it('offers the four statuses as a choice in the form and the filter', () => {
+    const model = registry.find((declaration) => declaration.name === 'Order')!;
+    const { options, spec } = deriveAdmin(fixture.db.orm.getMetadata().get('Order'), model);
+    assert.deepEqual(
+      options.properties?.status?.availableValues?.map((choice) => choice.value),
+      [...ORDER_STATUSES],
+    );
+    assert.deepEqual(options.filterProperties, ['q', 'status', 'user', 'currency', 'createdAt', 'updatedAt']);
+    assert.deepEqual(spec.searchFields, ['user.email']);
+    assert.deepEqual(spec.jsonText, ['lines']);
   });
 
   it('finds orders by the owner’s email in the Search box (case-insensitive, wildcards literal)', async () => {

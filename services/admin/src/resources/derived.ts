@@ -35,6 +35,17 @@ const isShortString = (prop: EntityProperty) =>
   !prop.primary &&
   (prop.length ?? SHORT_STRING) <= SHORT_STRING;
 
+/**
+ * The values a column may take: an ORM enum's items, or, for a string column kept as a string with a
+ * CHECK (an order's status), the `enum` its hot declaration states for the OpenAPI document.
+ */
+function choicesOf(prop: EntityProperty, model: ModelDeclaration): string[] | undefined {
+  if (isEnum(prop)) return (prop.items as (string | number)[]).map(String);
+  const field = Object.entries(model.hot?.fields ?? {}).find(([, property]) => property === prop.name)?.[0];
+  const values = field === undefined ? undefined : model.hot?.schema?.[field]?.enum;
+  return Array.isArray(values) && values.every((value) => typeof value === 'string') ? values : undefined;
+}
+
 /** A model's admin as the ORM metadata suggests it, with the declaration's keys put over the defaults. */
 export interface DerivedAdmin {
   readonly spec: OrmResourceSpec;
@@ -72,7 +83,7 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
     .filter(
       (prop) =>
         prop.runtimeType === 'boolean' ||
-        isEnum(prop) ||
+        choicesOf(prop, model) !== undefined ||
         prop.kind === ReferenceKind.MANY_TO_ONE ||
         prop.kind === ReferenceKind.ONE_TO_ONE,
     )
@@ -83,13 +94,10 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
   const set = (name: string, options: PropertyOptions) => {
     properties[name] = { ...properties[name], ...options };
   };
-  for (const prop of props.filter(isEnum))
-    set(prop.name, {
-      availableValues: (prop.items as (string | number)[]).map((value) => ({
-        value: String(value),
-        label: String(value),
-      })),
-    });
+  for (const prop of props) {
+    const values = choicesOf(prop, model);
+    if (values) set(prop.name, { availableValues: values.map((value) => ({ value, label: value })) });
+  }
   for (const name of stringLists) set(name, { type: 'string', isArray: true });
   for (const [name, description] of Object.entries(declared.descriptions ?? {})) set(name, { description });
 
