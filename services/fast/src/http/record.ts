@@ -49,7 +49,8 @@ export function readableCollection(
   if (!records) return unknownCollection(collection);
   if (!AccessTokenVerifier.grants(token, records.scope, records.scopeBit))
     return insufficientScope(records.scope);
-  if (records.readsAs(token) === undefined)
+  // Shared collections (no rowAccess) skip this: their path is what it was before row access.
+  if (records.rowAccess !== undefined && records.readsAs(token) === undefined)
     return insufficientScope(records.rowAccess!.anyScope, ownerClaimMissingMessage(records));
   if (!store.ready) return notReady();
   return records;
@@ -82,7 +83,7 @@ export function recordReply(
 ): Reply {
   const records = readableCollection(store, collection, token);
   if (!(records instanceof CollectionStore)) return records;
-  const owner = readerOf(records, token);
+  const owner = records.rowAccess === undefined ? null : readerOf(records, token);
   const number = recordId(id);
   const record = number === undefined ? undefined : records.get(number);
   // Another owner's row is answered exactly like a missing one: the same bytes, no existence leak.
