@@ -8,7 +8,12 @@ import type { RequestHandler, Router } from 'express';
 export function rewriteHtml(router: Router, rewrite: (html: string) => string): void {
   const handler: RequestHandler = (_req, res, next) => {
     const send = res.send.bind(res);
-    res.send = ((body?: unknown) => send(typeof body === 'string' ? rewrite(body) : body)) as typeof res.send;
+    res.send = ((body?: unknown) => {
+      // res.json sends a string too, typed first: stored text in JSON is never rewritten.
+      const type = res.get('Content-Type');
+      const html = typeof body === 'string' && (type === undefined || type.includes('html'));
+      return send(html ? rewrite(body) : body);
+    }) as typeof res.send;
     next();
   };
   router.use(handler);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { Product } from '@tandem/models';
 import { chosenEncoding } from '../src/served-assets.js';
 import { PASSWORD, startFixture, type Fixture } from './support.js';
 
@@ -118,6 +119,16 @@ describe('precompressed, content-hashed front-end assets', () => {
     });
     assert.equal(csv.status, 200);
     assert.equal(csv.headers['content-encoding'], undefined);
+  });
+
+  it('rewrites pages only: a stored name equal to an asset path comes back as stored in JSON', async () => {
+    const name = '/admin/frontend/assets/app.bundle.js';
+    await fixture.db.orm.em.fork().nativeUpdate(Product, { sku: 'RAKE-1' }, { name });
+    const json = await raw(`${fixture.origin}/admin/api/resources/Product/actions/list?filters.sku=RAKE-1`, {
+      cookie,
+    });
+    const list = JSON.parse(json.body.toString()) as { records: { params: { name: string } }[] };
+    assert.equal(list.records[0]?.params.name, name);
   });
 
   it('chooses brotli unless the client prefers gzip or refuses it', () => {
