@@ -57,6 +57,16 @@ export interface AdminDeclaration {
   readonly propertyLabels?: Readonly<Record<string, string>>;
   /** Help text under a form field. */
   readonly descriptions?: Readonly<Record<string, string>>;
+  /**
+   * Money: an integer property holding an amount in its currency's minor units (cents), by name, with
+   * the property that holds that currency (an ISO 4217 code). The admin shows "€19.99", not 1999.
+   */
+  readonly money?: Readonly<Record<string, MoneyDeclaration>>;
+}
+
+/** Where a money amount's currency is: another property of the same record, e.g. `currency`. */
+export interface MoneyDeclaration {
+  readonly currencyProperty: string;
 }
 
 /** An entity of any shape (the registry holds them all). */

@@ -8,6 +8,7 @@ import { clientResource } from './resources/client.js';
 import type { ResourceDeps } from './resources/common.js';
 import { deriveAdmin, registryResource } from './resources/derived.js';
 import { withPickerSearch } from './resources/picker-search.js';
+import { withMoney } from './resources/money.js';
 import { productResource } from './resources/product.js';
 import { roleResource } from './resources/role.js';
 import { sessionResource } from './resources/session.js';
@@ -20,6 +21,13 @@ export const ROOT_PATH = '/admin';
 export const LOGIN_MESSAGES = {
   invalidStaffLogin: 'Please enter the correct email and password for a staff account.',
 } as const;
+
+/**
+ * The design system's light greys fail WCAG AA contrast as text on white (grey60 #898A9A is 3.4:1;
+ * labels, breadcrumbs and outlined badges use it; grey40 is the filled default badge behind white
+ * text). Darker, same hue: 6.1:1 and 4.9:1.
+ */
+const READABLE_GREYS = { grey60: '#60616F', grey40: '#6F7080' } as const;
 
 type ResourceBuilder = (deps: ResourceDeps, secretKey?: string) => ResourceWithOptions;
 
@@ -56,7 +64,9 @@ function modelLabels(orm: Orm) {
 }
 
 function resourceOf(deps: ResourceDeps, model: ModelDeclaration, secretKey?: string): ResourceWithOptions {
-  return HAND_WRITTEN[model.name]?.(deps, secretKey) ?? registryResource(deps, model);
+  const resource = HAND_WRITTEN[model.name]?.(deps, secretKey) ?? registryResource(deps, model);
+  // Money is declared on the model, so hand-written and derived pages show it alike.
+  return withMoney(resource, model, deps.orm, deps.components);
 }
 
 /** Everything AdminJS needs, built the same way for the build-time bundle and for the server. */
@@ -86,6 +96,7 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
       companyName: 'Tandem admin',
       withMadeWithLove: false,
       logo: false,
+      theme: { colors: { ...READABLE_GREYS } },
     },
     settings: { defaultPerPage: 25 },
     locale: {

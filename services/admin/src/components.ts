@@ -14,6 +14,15 @@ export function createComponents() {
   loader.override('DefaultArrayListProperty', path.join(COMPONENTS_DIR, 'ValueList.jsx'));
   // One message per outcome: the newest notice replaces the ones before it (components/LatestNotice.jsx).
   loader.override('NoticeBox', path.join(COMPONENTS_DIR, 'LatestNotice.jsx'));
+  // Issue 16, dense data and keyboard use: the list page with a search box, filter chips, page size,
+  // named pagination and compact rows; an empty search says so; the title cell links to the record;
+  // the login labels are tied to their inputs; keyboard repairs of AdminJS's markup on every page.
+  const override = (name: string, file: string) => loader.override(name, path.join(COMPONENTS_DIR, file));
+  override('DefaultListAction', 'ListAction.jsx');
+  override('NoRecords', 'NoRecords.jsx');
+  override('DefaultListProperty', 'TitleLink.jsx');
+  override('Login', 'Login.jsx');
+  override('Footer', 'KeyboardAccess.jsx');
   return {
     loader,
     History: add('History'),
@@ -24,6 +33,7 @@ export function createComponents() {
     ExportDrawer: add('ExportDrawer'),
     AllMatchingDrawer: add('AllMatchingDrawer'),
     SaveForm: add('SaveForm'),
+    Money: add('Money'),
     PermissionMatrix: add('PermissionMatrix'),
     DeleteWithReferences: add('DeleteWithReferences'),
   };

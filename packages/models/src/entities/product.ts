@@ -74,7 +74,8 @@ export const productModel = defineModel(Product, {
     navigation: 'Catalog',
     icon: 'ShoppingBag',
     stringLists: ['tags'],
-    propertyLabels: { priceCents: 'Price (cents)', updatedAt: 'Updated', createdAt: 'Created' },
+    propertyLabels: { priceCents: 'Price', updatedAt: 'Updated', createdAt: 'Created' },
+    money: { priceCents: { currencyProperty: 'currency' } },
   },
   // What `tandem seed` writes as the first product, for the OpenAPI document's examples.
   example: { id: 1, ...demoProduct(1, demoCategories(1)[0]!, SEED_EXAMPLE_TIME), category: 1 },
