@@ -215,6 +215,7 @@ describe('attacks on /oauth/authorize', () => {
     const browser = new FormBrowser(auth.url);
     const login = await browser.get(authorizeQuery(good()));
     const fields = formFields(login.html);
+    const failuresBefore = await loginFailures();
     const answers = await Promise.all(
       Array.from({ length: 12 }, () =>
         browser.post('/oauth/authorize', { ...fields, email: EMAIL, password: 'wrong guess!' }),
@@ -229,5 +230,21 @@ describe('attacks on /oauth/authorize', () => {
     const right = await browser.post('/oauth/authorize', { ...fields, email: EMAIL, password: PASSWORD });
     assert.equal(right.status, 429);
     assert.equal(await auth.db.orm.em.fork().count(AuthorizationCode, {}), 0);
+    // Each refusal is counted by reason on /metrics (the admin's live dashboard plots them).
+    const failures = await loginFailures();
+    assert.equal(failures.bad_credentials - failuresBefore.bad_credentials, checked);
+    assert.equal(failures.throttled - failuresBefore.throttled, throttled.length + 1);
   });
+
+  /** tandem_auth_login_failures_total by reason, as /metrics says now. */
+  async function loginFailures(): Promise<{ bad_credentials: number; throttled: number }> {
+    const text = await (await fetch(`${auth.url}/metrics`)).text();
+    const count = (reason: string) =>
+      Number(
+        new RegExp(`^tandem_auth_login_failures_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    return { bad_credentials: count('bad_credentials'), throttled: count('throttled') };
+  }
 });
