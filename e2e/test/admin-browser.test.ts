@@ -200,8 +200,15 @@ describe('admin in a browser', { skip }, () => {
     await history.first().waitFor();
     const text = await history.first().textContent();
     assert.match(text ?? '', /update by admin@example\.com/);
-    assert.match(text ?? '', /priceCents\s*300\s*350/);
-    assert.match(text ?? '', /name\s*Garden item 3\s*Garden item 3 \(large\)/);
+    // Fields by their labels, not property names (issue 16 item 6).
+    const row = async (field: string) =>
+      (await history.first().getByTestId(`diff-${field}`).locator('td').allInnerTexts()).map((cell) =>
+        cell.trim(),
+      );
+    const [priceLabel, ...price] = await row('priceCents');
+    assert.match(priceLabel ?? '', /^Price/);
+    assert.deepEqual(price, ['300', '350']);
+    assert.deepEqual(await row('name'), ['Name', 'Garden item 3', 'Garden item 3 (large)']);
   });
 
   step('bulk publishes the selected products', async () => {
