@@ -44,7 +44,12 @@ export interface OrdersResults {
 }
 
 /** A fresh database with `tandem seed --users --orders`, as a user would make it. */
-async function prepareOrders(dialect: Dialect, size: OrdersBenchSize, pgServer: string, secretKey: string) {
+export async function prepareOrders(
+  dialect: Dialect,
+  size: Pick<OrdersBenchSize, 'users' | 'orders'>,
+  pgServer: string,
+  secretKey: string,
+) {
   const database = await createTestDatabase(dialect === 'postgresql' ? pgServer : 'sqlite:');
   const env = { DATABASE_URL: database.url, TANDEM_SECRET_KEY: secretKey };
   await tandem(['migrate'], env);
@@ -89,8 +94,22 @@ async function givePoolUsersOrders(database: TestDatabase, size: OrdersBenchSize
   }
 }
 
+/** The auth service that mints a pool's tokens by the password grant. */
+export function startPoolAuth(env: Record<string, string>): Promise<ServiceProcess> {
+  return startServiceProcess('auth', ENTRY_POINTS.auth, {
+    // Every token of the pool comes from 127.0.0.1: the per-address login limit must not stop them.
+    env: {
+      ...env,
+      AUTH_PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      LOGIN_THROTTLE_ADDRESS_ATTEMPTS: '1000000',
+    },
+  });
+}
+
 /** One access token per user (password grant, scope orders:read), a few at a time. */
-async function passwordTokens(authUrl: string, emails: readonly string[]): Promise<string[]> {
+export async function passwordTokens(authUrl: string, emails: readonly string[]): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < emails.length; i += 8) {
     const batch = emails.slice(i, i + 8).map(async (email) => {
@@ -135,16 +154,7 @@ export async function measureOrders(options: {
   const started: ServiceProcess[] = [];
   try {
     const pool = await givePoolUsersOrders(database, size);
-    const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
-      // Every token of the pool comes from 127.0.0.1: the per-address login limit must not stop them.
-      env: {
-        ...env,
-        AUTH_PORT: '0',
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        LOGIN_THROTTLE_ADDRESS_ATTEMPTS: '1000000',
-      },
-    });
+    const auth = await startPoolAuth(env);
     started.push(auth);
     log(`${options.dialect}: minting ${pool.length} users' tokens`);
     const tokens = await passwordTokens(

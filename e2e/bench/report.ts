@@ -1,6 +1,8 @@
 import type { GrantRates } from './auth-grants.js';
 import type { Dialect } from './catalog.js';
+import type { OrdersLiveResults } from './orders-live.js';
 import type { Percentiles } from './propagation.js';
+import { ordersChecks, ordersLines, type DialectOrders } from './report-orders.js';
 import type { SnapshotResult } from './snapshot.js';
 import type { Measurement } from './throughput.js';
 import { LOAD_GENERATOR_BOUND } from './wrk.js';
@@ -27,6 +29,9 @@ export interface BenchResults {
   readonly plan: string;
   readonly dialects: readonly DialectResults[];
   readonly snapshots: readonly (SnapshotResult & { readonly dialect: Dialect })[];
+  /** Issue 14's per-user orders, per dialect, and their live push (PostgreSQL only). */
+  readonly orders?: readonly DialectOrders[];
+  readonly ordersLive?: OrdersLiveResults;
 }
 
 export interface TargetCheck {
@@ -132,6 +137,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       met: s.rssBytes <= 2 * s.preparedBytes,
     });
   }
+  checks.push(...ordersChecks(results.orders ?? [], results.ordersLive));
   return checks;
 }
 
@@ -227,6 +233,7 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
     }
     lines.push('');
   }
+  lines.push(...ordersLines(results.orders ?? [], results.ordersLive));
   lines.push('## Targets', '', '| target | measured | met |', '|---|---|---|');
   for (const check of checkTargets(results))
     lines.push(`| ${check.target} | ${check.measured} | ${check.met ? 'yes' : '**no**'} |`);

@@ -16,8 +16,11 @@ import { measureGrants } from './auth-grants.js';
 import { prepareCatalog, tokenPool, type Dialect } from './catalog.js';
 import { fetchBytes, LIST_PATH, RECORD_PATH, startContestant, type ContestantName } from './contestants.js';
 import { describeMachine } from './machine.js';
+import { measureOrdersLive, ORDERS_LIVE_BENCH, type OrdersLiveSize } from './orders-live.js';
+import { measureOrders, ORDERS_BENCH, type OrdersBenchSize } from './orders.js';
 import { measurePropagation } from './propagation.js';
 import { renderMarkdown, type BenchResults, type ContestantRow, type DialectResults } from './report.js';
+import type { DialectOrders } from './report-orders.js';
 import { measureSnapshot } from './snapshot.js';
 import { measure, measureInterleaved, type RunPlan } from './throughput.js';
 import { wrkAvailable } from './wrk.js';
@@ -29,6 +32,16 @@ const CATALOG = 10_000;
 const plan: RunPlan = full
   ? { warmupSeconds: 5, seconds: 10, runs: 3, connections: 64 }
   : { warmupSeconds: 2, seconds: 3, runs: 3, connections: 64 };
+/**
+ * Issue 14's sizes in --full; quick mode seeds a tenth (and 1,000 subscribers against 100), which the
+ * report states beside every figure: its targets are only checked at full size in earnest.
+ */
+const ordersSize: OrdersBenchSize = full
+  ? ORDERS_BENCH
+  : { users: 10_000, orders: 100_000, tokens: 200, listItems: 50 };
+const ordersLiveSize: OrdersLiveSize = full
+  ? ORDERS_LIVE_BENCH
+  : { users: 1000, orders: 10_000, subscribers: [100, 1000], changesPerSecond: 2000, seconds: 3 };
 const pgServer = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -207,6 +220,16 @@ async function main(): Promise<void> {
     }
   }
 
+  const orders: DialectOrders[] = [];
+  for (const dialect of dialects)
+    orders.push({
+      dialect,
+      ...(await measureOrders({ dialect, pgServer, secretKey, plan, size: ordersSize, cpus: '0', log })),
+    });
+  const ordersLive = dialects.includes('postgresql')
+    ? await measureOrdersLive({ pgServer, secretKey, size: ordersLiveSize, log })
+    : undefined;
+
   const report: BenchResults = {
     mode: full ? 'full' : 'quick',
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
@@ -214,6 +237,8 @@ async function main(): Promise<void> {
     plan: `${plan.runs} runs of ${plan.seconds} s after a ${plan.warmupSeconds} s warm-up, median, ${plan.connections} connections`,
     dialects: results,
     snapshots,
+    orders,
+    ...(ordersLive && { ordersLive }),
   };
   const notesFile = path.join(repo, 'e2e', 'bench', 'notes.md');
   const markdown = renderMarkdown(report, existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AUTHORIZATION_CODE_SCRIPT, CLIENT_CREDENTIALS_SCRIPT, REFRESH_SCRIPT } from './auth-grants.js';
-import { WRK_SCRIPT } from './wrk.js';
+import { WRK_PAIRS_SCRIPT, WRK_SCRIPT } from './wrk.js';
 
 const run = promisify(execFile);
 const CHECK_SCRIPT = fileURLToPath(new URL('../../bench/wrk-pool-check.lua', import.meta.url));
@@ -52,7 +52,8 @@ export function assertPreformatted(name: string, check: PoolCheck): void {
 
 /**
  * Every request script the harness drives wrk with, checked with stand-in tokens: the product GETs
- * (record and list, with a token pool), the refresh chain and the client_credentials request. Throws
+ * (record and list, with a token pool), the (path, token) pairs of owners' rows, the refresh chain and
+ * the client_credentials request. Throws
  * on the first that builds requests per call. Run before any measurement.
  */
 export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> {
@@ -60,6 +61,11 @@ export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> 
   const dir = mkdtempSync(path.join(tmpdir(), 'tandem-pool-check-'));
   const tokensFile = path.join(dir, 'tokens.txt');
   writeFileSync(tokensFile, Array.from({ length: 1000 }, (_, i) => `stand-in-token-${i}`).join('\n'));
+  const pairsFile = path.join(dir, 'pairs.txt');
+  writeFileSync(
+    pairsFile,
+    Array.from({ length: 1000 }, (_, i) => `/v1/orders/${i + 1}\tstand-in-token-${i}`).join('\n'),
+  );
   const refreshFile = path.join(dir, 'refresh.txt');
   writeFileSync(refreshFile, Array.from({ length: calls + 1 }, (_, i) => `stand-in-refresh-${i}`).join('\n'));
   const checks: Record<string, PoolCheck> = {
@@ -73,6 +79,7 @@ export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> 
       WRK_MAX_ID: '10000',
       WRK_TOKENS_FILE: tokensFile,
     }),
+    pairs: await checkRequestPool(WRK_PAIRS_SCRIPT, { WRK_REQUESTS_FILE: pairsFile }),
     refresh_token: await checkRequestPool(REFRESH_SCRIPT, { WRK_REFRESH_TOKENS_FILE: refreshFile }, calls),
     authorization_code: await checkRequestPool(
       AUTHORIZATION_CODE_SCRIPT,

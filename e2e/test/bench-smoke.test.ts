@@ -135,8 +135,8 @@ test(
       assert.equal(check.malformed, 0, name);
       assert.ok(check.allocatedBytes < check.calls, `${name}: ${check.allocatedBytes} bytes allocated`);
     }
-    for (const kind of ['record', 'list']) {
-      assert.equal(checks[kind]!.poolSize, 10_000, `${kind}: the pool wrk-request.lua formatted in init()`);
+    for (const kind of ['record', 'list', 'pairs']) {
+      assert.equal(checks[kind]!.poolSize, 10_000, `${kind}: the pool formatted in init()`);
       assert.ok(checks[kind]!.distinct > 1_000, `${kind}: random ids and tokens, not one request`);
       assert.ok(checks[kind]!.authorized, `${kind}: bearer tokens sent (to every contestant)`);
     }
