@@ -64,7 +64,8 @@ export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> 
   const pairsFile = path.join(dir, 'pairs.txt');
   writeFileSync(
     pairsFile,
-    Array.from({ length: 1000 }, (_, i) => `/v1/orders/${i + 1}\tstand-in-token-${i}`).join('\n'),
+    // Five orders per stand-in user, as an owner has several.
+    Array.from({ length: 5000 }, (_, i) => `/v1/orders/${i + 1}\tstand-in-token-${i % 1000}`).join('\n'),
   );
   const refreshFile = path.join(dir, 'refresh.txt');
   writeFileSync(refreshFile, Array.from({ length: calls + 1 }, (_, i) => `stand-in-refresh-${i}`).join('\n'));
