@@ -56,7 +56,15 @@ export function ordersChecks(
         measured: `${n(run.delivered)} of ${n(run.committed)} delivered, ${n(run.superseded)} superseded, ${n(run.missing)} missing, ${n(run.misdelivered)} to others, ${n(run.duplicates)} twice`,
         met: run.missing === 0 && run.misdelivered === 0 && run.duplicates === 0 && run.committed > 0,
       });
+    const planned = live.size.changesPerSecond;
+    const slowest = Math.min(...live.runs.map((run) => run.changesPerSecond));
     checks.push(
+      {
+        // Below the planned rate the writer (or PostgreSQL), not fast, set the load: the figures below are light.
+        target: `postgresql: live orders, the writer committed ≥ 95% of ${n(planned)} changes/s in every run`,
+        measured: `${n(slowest)}/s at the slowest`,
+        met: slowest >= 0.95 * planned,
+      },
       {
         target: `postgresql: live orders, commit → frame p99 ≤ 20 ms at ${n(last.subscribers)} subscribers`,
         measured: `${n(last.latency.p99Ms, 1)} ms`,
