@@ -4,7 +4,7 @@ import React from 'react';
 import { Box, Button, Icon } from '@adminjs/design-system';
 import { styled } from '@adminjs/design-system/styled-components';
 import { useTranslation } from 'adminjs';
-import { SEARCH_KEY, activeFilters, useListParams } from './list-params.js';
+import { SEARCH_KEY, activeFilters, useListParams } from './list-params.jsx';
 
 const RANGE = { from: 'from', to: 'to' };
 

@@ -76,12 +76,15 @@ const repair = () => {
 
 /** React's onMouseEnter/onMouseLeave listen for mouseover/mouseout: the dropdowns open on these. */
 const hover = (target, type, related) =>
-  target.dispatchEvent(new MouseEvent(type, { bubbles: true, relatedTarget: related ?? document.body }));
+  target.dispatchEvent(
+    new window.MouseEvent(type, { bubbles: true, relatedTarget: related ?? document.body }),
+  );
 
 /** Enter or Space on a repaired button: open its dropdown (if any) and click it. */
 const onKeyDown = (event) => {
   const el = event.target;
-  if (!(el instanceof HTMLElement) || el.getAttribute('role') !== 'button' || el.tagName !== 'A') return;
+  if (!(el instanceof window.HTMLElement) || el.getAttribute('role') !== 'button' || el.tagName !== 'A')
+    return;
   if (event.key !== 'Enter' && event.key !== ' ') return;
   event.preventDefault();
   hover(el, 'mouseover');
@@ -93,14 +96,18 @@ const onKeyDown = (event) => {
  * event's relatedTarget, so a dropdown stays open while focus moves inside it and closes after.
  */
 const onFocusOut = (event) => {
-  if (!(event.target instanceof HTMLElement)) return;
-  hover(event.target, 'mouseout', event.relatedTarget instanceof Node ? event.relatedTarget : document.body);
+  if (!(event.target instanceof window.HTMLElement)) return;
+  hover(
+    event.target,
+    'mouseout',
+    event.relatedTarget instanceof window.Node ? event.relatedTarget : document.body,
+  );
 };
 
 const KeyboardAccess = () => {
   useEffect(() => {
     repair();
-    const observer = new MutationObserver(repair);
+    const observer = new window.MutationObserver(repair);
     observer.observe(document.body, { childList: true, subtree: true, attributeFilter: ['class'] });
     document.addEventListener('keydown', onKeyDown);
     document.addEventListener('focusout', onFocusOut);

@@ -10,7 +10,7 @@ import { RecordsTable, useRecords, useSelectedRecords } from 'adminjs';
 import FilterChips from './FilterChips.jsx';
 import ListPagination from './ListPagination.jsx';
 import ListToolbar from './ListToolbar.jsx';
-import { formatCount, useListParams } from './list-params.js';
+import { formatCount, useListParams } from './list-params.jsx';
 
 const Compact = styled(Box)`
   & table td,

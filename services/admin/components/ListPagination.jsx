@@ -2,7 +2,7 @@
 // readers, and "26–50 of 1,234". Replaces the design system's, whose arrow buttons have no name.
 import React from 'react';
 import { Box, Button, Icon, Text } from '@adminjs/design-system';
-import { formatCount, useListParams } from './list-params.js';
+import { formatCount, useListParams } from './list-params.jsx';
 
 /** At most 7 page numbers around the current one, always with the first and the last. */
 const pagesAround = (page, last) => {

@@ -2,7 +2,7 @@
 // The search lives in the URL like every other filter, so the list remembers it (ListMemory.jsx).
 import React, { useEffect, useState } from 'react';
 import { Box, Button, Icon, Input, Label, Text } from '@adminjs/design-system';
-import { PAGE_SIZES, SEARCH_KEY, formatCount, useListParams, useRowNoun } from './list-params.js';
+import { PAGE_SIZES, SEARCH_KEY, formatCount, useListParams, useRowNoun } from './list-params.jsx';
 
 const ListToolbar = ({ resource, total, perPage, searchable }) => {
   const [params, change] = useListParams();

@@ -2,7 +2,7 @@
 // to clear them, instead of AdminJS's "Create first record", which reads as if the table were empty.
 import React from 'react';
 import { Box, Button, InfoBox, Text } from '@adminjs/design-system';
-import { SEARCH_KEY, activeFilters, useListParams, useRowNoun } from './list-params.js';
+import { SEARCH_KEY, activeFilters, useListParams, useRowNoun } from './list-params.jsx';
 
 const NoRecords = (props) => {
   const { resource, OriginalComponent } = props;
