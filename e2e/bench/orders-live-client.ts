@@ -51,6 +51,7 @@ function subscribe(url: string, user: ClientUser): Promise<void> {
     });
     sockets.push(socket);
     socket.once('error', reject);
+    socket.once('close', (code) => reject(new Error(`user ${user.id}'s socket closed (${code})`)));
     socket.once('open', () => socket.send('{"type":"subscribe","topic":"orders"}'));
     socket.on('message', (raw) => {
       const receivedAt = nowMs();
@@ -60,6 +61,9 @@ function subscribe(url: string, user: ClientUser): Promise<void> {
         data?: { userId?: unknown; totalCents?: number };
       };
       if (frame.type === 'subscribed') return resolve();
+      // Before `subscribed`, an error (no orders:read, say) would otherwise leave the bench waiting forever.
+      if (frame.type === 'error' && !counting)
+        return reject(new Error(`user ${user.id} could not subscribe: ${String(raw)}`));
       if (!counting) return;
       if (frame.type !== 'change' || frame.topic !== 'orders' || !frame.data) {
         otherFrames += 1;
