@@ -160,7 +160,11 @@ describe('admin editing feedback and readable history in a browser', { skip }, (
       await matrix.waitFor();
       for (const model of ['Products', 'Categories', 'Users', 'Roles'])
         await matrix.getByRole('rowheader', { name: model }).waitFor();
-      assert.equal((await matrix.locator('input[type="checkbox"]').count()) % 4, 0, 'four boxes per model');
+      assert.equal(
+        (await matrix.locator('table input[type="checkbox"]').count()) % 4,
+        0,
+        'four boxes per model',
+      );
       await page.fill('#name', 'matrix made');
       await page.getByRole('checkbox', { name: 'View Products' }).check();
       await page.getByRole('checkbox', { name: 'Change Products' }).check();
@@ -177,6 +181,21 @@ describe('admin editing feedback and readable history in a browser', { skip }, (
       await screenshot('feedback-roles-list');
     },
   );
+
+  step('site permissions have their own box, and ticking a model box keeps them', async () => {
+    const { page, goto } = browser.current();
+    const fork = em();
+    const made = fork.create(Role, { name: 'metrics watchers', scopes: [], permissions: ['view_metrics'] });
+    await fork.flush();
+    await goto(`/resources/Role/records/${made.id}/edit`);
+    const metrics = page.getByRole('checkbox', { name: /live service metrics/ });
+    assert.equal(await metrics.isChecked(), true, 'view_metrics shows as granted');
+    await page.getByRole('checkbox', { name: 'View Products' }).check();
+    await page.click('[data-testid="button-save"]');
+    await page.waitForURL((url) => !url.pathname.endsWith('/edit'));
+    const saved = await em().findOneOrFail(Role, { name: 'metrics watchers' });
+    assert.deepEqual([...saved.permissions].sort(), ['view_metrics', 'view_product']);
+  });
 
   step('a role manager who is not a superuser cannot tick permissions they do not hold', async () => {
     const { page, goto } = browser.current();

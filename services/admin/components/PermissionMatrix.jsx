@@ -3,7 +3,10 @@
 // the list of codenames (permissions.0, permissions.1, ...), so the server's rules apply unchanged: a
 // staff member who is not a superuser may only add permissions they hold (src/resources/grant-only-held.ts);
 // the boxes they may not tick are disabled here, and the server refuses them anyway. The rows and
-// columns come from the registry (property.custom, set in src/resources/role.ts). Also the show page.
+// columns come from the registry (property.custom, set in src/resources/role.ts), followed by one box
+// per site permission (view_metrics...). A codename the page shows no box for (granted by
+// `tandem createrole`, say) is kept as it is: ticking a box must never drop another permission.
+// Also the show page.
 import React, { useState } from 'react';
 import { Box, FormGroup, Label, Text } from '@adminjs/design-system';
 import { flat, useCurrentAdmin, useTranslation } from 'adminjs';
@@ -15,7 +18,7 @@ const cell = { padding: '4px 12px', textAlign: 'center' };
 const PermissionMatrix = ({ property, record, resource, onChange, where }) => {
   const [currentAdmin] = useCurrentAdmin();
   const { translateProperty } = useTranslation();
-  const { models = [], actions = [] } = property.custom || {};
+  const { models = [], actions = [], site = [] } = property.custom || {};
   const chosen = new Set(flat.get(record.params, property.path) || []);
   const editing = where === 'edit';
   const held = new Set((currentAdmin && currentAdmin.permissions) || []);
@@ -27,8 +30,14 @@ const PermissionMatrix = ({ property, record, resource, onChange, where }) => {
     const next = new Set(chosen);
     if (next.has(codename)) next.delete(codename);
     else next.add(codename);
-    // Registry order, so the stored list reads the same however it was ticked.
-    const ordered = models.flatMap((m) => actions.map((a) => `${a}_${m.model}`)).filter((c) => next.has(c));
+    // Registry order, so the stored list reads the same however it was ticked; then the site
+    // permissions, then whatever has no box, in its old order.
+    const shown = [
+      ...models.flatMap((m) => actions.map((a) => `${a}_${m.model}`)),
+      ...site.map((p) => p.codename),
+    ];
+    const shownSet = new Set(shown);
+    const ordered = [...shown.filter((c) => next.has(c)), ...[...next].filter((c) => !shownSet.has(c))];
     onChange(property.path, ordered);
   };
   const error = record.errors && record.errors[property.path];
@@ -76,6 +85,23 @@ const PermissionMatrix = ({ property, record, resource, onChange, where }) => {
           ))}
         </tbody>
       </Box>
+      {site.map(({ codename, description }) => {
+        const allowed = mayTick(codename);
+        return (
+          <Box key={codename} mt="sm">
+            <input
+              type="checkbox"
+              id={`permission-${codename}`}
+              data-codename={codename}
+              title={allowed ? codename : `${codename}: you do not hold this permission`}
+              checked={chosen.has(codename)}
+              disabled={!editing || !allowed}
+              onChange={() => toggle(codename)}
+            />{' '}
+            <label htmlFor={`permission-${codename}`}>{description}</label>
+          </Box>
+        );
+      })}
       {editing && !superuser ? (
         <Text variant="sm" mt="sm">
           Greyed-out boxes are permissions you do not hold: only a superuser can give them.

@@ -1,5 +1,5 @@
 import type { Before, ResourceWithOptions } from 'adminjs';
-import { ALL_PERMISSION_CODENAMES, PERMISSION_ACTIONS, registry } from '@tandem/models';
+import { ALL_PERMISSION_CODENAMES, PERMISSION_ACTIONS, registry, SITE_PERMISSIONS } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { humanize, plural } from '../labels.js';
@@ -37,13 +37,21 @@ export function roleResource(deps: ResourceDeps): ResourceWithOptions {
           isArray: true,
           description: 'Token scopes granted to members, e.g. catalog:read',
         },
-        // A models × view/add/change/delete matrix (components/PermissionMatrix.jsx), from the registry.
+        // A models × view/add/change/delete matrix (components/PermissionMatrix.jsx), from the registry,
+        // and one box per site permission (Django's custom permissions, e.g. view_metrics).
         permissions: {
           type: 'string',
           isArray: true,
           components: { edit: deps.components.PermissionMatrix, show: deps.components.PermissionMatrix },
-          custom: { models: permissionModels(), actions: [...PERMISSION_ACTIONS] },
-          description: 'Admin permissions: view / add / change / delete per model',
+          custom: {
+            models: permissionModels(),
+            actions: [...PERMISSION_ACTIONS],
+            site: Object.entries(SITE_PERMISSIONS).map(([codename, description]) => ({
+              codename,
+              description,
+            })),
+          },
+          description: 'Admin permissions: view / add / change / delete per model, and site permissions',
         },
       },
     },
