@@ -3,6 +3,7 @@
  * WebSocket per user, each subscribed to `orders`. Forked with IPC. Messages:
  *   in  {type:'open', url, users: [{id, token}]}  → out {type:'open'} once every socket is subscribed
  *   in  {type:'start'}                             → starts counting frames and this process's CPU time
+ *   in  {type:'count'}                             → out {type:'count', deliveries} (frames so far)
  *   in  {type:'stop'}                              → out {type:'report', ...ClientReport}, then closes
  * Every change frame is recorded with the user whose socket received it, so the orchestrator can check
  * each change reached its owner and nobody else.
@@ -31,9 +32,15 @@ export interface ClientReport {
   readonly otherFrames: number;
   /** This process's CPU time ÷ wall time between start and stop (it is pinned to one core). */
   readonly busyShare: number;
+  /** This process's resident memory at stop, with every socket open. */
+  readonly rssBytes: number;
 }
 
-type Incoming = { type: 'open'; url: string; users: ClientUser[] } | { type: 'start' } | { type: 'stop' };
+type Incoming =
+  | { type: 'open'; url: string; users: ClientUser[] }
+  | { type: 'start' }
+  | { type: 'count' }
+  | { type: 'stop' };
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const sockets: WebSocket[] = [];
@@ -94,6 +101,8 @@ process.on('message', (message: Incoming) => {
         process.exit(1);
       },
     );
+  } else if (message.type === 'count') {
+    process.send!({ type: 'count', deliveries: deliveries.length });
   } else if (message.type === 'start') {
     counting = true;
     startedAt = nowMs();
@@ -102,7 +111,12 @@ process.on('message', (message: Incoming) => {
     counting = false;
     const cpu = process.cpuUsage(cpuAtStart);
     const busyShare = (cpu.user + cpu.system) / 1000 / (nowMs() - startedAt);
-    const report: ClientReport = { deliveries, otherFrames, busyShare };
+    const report: ClientReport = {
+      deliveries,
+      otherFrames,
+      busyShare,
+      rssBytes: process.memoryUsage().rss,
+    };
     process.send!({ type: 'report', ...report }, () => {
       for (const socket of sockets) socket.terminate();
       process.exit(0);

@@ -61,6 +61,9 @@ export interface OrdersLiveRun {
   readonly fastCpuPerChangeUs: number;
   /** The client process's CPU time ÷ wall time (pinned to core 1). */
   readonly clientBusyShare: number;
+  /** Resident memory of the client (every socket open) and of fast, at the end of the run. */
+  readonly clientRssBytes: number;
+  readonly fastRssBytes: number;
 }
 
 export interface OrdersLiveResults {
@@ -79,6 +82,12 @@ function checkOpenFilesLimit(sockets: number): void {
     throw new Error(
       `The live orders bench opens ${sockets} WebSockets from one process (and fast accepts as many), but the hard open-files limit is ${hard}. Raise it to at least ${needed} (as root: \`ulimit -Hn ${needed}\` in the shell that runs the bench, or LimitNOFILE= for a service) and run again.`,
     );
+}
+
+/** VmRSS of a live process, from /proc. */
+function residentBytes(pid: number): number {
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kib) * 1024;
 }
 
 /** Waits for the child's next IPC message of `type` (or its exit). */
@@ -154,6 +163,24 @@ function tally(commits: WriterReport['commits'], report: ClientReport) {
   };
 }
 
+/**
+ * Waits for the frames still on their way: until the client has as many as were committed, or its count
+ * has not grown for 2 s (at most 20 s). A fixed wait would count a late frame as a lost change.
+ */
+async function drain(client: ChildProcess, committed: number): Promise<void> {
+  let last = -1;
+  let stableSince = Date.now();
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    const counted = nextMessage<{ deliveries: number }>(client, 'count');
+    client.send({ type: 'count' });
+    const { deliveries } = await counted;
+    if (deliveries >= committed) return;
+    if (deliveries !== last) [last, stableSince] = [deliveries, Date.now()];
+    else if (Date.now() - stableSince >= 2000) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 async function measureSubscribers(options: {
   readonly fast: ServiceProcess;
   readonly databaseUrl: string;
@@ -190,7 +217,7 @@ async function measureSubscribers(options: {
     client.send({ type: 'start' });
     writer.send(plan);
     const writerReport = await written;
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // frames still on their way
+    await drain(client, writerReport.commits.length);
     const reported = nextMessage<ClientReport>(client, 'report');
     client.send({ type: 'stop' });
     const clientReport = await reported;
@@ -204,6 +231,8 @@ async function measureSubscribers(options: {
       otherFrames: clientReport.otherFrames,
       fastCpuPerChangeUs: (fastSeconds / Math.max(1, counts.delivered)) * 1e6,
       clientBusyShare: clientReport.busyShare,
+      clientRssBytes: clientReport.rssBytes,
+      fastRssBytes: residentBytes(options.fast.child.pid!),
     };
   } finally {
     client.kill();

@@ -22,6 +22,7 @@ const us = (m: Measurement) => `${n(m.cpuPerRequestUs, 2)} µs`;
 const efficiency = (pair: { ceiling: Measurement; tandem: Measurement }) =>
   pair.ceiling.cpuPerRequestUs / pair.tandem.cpuPerRequestUs;
 const busy = (m: Measurement) => `${n(m.wrkBusyShare * 100)}%${m.loadGeneratorBound ? ' **wrk-bound**' : ''}`;
+const mib = (bytes: number) => `${n(bytes / 2 ** 20)} MiB`;
 const dialectName = (d: Dialect) => (d === 'postgresql' ? 'PostgreSQL' : 'SQLite');
 const sizeOf = (o: OrdersResults) =>
   `${n(o.size.orders)} orders / ${n(o.size.users)} users, ${n(o.size.tokens)} users' tokens`;
@@ -109,17 +110,19 @@ export function ordersLines(orders: readonly DialectOrders[], live: OrdersLiveRe
       `Live orders on PostgreSQL: ${n(s.orders)} orders over ${n(s.users)} users; one WebSocket per subscribed user, each`,
       `subscribed to \`orders\`; a writer process commits ${n(s.changesPerSecond)} changes/s for ${s.seconds} s, each to one order of a`,
       'subscribed owner (owners in a shuffled cycle). Every frame is checked against the commit it came from: received by',
-      "its owner's socket, once, and by no one else. Commit → frame: the writer's clock after the UPDATE returned to the",
+      "its owner's socket, once, and by no one else; a change the owner missed while receiving a later change of the same",
+      'order is counted as superseded (the feed delivers the latest state), any other miss as missing. Frames are awaited',
+      "until all have come or none has for 2 s. Commit → frame: the writer's clock after the UPDATE returned to the",
       "client's on receipt (both CLOCK_MONOTONIC). Fast CPU per change: its CPU time over the run ÷ changes delivered.",
       'Bounds: fast on core 0; the client (one Node process, `ws`) on core 1, its busy share shown (near 100% it, not',
       'fast, set the latency); the writer and PostgreSQL unpinned and not counted.',
       '',
-      '| subscribers | changes/s committed | delivered | superseded | missing | to others | p50 | p99 | fast CPU/change | client busy |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| subscribers | changes/s committed | delivered | superseded | missing | to others | p50 | p99 | fast CPU/change | client busy | RSS fast / client |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const r of live.runs)
       lines.push(
-        `| ${n(r.subscribers)} | ${n(r.changesPerSecond)} | ${n(r.delivered)} / ${n(r.committed)} | ${n(r.superseded)} | ${n(r.missing)} | ${n(r.misdelivered)} | ${n(r.latency.p50Ms, 2)} ms | ${n(r.latency.p99Ms, 2)} ms | ${n(r.fastCpuPerChangeUs, 1)} µs | ${n(r.clientBusyShare * 100)}% |`,
+        `| ${n(r.subscribers)} | ${n(r.changesPerSecond)} | ${n(r.delivered)} / ${n(r.committed)} | ${n(r.superseded)} | ${n(r.missing)} | ${n(r.misdelivered)} | ${n(r.latency.p50Ms, 2)} ms | ${n(r.latency.p99Ms, 2)} ms | ${n(r.fastCpuPerChangeUs, 1)} µs | ${n(r.clientBusyShare * 100)}% | ${mib(r.fastRssBytes)} / ${mib(r.clientRssBytes)} |`,
       );
     lines.push('');
   }
