@@ -109,10 +109,11 @@ export const orderModel = defineModel(Order, {
     defaultSort: { sortBy: 'id', direction: 'desc' },
     propertyLabels: {
       user: 'Owner',
-      totalCents: 'Total (cents)',
+      totalCents: 'Total',
       createdAt: 'Created',
       updatedAt: 'Updated',
     },
+    money: { totalCents: { currencyProperty: 'currency' } },
     descriptions: {
       lines: 'JSON list of {"productId": 1, "quantity": 2, "unitPriceCents": 1999}.',
       totalCents: 'In minor units (1999 is 19.99): the sum of quantity × unit price over the lines.',
