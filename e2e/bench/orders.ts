@@ -4,8 +4,8 @@
  * different users, against the same-bytes ceiling. Each request pairs a token with a path that belongs
  * to its user (wrk-pairs.lua): a random order id with a random token would measure 404s.
  *
- * Not wired into run.ts yet (its rows in BENCHMARKS.md come with the report's columns); `measureOrders`
- * is what run.ts calls per dialect.
+ * run.ts calls `measureOrders` per dialect (a tenth of the size in quick mode); report-orders.ts
+ * renders the rows. The live push to the owners is orders-live.ts.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
