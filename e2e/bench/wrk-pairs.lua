@@ -2,9 +2,8 @@
 -- "<path>\t<token>" per line (a user's own order and that user's token, for collections whose rows
 -- belong to owners, where a random id with a random token would be a 404). Formatted once, in init(),
 -- into a pool of WRK_POOL_SIZE (default 10,000) request strings drawn at random from the file; request()
--- only hands the next one out, like wrk-request.lua (see there for why).
+-- only hands the next one out (wrk-pool.lua; see wrk-request.lua for why).
 local requests_file = os.getenv("WRK_REQUESTS_FILE") or ""
-local size = tonumber(os.getenv("WRK_POOL_SIZE") or "10000")
 
 local pairs_read = {}
 for line in io.lines(requests_file) do
@@ -12,21 +11,7 @@ for line in io.lines(requests_file) do
   if path then pairs_read[#pairs_read + 1] = { path, token } end
 end
 
--- Globals, so wrk-pool-check.lua (and `thread:get`) can read them.
-pool = {}
-pool_size = 0
-local cursor = 0
-
-init = function()
-  math.randomseed(os.time())
-  for i = 1, size do
-    local pair = pairs_read[math.random(1, #pairs_read)]
-    pool[i] = wrk.format("GET", pair[1], { ["Authorization"] = "Bearer " .. pair[2] })
-  end
-  pool_size = size
-end
-
-request = function()
-  cursor = cursor % pool_size + 1
-  return pool[cursor]
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk-pool.lua")(function()
+  local pair = pairs_read[math.random(1, #pairs_read)]
+  return wrk.format("GET", pair[1], { ["Authorization"] = "Bearer " .. pair[2] })
+end)

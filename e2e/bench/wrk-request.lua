@@ -1,7 +1,7 @@
 -- wrk request pool: GET /v1/products/{id} (or a 100-item list page after {id}) with a random id and,
 -- when WRK_TOKENS_FILE names a token file, a random bearer token from it. The requests are formatted
 -- once, in init(), into a pool of WRK_POOL_SIZE (default 10,000) complete request strings; request()
--- only hands the next one out. Formatting per request (wrk.format builds a header table and joins
+-- only hands the next one out (wrk-pool.lua). Formatting per request (wrk.format builds a header table and joins
 -- strings) cost wrk's single core enough that it, not the server, set the pace: against the bare
 -- uWebSockets.js ceiling, 160,602 req/s formatted per request, 200,420 req/s pre-formatted.
 -- 10,000 entries keep the server's caches exercised as by many distinct clients: ids over the whole
@@ -9,7 +9,6 @@
 local kind = os.getenv("WRK_KIND") or "record"
 local max_id = tonumber(os.getenv("WRK_MAX_ID") or "1")
 local tokens_file = os.getenv("WRK_TOKENS_FILE") or ""
-local size = tonumber(os.getenv("WRK_POOL_SIZE") or "10000")
 
 local tokens = {}
 if tokens_file ~= "" then
@@ -17,11 +16,6 @@ if tokens_file ~= "" then
     if #line > 0 then tokens[#tokens + 1] = line end
   end
 end
-
--- Globals, so wrk-pool-check.lua (and `thread:get`) can read them.
-pool = {}
-pool_size = 0
-local cursor = 0
 
 local function format_one()
   local id = math.random(1, max_id)
@@ -36,15 +30,4 @@ local function format_one()
   return wrk.format("GET", path, headers)
 end
 
--- In init(), not at load time: wrk.init() has set the Host header by then. wrk's first request() call
--- (it counts pipelined requests in the answer) also comes after init().
-init = function()
-  math.randomseed(os.time())
-  for i = 1, size do pool[i] = format_one() end
-  pool_size = size
-end
-
-request = function()
-  cursor = cursor % pool_size + 1
-  return pool[cursor]
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk-pool.lua")(format_one)

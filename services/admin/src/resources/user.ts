@@ -6,6 +6,18 @@ import { modelAdmin, type ResourceDeps } from './common.js';
 import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
 import { endUserSessions } from './session-consequences.js';
 
+/** What the users list shows, and the show page before the user's history. */
+const USER_COLUMNS = [
+  'id',
+  'email',
+  'isActive',
+  'isStaff',
+  'isSuperuser',
+  'roles',
+  'lastLoginAt',
+  'createdAt',
+];
+
 /**
  * Users. The password hash is never a field: a virtual `password` input is validated and hashed on
  * save (required on create, "leave empty to keep" on edit).
@@ -41,29 +53,10 @@ export function userResource(deps: ResourceDeps): ResourceWithOptions {
     {
       navigation: { name: 'Accounts', icon: 'Users' },
       titleProperty: 'email',
-      listProperties: [
-        'id',
-        'email',
-        'isActive',
-        'isStaff',
-        'isSuperuser',
-        'roles',
-        'lastLoginAt',
-        'createdAt',
-      ],
+      listProperties: USER_COLUMNS,
       filterProperties: ['q', 'isActive', 'isStaff', 'isSuperuser', 'roles', 'createdAt', 'lastLoginAt'],
       editProperties: ['email', 'password', 'isActive', 'isStaff', 'isSuperuser', 'roles'],
-      showProperties: [
-        'id',
-        'email',
-        'isActive',
-        'isStaff',
-        'isSuperuser',
-        'roles',
-        'lastLoginAt',
-        'createdAt',
-        'history',
-      ],
+      showProperties: [...USER_COLUMNS, 'history'],
       actions: {
         new: { before: [onlySuperusersGrantSuperuser, onlyRolesTheyHold(deps)] },
         edit: {
