@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AuditEntry, Category, Product } from '@tandem/models';
+import { AuditEntry, Category, Product, Role, Session, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
+import { startUserSession } from '@tandem/tokens';
 import { Client, startFixture, type Fixture } from './support.js';
 
 interface DeleteAnswer {
@@ -73,6 +74,24 @@ describe(`deleting a referenced record says what refers to it (${testDialect()})
     const done = await root.api<DeleteAnswer>(`/resources/Category/records/${spare.id}/delete`, { form: {} });
     assert.equal(done.body.notice?.type, 'success', JSON.stringify(done.body));
     assert.equal(await fixture.db.orm.em.fork().count(Category, { slug: 'spare' }), 0);
+  });
+
+  it('a user with roles and sessions is deleted: join rows and sessions cascade, they do not block', async () => {
+    const em = fixture.db.orm.em.fork();
+    const [role] = await em.find(Role, {}, { limit: 1 });
+    assert.ok(role, 'the fixture has a role');
+    const leaving = em.create(User, { email: 'leaving@example.com', passwordHash: 'x', isActive: true });
+    leaving.roles.add(role);
+    await em.flush();
+    await startUserSession(em, leaving.id, ['catalog:read'], { sessionAbsoluteTtlSeconds: 3600 }, new Date());
+    const look = await root.api<DeleteAnswer>(`/resources/User/records/${leaving.id}/delete`);
+    assert.deepEqual(look.body.references, []);
+    const done = await root.api<DeleteAnswer>(`/resources/User/records/${leaving.id}/delete`, { form: {} });
+    assert.equal(done.body.notice?.type, 'success', JSON.stringify(done.body.notice));
+    const after = fixture.db.orm.em.fork();
+    assert.equal(await after.count(User, { email: 'leaving@example.com' }), 0);
+    assert.equal(await after.count(Session, { user: leaving.id }), 0);
+    assert.equal(await after.count(Role, { id: role.id }), 1, 'the role stays');
   });
 
   it('without delete_category the GET and the POST stay refused (403)', async () => {

@@ -20,6 +20,9 @@ const LETS_DELETE = new Set(['cascade', 'set null', 'set default']);
 export function blockingFields(orm: Orm, target: string): Array<{ meta: EntityMetadata; field: string }> {
   const fields: Array<{ meta: EntityMetadata; field: string }> = [];
   for (const meta of Object.values(orm.getMetadata().getAll())) {
+    // A many-to-many's join rows (a user's roles) go with either side: MikroORM creates their foreign
+    // keys with ON DELETE CASCADE, though its metadata states no delete rule for them.
+    if (meta.pivotTable) continue;
     for (const prop of meta.props) {
       const owner =
         prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && prop.owner);
