@@ -15,7 +15,7 @@ const skip =
   browserSkip('admin page weight browser tests') ||
   sqlitePassOnly(
     'the scripts, their compression and caching are the same on both databases; the dashboard’s data on ' +
-      'PostgreSQL is tested by services/admin/test/record-counts.test.ts and admin-dashboard-browser.test.ts',
+      'PostgreSQL is tested by services/admin/test/record-counts.test.ts',
   );
 if (skip) process.stdout.write(`# SKIP admin page weight browser tests: ${skip}\n`);
 
