@@ -40,6 +40,22 @@ const PermissionMatrix = ({ property, record, resource, onChange, where }) => {
     const ordered = [...shown.filter((c) => next.has(c)), ...[...next].filter((c) => !shownSet.has(c))];
     onChange(property.path, ordered);
   };
+  // One permission's checkbox, in the matrix and in the site permissions' rows alike.
+  const box = (codename, extra = {}) => {
+    const allowed = mayTick(codename);
+    return (
+      <input
+        type="checkbox"
+        id={`permission-${codename}`}
+        data-codename={codename}
+        title={allowed ? codename : `${codename}: you do not hold this permission`}
+        checked={chosen.has(codename)}
+        disabled={!editing || !allowed}
+        onChange={() => toggle(codename)}
+        {...extra}
+      />
+    );
+  };
   const error = record.errors && record.errors[property.path];
   return (
     <FormGroup error={Boolean(error)} data-testid="permission-matrix">
@@ -65,19 +81,9 @@ const PermissionMatrix = ({ property, record, resource, onChange, where }) => {
               </th>
               {actions.map((action) => {
                 const codename = `${action}_${model}`;
-                const allowed = mayTick(codename);
                 return (
                   <td key={codename} style={cell}>
-                    <input
-                      type="checkbox"
-                      id={`permission-${codename}`}
-                      data-codename={codename}
-                      aria-label={`${ACTION_LABELS[action] || action} ${label}`}
-                      title={allowed ? codename : `${codename}: you do not hold this permission`}
-                      checked={chosen.has(codename)}
-                      disabled={!editing || !allowed}
-                      onChange={() => toggle(codename)}
-                    />
+                    {box(codename, { 'aria-label': `${ACTION_LABELS[action] || action} ${label}` })}
                   </td>
                 );
               })}
@@ -85,23 +91,11 @@ const PermissionMatrix = ({ property, record, resource, onChange, where }) => {
           ))}
         </tbody>
       </Box>
-      {site.map(({ codename, description }) => {
-        const allowed = mayTick(codename);
-        return (
-          <Box key={codename} mt="sm">
-            <input
-              type="checkbox"
-              id={`permission-${codename}`}
-              data-codename={codename}
-              title={allowed ? codename : `${codename}: you do not hold this permission`}
-              checked={chosen.has(codename)}
-              disabled={!editing || !allowed}
-              onChange={() => toggle(codename)}
-            />{' '}
-            <label htmlFor={`permission-${codename}`}>{description}</label>
-          </Box>
-        );
-      })}
+      {site.map(({ codename, description }) => (
+        <Box key={codename} mt="sm">
+          {box(codename)} <label htmlFor={`permission-${codename}`}>{description}</label>
+        </Box>
+      ))}
       {editing && !superuser ? (
         <Text variant="sm" mt="sm">
           Greyed-out boxes are permissions you do not hold: only a superuser can give them.
