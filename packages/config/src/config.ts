@@ -134,6 +134,22 @@ const schema = z.object({
   }),
   REDIS_STREAM_KEY: z.string().trim().min(1).default('tandem:changes'),
   REDIS_STREAM_MAXLEN: z.coerce.number().int().min(100).default(100_000),
+  // Write path (packages/writes, issue 15): the durable queue between the fast service and the applier.
+  WRITE_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
+  WRITE_QUEUE_MAX_DEPTH: positiveInt(100_000),
+  WRITE_MAX_BODY_BYTES: z.coerce.number().int().min(64).max(16 * 1024 * 1024).default(65_536),
+  WRITE_RATE_PER_SECOND: positiveInt(50),
+  WRITE_RATE_BURST: positiveInt(100),
+  WRITE_WAIT_MAX_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  WRITE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
+  // Outcome rows answer idempotent retries, so they must outlive the 24-hour idempotency window.
+  WRITE_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(86_400, { message: 'must be at least 86400 (24 h): an idempotent retry is answered from its outcome row' })
+    .default(7 * 86_400),
+  WRITE_PARTITION_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
+  WRITE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:writes'),
 });
 
 /**
@@ -175,6 +191,7 @@ export interface Config {
   readonly tokens: TokenConfig;
   readonly fast: FastConfig;
   readonly feed: FeedConfig;
+  readonly writes: WritesConfig;
 }
 
 /**
@@ -236,6 +253,31 @@ export interface FeedConfig {
     readonly streamKey: string;
     readonly streamMaxLen: number;
   };
+}
+
+/** The write path (packages/writes): the queue, its bounds and the fast service's write limits. */
+export interface WritesConfig {
+  /** Queue partitions: writes of one partition are applied in order, each partition by one applier. */
+  readonly partitions: number;
+  /** Above this many queued writes, new ones are refused (503 with Retry-After). */
+  readonly maxQueueDepth: number;
+  /** Larger request bodies are refused (413) without being read further. */
+  readonly maxBodyBytes: number;
+  /** Per subject: writes per second, and the burst a subject may spend at once. */
+  readonly ratePerSecond: number;
+  readonly rateBurst: number;
+  /** Upper bound of `Prefer: wait=N`. */
+  readonly waitMaxSeconds: number;
+  /** Writes an applier takes per transaction. */
+  readonly batchSize: number;
+  /** Outcome rows are deleted this long after they were accepted (≥ 24 h, the idempotency window). */
+  readonly retentionSeconds: number;
+  /** Redis: an applier holds a partition this long without renewing; then another takes it over. */
+  readonly partitionLeaseMs: number;
+  /** Set: the queue is Redis Streams; unset: the `writes` table. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of the queue's Redis keys (streams, sequence, idempotency keys, leases). */
+  readonly redisKeyPrefix: string;
 }
 
 /** Access tokens, sessions and signing keys (auth service signs, fast service verifies). */
@@ -342,6 +384,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       pruneIntervalSeconds: v.CHANGE_PRUNE_INTERVAL_SECONDS,
       source: v.FEED,
       redis: { url: v.REDIS_URL, streamKey: v.REDIS_STREAM_KEY, streamMaxLen: v.REDIS_STREAM_MAXLEN },
+    },
+    writes: {
+      partitions: v.WRITE_PARTITIONS,
+      maxQueueDepth: v.WRITE_QUEUE_MAX_DEPTH,
+      maxBodyBytes: v.WRITE_MAX_BODY_BYTES,
+      ratePerSecond: v.WRITE_RATE_PER_SECOND,
+      rateBurst: v.WRITE_RATE_BURST,
+      waitMaxSeconds: v.WRITE_WAIT_MAX_SECONDS,
+      batchSize: v.WRITE_BATCH_SIZE,
+      retentionSeconds: v.WRITE_RETENTION_SECONDS,
+      partitionLeaseMs: v.WRITE_PARTITION_LEASE_MS,
+      redisUrl: v.REDIS_URL,
+      redisKeyPrefix: v.WRITE_REDIS_PREFIX,
     },
   };
 }

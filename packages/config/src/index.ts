@@ -8,6 +8,7 @@ export {
   type TokenConfig,
   type FastConfig,
   type FeedConfig,
+  type WritesConfig,
   type LoginThrottleConfig,
   type TwoFactorConfig,
 } from './config.js';

@@ -1,0 +1,7 @@
+export {
+  writeBodyHash,
+  writePartition,
+  type WriteOp,
+  type WriteRequest,
+} from './write-request.js';
+export type { AcceptResult, QueuedWrite, WriteQueue, WriteSource } from './queue.js';
