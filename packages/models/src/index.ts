@@ -35,6 +35,8 @@ export {
   type RowAccessClaim,
 } from './hot/row-access.js';
 export type { EntityMetadataLike, MetadataLookup } from './hot/metadata.js';
+export { GENERIC_WRITE_HANDLER, writeHandlerOf, type WriteDeclaration } from './hot/writes.js';
+export { writeBodySchemas, type WriteBodySchemas } from './openapi/write-schemas.js';
 export {
   DEMO_SKU_PREFIX,
   MAX_DEMO_NUMBER,
@@ -52,3 +54,4 @@ export {
   demoUserEmail,
   type DemoOrder,
 } from './seed/demo-orders.js';
+export { fieldDiff, recordAudit, type AuditActor, type AuditSnapshot } from './audit/record-audit.js';

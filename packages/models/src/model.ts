@@ -1,5 +1,6 @@
 import type { EntitySchema } from '@mikro-orm/core';
 import type { RowAccess } from './hot/row-access.js';
+import type { WriteDeclaration } from './hot/writes.js';
 
 /**
  * A JSON Schema fragment (2020-12, as OpenAPI 3.1 uses it). Kept loose on purpose: a declaration may
@@ -29,6 +30,11 @@ export interface HotDeclaration {
    * a minimum, a pattern). Merged over the generated schema in the OpenAPI document.
    */
   readonly schema?: Readonly<Record<string, JsonSchema>>;
+  /**
+   * Writes through the fast service (POST/PATCH/DELETE on the collection, issue 15): the writable
+   * fields, the write scope, the applier handler. Without it the collection is read-only there.
+   */
+  readonly writes?: WriteDeclaration;
 }
 
 /**
@@ -62,6 +68,11 @@ export interface AdminDeclaration {
    * the property that holds that currency (an ISO 4217 code). The admin shows "€19.99", not 1999.
    */
   readonly money?: Readonly<Record<string, MoneyDeclaration>>;
+  /**
+   * Records written by the system only (the write queue's outcomes): staff list, show and export them,
+   * and no role, not even a superuser's, creates, edits or deletes them.
+   */
+  readonly viewOnly?: boolean;
 }
 
 /** Where a money amount's currency is: another property of the same record, e.g. `currency`. */

@@ -14,6 +14,7 @@ import { Session } from './entities/session.js';
 import { SigningKey } from './entities/signing-key.js';
 import { User } from './entities/user.js';
 import { UserTotp } from './entities/user-totp.js';
+import { writeModel } from './entities/write.js';
 import type { HotProjection } from './hot/projections.js';
 import { defineModel, type ModelDeclaration } from './model.js';
 import {
@@ -35,6 +36,8 @@ export const registry: readonly ModelDeclaration[] = [
   categoryModel,
   // A per-user hot model: each order is served to its owner only.
   orderModel,
+  // The write path's outcomes (issue 15): each write's status, served to its writer only.
+  writeModel,
   // Accounts, the audit log and the auth service's tables: their admin pages are hand-written
   // resources (services/admin/src/resources/) for their security rules; these declarations only add
   // labels.

@@ -8,11 +8,20 @@ export { Order, validateOrder } from './order.js';
 export {
   ORDER_STATUSES,
   MAX_ORDER_LINES,
+  MAX_ORDER_QUANTITY,
   orderLinesProblem,
   orderTotal,
   type OrderLine,
   type OrderStatus,
 } from './order-lines.js';
+export {
+  Write,
+  WRITE_OPS,
+  WRITE_STATUSES,
+  type WriteErrors,
+  type WriteOp,
+  type WriteStatus,
+} from './write.js';
 export { Role, validateRole } from './role.js';
 export { User, normalizeEmail, validateUser } from './user.js';
 export {

@@ -18,6 +18,8 @@ export interface OrderLine {
 const LINE_KEYS: readonly string[] = ['productId', 'quantity', 'unitPriceCents'];
 /** An order of more lines is not a shop's order; it also bounds the row the fast service holds. */
 export const MAX_ORDER_LINES = 100;
+/** The most of one product a client may order in one line through the fast service. */
+export const MAX_ORDER_QUANTITY = 10_000;
 /** Ids are 32-bit integer columns. */
 const MAX_ID = 2 ** 31 - 1;
 

@@ -2,6 +2,8 @@ import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { User } from './user.js';
 import { timestamps } from './timestamps.js';
 import {
+  MAX_ORDER_LINES,
+  MAX_ORDER_QUANTITY,
   ORDER_STATUSES,
   orderLinesProblem,
   orderTotal,
@@ -74,6 +76,34 @@ export const orderModel = defineModel(Order, {
     // trusted machine clients with orders:read:any read every order.
     rowAccess: { field: 'userId', claim: 'sub', anyScope: 'orders:read:any' },
     filterable: ['status'],
+    // Placing and cancelling orders through the fast service (issue 15), applied by the applier's
+    // `orders` handler: it checks the products are published and in stock, prices the lines and
+    // decrements the stock atomically; the owner is the writer's token, never the body.
+    writes: {
+      scope: 'orders:write',
+      create: { fields: ['lines'], required: ['lines'] },
+      update: { fields: ['status'] },
+      handler: 'orders',
+      schema: {
+        lines: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_ORDER_LINES,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['productId', 'quantity'],
+            properties: {
+              productId: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 },
+              quantity: { type: 'integer', minimum: 1, maximum: MAX_ORDER_QUANTITY },
+            },
+          },
+          description: 'What to buy: the prices come from the products when the order is applied.',
+        },
+        // A client may only cancel (while pending: checked when applied); staff change the rest.
+        status: { enum: ['cancelled'] },
+      },
+    },
     schema: {
       // A string column (see `status` above), so the values are stated here for the OpenAPI document.
       status: { enum: [...ORDER_STATUSES] },

@@ -44,6 +44,18 @@ export const Product = defineEntity({
 
 export type Product = InferEntity<typeof Product>;
 
+/** The exposed fields a machine client may write (all but the id and the timestamp). */
+const PRODUCT_WRITABLE = [
+  'sku',
+  'name',
+  'description',
+  'priceCents',
+  'currency',
+  'stock',
+  'categoryId',
+  'tags',
+] as const;
+
 /** Products: the catalog the fast service serves (published ones only) as `products`. */
 export const productModel = defineModel(Product, {
   hot: {
@@ -68,6 +80,19 @@ export const productModel = defineModel(Product, {
       currency: { pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
       stock: { minimum: 0 },
       tags: { type: 'array', items: { type: 'string' } },
+    },
+    // Machine clients (a catalog sync) write the catalog through the fast service, applied by the
+    // generic handler with validateProduct. `published` is not exposed, so a product created here
+    // stays unpublished (outside the collection) until staff publish it in the admin.
+    writes: {
+      scope: 'products:write',
+      create: {
+        fields: PRODUCT_WRITABLE,
+        required: ['sku', 'name', 'priceCents', 'currency', 'categoryId'],
+      },
+      update: { fields: PRODUCT_WRITABLE },
+      delete: true,
+      schema: { sku: { minLength: 1 }, name: { minLength: 1 } },
     },
   },
   admin: {

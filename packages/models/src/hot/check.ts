@@ -1,6 +1,7 @@
 import type { HotProjection } from './projections.js';
 import type { EntityMetadataLike, MetadataLookup } from './metadata.js';
 import { ROW_ACCESS_CLAIMS, isRowAccessClaim } from './row-access.js';
+import { writeProblems } from './write-check.js';
 
 /** A hot declaration that cannot be served; the message names the declaration and what to change. */
 export class ProjectionError extends Error {
@@ -32,6 +33,11 @@ function holdsInteger(prop: PropertyMeta): boolean {
   return prop.kind === 'scalar' && prop.runtimeType === 'number' && INTEGER_TYPES.test(prop.type);
 }
 
+/** A string column. */
+function holdsString(prop: PropertyMeta): boolean {
+  return prop.kind === 'scalar' && prop.runtimeType === 'string';
+}
+
 /** Why a `rowAccess` rule cannot be enforced: the owner field, the claim, the lifting scope. */
 function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike): string[] {
   const rule = projection.rowAccess;
@@ -46,9 +52,14 @@ function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike):
     problems.push(`rowAccess: field ${JSON.stringify(rule.field)} is not one of the exposed fields`);
   } else if (isRowAccessClaim(claim) && meta.properties[property] !== undefined) {
     const prop = meta.properties[property];
-    if (ROW_ACCESS_CLAIMS[claim].fieldType === 'integer' && !holdsInteger(prop))
+    const fieldType = ROW_ACCESS_CLAIMS[claim].fieldType;
+    if (fieldType === 'integer' && !holdsInteger(prop))
       problems.push(
         `rowAccess: field ${JSON.stringify(rule.field)} (${prop.type}) must hold an integer or a relation to compare with the ${claim} claim`,
+      );
+    if (fieldType === 'string' && !holdsString(prop))
+      problems.push(
+        `rowAccess: field ${JSON.stringify(rule.field)} (${prop.type}) must hold a string to compare with the ${claim} claim`,
       );
   }
   if (rule.anyScope !== undefined && (!SCOPE_TOKEN.test(rule.anyScope) || rule.anyScope === projection.scope))
@@ -97,6 +108,7 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
       problems.push(`row filter on ${property}: ${value} is not a finite number`);
   }
   problems.push(...rowAccessProblems(projection, meta));
+  problems.push(...writeProblems(projection, meta));
   return problems;
 }
 

@@ -10,6 +10,9 @@ export interface EntityMetadataLike {
         readonly kind: string;
         readonly runtimeType?: string;
         readonly primary?: boolean;
+        /** Filled by the ORM on insert or update (timestamps): never taken from a client's body. */
+        readonly onCreate?: unknown;
+        readonly onUpdate?: unknown;
       }
     >
   >;

@@ -25,6 +25,14 @@ export const ROW_ACCESS_CLAIMS = {
     fieldType: 'integer',
     holder: "a user's token (its sub is the user id; a machine client's sub is client:<id>)",
   },
+  /**
+   * The token's `sub` verbatim, whoever holds it: rows a machine client owns as well as a user (a
+   * write's outcome belongs to whoever sent the write).
+   */
+  subject: {
+    fieldType: 'string',
+    holder: 'the token (its sub verbatim: a user id, or client:<id> for a machine client)',
+  },
 } as const;
 
 export type RowAccessClaim = keyof typeof ROW_ACCESS_CLAIMS;

@@ -13,6 +13,14 @@ import {
 } from './document.js';
 import { exampleValue, propertySchema } from './field-schema.js';
 import { LIVE_CLOSE_CODES, liveMessageSchemas } from './live-messages.js';
+import {
+  WRITES_COLLECTION,
+  writeParameters,
+  writePaths,
+  writeResponses,
+  writeSchemas,
+} from './write-paths.js';
+import { writeBodySchemas } from './write-schemas.js';
 
 /** Finds an entity's metadata after discovery: `(name) => orm.getMetadata().find(name)`. */
 export type EntityMetadataFinder = (entityName: string) => EntityMetadata | undefined;
@@ -131,6 +139,16 @@ function rowAccessNote(hot: HotProjection, operation: 'list' | 'record'): { desc
   };
 }
 
+/**
+ * What GET of one record answers: the record; for a write's outcome also `{id, status: "queued"}`
+ * while the write is still in the queue (before its row exists).
+ */
+function recordAnswer(hot: HotProjection, schemaName: string): JsonSchema {
+  return hot.collection === WRITES_COLLECTION
+    ? { anyOf: [ref(schemaName), ref('WriteAccepted')] }
+    : ref(schemaName);
+}
+
 function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSchema) {
   const security = [{ bearer: [hot.scope] }];
   const tags = [hot.collection];
@@ -177,7 +195,7 @@ function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSch
             headers: {
               ETag: { schema: { type: 'string' }, description: 'Changes exactly when the record does.' },
             },
-            content: jsonContent(ref(schemaName)),
+            content: jsonContent(recordAnswer(hot, schemaName)),
           },
           '304': { description: 'The copy named by If-None-Match is current.' },
           '404': responseRef('NotFound'),
@@ -281,16 +299,23 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
       additionalProperties: false,
     };
     Object.assign(paths, collectionPaths(hot, name, record));
+    // POST/PATCH/DELETE where the declaration allows writes, merged into the same path items.
+    const writes = writePaths(hot, name, writeBodySchemas(hot, input.metadata));
+    for (const [path, methods] of Object.entries(writes.paths)) paths[path] = { ...paths[path], ...methods };
+    Object.assign(schemas, writes.schemas);
     collections.push({ collection: hot.collection, schema: name });
   }
   Object.assign(schemas, liveMessageSchemas(collections));
+  // The write answers' components, when something is writable or write outcomes are served.
+  const writing = served.some((hot) => hot.writes || hot.collection === WRITES_COLLECTION);
+  if (writing) Object.assign(schemas, writeSchemas);
   return {
     openapi: '3.1.0',
     info: {
       title: 'Tandem fast service',
       version: DOCUMENT_VERSION,
       description:
-        "Hot data served from JSON bytes prepared when the data changed. Every /v1 request needs a bearer access token from the auth service (an EdDSA JWT) holding the collection's scope (listed in each operation's security requirement).",
+        "Hot data served from JSON bytes prepared when the data changed. Every /v1 request needs a bearer access token from the auth service (an EdDSA JWT) holding the collection's scope (listed in each operation's security requirement). Collections that accept writes (POST, PATCH, DELETE) validate the body at once, queue the write durably and answer 202 with the write's id; the source of truth applies it, and its outcome is at GET /v1/writes/{id} (or in the answer itself with `Prefer: wait=N`).",
     },
     ...(input.serverUrl && { servers: [{ url: input.serverUrl }] }),
     security: [{ bearer: [] }],
@@ -328,8 +353,9 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
     },
     components: {
       schemas: { ...schemas, Health: healthSchema },
-      responses,
+      responses: { ...responses, ...(writing && writeResponses) },
       parameters: {
+        ...(writing && writeParameters),
         limit: {
           name: 'limit',
           in: 'query',

@@ -9,3 +9,5 @@ export { authOpenApiDocument, type AuthDocumentInput } from './auth.js';
 export { LIVE_CLOSE_CODES } from './live-messages.js';
 export { DOCUMENT_VERSION, type OpenApiDocument } from './document.js';
 export { propertySchema } from './field-schema.js';
+export { writeBodySchemas, type WriteBodySchemas } from './write-schemas.js';
+export { WRITE_ERROR_CODES } from './write-paths.js';
