@@ -4,6 +4,7 @@ import { ownerKeyOf, type RowAccessClaim } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
 import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
+import { OwnerFirstPages } from './owner-first-pages.js';
 import { SortedRecords, firstAfter } from './sorted-records.js';
 
 /**
@@ -65,6 +66,9 @@ function removeSorted(ids: number[], id: number): void {
  */
 const DENSE_IDS = 1 << 20;
 
+/** What the owners' cached first pages may hold per collection: ~5,000 users' 50-order pages. */
+const OWNER_FIRST_PAGES_BYTES = 64 * 1024 * 1024;
+
 const filterKey = (value: unknown): string =>
   value === null || value === undefined ? 'null' : String(value);
 
@@ -97,6 +101,8 @@ export class CollectionStore {
    * so "my list" is a Map lookup and a keyset slice of the owner's rows, whatever the collection's size.
    */
   private readonly owners = new Map<string, SortedRecords>();
+  /** Each owner's first list pages as bytes (row-access collections only): see OwnerFirstPages. */
+  readonly firstPages: OwnerFirstPages | undefined;
 
   constructor(projection: CompiledProjection) {
     this.name = projection.collection;
@@ -111,6 +117,7 @@ export class CollectionStore {
       anyScope: rule.anyScope,
       anyScopeBit: rule.anyScope === undefined ? 0 : AccessTokenVerifier.scopeBit(rule.anyScope),
     };
+    this.firstPages = rule && new OwnerFirstPages(OWNER_FIRST_PAGES_BYTES);
   }
 
   /**
@@ -257,6 +264,7 @@ export class CollectionStore {
       insertSorted(ids, record.id);
     });
     if (record.owner === undefined) return;
+    this.firstPages?.forget(record.owner);
     let mine = this.owners.get(record.owner);
     if (!mine) this.owners.set(record.owner, (mine = new SortedRecords()));
     mine.set(record);
@@ -273,6 +281,7 @@ export class CollectionStore {
     });
     // Same owner: `index` replaces the record in place (its owner's rows stay, no splice).
     if (record.owner === undefined || record.owner === nextOwner) return;
+    this.firstPages?.forget(record.owner);
     const mine = this.owners.get(record.owner);
     if (!mine) return;
     mine.delete(record.id);

@@ -47,5 +47,14 @@ export function listReply(
   }
   // A row-access collection lists the caller's rows only, from its owner index (same cursor format).
   const owner = readerOf(records, token) ?? undefined;
-  return { status: 200, body: listBody(records.page(after, limit, filters, owner)) };
+  if (owner === undefined || after !== undefined || filters.length > 0)
+    return { status: 200, body: listBody(records.page(after, limit, filters, owner)) };
+  // "My list"'s first page: bytes kept until one of the owner's rows changes (OwnerFirstPages).
+  const pages = records.firstPages!;
+  const cached = pages.get(owner, limit);
+  if (cached) return { status: 200, body: cached };
+  return {
+    status: 200,
+    body: pages.remember(owner, limit, listBody(records.page(undefined, limit, [], owner))),
+  };
 }
