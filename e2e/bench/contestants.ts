@@ -7,7 +7,8 @@ import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../suppo
 const contestantScript = (name: string) =>
   fileURLToPath(new URL(`./contestants/${name}.js`, import.meta.url));
 
-export type ContestantName = 'ceiling' | 'tandem' | 'express' | 'fastify';
+/** `express-orders` places orders synchronously (the writes bench, writes.ts); the others serve products. */
+export type ContestantName = 'ceiling' | 'tandem' | 'express' | 'fastify' | 'express-orders';
 
 export interface ContestantContext {
   /** DATABASE_URL and TANDEM_SECRET_KEY of the bench catalog. */
@@ -41,6 +42,7 @@ export async function startContestant(
       });
     case 'express':
     case 'fastify':
+    case 'express-orders':
       return startServiceProcess(name, contestantScript(name), {
         ...common,
         env: { ...context.env, ...verification, PORT: '0', NODE_ENV: 'production' },

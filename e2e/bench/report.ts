@@ -3,9 +3,11 @@ import type { Dialect } from './catalog.js';
 import type { OrdersLiveResults } from './orders-live.js';
 import type { Percentiles } from './propagation.js';
 import { ordersChecks, ordersLines, type DialectOrders } from './report-orders.js';
+import { writesChecks, writesLines } from './report-writes.js';
 import type { SnapshotResult } from './snapshot.js';
 import type { Measurement } from './throughput.js';
 import { LOAD_GENERATOR_BOUND } from './wrk.js';
+import type { WritesResults } from './writes.js';
 
 export interface ContestantRow {
   readonly name: string;
@@ -32,6 +34,8 @@ export interface BenchResults {
   /** Issue 14's per-user orders, per dialect, and their live push (PostgreSQL only). */
   readonly orders?: readonly DialectOrders[];
   readonly ordersLive?: OrdersLiveResults;
+  /** Issue 15's write path (PostgreSQL with a Redis queue only). */
+  readonly writes?: WritesResults;
 }
 
 export interface TargetCheck {
@@ -138,6 +142,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     });
   }
   checks.push(...ordersChecks(results.orders ?? [], results.ordersLive));
+  checks.push(...writesChecks(results.writes));
   return checks;
 }
 
@@ -234,6 +239,7 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
     lines.push('');
   }
   lines.push(...ordersLines(results.orders ?? [], results.ordersLive));
+  lines.push(...writesLines(results.writes));
   lines.push('## Targets', '', '| target | measured | met |', '|---|---|---|');
   for (const check of checkTargets(results))
     lines.push(`| ${check.target} | ${check.measured} | ${check.met ? 'yes' : '**no**'} |`);

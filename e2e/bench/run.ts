@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '@tandem/models/testing';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
@@ -24,6 +25,7 @@ import type { DialectOrders } from './report-orders.js';
 import { measureSnapshot } from './snapshot.js';
 import { measure, measureInterleaved, type RunPlan } from './throughput.js';
 import { wrkAvailable } from './wrk.js';
+import { measureWrites, WRITES_BENCH, type WritesBenchSize } from './writes.js';
 import { checkHarnessScripts } from './wrk-pool-check.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
@@ -42,8 +44,28 @@ const ordersSize: OrdersBenchSize = full
 const ordersLiveSize: OrdersLiveSize = full
   ? ORDERS_LIVE_BENCH
   : { users: 1000, orders: 10_000, subscribers: [100, 1000], changesPerSecond: 2000, seconds: 3 };
+/** Issue 15's sizes in --full; quick mode fewer writers and a fifth of the drain. */
+const writesSize: WritesBenchSize = full
+  ? WRITES_BENCH
+  : { ...WRITES_BENCH, writers: 200, prefill: 20_000, latencySeconds: 5, latencyWriters: 50 };
+/** Accept runs hold every write in Redis until they end (nothing drains them): shorter runs in --full. */
+const writesPlan: RunPlan = full ? { ...plan, seconds: 5 } : plan;
+const redisServer = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const pgServer = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+async function redisReachable(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
 
 async function reachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -230,6 +252,23 @@ async function main(): Promise<void> {
     ? await measureOrdersLive({ pgServer, secretKey, size: ordersLiveSize, log })
     : undefined;
 
+  let writes: BenchResults['writes'];
+  if (!dialects.includes('postgresql'))
+    log('writes: PostgreSQL is not reachable; the write path is not measured');
+  else if (!(await redisReachable(redisServer)))
+    log(
+      `writes: Redis is not reachable at ${redisServer} (set BENCH_REDIS_URL); the write path is not measured`,
+    );
+  else
+    writes = await measureWrites({
+      pgServer,
+      redisUrl: redisServer,
+      secretKey,
+      plan: writesPlan,
+      size: writesSize,
+      log,
+    });
+
   const report: BenchResults = {
     mode: full ? 'full' : 'quick',
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
@@ -239,6 +278,7 @@ async function main(): Promise<void> {
     snapshots,
     orders,
     ...(ordersLive && { ordersLive }),
+    ...(writes && { writes }),
   };
   const notesFile = path.join(repo, 'e2e', 'bench', 'notes.md');
   const markdown = renderMarkdown(report, existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '');

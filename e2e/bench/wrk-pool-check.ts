@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AUTHORIZATION_CODE_SCRIPT, CLIENT_CREDENTIALS_SCRIPT, REFRESH_SCRIPT } from './auth-grants.js';
 import { WRK_PAIRS_SCRIPT, WRK_SCRIPT } from './wrk.js';
+import { WRK_WRITES_SCRIPT } from './writes.js';
 
 const run = promisify(execFile);
 const CHECK_SCRIPT = fileURLToPath(new URL('../../bench/wrk-pool-check.lua', import.meta.url));
@@ -52,9 +53,9 @@ export function assertPreformatted(name: string, check: PoolCheck): void {
 
 /**
  * Every request script the harness drives wrk with, checked with stand-in tokens: the product GETs
- * (record and list, with a token pool), the (path, token) pairs of owners' rows, the refresh chain and
- * the client_credentials request. Throws
- * on the first that builds requests per call. Run before any measurement.
+ * (record and list, with a token pool), the (path, token) pairs of owners' rows, the refresh chain,
+ * the client_credentials request and the order writes (each a distinct write: its own Idempotency-Key).
+ * Throws on the first that builds requests per call. Run before any measurement.
  */
 export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> {
   const calls = 10_000;
@@ -96,7 +97,17 @@ export async function checkHarnessScripts(): Promise<Record<string, PoolCheck>> 
       WRK_CLIENT_ID: 'stand-in',
       WRK_CLIENT_SECRET: 'stand-in',
     }),
+    // A pool as large as the calls: the harness sizes it above what a run sends.
+    writes: await checkRequestPool(WRK_WRITES_SCRIPT, {
+      WRK_TOKENS_FILE: tokensFile,
+      WRK_PRODUCTS: '100',
+      WRK_KEY_PREFIX: 'stand-in',
+      WRK_POOL_SIZE: String(calls),
+    }),
   };
   for (const [name, check] of Object.entries(checks)) assertPreformatted(name, check);
+  // A repeated Idempotency-Key is a replay, not an accepted write: the writes run must never send one.
+  if (checks.writes!.distinct !== checks.writes!.calls)
+    throw new Error(`writes: ${checks.writes!.distinct} distinct requests in ${checks.writes!.calls} calls`);
   return checks;
 }

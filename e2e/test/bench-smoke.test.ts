@@ -141,6 +141,12 @@ test(
       assert.ok(checks[kind]!.authorized, `${kind}: bearer tokens sent (to every contestant)`);
     }
     assert.equal(checks.refresh_token!.distinct, checks.refresh_token!.calls, 'each refresh token once');
+    assert.equal(
+      checks.writes!.distinct,
+      checks.writes!.calls,
+      'each order write with its own Idempotency-Key',
+    );
+    assert.ok(checks.writes!.authorized, 'order writes carry bearer tokens');
   },
 );
 

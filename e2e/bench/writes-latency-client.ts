@@ -1,0 +1,149 @@
+/**
+ * The client of the writes latency bench (writes.ts), one process pinned to core 1, forked with IPC:
+ * one WebSocket per writer subscribed to `orders` (each receives its own orders), and a steady stream
+ * of `POST /v1/orders` with `Prefer: wait=10` at the planned rate, writers in turn. A 201 comes back
+ * once the order is applied and in fast's store (its bytes as GET serves them); every tenth is checked
+ * with a GET at once. Times are wall-clock milliseconds (performance.timeOrigin + now(): the applier's
+ * `applied_at` is wall clock too), so the orchestrator can put commit → frame next to them.
+ *   in  {type:'run', plan: LatencyPlan}  → out {type:'report', ...LatencyReport}
+ */
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+
+export interface LatencyPlan {
+  readonly url: string;
+  readonly writers: readonly { readonly token: string }[];
+  readonly products: number;
+  readonly writesPerSecond: number;
+  readonly seconds: number;
+}
+
+export interface LatencyReport {
+  readonly sent: number;
+  readonly wallSeconds: number;
+  /** Answers by status (201 is an applied order, visible to GET). */
+  readonly statuses: Readonly<Record<string, number>>;
+  /** Per 201: order id, when the POST was sent and when its answer arrived (wall ms). */
+  readonly created: readonly (readonly [orderId: number, sentAt: number, answeredAt: number])[];
+  /** First `orders` change frame per order id, and when it arrived (wall ms). */
+  readonly frames: readonly (readonly [orderId: number, receivedAt: number])[];
+  /** GETs right after a 201 (every tenth) and how many of them were not 200. */
+  readonly getChecks: number;
+  readonly getMisses: number;
+  /** This process's CPU time ÷ wall time while it sent (pinned to one core). */
+  readonly busyShare: number;
+}
+
+const wallMs = () => performance.timeOrigin + performance.now();
+const TICK_MS = 5;
+
+function subscribe(url: string, token: string, frames: Map<number, number>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/live`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    socket.once('error', reject);
+    socket.once('open', () => socket.send('{"type":"subscribe","topic":"orders"}'));
+    socket.on('message', (raw) => {
+      const receivedAt = wallMs();
+      const frame = JSON.parse(String(raw)) as { type: string; topic?: string; op?: string; id?: number };
+      if (frame.type === 'subscribed') return resolve(socket);
+      if (frame.type === 'error') return reject(new Error(`subscribe: ${String(raw)}`));
+      if (
+        frame.type === 'change' &&
+        frame.topic === 'orders' &&
+        frame.op === 'upsert' &&
+        frame.id !== undefined
+      )
+        if (!frames.has(frame.id)) frames.set(frame.id, receivedAt);
+    });
+  });
+}
+
+async function run(plan: LatencyPlan): Promise<LatencyReport> {
+  const frames = new Map<number, number>();
+  const sockets = await Promise.all(plan.writers.map((w) => subscribe(plan.url, w.token, frames)));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const statuses: Record<string, number> = {};
+  const created: [number, number, number][] = [];
+  let getChecks = 0;
+  let getMisses = 0;
+  const inFlight = new Set<Promise<void>>();
+  const write = async (seq: number) => {
+    const writer = plan.writers[seq % plan.writers.length]!;
+    const sentAt = wallMs();
+    const response = await fetch(`${plan.url}/v1/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${writer.token}`,
+        'content-type': 'application/json',
+        prefer: 'wait=10',
+      },
+      body: `{"lines":[{"productId":${1 + (seq % plan.products)},"quantity":1}]}`,
+    });
+    const text = await response.text();
+    const answeredAt = wallMs();
+    statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    if (response.status !== 201) return;
+    // The created record's Location (the body is the order's bytes, or the write's outcome row when fast
+    // no longer holds the order as created).
+    const orderId = Number(/\/v1\/orders\/(\d+)$/.exec(response.headers.get('location') ?? '')?.[1]);
+    if (!Number.isSafeInteger(orderId) || text.length === 0) throw new Error(`201 without an order: ${text}`);
+    created.push([orderId, sentAt, answeredAt]);
+    if (seq % 10 === 0) {
+      getChecks += 1;
+      const read = await fetch(`${plan.url}/v1/orders/${orderId}`, {
+        headers: { authorization: `Bearer ${writer.token}` },
+      });
+      await read.arrayBuffer();
+      if (read.status !== 200) getMisses += 1;
+    }
+  };
+  const total = Math.round(plan.writesPerSecond * plan.seconds);
+  const cpuAtStart = process.cpuUsage();
+  const started = wallMs();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((wallMs() - started) / 1000) * plan.writesPerSecond));
+    for (; sent < due; sent++) {
+      const pending = write(sent)
+        .catch(() => {
+          statuses.error = (statuses.error ?? 0) + 1;
+        })
+        .finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+    }
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+  await Promise.all(inFlight);
+  const wallSeconds = (wallMs() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  // Frames still on their way: until every created order has one, or none came for 2 s.
+  let last = -1;
+  let stableSince = wallMs();
+  while (frames.size < created.length && wallMs() - stableSince < 2000) {
+    if (frames.size !== last) [last, stableSince] = [frames.size, wallMs()];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (const socket of sockets) socket.terminate();
+  return {
+    sent,
+    wallSeconds,
+    statuses,
+    created,
+    frames: [...frames],
+    getChecks,
+    getMisses,
+    busyShare: (cpu.user + cpu.system) / 1000 / (wallSeconds * 1000),
+  };
+}
+
+process.once('message', (message: { type: 'run'; plan: LatencyPlan }) => {
+  run(message.plan).then(
+    (report) => process.send!({ type: 'report', ...report }, () => process.exit(0)),
+    (error: unknown) => {
+      process.stderr.write(`writes latency client: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+});
