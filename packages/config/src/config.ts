@@ -137,7 +137,7 @@ const schema = z.object({
   // Write path (packages/writes, issue 15): the durable queue between the fast service and the applier.
   WRITE_PARTITIONS: z.coerce.number().int().min(1).max(256).default(4),
   WRITE_QUEUE_MAX_DEPTH: positiveInt(100_000),
-  WRITE_MAX_BODY_BYTES: z.coerce.number().int().min(64).max(16 * 1024 * 1024).default(65_536),
+  WRITE_MAX_BODY_BYTES: z.coerce.number().int().min(64).max(16_777_216).default(65_536),
   WRITE_RATE_PER_SECOND: positiveInt(50),
   WRITE_RATE_BURST: positiveInt(100),
   WRITE_WAIT_MAX_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
@@ -146,7 +146,9 @@ const schema = z.object({
   WRITE_RETENTION_SECONDS: z.coerce
     .number()
     .int()
-    .min(86_400, { message: 'must be at least 86400 (24 h): an idempotent retry is answered from its outcome row' })
+    .min(86_400, {
+      message: 'must be at least 86400 (24 h): an idempotent retry is answered from its outcome row',
+    })
     .default(7 * 86_400),
   WRITE_PARTITION_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
   WRITE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:writes'),

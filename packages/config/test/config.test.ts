@@ -209,3 +209,51 @@ test('CHANGE_RETENTION_SECONDS must outlive an access token: the TTL plus the le
     930,
   );
 });
+
+test('write path settings: defaults, REDIS_URL picks the Redis queue, bad values name the variable', () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.writes, {
+    partitions: 4,
+    maxQueueDepth: 100_000,
+    maxBodyBytes: 65_536,
+    ratePerSecond: 50,
+    rateBurst: 100,
+    waitMaxSeconds: 30,
+    batchSize: 200,
+    retentionSeconds: 7 * 86_400,
+    partitionLeaseMs: 10_000,
+    redisUrl: undefined,
+    redisKeyPrefix: 'tandem:writes',
+  });
+  const redis = loadConfig({
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    WRITE_PARTITIONS: '8',
+    WRITE_REDIS_PREFIX: 'shop:writes',
+    WRITE_WAIT_MAX_SECONDS: '0',
+  });
+  assert.equal(redis.writes.redisUrl, 'redis://127.0.0.1:6379');
+  assert.equal(redis.writes.partitions, 8);
+  assert.equal(redis.writes.redisKeyPrefix, 'shop:writes');
+  assert.equal(redis.writes.waitMaxSeconds, 0);
+  const bad: Record<string, string> = {
+    WRITE_PARTITIONS: '0',
+    WRITE_QUEUE_MAX_DEPTH: '-1',
+    WRITE_MAX_BODY_BYTES: '10',
+    WRITE_RATE_PER_SECOND: '1.5',
+    WRITE_RATE_BURST: '0',
+    WRITE_WAIT_MAX_SECONDS: '301',
+    WRITE_BATCH_SIZE: 'many',
+    WRITE_RETENTION_SECONDS: '3600',
+    WRITE_PARTITION_LEASE_MS: '100',
+    WRITE_REDIS_PREFIX: ' ',
+  };
+  for (const [variable, value] of Object.entries(bad)) {
+    assert.throws(
+      () => loadConfig({ [variable]: value }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.variable === variable && error.message.startsWith(variable),
+      variable,
+    );
+  }
+  assert.throws(() => loadConfig({ WRITE_RETENTION_SECONDS: '3600' }), /at least 86400 \(24 h\)/);
+});

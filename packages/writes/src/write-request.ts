@@ -39,7 +39,8 @@ export function writePartition(
   partitions: number,
   seq: number,
 ): number {
-  if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be ≥ 1 (got ${partitions})`);
+  if (!Number.isInteger(partitions) || partitions < 1)
+    throw new RangeError(`partitions must be ≥ 1 (got ${partitions})`);
   if (recordId === null) return Math.abs(Math.trunc(seq)) % partitions;
   return fnv1a32(`${collection}/${recordId}`) % partitions;
 }

@@ -1,0 +1,119 @@
+import { Redis } from 'ioredis';
+import type { AcceptResult, WriteQueue } from './queue.js';
+import { encodePayload } from './redis-queue-payload.js';
+import { RedisQueueKeys } from './redis-queue-keys.js';
+import { withQueueScripts, type QueueScripts } from './redis-queue-scripts.js';
+import { writePartition, type WriteRequest } from './write-request.js';
+
+/** Idempotency keys and queued markers live a day (the Idempotency-Key draft's usual window). */
+export const IDEMPOTENCY_TTL_SECONDS = 86_400;
+
+export interface RedisQueueOptions {
+  readonly redisUrl: string;
+  readonly keyPrefix: string;
+  readonly partitions: number;
+  readonly maxDepth: number;
+  /**
+   * The highest write id the database has recorded (its outcome rows). Asked only when Redis has no
+   * sequence (first use, or a Redis that lost its data), so that ids are never given out twice.
+   */
+  readonly highestRecordedId: () => Promise<number>;
+}
+
+/** The fast service's side of the Redis Streams queue. */
+export class RedisWriteQueue implements WriteQueue {
+  private readonly redis: Redis & QueueScripts;
+  private readonly keys: RedisQueueKeys;
+  /** Spreads creates (which have no record to hash) over the partitions. */
+  private creates = 0;
+
+  constructor(private readonly options: RedisQueueOptions) {
+    this.keys = new RedisQueueKeys(options.keyPrefix, options.partitions);
+    this.redis = withQueueScripts(
+      new Redis(options.redisUrl, {
+        // A request fails fast (503) while Redis is away instead of waiting for it.
+        maxRetriesPerRequest: 1,
+        // Never send an accept twice: after a lost connection the script may or may not have run, and
+        // running it again would queue the write twice. The request fails; an Idempotency-Key retry is safe.
+        autoResendUnfulfilledCommands: false,
+      }),
+    );
+    // Connection errors surface as failed commands; the event itself is noise.
+    this.redis.on('error', () => undefined);
+  }
+
+  async accept(write: Omit<WriteRequest, 'id' | 'partition'>): Promise<AcceptResult> {
+    const partition = writePartition(
+      write.collection,
+      write.recordId,
+      this.options.partitions,
+      this.creates++,
+    );
+    const keys = [
+      write.idempotencyKey === null
+        ? this.keys.seq
+        : this.keys.idempotency(write.subject, write.idempotencyKey),
+      this.keys.seq,
+      this.keys.stream(partition),
+      ...this.keys.streams,
+    ];
+    const args = [
+      write.idempotencyKey === null ? '0' : '1',
+      write.bodyHash,
+      encodePayload(write),
+      this.options.maxDepth,
+      IDEMPOTENCY_TTL_SECONDS,
+      this.keys.queuedPrefix,
+      write.subject,
+      IDEMPOTENCY_TTL_SECONDS,
+    ];
+    for (let attempt = 0; ; attempt++) {
+      const [kind, value] = (await this.redis.writeAccept(keys.length, ...keys, ...args)) as [string, number];
+      switch (kind) {
+        case 'accepted':
+        case 'replayed':
+        case 'key_reused':
+          return { kind, id: value };
+        case 'busy':
+          return { kind, depth: value };
+        case 'no_sequence':
+          if (attempt > 0) throw new Error('write queue: the id sequence vanished twice in a row');
+          await this.floorSequence();
+          break;
+        default:
+          throw new Error(`write queue: unexpected answer ${JSON.stringify(kind)} from the accept script`);
+      }
+    }
+  }
+
+  private async floorSequence(): Promise<void> {
+    const highest = await this.options.highestRecordedId();
+    await this.redis.writeFloorSequence(
+      1 + this.keys.streams.length,
+      this.keys.seq,
+      ...this.keys.streams,
+      highest,
+    );
+  }
+
+  /** Entries in the streams: acknowledged writes are deleted from them, so this is what is still queued. */
+  async depth(): Promise<number> {
+    const pipeline = this.redis.pipeline();
+    for (const stream of this.keys.streams) pipeline.xlen(stream);
+    const replies = (await pipeline.exec()) ?? [];
+    let depth = 0;
+    for (const [error, length] of replies) {
+      if (error) throw error;
+      depth += Number(length);
+    }
+    return depth;
+  }
+
+  async isQueued(id: number, subject: string): Promise<boolean> {
+    return (await this.redis.get(this.keys.queued(id))) === subject;
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

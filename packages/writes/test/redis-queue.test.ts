@@ -1,0 +1,345 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import {
+  createMigratedDatabase,
+  eventually,
+  testDialect,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
+import type { WritesConfig } from '@tandem/config';
+import {
+  openWriteQueue,
+  openWriteSource,
+  type QueuedWrite,
+  type WriteQueue,
+  type WriteSource,
+} from '../src/index.js';
+import {
+  REDIS_SKIP,
+  REDIS_URL,
+  configWith,
+  dropKeys,
+  orderCreate,
+  productUpdate,
+  writesConfig,
+} from './support.js';
+
+describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, () => {
+  const url = REDIS_URL!;
+  let db: MigratedTestDatabase;
+  let redis: Redis;
+  const prefixes: string[] = [];
+  const closers: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    db = await createMigratedDatabase();
+    redis = new Redis(url);
+  });
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  });
+  after(async () => {
+    for (const prefix of prefixes) await dropKeys(url, prefix);
+    redis.disconnect();
+    await db.close();
+  });
+
+  function settings(overrides: Partial<WritesConfig> = {}): WritesConfig {
+    const writes = writesConfig({ redisUrl: url, ...overrides });
+    prefixes.push(writes.redisKeyPrefix);
+    return writes;
+  }
+  function queue(writes: WritesConfig): WriteQueue {
+    const opened = openWriteQueue(configWith(db.target, writes), db.orm);
+    closers.push(() => opened.close());
+    return opened;
+  }
+  function source(writes: WritesConfig, consumer: string): WriteSource {
+    const opened = openWriteSource(configWith(db.target, writes), db.orm, consumer);
+    closers.push(() => opened.close());
+    return opened;
+  }
+  /**
+   * Takes `count` writes (or what comes within 10 s), batch by batch as an applier does: each batch
+   * acknowledged before the next call (`ack` false: the batches stay unacknowledged, one call only).
+   */
+  async function drain(from: WriteSource, count: number, ack = true): Promise<QueuedWrite[]> {
+    const taken: QueuedWrite[] = [];
+    const deadline = Date.now() + 10_000;
+    while (taken.length < count && Date.now() < deadline) {
+      const batch = await from.next(ack ? 100 : count, 200);
+      taken.push(...batch);
+      if (ack) await from.ack(batch.map((t) => t.write));
+      else if (batch.length > 0) break;
+    }
+    return taken;
+  }
+  async function streamLengths(writes: WritesConfig): Promise<number> {
+    let total = 0;
+    for (let p = 0; p < writes.partitions; p++) total += await redis.xlen(`${writes.redisKeyPrefix}:${p}`);
+    return total;
+  }
+
+  test('accept is durable before it resolves: the entry is in its partition stream, marked queued', async () => {
+    const writes = settings();
+    const q = queue(writes);
+    const write = orderCreate('17', null);
+    const result = await q.accept(write);
+    assert.equal(result.kind, 'accepted');
+    const id = result.kind === 'accepted' ? result.id : 0;
+    // Read back through a connection of its own: what another process would find.
+    let found: [string, string[]] | undefined;
+    for (let p = 0; p < writes.partitions; p++) {
+      const entries = (await redis.xrange(`${writes.redisKeyPrefix}:${p}`, '-', '+')) as [string, string[]][];
+      found ??= entries.find(([entry]) => entry === `${id}-0`);
+    }
+    assert.ok(found, 'the entry is in a partition stream under the write id');
+    assert.deepEqual(JSON.parse(found[1][1]!).body, write.body);
+    assert.equal(await q.depth(), 1);
+    assert.equal(await q.isQueued(id, '17'), true);
+    assert.equal(await q.isQueued(id, '18'), false, "another subject does not learn of someone else's write");
+    assert.equal(await q.isQueued(id + 1, '17'), false);
+  });
+
+  test('Idempotency-Key: same body replays the same id, another body is key_reused, keys are per subject', async () => {
+    const q = queue(settings());
+    const first = await q.accept(orderCreate('17', 'key-1', 1));
+    assert.equal(first.kind, 'accepted');
+    const id = first.kind === 'accepted' ? first.id : 0;
+    assert.deepEqual(await q.accept(orderCreate('17', 'key-1', 1)), { kind: 'replayed', id });
+    assert.deepEqual(await q.accept(orderCreate('17', 'key-1', 2)), { kind: 'key_reused', id });
+    const other = await q.accept(orderCreate('18', 'key-1', 1));
+    assert.equal(other.kind, 'accepted', "another subject's key is its own");
+    // A key holding the separator does not reach into another subject's keys.
+    const colon = await q.accept(orderCreate('client:1', '7:key', 1));
+    const colon2 = await q.accept(orderCreate('client', '1:7:key', 1));
+    assert.equal(colon.kind, 'accepted');
+    assert.equal(colon2.kind, 'accepted');
+    assert.equal(await q.depth(), 4, 'replays and reuses queued nothing');
+  });
+
+  test('parallel accepts with one key from two fast nodes queue exactly one write', async () => {
+    const writes = settings();
+    const nodes = [queue(writes), queue(writes)];
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => nodes[i % 2]!.accept(orderCreate('17', 'race', 3))),
+    );
+    const accepted = results.filter((r) => r.kind === 'accepted');
+    assert.equal(accepted.length, 1);
+    const id = accepted[0]!.kind === 'accepted' ? accepted[0]!.id : 0;
+    for (const r of results)
+      assert.ok(r.kind === 'accepted' || (r.kind === 'replayed' && r.id === id), JSON.stringify(r));
+    assert.equal(await nodes[0]!.depth(), 1);
+  });
+
+  test('depth bound: above WRITE_QUEUE_MAX_DEPTH accept answers busy and queues nothing; a replay is still answered', async () => {
+    const writes = settings({ maxQueueDepth: 5 });
+    const q = queue(writes);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => q.accept(orderCreate('17', `k${i}`))),
+    );
+    assert.equal(results.filter((r) => r.kind === 'accepted').length, 5);
+    for (const r of results.filter((r) => r.kind !== 'accepted'))
+      assert.deepEqual(r, { kind: 'busy', depth: 5 });
+    assert.equal(await streamLengths(writes), 5);
+    const replay = await q.accept(orderCreate('17', 'k0'));
+    assert.ok(replay.kind === 'replayed' || replay.kind === 'busy');
+    // The accepted key k<n> is replayed, not refused, even at the bound.
+    const acceptedIndex = results.findIndex((r) => r.kind === 'accepted');
+    assert.equal((await q.accept(orderCreate('17', `k${acceptedIndex}`))).kind, 'replayed');
+  });
+
+  test('per-partition order: the updates of one record reach the applier in the order they were accepted', async () => {
+    const writes = settings();
+    const q = queue(writes);
+    const accepted: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const result = await q.accept(productUpdate('42', `${i}.00`));
+      if (result.kind === 'accepted') accepted.push(result.id);
+      await q.accept(orderCreate('17', null)); // creates spread over every partition meanwhile
+    }
+    const s = source(writes, 'order-a');
+    const taken = await drain(s, 80);
+    assert.equal(taken.length, 80);
+    const updates = taken.filter((t) => t.write.recordId === '42').map((t) => t.write);
+    assert.deepEqual(
+      updates.map((w) => w.id),
+      accepted,
+    );
+    assert.deepEqual(
+      updates.map((w) => w.body?.price),
+      Array.from({ length: 40 }, (_, i) => `${i}.00`),
+    );
+    assert.equal(new Set(updates.map((w) => w.partition)).size, 1, 'one record, one partition');
+    assert.ok(
+      taken.every((t) => t.deliveries === 1),
+      'acknowledged batches are not delivered again',
+    );
+    assert.equal(await q.depth(), 0);
+  });
+
+  test('ack removes: nothing pending, the streams empty, depth 0, nothing delivered again', async () => {
+    const writes = settings();
+    const q = queue(writes);
+    for (let i = 0; i < 10; i++) await q.accept(orderCreate('17', null));
+    const s = source(writes, 'ack-a');
+    const taken = await drain(s, 10, false);
+    assert.equal(taken.length, 10);
+    assert.ok(taken.every((t) => t.deliveries === 1));
+    assert.equal(await q.depth(), 10, 'delivered is not acknowledged');
+    await s.ack(taken.map((t) => t.write));
+    assert.equal(await q.depth(), 0);
+    assert.equal(await streamLengths(writes), 0);
+    for (let p = 0; p < writes.partitions; p++) {
+      const [count] = (await redis.xpending(`${writes.redisKeyPrefix}:${p}`, 'appliers')) as [number];
+      assert.equal(count, 0);
+    }
+    assert.deepEqual(await s.next(100, 100), []);
+  });
+
+  test('a batch not acknowledged is delivered again by the next call, with its delivery count', async () => {
+    const writes = settings();
+    const q = queue(writes);
+    for (let i = 0; i < 5; i++) await q.accept(orderCreate('17', null));
+    const s = source(writes, 'retry-a');
+    const first = await drain(s, 5, false);
+    assert.equal(first.length, 5);
+    const again = await s.next(100, 100);
+    assert.deepEqual(
+      again.map((t) => t.write.id).sort((a, b) => a - b),
+      first.map((t) => t.write.id).sort((a, b) => a - b),
+    );
+    assert.ok(
+      again.every((t) => t.deliveries >= 2),
+      JSON.stringify(again.map((t) => t.deliveries)),
+    );
+    await s.ack(again.map((t) => t.write));
+    assert.deepEqual(await s.next(100, 50), []);
+  });
+
+  test('redelivery after a restart: writes taken and not acknowledged go to the next applier', async () => {
+    const writes = settings();
+    const q = queue(writes);
+    for (let i = 0; i < 8; i++) await q.accept(orderCreate('17', null));
+    const a = openWriteSource(configWith(db.target, writes), db.orm, 'restart-a');
+    const taken = await drain(a, 8, false);
+    assert.equal(taken.length, 8);
+    await a.close(); // stopped without acknowledging (e.g. its transaction failed, then it was restarted)
+    const b = source(writes, 'restart-b');
+    const again = await drain(b, 8);
+    assert.deepEqual(
+      again.map((t) => t.write.id).sort((x, y) => x - y),
+      taken.map((t) => t.write.id).sort((x, y) => x - y),
+    );
+    assert.ok(again.every((t) => t.deliveries >= 2));
+    assert.deepEqual(
+      again.map((t) => t.write),
+      again.map((t) => taken.find((x) => x.write.id === t.write.id)!.write),
+      'the same writes, field for field',
+    );
+    assert.equal(await q.depth(), 0);
+  });
+
+  test('a killed applier: once its leases expire another takes its partitions and its pending writes', async () => {
+    const writes = settings({ partitionLeaseMs: 800 });
+    const q = queue(writes);
+    const accepted: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const result = await q.accept(orderCreate('17', null));
+      if (result.kind === 'accepted') accepted.push(result.id);
+    }
+    const fixture = fileURLToPath(new URL('./fixtures/take-and-hang.js', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        fixture,
+        url,
+        writes.redisKeyPrefix,
+        String(writes.partitions),
+        String(writes.partitionLeaseMs),
+        'doomed',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const takenByDead = JSON.parse(line.toString()) as number[];
+    assert.ok(takenByDead.length > 0);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+
+    const survivor = source(writes, 'survivor');
+    const started = Date.now();
+    const taken = await drain(survivor, 12);
+    assert.deepEqual(
+      taken.map((t) => t.write.id).sort((x, y) => x - y),
+      accepted,
+      'every write, none lost, none twice',
+    );
+    for (const id of takenByDead) {
+      const redelivered = taken.find((t) => t.write.id === id);
+      assert.ok(redelivered, `write ${id} the dead applier held is delivered again`);
+      assert.ok(redelivered.deliveries >= 2);
+    }
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(await q.depth(), 0);
+  });
+
+  test('two appliers share the partitions, each partition held by one of them', async () => {
+    const writes = settings({ partitionLeaseMs: 600 });
+    const a = source(writes, 'share-a');
+    await a.next(10, 50);
+    const b = source(writes, 'share-b');
+    const holders = async () => {
+      const values = await Promise.all(
+        Array.from({ length: writes.partitions }, (_, p) => redis.get(`${writes.redisKeyPrefix}:lease:${p}`)),
+      );
+      return values.map((v) => v?.split(':')[0]);
+    };
+    await eventually('each applier holds half the partitions', async () => {
+      await Promise.all([a.next(10, 20), b.next(10, 20)]);
+      const now = await holders();
+      return (
+        now.filter((h) => h === 'share-a').length === 2 && now.filter((h) => h === 'share-b').length === 2
+      );
+    });
+    await a.close();
+    await eventually('the one left takes every partition', async () => {
+      await b.next(10, 20);
+      return (await holders()).every((h) => h === 'share-b');
+    });
+  });
+
+  test('ids never repeat: the sequence starts above the outcome rows and above the streams', async () => {
+    const writes = settings();
+    const knex = db.orm.em.getKnex();
+    const dialect = db.target.dialect;
+    const at = dialect === 'sqlite' ? Date.now() : new Date();
+    await knex('writes').insert({
+      id: 5000,
+      subject: '17',
+      collection: 'orders',
+      op: 'create',
+      record_id: '1',
+      status: 'applied',
+      http_status: 201,
+      body: JSON.stringify({ lines: [] }),
+      body_hash: 'x'.repeat(64),
+      partition: 0,
+      accepted_at: at,
+      applied_at: at,
+    });
+    const q = queue(writes);
+    const first = await q.accept(orderCreate('17', null));
+    assert.deepEqual(first, { kind: 'accepted', id: 5001 });
+    // The sequence key alone is lost (a stray DEL): the streams' last ids keep ids going up.
+    await q.accept(orderCreate('17', null));
+    await q.accept(orderCreate('17', null));
+    await redis.del(`${writes.redisKeyPrefix}:seq`);
+    const after = await q.accept(orderCreate('17', null));
+    assert.ok(after.kind === 'accepted' && after.id > 5003, JSON.stringify(after));
+  });
+});
