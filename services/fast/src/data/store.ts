@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import type { CompiledProjection, RecordRow } from '@tandem/changefeed';
+import { recordEtag, type CompiledProjection, type RecordRow } from '@tandem/changefeed';
 import { ownerKeyOf, type RowAccessClaim } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
@@ -148,7 +147,7 @@ export class CollectionStore {
 
   private prepare(id: number, json: string, arenas: SnapshotArenas | undefined): PreparedRecord {
     const bytes = arenas ? arenas.records.copy(json) : exactBuffer(json);
-    const tag = `"${hash('sha1', bytes, 'base64url').slice(0, 22)}"`;
+    const tag = recordEtag(bytes);
     const etag = arenas ? arenas.etags.copy(tag) : exactBuffer(tag);
     let filterKeys: string[] = [];
     let owner: string | undefined;
