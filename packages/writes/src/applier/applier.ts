@@ -1,0 +1,206 @@
+import { ConnectionException, DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+import type { HotProjection, Orm } from '@tandem/models';
+import type { Logger } from '@tandem/log';
+import type { QueuedWrite, WriteSource } from '../queue.js';
+import type { WriteRequest } from '../write-request.js';
+import { BatchApplier, type BatchResult } from './batch.js';
+import type { Dialect, WriteHandler } from './handler.js';
+import { WRITE_HANDLERS } from './handlers.js';
+import type { Outcome } from './outcomes.js';
+import type { Rejection } from './rejection.js';
+
+export interface ApplierOptions {
+  readonly orm: Orm;
+  readonly dialect: Dialect;
+  readonly source: WriteSource;
+  readonly logger: Logger;
+  /** Writes per transaction (WRITE_BATCH_SIZE). */
+  readonly batchSize: number;
+  /** Handlers by name; the standard ones (generic, orders) by default. */
+  readonly handlers?: ReadonlyMap<string, WriteHandler>;
+  /** The hot projections; the registry's by default. */
+  readonly projections?: readonly HotProjection[];
+  /** How long one wait for writes lasts: also how long `stop()` may wait for an idle applier. */
+  readonly pollMs?: number;
+  /** Called after each committed batch (tests, metrics). */
+  readonly onBatch?: (result: BatchResult) => void;
+}
+
+/** Totals since start. */
+export interface ApplierStats {
+  applied: number;
+  rejected: number;
+  skipped: number;
+  batches: number;
+  /** Batch attempts that failed and were retried. */
+  retries: number;
+}
+
+/** Failures after which a batch is applied write by write, to find a write that fails it. */
+const SPLIT_AFTER_FAILURES = 3;
+/** Failures of a single write, not caused by the database being unavailable, before it is given up. */
+const GIVE_UP_AFTER_FAILURES = 5;
+const MAX_BACKOFF_MS = 5_000;
+/** The rejection recorded for a write given up on. */
+const GIVEN_UP: Rejection = {
+  httpStatus: 422,
+  errors: {
+    _: 'The write could not be applied. It was logged for the operators; retrying it will not help.',
+  },
+};
+
+/** Errors of the moment (the database busy, a deadlock victim, a lost connection): retried as long as they last. */
+function isTransient(error: unknown): boolean {
+  if (
+    error instanceof DeadlockException ||
+    error instanceof LockWaitTimeoutException ||
+    error instanceof ConnectionException
+  )
+    return true;
+  // Connection-level codes, whether the ORM converted the error (it keeps the code) or not.
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|57P0|08|SQLITE_BUSY)/.test(code);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `tandem applier`: takes batches of writes from the queue and applies them (BatchApplier), then
+ * acknowledges them, only after the commit. Several appliers may run: the queue gives each its own
+ * partitions. A batch that fails is retried (its writes were not acknowledged, and a write already
+ * recorded is skipped, so a retry never applies anything twice); one that keeps failing is split to
+ * find the write that fails it, and that write alone is, in the end, recorded as rejected.
+ */
+export class Applier {
+  readonly stats: ApplierStats = { applied: 0, rejected: 0, skipped: 0, batches: 0, retries: 0 };
+  private readonly batches: BatchApplier;
+  private stopping = false;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: ApplierOptions) {
+    this.batches = new BatchApplier(
+      options.orm,
+      options.dialect,
+      options.handlers ?? WRITE_HANDLERS,
+      options.projections,
+    );
+  }
+
+  /** The collections this applier writes (those that declare writes). */
+  get collections(): string[] {
+    return this.batches.collections;
+  }
+
+  /** Starts the loop; resolves when it ends (after `stop()`). */
+  start(): Promise<void> {
+    this.running ??= this.loop();
+    return this.running;
+  }
+
+  /**
+   * Finishes the batch in hand (applied and acknowledged, or left unacknowledged for another applier
+   * when its transaction cannot commit), then returns. The caller closes the source (releasing its
+   * partitions) and the ORM.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { source, batchSize, logger } = this.options;
+    const pollMs = this.options.pollMs ?? 500;
+    let idleFailures = 0;
+    while (!this.stopping) {
+      let queued: QueuedWrite[];
+      try {
+        queued = await source.next(batchSize, pollMs);
+        idleFailures = 0;
+      } catch (error) {
+        idleFailures += 1;
+        logger.warn({ err: error }, 'applier: could not read the write queue; retrying');
+        await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** idleFailures));
+        continue;
+      }
+      if (queued.length === 0) continue;
+      const writes = queued.map((entry) => entry.write);
+      const committed = await this.applyUntilCommitted(writes);
+      if (!committed) break;
+      try {
+        await source.ack(writes);
+      } catch (error) {
+        // Committed but not acknowledged: the writes come back, and are skipped as already recorded.
+        logger.warn(
+          { err: error, writes: writes.length },
+          'applier: could not acknowledge a committed batch',
+        );
+      }
+    }
+  }
+
+  /**
+   * Applies the writes, retrying while it fails; false when stopping interrupted the retries (the
+   * writes stay unacknowledged, for this applier's next start or another applier).
+   */
+  private async applyUntilCommitted(writes: readonly WriteRequest[]): Promise<boolean> {
+    const { logger } = this.options;
+    for (let failures = 0; ;) {
+      try {
+        this.count(await this.batches.apply(writes));
+        return true;
+      } catch (error) {
+        failures += 1;
+        this.stats.retries += 1;
+        const transient = isTransient(error);
+        logger.warn(
+          { err: error, writes: writes.length, first: writes[0]?.id, failures, transient },
+          'applier: a batch failed; retrying',
+        );
+        if (this.stopping && failures >= 2) return false;
+        if (!transient && writes.length > 1 && failures >= SPLIT_AFTER_FAILURES)
+          return this.applyOneByOne(writes);
+        if (!transient && writes.length === 1 && failures >= GIVE_UP_AFTER_FAILURES)
+          return this.giveUp(writes[0]!, error);
+        await sleep(Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures));
+      }
+    }
+  }
+
+  private async applyOneByOne(writes: readonly WriteRequest[]): Promise<boolean> {
+    for (const write of writes) if (!(await this.applyUntilCommitted([write]))) return false;
+    return true;
+  }
+
+  /**
+   * A write that fails its batch every time for a reason that is not the database's availability (a
+   * bug, data the handler cannot cope with): recorded as rejected, so its partition moves on and the
+   * writer gets an answer, and logged as an error for someone to look at.
+   */
+  private async giveUp(write: WriteRequest, error: unknown): Promise<boolean> {
+    const { logger } = this.options;
+    logger.error(
+      { err: error, write: write.id, collection: write.collection },
+      'applier: a write could not be applied; recording it as rejected',
+    );
+    for (let failures = 0; ; failures += 1) {
+      try {
+        this.count(await this.batches.apply([write], GIVEN_UP));
+        return true;
+      } catch (recordError) {
+        logger.warn({ err: recordError, write: write.id }, 'applier: could not record a rejection; retrying');
+        if (this.stopping) return false;
+        await sleep(Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures));
+      }
+    }
+  }
+
+  private count(result: BatchResult): void {
+    this.stats.batches += 1;
+    this.stats.applied += result.applied;
+    this.stats.rejected += result.rejected;
+    this.stats.skipped += result.skipped;
+    this.options.onBatch?.(result);
+  }
+}
+
+export type { BatchResult, Outcome };

@@ -1,0 +1,228 @@
+import type { EntityManager } from './handler.js';
+import { compileProjections, recordEtag, type CompiledProjection } from '@tandem/changefeed';
+import {
+  hotProjections,
+  recordAudit,
+  writeHandlerOf,
+  type AuditActor,
+  type HotProjection,
+  type Orm,
+} from '@tandem/models';
+import type { WriteRequest } from '../write-request.js';
+import { auditActors } from './actors.js';
+import { ExposedFields } from './entity-fields.js';
+import type { Dialect, WritableProjection, WriteHandler } from './handler.js';
+import { recordOutcomes, writeStatuses, type Outcome } from './outcomes.js';
+import { ifMatchHolds, recordJson } from './record-json.js';
+import { rejectionOf, type Rejection } from './rejection.js';
+import { WriteRejected } from './write-rejected.js';
+
+/** What one batch did. */
+export interface BatchResult {
+  readonly applied: number;
+  readonly rejected: number;
+  /** Redelivered writes whose outcome an earlier delivery had already committed. */
+  readonly skipped: number;
+  readonly outcomes: readonly Outcome[];
+}
+
+/** A collection that takes writes, ready to apply them. */
+interface Target {
+  readonly projection: WritableProjection;
+  readonly compiled: CompiledProjection;
+  readonly fields: ExposedFields;
+  readonly handler: WriteHandler;
+}
+
+/** Whether the declaration lets this operation through at all (the edge checks it first: 405). */
+function opDeclared(projection: WritableProjection, op: WriteRequest['op']): boolean {
+  const { writes } = projection;
+  return op === 'create'
+    ? writes.create !== undefined
+    : op === 'update'
+      ? writes.update !== undefined
+      : writes.delete === true;
+}
+
+/**
+ * SQLite: takes the database's write lock before the batch reads anything. A deferred transaction
+ * that reads first and writes later fails at once with SQLITE_BUSY (no busy wait) when another
+ * process committed in between; holding the write lock from the start makes appliers, the fast
+ * service's table queue and the admin queue up behind busy_timeout instead. An UPDATE takes the
+ * lock even when it matches no row.
+ */
+async function takeSqliteWriteLock(em: EntityManager): Promise<void> {
+  await em
+    .getConnection()
+    .execute('update writes set id = id where id = -1', [], 'run', em.getTransactionContext());
+}
+
+/**
+ * Applies batches of writes: one transaction per batch, a savepoint per write, the outcomes in the
+ * same transaction as the effects. Holds what every batch needs: the writable collections with their
+ * handlers and compiled projections (for If-Match, the record's JSON exactly as the feed builds it).
+ */
+export class BatchApplier {
+  private readonly targets = new Map<string, Target>();
+
+  constructor(
+    private readonly orm: Orm,
+    /** The ORM's database (config.database.dialect). */
+    readonly dialect: Dialect,
+    handlers: ReadonlyMap<string, WriteHandler>,
+    projections: readonly HotProjection[] = hotProjections,
+  ) {
+    const compiled = compileProjections(
+      projections,
+      (name) => orm.getMetadata().find(name) ?? undefined,
+      this.dialect,
+    );
+    for (const [index, projection] of projections.entries()) {
+      if (projection.writes === undefined) continue;
+      const writable = projection as WritableProjection;
+      const handlerName = writeHandlerOf(writable.writes);
+      const handler = handlers.get(handlerName);
+      if (handler === undefined)
+        throw new Error(
+          `The ${projection.collection} collection's writes name the handler ${JSON.stringify(handlerName)}, which the applier does not have (it has ${[...handlers.keys()].join(', ')}).`,
+        );
+      this.targets.set(projection.collection, {
+        projection: writable,
+        compiled: compiled[index]!,
+        fields: new ExposedFields(writable),
+        handler,
+      });
+    }
+  }
+
+  /** The collections this applier writes. */
+  get collections(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  /**
+   * One transaction: writes whose outcome already exists are skipped (exactly one effect per write,
+   * however often it is delivered), every other write is applied in its own savepoint, in the order
+   * given, then the outcomes are recorded; all of it commits together or not at all. With `forced`,
+   * the writes are not applied, only recorded with that rejection (a write given up on).
+   */
+  async apply(writes: readonly WriteRequest[], forced?: Rejection): Promise<BatchResult> {
+    return this.orm.em.fork().transactional(async (em) => {
+      if (this.dialect === 'sqlite') await takeSqliteWriteLock(em);
+      const statuses = await writeStatuses(
+        em,
+        writes.map((write) => write.id),
+      );
+      const seen = new Set<number>();
+      const pending = writes.filter((write) => {
+        const status = statuses.get(write.id);
+        const first = !seen.has(write.id);
+        seen.add(write.id);
+        return first && (status === undefined || status === 'queued');
+      });
+      const actors = await auditActors(em, pending);
+      if (forced === undefined) await this.prepare(em, pending);
+      const outcomes: Outcome[] = [];
+      for (const write of pending) {
+        outcomes.push(
+          forced === undefined
+            ? await this.applyOne(em, write, actors.get(write.subject))
+            : { write, status: 'rejected', recordId: write.recordId, ...forced },
+        );
+        // Nothing of a write is needed by the next: entities merged back from its savepoint are dropped.
+        em.clear();
+      }
+      const queuedInTable = new Set(
+        pending.filter((write) => statuses.get(write.id) === 'queued').map((write) => write.id),
+      );
+      await recordOutcomes(em, outcomes, queuedInTable);
+      const applied = outcomes.filter((outcome) => outcome.status === 'applied').length;
+      return {
+        applied,
+        rejected: outcomes.length - applied,
+        skipped: writes.length - pending.length,
+        outcomes,
+      };
+    });
+  }
+
+  /** Lets each handler of the batch prepare once (e.g. take its row locks in a global order). */
+  private async prepare(em: EntityManager, writes: readonly WriteRequest[]): Promise<void> {
+    const byHandler = new Map<WriteHandler, WriteRequest[]>();
+    for (const write of writes) {
+      const target = this.targets.get(write.collection);
+      if (target?.handler.prepare === undefined) continue;
+      byHandler.set(target.handler, [...(byHandler.get(target.handler) ?? []), write]);
+    }
+    for (const [handler, handled] of byHandler)
+      await handler.prepare!({ em, writes: handled, dialect: this.dialect });
+  }
+
+  /** One write in its savepoint: its outcome, or a thrown error that is no verdict on the write. */
+  private async applyOne(
+    em: EntityManager,
+    write: WriteRequest,
+    actor: AuditActor | undefined,
+  ): Promise<Outcome> {
+    const target = this.targets.get(write.collection);
+    try {
+      return await em.transactional(
+        async (savepoint) => {
+          if (target === undefined || !opDeclared(target.projection, write.op))
+            throw new WriteRejected(422, {
+              _: `The ${write.collection} collection does not take this write.`,
+            });
+          if (write.op !== 'create' && write.ifMatch !== null)
+            await this.checkIfMatch(savepoint, target, write);
+          const effect = await target.handler.apply({
+            em: savepoint,
+            write,
+            projection: target.projection,
+            actor,
+            dialect: this.dialect,
+          });
+          if (write.op !== 'update' || Object.keys(effect.diff).length > 0)
+            recordAudit(savepoint, {
+              actor,
+              action: effect.action,
+              model: effect.model,
+              recordId: effect.recordId,
+              diff: effect.diff,
+            });
+          return {
+            write,
+            status: 'applied',
+            httpStatus: effect.httpStatus,
+            recordId: effect.recordId,
+            errors: null,
+          };
+        },
+        // A fresh unit of work per write: nothing a rejected write loaded or changed reaches the next.
+        { clear: true },
+      );
+    } catch (error) {
+      const rejection = rejectionOf(error, write.op, target?.fields);
+      if (rejection === undefined) throw error;
+      return {
+        write,
+        status: 'rejected',
+        httpStatus: rejection.httpStatus,
+        recordId: write.recordId,
+        errors: rejection.errors,
+      };
+    }
+  }
+
+  /**
+   * If-Match: the record must still be in the state the writer saw, i.e. have the ETag the fast
+   * service serves for it now (computed from the feed's JSON, including this batch's earlier writes).
+   */
+  private async checkIfMatch(em: EntityManager, target: Target, write: WriteRequest): Promise<void> {
+    const id = Number(write.recordId);
+    const json = Number.isSafeInteger(id) ? await recordJson(em, target.compiled, this.dialect, id) : null;
+    if (!ifMatchHolds(write.ifMatch!, json === null ? null : recordEtag(json)))
+      throw new WriteRejected(412, {
+        _: 'The record changed since the version this write was based on (If-Match); read it again and retry.',
+      });
+  }
+}

@@ -1,0 +1,54 @@
+import type { AuditActor, FieldDiff, HotProjection, Orm } from '@tandem/models';
+import type { WriteRequest } from '../write-request.js';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+/** The ORM's SQL entity manager (query builder, raw statements in its transaction). */
+export type EntityManager = Orm['em'];
+
+/** A hot collection that takes writes: its projection, whose `writes` declaration is set. */
+export type WritableProjection = HotProjection & { readonly writes: NonNullable<HotProjection['writes']> };
+
+/** What a handler gets for one write: the savepoint's entity manager and who wrote. */
+export interface WriteContext {
+  /** Bound to the write's savepoint: everything done through it is undone if the write is rejected. */
+  readonly em: EntityManager;
+  readonly write: WriteRequest;
+  readonly projection: WritableProjection;
+  readonly actor: AuditActor | undefined;
+  readonly dialect: Dialect;
+}
+
+/** What an applied write did, for its outcome row and its audit entry. */
+export interface WriteEffect {
+  /** 201 for a create, 200 for an update, 204 for a delete. */
+  readonly httpStatus: 200 | 201 | 204;
+  /** The record written (for a create, the new record's id). */
+  readonly recordId: string;
+  /** The audit entry's action (create / update / delete) and entity name. */
+  readonly action: string;
+  readonly model: string;
+  /** Field-level change; an update that changed nothing writes no audit entry. */
+  readonly diff: FieldDiff;
+}
+
+/** The writes of one batch that a handler will apply, before any of them is (see `prepare`). */
+export interface BatchContext {
+  readonly em: EntityManager;
+  readonly writes: readonly WriteRequest[];
+  readonly dialect: Dialect;
+}
+
+/**
+ * Applies the writes of the collections that name it (WriteDeclaration.handler). Business rules are
+ * checked here, where the data is: a refusal is `throw new WriteRejected(status, errors)`, and a
+ * model's ModelValidationError is turned into a 422 with its field errors by the applier.
+ */
+export interface WriteHandler {
+  /**
+   * Once per batch, in the batch's transaction, before its first write: e.g. take the row locks the
+   * batch will need in one global order, so that two appliers' batches cannot deadlock.
+   */
+  prepare?(batch: BatchContext): Promise<void>;
+  apply(context: WriteContext): Promise<WriteEffect>;
+}

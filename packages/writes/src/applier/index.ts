@@ -1,0 +1,16 @@
+export { Applier, type ApplierOptions, type ApplierStats } from './applier.js';
+export { BatchApplier, type BatchResult } from './batch.js';
+export type { Outcome } from './outcomes.js';
+export type {
+  BatchContext,
+  Dialect,
+  WritableProjection,
+  WriteContext,
+  WriteEffect,
+  WriteHandler,
+} from './handler.js';
+export { WRITE_HANDLERS } from './handlers.js';
+export { genericHandler } from './generic-handler.js';
+export { ordersHandler } from './orders-handler.js';
+export { WriteRejected, type RejectionStatus } from './write-rejected.js';
+export { ifMatchHolds } from './record-json.js';

@@ -1,0 +1,164 @@
+import { LockMode } from '@mikro-orm/core';
+import { Order, fieldDiff, orderTotal, type OrderLine } from '@tandem/models';
+import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
+import type { BatchContext, WriteContext, WriteEffect, WriteHandler } from './handler.js';
+import { lockProducts, productsForSale, returnStock, takeStock } from './product-stock.js';
+import { WriteRejected, recordNotFound } from './write-rejected.js';
+
+/** A line as the client sends it (the edge validated the shape; the price is the source's). */
+interface RequestedLine {
+  readonly productId: number;
+  readonly quantity: number;
+}
+
+function requestedLines(body: Readonly<Record<string, unknown>> | null): RequestedLine[] {
+  const lines = body?.lines;
+  const valid =
+    Array.isArray(lines) &&
+    lines.length > 0 &&
+    lines.every(
+      (line: unknown) =>
+        typeof line === 'object' &&
+        line !== null &&
+        Number.isSafeInteger((line as RequestedLine).productId) &&
+        (line as RequestedLine).productId >= 1 &&
+        Number.isSafeInteger((line as RequestedLine).quantity) &&
+        (line as RequestedLine).quantity >= 1,
+    );
+  if (!valid) throw new WriteRejected(422, { lines: 'An order needs lines of {"productId", "quantity"}.' });
+  return (lines as RequestedLine[]).map(({ productId, quantity }) => ({ productId, quantity }));
+}
+
+/** The order's lines stored in its row (validated by the model when it was written), parsed or not. */
+function storedLines(value: unknown): readonly OrderLine[] {
+  const lines: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(lines) ? (lines as OrderLine[]) : [];
+}
+
+/**
+ * Places an order: every product must exist and be published, all in one currency; stock is taken
+ * line by line with a conditional UPDATE (never below zero, whatever runs beside it), each line priced
+ * from its product; the order is created through the ORM (Order's validation hooks) for the writer.
+ * Any refusal is a WriteRejected, and the savepoint undoes the lines already taken.
+ */
+async function placeOrder({ em, write, projection, dialect }: WriteContext): Promise<WriteEffect> {
+  const user = ownerValue(projection, write.ownerKey) as number;
+  const lines = requestedLines(write.body);
+  const products = await productsForSale(
+    em,
+    dialect,
+    lines.map((line) => line.productId),
+  );
+  for (const { productId } of lines)
+    if (products.get(productId)?.published !== true)
+      throw new WriteRejected(422, { lines: `Product ${productId} is not available.` });
+  const currencies = new Set(lines.map((line) => products.get(line.productId)!.currency));
+  if (currencies.size > 1)
+    throw new WriteRejected(422, {
+      lines: `These products are priced in different currencies (${[...currencies].join(', ')}); order them separately.`,
+    });
+  for (const { productId, quantity } of lines)
+    if (!(await takeStock(em, dialect, productId, quantity)))
+      throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
+  const priced: OrderLine[] = lines.map(({ productId, quantity }) => ({
+    productId,
+    quantity,
+    unitPriceCents: products.get(productId)!.priceCents,
+  }));
+  const values = {
+    user,
+    status: 'pending' as const,
+    currency: [...currencies][0]!,
+    totalCents: orderTotal(priced),
+    lines: priced,
+  };
+  const order = em.create(Order, values);
+  await em.flush();
+  return {
+    httpStatus: 201,
+    recordId: String(order.id),
+    action: 'create',
+    model: 'Order',
+    diff: fieldDiff(null, values),
+  };
+}
+
+/**
+ * Cancels the writer's own order while it is pending, and puts its lines' stock back in the same
+ * savepoint. Another user's order is the missing-record 404 (as on GET); a paid, shipped or cancelled
+ * one is a 409 with the reason.
+ */
+async function cancelOrder({ em, write, projection, dialect }: WriteContext): Promise<WriteEffect> {
+  const body = write.body ?? {};
+  const extra = Object.keys(body).filter((key) => key !== 'status');
+  if (extra.length > 0 || body.status !== 'cancelled')
+    throw new WriteRejected(422, {
+      [extra[0] ?? 'status']: 'An order can only be changed to {"status": "cancelled"}.',
+    });
+  const id = Number(write.recordId);
+  const order = Number.isSafeInteger(id)
+    ? await em.findOne(Order, id, dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
+    : null;
+  if (order === null || ownerKeyOfValue(order.user) !== write.ownerKey)
+    throw recordNotFound(projection.collection, write.recordId);
+  if (order.status !== 'pending')
+    throw new WriteRejected(409, {
+      status: `Only a pending order can be cancelled; this one is ${order.status}.`,
+    });
+  const returned = [...storedLines(order.lines)].sort((a, b) => a.productId - b.productId);
+  for (const { productId, quantity } of returned) await returnStock(em, dialect, productId, quantity);
+  order.status = 'cancelled';
+  await em.flush();
+  return {
+    httpStatus: 200,
+    recordId: String(order.id),
+    action: 'update',
+    model: 'Order',
+    diff: { status: { before: 'pending', after: 'cancelled' } },
+  };
+}
+
+/**
+ * The batch's product locks, all at once and in id order (PostgreSQL): the products its orders take
+ * stock from and those its cancellations put stock back to. A batch holds its locks until it
+ * commits, so locks taken write by write, in whatever order the writes come, could deadlock two
+ * appliers' batches.
+ */
+async function lockBatchProducts({ em, writes, dialect }: BatchContext): Promise<void> {
+  if (dialect !== 'postgresql') return;
+  const ids: number[] = [];
+  for (const write of writes)
+    if (write.op === 'create' && Array.isArray(write.body?.lines))
+      for (const line of write.body.lines as unknown[]) {
+        const productId = (line as Partial<RequestedLine> | null)?.productId;
+        if (typeof productId === 'number' && Number.isSafeInteger(productId)) ids.push(productId);
+      }
+  const cancelled = writes.flatMap((write) => {
+    const id = Number(write.recordId);
+    return write.op === 'update' && Number.isSafeInteger(id) ? [id] : [];
+  });
+  if (cancelled.length > 0) {
+    const orders = await em
+      .createQueryBuilder(Order)
+      .select(['id', 'lines'])
+      .where({ id: { $in: cancelled } })
+      .execute('all');
+    for (const order of orders) for (const line of storedLines(order.lines)) ids.push(line.productId);
+  }
+  await lockProducts(em, dialect, ids);
+}
+
+/** The `orders` handler (Order's write declaration names it): place and cancel orders. */
+export const ordersHandler: WriteHandler = {
+  prepare: lockBatchProducts,
+  async apply(context: WriteContext): Promise<WriteEffect> {
+    switch (context.write.op) {
+      case 'create':
+        return placeOrder(context);
+      case 'update':
+        return cancelOrder(context);
+      case 'delete':
+        throw new WriteRejected(422, { _: 'Orders are cancelled, not deleted.' });
+    }
+  },
+};

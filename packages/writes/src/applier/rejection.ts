@@ -1,0 +1,46 @@
+import {
+  CheckConstraintViolationException,
+  ForeignKeyConstraintViolationException,
+  NotNullConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { ModelValidationError, type WriteErrors } from '@tandem/models';
+import type { WriteOp } from '../write-request.js';
+import type { ExposedFields } from './entity-fields.js';
+import { WriteRejected, type RejectionStatus } from './write-rejected.js';
+
+export interface Rejection {
+  readonly httpStatus: RejectionStatus;
+  readonly errors: WriteErrors;
+}
+
+/**
+ * The rejection an error inside a write's savepoint stands for, or undefined when it says nothing
+ * about the write (a lost connection, a deadlock, a bug): then the whole batch is retried instead of
+ * recording an outcome the write may not deserve.
+ *
+ * Business rules (WriteRejected) and the model's validation hooks (ModelValidationError) are the
+ * expected refusals; constraint violations are the database's own rules, for what the hooks cannot see
+ * (a unique value taken by another row, a row still referenced).
+ */
+export function rejectionOf(
+  error: unknown,
+  op: WriteOp,
+  fields: ExposedFields | undefined,
+): Rejection | undefined {
+  if (error instanceof WriteRejected) return { httpStatus: error.httpStatus, errors: error.errors };
+  if (error instanceof ModelValidationError)
+    return { httpStatus: 422, errors: fields ? fields.toFieldErrors(error.errors) : { ...error.errors } };
+  if (error instanceof UniqueConstraintViolationException)
+    return { httpStatus: 409, errors: { _: 'Another record already has one of these unique values.' } };
+  if (error instanceof ForeignKeyConstraintViolationException)
+    return op === 'delete'
+      ? { httpStatus: 409, errors: { _: 'Other records still refer to this one.' } }
+      : { httpStatus: 422, errors: { _: 'The record refers to a record that does not exist.' } };
+  if (
+    error instanceof NotNullConstraintViolationException ||
+    error instanceof CheckConstraintViolationException
+  )
+    return { httpStatus: 422, errors: { _: 'The record breaks a rule of the database.' } };
+  return undefined;
+}

@@ -1,0 +1,264 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AuditEntry, Order, Product, Write } from '@tandem/models';
+import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import { BatchApplier, WRITE_HANDLERS, type WriteRequest } from '../src/index.js';
+import {
+  cancelWrite,
+  createProducts,
+  createUsers,
+  orderWrite,
+  servedEtag,
+  stockOf,
+  write,
+} from './applier-support.js';
+
+/**
+ * The applier's transaction, one batch at a time, on the suite's database (SQLite, or PostgreSQL with
+ * DATABASE_URL): the writes are handed over as the Redis queue delivers them (no `writes` row yet), so
+ * each outcome row is inserted with the write's id.
+ */
+describe(`applier batches (${testDialect()})`, () => {
+  let db: MigratedTestDatabase;
+  let batches: BatchApplier;
+  let users: string[];
+
+  before(async () => {
+    db = await createMigratedDatabase();
+    batches = new BatchApplier(db.orm, db.target.dialect, WRITE_HANDLERS);
+    users = await createUsers(db, 3);
+  });
+  after(async () => {
+    await db.close();
+  });
+
+  const em = () => db.orm.em.fork();
+  const outcome = (id: number) => em().findOneOrFail(Write, id);
+  const auditOf = (model: string, recordId: string) =>
+    em().find(AuditEntry, { model, recordId }, { orderBy: { id: 'asc' } });
+
+  test('an order is priced from its product, takes stock, and records its outcome and audit entry with the buyer as actor', async () => {
+    const [product] = await createProducts(db, [{ stock: 10, priceCents: 1250 }]);
+    const placed = orderWrite(users[0]!, [[product!, 3]]);
+    const result = await batches.apply([placed]);
+    assert.deepEqual([result.applied, result.rejected, result.skipped], [1, 0, 0]);
+
+    const row = await outcome(placed.id);
+    assert.equal(row.status, 'applied');
+    assert.equal(row.httpStatus, 201);
+    assert.equal(row.errors, null);
+    assert.ok(row.appliedAt instanceof Date);
+    const order = await em().findOneOrFail(Order, Number(row.recordId));
+    assert.equal(String(order.user.id), users[0]);
+    assert.equal(order.status, 'pending');
+    assert.equal(order.currency, 'EUR');
+    assert.equal(order.totalCents, 3750);
+    assert.deepEqual(order.lines, [{ productId: product, quantity: 3, unitPriceCents: 1250 }]);
+    assert.equal(await stockOf(db, product!), 7);
+
+    const [entry, ...more] = await auditOf('Order', row.recordId!);
+    assert.equal(more.length, 0, 'one audit entry per change');
+    assert.equal(entry!.action, 'create');
+    assert.equal(String(entry!.actor?.id), users[0], 'the API caller is the actor');
+    assert.match(entry!.actorEmail ?? '', /^buyer-0-/);
+    assert.deepEqual(entry!.diff.totalCents, { before: null, after: 3750 });
+  });
+
+  test('a write delivered twice (in two batches, or twice in one) has one effect', async () => {
+    const [product] = await createProducts(db, [{ stock: 5 }]);
+    const placed = orderWrite(users[1]!, [[product!, 2]]);
+    const first = await batches.apply([placed, placed]);
+    assert.deepEqual([first.applied, first.rejected, first.skipped], [1, 0, 1]);
+    const again = await batches.apply([placed]);
+    assert.deepEqual([again.applied, again.rejected, again.skipped], [0, 0, 1]);
+    assert.equal(await stockOf(db, product!), 3, 'stock taken once');
+    const orders = await em().find(Order, { user: Number(users[1]) });
+    assert.equal(orders.filter((order) => order.lines[0]!.productId === product).length, 1, 'one order');
+    const row = await outcome(placed.id);
+    assert.equal((await auditOf('Order', row.recordId!)).length, 1, 'one audit entry');
+  });
+
+  test('a rejected write in a batch rolls back to its savepoint only: the writes around it are applied', async () => {
+    const [plenty, scarce, hidden] = await createProducts(db, [
+      { stock: 100 },
+      { stock: 1 },
+      { stock: 50, published: false },
+    ]);
+    const before1 = orderWrite(users[0]!, [[plenty!, 1]]);
+    // Takes a unit of `plenty` before failing on `scarce`: the savepoint must give that unit back.
+    const tooMany = orderWrite(users[0]!, [
+      [plenty!, 5],
+      [scarce!, 2],
+    ]);
+    const unpublished = orderWrite(users[0]!, [[hidden!, 1]]);
+    const missing = orderWrite(users[0]!, [[2_000_000_000, 1]]);
+    const after1 = orderWrite(users[0]!, [[scarce!, 1]]);
+    const result = await batches.apply([before1, tooMany, unpublished, missing, after1]);
+    assert.deepEqual([result.applied, result.rejected], [2, 3]);
+
+    assert.equal(await stockOf(db, plenty!), 99, 'only the applied order took stock');
+    assert.equal(await stockOf(db, scarce!), 0);
+    assert.equal(await stockOf(db, hidden!), 50);
+    const rejected = await outcome(tooMany.id);
+    assert.equal(rejected.status, 'rejected');
+    assert.equal(rejected.httpStatus, 422);
+    assert.deepEqual(rejected.errors, { lines: `Product ${scarce} is out of stock.` });
+    assert.equal(rejected.recordId, null);
+    assert.deepEqual((await outcome(unpublished.id)).errors, {
+      lines: `Product ${hidden} is not available.`,
+    });
+    assert.deepEqual((await outcome(missing.id)).errors, { lines: 'Product 2000000000 is not available.' });
+    assert.equal((await outcome(after1.id)).status, 'applied');
+    const audited = await em().count(AuditEntry, { model: 'Order', actorEmail: { $like: 'buyer-0-%' } });
+    const applied = await em().count(Write, { subject: users[0]!, status: 'applied' });
+    assert.equal(audited, applied, 'an audit entry for each applied order, none for the rejected ones');
+  });
+
+  test('an order mixing currencies is refused; the lines of one order are priced per product', async () => {
+    const [euro, dollar] = await createProducts(db, [
+      { stock: 5, currency: 'EUR' },
+      { stock: 5, currency: 'USD' },
+    ]);
+    const mixed = orderWrite(users[2]!, [
+      [euro!, 1],
+      [dollar!, 1],
+    ]);
+    await batches.apply([mixed]);
+    const row = await outcome(mixed.id);
+    assert.equal(row.httpStatus, 422);
+    assert.match(row.errors!.lines!, /different currencies/);
+    assert.equal(await stockOf(db, euro!), 5);
+  });
+
+  test('cancelling a pending order restores its stock; a second cancel is a 409; another user gets a 404', async () => {
+    const [a, b] = await createProducts(db, [{ stock: 10 }, { stock: 4 }]);
+    const placed = orderWrite(users[0]!, [
+      [b!, 4],
+      [a!, 3],
+    ]);
+    await batches.apply([placed]);
+    const orderId = (await outcome(placed.id)).recordId!;
+    assert.deepEqual([await stockOf(db, a!), await stockOf(db, b!)], [7, 0]);
+
+    const stranger = cancelWrite(users[1]!, orderId);
+    const cancel = cancelWrite(users[0]!, orderId);
+    const twice = cancelWrite(users[0]!, orderId);
+    const result = await batches.apply([stranger, cancel, twice]);
+    assert.deepEqual([result.applied, result.rejected], [1, 2]);
+
+    const strangerRow = await outcome(stranger.id);
+    assert.equal(strangerRow.httpStatus, 404, "another user's order is the missing one");
+    assert.deepEqual(strangerRow.errors, { _: `No orders record with id ${JSON.stringify(orderId)}.` });
+    const cancelled = await outcome(cancel.id);
+    assert.deepEqual([cancelled.status, cancelled.httpStatus, cancelled.recordId], ['applied', 200, orderId]);
+    assert.equal((await em().findOneOrFail(Order, Number(orderId))).status, 'cancelled');
+    assert.deepEqual([await stockOf(db, a!), await stockOf(db, b!)], [10, 4], 'stock restored');
+    const twiceRow = await outcome(twice.id);
+    assert.equal(twiceRow.httpStatus, 409);
+    assert.match(twiceRow.errors!.status!, /this one is cancelled/);
+
+    const entries = await auditOf('Order', orderId);
+    assert.deepEqual(
+      entries.map((entry) => [entry.action, String(entry.actor?.id)]),
+      [
+        ['create', users[0]],
+        ['update', users[0]],
+      ],
+    );
+    assert.deepEqual(entries[1]!.diff, { status: { before: 'pending', after: 'cancelled' } });
+  });
+
+  test('If-Match: the ETag the fast service serves applies the write; a changed record gives a 412 and no effect', async () => {
+    const [product] = await createProducts(db, [{ stock: 10 }]);
+    const placed = orderWrite(users[2]!, [[product!, 1]]);
+    await batches.apply([placed]);
+    const orderId = (await outcome(placed.id)).recordId!;
+    const tag = await servedEtag(db, 'orders', Number(orderId));
+    assert.ok(tag, 'the order is served');
+
+    const stale = cancelWrite(users[2]!, orderId, { ifMatch: '"AAAAAAAAAAAAAAAAAAAAAA"' });
+    const weak = cancelWrite(users[2]!, orderId, { ifMatch: `W/${tag}` });
+    await batches.apply([stale, weak]);
+    for (const refused of [stale, weak]) {
+      const row = await outcome(refused.id);
+      assert.deepEqual([row.status, row.httpStatus], ['rejected', 412]);
+      assert.match(row.errors!._!, /If-Match/);
+    }
+    assert.equal((await em().findOneOrFail(Order, Number(orderId))).status, 'pending');
+    assert.equal(await stockOf(db, product!), 9);
+
+    // The first write of the batch matches and changes the record; the second carried the same tag and
+    // must see the change made just before it in the same transaction.
+    const current = cancelWrite(users[2]!, orderId, { ifMatch: `"nope", ${tag}` });
+    const basedOnOld = cancelWrite(users[2]!, orderId, { ifMatch: tag });
+    await batches.apply([current, basedOnOld]);
+    assert.equal((await outcome(current.id)).httpStatus, 200);
+    assert.equal((await outcome(basedOnOld.id)).httpStatus, 412);
+    assert.notEqual(await servedEtag(db, 'orders', Number(orderId)), tag);
+  });
+
+  test('writes of one record apply in the order given, within a batch and across batches', async () => {
+    const [product] = await createProducts(db, [{ stock: 10 }]);
+    const renames: WriteRequest[] = [];
+    for (let step = 1; step <= 6; step++)
+      renames.push(
+        write({
+          collection: 'products',
+          op: 'update',
+          recordId: String(product),
+          body: { name: `Name ${step}` },
+        }),
+      );
+    await batches.apply(renames.slice(0, 4));
+    await batches.apply(renames.slice(4));
+    const names = (
+      await em().find(AuditEntry, { model: 'Product', recordId: String(product) }, { orderBy: { id: 'asc' } })
+    ).map((entry) => entry.diff.name?.after);
+    assert.deepEqual(names, ['Name 1', 'Name 2', 'Name 3', 'Name 4', 'Name 5', 'Name 6']);
+    assert.equal((await em().findOneOrFail(Product, product!)).name, 'Name 6');
+  });
+
+  test('generic writes: validation hooks give field errors by exposed name; a client is recorded as actor by label', async () => {
+    const [product] = await createProducts(db, [{ stock: 10 }]);
+    const category = (await em().findOneOrFail(Product, product!)).category.id;
+    const bad = write({
+      collection: 'products',
+      op: 'update',
+      recordId: String(product),
+      body: { priceCents: -5 },
+    });
+    const noCategory = write({
+      collection: 'products',
+      op: 'create',
+      subject: 'client:9',
+      body: { sku: 'NEW-1', name: 'New', priceCents: 100, currency: 'EUR', categoryId: 2_000_000_000 },
+    });
+    const created = write({
+      collection: 'products',
+      op: 'create',
+      subject: 'client:9',
+      body: { sku: `NEW-${Date.now()}`, name: 'New', priceCents: 100, currency: 'EUR', categoryId: category },
+    });
+    const missing = write({ collection: 'products', op: 'delete', recordId: '2000000000' });
+    const result = await batches.apply([bad, noCategory, created, missing]);
+    assert.deepEqual([result.applied, result.rejected], [1, 3]);
+
+    const badRow = await outcome(bad.id);
+    assert.equal(badRow.httpStatus, 422);
+    assert.match(badRow.errors!.priceCents!, /whole number of cents/);
+    assert.deepEqual((await outcome(noCategory.id)).errors, { categoryId: 'Choose an existing category.' });
+    assert.equal((await outcome(missing.id)).httpStatus, 404);
+    const createdRow = await outcome(created.id);
+    assert.equal(createdRow.httpStatus, 201);
+    const [entry] = await auditOf('Product', createdRow.recordId!);
+    assert.equal(entry!.actor, null);
+    assert.equal(entry!.actorEmail, 'client:9');
+  });
+
+  test('a write to a collection that takes no writes is rejected, not retried', async () => {
+    const refused = write({ collection: 'categories', op: 'create', body: { name: 'x', slug: 'x' } });
+    const result = await batches.apply([refused]);
+    assert.equal(result.rejected, 1);
+    assert.equal((await outcome(refused.id)).httpStatus, 422);
+  });
+});

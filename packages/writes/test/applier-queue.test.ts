@@ -1,0 +1,212 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WritesConfig } from '@tandem/config';
+import { AuditEntry, Order, Write, openOrm, type Orm } from '@tandem/models';
+import {
+  createMigratedDatabase,
+  eventually,
+  testDialect,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
+import {
+  Applier,
+  BatchApplier,
+  WRITE_HANDLERS,
+  openWriteQueue,
+  openWriteSource,
+  type WriteQueue,
+  type WriteRequest,
+} from '../src/index.js';
+import { createProducts, createUsers, quietLogger, stockOf } from './applier-support.js';
+import { REDIS_URL, configWith, dropKeys, writesConfig } from './support.js';
+
+type NewWrite = Omit<WriteRequest, 'id' | 'partition'>;
+
+const FLASH_SALE_ORDERS = 10_000;
+const FLASH_SALE_STOCK = 100;
+const APPLIERS = 3;
+
+/**
+ * The applier behind the real queue, as `tandem applier` runs it: several appliers, each with its own
+ * database connection and queue consumer, on the suite's database (SQLite, or PostgreSQL with
+ * DATABASE_URL), with the table queue and, when REDIS_URL is set, the Redis Streams queue.
+ */
+for (const kind of ['table', 'redis'] as const) {
+  describe(
+    `applier behind the ${kind} queue (${testDialect()})`,
+    {
+      skip:
+        kind === 'redis' && !REDIS_URL ? 'REDIS_URL is not set: the Redis queue needs a real Redis' : false,
+    },
+    () => {
+      let db: MigratedTestDatabase;
+      let settings: WritesConfig;
+      let queue: WriteQueue;
+      let users: string[];
+      const cleanups: (() => Promise<void>)[] = [];
+
+      before(async () => {
+        db = await createMigratedDatabase();
+        settings = writesConfig({
+          redisUrl: kind === 'redis' ? REDIS_URL : undefined,
+          maxQueueDepth: FLASH_SALE_ORDERS * 2,
+        });
+        queue = openWriteQueue(configWith(db.target, settings), db.orm);
+        users = await createUsers(db, 40, `${kind}-buyer`);
+      });
+      after(async () => {
+        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+        await queue.close();
+        if (kind === 'redis') await dropKeys(REDIS_URL!, settings.redisKeyPrefix);
+        await db.close();
+      });
+
+      /** An applier process's parts: its own ORM (connection) and queue consumer. */
+      async function startApplier(name: string): Promise<{ applier: Applier; stop: () => Promise<void> }> {
+        const orm: Orm = await openOrm(db.target);
+        const source = openWriteSource(configWith(db.target, settings), orm, name);
+        const applier = new Applier({
+          orm,
+          dialect: db.target.dialect,
+          source,
+          logger: quietLogger,
+          batchSize: settings.batchSize,
+          pollMs: 100,
+        });
+        void applier.start();
+        let stopped = false;
+        const stop = async () => {
+          if (stopped) return;
+          stopped = true;
+          await applier.stop();
+          await source.close();
+          await orm.close(true);
+        };
+        cleanups.push(stop);
+        return { applier, stop };
+      }
+
+      function order(user: string, productId: number, quantity = 1): NewWrite {
+        const body = { lines: [{ productId, quantity }] };
+        return {
+          collection: 'orders',
+          op: 'create',
+          recordId: null,
+          body,
+          subject: user,
+          ownerKey: user,
+          sessionId: null,
+          ifMatch: null,
+          idempotencyKey: null,
+          bodyHash: 'a'.repeat(64),
+          acceptedAt: Date.now(),
+        };
+      }
+
+      async function accept(write: NewWrite): Promise<number> {
+        const result = await queue.accept(write);
+        assert.equal(result.kind, 'accepted');
+        return (result as { id: number }).id;
+      }
+
+      const settled = (ids: readonly number[]) =>
+        db.orm.em.fork().count(Write, { id: { $in: [...ids] }, status: { $ne: 'queued' } });
+
+      test('a batch committed but not acknowledged (its applier died) is delivered again and skipped: one effect', async () => {
+        const [product] = await createProducts(db, [{ stock: 10 }]);
+        const id = await accept(order(users[0]!, product!, 2));
+        // The first applier takes the write, commits its outcome, and dies before acknowledging it.
+        const orm = await openOrm(db.target);
+        const doomed = openWriteSource(configWith(db.target, settings), orm, 'doomed');
+        let taken: WriteRequest[] = [];
+        await eventually('the write is delivered', async () => {
+          taken = (await doomed.next(10, 200)).map((entry) => entry.write);
+          return taken.some((write) => write.id === id);
+        });
+        const first = await new BatchApplier(orm, db.target.dialect, WRITE_HANDLERS).apply(taken);
+        assert.equal(first.applied, 1);
+        await doomed.close();
+        await orm.close(true);
+
+        const { applier, stop } = await startApplier('survivor');
+        if (kind === 'redis')
+          await eventually(
+            'the survivor took the pending entry over and skipped it',
+            () => applier.stats.skipped >= 1,
+          );
+        else await new Promise((resolve) => setTimeout(resolve, 500));
+        await stop();
+        assert.equal(applier.stats.applied, 0, 'nothing applied twice');
+        assert.equal(await stockOf(db, product!), 8, 'stock taken once');
+        const orders = await db.orm.em.fork().find(Order, { user: Number(users[0]) });
+        assert.equal(orders.filter((placed) => placed.lines[0]!.productId === product).length, 1);
+      });
+
+      test(`flash sale: ${FLASH_SALE_ORDERS} orders of one product with stock ${FLASH_SALE_STOCK}, ${APPLIERS} appliers: exactly ${FLASH_SALE_STOCK} applied, stock 0, the rest rejected as out of stock`, async () => {
+        const [product] = await createProducts(db, [{ stock: FLASH_SALE_STOCK, priceCents: 500 }]);
+        const appliers = await Promise.all(
+          Array.from({ length: APPLIERS }, (_, index) => startApplier(`flash-${kind}-${index}`)),
+        );
+        // Accepted while the appliers run, many at once, as the fast service would under a rush.
+        const ids: number[] = [];
+        for (let start = 0; start < FLASH_SALE_ORDERS; start += 250) {
+          const chunk = Array.from({ length: Math.min(250, FLASH_SALE_ORDERS - start) }, (_, offset) =>
+            order(users[(start + offset) % users.length]!, product!),
+          );
+          ids.push(...(await Promise.all(chunk.map(accept))));
+        }
+        assert.equal(new Set(ids).size, FLASH_SALE_ORDERS);
+        await eventually(
+          'every write has an outcome',
+          async () => (await settled(ids)) === FLASH_SALE_ORDERS,
+          300_000,
+        );
+        await Promise.all(appliers.map(({ stop }) => stop()));
+
+        const em = db.orm.em.fork();
+        const outcomes = await em.find(Write, { id: { $in: ids } });
+        const applied = outcomes.filter((outcome) => outcome.status === 'applied');
+        const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
+        assert.equal(applied.length, FLASH_SALE_STOCK, 'exactly the stock is sold');
+        assert.equal(rejected.length, FLASH_SALE_ORDERS - FLASH_SALE_STOCK);
+        assert.ok(applied.every((outcome) => outcome.httpStatus === 201));
+        assert.ok(
+          rejected.every(
+            (outcome) =>
+              outcome.httpStatus === 422 && outcome.errors?.lines === `Product ${product} is out of stock.`,
+          ),
+          'every other order is rejected as out of stock',
+        );
+        assert.equal(await stockOf(db, product!), 0, 'never oversold');
+        const orderIds = applied.map((outcome) => Number(outcome.recordId));
+        const orders = await em.find(Order, { id: { $in: orderIds } });
+        assert.equal(orders.length, FLASH_SALE_STOCK);
+        assert.equal(
+          orders.reduce((sum, placed) => sum + placed.lines[0]!.quantity, 0),
+          FLASH_SALE_STOCK,
+        );
+        assert.equal(
+          await em.count(AuditEntry, { model: 'Order', recordId: { $in: orderIds.map(String) } }),
+          FLASH_SALE_STOCK,
+          'one audit entry per order',
+        );
+        const total = appliers.reduce(
+          (sum, { applier }) => ({
+            applied: sum.applied + applier.stats.applied,
+            rejected: sum.rejected + applier.stats.rejected,
+          }),
+          { applied: 0, rejected: 0 },
+        );
+        assert.deepEqual(total, {
+          applied: FLASH_SALE_STOCK,
+          rejected: FLASH_SALE_ORDERS - FLASH_SALE_STOCK,
+        });
+        if (kind === 'redis' || db.target.dialect === 'postgresql')
+          assert.ok(
+            appliers.filter(({ applier }) => applier.stats.batches > 0).length >= 2,
+            'the partitions were shared among the appliers',
+          );
+      });
+    },
+  );
+}
