@@ -20,6 +20,9 @@ export interface RedisSourceOptions {
 /** After a write is acknowledged, its queued marker lives this much longer (see the ACK script). */
 const QUEUED_MARKER_AFTER_ACK_MS = 60_000;
 
+/** A consumer with nothing pending and idle this long is deleted from the group (see forgetIdleConsumers). */
+const CONSUMER_FORGET_IDLE_MS = 3_600_000;
+
 /** XREADGROUP's reply: per stream, its entries; an entry deleted while pending has null fields. */
 type StreamReply = [stream: string, entries: [id: string, fields: string[] | null][]][] | null;
 
@@ -90,6 +93,29 @@ export class RedisWriteSource implements WriteSource {
       cursor = reply[0];
     } while (cursor !== '0-0');
     this.redeliver.add(partition);
+    await this.forgetIdleConsumers(stream);
+  }
+
+  /**
+   * Every applier process leaves a consumer in each group it read (its name has its pid), and nothing
+   * removes it; the ones with nothing pending and idle for an hour are deleted here, at take-over, so the
+   * groups do not collect one per restart. (Deleting one that is reading right then would drop what it
+   * just read from the pending list: hence the hour, far beyond any lease.)
+   */
+  private async forgetIdleConsumers(stream: string): Promise<void> {
+    const consumers = (await this.control.call('XINFO', 'CONSUMERS', stream, CONSUMER_GROUP)) as unknown[][];
+    for (const fields of consumers) {
+      const info = new Map<unknown, unknown>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i], fields[i + 1]);
+      const name = String(info.get('name'));
+      const idle = Number(info.get('idle'));
+      if (
+        name !== this.options.consumer &&
+        Number(info.get('pending')) === 0 &&
+        idle > CONSUMER_FORGET_IDLE_MS
+      )
+        await this.control.call('XGROUP', 'DELCONSUMER', stream, CONSUMER_GROUP, name);
+    }
   }
 
   private async ensureGroup(stream: string): Promise<void> {
