@@ -1,16 +1,29 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/core';
-import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import type { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
+import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseTarget } from '@tandem/config';
 import { entities } from './registry.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 type SqlOptions = Options<AbstractSqlDriver, SqlEntityManager>;
+
+/**
+ * Only the driver of the dialect in use is loaded, when the options are built, and the migrator only
+ * when something migrates (MikroORM requires @mikro-orm/migrations on the first `getMigrator()` when
+ * no extension is registered): each costs ~0.1–0.3 s of CPU to load, paid by every process (the
+ * services, each `tandem` command, and the hundreds the test suites start). The drivers are CommonJS,
+ * so `require` loads them synchronously.
+ */
+const require = createRequire(import.meta.url);
+const sqliteDriver = (): typeof BetterSqliteDriver =>
+  (require('@mikro-orm/better-sqlite') as typeof import('@mikro-orm/better-sqlite')).BetterSqliteDriver;
+const postgresDriver = (): typeof PostgreSqlDriver =>
+  (require('@mikro-orm/postgresql') as typeof import('@mikro-orm/postgresql')).PostgreSqlDriver;
 
 /** Compiled migrations live next to the compiled package: dist/migrations/<dialect>. */
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,7 +53,6 @@ interface SqliteConnection {
 export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions> = {}): SqlOptions {
   const common = {
     entities,
-    extensions: [Migrator],
     migrations: migrationsFor(target.dialect),
     debug: false,
     ...overrides,
@@ -48,7 +60,7 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
   if (target.dialect === 'sqlite') {
     return {
       ...common,
-      driver: BetterSqliteDriver,
+      driver: sqliteDriver(),
       dbName: target.path,
       pool: {
         // Several processes (admin, auth, fast) share the file: WAL lets readers run beside the writer,
@@ -67,7 +79,7 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
       },
     } as SqlOptions;
   }
-  return { ...common, driver: PostgreSqlDriver, clientUrl: target.url } as SqlOptions;
+  return { ...common, driver: postgresDriver(), clientUrl: target.url } as SqlOptions;
 }
 
 export async function openOrm(target: DatabaseTarget, overrides: Partial<SqlOptions> = {}): Promise<Orm> {

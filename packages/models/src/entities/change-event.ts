@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   BigIntType,
   defineEntity,
@@ -5,7 +6,11 @@ import {
   type InferEntity,
   type Platform,
 } from '@mikro-orm/core';
-import { BetterSqlitePlatform } from '@mikro-orm/better-sqlite';
+
+/** Loaded when a column type is asked for, not at import (see orm.ts: each driver costs start-up time). */
+const sqlitePlatform = () =>
+  (createRequire(import.meta.url)('@mikro-orm/better-sqlite') as typeof import('@mikro-orm/better-sqlite'))
+    .BetterSqlitePlatform;
 
 const p = defineEntity.properties;
 
@@ -15,7 +20,7 @@ const p = defineEntity.properties;
  */
 class OutboxIdType extends BigIntType {
   override getColumnType(prop: EntityProperty, platform: Platform): string {
-    return platform instanceof BetterSqlitePlatform ? 'integer' : super.getColumnType(prop, platform);
+    return platform instanceof sqlitePlatform() ? 'integer' : super.getColumnType(prop, platform);
   }
 }
 
