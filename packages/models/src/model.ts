@@ -1,12 +1,9 @@
 import type { EntitySchema } from '@mikro-orm/core';
 import type { RowAccess } from './hot/row-access.js';
 import type { WriteDeclaration } from './hot/writes.js';
+import type { JsonSchema } from './json-schema.js';
 
-/**
- * A JSON Schema fragment (2020-12, as OpenAPI 3.1 uses it). Kept loose on purpose: a declaration may
- * add any keyword (minimum, pattern, items...) to what the ORM metadata already says about a field.
- */
-export type JsonSchema = { readonly [keyword: string]: unknown };
+export type { JsonSchema } from './json-schema.js';
 
 /** What a hot model serves through the fast service: `/v1/{collection}` and its WebSocket topics. */
 export interface HotDeclaration {

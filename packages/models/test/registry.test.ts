@@ -56,6 +56,7 @@ test('hot projections come from the model declarations, with their entity and ta
       { collection: 'products', entity: 'Product', table: 'products' },
       { collection: 'categories', entity: 'Category', table: 'categories' },
       { collection: 'orders', entity: 'Order', table: 'orders' },
+      { collection: 'writes', entity: 'Write', table: 'writes' },
     ],
   );
   assert.doesNotThrow(() => checkHotProjections(hotProjections, lookup));

@@ -142,7 +142,7 @@ for (const [what, projection, message] of [
     'a row-access claim no verifier reads',
     // A declaration in plain JavaScript (or cast) can name any claim: start-up refuses it.
     { ...ownedProducts, rowAccess: { field: 'categoryId', claim: 'tenant' as 'sub' } },
-    /collection: "owned-products".*\n.*rowAccess: unknown claim "tenant" \(row access can compare: sub\)/,
+    /collection: "owned-products".*\n.*rowAccess: unknown claim "tenant" \(row access can compare: sub, subject\)/,
   ],
   [
     'a row-access field of another type than its claim',

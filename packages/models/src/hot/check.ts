@@ -1,6 +1,7 @@
 import type { HotProjection } from './projections.js';
 import type { EntityMetadataLike, MetadataLookup } from './metadata.js';
 import { ROW_ACCESS_CLAIMS, isRowAccessClaim } from './row-access.js';
+import { isScopeToken } from './scope-token.js';
 import { writeProblems } from './write-check.js';
 
 /** A hot declaration that cannot be served; the message names the declaration and what to change. */
@@ -9,8 +10,6 @@ export class ProjectionError extends Error {
 }
 
 const COLLECTION = /^[a-z][a-z0-9_-]*$/;
-/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` or `\`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** JSON field names become SQL aliases and query parameters: plain identifiers only. */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INTEGER_TYPES = /^(integer|int|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
@@ -62,7 +61,7 @@ function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike):
         `rowAccess: field ${JSON.stringify(rule.field)} (${prop.type}) must hold a string to compare with the ${claim} claim`,
       );
   }
-  if (rule.anyScope !== undefined && (!SCOPE_TOKEN.test(rule.anyScope) || rule.anyScope === projection.scope))
+  if (rule.anyScope !== undefined && (!isScopeToken(rule.anyScope) || rule.anyScope === projection.scope))
     problems.push(
       `rowAccess: anyScope ${JSON.stringify(rule.anyScope)} must be one OAuth scope token other than the collection's scope`,
     );
@@ -78,7 +77,7 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
   const problems: string[] = [];
   if (!COLLECTION.test(projection.collection))
     problems.push('the collection name must be a lowercase URL segment (a-z, 0-9, "-" and "_")');
-  if (!SCOPE_TOKEN.test(projection.scope))
+  if (!isScopeToken(projection.scope))
     problems.push(
       `scope ${JSON.stringify(projection.scope)} must be one OAuth scope token, without spaces (e.g. "catalog:read")`,
     );

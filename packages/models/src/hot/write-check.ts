@@ -1,8 +1,7 @@
 import type { EntityMetadataLike } from './metadata.js';
 import type { HotProjection } from './projections.js';
+import { isScopeToken } from './scope-token.js';
 
-/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` or `\`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** Handler names are registry keys the applier logs: short lowercase words. */
 const HANDLER_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
@@ -56,7 +55,7 @@ export function writeProblems(projection: HotProjection, meta: EntityMetadataLik
   const writes = projection.writes;
   if (!writes) return [];
   const problems: string[] = [];
-  if (!SCOPE_TOKEN.test(writes.scope))
+  if (!isScopeToken(writes.scope))
     problems.push(
       `writes: scope ${JSON.stringify(writes.scope)} must be one OAuth scope token, without spaces (e.g. "orders:write")`,
     );
@@ -80,8 +79,12 @@ export function writeProblems(projection: HotProjection, meta: EntityMetadataLik
   const writable = new Set([...(writes.create?.fields ?? []), ...(writes.update?.fields ?? [])]);
   for (const field of Object.keys(writes.schema ?? {}))
     if (!writable.has(field))
-      problems.push(`writes.schema: field ${JSON.stringify(field)} is not writable (not in create or update)`);
+      problems.push(
+        `writes.schema: field ${JSON.stringify(field)} is not writable (not in create or update)`,
+      );
   if (writes.handler !== undefined && !HANDLER_NAME.test(writes.handler))
-    problems.push(`writes: handler ${JSON.stringify(writes.handler)} must be a lowercase name (e.g. "orders")`);
+    problems.push(
+      `writes: handler ${JSON.stringify(writes.handler)} must be a lowercase name (e.g. "orders")`,
+    );
   return problems;
 }

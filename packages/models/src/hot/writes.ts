@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../model.js';
+import type { JsonSchema } from '../json-schema.js';
 
 /**
  * Writes through the fast service (issue 15): which fields a client may send to create or change a

@@ -278,6 +278,8 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
     input.registry.flatMap((model) =>
       model.hot ? [{ ...model.hot, entity: model.name, table: model.table }] : [],
     );
+  // The schema of a write's outcome, when the `writes` collection is served.
+  const outcomes = served.find((hot) => hot.collection === WRITES_COLLECTION)?.entity;
   for (const hot of served) {
     const meta = input.metadata(hot.entity);
     if (!meta) throw new Error(`the ORM metadata has no entity ${hot.entity}`);
@@ -300,7 +302,7 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
     };
     Object.assign(paths, collectionPaths(hot, name, record));
     // POST/PATCH/DELETE where the declaration allows writes, merged into the same path items.
-    const writes = writePaths(hot, name, writeBodySchemas(hot, input.metadata));
+    const writes = writePaths(hot, name, writeBodySchemas(hot, input.metadata), outcomes);
     for (const [path, methods] of Object.entries(writes.paths)) paths[path] = { ...paths[path], ...methods };
     Object.assign(schemas, writes.schemas);
     collections.push({ collection: hot.collection, schema: name });

@@ -31,8 +31,11 @@ export const WRITE_ERROR_CODES = {
   Unprocessable: ['validation_failed', 'idempotency_key_reused', 'rejected'],
   /** 429: this subject sends writes faster than WRITE_RATE_PER_SECOND. */
   TooManyWrites: ['rate_limited'],
-  /** 503: the queue holds more writes than WRITE_QUEUE_MAX_DEPTH (or the service is not ready yet). */
-  WritesUnavailable: ['queue_full', 'not_ready', 'keys_not_loaded'],
+  /**
+   * 503: the queue holds more writes than WRITE_QUEUE_MAX_DEPTH (queue_full), could not be reached
+   * (queue_unavailable: nothing was accepted), or the service is not ready yet.
+   */
+  WritesUnavailable: ['queue_full', 'queue_unavailable', 'not_ready', 'keys_not_loaded'],
 } as const;
 
 const retryAfter = {
@@ -55,10 +58,7 @@ function writeError(
     description,
     ...(Object.keys(headers).length > 0 && { headers }),
     content: jsonContent({
-      allOf: [
-        ref(withFieldErrors ? 'WriteError' : 'Error'),
-        { properties: { error: { enum: [...codes] } } },
-      ],
+      allOf: [ref(withFieldErrors ? 'WriteError' : 'Error'), { properties: { error: { enum: [...codes] } } }],
     }),
   };
 }
@@ -98,9 +98,13 @@ export const writeResponses = {
     preferenceApplied,
     true,
   ),
-  TooManyWrites: writeError('Too many writes from this subject; retry later.', WRITE_ERROR_CODES.TooManyWrites, retryAfter),
+  TooManyWrites: writeError(
+    'Too many writes from this subject; retry later.',
+    WRITE_ERROR_CODES.TooManyWrites,
+    retryAfter,
+  ),
   WritesUnavailable: writeError(
-    'The write queue is full (queue_full) or the service is not ready; retry later, with the same Idempotency-Key.',
+    'The write queue is full or unreachable (nothing was accepted), or the service is not ready; retry later, with the same Idempotency-Key.',
     WRITE_ERROR_CODES.WritesUnavailable,
     retryAfter,
   ),
@@ -135,7 +139,8 @@ export const writeParameters = {
 export const writeSchemas: Record<string, JsonSchema> = {
   WriteAccepted: {
     type: 'object',
-    description: 'The write is durably queued; its outcome comes at GET /v1/writes/{id} and on the topic writes/{id}.',
+    description:
+      'The write is durably queued; its outcome comes at GET /v1/writes/{id} and on the topic writes/{id}.',
     required: ['id', 'status'],
     properties: {
       id: { type: 'integer', minimum: 1 },
@@ -163,7 +168,10 @@ const accepted = {
   description:
     'Queued durably (the outcome is at the Location); also the answer when `Prefer: wait=N` ran out first (then with Preference-Applied), and to a retry with the same Idempotency-Key.',
   headers: {
-    Location: { schema: { type: 'string', examples: ['/v1/writes/42'] }, description: 'The write’s outcome.' },
+    Location: {
+      schema: { type: 'string', examples: ['/v1/writes/42'] },
+      description: 'The write’s outcome.',
+    },
     ...preferenceApplied,
   },
   content: jsonContent(ref('WriteAccepted')),
@@ -204,9 +212,13 @@ export function writePaths(
   hot: HotProjection,
   schemaName: string,
   bodies: WriteBodySchemas,
+  outcomeSchema?: string,
 ): { paths: Record<string, Record<string, unknown>>; schemas: Record<string, JsonSchema> } {
   const writes = hot.writes;
   if (!writes) return { paths: {}, schemas: {} };
+  // A record applied but not served (a row filter hides it: an unpublished product) is answered with
+  // the write's outcome instead.
+  const applied = outcomeSchema ? { anyOf: [ref(schemaName), ref(outcomeSchema)] } : ref(schemaName);
   const security = [{ bearer: [writes.scope] }];
   const tags = [hot.collection];
   const waited = (description: string, schema?: JsonSchema, location = false) => ({
@@ -234,7 +246,11 @@ export function writePaths(
       parameters: [header('idempotencyKey'), header('prefer')],
       requestBody: { required: true, content: jsonContent(ref(`${schemaName}Create`)) },
       responses: {
-        '201': waited('Applied (Prefer: wait): the new record, exactly as GET serves it.', ref(schemaName), true),
+        '201': waited(
+          'Applied (Prefer: wait): the new record, exactly as GET serves it (or the write’s outcome if the collection does not show the record).',
+          applied,
+          true,
+        ),
         ...common,
         '409': responseRef('Conflict'),
         '415': responseRef('UnsupportedMediaType'),
@@ -261,7 +277,10 @@ export function writePaths(
         content: { ...jsonContent(patch, undefined, 'application/merge-patch+json'), ...jsonContent(patch) },
       },
       responses: {
-        '200': waited('Applied (Prefer: wait): the record, exactly as GET serves it.', ref(schemaName)),
+        '200': waited(
+          'Applied (Prefer: wait): the record, exactly as GET serves it (or the write’s outcome if the collection no longer shows it).',
+          applied,
+        ),
         ...common,
         ...targetErrors,
         '415': responseRef('UnsupportedMediaType'),

@@ -71,7 +71,12 @@ function objectSchema(
   meta: EntityMetadata,
   fields: readonly string[],
   description: string,
-): { type: 'object'; description: string; properties: Record<string, JsonSchema>; additionalProperties: false } {
+): {
+  type: 'object';
+  description: string;
+  properties: Record<string, JsonSchema>;
+  additionalProperties: false;
+} {
   return {
     type: 'object',
     description,
