@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -18,6 +19,7 @@ import {
   type WriteQueue,
   type WriteSource,
 } from '../src/index.js';
+import { PrivateRedis } from './private-redis.js';
 import {
   REDIS_SKIP,
   REDIS_URL,
@@ -342,4 +344,61 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
     const after = await q.accept(orderCreate('17', null));
     assert.ok(after.kind === 'accepted' && after.id > 5003, JSON.stringify(after));
   });
+  test(
+    'Redis lost its data (killed, no persistence): ids go on above the recorded outcomes, the applier recovers',
+    {
+      skip:
+        !existsSync('/usr/bin/redis-server') &&
+        'redis-server is not installed (a private one is killed here)',
+    },
+    async () => {
+      const privateRedis = await PrivateRedis.start();
+      closers.push(() => privateRedis.kill());
+      const writes = settings({ redisUrl: privateRedis.url, partitionLeaseMs: 600 });
+      const q = queue(writes);
+      const s = source(writes, 'lost-a');
+      for (let i = 0; i < 6; i++) await q.accept(orderCreate('17', `lost-${i}`));
+      const taken = await drain(s, 6);
+      assert.equal(taken.length, 6);
+      // What the applier commits before its ack: an outcome row per write, under the queue's id.
+      const knex = db.orm.em.getKnex();
+      const at = db.target.dialect === 'sqlite' ? Date.now() : new Date();
+      for (const { write } of taken)
+        await knex('writes').insert({
+          id: write.id,
+          subject: write.subject,
+          collection: write.collection,
+          op: write.op,
+          record_id: String(write.id),
+          status: 'applied',
+          http_status: 201,
+          body: JSON.stringify(write.body),
+          body_hash: write.bodyHash,
+          partition: write.partition,
+          accepted_at: at,
+          applied_at: at,
+        });
+      const recorded = Math.max(...taken.map((t) => t.write.id));
+
+      await privateRedis.kill();
+      await privateRedis.start();
+      let after: Awaited<ReturnType<WriteQueue['accept']>> | undefined;
+      await eventually('accept works again once Redis is back', async () => {
+        after = await q.accept(orderCreate('17', null)).catch(() => undefined);
+        return after !== undefined;
+      });
+      assert.ok(
+        after!.kind === 'accepted' && after!.id > recorded,
+        `id ${JSON.stringify(after)} > ${recorded}`,
+      );
+      const id = after!.kind === 'accepted' ? after!.id : 0;
+      const delivered: QueuedWrite[] = [];
+      await eventually('the applier takes the new write from the new streams', async () => {
+        const batch = await s.next(100, 100).catch(() => []);
+        delivered.push(...batch);
+        await s.ack(batch.map((t) => t.write)).catch(() => undefined);
+        return delivered.some((t) => t.write.id === id);
+      });
+    },
+  );
 });
