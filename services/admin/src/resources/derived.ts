@@ -4,7 +4,7 @@ import type { AdminDeclaration, ModelDeclaration } from '@tandem/models';
 import type { OrmResourceSpec } from '../orm/resource.js';
 import { humanize, plural } from '../labels.js';
 import { SEARCH_FIELD } from '../orm/where.js';
-import { modelAdmin, type ResourceDeps } from './common.js';
+import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
 
 /** Strings up to this length are searched by the Search box; longer ones (and text) are not. */
 const SHORT_STRING = 255;
@@ -66,7 +66,11 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
   const declared: AdminDeclaration = model.admin ?? {};
   const props = meta.props.filter((prop) => SHOWN_KINDS.includes(prop.kind) && !prop.hidden && !prop.lazy);
   const pk = meta.primaryKeys[0] ?? 'id';
-  const readOnly = declared.readOnly ?? props.filter(isGenerated).map((prop) => prop.name);
+  // A view-only model (written by the system, e.g. the write queue's outcomes): no field is writable.
+  const viewOnly = declared.viewOnly === true;
+  const readOnly = viewOnly
+    ? props.map((prop) => prop.name)
+    : (declared.readOnly ?? props.filter(isGenerated).map((prop) => prop.name));
   const searchable = props.filter(isShortString).map((prop) => prop.name);
   const searchFields = declared.searchFields ?? (searchable.length > 0 ? searchable : [pk]);
   const stringLists = declared.stringLists ?? [];
@@ -118,19 +122,21 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
         .map((prop) => [prop.name, prop.fieldNames[0] ?? prop.name]),
     ),
     defaultSort: declared.defaultSort ?? { sortBy: titleProperty, direction: 'asc' },
+    // Staff never change a view-only record, so it has no history of staff changes to show.
+    ...(viewOnly && { audited: false }),
   };
   const options: ResourceOptions = {
     navigation: { name: declared.navigation ?? 'Models', icon: declared.icon ?? 'Database' },
     titleProperty,
     listProperties: [...(declared.listProperties ?? listed.slice(0, LIST_COLUMNS).map((prop) => prop.name))],
     filterProperties: [...(declared.filterProperties ?? [SEARCH_FIELD, ...filters])],
-    editProperties: [...(declared.editProperties ?? editable)],
+    editProperties: viewOnly ? [] : [...(declared.editProperties ?? editable)],
     showProperties: [
       ...(declared.showProperties ?? [
         pk,
         ...editable,
         ...shownLast.filter((n) => !editable.includes(n)),
-        'history',
+        ...(viewOnly ? [] : ['history']),
       ]),
     ],
     properties,
@@ -142,8 +148,12 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
   return { spec, options, propertyLabels, label: declared.label ?? plural(humanize(model.name)) };
 }
 
-/** The admin page of a registered model that has no hand-written resource. */
+/**
+ * The admin page of a registered model that has no hand-written resource. A view-only model's write
+ * actions (new, edit, delete, bulk delete) are refused and hidden whatever a role grants.
+ */
 export function registryResource(deps: ResourceDeps, model: ModelDeclaration): ResourceWithOptions {
   const { spec, options } = deriveAdmin(deps.orm.getMetadata().get(model.name), model);
-  return modelAdmin(deps, spec, model.permissionModel ?? model.name.toLowerCase(), options);
+  const refused = model.admin?.viewOnly === true ? WRITE_ACTIONS : [];
+  return modelAdmin(deps, spec, model.permissionModel ?? model.name.toLowerCase(), { ...options, refused });
 }
