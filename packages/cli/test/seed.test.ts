@@ -24,7 +24,7 @@ test(`seed on ${testDialect()} creates categories, products and the reader role`
   assert.equal(await em.count(Category), 5);
   assert.equal(await em.count(Product), 1200);
   const reader = await em.findOneOrFail(Role, { name: 'reader' });
-  assert.deepEqual(reader.scopes, ['catalog:read', 'orders:read']);
+  assert.deepEqual(reader.scopes, ['catalog:read', 'orders:read', 'orders:write', 'writes:read']);
 
   // The rows read back through the ORM as valid products (dates, booleans and JSON stored the ORM's way).
   const products = await em.find(Product, {}, { orderBy: { sku: 'asc' }, limit: 50, populate: ['category'] });
@@ -78,7 +78,13 @@ test('seed restores the reader scopes on an edited reader role without dropping 
   const result = await tandem(['seed', '--products', '0'], env);
   assert.equal(result.code, 0, result.stderr);
   const again = await db.orm.em.fork().findOneOrFail(Role, { name: 'reader' });
-  assert.deepEqual(again.scopes, ['catalog:write', 'catalog:read', 'orders:read']);
+  assert.deepEqual(again.scopes, [
+    'catalog:write',
+    'catalog:read',
+    'orders:read',
+    'orders:write',
+    'writes:read',
+  ]);
 });
 
 test('seed rejects a bad or missing --products value as a usage error', async () => {

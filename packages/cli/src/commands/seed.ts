@@ -21,10 +21,13 @@ import { insertDemoUsers } from '../seed/insert-users.js';
 import { lastNumber } from '../seed/numbering.js';
 import { format, progressPrinter, secondsSince } from '../seed/progress.js';
 
-/** The role API clients and the seeded users get: reading the catalog, and each user their own orders. */
+/**
+ * The role API clients and the seeded users get: reading the catalog, and each user their own orders,
+ * placing and cancelling them (orders:write) and reading the outcomes of their writes (writes:read).
+ */
 export const READER_ROLE = {
   name: 'reader',
-  scopes: ['catalog:read', 'orders:read'],
+  scopes: ['catalog:read', 'orders:read', 'orders:write', 'writes:read'],
   permissions: ['view_category', 'view_product'],
 };
 
@@ -47,7 +50,7 @@ const MAX_ORDERS = 100_000_000;
 export const seedCommand: Command = {
   name: 'seed',
   summary:
-    'Create demo data: categories and N products; U users (role reader, scopes catalog:read orders:read) and N orders spread over them.',
+    'Create demo data: categories and N products; U users (role reader, scopes catalog:read orders:read orders:write writes:read) and N orders spread over them.',
   usage:
     `seed [--products N [--categories K]] [--users U [--orders N] [--password P]]\n` +
     `  K defaults to ${DEFAULT_CATEGORIES}; users are ${demoUserEmail(1)}... and sign in with P (default ${DEFAULT_SEED_PASSWORD});\n` +
