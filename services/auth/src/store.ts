@@ -73,7 +73,13 @@ export interface CodeForExchange {
   readonly userId: number;
   readonly userActive: boolean;
   readonly email: string;
+  /**
+   * The redirect_uri parameter of the authorization request, exactly; '' when the request left it
+   * out (the client's only registered URI was used).
+   */
   readonly redirectUri: string;
+  /** The client's registered redirect URIs now (for a code whose request left redirect_uri out). */
+  readonly clientRedirectUris: string[];
   readonly scope: string;
   readonly codeChallenge: string;
   readonly nonce: string | null;
@@ -84,6 +90,27 @@ export interface CodeForExchange {
   readonly used: boolean;
   /** Not expired. */
   readonly live: boolean;
+  /** Union of the scopes of the user's roles now (a role may have lost one since the code). */
+  readonly roleScopes: ReadonlySet<string>;
+}
+
+/** A new authorization code (only its hash), stored only while the sign-in it came from is live. */
+export interface NewCode {
+  readonly codeHash: string;
+  readonly clientPk: number;
+  readonly userId: number;
+  /** The redirect_uri parameter of the authorization request; '' when it had none. */
+  readonly redirectUri: string;
+  readonly scope: string;
+  readonly codeChallenge: string;
+  readonly nonce: string | null;
+  readonly authTime: Date;
+  readonly amr: string;
+  readonly acr: string | null;
+  /** login_sessions.id of the sign-in the code comes from. */
+  readonly loginSessionId: string;
+  readonly now: Date;
+  readonly expiresAt: Date;
 }
 
 /** Claiming a code and starting the session its exchange opens, in one atomic step. */
@@ -93,6 +120,14 @@ export interface CodeRedemption {
   /** SHA-256 of the session's first refresh token; null when the client gets none. */
   readonly refreshTokenHash: string | null;
 }
+
+/**
+ * The claim of a code repeats the exchange's check that its client and user are still active, so a
+ * deactivation between the exchange's read and its claim is not missed (deactivating a user spends
+ * their codes anyway; deactivating a client does not).
+ */
+const CODE_PARTIES_ACTIVE = `exists (select 1 from clients c where c.id = authorization_codes.client_id and c.is_active)
+         and exists (select 1 from users u where u.id = authorization_codes.user_id and u.is_active)`;
 
 type Row = Record<string, unknown>;
 /** MikroORM's knex instance, typed without depending on knex directly. */
@@ -339,21 +374,27 @@ export class AuthQueries {
     return 1;
   }
 
-  /** An authorization code with its client and user, for the token endpoint's checks. */
+  /**
+   * An authorization code with its client, its user and the user's current role scopes, for the
+   * token endpoint's checks, in one query (one row per role of the user).
+   */
   async codeForExchange(codeHash: string, now: Date): Promise<CodeForExchange | undefined> {
-    const [row] = await this.exec.rows(
-      'code_for_exchange',
+    const rows = await this.exec.rows(
+      'code_for_exchange_roles',
       `select a.client_id as client_pk, c.client_id, c.is_public, c.is_active as client_active, c.grant_types,
-              a.user_id, u.is_active as user_active, u.email, a.redirect_uri, a.scope, a.code_challenge,
-              a.nonce, a.auth_time, a.amr, a.acr,
+              c.redirect_uris, a.user_id, u.is_active as user_active, u.email, a.redirect_uri, a.scope,
+              a.code_challenge, a.nonce, a.auth_time, a.amr, a.acr, r.scopes as role_scopes,
               case when a.used_at is null then 0 else 1 end as used,
               case when a.expires_at > ? then 1 else 0 end as live
        from authorization_codes a
        join clients c on c.id = a.client_id
        join users u on u.id = a.user_id
+       left join user_roles ur on ur.user_id = u.id
+       left join roles r on r.id = ur.role_id
        where a.code_hash = ?`,
       [this.at(now), codeHash],
     );
+    const row = rows[0];
     if (!row) return undefined;
     return {
       clientPk: Number(row.client_pk),
@@ -365,6 +406,7 @@ export class AuthQueries {
       userActive: Boolean(row.user_active),
       email: String(row.email),
       redirectUri: String(row.redirect_uri),
+      clientRedirectUris: jsonList(row.redirect_uris),
       scope: String(row.scope),
       codeChallenge: String(row.code_challenge),
       nonce: row.nonce == null ? null : String(row.nonce),
@@ -373,6 +415,9 @@ export class AuthQueries {
       acr: row.acr == null ? null : String(row.acr),
       used: Number(row.used) === 1,
       live: Number(row.live) === 1,
+      roleScopes: unionRoleScopes(
+        rows.map((each) => (each.role_scopes == null ? [] : jsonList(each.role_scopes))),
+      ),
     };
   }
 
@@ -388,7 +433,7 @@ export class AuthQueries {
       'redeem_code',
       `with claimed as (
          update authorization_codes set used_at = ?, session_id = ?
-         where code_hash = ? and used_at is null and expires_at > ?
+         where code_hash = ? and used_at is null and expires_at > ? and ${CODE_PARTIES_ACTIVE}
          returning user_id),
        started as (
          insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
@@ -421,7 +466,8 @@ export class AuthQueries {
     const { session } = redemption;
     const claimed = await this.exec.run(
       'claim_code',
-      'update authorization_codes set used_at = ?, session_id = ? where code_hash = ? and used_at is null and expires_at > ?',
+      `update authorization_codes set used_at = ?, session_id = ?
+       where code_hash = ? and used_at is null and expires_at > ? and ${CODE_PARTIES_ACTIVE}`,
       [this.at(session.now), session.id, redemption.codeHash, this.at(session.now)],
     );
     if (claimed !== 1) return 0;
@@ -433,6 +479,43 @@ export class AuthQueries {
         [session.id, redemption.refreshTokenHash, this.at(session.now)],
       );
     return 1;
+  }
+
+  /**
+   * Stores a new code if, and only if, the sign-in it comes from is still live, in one statement; 1
+   * when stored. Reading the sign-in and inserting later would let a logout or password change that
+   * lands in between (they end the sign-in, then spend its unexchanged codes) miss the new code. On
+   * PostgreSQL the sign-in row is read FOR SHARE: an ending that got there first is waited for and
+   * re-checked (no row), and one that comes after waits for this insert to commit, so its UPDATE of
+   * the codes sees and spends the new one. SQLite runs a writing statement under the write lock.
+   */
+  async insertCodeOfLiveSignIn(code: NewCode): Promise<number> {
+    const lock = this.dialect === 'postgresql' ? ' for share' : '';
+    return this.exec.run(
+      'insert_code_of_live_sign_in',
+      `insert into authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge,
+         nonce, auth_time, amr, acr, login_session_id, created_at, expires_at, used_at, session_id)
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null
+       where exists (select 1 from login_sessions l
+                     where l.id = ? and l.ended_at is null and l.expires_at > ?${lock})`,
+      [
+        code.codeHash,
+        code.clientPk,
+        code.userId,
+        code.redirectUri,
+        code.scope,
+        code.codeChallenge,
+        code.nonce,
+        this.at(code.authTime),
+        code.amr,
+        code.acr,
+        code.loginSessionId,
+        this.at(code.now),
+        this.at(code.expiresAt),
+        code.loginSessionId,
+        this.at(code.now),
+      ],
+    );
   }
 
   /** Spends a code without issuing anything (a wrong PKCE verifier or redirect URI burns it). */

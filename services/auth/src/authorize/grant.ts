@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AuthorizationCode, Client, Consent, User } from '@tandem/models';
+import { Client, Consent, User } from '@tandem/models';
 import { IDENTITY_SCOPES, formatScope, parseScope, roleScopes } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import type { SignedIn } from './login-sessions.js';
@@ -65,21 +65,25 @@ export async function rememberConsent(
   );
 }
 
-/** Issues a single-use code for the request; only its hash is stored. */
+/**
+ * Issues a single-use code for the request; only its hash is stored. Undefined when the sign-in
+ * ended since it was read (a logout or an account change in between): no code outlives the sign-in
+ * it came from (see AuthQueries.insertCodeOfLiveSignIn).
+ */
 export async function issueCode(
   deps: AuthDeps,
   signedIn: SignedIn,
   request: AuthorizationRequest,
   scopes: readonly string[],
-): Promise<string> {
+): Promise<string | undefined> {
   const code = randomBytes(32).toString('base64url');
   const now = new Date();
-  const em = deps.orm.em.fork();
-  em.create(AuthorizationCode, {
+  const stored = await deps.store.queries.insertCodeOfLiveSignIn({
     codeHash: hashCode(code),
-    client: em.getReference(Client, request.client.pk),
-    user: em.getReference(User, signedIn.userId),
-    redirectUri: request.redirectUri,
+    clientPk: request.client.pk,
+    userId: signedIn.userId,
+    // RFC 6749 §4.1.3: the exchange must repeat redirect_uri only if the request had one.
+    redirectUri: request.redirectUriParam ?? '',
     scope: formatScope(scopes),
     codeChallenge: request.codeChallenge,
     nonce: request.nonce ?? null,
@@ -87,11 +91,8 @@ export async function issueCode(
     amr: signedIn.amr.join(' '),
     acr: signedIn.acr ?? null,
     loginSessionId: signedIn.id,
-    createdAt: now,
+    now,
     expiresAt: new Date(now.getTime() + CODE_TTL_SECONDS * 1000),
-    usedAt: null,
-    sessionId: null,
   });
-  await em.flush();
-  return code;
+  return stored === 1 ? code : undefined;
 }

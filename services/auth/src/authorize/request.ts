@@ -15,7 +15,10 @@ export interface AuthorizingClient {
 /** A checked authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1). */
 export interface AuthorizationRequest {
   readonly client: AuthorizingClient;
+  /** Where the answer goes: the redirect_uri parameter, or the client's only registered URI. */
   readonly redirectUri: string;
+  /** The redirect_uri parameter as sent; undefined when left out (then the exchange may leave it out). */
+  readonly redirectUriParam: string | undefined;
   readonly state: string | undefined;
   /** Requested scopes (the client's own scopes when none were asked for). */
   readonly scopes: readonly string[];
@@ -25,6 +28,7 @@ export interface AuthorizationRequest {
   readonly prompt: ReadonlySet<string>;
   /** OpenID Connect max_age in seconds. */
   readonly maxAge: number | undefined;
+  /** OpenID Connect login_hint (see login-hint.ts): an email address or a subject. */
   readonly loginHint: string | undefined;
   /** The query string the request came with, carried through the login form unchanged. */
   readonly raw: string;
@@ -72,6 +76,8 @@ const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 const MAX_STATE = 2048;
 const MAX_NONCE = 512;
+/** The longest email address (RFC 5321 path limit), so the longest hint that can name an account. */
+const MAX_LOGIN_HINT = 254;
 
 /** Every parameter once (RFC 6749 §3.1), empty ones counting as absent. */
 function singleParams(query: string): { params: Map<string, string>; repeated: string | undefined } {
@@ -164,17 +170,20 @@ export async function readAuthorizationRequest(deps: AuthDeps, query: string): P
   if (maxAgeText !== undefined && !/^(0|[1-9][0-9]{0,9})$/.test(maxAgeText))
     fail('invalid_request', 'max_age must be a whole number of seconds.');
   const loginHint = params.get('login_hint');
+  if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT)
+    fail('invalid_request', `Parameter "login_hint" is longer than ${MAX_LOGIN_HINT} characters.`);
 
   return {
     client,
     redirectUri,
+    redirectUriParam: asked,
     state,
     scopes: scopes!,
     codeChallenge: codeChallenge!,
     nonce,
     prompt,
     maxAge: maxAgeText === undefined ? undefined : Number(maxAgeText),
-    loginHint: loginHint !== undefined && loginHint.length <= 254 ? loginHint : undefined,
+    loginHint,
     raw: query,
   };
 }

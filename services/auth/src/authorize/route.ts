@@ -6,6 +6,7 @@ import type { GetRoute } from '../routes/get-route.js';
 import type { OAuthRoute } from '../routes/token.js';
 import { grantableScopes, hasConsent, issueCode, rememberConsent } from './grant.js';
 import { sendPage, sendRedirect } from './html.js';
+import { hintNamesAccount, hintedEmail } from './login-hint.js';
 import { currentSignIn, startSignIn, type SignedIn } from './login-sessions.js';
 import { consentPage, errorPage, loginPage, type FormContext } from './pages.js';
 import {
@@ -70,7 +71,8 @@ function formFor(deps: AuthDeps, req: IncomingMessage, request: AuthorizationReq
 /**
  * What happens once the request is known good: sign in if needed (or `login_required` for
  * prompt=none), consent if needed (or `consent_required`), then a code to the redirect URI.
- * `fresh`: the user has just signed in on this request (prompt=login and max_age are satisfied).
+ * `fresh`: the user has just signed in on this request (prompt=login, max_age and login_hint are
+ * satisfied: the person at the page chose the account).
  */
 async function proceed(
   deps: AuthDeps,
@@ -80,19 +82,27 @@ async function proceed(
   signedIn: SignedIn | undefined,
   options: { fresh: boolean; cookies: string[]; csrf?: string },
 ): Promise<void> {
+  // One answer whatever the reason (not signed in, too old, another account than login_hint): a
+  // client probing with prompt=none learns nothing about the browser's sign-in.
+  const signIn = (): void => {
+    if (request.prompt.has('none'))
+      throw new RedirectableError('login_required', 'The user must sign in.', request);
+    const { form, cookies } = formFor(deps, req, request, options.csrf);
+    const html = loginPage({ form, clientName: request.client.name, email: hintedEmail(request.loginHint) });
+    return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
+  };
   const tooOld =
     request.maxAge !== undefined &&
     signedIn !== undefined &&
     Date.now() - signedIn.authTime.getTime() > request.maxAge * 1000;
-  const usable = signedIn !== undefined && (options.fresh || (!request.prompt.has('login') && !tooOld));
-  if (!usable) {
-    if (request.prompt.has('none'))
-      throw new RedirectableError('login_required', 'The user must sign in.', request);
-    const { form, cookies } = formFor(deps, req, request);
-    const html = loginPage({ form, clientName: request.client.name, email: request.loginHint });
-    return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
-  }
+  if (signedIn === undefined || (!options.fresh && (request.prompt.has('login') || tooOld))) return signIn();
   const { scopes, email } = await grantableScopes(deps, signedIn.userId, request);
+  if (
+    !options.fresh &&
+    request.loginHint !== undefined &&
+    !hintNamesAccount(request.loginHint, { id: signedIn.userId, email })
+  )
+    return signIn();
   const asked = request.prompt.has('consent') && !request.client.isFirstParty;
   if (asked || !(await hasConsent(deps, signedIn.userId, request, scopes))) {
     if (request.prompt.has('none'))
@@ -102,6 +112,8 @@ async function proceed(
     return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
   }
   const code = await issueCode(deps, signedIn, request, scopes);
+  // The sign-in ended while this request was answered (logout, account change): sign in again.
+  if (code === undefined) return signIn();
   sendRedirect(res, redirectTo(request, deps.issuer, { code }), { 'Set-Cookie': options.cookies });
 }
 
@@ -132,6 +144,7 @@ async function answerConsent(
   const { scopes } = await grantableScopes(deps, signedIn.userId, request);
   await rememberConsent(deps, signedIn.userId, request.client.pk, scopes);
   const code = await issueCode(deps, signedIn, request, scopes);
+  if (code === undefined) return proceed(deps, req, res, request, undefined, { fresh: false, cookies: [] });
   sendRedirect(res, redirectTo(request, deps.issuer, { code }));
 }
 

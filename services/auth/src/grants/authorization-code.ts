@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   hashRefreshToken,
+  isIdentityScope,
   leftHalfHash,
   newRefreshToken,
   newSession,
@@ -41,6 +42,23 @@ function checkClient(code: CodeForExchange, client: AuthenticatedClient | undefi
     throw new OAuthError('invalid_client', 'Client authentication failed.');
 }
 
+/**
+ * RFC 6749 §4.1.3: redirect_uri is required at the exchange if the authorization request had one,
+ * and must be identical. A code whose request left it out (stored as '': the client's only
+ * registered URI was used) may be exchanged without it; one sent anyway must be that URI. Why the
+ * exchange is refused, or undefined.
+ */
+function redirectUriProblem(code: CodeForExchange, given: string | undefined): string | undefined {
+  const differs = 'redirect_uri differs from the authorization request.';
+  if (code.redirectUri === '') {
+    if (given === undefined) return undefined;
+    const [only, ...others] = code.clientRedirectUris;
+    return others.length === 0 && given === only ? undefined : differs;
+  }
+  if (given === undefined) return 'redirect_uri is required: the authorization request had one.';
+  return given === code.redirectUri ? undefined : differs;
+}
+
 /** The ID token for a code whose scope has openid (OpenID Connect Core §3.1.3.3). */
 function idToken(
   request: GrantRequest,
@@ -69,11 +87,12 @@ function idToken(
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 (PKCE S256, always): the code, the exact redirect_uri of the
- * authorization request, the code_verifier, and the client (authenticated, or client_id for a public
+ * authorization request (required when it had one), the code_verifier, and the client (authenticated, or client_id for a public
  * one). Codes are single use: the exchange claims the code with a conditional UPDATE in the same
  * atomic step that starts the session (one statement on PostgreSQL), so of two concurrent
  * exchanges exactly one wins. A code presented again (or losing that race) revokes the session its
- * first exchange started (RFC 6749 §4.1.2). A wrong verifier or redirect_uri spends the code.
+ * first exchange started (RFC 6749 §4.1.2). A wrong verifier or redirect_uri spends the code. The
+ * scopes are narrowed to what the user's roles grant at the exchange.
  * Two round trips on PostgreSQL: a read and one write.
  */
 export const authorizationCodeGrant: Grant = async (request) => {
@@ -102,21 +121,21 @@ export const authorizationCodeGrant: Grant = async (request) => {
   };
   if (code.used) return refuseReuse();
   if (!code.live || !code.clientActive || !code.userActive) throw new OAuthError('invalid_grant', INVALID);
-  const redirectUri = params.get('redirect_uri');
-  if (
-    (redirectUri !== undefined && redirectUri !== code.redirectUri) ||
-    !pkceMatches(verifier, code.codeChallenge)
-  ) {
+  const problem =
+    redirectUriProblem(code, params.get('redirect_uri')) ??
+    (pkceMatches(verifier, code.codeChallenge)
+      ? undefined
+      : 'The code_verifier does not match the code_challenge.');
+  if (problem !== undefined) {
     await queries.spendCode(codeHash, now);
-    throw new OAuthError(
-      'invalid_grant',
-      redirectUri !== code.redirectUri && redirectUri !== undefined
-        ? 'redirect_uri differs from the authorization request.'
-        : 'The code_verifier does not match the code_challenge.',
-    );
+    throw new OAuthError('invalid_grant', problem);
   }
 
-  const scopes = parseScope(code.scope) ?? [];
+  // What the user's roles allow now: a role that lost a scope since the code was issued takes effect
+  // (as at a refresh), identity scopes always stay.
+  const scopes = (parseScope(code.scope) ?? []).filter(
+    (scope) => code.roleScopes.has(scope) || isIdentityScope(scope),
+  );
   const session = newSession(
     { userId: code.userId, via: 'authorization_code' },
     scopes,
