@@ -23,3 +23,11 @@ export {
   revokeSessionsBeyondRoleScopes,
 } from './revoke.js';
 export { purgeSpentSignIns, SPENT_CODE_RETENTION_SECONDS, type SignInPurge } from './purge.js';
+export {
+  purgeEndedSessions,
+  endedSessionKeepSeconds,
+  ENDED_SESSION_BATCH,
+  ENDED_SESSION_MAX_BATCHES,
+  type EndedSessionPurge,
+  type EndedSessionPurgeSettings,
+} from './purge-ended.js';
