@@ -50,6 +50,11 @@ export const Write = defineEntity({
     ifMatch: p.string().length(64).nullable(),
     /** The token's `sid`. */
     sessionId: p.string().length(64).nullable(),
+    /**
+     * The row-access claim value the write was sent with (the owner it creates or may touch), when the
+     * collection's rows have owners: the table queue hands it back to the applier. Not served.
+     */
+    ownerKey: p.string().length(255).nullable(),
     /** The queue partition (0..WRITE_PARTITIONS-1): writes of one record share one, so they apply in order. */
     partition: p.integer(),
     acceptedAt: p.datetime().length(3),
@@ -121,6 +126,7 @@ export const writeModel = defineModel(Write, {
       bodyHash: 'Body hash',
       ifMatch: 'If-Match',
       sessionId: 'Session',
+      ownerKey: 'Owner',
     },
     descriptions: {
       subject: 'The token subject of the writer: a user id, or client:<id> for a machine client.',
