@@ -111,16 +111,22 @@ export function whenVerified(
   finish: (outcome: AuthOutcome) => void,
 ): void {
   let aborted = false;
+  // A sampled request (observability/latency.ts) is timed until its answer is sent, not until here.
+  const timed = metrics.latency.deferred();
   res.onAborted(() => {
     aborted = true;
     metrics.abortedRequests += 1;
   });
   pending.then(
     (outcome) => {
-      if (!aborted) res.cork(() => finish(outcome));
+      if (aborted) return;
+      res.cork(() => finish(outcome));
+      timed?.();
     },
     () => {
-      if (!aborted) res.cork(() => send(res, metrics, route, internalError()));
+      if (aborted) return;
+      res.cork(() => send(res, metrics, route, internalError()));
+      timed?.();
     },
   );
 }

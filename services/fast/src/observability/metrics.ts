@@ -1,3 +1,5 @@
+import { RequestLatency } from './latency.js';
+
 export type Route =
   | 'record'
   | 'list'
@@ -33,6 +35,8 @@ export class FastMetrics {
   wsConnections = 0;
   wsMessages = 0;
   wsErrors = 0;
+  /** Sampled durations of the routes wrapped with `latency.sampled` (the /v1 reads). */
+  readonly latency = new RequestLatency();
 
   request(route: Route, status: number): void {
     // Statuses are three-digit HTTP codes (RFC 9110 §15), so always within the array.

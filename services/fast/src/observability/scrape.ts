@@ -1,5 +1,6 @@
 import type { Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
+import type { RequestLatency } from './latency.js';
 import { renderPrometheus, type MetricFamily } from './prometheus.js';
 
 /** GET /metrics: everything below is read at scrape time; requests only bump counters (metrics.ts). */
@@ -23,6 +24,21 @@ const single =
 const counter = single('counter');
 const gauge = single('gauge');
 
+/** The sampled request durations as one histogram, labelled by route (latency.ts). */
+function latencyFamily(latency: RequestLatency): MetricFamily {
+  const samples: MetricFamily['samples'][number][] = [];
+  for (const [route, histogram] of latency.byRoute) {
+    for (const [le, count] of histogram.cumulative()) samples.push([{ route, le }, count, '_bucket']);
+    samples.push([{ route }, histogram.sumSeconds, '_sum'], [{ route }, histogram.count, '_count']);
+  }
+  return {
+    name: 'tandem_fast_request_duration_seconds',
+    type: 'histogram',
+    help: `Duration of /v1 reads, from handler to answer sent; one request in ${latency.sampleEvery} is timed.`,
+    samples,
+  };
+}
+
 function metricFamilies({
   store,
   feed,
@@ -43,6 +59,7 @@ function metricFamilies({
         ([route, code, count]) => [{ route, status: String(code) }, count] as const,
       ),
     },
+    latencyFamily(metrics.latency),
     counter(
       'tandem_fast_aborted_requests_total',
       'Requests the client aborted before the answer.',
