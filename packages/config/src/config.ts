@@ -69,6 +69,12 @@ const trustedProxies = commaSeparatedList.superRefine((entries, context) => {
   }
 });
 
+/** An optional http(s) URL of a service's Prometheus endpoint. */
+const metricsUrl = (example: string) =>
+  optionalText.refine((v) => v === undefined || isHttpUrl(v), {
+    message: `must be an http(s) URL without query or fragment, e.g. ${example}`,
+  });
+
 /**
  * Every environment variable Tandem reads, with its default. Nothing else in the repo reads
  * `process.env` for settings: services receive the parsed `Config`.
@@ -120,6 +126,10 @@ const schema = z.object({
   FAST_MAX_URL_BYTES: z.coerce.number().int().min(64).max(65_536).default(2048),
   FAST_MAX_HEADER_BYTES: z.coerce.number().int().min(256).max(65_536).default(8192),
   FAST_WS_MAX_BACKPRESSURE_BYTES: positiveInt(1024 * 1024),
+  // Admin dashboard: where it reads each service's /metrics. Unset: HOST (loopback when HOST is every
+  // interface) and the service's port, as `tandem start` runs them on one machine.
+  AUTH_METRICS_URL: metricsUrl('http://auth.internal:8001/metrics'),
+  FAST_METRICS_URL: metricsUrl('http://fast.internal:8002/metrics'),
   // Change feed: SQLite poll / PostgreSQL re-poll while transactions are pending, fallback wake-up,
   // reconnect backoff cap, staleness threshold, outbox retention and pruning cadence.
   FEED_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(10),
@@ -161,6 +171,12 @@ const schema = z.object({
  */
 export const SETTING_NAMES: readonly string[] = Object.freeze(Object.keys(schema.shape));
 
+/** `http://HOST:port/metrics`, on the loopback address when HOST means every interface. */
+function localMetricsUrl(host: string, port: number): string {
+  const reachable = ['0.0.0.0', '::', ''].includes(host) ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/metrics`;
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -192,6 +208,8 @@ export interface Config {
   readonly twoFactor: TwoFactorConfig;
   readonly tokens: TokenConfig;
   readonly fast: FastConfig;
+  /** Where the admin's live dashboard scrapes each service's Prometheus text (AUTH_/FAST_METRICS_URL). */
+  readonly metricsUrls: { readonly auth: string; readonly fast: string };
   readonly feed: FeedConfig;
   readonly writes: WritesConfig;
 }
@@ -343,6 +361,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     database,
     host: v.HOST,
     ports: { admin: v.ADMIN_PORT, auth: v.AUTH_PORT, fast: v.FAST_PORT },
+    metricsUrls: {
+      auth: v.AUTH_METRICS_URL ?? localMetricsUrl(v.HOST, v.AUTH_PORT),
+      fast: v.FAST_METRICS_URL ?? localMetricsUrl(v.HOST, v.FAST_PORT),
+    },
     logLevel: v.LOG_LEVEL,
     secretKey: v.TANDEM_SECRET_KEY,
     dataDir: v.TANDEM_DATA_DIR,

@@ -35,13 +35,12 @@ export interface LiveMetrics {
 }
 
 /**
- * Where fast and auth answer /metrics: the ports of @tandem/config on the host the services bind
- * (the loopback address when they bind every interface), as `tandem start` runs them.
+ * Where fast and auth answer /metrics: FAST_METRICS_URL and AUTH_METRICS_URL, by default the services'
+ * ports on the host they bind (the loopback address when they bind every interface), as `tandem start`
+ * runs them (@tandem/config derives them).
  */
 export function metricsTargets(config: Config): Record<ServiceName, string> {
-  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
-  const origin = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return { fast: `${origin(config.ports.fast)}/metrics`, auth: `${origin(config.ports.auth)}/metrics` };
+  return { fast: config.metricsUrls.fast, auth: config.metricsUrls.auth };
 }
 
 function failure(error: unknown): string {
