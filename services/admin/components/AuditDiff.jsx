@@ -1,6 +1,6 @@
 // Show page of an audit entry: which record it is about (by name, linked when it still exists) and its
 // diff as a Field / Before / After table with labels and related records' names (see History.jsx).
-// The audit resource's show hook sets record.params.diffJson, namesJson and recordTitle.
+// The audit resource's show hook sets record.params.diffJson, namesJson, moneyJson and recordTitle.
 import React from 'react';
 import { Link } from 'react-router-dom';
 import { Box, Label, Text } from '@adminjs/design-system';
@@ -21,6 +21,7 @@ const AuditDiff = ({ record }) => {
         diff={parseJson(record.params.diffJson, {})}
         model={model}
         names={parseJson(record.params.namesJson, {})}
+        currencies={parseJson(record.params.moneyJson, {})}
       />
     </Box>
   );

@@ -2,10 +2,12 @@
 // fields by their labels (the ones the forms show, "Price" rather than priceCents) and related records
 // by name ("Garden tools" rather than 8). The data arrives in record.params.history (a JSON string set
 // by the show action's after hook) and record.params.historyNames (names of the related records by
-// field and id, src/history/record-names.ts).
+// field and id, src/history/record-names.ts). Money amounts read as the list and show pages print them,
+// "€26.00" (each entry's `currencies`, src/history/money-currencies.ts; formatMoney of Money.jsx).
 import React from 'react';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
 import { useTranslation } from 'adminjs';
+import { formatMoney } from './Money.jsx';
 
 export const parseJson = (text, fallback) => {
   try {
@@ -37,8 +39,17 @@ export const readableTime = (iso) => {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 };
 
-/** The diff of one audit entry of a `model` record as a Field / Before / After table. */
-export const DiffTable = ({ diff, model, names }) => {
+/** One side of a money field's change: the amount in its currency, or as any other value without one. */
+const readableSide = (value, names, currency) =>
+  currency && (typeof value === 'number' || (typeof value === 'string' && /^-?\d+$/.test(value)))
+    ? formatMoney(value, currency)
+    : readableValue(value, names);
+
+/**
+ * The diff of one audit entry of a `model` record as a Field / Before / After table; `currencies`
+ * holds, per money field, the currency of its before and after amounts.
+ */
+export const DiffTable = ({ diff, model, names, currencies }) => {
   const { translateProperty } = useTranslation();
   return (
     <Table data-css="audit-diff" style={{ tableLayout: 'fixed', width: '100%' }}>
@@ -53,8 +64,15 @@ export const DiffTable = ({ diff, model, names }) => {
         {Object.entries(diff || {}).map(([field, change]) => (
           <TableRow key={field} data-testid={`diff-${field}`}>
             <TableCell title={field}>{translateProperty(field, model)}</TableCell>
-            <TableCell>{readableValue(change && change.before, names && names[field])}</TableCell>
-            <TableCell>{readableValue(change && change.after, names && names[field])}</TableCell>
+            {['before', 'after'].map((side) => (
+              <TableCell key={side}>
+                {readableSide(
+                  change && change[side],
+                  names && names[field],
+                  currencies && currencies[field] && currencies[field][side],
+                )}
+              </TableCell>
+            ))}
           </TableRow>
         ))}
       </TableBody>
@@ -75,7 +93,7 @@ const History = ({ record, resource }) => {
             <strong>{entry.action}</strong> by {entry.actorEmail || 'unknown'} at{' '}
             {readableTime(entry.createdAt)}
           </Text>
-          <DiffTable diff={entry.diff} model={resource.id} names={names} />
+          <DiffTable diff={entry.diff} model={resource.id} names={names} currencies={entry.currencies} />
         </Box>
       ))}
     </Box>

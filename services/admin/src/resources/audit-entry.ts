@@ -1,7 +1,39 @@
 import type { ActionContext, ActionRequest, ActionResponse, ResourceWithOptions } from 'adminjs';
 import { AuditEntry } from '@tandem/models';
-import { recordNames, referenceNames } from '../history/record-names.js';
+import { declaresMoney, entryCurrencies, type EntryCurrencies } from '../history/money-currencies.js';
+import { recordNames, referenceNames, type AdminInstance } from '../history/record-names.js';
 import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
+
+/**
+ * The currencies of the money amounts in one audit entry's diff: found by walking back from the record
+ * as stored now through the entries written after this one (see entryCurrencies).
+ */
+async function currenciesOf(
+  deps: ResourceDeps,
+  admin: AdminInstance,
+  entry: AuditEntry,
+): Promise<EntryCurrencies> {
+  if (!declaresMoney(entry.model)) return {};
+  const newer = await deps.orm.em
+    .fork()
+    .find(
+      AuditEntry,
+      { model: entry.model, recordId: entry.recordId, id: { $gte: entry.id } },
+      { orderBy: { createdAt: 'desc', id: 'desc' } },
+    );
+  let current: Record<string, unknown> | null = null;
+  try {
+    current = (await admin.findResource(entry.model).findOne(entry.recordId))?.params ?? null;
+  } catch {
+    // No admin page for the model any more: the currencies come from the diffs alone.
+  }
+  const currencies = entryCurrencies(
+    entry.model,
+    newer.map((each) => each.diff),
+    current,
+  );
+  return currencies[newer.findIndex((each) => each.id === entry.id)] ?? {};
+}
 
 /** The audit log: readable by whoever has view_auditentry, never writable (not even by superusers). */
 export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
@@ -49,6 +81,7 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
             );
             const title = await recordNames(context._admin, entry.model, [entry.recordId]);
             record.params.recordTitle = title[entry.recordId] ?? null;
+            record.params.moneyJson = JSON.stringify(await currenciesOf(deps, context._admin, entry));
             return response;
           },
         },

@@ -20,6 +20,7 @@ import { deleteWithReferences } from '../actions/delete-with-references.js';
 import { exportAction } from '../actions/export-action.js';
 import { backToTheList } from '../actions/list-memory.js';
 import type { Components } from '../components.js';
+import { entryCurrencies } from '../history/money-currencies.js';
 import { referenceNames } from '../history/record-names.js';
 import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
 import { SEARCH_FIELD } from '../orm/where.js';
@@ -122,7 +123,8 @@ function withoutVirtualInputs(virtual: readonly string[]): After<ActionResponse>
 
 /**
  * Attaches the record's audit entries to the show page (read by the History component), with the
- * names of the records their reference fields pointed at (the component shows labels and names).
+ * names of the records their reference fields pointed at and the currencies of their money amounts
+ * (the component shows labels, names and "€26.00").
  */
 function attachHistory(orm: Orm, model: string): After<ActionResponse> {
   return async (response, _request, context) => {
@@ -140,13 +142,19 @@ function attachHistory(orm: Orm, model: string): After<ActionResponse> {
       model,
       entries.map((entry) => entry.diff),
     );
+    const currencies = entryCurrencies(
+      model,
+      entries.map((entry) => entry.diff),
+      record.params,
+    );
     record.params.history = JSON.stringify(
-      entries.map((entry) => ({
+      entries.map((entry, i) => ({
         id: entry.id,
         action: entry.action,
         actorEmail: entry.actorEmail,
         createdAt: entry.createdAt,
         diff: entry.diff,
+        currencies: currencies[i],
       })),
     );
     record.params.historyNames = JSON.stringify(names);
