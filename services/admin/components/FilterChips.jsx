@@ -1,9 +1,11 @@
 // The active filters as chips above the list, each removable on its own (the drawer only shows them
-// while open). "createdAt~~from" reads "Created from".
-import React from 'react';
+// while open). "createdAt~~from" reads "Created from"; a filter on a related record reads by that
+// record's name, "Category: Garden tools" (asked once per change of the filters, one lookup per chip:
+// src/actions/filter-titles.ts), a yes/no filter "Yes", an enum its option's label.
+import React, { useEffect, useState } from 'react';
 import { Box, Button, Icon } from '@adminjs/design-system';
 import { styled } from '@adminjs/design-system/styled-components';
-import { useTranslation } from 'adminjs';
+import { ApiClient, useTranslation } from 'adminjs';
 import { SEARCH_KEY, activeFilters, useListParams } from './list-params.jsx';
 
 const RANGE = { from: 'from', to: 'to' };
@@ -35,10 +37,50 @@ const Remove = styled.button`
   }
 `;
 
+const pathOf = (key) => key.slice('filters.'.length);
+
+/** The names of the records the reference filters point at, by field; {} until (or unless) known. */
+function useFilterTitles(resource, filters) {
+  const [titles, setTitles] = useState({});
+  const references = filters.filter(([key]) => resource.properties[pathOf(key)]?.reference);
+  const asked = new window.URLSearchParams(references).toString();
+  useEffect(() => {
+    setTitles({});
+    if (asked === '') return undefined;
+    let current = true;
+    new ApiClient()
+      .resourceAction({
+        resourceId: resource.id,
+        actionName: 'filterTitles',
+        params: new window.URLSearchParams(asked),
+      })
+      .then((response) => {
+        if (current) setTitles(response.data.titles || {});
+      })
+      // Without names the chips keep the ids: nothing to tell the staff member about.
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [resource.id, asked]);
+  return titles;
+}
+
+/** A filter's value as a person reads it: a related record's name, Yes/No, an option's label. */
+function readableValue(resource, path, value, titles) {
+  if (titles[path] !== undefined) return titles[path];
+  const property = resource.properties[path];
+  if (property?.type === 'boolean' && (value === 'true' || value === 'false'))
+    return value === 'true' ? 'Yes' : 'No';
+  const option = property?.availableValues?.find((each) => String(each.value) === value);
+  return option ? option.label : value;
+}
+
 const FilterChips = ({ resource }) => {
   const [params, change] = useListParams();
   const { translateProperty } = useTranslation();
   const filters = activeFilters(params);
+  const titles = useFilterTitles(resource, filters);
   if (filters.length === 0) return null;
   const label = (key) => {
     if (key === SEARCH_KEY) return 'Search';
@@ -56,20 +98,23 @@ const FilterChips = ({ resource }) => {
       data-testid="filter-chips"
       style={{ listStyle: 'none', padding: 0 }}
     >
-      {filters.map(([key, value]) => (
-        <Box as="li" key={key} mr="default" mb="sm">
-          <Chip data-testid={`filter-chip-${key.slice('filters.'.length)}`}>
-            {label(key)}: {value}
-            <Remove
-              type="button"
-              aria-label={`Remove filter ${label(key)}: ${value}`}
-              onClick={() => change({ [key]: null })}
-            >
-              <Icon icon="X" size={14} />
-            </Remove>
-          </Chip>
-        </Box>
-      ))}
+      {filters.map(([key, raw]) => {
+        const value = readableValue(resource, pathOf(key), raw, titles);
+        return (
+          <Box as="li" key={key} mr="default" mb="sm">
+            <Chip data-testid={`filter-chip-${pathOf(key)}`}>
+              {label(key)}: {value}
+              <Remove
+                type="button"
+                aria-label={`Remove filter ${label(key)}: ${value}`}
+                onClick={() => change({ [key]: null })}
+              >
+                <Icon icon="X" size={14} />
+              </Remove>
+            </Chip>
+          </Box>
+        );
+      })}
       {filters.length > 1 && (
         <Box as="li">
           <Button

@@ -57,6 +57,8 @@ export const ACTION_PERMISSIONS: Readonly<Record<string, PermissionAction>> = {
   export: 'view',
   // Counting and progress only; each bulk action run on all matching rows checks its own permission.
   allMatching: 'view',
+  // The names behind the list's reference filters; each name also needs the referenced model's search.
+  filterTitles: 'view',
   new: 'add',
   edit: 'change',
   publish: 'change',

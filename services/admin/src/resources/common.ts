@@ -18,6 +18,7 @@ import { allMatchingAction } from '../actions/all-matching.js';
 import { BulkJobs } from '../actions/bulk-jobs.js';
 import { deleteWithReferences } from '../actions/delete-with-references.js';
 import { exportAction } from '../actions/export-action.js';
+import { filterTitlesAction } from '../actions/filter-titles.js';
 import { backToTheList } from '../actions/list-memory.js';
 import type { Components } from '../components.js';
 import { entryCurrencies } from '../history/money-currencies.js';
@@ -199,6 +200,7 @@ export const STANDARD_ACTIONS = [
   'search',
   'export',
   'allMatching',
+  'filterTitles',
   'new',
   'edit',
   'delete',
@@ -236,6 +238,8 @@ export function modelAdmin(
   actions.export = { ...exportAction(deps.components), ...actions.export };
   // A bulk action on every row the list matches, all pages, run server-side (actions/all-matching.ts).
   actions.allMatching = { ...allMatchingAction(deps.components, new BulkJobs()), ...actions.allMatching };
+  // The names of the records the list's reference filters name, for its chips (actions/filter-titles.ts).
+  actions.filterTitles = { ...filterTitlesAction(), ...actions.filterTitles };
   // Tandem's hooks run first; a resource's own before/after hooks (given in options) run after them.
   const hooks = <T>(first: T, own: T | T[] | undefined): T[] => [
     first,
