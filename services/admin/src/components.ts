@@ -36,6 +36,7 @@ export function createComponents() {
     Money: add('Money'),
     PermissionMatrix: add('PermissionMatrix'),
     DeleteWithReferences: add('DeleteWithReferences'),
+    BulkDeleteWithReferences: add('BulkDeleteWithReferences'),
   };
 }
 

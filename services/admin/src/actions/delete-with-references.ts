@@ -7,36 +7,33 @@ import {
   type ActionRequest,
   type ActionResponse,
 } from 'adminjs';
-import { registry, type Orm } from '@tandem/models';
+import type { Orm } from '@tandem/models';
 import type { Components } from '../components.js';
 import type { OrmResource } from '../orm/resource.js';
-import { can } from '../permissions.js';
+import { blockedRecords, withLinks, type BlockedRecord } from './blocked-records.js';
 import { blockingFields, blockingReferences, type BlockingReference } from './references.js';
 
 type Actions = Record<string, Partial<Action<ActionResponse>>>;
 
-/** The references, each with a link to the list of the referring rows when the staff member may view it. */
-function withLinks(references: readonly BlockingReference[], id: string, context: ActionContext) {
-  return references.map((reference) => {
-    const model = registry.find((entry) => entry.name === reference.model)?.permissionModel;
-    const mayView = model ? can(context.currentAdmin, 'view', model) : false;
-    const search = `?${new URLSearchParams({ [`filters.${reference.field}`]: id })}`;
-    return {
-      ...reference,
-      listUrl: mayView ? context.h.resourceUrl({ resourceId: reference.model, search }) : null,
-    };
-  });
-}
+/** "2 products use this category." (each blocking field's sentence). */
+const uses = (references: readonly BlockingReference[]) =>
+  references.map((reference) => reference.message).join(' ');
 
-const refusal = (references: readonly BlockingReference[], title?: string) =>
-  `${title ? `"${title}": ` : ''}${references.map((reference) => reference.message).join(' ')} Nothing was deleted.`;
+const refusal = (references: readonly BlockingReference[]) => `${uses(references)} Nothing was deleted.`;
+
+/** A refused bulk delete's notice: every selected record still in use, with what uses it. */
+const bulkRefusal = (blocked: readonly BlockedRecord[]) =>
+  `${blocked.map((record) => `"${record.title}": ${uses(record.references)}`).join(' ')} Nothing was deleted.`;
 
 /**
  * Delete and bulk delete for a model that other rows may still refer to (a category its products):
  * the delete drawer (components/DeleteWithReferences.jsx) first asks the GET what refers to the record
  * and says so ("12 products use this category") instead of asking "remove?" and failing after. A POST
  * on a referenced record is refused the same way, with the reason as the notice, and deletes nothing.
- * Models nothing can block keep AdminJS's confirmation dialog.
+ * The bulk delete's drawer (components/BulkDeleteWithReferences.jsx) likewise lists, before anything is
+ * confirmed, the selected records other rows use (how many, the first few by name, a link), and
+ * offers to delete the others; a bulk POST that includes one is refused whole, naming each.
+ * Models nothing can block keep AdminJS's confirmation dialogs.
  */
 export function deleteWithReferences(
   deps: { readonly orm: Orm; readonly components: Components },
@@ -68,17 +65,20 @@ export function deleteWithReferences(
   const bulkHandler = actions.bulkDelete?.handler as ActionHandler<ActionResponse>;
   const bulkDelete: Partial<Action<ActionResponse>> = {
     ...actions.bulkDelete,
+    component: deps.components.BulkDeleteWithReferences,
+    showInDrawer: true,
     handler: async (request: ActionRequest, response: unknown, context: ActionContext) => {
       const records = context.records ?? [];
-      const title = context.resource.decorate().titleProperty().name();
-      for (const record of request.method === 'post' ? records : []) {
-        const found = await references(String(record.id()));
-        if (found.length > 0)
-          return {
-            records: records.map((each) => each.toJSON(context.currentAdmin)),
-            notice: { message: refusal(found, String(record.get(title) ?? record.id())), type: 'error' },
-          };
-      }
+      // No selection: the stock handler's "no records were selected" error.
+      if (records.length === 0) return bulkHandler(request, response, context);
+      const blocked = await blockedRecords(resource, records, context);
+      if (request.method !== 'post') return { ...(await bulkHandler(request, response, context)), blocked };
+      if (blocked.length > 0)
+        return {
+          records: records.map((each) => each.toJSON(context.currentAdmin)),
+          blocked,
+          notice: { message: bulkRefusal(blocked), type: 'error' },
+        };
       return bulkHandler(request, response, context);
     },
   };

@@ -1,4 +1,4 @@
-import { ReferenceKind, type EntityMetadata, type FilterQuery } from '@mikro-orm/core';
+import { ReferenceKind, raw, type EntityMetadata, type FilterQuery } from '@mikro-orm/core';
 import { registry, type Orm } from '@tandem/models';
 import { humanize, plural } from '../labels.js';
 
@@ -40,6 +40,12 @@ function noun(model: string, count: number): string {
   return (declared ?? plural(humanize(model))).toLowerCase();
 }
 
+/** "12 products use this category." */
+function referenceMessage(model: string, count: number, label: string): string {
+  const verb = count === 1 ? 'uses' : 'use';
+  return `${count.toLocaleString('en')} ${noun(model, count)} ${verb} this ${label}.`;
+}
+
 /**
  * What still refers to the record `id` of `target` so that deleting it would fail: "12 products use
  * this category." Said before the staff member is asked to confirm, instead of a failure after it.
@@ -55,13 +61,51 @@ export async function blockingReferences(
   for (const { meta, field } of blockingFields(orm, target)) {
     const count = await em.count(meta.className, { [field]: id } as FilterQuery<object>);
     if (count === 0) continue;
-    const verb = count === 1 ? 'uses' : 'use';
     found.push({
       model: meta.className,
       field,
       count,
-      message: `${count.toLocaleString('en')} ${noun(meta.className, count)} ${verb} this ${label}.`,
+      message: referenceMessage(meta.className, count, label),
     });
+  }
+  return found;
+}
+
+/**
+ * blockingReferences for several records of `target` at once (a bulk delete's selection), by id as
+ * text; records nothing blocks are left out. One grouped count per blocking field, whatever the
+ * number of records.
+ */
+export async function blockingReferencesOfMany(
+  orm: Orm,
+  target: string,
+  label: string,
+  ids: readonly (string | number)[],
+): Promise<Map<string, BlockingReference[]>> {
+  const found = new Map<string, BlockingReference[]>();
+  if (ids.length === 0) return found;
+  const em = orm.em.fork();
+  for (const { meta, field } of blockingFields(orm, target)) {
+    const column = meta.properties[field]!.fieldNames[0]!;
+    const rows = await em
+      .createQueryBuilder<object>(meta.className)
+      .select([field, raw('count(*) as n')])
+      .where({ [field]: { $in: [...ids] } } as FilterQuery<object>)
+      .groupBy(field)
+      .execute<Array<Record<string, unknown>>>('all', false);
+    for (const row of rows) {
+      // PostgreSQL returns count(*) as a bigint string.
+      const count = Number(row.n);
+      if (!(count > 0)) continue;
+      const id = String(row[column]);
+      const reference = {
+        model: meta.className,
+        field,
+        count,
+        message: referenceMessage(meta.className, count, label),
+      };
+      found.set(id, [...(found.get(id) ?? []), reference]);
+    }
   }
   return found;
 }
