@@ -2,13 +2,21 @@ import type { ChangeFeedHandlers } from '@tandem/changefeed';
 import type { LiveHub } from './live.js';
 import type { RevokedSessions } from './revocations.js';
 import type { HotStore } from './data/store.js';
+import type { OutcomeWaiters } from './writes/outcome-waiters.js';
 
 /**
  * Applies the change feed to the store: each changed record is serialized once (by the database)
  * and prepared once (bytes + ETag), then published to live subscribers. A reloaded snapshot is
- * diffed against what was served, so subscribers also see what changed during a gap.
+ * diffed against what was served, so subscribers also see what changed during a gap. Requests waiting
+ * for a write's outcome (`Prefer: wait`) are told after the whole batch is in the store, so the
+ * record the write changed is served as it is after the write.
  */
-export function feedHandlers(store: HotStore, revoked: RevokedSessions, live: LiveHub): ChangeFeedHandlers {
+export function feedHandlers(
+  store: HotStore,
+  revoked: RevokedSessions,
+  live: LiveHub,
+  waiters?: OutcomeWaiters,
+): ChangeFeedHandlers {
   return {
     async snapshot(snapshot) {
       revoked.replaceAll(snapshot.revokedSessions);
@@ -18,6 +26,7 @@ export function feedHandlers(store: HotStore, revoked: RevokedSessions, live: Li
         await collection.replaceAll(batches, (change) => live.publish(name, change));
       }
       store.ready = true;
+      waiters?.afterSnapshot();
     },
     changes(batch) {
       for (const session of batch.sessions) revoked.apply(session);
@@ -28,6 +37,7 @@ export function feedHandlers(store: HotStore, revoked: RevokedSessions, live: Li
           change.json === null ? collection.delete(change.id) : collection.upsert(change.id, change.json);
         if (applied) live.publish(change.collection, applied);
       }
+      waiters?.afterChanges(batch.changes);
     },
   };
 }

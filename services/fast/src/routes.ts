@@ -12,6 +12,7 @@ import { healthReply } from './observability/health.js';
 import type { Route } from './observability/metrics.js';
 import type { ObservedParts } from './observability/parts.js';
 import { metricsReply } from './observability/scrape.js';
+import type { WritePath } from './writes/write-path.js';
 
 export interface RouteDeps extends ObservedParts {
   readonly store: HotStore;
@@ -22,6 +23,8 @@ export interface RouteDeps extends ObservedParts {
   readonly openApi: Reply;
   /** CORS for browsers calling /v1 from another origin (only requests with an Origin header). */
   readonly cors: FastCors;
+  /** POST/PATCH/DELETE of collections that declare writes, and GET /v1/writes/{id} (src/writes/). */
+  readonly writes: WritePath;
 }
 
 /**
@@ -73,7 +76,10 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
       authenticated(out, headers.authorization, auth, metrics, 'list', list, request);
     }),
   );
-  // Preflights (CORS) of the two reads, on their own patterns (the `any` below would take them).
+  // The writes (issue 15): their own methods, and the static /v1/writes/:id, which uWS matches before
+  // /v1/:collection/:id. Nothing of them runs on the reads above.
+  deps.writes.mount(app);
+  // Preflights (CORS) of /v1, on their own patterns (the `any` below would take them).
   app.options('/v1/:collection/:id', (res, req) => deps.cors.preflight(res, req));
   app.options('/v1/:collection', (res, req) => deps.cors.preflight(res, req));
   app.get('/healthz', (res) => send(res, metrics, 'healthz', healthReply(deps)));
@@ -81,22 +87,27 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   app.get('/openapi.json', (res) => send(res, metrics, 'openapi', deps.openApi));
 
   // Other methods on those paths (the WebSocket path included: it matches /v1/:collection), then 404.
-  const getOnly: readonly (readonly [string, Route])[] = [
-    ['/v1/:collection/:id', 'record'],
-    ['/v1/:collection', 'list'],
+  // A /v1 path also allows the writes its collection declares.
+  const getOnly: readonly (readonly [string, Route, ('record' | 'collection')?])[] = [
+    ['/v1/:collection/:id', 'record', 'record'],
+    ['/v1/:collection', 'list', 'collection'],
     ['/healthz', 'healthz'],
     ['/metrics', 'metrics'],
     ['/openapi.json', 'openapi'],
   ];
-  for (const [pattern, route] of getOnly)
-    app.any(pattern, (res) =>
+  for (const [pattern, route, shape] of getOnly)
+    app.any(pattern, (res, req) => {
+      const allow = shape ? deps.writes.allowed(req.getParameter(0) ?? '', shape).join(', ') : 'GET';
+      const verb = allow === 'GET' ? 'is' : 'are';
       send(
         res,
         metrics,
         'method_not_allowed',
-        jsonError(405, 'method_not_allowed', `Only GET is supported here (${route}).`, [['Allow', 'GET']]),
-      ),
-    );
+        jsonError(405, 'method_not_allowed', `Only ${allow} ${verb} supported here (${route}).`, [
+          ['Allow', allow],
+        ]),
+      );
+    });
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const refused = refuseOversized(req, limits);
     if (refused) return send(res, metrics, 'refused', refused);

@@ -1,8 +1,9 @@
 import uWS, { type us_listen_socket } from 'uWebSockets.js';
-import { hotProjections, type HotProjection } from '@tandem/models';
+import { hotProjections, writeBodySchemas, type HotProjection } from '@tandem/models';
 import { ChangeFeed, compileProjections, openFeedSource, type FeedSource } from '@tandem/changefeed';
 import type { RunningService, ServiceOptions } from '@tandem/service';
 import { AccessTokenVerifier, AllowedOrigins, RemoteJwks } from '@tandem/tokens';
+import { openWriteQueue, type WriteQueue } from '@tandem/writes';
 import { HotStore } from './data/store.js';
 import { feedHandlers } from './feed.js';
 import { Authenticator } from './http/auth.js';
@@ -13,6 +14,7 @@ import { assertNativeUws } from './native.js';
 import { openApiReply } from './openapi.js';
 import { RevokedSessions } from './revocations.js';
 import { mountRoutes } from './routes.js';
+import { WritePath } from './writes/write-path.js';
 
 export interface FastServer extends RunningService {
   readonly port: number;
@@ -24,6 +26,8 @@ export interface FastServer extends RunningService {
   readonly verifier: AccessTokenVerifier;
   readonly metrics: FastMetrics;
   readonly live: LiveHub;
+  /** The write endpoints (issue 15): their waiters, rate limit and cached queue depth. */
+  readonly writes: WritePath;
 }
 
 export interface FastOptions extends ServiceOptions {
@@ -31,6 +35,8 @@ export interface FastOptions extends ServiceOptions {
   readonly projections?: readonly HotProjection[];
   /** Defaults to the source for config.database. */
   readonly source?: FeedSource;
+  /** Defaults to openWriteQueue(config, orm): Redis Streams when config.writes.redisUrl, else the table. */
+  readonly writeQueue?: WriteQueue;
 }
 
 /** Starts the fast service: listens at once, serves /v1 after the first snapshot. */
@@ -70,13 +76,44 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
     maxBackpressureBytes: settings.wsMaxBackpressureBytes,
     logger,
   });
-  const source = options.source ?? openFeedSource(config.database, projections, config.feed);
-  const feed = new ChangeFeed(source, feedHandlers(store, revoked, live), { ...config.feed, logger });
   const origins = new AllowedOrigins(orm, config.corsAllowedOrigins);
   // In the background: fast listens (and answers 503) while its database is unreachable or locked.
   void origins.keepFresh((err) => logger.warn({ err }, 'CORS origins not read; retrying'));
   const cors = new FastCors(origins);
-  mountRoutes(app, { store, auth, metrics, limits, feed, jwks, verifier, live, revoked, openApi, cors });
+  const writeQueue = options.writeQueue ?? openWriteQueue(config, orm);
+  // Validators compiled here, once per writable collection (a bad declaration stops start-up).
+  const writes = new WritePath({
+    store,
+    auth,
+    metrics,
+    limits,
+    cors,
+    queue: writeQueue,
+    projections: declared,
+    schemasOf: (projection) =>
+      writeBodySchemas(projection, (name) => orm.getMetadata().find(name) ?? undefined),
+    settings: config.writes,
+    logger,
+  });
+  const source = options.source ?? openFeedSource(config.database, projections, config.feed);
+  const feed = new ChangeFeed(source, feedHandlers(store, revoked, live, writes.waiters), {
+    ...config.feed,
+    logger,
+  });
+  mountRoutes(app, {
+    store,
+    auth,
+    metrics,
+    limits,
+    feed,
+    jwks,
+    verifier,
+    live,
+    revoked,
+    openApi,
+    cors,
+    writes,
+  });
 
   const { socket, port } = await listen(app, config.host, options.port ?? config.ports.fast);
   // Keys are fetched ahead of the first request. If auth is not up yet, RemoteJwks retries in the
@@ -100,13 +137,18 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
     verifier,
     metrics,
     live,
+    writes,
     async close() {
       clearInterval(sweeper);
       origins.stop();
       jwks.stop();
       uWS.us_listen_socket_close(socket);
       live.closeAll();
+      // Waiting writes are answered 202 (queued: their outcome is at their Location).
+      writes.close();
       await feed.close();
+      // A queue passed in is its owner's to close.
+      if (!options.writeQueue) await writeQueue.close();
     },
   };
 }

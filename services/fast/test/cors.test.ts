@@ -49,8 +49,13 @@ test('a preflight from an allowed origin (global list or a client) is answered w
     const res = await preflight(origin);
     assert.equal(res.status, 204);
     assert.equal(res.headers['access-control-allow-origin'], origin);
-    assert.equal(res.headers['access-control-allow-methods'], 'GET');
+    assert.equal(res.headers['access-control-allow-methods'], 'GET, POST, PATCH, DELETE');
     assert.match(String(res.headers['access-control-allow-headers']), /Authorization/);
+    // The writes' headers (issue 15): a page may send a JSON body, a retry key, a precondition, a wait.
+    assert.match(
+      String(res.headers['access-control-allow-headers']),
+      /Content-Type, Idempotency-Key, If-Match, Prefer/,
+    );
     assert.equal(res.headers['access-control-allow-credentials'], undefined);
   }
 });
@@ -60,8 +65,9 @@ test('a preflight from another origin, or for another method, is refused', async
   assert.equal(other.status, 403);
   assert.equal(other.json.error, 'cors_refused');
   assert.equal(other.headers['access-control-allow-origin'], undefined);
-  const post = await preflight(GLOBAL, 'POST');
-  assert.equal(post.status, 403);
+  // Methods no route takes (the writes are POST, PATCH and DELETE).
+  for (const method of ['PUT', 'TRACE', 'CONNECT'])
+    assert.equal((await preflight(GLOBAL, method)).status, 403, method);
   // A look-alike of an allowed origin is another origin.
   assert.equal((await preflight(`${REGISTERED}.evil.example`)).status, 403);
   assert.equal((await preflight('null')).status, 403);

@@ -148,13 +148,18 @@ test('unknown routes 404, other methods 405, all JSON', async () => {
   const missing = await get(`${h.fast.url}/nope`);
   assert.equal(missing.status, 404);
   assert.equal(missing.json.error, 'not_found');
+  // Categories declare no writes (products do: the write endpoints' own tests cover them).
   for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-    const res = await get(`${h.fast.url}/v1/products/1`, bearer(token), method);
+    const res = await get(`${h.fast.url}/v1/categories/1`, bearer(token), method);
     assert.equal(res.status, 405, method);
     assert.equal(res.headers.allow, 'GET');
     assert.equal(res.json.error, 'method_not_allowed');
   }
-  assert.equal((await get(`${h.fast.url}/v1/products`, {}, 'POST')).status, 405);
+  assert.equal((await get(`${h.fast.url}/v1/categories`, {}, 'POST')).status, 405);
+  assert.equal(
+    (await get(`${h.fast.url}/v1/products/1`, bearer(token), 'PUT')).headers.allow,
+    'GET, PATCH, DELETE',
+  );
 });
 
 test('oversized URLs and headers are refused', async () => {
@@ -231,7 +236,8 @@ test('malformed HTTP: a specific 4xx where it reaches the service; pinned: close
     ['GET //v1//products HTTP/1.1\r\nHost: x\r\n', 404, 'not_found'],
     ['GET /v1/products/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer\r\n', 401, 'invalid_token'],
     ['GET /v1/products/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a.b\x7f.c\r\n', 401, 'invalid_token'],
-    ['POST /v1/products HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n', 405, 'method_not_allowed'],
+    ['POST /v1/categories HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n', 405, 'method_not_allowed'],
+    ['POST /v1/products HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n', 401, 'invalid_token'],
   ] as const) {
     const reply = await raw(
       h.fast.port,

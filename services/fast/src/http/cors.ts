@@ -7,7 +7,12 @@ export interface OriginList {
 
 const ALLOW_ORIGIN = Buffer.from('Access-Control-Allow-Origin');
 const EXPOSE = Buffer.from('Access-Control-Expose-Headers');
-const EXPOSED = Buffer.from('ETag, WWW-Authenticate, Retry-After');
+const EXPOSED = Buffer.from(
+  'ETag, WWW-Authenticate, Retry-After, Location, Preference-Applied, Idempotent-Replayed',
+);
+/** What a page may send: the reads (GET) and the writes of collections that declare them (issue 15). */
+const METHODS = ['GET', 'POST', 'PATCH', 'DELETE'];
+const ALLOWED_HEADERS = 'Authorization, If-None-Match, Content-Type, Idempotency-Key, If-Match, Prefer';
 const VARY = Buffer.from('Vary');
 const ORIGIN = Buffer.from('Origin');
 
@@ -36,19 +41,30 @@ export class FastCors {
     const wrapper = {
       writeStatus: (status: RecognizedString) => (res.writeStatus(status), wrapper),
       writeHeader: (key: RecognizedString, value: RecognizedString) => (res.writeHeader(key, value), wrapper),
-      end: (body?: RecognizedString) => (addHeaders(), res.end(body), wrapper),
-      endWithoutBody: () => (addHeaders(), res.endWithoutBody(), wrapper),
+      end: (body?: RecognizedString, closeConnection?: boolean) => (
+        addHeaders(),
+        res.end(body, closeConnection),
+        wrapper
+      ),
+      endWithoutBody: (length?: number, closeConnection?: boolean) => (
+        addHeaders(),
+        length === undefined ? res.endWithoutBody() : res.endWithoutBody(length, closeConnection),
+        wrapper
+      ),
       onAborted: (handler: () => void) => (res.onAborted(handler), wrapper),
       cork: (work: () => void) => (res.cork(work), wrapper),
     };
     return wrapper as unknown as HttpResponse;
   }
 
-  /** OPTIONS (a preflight): 204 saying GET with Authorization may be sent, or 403 for another origin. */
+  /**
+   * OPTIONS (a preflight): 204 saying the reads and writes may be sent with their headers, or 403 for
+   * another origin. The route itself still answers 405 where a collection takes no writes.
+   */
   preflight(res: HttpResponse, req: HttpRequest): void {
     const origin = req.getHeader('origin');
     const method = req.getHeader('access-control-request-method');
-    if (origin === '' || !this.origins.has(origin) || (method !== '' && method !== 'GET')) {
+    if (origin === '' || !this.origins.has(origin) || (method !== '' && !METHODS.includes(method))) {
       res
         .writeStatus('403 Forbidden')
         .writeHeader('Content-Type', 'application/json')
@@ -65,8 +81,8 @@ export class FastCors {
     res
       .writeStatus('204 No Content')
       .writeHeader(ALLOW_ORIGIN, origin)
-      .writeHeader('Access-Control-Allow-Methods', 'GET')
-      .writeHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match')
+      .writeHeader('Access-Control-Allow-Methods', METHODS.join(', '))
+      .writeHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS)
       .writeHeader('Access-Control-Max-Age', '600')
       .writeHeader(VARY, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers')
       .endWithoutBody();

@@ -7,6 +7,8 @@ export type Route =
   | 'metrics'
   | 'openapi'
   | 'live'
+  /** POST, PATCH and DELETE of /v1 collections that declare writes (issue 15). */
+  | 'write'
   | 'not_found'
   | 'method_not_allowed'
   | 'refused';
@@ -18,6 +20,7 @@ const ROUTES: readonly Route[] = [
   'metrics',
   'openapi',
   'live',
+  'write',
   'not_found',
   'method_not_allowed',
   'refused',

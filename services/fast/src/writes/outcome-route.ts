@@ -1,0 +1,77 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { Logger } from '@tandem/log';
+import type { WriteQueue } from '@tandem/writes';
+import type { HotStore } from '../data/store.js';
+import type { AuthOutcome, Authenticator } from '../http/auth.js';
+import type { FastCors } from '../http/cors.js';
+import { refuseOversized, type Limits, type ReadHeaders } from '../http/pipeline.js';
+import { recordId, recordReply } from '../http/record.js';
+import { send, type Reply } from '../http/respond.js';
+import type { FastMetrics } from '../observability/metrics.js';
+import { WRITES_COLLECTION } from './outcome-waiters.js';
+import { queueUnavailable } from './write-replies.js';
+import { WriteResponse } from './write-response.js';
+
+export interface OutcomeRouteDeps {
+  readonly store: HotStore;
+  readonly auth: Authenticator;
+  readonly metrics: FastMetrics;
+  readonly limits: Limits;
+  readonly cors: FastCors;
+  readonly queue: WriteQueue;
+  readonly logger: Logger;
+}
+
+/**
+ * GET /v1/writes/{id}: the generic record route over the `writes` collection (the writer's own rows
+ * only), plus one fallback on a miss. With the Redis queue a write has no row until the applier records
+ * its outcome, so a miss asks the queue whether this subject's write is still queued (200
+ * `{"id":N,"status":"queued"}`); otherwise it is GET's 404. Mounted on its own static path, which
+ * uWebSockets.js matches before `/v1/:collection/:id`: the other collections' reads do not change.
+ */
+export class WriteOutcomeRoute {
+  constructor(private readonly deps: OutcomeRouteDeps) {}
+
+  handle(res: HttpResponse, req: HttpRequest): void {
+    const { limits, metrics, cors, auth } = this.deps;
+    const headers: ReadHeaders = { authorization: '', ifNoneMatch: '', origin: '' };
+    const refused = refuseOversized(req, limits, headers);
+    if (refused) return send(res, metrics, 'refused', refused);
+    const id = req.getParameter(0) ?? '';
+    const out = headers.origin === '' ? res : cors.respondingTo(res, headers.origin);
+    const outcome = auth.authenticateHeader(headers.authorization);
+    if (!(outcome instanceof Promise)) {
+      const stored = this.stored(outcome, id, headers.ifNoneMatch);
+      if (stored.status !== 404 || !outcome.ok) return send(out, metrics, 'record', stored);
+    }
+    const response = new WriteResponse(out, metrics, 'record');
+    this.answer(outcome, id, headers.ifNoneMatch).then(
+      (reply) => response.send(reply),
+      (error: unknown) => {
+        this.deps.logger.error({ err: error }, 'write outcome lookup failed');
+        response.send(queueUnavailable());
+      },
+    );
+  }
+
+  /** The outcome row as GET serves any record (or the refusal a GET would get). */
+  private stored(outcome: AuthOutcome, id: string, ifNoneMatch: string): Reply {
+    if (!outcome.ok) return outcome.reply;
+    return recordReply(this.deps.store, WRITES_COLLECTION, id, ifNoneMatch, outcome.token);
+  }
+
+  private async answer(
+    pending: AuthOutcome | Promise<AuthOutcome>,
+    id: string,
+    ifNoneMatch: string,
+  ): Promise<Reply> {
+    const outcome = await pending;
+    const stored = this.stored(outcome, id, ifNoneMatch);
+    if (stored.status !== 404 || !outcome.ok) return stored;
+    const number = recordId(id);
+    if (number === undefined) return stored;
+    // The subject is compared by the queue: another writer's queued write is this 404 too.
+    const queued = await this.deps.queue.isQueued(number, outcome.token.sub);
+    return queued ? { status: 200, body: `{"id":${number},"status":"queued"}` } : stored;
+  }
+}

@@ -1,0 +1,59 @@
+import type { HotProjection, WriteBodySchemas, WriteDeclaration } from '@tandem/models';
+import { AccessTokenVerifier } from '@tandem/tokens';
+import { compileWriteValidators, type WriteBodyValidator } from './body-validator.js';
+
+export type WriteOp = 'create' | 'update' | 'delete';
+
+/** A collection clients may write, as the write endpoints need it: compiled once at start-up. */
+export interface WritableCollection {
+  readonly name: string;
+  readonly declaration: WriteDeclaration;
+  /** AccessTokenVerifier.scopeBit(declaration.scope), taken once. */
+  readonly scopeBit: number;
+  readonly validator: WriteBodyValidator;
+}
+
+const SHAPES = { collection: ['GET', 'POST'], record: ['GET', 'PATCH', 'DELETE'] } as const;
+
+/**
+ * The hot collections that declare `writes`, with their body validators (Ajv, compiled here once per
+ * collection). Also answers which methods a path allows, for 405 answers' Allow header.
+ */
+export class WritableCollections {
+  private readonly byName = new Map<string, WritableCollection>();
+
+  constructor(
+    projections: readonly HotProjection[],
+    schemasOf: (projection: HotProjection) => WriteBodySchemas,
+  ) {
+    const writable = projections.filter((p) => p.writes !== undefined);
+    const validators = compileWriteValidators(new Map(writable.map((p) => [p.collection, schemasOf(p)])));
+    for (const p of writable)
+      this.byName.set(p.collection, {
+        name: p.collection,
+        declaration: p.writes!,
+        scopeBit: AccessTokenVerifier.scopeBit(p.writes!.scope),
+        validator: validators.get(p.collection)!,
+      });
+  }
+
+  /** The collection when it accepts `op`, else undefined (then the method is not allowed: 405). */
+  accepting(collection: string, op: WriteOp): WritableCollection | undefined {
+    const target = this.byName.get(collection);
+    if (!target) return undefined;
+    const { create, update, delete: deletes } = target.declaration;
+    const accepts =
+      op === 'create' ? create !== undefined : op === 'update' ? update !== undefined : deletes === true;
+    return accepts ? target : undefined;
+  }
+
+  /** The methods `/v1/{collection}` (shape "collection") or `/v1/{collection}/{id}` ("record") allow. */
+  allowed(collection: string, shape: keyof typeof SHAPES): readonly string[] {
+    const ops: Readonly<Record<string, WriteOp>> = { POST: 'create', PATCH: 'update', DELETE: 'delete' };
+    return SHAPES[shape].filter((m) => m === 'GET' || this.accepting(collection, ops[m]!) !== undefined);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+}

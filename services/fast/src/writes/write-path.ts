@@ -1,0 +1,92 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { WritesConfig } from '@tandem/config';
+import type { Logger } from '@tandem/log';
+import type { HotProjection, WriteBodySchemas } from '@tandem/models';
+import type { WriteQueue } from '@tandem/writes';
+import type { HotStore } from '../data/store.js';
+import type { Authenticator } from '../http/auth.js';
+import type { FastCors } from '../http/cors.js';
+import type { Limits } from '../http/pipeline.js';
+import type { FastMetrics } from '../observability/metrics.js';
+import { WriteOutcomeRoute } from './outcome-route.js';
+import { OutcomeWaiters, WRITES_COLLECTION } from './outcome-waiters.js';
+import { CachedQueueDepth } from './queue-depth.js';
+import { SubjectRateLimit } from './rate-limit.js';
+import { WritableCollections } from './writable-collections.js';
+import { WriteEndpoint } from './write-endpoint.js';
+
+export interface WritePathOptions {
+  readonly store: HotStore;
+  readonly auth: Authenticator;
+  readonly metrics: FastMetrics;
+  readonly limits: Limits;
+  readonly cors: FastCors;
+  readonly queue: WriteQueue;
+  readonly projections: readonly HotProjection[];
+  /** `writeBodySchemas` of @tandem/models over the ORM metadata. */
+  readonly schemasOf: (projection: HotProjection) => WriteBodySchemas;
+  readonly settings: WritesConfig;
+  readonly logger: Logger;
+}
+
+/** How often idle writers' rate-limit buckets are forgotten. */
+const SWEEP_MS = 60_000;
+
+/**
+ * The fast service's write path, put together once at start-up: the writable collections and their
+ * compiled validators, the per-subject rate limit, the cached queue depth, the outcome waiters the
+ * feed settles, and the routes (POST/PATCH/DELETE, GET /v1/writes/{id}).
+ */
+export class WritePath {
+  readonly collections: WritableCollections;
+  readonly waiters: OutcomeWaiters;
+  readonly rateLimit: SubjectRateLimit;
+  readonly depth: CachedQueueDepth;
+  private readonly endpoint: WriteEndpoint;
+  private readonly outcomes: WriteOutcomeRoute;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: WritePathOptions) {
+    const { settings, queue, logger } = options;
+    this.collections = new WritableCollections(options.projections, options.schemasOf);
+    this.waiters = new OutcomeWaiters(options.store);
+    this.rateLimit = new SubjectRateLimit({ perSecond: settings.ratePerSecond, burst: settings.rateBurst });
+    this.depth = new CachedQueueDepth(
+      () => queue.depth(),
+      settings.maxQueueDepth,
+      (err) => logger.warn({ err }, 'write queue depth not read'),
+    );
+    const shared = { ...options, logger };
+    this.endpoint = new WriteEndpoint({
+      ...shared,
+      collections: this.collections,
+      waiters: this.waiters,
+      rateLimit: this.rateLimit,
+      depth: this.depth,
+      maxBodyBytes: settings.maxBodyBytes,
+      waitMaxSeconds: settings.waitMaxSeconds,
+    });
+    this.outcomes = new WriteOutcomeRoute(shared);
+    this.sweeper = setInterval(() => this.rateLimit.sweep(Date.now()), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  /** Mounts the write routes; before the `any` fallbacks of the same patterns. */
+  mount(app: TemplatedApp): void {
+    app.get(`/v1/${WRITES_COLLECTION}/:id`, (res, req) => this.outcomes.handle(res, req));
+    app.post('/v1/:collection', (res, req) => this.endpoint.handle(res, req, 'POST'));
+    app.patch('/v1/:collection/:id', (res, req) => this.endpoint.handle(res, req, 'PATCH'));
+    app.del('/v1/:collection/:id', (res, req) => this.endpoint.handle(res, req, 'DELETE'));
+  }
+
+  /** The methods a /v1 path allows (the Allow header of a 405). */
+  allowed(collection: string, shape: 'collection' | 'record'): readonly string[] {
+    return this.collections.allowed(collection, shape);
+  }
+
+  /** Stops the sweeper and answers every waiting request (202: still queued as far as it knows). */
+  close(): void {
+    clearInterval(this.sweeper);
+    this.waiters.close();
+  }
+}
