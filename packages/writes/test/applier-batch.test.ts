@@ -92,9 +92,14 @@ describe(`applier batches (${testDialect()})`, () => {
     ]);
     const unpublished = orderWrite(users[0]!, [[hidden!, 1]]);
     const missing = orderWrite(users[0]!, [[2_000_000_000, 1]]);
+    // Each line alone fits the stock read; together they do not: the conditional UPDATE refuses the second.
+    const sameTwice = orderWrite(users[0]!, [
+      [scarce!, 1],
+      [scarce!, 1],
+    ]);
     const after1 = orderWrite(users[0]!, [[scarce!, 1]]);
-    const result = await batches.apply([before1, tooMany, unpublished, missing, after1]);
-    assert.deepEqual([result.applied, result.rejected], [2, 3]);
+    const result = await batches.apply([before1, tooMany, unpublished, missing, sameTwice, after1]);
+    assert.deepEqual([result.applied, result.rejected], [2, 4]);
 
     assert.equal(await stockOf(db, plenty!), 99, 'only the applied order took stock');
     assert.equal(await stockOf(db, scarce!), 0);
@@ -108,7 +113,12 @@ describe(`applier batches (${testDialect()})`, () => {
       lines: `Product ${hidden} is not available.`,
     });
     assert.deepEqual((await outcome(missing.id)).errors, { lines: 'Product 2000000000 is not available.' });
-    assert.equal((await outcome(after1.id)).status, 'applied');
+    assert.deepEqual((await outcome(sameTwice.id)).errors, { lines: `Product ${scarce} is out of stock.` });
+    assert.equal(
+      (await outcome(after1.id)).status,
+      'applied',
+      'the unit sameTwice took first was given back',
+    );
     const audited = await em().count(AuditEntry, { model: 'Order', actorEmail: { $like: 'buyer-0-%' } });
     const applied = await em().count(Write, { subject: users[0]!, status: 'applied' });
     assert.equal(audited, applied, 'an audit entry for each applied order, none for the rejected ones');

@@ -159,7 +159,7 @@ for (const kind of ['table', 'redis'] as const) {
         await eventually(
           'every write has an outcome',
           async () => (await settled(ids)) === FLASH_SALE_ORDERS,
-          300_000,
+          600_000,
         );
         await Promise.all(appliers.map(({ stop }) => stop()));
 

@@ -57,8 +57,10 @@ async function placeOrder({ em, write, projection, dialect }: WriteContext): Pro
     throw new WriteRejected(422, {
       lines: `These products are priced in different currencies (${[...currencies].join(', ')}); order them separately.`,
     });
+  // The stock just read settles most refusals (a flash sale's thousands) without an UPDATE; the
+  // conditional UPDATE stays the guarantee (two lines of one product, any other writer).
   for (const { productId, quantity } of lines)
-    if (!(await takeStock(em, dialect, productId, quantity)))
+    if (products.get(productId)!.stock < quantity || !(await takeStock(em, dialect, productId, quantity)))
       throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
   const priced: OrderLine[] = lines.map(({ productId, quantity }) => ({
     productId,

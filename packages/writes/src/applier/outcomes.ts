@@ -65,6 +65,7 @@ export async function recordOutcomes(
       ...result,
       id: write.id,
       subject: write.subject,
+      ownerKey: write.ownerKey,
       collection: write.collection,
       op: write.op,
       body: write.body === null ? null : { ...write.body },

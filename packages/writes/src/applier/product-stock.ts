@@ -7,6 +7,8 @@ export interface ProductForSale {
   readonly priceCents: number;
   readonly currency: string;
   readonly published: boolean;
+  /** As read (locked on PostgreSQL, under the write lock on SQLite): what the order may take at most. */
+  readonly stock: number;
 }
 
 interface ProductRow {
@@ -14,6 +16,7 @@ interface ProductRow {
   price_cents: number | string;
   currency: string;
   published: boolean | number;
+  stock: number | string;
 }
 
 const idList = (ids: readonly number[]) => {
@@ -56,7 +59,7 @@ export async function productsForSale(
   const lock = dialect === 'postgresql' ? ' for update' : '';
   const rows = (await run(
     em,
-    `select id, price_cents, currency, published from products where id in (${idList(ids)}) order by id${lock}`,
+    `select id, price_cents, currency, published, stock from products where id in (${idList(ids)}) order by id${lock}`,
     [],
     'all',
   )) as ProductRow[];
@@ -68,6 +71,7 @@ export async function productsForSale(
         priceCents: Number(row.price_cents),
         currency: row.currency,
         published: row.published === true || row.published === 1,
+        stock: Number(row.stock),
       },
     ]),
   );
