@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { authenticateUser } from '@tandem/accounts';
 import { openOrm } from '@tandem/models';
 import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
-import { RELAY, SERVICES, partitionBuilt, type ServiceSpec } from '../src/start/services.js';
+import { APPLIER, RELAY, SERVICES, partitionBuilt, type ServiceSpec } from '../src/start/services.js';
 
 const bin = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
 const { missing } = partitionBuilt(SERVICES);
@@ -31,6 +31,8 @@ before(async () => {
   };
   env.ADMIN_PORT = env.AUTH_PORT = env.FAST_PORT = '0';
   env.HOST = '127.0.0.1';
+  // With REDIS_URL set, the write queue (the fast service's and the applier's) is in Redis: keys of its own.
+  env.WRITE_REDIS_PREFIX = `tandem-start-test:${process.pid}:${Date.now()}:writes`;
   for (const name of [
     'TANDEM_SUPERUSER_EMAIL',
     'TANDEM_SUPERUSER_PASSWORD',
@@ -285,7 +287,7 @@ test(
   },
 );
 
-test('when tandem start is killed with SIGKILL, every service it ran stops too (the relay as well with FEED=redis)', async () => {
+test('when tandem start is killed with SIGKILL, every service it ran stops too (the applier, and the relay with FEED=redis)', async () => {
   const withRelay = process.env.REDIS_URL !== undefined;
   const started = await startTandem(
     withRelay
@@ -297,7 +299,7 @@ test('when tandem start is killed with SIGKILL, every service it ran stops too (
       : {},
   );
   assert.equal(started.bannerShown, true, started.output().stderr);
-  const pids = servicePids(started.child.pid!, withRelay ? [...SERVICES, RELAY] : SERVICES);
+  const pids = servicePids(started.child.pid!, [...SERVICES, ...(withRelay ? [RELAY] : []), APPLIER]);
   started.child.kill('SIGKILL');
   await started.exited;
   // They notice through their IPC channel closing; nothing to wait on but the processes themselves.

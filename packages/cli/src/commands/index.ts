@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { applierCommand } from './applier.js';
 import { changepasswordCommand } from './changepassword.js';
 import { createclientCommand } from './createclient.js';
 import { createroleCommand } from './createrole.js';
@@ -31,5 +32,6 @@ export const commands: readonly Command[] = [
   seedCommand,
   startCommand,
   relayCommand,
+  applierCommand,
   generateCommand,
 ];

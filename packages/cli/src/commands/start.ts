@@ -7,7 +7,7 @@ import type { Command } from '../command.js';
 import { withOrm } from '../database.js';
 import { oneTimePasswordBox, runningBanner } from '../start/banner.js';
 import { ensureSecretKey, keyFileIsExposed } from '../start/secret-key.js';
-import { RELAY, SERVICES, partitionBuilt, repoRoot, type ServiceSpec } from '../start/services.js';
+import { APPLIER, RELAY, SERVICES, partitionBuilt, repoRoot, type ServiceSpec } from '../start/services.js';
 import { ensureSuperuser, type SuperuserOutcome } from '../start/superuser.js';
 import { superviseServices, type SupervisedService } from '../start/supervisor.js';
 
@@ -48,10 +48,13 @@ export const startCommand: Command = {
     });
     stdout.write(describeSuperuser(superuser));
 
-    const { built, missing } = partitionBuilt(
-      config.feed.source === 'redis' ? [...SERVICES, RELAY] : SERVICES,
-    );
-    if (built.length === 0) {
+    // The applier always runs beside the services (it applies their queued writes), the relay with FEED=redis.
+    const { built, missing } = partitionBuilt([
+      ...SERVICES,
+      ...(config.feed.source === 'redis' ? [RELAY] : []),
+      APPLIER,
+    ]);
+    if (!built.some((service) => SERVICES.includes(service))) {
       stdout.write(
         `No service is built yet (looked for ${SERVICES.map((service) => path.relative(repoRoot, service.entry)).join(', ')}).\n` +
           'Run `npm run build` (or `npm start`, which builds first); nothing to start.\n',

@@ -46,6 +46,17 @@ export const RELAY: ServiceSpec = {
   homePath: '',
 };
 
+/**
+ * The write path's applier (issue 15): always started, since any collection may take writes; it
+ * applies what the fast service queued. Several may run (each holds its own queue partitions).
+ */
+export const APPLIER: ServiceSpec = {
+  name: 'applier',
+  entry: path.join(repoRoot, 'packages/cli/bin/tandem.js'),
+  args: ['applier'],
+  homePath: '',
+};
+
 export function partitionBuilt(services: readonly ServiceSpec[]): {
   built: ServiceSpec[];
   missing: ServiceSpec[];
