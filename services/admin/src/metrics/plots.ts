@@ -1,7 +1,7 @@
 /**
  * The live dashboard's plots: which service each reads, and how (readings.ts). Fast's request counter
  * is labelled by route and status; auth's by grant type and reason. The p99 latencies come from
- * histograms: fast's of its /v1 reads (one read in 16 is timed, services/fast/src/observability/latency.ts)
+ * histograms: fast's of its /v1 reads (one read in 64 is timed, services/fast/src/observability/latency.ts)
  * and auth's of its token endpoint.
  */
 import { counterRate, gauge, histogramP99Ms, type Read } from './readings.js';
