@@ -212,7 +212,8 @@ describe('admin in a browser', { skip }, () => {
       );
     const [priceLabel, ...price] = await row('priceCents');
     assert.match(priceLabel ?? '', /^Price/);
-    assert.deepEqual(price, ['300', '350']);
+    // Money as the list shows it, in the product's currency (its `money` declaration).
+    assert.deepEqual(price, ['€3.00', '€3.50']);
     assert.deepEqual(await row('name'), ['Name', 'Garden item 3', 'Garden item 3 (large)']);
   });
 

@@ -296,7 +296,7 @@ describe('admin editing feedback and readable history in a browser', { skip }, (
     await price.scrollIntoViewIfNeeded();
     assert.deepEqual(
       (await price.locator('td').allInnerTexts()).map((text) => text.trim().replace(/\s*\*$/, '')),
-      [label.replace(/\s*\*$/, ''), '200', '4321'],
+      [label.replace(/\s*\*$/, ''), '€2.00', '€43.21'],
     );
     await screenshot('feedback-history');
 
