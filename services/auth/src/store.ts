@@ -42,9 +42,21 @@ export interface ClientRow {
   readonly liveSession: { readonly id: string; readonly stale: boolean } | undefined;
 }
 
+/** The client a user's session was issued to (code flow), as a refresh checks who presents its token. */
+export interface SessionClient {
+  readonly pk: number;
+  readonly clientId: string;
+  readonly isPublic: boolean;
+  readonly isActive: boolean;
+}
+
 export interface RefreshTokenSession {
   readonly sessionId: string;
   readonly userId: number | null;
+  /** How the session began (sessions.grant_type). */
+  readonly grantType: string;
+  /** The client its refresh tokens are bound to; undefined for a session issued to no client. */
+  readonly issuedTo: SessionClient | undefined;
   readonly scope: string;
   /** The token was already used (presenting it again means it leaked). */
   readonly used: boolean;
@@ -61,7 +73,19 @@ export interface RefreshRotation extends LiveWindow {
   readonly sessionId: string;
   readonly tokenHash: string;
   readonly nextTokenHash: string;
+  /** clients.id of the client presenting the token (authenticated, or a public one by client_id); null for none. */
+  readonly presenterPk: number | null;
 }
+
+/**
+ * The rotation's binding condition on the session aliased `s`, with one `?` (the presenter's
+ * clients.id, null for none): a session issued to a client rotates only for that client, still
+ * active; one issued to no client (password grant) for anyone, as before. A code-flow session without
+ * a client (started before sessions recorded it) never rotates: its user signs in again.
+ */
+const PRESENTER_MAY_ROTATE = `((s.authorized_client_id is null and s.grant_type <> 'authorization_code')
+           or (s.authorized_client_id = ?
+               and exists (select 1 from clients c where c.id = s.authorized_client_id and c.is_active)))`;
 
 /** An authorization code with what its exchange checks, read before it is claimed. */
 export interface CodeForExchange {
@@ -298,11 +322,14 @@ export class AuthQueries {
   async refreshTokenSession(tokenHash: string, window: LiveWindow): Promise<RefreshTokenSession | undefined> {
     const rows = await this.exec.rows(
       'refresh_token_session_used',
-      `select s.id, s.user_id, s.scope, u.is_active, r.scopes as role_scopes,
+      `select s.id, s.user_id, s.grant_type, s.scope, u.is_active, r.scopes as role_scopes,
+              s.authorized_client_id, ac.client_id as issued_to, ac.is_public as issued_to_public,
+              ac.is_active as issued_to_active,
               case when t.used_at is null then 0 else 1 end as used,
               case when ${liveSessionSql('s')} then 1 else 0 end as live
        from refresh_tokens t
        join sessions s on s.id = t.session_id
+       left join clients ac on ac.id = s.authorized_client_id
        left join users u on u.id = s.user_id
        left join user_roles ur on ur.user_id = u.id
        left join roles r on r.id = ur.role_id
@@ -314,6 +341,16 @@ export class AuthQueries {
     return {
       sessionId: String(first.id),
       userId: first.user_id == null ? null : Number(first.user_id),
+      grantType: String(first.grant_type),
+      issuedTo:
+        first.authorized_client_id == null
+          ? undefined
+          : {
+              pk: Number(first.authorized_client_id),
+              clientId: String(first.issued_to),
+              isPublic: Boolean(first.issued_to_public),
+              isActive: Boolean(first.issued_to_active),
+            },
       scope: String(first.scope),
       used: Number(first.used) === 1,
       live: Number(first.live) === 1,
@@ -325,8 +362,8 @@ export class AuthQueries {
   }
 
   /**
-   * The rotation as one statement (PostgreSQL): claims the token if it is unused and its session is
-   * still live, and only then stores the next token and touches the session. A data-modifying CTE
+   * The rotation as one statement (PostgreSQL): claims the token if it is unused, its session is
+   * still live and bound to the presenting client (PRESENTER_MAY_ROTATE), and only then stores the next token and touches the session. A data-modifying CTE
    * runs to completion and the whole statement is one transaction, so it all happens or nothing
    * does. Of two concurrent claims exactly one matches: the other's UPDATE waits for the winner's row
    * lock, re-checks `used_at is null` and matches nothing. 1 when this call won the token.
@@ -337,7 +374,8 @@ export class AuthQueries {
       `with claimed as (
          update refresh_tokens t set used_at = ?
          where t.token_hash = ? and t.used_at is null
-           and exists (select 1 from sessions s where s.id = t.session_id and ${liveSessionSql('s')})
+           and exists (select 1 from sessions s where s.id = t.session_id and ${liveSessionSql('s')}
+                         and ${PRESENTER_MAY_ROTATE})
          returning t.session_id),
        touched as (update sessions set last_used_at = ? where id in (select session_id from claimed)),
        inserted as (insert into refresh_tokens (session_id, token_hash, created_at)
@@ -347,6 +385,7 @@ export class AuthQueries {
         this.at(rotation.now),
         rotation.tokenHash,
         ...liveBindings(rotation, (d) => this.at(d)),
+        rotation.presenterPk,
         this.at(rotation.now),
         rotation.nextTokenHash,
         this.at(rotation.now),
@@ -361,8 +400,14 @@ export class AuthQueries {
       'claim_live_refresh_token',
       `update refresh_tokens set used_at = ?
        where token_hash = ? and used_at is null
-         and exists (select 1 from sessions s where s.id = refresh_tokens.session_id and ${liveSessionSql('s')})`,
-      [this.at(rotation.now), rotation.tokenHash, ...liveBindings(rotation, (d) => this.at(d))],
+         and exists (select 1 from sessions s where s.id = refresh_tokens.session_id and ${liveSessionSql('s')}
+                       and ${PRESENTER_MAY_ROTATE})`,
+      [
+        this.at(rotation.now),
+        rotation.tokenHash,
+        ...liveBindings(rotation, (d) => this.at(d)),
+        rotation.presenterPk,
+      ],
     );
     if (claimed !== 1) return 0;
     await this.exec.run(
@@ -434,10 +479,11 @@ export class AuthQueries {
       `with claimed as (
          update authorization_codes set used_at = ?, session_id = ?
          where code_hash = ? and used_at is null and expires_at > ? and ${CODE_PARTIES_ACTIVE}
-         returning user_id),
+         returning user_id, client_id),
        started as (
-         insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
-         select ?, user_id, null, ?, ?, ?, ?, ? from claimed returning id),
+         insert into sessions (id, user_id, client_id, authorized_client_id, grant_type, scope, created_at,
+                               last_used_at, expires_at)
+         select ?, user_id, null, client_id, ?, ?, ?, ?, ? from claimed returning id),
        refresh as (
          insert into refresh_tokens (session_id, token_hash, created_at)
          select id, ?, ? from started where cast(? as text) is not null)

@@ -77,10 +77,11 @@ describe('authorization code flow with PKCE (HTTP level)', () => {
     });
     assert.deepEqual(await info.json(), { sub: payload.sub, email: EMAIL, email_verified: false });
 
-    // The refresh token works like any other, keeping the identity scopes.
+    // The refresh token works for its client (a public one names itself), keeping the identity scopes.
     const refreshed = await postForm(`${auth.url}/oauth/token`, {
       grant_type: 'refresh_token',
       refresh_token: String(tokens.body.refresh_token),
+      client_id: publicClient.clientId,
     });
     assert.equal(refreshed.status, 200, refreshed.text);
     assert.equal(refreshed.body.scope, 'openid email catalog:read');
@@ -208,6 +209,7 @@ describe('authorization code flow with PKCE (HTTP level)', () => {
     const refresh = await postForm(`${auth.url}/oauth/token`, {
       grant_type: 'refresh_token',
       refresh_token: String(first.body.refresh_token),
+      client_id: publicClient.clientId,
     });
     assert.equal(refresh.body.error, 'invalid_grant');
   });

@@ -53,10 +53,15 @@ describe('what the code exchange checks again', () => {
     return { code: back.searchParams.get('code')!, verifier };
   };
   /** The claim as the exchange makes it after its read. */
-  const claim = (code: string) =>
+  const claim = (code: string, client: CodeClient) =>
     auth.server.deps.store.redeemCode({
       codeHash: hashCode(code),
-      session: newSession({ userId, via: 'authorization_code' }, ['openid'], auth.config.tokens, new Date()),
+      session: newSession(
+        { userId, via: 'authorization_code', issuedTo: client.id },
+        ['openid'],
+        auth.config.tokens,
+        new Date(),
+      ),
       refreshTokenHash: hashRefreshToken(newRefreshToken()),
     });
   const sessions = () => auth.db.orm.em.fork().count(Session, { user: userId });
@@ -66,7 +71,7 @@ describe('what the code exchange checks again', () => {
     const { code, verifier } = await codeOf(client);
     const before = await sessions();
     await auth.db.orm.em.fork().nativeUpdate(Client, { id: client.id }, { isActive: false });
-    assert.equal(await claim(code), 0);
+    assert.equal(await claim(code, client), 0);
     assert.equal(await sessions(), before);
     // At the token endpoint the read refuses it already.
     assert.equal((await exchange(auth, client, code, verifier)).body.error, 'invalid_grant');
@@ -78,7 +83,7 @@ describe('what the code exchange checks again', () => {
     const before = await sessions();
     await auth.db.orm.em.fork().nativeUpdate(User, { id: userId }, { isActive: false });
     try {
-      assert.equal(await claim(code), 0);
+      assert.equal(await claim(code, client), 0);
       assert.equal(await sessions(), before);
     } finally {
       await auth.db.orm.em.fork().nativeUpdate(User, { id: userId }, { isActive: true });
@@ -110,7 +115,7 @@ describe('what the code exchange checks again', () => {
   it('with both active the claim wins once', async () => {
     const client = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
     const { code } = await codeOf(client);
-    assert.equal(await claim(code), 1);
-    assert.equal(await claim(code), 0);
+    assert.equal(await claim(code, client), 1);
+    assert.equal(await claim(code, client), 0);
   });
 });

@@ -188,6 +188,7 @@ describe('CORS, userinfo and RP-initiated logout', () => {
     const refresh = await postForm(`${auth.url}/oauth/token`, {
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token!,
+      client_id: client.clientId,
     });
     assert.equal(refresh.body.error, 'invalid_grant');
   });

@@ -20,6 +20,13 @@ export const Session = defineEntity({
     /** Exactly one of user / client is set: a person's login or a machine client's session. */
     user: () => p.manyToOne(User).nullable().deleteRule('cascade').index(),
     client: () => p.manyToOne(Client).nullable().deleteRule('cascade').index(),
+    /**
+     * The client a user's session was issued to (authorization code flow): its refresh tokens are
+     * bound to that client (RFC 6749 §6, RFC 9700 §4.14) and refused for any other or for none. Null
+     * for a password-grant session (it began with no client) and for a machine client's own session
+     * (`client` is its owner). Deleting the client deletes these sessions (its users' tokens end).
+     */
+    authorizedClient: () => p.manyToOne(Client).nullable().deleteRule('cascade').index(),
     /** password, authorization_code or client_credentials: how the session began (CHECK in both dialects). */
     grantType: p.string().length(32),
     /** Space-separated scopes granted when the session began; a refresh can only narrow them. */

@@ -7,7 +7,9 @@ export type RevocationReason =
   | 'revoked'
   /** A spent refresh token was presented again (it leaked), or lost a race for the same token. */
   | 'refresh_token_reuse'
-  /** Its machine client was deactivated. */
+  /** A refresh token bound to one client was presented by another client or by none (it leaked). */
+  | 'refresh_token_wrong_client'
+  /** Its client (the machine client, or the app its user signed in to) was deactivated. */
   | 'client_deactivated'
   /** Its user was deactivated (in the admin, or found inactive at a refresh). */
   | 'user_inactive'

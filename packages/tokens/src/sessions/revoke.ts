@@ -27,14 +27,17 @@ export async function revokeSession(
   return (await revokeWhere(em, { id: sessionId }, reason, now)) > 0;
 }
 
-/** Revokes every unrevoked session of a machine client (e.g. when it is deactivated). */
+/**
+ * Revokes every unrevoked session of a client (e.g. when it is deactivated): its own machine
+ * sessions and the users' sessions issued to it by the code flow, whose refresh tokens only it may use.
+ */
 export function revokeClientSessions(
   em: Em,
   clientPk: number,
   reason: RevocationReason,
   now: Date = new Date(),
 ): Promise<number> {
-  return revokeWhere(em, { client: clientPk }, reason, now);
+  return revokeWhere(em, { $or: [{ client: clientPk }, { authorizedClient: clientPk }] }, reason, now);
 }
 
 /**
@@ -85,7 +88,10 @@ export async function revokeSessionsBeyondRoleScopes(
 
 async function revokeWhere(
   em: Em,
-  where: { id: string | { $in: string[] } } | { client: number } | { user: number },
+  where:
+    | { id: string | { $in: string[] } }
+    | { $or: [{ client: number }, { authorizedClient: number }] }
+    | { user: number },
   reason: RevocationReason,
   now: Date,
 ): Promise<number> {

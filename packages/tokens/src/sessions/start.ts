@@ -18,6 +18,8 @@ export interface NewSession {
   readonly id: string;
   readonly userId: number | null;
   readonly clientPk: number | null;
+  /** The client a user's session was issued to (authorization code flow); null otherwise. */
+  readonly authorizedClientPk: number | null;
   readonly grantType: SessionGrantType;
   readonly scope: string;
   readonly now: Date;
@@ -26,12 +28,14 @@ export interface NewSession {
 
 /**
  * A session's fields at its start: a random id (the `sid`) and its absolute end. A user's session
- * says which grant started it (`via`); a client's is always client_credentials.
+ * says which grant started it (`via`) and, for the code flow, the client it was issued to (its
+ * refresh tokens work for that client only); a client's is always client_credentials.
  */
 export function newSession(
   owner:
-    | { userId: number; via: 'password' | 'authorization_code'; clientPk?: undefined }
-    | { clientPk: number; userId?: undefined; via?: undefined },
+    | { userId: number; via: 'password'; clientPk?: undefined; issuedTo?: undefined }
+    | { userId: number; via: 'authorization_code'; issuedTo: number; clientPk?: undefined }
+    | { clientPk: number; userId?: undefined; via?: undefined; issuedTo?: undefined },
   scopes: readonly string[],
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
@@ -40,6 +44,7 @@ export function newSession(
     id: randomUUID(),
     userId: owner.userId ?? null,
     clientPk: owner.clientPk ?? null,
+    authorizedClientPk: owner.issuedTo ?? null,
     grantType: owner.via ?? 'client_credentials',
     scope: formatScope(scopes),
     now,
@@ -48,12 +53,13 @@ export function newSession(
 }
 
 /** The raw insert of a NewSession (hot path), bound in this order by insertSessionBindings. */
-export const INSERT_SESSION_SQL = `insert into sessions (id, user_id, client_id, grant_type, scope, created_at, last_used_at, expires_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?)`;
+export const INSERT_SESSION_SQL = `insert into sessions (id, user_id, client_id, authorized_client_id, grant_type, scope,
+         created_at, last_used_at, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export function insertSessionBindings<T>(session: NewSession, at: (date: Date) => T): unknown[] {
-  const { id, userId, clientPk, grantType, scope, now, expiresAt } = session;
-  return [id, userId, clientPk, grantType, scope, at(now), at(now), at(expiresAt)];
+  const { id, userId, clientPk, authorizedClientPk, grantType, scope, now, expiresAt } = session;
+  return [id, userId, clientPk, authorizedClientPk, grantType, scope, at(now), at(now), at(expiresAt)];
 }
 
 /** Starts a user's login session (a refresh-token family) and returns its id and first refresh token. */

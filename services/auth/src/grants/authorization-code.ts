@@ -137,7 +137,8 @@ export const authorizationCodeGrant: Grant = async (request) => {
     (scope) => code.roleScopes.has(scope) || isIdentityScope(scope),
   );
   const session = newSession(
-    { userId: code.userId, via: 'authorization_code' },
+    // Its refresh tokens are bound to this client (refresh.ts refuses them to any other).
+    { userId: code.userId, via: 'authorization_code', issuedTo: code.clientPk },
     scopes,
     deps.config.tokens,
     now,

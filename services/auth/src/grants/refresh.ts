@@ -10,11 +10,34 @@ import {
   userSubject,
   type RevocationReason,
 } from '@tandem/tokens';
+import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../oauth-error.js';
-import { requireParam } from '../params.js';
+import { requireParam, type Params } from '../params.js';
+import type { RefreshTokenSession } from '../store.js';
 import type { Grant } from './types.js';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
+
+/**
+ * Who presents the token, as far as its session's binding is concerned: clients.id of the client the
+ * session was issued to when the request proves to be that client (a confidential one authenticated
+ * with its secret, a public one named by client_id: RFC 6749 §6, RFC 9700 §4.14), null when it is
+ * not. `mismatch` when the session is bound to a client and the request is another client or none.
+ * A session issued to no client (password grant) keeps its old behaviour: any request may refresh it.
+ */
+function presenter(
+  session: RefreshTokenSession,
+  client: AuthenticatedClient | undefined,
+  params: Params,
+): { pk: number | null; mismatch: boolean } {
+  const bound = session.issuedTo;
+  // A code-flow session stored before sessions recorded their client: bound to a client now unknown.
+  if (bound === undefined)
+    return { pk: client?.id ?? null, mismatch: session.grantType === 'authorization_code' };
+  const named = params.get('client_id');
+  const proven = client !== undefined ? client.id === bound.pk : bound.isPublic && named === bound.clientId;
+  return proven ? { pk: bound.pk, mismatch: false } : { pk: null, mismatch: true };
+}
 
 /**
  * RFC 6749 §6 refresh. Refresh tokens are single use: the token's session is read first, then the
@@ -25,9 +48,15 @@ const INVALID = 'The refresh token is invalid, expired or revoked.';
  * (family) is revoked, which ends the newest refresh token too and, via the change feed, the session's
  * access tokens; so does losing the race for a token. A refused scope spends nothing.
  * Scopes are re-checked against the user's roles on every refresh: a role losing a scope takes effect.
+ * A token of a session issued to a client (code flow) works only for that client, which is checked
+ * on the read and again in the rotation's one statement. Presented by another client or by none, it
+ * is refused and its session revoked ('refresh_token_wrong_client'): only its client ever held it, so
+ * it leaked; ending the family also ends any access token a thief already got (RFC 9700 §4.14.2
+ * answers a detected leak the same way), and it gives a thief no power they lacked, since whoever
+ * holds a refresh token may revoke it at /oauth/revoke anyway.
  * On PostgreSQL this is two round trips (a read, and one write statement with one commit).
  */
-export const refreshGrant: Grant = async ({ deps, params }) => {
+export const refreshGrant: Grant = async ({ deps, params, client }) => {
   const presented = requireParam(params, 'refresh_token');
   const requestedScope = params.get('scope');
   if (!looksLikeRefreshToken(presented)) throw new OAuthError('invalid_grant', INVALID);
@@ -46,6 +75,14 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
 
   const session = await deps.store.queries.refreshTokenSession(tokenHash, window);
   if (!session) throw new OAuthError('invalid_grant', INVALID);
+  const by = presenter(session, client, params);
+  if (by.mismatch) {
+    // A code-flow session of before the binding has no client to compare: refused, not revoked.
+    if (session.issuedTo === undefined) throw new OAuthError('invalid_grant', INVALID);
+    return revokeAndRefuse(session.sessionId, 'refresh_token_wrong_client');
+  }
+  // Its client was deactivated (which revokes these sessions too): refused like an ended session.
+  if (session.issuedTo?.isActive === false) throw new OAuthError('invalid_grant', INVALID);
   if (session.used) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
   if (!session.live || session.userId === null) throw new OAuthError('invalid_grant', INVALID);
   if (!session.userActive) return revokeAndRefuse(session.sessionId, 'user_inactive');
@@ -64,6 +101,7 @@ export const refreshGrant: Grant = async ({ deps, params }) => {
     sessionId: session.sessionId,
     tokenHash,
     nextTokenHash: hashRefreshToken(refreshToken),
+    presenterPk: by.pk,
     ...window,
   });
   // Lost to a concurrent use of the same token (or the session ended in between): as for a replay.

@@ -9,7 +9,7 @@ import type { OAuthRoute } from './token.js';
 
 interface FoundSession {
   readonly sid: string;
-  /** The machine client the session belongs to, when it is a client session. */
+  /** The client the session belongs to or was issued to (code flow), when there is one. */
   readonly clientId: string | number | undefined;
 }
 
@@ -36,7 +36,8 @@ async function sessionOfRefreshToken(deps: AuthDeps, token: string): Promise<Fou
     .findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { populate: ['session'] });
   if (!row) return undefined;
   const session = row.session;
-  return { sid: session.id, clientId: session.client?.id };
+  // A code-flow session's refresh token was issued to its client: another client may not revoke it.
+  return { sid: session.id, clientId: session.client?.id ?? session.authorizedClient?.id };
 }
 
 function belongsToOtherClient(found: FoundSession, client: AuthenticatedClient | undefined): boolean {
