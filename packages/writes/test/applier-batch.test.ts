@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuditEntry, Order, Product, Write } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
-import { BatchApplier, WRITE_HANDLERS, type WriteRequest } from '../src/index.js';
+import { BatchApplier, WRITE_HANDLERS, purgeWrites, type WriteRequest } from '../src/index.js';
 import {
   cancelWrite,
   createProducts,
@@ -263,6 +263,43 @@ describe(`applier batches (${testDialect()})`, () => {
     const [entry] = await auditOf('Product', createdRow.recordId!);
     assert.equal(entry!.actor, null);
     assert.equal(entry!.actorEmail, 'client:9');
+  });
+
+  test('the purge releases Idempotency-Keys after 24 h, deletes outcomes after the retention, never touches queued writes', async () => {
+    const day = 86_400_000;
+    const now = Date.now();
+    const [product] = await createProducts(db, [{ stock: 10 }]);
+    const recent = orderWrite(users[0]!, [[product!, 1]], { idempotencyKey: 'recent' });
+    const twoDays = orderWrite(users[0]!, [[product!, 1]], {
+      idempotencyKey: 'two-days',
+      acceptedAt: now - 2 * day,
+    });
+    const expired = orderWrite(users[0]!, [[product!, 1]], {
+      idempotencyKey: 'expired',
+      acceptedAt: now - 8 * day,
+    });
+    await batches.apply([recent, twoDays, expired]);
+    const queued = write({ collection: 'orders', op: 'create', body: { lines: [] } });
+    await em().insert(Write, {
+      id: queued.id,
+      subject: users[0]!,
+      collection: 'orders',
+      op: 'create',
+      status: 'queued',
+      body: { lines: [] },
+      bodyHash: queued.bodyHash,
+      idempotencyKey: 'still-queued',
+      partition: 0,
+      acceptedAt: new Date(now - 9 * day),
+    });
+
+    const purged = await purgeWrites(em(), 7 * 86_400, now);
+    assert.ok(purged.keysReleased >= 1 && purged.deleted >= 1, JSON.stringify(purged));
+    assert.equal((await outcome(recent.id)).idempotencyKey, 'recent');
+    const released = await outcome(twoDays.id);
+    assert.deepEqual([released.idempotencyKey, released.status], [null, 'applied']);
+    assert.equal(await em().findOne(Write, expired.id), null);
+    assert.equal((await outcome(queued.id)).idempotencyKey, 'still-queued');
   });
 
   test('a write to a collection that takes no writes is rejected, not retried', async () => {

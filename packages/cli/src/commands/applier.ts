@@ -32,6 +32,7 @@ export const applierCommand: Command = {
       source,
       logger,
       batchSize: config.writes.batchSize,
+      retentionSeconds: config.writes.retentionSeconds,
     });
     const running = applier.start();
     const queue = queueLabel(config.writes.redisUrl);

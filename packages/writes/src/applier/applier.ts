@@ -7,6 +7,7 @@ import { BatchApplier, type BatchResult } from './batch.js';
 import type { Dialect, WriteHandler } from './handler.js';
 import { WRITE_HANDLERS } from './handlers.js';
 import type { Outcome } from './outcomes.js';
+import { purgeWrites } from './purge.js';
 import type { Rejection } from './rejection.js';
 
 export interface ApplierOptions {
@@ -22,6 +23,12 @@ export interface ApplierOptions {
   readonly projections?: readonly HotProjection[];
   /** How long one wait for writes lasts: also how long `stop()` may wait for an idle applier. */
   readonly pollMs?: number;
+  /**
+   * WRITE_RETENTION_SECONDS: with it, the applier purges the `writes` table every `purgeEveryMs`
+   * (releases keys older than 24 h, deletes outcomes older than this); without it, never.
+   */
+  readonly retentionSeconds?: number;
+  readonly purgeEveryMs?: number;
   /** Called after each committed batch (tests, metrics). */
   readonly onBatch?: (result: BatchResult) => void;
 }
@@ -41,6 +48,7 @@ const SPLIT_AFTER_FAILURES = 3;
 /** Failures of a single write, not caused by the database being unavailable, before it is given up. */
 const GIVE_UP_AFTER_FAILURES = 5;
 const MAX_BACKOFF_MS = 5_000;
+const HOUR_MS = 3_600_000;
 /** The rejection recorded for a write given up on. */
 const GIVEN_UP: Rejection = {
   httpStatus: 422,
@@ -111,7 +119,12 @@ export class Applier {
     const { source, batchSize, logger } = this.options;
     const pollMs = this.options.pollMs ?? 500;
     let idleFailures = 0;
+    let purgeAt = 0;
     while (!this.stopping) {
+      if (this.options.retentionSeconds !== undefined && Date.now() >= purgeAt) {
+        purgeAt = Date.now() + (this.options.purgeEveryMs ?? HOUR_MS);
+        await this.purge(this.options.retentionSeconds);
+      }
       let queued: QueuedWrite[];
       try {
         queued = await source.next(batchSize, pollMs);
@@ -191,6 +204,17 @@ export class Applier {
         if (this.stopping) return false;
         await sleep(Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures));
       }
+    }
+  }
+
+  private async purge(retentionSeconds: number): Promise<void> {
+    try {
+      const result = await purgeWrites(this.options.orm.em.fork(), retentionSeconds);
+      if (result.keysReleased + result.deleted > 0)
+        this.options.logger.info(result, 'applier: purged the writes table');
+    } catch (error) {
+      // Upkeep only: the next round tries again.
+      this.options.logger.warn({ err: error }, 'applier: could not purge the writes table');
     }
   }
 

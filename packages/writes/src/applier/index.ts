@@ -14,3 +14,4 @@ export { genericHandler } from './generic-handler.js';
 export { ordersHandler } from './orders-handler.js';
 export { WriteRejected, type RejectionStatus } from './write-rejected.js';
 export { ifMatchHolds } from './record-json.js';
+export { purgeWrites, type PurgeResult } from './purge.js';
