@@ -1,4 +1,4 @@
-import { MAX_ACCESS_TOKEN_TTL_SECONDS, MAX_TOKEN_LEEWAY_SECONDS } from '@tandem/config';
+import { TOKENS_OUTLIVE_SESSION_MS, TOKENS_OUTLIVE_SESSION_SECONDS } from './revocation-window.js';
 
 /**
  * How long after a session is deleted its access tokens may still be presented: the longest TTL an
@@ -6,5 +6,5 @@ import { MAX_ACCESS_TOKEN_TTL_SECONDS, MAX_TOKEN_LEEWAY_SECONDS } from '@tandem/
  * bound is all there is; the outbox keeps delete events at least this long for the configured values
  * (CHANGE_RETENTION_SECONDS >= ACCESS_TOKEN_TTL_SECONDS + TOKEN_LEEWAY_SECONDS, checked by @tandem/config).
  */
-export const DELETED_SESSION_TOKENS_SECONDS = MAX_ACCESS_TOKEN_TTL_SECONDS + MAX_TOKEN_LEEWAY_SECONDS;
-export const DELETED_SESSION_TOKENS_MS = DELETED_SESSION_TOKENS_SECONDS * 1000;
+export const DELETED_SESSION_TOKENS_SECONDS = TOKENS_OUTLIVE_SESSION_SECONDS;
+export const DELETED_SESSION_TOKENS_MS = TOKENS_OUTLIVE_SESSION_MS;

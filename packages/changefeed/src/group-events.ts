@@ -41,20 +41,13 @@ export function projectionsByTable(
  * The state of every changed session, from the rows still there: a session that no longer exists counts
  * as revoked (its tokens must stop working too). Shared by both database sources.
  */
-export function sessionStates(
-  sids: readonly string[],
-  found: readonly { sid: string; revoked: boolean; expiresAtMs: number }[],
-): SessionState[] {
-  const states: SessionState[] = found.map((r) => ({
-    sid: r.sid,
-    revoked: r.revoked,
-    expiresAtMs: r.expiresAtMs,
-  }));
+export function sessionStates(sids: readonly string[], found: readonly SessionState[]): SessionState[] {
+  const states: SessionState[] = [...found];
   const seen = new Set(found.map((r) => r.sid));
   for (const sid of sids)
     if (!seen.has(sid))
       // Its tokens were issued before now, so they end within the window from now.
-      states.push({ sid, revoked: true, expiresAtMs: Date.now() + DELETED_SESSION_TOKENS_MS });
+      states.push({ sid, revoked: true, keepUntilMs: Date.now() + DELETED_SESSION_TOKENS_MS });
   return states;
 }
 

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { revocationSource } from '@tandem/models';
 import { projectionsByTable, resolveEvents, type ChangedRows, type OutboxEvent } from './group-events.js';
 import { DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
+import { revocationKeptUntilMs, TOKENS_OUTLIVE_SESSION_SECONDS } from './revocation-window.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
 import type { FeedSource, ReadResult, RecordRow, SessionState, Snapshot } from './types.js';
@@ -77,11 +78,15 @@ export class PostgresSource implements FeedSource {
       const position = rows[0]!.x;
       const revokedSessions: SessionState[] = this.hasSessions
         ? (
-            await db.query<{ sid: string; exp: number }>(
-              `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp
-                 from ${S.table} where ${S.revokedAtColumn} is not null and ${S.expiresAtColumn} > now()`,
+            await db.query<{ sid: string; exp: number; rev: number }>(
+              `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp,
+                      (extract(epoch from ${S.revokedAtColumn}) * 1000)::float8 as rev
+                 from ${S.table}
+                where ${S.revokedAtColumn} is not null
+                  and greatest(${S.expiresAtColumn}, ${S.revokedAtColumn}) > now() - make_interval(secs => $1::float8)`,
+              [TOKENS_OUTLIVE_SESSION_SECONDS],
             )
-          ).rows.map((r) => ({ sid: r.sid, revoked: true, expiresAtMs: r.exp }))
+          ).rows.map((r) => ({ sid: r.sid, revoked: true, keepUntilMs: revocationKeptUntilMs(r.exp, r.rev) }))
         : [];
       if (this.hasSessions) revokedSessions.push(...(await this.deletedSessions(db)));
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
@@ -111,7 +116,7 @@ export class PostgresSource implements FeedSource {
         group by e.record_id`,
       [S.table, DELETED_SESSION_TOKENS_SECONDS],
     );
-    return rows.map((r) => ({ sid: r.sid, revoked: true, expiresAtMs: Number(r.exp) }));
+    return rows.map((r) => ({ sid: r.sid, revoked: true, keepUntilMs: Number(r.exp) }));
   }
 
   async read(position: string): Promise<ReadResult> {
@@ -150,13 +155,17 @@ export class PostgresSource implements FeedSource {
   /** Reads back what the events name, by PostgreSQL's queries. */
   private readonly changedRows: ChangedRows = {
     sessions: async (sids) => {
-      const found = await this.db.query<{ sid: string; revoked: boolean; exp: number }>(
-        `select ${S.idColumn}::text as sid, ${S.revokedAtColumn} is not null as revoked,
-                (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp
+      const found = await this.db.query<{ sid: string; exp: number; rev: number | null }>(
+        `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp,
+                (extract(epoch from ${S.revokedAtColumn}) * 1000)::float8 as rev
            from ${S.table} where ${S.idColumn}::text = any($1::text[])`,
         [sids],
       );
-      return found.rows.map((r) => ({ sid: r.sid, revoked: r.revoked, expiresAtMs: r.exp }));
+      return found.rows.map((r) => ({
+        sid: r.sid,
+        revoked: r.rev !== null,
+        keepUntilMs: revocationKeptUntilMs(r.exp, r.rev ?? 0),
+      }));
     },
     records: async (projection, ids) => {
       const found = await this.db.query<{ id: number | string; json: string }>(projection.rereadSql, [ids]);

@@ -1,6 +1,7 @@
 import { revocationSource } from '@tandem/models';
 import { projectionsByTable, resolveEvents, type ChangedRows, type OutboxEvent } from './group-events.js';
 import { DELETED_SESSION_TOKENS_MS, DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
+import { revocationKeptUntilMs } from './revocation-window.js';
 import type { CompiledProjection } from './projection.js';
 import { batchesOf } from './snapshot-batches.js';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
@@ -59,11 +60,16 @@ export class SqliteSource implements FeedSource {
       const revokedSessions: SessionState[] = this.hasSessions
         ? (
             this.stmt(
-              `select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp from ${S.table} where ${S.revokedAtColumn} is not null`,
-            ).all() as { sid: string; exp: number }[]
+              `select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp, ${EPOCH_MS(S.revokedAtColumn)} as rev
+                 from ${S.table} where ${S.revokedAtColumn} is not null`,
+            ).all() as { sid: string; exp: number; rev: number }[]
           )
-            .filter((r) => r.exp > Date.now())
-            .map((r) => ({ sid: String(r.sid), revoked: true, expiresAtMs: r.exp }))
+            .map((r) => ({
+              sid: String(r.sid),
+              revoked: true,
+              keepUntilMs: revocationKeptUntilMs(r.exp, r.rev),
+            }))
+            .filter((s) => s.keepUntilMs > Date.now())
         : [];
       if (this.hasSessions) revokedSessions.push(...this.deletedSessions());
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
@@ -99,9 +105,9 @@ export class SqliteSource implements FeedSource {
       .map((r) => ({
         sid: String(r.sid),
         revoked: true,
-        expiresAtMs: r.deletedAt + DELETED_SESSION_TOKENS_MS,
+        keepUntilMs: r.deletedAt + DELETED_SESSION_TOKENS_MS,
       }))
-      .filter((s) => s.expiresAtMs > Date.now());
+      .filter((s) => s.keepUntilMs > Date.now());
   }
 
   /**
@@ -141,10 +147,14 @@ export class SqliteSource implements FeedSource {
   private readonly changedRows: ChangedRows = {
     sessions: async (sids) => {
       const found = this.stmt(
-        `select ${S.idColumn} as sid, ${S.revokedAtColumn} is not null as revoked, ${EPOCH_MS(S.expiresAtColumn)} as exp
+        `select ${S.idColumn} as sid, ${EPOCH_MS(S.expiresAtColumn)} as exp, ${EPOCH_MS(S.revokedAtColumn)} as rev
              from ${S.table} where ${S.idColumn} in (select value from json_each(?))`,
-      ).all(JSON.stringify(sids)) as { sid: string; revoked: number; exp: number }[];
-      return found.map((r) => ({ sid: String(r.sid), revoked: r.revoked === 1, expiresAtMs: r.exp }));
+      ).all(JSON.stringify(sids)) as { sid: string; exp: number; rev: number | null }[];
+      return found.map((r) => ({
+        sid: String(r.sid),
+        revoked: r.rev !== null,
+        keepUntilMs: revocationKeptUntilMs(r.exp, r.rev ?? 0),
+      }));
     },
     records: async (projection, ids) =>
       this.stmt(projection.rereadSql).all(JSON.stringify(ids)) as RecordRow[],

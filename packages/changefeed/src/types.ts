@@ -16,8 +16,12 @@ export interface RecordChange {
 export interface SessionState {
   readonly sid: string;
   readonly revoked: boolean;
-  /** Until when the revocation matters (no token of the session outlives the session). */
-  readonly expiresAtMs: number;
+  /**
+   * Until when the revocation matters, in epoch ms: max(expires_at, revoked_at) plus the longest
+   * token life past its session (revocationKeptUntilMs), or the deletion plus that window. A node
+   * forgets the revocation after it, as no token of the session can be accepted any more.
+   */
+  readonly keepUntilMs: number;
 }
 
 export interface Snapshot {

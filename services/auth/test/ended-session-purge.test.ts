@@ -1,9 +1,10 @@
 /**
  * The purge of ended sessions (run by the auth service's maintenance round): sessions that ended
  * (absolute expiry or idle lifetime) longer ago than the kept margin go with their refresh tokens, in
- * bounded batches; a live session, one that ended within the margin and a revoked one not yet ended
- * stay; the change feed gets a delete event for each deleted session. Real auth service and database
- * (SQLite, or PostgreSQL with DATABASE_URL).
+ * bounded batches; a live session, one that ended within the margin, a revoked one not yet ended and
+ * one revoked within the margin (the feed still remembers the revocation) stay; the change feed gets
+ * a delete event for each deleted session. Real auth service and database (SQLite, or PostgreSQL
+ * with DATABASE_URL).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,6 +117,20 @@ describe('purge of ended sessions', () => {
 
     // Idempotent: a second purge (or another auth instance's) finds nothing.
     assert.deepEqual(await purge(), { sessions: 0, refreshTokens: 0, more: false });
+  });
+
+  it('keeps an ended session revoked within the margin, as the fast service still remembers its revocation', async () => {
+    await drain();
+    // Ended long ago, revoked a minute ago (staff revoking an old session): the feed keeps the
+    // revocation until max(expires_at, revoked_at) + longest token life, so the row stays that long.
+    const revokedLate = await login();
+    await set(revokedLate.sid, { expiresAt: ago(keep + 120), revokedAt: ago(60) });
+    // Revoked just before an end that is now longer ago than the margin: nothing needs it any more.
+    const revokedAtEnd = await login();
+    await set(revokedAtEnd.sid, { expiresAt: ago(keep + 120), revokedAt: ago(keep + 121) });
+    assert.deepEqual(await purge(), { sessions: 1, refreshTokens: 1, more: false });
+    assert.ok(await exists(revokedLate.sid), 'kept while its revocation is within the margin');
+    assert.ok(!(await exists(revokedAtEnd.sid)));
   });
 
   it('works in bounded batches: the rest waits for the next call', async () => {

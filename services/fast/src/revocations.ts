@@ -1,8 +1,11 @@
 import type { SessionState } from '@tandem/changefeed';
 
 /**
- * Revoked session ids (the `sid` claim), fed by the change feed. An entry is dropped once its session
- * would have expired anyway, because no token can outlive its session.
+ * Revoked session ids (the `sid` claim), fed by the change feed. An entry is dropped at its
+ * `keepUntilMs`: max(expires_at, revoked_at) plus the longest token life past its session (or, for a
+ * deleted session, its deletion plus that window), when no token of the session can be accepted any
+ * more. Not at `expires_at`: a token issued just before a revocation near the session's end is still
+ * within its own TTL then.
  */
 export class RevokedSessions {
   private readonly revoked = new Map<string, number>();
@@ -23,7 +26,7 @@ export class RevokedSessions {
   apply(session: SessionState): void {
     if (session.revoked) {
       const isNew = !this.revoked.has(session.sid);
-      this.revoked.set(session.sid, session.expiresAtMs);
+      this.revoked.set(session.sid, session.keepUntilMs);
       if (isNew) this.onRevoked(session.sid);
     } else {
       this.revoked.delete(session.sid);
@@ -34,12 +37,12 @@ export class RevokedSessions {
     const previous = new Set(this.revoked.keys());
     this.revoked.clear();
     for (const s of sessions) {
-      this.revoked.set(s.sid, s.expiresAtMs);
+      this.revoked.set(s.sid, s.keepUntilMs);
       if (!previous.has(s.sid)) this.onRevoked(s.sid);
     }
   }
 
   sweep(now: number): void {
-    for (const [sid, expiresAtMs] of this.revoked) if (expiresAtMs <= now) this.revoked.delete(sid);
+    for (const [sid, keepUntilMs] of this.revoked) if (keepUntilMs <= now) this.revoked.delete(sid);
   }
 }

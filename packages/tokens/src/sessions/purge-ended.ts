@@ -9,7 +9,12 @@ type Em = Orm['em'];
  * lifetime without use, for good: a refresh claims its token only while the session is live, and a
  * client's session is touched only just after it was read live, never one idle for longer than its
  * idle lifetime plus the margin below. Revoked sessions are kept like the others until they end, so
- * the admin still shows why they were revoked.
+ * the admin still shows why they were revoked, and, like the fast service's memory of a revocation
+ * (@tandem/changefeed revocation-window.ts: max(expires_at, revoked_at) + longest token life), until
+ * the margin has passed since their revocation too: a session revoked after it ended is not deleted
+ * while the revocation is that recent. One that ended by idleness may go before its expires_at +
+ * margin, the time fast would keep a revocation of its row: no token of it was issued after its idle
+ * end, and its deletion reaches fast as a revocation of its own (kept for the same window).
  */
 
 /** Sessions deleted per statement (one transaction each, so locks stay short). */
@@ -64,7 +69,10 @@ export async function purgeEndedSessions(
   const unusedSince = new Date(endedBefore.getTime() - settings.idleTtlSeconds * 1000);
   // A new object per query: the ORM may rewrite the conditions it is given.
   const ended = () => ({
-    $or: [{ expiresAt: { $lt: endedBefore } }, { lastUsedAt: { $lt: unusedSince } }],
+    $and: [
+      { $or: [{ expiresAt: { $lt: endedBefore } }, { lastUsedAt: { $lt: unusedSince } }] },
+      { $or: [{ revokedAt: null }, { revokedAt: { $lt: endedBefore } }] },
+    ],
   });
   let sessions = 0;
   let refreshTokens = 0;
