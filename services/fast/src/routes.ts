@@ -11,7 +11,7 @@ import { LIVE_PATH, type LiveHub } from './live.js';
 import { healthReply } from './observability/health.js';
 import type { Route } from './observability/metrics.js';
 import type { ObservedParts } from './observability/parts.js';
-import { metricsReply } from './observability/scrape.js';
+import { serveMetrics } from './observability/scrape.js';
 import type { WritePath } from './writes/write-path.js';
 
 export interface RouteDeps extends ObservedParts {
@@ -83,7 +83,7 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   app.options('/v1/:collection/:id', (res, req) => deps.cors.preflight(res, req));
   app.options('/v1/:collection', (res, req) => deps.cors.preflight(res, req));
   app.get('/healthz', (res) => send(res, metrics, 'healthz', healthReply(deps)));
-  app.get('/metrics', (res) => send(res, metrics, 'metrics', metricsReply(deps)));
+  app.get('/metrics', (res) => serveMetrics(res, deps));
   app.get('/openapi.json', (res) => send(res, metrics, 'openapi', deps.openApi));
 
   // Other methods on those paths (the WebSocket path included: it matches /v1/:collection), then 404.

@@ -113,6 +113,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
     openApi,
     cors,
     writes,
+    writeQueue,
   });
 
   const { socket, port } = await listen(app, config.host, options.port ?? config.ports.fast);

@@ -1,4 +1,5 @@
 import { RequestLatency } from './latency.js';
+import { WriteOutcomeCounts } from './write-outcomes.js';
 
 export type Route =
   | 'record'
@@ -40,6 +41,8 @@ export class FastMetrics {
   wsErrors = 0;
   /** Sampled durations of the routes wrapped with `latency.sampled` (the /v1 reads). */
   readonly latency = new RequestLatency();
+  /** Write requests by how they ended at this node: accepted, replayed, or the refusal's code. */
+  readonly writeOutcomes = new WriteOutcomeCounts();
 
   request(route: Route, status: number): void {
     // Statuses are three-digit HTTP codes (RFC 9110 §15), so always within the array.

@@ -12,4 +12,6 @@ export interface ObservedParts {
   readonly metrics: FastMetrics;
   readonly live: { readonly connections: number };
   readonly revoked: { readonly size: number };
+  /** The write queue (issue 15), shared by every fast node: its depth is read on each scrape. */
+  readonly writeQueue: { depth(): Promise<number> };
 }

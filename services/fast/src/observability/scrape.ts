@@ -1,15 +1,51 @@
-import type { Reply } from '../http/respond.js';
+import type { HttpResponse } from 'uWebSockets.js';
+import { send, type Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 import type { RequestLatency } from './latency.js';
 import { renderPrometheus, type MetricFamily } from './prometheus.js';
+import type { WriteOutcomeCounts } from './write-outcomes.js';
 
-/** GET /metrics: everything below is read at scrape time; requests only bump counters (metrics.ts). */
-export function metricsReply(parts: ObservedParts): Reply {
+/**
+ * How long a scrape waits for the write queue's depth: an unreachable Redis must not hold /metrics
+ * (the admin's scraper gives up after 4 s). Without an answer the depth is left out, not reported as 0.
+ */
+export const QUEUE_DEPTH_TIMEOUT_MS = 1000;
+
+/**
+ * GET /metrics: everything is read at scrape time; requests only bump counters (metrics.ts). The write
+ * queue's depth is asked here, once per scrape (WriteQueue.depth(): the table queue's count is at most
+ * 100 ms old, the Redis queue's the streams' lengths), never per request.
+ */
+export function serveMetrics(res: HttpResponse, parts: ObservedParts): void {
+  let gone = false;
+  res.onAborted(() => {
+    gone = true;
+    parts.metrics.abortedRequests += 1;
+  });
+  void queueDepth(parts.writeQueue).then((depth) => {
+    if (!gone) res.cork(() => send(res, parts.metrics, 'metrics', metricsReply(parts, depth)));
+  });
+}
+
+function metricsReply(parts: ObservedParts, queueDepth: number | undefined): Reply {
   return {
     status: 200,
-    body: renderPrometheus(metricFamilies(parts)),
+    body: renderPrometheus(metricFamilies(parts, queueDepth)),
     contentType: 'text/plain; version=0.0.4',
   };
+}
+
+/** The queue's depth, or undefined when it does not answer in time (or fails). Never rejects. */
+function queueDepth(queue: ObservedParts['writeQueue']): Promise<number | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, QUEUE_DEPTH_TIMEOUT_MS, undefined);
+  });
+  const depth = queue.depth().then(
+    (value) => value,
+    () => undefined,
+  );
+  return Promise.race([depth, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Families of one unlabelled sample: most of what a node reports. */
@@ -39,15 +75,20 @@ function latencyFamily(latency: RequestLatency): MetricFamily {
   };
 }
 
-function metricFamilies({
-  store,
-  feed,
-  jwks,
-  verifier,
-  metrics,
-  live,
-  revoked,
-}: ObservedParts): MetricFamily[] {
+/** Write requests by how they ended here (write-outcomes.ts). */
+function writesFamily(outcomes: WriteOutcomeCounts): MetricFamily {
+  return {
+    name: 'tandem_fast_writes_total',
+    type: 'counter',
+    help: 'Write requests (POST, PATCH, DELETE of /v1) by outcome: accepted, replayed, or the refusal code.',
+    samples: [...outcomes.samples()].map(([outcome, count]) => [{ outcome }, count] as const),
+  };
+}
+
+function metricFamilies(
+  { store, feed, jwks, verifier, metrics, live, revoked }: ObservedParts,
+  queueDepth: number | undefined,
+): MetricFamily[] {
   const status = feed.status();
   const n = (value: boolean) => (value ? 1 : 0);
   return [
@@ -106,5 +147,12 @@ function metricFamilies({
     gauge('tandem_fast_ws_connections', 'Open WebSocket connections.', live.connections),
     counter('tandem_fast_ws_messages_total', 'WebSocket messages received.', metrics.wsMessages),
     counter('tandem_fast_ws_errors_total', 'Error frames sent.', metrics.wsErrors),
+    writesFamily(metrics.writeOutcomes),
+    {
+      name: 'tandem_fast_write_queue_depth',
+      type: 'gauge',
+      help: 'Writes accepted and not applied yet, in the whole queue (absent when the queue did not answer).',
+      samples: queueDepth === undefined ? [] : [[undefined, queueDepth]],
+    },
   ];
 }

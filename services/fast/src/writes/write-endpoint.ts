@@ -100,9 +100,11 @@ export class WriteEndpoint {
   /** The route handler: reads what it needs from `req`, starts the body, answers now or later. */
   handle(res: HttpResponse, req: HttpRequest, method: WriteMethod): void {
     const { limits, metrics, cors, collections, auth } = this.deps;
+    // Each write request is counted once, by how it ends here (/metrics: tandem_fast_writes_total).
+    const { writeOutcomes } = metrics;
     const base: ReadHeaders = { authorization: '', ifNoneMatch: '', origin: '' };
     const refused = refuseOversized(req, limits, base);
-    if (refused) return send(res, metrics, 'refused', refused);
+    if (refused) return send(res, metrics, 'refused', writeOutcomes.refusal(refused));
     const collection = req.getParameter(0) ?? '';
     const id = method === 'POST' ? '' : (req.getParameter(1) ?? '');
     const out = base.origin === '' ? res : cors.respondingTo(res, base.origin);
@@ -111,7 +113,7 @@ export class WriteEndpoint {
     if (!target) {
       const allow = collections.allowed(collection, method === 'POST' ? 'collection' : 'record');
       const path = method === 'POST' ? `/v1/${collection}` : `/v1/${collection}/{id}`;
-      return send(out, metrics, 'method_not_allowed', methodNotAllowed(allow, path));
+      return send(out, metrics, 'method_not_allowed', writeOutcomes.refusal(methodNotAllowed(allow, path)));
     }
     const headers = readWriteHeaders(req);
     const response = new WriteResponse(out, metrics, 'write');
@@ -122,7 +124,8 @@ export class WriteEndpoint {
       (reply) => reply && response.send(reply, body !== undefined && !body.finished),
       (error: unknown) => {
         this.deps.logger.error({ err: error, collection, method }, 'write failed');
-        response.send(jsonError(500, 'internal_error', 'The request could not be completed.'), true);
+        const failed = jsonError(500, 'internal_error', 'The request could not be completed.');
+        response.send(writeOutcomes.refusal(failed), true);
       },
     );
   }
@@ -132,11 +135,15 @@ export class WriteEndpoint {
     call: WriteCall,
     pending: AuthOutcome | Promise<AuthOutcome>,
   ): Promise<Reply | undefined> {
+    const { writeOutcomes } = this.deps.metrics;
     const auth = await pending;
-    if (!auth.ok) return auth.reply;
+    if (!auth.ok) return writeOutcomes.refusal(auth.reply);
     const checked = await this.check(call, auth.token);
-    if (call.response.done) return undefined;
-    if (!('token' in checked)) return checked;
+    if (call.response.done) {
+      writeOutcomes.count('aborted'); // nothing queued: the client left during the checks
+      return undefined;
+    }
+    if (!('token' in checked)) return writeOutcomes.refusal(checked);
     return this.enqueue(call, checked);
   }
 
@@ -202,7 +209,8 @@ export class WriteEndpoint {
   /** Queues the checked write (durably) and answers: 202, or the outcome when the client waits. */
   private async enqueue(call: WriteCall, write: CheckedWrite): Promise<Reply | undefined> {
     const { queue, depth, waiters, store, logger } = this.deps;
-    if (depth.full(Date.now())) return queueFull();
+    const { writeOutcomes } = this.deps.metrics;
+    if (depth.full(Date.now())) return writeOutcomes.refusal(queueFull());
     const { target, op, id, headers } = call;
     const path = op === 'create' ? `/v1/${target.name}` : `/v1/${target.name}/${id}`;
     let result: AcceptResult;
@@ -222,10 +230,11 @@ export class WriteEndpoint {
       });
     } catch (error) {
       logger.error({ err: error, collection: target.name, op }, 'write queue unreachable; write refused');
-      return queueUnavailable();
+      return writeOutcomes.refusal(queueUnavailable());
     }
-    if (result.kind === 'busy') return queueFull();
-    if (result.kind === 'key_reused') return idempotencyKeyReused();
+    if (result.kind === 'busy') return writeOutcomes.refusal(queueFull());
+    if (result.kind === 'key_reused') return writeOutcomes.refusal(idempotencyKeyReused());
+    writeOutcomes.count(result.kind);
     const replayed: Reply['headers'] = result.kind === 'replayed' ? [['Idempotent-Replayed', 'true']] : [];
     const seconds = preferredWait(headers.prefer, this.deps.waitMaxSeconds);
     if (seconds === 0) return accepted(result.id, replayed);
