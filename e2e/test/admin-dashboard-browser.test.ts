@@ -1,14 +1,16 @@
 /**
  * Issue 16 item 8 (and item 6's dashboard links) in Chromium: the live dashboard plots what a real
- * fast service and a real auth service counted (and fast's sampled p99) for requests this test makes; staff without
+ * fast service and a real auth service counted (and fast's sampled p99, its write queue's depth and
+ * write outcomes) for requests this test makes; staff without
  * `view_metrics` see no plots and are refused the data; a stopped service is said to be unreachable;
  * the staff member's recent actions link to their records. auth and fast run compiled as child
  * processes on the admin's database; the admin scrapes their /metrics every 5 s.
  */
 import assert from 'node:assert/strict';
 import { after, describe } from 'node:test';
-import { Product } from '@tandem/models';
-import { E2E_SECRET_KEY } from '../support/admin-process.js';
+import { hashPassword } from '@tandem/accounts';
+import { Product, Role, User } from '@tandem/models';
+import { E2E_SECRET_KEY, STAFF_PASSWORD } from '../support/admin-process.js';
 import { sqlitePassOnly } from '@tandem/models/testing';
 import { browserSkip } from '../support/browser.js';
 import { adminBrowser, browserStep } from '../support/browser-steps.js';
@@ -27,12 +29,19 @@ if (skip) process.stdout.write(`# SKIP admin live dashboard browser tests: ${ski
  */
 const REFUSED_READS = 64;
 const REFUSED_TOKENS = 3;
+/** A customer who may place orders (issue 15's write path): one order is queued, one refused. */
+const WRITER = 'writer@example.com';
 
 describe('the live dashboard', { skip }, () => {
   const services: ServiceProcess[] = [];
   let auth: ServiceProcess;
   let fast: ServiceProcess;
   const browser = adminBrowser(async (db) => {
+    const em = db.orm.em.fork();
+    const role = em.create(Role, { name: 'customer', scopes: ['orders:write'], permissions: [] });
+    const writer = em.create(User, { email: WRITER, passwordHash: await hashPassword(STAFF_PASSWORD) });
+    writer.roles.add(role);
+    await em.flush();
     const base = { DATABASE_URL: db.url, HOST: '127.0.0.1', TANDEM_SECRET_KEY: E2E_SECRET_KEY };
     auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...base, AUTH_PORT: '0' } });
     services.push(auth);
@@ -93,8 +102,50 @@ describe('the live dashboard', { skip }, () => {
       'its /metrics scrapes are 200s',
     );
     assert.match((await summary('fast_ws_connections').textContent()) ?? '', /connections: 0 now/);
+    assert.match(
+      (await summary('fast_write_queue_depth').textContent()) ?? '',
+      /^depth: 0 now$/,
+      'fast asked its (empty) queue',
+    );
     await page.getByTestId('metrics-down-fast').waitFor({ state: 'detached' });
     await screenshot('live-dashboard');
+    assert.deepEqual(browser.current().problems, []);
+  });
+
+  step('plots the write queue filling and the writes by outcome', async () => {
+    const { page, screenshot } = browser.current();
+    const grant = await fetch(`${auth.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: WRITER,
+        password: STAFF_PASSWORD,
+        scope: 'orders:write',
+      }),
+    });
+    const { access_token: token } = (await grant.json()) as { access_token: string };
+    assert.equal(grant.status, 200);
+    const order = (quantity: number) =>
+      fetch(`${fast.url}/v1/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ lines: [{ productId: 1, quantity }] }),
+      });
+    // No applier runs here: the accepted order stays in the queue (the `writes` table).
+    const accepted = await order(1);
+    assert.equal(accepted.status, 202, await accepted.text());
+    const refused = await order(0);
+    assert.equal(refused.status, 422);
+    assert.equal(((await refused.json()) as { error: string }).error, 'validation_failed');
+    await summary('fast_write_queue_depth').getByText('depth: 1 now').waitFor({ timeout: 45_000 });
+    await summary('fast_writes')
+      .getByText(/^accepted: 1 · replayed: 0 · validation_failed: 1 in the last hour$/)
+      .waitFor({ timeout: 45_000 });
+    const points = Number(await page.getByTestId('plot-fast_write_queue_depth').getAttribute('data-points'));
+    assert.ok(points >= 2, `${points} points plotted`);
+    await page.getByTestId('plot-fast_writes').scrollIntoViewIfNeeded();
+    await screenshot('live-dashboard-writes');
     assert.deepEqual(browser.current().problems, []);
   });
 

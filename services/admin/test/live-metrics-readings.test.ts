@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parsePrometheusText } from '../src/metrics/prometheus-text.js';
+import { LiveSeries } from '../src/metrics/live-series.js';
+import { PLOTS } from '../src/metrics/plots.js';
 import { counterRate, gauge, histogramP99Ms } from '../src/metrics/readings.js';
 
 const FAST_BEFORE = `# HELP tandem_fast_requests_total HTTP requests by route and status.
@@ -106,5 +108,79 @@ describe('reading the services’ metrics', () => {
       ['+Inf', 10],
     ]);
     assert.equal(p99(slow, before, 5).values.p99, 100, 'beyond the last bucket: its bound');
+  });
+});
+
+describe('the write path’s plots (fast’s write queue and write outcomes)', () => {
+  const plot = (id: string) => {
+    const spec = PLOTS.find((p) => p.id === id);
+    assert.ok(spec, id);
+    assert.equal(spec.service, 'fast');
+    return spec;
+  };
+  // As fast writes them (services/fast/src/observability/scrape.ts): accepted and replayed always
+  // listed, a refusal once it happened; the depth left out when the queue did not answer.
+  const before = parsePrometheusText(`# TYPE tandem_fast_writes_total counter
+tandem_fast_writes_total{outcome="accepted"} 100
+tandem_fast_writes_total{outcome="replayed"} 0
+# TYPE tandem_fast_write_queue_depth gauge
+tandem_fast_write_queue_depth 40
+`);
+  const now = parsePrometheusText(`tandem_fast_writes_total{outcome="accepted"} 150
+tandem_fast_writes_total{outcome="replayed"} 5
+tandem_fast_writes_total{outcome="validation_failed"} 10
+tandem_fast_writes_total{outcome="queue_full"} 25
+tandem_fast_write_queue_depth 3
+`);
+
+  it('reads the queue depth as fast reported it, and a gap when fast could not ask the queue', () => {
+    const depth = plot('fast_write_queue_depth');
+    assert.deepEqual(depth.read(now, before, 5), { values: { depth: 3 } });
+    assert.deepEqual(
+      depth.read(before, undefined, 0),
+      { values: { depth: 40 } },
+      'a gauge needs no previous scrape',
+    );
+    const unanswered = parsePrometheusText('tandem_fast_writes_total{outcome="accepted"} 150\n');
+    assert.deepEqual(depth.read(unanswered, now, 5), { values: { depth: null } }, 'unknown, not 0');
+  });
+
+  it('turns the write counter into writes per second by outcome, a refusal appearing with its first count', () => {
+    const writes = plot('fast_writes');
+    assert.deepEqual(writes.series, ['accepted', 'replayed']);
+    const reading = writes.read(now, before, 5);
+    assert.deepEqual(reading.counts, { accepted: 50, replayed: 5, validation_failed: 10, queue_full: 25 });
+    assert.deepEqual(reading.values, { accepted: 10, replayed: 1, validation_failed: 2, queue_full: 5 });
+    // The fast node restarted: its counters start again from 0.
+    const restarted = writes.read(
+      parsePrometheusText('tandem_fast_writes_total{outcome="accepted"} 7\n'),
+      now,
+      5,
+    );
+    assert.deepEqual(restarted.counts, { accepted: 7 });
+  });
+
+  it('keeps an hour of both in the dashboard’s series: the declared outcomes first, refusals after', () => {
+    const series = new LiveSeries(
+      PLOTS.filter((p) => p.id.startsWith('fast_write')),
+      3600,
+    );
+    for (const spec of PLOTS.filter((p) => p.id.startsWith('fast_write'))) {
+      series.add(spec.id, 1000, spec.read(before, undefined, 0));
+      series.add(spec.id, 1005, spec.read(now, before, 5));
+    }
+    const [depth, writes] = series.snapshot();
+    assert.deepEqual(depth?.data, [
+      [1000, 1005],
+      [40, 3],
+    ]);
+    assert.deepEqual(writes?.series, ['accepted', 'replayed', 'queue_full', 'validation_failed']);
+    assert.deepEqual(writes?.totals, { accepted: 50, replayed: 5, validation_failed: 10, queue_full: 25 });
+    assert.deepEqual(writes?.data.slice(1), [
+      [null, 10],
+      [null, 1],
+      [null, 5],
+      [null, 2],
+    ]);
   });
 });

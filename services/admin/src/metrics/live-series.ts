@@ -1,6 +1,6 @@
 /**
  * The last hour of every plot, in the admin's memory (a restart starts empty): one point per scrape,
- * dropped once older than the window. About 720 points × 8 plots at one scrape every 5 s.
+ * dropped once older than the window: about 720 points per plot at one scrape every 5 s.
  */
 import type { Reading } from './readings.js';
 import type { PlotSpec } from './plots.js';

@@ -1,8 +1,9 @@
 /**
  * The live dashboard's plots: which service each reads, and how (readings.ts). Fast's request counter
- * is labelled by route and status; auth's by grant type and reason. The p99 latencies come from
- * histograms: fast's of its /v1 reads (one read in 64 is timed, services/fast/src/observability/latency.ts)
- * and auth's of its token endpoint.
+ * is labelled by route and status, its write counter by outcome (accepted, replayed, or the refusal's
+ * code: services/fast/src/observability/write-outcomes.ts); auth's by grant type and reason. The p99
+ * latencies come from histograms: fast's of its /v1 reads (one read in 64 is timed,
+ * services/fast/src/observability/latency.ts) and auth's of its token endpoint.
  */
 import { counterRate, gauge, histogramP99Ms, type Read } from './readings.js';
 
@@ -57,6 +58,22 @@ export const PLOTS: readonly PlotSpec[] = [
     unit: 'connections',
     service: 'fast',
     read: gauge('tandem_fast_ws_connections', 'connections'),
+  },
+  {
+    // The queue is shared by every fast node (issue 15): its depth is the same whichever node is read.
+    id: 'fast_write_queue_depth',
+    title: 'fast: write queue depth (accepted, not applied yet)',
+    unit: 'writes',
+    service: 'fast',
+    read: gauge('tandem_fast_write_queue_depth', 'depth'),
+  },
+  {
+    id: 'fast_writes',
+    title: 'fast: writes per second by outcome',
+    unit: 'writes/s',
+    service: 'fast',
+    read: counterRate('tandem_fast_writes_total', (labels) => labels.outcome),
+    series: ['accepted', 'replayed'],
   },
   {
     id: 'auth_token_p99',
