@@ -74,6 +74,7 @@ describe('refresh tokens are bound to their client', () => {
     assert.equal(tokens.status, 200, tokens.text);
     return {
       refresh: String(tokens.body.refresh_token),
+      access: String(tokens.body.access_token),
       sid: String(jwtPayload(String(tokens.body.access_token)).sid),
     };
   };
@@ -234,14 +235,20 @@ describe('refresh tokens are bound to their client', () => {
     assert.equal(withClient.status, 200, withClient.text);
   });
 
-  it("another client cannot revoke a client's refresh token at /oauth/revoke (RFC 7009 §2.1)", async () => {
-    const { refresh: token, sid } = await signIn(confidential);
+  it("another client cannot revoke a client's tokens at /oauth/revoke (RFC 7009 §2.1)", async () => {
+    const { refresh: token, sid, access } = await signIn(confidential);
     const revoke = await postForm(
       `${auth.url}/oauth/revoke`,
       { token, token_type_hint: 'refresh_token' },
       asClient(otherConfidential),
     );
     assert.equal(revoke.body.error, 'unauthorized_client');
+    const viaAccess = await postForm(
+      `${auth.url}/oauth/revoke`,
+      { token: access, token_type_hint: 'access_token' },
+      asClient(otherConfidential),
+    );
+    assert.equal(viaAccess.body.error, 'unauthorized_client', 'nor through its access token');
     assert.equal((await session(sid)).revokedAt, null);
     const own = await postForm(`${auth.url}/oauth/revoke`, { token }, asClient(confidential));
     assert.equal(own.status, 200);

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { RefreshToken } from '@tandem/models';
+import { RefreshToken, Session } from '@tandem/models';
 import { ACCESS_TOKEN_ALG, hashRefreshToken, parseSubject, revokeSession } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import { authenticateClient, readClientCredentials, type AuthenticatedClient } from '../client-auth.js';
@@ -23,7 +23,12 @@ async function sessionOfAccessToken(deps: AuthDeps, token: string): Promise<Foun
     });
     if (typeof payload.sid !== 'string') return undefined;
     const subject = typeof payload.sub === 'string' ? parseSubject(payload.sub) : undefined;
-    return { sid: payload.sid, clientId: subject?.kind === 'client' ? subject.clientId : undefined };
+    if (subject?.kind === 'client') return { sid: payload.sid, clientId: subject.clientId };
+    // A user's token names no client: the session says which one it was issued to (code flow), if any.
+    const session = await deps.orm.em
+      .fork()
+      .findOne(Session, { id: payload.sid }, { fields: ['authorizedClient'] });
+    return { sid: payload.sid, clientId: session?.authorizedClient?.id };
   } catch {
     return undefined;
   }
