@@ -20,6 +20,9 @@ export interface LatencyPlan {
 
 export interface LatencyReport {
   readonly sent: number;
+  /** From the first write sent to the last (the rate achieved is sent ÷ this). */
+  readonly sendingSeconds: number;
+  /** Until the last answer came. */
   readonly wallSeconds: number;
   /** Answers by status (201 is an applied order, visible to GET). */
   readonly statuses: Readonly<Record<string, number>>;
@@ -115,6 +118,7 @@ async function run(plan: LatencyPlan): Promise<LatencyReport> {
     }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
+  const sendingSeconds = (wallMs() - started) / 1000;
   await Promise.all(inFlight);
   const wallSeconds = (wallMs() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtStart);
@@ -128,6 +132,7 @@ async function run(plan: LatencyPlan): Promise<LatencyReport> {
   for (const socket of sockets) socket.terminate();
   return {
     sent,
+    sendingSeconds,
     wallSeconds,
     statuses,
     created,

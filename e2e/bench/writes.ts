@@ -248,11 +248,17 @@ async function measureDrain(options: {
     options.started.push(applier);
   }
   const applierBefore = readCpu(appliers.map((a) => a.child.pid!));
-  for (;;) {
+  for (let seen = -1, progressAt = performance.now(); ;) {
     const { rows } = await options.client.query<{ n: string }>(
       `select count(*) as n from writes where status in ('applied', 'rejected')`,
     );
-    if (Number(rows[0]!.n) >= options.count) break;
+    const done = Number(rows[0]!.n);
+    if (done >= options.count) break;
+    if (done !== seen) [seen, progressAt] = [done, performance.now()];
+    else if (performance.now() - progressAt > 30_000)
+      throw new Error(
+        `drain: ${done} of ${options.count} writes applied, none for 30 s; applier logs:\n${appliers.map((a) => a.logs().slice(-2000)).join('\n')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const wallSeconds = (performance.now() - startedAt) / 1000;
@@ -322,7 +328,7 @@ async function measureLatency(options: {
   }
   return {
     plannedPerSecond: options.size.latencyPerSecond,
-    achievedPerSecond: report.sent / report.wallSeconds,
+    achievedPerSecond: report.sent / report.sendingSeconds,
     statuses: report.statuses,
     commitToFrame: percentiles(commitToFrame),
     writeToVisible: percentiles(report.created.map(([, sentAt, answeredAt]) => answeredAt - sentAt)),

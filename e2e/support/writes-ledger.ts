@@ -78,24 +78,34 @@ export async function outcomeCount(sql: Sql, mark: LedgerMark): Promise<number> 
   return Number(row!.n);
 }
 
-/** Polls until every id has an applied or rejected outcome row; returns the rows since the mark. */
+/**
+ * Polls until every id has an applied or rejected outcome row; returns the rows since the mark. Gives
+ * up after `timeoutMs`, or sooner when no new outcome appeared for `stallMs` (appliers that stopped
+ * making progress: waiting longer would only make a failing run slow).
+ */
 export async function waitForOutcomes(
   sql: Sql,
   mark: LedgerMark,
   ids: Iterable<number>,
   timeoutMs = 60_000,
+  stallMs = 20_000,
 ): Promise<Map<number, OutcomeRow>> {
   const wanted = [...ids];
   const deadline = Date.now() + timeoutMs;
+  let seen = -1;
+  let progressAt = Date.now();
   for (;;) {
+    const count = await outcomeCount(sql, mark);
+    if (count !== seen) [seen, progressAt] = [count, Date.now()];
     const rows = await outcomesSince(sql, mark);
     const missing = wanted.filter((id) => !['applied', 'rejected'].includes(rows.get(id)?.status ?? ''));
     if (missing.length === 0) return rows;
-    if (Date.now() > deadline)
+    const now = Date.now();
+    if (now > deadline || now - progressAt > stallMs)
       assert.fail(
-        `${missing.length} of ${wanted.length} accepted writes have no outcome after ${timeoutMs} ms (first: ${missing.slice(0, 10).join(', ')})`,
+        `${missing.length} of ${wanted.length} accepted writes have no outcome ${now > deadline ? `after ${timeoutMs} ms` : `and none came for ${stallMs} ms`} (first: ${missing.slice(0, 10).join(', ')})`,
       );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

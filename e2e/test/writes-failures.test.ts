@@ -198,7 +198,7 @@ describe(
       withLogs(async () => {
         const mark = await markLedger(sql);
         const sent = await sendOrders({
-          count: 3000,
+          count: 1500,
           concurrency: 64,
           fastUrl: () => fast.url,
           writer,
@@ -206,7 +206,7 @@ describe(
         });
         assert.equal(
           sent.accepted.length,
-          3000,
+          1500,
           `every order was accepted (refused: ${describeRefused(sent)})`,
         );
 
@@ -218,7 +218,7 @@ describe(
         );
         await killApplier(first); // most likely inside its next batch's transaction
         const appliedAtKill = await outcomeCount(sql, mark);
-        assert.ok(appliedAtKill < 3000, `killed before it had applied everything (${appliedAtKill} applied)`);
+        assert.ok(appliedAtKill < 1500, `killed before it had applied everything (${appliedAtKill} applied)`);
 
         await applier('applier-b');
         await waitForOutcomes(
@@ -227,7 +227,7 @@ describe(
           sent.accepted.map((w) => w.writeId),
         );
         const balance = await assertBalanced(sql, mark, sent.accepted);
-        assert.equal(balance.applied, 3000, 'with ample stock every order is applied');
+        assert.equal(balance.applied, 1500, 'with ample stock every order is applied');
       }));
 
     it('every database connection terminated while writes stream in: none lost, none twice', () =>
@@ -236,7 +236,7 @@ describe(
         const mark = await markLedger(sql);
         let terminated = 0;
         const sending = sendOrders({
-          count: 2000,
+          count: 1000,
           concurrency: 32,
           fastUrl: () => fast.url,
           writer,
@@ -255,7 +255,7 @@ describe(
         assert.ok(terminated >= 4, `connections were terminated (${terminated})`);
         assert.equal(
           sent.accepted.length,
-          2000,
+          1000,
           `every order was accepted (refused: ${describeRefused(sent)})`,
         );
 
@@ -384,14 +384,14 @@ describe(
         const mark = await markLedger(sql);
         let killed = false;
         const sending = sendOrders({
-          count: 1500,
+          count: 1000,
           concurrency: 32,
           fastUrl: () => fast.url,
           writer,
           lines: lineOf,
           retryForMs: 60_000,
           onAccepted: (n) => {
-            if (n === 500 && !killed) {
+            if (n === 300 && !killed) {
               killed = true;
               fast.child.kill('SIGKILL');
             }
@@ -403,7 +403,7 @@ describe(
         const sent = await sending;
         assert.equal(
           sent.accepted.length,
-          1500,
+          1000,
           `every order was accepted in the end (${describeRefused(sent)})`,
         );
 
@@ -432,43 +432,51 @@ describe(
       }));
 
     it(
-      'Redis killed (-9) and restarted under load: clients retry with their keys; none lost, none twice',
+      'Redis killed (-9) and restarted under load: none lost; a 202 is one write, with or without an Idempotency-Key',
       { skip: needsPrivateRedis },
       () =>
         withLogs(async () => {
           if (appliers.size === 0) await applier('applier-f');
           const mark = await markLedger(sql);
           let killed: Promise<void> | undefined;
-          const sending = sendOrders({
-            count: 2000,
-            concurrency: 16,
-            fastUrl: () => fast.url,
-            writer,
-            lines: lineOf,
-            retryForMs: 60_000,
-            onAccepted: (n) => {
-              if (n === 400 && !killed)
-                killed = (async () => {
-                  await privateRedis!.kill('SIGKILL');
-                  await sleep(1000);
-                  await privateRedis!.start();
-                })();
-            },
-          });
-          await eventually('Redis was killed under load', () => killed !== undefined, 60_000);
+          const killAt = (n: number) => {
+            if (n === 300 && !killed)
+              killed = (async () => {
+                await privateRedis!.kill('SIGKILL');
+                await sleep(1000);
+                await privateRedis!.start();
+              })();
+          };
+          // Careful clients (a key each, sent again until answered) and careless ones (no key, sent once):
+          // a write Redis ran whose answer was lost in the crash must not be queued twice by a resend.
+          const [keyed, keyless] = await Promise.all([
+            sendOrders({
+              count: 600,
+              concurrency: 12,
+              fastUrl: () => fast.url,
+              writer,
+              lines: lineOf,
+              retryForMs: 60_000,
+              onAccepted: killAt,
+            }),
+            sendOrders({ count: 600, concurrency: 12, fastUrl: () => fast.url, writer, lines: lineOf }),
+          ]);
+          assert.ok(killed, 'Redis was killed under load');
           await killed;
-          const sent = await sending;
           assert.equal(
-            sent.accepted.length,
-            2000,
-            `every order was accepted in the end (${describeRefused(sent)})`,
+            keyed.accepted.length,
+            600,
+            `every keyed order was accepted in the end (${describeRefused(keyed)})`,
           );
+          const accepted = [...keyed.accepted, ...keyless.accepted];
           await waitForOutcomes(
             sql,
             mark,
-            sent.accepted.map((w) => w.writeId),
+            accepted.map((w) => w.writeId),
           );
-          await assertBalanced(sql, mark, sent.accepted);
+          // A keyless request refused or cut off while Redis was down may still have been queued: at most once.
+          const uncertain = keyless.unanswered + [...keyless.refused.values()].reduce((sum, n) => sum + n, 0);
+          await assertBalanced(sql, mark, accepted, uncertain);
         }),
     );
 
