@@ -1,4 +1,3 @@
-import { ConnectionException, DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
 import type { HotProjection, Orm } from '@tandem/models';
 import type { Logger } from '@tandem/log';
 import type { QueuedWrite, WriteSource } from '../queue.js';
@@ -57,17 +56,26 @@ const GIVEN_UP: Rejection = {
   },
 };
 
-/** Errors of the moment (the database busy, a deadlock victim, a lost connection): retried as long as they last. */
-function isTransient(error: unknown): boolean {
+/**
+ * Whether an error that failed a batch can come from one of its writes: a bug in a handler, or data the
+ * database refuses (PostgreSQL classes 22 and 23, SQLite constraint and type errors) outside a
+ * savepoint's handling. Only these lead to splitting the batch and, in the end, to giving a write up.
+ * Anything else (a lost or refused connection, a pool timeout, a deadlock, a busy database, a missing
+ * table before migrations ran) is about the database, and is retried for as long as it lasts: a good
+ * write must never be rejected because the database was away.
+ */
+function isPoison(error: unknown): boolean {
   if (
-    error instanceof DeadlockException ||
-    error instanceof LockWaitTimeoutException ||
-    error instanceof ConnectionException
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof ReferenceError ||
+    error instanceof SyntaxError
   )
     return true;
-  // Connection-level codes, whether the ORM converted the error (it keeps the code) or not.
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|57P0|08|SQLITE_BUSY)/.test(code);
+  return (
+    typeof code === 'string' && /^(22|23)[0-9A-Z]{3}$|^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code)
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -164,7 +172,7 @@ export class Applier {
       } catch (error) {
         failures += 1;
         this.stats.retries += 1;
-        const transient = isTransient(error);
+        const transient = !isPoison(error);
         logger.warn(
           { err: error, writes: writes.length, first: writes[0]?.id, failures, transient },
           'applier: a batch failed; retrying',

@@ -50,5 +50,10 @@ export interface WriteHandler {
    * batch will need in one global order, so that two appliers' batches cannot deadlock.
    */
   prepare?(batch: BatchContext): Promise<void>;
+  /**
+   * Before the write's savepoint, in the batch's transaction: read-only checks that may refuse the
+   * write (throw WriteRejected) without the cost of a savepoint. It must not write anything.
+   */
+  check?(context: WriteContext): Promise<void>;
   apply(context: WriteContext): Promise<WriteEffect>;
 }

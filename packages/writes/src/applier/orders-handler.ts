@@ -2,7 +2,14 @@ import { LockMode } from '@mikro-orm/core';
 import { Order, fieldDiff, orderTotal, type OrderLine } from '@tandem/models';
 import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
 import type { BatchContext, WriteContext, WriteEffect, WriteHandler } from './handler.js';
-import { lockProducts, productsForSale, returnStock, takeStock } from './product-stock.js';
+import {
+  lockProducts,
+  productsForSale,
+  returnStock,
+  takeStock,
+  type ProductForSale,
+} from './product-stock.js';
+import type { WriteRequest } from '../write-request.js';
 import { WriteRejected, recordNotFound } from './write-rejected.js';
 
 /** A line as the client sends it (the edge validated the shape; the price is the source's). */
@@ -36,19 +43,16 @@ function storedLines(value: unknown): readonly OrderLine[] {
 }
 
 /**
- * Places an order: every product must exist and be published, all in one currency; stock is taken
- * line by line with a conditional UPDATE (never below zero, whatever runs beside it), each line priced
- * from its product; the order is created through the ORM (Order's validation hooks) for the writer.
- * Any refusal is a WriteRejected, and the savepoint undoes the lines already taken.
+ * The products `check` read for a write, for `placeOrder` right after it (no write happens in between,
+ * and the rows are locked on PostgreSQL, under the write lock on SQLite: still current).
  */
-async function placeOrder({ em, write, projection, dialect }: WriteContext): Promise<WriteEffect> {
-  const user = ownerValue(projection, write.ownerKey) as number;
-  const lines = requestedLines(write.body);
-  const products = await productsForSale(
-    em,
-    dialect,
-    lines.map((line) => line.productId),
-  );
+const checkedProducts = new WeakMap<WriteRequest, Map<number, ProductForSale>>();
+
+/** Every product published, one currency, enough stock for each line as read. */
+function refuseUnfillable(
+  lines: readonly RequestedLine[],
+  products: ReadonlyMap<number, ProductForSale>,
+): string {
   for (const { productId } of lines)
     if (products.get(productId)?.published !== true)
       throw new WriteRejected(422, { lines: `Product ${productId} is not available.` });
@@ -57,10 +61,47 @@ async function placeOrder({ em, write, projection, dialect }: WriteContext): Pro
     throw new WriteRejected(422, {
       lines: `These products are priced in different currencies (${[...currencies].join(', ')}); order them separately.`,
     });
-  // The stock just read settles most refusals (a flash sale's thousands) without an UPDATE; the
-  // conditional UPDATE stays the guarantee (two lines of one product, any other writer).
   for (const { productId, quantity } of lines)
-    if (products.get(productId)!.stock < quantity || !(await takeStock(em, dialect, productId, quantity)))
+    if (products.get(productId)!.stock < quantity)
+      throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
+  return [...currencies][0]!;
+}
+
+/** Refuses, from one read and before any savepoint is opened, an order its products cannot fill. */
+async function checkOrder({ em, write, projection, dialect }: WriteContext): Promise<void> {
+  ownerValue(projection, write.ownerKey);
+  const lines = requestedLines(write.body);
+  const products = await productsForSale(
+    em,
+    dialect,
+    lines.map((line) => line.productId),
+  );
+  refuseUnfillable(lines, products);
+  checkedProducts.set(write, products);
+}
+
+/**
+ * Places an order: every product must exist and be published, all in one currency; stock is taken
+ * line by line with a conditional UPDATE (never below zero, whatever runs beside it), each line priced
+ * from its product; the order is created through the ORM (Order's validation hooks) for the writer.
+ * Any refusal is a WriteRejected, and the savepoint undoes the lines already taken.
+ */
+async function placeOrder({ em, write, projection, dialect }: WriteContext): Promise<WriteEffect> {
+  const user = ownerValue(projection, write.ownerKey) as number;
+  const lines = requestedLines(write.body);
+  const products =
+    checkedProducts.get(write) ??
+    (await productsForSale(
+      em,
+      dialect,
+      lines.map((line) => line.productId),
+    ));
+  checkedProducts.delete(write);
+  const currency = refuseUnfillable(lines, products);
+  // The stock read settled what it could; the conditional UPDATE is the guarantee (two lines of one
+  // product, any other writer).
+  for (const { productId, quantity } of lines)
+    if (!(await takeStock(em, dialect, productId, quantity)))
       throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
   const priced: OrderLine[] = lines.map(({ productId, quantity }) => ({
     productId,
@@ -70,7 +111,7 @@ async function placeOrder({ em, write, projection, dialect }: WriteContext): Pro
   const values = {
     user,
     status: 'pending' as const,
-    currency: [...currencies][0]!,
+    currency,
     totalCents: orderTotal(priced),
     lines: priced,
   };
@@ -153,6 +194,9 @@ async function lockBatchProducts({ em, writes, dialect }: BatchContext): Promise
 /** The `orders` handler (Order's write declaration names it): place and cancel orders. */
 export const ordersHandler: WriteHandler = {
   prepare: lockBatchProducts,
+  async check(context: WriteContext): Promise<void> {
+    if (context.write.op === 'create') await checkOrder(context);
+  },
   async apply(context: WriteContext): Promise<WriteEffect> {
     switch (context.write.op) {
       case 'create':
