@@ -13,7 +13,9 @@ import {
   BatchApplier,
   WRITE_HANDLERS,
   openWriteQueue,
+  ordersHandler,
   openWriteSource,
+  type WriteHandler,
   type WriteQueue,
   type WriteRequest,
 } from '../src/index.js';
@@ -62,7 +64,10 @@ for (const kind of ['table', 'redis'] as const) {
       });
 
       /** An applier process's parts: its own ORM (connection) and queue consumer. */
-      async function startApplier(name: string): Promise<{ applier: Applier; stop: () => Promise<void> }> {
+      async function startApplier(
+        name: string,
+        handlers?: ReadonlyMap<string, WriteHandler>,
+      ): Promise<{ applier: Applier; stop: () => Promise<void> }> {
         const orm: Orm = await openOrm(db.target);
         const source = openWriteSource(configWith(db.target, settings), orm, name);
         const applier = new Applier({
@@ -72,6 +77,7 @@ for (const kind of ['table', 'redis'] as const) {
           logger: quietLogger,
           batchSize: settings.batchSize,
           pollMs: 100,
+          ...(handlers ? { handlers } : {}),
         });
         void applier.start();
         let stopped = false;
@@ -140,6 +146,43 @@ for (const kind of ['table', 'redis'] as const) {
         assert.equal(await stockOf(db, product!), 8, 'stock taken once');
         const orders = await db.orm.em.fork().find(Order, { user: Number(users[0]) });
         assert.equal(orders.filter((placed) => placed.lines[0]!.productId === product).length, 1);
+      });
+
+      test('a write that fails its batch every time (a handler bug) is split out and rejected alone; the rest of the batch is applied', async () => {
+        const [product] = await createProducts(db, [{ stock: 50 }]);
+        // A real handler with a bug for one input: quantity 13 throws a TypeError, as a bug would.
+        const buggy: WriteHandler = {
+          ...ordersHandler,
+          async apply(context) {
+            const lines = context.write.body?.lines as { quantity: number }[] | undefined;
+            if (lines?.[0]?.quantity === 13) throw new TypeError('a bug for quantity 13');
+            return ordersHandler.apply(context);
+          },
+        };
+        const ids: number[] = [];
+        for (const quantity of [1, 13, 2]) ids.push(await accept(order(users[3]!, product!, quantity)));
+        const { applier, stop } = await startApplier(
+          'buggy',
+          new Map([...WRITE_HANDLERS, ['orders', buggy]]),
+        );
+        await eventually(
+          'every write has an outcome',
+          async () => (await settled(ids)) === ids.length,
+          60_000,
+        );
+        await stop();
+        const rows = await db.orm.em.fork().find(Write, { id: { $in: ids } }, { orderBy: { id: 'asc' } });
+        assert.deepEqual(
+          rows.map((row) => [row.status, row.httpStatus]),
+          [
+            ['applied', 201],
+            ['rejected', 422],
+            ['applied', 201],
+          ],
+        );
+        assert.match(rows[1]!.errors!._!, /could not be applied/);
+        assert.equal(await stockOf(db, product!), 47, 'the other two took their stock once');
+        assert.ok(applier.stats.retries >= 5, `retried before giving up (${applier.stats.retries})`);
       });
 
       test(`flash sale: ${FLASH_SALE_ORDERS} orders of one product with stock ${FLASH_SALE_STOCK}, ${APPLIERS} appliers: exactly ${FLASH_SALE_STOCK} applied, stock 0, the rest rejected as out of stock`, async () => {
