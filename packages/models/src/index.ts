@@ -1,5 +1,5 @@
 export * from './entities/index.js';
-export { openOrm, ormOptions, migrate, pendingMigrations, type Orm } from './orm.js';
+export { openOrm, ormOptions, migrate, migratorOf, pendingMigrations, type Orm } from './orm.js';
 export { ModelValidationError, isCurrencyCode, type FieldErrors } from './validation.js';
 export {
   PERMISSION_ACTIONS,

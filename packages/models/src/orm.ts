@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import type { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
+import type { Migrator } from '@mikro-orm/migrations';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseTarget } from '@tandem/config';
 import { entities } from './registry.js';
@@ -14,16 +15,29 @@ type SqlOptions = Options<AbstractSqlDriver, SqlEntityManager>;
 
 /**
  * Only the driver of the dialect in use is loaded, when the options are built, and the migrator only
- * when something migrates (MikroORM requires @mikro-orm/migrations on the first `getMigrator()` when
- * no extension is registered): each costs ~0.1–0.3 s of CPU to load, paid by every process (the
- * services, each `tandem` command, and the hundreds the test suites start). The drivers are CommonJS,
- * so `require` loads them synchronously.
+ * when something migrates (`migratorOf`): each costs ~0.1–0.3 s of CPU to load, paid by every process
+ * (the services, each `tandem` command, and the hundreds the test suites start). They are CommonJS,
+ * so `require` loads them synchronously, resolved from this package (not from the working directory,
+ * where MikroORM's own fallback for an unregistered migrator looks).
  */
 const require = createRequire(import.meta.url);
 const sqliteDriver = (): typeof BetterSqliteDriver =>
   (require('@mikro-orm/better-sqlite') as typeof import('@mikro-orm/better-sqlite')).BetterSqliteDriver;
 const postgresDriver = (): typeof PostgreSqlDriver =>
   (require('@mikro-orm/postgresql') as typeof import('@mikro-orm/postgresql')).PostgreSqlDriver;
+
+const registeredMigrators = new WeakSet<Orm>();
+
+/** The ORM's migrator, registered on first use. */
+export function migratorOf(orm: Orm): Migrator {
+  const { Migrator: MigratorClass } =
+    require('@mikro-orm/migrations') as typeof import('@mikro-orm/migrations');
+  if (!registeredMigrators.has(orm)) {
+    MigratorClass.register(orm);
+    registeredMigrators.add(orm);
+  }
+  return orm.getMigrator() as Migrator;
+}
 
 /** Compiled migrations live next to the compiled package: dist/migrations/<dialect>. */
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,11 +103,11 @@ export async function openOrm(target: DatabaseTarget, overrides: Partial<SqlOpti
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */
 export async function migrate(orm: Orm): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
+  const applied = await migratorOf(orm).up();
   return applied.map((migration) => migration.name);
 }
 
 export async function pendingMigrations(orm: Orm): Promise<string[]> {
-  const pending = await orm.getMigrator().getPendingMigrations();
+  const pending = await migratorOf(orm).getPendingMigrations();
   return pending.map((migration) => migration.name);
 }

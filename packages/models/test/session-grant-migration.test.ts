@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, testDialect } from '../src/test-database.js';
-import { ChangeEvent, RefreshToken, Session, User, openOrm, type Orm } from '../src/index.js';
+import { ChangeEvent, RefreshToken, Session, User, migratorOf, openOrm, type Orm } from '../src/index.js';
 
 const BEFORE = 'Migration20261201195200_two_factor';
 
@@ -30,7 +30,7 @@ test(`sessions.grant_type takes authorization_code after the migration, and noth
   const db = await createTestDatabase();
   const orm = await openOrm(db.target);
   try {
-    await orm.getMigrator().up({ to: BEFORE });
+    await migratorOf(orm).up({ to: BEFORE });
     const em = orm.em.fork();
     const user = em.create(User, { email: 'kept@example.com', passwordHash: 'x'.repeat(60) });
     await em.flush();
@@ -50,7 +50,7 @@ test(`sessions.grant_type takes authorization_code after the migration, and noth
     await fork.flush();
     const eventsBefore = await orm.em.fork().count(ChangeEvent, { tableName: 'sessions' });
 
-    await orm.getMigrator().up();
+    await migratorOf(orm).up();
 
     const after = orm.em.fork();
     assert.equal(await after.count(Session, {}), 1, 'the session is still there');
