@@ -8,6 +8,7 @@
  * transaction on SQLite (services/auth/src/store.ts), and a replay or a revocation ends the session in
  * the database, which fast learns through the change feed.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -18,7 +19,10 @@ import {
   NotSignedInError,
   OAuthError,
 } from '@tandem/client';
+import { AuthorizationCode, Client, User } from '@tandem/models';
 import { eventually, testDialect } from '@tandem/models/testing';
+import { tandem } from '../bench/catalog.js';
+import { E2E_SECRET_KEY } from '../support/admin-process.js';
 import { useClientServices } from '../support/client-services.js';
 import { READER_EMAIL, READER_PASSWORD } from '../support/catalog.js';
 import { recordingFetch } from '../support/recording-fetch.js';
@@ -174,4 +178,82 @@ test('RFC 6749 errors arrive as typed errors: invalid_client, invalid_grant, inv
   tandemClient.tokens.useRefreshToken('not-a-refresh-token');
   await assert.rejects(tandemClient.tokens.refresh(), InvalidGrantError);
   await assert.rejects(tandemClient.collections.products.get(1), NotSignedInError);
+});
+
+const APP_REDIRECT_URI = 'https://app.example/callback';
+
+/**
+ * A refresh token of the authorization code flow, for the reader, issued to a new public app: the code
+ * is stored as the authorization page stores it after a sign-in, then exchanged over HTTP with PKCE.
+ */
+async function codeFlowRefreshToken(): Promise<{ clientId: string; refreshToken: string }> {
+  const created = await tandem(
+    [
+      'createclient',
+      'resumed app',
+      '--scope',
+      'catalog:read',
+      '--redirect-uri',
+      APP_REDIRECT_URI,
+      '--public',
+    ],
+    { DATABASE_URL: services.db.url, TANDEM_SECRET_KEY: E2E_SECRET_KEY },
+  );
+  const clientId = /client_id:\s+(\S+)/.exec(created)?.[1];
+  assert.ok(clientId, created);
+  const code = randomBytes(32).toString('base64url');
+  const verifier = randomBytes(32).toString('base64url');
+  const em = services.db.orm.em.fork();
+  const client = await em.findOneOrFail(Client, { clientId });
+  const user = await em.findOneOrFail(User, { email: READER_EMAIL });
+  const now = new Date();
+  await em.insert(AuthorizationCode, {
+    codeHash: createHash('sha256').update(code).digest('hex'),
+    client: client.id,
+    user: user.id,
+    redirectUri: APP_REDIRECT_URI,
+    scope: 'catalog:read',
+    codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+    nonce: null,
+    authTime: now,
+    amr: 'pwd',
+    acr: null,
+    loginSessionId: null,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + 60_000),
+    usedAt: null,
+    sessionId: null,
+  });
+  const response = await fetch(`${services.auth.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: APP_REDIRECT_URI,
+      client_id: clientId,
+    }),
+  });
+  const body = (await response.json()) as { refresh_token?: string };
+  assert.equal(response.status, 200, JSON.stringify(body));
+  assert.ok(body.refresh_token);
+  return { clientId, refreshToken: body.refresh_token };
+}
+
+test('a resumed code-flow session refreshes as its app (clientId); without it the token is refused', async () => {
+  const { clientId, refreshToken } = await codeFlowRefreshToken();
+  const { client: app, recording } = client();
+  app.tokens.useRefreshToken(refreshToken, { clientId });
+  const product = await app.collections.products.get(1);
+  assert.equal(product.id, 1);
+  const refreshes = recording.grants('refresh_token');
+  assert.equal(refreshes.length, 1);
+  assert.equal(refreshes[0]!.status, 200);
+  assert.equal(new URLSearchParams(refreshes[0]!.requestBody).get('client_id'), clientId);
+  // A second token of another app's session, resumed without its app: refused (and so revoked).
+  const other = await codeFlowRefreshToken();
+  const { client: careless } = client();
+  careless.tokens.useRefreshToken(other.refreshToken);
+  await assert.rejects(careless.tokens.refresh(), InvalidGrantError);
 });

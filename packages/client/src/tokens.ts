@@ -40,6 +40,11 @@ export class TokenClient {
   private readonly expiryMarginMs: number;
   private tokens: TokenSet | undefined;
   private machine: ClientCredentialsLogin | undefined;
+  /**
+   * The app (OAuth client) a resumed session's refresh token was issued to: the auth service binds a
+   * refresh token to its client (RFC 9700 §4.14) and refuses, and revokes, one presented without it.
+   */
+  private refreshClientId: string | undefined;
   private renewal: Promise<TokenSet> | undefined;
   /** Bumped by every sign-in and sign-out, so that a renewal started before one cannot overwrite it. */
   private generation = 0;
@@ -82,9 +87,14 @@ export class TokenClient {
     return this.store(generation, await this.clientGrant(login));
   }
 
-  /** Resumes a session from a refresh token kept elsewhere (the first access token is fetched on use). */
-  useRefreshToken(refreshToken: string): void {
+  /**
+   * Resumes a session from a refresh token kept elsewhere (the first access token is fetched on use).
+   * A token from the authorization code flow belongs to the app that exchanged the code: pass that
+   * public client's `clientId`, which every refresh then sends (password-grant tokens need none).
+   */
+  useRefreshToken(refreshToken: string, options: { readonly clientId?: string } = {}): void {
     this.startSession(undefined);
+    this.refreshClientId = options.clientId;
     this.tokens = { accessToken: '', refreshToken, expiresAt: 0, scope: '' };
   }
 
@@ -142,6 +152,7 @@ export class TokenClient {
     this.generation += 1;
     this.tokens = undefined;
     this.machine = machine;
+    this.refreshClientId = undefined;
     this.renewal = undefined;
     return this.generation;
   }
@@ -182,10 +193,9 @@ export class TokenClient {
     if (!refreshToken)
       throw new NotSignedInError('No session: sign in with tokens.password() or tokens.clientCredentials().');
     try {
-      const next = await requestToken(this.fetchFn, this.tokenUrl, {
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-      });
+      const params: Record<string, string> = { grant_type: 'refresh_token', refresh_token: refreshToken };
+      if (this.refreshClientId !== undefined) params.client_id = this.refreshClientId;
+      const next = await requestToken(this.fetchFn, this.tokenUrl, params);
       return this.store(generation, next);
     } catch (error) {
       // The session is over (expired, revoked, or the token was replayed): keep nothing that cannot work.
