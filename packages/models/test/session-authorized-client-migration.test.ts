@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, testDialect } from '../src/test-database.js';
-import { ChangeEvent, Session, openOrm } from '../src/index.js';
+import { ChangeEvent, Session, migratorOf, openOrm } from '../src/index.js';
 
 const BEFORE = 'Migration20261202034117_write_owner_key';
 const BOUND = '11111111-1111-4111-8111-111111111111';
@@ -21,7 +21,7 @@ test(`code-flow sessions get their code's client; others none (${testDialect()})
   const orm = await openOrm(db.target);
   const at = (date: Date) => (testDialect() === 'postgresql' ? date.toISOString() : date.getTime());
   try {
-    await orm.getMigrator().up({ to: BEFORE });
+    await migratorOf(orm).up({ to: BEFORE });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw rows in a test
     const sql = (query: string, params: unknown[] = []): Promise<any[]> =>
       orm.em.getConnection().execute(query, params);
@@ -50,7 +50,7 @@ test(`code-flow sessions get their code's client; others none (${testDialect()})
       ['c'.repeat(64), client.id, user.id, 'x'.repeat(43), at(now), at(now), at(now), at(now), BOUND],
     );
 
-    await orm.getMigrator().up();
+    await migratorOf(orm).up();
 
     const em = orm.em.fork();
     const clientOf = async (id: string) =>
