@@ -23,6 +23,8 @@ export interface DockerfileTarget {
   readonly env: Record<string, string>;
   /** The URL the HEALTHCHECK gets (http.get), with `process.env.X||N` resolved to N; and X. */
   readonly health: { url: URL; portVariable: string } | undefined;
+  /** CMD in its JSON (exec) form, set in this stage or inherited. */
+  readonly command: string[] | undefined;
 }
 
 /** The stages of infra/docker/Dockerfile by name, each with what it inherits from the stage it is built on. */
@@ -43,11 +45,13 @@ export function dockerfileTargets(): Map<string, DockerfileTarget> {
         user: parent?.user,
         env: { ...parent?.env },
         health: parent?.health,
+        command: parent?.command,
       };
       targets.set(name, current);
     } else if (!current) continue;
     else if (instruction === 'EXPOSE') current.exposes.push(...rest.map(Number));
     else if (instruction === 'USER') current.user = argument;
+    else if (instruction === 'CMD') current.command = JSON.parse(argument) as string[];
     else if (instruction === 'ENV')
       for (const [, key, value] of argument.matchAll(/(\w+)=(\S+)/g)) current.env[key!] = value!;
     else if (instruction === 'HEALTHCHECK') {
@@ -68,6 +72,10 @@ export interface ComposeService {
   readonly ports?: string[];
   readonly volumes?: string[];
   readonly healthcheck?: { test: string[] };
+  readonly depends_on?: Record<string, { condition: string }>;
+  readonly restart?: string;
+  /** Compose duration, e.g. `30s`: how long `docker-compose stop` waits after SIGTERM. */
+  readonly stop_grace_period?: string;
 }
 
 export function composeServices(): Record<string, ComposeService> {
@@ -108,7 +116,10 @@ export interface KubernetesManifest {
   readonly data?: Record<string, string>;
   readonly stringData?: Record<string, string>;
   readonly spec?: {
-    readonly template?: { spec: { containers: KubernetesContainer[] } };
+    readonly replicas?: number;
+    readonly template?: {
+      spec: { containers: KubernetesContainer[]; terminationGracePeriodSeconds?: number };
+    };
     readonly ports?: { name?: string; port: number; targetPort: string | number }[];
     readonly selector?: Record<string, string>;
   };

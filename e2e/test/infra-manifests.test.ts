@@ -2,12 +2,16 @@
  * The deployment files, checked without an engine or a cluster: Kubernetes manifests against the API
  * schemas; the manifests, the compose file and the Dockerfile against the code (the settings
  * @tandem/config reads and accepts, its default ports, the Dockerfile's targets as the one source of
- * image names, and probe paths the running services answer); the nginx config with `nginx -t`. The
+ * image names, and probe paths the running services answer); the nginx config with `nginx -t` and in
+ * front of an echo server (what reaches fast for a write); the applier beside fast wherever fast takes
+ * writes (the same queue, after migrations, time to finish a batch on SIGTERM). The
  * Dockerfile and compose file are also built and run for real by containers.test.ts (infra/test.sh).
  */
 import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +23,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { loadConfig, SETTING_NAMES } from '@tandem/config';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
-import { renderFastUpstreamConfig, NGINX_BINARY } from '../support/nginx.js';
+import { renderFastUpstreamConfig, NGINX_BINARY, startNginx } from '../support/nginx.js';
 import { startAdminProcess } from '../support/admin-process.js';
 import type { ServiceProcess } from '../support/service-process.js';
 import { startTokenServices } from '../support/token-services.js';
@@ -83,7 +87,7 @@ test('compose services build existing Dockerfile targets and mount existing file
   };
   const dockerfile = readFileSync(path.join(infra, 'docker', 'Dockerfile'), 'utf8');
   const targets = new Set([...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((match) => match[1]));
-  for (const name of ['postgres', 'redis', 'admin', 'auth', 'relay', 'fast', 'nginx']) {
+  for (const name of ['postgres', 'redis', 'admin', 'auth', 'relay', 'applier', 'fast', 'nginx']) {
     assert.ok(compose.services[name], `compose has ${name}`);
   }
   for (const [name, service] of Object.entries(compose.services)) {
@@ -110,6 +114,69 @@ test(
       renderFastUpstreamConfig({ dir, listenPort: 18080, upstreams: ['127.0.0.1:18081', '127.0.0.1:18082'] }),
     );
     execFileSync(NGINX_BINARY, ['-t', '-q', '-c', conf, '-p', dir], { stdio: 'pipe' });
+  },
+);
+
+test(
+  'nginx passes writes on with the headers the write path reads, and waits longer than a write may',
+  { skip: !existsSync(NGINX_BINARY) && 'nginx is not installed (apt-get install nginx-light)' },
+  async () => {
+    // An upstream that answers every request with what reached it.
+    const upstream = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => res.end(JSON.stringify({ method: req.method, headers: req.headers, body })));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.address() as AddressInfo;
+    const nginx = await startNginx([`127.0.0.1:${port}`]);
+    try {
+      const sent = {
+        authorization: 'Bearer a-token',
+        prefer: 'wait=10',
+        'idempotency-key': 'order-1',
+        'if-match': '"an-etag"',
+        'x-not-forwarded': 'dropped',
+      };
+      for (const [method, type] of [
+        ['POST', 'application/json'],
+        ['PATCH', 'application/merge-patch+json'],
+      ] as const) {
+        const body = '{"lines":[{"productId":1,"quantity":2}]}';
+        const response = await fetch(`${nginx.url}/v1/orders`, {
+          method,
+          headers: { ...sent, 'content-type': type },
+          body,
+        });
+        const seen = (await response.json()) as {
+          method: string;
+          headers: Record<string, string>;
+          body: string;
+        };
+        assert.equal(seen.method, method);
+        assert.equal(seen.body, body);
+        assert.equal(seen.headers['content-length'], String(body.length));
+        assert.equal(seen.headers['content-type'], type, `${method}: Content-Type`);
+        for (const name of ['authorization', 'prefer', 'idempotency-key', 'if-match'] as const)
+          assert.equal(seen.headers[name], sent[name], `${method}: ${name}`);
+        assert.equal(seen.headers['x-not-forwarded'], undefined, 'only the headers fast reads');
+      }
+      const removed = await fetch(`${nginx.url}/v1/orders/1`, { method: 'DELETE', headers: sent });
+      assert.equal(((await removed.json()) as { method: string }).method, 'DELETE');
+      const read = await fetch(`${nginx.url}/v1/orders/1`, { headers: sent });
+      const seen = (await read.json()) as { headers: Record<string, string> };
+      assert.equal(seen.headers.authorization, sent.authorization, 'GETs keep their own location');
+      assert.equal(seen.headers.prefer, undefined);
+    } finally {
+      nginx.process.kill('SIGQUIT');
+      upstream.close();
+    }
+    // `Prefer: wait=N` is answered after up to WRITE_WAIT_MAX_SECONDS: nginx must not time out first.
+    const write = /location @write \{([^}]*)\}/.exec(
+      readFileSync(path.join(infra, 'nginx', 'tandem-fast.conf'), 'utf8'),
+    )?.[1];
+    const timeout = Number(/proxy_read_timeout (\d+)s;/.exec(write ?? '')?.[1]);
+    assert.ok(timeout > loadConfig({}, tmpdir()).writes.waitMaxSeconds, `proxy_read_timeout ${timeout}s`);
   },
 );
 
@@ -141,7 +208,7 @@ test('the Dockerfile exposes, health-checks and runs as the code expects', () =>
     assert.equal(target.health.portVariable, `${service.toUpperCase()}_PORT`);
     assert.ok(SETTING_NAMES.includes(target.health.portVariable));
   }
-  for (const name of ['admin', 'auth', 'fast', 'relay', 'cli']) {
+  for (const name of ['admin', 'auth', 'fast', 'relay', 'applier', 'cli']) {
     const target = targets.get(name);
     assert.ok(target, `a ${name} target`);
     assert.equal(target.user, 'node', `${name} runs as the unprivileged node user`);
@@ -223,7 +290,7 @@ test('Kubernetes containers run Dockerfile images on their exposed ports, with s
         assert.ok(SETTING_NAMES.includes(variable), `${file}: ${variable} is a setting Tandem reads`);
       assert.doesNotThrow(() => loadConfig(environment, tmpdir()), `${file}: its environment is accepted`);
     }
-  for (const target of ['admin', 'auth', 'fast', 'relay', 'cli'])
+  for (const target of ['admin', 'auth', 'fast', 'relay', 'applier', 'cli'])
     assert.ok(checked.has(target), `a manifest runs ${imageOf(target)}`);
 
   for (const service of manifests.filter((manifest) => manifest.kind === 'Service')) {
@@ -240,6 +307,86 @@ test('Kubernetes containers run Dockerfile images on their exposed ports, with s
     assert.equal(url.hostname, authService.metadata.name, variable);
     assert.equal(Number(url.port), authService.spec!.ports![0]!.port, variable);
   }
+});
+
+// ---- The write path (docs/architecture.md, decisions 15 and 16): fast only queues writes; without an
+// applier on the same queue, every write is answered 202 and never applied.
+
+const CLI_BIN = 'packages/cli/bin/tandem.js';
+/** The commands `tandem help` lists. */
+const cliCommands = () =>
+  new Set(
+    [
+      ...execFileSync(process.execPath, [path.join(repo, CLI_BIN), 'help'], {
+        encoding: 'utf8',
+      }).matchAll(/^ {2}(\w+) /gm),
+    ].map((match) => match[1]),
+  );
+/** Compose durations as `docker-compose` reads them (`1m30s`, `30s`, `500ms`), in seconds. */
+const composeSeconds = (duration: string) => {
+  let seconds = 0;
+  for (const [, amount, unit] of duration.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g))
+    seconds += Number(amount) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
+  return seconds;
+};
+
+test('the relay and applier images run CLI commands that exist', () => {
+  const targets = dockerfileTargets();
+  const commands = cliCommands();
+  for (const name of ['relay', 'applier']) {
+    const command = targets.get(name)?.command;
+    assert.deepEqual(command, ['node', CLI_BIN, name], `${name}: CMD runs \`tandem ${name}\``);
+    assert.ok(commands.has(name), `tandem help lists ${name}`);
+  }
+  assert.ok(existsSync(path.join(repo, CLI_BIN)));
+});
+
+test('compose runs the applier on the queue fast writes to, after migrations, and stops it gently', () => {
+  const services = composeServices();
+  const applier = services.applier;
+  assert.ok(applier, 'compose has an applier');
+  assert.equal(applier.build?.target, 'applier');
+  const fastRedis = services.fast!.environment!.REDIS_URL;
+  assert.ok(fastRedis, 'fast queues writes in Redis (REDIS_URL)');
+  assert.equal(applier.environment?.REDIS_URL, fastRedis, 'the applier reads the queue fast writes to');
+  assert.equal(applier.environment?.DATABASE_URL, services.fast!.environment!.DATABASE_URL);
+  assert.equal(
+    applier.environment?.TANDEM_SECRET_KEY,
+    services.fast!.environment!.TANDEM_SECRET_KEY,
+    'the same secret settings as the others',
+  );
+  assert.deepEqual(applier.depends_on, {
+    postgres: { condition: 'service_healthy' },
+    redis: { condition: 'service_healthy' },
+    migrate: { condition: 'service_completed_successfully' },
+  });
+  // Every long-running Tandem process comes back after a crash or a host restart.
+  for (const [name, service] of BUILT(services))
+    if (name !== 'migrate')
+      assert.ok(['always', 'unless-stopped'].includes(service.restart ?? ''), `${name}: restart policy`);
+  // SIGTERM finishes the batch in hand: longer than docker's default 10 s before SIGKILL.
+  assert.ok(composeSeconds(applier.stop_grace_period ?? '0s') >= 30, 'applier: stop_grace_period ≥ 30 s');
+});
+
+test('Kubernetes runs appliers with the settings fast has, and gives them time to finish a batch', () => {
+  const manifests = kubernetesManifests().map(({ manifest }) => manifest);
+  const runs = (target: string) =>
+    manifests.find(
+      (manifest) =>
+        manifest.kind === 'Deployment' &&
+        containersOf(manifest).some((c) => c.image.split(':')[0] === imageOf(target)),
+    );
+  const applier = runs('applier');
+  const fast = runs('fast');
+  assert.ok(applier, 'a Deployment runs tandem-applier');
+  assert.ok((applier.spec!.replicas ?? 1) >= 2, 'two appliers: one can die or roll without stopping writes');
+  // Kubernetes' default grace is 30 s; not less, so a batch in hand can commit before SIGKILL.
+  assert.ok((applier.spec!.template!.spec.terminationGracePeriodSeconds ?? 30) >= 30);
+  const sources = (manifest: KubernetesManifest) =>
+    containersOf(manifest).flatMap((c) => (c.envFrom ?? []).map((source) => JSON.stringify(source)));
+  assert.deepEqual(sources(applier), sources(fast!), 'the applier reads the ConfigMap and Secret fast reads');
+  const config = manifests.find((manifest) => manifest.kind === 'ConfigMap')!.data!;
+  assert.ok(config.REDIS_URL, 'REDIS_URL is set for both: the queue is Redis Streams');
 });
 
 describe('every probe and health check asks for a path the running service answers', () => {
