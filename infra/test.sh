@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The container round trip (issue 18): builds infra/docker/Dockerfile, brings up infra/compose.yaml
-# (PostgreSQL, Redis, migrate, admin, auth, relay, two fast replicas, nginx) and drives it end to end;
-# see e2e/test/containers.test.ts for the steps. Needs root and Debian's docker.io, docker-compose and
+# (PostgreSQL, Redis, migrate, admin, auth, relay, applier, two fast replicas, nginx) and drives it end
+# to end; see e2e/test/containers.test.ts for the steps. Needs root and Debian's docker.io, docker-compose and
 # mmdebstrap (apt-get install -y docker.io docker-compose mmdebstrap): it starts dockerd when none is
 # running (infra/test/start-engine.sh) and, with no registry to pull from, makes the base images the
 # files name (infra/test/base-images.sh; about 10 minutes the first time, seconds after that).

@@ -1,10 +1,11 @@
 /**
  * Issue 18: the real infra/docker/Dockerfile and infra/compose.yaml, built and run. PostgreSQL, Redis, the
- * migrate job, admin, auth, the relay, two fast replicas and nginx come up from the compose file; then,
- * through the ports it publishes on this machine, a staff member logs in to the admin, a reader gets a
- * token from auth and reads through nginx, a product changed in the admin shows on both replicas, one
- * replica is killed and reads go on, every service stops within 2 s of SIGTERM, and `down -v` removes
- * it all. Slow (it builds images), so it runs only when asked: TANDEM_CONTAINER_TEST=1, which
+ * migrate job, admin, auth, the relay, the applier, two fast replicas and nginx come up from the compose
+ * file; then, through the ports it publishes on this machine, a staff member logs in to the admin, a
+ * reader gets a token from auth and reads through nginx, a product changed in the admin shows on both
+ * replicas, the reader places an order through nginx and waits for it to be applied (the stock goes
+ * down on both replicas), one replica is killed and reads go on, every service stops within 2 s of
+ * SIGTERM, and `down -v` removes it all. Slow (it builds images), so it runs only when asked: TANDEM_CONTAINER_TEST=1, which
  * `bash infra/test.sh` sets (CI runs that once, in its own step). Steps build on each other.
  */
 import assert from 'node:assert/strict';
@@ -27,7 +28,7 @@ const skip = containerTestSkip();
 if (skip) process.stdout.write(`# SKIP container round trip: ${skip}\n`);
 
 /** The services built from infra/docker/Dockerfile: non-root, stopped by SIGTERM. */
-const APP_SERVICES = ['admin', 'auth', 'relay', 'fast'] as const;
+const APP_SERVICES = ['admin', 'auth', 'relay', 'applier', 'fast'] as const;
 /** The services whose image has a HEALTHCHECK on /healthz. */
 const HEALTH_CHECKED = ['admin', 'auth', 'fast'] as const;
 const STAFF = { email: 'staff@example.com', password: `staff-${randomBytes(9).toString('hex')}` };
@@ -38,6 +39,17 @@ const START_TIMEOUT_MS = 120_000;
 interface Product {
   id: number;
   name: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+}
+
+interface Order {
+  id: number;
+  status: string;
+  currency: string;
+  totalCents: number;
+  lines: { productId: number; quantity: number; unitPriceCents: number }[];
 }
 
 describe('the compose stack, built from the Dockerfile, end to end', { skip }, () => {
@@ -135,6 +147,9 @@ describe('the compose stack, built from the Dockerfile, end to end', { skip }, (
     assert.equal((await project.containers('fast')).length, 2, 'two fast replicas');
     const [nginx] = await project.containers('nginx');
     await eventually('nginx runs', async () => (await inspect(nginx!)).running, START_TIMEOUT_MS);
+    const appliers = await project.containers('applier');
+    assert.equal(appliers.length, 1, 'an applier');
+    await eventually('the applier runs', async () => (await inspect(appliers[0]!)).running, START_TIMEOUT_MS);
   });
 
   step('runs every Tandem process as a non-root user', async () => {
@@ -221,6 +236,63 @@ describe('the compose stack, built from the Dockerfile, end to end', { skip }, (
     assert.equal((JSON.parse(read.text) as Product).name, renamed);
   });
 
+  step('the reader places an order through nginx and gets it once the applier has applied it', async () => {
+    const response = await fetch(`http://127.0.0.1:${ports.auth}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: READER.email,
+        password: READER.password,
+        scope: 'catalog:read orders:read orders:write',
+      }),
+    });
+    const granted = (await response.json()) as { access_token?: string };
+    assert.equal(response.status, 200, JSON.stringify(granted));
+    const buyer = granted.access_token!;
+    // A product in stock: the seeded catalog has some at 0.
+    const list = await fetch(`http://127.0.0.1:${ports.http}/v1/products?limit=50`, {
+      headers: { authorization: `Bearer ${buyer}` },
+    });
+    const { items } = (await list.json()) as { items: Product[] };
+    const bought = items.find((item) => item.stock >= 2);
+    assert.ok(bought, `a product with stock among ${items.length}`);
+    const quantity = 2;
+
+    const placed = await fetch(`http://127.0.0.1:${ports.http}/v1/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${buyer}`,
+        'content-type': 'application/json',
+        prefer: 'wait=10',
+        'idempotency-key': `containers-${randomBytes(6).toString('hex')}`,
+      },
+      body: JSON.stringify({ lines: [{ productId: bought.id, quantity }] }),
+    });
+    const text = await placed.text();
+    assert.equal(placed.status, 201, `applied within the wait, through nginx: ${text}`);
+    assert.equal(placed.headers.get('preference-applied'), 'wait=10');
+    const order = JSON.parse(text) as Order;
+    assert.equal(placed.headers.get('location'), `/v1/orders/${order.id}`);
+    assert.equal(order.status, 'pending');
+    assert.deepEqual(order.lines, [{ productId: bought.id, quantity, unitPriceCents: bought.priceCents }]);
+    assert.equal(order.totalCents, quantity * bought.priceCents);
+    assert.equal(order.currency, bought.currency);
+
+    const again = await fetch(`http://127.0.0.1:${ports.http}/v1/orders/${order.id}`, {
+      headers: { authorization: `Bearer ${buyer}` },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(await again.text(), text, 'the order as GET serves it');
+    // The stock taken in the applier's transaction reaches every replica through the change feed.
+    for (const replica of await project.containers('fast'))
+      await eventually(`replica ${replica.slice(0, 12)} serves the lower stock`, async () => {
+        const read = await readOnReplica(replica, bought.id);
+        return read.status === 200 && (JSON.parse(read.text) as Product).stock === bought.stock - quantity;
+      });
+    const read = await readThroughNginx(bought.id);
+    assert.equal((JSON.parse(read.text) as Product).stock, bought.stock - quantity);
+  });
+
   step('reads through nginx go on after one replica is killed', async () => {
     const [victim, survivor] = await project.containers('fast');
     await docker('kill', victim!);
@@ -240,7 +312,7 @@ describe('the compose stack, built from the Dockerfile, end to end', { skip }, (
       const running: string[] = [];
       for (const service of APP_SERVICES)
         for (const id of await project.containers(service)) if ((await inspect(id)).running) running.push(id);
-      assert.equal(running.length, 4, 'admin, auth, relay and the surviving replica');
+      assert.equal(running.length, 5, 'admin, auth, relay, the applier and the surviving replica');
       // docker stop sends SIGTERM and, after the timeout, SIGKILL: exit code 137 would mean it was killed.
       await docker('stop', '--time', '2', ...running);
       for (const id of running) {
