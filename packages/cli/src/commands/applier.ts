@@ -4,6 +4,7 @@ import { createLogger } from '@tandem/log';
 import { openOrm } from '@tandem/models';
 import { Applier, openWriteSource } from '@tandem/writes';
 import type { Command } from '../command.js';
+import { stopRequested } from '../stop-requested.js';
 
 /** What the supervisor and the log show as where this applier takes writes from. */
 function queueLabel(redisUrl: string | undefined): string {
@@ -39,15 +40,11 @@ export const applierCommand: Command = {
     stdout.write(
       `Applying writes to ${applier.collections.join(', ') || '(no collection takes writes)'} from the ${queue} as ${consumer}. Ctrl-C stops.\n`,
     );
+    const stop = stopRequested();
     process.send?.({ type: 'ready', service: 'applier', url: queue });
     const stopped = await Promise.race([
       running.then(() => 'ended' as const),
-      new Promise<'signal'>((resolve) => {
-        process.once('SIGINT', () => resolve('signal'));
-        process.once('SIGTERM', () => resolve('signal'));
-        // Run by `tandem start` (an IPC channel): stop with it, even when it was killed with SIGKILL.
-        process.once('disconnect', () => resolve('signal'));
-      }),
+      stop.then(() => 'signal' as const),
     ]);
     await applier.stop();
     await source.close();

@@ -4,6 +4,7 @@ import { compileProjections, openFeedSource, StreamRelay } from '@tandem/changef
 import { createLogger } from '@tandem/log';
 import { hotProjections, openOrm } from '@tandem/models';
 import { CommandError, type Command } from '../command.js';
+import { stopRequested } from '../stop-requested.js';
 
 /**
  * Runs the outbox → Redis Stream relay in the foreground until SIGINT/SIGTERM. Fast replicas started
@@ -41,13 +42,9 @@ export const relayCommand: Command = {
     stdout.write(
       `Relaying changes to ${streamKey} on ${url.replace(/\/\/[^@/]*@/, '//***@')}. Ctrl-C stops.\n`,
     );
+    const stop = stopRequested();
     process.send?.({ type: 'ready', service: 'relay', url: url.replace(/\/\/[^@/]*@/, '//***@') });
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      // Run by `tandem start` (an IPC channel): stop with it, even when it was killed with SIGKILL.
-      process.once('disconnect', resolve);
-    });
+    await stop;
     await relay.close();
     redis.disconnect();
     await orm.close();
