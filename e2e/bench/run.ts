@@ -30,6 +30,22 @@ import { checkHarnessScripts } from './wrk-pool-check.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const full = process.argv.includes('--full');
+/**
+ * `--only=writes,orders` measures just those sections (catalog, snapshot, orders, writes) and prints
+ * the report without writing BENCHMARKS.md: a partial run must not replace the record of a whole one.
+ */
+const SECTIONS = ['catalog', 'snapshot', 'orders', 'writes'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+const sections: ReadonlySet<Section> = new Set(
+  only === undefined
+    ? SECTIONS
+    : only.split(',').map((name) => {
+        if (!(SECTIONS as readonly string[]).includes(name))
+          throw new Error(`--only: unknown section ${JSON.stringify(name)} (${SECTIONS.join(', ')})`);
+        return name as Section;
+      }),
+);
 const CATALOG = 10_000;
 const plan: RunPlan = full
   ? { warmupSeconds: 5, seconds: 10, runs: 3, connections: 64 }
@@ -223,11 +239,13 @@ async function main(): Promise<void> {
   else log(`PostgreSQL is not reachable at ${pgServer} (set BENCH_DATABASE_URL); measuring SQLite only`);
 
   const results: DialectResults[] = [];
-  for (const dialect of dialects) results.push(await benchDialect(dialect, secretKey));
+  if (sections.has('catalog'))
+    for (const dialect of dialects) results.push(await benchDialect(dialect, secretKey));
 
   const snapshots: BenchResults['snapshots'][number][] = [];
   const sizes = full ? [100_000, 1_000_000] : [100_000];
-  for (const dialect of full ? dialects : (['sqlite'] as Dialect[])) {
+  const snapshotDialects = !sections.has('snapshot') ? [] : full ? dialects : (['sqlite'] as Dialect[]);
+  for (const dialect of snapshotDialects) {
     for (const products of sizes) {
       log(`${dialect}: snapshot of ${products.toLocaleString('en-US')} products`);
       const catalog = await prepareCatalog(dialect, products, pgServer, secretKey);
@@ -243,17 +261,19 @@ async function main(): Promise<void> {
   }
 
   const orders: DialectOrders[] = [];
-  for (const dialect of dialects)
+  for (const dialect of sections.has('orders') ? dialects : [])
     orders.push({
       dialect,
       ...(await measureOrders({ dialect, pgServer, secretKey, plan, size: ordersSize, cpus: '0', log })),
     });
-  const ordersLive = dialects.includes('postgresql')
-    ? await measureOrdersLive({ pgServer, secretKey, size: ordersLiveSize, log })
-    : undefined;
+  const ordersLive =
+    sections.has('orders') && dialects.includes('postgresql')
+      ? await measureOrdersLive({ pgServer, secretKey, size: ordersLiveSize, log })
+      : undefined;
 
   let writes: BenchResults['writes'];
-  if (!dialects.includes('postgresql'))
+  if (!sections.has('writes')) log('writes: not measured (--only)');
+  else if (!dialects.includes('postgresql'))
     log('writes: PostgreSQL is not reachable; the write path is not measured');
   else if (!(await redisReachable(redisServer)))
     log(
@@ -282,8 +302,12 @@ async function main(): Promise<void> {
   };
   const notesFile = path.join(repo, 'e2e', 'bench', 'notes.md');
   const markdown = renderMarkdown(report, existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '');
-  writeFileSync(path.join(repo, 'BENCHMARKS.md'), markdown);
   process.stdout.write(`${markdown}\n`);
+  if (only !== undefined) {
+    log(`--only=${only}: BENCHMARKS.md left as it was`);
+    return;
+  }
+  writeFileSync(path.join(repo, 'BENCHMARKS.md'), markdown);
   log('wrote BENCHMARKS.md');
 }
 
