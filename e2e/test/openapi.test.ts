@@ -120,7 +120,12 @@ test('the auth service answers as its document says', async () => {
   assert.equal((await fetch(page, { headers: bearer })).status, 200, 'the token works before');
   const revoke = await fetch(`${auth.url}/oauth/revoke`, {
     method: 'POST',
-    body: new URLSearchParams({ token: tokens.access_token }),
+    // The token is the catalog client's: only that client may revoke it (RFC 7009 §2.1).
+    body: new URLSearchParams({
+      token: tokens.access_token,
+      client_id: catalog.client.id,
+      client_secret: catalog.client.secret,
+    }),
   });
   authDoc.response('/oauth/revoke', 'post', revoke.status, undefined);
   await eventually('the revoked token is refused by the fast service', async () => {

@@ -123,11 +123,13 @@ export class TokenClient {
 
   /**
    * RFC 7009: revokes the session (its refresh token, hence every access token of it) and forgets the
-   * tokens. A machine client's token is revoked with its credentials.
+   * tokens. A machine client's token is revoked with its credentials, an app's (public client) token
+   * with its client_id: the auth service revokes a client's token only for that client (§2.1).
    */
   async revoke(): Promise<void> {
     const held = this.tokens;
     const machine = this.machine;
+    const clientId = this.refreshClientId;
     this.startSession(undefined);
     this.emit();
     const token = held?.refreshToken ?? held?.accessToken;
@@ -137,7 +139,9 @@ export class TokenClient {
     const response = await this.fetchFn(this.revokeUrl, {
       method: 'POST',
       headers,
-      body: new URLSearchParams({ token }).toString(),
+      body: new URLSearchParams(
+        machine || clientId === undefined ? { token } : { token, client_id: clientId },
+      ).toString(),
     });
     await response.arrayBuffer();
   }

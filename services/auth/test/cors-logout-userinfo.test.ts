@@ -134,7 +134,7 @@ describe('CORS, userinfo and RP-initiated logout', () => {
       headers: { Authorization: `Bearer ${plain.tokens.access_token}` },
     });
     assert.equal(noOpenid.status, 403);
-    await postForm(`${auth.url}/oauth/revoke`, { token: tokens.refresh_token! });
+    await postForm(`${auth.url}/oauth/revoke`, { token: tokens.refresh_token!, client_id: client.clientId });
     const revoked = await fetch(`${auth.url}/oauth/userinfo`, {
       headers: { Authorization: `Bearer ${tokens.access_token}` },
     });
