@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Client, Consent, User } from '@tandem/models';
+import { raw } from '@mikro-orm/core';
+import { Consent, User } from '@tandem/models';
 import { IDENTITY_SCOPES, formatScope, parseScope, roleScopes } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import type { SignedIn } from './login-sessions.js';
@@ -43,26 +44,38 @@ export async function hasConsent(
   return scopes.every((scope) => given.has(scope));
 }
 
-/** Remembers the user's consent (adding to what they allowed before), one row per user and client. */
+/**
+ * Remembers the user's consent, adding `scopes` to what they allowed before, in one statement
+ * (INSERT ... ON CONFLICT DO UPDATE, both dialects): two tabs allowing at once can neither collide
+ * on the (user, client) unique key nor lose each other's scopes to a read-then-write. The merge runs
+ * in the database: each new scope is appended unless the stored list already has it.
+ */
 export async function rememberConsent(
   deps: AuthDeps,
   userId: number,
   clientPk: number,
   scopes: readonly string[],
 ): Promise<void> {
-  const em = deps.orm.em.fork();
-  const existing = await em.findOne(Consent, { user: userId, client: clientPk });
-  const scope = formatScope([...(parseScope(existing?.scope ?? '') ?? []), ...scopes]);
-  await em.upsert(
-    Consent,
-    {
-      user: em.getReference(User, userId),
-      client: em.getReference(Client, clientPk),
-      scope,
-      updatedAt: new Date(),
-    },
-    { onConflictFields: ['user', 'client'] },
+  const added = [...new Set(scopes)];
+  // ' ' || scope || ' ' contains ' s ' exactly when s is one of the stored (space-separated) scopes.
+  // Qualified: PostgreSQL finds a bare column ambiguous beside the proposed row (`excluded`).
+  const stored = 'oauth_consents.scope';
+  const padded = `(' ' || ${stored} || ' ')`;
+  const appends = added.map(
+    () => `case when replace(${padded}, ?, '') = ${padded} then ' ' || ? else '' end`,
   );
+  const merged = raw(
+    `trim(${[stored, ...appends].join(' || ')})`,
+    added.flatMap((s) => [` ${s} `, s]),
+  );
+  const now = new Date();
+  await deps.orm.em
+    .fork()
+    .createQueryBuilder(Consent)
+    .insert({ user: userId, client: clientPk, scope: formatScope(added), updatedAt: now })
+    .onConflict(['user', 'client'])
+    .merge({ scope: merged, updatedAt: now })
+    .execute();
 }
 
 /**
