@@ -33,13 +33,14 @@ const full = process.argv.includes('--full');
 /**
  * `--only=writes,orders` measures just those sections (catalog, snapshot, orders, writes) and prints
  * the report without writing BENCHMARKS.md: a partial run must not replace the record of a whole one.
+ * `grants` (only by --only: catalog measures them too) runs just the auth grants, printed as JSON.
  */
-const SECTIONS = ['catalog', 'snapshot', 'orders', 'writes'] as const;
+const SECTIONS = ['catalog', 'snapshot', 'orders', 'writes', 'grants'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const sections: ReadonlySet<Section> = new Set(
   only === undefined
-    ? SECTIONS
+    ? SECTIONS.filter((section) => section !== 'grants')
     : only.split(',').map((name) => {
         if (!(SECTIONS as readonly string[]).includes(name))
           throw new Error(`--only: unknown section ${JSON.stringify(name)} (${SECTIONS.join(', ')})`);
@@ -225,6 +226,35 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
   }
 }
 
+/** The grants alone on a small catalog (the catalog section measures them after the reads). */
+async function benchGrants(dialect: Dialect, secretKey: string): Promise<void> {
+  const catalog = await prepareCatalog(dialect, 100, pgServer, secretKey);
+  const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
+    cpus: '0',
+    env: {
+      ...catalog.env,
+      AUTH_PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  try {
+    log(`${dialect}: auth grants`);
+    const grants = await measureGrants({ url: auth.url, pid: auth.child.pid! }, catalog, plan);
+    const brief = Object.fromEntries(
+      Object.entries(grants).map(([grant, m]) => [
+        grant,
+        { tokensPerSecond: Math.round(m.requestsPerSecond), cpuPerTokenUs: Math.round(m.cpuPerRequestUs) },
+      ]),
+    );
+    process.stdout.write(`${JSON.stringify({ dialect, grants: brief })}\n`);
+  } finally {
+    await auth.stop();
+    await catalog.database.drop();
+  }
+}
+
 async function main(): Promise<void> {
   if (!wrkAvailable()) {
     log('wrk is not installed. Install it with `apt-get install -y wrk` (Debian) and run again.');
@@ -237,6 +267,9 @@ async function main(): Promise<void> {
   const dialects: Dialect[] = ['sqlite'];
   if (await reachable(pgServer)) dialects.push('postgresql');
   else log(`PostgreSQL is not reachable at ${pgServer} (set BENCH_DATABASE_URL); measuring SQLite only`);
+
+  if (sections.has('grants')) for (const dialect of dialects) await benchGrants(dialect, secretKey);
+  if (sections.size === 1 && sections.has('grants')) return;
 
   const results: DialectResults[] = [];
   if (sections.has('catalog'))
