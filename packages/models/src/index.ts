@@ -54,4 +54,10 @@ export {
   demoUserEmail,
   type DemoOrder,
 } from './seed/demo-orders.js';
-export { fieldDiff, recordAudit, type AuditActor, type AuditSnapshot } from './audit/record-audit.js';
+export {
+  fieldDiff,
+  insertAuditEntries,
+  recordAudit,
+  type AuditActor,
+  type AuditSnapshot,
+} from './audit/record-audit.js';

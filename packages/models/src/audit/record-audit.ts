@@ -65,3 +65,35 @@ export function recordAudit(
     diff: entry.diff,
   });
 }
+
+/**
+ * Inserts many audit entries with one statement, in `em`'s transaction (the applier's bulk path: a run
+ * of orders placed at once). The same entries recordAudit would queue one by one, for callers that
+ * write their changes with multi-row statements rather than through the unit of work.
+ */
+export async function insertAuditEntries(
+  em: EntityManager,
+  entries: readonly {
+    actor: AuditActor | undefined;
+    action: string;
+    model: string;
+    recordId: string | number;
+    diff: FieldDiff;
+  }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  // The ORM's onCreate, as a created entity would get it (SQLite stores datetimes as epoch ms).
+  const createdAt = new Date();
+  await em.insertMany(
+    AuditEntry,
+    entries.map((entry) => ({
+      actor: entry.actor?.id ?? null,
+      actorEmail: entry.actor?.email ?? null,
+      action: entry.action,
+      model: entry.model,
+      recordId: String(entry.recordId),
+      diff: entry.diff,
+      createdAt,
+    })),
+  );
+}

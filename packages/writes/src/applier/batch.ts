@@ -2,6 +2,7 @@ import type { EntityManager } from './handler.js';
 import { compileProjections, recordEtag, type CompiledProjection } from '@tandem/changefeed';
 import {
   hotProjections,
+  insertAuditEntries,
   recordAudit,
   writeHandlerOf,
   type AuditActor,
@@ -24,6 +25,10 @@ export interface BatchResult {
   /** Redelivered writes whose outcome an earlier delivery had already committed. */
   readonly skipped: number;
   readonly outcomes: readonly Outcome[];
+  /** Writes decided by a handler's bulk path (applyRun) rather than one by one. */
+  readonly inRuns: number;
+  /** Runs whose statements failed and that were redone write by write (each in its savepoint). */
+  readonly runsRedone: number;
 }
 
 /** A collection that takes writes, ready to apply them. */
@@ -123,7 +128,19 @@ export class BatchApplier {
       const actors = await auditActors(em, pending);
       if (forced === undefined) await this.prepare(em, pending);
       const outcomes: Outcome[] = [];
-      for (const write of pending) {
+      let inRuns = 0;
+      let runsRedone = 0;
+      for (let start = 0; start < pending.length;) {
+        const run = forced === undefined ? this.runAt(pending, start) : [];
+        if (run.length > 1) {
+          const ran = await this.applyRun(em, run, actors);
+          if (ran.redone) runsRedone += 1;
+          else inRuns += run.length;
+          outcomes.push(...ran.outcomes);
+          start += run.length;
+          continue;
+        }
+        const write = pending[start++]!;
         outcomes.push(
           forced === undefined
             ? await this.applyOne(em, write, actors.get(write.subject))
@@ -142,6 +159,8 @@ export class BatchApplier {
         rejected: outcomes.length - applied,
         skipped: writes.length - pending.length,
         outcomes,
+        inRuns,
+        runsRedone,
       };
     });
   }
@@ -156,6 +175,92 @@ export class BatchApplier {
     }
     for (const [handler, handled] of byHandler)
       await handler.prepare!({ em, writes: handled, dialect: this.dialect });
+  }
+
+  /**
+   * The run of writes starting at `start` that one handler applies together (applyRun): consecutive
+   * writes of one collection, declared for their operation, that the handler's `runs` takes. A write
+   * of anything else (a cancel between creates, another collection) ends the run.
+   */
+  private runAt(writes: readonly WriteRequest[], start: number): WriteRequest[] {
+    const first = writes[start]!;
+    const target = this.targets.get(first.collection);
+    const { runs, applyRun } = target?.handler ?? {};
+    if (target === undefined || runs === undefined || applyRun === undefined) return [];
+    const run: WriteRequest[] = [];
+    for (let i = start; i < writes.length; i++) {
+      const write = writes[i]!;
+      if (write.collection !== first.collection || !opDeclared(target.projection, write.op) || !runs(write))
+        break;
+      run.push(write);
+    }
+    return run;
+  }
+
+  /**
+   * A run in one savepoint: the handler decides every write in memory and writes the accepted ones'
+   * effects with a few multi-row statements, then their audit entries are inserted at once. If any
+   * statement fails, the savepoint undoes the run and it is applied write by write (a savepoint each),
+   * where a write the database refuses is rejected alone.
+   */
+  private async applyRun(
+    em: EntityManager,
+    run: readonly WriteRequest[],
+    actors: ReadonlyMap<string, AuditActor>,
+  ): Promise<{ outcomes: Outcome[]; redone: boolean }> {
+    const target = this.targets.get(run[0]!.collection)!;
+    let outcomes: Outcome[] | undefined;
+    try {
+      outcomes = await em.transactional(
+        async (savepoint) => {
+          const verdicts = await target.handler.applyRun!({
+            em: savepoint,
+            writes: run,
+            projection: target.projection,
+            dialect: this.dialect,
+          });
+          if (verdicts.length !== run.length)
+            throw new Error(`${verdicts.length} verdicts for a run of ${run.length} writes`);
+          const decided = run.map((write, index): Outcome => {
+            const verdict = verdicts[index]!;
+            if ('effect' in verdict)
+              return {
+                write,
+                status: 'applied',
+                httpStatus: verdict.effect.httpStatus,
+                recordId: verdict.effect.recordId,
+                errors: null,
+              };
+            const rejection = rejectionOf(verdict.refused, write.op, target.fields);
+            // Not a refusal but a bug or the database: the per-write path below decides (or fails the batch).
+            if (rejection === undefined) throw verdict.refused;
+            return { write, status: 'rejected', recordId: write.recordId, ...rejection };
+          });
+          await insertAuditEntries(
+            savepoint,
+            verdicts.flatMap((verdict, index) =>
+              'effect' in verdict &&
+              (run[index]!.op !== 'update' || Object.keys(verdict.effect.diff).length > 0)
+                ? [{ actor: actors.get(run[index]!.subject), ...verdict.effect }]
+                : [],
+            ),
+          );
+          return decided;
+        },
+        { clear: true },
+      );
+    } catch {
+      // Undone by the savepoint: write by write, as without the bulk path (a database that is away
+      // fails there too, and so the batch, which is retried).
+    }
+    em.clear();
+    if (outcomes !== undefined) return { outcomes, redone: false };
+    const oneByOne: Outcome[] = [];
+    for (const write of run) {
+      oneByOne.push(await this.applyOne(em, write, actors.get(write.subject)));
+      em.clear();
+    }
+    return { outcomes: oneByOne, redone: true };
   }
 
   /** One write in its savepoint: its outcome, or a thrown error that is no verdict on the write. */

@@ -39,6 +39,18 @@ export interface BatchContext {
   readonly dialect: Dialect;
 }
 
+/** A run of consecutive writes of one collection, all of which the handler said it can apply together. */
+export interface RunContext {
+  /** Bound to the run's savepoint: a statement that fails undoes the whole run, which is then redone write by write. */
+  readonly em: EntityManager;
+  readonly writes: readonly WriteRequest[];
+  readonly projection: WritableProjection;
+  readonly dialect: Dialect;
+}
+
+/** One write's verdict in a run: what it did, or the refusal (WriteRejected, ModelValidationError) that rejects it alone. */
+export type RunVerdict = { readonly effect: WriteEffect } | { readonly refused: unknown };
+
 /**
  * Applies the writes of the collections that name it (WriteDeclaration.handler). Business rules are
  * checked here, where the data is: a refusal is `throw new WriteRejected(status, errors)`, and a
@@ -56,4 +68,15 @@ export interface WriteHandler {
    */
   check?(context: WriteContext): Promise<void>;
   apply(context: WriteContext): Promise<WriteEffect>;
+  /** Whether `applyRun` takes this write (e.g. an order's create); consecutive such writes form a run. */
+  runs?(write: WriteRequest): boolean;
+  /**
+   * Applies a run of writes with a few multi-row statements instead of a savepoint each: every verdict
+   * is decided in memory, in the writes' order, before any statement is sent, exactly as `check` and
+   * `apply` would decide them one after the other; then the accepted writes' effects are written. A
+   * statement that does not do what was decided must throw: the run's savepoint is rolled back and the
+   * run redone write by write (`check` + `apply`), so only a guilty write is rejected. Audit entries
+   * are written by the applier.
+   */
+  applyRun?(run: RunContext): Promise<RunVerdict[]>;
 }

@@ -1,12 +1,21 @@
 import { LockMode } from '@mikro-orm/core';
-import { Order, fieldDiff, orderTotal, type OrderLine } from '@tandem/models';
+import { Order, fieldDiff, orderTotal, validateOrder, type OrderLine } from '@tandem/models';
 import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
-import type { BatchContext, WriteContext, WriteEffect, WriteHandler } from './handler.js';
+import type {
+  BatchContext,
+  Dialect,
+  RunContext,
+  RunVerdict,
+  WriteContext,
+  WriteEffect,
+  WriteHandler,
+} from './handler.js';
 import {
   lockProducts,
   productsForSale,
   returnStock,
   takeStock,
+  takeStocks,
   type ProductForSale,
 } from './product-stock.js';
 import type { WriteRequest } from '../write-request.js';
@@ -48,10 +57,14 @@ function storedLines(value: unknown): readonly OrderLine[] {
  */
 const checkedProducts = new WeakMap<WriteRequest, Map<number, ProductForSale>>();
 
-/** Every product published, one currency, enough stock for each line as read. */
+/**
+ * Every product published, one currency, enough stock for each line as read (`stockLeft`: the stock
+ * read, less what a run's earlier orders took in memory).
+ */
 function refuseUnfillable(
   lines: readonly RequestedLine[],
   products: ReadonlyMap<number, ProductForSale>,
+  stockLeft: (productId: number) => number = (productId) => products.get(productId)!.stock,
 ): string {
   for (const { productId } of lines)
     if (products.get(productId)?.published !== true)
@@ -62,7 +75,7 @@ function refuseUnfillable(
       lines: `These products are priced in different currencies (${[...currencies].join(', ')}); order them separately.`,
     });
   for (const { productId, quantity } of lines)
-    if (products.get(productId)!.stock < quantity)
+    if (stockLeft(productId) < quantity)
       throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
   return [...currencies][0]!;
 }
@@ -103,18 +116,7 @@ async function placeOrder({ em, write, projection, dialect }: WriteContext): Pro
   for (const { productId, quantity } of lines)
     if (!(await takeStock(em, dialect, productId, quantity)))
       throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
-  const priced: OrderLine[] = lines.map(({ productId, quantity }) => ({
-    productId,
-    quantity,
-    unitPriceCents: products.get(productId)!.priceCents,
-  }));
-  const values = {
-    user,
-    status: 'pending' as const,
-    currency,
-    totalCents: orderTotal(priced),
-    lines: priced,
-  };
+  const values = orderValues(user, currency, lines, products);
   const order = em.create(Order, values);
   await em.flush();
   return {
@@ -124,6 +126,115 @@ async function placeOrder({ em, write, projection, dialect }: WriteContext): Pro
     model: 'Order',
     diff: fieldDiff(null, values),
   };
+}
+
+/** A new order's row as placeOrder has the ORM create it (before its id and timestamps). */
+function orderValues(
+  user: number,
+  currency: string,
+  lines: readonly RequestedLine[],
+  products: ReadonlyMap<number, ProductForSale>,
+) {
+  const priced: OrderLine[] = lines.map(({ productId, quantity }) => ({
+    productId,
+    quantity,
+    unitPriceCents: products.get(productId)!.priceCents,
+  }));
+  return { user, status: 'pending' as const, currency, totalCents: orderTotal(priced), lines: priced };
+}
+
+/**
+ * The ids of a multi-row INSERT's rows, in the rows' order. PostgreSQL returns them (RETURNING, in the
+ * VALUES order). SQLite gives the last row's id only: one statement under the write lock (no other
+ * writer in between) numbers its rows consecutively (the next rowid is the largest one plus one), so
+ * they are the `count` ids ending there.
+ */
+function insertedIds(
+  dialect: Dialect,
+  result: { readonly rows?: readonly Record<string, unknown>[]; readonly insertId?: unknown },
+  count: number,
+): number[] {
+  const returned = result.rows?.map((row) => Number(row.id)) ?? [];
+  const ids =
+    returned.length === count
+      ? returned
+      : dialect !== 'sqlite' || returned.length > 0
+        ? []
+        : Array.from({ length: count }, (_, index) => Number(result.insertId) - count + 1 + index);
+  if (ids.length !== count || ids.some((id) => !Number.isSafeInteger(id) || id < 1))
+    throw new Error(`the orders' insert gave no ids for its ${count} rows`);
+  return ids;
+}
+
+/**
+ * A run of new orders at once (the bulk path). Every verdict is decided in memory from one read of
+ * the run's products, in the writes' order, with the same rules and messages as checkOrder and
+ * placeOrder: each order sees the stock its predecessors in the run left (its lines taken one by one,
+ * as the conditional UPDATEs would), and is validated by the model's own validateOrder, as its
+ * beforeCreate hook would. Only then are the accepted orders written: one multi-row INSERT, and one
+ * guarded UPDATE of the summed quantities (takeStocks), which throws if the stock is not what was read.
+ */
+async function placeOrders({ em, writes, projection, dialect }: RunContext): Promise<RunVerdict[]> {
+  type Request = { user: number; lines: RequestedLine[] } | { refused: unknown };
+  const requests = writes.map((write): Request => {
+    try {
+      return { user: ownerValue(projection, write.ownerKey) as number, lines: requestedLines(write.body) };
+    } catch (refused) {
+      return { refused };
+    }
+  });
+  const ids = requests
+    .flatMap((request) => ('lines' in request ? request.lines : []))
+    .map((l) => l.productId);
+  const products =
+    ids.length === 0 ? new Map<number, ProductForSale>() : await productsForSale(em, dialect, ids);
+  const taken = new Map<number, number>();
+  const left = (productId: number) => products.get(productId)!.stock - (taken.get(productId) ?? 0);
+  type Decided = { values: ReturnType<typeof orderValues> } | { refused: unknown };
+  const decided = requests.map((request): Decided => {
+    if (!('lines' in request)) return request;
+    try {
+      const currency = refuseUnfillable(request.lines, products, left);
+      const takes = new Map<number, number>();
+      for (const { productId, quantity } of request.lines) {
+        const already = takes.get(productId) ?? 0;
+        if (left(productId) - already < quantity)
+          throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
+        takes.set(productId, already + quantity);
+      }
+      const values = orderValues(request.user, currency, request.lines, products);
+      validateOrder(values);
+      for (const [productId, quantity] of takes) taken.set(productId, (taken.get(productId) ?? 0) + quantity);
+      return { values };
+    } catch (refused) {
+      return { refused };
+    }
+  });
+  const placed = decided.flatMap((verdict) => ('values' in verdict ? [verdict.values] : []));
+  if (placed.length === 0) return decided as RunVerdict[];
+  await takeStocks(em, dialect, taken);
+  // The ORM's timestamps, as its onCreate would set them (SQLite stores them as epoch milliseconds).
+  const at = new Date();
+  const inserted = await em.getDriver().nativeInsertMany(
+    Order.meta.className,
+    placed.map((values) => ({ ...values, createdAt: at, updatedAt: at })),
+    { ctx: em.getTransactionContext() },
+  );
+  const orderIds = insertedIds(dialect, inserted, placed.length);
+  let next = 0;
+  return decided.map((verdict) => {
+    if (!('values' in verdict)) return verdict;
+    const { values } = verdict;
+    return {
+      effect: {
+        httpStatus: 201,
+        recordId: String(orderIds[next++]),
+        action: 'create',
+        model: 'Order',
+        diff: fieldDiff(null, values),
+      },
+    };
+  });
 }
 
 /**
@@ -194,6 +305,8 @@ async function lockBatchProducts({ em, writes, dialect }: BatchContext): Promise
 /** The `orders` handler (Order's write declaration names it): place and cancel orders. */
 export const ordersHandler: WriteHandler = {
   prepare: lockBatchProducts,
+  runs: (write) => write.op === 'create',
+  applyRun: placeOrders,
   async check(context: WriteContext): Promise<void> {
     if (context.write.op === 'create') await checkOrder(context);
   },

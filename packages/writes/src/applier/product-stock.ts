@@ -114,3 +114,37 @@ export async function returnStock(
     'run',
   );
 }
+
+/** The run's takes did not all fit the stock: the run is redone write by write (see takeStocks). */
+export class StockMovedError extends Error {
+  override name = 'StockMovedError';
+}
+
+/**
+ * Takes a run of orders' summed quantities, per product, in one statement: each product's stock is
+ * decremented only if that much is left (the same guard as takeStock's). The quantities were decided
+ * from a read of the locked rows, so every product must be updated; if one is not (its stock moved
+ * under us, which the locks exclude), StockMovedError undoes the run's savepoint and the run is redone
+ * write by write with takeStock.
+ */
+export async function takeStocks(
+  em: EntityManager,
+  dialect: Dialect,
+  taken: ReadonlyMap<number, number>,
+): Promise<void> {
+  if (taken.size === 0) return;
+  for (const [id, quantity] of taken)
+    if (!Number.isSafeInteger(id) || !Number.isSafeInteger(quantity) || quantity < 1)
+      throw new TypeError(`not a stock take: ${id} × ${quantity}`);
+  // Validated integers, written into the SQL (a CASE of parameters would need casts on PostgreSQL).
+  const cases = [...taken].map(([id, quantity]) => `when ${id} then ${quantity}`).join(' ');
+  const take = `(case id ${cases} end)`;
+  const result = (await run(
+    em,
+    `update products set stock = stock - ${take}, updated_at = ${now(dialect)} where id in (${idList([...taken.keys()])}) and stock >= ${take}`,
+    [],
+    'run',
+  )) as { affectedRows: number };
+  if (result.affectedRows !== taken.size)
+    throw new StockMovedError(`${taken.size - result.affectedRows} products no longer had the stock read`);
+}
