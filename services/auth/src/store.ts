@@ -177,6 +177,12 @@ interface PgConnection {
   }): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
+/**
+ * PostgreSQL statements by name, with their `?` placeholders numbered once, not on every call. A
+ * name always stands for one text (node-postgres refuses a prepared name reused with another).
+ */
+const pgStatements = new Map<string, { readonly name: string; readonly text: string }>();
+
 /** better-sqlite3 statements prepared once per connection (knex would prepare every query again). */
 const sqliteStatements = new WeakMap<object, Map<string, SqliteStatement>>();
 
@@ -201,9 +207,13 @@ class Connection {
   }
 
   private pg(name: string, sql: string, bindings: unknown[]) {
-    let index = 0;
-    const text = sql.replace(/\?/g, () => `$${++index}`);
-    return (this.raw as PgConnection).query({ name: `tandem_auth_${name}`, text, values: bindings });
+    let statement = pgStatements.get(name);
+    if (!statement) {
+      let index = 0;
+      const text = sql.replace(/\?/g, () => `$${++index}`);
+      pgStatements.set(name, (statement = { name: `tandem_auth_${name}`, text }));
+    }
+    return (this.raw as PgConnection).query({ ...statement, values: bindings });
   }
 
   async rows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
@@ -602,6 +612,21 @@ class HeldExecutor implements Executor {
   }
 }
 
+/**
+ * One connection borrowed for a whole grant (see AuthStore.withConnection): the grant's read, its
+ * atomic write and any revocation go over it, so a grant borrows from knex's pool once instead of
+ * once per statement (each borrow costs tarn a pending operation with its own timer and several
+ * promises). The atomicity is the statements' own, as on the pool: nothing is assumed about rows
+ * between the read and the write.
+ */
+export interface HeldStore {
+  readonly queries: AuthQueries;
+  /** AuthStore.rotateRefreshToken on this connection. */
+  rotateRefreshToken(rotation: RefreshRotation): Promise<number>;
+  /** AuthStore.redeemCode on this connection. */
+  redeemCode(redemption: CodeRedemption): Promise<number>;
+}
+
 export class AuthStore {
   readonly queries: AuthQueries;
   private readonly knex: Knex;
@@ -621,8 +646,7 @@ export class AuthStore {
    * SQLite: a BEGIN IMMEDIATE transaction of synchronous statements on one held connection.
    */
   rotateRefreshToken(rotation: RefreshRotation): Promise<number> {
-    if (this.dialect === 'postgresql') return this.queries.rotateInOneStatement(rotation);
-    return this.transaction((q) => q.rotateStepByStep(rotation));
+    return this.withConnection((held) => held.rotateRefreshToken(rotation));
   }
 
   /**
@@ -631,8 +655,7 @@ export class AuthStore {
    * SQLite: a BEGIN IMMEDIATE transaction.
    */
   redeemCode(redemption: CodeRedemption): Promise<number> {
-    if (this.dialect === 'postgresql') return this.queries.redeemInOneStatement(redemption);
-    return this.transaction((q) => q.redeemStepByStep(redemption));
+    return this.withConnection((held) => held.redeemCode(redemption));
   }
 
   /**
@@ -641,19 +664,55 @@ export class AuthStore {
    * two processes refreshing at once wait for each other (busy_timeout) instead of failing to upgrade
    * a read lock.
    */
-  async transaction<T>(work: (queries: AuthQueries) => Promise<T>): Promise<T> {
+  transaction<T>(work: (queries: AuthQueries) => Promise<T>): Promise<T> {
+    return this.withRaw((connection) => this.transactionOn(connection, work));
+  }
+
+  /**
+   * Runs `work` with one connection held from knex's pool for its whole duration (released when it
+   * settles), outside any transaction: each statement commits on its own, and the atomic steps
+   * (rotation, redemption) are one statement or their own transaction on that connection. `work`
+   * must use only `held`: on SQLite the pool has one connection, so borrowing another inside would
+   * wait for this one.
+   */
+  withConnection<T>(work: (held: HeldStore) => Promise<T>): Promise<T> {
+    return this.withRaw((connection) => {
+      const queries = new AuthQueries(new HeldExecutor(connection), this.dialect);
+      return work({
+        queries,
+        rotateRefreshToken: (rotation) =>
+          this.dialect === 'postgresql'
+            ? queries.rotateInOneStatement(rotation)
+            : this.transactionOn(connection, (q) => q.rotateStepByStep(rotation)),
+        redeemCode: (redemption) =>
+          this.dialect === 'postgresql'
+            ? queries.redeemInOneStatement(redemption)
+            : this.transactionOn(connection, (q) => q.redeemStepByStep(redemption)),
+      });
+    });
+  }
+
+  private async withRaw<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
     const raw: unknown = await this.knex.client.acquireConnection();
-    const connection = new Connection(raw, this.dialect);
     try {
-      await connection.control(this.dialect === 'sqlite' ? 'begin immediate' : 'begin');
+      return await work(new Connection(raw, this.dialect));
+    } finally {
+      await this.knex.client.releaseConnection(raw);
+    }
+  }
+
+  private async transactionOn<T>(
+    connection: Connection,
+    work: (queries: AuthQueries) => Promise<T>,
+  ): Promise<T> {
+    await connection.control(this.dialect === 'sqlite' ? 'begin immediate' : 'begin');
+    try {
       const result = await work(new AuthQueries(new HeldExecutor(connection), this.dialect));
       await connection.control('commit');
       return result;
     } catch (error) {
       await connection.control('rollback').catch(() => undefined);
       throw error;
-    } finally {
-      await this.knex.client.releaseConnection(raw);
     }
   }
 }

@@ -93,7 +93,7 @@ function idToken(
  * exchanges exactly one wins. A code presented again (or losing that race) revokes the session its
  * first exchange started (RFC 6749 §4.1.2). A wrong verifier or redirect_uri spends the code. The
  * scopes are narrowed to what the user's roles grant at the exchange.
- * Two round trips on PostgreSQL: a read and one write.
+ * Two round trips on PostgreSQL (a read and one write), on one connection borrowed for both.
  */
 export const authorizationCodeGrant: Grant = async (request) => {
   const { deps, params, client } = request;
@@ -107,49 +107,52 @@ export const authorizationCodeGrant: Grant = async (request) => {
   if (!CODE.test(presented)) throw new OAuthError('invalid_grant', INVALID);
   const codeHash = hashCode(presented);
   const now = new Date();
-  const queries = deps.store.queries;
-
-  const code = await queries.codeForExchange(codeHash, now);
-  if (!code) throw new OAuthError('invalid_grant', INVALID);
-  checkClient(code, client, params);
-  const refuseReuse = async (): Promise<never> => {
-    if ((await queries.revokeSessionOfCode(codeHash, 'code_reuse', now)) > 0) {
-      deps.metrics.revocations.inc({ reason: 'code_reuse' });
-      deps.logger.warn({ client_id: code.clientId }, 'authorization code reused: its session revoked');
+  // The read, the claim and any revocation on one borrowed connection; signing comes after its release.
+  const { code, session, refreshToken, scopes } = await deps.store.withConnection(async (held) => {
+    const queries = held.queries;
+    const code = await queries.codeForExchange(codeHash, now);
+    if (!code) throw new OAuthError('invalid_grant', INVALID);
+    checkClient(code, client, params);
+    const refuseReuse = async (): Promise<never> => {
+      if ((await queries.revokeSessionOfCode(codeHash, 'code_reuse', now)) > 0) {
+        deps.metrics.revocations.inc({ reason: 'code_reuse' });
+        deps.logger.warn({ client_id: code.clientId }, 'authorization code reused: its session revoked');
+      }
+      throw new OAuthError('invalid_grant', INVALID);
+    };
+    if (code.used) return refuseReuse();
+    if (!code.live || !code.clientActive || !code.userActive) throw new OAuthError('invalid_grant', INVALID);
+    const problem =
+      redirectUriProblem(code, params.get('redirect_uri')) ??
+      (pkceMatches(verifier, code.codeChallenge)
+        ? undefined
+        : 'The code_verifier does not match the code_challenge.');
+    if (problem !== undefined) {
+      await queries.spendCode(codeHash, now);
+      throw new OAuthError('invalid_grant', problem);
     }
-    throw new OAuthError('invalid_grant', INVALID);
-  };
-  if (code.used) return refuseReuse();
-  if (!code.live || !code.clientActive || !code.userActive) throw new OAuthError('invalid_grant', INVALID);
-  const problem =
-    redirectUriProblem(code, params.get('redirect_uri')) ??
-    (pkceMatches(verifier, code.codeChallenge)
-      ? undefined
-      : 'The code_verifier does not match the code_challenge.');
-  if (problem !== undefined) {
-    await queries.spendCode(codeHash, now);
-    throw new OAuthError('invalid_grant', problem);
-  }
 
-  // What the user's roles allow now: a role that lost a scope since the code was issued takes effect
-  // (as at a refresh), identity scopes always stay.
-  const scopes = (parseScope(code.scope) ?? []).filter(
-    (scope) => code.roleScopes.has(scope) || isIdentityScope(scope),
-  );
-  const session = newSession(
-    // Its refresh tokens are bound to this client (refresh.ts refuses them to any other).
-    { userId: code.userId, via: 'authorization_code', issuedTo: code.clientPk },
-    scopes,
-    deps.config.tokens,
-    now,
-  );
-  const refreshToken = code.clientGrantTypes.includes('refresh_token') ? newRefreshToken() : undefined;
-  const won = await deps.store.redeemCode({
-    codeHash,
-    session,
-    refreshTokenHash: refreshToken === undefined ? null : hashRefreshToken(refreshToken),
+    // What the user's roles allow now: a role that lost a scope since the code was issued takes effect
+    // (as at a refresh), identity scopes always stay.
+    const scopes = (parseScope(code.scope) ?? []).filter(
+      (scope) => code.roleScopes.has(scope) || isIdentityScope(scope),
+    );
+    const session = newSession(
+      // Its refresh tokens are bound to this client (refresh.ts refuses them to any other).
+      { userId: code.userId, via: 'authorization_code', issuedTo: code.clientPk },
+      scopes,
+      deps.config.tokens,
+      now,
+    );
+    const refreshToken = code.clientGrantTypes.includes('refresh_token') ? newRefreshToken() : undefined;
+    const won = await held.redeemCode({
+      codeHash,
+      session,
+      refreshTokenHash: refreshToken === undefined ? null : hashRefreshToken(refreshToken),
+    });
+    if (won !== 1) return refuseReuse();
+    return { code, session, refreshToken, scopes };
   });
-  if (won !== 1) return refuseReuse();
 
   const { token, claims } = await deps.signer.sign(
     { sub: userSubject(code.userId), scope: session.scope, sid: session.id },

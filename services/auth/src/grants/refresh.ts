@@ -54,7 +54,8 @@ function presenter(
  * it leaked; ending the family also ends any access token a thief already got (RFC 9700 §4.14.2
  * answers a detected leak the same way), and it gives a thief no power they lacked, since whoever
  * holds a refresh token may revoke it at /oauth/revoke anyway.
- * On PostgreSQL this is two round trips (a read, and one write statement with one commit).
+ * On PostgreSQL this is two round trips (a read, and one write statement with one commit), on one
+ * connection borrowed for both.
  */
 export const refreshGrant: Grant = async ({ deps, params, client }) => {
   const presented = requireParam(params, 'refresh_token');
@@ -64,49 +65,52 @@ export const refreshGrant: Grant = async ({ deps, params, client }) => {
   const window = liveWindow(deps.config.tokens.sessionIdleTtlSeconds);
   const { now } = window;
 
-  const revokeAndRefuse = async (sid: string, reason: RevocationReason): Promise<never> => {
-    const revoked = await deps.store.queries.revokeSession(sid, reason, now);
-    if (revoked > 0) {
-      deps.metrics.revocations.inc({ reason });
-      deps.logger.warn({ sid, reason }, 'session revoked during refresh');
+  // The read, the rotation and any revocation on one borrowed connection; signing comes after its release.
+  const outcome = await deps.store.withConnection(async (held) => {
+    const revokeAndRefuse = async (sid: string, reason: RevocationReason): Promise<never> => {
+      const revoked = await held.queries.revokeSession(sid, reason, now);
+      if (revoked > 0) {
+        deps.metrics.revocations.inc({ reason });
+        deps.logger.warn({ sid, reason }, 'session revoked during refresh');
+      }
+      throw new OAuthError('invalid_grant', INVALID);
+    };
+
+    const session = await held.queries.refreshTokenSession(tokenHash, window);
+    if (!session) throw new OAuthError('invalid_grant', INVALID);
+    const by = presenter(session, client, params);
+    if (by.mismatch) {
+      // A code-flow session of before the binding has no client to compare: refused, not revoked.
+      if (session.issuedTo === undefined) throw new OAuthError('invalid_grant', INVALID);
+      return revokeAndRefuse(session.sessionId, 'refresh_token_wrong_client');
     }
-    throw new OAuthError('invalid_grant', INVALID);
-  };
-
-  const session = await deps.store.queries.refreshTokenSession(tokenHash, window);
-  if (!session) throw new OAuthError('invalid_grant', INVALID);
-  const by = presenter(session, client, params);
-  if (by.mismatch) {
-    // A code-flow session of before the binding has no client to compare: refused, not revoked.
-    if (session.issuedTo === undefined) throw new OAuthError('invalid_grant', INVALID);
-    return revokeAndRefuse(session.sessionId, 'refresh_token_wrong_client');
-  }
-  // Its client was deactivated (which revokes these sessions too): refused like an ended session.
-  if (session.issuedTo?.isActive === false) throw new OAuthError('invalid_grant', INVALID);
-  if (session.used) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
-  if (!session.live || session.userId === null) throw new OAuthError('invalid_grant', INVALID);
-  if (!session.userActive) return revokeAndRefuse(session.sessionId, 'user_inactive');
-  const allowed = (parseScope(session.scope) ?? []).filter(
-    (scope) => session.roleScopes.has(scope) || isIdentityScope(scope),
-  );
-  const decision = grantScope(requestedScope, allowed);
-  if (!decision.ok)
-    throw new OAuthError(
-      'invalid_scope',
-      'The requested scope exceeds what was granted or what your roles allow now.',
+    // Its client was deactivated (which revokes these sessions too): refused like an ended session.
+    if (session.issuedTo?.isActive === false) throw new OAuthError('invalid_grant', INVALID);
+    if (session.used) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
+    if (!session.live || session.userId === null) throw new OAuthError('invalid_grant', INVALID);
+    if (!session.userActive) return revokeAndRefuse(session.sessionId, 'user_inactive');
+    const allowed = (parseScope(session.scope) ?? []).filter(
+      (scope) => session.roleScopes.has(scope) || isIdentityScope(scope),
     );
+    const decision = grantScope(requestedScope, allowed);
+    if (!decision.ok)
+      throw new OAuthError(
+        'invalid_scope',
+        'The requested scope exceeds what was granted or what your roles allow now.',
+      );
 
-  const refreshToken = newRefreshToken();
-  const won = await deps.store.rotateRefreshToken({
-    sessionId: session.sessionId,
-    tokenHash,
-    nextTokenHash: hashRefreshToken(refreshToken),
-    presenterPk: by.pk,
-    ...window,
+    const refreshToken = newRefreshToken();
+    const won = await held.rotateRefreshToken({
+      sessionId: session.sessionId,
+      tokenHash,
+      nextTokenHash: hashRefreshToken(refreshToken),
+      presenterPk: by.pk,
+      ...window,
+    });
+    // Lost to a concurrent use of the same token (or the session ended in between): as for a replay.
+    if (won !== 1) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
+    return { sid: session.sessionId, userId: session.userId, scopes: decision.scopes, refreshToken };
   });
-  // Lost to a concurrent use of the same token (or the session ended in between): as for a replay.
-  if (won !== 1) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
-  const outcome = { sid: session.sessionId, userId: session.userId, scopes: decision.scopes, refreshToken };
   const scope = formatScope(outcome.scopes);
   const { token } = await deps.signer.sign(
     { sub: userSubject(outcome.userId), scope, sid: outcome.sid },

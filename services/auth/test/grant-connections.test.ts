@@ -1,0 +1,112 @@
+/**
+ * The code exchange and the refresh grant borrow one connection from knex's pool for their whole
+ * database work (read, atomic write, and the revocation of a replay), not one per statement: each
+ * borrow costs the pool a pending operation with its own timer. On SQLite the pool has a single
+ * connection, so a grant that borrowed a second one while holding the first would wait for itself
+ * until the acquire timeout: the replays below (which revoke on the held connection) would hang.
+ * Real auth service and database (SQLite, or PostgreSQL with DATABASE_URL).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { testDialect } from '@tandem/models/testing';
+import { Session } from '@tandem/models';
+import { createRole, createUser, jwtPayload, postForm, startTestAuth, type TestAuth } from './support.js';
+import {
+  FormBrowser,
+  REDIRECT_URI,
+  createCodeClient,
+  exchange,
+  pkcePair,
+  signInAndAllow,
+  type CodeClient,
+} from './code-flow-support.js';
+
+const EMAIL = 'borrower@example.com';
+const PASSWORD = 'correct horse battery staple';
+
+describe(`grants borrow one pooled connection each (${testDialect()})`, () => {
+  let auth: TestAuth;
+  let client: CodeClient;
+  let borrowed = 0;
+
+  before(async () => {
+    auth = await startTestAuth();
+    await createRole(auth, 'reader', ['catalog:read']);
+    await createUser(auth, EMAIL, PASSWORD, ['reader']);
+    client = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
+    const pool = auth.server.deps.orm.em.getKnex().client as { acquireConnection(): Promise<unknown> };
+    const acquire = pool.acquireConnection.bind(pool);
+    pool.acquireConnection = () => {
+      borrowed++;
+      return acquire();
+    };
+  });
+  after(() => auth.close());
+
+  /** How many connections `work` borrowed from the pool. */
+  const borrowsOf = async <T>(work: () => Promise<T>): Promise<{ result: T; borrows: number }> => {
+    const start = borrowed;
+    const result = await work();
+    return { result, borrows: borrowed - start };
+  };
+
+  const newCode = async () => {
+    const { verifier, challenge } = pkcePair();
+    const back = await signInAndAllow(
+      new FormBrowser(auth.url),
+      {
+        response_type: 'code',
+        client_id: client.clientId,
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid catalog:read',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      },
+      EMAIL,
+      PASSWORD,
+    );
+    return { code: back.searchParams.get('code')!, verifier };
+  };
+  const refresh = (token: string) =>
+    postForm(`${auth.url}/oauth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: token,
+      client_id: client.clientId,
+    });
+  const revokedReason = async (sid: string) =>
+    (await auth.db.orm.em.fork().findOneOrFail(Session, { id: sid })).revokedReason;
+
+  it('an exchange, and the replay of its code that revokes the session, borrow one connection each', async () => {
+    const { code, verifier } = await newCode();
+    const first = await borrowsOf(() => exchange(auth, client, code, verifier));
+    assert.equal(first.result.status, 200, first.result.text);
+    assert.equal(first.borrows, 1);
+    const sid = String(jwtPayload(String(first.result.body.access_token)).sid);
+
+    const replay = await borrowsOf(() => exchange(auth, client, code, verifier));
+    assert.equal(replay.result.status, 400);
+    assert.equal(replay.result.body.error, 'invalid_grant');
+    assert.equal(replay.borrows, 1);
+    assert.equal(await revokedReason(sid), 'code_reuse');
+  });
+
+  it('a rotation, and the replay of a spent token that revokes the family, borrow one connection each', async () => {
+    const { code, verifier } = await newCode();
+    const exchanged = await exchange(auth, client, code, verifier);
+    assert.equal(exchanged.status, 200, exchanged.text);
+    const spent = String(exchanged.body.refresh_token);
+    const sid = String(jwtPayload(String(exchanged.body.access_token)).sid);
+
+    const rotated = await borrowsOf(() => refresh(spent));
+    assert.equal(rotated.result.status, 200, rotated.result.text);
+    assert.equal(rotated.borrows, 1);
+    assert.equal(jwtPayload(String(rotated.result.body.access_token)).sid, sid);
+
+    const replay = await borrowsOf(() => refresh(spent));
+    assert.equal(replay.result.status, 400);
+    assert.equal(replay.borrows, 1);
+    assert.equal(await revokedReason(sid), 'refresh_token_reuse');
+    // The newest token of the family ends with it.
+    assert.equal((await refresh(String(rotated.result.body.refresh_token))).status, 400);
+  });
+});
