@@ -9,3 +9,4 @@ export { LoginThrottle, type LoginThrottleOptions, type ThrottleVerdict } from '
 export { clientAddressReader, type ClientAddressReader } from './client-address.js';
 export { authenticateUser } from './authenticate.js';
 export { crossSiteProblem, type RequestSite } from './same-origin.js';
+export { credentialStamp } from './credential-stamp.js';

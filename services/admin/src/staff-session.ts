@@ -11,6 +11,8 @@ export interface PendingTwoFactor {
   readonly enrol: boolean;
   /** Epoch ms after which the password step must be done again. */
   readonly expiresAt: number;
+  /** credentialStamp of the password checked: a password changed since makes the step stale. */
+  readonly stamp: string;
 }
 
 declare module 'express-session' {

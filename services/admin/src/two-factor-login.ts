@@ -1,9 +1,9 @@
 import type AdminJS from 'adminjs';
 import type { Request, Response, Router } from 'express';
-import type { ClientAddressReader } from '@tandem/accounts';
+import { credentialStamp, type ClientAddressReader } from '@tandem/accounts';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
-import type { Orm, User } from '@tandem/models';
+import { User, type Orm } from '@tandem/models';
 import { TwoFactor, twoFactorEnrolled, twoFactorRequired, type CodeRefusal } from '@tandem/two-factor';
 import { codePage, loginEnrolmentPage, recoveryCodesPage } from './two-factor-pages.js';
 import {
@@ -96,6 +96,7 @@ export async function afterPassword(req: Request, deps: TwoFactorLoginDeps, user
     email: user.email,
     enrol: !enrolled,
     expiresAt: Date.now() + PENDING_LIFETIME_MS,
+    stamp: credentialStamp(user.passwordHash),
   };
   await renewSession(req, { twoFactorPending: pending });
   return `${root}${enrolled ? TWO_FACTOR_PATH : TWO_FACTOR_ENROL_PATH}`;
@@ -117,6 +118,19 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
     const pending = req.session.twoFactorPending;
     if (!pending || pending.enrol !== enrol || pending.expiresAt < Date.now()) return undefined;
     return pending;
+  };
+
+  /**
+   * The pending step, as pendingOf, if the user's password is still the one it checked: a password
+   * change or reset ends a half-done login (and the enrolment it started) like the user's sessions.
+   */
+  const livePendingOf = async (req: Request, enrol: boolean): Promise<PendingTwoFactor | undefined> => {
+    const pending = pendingOf(req, enrol);
+    if (!pending) return undefined;
+    const user = await orm.em.fork().findOne(User, pending.userId, { populate: ['passwordHash'] });
+    if (user && credentialStamp(user.passwordHash) === pending.stamp) return pending;
+    delete req.session.twoFactorPending;
+    return undefined;
   };
 
   const unavailable = (res: Response) =>
@@ -143,7 +157,7 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
 
   router.post(TWO_FACTOR_PATH, async (req, res, next) => {
     try {
-      const pending = pendingOf(req, false);
+      const pending = await livePendingOf(req, false);
       if (!pending) return res.redirect(303, loginPath);
       if (!deps.twoFactor) return unavailable(res);
       const address = deps.clientAddress(req);
@@ -167,7 +181,7 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
 
   router.get(TWO_FACTOR_ENROL_PATH, async (req, res, next) => {
     try {
-      const pending = pendingOf(req, true);
+      const pending = await livePendingOf(req, true);
       if (!pending) return res.redirect(302, loginPath);
       if (!deps.twoFactor) return unavailable(res);
       const enrolment = await deps.twoFactor.beginEnrolment({ id: pending.userId, email: pending.email });
@@ -188,7 +202,7 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
 
   router.post(TWO_FACTOR_ENROL_PATH, async (req, res, next) => {
     try {
-      const pending = pendingOf(req, true);
+      const pending = await livePendingOf(req, true);
       if (!pending) return res.redirect(303, loginPath);
       if (!deps.twoFactor) return unavailable(res);
       const address = deps.clientAddress(req);

@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '@tandem/accounts';
 import { loadConfig } from '@tandem/config';
 import { createLogger } from '@tandem/log';
-import { User } from '@tandem/models';
+import { User, UserTotp } from '@tandem/models';
+import { revokeUserSessions } from '@tandem/tokens';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { totpCodeAt } from '@tandem/two-factor';
 import { startAdmin, type AdminServer } from '../src/server.js';
@@ -310,5 +311,32 @@ describe('admin two-factor required for staff (TWO_FACTOR_REQUIRED_FOR_STAFF=tru
     const codeStep = await client.request('/admin/login/two-factor');
     assert.equal(codeStep.status, 302, 'an account with no authenticator has no code step');
     assert.equal((await client.request('/admin')).status, 302);
+  });
+
+  it('a login-time enrolment begun with the old password cannot be finished after a password change', async () => {
+    // The attacker has the stolen password, is sent to enrol, and scans the secret.
+    const attacker = new Client(fixture.origin);
+    await attacker.login('bob@example.com');
+    const secret = secretOf(await (await attacker.request('/admin/login/two-factor/enrol')).text());
+    assert.ok(secret);
+    // The owner changes the password (as "change my password" and `tandem changepassword` do).
+    const em = fixture.db.orm.em.fork();
+    const bob = await em.findOneOrFail(User, { email: 'bob@example.com' });
+    const passwordHash = await hashPassword('a brand new passphrase 42');
+    await em.transactional(async (tx) => {
+      await tx.nativeUpdate(User, { id: bob.id }, { passwordHash });
+      await revokeUserSessions(tx, bob.id, 'password_changed');
+    });
+    assert.equal(await em.fork().count(UserTotp, { user: bob.id }), 0, 'the pending secret is gone');
+    const done = await attacker.request('/admin/login/two-factor/enrol', {
+      form: { code: totpCodeAt(secret) },
+    });
+    assert.equal(done.status, 303);
+    assert.equal(done.headers.get('location'), '/admin/login');
+    assert.equal(await isIn(attacker), false);
+    // Nor can the stale pending login begin a new enrolment.
+    const again = await attacker.request('/admin/login/two-factor/enrol');
+    assert.equal(again.status, 302);
+    assert.equal(await em.fork().count(UserTotp, { user: bob.id }), 0, 'nothing enrolled');
   });
 });

@@ -1,4 +1,4 @@
-import { AuthorizationCode, LoginSession, Session, type Orm } from '@tandem/models';
+import { AuthorizationCode, LoginSession, Session, UserTotp, type Orm } from '@tandem/models';
 import { isIdentityScope, parseScope } from '../claims.js';
 import type { RevocationReason } from './reasons.js';
 import { scopesOfUsers } from './scopes.js';
@@ -45,6 +45,9 @@ export function revokeClientSessions(
  * and ends their sign-ins at the auth service's login page, so a browser that signed in before the
  * change cannot get new authorization codes without signing in again; the codes it already got and
  * no client exchanged yet are spent too (otherwise each could still start a session for a minute).
+ * A two-factor enrolment not confirmed yet is deleted as well: whoever started it (perhaps with a
+ * stolen password) must not be able to finish it after the change; a confirmed authenticator stays.
+ * (Half-done sign-ins still in a browser carry a credential stamp and fail at their next step.)
  */
 export async function revokeUserSessions(
   em: Em,
@@ -54,6 +57,7 @@ export async function revokeUserSessions(
 ): Promise<number> {
   await em.nativeUpdate(LoginSession, { user: userId, endedAt: null }, { endedAt: now });
   await em.nativeUpdate(AuthorizationCode, { user: userId, usedAt: null }, { usedAt: now });
+  await em.nativeDelete(UserTotp, { user: userId, confirmedAt: null });
   return revokeWhere(em, { user: userId }, reason, now);
 }
 

@@ -20,11 +20,19 @@ export class PendingSignIns {
     return createHmac('sha256', this.key).update(body).digest('base64url');
   }
 
-  seal(authentication: Authentication, browser: string, ttlSeconds = 300, now = Date.now()): string {
+  /** `stamp`: the credentialStamp of the password the sign-in checked (see `open`). */
+  seal(
+    authentication: Authentication,
+    browser: string,
+    stamp: string,
+    ttlSeconds = 300,
+    now = Date.now(),
+  ): string {
     const body = Buffer.from(
       JSON.stringify({
         u: authentication.userId,
         m: authentication.amr,
+        c: stamp,
         e: now + ttlSeconds * 1000,
         b: this.mac(`browser:${browser}`),
       }),
@@ -32,8 +40,16 @@ export class PendingSignIns {
     return `${body}.${this.mac(body)}`;
   }
 
-  /** The pending sign-in, or undefined when the value is forged, altered, expired or another browser's. */
-  open(sealed: string, browser: string, now = Date.now()): Authentication | undefined {
+  /**
+   * The pending sign-in and the credential stamp it was sealed with, or undefined when the value is
+   * forged, altered, expired or another browser's. The caller compares the stamp with the user's
+   * current one: a password changed since the password step makes the sign-in stale.
+   */
+  open(
+    sealed: string,
+    browser: string,
+    now = Date.now(),
+  ): { authentication: Authentication; stamp: string } | undefined {
     const [body, mac, extra] = sealed.split('.');
     if (body === undefined || mac === undefined || extra !== undefined) return undefined;
     const expected = Buffer.from(this.mac(body));
@@ -42,10 +58,11 @@ export class PendingSignIns {
     const value = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as {
       u: number;
       m: string[];
+      c: string;
       e: number;
       b: string;
     };
     if (value.b !== this.mac(`browser:${browser}`)) return undefined;
-    return value.e > now ? { userId: value.u, amr: value.m } : undefined;
+    return value.e > now ? { authentication: { userId: value.u, amr: value.m }, stamp: value.c } : undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { credentialStamp } from '@tandem/accounts';
 import { User } from '@tandem/models';
 import {
   OTP_AMR,
@@ -33,7 +34,7 @@ export function authTwoFactor(config: Config, orm: AuthDeps['orm'], secretKey: s
 }
 
 async function userOf(deps: AuthDeps, userId: number): Promise<User | null> {
-  const user = await deps.orm.em.fork().findOne(User, userId);
+  const user = await deps.orm.em.fork().findOne(User, userId, { populate: ['passwordHash'] });
   return user?.isActive ? user : null;
 }
 
@@ -80,24 +81,31 @@ export async function secondFactorPage(
   if (!user) return undefined;
   const enrolled = await twoFactorEnrolled(deps.orm.em, user.id);
   if (!enrolled && !twoFactorRequired(deps.config.twoFactor, user)) return undefined;
-  const pending = deps.pendingSignIns.seal(authentication, context.formContext.csrf);
+  const pending = deps.pendingSignIns.seal(
+    authentication,
+    context.formContext.csrf,
+    credentialStamp(user.passwordHash),
+  );
   if (enrolled) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
   const enrolment = await deps.twoFactor.beginEnrolment(user);
   if (!enrolment) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
   return page(200, otpEnrolPage({ form: context.formContext, pending, email: user.email, enrolment }));
 }
 
-/** The pending sign-in of the form and its user, or undefined when forged, expired or the user is gone. */
+/**
+ * The pending sign-in of the form and its user, or undefined when forged, expired, the user is gone,
+ * or their password changed since the password step (a reset ends half-done sign-ins and enrolments).
+ */
 async function pendingOf(context: StepContext) {
-  const authentication = context.deps.pendingSignIns.open(
+  const opened = context.deps.pendingSignIns.open(
     context.form.get('pending') ?? '',
     context.formContext.csrf,
   );
-  if (!authentication) return undefined;
-  const user = await userOf(context.deps, authentication.userId);
-  if (!user) return undefined;
+  if (!opened) return undefined;
+  const user = await userOf(context.deps, opened.authentication.userId);
+  if (!user || credentialStamp(user.passwordHash) !== opened.stamp) return undefined;
   const twoFactorUser: TwoFactorUser = { id: user.id, email: user.email };
-  return { authentication, user: twoFactorUser };
+  return { authentication: opened.authentication, user: twoFactorUser, stamp: opened.stamp };
 }
 
 const withOtp = (authentication: Authentication): Authentication => ({
@@ -141,6 +149,7 @@ export async function otpEnrolStep(context: StepContext): Promise<StepOutcome> {
     const proven = context.deps.pendingSignIns.seal(
       withOtp(pending.authentication),
       context.formContext.csrf,
+      pending.stamp,
     );
     return page(
       200,
