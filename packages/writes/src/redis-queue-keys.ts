@@ -2,6 +2,8 @@
  * The Redis keys of the write queue, all under one prefix (WRITE_REDIS_PREFIX, default `tandem:writes`):
  *   {prefix}:{p}                      partition p's stream (entry id `<write id>-0`, field `w` = the write)
  *   {prefix}:seq                      the last write id given out
+ *   {prefix}:depth                    the queue depth as last counted plus accepts since (an upper
+ *                                     bound for the accept script's depth check; expires unless recounted)
  *   {prefix}:idem:{n}:{subject}:{key} `<id> <bodyHash>` of a subject's Idempotency-Key, for 24 h
  *   {prefix}:queued:{id}              the writer's subject while the write is queued (isQueued)
  *   {prefix}:lease:{p}                the applier holding partition p
@@ -9,6 +11,7 @@
  */
 export class RedisQueueKeys {
   readonly seq: string;
+  readonly depth: string;
   readonly queuedPrefix: string;
   readonly appliers: string;
   readonly streams: readonly string[];
@@ -18,6 +21,7 @@ export class RedisQueueKeys {
     readonly partitions: number,
   ) {
     this.seq = `${prefix}:seq`;
+    this.depth = `${prefix}:depth`;
     this.queuedPrefix = `${prefix}:queued:`;
     this.appliers = `${prefix}:appliers`;
     this.streams = Array.from({ length: partitions }, (_, p) => `${prefix}:${p}`);

@@ -6,9 +6,15 @@ import type { Redis } from 'ioredis';
  * pass the check). Redis does not roll a script back, so every check comes before the first write,
  * and the one write that could fail (XADD) comes before the markers that point at its entry.
  *
- * KEYS: idempotency key (unused when ARGV[1] is '0'), sequence, target stream, then every stream.
+ * The depth bound reads the depth key (RECOUNT_DEPTH's exact count, plus one per accept since), not an
+ * XLEN of every stream per write: acks do not lower it, so between recounts it can only overstate the
+ * depth (the bound may refuse early by the writes acknowledged since the last recount, never admit
+ * past it). When the key is missing (first use, expired with no fast node recounting, Redis lost its
+ * data) the script counts the streams itself.
+ *
+ * KEYS: idempotency key (unused when ARGV[1] is '0'), sequence, target stream, depth, then every stream.
  * ARGV: has key ('1'/'0'), bodyHash, payload, max depth, idempotency TTL (s), queued-marker prefix,
- *       subject, queued-marker TTL (s).
+ *       subject, queued-marker TTL (s), depth key TTL (ms).
  * Returns {kind, number}: accepted/replayed/key_reused + id, busy + depth, or no_sequence + 0 when the
  * sequence is missing (a new or emptied Redis): the caller floors it (FLOOR_SEQUENCE) and retries.
  */
@@ -22,15 +28,32 @@ if ARGV[1] == '1' then
     return {'key_reused', id}
   end
 end
-local depth = 0
-for i = 4, #KEYS do depth = depth + redis.call('XLEN', KEYS[i]) end
+local depth = tonumber(redis.call('GET', KEYS[4]))
+if not depth then
+  depth = 0
+  for i = 5, #KEYS do depth = depth + redis.call('XLEN', KEYS[i]) end
+  redis.call('SET', KEYS[4], depth, 'PX', ARGV[9])
+end
 if depth >= tonumber(ARGV[4]) then return {'busy', depth} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'no_sequence', 0} end
 local id = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[3], id .. '-0', 'w', ARGV[3])
+redis.call('INCR', KEYS[4])
 if ARGV[1] == '1' then redis.call('SET', KEYS[1], id .. ' ' .. ARGV[2], 'EX', ARGV[5]) end
 redis.call('SET', ARGV[6] .. id, ARGV[7], 'EX', ARGV[8])
 return {'accepted', id}
+`;
+
+/**
+ * The queue depth, counted exactly (the streams' lengths: acknowledged writes are deleted from them),
+ * and stored in the depth key for ACCEPT's bound with a TTL, so a count no fast node refreshes any more
+ * expires and the next accept counts again. KEYS: depth, then every stream. ARGV: depth key TTL (ms).
+ */
+const RECOUNT_DEPTH = `
+local depth = 0
+for i = 2, #KEYS do depth = depth + redis.call('XLEN', KEYS[i]) end
+redis.call('SET', KEYS[1], depth, 'PX', ARGV[1])
+return depth
 `;
 
 /**
@@ -92,6 +115,7 @@ type Reply = Promise<unknown>;
 export interface QueueScripts {
   writeAccept(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Reply;
   writeFloorSequence(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Reply;
+  writeRecountDepth(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Reply;
   writeAck(stream: string, ...args: (string | number)[]): Reply;
   writeRenewLease(lease: string, holder: string, ttlMs: number): Reply;
   writeReleaseLease(lease: string, holder: string): Reply;
@@ -100,6 +124,7 @@ export interface QueueScripts {
 export function withQueueScripts(redis: Redis): Redis & QueueScripts {
   redis.defineCommand('writeAccept', { lua: ACCEPT });
   redis.defineCommand('writeFloorSequence', { lua: FLOOR_SEQUENCE });
+  redis.defineCommand('writeRecountDepth', { lua: RECOUNT_DEPTH });
   redis.defineCommand('writeAck', { lua: ACK, numberOfKeys: 1 });
   redis.defineCommand('writeRenewLease', { lua: RENEW_LEASE, numberOfKeys: 1 });
   redis.defineCommand('writeReleaseLease', { lua: RELEASE_LEASE, numberOfKeys: 1 });

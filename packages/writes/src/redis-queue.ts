@@ -7,6 +7,12 @@ import { writePartition, type WriteRequest } from './write-request.js';
 
 /** Idempotency keys and queued markers live a day (the Idempotency-Key draft's usual window). */
 export const IDEMPOTENCY_TTL_SECONDS = 86_400;
+/**
+ * The depth key (the accept script's bound) lives this long after its last exact count: each fast
+ * node recounts it with every depth() (CachedQueueDepth: every 100 ms while writes come), and a count
+ * nobody refreshes expires, so the next accept counts the streams again.
+ */
+export const DEPTH_COUNT_TTL_MS = 1000;
 
 export interface RedisQueueOptions {
   readonly redisUrl: string;
@@ -36,6 +42,10 @@ export class RedisWriteQueue implements WriteQueue {
         // Never send an accept twice: after a lost connection the script may or may not have run, and
         // running it again would queue the write twice. The request fails; an Idempotency-Key retry is safe.
         autoResendUnfulfilledCommands: false,
+        // The accepts of one event-loop tick go out as one socket write (and are read back from one):
+        // per accept, no syscall of its own on either side. Each is still its own script, answered
+        // on its own; a lost connection fails them all, none is resent (above).
+        enableAutoPipelining: true,
       }),
     );
     // Connection errors surface as failed commands; the event itself is noise.
@@ -55,6 +65,7 @@ export class RedisWriteQueue implements WriteQueue {
         : this.keys.idempotency(write.subject, write.idempotencyKey),
       this.keys.seq,
       this.keys.stream(partition),
+      this.keys.depth,
       ...this.keys.streams,
     ];
     const args = [
@@ -66,6 +77,7 @@ export class RedisWriteQueue implements WriteQueue {
       this.keys.queuedPrefix,
       write.subject,
       IDEMPOTENCY_TTL_SECONDS,
+      DEPTH_COUNT_TTL_MS,
     ];
     for (let attempt = 0; ; attempt++) {
       const [kind, value] = (await this.redis.writeAccept(keys.length, ...keys, ...args)) as [string, number];
@@ -96,17 +108,13 @@ export class RedisWriteQueue implements WriteQueue {
     );
   }
 
-  /** Entries in the streams: acknowledged writes are deleted from them, so this is what is still queued. */
+  /**
+   * Entries in the streams (acknowledged writes are deleted from them, so this is what is still queued),
+   * counted exactly; the count also becomes the accept script's depth bound (RECOUNT_DEPTH).
+   */
   async depth(): Promise<number> {
-    const pipeline = this.redis.pipeline();
-    for (const stream of this.keys.streams) pipeline.xlen(stream);
-    const replies = (await pipeline.exec()) ?? [];
-    let depth = 0;
-    for (const [error, length] of replies) {
-      if (error) throw error;
-      depth += Number(length);
-    }
-    return depth;
+    const keys = [this.keys.depth, ...this.keys.streams];
+    return Number(await this.redis.writeRecountDepth(keys.length, ...keys, DEPTH_COUNT_TTL_MS));
   }
 
   async isQueued(id: number, subject: string): Promise<boolean> {

@@ -155,6 +155,60 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
     assert.equal((await q.accept(orderCreate('17', `k${acceptedIndex}`))).kind, 'replayed');
   });
 
+  test('depth bound: the count acks lowered is taken up at the next recount, and a lost count is counted again', async () => {
+    const writes = settings({ maxQueueDepth: 5 });
+    const q = queue(writes);
+    const depthKey = `${writes.redisKeyPrefix}:depth`;
+    for (let i = 0; i < 5; i++) assert.equal((await q.accept(orderCreate('17', null))).kind, 'accepted');
+    assert.deepEqual(await q.accept(orderCreate('17', null)), { kind: 'busy', depth: 5 });
+    // The count expires unless recounted: a stale count cannot refuse writes for long.
+    const ttl = await redis.pttl(depthKey);
+    assert.ok(ttl > 0 && ttl <= 1000, `depth key TTL ${ttl} ms`);
+
+    const s = source(writes, 'depth-a');
+    const taken = await drain(s, 2, false);
+    assert.ok(taken.length >= 2);
+    await s.ack(taken.slice(0, 2).map((t) => t.write));
+    // Acks do not lower the count (it only overstates); depth() counts the streams and stores that.
+    assert.equal(await q.depth(), 3);
+    assert.equal(Number(await redis.get(depthKey)), 3);
+    assert.equal((await q.accept(orderCreate('17', null))).kind, 'accepted');
+    assert.equal((await q.accept(orderCreate('17', null))).kind, 'accepted');
+    assert.deepEqual(await q.accept(orderCreate('17', null)), { kind: 'busy', depth: 5 });
+    assert.equal(await streamLengths(writes), 5);
+
+    // The count lost (a stray DEL, an eviction): the next accept counts the streams, not from zero.
+    await redis.del(depthKey);
+    assert.deepEqual(await q.accept(orderCreate('17', null)), { kind: 'busy', depth: 5 });
+    assert.equal(Number(await redis.get(depthKey)), 5);
+    // A count that overstates (acks since the last recount) is corrected by the next depth().
+    await redis.set(depthKey, 99, 'PX', 1000);
+    assert.equal(await q.depth(), 5);
+    assert.equal(Number(await redis.get(depthKey)), 5);
+    assert.equal(await streamLengths(writes), 5, 'nothing was queued past the bound');
+  });
+
+  test('a burst of parallel accepts with one key on one connection (one pipelined socket write) queues one write', async () => {
+    const writes = settings();
+    const q = queue(writes);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => q.accept(orderCreate('17', 'burst', 3))),
+    );
+    const accepted = results.filter((r) => r.kind === 'accepted');
+    assert.equal(accepted.length, 1);
+    const id = accepted[0]!.kind === 'accepted' ? accepted[0]!.id : 0;
+    assert.ok(results.every((r) => r.kind === 'accepted' || (r.kind === 'replayed' && r.id === id)));
+    const reused = await Promise.all(
+      Array.from({ length: 50 }, () => q.accept(orderCreate('17', 'burst', 4))),
+    );
+    assert.ok(
+      reused.every((r) => r.kind === 'key_reused' && r.id === id),
+      'another body: 422, every time',
+    );
+    assert.equal(await streamLengths(writes), 1);
+    assert.equal(await q.depth(), 1);
+  });
+
   test('per-partition order: the updates of one record reach the applier in the order they were accepted', async () => {
     const writes = settings();
     const q = queue(writes);
