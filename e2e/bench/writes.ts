@@ -69,8 +69,8 @@ export const WRITES_BENCH: WritesBenchSize = {
 };
 
 /** 100 hot products, each with stock no run exhausts. */
-const PRODUCTS = 100;
-const STOCK = 1_000_000_000;
+export const PRODUCTS = 100;
+export const STOCK = 1_000_000_000;
 /** The pool wrk formats per run: more writes than a run at this rate sends (doubled if a run used it up). */
 const POOL_RATE = 60_000;
 
@@ -114,7 +114,7 @@ export interface WritesResults {
 const log0 = () => undefined;
 
 /** The pid of the Redis server (when it runs on this machine), for its CPU time. */
-async function redisPid(redis: Redis): Promise<number | undefined> {
+export async function redisPid(redis: Redis): Promise<number | undefined> {
   const info = await redis.info('server');
   const pid = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
   try {
@@ -141,7 +141,7 @@ async function postgresPid(databaseUrl: string): Promise<number | undefined> {
 }
 
 /** Deletes the queue's keys (streams, idempotency keys, counters): an accept run leaves them behind. */
-async function clearQueue(redis: Redis, prefix: string): Promise<void> {
+export async function clearQueue(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
@@ -157,7 +157,7 @@ const cpuOf = async <T>(pids: readonly number[], work: () => Promise<T>): Promis
   return [result, pids.length === 0 ? Number.NaN : cpuSecondsBetween(before, readCpu(pids))];
 };
 
-interface WritesTarget {
+export interface WritesTarget {
   readonly url: string;
   readonly pid: number;
   /** Another process whose CPU is reported per request beside the server's (Redis, PostgreSQL). */
@@ -170,7 +170,7 @@ interface WritesTarget {
  * One wrk run of wrk-writes.lua against `target`, with a pool of distinct writes larger than the run
  * sends (doubled and run again if the run used the pool up: a replayed key is not an accepted write).
  */
-async function writesRun(
+export async function writesRun(
   target: WritesTarget,
   seconds: number,
   connections: number,

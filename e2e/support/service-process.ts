@@ -30,6 +30,8 @@ export interface StartOptions {
   readonly timeoutMs?: number;
   /** Run pinned to these CPUs with `taskset` (benchmarks). */
   readonly cpus?: string;
+  /** Node's own options (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export async function startServiceProcess(
@@ -47,7 +49,11 @@ export async function startServiceProcess(
   const child = fork(entry, options.args ?? [], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    ...(options.cpus ? { execPath: 'taskset', execArgv: ['-c', options.cpus, process.execPath] } : {}),
+    ...(options.nodeArgs && { execArgv: [...process.execArgv, ...options.nodeArgs] }),
+    ...(options.cpus && {
+      execPath: 'taskset',
+      execArgv: ['-c', options.cpus, process.execPath, ...(options.nodeArgs ?? [])],
+    }),
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

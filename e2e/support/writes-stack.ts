@@ -123,10 +123,11 @@ export function writePathEnv(options: {
 export function startWritesFast(
   env: Record<string, string>,
   authUrl: string,
-  options: { readonly cpus?: string } = {},
+  options: { readonly cpus?: string; readonly nodeArgs?: readonly string[] } = {},
 ): Promise<ServiceProcess> {
   return startServiceProcess('fast', ENTRY_POINTS.fast, {
     ...(options.cpus && { cpus: options.cpus }),
+    ...(options.nodeArgs && { nodeArgs: options.nodeArgs }),
     timeoutMs: 120_000,
     env: {
       ...env,
