@@ -35,13 +35,19 @@ export const Session = defineEntity({
       .datetime()
       .onCreate(() => new Date())
       .defaultRaw('CURRENT_TIMESTAMP'),
-    /** Last token issued in this session; idle expiry counts from here. */
+    /**
+     * Last token issued in this session; idle expiry counts from here. Indexed, as `expiresAt`: the
+     * ended-session purge (@tandem/tokens purge-ended.ts) finds its rows by `expires_at < ? or
+     * last_used_at < ?`, one range per index (PostgreSQL BitmapOr, SQLite's OR by union); the liveness
+     * checks reach a session by its id, user or client first and need neither.
+     */
     lastUsedAt: p
       .datetime()
       .onCreate(() => new Date())
-      .defaultRaw('CURRENT_TIMESTAMP'),
+      .defaultRaw('CURRENT_TIMESTAMP')
+      .index(),
     /** Absolute end of the session, whatever its activity. */
-    expiresAt: p.datetime(),
+    expiresAt: p.datetime().index(),
     revokedAt: p.datetime().nullable(),
     /** Why it was revoked: revoked (RFC 7009 / staff), refresh_token_reuse, client_deactivated... */
     revokedReason: p.string().length(40).nullable(),
