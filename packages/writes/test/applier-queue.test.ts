@@ -155,12 +155,18 @@ for (const kind of ['table', 'redis'] as const) {
 
       test('a write that fails its batch every time (a handler bug) is split out and rejected alone; the rest of the batch is applied', async () => {
         const [product] = await createProducts(db, [{ stock: 50 }]);
-        // A real handler with a bug for one input: quantity 13 throws a TypeError, as a bug would.
+        // A real handler with a bug for one input: quantity 13 throws a TypeError, as a bug would, in
+        // the bulk path (whose run is then redone write by write) and in the per-write path.
+        const buggyFor = (write: WriteRequest) =>
+          (write.body?.lines as { quantity: number }[] | undefined)?.[0]?.quantity === 13;
         const buggy: WriteHandler = {
           ...ordersHandler,
+          async applyRun(run) {
+            if (run.writes.some(buggyFor)) throw new TypeError('a bug for quantity 13');
+            return ordersHandler.applyRun!(run);
+          },
           async apply(context) {
-            const lines = context.write.body?.lines as { quantity: number }[] | undefined;
-            if (lines?.[0]?.quantity === 13) throw new TypeError('a bug for quantity 13');
+            if (buggyFor(context.write)) throw new TypeError('a bug for quantity 13');
             return ordersHandler.apply(context);
           },
         };
