@@ -18,7 +18,12 @@ export const AuthorizationCode = defineEntity({
     codeHash: p.string().length(64).primary().hidden(),
     client: () => p.manyToOne(Client).deleteRule('cascade').index(),
     user: () => p.manyToOne(User).deleteRule('cascade').index(),
-    /** The redirect_uri of the authorization request, compared exactly at the exchange. */
+    /**
+     * The redirect_uri of the authorization request, compared exactly at the exchange; '' when the
+     * request had none. '' is unambiguous: an empty parameter counts as absent at both endpoints and
+     * registered URIs are absolute (services/auth/test/redirect-uri-absent.test.ts). Kept, not NULL:
+     * SQLite cannot change a column's nullability in place (a hand-written table rebuild).
+     */
     redirectUri: p.text(),
     /** Space-separated scopes granted. */
     scope: p.text().default(''),
