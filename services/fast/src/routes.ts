@@ -4,7 +4,13 @@ import type { HotStore } from './data/store.js';
 import type { Authenticator } from './http/auth.js';
 import { listReply } from './http/list.js';
 import type { FastCors } from './http/cors.js';
-import { authenticated, refuseOversized, type Limits, type ReadHeaders } from './http/pipeline.js';
+import {
+  authenticated,
+  refuseOversized,
+  type Limits,
+  type ReadHeaders,
+  type RequestLine,
+} from './http/pipeline.js';
 import { recordReply } from './http/record.js';
 import { jsonError, send, type Reply } from './http/respond.js';
 import { LIVE_PATH, type LiveHub } from './live.js';
@@ -40,13 +46,16 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   const list = (token: VerifiedAccessToken, r: { collection: string; query: string }) =>
     listReply(store, r.collection, r.query, token);
 
-  // The headers a /v1 read uses, read in the same pass that refuses oversized ones (then undefined).
-  const readHeaders = (res: HttpResponse, req: HttpRequest): ReadHeaders | undefined => {
-    const headers: ReadHeaders = { authorization: '', ifNoneMatch: '', origin: '' };
-    const refused = refuseOversized(req, limits, headers);
-    if (!refused) return headers;
+  // What a /v1 read uses from its request, read in the same pass that refuses oversized ones. One
+  // object each, refilled by every request: a request's values are read synchronously in its handler
+  // (uWS's req is valid only then), and what outlives it is copied into the request's own object.
+  const headers: ReadHeaders = { authorization: '', ifNoneMatch: '', origin: '' };
+  const line: RequestLine = { url: '', query: '' };
+  const readRequest = (res: HttpResponse, req: HttpRequest): boolean => {
+    const refused = refuseOversized(req, limits, headers, line);
+    if (!refused) return true;
     send(res, metrics, 'refused', refused);
-    return undefined;
+    return false;
   };
 
   app.ws(LIVE_PATH, live.behavior());
@@ -55,11 +64,13 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   app.get(
     '/v1/:collection/:id',
     latency.sampled('record', (res, req) => {
-      const headers = readHeaders(res, req);
-      if (!headers) return;
+      if (!readRequest(res, req)) return;
+      // The route matched /v1/{collection}/{id}: the segments are the path's after "/v1/".
+      const { url } = line;
+      const slash = url.indexOf('/', 4);
       const request = {
-        collection: req.getParameter(0) ?? '',
-        id: req.getParameter(1) ?? '',
+        collection: url.slice(4, slash),
+        id: url.slice(slash + 1),
         ifNoneMatch: headers.ifNoneMatch,
       };
       const out = headers.origin === '' ? res : deps.cors.respondingTo(res, headers.origin);
@@ -69,9 +80,8 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   app.get(
     '/v1/:collection',
     latency.sampled('list', (res, req) => {
-      const headers = readHeaders(res, req);
-      if (!headers) return;
-      const request = { collection: req.getParameter(0) ?? '', query: req.getQuery() ?? '' };
+      if (!readRequest(res, req)) return;
+      const request = { collection: line.url.slice(4), query: line.query };
       const out = headers.origin === '' ? res : deps.cors.respondingTo(res, headers.origin);
       authenticated(out, headers.authorization, auth, metrics, 'list', list, request);
     }),

@@ -11,6 +11,7 @@ import { FastCors } from './http/cors.js';
 import { LiveHub } from './live.js';
 import { FastMetrics } from './observability/metrics.js';
 import { assertNativeUws } from './native.js';
+import { CoarseClock } from './http/coarse-clock.js';
 import { openApiReply } from './openapi.js';
 import { RevokedSessions } from './revocations.js';
 import { mountRoutes } from './routes.js';
@@ -59,7 +60,9 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
     jwksUrl: settings.jwksUrl,
     minRefetchIntervalMs: settings.jwksRefetchMinSeconds * 1000,
   });
+  const clock = new CoarseClock();
   const verifier = new AccessTokenVerifier({
+    now: clock.now,
     jwks,
     issuer: config.tokens.issuer,
     audience: config.tokens.audience,
@@ -143,6 +146,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
       clearInterval(sweeper);
       origins.stop();
       jwks.stop();
+      clock.stop();
       uWS.us_listen_socket_close(socket);
       live.closeAll();
       // Waiting writes are answered 202 (queued: their outcome is at their Location).

@@ -18,14 +18,34 @@ export interface ReadHeaders {
 }
 
 /**
+ * The request line's path and query, as read for the URL length check: a route that needs them
+ * takes them from here (the path's segments by slicing) instead of asking uWebSockets.js again with
+ * getParameter, a native call and a new string per parameter on every read.
+ */
+export interface RequestLine {
+  url: string;
+  query: string;
+}
+
+/**
  * Refuses oversized URLs and header blocks (414 / 431, JSON); undefined when the request is fine.
  * The size check has to visit every header (uWebSockets.js does not bound them itself), so it also
  * picks the headers the caller reads (`into`) in the same pass: asking for them again with getHeader
  * would build the ~600-character Authorization string a second time on every request.
  */
-export function refuseOversized(req: HttpRequest, limits: Limits, into?: ReadHeaders): Reply | undefined {
-  const url = req.getUrl().length + (req.getQuery()?.length ?? 0);
-  if (url > limits.maxUrlBytes)
+export function refuseOversized(
+  req: HttpRequest,
+  limits: Limits,
+  into?: ReadHeaders,
+  line?: RequestLine,
+): Reply | undefined {
+  const url = req.getUrl();
+  const query = req.getQuery() ?? '';
+  if (line) {
+    line.url = url;
+    line.query = query;
+  }
+  if (url.length + query.length > limits.maxUrlBytes)
     return jsonError(414, 'uri_too_long', `The URL is longer than ${limits.maxUrlBytes} bytes.`);
   walk.bytes = 0;
   walk.authorization = undefined;

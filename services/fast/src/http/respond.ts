@@ -22,6 +22,12 @@ export const JSON_TYPE = 'application/json';
 const CONTENT_TYPE = Buffer.from('Content-Type');
 const JSON_TYPE_BYTES = Buffer.from(JSON_TYPE);
 const ETAG = Buffer.from('ETag');
+/**
+ * A JSON answer with an ETag (every record GET) writes both header lines in one native call: uWS
+ * writes `name: value\r\n` as given, so this name carries the Content-Type line before it. Only our
+ * own constant and a prepared entity tag (quoted base64url) are ever written this way, never input.
+ */
+const JSON_TYPE_THEN_ETAG = Buffer.from(`Content-Type: ${JSON_TYPE}\r\nETag`);
 
 /** A JSON error body: machine-readable `error`, human `message`. Never a stack trace. */
 export function errorBody(error: string, message: string): string {
@@ -40,12 +46,18 @@ export interface Reply {
 /** Writes a whole response. Callers after an `await` must wrap this in `res.cork`. */
 export function send(res: HttpResponse, metrics: FastMetrics, route: Route, reply: Reply): void {
   metrics.request(route, reply.status);
+  const { status, etag } = reply;
   // 200 is uWS's default status line: one native call fewer on the hot path.
-  if (reply.status !== 200) res.writeStatus(STATUS_TEXT[reply.status] ?? `${reply.status} Status`);
-  if (reply.status !== 304) res.writeHeader(CONTENT_TYPE, reply.contentType ?? JSON_TYPE_BYTES);
-  if (reply.etag) res.writeHeader(ETAG, reply.etag);
+  if (status !== 200) res.writeStatus(STATUS_TEXT[status] ?? `${status} Status`);
+  if (status === 304) {
+    if (etag) res.writeHeader(ETAG, etag);
+  } else if (etag && reply.contentType === undefined) res.writeHeader(JSON_TYPE_THEN_ETAG, etag);
+  else {
+    res.writeHeader(CONTENT_TYPE, reply.contentType ?? JSON_TYPE_BYTES);
+    if (etag) res.writeHeader(ETAG, etag);
+  }
   if (reply.headers) for (const [name, value] of reply.headers) res.writeHeader(name, value);
-  if (reply.status === 304) res.endWithoutBody();
+  if (status === 304) res.endWithoutBody();
   else res.end(reply.body);
 }
 
