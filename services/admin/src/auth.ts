@@ -103,13 +103,16 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
 
 /**
  * Everything after this needs a logged-in staff member. The user is reloaded on every request, so a
- * deactivated account or a revoked permission takes effect immediately, not at the next login.
+ * deactivated account, a revoked permission or a changed password takes effect immediately, not at
+ * the next login.
  */
 export function requireStaff(deps: AuthDeps): RequestHandler {
   return async (req, res, next) => {
     try {
       const id = Number(req.session.adminUser?.id);
-      const member = Number.isSafeInteger(id) ? await staffMember(deps.orm.em.fork(), id) : null;
+      // The stamp: a session from before a password change ends (one without, from before stamps, too).
+      const stamp = req.session.credentialStamp ?? '';
+      const member = Number.isSafeInteger(id) ? await staffMember(deps.orm.em.fork(), id, stamp) : null;
       if (member) {
         req.session.adminUser = member;
         next();

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { EntityManager } from '@mikro-orm/core';
+import { credentialStamp } from '@tandem/accounts';
 import { User } from '@tandem/models';
 import type { StaffMember } from './permissions.js';
 
@@ -18,14 +19,25 @@ export interface PendingTwoFactor {
 declare module 'express-session' {
   interface SessionData {
     adminUser?: StaffMember;
+    /** credentialStamp of the password the login checked (see staffMember). */
+    credentialStamp?: string;
     twoFactorPending?: PendingTwoFactor;
   }
 }
 
-/** The session's view of a user: who they are and their permission codenames (union of their roles). */
-export async function staffMember(em: EntityManager, id: number): Promise<StaffMember | null> {
-  const user = await em.findOne(User, id, { populate: ['roles'] });
+/**
+ * The session's view of a user: who they are and their permission codenames (union of their roles).
+ * With `stamp` (a logged-in session's), also null when the password changed since that login: a
+ * password change or reset ends the user's other admin sessions, as it revokes their tokens.
+ */
+export async function staffMember(
+  em: EntityManager,
+  id: number,
+  stamp?: string,
+): Promise<StaffMember | null> {
+  const user = await em.findOne(User, id, { populate: ['roles', 'passwordHash'] });
   if (!user || !user.isActive || !user.isStaff) return null;
+  if (stamp !== undefined && credentialStamp(user.passwordHash) !== stamp) return null;
   const permissions = new Set(user.roles.getItems().flatMap((role) => role.permissions));
   return {
     id: String(user.id),
@@ -60,7 +72,7 @@ function save(req: Request): Promise<void> {
  */
 export async function renewSession(
   req: Request,
-  data: { adminUser: StaffMember } | { twoFactorPending: PendingTwoFactor },
+  data: { adminUser: StaffMember; credentialStamp: string } | { twoFactorPending: PendingTwoFactor },
 ): Promise<void> {
   await regenerate(req);
   Object.assign(req.session, data);
@@ -72,5 +84,6 @@ export async function startStaffSession(req: Request, em: EntityManager, member:
   // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
   // before a validation rule tightened must still be able to log in (and fix its email).
   await em.nativeUpdate(User, { id: Number(member.id) }, { lastLoginAt: new Date() });
-  await renewSession(req, { adminUser: member });
+  const user = await em.findOneOrFail(User, Number(member.id), { populate: ['passwordHash'] });
+  await renewSession(req, { adminUser: member, credentialStamp: credentialStamp(user.passwordHash) });
 }

@@ -111,6 +111,30 @@ describe(`account changes in the admin end the user's sessions (${testDialect()}
     assert.deepEqual(await reasons(staff.sids), ['password_changed']);
   });
 
+  it("a password change ends the user's other admin sessions (a stolen password's login too)", async () => {
+    const staff = await userWithSessions({ staff: true });
+    const attacker = new Client(fixture.origin);
+    assert.equal((await attacker.login(staff.email)).status, 302);
+    assert.equal((await attacker.request('/admin')).status, 200, 'the attacker is in');
+    const owner = new Client(fixture.origin);
+    assert.equal((await owner.login(staff.email)).status, 302);
+    const response = await owner.request('/admin/api/pages/changePassword', {
+      json: {
+        currentPassword: PASSWORD,
+        newPassword: 'the owner takes it back',
+        confirmPassword: 'the owner takes it back',
+      },
+    });
+    assert.equal(response.status, 200);
+    const after = await attacker.request('/admin');
+    assert.equal(after.status, 302, 'the session from before the change is over');
+    assert.equal((await attacker.request('/admin/api/resources/User/actions/list')).status, 401);
+    // The new password logs in as usual.
+    const again = new Client(fixture.origin);
+    assert.equal((await again.login(staff.email, 'the owner takes it back')).status, 302);
+    assert.equal((await again.request('/admin')).status, 200);
+  });
+
   it('an edit that changes nothing about access leaves the sessions alone', async () => {
     const user = await userWithSessions();
     const { body } = await edit(user.id, { email: `renamed${counter}@example.com` });
