@@ -235,7 +235,9 @@ export class RedisWriteSource implements WriteSource {
       if (ids) ids.push(write.id);
       else byPartition.set(write.partition, [write.id]);
     }
-    for (const [partition, ids] of byPartition) await this.ackIds(partition, ids);
+    // Sent together (ioredis pipelines concurrent commands on the connection): one round trip per
+    // batch rather than one per partition it spans.
+    await Promise.all([...byPartition].map(([partition, ids]) => this.ackIds(partition, ids)));
   }
 
   private async ackIds(partition: number, ids: readonly number[]): Promise<void> {

@@ -84,8 +84,10 @@ export async function insertAuditEntries(
   if (entries.length === 0) return;
   // The ORM's onCreate, as a created entity would get it (SQLite stores datetimes as epoch ms).
   const createdAt = new Date();
-  await em.insertMany(
-    AuditEntry,
+  // The driver's multi-row INSERT directly: em.insertMany would first walk every row's values deeply
+  // (looking for entities to turn into ids; these rows hold none, the actor is its id).
+  await em.getDriver().nativeInsertMany(
+    AuditEntry.meta.className,
     entries.map((entry) => ({
       actor: entry.actor?.id ?? null,
       actorEmail: entry.actor?.email ?? null,
@@ -95,5 +97,6 @@ export async function insertAuditEntries(
       diff: entry.diff,
       createdAt,
     })),
+    { ctx: em.getTransactionContext() },
   );
 }

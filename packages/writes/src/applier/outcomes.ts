@@ -79,7 +79,9 @@ export async function recordOutcomes(
   }
   if (inserts.length === 0) return;
   await releaseIdempotencyKeys(em, inserts);
-  await em.insertMany(Write, inserts);
+  // The driver's multi-row INSERT directly: em.insertMany would first walk every row's values deeply
+  // (looking for entities to turn into ids; these rows hold none), a cost per write.
+  await em.getDriver().nativeInsertMany(Write.meta.className, inserts, { ctx: em.getTransactionContext() });
 }
 
 /**
