@@ -20,7 +20,14 @@ import { describeMachine } from './machine.js';
 import { measureOrdersLive, ORDERS_LIVE_BENCH, type OrdersLiveSize } from './orders-live.js';
 import { measureOrders, ORDERS_BENCH, type OrdersBenchSize } from './orders.js';
 import { measurePropagation } from './propagation.js';
-import { renderMarkdown, type BenchResults, type ContestantRow, type DialectResults } from './report.js';
+import {
+  renderMarkdown,
+  renderPartial,
+  splicePartial,
+  type BenchResults,
+  type ContestantRow,
+  type DialectResults,
+} from './report.js';
 import type { DialectOrders } from './report-orders.js';
 import { measureSnapshot } from './snapshot.js';
 import { measure, measureInterleaved, type RunPlan } from './throughput.js';
@@ -335,12 +342,17 @@ async function main(): Promise<void> {
   };
   const notesFile = path.join(repo, 'e2e', 'bench', 'notes.md');
   const markdown = renderMarkdown(report, existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '');
-  process.stdout.write(`${markdown}\n`);
+  const benchmarks = path.join(repo, 'BENCHMARKS.md');
   if (only !== undefined) {
-    log(`--only=${only}: BENCHMARKS.md left as it was`);
+    const block = renderPartial(report, only);
+    process.stdout.write(`${block}\n`);
+    const document = existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : '# Benchmarks\n';
+    writeFileSync(benchmarks, splicePartial(document, block, only));
+    log(`--only=${only}: its block in BENCHMARKS.md replaced; the full run's figures left as they were`);
     return;
   }
-  writeFileSync(path.join(repo, 'BENCHMARKS.md'), markdown);
+  process.stdout.write(`${markdown}\n`);
+  writeFileSync(benchmarks, markdown);
   log('wrote BENCHMARKS.md');
 }
 
