@@ -126,6 +126,16 @@ describe(`account changes in the admin end the user's sessions (${testDialect()}
       },
     });
     assert.equal(response.status, 200);
+    assert.equal(
+      (await owner.request('/admin')).status,
+      200,
+      'the owner stays logged in where they changed it',
+    );
+    assert.notEqual(
+      (await owner.request('/admin/api/resources/User/actions/list')).status,
+      401,
+      'and the API still knows them',
+    );
     const after = await attacker.request('/admin');
     assert.equal(after.status, 302, 'the session from before the change is over');
     assert.equal((await attacker.request('/admin/api/resources/User/actions/list')).status, 401);

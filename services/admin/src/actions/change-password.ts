@@ -1,5 +1,5 @@
 import type { PageHandler } from 'adminjs';
-import { hashPassword, passwordProblem, verifyPassword } from '@tandem/accounts';
+import { credentialStamp, hashPassword, passwordProblem, verifyPassword } from '@tandem/accounts';
 import { User, type Orm } from '@tandem/models';
 import { revokeUserSessions } from '@tandem/tokens';
 import { recordAudit } from '../orm/audit.js';
@@ -43,6 +43,11 @@ export function changePasswordHandler(orm: Orm): PageHandler {
         diff: { password: { before: '(hidden)', after: '(changed)' } },
       });
     });
+    // The session that changed it stays logged in (Django's update_session_auth_hash): it takes the
+    // new password's stamp, so requireStaff ends every other session of theirs but this one.
+    // @adminjs/express hands the handler a copy of the Express request, session included.
+    const session = (request as { session?: { credentialStamp?: string } }).session;
+    if (session) session.credentialStamp = credentialStamp(passwordHash);
     return { notice: { type: 'success', message: 'Your password was changed.' }, errors: {} };
   };
 }
