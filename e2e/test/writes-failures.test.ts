@@ -25,10 +25,17 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createTestDatabase, eventually, testDialect, type TestDatabase } from '@tandem/models/testing';
+import {
+  createTestDatabase,
+  eventually,
+  redisServerInstalled,
+  startPrivateRedis,
+  testDialect,
+  type PrivateRedis,
+  type TestDatabase,
+} from '@tandem/models/testing';
 import { tandem } from '../bench/catalog.js';
 import { E2E_SECRET_KEY } from '../support/admin-process.js';
-import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
 import type { ServiceProcess } from '../support/service-process.js';
 import {
   assertBalanced,
@@ -60,7 +67,7 @@ const skip =
     : !REDIS_URL
       ? 'REDIS_URL is not set: the write path failure tests run on real PostgreSQL and Redis'
       : false;
-const needsPrivateRedis = redisServerInstalled
+const needsPrivateRedis = redisServerInstalled()
   ? false
   : 'redis-server is not installed: killing Redis and taking XACK away from an applier need a private server (REDIS_URL serves other suites)';
 
@@ -152,8 +159,8 @@ describe(
     };
 
     before(async () => {
-      if (redisServerInstalled) {
-        privateRedis = await startPrivateRedis();
+      if (redisServerInstalled()) {
+        privateRedis = await startPrivateRedis({ durable: true });
         redisUrl = privateRedis.url;
       } else redisUrl = REDIS_URL!;
       queueRedis = new Redis(redisUrl, { maxRetriesPerRequest: null });

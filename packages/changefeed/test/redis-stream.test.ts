@@ -1,19 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { Category, Product } from '@tandem/models';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import {
+  createMigratedDatabase,
+  redisServerInstalled,
+  startPrivateRedis,
+  testDialect,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
 import { decodeEntry, encodeEntry, streamId } from '../src/index.js';
 import { eventually, mapFeed } from './helpers.js';
-import {
-  PrivateRedis,
-  REDIS_SKIP,
-  REDIS_URL,
-  redisSource,
-  startRelay,
-  uniqueStreamKey,
-} from './redis-support.js';
+import { REDIS_SKIP, REDIS_URL, redisSource, startRelay, uniqueStreamKey } from './redis-support.js';
 
 let db: MigratedTestDatabase;
 let categoryId: number;
@@ -268,9 +266,9 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
 
   test(
     'a Redis restart (stream lost) is survived: relay and consumers catch up',
-    { skip: !existsSync('/usr/bin/redis-server') && 'redis-server is not installed' },
+    { skip: !redisServerInstalled() && 'redis-server is not installed' },
     async () => {
-      const redis = await PrivateRedis.start();
+      const redis = await startPrivateRedis();
       const key = uniqueStreamKey();
       const relay = startRelay(db, redis.url, key, 500);
       await relay.ready();
@@ -279,7 +277,7 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
         await consumer.feed.start();
         await bumpStocks(20);
         await assertEqualsDatabase('before the restart', consumer.records);
-        await redis.stop();
+        await redis.kill();
         await bumpStocks(20); // while Redis is down
         await redis.start(); // empty: the stream and the relay's lock are gone
         await bumpStocks(20);
@@ -287,7 +285,7 @@ describe(`Redis Stream fan-out (${testDialect()})`, { skip: REDIS_SKIP }, () => 
       } finally {
         await consumer.feed.close();
         await relay.close();
-        await redis.stop();
+        await redis.destroy();
       }
     },
   );

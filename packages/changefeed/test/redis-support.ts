@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { hotProjections } from '@tandem/models';
-import { freePort, type MigratedTestDatabase } from '@tandem/models/testing';
+import type { MigratedTestDatabase } from '@tandem/models/testing';
 import {
   compileProjections,
   openFeedSource,
@@ -56,56 +55,4 @@ export function startRelay(db: MigratedTestDatabase, redisUrl: string, streamKey
 export function redisSource(db: MigratedTestDatabase, redisUrl: string, streamKey: string) {
   return (projections: readonly CompiledProjection[]) =>
     new RedisStreamSource(() => openFeedSource(db.target, projections), redisUrl, streamKey);
-}
-
-/** A private redis-server this test can kill and restart (data is not persisted, like the CI one). */
-export class PrivateRedis {
-  private process: ChildProcess | undefined;
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<PrivateRedis> {
-    const instance = new PrivateRedis(await freePort());
-    await instance.start();
-    return instance;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.process = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    probe.on('error', () => undefined);
-    await eventually('private redis accepts connections', async () => {
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        probe.disconnect();
-        return false;
-      }
-    });
-    probe.disconnect();
-  }
-
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
 }

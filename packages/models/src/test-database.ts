@@ -82,3 +82,9 @@ export async function createMigratedDatabase(serverUrl?: string): Promise<Migrat
 
 export { eventually, freePort } from './test-waiting.js';
 export { sqlitePassOnly, testDialect } from './test-dialects.js';
+export {
+  redisServerInstalled,
+  startPrivateRedis,
+  type PrivateRedis,
+  type PrivateRedisOptions,
+} from './test-redis-server.js';

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -8,6 +7,8 @@ import { Redis } from 'ioredis';
 import {
   createMigratedDatabase,
   eventually,
+  redisServerInstalled,
+  startPrivateRedis,
   testDialect,
   type MigratedTestDatabase,
 } from '@tandem/models/testing';
@@ -19,7 +20,6 @@ import {
   type WriteQueue,
   type WriteSource,
 } from '../src/index.js';
-import { PrivateRedis } from './private-redis.js';
 import {
   REDIS_SKIP,
   REDIS_URL,
@@ -401,13 +401,11 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
   test(
     'Redis lost its data (killed, no persistence): ids go on above the recorded outcomes, the applier recovers',
     {
-      skip:
-        !existsSync('/usr/bin/redis-server') &&
-        'redis-server is not installed (a private one is killed here)',
+      skip: !redisServerInstalled() && 'redis-server is not installed (a private one is killed here)',
     },
     async () => {
-      const privateRedis = await PrivateRedis.start();
-      closers.push(() => privateRedis.kill());
+      const privateRedis = await startPrivateRedis();
+      closers.push(() => privateRedis.destroy());
       const writes = settings({ redisUrl: privateRedis.url, partitionLeaseMs: 600 });
       const q = queue(writes);
       const s = source(writes, 'lost-a');
