@@ -188,7 +188,7 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
     assert.equal(await streamLengths(writes), 5, 'nothing was queued past the bound');
   });
 
-  test('a burst of parallel accepts with one key on one connection (one pipelined socket write) queues one write', async () => {
+  test('a burst of parallel accepts with one key on one connection queues one write; another body is refused every time', async () => {
     const writes = settings();
     const q = queue(writes);
     const results = await Promise.all(
