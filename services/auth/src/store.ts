@@ -239,6 +239,20 @@ interface Executor {
   run(name: string, sql: string, bindings: unknown[]): Promise<number>;
 }
 
+/** Runs `work` on a connection borrowed from knex's own pool, given back however `work` ends. */
+async function withPooledConnection<T>(
+  knex: Knex,
+  dialect: DatabaseTarget['dialect'],
+  work: (connection: Connection) => Promise<T>,
+): Promise<T> {
+  const raw: unknown = await knex.client.acquireConnection();
+  try {
+    return await work(new Connection(raw, dialect));
+  } finally {
+    await knex.client.releaseConnection(raw);
+  }
+}
+
 /**
  * Borrows a connection from knex's own pool for each statement, so knex's guarantees hold: a
  * connection inside a transaction (ours or the ORM's) is waited for, never shared.
@@ -249,13 +263,8 @@ class PooledExecutor implements Executor {
     private readonly dialect: DatabaseTarget['dialect'],
   ) {}
 
-  private async with<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
-    const raw: unknown = await this.knex.client.acquireConnection();
-    try {
-      return await work(new Connection(raw, this.dialect));
-    } finally {
-      await this.knex.client.releaseConnection(raw);
-    }
+  private with<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+    return withPooledConnection(this.knex, this.dialect, work);
   }
 
   rows(name: string, sql: string, bindings: unknown[]): Promise<Row[]> {
@@ -692,13 +701,8 @@ export class AuthStore {
     });
   }
 
-  private async withRaw<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
-    const raw: unknown = await this.knex.client.acquireConnection();
-    try {
-      return await work(new Connection(raw, this.dialect));
-    } finally {
-      await this.knex.client.releaseConnection(raw);
-    }
+  private withRaw<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
+    return withPooledConnection(this.knex, this.dialect, work);
   }
 
   private async transactionOn<T>(
