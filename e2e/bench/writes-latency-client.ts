@@ -46,6 +46,10 @@ function subscribe(url: string, token: string, frames: Map<number, number>): Pro
       headers: { authorization: `Bearer ${token}` },
     });
     socket.once('error', reject);
+    // A socket closed before it was subscribed fails the run with the server's reason, not a hang.
+    socket.once('close', (code, reason) =>
+      reject(new Error(`the orders socket closed before it was subscribed: ${code} ${String(reason)}`)),
+    );
     socket.once('open', () => socket.send('{"type":"subscribe","topic":"orders"}'));
     socket.on('message', (raw) => {
       const receivedAt = wallMs();

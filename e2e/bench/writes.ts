@@ -86,6 +86,8 @@ export interface DrainResult {
   /** CPU per applied order of the appliers, and of PostgreSQL (every backend), µs. */
   readonly applierCpuPerOrderUs: number;
   readonly databaseCpuPerOrderUs: number;
+  /** From the last outcome row seen to fast holding every applied order in its store, s. */
+  readonly feedCatchUpSeconds: number;
 }
 
 export interface WriteLatency {
@@ -264,6 +266,7 @@ async function measureDrain(options: {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const wallSeconds = (performance.now() - startedAt) / 1000;
+  const drainedAt = performance.now();
   const applierSeconds = cpuSecondsBetween(applierBefore, readCpu(appliers.map((a) => a.child.pid!)));
   const databaseSeconds = cpuSecondsBetween(before, readCpu(options.postgres ? [options.postgres] : []));
   const { rows } = await options.client.query<{ status: string; n: string; first: Date; last: Date }>(
@@ -274,6 +277,8 @@ async function measureDrain(options: {
   const last = Math.max(...rows.map((row) => row.last.getTime()));
   const seconds = Math.max(0.001, (last - first) / 1000);
   const applied = count('applied');
+  await storeHolds(options.fastUrl, 'orders', applied);
+  const feedCatchUpSeconds = (performance.now() - drainedAt) / 1000;
   return {
     orders: options.count,
     applied,
@@ -283,7 +288,27 @@ async function measureDrain(options: {
     wallSeconds,
     applierCpuPerOrderUs: (applierSeconds / Math.max(1, applied)) * 1e6,
     databaseCpuPerOrderUs: options.postgres ? (databaseSeconds / Math.max(1, applied)) * 1e6 : Number.NaN,
+    feedCatchUpSeconds,
   };
+}
+
+/**
+ * Waits until fast's store holds `count` records of `collection` (its /healthz counts them): the drain's
+ * changes have all come through the feed. The latency run measures a steady 1,000 writes/s, so it
+ * must not start while fast is still taking in the backlog the drain committed.
+ */
+async function storeHolds(fastUrl: string, collection: string, count: number): Promise<void> {
+  const deadline = performance.now() + 300_000;
+  for (;;) {
+    const health = (await (await fetch(`${fastUrl}/healthz`)).json()) as {
+      records?: Record<string, number>;
+      feed?: { lagEvents?: number };
+    };
+    if ((health.records?.[collection] ?? 0) >= count && health.feed?.lagEvents === 0) return;
+    if (performance.now() > deadline)
+      throw new Error(`fast holds ${health.records?.[collection]} of ${count} ${collection} after 300 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The steady-rate run: the client on core 1; appliers already running. */
@@ -387,7 +412,9 @@ export async function measureWrites(options: {
         extra: { WRITE_QUEUE_MAX_DEPTH: String(100_000_000) },
       }),
     };
-    const fast = await startWritesFast(env, auth.url, { cpus: '0' });
+    // BENCH_FAST_NODE_ARGS (space-separated): node's options for fast, e.g. `--cpu-prof` (see writes-accept.ts).
+    const nodeArgs = process.env.BENCH_FAST_NODE_ARGS?.split(' ').filter((arg) => arg !== '');
+    const fast = await startWritesFast(env, auth.url, { cpus: '0', nodeArgs });
     started.push(fast);
     const express = await startContestant('express-orders', { env: base, authUrl: auth.url, cpus: '0' });
     started.push(express);
@@ -425,8 +452,12 @@ export async function measureWrites(options: {
       started,
     });
 
+    // Tokens minted now: on a slow or busy machine the stages before may outlast the first ones.
+    const latencyTokens = (await writerTokens(auth.url, emails.slice(0, size.latencyWriters))).map(
+      (w) => w.token,
+    );
     log(`postgresql: writes, latency at ${size.latencyPerSecond} writes/s for ${size.latencySeconds} s`);
-    const latency = await measureLatency({ fastUrl: fast.url, tokens, size, client });
+    const latency = await measureLatency({ fastUrl: fast.url, tokens: latencyTokens, size, client });
     const { besideCpuPerRequestUs: redisCpu, ...acceptedMeasurement } = accepted!;
     const { besideCpuPerRequestUs: databaseCpu, ...expressMeasurement } = onExpress!;
     return {
