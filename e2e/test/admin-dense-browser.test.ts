@@ -6,7 +6,7 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { Category, Product } from '@tandem/models';
+import { AuditEntry, Category, Product } from '@tandem/models';
 import { sqlitePassOnly } from '@tandem/models/testing';
 import { browserSkip } from '../support/browser.js';
 import { adminBrowser, browserStep } from '../support/browser-steps.js';
@@ -17,6 +17,9 @@ const skip =
     'it checks layout and formatting; the list’s search, filter, sort and count queries run on both databases in services/admin/test and in admin-browser and admin-daily-browser',
   );
 if (skip) process.stdout.write(`# SKIP admin dense-data browser tests: ${skip}\n`);
+
+/** "2026-12-01 23:44 UTC": the admin's one date format (services/admin/components/dates.jsx). */
+const utcMinute = (instant: Date) => `${instant.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 describe('admin dense data in a browser', { skip }, () => {
   const browser = adminBrowser();
@@ -84,7 +87,7 @@ describe('admin dense data in a browser', { skip }, () => {
     });
   });
 
-  step('shows dates in one format on the list and the show page', async () => {
+  step('shows dates in one format, in UTC and saying so, on the list and the show page', async () => {
     const { page } = browser.current();
     // The show page's section holds the label ("Updated") and the date.
     const section = (await page.getByTestId('property-show-updatedAt').textContent()) ?? '';
@@ -93,7 +96,8 @@ describe('admin dense data in a browser', { skip }, () => {
     await skus().first().waitFor();
     const row = page.locator('tr', { has: page.getByText('SKU-019', { exact: true }) });
     const listed = (await row.getByTestId('property-list-updatedAt').textContent())?.trim() ?? '';
-    assert.match(listed, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    const product = await browser.current().admin.db.orm.em.fork().findOneOrFail(Product, { sku: 'SKU-019' });
+    assert.equal(listed, utcMinute(product.updatedAt), 'the stored instant, in UTC');
     assert.equal(shown, listed, 'the same date, written the same way');
   });
 
@@ -155,6 +159,51 @@ describe('admin dense data in a browser', { skip }, () => {
     await page.waitForURL(/\/resources\/Product\?.*perPage=50/);
     await expectRows(30);
   });
+
+  step(
+    'one change’s time reads the same in the history, the audit log, its page and the dashboard, whatever the browser’s zone',
+    async () => {
+      const { page, goto, context, admin, screenshot } = browser.current();
+      // A zone 5½ hours from UTC: a time printed in the browser's zone would differ in hour and minute.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Kolkata' });
+      assert.equal(await page.evaluate(() => new Date(0).getTimezoneOffset()), -330);
+      const em = admin.db.orm.em.fork();
+      const product = await em.findOneOrFail(Product, { sku: 'SKU-002' });
+      // The previous step renamed it: its update entry, the newest of this staff member's actions.
+      const [entry] = await em.find(
+        AuditEntry,
+        { model: 'Product', recordId: String(product.id), action: 'update' },
+        { orderBy: { id: 'desc' }, limit: 1 },
+      );
+      assert.ok(entry);
+      const expected = utcMinute(entry.createdAt);
+
+      await goto(`/resources/Product/records/${product.id}/show`);
+      const heading = page.getByTestId('history-entry-heading').first();
+      await heading.waitFor();
+      assert.ok(((await heading.textContent()) ?? '').endsWith(` at ${expected}`), 'the record’s history');
+      const updated = (await page.getByTestId('property-show-updatedAt').textContent()) ?? '';
+      assert.equal(updated.replace(/^\s*Updated\s*/, '').trim(), utcMinute(product.updatedAt));
+
+      await goto('/resources/AuditEntry');
+      const cell = page.locator(`tr[data-id="${entry.id}"] [data-testid="property-list-createdAt"]`);
+      await cell.waitFor();
+      assert.equal((await cell.textContent())?.trim(), expected, 'the audit log');
+      await screenshot('dense-dates-audit-list');
+
+      await goto(`/resources/AuditEntry/records/${entry.id}/show`);
+      const created = page.getByTestId('property-show-createdAt');
+      await created.waitFor();
+      assert.ok(((await created.textContent()) ?? '').trim().endsWith(expected), 'the audit entry’s page');
+
+      await goto('');
+      const recent = page.getByTestId('recent-action').first();
+      await recent.waitFor();
+      assert.ok(((await recent.textContent()) ?? '').startsWith(`${expected} — update`), 'the dashboard');
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+    },
+  );
 
   step('writes counts with thousands separators', async () => {
     const { page, goto, admin, screenshot } = browser.current();

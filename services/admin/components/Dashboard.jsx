@@ -5,6 +5,7 @@ import { Link } from 'react-router-dom';
 import { Box, H2, H4, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
 import { ApiClient } from 'adminjs';
 import LiveMetrics from './LiveMetrics';
+import { formatDateTime } from './dates.jsx';
 
 const EMPTY = { models: [], recent: [], liveMetrics: false };
 
@@ -14,7 +15,7 @@ const countText = (model) => `${model.estimated ? '≈ ' : ''}${Number(model.cou
 /** "update “Spade” in Products", the title linking to the record while it exists and may be viewed. */
 const RecentAction = ({ entry }) => (
   <Text mb="sm" data-testid="recent-action">
-    {new Date(entry.createdAt).toLocaleString()} — {entry.action}{' '}
+    {formatDateTime(entry.createdAt)} — {entry.action}{' '}
     {entry.href ? <Link to={entry.href}>{entry.title}</Link> : `#${entry.recordId}`} in {entry.modelLabel}
   </Text>
 );

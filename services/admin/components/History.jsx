@@ -8,6 +8,7 @@ import React from 'react';
 import { Box, Label, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system';
 import { useTranslation } from 'adminjs';
 import { formatMoney } from './Money.jsx';
+import { formatDateTime } from './dates.jsx';
 
 export const parseJson = (text, fallback) => {
   try {
@@ -17,7 +18,13 @@ export const parseJson = (text, fallback) => {
   }
 };
 
-/** One stored value as a person reads it: names for ids of related records, Yes/No, lists joined. */
+/** A date field's value as the diff stores it (Date.toISOString()); other text never has its "Z". */
+const STORED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * One stored value as a person reads it: names for ids of related records, Yes/No, lists joined,
+ * instants in the admin's one date format (components/dates.jsx).
+ */
 export const readableValue = (value, names) => {
   if (value === null || value === undefined || value === '') return '—';
   if (Array.isArray(value))
@@ -28,15 +35,8 @@ export const readableValue = (value, names) => {
   }
   if (value === true) return 'Yes';
   if (value === false) return 'No';
+  if (typeof value === 'string' && STORED_INSTANT.test(value)) return formatDateTime(value);
   return typeof value === 'string' ? value : JSON.stringify(value);
-};
-
-const pad = (n) => String(n).padStart(2, '0');
-/** "2026-12-01 23:44", the one date format the admin's lists and show pages use. */
-export const readableTime = (iso) => {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 };
 
 /** One side of a money field's change: the amount in its currency, or as any other value without one. */
@@ -89,9 +89,9 @@ const History = ({ record, resource }) => {
       {entries.length === 0 ? <Text>No changes recorded yet.</Text> : null}
       {entries.map((entry) => (
         <Box key={entry.id} mb="lg" data-testid="history-entry">
-          <Text mb="sm">
+          <Text mb="sm" data-testid="history-entry-heading">
             <strong>{entry.action}</strong> by {entry.actorEmail || 'unknown'} at{' '}
-            {readableTime(entry.createdAt)}
+            {formatDateTime(entry.createdAt)}
           </Text>
           <DiffTable diff={entry.diff} model={resource.id} names={names} currencies={entry.currencies} />
         </Box>

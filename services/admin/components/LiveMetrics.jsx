@@ -4,6 +4,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import { Box, H4, Text } from '@adminjs/design-system';
 import { ApiClient } from 'adminjs';
+import { formatDateTime } from './dates.jsx';
 
 const COLORS = ['#2e7d32', '#1565c0', '#c62828', '#6a1b9a', '#ef6c00', '#00838f'];
 const STYLESHEET_ID = 'tandem-uplot-css';
@@ -62,6 +63,8 @@ const Plot = ({ plot }) => {
         ],
         axes: [{}, { size: 60 }],
         scales: { x: { time: true } },
+        // The time axis in UTC, as every date the admin prints (components/dates.jsx).
+        tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       },
       plot.data,
       container.current,
@@ -86,8 +89,8 @@ const Plot = ({ plot }) => {
 const ServiceDown = ({ service }) => (
   <Text mb="md" color="error" role="status" data-testid={`metrics-down-${service.name}`}>
     {service.name} is unreachable at {service.url} ({service.error})
-    {service.lastRead ? `; last read ${new Date(service.lastRead).toLocaleTimeString()}` : ''}. Its plots show
-    a gap until it answers again.
+    {service.lastRead ? `; last read ${formatDateTime(service.lastRead)}` : ''}. Its plots show a gap until it
+    answers again.
   </Text>
 );
 
@@ -119,7 +122,7 @@ const LiveMetrics = () => {
   }, []);
   return (
     <Box variant="white" mb="xl" data-testid="live-metrics">
-      <H4>Live metrics (last hour, updated every {metrics ? metrics.intervalSeconds : 5} s)</H4>
+      <H4>Live metrics (last hour, times in UTC, updated every {metrics ? metrics.intervalSeconds : 5} s)</H4>
       {problem ? <Text color="error">{problem}</Text> : null}
       {metrics === null ? <Text>Loading…</Text> : null}
       {(metrics?.services ?? [])

@@ -23,6 +23,9 @@ export function createComponents() {
   override('DefaultListProperty', 'TitleLink.jsx');
   override('Login', 'Login.jsx');
   override('Footer', 'KeyboardAccess.jsx');
+  // One date format everywhere, in UTC and saying so (components/dates.jsx): list cells and show pages.
+  override('DefaultDatetimeListProperty', 'DateTimeList.jsx');
+  override('DefaultDatetimeShowProperty', 'DateTimeShow.jsx');
   return {
     loader,
     History: add('History'),
