@@ -43,10 +43,15 @@ export function migratorOf(orm: Orm): Migrator {
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 const compiledRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/** The folder of a dialect's compiled migrations (what `migrate` applies). */
+export function compiledMigrationsPath(dialect: DatabaseTarget['dialect']): string {
+  return path.join(compiledRoot, 'migrations', dialect);
+}
+
 function migrationsFor(dialect: DatabaseTarget['dialect']): SqlOptions['migrations'] {
   return {
     tableName: 'mikro_orm_migrations',
-    path: path.join(compiledRoot, 'migrations', dialect),
+    path: compiledMigrationsPath(dialect),
     pathTs: path.join(packageRoot, 'migrations', dialect),
     glob: '!(*.d).{js,ts}',
     transactional: true,

@@ -2,13 +2,14 @@
  * Test support, like django.test: imported as `@tandem/models/testing` by every package's tests.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { parseDatabaseUrl, type DatabaseTarget } from '@tandem/config';
-import { migrate, openOrm, type Orm } from './orm.js';
+import { openOrm, type Orm } from './orm.js';
 import { testDialect } from './test-dialects.js';
+import { postgresTemplate, sqliteTemplate } from './test-templates.js';
 
 export interface TestDatabase {
   readonly target: DatabaseTarget;
@@ -24,12 +25,18 @@ export interface TestDatabase {
 export async function createTestDatabase(
   serverUrl: string | undefined = process.env.DATABASE_URL,
 ): Promise<TestDatabase> {
+  return newDatabase(serverUrl, false);
+}
+
+/** A new database, empty or (`migrated`) a copy of the migrated template (src/test-templates.ts). */
+async function newDatabase(serverUrl: string | undefined, migrated: boolean): Promise<TestDatabase> {
   if (testDialect(serverUrl) === 'postgresql' && serverUrl) {
     const name = `tandem_test_${randomBytes(6).toString('hex')}`;
+    const template = migrated ? ` template "${await postgresTemplate(serverUrl)}"` : '';
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
     try {
-      await admin.query(`create database "${name}"`);
+      await admin.query(`create database "${name}"${template}`);
     } finally {
       await admin.end();
     }
@@ -50,7 +57,9 @@ export async function createTestDatabase(
     };
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'tandem-test-'));
-  const url = `sqlite:${path.join(dir, 'tandem.sqlite3')}`;
+  const file = path.join(dir, 'tandem.sqlite3');
+  if (migrated) copyFileSync(await sqliteTemplate(), file);
+  const url = `sqlite:${file}`;
   return {
     target: parseDatabaseUrl(url),
     url,
@@ -66,10 +75,14 @@ export interface MigratedTestDatabase extends TestDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * A fresh database with every migration applied, for one test file: a copy of a template migrated
+ * once per migration state (src/test-templates.ts says why), the same schema and rows as migrating
+ * this database would give.
+ */
 export async function createMigratedDatabase(serverUrl?: string): Promise<MigratedTestDatabase> {
-  const database = await createTestDatabase(serverUrl ?? process.env.DATABASE_URL);
+  const database = await newDatabase(serverUrl ?? process.env.DATABASE_URL, true);
   const orm = await openOrm(database.target);
-  await migrate(orm);
   return {
     ...database,
     orm,
