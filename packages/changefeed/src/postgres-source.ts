@@ -22,6 +22,16 @@ const S = revocationSource;
  * allocated early but committed late belongs to a transaction at or above xmin until it ends, so it is
  * read by a later call, never skipped. Order across transactions does not matter because applying an
  * event re-reads the row's current state (idempotent, convergent).
+ *
+ * A batch never shows part of a transaction. The rows an event names are re-read as they are now, and
+ * "now" may include a transaction at or above xmin that committed before a transaction below it ended:
+ * read alone, the window would bring that transaction's effect on one row (a `writes` row named by the
+ * earlier event of its queueing, now showing the applier's outcome) without its other rows (the order
+ * the outcome names), and a request waiting for the outcome would be answered before the order is
+ * served. So a read is one REPEATABLE READ snapshot: the rows are re-read in the snapshot the window
+ * was taken in, and once the window moves, the batch also carries the events of every transaction the
+ * snapshot sees above it (committed out of order). Those are read again with the next window, which
+ * re-applying tolerates. (A backlog cut at TXID_SPAN may still end inside a later transaction's rows.)
  */
 export class PostgresSource implements FeedSource {
   readonly dialect = 'postgresql';
@@ -121,8 +131,23 @@ export class PostgresSource implements FeedSource {
 
   async read(position: string): Promise<ReadResult> {
     const db = this.db;
+    // The window, its events, the lag left after it and the rows re-read all see one snapshot (above).
+    await db.query('begin isolation level repeatable read read only');
+    try {
+      const result = await this.readInSnapshot(db, position);
+      await db.query('commit');
+      return result;
+    } catch (error) {
+      await db.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async readInSnapshot(db: pg.Client, position: string): Promise<ReadResult> {
     // One round trip for the window, its events and what is left after it (the lag): each read is on the
-    // path of every change (commit -> frame), and a round trip costs both processes CPU and time.
+    // path of every change (commit -> frame), and a round trip costs both processes CPU and time. Once
+    // the window moves, its events are those of every transaction this snapshot sees from the position
+    // on (those above the window's end committed before an older one ended); while it does not, none.
     const { rows } = await db.query<{
       upto: string;
       pending: number;
@@ -136,7 +161,9 @@ export class PostgresSource implements FeedSource {
                     from change_event where txid >= (select upto from w))
        select w.upto::text as upto, p.pending, p.age, e.table_name, e.record_id
          from w cross join p left join lateral (
-           select table_name, record_id, id from change_event where txid >= $1::bigint and txid < w.upto order by id
+           select table_name, record_id, id from change_event
+            where w.upto > $1::bigint and txid >= $1::bigint and txid < $1::bigint + $2
+            order by id
          ) e on true`,
       [position, TXID_SPAN],
     );
@@ -200,22 +227,40 @@ export class PostgresSource implements FeedSource {
   }
 }
 
-/** A projection's rows through a server-side cursor, a batch per FETCH; declared on first read. */
+type FetchedRows = pg.QueryResult<{ id: number | string; json: string }>;
+
+/**
+ * A projection's rows through a server-side cursor, a batch per FETCH; declared on first read. The next
+ * FETCH is sent before the current batch is handed out, so PostgreSQL builds and sends it while the
+ * consumer prepares this one (on separate cores) instead of the two taking turns. At most two batches
+ * of rows are alive: the one being consumed and the one in flight.
+ *
+ * If the consumer stops early (it threw, or returned), the FETCH in flight is awaited and its failure,
+ * if any, swallowed: the consumer's own error is the one that counts, and the transaction is rolled
+ * back by `snapshot` either way. If a FETCH fails, its error reaches the consumer at its next read.
+ */
 async function* cursorBatches(
   db: pg.Client,
   cursor: string,
   sql: string,
 ): AsyncIterable<readonly RecordRow[]> {
   await db.query(`declare ${cursor} no scroll cursor for ${sql}`);
+  const fetchNext = (): Promise<FetchedRows> => db.query(`fetch forward ${SNAPSHOT_BATCH} from ${cursor}`);
+  let inFlight: Promise<FetchedRows> | undefined = fetchNext();
   try {
     for (;;) {
-      const { rows } = await db.query<{ id: number | string; json: string }>(
-        `fetch forward ${SNAPSHOT_BATCH} from ${cursor}`,
-      );
+      const { rows } = await inFlight;
+      inFlight = undefined;
       if (rows.length === 0) return;
-      yield rows.map((r) => ({ id: Number(r.id), json: r.json }));
+      // A short batch is the last one: no need to ask again for the empty batch that follows.
+      if (rows.length === SNAPSHOT_BATCH) inFlight = fetchNext();
+      const batch: RecordRow[] = new Array<RecordRow>(rows.length);
+      for (let i = 0; i < rows.length; i++) batch[i] = { id: Number(rows[i]!.id), json: rows[i]!.json };
+      yield batch;
+      if (!inFlight) return;
     }
   } finally {
+    if (inFlight) await inFlight.catch(() => undefined);
     await db.query(`close ${cursor}`).catch(() => undefined);
   }
 }
