@@ -24,6 +24,11 @@ export const RECORD_PATH = '/v1/products/1';
 export const LIST_PATH = '/v1/products?limit=100&after=0';
 
 /** Starts one contestant the way it would run in production, pinned to the server core. */
+/** BENCH_FAST_NODE_ARGS (space-separated): node's options for every fast process a bench starts, e.g. `--cpu-prof`. */
+export function fastNodeArgs(): string[] | undefined {
+  return process.env.BENCH_FAST_NODE_ARGS?.split(' ').filter((arg) => arg !== '');
+}
+
 export async function startContestant(
   name: ContestantName,
   context: ContestantContext,
@@ -38,6 +43,7 @@ export async function startContestant(
     case 'tandem':
       return startServiceProcess('tandem', ENTRY_POINTS.fast, {
         ...common,
+        nodeArgs: fastNodeArgs(),
         env: { ...context.env, ...verification, FAST_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' },
       });
     case 'express':

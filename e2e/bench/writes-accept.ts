@@ -21,6 +21,7 @@ import {
   writerTokens,
 } from '../support/writes-stack.js';
 import { tandem } from './catalog.js';
+import { fastNodeArgs } from './contestants.js';
 import { clearQueue, PRODUCTS, redisPid, STOCK, writesRun } from './writes.js';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -60,7 +61,7 @@ try {
   const tokens = (await writerTokens(auth.url, emails)).map((w) => w.token);
   const tokensFile = path.join(mkdtempSync(path.join(tmpdir(), 'tandem-bench-accept-')), 'tokens.txt');
   writeFileSync(tokensFile, tokens.join('\n'));
-  const nodeArgs = process.env.BENCH_FAST_NODE_ARGS?.split(' ').filter((arg) => arg !== '');
+  const nodeArgs = fastNodeArgs();
   const env = {
     ...base,
     ...writePathEnv({

@@ -36,7 +36,7 @@ import {
   writerTokens,
 } from '../support/writes-stack.js';
 import { tandem } from './catalog.js';
-import { startContestant } from './contestants.js';
+import { fastNodeArgs, startContestant } from './contestants.js';
 import { cpuSecondsBetween, readCpu } from './cpu-time.js';
 import { percentiles, type Percentiles } from './propagation.js';
 import { summarize, type Measurement, type RunPlan } from './throughput.js';
@@ -412,9 +412,7 @@ export async function measureWrites(options: {
         extra: { WRITE_QUEUE_MAX_DEPTH: String(100_000_000) },
       }),
     };
-    // BENCH_FAST_NODE_ARGS (space-separated): node's options for fast, e.g. `--cpu-prof` (see writes-accept.ts).
-    const nodeArgs = process.env.BENCH_FAST_NODE_ARGS?.split(' ').filter((arg) => arg !== '');
-    const fast = await startWritesFast(env, auth.url, { cpus: '0', nodeArgs });
+    const fast = await startWritesFast(env, auth.url, { cpus: '0', nodeArgs: fastNodeArgs() });
     started.push(fast);
     const express = await startContestant('express-orders', { env: base, authUrl: auth.url, cpus: '0' });
     started.push(express);
