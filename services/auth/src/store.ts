@@ -87,6 +87,45 @@ const PRESENTER_MAY_ROTATE = `((s.authorized_client_id is null and s.grant_type 
            or (s.authorized_client_id = ?
                and exists (select 1 from clients c where c.id = s.authorized_client_id and c.is_active)))`;
 
+/**
+ * A refresh whose read and rotation go in one statement (PostgreSQL, no scope parameter): the token,
+ * the next token's hash, and who presents it as the request says, before the session is known.
+ */
+export interface RefreshAttempt extends LiveWindow {
+  readonly tokenHash: string;
+  readonly nextTokenHash: string;
+  /** clients.id of the client that authenticated with its secret; null when none did. */
+  readonly authenticatedClientPk: number | null;
+  /** The request's client_id parameter (a public client names itself); null when absent. */
+  readonly namedClientId: string | null;
+}
+
+/**
+ * PRESENTER_MAY_ROTATE with the presenter worked out in SQL from what the request says, for the
+ * statement that reads and rotates at once (grants/refresh.ts's presenter() in one condition): a
+ * session issued to no client (password grant) rotates for anyone; one issued to a client only for
+ * that client, still active, proven by its secret (the authenticated pk) or, when no client
+ * authenticated, named by client_id if it is public. Three `?`: the authenticated pk (twice), the
+ * named client_id.
+ */
+const PRESENTER_PROVEN = `((s.authorized_client_id is null and s.grant_type <> 'authorization_code')
+           or exists (select 1 from clients c where c.id = s.authorized_client_id and c.is_active
+                        and (c.id = ? or (cast(? as integer) is null and c.is_public and c.client_id = ?))))`;
+
+/** The columns and joins of a refresh token's session read (the `?` of the live condition first). */
+const REFRESH_SESSION_SELECT = `select s.id, s.user_id, s.grant_type, s.scope, u.is_active, r.scopes as role_scopes,
+              s.authorized_client_id, ac.client_id as issued_to, ac.is_public as issued_to_public,
+              ac.is_active as issued_to_active,
+              case when t.used_at is null then 0 else 1 end as used,
+              case when ${liveSessionSql('s')} then 1 else 0 end as live`;
+const REFRESH_SESSION_FROM = `from refresh_tokens t
+       join sessions s on s.id = t.session_id
+       left join clients ac on ac.id = s.authorized_client_id
+       left join users u on u.id = s.user_id
+       left join user_roles ur on ur.user_id = u.id
+       left join roles r on r.id = ur.role_id
+       where t.token_hash = ?`;
+
 /** An authorization code with what its exchange checks, read before it is claimed. */
 export interface CodeForExchange {
   readonly clientPk: number;
@@ -160,6 +199,33 @@ type Knex = ReturnType<Orm['em']['getKnex']>;
 function jsonList(value: unknown): string[] {
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
   return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** A refresh token's session from the rows of REFRESH_SESSION_SELECT (one per role of its user). */
+function refreshSessionOf(rows: Row[]): RefreshTokenSession | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    sessionId: String(first.id),
+    userId: first.user_id == null ? null : Number(first.user_id),
+    grantType: String(first.grant_type),
+    issuedTo:
+      first.authorized_client_id == null
+        ? undefined
+        : {
+            pk: Number(first.authorized_client_id),
+            clientId: String(first.issued_to),
+            isPublic: Boolean(first.issued_to_public),
+            isActive: Boolean(first.issued_to_active),
+          },
+    scope: String(first.scope),
+    used: Number(first.used) === 1,
+    live: Number(first.live) === 1,
+    userActive: Boolean(first.is_active),
+    roleScopes: unionRoleScopes(
+      rows.map((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes))),
+    ),
+  };
 }
 
 interface SqliteStatement {
@@ -341,43 +407,58 @@ export class AuthQueries {
   async refreshTokenSession(tokenHash: string, window: LiveWindow): Promise<RefreshTokenSession | undefined> {
     const rows = await this.exec.rows(
       'refresh_token_session_used',
-      `select s.id, s.user_id, s.grant_type, s.scope, u.is_active, r.scopes as role_scopes,
-              s.authorized_client_id, ac.client_id as issued_to, ac.is_public as issued_to_public,
-              ac.is_active as issued_to_active,
-              case when t.used_at is null then 0 else 1 end as used,
-              case when ${liveSessionSql('s')} then 1 else 0 end as live
-       from refresh_tokens t
-       join sessions s on s.id = t.session_id
-       left join clients ac on ac.id = s.authorized_client_id
-       left join users u on u.id = s.user_id
-       left join user_roles ur on ur.user_id = u.id
-       left join roles r on r.id = ur.role_id
-       where t.token_hash = ?`,
+      `${REFRESH_SESSION_SELECT}
+       ${REFRESH_SESSION_FROM}`,
       [...liveBindings(window, (d) => this.at(d)), tokenHash],
     );
-    const first = rows[0];
-    if (!first) return undefined;
-    return {
-      sessionId: String(first.id),
-      userId: first.user_id == null ? null : Number(first.user_id),
-      grantType: String(first.grant_type),
-      issuedTo:
-        first.authorized_client_id == null
-          ? undefined
-          : {
-              pk: Number(first.authorized_client_id),
-              clientId: String(first.issued_to),
-              isPublic: Boolean(first.issued_to_public),
-              isActive: Boolean(first.issued_to_active),
-            },
-      scope: String(first.scope),
-      used: Number(first.used) === 1,
-      live: Number(first.live) === 1,
-      userActive: Boolean(first.is_active),
-      roleScopes: unionRoleScopes(
-        rows.map((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes))),
-      ),
-    };
+    return refreshSessionOf(rows);
+  }
+
+  /**
+   * The read of refreshTokenSession and the rotation of rotateInOneStatement in one statement
+   * (PostgreSQL; one round trip instead of two): the token is claimed only if every check the grant
+   * makes on the read would pass (unused, session live, its user present and active, presented by the
+   * client it is bound to: PRESENTER_PROVEN), and then the next token is stored and the session
+   * touched. The read is the statement's snapshot, from before the claim, so the grant judges it as
+   * it would a separate read: `claimed` false with a read that passes every check means a concurrent
+   * use won the token (its row lock was waited for, and `used_at is null` no longer held). Undefined
+   * for an unknown token. Only for a request without a scope parameter, the one check SQL does not
+   * repeat (without one, the grant's scope decision cannot refuse).
+   */
+  async readAndRotateInOneStatement(
+    attempt: RefreshAttempt,
+  ): Promise<{ session: RefreshTokenSession; claimed: boolean } | undefined> {
+    const now = this.at(attempt.now);
+    const live = liveBindings(attempt, (d) => this.at(d));
+    const rows = await this.exec.rows(
+      'read_and_rotate_refresh_token',
+      `with claimed as (
+         update refresh_tokens t set used_at = ?
+         where t.token_hash = ? and t.used_at is null
+           and exists (select 1 from sessions s join users u on u.id = s.user_id and u.is_active
+                       where s.id = t.session_id and ${liveSessionSql('s')} and ${PRESENTER_PROVEN})
+         returning t.session_id),
+       touched as (update sessions set last_used_at = ? where id in (select session_id from claimed)),
+       inserted as (insert into refresh_tokens (session_id, token_hash, created_at)
+                    select session_id, ?, ? from claimed)
+       ${REFRESH_SESSION_SELECT}, (select count(*) from claimed) as claimed
+       ${REFRESH_SESSION_FROM}`,
+      [
+        now,
+        attempt.tokenHash,
+        ...live,
+        attempt.authenticatedClientPk,
+        attempt.authenticatedClientPk,
+        attempt.namedClientId,
+        now,
+        attempt.nextTokenHash,
+        now,
+        ...live,
+        attempt.tokenHash,
+      ],
+    );
+    const session = refreshSessionOf(rows);
+    return session && { session, claimed: Number(rows[0]!.claimed) === 1 };
   }
 
   /**
@@ -634,6 +715,13 @@ export interface HeldStore {
   rotateRefreshToken(rotation: RefreshRotation): Promise<number>;
   /** AuthStore.redeemCode on this connection. */
   redeemCode(redemption: CodeRedemption): Promise<number>;
+  /**
+   * AuthQueries.readAndRotateInOneStatement on this connection; undefined on SQLite, whose statements
+   * cost no round trip (the grant reads, then rotates in a transaction).
+   */
+  readonly readAndRotate:
+    | ((attempt: RefreshAttempt) => Promise<{ session: RefreshTokenSession; claimed: boolean } | undefined>)
+    | undefined;
 }
 
 export class AuthStore {
@@ -697,6 +785,10 @@ export class AuthStore {
           this.dialect === 'postgresql'
             ? queries.redeemInOneStatement(redemption)
             : this.transactionOn(connection, (q) => q.redeemStepByStep(redemption)),
+        readAndRotate:
+          this.dialect === 'postgresql'
+            ? (attempt) => queries.readAndRotateInOneStatement(attempt)
+            : undefined,
       });
     });
   }

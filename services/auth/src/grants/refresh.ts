@@ -39,11 +39,52 @@ function presenter(
   return proven ? { pk: bound.pk, mismatch: false } : { pk: null, mismatch: true };
 }
 
+/** What the grant does with a token's session, decided on the read (see refreshGrant). */
+type Verdict =
+  | { readonly act: 'refuse' }
+  | { readonly act: 'revoke'; readonly reason: RevocationReason }
+  | {
+      readonly act: 'rotate';
+      readonly presenterPk: number | null;
+      readonly userId: number;
+      readonly scopes: string[];
+    };
+
+/** The grant's checks on the read, in order; none touches the database. */
+function judge(
+  session: RefreshTokenSession,
+  client: AuthenticatedClient | undefined,
+  params: Params,
+  requestedScope: string | undefined,
+): Verdict {
+  const by = presenter(session, client, params);
+  if (by.mismatch) {
+    // A code-flow session of before the binding has no client to compare: refused, not revoked.
+    if (session.issuedTo === undefined) return { act: 'refuse' };
+    return { act: 'revoke', reason: 'refresh_token_wrong_client' };
+  }
+  // Its client was deactivated (which revokes these sessions too): refused like an ended session.
+  if (session.issuedTo?.isActive === false) return { act: 'refuse' };
+  if (session.used) return { act: 'revoke', reason: 'refresh_token_reuse' };
+  if (!session.live || session.userId === null) return { act: 'refuse' };
+  if (!session.userActive) return { act: 'revoke', reason: 'user_inactive' };
+  const allowed = (parseScope(session.scope) ?? []).filter(
+    (scope) => session.roleScopes.has(scope) || isIdentityScope(scope),
+  );
+  const decision = grantScope(requestedScope, allowed);
+  if (!decision.ok)
+    throw new OAuthError(
+      'invalid_scope',
+      'The requested scope exceeds what was granted or what your roles allow now.',
+    );
+  return { act: 'rotate', presenterPk: by.pk, userId: session.userId, scopes: decision.scopes };
+}
+
 /**
- * RFC 6749 §6 refresh. Refresh tokens are single use: the token's session is read first, then the
- * token is spent by a conditional UPDATE (`... where token_hash = ? and used_at is null` and the
- * session still live) in the same atomic step that stores the next token, so of two concurrent uses
- * exactly one wins (the loser's UPDATE waits for the winner's row lock, then matches nothing).
+ * RFC 6749 §6 refresh. Refresh tokens are single use: the token's session is read, then the token is
+ * spent by a conditional UPDATE (`... where token_hash = ? and used_at is null` and the session
+ * still live) in the same atomic step that stores the next token, so of two concurrent uses exactly
+ * one wins (the loser's UPDATE waits for the winner's row lock, then matches nothing).
  * Presenting a token that was already used means it leaked (or a client misbehaves): the whole session
  * (family) is revoked, which ends the newest refresh token too and, via the change feed, the session's
  * access tokens; so does losing the race for a token. A refused scope spends nothing.
@@ -54,8 +95,12 @@ function presenter(
  * it leaked; ending the family also ends any access token a thief already got (RFC 9700 §4.14.2
  * answers a detected leak the same way), and it gives a thief no power they lacked, since whoever
  * holds a refresh token may revoke it at /oauth/revoke anyway.
- * On PostgreSQL this is two round trips (a read, and one write statement with one commit), on one
- * connection borrowed for both.
+ * On PostgreSQL a request without a scope parameter (the usual one) is one round trip: the read and
+ * the rotation are one statement whose claim repeats every check of `judge` in SQL, and the read
+ * (from before the claim) is judged afterwards to answer a claim that did not happen. With a scope
+ * parameter, and on SQLite, it is a read, the checks, then the rotation (SQL cannot check the
+ * requested scope against the role scopes, and a refused scope must spend nothing). All on one
+ * borrowed connection.
  */
 export const refreshGrant: Grant = async ({ deps, params, client }) => {
   const presented = requireParam(params, 'refresh_token');
@@ -64,52 +109,56 @@ export const refreshGrant: Grant = async ({ deps, params, client }) => {
   const tokenHash = hashRefreshToken(presented);
   const window = liveWindow(deps.config.tokens.sessionIdleTtlSeconds);
   const { now } = window;
+  const refreshToken = newRefreshToken();
+  const nextTokenHash = hashRefreshToken(refreshToken);
 
   // The read, the rotation and any revocation on one borrowed connection; signing comes after its release.
   const outcome = await deps.store.withConnection(async (held) => {
-    const revokeAndRefuse = async (sid: string, reason: RevocationReason): Promise<never> => {
-      const revoked = await held.queries.revokeSession(sid, reason, now);
-      if (revoked > 0) {
-        deps.metrics.revocations.inc({ reason });
-        deps.logger.warn({ sid, reason }, 'session revoked during refresh');
+    const refuse = async (sid: string, verdict: Exclude<Verdict, { act: 'rotate' }>): Promise<never> => {
+      if (verdict.act === 'revoke') {
+        const revoked = await held.queries.revokeSession(sid, verdict.reason, now);
+        if (revoked > 0) {
+          deps.metrics.revocations.inc({ reason: verdict.reason });
+          deps.logger.warn({ sid, reason: verdict.reason }, 'session revoked during refresh');
+        }
       }
       throw new OAuthError('invalid_grant', INVALID);
     };
-
-    const session = await held.queries.refreshTokenSession(tokenHash, window);
-    if (!session) throw new OAuthError('invalid_grant', INVALID);
-    const by = presenter(session, client, params);
-    if (by.mismatch) {
-      // A code-flow session of before the binding has no client to compare: refused, not revoked.
-      if (session.issuedTo === undefined) throw new OAuthError('invalid_grant', INVALID);
-      return revokeAndRefuse(session.sessionId, 'refresh_token_wrong_client');
-    }
-    // Its client was deactivated (which revokes these sessions too): refused like an ended session.
-    if (session.issuedTo?.isActive === false) throw new OAuthError('invalid_grant', INVALID);
-    if (session.used) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
-    if (!session.live || session.userId === null) throw new OAuthError('invalid_grant', INVALID);
-    if (!session.userActive) return revokeAndRefuse(session.sessionId, 'user_inactive');
-    const allowed = (parseScope(session.scope) ?? []).filter(
-      (scope) => session.roleScopes.has(scope) || isIdentityScope(scope),
-    );
-    const decision = grantScope(requestedScope, allowed);
-    if (!decision.ok)
-      throw new OAuthError(
-        'invalid_scope',
-        'The requested scope exceeds what was granted or what your roles allow now.',
-      );
-
-    const refreshToken = newRefreshToken();
-    const won = await held.rotateRefreshToken({
-      sessionId: session.sessionId,
-      tokenHash,
-      nextTokenHash: hashRefreshToken(refreshToken),
-      presenterPk: by.pk,
-      ...window,
-    });
     // Lost to a concurrent use of the same token (or the session ended in between): as for a replay.
-    if (won !== 1) return revokeAndRefuse(session.sessionId, 'refresh_token_reuse');
-    return { sid: session.sessionId, userId: session.userId, scopes: decision.scopes, refreshToken };
+    const lostRace: Verdict = { act: 'revoke', reason: 'refresh_token_reuse' };
+
+    let session: RefreshTokenSession | undefined;
+    let verdict: Verdict;
+    if (held.readAndRotate !== undefined && requestedScope === undefined) {
+      const read = await held.readAndRotate({
+        tokenHash,
+        nextTokenHash,
+        authenticatedClientPk: client?.id ?? null,
+        namedClientId: params.get('client_id') ?? null,
+        ...window,
+      });
+      if (!read) throw new OAuthError('invalid_grant', INVALID);
+      session = read.session;
+      verdict = judge(session, client, params, requestedScope);
+      // A claim whose read fails a check cannot happen (the claim repeats them); its next token is
+      // never handed out, so the refusal stands either way.
+      if (verdict.act !== 'rotate') return refuse(session.sessionId, verdict);
+      if (!read.claimed) return refuse(session.sessionId, lostRace);
+    } else {
+      session = await held.queries.refreshTokenSession(tokenHash, window);
+      if (!session) throw new OAuthError('invalid_grant', INVALID);
+      verdict = judge(session, client, params, requestedScope);
+      if (verdict.act !== 'rotate') return refuse(session.sessionId, verdict);
+      const won = await held.rotateRefreshToken({
+        sessionId: session.sessionId,
+        tokenHash,
+        nextTokenHash,
+        presenterPk: verdict.presenterPk,
+        ...window,
+      });
+      if (won !== 1) return refuse(session.sessionId, lostRace);
+    }
+    return { sid: session.sessionId, userId: verdict.userId, scopes: verdict.scopes };
   });
   const scope = formatScope(outcome.scopes);
   const { token } = await deps.signer.sign(
@@ -121,6 +170,6 @@ export const refreshGrant: Grant = async ({ deps, params, client }) => {
     token_type: 'Bearer',
     expires_in: deps.signer.ttlSeconds,
     scope,
-    refresh_token: outcome.refreshToken,
+    refresh_token: refreshToken,
   };
 };
