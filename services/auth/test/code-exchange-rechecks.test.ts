@@ -11,15 +11,7 @@ import { Client, Role, Session, User } from '@tandem/models';
 import { hashRefreshToken, newRefreshToken, newSession } from '@tandem/tokens';
 import { hashCode } from '../src/authorize/grant.js';
 import { createRole, createUser, jwtPayload, startTestAuth, type TestAuth } from './support.js';
-import {
-  FormBrowser,
-  REDIRECT_URI,
-  createCodeClient,
-  exchange,
-  pkcePair,
-  signInAndAllow,
-  type CodeClient,
-} from './code-flow-support.js';
+import { codeFor, createCodeClient, exchange, type CodeClient } from './code-flow-support.js';
 
 const EMAIL = 'claimer@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -35,23 +27,7 @@ describe('what the code exchange checks again', () => {
   });
   after(() => auth.close());
 
-  const codeOf = async (client: CodeClient, scope = 'openid') => {
-    const { verifier, challenge } = pkcePair();
-    const back = await signInAndAllow(
-      new FormBrowser(auth.url),
-      {
-        response_type: 'code',
-        client_id: client.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      },
-      EMAIL,
-      PASSWORD,
-    );
-    return { code: back.searchParams.get('code')!, verifier };
-  };
+  const codeOf = (client: CodeClient, scope = 'openid') => codeFor(auth, client, EMAIL, PASSWORD, scope);
   /** The claim as the exchange makes it after its read. */
   const claim = (code: string, client: CodeClient) =>
     auth.server.deps.store.redeemCode({

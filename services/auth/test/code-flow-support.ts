@@ -1,7 +1,16 @@
 /** Helpers of the authorization code tests: code-flow clients, PKCE pairs, a form-posting browser. */
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from '@tandem/tokens';
-import { SECRET_KEY, postForm, type JsonResponse, type TestAuth } from './support.js';
+import {
+  SECRET_KEY,
+  createRole,
+  createUser,
+  jwtPayload,
+  postForm,
+  startTestAuth,
+  type JsonResponse,
+  type TestAuth,
+} from './support.js';
 
 export const REDIRECT_URI = 'https://app.example/callback';
 
@@ -172,4 +181,76 @@ export function exchange(
     ...credentials,
     ...extra,
   });
+}
+
+/**
+ * An authorization code for `client` with a fresh PKCE pair (S256): the user signs in on the login page
+ * and allows the request; the code comes back on the redirect.
+ */
+export async function codeFor(
+  auth: TestAuth,
+  client: CodeClient,
+  email: string,
+  password: string,
+  scope = 'catalog:read',
+): Promise<{ code: string; verifier: string }> {
+  const { verifier, challenge } = pkcePair();
+  const back = await signInAndAllow(
+    new FormBrowser(auth.url),
+    {
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    },
+    email,
+    password,
+  );
+  return { code: back.searchParams.get('code')!, verifier };
+}
+
+/** What one code-flow sign-in gave a client: its tokens and the session they belong to. */
+export interface SignedIn {
+  readonly refresh: string;
+  readonly access: string;
+  readonly sid: string;
+}
+
+/** A running auth service with one `reader` user and four code clients, for the client-binding tests. */
+export interface ClientBindingFixture {
+  readonly auth: TestAuth;
+  readonly confidential: CodeClient;
+  readonly otherConfidential: CodeClient;
+  readonly publicApp: CodeClient;
+  readonly otherPublic: CodeClient;
+  /** Signs the user in through the code flow (PKCE, consent allowed) for `client`, and exchanges the code. */
+  signIn(client: CodeClient): Promise<SignedIn>;
+}
+
+/**
+ * The world the refresh- and revocation-binding tests attack: a user with the `reader` role
+ * (catalog:read) and two confidential and two public first-party code clients, so each token has a
+ * rightful client and a real other client of each kind to be presented by.
+ */
+export async function clientBindingFixture(email: string, password: string): Promise<ClientBindingFixture> {
+  const auth = await startTestAuth();
+  await createRole(auth, 'reader', ['catalog:read']);
+  await createUser(auth, email, password, ['reader']);
+  const confidential = await createCodeClient(auth, { isFirstParty: true });
+  const otherConfidential = await createCodeClient(auth, { isFirstParty: true });
+  const publicApp = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
+  const otherPublic = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
+  const signIn = async (client: CodeClient): Promise<SignedIn> => {
+    const { code, verifier } = await codeFor(auth, client, email, password);
+    const tokens = await exchange(auth, client, code, verifier);
+    if (tokens.status !== 200) throw new Error(`the code exchange answered ${tokens.status}: ${tokens.text}`);
+    return {
+      refresh: String(tokens.body.refresh_token),
+      access: String(tokens.body.access_token),
+      sid: String(jwtPayload(String(tokens.body.access_token)).sid),
+    };
+  };
+  return { auth, confidential, otherConfidential, publicApp, otherPublic, signIn };
 }

@@ -11,15 +11,7 @@ import assert from 'node:assert/strict';
 import { testDialect } from '@tandem/models/testing';
 import { Session } from '@tandem/models';
 import { createRole, createUser, jwtPayload, postForm, startTestAuth, type TestAuth } from './support.js';
-import {
-  FormBrowser,
-  REDIRECT_URI,
-  createCodeClient,
-  exchange,
-  pkcePair,
-  signInAndAllow,
-  type CodeClient,
-} from './code-flow-support.js';
+import { codeFor, createCodeClient, exchange, type CodeClient } from './code-flow-support.js';
 
 const EMAIL = 'borrower@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -67,23 +59,7 @@ describe(`grants borrow one pooled connection each (${testDialect()})`, () => {
     return { result, borrows: borrowed - start.borrowed, statements: statements - start.statements };
   };
 
-  const newCode = async () => {
-    const { verifier, challenge } = pkcePair();
-    const back = await signInAndAllow(
-      new FormBrowser(auth.url),
-      {
-        response_type: 'code',
-        client_id: client.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid catalog:read',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      },
-      EMAIL,
-      PASSWORD,
-    );
-    return { code: back.searchParams.get('code')!, verifier };
-  };
+  const newCode = () => codeFor(auth, client, EMAIL, PASSWORD, 'openid catalog:read');
   const refresh = (token: string, extra: Record<string, string> = {}) =>
     postForm(`${auth.url}/oauth/token`, {
       grant_type: 'refresh_token',

@@ -13,23 +13,17 @@ import { RefreshToken, Session } from '@tandem/models';
 import { hashRefreshToken, liveWindow, newRefreshToken, revokeClientSessions } from '@tandem/tokens';
 import {
   basicAuth,
-  createRole,
   createTestClient,
-  createUser,
   jwtPayload,
   postForm,
   setClientActive,
-  startTestAuth,
   type JsonResponse,
   type TestAuth,
 } from './support.js';
 import {
-  FormBrowser,
-  REDIRECT_URI,
+  clientBindingFixture,
   createCodeClient,
-  exchange,
-  pkcePair,
-  signInAndAllow,
+  type ClientBindingFixture,
   type CodeClient,
 } from './code-flow-support.js';
 
@@ -42,42 +36,16 @@ describe('refresh tokens are bound to their client', () => {
   let otherConfidential: CodeClient;
   let publicApp: CodeClient;
   let otherPublic: CodeClient;
+  let signIn: ClientBindingFixture['signIn'];
 
   before(async () => {
-    auth = await startTestAuth();
-    await createRole(auth, 'reader', ['catalog:read']);
-    await createUser(auth, EMAIL, PASSWORD, ['reader']);
-    confidential = await createCodeClient(auth, { isFirstParty: true });
-    otherConfidential = await createCodeClient(auth, { isFirstParty: true });
-    publicApp = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
-    otherPublic = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
+    ({ auth, confidential, otherConfidential, publicApp, otherPublic, signIn } = await clientBindingFixture(
+      EMAIL,
+      PASSWORD,
+    ));
   });
   after(() => auth.close());
 
-  /** Signs in through the code flow for `client`: its refresh token and session id. */
-  const signIn = async (client: CodeClient) => {
-    const { verifier, challenge } = pkcePair();
-    const back = await signInAndAllow(
-      new FormBrowser(auth.url),
-      {
-        response_type: 'code',
-        client_id: client.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'catalog:read',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      },
-      EMAIL,
-      PASSWORD,
-    );
-    const tokens = await exchange(auth, client, back.searchParams.get('code')!, verifier);
-    assert.equal(tokens.status, 200, tokens.text);
-    return {
-      refresh: String(tokens.body.refresh_token),
-      access: String(tokens.body.access_token),
-      sid: String(jwtPayload(String(tokens.body.access_token)).sid),
-    };
-  };
   const refresh = (
     token: string,
     fields: Record<string, string> = {},

@@ -12,24 +12,13 @@ import { testDialect } from '@tandem/models/testing';
 import { Session } from '@tandem/models';
 import {
   basicAuth,
-  createRole,
   createTestClient,
-  createUser,
   jwtPayload,
   postForm,
-  startTestAuth,
   type JsonResponse,
   type TestAuth,
 } from './support.js';
-import {
-  FormBrowser,
-  REDIRECT_URI,
-  createCodeClient,
-  exchange,
-  pkcePair,
-  signInAndAllow,
-  type CodeClient,
-} from './code-flow-support.js';
+import { clientBindingFixture, type ClientBindingFixture, type CodeClient } from './code-flow-support.js';
 
 const EMAIL = 'revoker@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -40,41 +29,16 @@ describe(`revocation only by the client the token was issued to (${testDialect()
   let otherConfidential: CodeClient;
   let publicApp: CodeClient;
   let otherPublic: CodeClient;
+  let signIn: ClientBindingFixture['signIn'];
 
   before(async () => {
-    auth = await startTestAuth();
-    await createRole(auth, 'reader', ['catalog:read']);
-    await createUser(auth, EMAIL, PASSWORD, ['reader']);
-    confidential = await createCodeClient(auth, { isFirstParty: true });
-    otherConfidential = await createCodeClient(auth, { isFirstParty: true });
-    publicApp = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
-    otherPublic = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
+    ({ auth, confidential, otherConfidential, publicApp, otherPublic, signIn } = await clientBindingFixture(
+      EMAIL,
+      PASSWORD,
+    ));
   });
   after(() => auth.close());
 
-  const signIn = async (client: CodeClient) => {
-    const { verifier, challenge } = pkcePair();
-    const back = await signInAndAllow(
-      new FormBrowser(auth.url),
-      {
-        response_type: 'code',
-        client_id: client.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'catalog:read',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      },
-      EMAIL,
-      PASSWORD,
-    );
-    const tokens = await exchange(auth, client, back.searchParams.get('code')!, verifier);
-    assert.equal(tokens.status, 200, tokens.text);
-    return {
-      refresh: String(tokens.body.refresh_token),
-      access: String(tokens.body.access_token),
-      sid: String(jwtPayload(String(tokens.body.access_token)).sid),
-    };
-  };
   const revoke = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
     postForm(`${auth.url}/oauth/revoke`, fields, headers);
   const asClient = (client: CodeClient) => basicAuth(client.clientId, client.clientSecret!);
