@@ -11,6 +11,7 @@ export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
   pragma(source: string): unknown;
   transaction<T>(fn: () => T): () => T;
+  readonly inTransaction: boolean;
   close(): void;
 }
 type SqliteConstructor = new (

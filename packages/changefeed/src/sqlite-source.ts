@@ -123,14 +123,30 @@ export class SqliteSource implements FeedSource {
     const version = (this.stmt('pragma data_version').get() as { data_version: number }).data_version;
     if (this.idle && this.idle.position === position && this.idle.version === version)
       return { position, changes: [], sessions: [], events: 0, pending: 0, pendingAgeMs: 0 };
-    const rows = this.stmt(
-      'select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?',
-    ).all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
+    // One read transaction (WAL): the events and the rows they name are read in one state. Read apart,
+    // another process's commit in between (the applier's) could show in a re-read row (a queued write's
+    // outcome) without that commit's events (the order it created) in this batch, as the PostgreSQL
+    // source's note explains. A batch cut at BATCH events (a backlog) may still end inside a transaction.
+    this.stmt('begin').run();
+    let rows: (OutboxEvent & { id: number })[];
+    let resolved: Awaited<ReturnType<typeof resolveEvents>>;
+    let pending: { n: number; age: number | null };
+    try {
+      rows = this.stmt(
+        'select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?',
+      ).all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
+      const last = rows.length > 0 ? rows[rows.length - 1]!.id : Number(position);
+      resolved = await resolveEvents(rows, this.byTable, this.changedRows);
+      pending = this.stmt(
+        `select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`,
+      ).get(last) as { n: number; age: number | null };
+      this.stmt('commit').run();
+    } catch (error) {
+      if (this.db?.inTransaction) this.stmt('rollback').run();
+      throw error;
+    }
     const upto = rows.length > 0 ? String(rows[rows.length - 1]!.id) : position;
-    const { changes, sessions } = await resolveEvents(rows, this.byTable, this.changedRows);
-    const pending = this.stmt(
-      `select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`,
-    ).get(Number(upto)) as { n: number; age: number | null };
+    const { changes, sessions } = resolved;
     // Nothing found and nothing pending: until another connection commits, the next poll is the pragma.
     this.idle = rows.length === 0 && pending.n === 0 ? { version, position } : undefined;
     return {
