@@ -1,7 +1,7 @@
 /**
  * Issue 16, items 5 and 6, done in Chromium as staff would: editing feedback (the first field error is
  * scrolled to and focused, one message per outcome, a new user is active by default, the list counts a
- * new record at once), roles as a permissions matrix and lists that name their values, a category
+ * new record at once and never says "List 0" while its records load), roles as a permissions matrix and lists that name their values, a category
  * picker for someone who may change products but not view categories, a referenced category that says
  * what refers to it before any "remove?", and history that reads as labels and names. The seeded
  * catalog (e2e/support/admin-process.ts) has 30 products, 15 in each of two categories. Steps build on
@@ -154,6 +154,49 @@ describe('admin editing feedback and readable history in a browser', { skip }, (
     } finally {
       await page.setViewportSize({ width: 1400, height: 900 });
     }
+  });
+
+  step('right after a product is created, the list’s badge counts it and never said “List 0”', async () => {
+    const { page, goto, screenshot } = browser.current();
+    await goto('/resources/Product/actions/new');
+    await page.fill('#sku', 'E2E-BADGE-1');
+    await page.fill('#name', 'Rain gauge');
+    await page.locator('[data-testid="property-edit-category"] input').fill('gard');
+    await page
+      .locator('[data-testid="property-edit-category"]')
+      .getByText('Garden tools', { exact: true })
+      .click();
+    await page.fill('#priceCents', '700');
+    await page.fill('#currency', 'EUR');
+    // Every text the list heading's badge takes from here on: the save leads to the list inside this
+    // page (no reload), so the recorder sees the list's first render, before its records arrive.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { badges: string[] }).badges = seen;
+      const record = () => {
+        const heading = Array.from(document.querySelectorAll('h1, h2, h3')).find((h) =>
+          /^\s*List/.test(h.textContent ?? ''),
+        );
+        const text = heading?.textContent?.replace(/^\s*List\s*/, '').trim();
+        if (text !== undefined && seen[seen.length - 1] !== text) seen.push(text);
+      };
+      new MutationObserver(record).observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    });
+    await page.click('[data-testid="button-save"]');
+    await page.waitForURL(/\/resources\/Product(\?|$)/);
+    await page.locator('tr', { hasText: 'E2E-BADGE-1' }).waitFor();
+    const products = await em().count(Product);
+    const heading = page.locator('h1, h2, h3', { hasText: /^\s*List/ }).first();
+    await heading.filter({ hasText: new RegExp(`${products.toLocaleString('en')}$`) }).waitFor();
+    const badges = await page.evaluate(() => (window as unknown as { badges?: string[] }).badges);
+    assert.ok(Array.isArray(badges), 'the list came up in the same page');
+    const counts = badges.filter((text) => text !== '');
+    assert.deepEqual(counts, [products.toLocaleString('en')], `the badge read: ${JSON.stringify(badges)}`);
+    await screenshot('feedback-list-after-create');
   });
 
   step(

@@ -2,7 +2,7 @@
 // with a search box, the active filters as chips and a page-size choice above it (ListToolbar.jsx,
 // FilterChips.jsx), named pagination below it (ListPagination.jsx), and compact rows: a cell keeps its
 // words and ids whole (no mid-word breaks; a long text ends in "…"), so about 25 rows fit at 1400×900.
-import React, { useEffect } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Box } from '@adminjs/design-system';
 import { styled } from '@adminjs/design-system/styled-components';
 import { useLocation } from 'react-router';
@@ -64,13 +64,34 @@ function useRememberedPageSize(resourceId) {
   }, [resourceId, inUrl]);
 }
 
+/**
+ * Whether the list's records have arrived at least once. useRecords starts at total 0 and sets loading
+ * only while its first request runs: the heading's badge waits for the answer instead of saying "List 0"
+ * in the meantime (issue 16 item 5: seen right after a create, the list's first request still running).
+ */
+function useAnswered(resourceId, loading) {
+  const asked = useRef(false);
+  const [answered, setAnswered] = useState(false);
+  useEffect(() => {
+    asked.current = false;
+    setAnswered(false);
+  }, [resourceId]);
+  useEffect(() => {
+    if (loading) asked.current = true;
+    else if (asked.current) setAnswered(true);
+  }, [loading]);
+  return answered;
+}
+
 const ListAction = ({ resource, setTag }) => {
   const { records, loading, direction, sortBy, page, total, fetchData, perPage } = useRecords(resource.id);
   const { selectedRecords, handleSelect, handleSelectAll, setSelectedRecords } = useSelectedRecords(records);
   useRememberedPageSize(resource.id);
+  const answered = useAnswered(resource.id, loading);
   useEffect(() => {
-    if (setTag) setTag(formatCount(total));
-  }, [total]);
+    // No badge until the count is known ('' hides it): never a 0, nor another list's count.
+    if (setTag) setTag(answered ? formatCount(total) : '');
+  }, [total, answered]);
   const location = useLocation();
   useEffect(() => setSelectedRecords([]), [resource.id]);
   // As AdminJS's list: a refreshed list starts unselected; ?recordIds=1,2 selects those rows.
