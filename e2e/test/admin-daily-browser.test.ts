@@ -136,6 +136,29 @@ describe('admin daily use in a browser', { skip }, () => {
     },
   );
 
+  step('comes back to the same filtered, sorted page after a bulk action on selected rows', async () => {
+    const { page, goto, admin } = browser.current();
+    await goto(`/resources/Product?${new URLSearchParams(remembered)}`);
+    await expectSkus(['SKU-005', 'SKU-004', 'SKU-002', 'SKU-001']);
+    // Published by the step before (garden products); unpublished here, two of them, from page 2.
+    const em = () => admin.db.orm.em.fork();
+    const chosen = await em().find(Product, { sku: { $in: ['SKU-005', 'SKU-001'] } });
+    for (const product of chosen) await page.click(`tr[data-id="${product.id}"] .adminjs_Checkbox`);
+    await page.click('[data-testid="action-unpublish"]');
+    await page.click('[data-testid="bulk-confirm"]');
+    await page.getByText('Unpublish: 2 of 2 record(s) changed.').waitFor();
+    await page.waitForURL((url) => !url.searchParams.has('refresh') && url.searchParams.get('page') === '2');
+    assert.deepEqual({ ...listQuery() }, remembered, 'the same filter, search, sort and page');
+    await expectSkus(['SKU-005', 'SKU-004', 'SKU-002', 'SKU-001']);
+    const after = await em().find(Product, { sku: { $in: ['SKU-005', 'SKU-001'] } });
+    assert.ok(after.every((product) => !product.published));
+    assert.equal(
+      await em().count(AuditEntry, { action: 'unpublish' }),
+      2,
+      'one audit entry per changed record',
+    );
+  });
+
   /** Fills the new-product form with a Kitchen product. */
   const fillProduct = async (sku: string, name: string) => {
     const { page } = browser.current();
