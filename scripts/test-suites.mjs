@@ -19,7 +19,11 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const rootOption = process.argv.slice(2).find((arg) => arg.startsWith('--root='));
+/** The repository (--root=<dir> points it at another tree: e2e/test/test-suites.test.ts). */
+const root = rootOption
+  ? path.resolve(rootOption.slice('--root='.length))
+  : fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Suites by measured wall time, longest first (SQLite and PostgreSQL passes, 2-core machine; see
