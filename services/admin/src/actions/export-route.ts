@@ -14,10 +14,31 @@ function refuse(res: Response, status: number, error: string, message: string) {
   res.status(status).json({ error, message });
 }
 
-/** Writes a chunk, waiting while the client is slower than the database (constant memory). */
+/**
+ * Writes a chunk, waiting while the client is slower than the database (constant memory). The wait's
+ * listeners are removed whichever event ends it: a million-row export to a slow client waits on
+ * 'drain' thousands of times, and each wait used to leave a 'close' and an 'error' listener behind
+ * (test/export-million.test.ts saw MaxListenersExceededWarning).
+ */
 async function write(res: Response, chunk: string): Promise<boolean> {
   if (chunk === '' || res.writableEnded || res.destroyed) return !res.destroyed;
-  if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  if (!res.write(chunk)) {
+    const waiting = new AbortController();
+    const { signal } = waiting;
+    // The wait that loses is aborted below: its AbortError is expected, anything else is not.
+    const until = (event: string) =>
+      once(res, event, { signal }).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!signal.aborted) throw error;
+        },
+      );
+    try {
+      await Promise.race([until('drain'), until('close')]);
+    } finally {
+      waiting.abort();
+    }
+  }
   return !res.destroyed;
 }
 
