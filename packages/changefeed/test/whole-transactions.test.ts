@@ -2,24 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Category } from '@tandem/models';
-import { createMigratedDatabase, testDialect } from '@tandem/models/testing';
+import { createMigratedDatabase, openTransaction, testDialect } from '@tandem/models/testing';
 import { eventually, mapFeed } from './helpers.js';
 
 const skip = testDialect() !== 'postgresql' && 'PostgreSQL only: the transaction-id window';
-
-/** A transaction holding a transaction id, so the feed's watermark stays below it until `end()`. */
-async function openTransaction(url: string): Promise<{ end(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('begin');
-  await client.query('select pg_current_xact_id()');
-  return {
-    async end() {
-      await client.query('commit');
-      await client.end();
-    },
-  };
-}
 
 test(
   'a batch never shows part of a transaction: a row re-read after a later commit comes with that commit',

@@ -94,6 +94,7 @@ export async function createMigratedDatabase(serverUrl?: string): Promise<Migrat
 }
 
 export { eventually, freePort } from './test-waiting.js';
+export { openTransaction } from './test-open-transaction.js';
 export { sqlitePassOnly, testDialect } from './test-dialects.js';
 export {
   redisServerInstalled,

@@ -9,28 +9,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
-import { testDialect } from '@tandem/models/testing';
+import { openTransaction, testDialect } from '@tandem/models/testing';
 import { eventually } from './support/fast.js';
 import { bearer, get } from './support/http.js';
 import { createUsers } from './support/orders.js';
 import { productIds, send, startWriteHarness, writerToken, type WriteHarness } from './support/writes.js';
 
 const skip = testDialect() === 'postgresql' ? false : 'the transaction-id window is the PostgreSQL feed';
-
-/** A transaction holding a transaction id (so the feed's window ends below it) until `end()`. */
-async function openTransaction(url: string): Promise<{ end(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('begin');
-  await client.query('select pg_current_xact_id()');
-  return {
-    async end() {
-      await client.query('commit');
-      await client.end();
-    },
-  };
-}
 
 let h: WriteHarness;
 
