@@ -149,6 +149,41 @@ describe('the live dashboard', { skip }, () => {
     assert.deepEqual(browser.current().problems, []);
   });
 
+  step(
+    'plots tokens issued and refused per grant, sign-in failures, auth’s p99 and fast’s feed lag',
+    async () => {
+      const { page, screenshot } = browser.current();
+      // The step before was issued one password-grant token; this wrong password is refused.
+      const wrong = await fetch(`${auth.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'password', username: WRITER, password: 'not it' }),
+      });
+      assert.equal(wrong.status, 400, await wrong.text());
+      await summary('auth_tokens_issued')
+        .getByText(/^password: 1 in the last hour$/)
+        .waitFor({ timeout: 45_000 });
+      // A refused password grant is a refused token request, not a sign-in failure (those are counted by
+      // auth's sign-in page: services/auth/test/authorize-attacks.test.ts); the plot names both reasons
+      // (with "–" until auth has counted one).
+      await summary('auth_login_failures')
+        .getByText(/^bad_credentials: \S+ · throttled: \S+ (in the last hour|now)$/)
+        .waitFor({ timeout: 45_000 });
+      await summary('auth_tokens_refused')
+        .getByText(/password: 1/)
+        .waitFor({ timeout: 45_000 });
+      await summary('auth_token_p99')
+        .getByText(/^p99: [0-9.,]+ now$/)
+        .waitFor({ timeout: 45_000 });
+      // Nothing changes in the database here: fast has applied every change, so both lags read 0.
+      assert.match((await summary('fast_feed_lag_events').textContent()) ?? '', /^events: 0 now$/);
+      assert.match((await summary('fast_feed_lag_ms').textContent()) ?? '', /^ms: 0 now$/);
+      await page.getByTestId('plot-auth_login_failures').scrollIntoViewIfNeeded();
+      await screenshot('live-dashboard-auth');
+      assert.deepEqual(browser.current().problems, []);
+    },
+  );
+
   step('a staff member without view_metrics sees no plots and is refused the data', async () => {
     const { page, goto, login } = browser.current();
     await page.context().clearCookies();
