@@ -9,7 +9,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import {
+  createMigratedDatabase,
+  sqlitePassOnly,
+  testDialect,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
 import * as oidc from 'openid-client';
 import { tandem } from '../bench/catalog.js';
 import { E2E_SECRET_KEY } from '../support/admin-process.js';
@@ -19,7 +24,11 @@ import { startOidcApp, type OidcApp, type SignInResult } from '../support/oidc-a
 import type { ServiceProcess } from '../support/service-process.js';
 import { refreshStatus, startTokenServices } from '../support/token-services.js';
 
-const skip = browserSkip('the code flow browser tests');
+const skip =
+  browserSkip('the code flow browser tests') ||
+  sqlitePassOnly(
+    'the browser drives pages whose queries and rules services/auth/test runs on both databases (authorization-code, code-exchange-*, sign-in-*)',
+  );
 
 describe(`authorization code flow + OpenID Connect in Chromium (${testDialect()})`, { skip }, () => {
   let db: MigratedTestDatabase;
