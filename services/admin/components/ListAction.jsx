@@ -2,7 +2,7 @@
 // with a search box, the active filters as chips and a page-size choice above it (ListToolbar.jsx,
 // FilterChips.jsx), named pagination below it (ListPagination.jsx), and compact rows: a cell keeps its
 // words and ids whole (no mid-word breaks; a long text ends in "…"), so about 25 rows fit at 1400×900.
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useEffect, useRef } from 'react';
 import { Box } from '@adminjs/design-system';
 import { styled } from '@adminjs/design-system/styled-components';
 import { useLocation } from 'react-router';
@@ -65,29 +65,23 @@ function useRememberedPageSize(resourceId) {
 }
 
 /**
- * Whether the list's records have arrived at least once. useRecords starts at total 0 and sets loading
- * only while its first request runs: the heading's badge waits for the answer instead of saying "List 0"
- * in the meantime (issue 16 item 5: seen right after a create, the list's first request still running).
+ * Whether the list's records have arrived since this resource's list was shown (issue 16 item 5: the
+ * badge said "List 0" right after a create, the list's first request still running). useRecords starts
+ * at records [] and total 0 and replaces `records` with each answer, so a new array is an answer.
+ * Watching `loading` go true then false missed answers that arrived before React rendered the `true`
+ * (a busy machine): both updates became one render and the badge stayed hidden.
  */
-function useAnswered(resourceId, loading) {
-  const asked = useRef(false);
-  const [answered, setAnswered] = useState(false);
-  useEffect(() => {
-    asked.current = false;
-    setAnswered(false);
-  }, [resourceId]);
-  useEffect(() => {
-    if (loading) asked.current = true;
-    else if (asked.current) setAnswered(true);
-  }, [loading]);
-  return answered;
+function useAnswered(resourceId, records) {
+  const shown = useRef({ resourceId, records });
+  if (shown.current.resourceId !== resourceId) shown.current = { resourceId, records };
+  return records !== shown.current.records;
 }
 
 const ListAction = ({ resource, setTag }) => {
   const { records, loading, direction, sortBy, page, total, fetchData, perPage } = useRecords(resource.id);
   const { selectedRecords, handleSelect, handleSelectAll, setSelectedRecords } = useSelectedRecords(records);
   useRememberedPageSize(resource.id);
-  const answered = useAnswered(resource.id, loading);
+  const answered = useAnswered(resource.id, records);
   useEffect(() => {
     // No badge until the count is known ('' hides it): never a 0, nor another list's count.
     if (setTag) setTag(answered ? formatCount(total) : '');
