@@ -51,11 +51,27 @@ export class SqliteSource implements FeedSource {
     return statement;
   }
 
-  async snapshot<T>(consume: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-    const db = this.conn;
-    // One read transaction (WAL): the position, the sessions and every streamed row see one state.
+  /**
+   * Runs `read` in one read transaction (WAL): everything it reads sees one committed state, whatever
+   * other processes commit meanwhile. Rolled back if `read` throws (a closed connection has nothing to
+   * roll back).
+   */
+  private async inReadTransaction<T>(read: () => Promise<T>): Promise<T> {
     this.stmt('begin').run();
     try {
+      const result = await read();
+      this.stmt('commit').run();
+      return result;
+    } catch (error) {
+      if (this.db?.inTransaction) this.stmt('rollback').run();
+      throw error;
+    }
+  }
+
+  async snapshot<T>(consume: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    const db = this.conn;
+    // The position, the sessions and every streamed row see one state.
+    return this.inReadTransaction(async () => {
       const max = this.stmt('select coalesce(max(id), 0) as id from change_event').get() as { id: number };
       const revokedSessions: SessionState[] = this.hasSessions
         ? (
@@ -79,13 +95,8 @@ export class SqliteSource implements FeedSource {
           p.collection,
           batchesOf(() => db.prepare(p.snapshotSql).iterate() as Iterable<RecordRow>),
         );
-      const result = await consume({ position: String(max.id), collections, revokedSessions });
-      this.stmt('commit').run();
-      return result;
-    } catch (error) {
-      if (this.db) this.stmt('rollback').run();
-      throw error;
-    }
+      return consume({ position: String(max.id), collections, revokedSessions });
+    });
   }
 
   /**
@@ -123,29 +134,21 @@ export class SqliteSource implements FeedSource {
     const version = (this.stmt('pragma data_version').get() as { data_version: number }).data_version;
     if (this.idle && this.idle.position === position && this.idle.version === version)
       return { position, changes: [], sessions: [], events: 0, pending: 0, pendingAgeMs: 0 };
-    // One read transaction (WAL): the events and the rows they name are read in one state. Read apart,
-    // another process's commit in between (the applier's) could show in a re-read row (a queued write's
-    // outcome) without that commit's events (the order it created) in this batch, as the PostgreSQL
-    // source's note explains. A batch cut at BATCH events (a backlog) may still end inside a transaction.
-    this.stmt('begin').run();
-    let rows: (OutboxEvent & { id: number })[];
-    let resolved: Awaited<ReturnType<typeof resolveEvents>>;
-    let pending: { n: number; age: number | null };
-    try {
-      rows = this.stmt(
+    // The events and the rows they name are read in one state. Read apart, another process's commit in
+    // between (the applier's) could show in a re-read row (a queued write's outcome) without that commit's
+    // events (the order it created) in this batch, as the PostgreSQL source's note explains. A batch cut
+    // at BATCH events (a backlog) may still end inside a transaction.
+    const { rows, upto, resolved, pending } = await this.inReadTransaction(async () => {
+      const rows = this.stmt(
         'select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?',
       ).all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
-      const last = rows.length > 0 ? rows[rows.length - 1]!.id : Number(position);
-      resolved = await resolveEvents(rows, this.byTable, this.changedRows);
-      pending = this.stmt(
+      const upto = rows.length > 0 ? String(rows[rows.length - 1]!.id) : position;
+      const resolved = await resolveEvents(rows, this.byTable, this.changedRows);
+      const pending = this.stmt(
         `select count(*) as n, (julianday('now') - julianday(min(created_at))) * 86400000.0 as age from change_event where id > ?`,
-      ).get(last) as { n: number; age: number | null };
-      this.stmt('commit').run();
-    } catch (error) {
-      if (this.db?.inTransaction) this.stmt('rollback').run();
-      throw error;
-    }
-    const upto = rows.length > 0 ? String(rows[rows.length - 1]!.id) : position;
+      ).get(Number(upto)) as { n: number; age: number | null };
+      return { rows, upto, resolved, pending };
+    });
     const { changes, sessions } = resolved;
     // Nothing found and nothing pending: until another connection commits, the next poll is the pragma.
     this.idle = rows.length === 0 && pending.n === 0 ? { version, position } : undefined;
