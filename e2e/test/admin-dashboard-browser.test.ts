@@ -1,15 +1,17 @@
 /**
  * Issue 16 item 8 (and item 6's dashboard links) in Chromium: the live dashboard plots what a real
  * fast service and a real auth service counted (and fast's sampled p99, its write queue's depth and
- * write outcomes) for requests this test makes; staff without
- * `view_metrics` see no plots and are refused the data; a stopped service is said to be unreachable;
+ * write outcomes) for requests this test makes, a wrong password on auth's sign-in page included;
+ * staff without `view_metrics` see no plots and are refused the data; a stopped service is said to be unreachable;
  * the staff member's recent actions link to their records. auth and fast run compiled as child
  * processes on the admin's database; the admin scrapes their /metrics every 5 s.
  */
 import assert from 'node:assert/strict';
 import { after, describe } from 'node:test';
+import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword } from '@tandem/accounts';
 import { Product, Role, User } from '@tandem/models';
+import { tandem } from '../bench/catalog.js';
 import { E2E_SECRET_KEY, STAFF_PASSWORD } from '../support/admin-process.js';
 import { sqlitePassOnly } from '@tandem/models/testing';
 import { browserSkip } from '../support/browser.js';
@@ -31,11 +33,15 @@ const REFUSED_READS = 64;
 const REFUSED_TOKENS = 3;
 /** A customer who may place orders (issue 15's write path): one order is queued, one refused. */
 const WRITER = 'writer@example.com';
+/** Where the sign-in app would be sent back; never reached (its sign-in fails). */
+const APP_REDIRECT_URI = 'https://app.example/callback';
 
 describe('the live dashboard', { skip }, () => {
   const services: ServiceProcess[] = [];
   let auth: ServiceProcess;
   let fast: ServiceProcess;
+  /** A public app whose users sign in on auth's own page (the authorization code flow). */
+  let appClientId: string;
   const browser = adminBrowser(async (db) => {
     const em = db.orm.em.fork();
     const role = em.create(Role, { name: 'customer', scopes: ['orders:write'], permissions: [] });
@@ -43,6 +49,19 @@ describe('the live dashboard', { skip }, () => {
     writer.roles.add(role);
     await em.flush();
     const base = { DATABASE_URL: db.url, HOST: '127.0.0.1', TANDEM_SECRET_KEY: E2E_SECRET_KEY };
+    const created = await tandem(
+      [
+        'createclient',
+        'Sign-in app',
+        '--public',
+        '--scope',
+        'orders:write',
+        '--redirect-uri',
+        APP_REDIRECT_URI,
+      ],
+      base,
+    );
+    appClientId = /client_id:\s+(\S+)/.exec(created)![1]!;
     auth = await startServiceProcess('auth', ENTRY_POINTS.auth, { env: { ...base, AUTH_PORT: '0' } });
     services.push(auth);
     fast = await startServiceProcess('fast', ENTRY_POINTS.fast, {
@@ -56,6 +75,17 @@ describe('the live dashboard', { skip }, () => {
   });
   const step = (name: string, fn: () => Promise<void>) => browserStep(browser, name, fn);
   const summary = (plot: string) => browser.current().page.getByTestId(`plot-${plot}-summary`);
+  /** The app's authorization request (PKCE, as a public client must), which shows auth's sign-in page. */
+  const authorizeQuery = () =>
+    new URLSearchParams({
+      response_type: 'code',
+      client_id: appClientId,
+      redirect_uri: APP_REDIRECT_URI,
+      scope: 'orders:write',
+      state: 'dashboard-test',
+      code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
+      code_challenge_method: 'S256',
+    });
 
   step('logs in as a superuser and sees the plots', async () => {
     const { page, login } = browser.current();
@@ -163,11 +193,18 @@ describe('the live dashboard', { skip }, () => {
       await summary('auth_tokens_issued')
         .getByText(/^password: 1 in the last hour$/)
         .waitFor({ timeout: 45_000 });
-      // A refused password grant is a refused token request, not a sign-in failure (those are counted by
-      // auth's sign-in page: services/auth/test/authorize-attacks.test.ts); the plot names both reasons
-      // (with "–" until auth has counted one).
+      // A wrong password on auth's own sign-in page (the authorization code flow's login form, in this
+      // browser) is a sign-in failure; the refused password grant above is a refused token request, so
+      // it is not counted here (else 2).
+      const signIn = await page.context().newPage();
+      await signIn.goto(`${auth.url}/oauth/authorize?${authorizeQuery()}`);
+      await signIn.getByLabel('Email').fill(WRITER);
+      await signIn.getByLabel('Password').fill('not it either');
+      await signIn.getByRole('button', { name: 'Sign in' }).click();
+      await signIn.getByText('Invalid email or password.').waitFor();
+      await signIn.close();
       await summary('auth_login_failures')
-        .getByText(/^bad_credentials: \S+ · throttled: \S+ (in the last hour|now)$/)
+        .getByText(/^bad_credentials: 1 · throttled: 0 in the last hour$/)
         .waitFor({ timeout: 45_000 });
       await summary('auth_tokens_refused')
         .getByText(/password: 1/)
