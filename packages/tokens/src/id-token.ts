@@ -40,14 +40,22 @@ export function leftHalfHash(value: string): string {
  * expecting an access token (`at+jwt`) never takes an ID token for one).
  */
 export class IdTokenSigner {
+  /** The encoded header of the current key, made once per key rather than per token. */
+  private headerFor: { kid: string; encoded: string } | undefined;
+
   constructor(private readonly keys: { signingKey(): ActiveSigningKey }) {}
 
   sign(claims: IdTokenClaims): string {
     const { kid, key } = this.keys.signingKey();
-    const header = Buffer.from(JSON.stringify({ alg: ACCESS_TOKEN_ALG, typ: 'JWT', kid })).toString(
-      'base64url',
-    );
-    const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    if (this.headerFor?.kid !== kid) {
+      this.headerFor = {
+        kid,
+        encoded: Buffer.from(JSON.stringify({ alg: ACCESS_TOKEN_ALG, typ: 'JWT', kid })).toString(
+          'base64url',
+        ),
+      };
+    }
+    const input = `${this.headerFor.encoded}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     return `${input}.${sign(null, Buffer.from(input, 'ascii'), key).toString('base64url')}`;
   }
 }

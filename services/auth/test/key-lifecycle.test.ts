@@ -19,12 +19,15 @@ import { eventually, testDialect } from '@tandem/models/testing';
 import {
   SECRET_KEY,
   basicAuth,
+  createRole,
   createTestClient,
+  createUser,
   getJson,
   postForm,
   startTestAuth,
   type TestAuth,
 } from './support.js';
+import { codeFor, createCodeClient, exchange, type CodeClient } from './code-flow-support.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../../../packages/cli/bin/tandem.js', import.meta.url));
@@ -48,11 +51,15 @@ const SWITCH_DEADLINE_MS = REFRESH_SECONDS * 1000 + 4_000;
 describe(`signing keys: rotation by the CLI and retirement, picked up by a running service (${testDialect()})`, () => {
   let auth: TestAuth;
   let client: { clientId: string; clientSecret: string };
+  let app: CodeClient;
   let dataDir: string;
 
   before(async () => {
     auth = await startTestAuth(TIMING);
     client = await createTestClient(auth, 'key watcher', ['catalog:read']);
+    await createRole(auth, 'reader', ['catalog:read']);
+    await createUser(auth, 'keys@example.com', 'correct horse battery staple', ['reader']);
+    app = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
     dataDir = mkdtempSync(path.join(tmpdir(), 'tandem-keys-cli-'));
   });
   after(async () => {
@@ -83,6 +90,19 @@ describe(`signing keys: rotation by the CLI and retirement, picked up by a runni
     assert.equal(res.status, 200, res.text);
     return String(res.body.access_token);
   };
+  /** An ID token from a code exchange (signed apart from the access tokens, with its own header). */
+  const idToken = async (): Promise<string> => {
+    const { code, verifier } = await codeFor(
+      auth,
+      app,
+      'keys@example.com',
+      'correct horse battery staple',
+      'openid',
+    );
+    const res = await exchange(auth, app, code, verifier);
+    assert.equal(res.status, 200, res.text);
+    return String(res.body.id_token);
+  };
   const kidOf = (token: string) => String(decodeProtectedHeader(token).kid);
   const jwks = async (): Promise<JSONWebKeySet> =>
     (await getJson(`${auth.url}/.well-known/jwks.json`)).body as unknown as JSONWebKeySet;
@@ -106,6 +126,7 @@ describe(`signing keys: rotation by the CLI and retirement, picked up by a runni
     firstToken = await issue();
     firstKid = kidOf(firstToken);
     assert.equal(firstKid, await stateOf('current'));
+    assert.equal(kidOf(await idToken()), firstKid);
     const nextKid = await stateOf('next');
 
     const output = await rotateWithCli();
@@ -131,6 +152,15 @@ describe(`signing keys: rotation by the CLI and retirement, picked up by a runni
       SWITCH_DEADLINE_MS,
     );
     assert.deepEqual(await publishedKids(), new Set([firstKid, promotedKid, newNext]));
+    // ID tokens switch with the access tokens: their header names the promoted key, which verifies them.
+    const promotedIdToken = await idToken();
+    assert.equal(kidOf(promotedIdToken), promotedKid);
+    await jwtVerify(promotedIdToken, createLocalJWKSet(await jwks()), {
+      issuer: auth.server.issuer,
+      audience: app.clientId,
+      algorithms: ['EdDSA'],
+      typ: 'JWT',
+    });
     await verify(await issue());
     await verify(firstToken); // the previous key still verifies the tokens it signed
   });
