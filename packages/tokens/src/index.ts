@@ -61,6 +61,8 @@ export {
   SESSION_GRANT_TYPES,
   type NewSession,
   type SessionGrantType,
+  sessionStart,
+  type SessionStart,
   purgeSpentSignIns,
   SPENT_CODE_RETENTION_SECONDS,
   type SignInPurge,

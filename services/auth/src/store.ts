@@ -1,19 +1,24 @@
 import type { DatabaseTarget } from '@tandem/config';
 import type { Orm } from '@tandem/models';
 import {
+  IDENTITY_SCOPES,
   INSERT_SESSION_SQL,
   REVOKE_SESSION_SQL,
+  formatScope,
   insertSessionBindings,
+  isIdentityScope,
   liveBindings,
   liveSessionSql,
+  parseScope,
   unionRoleScopes,
   type LiveWindow,
   type NewSession,
   type RevocationReason,
+  type SessionStart,
 } from '@tandem/tokens';
 
 /**
- * Hand-written SQL for the two hot paths (client_credentials and refresh_token), with bound
+ * Hand-written SQL for the hot paths (client_credentials, refresh_token, the code exchange), with bound
  * parameters and as few round trips as possible. The ORM's unit of work costs more than the queries
  * themselves (measured: ~2,000 findOne/s against ~19,000 raw selects/s), and these grants must reach
  * thousands of tokens per second. Everything else (password grant, revocation, keys) uses the ORM.
@@ -126,7 +131,7 @@ const REFRESH_SESSION_FROM = `from refresh_tokens t
        left join roles r on r.id = ur.role_id
        where t.token_hash = ?`;
 
-/** An authorization code with what its exchange checks, read before it is claimed. */
+/** An authorization code with what its exchange checks, read before (or as) it is claimed. */
 export interface CodeForExchange {
   readonly clientPk: number;
   readonly clientId: string;
@@ -153,8 +158,11 @@ export interface CodeForExchange {
   readonly used: boolean;
   /** Not expired. */
   readonly live: boolean;
-  /** Union of the scopes of the user's roles now (a role may have lost one since the code). */
-  readonly roleScopes: ReadonlySet<string>;
+  /**
+   * What the exchange grants: the code's scopes that the user's roles allow now (a role may have lost
+   * one since the code was issued), identity scopes always, in the code's order.
+   */
+  readonly grantedScope: string;
 }
 
 /** A new authorization code (only its hash), stored only while the sign-in it came from is live. */
@@ -185,12 +193,69 @@ export interface CodeRedemption {
 }
 
 /**
- * The claim of a code repeats the exchange's check that its client and user are still active, so a
- * deactivation between the exchange's read and its claim is not missed (deactivating a user spends
- * their codes anyway; deactivating a client does not).
+ * A code exchange whose read and claim go in one statement (PostgreSQL): what the request presents,
+ * and what the claim stores if every check passes.
+ */
+export interface CodeAttempt {
+  readonly codeHash: string;
+  /** BASE64URL(SHA256(code_verifier)): the claim requires the code's challenge to be exactly this. */
+  readonly challenge: string;
+  /** The request's redirect_uri parameter; null when absent. */
+  readonly redirectUri: string | null;
+  /** clients.id of the client that authenticated with its secret; null when none did. */
+  readonly authenticatedClientPk: number | null;
+  /** The request's client_id parameter (a public client names itself); null when absent. */
+  readonly namedClientId: string | null;
+  /** The session the claim starts; its user, client and scope come from the code. */
+  readonly session: SessionStart;
+  /** SHA-256 of the session's first refresh token, stored only if the code's client may refresh. */
+  readonly refreshTokenHash: string;
+}
+
+/**
+ * The step-by-step claim of a code (redeemStepByStep) repeats the exchange's check that its client
+ * and user are still active, so a deactivation between the exchange's read and its claim is not
+ * missed (deactivating a user spends their codes anyway; deactivating a client does not).
  */
 const CODE_PARTIES_ACTIVE = `exists (select 1 from clients c where c.id = authorization_codes.client_id and c.is_active)
          and exists (select 1 from users u where u.id = authorization_codes.user_id and u.is_active)`;
+
+/**
+ * The exchange's checks on the code aliased `a` as one condition of its claim (PostgreSQL), as
+ * grants/authorization-code.ts's judge() makes them on the read: unused, unexpired, the PKCE
+ * challenge, the client (active, and proven: the authenticated pk, or when none authenticated a
+ * public client named by client_id), the redirect_uri (identical to the request's, or for a request
+ * that had none: absent, or the client's only registered URI), and the user active. Eight `?`: now,
+ * the challenge, the authenticated pk (twice), the named client_id, the redirect_uri (three times).
+ */
+const CODE_CLAIMABLE = `a.used_at is null and a.expires_at > ? and a.code_challenge = ?
+    and exists (select 1 from clients c where c.id = a.client_id and c.is_active
+                  and (c.id = ? or (cast(? as integer) is null and c.is_public and c.client_id = ?))
+                  and ((a.redirect_uri <> '' and a.redirect_uri = ?)
+                       or (a.redirect_uri = '' and (cast(? as text) is null
+                                                    or c.redirect_uris = jsonb_build_array(cast(? as text))))))
+    and exists (select 1 from users u where u.id = a.user_id and u.is_active)`;
+
+/**
+ * The code's scopes that the user's roles allow now (identity scopes always: the one `?`, a text
+ * array), in the code's order, space-separated (PostgreSQL; codeForExchange does the same in
+ * TypeScript). A code's scope is stored formatted (distinct tokens, single spaces).
+ */
+const GRANTED_SCOPE = `(select coalesce(string_agg(g.scope, ' ' order by g.n), '')
+          from unnest(string_to_array(a.scope, ' ')) with ordinality as g(scope, n)
+          where g.scope = any(cast(? as text[]))
+             or exists (select 1 from user_roles ur join roles r on r.id = ur.role_id
+                        where ur.user_id = a.user_id and r.scopes @> jsonb_build_array(g.scope)))`;
+
+/** The columns and joins of a code's read (one `?`, now, before the ones the caller adds). */
+const CODE_SELECT = `select a.client_id as client_pk, c.client_id, c.is_public, c.is_active as client_active, c.grant_types,
+              c.redirect_uris, a.user_id, u.is_active as user_active, u.email, a.redirect_uri, a.scope,
+              a.code_challenge, a.nonce, a.auth_time, a.amr, a.acr,
+              case when a.used_at is null then 0 else 1 end as used,
+              case when a.expires_at > ? then 1 else 0 end as live`;
+const CODE_FROM = `from authorization_codes a
+       join clients c on c.id = a.client_id
+       join users u on u.id = a.user_id`;
 
 type Row = Record<string, unknown>;
 /** MikroORM's knex instance, typed without depending on knex directly. */
@@ -225,6 +290,31 @@ function refreshSessionOf(rows: Row[]): RefreshTokenSession | undefined {
     roleScopes: unionRoleScopes(
       rows.map((row) => (row.role_scopes == null ? [] : jsonList(row.role_scopes))),
     ),
+  };
+}
+
+/** A code's read from CODE_SELECT's columns, with what its exchange grants. */
+function codeOf(row: Row, grantedScope: string): CodeForExchange {
+  return {
+    clientPk: Number(row.client_pk),
+    clientId: String(row.client_id),
+    clientIsPublic: Boolean(row.is_public),
+    clientActive: Boolean(row.client_active),
+    clientGrantTypes: jsonList(row.grant_types),
+    userId: Number(row.user_id),
+    userActive: Boolean(row.user_active),
+    email: String(row.email),
+    redirectUri: String(row.redirect_uri),
+    clientRedirectUris: jsonList(row.redirect_uris),
+    scope: String(row.scope),
+    codeChallenge: String(row.code_challenge),
+    nonce: row.nonce == null ? null : String(row.nonce),
+    authTime: new Date(row.auth_time as number | Date),
+    amr: String(row.amr),
+    acr: row.acr == null ? null : String(row.acr),
+    used: Number(row.used) === 1,
+    live: Number(row.live) === 1,
+    grantedScope,
   };
 }
 
@@ -520,20 +610,15 @@ export class AuthQueries {
   }
 
   /**
-   * An authorization code with its client, its user and the user's current role scopes, for the
-   * token endpoint's checks, in one query (one row per role of the user).
+   * An authorization code with its client, its user and what the user's roles allow of its scopes
+   * now, for the token endpoint's checks, in one query (one row per role of the user). The read of the
+   * step-by-step exchange (SQLite), claimed afterwards by redeemCode.
    */
   async codeForExchange(codeHash: string, now: Date): Promise<CodeForExchange | undefined> {
     const rows = await this.exec.rows(
       'code_for_exchange_roles',
-      `select a.client_id as client_pk, c.client_id, c.is_public, c.is_active as client_active, c.grant_types,
-              c.redirect_uris, a.user_id, u.is_active as user_active, u.email, a.redirect_uri, a.scope,
-              a.code_challenge, a.nonce, a.auth_time, a.amr, a.acr, r.scopes as role_scopes,
-              case when a.used_at is null then 0 else 1 end as used,
-              case when a.expires_at > ? then 1 else 0 end as live
-       from authorization_codes a
-       join clients c on c.id = a.client_id
-       join users u on u.id = a.user_id
+      `${CODE_SELECT}, r.scopes as role_scopes
+       ${CODE_FROM}
        left join user_roles ur on ur.user_id = u.id
        left join roles r on r.id = ur.role_id
        where a.code_hash = ?`,
@@ -541,73 +626,80 @@ export class AuthQueries {
     );
     const row = rows[0];
     if (!row) return undefined;
-    return {
-      clientPk: Number(row.client_pk),
-      clientId: String(row.client_id),
-      clientIsPublic: Boolean(row.is_public),
-      clientActive: Boolean(row.client_active),
-      clientGrantTypes: jsonList(row.grant_types),
-      userId: Number(row.user_id),
-      userActive: Boolean(row.user_active),
-      email: String(row.email),
-      redirectUri: String(row.redirect_uri),
-      clientRedirectUris: jsonList(row.redirect_uris),
-      scope: String(row.scope),
-      codeChallenge: String(row.code_challenge),
-      nonce: row.nonce == null ? null : String(row.nonce),
-      authTime: new Date(row.auth_time as number | Date),
-      amr: String(row.amr),
-      acr: row.acr == null ? null : String(row.acr),
-      used: Number(row.used) === 1,
-      live: Number(row.live) === 1,
-      roleScopes: unionRoleScopes(
-        rows.map((each) => (each.role_scopes == null ? [] : jsonList(each.role_scopes))),
-      ),
-    };
+    const roleScopes = unionRoleScopes(
+      rows.map((each) => (each.role_scopes == null ? [] : jsonList(each.role_scopes))),
+    );
+    const granted = (parseScope(String(row.scope)) ?? []).filter(
+      (scope) => roleScopes.has(scope) || isIdentityScope(scope),
+    );
+    return codeOf(row, formatScope(granted));
   }
 
   /**
-   * PostgreSQL: claims the code (unused, unexpired) and, only if that matched, starts its session and
-   * stores the first refresh token, in one statement (one round trip, one commit). 1 when this call
-   * won the code. Of two concurrent exchanges exactly one matches (the other waits for the row lock,
-   * then finds used_at set).
+   * The read of codeForExchange and the claim of redeemCode in one statement (PostgreSQL; one round
+   * trip instead of two): the code is claimed only if every check the exchange makes on the read
+   * would pass (CODE_CLAIMABLE), and then its session is started with the granted scope and, if the
+   * code's client may refresh, its first refresh token stored. A data-modifying CTE runs to
+   * completion and the statement is one transaction, so all of it happens or none does. The read is
+   * the statement's snapshot, from before the claim, so the grant judges it as it would a separate
+   * read: `claimed` false with a read that passes every check means a concurrent exchange won the
+   * code (its row lock was waited for, and `used_at is null` no longer held). Undefined for an
+   * unknown code.
    */
-  async redeemInOneStatement(redemption: CodeRedemption): Promise<number> {
-    const { session } = redemption;
+  async readAndRedeemInOneStatement(
+    attempt: CodeAttempt,
+  ): Promise<{ code: CodeForExchange; claimed: boolean } | undefined> {
+    const { session } = attempt;
+    const now = this.at(session.now);
     const rows = await this.exec.rows(
-      'redeem_code',
-      `with claimed as (
-         update authorization_codes set used_at = ?, session_id = ?
-         where code_hash = ? and used_at is null and expires_at > ? and ${CODE_PARTIES_ACTIVE}
-         returning user_id, client_id),
+      'read_and_redeem_code',
+      `with code as (
+         ${CODE_SELECT}, ${GRANTED_SCOPE} as granted_scope
+         ${CODE_FROM}
+         where a.code_hash = ?),
+       claimed as (
+         update authorization_codes a set used_at = ?, session_id = ?
+         where a.code_hash = ? and ${CODE_CLAIMABLE}
+         returning a.user_id, a.client_id),
        started as (
          insert into sessions (id, user_id, client_id, authorized_client_id, grant_type, scope, created_at,
                                last_used_at, expires_at)
-         select ?, user_id, null, client_id, ?, ?, ?, ?, ? from claimed returning id),
+         select ?, claimed.user_id, null, claimed.client_id, 'authorization_code', code.granted_scope, ?, ?, ?
+         from claimed, code returning id),
        refresh as (
          insert into refresh_tokens (session_id, token_hash, created_at)
-         select id, ?, ? from started where cast(? as text) is not null)
-       select count(*) as claimed from claimed`,
+         select started.id, ?, ? from started, code
+         where code.grant_types @> cast('["refresh_token"]' as jsonb))
+       select code.*, (select count(*) from claimed) as claimed from code`,
       [
-        this.at(session.now),
+        now,
+        [...IDENTITY_SCOPES],
+        attempt.codeHash,
+        now,
         session.id,
-        redemption.codeHash,
-        this.at(session.now),
+        attempt.codeHash,
+        now,
+        attempt.challenge,
+        attempt.authenticatedClientPk,
+        attempt.authenticatedClientPk,
+        attempt.namedClientId,
+        attempt.redirectUri,
+        attempt.redirectUri,
+        attempt.redirectUri,
         session.id,
-        session.grantType,
-        session.scope,
-        this.at(session.now),
-        this.at(session.now),
+        now,
+        now,
         this.at(session.expiresAt),
-        redemption.refreshTokenHash,
-        this.at(session.now),
-        redemption.refreshTokenHash,
+        attempt.refreshTokenHash,
+        now,
       ],
     );
-    return Number(rows[0]?.claimed ?? 0);
+    const row = rows[0];
+    if (!row) return undefined;
+    return { code: codeOf(row, String(row.granted_scope)), claimed: Number(row.claimed) === 1 };
   }
 
-  /** The redemption's steps, for a transaction (SQLite): claim, then start the session. */
+  /** The redemption's steps, for a transaction (redeemCode): claim, then start the session. */
   async redeemStepByStep(redemption: CodeRedemption): Promise<number> {
     const { session } = redemption;
     const claimed = await this.exec.run(
@@ -716,6 +808,12 @@ export interface HeldStore {
   /** AuthStore.redeemCode on this connection. */
   redeemCode(redemption: CodeRedemption): Promise<number>;
   /**
+   * AuthQueries.readAndRedeemInOneStatement on this connection; undefined on SQLite, whose statements
+   * cost no round trip (the grant reads, then redeems in a transaction).
+   */
+  readonly readAndRedeem:
+    ((attempt: CodeAttempt) => Promise<{ code: CodeForExchange; claimed: boolean } | undefined>) | undefined;
+  /**
    * AuthQueries.readAndRotateInOneStatement on this connection; undefined on SQLite, whose statements
    * cost no round trip (the grant reads, then rotates in a transaction).
    */
@@ -748,8 +846,9 @@ export class AuthStore {
 
   /**
    * Claims an authorization code and starts its session (with its first refresh token), atomically,
-   * if the code is unused and unexpired; 1 when this call won the code. PostgreSQL: one statement.
-   * SQLite: a BEGIN IMMEDIATE transaction.
+   * if the code is unused and unexpired and its client and user active; 1 when this call won the
+   * code. A transaction (BEGIN IMMEDIATE on SQLite): the claim of the exchange that reads first
+   * (SQLite). On PostgreSQL the exchange reads and claims in one statement (readAndRedeem).
    */
   redeemCode(redemption: CodeRedemption): Promise<number> {
     return this.withConnection((held) => held.redeemCode(redemption));
@@ -781,10 +880,11 @@ export class AuthStore {
           this.dialect === 'postgresql'
             ? queries.rotateInOneStatement(rotation)
             : this.transactionOn(connection, (q) => q.rotateStepByStep(rotation)),
-        redeemCode: (redemption) =>
+        redeemCode: (redemption) => this.transactionOn(connection, (q) => q.redeemStepByStep(redemption)),
+        readAndRedeem:
           this.dialect === 'postgresql'
-            ? queries.redeemInOneStatement(redemption)
-            : this.transactionOn(connection, (q) => q.redeemStepByStep(redemption)),
+            ? (attempt) => queries.readAndRedeemInOneStatement(attempt)
+            : undefined,
         readAndRotate:
           this.dialect === 'postgresql'
             ? (attempt) => queries.readAndRotateInOneStatement(attempt)

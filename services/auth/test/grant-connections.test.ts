@@ -4,6 +4,8 @@
  * borrow costs the pool a pending operation with its own timer. On SQLite the pool has a single
  * connection, so a grant that borrowed a second one while holding the first would wait for itself
  * until the acquire timeout: the replays below (which revoke on the held connection) would hang.
+ * On PostgreSQL the statements are counted too (each is a round trip): an exchange, and a refresh
+ * without a scope parameter, are one statement each.
  * Real auth service and database (SQLite, or PostgreSQL with DATABASE_URL).
  */
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +13,7 @@ import assert from 'node:assert/strict';
 import { testDialect } from '@tandem/models/testing';
 import { Session } from '@tandem/models';
 import { createRole, createUser, jwtPayload, postForm, startTestAuth, type TestAuth } from './support.js';
-import { codeFor, createCodeClient, exchange, type CodeClient } from './code-flow-support.js';
+import { codeFor, createCodeClient, exchange, pkcePair, type CodeClient } from './code-flow-support.js';
 
 const EMAIL = 'borrower@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -103,6 +105,35 @@ describe(`grants borrow one pooled connection each (${testDialect()})`, () => {
     // The newest token of the family ends with it.
     assert.equal((await refresh(String(rotated.result.body.refresh_token))).status, 400);
   });
+
+  it(
+    'on PostgreSQL an exchange is one statement (read and claim together); a replay or a wrong verifier, a second',
+    { skip: testDialect() !== 'postgresql' && 'round trips are a PostgreSQL cost' },
+    async () => {
+      const { code, verifier } = await newCode();
+      const first = await borrowsOf(() => exchange(auth, client, code, verifier));
+      assert.equal(first.result.status, 200, first.result.text);
+      assert.equal(first.result.body.scope, 'openid catalog:read');
+      assert.ok(first.result.body.id_token && first.result.body.refresh_token);
+      assert.equal(first.statements, 1);
+      const sid = String(jwtPayload(String(first.result.body.access_token)).sid);
+
+      // The replay: the statement claims nothing, then the session the code started is revoked.
+      const replay = await borrowsOf(() => exchange(auth, client, code, verifier));
+      assert.equal(replay.result.status, 400);
+      assert.equal(replay.result.body.error, 'invalid_grant');
+      assert.equal(replay.statements, 2);
+      assert.equal(await revokedReason(sid), 'code_reuse');
+
+      // A wrong verifier: the statement claims nothing, then the code is spent.
+      const other = await newCode();
+      const wrong = await borrowsOf(() => exchange(auth, client, other.code, pkcePair().verifier));
+      assert.equal(wrong.result.status, 400);
+      assert.match(String(wrong.result.body.error_description), /code_verifier/);
+      assert.equal(wrong.statements, 2);
+      assert.equal((await exchange(auth, client, other.code, other.verifier)).body.error, 'invalid_grant');
+    },
+  );
 
   it(
     'on PostgreSQL a rotation without a scope parameter is one statement (read and claim together); with one, a read and a claim',

@@ -8,12 +8,14 @@ export { liveWindow, liveSessionSql, liveBindings, type LiveWindow } from './liv
 export { unionRoleScopes, roleScopes, scopesOfUsers } from './scopes.js';
 export {
   newSession,
+  sessionStart,
   startUserSession,
   INSERT_SESSION_SQL,
   insertSessionBindings,
   SESSION_GRANT_TYPES,
   type NewSession,
   type SessionGrantType,
+  type SessionStart,
 } from './start.js';
 export {
   REVOKE_SESSION_SQL,

@@ -26,6 +26,28 @@ export interface NewSession {
   readonly expiresAt: Date;
 }
 
+/** What a session is given at its start whoever owns it: a random id (the `sid`), its start and its absolute end. */
+export interface SessionStart {
+  readonly id: string;
+  readonly now: Date;
+  readonly expiresAt: Date;
+}
+
+/**
+ * A session's id and lifetime, for a statement that learns the owner only as it runs (the code
+ * exchange's one statement on PostgreSQL takes the user and client from the code it claims).
+ */
+export function sessionStart(
+  settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
+  now: Date,
+): SessionStart {
+  return {
+    id: randomUUID(),
+    now,
+    expiresAt: new Date(now.getTime() + settings.sessionAbsoluteTtlSeconds * 1000),
+  };
+}
+
 /**
  * A session's fields at its start: a random id (the `sid`) and its absolute end. A user's session
  * says which grant started it (`via`) and, for the code flow, the client it was issued to (its
@@ -40,15 +62,16 @@ export function newSession(
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
 ): NewSession {
+  const { id, expiresAt } = sessionStart(settings, now);
   return {
-    id: randomUUID(),
+    id,
     userId: owner.userId ?? null,
     clientPk: owner.clientPk ?? null,
     authorizedClientPk: owner.issuedTo ?? null,
     grantType: owner.via ?? 'client_credentials',
     scope: formatScope(scopes),
     now,
-    expiresAt: new Date(now.getTime() + settings.sessionAbsoluteTtlSeconds * 1000),
+    expiresAt,
   };
 }
 

@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   hashRefreshToken,
-  isIdentityScope,
   leftHalfHash,
   newRefreshToken,
   newSession,
   parseScope,
   scopeIncludes,
+  sessionStart,
   userSubject,
 } from '@tandem/tokens';
 import type { AuthenticatedClient } from '../client-auth.js';
@@ -21,11 +21,16 @@ const CODE = /^[A-Za-z0-9_-]{43}$/;
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
-/** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) equals the challenge (constant-time). */
-function pkceMatches(verifier: string, challenge: string): boolean {
-  const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'));
+/** RFC 7636 §4.6: the S256 challenge of a verifier, BASE64URL(SHA256(verifier)). */
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
+/** The verifier's challenge equals the code's (constant-time). */
+function pkceMatches(computed: string, challenge: string): boolean {
+  const given = Buffer.from(computed);
   const expected = Buffer.from(challenge);
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /**
@@ -59,6 +64,11 @@ function redirectUriProblem(code: CodeForExchange, given: string | undefined): s
   return given === code.redirectUri ? undefined : differs;
 }
 
+/** The code's client may use refresh tokens: the exchange stores and answers one. */
+function mayRefresh(code: CodeForExchange): boolean {
+  return code.clientGrantTypes.includes('refresh_token');
+}
+
 /** The ID token for a code whose scope has openid (OpenID Connect Core §3.1.3.3). */
 function idToken(
   request: GrantRequest,
@@ -85,15 +95,44 @@ function idToken(
   });
 }
 
+/** What the exchange does with a code, decided on its read (see judge). */
+type Verdict =
+  | { readonly act: 'redeem' }
+  /** Presented again (or the race for it lost): revoke the session its first exchange started. */
+  | { readonly act: 'reuse' }
+  /** A wrong redirect_uri or verifier: the code is spent, and the problem told. */
+  | { readonly act: 'spend'; readonly problem: string };
+
+/**
+ * The exchange's checks on the read, in order; none touches the database. A request that is not the
+ * code's client, and a code expired or whose client or user is no longer active, are refused here
+ * (thrown) and spend nothing. The one statement on PostgreSQL repeats every check (CODE_CLAIMABLE).
+ */
+function judge(code: CodeForExchange, request: GrantRequest, challenge: string): Verdict {
+  checkClient(code, request.client, request.params);
+  if (code.used) return { act: 'reuse' };
+  if (!code.live || !code.clientActive || !code.userActive) throw new OAuthError('invalid_grant', INVALID);
+  const problem =
+    redirectUriProblem(code, request.params.get('redirect_uri')) ??
+    (pkceMatches(challenge, code.codeChallenge)
+      ? undefined
+      : 'The code_verifier does not match the code_challenge.');
+  return problem === undefined ? { act: 'redeem' } : { act: 'spend', problem };
+}
+
 /**
  * RFC 6749 §4.1.3 with RFC 7636 (PKCE S256, always): the code, the exact redirect_uri of the
  * authorization request (required when it had one), the code_verifier, and the client (authenticated, or client_id for a public
  * one). Codes are single use: the exchange claims the code with a conditional UPDATE in the same
- * atomic step that starts the session (one statement on PostgreSQL), so of two concurrent
- * exchanges exactly one wins. A code presented again (or losing that race) revokes the session its
- * first exchange started (RFC 6749 §4.1.2). A wrong verifier or redirect_uri spends the code. The
- * scopes are narrowed to what the user's roles grant at the exchange.
- * Two round trips on PostgreSQL (a read and one write), on one connection borrowed for both.
+ * atomic step that starts the session, so of two concurrent exchanges exactly one wins. A code
+ * presented again (or losing that race) revokes the session its first exchange started (RFC 6749
+ * §4.1.2). A wrong verifier or redirect_uri spends the code. The scopes are narrowed to what the
+ * user's roles grant at the exchange.
+ * On PostgreSQL an exchange is one round trip: the read and the claim are one statement whose claim
+ * repeats every check of `judge` in SQL, and the read (from before the claim) is judged afterwards
+ * to answer a claim that did not happen (a refusal, a spent code or a replay costs a second
+ * statement). On SQLite it is a read, the checks, then the claim in a transaction. All on one
+ * borrowed connection.
  */
 export const authorizationCodeGrant: Grant = async (request) => {
   const { deps, params, client } = request;
@@ -106,65 +145,83 @@ export const authorizationCodeGrant: Grant = async (request) => {
     );
   if (!CODE.test(presented)) throw new OAuthError('invalid_grant', INVALID);
   const codeHash = hashCode(presented);
+  const challenge = s256(verifier);
   const now = new Date();
+  // Made before the read: on PostgreSQL the claim stores it in the same statement (only if the
+  // code's client may refresh; otherwise it is never seen).
+  const refreshToken = newRefreshToken();
+  const refreshTokenHash = hashRefreshToken(refreshToken);
+
   // The read, the claim and any revocation on one borrowed connection; signing comes after its release.
-  const { code, session, refreshToken, scopes } = await deps.store.withConnection(async (held) => {
+  const { code, sid } = await deps.store.withConnection(async (held) => {
     const queries = held.queries;
-    const code = await queries.codeForExchange(codeHash, now);
-    if (!code) throw new OAuthError('invalid_grant', INVALID);
-    checkClient(code, client, params);
-    const refuseReuse = async (): Promise<never> => {
+    const refuse = async (
+      code: CodeForExchange,
+      verdict: Exclude<Verdict, { act: 'redeem' }>,
+    ): Promise<never> => {
+      if (verdict.act === 'spend') {
+        await queries.spendCode(codeHash, now);
+        throw new OAuthError('invalid_grant', verdict.problem);
+      }
       if ((await queries.revokeSessionOfCode(codeHash, 'code_reuse', now)) > 0) {
         deps.metrics.revocations.inc({ reason: 'code_reuse' });
         deps.logger.warn({ client_id: code.clientId }, 'authorization code reused: its session revoked');
       }
       throw new OAuthError('invalid_grant', INVALID);
     };
-    if (code.used) return refuseReuse();
-    if (!code.live || !code.clientActive || !code.userActive) throw new OAuthError('invalid_grant', INVALID);
-    const problem =
-      redirectUriProblem(code, params.get('redirect_uri')) ??
-      (pkceMatches(verifier, code.codeChallenge)
-        ? undefined
-        : 'The code_verifier does not match the code_challenge.');
-    if (problem !== undefined) {
-      await queries.spendCode(codeHash, now);
-      throw new OAuthError('invalid_grant', problem);
+
+    if (held.readAndRedeem !== undefined) {
+      const session = sessionStart(deps.config.tokens, now);
+      const read = await held.readAndRedeem({
+        codeHash,
+        challenge,
+        redirectUri: params.get('redirect_uri') ?? null,
+        authenticatedClientPk: client?.id ?? null,
+        namedClientId: params.get('client_id') ?? null,
+        session,
+        refreshTokenHash,
+      });
+      if (!read) throw new OAuthError('invalid_grant', INVALID);
+      const verdict = judge(read.code, request, challenge);
+      // A claim whose read fails a check cannot happen (the claim repeats them); its tokens are never
+      // handed out, so the refusal stands either way.
+      if (verdict.act !== 'redeem') return refuse(read.code, verdict);
+      if (!read.claimed) return refuse(read.code, { act: 'reuse' });
+      return { code: read.code, sid: session.id };
     }
 
-    // What the user's roles allow now: a role that lost a scope since the code was issued takes effect
-    // (as at a refresh), identity scopes always stay.
-    const scopes = (parseScope(code.scope) ?? []).filter(
-      (scope) => code.roleScopes.has(scope) || isIdentityScope(scope),
-    );
+    const code = await queries.codeForExchange(codeHash, now);
+    if (!code) throw new OAuthError('invalid_grant', INVALID);
+    const verdict = judge(code, request, challenge);
+    if (verdict.act !== 'redeem') return refuse(code, verdict);
     const session = newSession(
       // Its refresh tokens are bound to this client (refresh.ts refuses them to any other).
       { userId: code.userId, via: 'authorization_code', issuedTo: code.clientPk },
-      scopes,
+      parseScope(code.grantedScope) ?? [],
       deps.config.tokens,
       now,
     );
-    const refreshToken = code.clientGrantTypes.includes('refresh_token') ? newRefreshToken() : undefined;
     const won = await held.redeemCode({
       codeHash,
       session,
-      refreshTokenHash: refreshToken === undefined ? null : hashRefreshToken(refreshToken),
+      refreshTokenHash: mayRefresh(code) ? refreshTokenHash : null,
     });
-    if (won !== 1) return refuseReuse();
-    return { code, session, refreshToken, scopes };
+    if (won !== 1) return refuse(code, { act: 'reuse' });
+    return { code, sid: session.id };
   });
 
+  const scope = code.grantedScope;
   const { token, claims } = await deps.signer.sign(
-    { sub: userSubject(code.userId), scope: session.scope, sid: session.id },
+    { sub: userSubject(code.userId), scope, sid },
     now.getTime(),
   );
   const response: TokenResponse = {
     access_token: token,
     token_type: 'Bearer',
     expires_in: deps.signer.ttlSeconds,
-    scope: session.scope,
+    scope,
   };
-  if (refreshToken !== undefined) response.refresh_token = refreshToken;
-  if (scopes.includes('openid')) response.id_token = idToken(request, code, session.id, token, claims.iat);
+  if (mayRefresh(code)) response.refresh_token = refreshToken;
+  if (scopeIncludes(scope, 'openid')) response.id_token = idToken(request, code, sid, token, claims.iat);
   return response;
 };
