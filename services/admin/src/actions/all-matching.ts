@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   type Action,
   type ActionContext,
@@ -73,6 +74,10 @@ async function runOnAllMatching(
     if (answer?.notice?.type === 'error') throw new Error(answer.notice.message);
     done += records.length;
     progress(done);
+    // On SQLite every query runs synchronously (better-sqlite3), so without a turn of the event loop
+    // between batches the admin would answer no request, the drawer's progress poll included, until
+    // the whole job had ended.
+    await nextTurn();
   }
 }
 

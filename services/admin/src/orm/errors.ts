@@ -85,3 +85,23 @@ export function toValidationError(error: unknown, hints: ErrorHints): Validation
   }
   return undefined;
 }
+
+/**
+ * A refusal of one record in a bulk change, said in its message: no form shows field errors after a
+ * bulk action (the "all matching" drawer prints the message, a list page the notice), so "Please
+ * correct the errors below." would point at nothing. The message names the record and every reason;
+ * the field errors are kept. Errors that are not the user's fault are returned unchanged.
+ */
+export function refusedInBulk(error: unknown, hints: ErrorHints, id: string | number): unknown {
+  const validation = toValidationError(error, hints);
+  if (!validation) return error;
+  const reasons = Object.entries(validation.propertyErrors).map(([field, { message }]) =>
+    field === RECORD_ERROR_KEY ? message : `${field}: ${message}`,
+  );
+  if (reasons.length === 0 && validation.baseError?.message) reasons.push(validation.baseError.message);
+  const message = `The ${hints.label} with id ${id} was refused: ${reasons.join('; ')}`;
+  return new ValidationError(validation.propertyErrors, {
+    message,
+    type: validation.baseError?.type ?? 'invalid',
+  });
+}

@@ -20,7 +20,7 @@ import {
 } from '@mikro-orm/core';
 import type { Orm } from '@tandem/models';
 import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
-import { toValidationError } from './errors.js';
+import { refusedInBulk, toValidationError } from './errors.js';
 import { OrmProperty } from './property.js';
 import { buildWhere } from './where.js';
 
@@ -455,7 +455,12 @@ export class OrmResource extends BaseResource {
         const entity = await this.load(em, id);
         const before = this.audited(entity);
         em.assign(entity, changes);
-        await em.flush();
+        try {
+          await em.flush();
+        } catch (error) {
+          // Which of the selected records was refused, and why (the whole selection is rolled back).
+          throw refusedInBulk(error, { unique: this.spec.unique ?? {}, label: this.spec.label }, id);
+        }
         const after = this.audited(entity);
         const pk = wrap(entity, true).getPrimaryKey();
         await this.spec.onWrite?.(em, { mode: 'update', id: pk, before, after, data: changes });
