@@ -7,6 +7,7 @@ import { Box, Button, Icon } from '@adminjs/design-system';
 import { styled } from '@adminjs/design-system/styled-components';
 import { ApiClient, useTranslation } from 'adminjs';
 import { SEARCH_KEY, activeFilters, useListParams } from './list-params.jsx';
+import { formatDate, formatDateTime } from './dates.jsx';
 
 const RANGE = { from: 'from', to: 'to' };
 
@@ -66,10 +67,13 @@ function useFilterTitles(resource, filters) {
   return titles;
 }
 
-/** A filter's value as a person reads it: a related record's name, Yes/No, an option's label. */
+/** A filter's value as a person reads it: a related record's name, Yes/No, an option's label, a date. */
 function readableValue(resource, path, value, titles) {
   if (titles[path] !== undefined) return titles[path];
-  const property = resource.properties[path];
+  const property = resource.properties[path.split('~~')[0]];
+  // A date range's ends in the admin's one date format, "2026-12-01 10:00 UTC" (components/dates.jsx).
+  if (property?.type === 'datetime') return formatDateTime(value);
+  if (property?.type === 'date') return formatDate(value);
   if (property?.type === 'boolean' && (value === 'true' || value === 'false'))
     return value === 'true' ? 'Yes' : 'No';
   const option = property?.availableValues?.find((each) => String(each.value) === value);

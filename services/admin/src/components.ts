@@ -26,6 +26,9 @@ export function createComponents() {
   // One date format everywhere, in UTC and saying so (components/dates.jsx): list cells and show pages.
   override('DefaultDatetimeListProperty', 'DateTimeList.jsx');
   override('DefaultDatetimeShowProperty', 'DateTimeShow.jsx');
+  // ...and the pickers of edit forms and the filter drawer read and write UTC (components/UtcDatePicker.jsx).
+  override('DefaultDatetimeEditProperty', 'DateTimeEdit.jsx');
+  override('DefaultDatetimeFilterProperty', 'DateTimeFilter.jsx');
   return {
     loader,
     History: add('History'),
