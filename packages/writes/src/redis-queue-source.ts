@@ -59,7 +59,10 @@ export class RedisWriteSource implements WriteSource {
     this.started = this.tick();
   }
 
-  /** Lease rounds every third of the lease; a failed round (Redis away) is retried at the next one. */
+  /**
+   * Lease rounds every third of the lease (more often while taking a share, PartitionLeases); a failed
+   * round (Redis away) is retried at the next one.
+   */
   private async tick(): Promise<void> {
     if (this.closed) return;
     try {
@@ -68,7 +71,7 @@ export class RedisWriteSource implements WriteSource {
       // Leases not renewed in time expire and another applier takes the partitions: that is the design.
     }
     if (!this.closed) {
-      this.timer = setTimeout(() => void this.tick(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+      this.timer = setTimeout(() => void this.tick(), this.leases.nextRoundMs());
       this.timer.unref();
     }
   }
@@ -238,6 +241,9 @@ export class RedisWriteSource implements WriteSource {
     // Sent together (ioredis pipelines concurrent commands on the connection): one round trip per
     // batch rather than one per partition it spans.
     await Promise.all([...byPartition].map(([partition, ids]) => this.ackIds(partition, ids)));
+    // A partition above this applier's share waits for a moment with nothing in flight: this is one.
+    // Failing here (Redis away) only leaves it to the next round.
+    if (!this.closed) await this.leases.afterAck().catch(() => undefined);
   }
 
   private async ackIds(partition: number, ids: readonly number[]): Promise<void> {

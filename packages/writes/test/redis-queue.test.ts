@@ -369,6 +369,49 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
     });
   });
 
+  test('an applier that joins gets its share from a busy one within batches, not at its next lease round', async () => {
+    // Rounds come every third of the lease: 20 s here, longer than `eventually` waits, so the share
+    // must move through the busy applier's acknowledgements and the new one's quick retries.
+    const writes = settings({ partitionLeaseMs: 60_000 });
+    const q = queue(writes);
+    const a = source(writes, 'busy-a');
+    const holders = async () => {
+      const values = await Promise.all(
+        Array.from({ length: writes.partitions }, (_, p) => redis.get(`${writes.redisKeyPrefix}:lease:${p}`)),
+      );
+      return values.map((v) => v?.split(':')[0]);
+    };
+    await a.next(10, 50);
+    assert.deepEqual(await holders(), Array(writes.partitions).fill('busy-a'));
+    const b = source(writes, 'joins-b');
+    let n = 0;
+    const applied = new Set<number>();
+    await eventually('each applier holds half the partitions', async () => {
+      // Writes keep coming to every partition, and both apply what they hold, acknowledging each batch.
+      for (let i = 0; i < 8; i++) await q.accept(orderCreate(`busy-${n++}`, null, 1));
+      for (const from of [a, b]) {
+        const batch = await from.next(100, 20);
+        await from.ack(batch.map((t) => t.write));
+        for (const t of batch) applied.add(t.write.id);
+      }
+      const now = await holders();
+      return (
+        now.filter((h) => h === 'busy-a').length === 2 && now.filter((h) => h === 'joins-b').length === 2
+      );
+    });
+    // Nothing was lost on the way: every write accepted is taken by one applier or the other.
+    for (let taken = -1; taken !== 0;) {
+      taken = 0;
+      for (const from of [a, b]) {
+        const batch = await from.next(100, 50);
+        await from.ack(batch.map((t) => t.write));
+        for (const t of batch) applied.add(t.write.id);
+        taken += batch.length;
+      }
+    }
+    assert.equal(applied.size, n);
+  });
+
   test('ids never repeat: the sequence starts above the outcome rows and above the streams', async () => {
     const writes = settings();
     const knex = db.orm.em.getKnex();
