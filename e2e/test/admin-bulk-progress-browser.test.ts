@@ -118,6 +118,19 @@ describe(`bulk job progress in a browser (${testDialect()})`, { skip }, () => {
           [...(await publishAudits(crates)).keys()].sort(),
           crates.slice(0, 200).map(String).sort(),
         );
+        // Polls that fail (the admin unreachable for a moment: Chromium refuses the connection) say
+        // nothing about the job: the drawer says it hears nothing, keeps the progress and asks again.
+        const polls = '**/actions/allMatching?job=*';
+        await page.route(polls, (route) => route.abort('connectionrefused'));
+        await progress().getByTestId('all-matching-unheard').waitFor();
+        await progress().getByText('200 of 1,000 done…').waitFor();
+        assert.equal(
+          await page.getByTestId('all-matching-back').count(),
+          0,
+          'still running, as far as it knows',
+        );
+        await page.unroute(polls);
+        await progress().getByTestId('all-matching-unheard').waitFor({ state: 'detached' });
         await holder.query('commit');
       } finally {
         await holder.end();

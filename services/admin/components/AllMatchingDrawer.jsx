@@ -15,6 +15,19 @@ function listParams(search) {
 }
 
 const POLL_MS = 500;
+const MAX_POLL_MS = 8000;
+
+/** What the progress line says of a job ('lost': the server no longer knows it). */
+function progressText(job) {
+  const done = job.done.toLocaleString('en');
+  const total = job.total.toLocaleString('en');
+  if (job.state === 'running') return `${done} of ${total} done…`;
+  if (job.state === 'done') return `Done: ${done} of ${total}.`;
+  // Jobs live in the admin process's memory: a restart forgets them (and ends them between batches).
+  if (job.state === 'lost')
+    return `The admin no longer knows this job (it was restarted?). ${done} of ${total} were done when last heard of; the batches it committed stay done.`;
+  return `Stopped after ${done} of ${total}: ${job.message}`;
+}
 
 const AllMatchingDrawer = ({ resource, action }) => {
   const location = useLocation();
@@ -34,11 +47,31 @@ const AllMatchingDrawer = ({ resource, action }) => {
     call({ params }).then((response) => setAnswer(response.data), explain);
   }, [resource.id, key]);
 
+  // A poll that fails says nothing about the job: it runs on the server whether or not this page hears
+  // of it. So a failed poll (the admin busy or restarting, the network down for a moment) is said as
+  // such and polled again, slower each time; only the server saying it has no such job ends the polling.
+  const [missedPolls, setMissedPolls] = useState(0);
   useEffect(() => {
     if (!job || job.state !== 'running') return undefined;
-    const timer = window.setTimeout(() => {
-      call({ params: { job: job.id } }).then((response) => setJob(response.data.job), explain);
-    }, POLL_MS);
+    const timer = window.setTimeout(
+      () => {
+        call({ params: { job: job.id } }).then(
+          (response) => {
+            setMissedPolls(0);
+            setJob(response.data.job);
+          },
+          (error) => {
+            if (error?.response?.status === 404) {
+              setJob({ ...job, state: 'lost' });
+              return;
+            }
+            setMissedPolls((missed) => missed + 1);
+            setJob({ ...job });
+          },
+        );
+      },
+      Math.min(POLL_MS * 2 ** missedPolls, MAX_POLL_MS),
+    );
     return () => window.clearTimeout(timer);
   }, [job]);
 
@@ -83,13 +116,12 @@ const AllMatchingDrawer = ({ resource, action }) => {
         ) : (
           <Box aria-live="polite" data-testid="all-matching-progress">
             <progress max={Math.max(job.total, job.done, 1)} value={job.done} aria-label="Progress" />
-            <Text mt="default">
-              {job.state === 'running'
-                ? `${job.done.toLocaleString('en')} of ${job.total.toLocaleString('en')} done…`
-                : job.state === 'done'
-                  ? `Done: ${job.done.toLocaleString('en')} of ${job.total.toLocaleString('en')}.`
-                  : `Stopped after ${job.done.toLocaleString('en')} of ${job.total.toLocaleString('en')}: ${job.message}`}
-            </Text>
+            <Text mt="default">{progressText(job)}</Text>
+            {job.state === 'running' && missedPolls > 0 && (
+              <Text mt="default" role="status" data-testid="all-matching-unheard">
+                No answer from the admin about this job; still asking. It runs on the server either way.
+              </Text>
+            )}
             {job.state !== 'running' && (
               <Button mt="lg" onClick={backToList} data-testid="all-matching-back">
                 Back to the list
