@@ -129,46 +129,50 @@ export class PostgresSource implements FeedSource {
     return rows.map((r) => ({ sid: r.sid, revoked: true, keepUntilMs: Number(r.exp) }));
   }
 
-  /**
-   * One round trip: the read's statements go as one simple-protocol message (begin, the window with its
-   * events and lag, a re-read per projection, the sessions, commit). Each read is on the path of every
-   * change (commit -> frame), and on a busy machine each round trip waits for the database backend and
-   * then for this process to be scheduled: at 2,000 changes/s on two loaded cores the four round trips
-   * (begin, window, re-read, commit) took 14-22 ms per read (median), and in a loop of reads of 5
-   * changed orders one message took a median 6.8 ms against 9.4 ms. The simple protocol takes no
-   * parameters, so the position (a transaction id this source computed) is checked to be an integer
-   * and written into the text.
-   */
   async read(position: string): Promise<ReadResult> {
     const db = this.db;
-    if (!/^[0-9]{1,19}$/.test(position)) throw new Error(`not a PostgreSQL feed position: ${position}`);
-    const statements = readStatements(position, this.projections, this.hasSessions);
-    let results: pg.QueryResult[];
+    // The window, its events, the lag left after it and the rows re-read all see one snapshot (above).
+    await db.query('begin isolation level repeatable read read only');
     try {
-      results = (await db.query(statements.text)) as unknown as pg.QueryResult[];
+      const result = await this.readInSnapshot(db, position);
+      await db.query('commit');
+      return result;
     } catch (error) {
       await db.query('rollback').catch(() => undefined);
       throw error;
     }
-    const window = results[statements.window]!.rows as WindowRow[];
-    const first = window[0];
+  }
+
+  private async readInSnapshot(db: pg.Client, position: string): Promise<ReadResult> {
+    // One round trip for the window, its events and what is left after it (the lag): each read is on the
+    // path of every change (commit -> frame), and a round trip costs both processes CPU and time. Once
+    // the window moves, its events are those of every transaction this snapshot sees from the position
+    // on (those above the window's end committed before an older one ended); while it does not, none.
+    const { rows } = await db.query<{
+      upto: string;
+      pending: number;
+      age: number | null;
+      table_name: string | null;
+      record_id: string | null;
+    }>(
+      `with w as (select greatest($1::bigint, least(pg_snapshot_xmin(pg_current_snapshot())::text::bigint, $1::bigint + $2)) as upto),
+            p as (select count(*)::int as pending,
+                         (extract(epoch from clock_timestamp() - min(created_at)) * 1000)::float8 as age
+                    from change_event where txid >= (select upto from w))
+       select w.upto::text as upto, p.pending, p.age, e.table_name, e.record_id
+         from w cross join p left join lateral (
+           select table_name, record_id, id from change_event
+            where w.upto > $1::bigint and txid >= $1::bigint and txid < $1::bigint + $2
+            order by id
+         ) e on true`,
+      [position, TXID_SPAN],
+    );
+    const first = rows[0];
     const events: OutboxEvent[] = [];
-    for (const r of window)
+    for (const r of rows)
       if (r.table_name !== null && r.record_id !== null)
         events.push({ table: r.table_name, recordId: r.record_id });
-    const reread: ChangedRows = {
-      sessions: async () =>
-        (results[statements.sessions!]!.rows as SessionRow[]).map((r) => ({
-          sid: r.sid,
-          revoked: r.rev !== null,
-          keepUntilMs: revocationKeptUntilMs(r.exp, r.rev ?? 0),
-        })),
-      records: async (projection) =>
-        (results[statements.records.get(projection)!]!.rows as { id: number | string; json: string }[]).map(
-          (r) => ({ id: Number(r.id), json: r.json }),
-        ),
-    };
-    const { changes, sessions } = await resolveEvents(events, this.byTable, reread);
+    const { changes, sessions } = await resolveEvents(events, this.byTable, this.changedRows);
     return {
       position: first?.upto ?? position,
       changes,
@@ -178,6 +182,27 @@ export class PostgresSource implements FeedSource {
       pendingAgeMs: Math.max(0, first?.age ?? 0),
     };
   }
+
+  /** Reads back what the events name, by PostgreSQL's queries. */
+  private readonly changedRows: ChangedRows = {
+    sessions: async (sids) => {
+      const found = await this.db.query<{ sid: string; exp: number; rev: number | null }>(
+        `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp,
+                (extract(epoch from ${S.revokedAtColumn}) * 1000)::float8 as rev
+           from ${S.table} where ${S.idColumn}::text = any($1::text[])`,
+        [sids],
+      );
+      return found.rows.map((r) => ({
+        sid: r.sid,
+        revoked: r.rev !== null,
+        keepUntilMs: revocationKeptUntilMs(r.exp, r.rev ?? 0),
+      }));
+    },
+    records: async (projection, ids) => {
+      const found = await this.db.query<{ id: number | string; json: string }>(projection.rereadSql, [ids]);
+      return found.rows.map((r) => ({ id: Number(r.id), json: r.json }));
+    },
+  };
 
   async prune(retentionSeconds: number): Promise<number> {
     const result = await this.db.query(
@@ -238,90 +263,4 @@ async function* cursorBatches(
     if (inFlight) await inFlight.catch(() => undefined);
     await db.query(`close ${cursor}`).catch(() => undefined);
   }
-}
-
-interface WindowRow {
-  upto: string;
-  pending: number;
-  age: number | null;
-  table_name: string | null;
-  record_id: string | null;
-}
-
-interface SessionRow {
-  sid: string;
-  exp: number;
-  rev: number | null;
-}
-
-/** The setting that carries the read's window end from its first statement to the others. */
-const UPTO_SETTING = 'tandem.feed_upto';
-
-const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
-/**
- * Once the window moves, its events are those of every transaction this snapshot sees from `from` on
- * (those above the window's end committed before an older one ended); while it does not, none.
- */
-const inWindow = (from: string, to: string) =>
-  `current_setting(${sqlString(UPTO_SETTING)})::bigint > ${from} and txid >= ${from} and txid < ${to}`;
-
-const idsInWindow = (table: string, from: string, to: string) =>
-  `select record_id from change_event where table_name = ${sqlString(table)} and ${inWindow(from, to)}`;
-
-/**
- * The statements of one read, in one REPEATABLE READ transaction, so all see one snapshot (class
- * comment). The first computes the window's end and keeps it in a transaction-local setting for the
- * re-reads. Returns the text and where each statement's result is in the answer.
- */
-function readStatements(
-  position: string,
-  projections: readonly CompiledProjection[],
-  hasSessions: boolean,
-): { text: string; window: number; records: Map<CompiledProjection, number>; sessions: number | undefined } {
-  const from = `${position}::bigint`;
-  const to = `${position}::bigint + ${TXID_SPAN}`;
-  const statements = [
-    'begin isolation level repeatable read read only',
-    // The window, its events and what is left after it (the lag).
-    `with w as (select set_config(${sqlString(UPTO_SETTING)},
-                  greatest(${from}, least(pg_snapshot_xmin(pg_current_snapshot())::text::bigint, ${to}))::text, true)::bigint as upto),
-          p as (select count(*)::int as pending,
-                       (extract(epoch from clock_timestamp() - min(created_at)) * 1000)::float8 as age
-                  from change_event where txid >= ${from} and txid >= (select upto from w))
-     select w.upto::text as upto, p.pending, p.age, e.table_name, e.record_id
-       from w cross join p left join lateral (
-         select table_name, record_id, id from change_event where ${inWindow(from, to)} order by id
-       ) e on true`,
-  ];
-  // Each re-read selects the rows the window's events name: the rows a re-read by id would find,
-  // without a round trip to send the ids. A hot table's record ids are integers (checkHotProjections);
-  // the pattern keeps a stray one from failing the cast, as integerIds skips it.
-  const records = new Map<CompiledProjection, number>();
-  for (const projection of projections) {
-    records.set(projection, statements.length);
-    const ids = `${idsInWindow(projection.table, from, to)} and record_id ~ '^[0-9]{1,15}$'`;
-    statements.push(rereadWith(projection, `array(select id::bigint from (${ids}) e(id))`));
-  }
-  let sessions: number | undefined;
-  if (hasSessions) {
-    sessions = statements.length;
-    statements.push(
-      `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp,
-              (extract(epoch from ${S.revokedAtColumn}) * 1000)::float8 as rev
-         from ${S.table} where ${S.idColumn}::text in (${idsInWindow(S.table, from, to)})`,
-    );
-  }
-  statements.push('commit');
-  return { text: statements.join(';\n'), window: 1, records, sessions };
-}
-
-/** A projection's re-read (`... = any($1::bigint[])`, compileProjection) with its ids from `ids`, an SQL array. */
-function rereadWith(projection: CompiledProjection, ids: string): string {
-  const parameter = '$1::bigint[]';
-  if (!projection.rereadSql.includes(parameter))
-    throw new Error(
-      `the ${projection.collection} projection's re-read does not take its ids as ${parameter}`,
-    );
-  return projection.rereadSql.replace(parameter, () => ids);
 }
