@@ -109,7 +109,8 @@ export function ordersLines(orders: readonly DialectOrders[], live: OrdersLiveRe
     lines.push(
       `Live orders on PostgreSQL: ${n(s.orders)} orders over ${n(s.users)} users; one WebSocket per subscribed user, each`,
       `subscribed to \`orders\`; a writer process commits ${n(s.changesPerSecond)} changes/s for ${s.seconds} s, each to one order of a`,
-      'subscribed owner (owners in a shuffled cycle). Every frame is checked against the commit it came from: received by',
+      'subscribed owner (owners in a shuffled cycle), the changes due committed together in one UPDATE once the previous',
+      'one has (a commit per change capped the writer near 1/WAL flush). Every frame is checked against the commit it came from: received by',
       "its owner's socket, once, and by no one else; a change the owner missed while receiving a later change of the same",
       'order is counted as superseded (the feed delivers the latest state), any other miss as missing. Frames are awaited',
       "until all have come or none has for 2 s. Commit → frame: the writer's clock after the UPDATE returned to the",
