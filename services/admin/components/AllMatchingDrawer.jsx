@@ -66,14 +66,13 @@ const AllMatchingDrawer = ({ resource, action }) => {
               return;
             }
             setMissedPolls((missed) => missed + 1);
-            setJob({ ...job });
           },
         );
       },
       Math.min(POLL_MS * 2 ** missedPolls, MAX_POLL_MS),
     );
     return () => window.clearTimeout(timer);
-  }, [job]);
+  }, [job, missedPolls]);
 
   const start = (operation) => {
     setProblem(null);
