@@ -83,7 +83,9 @@ describe(`an export of ${ROWS.toLocaleString('en')} rows streams in constant mem
     let last = '';
     let partial = '';
     try {
-      const response = await root.request('/admin/export/Product?format=jsonl&filters.q=M-&sortBy=sku');
+      const response = await root.request('/admin/export/Product?format=jsonl&filters.q=M-&sortBy=sku', {
+        stream: true,
+      });
       assert.equal(response.status, 200);
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       let nextPause = Math.floor(ROWS / 8);
