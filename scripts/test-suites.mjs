@@ -31,20 +31,20 @@ const root = rootOption
  */
 const LONGEST_FIRST = [
   '@tandem/e2e',
-  '@tandem/admin',
   '@tandem/auth',
-  '@tandem/fast',
-  '@tandem/writes',
   '@tandem/cli',
+  '@tandem/fast',
+  '@tandem/admin',
+  '@tandem/writes',
   '@tandem/models',
   '@tandem/changefeed',
   '@tandem/tokens',
-  '@tandem/service',
   '@tandem/accounts',
+  '@tandem/service',
   '@tandem/two-factor',
+  '@tandem/client',
   '@tandem/config',
   '@tandem/log',
-  '@tandem/client',
 ];
 
 function option(name) {

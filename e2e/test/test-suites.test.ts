@@ -55,7 +55,7 @@ describe(
     before(() => {
       root = mkdtempSync(path.join(tmpdir(), 'tandem-suites-'));
       writeFileSync(path.join(root, 'package.json'), JSON.stringify({ workspaces: ['packages/*'] }));
-      // Names the runner's LONGEST_FIRST list ranks (e2e, admin first, log late) and one it does not.
+      // Names the runner's LONGEST_FIRST list ranks (e2e first, admin before log) and one it does not.
       workspace('@tandem/log', 50);
       workspace('@tandem/admin', 3000);
       workspace('@tandem/unlisted', 50);
