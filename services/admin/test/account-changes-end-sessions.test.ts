@@ -12,7 +12,7 @@ import { hashPassword } from '@tandem/accounts';
 import { Role, Session, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { startUserSession } from '@tandem/tokens';
-import { Client, PASSWORD, refuseAuditEntries, startFixture, type Fixture } from './support.js';
+import { Client, PASSWORD, refuseAuditEntries, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ActionBody {
   notice?: { message: string; type: string };
@@ -28,9 +28,7 @@ describe(`account changes in the admin end the user's sessions (${testDialect()}
   let counter = 0;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
     const em = fixture.db.orm.em.fork();
     reader = em.create(Role, { name: 'reader', scopes: ['catalog:read', 'orders:read'], permissions: [] });
     extra = em.create(Role, { name: 'orders', scopes: ['orders:read'], permissions: [] });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Product } from '@tandem/models';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 describe('attack: cross-site requests to the admin', () => {
   let fixture: Fixture;
@@ -21,9 +21,7 @@ describe('attack: cross-site requests to the admin', () => {
     (await client.request('/admin/api/resources/Product/actions/list')).status === 200;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
     const port = Number(new URL(fixture.origin).port);
     crossSite = { origin: `http://127.0.0.1:${port === 1 ? 2 : port - 1}`, 'sec-fetch-site': 'same-site' };
     sameOrigin = { origin: fixture.origin, 'sec-fetch-site': 'same-origin' };

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Category, Product } from '@tandem/models';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 const PAYLOADS = ['=HYPERLINK("http://x","y")', '+SUM(1,1)', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
 
@@ -15,9 +15,7 @@ describe('attack: formulas in the CSV export', () => {
   let root: Client;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
   });
   after(() => fixture.close());
 

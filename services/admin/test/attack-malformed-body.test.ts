@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { Category } from '@tandem/models';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 describe('attack: malformed admin requests', () => {
   let fixture: Fixture;
@@ -15,9 +15,7 @@ describe('attack: malformed admin requests', () => {
     (await fixture.db.orm.em.fork().findOneOrFail(Category, fixture.ids.categories[0]!)).name;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
   });
   after(() => fixture.close());
 

@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditEntry, Product } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
-import { Client, refuseAuditEntries, startFixture, type AuditRefusal, type Fixture } from './support.js';
+import {
+  Client,
+  refuseAuditEntries,
+  startFixtureAsRoot,
+  type AuditRefusal,
+  type Fixture,
+} from './support.js';
 
 interface ActionBody {
   record?: { id: string };
@@ -21,9 +27,7 @@ describe(`a change whose audit entry fails is rolled back with it (${testDialect
   let root: Client;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
   });
   after(() => fixture.close());
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { AuditEntry, Category, Order, Product, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { staffWith } from './staff-support.js';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface Blocked {
   id: string;
@@ -38,9 +38,7 @@ describe(`bulk delete lists what still uses the selected records (${testDialect(
   let orderIds: number[];
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
     const em = fixture.db.orm.em.fork();
     const [tools] = fixture.ids.categories;
     for (let i = 1; i <= 4; i++)

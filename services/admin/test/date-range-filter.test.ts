@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Product } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ListBody {
   records?: { params: Record<string, string> }[];
@@ -22,9 +22,7 @@ describe(`a date range filter lists the UTC range (${testDialect()})`, () => {
   let root: Client;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
   });
   after(() => fixture.close());
 

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Role } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { staffWith } from './staff-support.js';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface TitlesAnswer {
   titles?: Record<string, string>;
@@ -25,9 +25,7 @@ describe(`filter chips name related records (${testDialect()})`, () => {
   let categoriesOnly: Client;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
     viewer = await staffWith(fixture, 'viewer@example.com', ['view_product']);
     changer = await staffWith(fixture, 'changer@example.com', ['view_product', 'change_product']);
     categoriesOnly = await staffWith(fixture, 'categories@example.com', ['view_category']);

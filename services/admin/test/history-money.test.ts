@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { AuditEntry, type FieldDiff } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { entryCurrencies } from '../src/history/money-currencies.js';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ShowAnswer {
   record?: { params: Record<string, unknown> };
@@ -63,9 +63,7 @@ describe(`history gives money amounts their currencies (${testDialect()})`, () =
   let root: Client;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
   });
   after(() => fixture.close());
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 describe('the list remembers its filters across save, delete and bulk actions', () => {
   let fixture: Fixture;
@@ -14,9 +14,7 @@ describe('the list remembers its filters across save, delete and bulk actions', 
   const cookie = `tandem_list_Product=${encodeURIComponent(remembered)}`;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
   });
   after(() => fixture.close());
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditEntry, Role, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
-import { Client, startFixture, type Fixture } from './support.js';
+import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ShowAnswer {
   record?: { params: Record<string, unknown> };
@@ -18,9 +18,7 @@ describe(`history names related records (${testDialect()})`, () => {
   let root: Client;
 
   before(async () => {
-    fixture = await startFixture();
-    root = new Client(fixture.origin);
-    assert.equal((await root.login('root@example.com')).status, 302);
+    ({ fixture, root } = await startFixtureAsRoot());
   });
   after(() => fixture.close());
 

@@ -174,6 +174,15 @@ export class Client {
   }
 }
 
+/** startFixture with the superuser (root@example.com) logged in: how most of these files begin. */
+export async function startFixtureAsRoot(): Promise<{ fixture: Fixture; root: Client }> {
+  const fixture = await startFixture();
+  const root = new Client(fixture.origin);
+  const login = await root.login('root@example.com');
+  if (login.status !== 302) throw new Error(`the superuser could not log in: ${login.status}`);
+  return { fixture, root };
+}
+
 /** Which audit rows refuseAuditEntries refuses; with neither field, every row. */
 export interface AuditRefusal {
   /** Refuse the entry of this record (audit_entries.record_id). */
