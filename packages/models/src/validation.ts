@@ -1,7 +1,8 @@
 /**
  * Model-level validation, the equivalent of Django's `full_clean()`: run by entity hooks before every
- * insert/update through the ORM, so the admin, the CLI and any worker get the same field errors. The
- * database enforces the same rules with constraints for writers that bypass the ORM.
+ * insert/update through the ORM, so the admin, the CLI and any worker get the same field errors. For
+ * writers that bypass the ORM the database's constraints enforce the rules' shape, not all of them: a
+ * currency there is three capital letters, so a withdrawn code (DEM) passes it and only this refuses it.
  */
 export class ModelValidationError extends Error {
   constructor(readonly errors: Readonly<Record<string, string>>) {
