@@ -10,9 +10,15 @@
  * other idled; with `--only` its order is random. Here the longest start first (LONGEST_FIRST, from
  * measured suite times) and the short ones fill in around them (longest-processing-time-first).
  *
- * Output is streamed line by line with turbo's `<workspace>:test: ` prefix; at the end each suite's
+ * A suite is a workspace's `test` script, or, where a workspace splits its tests into parts, each of
+ * its `test:<part>` scripts (a suite named `<workspace>:<part>`; its `test` script runs them all, for
+ * people): e2e's browser tests and the rest took 13 minutes as one suite, longer than everything else
+ * together on the other core.
+ *
+ * Output is streamed line by line with turbo's `<suite>:test: ` prefix; at the end each suite's
  * wall time and outcome is listed. After a failure no new suite starts (as turbo does), the running
- * ones finish, and the exit code is 1. `--filter=<name>` (repeatable) runs only the named workspaces.
+ * ones finish, and the exit code is 1. `--filter=<name>` (repeatable) runs only the named workspaces
+ * (all their parts) or parts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -30,7 +36,8 @@ const root = rootOption
  * the commit that last changed this list). A workspace not listed runs after these, by name.
  */
 const LONGEST_FIRST = [
-  '@tandem/e2e',
+  '@tandem/e2e:browser',
+  '@tandem/e2e:services',
   '@tandem/auth',
   '@tandem/cli',
   '@tandem/fast',
@@ -54,8 +61,8 @@ function option(name) {
     .map((arg) => arg.slice(name.length + 3));
 }
 
-/** Workspaces (from the root package.json's globs) that have a test script. */
-function workspacesWithTests() {
+/** The suites of the workspaces (from the root package.json's globs) that have a test script. */
+function suites() {
   const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   const dirs = workspaces.flatMap((pattern) =>
     pattern.endsWith('/*')
@@ -68,7 +75,16 @@ function workspacesWithTests() {
     .filter((dir) => existsSync(path.join(dir, 'package.json')))
     .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) }))
     .filter(({ manifest }) => manifest.scripts?.test)
-    .map(({ dir, manifest }) => ({ name: manifest.name, dir }));
+    .flatMap(({ dir, manifest }) => {
+      const parts = Object.keys(manifest.scripts).filter((script) => script.startsWith('test:'));
+      if (parts.length === 0) return [{ name: manifest.name, workspace: manifest.name, dir, script: 'test' }];
+      return parts.map((script) => ({
+        name: `${manifest.name}:${script.slice('test:'.length)}`,
+        workspace: manifest.name,
+        dir,
+        script,
+      }));
+    });
 }
 
 function inOrder(suites) {
@@ -93,13 +109,13 @@ function prefixed(stream, prefix, out) {
 
 const running = new Set();
 
-function runSuite({ name, dir }) {
+function runSuite({ name, dir, script }) {
   const started = Date.now();
   const prefix = `${name}:test: `;
   process.stdout.write(`${prefix}started\n`);
   // Its own process group, so that an interrupted run can end the suite's whole tree (the test
   // files and the services they started).
-  const child = spawn('npm', ['run', 'test'], {
+  const child = spawn('npm', ['run', script], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -134,13 +150,16 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error('--concurrency must be a whole number of suites at a time, 1 or more');
   process.exit(2);
 }
-const all = workspacesWithTests();
-const unknown = filters.filter((name) => !all.some((suite) => suite.name === name));
+const all = suites();
+const named = (suite, name) => suite.name === name || suite.workspace === name;
+const unknown = filters.filter((name) => !all.some((suite) => named(suite, name)));
 if (unknown.length) {
-  console.error(`no workspace with a test script named: ${unknown.join(', ')}`);
+  console.error(`no workspace or part with a test script named: ${unknown.join(', ')}`);
   process.exit(2);
 }
-const queue = inOrder(filters.length ? all.filter((suite) => filters.includes(suite.name)) : all);
+const queue = inOrder(
+  filters.length ? all.filter((suite) => filters.some((name) => named(suite, name))) : all,
+);
 const results = [];
 let failed = false;
 const passStarted = Date.now();

@@ -28,17 +28,36 @@ describe(
     let root: string;
     const events = () => path.join(root, 'events.txt');
 
-    /** A workspace whose test script records its start, waits `ms`, records its end, exits `code`. */
-    function workspace(name: string, ms: number, code = 0) {
+    /** A script that records its start as `label`, waits `ms`, records its end, exits `code`. */
+    function stage(label: string, ms: number, code = 0) {
+      const script =
+        `const f = require('node:fs'); f.appendFileSync(${JSON.stringify(events())}, 'start ${label}\\n'); ` +
+        `setTimeout(() => { f.appendFileSync(${JSON.stringify(events())}, 'end ${label}\\n'); process.exit(${code}); }, ${ms});`;
+      return `node -e ${JSON.stringify(script)}`;
+    }
+
+    /**
+     * A workspace whose test script is a stage of `ms` exiting `code`; with `parts`, one test:<part>
+     * script each, and a test script the runner must not run (it exits 9).
+     */
+    function workspace(
+      name: string,
+      ms: number,
+      code = 0,
+      parts: Record<string, { ms: number; code?: number }> = {},
+    ) {
       const dir = path.join(root, 'packages', name.replace('@tandem/', ''));
       mkdirSync(dir, { recursive: true });
-      const script =
-        `const f = require('node:fs'); f.appendFileSync(${JSON.stringify(events())}, 'start ${name}\\n'); ` +
-        `setTimeout(() => { f.appendFileSync(${JSON.stringify(events())}, 'end ${name}\\n'); process.exit(${code}); }, ${ms});`;
-      writeFileSync(
-        path.join(dir, 'package.json'),
-        JSON.stringify({ name, private: true, scripts: { test: `node -e ${JSON.stringify(script)}` } }),
-      );
+      const scripts: Record<string, string> = { test: stage(name, ms, code) };
+      if (Object.keys(parts).length > 0) scripts.test = 'exit 9';
+      for (const [part, run] of Object.entries(parts))
+        scripts[`test:${part}`] = stage(`${name}:${part}`, run.ms, run.code);
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, scripts }));
+    }
+
+    /** e2e as two parts, the longest suites here; `change` replaces a part's stage. */
+    function e2eInParts(change: Record<string, { ms: number; code?: number }> = {}) {
+      workspace('@tandem/e2e', 0, 0, { services: { ms: 4000 }, browser: { ms: 3000 }, ...change });
     }
 
     function run(...args: string[]): Promise<Run> {
@@ -55,11 +74,12 @@ describe(
     before(() => {
       root = mkdtempSync(path.join(tmpdir(), 'tandem-suites-'));
       writeFileSync(path.join(root, 'package.json'), JSON.stringify({ workspaces: ['packages/*'] }));
-      // Names the runner's LONGEST_FIRST list ranks (e2e first, admin before log) and one it does not.
+      // Names the runner's LONGEST_FIRST list ranks (e2e's two parts first, admin before log) and one
+      // it does not.
       workspace('@tandem/log', 50);
-      workspace('@tandem/admin', 3000);
+      workspace('@tandem/admin', 300);
       workspace('@tandem/unlisted', 50);
-      workspace('@tandem/e2e', 4000);
+      e2eInParts();
     });
     after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -67,14 +87,16 @@ describe(
       const { code, events, stdout } = await run('--concurrency=2');
       assert.equal(code, 0, stdout);
       const starts = events.filter((line) => line.startsWith('start ')).map((line) => line.slice(6));
-      // The two longest are started at once (either may record its start first), before anything ends.
+      // The two longest (e2e's parts, each a suite of its own) are started at once (either may record
+      // its start first), before anything ends; the workspace's own test script never runs.
       assert.deepEqual(
         events.slice(0, 2).sort(),
-        ['start @tandem/admin', 'start @tandem/e2e'],
+        ['start @tandem/e2e:browser', 'start @tandem/e2e:services'],
         'both at once',
       );
-      assert.deepEqual(starts.slice(2), ['@tandem/log', '@tandem/unlisted']);
-      assert.match(stdout, /^@tandem\/e2e:test: started$/m, "lines carry turbo's prefix");
+      assert.deepEqual(starts.slice(2), ['@tandem/admin', '@tandem/log', '@tandem/unlisted']);
+      assert.match(stdout, /^@tandem\/e2e:services:test: started$/m, "lines carry turbo's prefix");
+      assert.match(stdout, /^ +\d+ s {2}ok {4}@tandem\/e2e:browser$/m, 'a wall time per part');
       assert.match(stdout, /^ +\d+ s {2}ok {4}@tandem\/log$/m, 'a wall time per suite at the end');
     });
 
@@ -82,24 +104,35 @@ describe(
       const { code, events } = await run('--concurrency=1', '--filter=@tandem/log', '--filter=@tandem/e2e');
       assert.equal(code, 0);
       assert.deepEqual(events, [
-        'start @tandem/e2e',
-        'end @tandem/e2e',
+        'start @tandem/e2e:browser',
+        'end @tandem/e2e:browser',
+        'start @tandem/e2e:services',
+        'end @tandem/e2e:services',
         'start @tandem/log',
         'end @tandem/log',
       ]);
     });
 
+    test('--filter=<workspace>:<part> runs that part alone', async () => {
+      const { code, events } = await run('--filter=@tandem/e2e:browser');
+      assert.equal(code, 0);
+      assert.deepEqual(events, ['start @tandem/e2e:browser', 'end @tandem/e2e:browser']);
+    });
+
     test('after a failure no suite starts, the running one finishes, and the exit code is 1', async () => {
-      workspace('@tandem/admin', 50, 3);
+      e2eInParts({ browser: { ms: 50, code: 3 } });
       try {
         const { code, events, stdout } = await run('--concurrency=2');
         assert.equal(code, 1);
-        assert.match(stdout, /FAIL {2}@tandem\/admin \(exit 3\)/);
-        assert.match(stdout, /not started after the failure: @tandem\/log, @tandem\/unlisted/);
-        assert.ok(events.includes('end @tandem/e2e'), 'the suite already running finished');
-        assert.ok(!events.some((line) => line.includes('@tandem/log')), 'no new suite started');
+        assert.match(stdout, /FAIL {2}@tandem\/e2e:browser \(exit 3\)/);
+        assert.match(
+          stdout,
+          /not started after the failure: @tandem\/admin, @tandem\/log, @tandem\/unlisted/,
+        );
+        assert.ok(events.includes('end @tandem/e2e:services'), 'the suite already running finished');
+        assert.ok(!events.some((line) => /admin|log|unlisted/.test(line)), 'no new suite started');
       } finally {
-        workspace('@tandem/admin', 3000);
+        e2eInParts();
       }
     });
 
