@@ -6,9 +6,7 @@ import React from 'react';
 import { FormGroup, Label } from '@adminjs/design-system';
 import { PropertyLabel } from 'adminjs';
 import UtcDatePicker from './UtcDatePicker.jsx';
-
-// AdminJS's PARAM_SEPARATOR: the URL says filters.createdAt~~from.
-const SEPARATOR = '~~';
+import { RANGE_SEPARATOR } from './list-params.jsx';
 
 /** A picked instant widened to its whole minute: the first millisecond for from, the last for to. */
 const wholeMinute = (value, end) => {
@@ -29,7 +27,7 @@ const DateTimeFilter = ({ property, filter, onChange }) => {
     <FormGroup variant="filter">
       <PropertyLabel property={property} filter />
       {ends.map(([end, text]) => {
-        const key = `${property.path}${SEPARATOR}${end}`;
+        const key = `${property.path}${RANGE_SEPARATOR}${end}`;
         const id = `filter-${property.path}-${end}`;
         return (
           <React.Fragment key={end}>

@@ -6,7 +6,7 @@ import React, { useEffect, useState } from 'react';
 import { Box, Button, Icon } from '@adminjs/design-system';
 import { styled } from '@adminjs/design-system/styled-components';
 import { ApiClient, useTranslation } from 'adminjs';
-import { SEARCH_KEY, activeFilters, useListParams } from './list-params.jsx';
+import { RANGE_SEPARATOR, SEARCH_KEY, activeFilters, useListParams } from './list-params.jsx';
 import { formatDate, formatDateTime } from './dates.jsx';
 
 const RANGE = { from: 'from', to: 'to' };
@@ -70,7 +70,7 @@ function useFilterTitles(resource, filters) {
 /** A filter's value as a person reads it: a related record's name, Yes/No, an option's label, a date. */
 function readableValue(resource, path, value, titles) {
   if (titles[path] !== undefined) return titles[path];
-  const property = resource.properties[path.split('~~')[0]];
+  const property = resource.properties[path.split(RANGE_SEPARATOR)[0]];
   // A date range's ends in the admin's one date format, "2026-12-01 10:00 UTC" (components/dates.jsx).
   if (property?.type === 'datetime') return formatDateTime(value);
   if (property?.type === 'date') return formatDate(value);
@@ -88,7 +88,7 @@ const FilterChips = ({ resource }) => {
   if (filters.length === 0) return null;
   const label = (key) => {
     if (key === SEARCH_KEY) return 'Search';
-    const [path, range] = key.slice('filters.'.length).split('~~');
+    const [path, range] = key.slice('filters.'.length).split(RANGE_SEPARATOR);
     const name = translateProperty(path, resource.id);
     return range ? `${name} ${RANGE[range] ?? range}` : name;
   };

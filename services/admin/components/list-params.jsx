@@ -5,6 +5,8 @@ import { useLocation, useNavigate } from 'react-router';
 import { useTranslation } from 'adminjs';
 
 export const SEARCH_KEY = 'filters.q';
+/** AdminJS's PARAM_SEPARATOR (components cannot import it): filters.createdAt~~from, ~~to. */
+export const RANGE_SEPARATOR = '~~';
 export const PAGE_SIZES = [25, 50, 100, 200];
 /** Thousands separators, one locale for the whole admin. */
 export const formatCount = (n) => Number(n).toLocaleString('en');
