@@ -122,7 +122,11 @@ export class Client {
       stream?: boolean;
     } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = { ...init.headers };
+    // A connection per request. Reusing kept-alive ones raced the server's keep-alive timeout: with
+    // the event loop held by a bulk job on SQLite (server and client share this process), the client
+    // sent a poll on a socket the server was closing as idle, and it was reset (ECONNRESET). A browser
+    // retries such a request; this client would fail the test instead.
+    const headers: Record<string, string> = { connection: 'close', ...init.headers };
     // The session cookie, plus any the caller adds (as a browser sends them together).
     if (this.cookie) headers.cookie = [this.cookie, init.headers?.cookie].filter(Boolean).join('; ');
     let body: string | Uint8Array | undefined = init.raw;
@@ -138,6 +142,12 @@ export class Client {
       headers,
       body,
       redirect: 'manual',
+    }).catch((error: unknown) => {
+      // undici says only 'fetch failed'; what failed (a reset, a closed socket) is in its cause.
+      const cause = error instanceof Error ? (error.cause as { code?: string; message?: string }) : undefined;
+      throw new Error(`${path}: fetch failed: ${cause?.code ?? ''} ${cause?.message ?? String(error)}`, {
+        cause: error,
+      });
     });
     const setCookie = response.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0];
