@@ -100,10 +100,10 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
   };
 }
 
-/** fetch with a cookie jar of one cookie (the admin session) and no automatic redirects. */
 /** Statuses whose Response may not carry a body (the fetch standard's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
+/** fetch with a cookie jar of one cookie (the admin session) and no automatic redirects. */
 export class Client {
   private cookie: string | undefined;
 
@@ -152,10 +152,11 @@ export class Client {
     const setCookie = response.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0];
     if (init.stream) return response;
-    // Read to its last byte before answering, as a browser does before it follows up: express-session
-    // sends all but the last byte of a response whose session changed, saves the session, then sends
-    // the last byte. A next request sent on the status line alone can read the session from before
-    // (a password change's new stamp not yet saved, so the owner's own session looked stale: 302).
+    // Read to its end before answering, as a browser does before it follows up: express-session holds
+    // back the end of a response whose session changed (its last byte, or the whole compressed body)
+    // until the session is saved. A next request sent on the status line alone can read the session
+    // from before (a password change's new stamp not yet saved, so the owner's own session looked
+    // stale: 302).
     const bytes = new Uint8Array(await response.arrayBuffer());
     return new Response(NULL_BODY_STATUSES.has(response.status) ? null : bytes, {
       status: response.status,
