@@ -16,9 +16,10 @@
  * together on the other core.
  *
  * Output is streamed line by line with turbo's `<suite>:test: ` prefix; at the end each suite's
- * wall time and outcome is listed. After a failure no new suite starts (as turbo does), the running
- * ones finish, and the exit code is 1. `--filter=<name>` (repeatable) runs only the named workspaces
- * (all their parts) or parts.
+ * wall time and outcome is listed, and every failed test again with its error (TAP's `not ok` and
+ * the YAML block under it): CI shows only the end of a long log, where a failure far above was lost.
+ * After a failure no new suite starts (as turbo does), the running ones finish, and the exit code
+ * is 1. `--filter=<name>` (repeatable) runs only the named workspaces (all their parts) or parts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -95,16 +96,49 @@ function inOrder(suites) {
   return [...suites].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 
-/** Writes a stream's complete lines with the prefix as they arrive. */
-function prefixed(stream, prefix, out) {
+/** Writes a stream's complete lines with the prefix as they arrive, and hands each to `onLine`. */
+function prefixed(stream, prefix, out, onLine = () => {}) {
   let pending = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk) => {
     const lines = (pending + chunk).split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) out.write(`${prefix}${line}\n`);
+    for (const line of lines) {
+      out.write(`${prefix}${line}\n`);
+      onLine(line);
+    }
   });
-  stream.on('end', () => pending && out.write(`${prefix}${pending}\n`));
+  stream.on('end', () => {
+    if (!pending) return;
+    out.write(`${prefix}${pending}\n`);
+    onLine(pending);
+  });
+}
+
+/** Lines kept of one failure's YAML block (its error and the top of its stack). */
+const FAILURE_LINES = 40;
+
+/**
+ * Collects the failed tests from a TAP stream (node --test's reporter when its output is not a
+ * terminal): each `not ok` line with the YAML block under it, up to the block's closing `...`.
+ */
+function failureCollector() {
+  const failures = [];
+  let current = null;
+  return {
+    failures,
+    onLine(line) {
+      if (current) {
+        if (current.lines.length < FAILURE_LINES) current.lines.push(line);
+        if (line === `${current.indent}  ...`) current = null;
+        return;
+      }
+      const failed = /^(\s*)not ok \d+ - /.exec(line);
+      if (!failed) return;
+      current = { indent: failed[1], lines: [line] };
+      failures.push(current);
+    },
+  };
 }
 
 const running = new Set();
@@ -121,12 +155,19 @@ function runSuite({ name, dir, script }) {
     detached: true,
   });
   running.add(child);
-  prefixed(child.stdout, prefix, process.stdout);
+  const collector = failureCollector();
+  prefixed(child.stdout, prefix, process.stdout, collector.onLine);
   prefixed(child.stderr, prefix, process.stderr);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       running.delete(child);
-      resolve({ name, ok: code === 0, code: code ?? signal, seconds: (Date.now() - started) / 1000 });
+      resolve({
+        name,
+        ok: code === 0,
+        code: code ?? signal,
+        seconds: (Date.now() - started) / 1000,
+        failures: collector.failures,
+      });
     });
   });
 }
@@ -172,6 +213,13 @@ await Promise.all(
     }
   }),
 );
+
+for (const result of results.filter((r) => r.failures.length)) {
+  console.log(`\nfailed in ${result.name}:`);
+  for (const failure of result.failures) {
+    for (const line of failure.lines) console.log(`  ${line.slice(failure.indent.length)}`);
+  }
+}
 
 console.log(`\nsuites (${concurrency} at a time, longest first): wall time each`);
 for (const result of results) {

@@ -63,7 +63,11 @@ describe(
     function run(...args: string[]): Promise<Run> {
       writeFileSync(events(), '');
       return new Promise((resolve) => {
-        execFile(process.execPath, [runner, `--root=${root}`, ...args], (error, stdout) => {
+        // Without the test runner's NODE_TEST_CONTEXT, which makes a nested `node --test` report to
+        // this run instead of exiting with its own outcome.
+        const env = { ...process.env };
+        delete env.NODE_TEST_CONTEXT;
+        execFile(process.execPath, [runner, `--root=${root}`, ...args], { env }, (error, stdout) => {
           const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
           const lines = readFileSync(events(), 'utf8').split('\n').filter(Boolean);
           resolve({ code, stdout, events: lines });
@@ -131,6 +135,34 @@ describe(
         );
         assert.ok(events.includes('end @tandem/e2e:services'), 'the suite already running finished');
         assert.ok(!events.some((line) => /admin|log|unlisted/.test(line)), 'no new suite started');
+      } finally {
+        e2eInParts();
+      }
+    });
+
+    test('a failed test is printed again at the end, with its error, after every suite has ended', async () => {
+      // A real node --test run whose second test fails, in a part that ends before the other.
+      const file = path.join(root, 'failing.test.mjs');
+      writeFileSync(
+        file,
+        "import test from 'node:test';\n" +
+          "test('passes', () => {});\n" +
+          "test('outer', async (t) => { await t.test('inner breaks', () => { throw new Error('the reason it broke'); }); });\n",
+      );
+      const dir = path.join(root, 'packages', 'e2e');
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      manifest.scripts['test:browser'] = `node --test ${JSON.stringify(file)}`;
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest));
+      try {
+        const { code, stdout } = await run('--concurrency=2', '--filter=@tandem/e2e');
+        assert.equal(code, 1);
+        // After the last line any suite printed (each carries its `<suite>:test: ` prefix).
+        const summary = stdout.slice(stdout.lastIndexOf(':test: '));
+        assert.match(summary, /^failed in @tandem\/e2e:browser:$/m, stdout);
+        assert.match(summary, /^ {2}not ok 1 - inner breaks$/m);
+        assert.match(summary, /the reason it broke/);
+        assert.match(summary, /^ {2}not ok 2 - outer$/m);
+        assert.doesNotMatch(summary, /ok 1 - passes/, 'passing tests are not repeated');
       } finally {
         e2eInParts();
       }
