@@ -23,11 +23,21 @@ export interface ContestantContext {
 export const RECORD_PATH = '/v1/products/1';
 export const LIST_PATH = '/v1/products?limit=100&after=0';
 
-/** Starts one contestant the way it would run in production, pinned to the server core. */
 /** BENCH_FAST_NODE_ARGS (space-separated): node's options for every fast process a bench starts, e.g. `--cpu-prof`. */
 export function fastNodeArgs(): string[] | undefined {
-  return process.env.BENCH_FAST_NODE_ARGS?.split(' ').filter((arg) => arg !== '');
+  return nodeArgsFrom('BENCH_FAST_NODE_ARGS');
 }
+
+/** BENCH_AUTH_NODE_ARGS: the same for the auth process whose grants are measured. */
+export function authNodeArgs(): string[] | undefined {
+  return nodeArgsFrom('BENCH_AUTH_NODE_ARGS');
+}
+
+function nodeArgsFrom(variable: string): string[] | undefined {
+  return process.env[variable]?.split(' ').filter((arg) => arg !== '');
+}
+
+/** Starts one contestant the way it would run in production, pinned to the server core. */
 
 export async function startContestant(
   name: ContestantName,

@@ -14,8 +14,15 @@ import { freePort } from '@tandem/models/testing';
 import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { NGINX_BINARY, renderFastUpstreamConfig } from '../support/nginx.js';
 import { measureGrants } from './auth-grants.js';
-import { prepareCatalog, tokenPool, type Dialect } from './catalog.js';
-import { fetchBytes, LIST_PATH, RECORD_PATH, startContestant, type ContestantName } from './contestants.js';
+import { prepareCatalog, tokenPool, type Dialect, type BenchCatalog } from './catalog.js';
+import {
+  authNodeArgs,
+  fetchBytes,
+  LIST_PATH,
+  RECORD_PATH,
+  startContestant,
+  type ContestantName,
+} from './contestants.js';
 import { describeMachine } from './machine.js';
 import { measureOrdersLive, ORDERS_LIVE_BENCH, type OrdersLiveSize } from './orders-live.js';
 import { measureOrders, ORDERS_BENCH, type OrdersBenchSize } from './orders.js';
@@ -220,10 +227,7 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
 
     log(`${dialect}: auth grants`);
     await auth.stop();
-    const pinnedAuth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
-      cpus: '0',
-      env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
-    });
+    const pinnedAuth = await startPinnedAuth(catalog);
     started.push(pinnedAuth);
     const grants = await measureGrants({ url: pinnedAuth.url, pid: pinnedAuth.child.pid! }, catalog, plan);
     return { dialect, rows, proxy, propagation, grants };
@@ -233,19 +237,19 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
   }
 }
 
+/** The auth service whose grants are measured, pinned to core 0 (BENCH_AUTH_NODE_ARGS for a profile). */
+function startPinnedAuth(catalog: BenchCatalog) {
+  return startServiceProcess('auth', ENTRY_POINTS.auth, {
+    cpus: '0',
+    env: { ...catalog.env, AUTH_PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    nodeArgs: authNodeArgs(),
+  });
+}
+
 /** The grants alone on a small catalog (the catalog section measures them after the reads). */
 async function benchGrants(dialect: Dialect, secretKey: string): Promise<void> {
   const catalog = await prepareCatalog(dialect, 100, pgServer, secretKey);
-  const auth = await startServiceProcess('auth', ENTRY_POINTS.auth, {
-    cpus: '0',
-    env: {
-      ...catalog.env,
-      AUTH_PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-    },
-  });
+  const auth = await startPinnedAuth(catalog);
   try {
     log(`${dialect}: auth grants`);
     const grants = await measureGrants({ url: auth.url, pid: auth.child.pid! }, catalog, plan);
