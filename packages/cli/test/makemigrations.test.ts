@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { defineEntity } from '@mikro-orm/core';
 import { entities, openOrm, migrate } from '@tandem/models';
 import {
+  CURRENT_CHANGE_CAPTURE_VERSION as V,
   MIGRATIONS_ROOT,
   MigrationAuthoringError,
   describeChanges,
@@ -129,16 +130,16 @@ describe('a scratch model (a copy of the migrations)', () => {
     const changes = describeChanges(await inspectMigrations(options(store, true)));
     assert.deepEqual(changes, [
       'sqlite: stores: new table',
-      'sqlite: stores: add change-capture triggers (v1)',
+      `sqlite: stores: add change-capture triggers (v${V})`,
       'postgresql: stores: new table',
-      'postgresql: stores: add change-capture triggers (v1)',
+      `postgresql: stores: add change-capture triggers (v${V})`,
     ]);
     const written = await makeMigrations({ ...options(store, true), name: 'stores' });
     assert.equal(written.files.length, 2);
     for (const each of ['sqlite', 'postgresql'] as const) {
       const source = scratch.read(each, `${written.className}.ts`);
       assert.match(source, /create table \W*stores\W* \(/);
-      assert.match(source, new RegExp(`changeCaptureSql\\(1, '${each}', 'stores'\\)`));
+      assert.match(source, new RegExp(`changeCaptureSql\\(${V}, '${each}', 'stores'\\)`));
       assert.doesNotMatch(source, /create trigger|tandem_capture_changes/, 'no copy of the trigger code');
     }
     assert.deepEqual(await inspectMigrations(options(store, true)).then(describeChanges), []);
@@ -227,13 +228,13 @@ describe('a scratch model (a copy of the migrations)', () => {
   test('a model that stops being hot: makemigrations drops its triggers', async () => {
     const store = storeEntity('text');
     assert.deepEqual(describeChanges(await inspectMigrations(options(store, false))), [
-      'sqlite: stores: drop change-capture triggers (v1)',
-      'postgresql: stores: drop change-capture triggers (v1)',
+      `sqlite: stores: drop change-capture triggers (v${V})`,
+      `postgresql: stores: drop change-capture triggers (v${V})`,
     ]);
     const written = await makeMigrations({ ...options(store, false), name: 'stores_not_hot' });
     assert.match(
       scratch.read('sqlite', `${written.className}.ts`),
-      /dropChangeCaptureSql\(1, 'sqlite', 'stores'\)/,
+      new RegExp(`dropChangeCaptureSql\\(${V}, 'sqlite', 'stores'\\)`),
     );
     const { orm } = await scratch.migrate(database, options(store, false).entities);
     try {

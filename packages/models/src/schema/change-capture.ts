@@ -41,10 +41,47 @@ const version1: ChangeCaptureVersion = {
   },
 };
 
-const versions: Readonly<Record<number, ChangeCaptureVersion>> = { 1: version1 };
+/**
+ * Before a TRUNCATE, one delete event per row (in the TRUNCATE's transaction) and the wake-up. Row
+ * triggers do not fire on TRUNCATE, so under version 1 it emptied a hot table without an event: fast
+ * went on serving every truncated row. `create or replace`: every table's version 2 installs the same
+ * function, and the first migration that runs creates it.
+ */
+const CAPTURE_TRUNCATE_FUNCTION = `create or replace function tandem_change_truncate() returns trigger language plpgsql as $$
+begin
+  execute format('insert into change_event (table_name, op, record_id, txid, created_at) '
+    || 'select %L, ''delete'', id::text, pg_current_xact_id()::text::bigint, clock_timestamp() from %I.%I',
+    tg_table_name, tg_table_schema, tg_table_name);
+  perform pg_notify('tandem_change', '');
+  return null;
+end $$;`;
+
+/**
+ * Version 2: version 1, and on PostgreSQL a statement trigger that captures TRUNCATE (CASCADE
+ * included: each truncated hot table fires its own) as a delete of every row. SQLite has no
+ * TRUNCATE (a `delete from` without where fires the row triggers), so its triggers are version 1's.
+ */
+const version2: ChangeCaptureVersion = {
+  create(dialect, table) {
+    const rows = version1.create(dialect, table);
+    if (dialect === 'sqlite') return rows;
+    return [
+      ...rows,
+      CAPTURE_TRUNCATE_FUNCTION,
+      `create trigger "${table}_change_truncate" before truncate on "${table}" for each statement execute function tandem_change_truncate();`,
+    ];
+  },
+  drop(dialect, table) {
+    const rows = version1.drop(dialect, table);
+    if (dialect === 'sqlite') return rows;
+    return [...rows, `drop trigger if exists "${table}_change_truncate" on "${table}";`];
+  },
+};
+
+const versions: Readonly<Record<number, ChangeCaptureVersion>> = { 1: version1, 2: version2 };
 
 /** The version `tandem makemigrations` installs on a table that becomes hot. */
-export const CURRENT_CHANGE_CAPTURE_VERSION = 1;
+export const CURRENT_CHANGE_CAPTURE_VERSION = 2;
 
 function version(number: number, table: string): ChangeCaptureVersion {
   // The name is written into SQL text (trigger bodies cannot take parameters): allow identifiers only.
