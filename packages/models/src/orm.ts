@@ -93,6 +93,11 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
           connection.pragma('synchronous = NORMAL');
           connection.pragma('busy_timeout = 5000');
           connection.pragma('foreign_keys = ON');
+          // `insert or replace` that replaces a row by another unique key (a product's sku) deletes
+          // the old row; SQLite fires delete triggers for that only with recursive triggers on.
+          // Without it change capture missed the delete and fast kept the old row under its old id.
+          // (Capture's triggers write change_event, which has none, so nothing recurses.)
+          connection.pragma('recursive_triggers = ON');
           done(null, connection);
         },
       },
