@@ -1,5 +1,6 @@
 import { hotProjections } from '@tandem/models';
-import type { MigratedTestDatabase } from '@tandem/models/testing';
+import { Category, Product } from '@tandem/models';
+import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import {
   ChangeFeed,
   compileProjections,
@@ -63,4 +64,44 @@ export function mapFeed(
     { ...FAST_OPTIONS, ...options },
   );
   return { feed, records, revoked, changes, projections };
+}
+
+type Em = ReturnType<MigratedTestDatabase['orm']['em']['fork']>;
+
+/**
+ * A test file's fixture: a migrated database holding what `seed` creates (flushed here) and a started
+ * feed over it; `close` ends both.
+ */
+export async function seededFeed<T>(seed: (em: Em) => T) {
+  const db = await createMigratedDatabase();
+  const em = db.orm.em.fork();
+  const seeded = seed(em);
+  await em.flush();
+  const fed = mapFeed(db);
+  await fed.feed.start();
+  const close = async () => {
+    await fed.feed.close();
+    await db.close();
+  };
+  return { db, seeded, ...fed, close };
+}
+
+/** A published product of `category` (1 in stock, no tags), with `changes` over those defaults. */
+export function createProduct(
+  em: Em,
+  category: Category,
+  sku: string,
+  changes: Partial<Product> = {},
+): Product {
+  return em.create(Product, {
+    sku,
+    name: sku.toLowerCase(),
+    priceCents: 500,
+    currency: 'EUR',
+    stock: 1,
+    category,
+    tags: [],
+    published: true,
+    ...changes,
+  });
 }

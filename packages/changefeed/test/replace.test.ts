@@ -5,61 +5,42 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Category, Product } from '@tandem/models';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
-import { eventually, mapFeed } from './helpers.js';
+import { Category } from '@tandem/models';
+import { testDialect } from '@tandem/models/testing';
+import { createProduct, eventually, seededFeed } from './helpers.js';
 
 const skip = testDialect() !== 'sqlite' && 'SQLite only: PostgreSQL has no insert or replace';
 
-let db: MigratedTestDatabase;
-let feedUnderTest: ReturnType<typeof mapFeed>;
-let categoryId: number;
-let lampId: number;
+let fixture: Awaited<ReturnType<typeof seededFeed<{ lights: Category; lamp: { id: number } }>>>;
 
 before(async () => {
   if (skip) return;
-  db = await createMigratedDatabase();
-  const em = db.orm.em.fork();
-  const lights = em.create(Category, { name: 'Lights', slug: 'lights' });
-  const lamp = em.create(Product, {
-    sku: 'LAMP',
-    name: 'Lamp',
-    priceCents: 900,
-    currency: 'EUR',
-    stock: 1,
-    category: lights,
-    tags: [],
-    published: true,
+  fixture = await seededFeed((em) => {
+    const lights = em.create(Category, { name: 'Lights', slug: 'lights' });
+    return { lights, lamp: createProduct(em, lights, 'LAMP') };
   });
-  await em.flush();
-  categoryId = lights.id;
-  lampId = lamp.id;
-  feedUnderTest = mapFeed(db);
-  await feedUnderTest.feed.start();
 });
 
-after(async () => {
-  await feedUnderTest?.feed.close();
-  await db?.close();
-});
+after(() => fixture?.close());
 
 test(
   'a row replaced through its sku leaves the feed under its old id and arrives under its new one',
   { skip },
   async () => {
-    const products = () => feedUnderTest.records.get('products')!;
-    assert.deepEqual([...products().keys()], [lampId]);
+    const products = () => fixture.records.get('products')!;
+    const { lights, lamp } = fixture.seeded;
+    assert.deepEqual([...products().keys()], [lamp.id]);
 
-    await db.orm.em
+    await fixture.db.orm.em
       .getConnection()
       .execute(
         `insert or replace into products (sku, name, price_cents, currency, category_id, published) values ('LAMP', 'Lamp, second edition', 1200, 'EUR', ?, 1)`,
-        [categoryId],
+        [lights.id],
       );
-    await eventually('the replaced lamp gone from the feed', () => !products().has(lampId));
+    await eventually('the replaced lamp gone from the feed', () => !products().has(lamp.id));
     assert.equal(products().size, 1);
     const [newId, json] = [...products()][0]!;
-    assert.notEqual(newId, lampId);
+    assert.notEqual(newId, lamp.id);
     assert.equal(JSON.parse(json).name, 'Lamp, second edition');
   },
 );

@@ -4,61 +4,44 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Category, Product } from '@tandem/models';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
-import { eventually, mapFeed } from './helpers.js';
+import { Category } from '@tandem/models';
+import { testDialect } from '@tandem/models/testing';
+import { createProduct, eventually, seededFeed } from './helpers.js';
 
 const skip = testDialect() !== 'postgresql' && 'PostgreSQL only: SQLite has no TRUNCATE';
 
-let db: MigratedTestDatabase;
-let feedUnderTest: ReturnType<typeof mapFeed>;
-const sql = (query: string): Promise<unknown> => db.orm.em.getConnection().execute(query);
+let fixture: Awaited<ReturnType<typeof seededFeed>>;
+const sql = (query: string): Promise<unknown> => fixture.db.orm.em.getConnection().execute(query);
 
 before(async () => {
   if (skip) return;
-  db = await createMigratedDatabase();
-  const em = db.orm.em.fork();
-  const tools = em.create(Category, { name: 'Tools', slug: 'tools' });
-  for (const sku of ['HAMMER', 'SAW', 'DRILL'])
-    em.create(Product, {
-      sku,
-      name: sku.toLowerCase(),
-      priceCents: 500,
-      currency: 'EUR',
-      stock: 1,
-      category: tools,
-      tags: [],
-      published: true,
-    });
-  await em.flush();
-  feedUnderTest = mapFeed(db);
-  await feedUnderTest.feed.start();
+  fixture = await seededFeed((em) => {
+    const tools = em.create(Category, { name: 'Tools', slug: 'tools' });
+    for (const sku of ['HAMMER', 'SAW', 'DRILL']) createProduct(em, tools, sku);
+  });
 });
 
-after(async () => {
-  await feedUnderTest?.feed.close();
-  await db?.close();
-});
+after(() => fixture?.close());
 
 test(
   'a rolled-back TRUNCATE changes nothing; a committed one deletes every row in the feed',
   { skip },
   async () => {
-    const products = () => feedUnderTest.records.get('products')!;
+    const products = () => fixture.records.get('products')!;
     assert.equal(products().size, 3);
 
     await sql('begin; truncate products cascade; rollback;');
     // A change after the rollback: once the feed has it, it has read past the rolled-back TRUNCATE.
     await sql(`update categories set name = 'Hand tools' where slug = 'tools'`);
     await eventually('the category renamed after the rollback', () =>
-      [...feedUnderTest.records.get('categories')!.values()].some((j) => j.includes('Hand tools')),
+      [...fixture.records.get('categories')!.values()].some((j) => j.includes('Hand tools')),
     );
     assert.equal(products().size, 3, 'a rolled-back TRUNCATE deletes nothing');
 
     await sql('truncate products cascade');
     await eventually('the truncated products gone from the feed', () => products().size === 0);
-    const deletes = feedUnderTest.changes.filter((c) => c.collection === 'products' && c.json === null);
+    const deletes = fixture.changes.filter((c) => c.collection === 'products' && c.json === null);
     assert.equal(deletes.length, 3, 'one delete per truncated row');
-    assert.equal(feedUnderTest.records.get('categories')!.size, 1, 'a table not truncated keeps its rows');
+    assert.equal(fixture.records.get('categories')!.size, 1, 'a table not truncated keeps its rows');
   },
 );
