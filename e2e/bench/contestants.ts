@@ -38,7 +38,6 @@ function nodeArgsFrom(variable: string): string[] | undefined {
 }
 
 /** Starts one contestant the way it would run in production, pinned to the server core. */
-
 export async function startContestant(
   name: ContestantName,
   context: ContestantContext,

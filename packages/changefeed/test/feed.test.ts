@@ -1,48 +1,27 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Category, Product } from '@tandem/models';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
-import { eventually, mapFeed } from './helpers.js';
+import { testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import { createProduct, eventually, mapFeed, seededFeed } from './helpers.js';
 
 let db: MigratedTestDatabase;
 let feedUnderTest: ReturnType<typeof mapFeed>;
+let close: (() => Promise<void>) | undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw rows in a test
 const sql = (query: string, params: unknown[] = []): Promise<any[]> =>
   db.orm.em.getConnection().execute(query, params);
 
 before(async () => {
-  db = await createMigratedDatabase();
-  const em = db.orm.em.fork();
-  const garden = em.create(Category, { name: 'Garden', slug: 'garden' });
-  em.create(Product, {
-    sku: 'RAKE',
-    name: 'Rake',
-    priceCents: 1299,
-    currency: 'EUR',
-    stock: 3,
-    category: garden,
-    tags: ['tools'],
-    published: true,
+  const fixture = await seededFeed((em) => {
+    const garden = em.create(Category, { name: 'Garden', slug: 'garden' });
+    createProduct(em, garden, 'RAKE', { name: 'Rake', priceCents: 1299, stock: 3, tags: ['tools'] });
+    createProduct(em, garden, 'HIDDEN', { name: 'Draft', priceCents: 1, stock: 0, published: false });
   });
-  em.create(Product, {
-    sku: 'HIDDEN',
-    name: 'Draft',
-    priceCents: 1,
-    currency: 'EUR',
-    stock: 0,
-    category: garden,
-    tags: [],
-    published: false,
-  });
-  await em.flush();
-  feedUnderTest = mapFeed(db);
-  await feedUnderTest.feed.start();
+  ({ db, close } = fixture);
+  feedUnderTest = fixture;
 });
 
-after(async () => {
-  await feedUnderTest?.feed.close();
-  await db?.close();
-});
+after(() => close?.());
 
 test(`the snapshot holds published products and categories, JSON built by ${testDialect()}`, () => {
   const products = [...feedUnderTest.records.get('products')!.values()].map((j) => JSON.parse(j));
@@ -71,16 +50,7 @@ test('ORM writes, raw SQL writes, unpublish and delete reach the feed', async ()
   const { records } = feedUnderTest;
   const em = db.orm.em.fork();
   const garden = await em.findOneOrFail(Category, { slug: 'garden' });
-  const hose = em.create(Product, {
-    sku: 'HOSE',
-    name: 'Hose',
-    priceCents: 2500,
-    currency: 'EUR',
-    stock: 1,
-    category: garden,
-    tags: [],
-    published: true,
-  });
+  const hose = createProduct(em, garden, 'HOSE', { name: 'Hose', priceCents: 2500 });
   await em.flush();
   await eventually('ORM insert', () => records.get('products')!.has(hose.id));
 

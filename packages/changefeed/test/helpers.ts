@@ -1,5 +1,4 @@
-import { hotProjections } from '@tandem/models';
-import { Category, Product } from '@tandem/models';
+import { Category, Product, hotProjections } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import {
   ChangeFeed,
