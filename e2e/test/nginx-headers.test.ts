@@ -3,13 +3,15 @@
  * uWebSockets.js can parse (48) gets a real answer through nginx, because nginx forwards only the
  * headers the service reads. Straight to the replica, the same request is closed unanswered (pinned in
  * services/fast/test/serving.test.ts). ETags, tokens and the WebSocket upgrade still pass through.
+ * nginx lets go of an idle upstream connection before the replica would close it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { NGINX_BINARY, startNginx } from '../support/nginx.js';
@@ -105,4 +107,38 @@ test('the WebSocket upgrade and its token still pass through nginx', { skip }, a
   } finally {
     socket.terminate();
   }
+});
+
+/** Seconds from an answer on a kept-alive connection to fast until fast closes the idle connection. */
+async function fastIdleCloseSeconds(): Promise<number> {
+  const { hostname, port } = new URL(fastUrl);
+  const socket = connect(Number(port), hostname);
+  let answeredAt = 0;
+  return new Promise<number>((resolve, reject) => {
+    socket.setTimeout(30_000, () => socket.destroy(new Error('fast kept an idle connection 30 s')));
+    socket.once('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      if (answeredAt === 0 && chunk.includes('\r\n\r\n')) answeredAt = performance.now();
+    });
+    socket.once('close', () =>
+      answeredAt === 0
+        ? reject(new Error('closed before answering'))
+        : resolve((performance.now() - answeredAt) / 1000),
+    );
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+  });
+}
+
+test('nginx drops an idle connection to fast before fast closes it', { skip }, async () => {
+  // Else nginx could send a request down a connection fast is closing: a GET is retried on another
+  // replica, a POST (never resent) is answered 502.
+  const conf = readFileSync(new URL('../../../infra/nginx/tandem-fast.conf', import.meta.url), 'utf8');
+  const upstream = /upstream tandem_fast \{([^}]*)\}/.exec(conf)?.[1] ?? '';
+  const keptIdle = Number(/keepalive_timeout (\d+)s;/.exec(upstream)?.[1]);
+  assert.ok(keptIdle > 0, 'the upstream block sets keepalive_timeout in seconds');
+  const closedAfter = await fastIdleCloseSeconds();
+  assert.ok(
+    keptIdle + 1 < closedAfter,
+    `nginx keeps an idle upstream connection ${keptIdle} s; fast closed one after ${closedAfter.toFixed(1)} s`,
+  );
 });
