@@ -4,7 +4,8 @@ import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
 import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
 import { OwnerFirstPages } from './owner-first-pages.js';
-import { SortedRecords, firstAfter } from './sorted-records.js';
+import { SortedIdBlocks } from './sorted-id-blocks.js';
+import { SortedRecords } from './sorted-records.js';
 
 /**
  * Where a snapshot's bytes go: record bodies each followed by a comma (so neighbours in id order form
@@ -49,16 +50,6 @@ export interface StoreRowAccess {
   readonly anyScopeBit: number;
 }
 
-function insertSorted(ids: number[], id: number): void {
-  const at = firstAfter(ids, id - 1);
-  if (ids[at] !== id) ids.splice(at, 0, id);
-}
-
-function removeSorted(ids: number[], id: number): void {
-  const at = firstAfter(ids, id - 1);
-  if (ids[at] === id) ids.splice(at, 1);
-}
-
 /**
  * Ids below this are also kept in a plain array indexed by id (see CollectionStore.get). 2^20 slots are
  * at most 8 MB of pointers, and only as many as the highest id in use needs.
@@ -73,7 +64,7 @@ const filterKey = (value: unknown): string =>
 
 /**
  * One hot collection in memory: prepared bytes per record, the records in id order for keyset
- * pagination and one sorted id list per value of each filterable field. Writes happen per change
+ * pagination and the sorted ids per value of each filterable field. Writes happen per change
  * (feed), reads per request never serialize anything.
  */
 export class CollectionStore {
@@ -91,7 +82,8 @@ export class CollectionStore {
    */
   private readonly byId: (PreparedRecord | undefined)[] = [];
   private readonly sorted = new SortedRecords();
-  private readonly indexes: Map<string, number[]>[];
+  /** Per filterable field, by value: the ids of the records that have it. */
+  private readonly indexes: Map<string, SortedIdBlocks>[];
   /** Set when rows belong to owners (the projection's rowAccess); undefined for a shared collection. */
   readonly rowAccess: StoreRowAccess | undefined;
   private readonly ownerField: string | undefined;
@@ -169,11 +161,11 @@ export class CollectionStore {
     const record = this.prepare(id, json, arenas);
     const changed = previous === undefined || !previous.bytes.equals(record.bytes);
     if (!changed && !arenas) return undefined;
-    if (previous) this.unindex(previous, record.owner);
+    if (previous) this.unindex(previous, record);
     this.sorted.set(record);
     this.records.set(id, record);
     if (id < DENSE_IDS) this.byId[id] = record;
-    this.index(record);
+    this.index(record, previous);
     if (!changed) return undefined;
     const movedFrom = previous !== undefined && previous.owner !== record.owner ? previous.owner : undefined;
     return { op: 'upsert', record, movedFrom };
@@ -246,21 +238,27 @@ export class CollectionStore {
       return { items, next: i < mine.length && items.length > 0 ? items[items.length - 1]!.id : null };
     }
     const first = checks.shift()!;
-    const ids = this.indexes[first.at]!.get(first.value) ?? [];
-    let i = after === undefined ? 0 : firstAfter(ids, after);
-    for (; i < ids.length && items.length < limit; i++) {
-      const record = this.records.get(ids[i]!)!;
+    const ids = this.indexes[first.at]!.get(first.value);
+    if (!ids) return EMPTY_PAGE;
+    const more = ids.forEachAfter(after ?? -Infinity, (id) => {
+      const record = this.records.get(id)!;
       if (matches(record)) items.push(record);
-    }
-    return { items, next: i < ids.length && items.length > 0 ? items[items.length - 1]!.id : null };
+      return items.length < limit;
+    });
+    return { items, next: more && items.length > 0 ? items[items.length - 1]!.id : null };
   }
 
-  private index(record: PreparedRecord): void {
+  /**
+   * Puts the record in the index of each of its filter values (except those `previous`, the version it
+   * replaces, had too: it is there already) and in its owner's rows.
+   */
+  private index(record: PreparedRecord, previous?: PreparedRecord): void {
     record.filterKeys.forEach((key, i) => {
+      if (previous?.filterKeys[i] === key) return;
       const index = this.indexes[i]!;
       let ids = index.get(key);
-      if (!ids) index.set(key, (ids = []));
-      insertSorted(ids, record.id);
+      if (!ids) index.set(key, (ids = new SortedIdBlocks()));
+      ids.add(record.id);
     });
     if (record.owner === undefined) return;
     this.firstPages?.forget(record.owner);
@@ -269,17 +267,21 @@ export class CollectionStore {
     mine.set(record);
   }
 
-  /** Takes the record out of the indexes; out of its owner's rows unless `nextOwner` is the same owner. */
-  private unindex(record: PreparedRecord, nextOwner?: string): void {
+  /**
+   * Takes the record out of the index of each of its filter values that `next`, its replacement, does
+   * not share, and out of its owner's rows unless `next` has the same owner.
+   */
+  private unindex(record: PreparedRecord, next?: PreparedRecord): void {
     record.filterKeys.forEach((key, i) => {
+      if (next?.filterKeys[i] === key) return;
       const index = this.indexes[i]!;
       const ids = index.get(key);
       if (!ids) return;
-      removeSorted(ids, record.id);
-      if (ids.length === 0) index.delete(key);
+      ids.delete(record.id);
+      if (ids.size === 0) index.delete(key);
     });
     // Same owner: `index` replaces the record in place (its owner's rows stay, no splice).
-    if (record.owner === undefined || record.owner === nextOwner) return;
+    if (record.owner === undefined || record.owner === next?.owner) return;
     this.firstPages?.forget(record.owner);
     const mine = this.owners.get(record.owner);
     if (!mine) return;
