@@ -104,3 +104,28 @@ test('a range never crosses from one slab into the next', () => {
   assert.equal(listBody(page).toString(), expected(page));
   assert.equal(JSON.parse(listBody(page).toString()).items.length, 200);
 });
+
+test('pages stay exact when deletes leave holes: a few, many at once, one revived before a read', async () => {
+  const store = new CollectionStore(projection);
+  const rows = Array.from({ length: 600 }, (_, i) => ({ id: i + 1, json: json(i + 1) }));
+  await store.replaceAll(batches(rows, 600), () => undefined);
+  let ids = rows.map((row) => row.id);
+  const remove = (gone: readonly number[]) => {
+    for (const id of gone) store.delete(id);
+    ids = ids.filter((id) => !gone.includes(id));
+  };
+
+  // Fewer holes than one pass is worth (each spliced out), then many (one pass), between two reads.
+  remove([7, 8, 400]);
+  assertPages(store, ids);
+  remove([1, 2, 3, 100, 101, 102, 103, 250, 599, 600, ...Array.from({ length: 60 }, (_, i) => 300 + i)]);
+  assertPages(store, ids);
+  assert.ok(store.page(undefined, 1000).runs!.length > 1, 'a deleted neighbour splits a range');
+
+  // Deleted and back (with other bytes) before any read: its slot is filled again, not closed.
+  remove([40, 41, 42, 43, 44, 45]);
+  for (const id of [41, 44]) store.upsert(id, json(id, 7));
+  ids = [...ids, 41, 44].sort((a, b) => a - b);
+  assertPages(store, ids);
+  assert.equal(JSON.parse(listBody(store.page(40, 1)).toString()).items[0].version, 7);
+});
