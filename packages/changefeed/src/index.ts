@@ -18,7 +18,7 @@ export type {
   SessionState,
   Snapshot,
 } from './types.js';
-export { openFeedSource } from './open.js';
+export { openFeedSource, openRelaySource } from './open.js';
 export { RedisStreamSource } from './redis-source.js';
 export { StreamRelay, type RelayOptions, type RelayStatus } from './relay.js';
 export { PositionLostError } from './position-lost.js';

@@ -5,6 +5,7 @@ import { DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
 import { revocationKeptUntilMs, TOKENS_OUTLIVE_SESSION_SECONDS } from './revocation-window.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
+import { formatPostgresPosition, parsePostgresPosition } from './postgres-position.js';
 import type { FeedSource, ReadResult, RecordRow, SessionState, Snapshot } from './types.js';
 
 export const NOTIFY_CHANNEL = 'tandem_change';
@@ -18,48 +19,67 @@ const S = revocationSource;
 export const LAG_COUNTED_IN_READ = 1000;
 
 /**
- * A read of the feed ($1 the position, $2 TXID_SPAN), in one round trip: the window, its events and
- * what is left after it (the lag). Each read is on the path of every change (commit -> frame), and a
- * round trip costs both processes CPU and time. Once the window moves, its events are those of every
- * transaction this snapshot sees from the position on (those above the window's end committed before
- * an older one ended); while it does not, none.
+ * A read of the feed in one round trip: the window, its events and what is left after it (the lag).
+ * Each read is on the path of every change (commit -> frame), and a round trip costs both processes
+ * CPU and time. Parameters: $1 the watermark, $2 TXID_SPAN, $3 the horizon read up to before and $4
+ * the transactions running below it then (both from the position; $3 = $1 and $4 empty when nothing
+ * above the watermark was read), $5 whether to read ahead.
  *
- * The lag is counted along the txid index, in txid order, up to LAG_COUNTED_IN_READ: the planner
+ * The watermark moves to the snapshot's xmin (at most TXID_SPAN at a time); the horizon is the
+ * snapshot's xmax (or the span's end). The events read are those of the transactions in
+ * [$1, horizon) the snapshot sees (committed) and the last read did not: at or above $3, or in $4.
+ * Without read-ahead (the Redis relay, whose entries are named by their watermark), events are read
+ * only once the watermark moves, and then every one from $1 on, including those above the new
+ * watermark (read again next time).
+ *
+ * The lag (committed events not read: past the span's end, or, without read-ahead, above the
+ * watermark) is counted along the txid index, in txid order, up to LAG_COUNTED_IN_READ: the planner
  * cannot see the window's value when planning, and without statistics on the outbox (a bulk load that
  * autovacuum has not analyzed yet) a plain count read the whole table on every read, ~8-11 ms with
  * 100,000 events kept. An ordered scan that stops early is the cheapest plan whatever it guesses.
  */
-export const READ_WINDOW_SQL = `with w as (select greatest($1::bigint, least(pg_snapshot_xmin(pg_current_snapshot())::text::bigint, $1::bigint + $2)) as upto),
+export const READ_WINDOW_SQL = `with s as (select pg_current_snapshot() as snap),
+        w as (select greatest($1::bigint, least(pg_snapshot_xmin(snap)::text::bigint, $1::bigint + $2)) as upto,
+                     least(pg_snapshot_xmax(snap)::text::bigint, $1::bigint + $2) as horizon, snap
+                from s),
         p as (select count(*)::int as pending,
                      (extract(epoch from clock_timestamp() - min(created_at)) * 1000)::float8 as age
                 from (select created_at from change_event
-                       where txid >= (select upto from w)
+                       where txid >= (select case when $5::boolean then horizon else upto end from w)
                        order by txid limit ${LAG_COUNTED_IN_READ}) lag)
-   select w.upto::text as upto, p.pending, p.age, e.table_name, e.record_id
+   select w.upto::text as upto, w.horizon::text as horizon,
+          array(select x::text from pg_snapshot_xip(w.snap) x
+                 where x::text::bigint >= w.upto and x::text::bigint < w.horizon) as running,
+          p.pending, p.age, e.table_name, e.record_id
      from w cross join p left join lateral (
        select table_name, record_id, id from change_event
-        where w.upto > $1::bigint and txid >= $1::bigint and txid < $1::bigint + $2
-        order by id
+        where ($5::boolean or w.upto > $1::bigint) and txid >= $3::bigint and txid < w.horizon
+       union all
+       select table_name, record_id, id from change_event
+        where txid = any($4::bigint[]) and txid < w.horizon
+       order by id
      ) e on true`;
 
 /**
  * PostgreSQL source. Lossless under concurrency by construction: each event carries its writer's
- * transaction id, and a read applies exactly the events of transactions in [watermark,
- * pg_snapshot_xmin) — transactions older than the oldest still running one, hence all finished, so
- * none of their events can appear later. The watermark then moves to that xmin. An event whose id was
- * allocated early but committed late belongs to a transaction at or above xmin until it ends, so it is
- * read by a later call, never skipped. Order across transactions does not matter because applying an
- * event re-reads the row's current state (idempotent, convergent).
+ * transaction id, and the watermark only moves to the snapshot's xmin: every transaction below it has
+ * ended, so none of their events can appear later. An event whose id was allocated early but committed
+ * late belongs to a transaction at or above xmin until it ends, so it is read by a later call, never
+ * skipped. Order across transactions does not matter because applying an event re-reads the row's
+ * current state (idempotent, convergent).
  *
- * A batch never shows part of a transaction. The rows an event names are re-read as they are now, and
- * "now" may include a transaction at or above xmin that committed before a transaction below it ended:
- * read alone, the window would bring that transaction's effect on one row (a `writes` row named by the
- * earlier event of its queueing, now showing the applier's outcome) without its other rows (the order
- * the outcome names), and a request waiting for the outcome would be answered before the order is
- * served. So a read is one REPEATABLE READ snapshot: the rows are re-read in the snapshot the window
- * was taken in, and once the window moves, the batch also carries the events of every transaction the
- * snapshot sees above it (committed out of order). Those are read again with the next window, which
- * re-applying tolerates. (A backlog cut at TXID_SPAN may still end inside a later transaction's rows.)
+ * Reading ahead (the default): a read also takes the events of every transaction above the watermark
+ * that the snapshot sees committed, and the position remembers which transactions below the snapshot's
+ * xmax it did not see yet (those running), so each event is read once. Without it a transaction that
+ * stays open held every later commit back, on the whole server (xmin is server-wide: another
+ * database's long transaction, or one applier's batch behind the other's), and commit -> frame grew by
+ * however long that was.
+ *
+ * A batch never shows part of a transaction. A read is one REPEATABLE READ snapshot: a transaction
+ * is in it whole or not at all, and the rows its events name are re-read in that snapshot. (Read
+ * outside it, a row could show a later transaction's effect without that transaction's other rows: a
+ * `writes` row showing the applier's outcome before the order it names is served. A backlog cut at
+ * TXID_SPAN may still end inside a later transaction's rows.)
  */
 export class PostgresSource implements FeedSource {
   readonly dialect = 'postgresql';
@@ -67,13 +87,21 @@ export class PostgresSource implements FeedSource {
   private listener: pg.Client | undefined;
   private readonly byTable: Map<string, CompiledProjection[]>;
   private hasSessions = false;
+  private readonly applicationName: string;
+  private readonly readAhead: boolean;
 
   constructor(
     private readonly url: string,
     private readonly projections: readonly CompiledProjection[],
-    private readonly applicationName = 'tandem-fast-feed',
+    options: {
+      readonly applicationName?: string;
+      /** False for the Redis relay: its stream entries are named by their watermark (see READ_WINDOW_SQL). */
+      readonly readAhead?: boolean;
+    } = {},
   ) {
     this.byTable = projectionsByTable(projections);
+    this.applicationName = options.applicationName ?? 'tandem-fast-feed';
+    this.readAhead = options.readAhead ?? true;
   }
 
   async connect(wake: () => void, lost: (error: Error) => void): Promise<void> {
@@ -172,36 +200,42 @@ export class PostgresSource implements FeedSource {
   }
 
   private async readInSnapshot(db: pg.Client, position: string): Promise<ReadResult> {
+    const from = parsePostgresPosition(position);
     const { rows } = await db.query<{
       upto: string;
+      horizon: string;
+      running: string[];
       pending: number;
       age: number | null;
       table_name: string | null;
       record_id: string | null;
-    }>(READ_WINDOW_SQL, [position, TXID_SPAN]);
-    const first = rows[0];
-    let pending = first?.pending ?? 0;
-    if (pending >= LAG_COUNTED_IN_READ) pending = await this.countLag(db, first!.upto);
+    }>(READ_WINDOW_SQL, [from.watermark, TXID_SPAN, from.horizon, from.running, this.readAhead]);
+    const first = rows[0]!;
+    let pending = first.pending;
+    if (pending >= LAG_COUNTED_IN_READ)
+      pending = await this.countLag(db, this.readAhead ? first.horizon : first.upto);
     const events: OutboxEvent[] = [];
     for (const r of rows)
       if (r.table_name !== null && r.record_id !== null)
         events.push({ table: r.table_name, recordId: r.record_id });
     const { changes, sessions } = await resolveEvents(events, this.byTable, this.changedRows);
     return {
-      position: first?.upto ?? position,
+      position: this.readAhead
+        ? formatPostgresPosition({ watermark: first.upto, horizon: first.horizon, running: first.running })
+        : first.upto,
       changes,
       sessions,
       events: events.length,
       pending,
-      pendingAgeMs: Math.max(0, first?.age ?? 0),
+      pendingAgeMs: Math.max(0, first.age ?? 0),
     };
   }
 
-  /** Every event after the window, for a lag the read's count stopped at (a feed far behind). */
-  private async countLag(db: pg.Client, upto: string): Promise<number> {
+  /** Every event from `from` on, for a lag the read's count stopped at (a feed far behind). */
+  private async countLag(db: pg.Client, from: string): Promise<number> {
     const { rows } = await db.query<{ n: number }>(
       'select count(*)::int as n from change_event where txid >= $1::bigint',
-      [upto],
+      [from],
     );
     return rows[0]!.n;
   }

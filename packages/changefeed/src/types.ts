@@ -44,7 +44,10 @@ export interface ChangeBatch {
 
 export interface ReadResult extends ChangeBatch {
   readonly position: string;
-  /** Committed events not yet applicable (PostgreSQL: behind an older running transaction). */
+  /**
+   * Committed events not read yet: past the end of one read's slice of a backlog, or (the Redis relay's
+   * read of PostgreSQL) behind an older transaction still running.
+   */
   readonly pending: number;
   /** Age of the oldest of those, in ms (0 when none). */
   readonly pendingAgeMs: number;

@@ -64,20 +64,28 @@ test("a caught-up feed's read uses the txid index, never a scan of the kept even
   // them (tests of other databases run beside this one), which would leave them in the lag.
   const { rows } = await client.query<{ position: string }>('select txid_current()::text as position');
   const position = rows[0]!.position;
-  const explained = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
-    `explain (format json) ${READ_WINDOW_SQL}`,
-    [position, 100_000],
-  );
-  const plan = explained.rows[0]!['QUERY PLAN'][0]!.Plan;
-  const outboxReads = [...nodes(plan)].filter((node) => node['Relation Name'] === 'change_event');
-  assert.ok(outboxReads.length >= 2, 'the plan reads change_event for the lag and for the events');
-  for (const node of outboxReads)
-    assert.notEqual(node['Node Type'], 'Seq Scan', `change_event is read by ${node['Node Type']}`);
+  // Read ahead, with transactions that were running above the watermark at the last read, and
+  // without (the relay's read).
+  const above = String(BigInt(position) + 5n);
+  for (const params of [
+    [position, 100_000, above, [String(BigInt(position) + 1n), String(BigInt(position) + 3n)], true],
+    [position, 100_000, position, [], false],
+  ]) {
+    const explained = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+      `explain (format json) ${READ_WINDOW_SQL}`,
+      params,
+    );
+    const plan = explained.rows[0]!['QUERY PLAN'][0]!.Plan;
+    const outboxReads = [...nodes(plan)].filter((node) => node['Relation Name'] === 'change_event');
+    assert.ok(outboxReads.length >= 2, 'the plan reads change_event for the lag and for the events');
+    for (const node of outboxReads)
+      assert.notEqual(node['Node Type'], 'Seq Scan', `change_event is read by ${node['Node Type']}`);
+  }
 
   // And the read itself: nothing pending, nothing to apply, the window where the feed is.
   const read = await client.query<{ upto: string; pending: number; table_name: string | null }>(
     READ_WINDOW_SQL,
-    [position, 100_000],
+    [position, 100_000, position, [], true],
   );
   assert.equal(read.rows.length, 1);
   assert.equal(read.rows[0]!.pending, 0);
@@ -86,12 +94,14 @@ test("a caught-up feed's read uses the txid index, never a scan of the kept even
 });
 
 test('a lag past what the read counts is still counted exactly', { skip }, async () => {
-  // A transaction left open holds the window where it began; one that commits after it is the lag.
+  // Without reading ahead (the relay's read), a transaction left open holds the window where it
+  // began, and one that commits after it is the lag. Reading ahead, it is read at once.
   const holding = new pg.Client({ connectionString: db.url });
   const writing = new pg.Client({ connectionString: db.url });
   await holding.connect();
   await writing.connect();
-  const source = new PostgresSource(db.url, []);
+  const source = new PostgresSource(db.url, [], { readAhead: false });
+  const readingAhead = new PostgresSource(db.url, []);
   try {
     await holding.query('begin');
     const { rows } = await holding.query<{ txid: string }>('select txid_current()::text as txid');
@@ -109,9 +119,19 @@ test('a lag past what the read counts is still counted exactly', { skip }, async
     assert.equal(read.position, rows[0]!.txid, 'the window waits for the open transaction');
     assert.equal(read.events, 0);
     assert.equal(read.pending, lag);
+
+    await readingAhead.connect(
+      () => undefined,
+      () => undefined,
+    );
+    const ahead = await readingAhead.read(rows[0]!.txid);
+    assert.equal(ahead.events, lag, 'the committed transaction is read past the open one');
+    assert.equal(ahead.pending, 0);
+    assert.equal((await readingAhead.read(ahead.position)).events, 0, 'and only once');
     await holding.query('commit');
   } finally {
     await source.close();
+    await readingAhead.close();
     await holding.end();
     await writing.end();
   }

@@ -5,6 +5,7 @@ import type { MigratedTestDatabase } from '@tandem/models/testing';
 import {
   compileProjections,
   openFeedSource,
+  openRelaySource,
   RedisStreamSource,
   StreamRelay,
   type CompiledProjection,
@@ -33,7 +34,7 @@ export function startRelay(db: MigratedTestDatabase, redisUrl: string, streamKey
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   const projections = projectionsFor(db);
-  const relay = new StreamRelay(() => openFeedSource(db.target, projections), redis, {
+  const relay = new StreamRelay(() => openRelaySource(db.target, projections), redis, {
     ...FAST_OPTIONS,
     streamKey,
     maxLen: 10_000,

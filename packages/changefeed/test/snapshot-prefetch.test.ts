@@ -57,7 +57,7 @@ async function openSource(sql: string): Promise<FeedSource> {
   const projections = [series(sql)];
   const source =
     db.target.dialect === 'postgresql'
-      ? new PostgresSource(db.target.url, projections, APPLICATION)
+      ? new PostgresSource(db.target.url, projections, { applicationName: APPLICATION })
       : new SqliteSource(db.target.path, projections);
   await source.connect(
     () => undefined,

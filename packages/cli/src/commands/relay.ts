@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { compileProjections, openFeedSource, StreamRelay } from '@tandem/changefeed';
+import { compileProjections, openRelaySource, StreamRelay } from '@tandem/changefeed';
 import { createLogger } from '@tandem/log';
 import { hotProjections, openOrm } from '@tandem/models';
 import { CommandError, type Command } from '../command.js';
@@ -32,7 +32,7 @@ export const relayCommand: Command = {
     );
     const redis = new Redis(url, { maxRetriesPerRequest: 3 });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'relay: redis error'));
-    const relay = new StreamRelay(() => openFeedSource(config.database, projections), redis, {
+    const relay = new StreamRelay(() => openRelaySource(config.database, projections), redis, {
       ...config.feed,
       streamKey,
       maxLen: streamMaxLen,
