@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { Category, Product, hotProjections } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import {
@@ -103,4 +104,42 @@ export function createProduct(
     published: true,
     ...changes,
   });
+}
+
+/**
+ * For the PostgreSQL tests of transaction order: a started feed over a fresh database with one
+ * category, a plain client (`writer`) and `insertProduct`, which inserts a published product with
+ * any client (one holding a transaction open, say) and returns its id. `close` ends all of it.
+ */
+export async function productWriterFixture() {
+  const db = await createMigratedDatabase();
+  const writer = new pg.Client({ connectionString: db.url });
+  await writer.connect();
+  const subject = mapFeed(db);
+  const em = db.orm.em.fork();
+  const category = em.create(Category, { name: 'Cat', slug: 'cat' });
+  await em.flush();
+  await subject.feed.start();
+  return {
+    db,
+    writer,
+    subject,
+    async insertProduct(client: pg.Client, sku: string, priceCents = 100): Promise<number> {
+      const { rows } = await client.query<{ id: number }>(
+        `insert into products (sku, name, price_cents, currency, stock, category_id, published)
+         values ($1, $1, $2, 'EUR', 1, $3, true) returning id`,
+        [sku, priceCents, category.id],
+      );
+      return Number(rows[0]!.id);
+    },
+    products: () =>
+      [...subject.records.get('products')!.values()].map(
+        (json) => JSON.parse(json) as { sku: string; priceCents: number },
+      ),
+    async close(): Promise<void> {
+      await subject.feed.close();
+      await writer.end();
+      await db.close();
+    },
+  };
 }

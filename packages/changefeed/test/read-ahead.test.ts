@@ -7,10 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { Category } from '@tandem/models';
-import { createMigratedDatabase, testDialect } from '@tandem/models/testing';
+import { testDialect } from '@tandem/models/testing';
 import { formatPostgresPosition, parsePostgresPosition } from '../src/postgres-position.js';
-import { eventually, mapFeed } from './helpers.js';
+import { eventually, productWriterFixture } from './helpers.js';
 
 const skip = testDialect() !== 'postgresql' && 'PostgreSQL only: the transaction-id window';
 
@@ -18,31 +17,22 @@ test(
   'a commit is served while an older transaction is still open, and each change once',
   { skip },
   async () => {
-    const db = await createMigratedDatabase();
+    const fixture = await productWriterFixture();
+    const { db, writer, subject, insertProduct } = fixture;
     const holding = new pg.Client({ connectionString: db.url });
-    const writer = new pg.Client({ connectionString: db.url });
     await holding.connect();
-    await writer.connect();
-    const subject = mapFeed(db);
     try {
-      const em = db.orm.em.fork();
-      const category = em.create(Category, { name: 'Cat', slug: 'cat' });
-      await em.flush();
-      await subject.feed.start();
-      const insert = `insert into products (sku, name, price_cents, currency, stock, category_id, published)
-                    values ($1, $1, 100, 'EUR', 1, $2, true) returning id`;
-      const served = () => [...subject.records.get('products')!.values()].map((json) => JSON.parse(json).sku);
+      const served = () => fixture.products().map((product) => product.sku);
+      const watermark = () => BigInt(parsePostgresPosition(subject.feed.status().position!).watermark);
 
       await holding.query('begin');
-      await holding.query(insert, ['HELD', category.id]);
+      await insertProduct(holding, 'HELD');
       const heldTxid = BigInt(
         (await holding.query<{ x: string }>('select pg_current_xact_id()::text as x')).rows[0]!.x,
       );
-      const watermark = () => BigInt(parsePostgresPosition(subject.feed.status().position!).watermark);
       // The feed has caught up to the open transaction (it polls while no commit wakes it).
       await eventually('the watermark reaches the open transaction', () => watermark() === heldTxid, 10_000);
-      const { rows } = await writer.query<{ id: number }>(insert, ['AFTER', category.id]);
-      const afterId = Number(rows[0]!.id);
+      const afterId = await insertProduct(writer, 'AFTER');
 
       await eventually('the later commit is served', () => served().includes('AFTER'), 10_000);
       assert.ok(!served().includes('HELD'), 'the open transaction is not');
@@ -50,18 +40,16 @@ test(
 
       await holding.query('commit');
       await eventually('the held commit is served', () => served().includes('HELD'), 10_000);
-      const { rows: later } = await writer.query<{ id: number }>(insert, ['LAST', category.id]);
+      const lastId = await insertProduct(writer, 'LAST');
       await eventually('a change after both', () => served().includes('LAST'), 10_000);
       assert.ok(watermark() > heldTxid);
       const appliedTimes = (id: number) =>
         subject.changes.filter((change) => change.collection === 'products' && change.id === id).length;
       assert.equal(appliedTimes(afterId), 1, 'read ahead once, not again when the watermark passed it');
-      assert.equal(appliedTimes(Number(later[0]!.id)), 1);
+      assert.equal(appliedTimes(lastId), 1);
     } finally {
-      await subject.feed.close();
       await holding.end().catch(() => undefined);
-      await writer.end();
-      await db.close();
+      await fixture.close();
     }
   },
 );
