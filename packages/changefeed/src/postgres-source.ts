@@ -89,6 +89,7 @@ export class PostgresSource implements FeedSource {
   private hasSessions = false;
   private readonly applicationName: string;
   private readonly readAhead: boolean;
+  private lost: (error: Error) => void = () => undefined;
 
   constructor(
     private readonly url: string,
@@ -106,6 +107,7 @@ export class PostgresSource implements FeedSource {
 
   async connect(wake: () => void, lost: (error: Error) => void): Promise<void> {
     await this.close();
+    this.lost = lost;
     const open = async () => {
       const client = new pg.Client({
         connectionString: this.url,
@@ -189,14 +191,19 @@ export class PostgresSource implements FeedSource {
     const db = this.db;
     // The window, its events, the lag left after it and the rows re-read all see one snapshot (above).
     await db.query('begin isolation level repeatable read read only');
+    let result: ReadResult;
     try {
-      const result = await this.readInSnapshot(db, position);
-      await db.query('commit');
-      return result;
+      result = await this.readInSnapshot(db, position);
     } catch (error) {
       await db.query('rollback').catch(() => undefined);
       throw error;
     }
+    // Everything is read: the commit of a read-only transaction changes nothing, so the batch does not
+    // wait for its round trip. The client sends statements in order, so the next read's BEGIN follows
+    // it. A failed commit would leave the old snapshot open under the next read: the connection is
+    // dropped instead.
+    db.query('commit').catch((error: Error) => this.lost(error));
+    return result;
   }
 
   private async readInSnapshot(db: pg.Client, position: string): Promise<ReadResult> {
@@ -209,7 +216,11 @@ export class PostgresSource implements FeedSource {
       age: number | null;
       table_name: string | null;
       record_id: string | null;
-    }>(READ_WINDOW_SQL, [from.watermark, TXID_SPAN, from.horizon, from.running, this.readAhead]);
+    }>({
+      name: 'tandem_feed_read',
+      text: READ_WINDOW_SQL,
+      values: [from.watermark, TXID_SPAN, from.horizon, from.running, this.readAhead],
+    });
     const first = rows[0]!;
     let pending = first.pending;
     if (pending >= LAG_COUNTED_IN_READ)
@@ -243,12 +254,13 @@ export class PostgresSource implements FeedSource {
   /** Reads back what the events name, by PostgreSQL's queries. */
   private readonly changedRows: ChangedRows = {
     sessions: async (sids) => {
-      const found = await this.db.query<{ sid: string; exp: number; rev: number | null }>(
-        `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp,
+      const found = await this.db.query<{ sid: string; exp: number; rev: number | null }>({
+        name: 'tandem_feed_reread_sessions',
+        text: `select ${S.idColumn}::text as sid, (extract(epoch from ${S.expiresAtColumn}) * 1000)::float8 as exp,
                 (extract(epoch from ${S.revokedAtColumn}) * 1000)::float8 as rev
            from ${S.table} where ${S.idColumn}::text = any($1::text[])`,
-        [sids],
-      );
+        values: [sids],
+      });
       return found.rows.map((r) => ({
         sid: r.sid,
         revoked: r.rev !== null,
@@ -256,7 +268,11 @@ export class PostgresSource implements FeedSource {
       }));
     },
     records: async (projection, ids) => {
-      const found = await this.db.query<{ id: number | string; json: string }>(projection.rereadSql, [ids]);
+      const found = await this.db.query<{ id: number | string; json: string }>({
+        name: `tandem_feed_reread_${projection.collection}`,
+        text: projection.rereadSql,
+        values: [ids],
+      });
       return found.rows.map((r) => ({ id: Number(r.id), json: r.json }));
     },
   };

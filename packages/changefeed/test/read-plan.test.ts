@@ -82,6 +82,25 @@ test("a caught-up feed's read uses the txid index, never a scan of the kept even
       assert.notEqual(node['Node Type'], 'Seq Scan', `change_event is read by ${node['Node Type']}`);
   }
 
+  // The feed sends the read as a prepared statement: after five executions PostgreSQL may plan it once
+  // without the parameters' values (a generic plan) and keep that plan. The plan it keeps must not
+  // scan the outbox either.
+  const literal = `${position}, 100000, ${position}, '{}'::bigint[], true`;
+  await client.query(
+    `prepare read_window_check(bigint, int, bigint, bigint[], boolean) as ${READ_WINDOW_SQL}`,
+  );
+  try {
+    for (let i = 0; i < 6; i++) await client.query(`execute read_window_check(${literal})`);
+    const kept = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+      `explain (format json) execute read_window_check(${literal})`,
+    );
+    for (const node of nodes(kept.rows[0]!['QUERY PLAN'][0]!.Plan))
+      if (node['Relation Name'] === 'change_event')
+        assert.notEqual(node['Node Type'], 'Seq Scan', `the kept plan reads change_event by a Seq Scan`);
+  } finally {
+    await client.query('deallocate read_window_check');
+  }
+
   // And the read itself: nothing pending, nothing to apply, the window where the feed is.
   const read = await client.query<{ upto: string; pending: number; table_name: string | null }>(
     READ_WINDOW_SQL,
