@@ -39,7 +39,9 @@ export const LAG_COUNTED_IN_READ = 1000;
  * 100,000 events kept. An ordered scan that stops early is the cheapest plan whatever it guesses. But
  * with a few thousand events and no statistics the planner still sorts a sequential scan (0.4 ms), so
  * reading ahead the count runs only when the span cut the read short (`cut`, a one-time filter: with
- * it false the scan never starts); otherwise nothing committed is left unread.
+ * it false the scan never starts); otherwise nothing committed is left unread. The read of the
+ * transactions that were running is skipped the same way when there were none (the plan kept for the
+ * prepared statement, made without the parameters' values, may scan for them).
  */
 export const READ_WINDOW_SQL = `with s as (select pg_current_snapshot() as snap),
         w as (select greatest($1::bigint, least(pg_snapshot_xmin(snap)::text::bigint, $1::bigint + $2)) as upto,
@@ -61,7 +63,7 @@ export const READ_WINDOW_SQL = `with s as (select pg_current_snapshot() as snap)
         where ($5::boolean or w.upto > $1::bigint) and txid >= $3::bigint and txid < w.horizon
        union all
        select table_name, record_id, id from change_event
-        where txid = any($4::bigint[]) and txid < w.horizon
+        where cardinality($4::bigint[]) > 0 and txid = any($4::bigint[]) and txid < w.horizon
        order by id
      ) e on true`;
 
