@@ -84,3 +84,33 @@ export function cpuSecondsBetween(start: CpuReading, end: CpuReading): number {
   for (const [pid, seconds] of end.seconds) total += seconds - (start.seconds.get(pid) ?? 0);
   return total;
 }
+
+/** The machine's CPU time so far, all cores, in clock ticks (the first line of /proc/stat). */
+export interface MachineCpuReading {
+  readonly total: number;
+  /** Neither idle nor waiting for I/O: something ran, or the host took the core (steal). */
+  readonly busy: number;
+  /** Taken by the hypervisor for other guests while this machine had work. */
+  readonly steal: number;
+}
+
+export function readMachineCpu(): MachineCpuReading {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user).
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  return { total, busy: total - idle - iowait, steal };
+}
+
+/** Shares of the machine's CPU time between two readings: busy (steal included) and steal. */
+export function machineSharesBetween(
+  start: MachineCpuReading,
+  end: MachineCpuReading,
+): { readonly busy: number; readonly steal: number } {
+  const total = Math.max(1, end.total - start.total);
+  return { busy: (end.busy - start.busy) / total, steal: (end.steal - start.steal) / total };
+}

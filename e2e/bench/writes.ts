@@ -37,7 +37,7 @@ import {
 } from '../support/writes-stack.js';
 import { tandem } from './catalog.js';
 import { fastNodeArgs, startContestant } from './contestants.js';
-import { cpuSecondsBetween, readCpu } from './cpu-time.js';
+import { cpuSecondsBetween, machineSharesBetween, readCpu, readMachineCpu } from './cpu-time.js';
 import { percentiles, type Percentiles } from './propagation.js';
 import { summarize, type Measurement, type RunPlan } from './throughput.js';
 import type { LatencyPlan, LatencyReport } from './writes-latency-client.js';
@@ -101,6 +101,12 @@ export interface WriteLatency {
   readonly getChecks: number;
   readonly getMisses: number;
   readonly clientBusyShare: number;
+  /**
+   * Both cores over the run (steal included: the host took them). Near 1 the pipeline had no core to
+   * spare and the latency is a backlog: the figure says what this machine can do, not what bounds it.
+   */
+  readonly machineBusyShare: number;
+  readonly machineStealShare: number;
 }
 
 export interface WritesResults {
@@ -331,6 +337,7 @@ async function measureLatency(options: {
     writesPerSecond: options.size.latencyPerSecond,
     seconds: options.size.latencySeconds,
   };
+  const machineBefore = readMachineCpu();
   const report = await new Promise<LatencyReport>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`writes latency client exited (${code})`)));
     child.on('message', (message: LatencyReport & { type: string }) => {
@@ -338,6 +345,7 @@ async function measureLatency(options: {
     });
     child.send({ type: 'run', plan });
   });
+  const machine = machineSharesBetween(machineBefore, readMachineCpu());
   const ids = report.created.map(([orderId]) => String(orderId));
   const { rows } = await options.client.query<{ record_id: string; applied_at: Date }>(
     `select record_id, applied_at from writes where collection = 'orders' and record_id = any($1)`,
@@ -363,6 +371,8 @@ async function measureLatency(options: {
     getChecks: report.getChecks,
     getMisses: report.getMisses,
     clientBusyShare: report.busyShare,
+    machineBusyShare: machine.busy,
+    machineStealShare: machine.steal,
   };
 }
 
