@@ -1,10 +1,17 @@
 import type { Redis } from 'ioredis';
 
 /**
- * accept, as one script: Redis runs a script alone, so the idempotency check, the depth bound, the id,
- * the entry and the markers see no other client in between (two requests with one key cannot both
- * pass the check). Redis does not roll a script back, so every check comes before the first write,
- * and the one write that could fail (XADD) comes before the markers that point at its entry.
+ * accept, for a batch of writes in one script: Redis runs a script alone, so each write's idempotency
+ * check, the depth bound, the id, the entry and the markers see no other client in between (two
+ * requests with one key cannot both pass the check, in one batch or in two). The writes are taken in
+ * the batch's order, each seeing the ones before it (a key used twice in one batch replays the first).
+ * One call per batch rather than per write: a call costs the fast node a command, a socket write and a
+ * reply of its own, and Redis the script's start (bench/writes-accept.ts measured both per write).
+ *
+ * Redis does not roll a script back, and refuses a write for lack of memory only before a script's
+ * first write: the sequence and depth checks come first, and each entry's XADD (the one write that could
+ * fail) comes before the markers that point at it. A failed XADD ends the batch there: the writes
+ * before it are queued and answered, it and the ones after it get 'failed' and the error.
  *
  * The depth bound reads the depth key (RECOUNT_DEPTH's exact count, plus one per accept since), not an
  * XLEN of every stream per write: acks do not lower it, so between recounts it can only overstate the
@@ -12,41 +19,61 @@ import type { Redis } from 'ioredis';
  * past it). When the key is missing (first use, expired with no fast node recounting, Redis lost its
  * data) the script counts the streams itself.
  *
- * KEYS: idempotency key (unused when ARGV[1] is '0'), sequence, target stream, depth, then every stream.
- * ARGV: has key ('1'/'0'), bodyHash, payload, max depth, idempotency TTL (s), queued-marker prefix,
- *       subject, queued-marker TTL (s), depth key TTL (ms).
- * Returns {kind, number}: accepted/replayed/key_reused + id, busy + depth, or no_sequence + 0 when the
- * sequence is missing (a new or emptied Redis): the caller floors it (FLOOR_SEQUENCE) and retries.
+ * KEYS: sequence, depth, the P partition streams, then the batch's idempotency keys.
+ * ARGV: P, max depth, idempotency TTL (s), queued-marker prefix, queued-marker TTL (s), depth key TTL
+ *       (ms), then five per write: its stream (1..P), its idempotency key's index in KEYS (0: none),
+ *       bodyHash, payload, subject.
+ * Returns {'no_sequence'} when the sequence is missing (a new or emptied Redis; nothing done): the
+ * caller floors it (FLOOR_SEQUENCE) and sends the batch again. Else two items per write: accepted,
+ * replayed or key_reused and the id; busy and the depth; or failed and XADD's error, which ends the list.
  */
-const ACCEPT = `
-if ARGV[1] == '1' then
-  local prior = redis.call('GET', KEYS[1])
+const ACCEPT_BATCH = `
+local partitions = tonumber(ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'no_sequence'} end
+local depth = tonumber(redis.call('GET', KEYS[2]))
+if not depth then
+  depth = 0
+  for i = 3, 2 + partitions do depth = depth + redis.call('XLEN', KEYS[i]) end
+  redis.call('SET', KEYS[2], depth, 'PX', ARGV[6])
+end
+local max = tonumber(ARGV[2])
+local out = {}
+local added = 0
+for a = 7, #ARGV, 5 do
+  local idem = tonumber(ARGV[a + 1])
+  local prior = false
+  if idem > 0 then prior = redis.call('GET', KEYS[idem]) end
   if prior then
     local space = string.find(prior, ' ', 1, true)
     local id = tonumber(string.sub(prior, 1, space - 1))
-    if string.sub(prior, space + 1) == ARGV[2] then return {'replayed', id} end
-    return {'key_reused', id}
+    out[#out + 1] = string.sub(prior, space + 1) == ARGV[a + 2] and 'replayed' or 'key_reused'
+    out[#out + 1] = id
+  elseif depth >= max then
+    out[#out + 1] = 'busy'
+    out[#out + 1] = depth
+  else
+    local id = redis.call('INCR', KEYS[1])
+    local entry = redis.pcall('XADD', KEYS[2 + tonumber(ARGV[a])], id .. '-0', 'w', ARGV[a + 3])
+    if type(entry) == 'table' and entry.err then
+      out[#out + 1] = 'failed'
+      out[#out + 1] = entry.err
+      break
+    end
+    depth = depth + 1
+    added = added + 1
+    if idem > 0 then redis.call('SET', KEYS[idem], id .. ' ' .. ARGV[a + 2], 'EX', ARGV[3]) end
+    redis.call('SET', ARGV[4] .. id, ARGV[a + 4], 'EX', ARGV[5])
+    out[#out + 1] = 'accepted'
+    out[#out + 1] = id
   end
 end
-local depth = tonumber(redis.call('GET', KEYS[4]))
-if not depth then
-  depth = 0
-  for i = 5, #KEYS do depth = depth + redis.call('XLEN', KEYS[i]) end
-  redis.call('SET', KEYS[4], depth, 'PX', ARGV[9])
-end
-if depth >= tonumber(ARGV[4]) then return {'busy', depth} end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {'no_sequence', 0} end
-local id = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], id .. '-0', 'w', ARGV[3])
-redis.call('INCR', KEYS[4])
-if ARGV[1] == '1' then redis.call('SET', KEYS[1], id .. ' ' .. ARGV[2], 'EX', ARGV[5]) end
-redis.call('SET', ARGV[6] .. id, ARGV[7], 'EX', ARGV[8])
-return {'accepted', id}
+if added > 0 then redis.call('INCRBY', KEYS[2], added) end
+return out
 `;
 
 /**
  * The queue depth, counted exactly (the streams' lengths: acknowledged writes are deleted from them),
- * and stored in the depth key for ACCEPT's bound with a TTL, so a count no fast node refreshes any more
+ * and stored in the depth key for ACCEPT_BATCH's bound with a TTL, so a count no fast node refreshes any more
  * expires and the next accept counts again. KEYS: depth, then every stream. ARGV: depth key TTL (ms).
  */
 const RECOUNT_DEPTH = `
@@ -113,7 +140,7 @@ type Reply = Promise<unknown>;
 
 /** The queue's scripts on a connection (EVALSHA, loaded on first use by ioredis). */
 export interface QueueScripts {
-  writeAccept(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Reply;
+  writeAcceptBatch(numberOfKeys: number, keys: readonly string[], args: readonly (string | number)[]): Reply;
   writeFloorSequence(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Reply;
   writeRecountDepth(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Reply;
   writeAck(stream: string, ...args: (string | number)[]): Reply;
@@ -122,7 +149,7 @@ export interface QueueScripts {
 }
 
 export function withQueueScripts(redis: Redis): Redis & QueueScripts {
-  redis.defineCommand('writeAccept', { lua: ACCEPT });
+  redis.defineCommand('writeAcceptBatch', { lua: ACCEPT_BATCH });
   redis.defineCommand('writeFloorSequence', { lua: FLOOR_SEQUENCE });
   redis.defineCommand('writeRecountDepth', { lua: RECOUNT_DEPTH });
   redis.defineCommand('writeAck', { lua: ACK, numberOfKeys: 1 });

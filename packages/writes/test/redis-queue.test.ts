@@ -20,6 +20,7 @@ import {
   type WriteQueue,
   type WriteSource,
 } from '../src/index.js';
+import { ACCEPT_BATCH_MAX } from '../src/redis-queue.js';
 import {
   REDIS_SKIP,
   REDIS_URL,
@@ -207,6 +208,74 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
     );
     assert.equal(await streamLengths(writes), 1);
     assert.equal(await q.depth(), 1);
+  });
+
+  test('accepts made in one turn of the event loop reach Redis as one script call each batch, at most ACCEPT_BATCH_MAX writes a call', async () => {
+    const writes = settings();
+    const q = queue(writes);
+    await q.accept(orderCreate('17', null)); // the sequence and the script are in place
+    const monitor = await redis.monitor();
+    const callSizes: number[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() !== 'evalsha' || args[3] !== `${writes.redisKeyPrefix}:seq`) return;
+      // evalsha, sha, numkeys, KEYS..., then six common arguments and five per write.
+      callSizes.push((args.length - 3 - Number(args[2]) - 6) / 5);
+    });
+    try {
+      const burst = 2 * ACCEPT_BATCH_MAX + 44;
+      const results = await Promise.all(
+        Array.from({ length: burst }, (_, i) => q.accept(orderCreate('17', i % 2 === 0 ? `b${i}` : null))),
+      );
+      assert.ok(results.every((r) => r.kind === 'accepted'));
+      const ids = results.map((r) => (r.kind === 'accepted' ? r.id : 0));
+      assert.equal(new Set(ids).size, burst, 'every write its own id');
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'ids in the order accept() was called',
+      );
+      await eventually('the monitor saw every call', async () => callSizes.length >= 3);
+      assert.deepEqual(callSizes, [ACCEPT_BATCH_MAX, ACCEPT_BATCH_MAX, 44]);
+      assert.equal(await streamLengths(writes), burst + 1);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
+  test('a write whose XADD fails ends its batch: the ones before it are queued and answered, it and the rest fail', async () => {
+    const writes = settings({ partitions: 2 });
+    const q = queue(writes);
+    // Creates take the partitions in turn: 0, 1, 0, 1, 0.
+    const first = await q.accept(orderCreate('17', null));
+    await q.accept(orderCreate('17', null));
+    assert.equal(first.kind, 'accepted');
+    // Partition 1's stream now ends above the sequence: its next XADD is refused by Redis.
+    await redis.xadd(`${writes.redisKeyPrefix}:1`, '99999999-0', 'w', '{}');
+    const [before, failing, afterIt] = await Promise.allSettled([
+      q.accept(orderCreate('17', 'before')),
+      q.accept(orderCreate('17', 'failing')),
+      q.accept(orderCreate('17', 'after')),
+    ]);
+    assert.equal(before.status, 'fulfilled');
+    assert.equal(before.status === 'fulfilled' && before.value.kind, 'accepted');
+    assert.equal(failing.status, 'rejected');
+    assert.match(String(failing.status === 'rejected' && failing.reason), /XADD failed/);
+    assert.equal(afterIt.status, 'rejected');
+    assert.match(
+      String(afterIt.status === 'rejected' && afterIt.reason),
+      /earlier write of its batch failed/,
+    );
+    const entries = (await redis.xrange(`${writes.redisKeyPrefix}:0`, '-', '+')).map(([entry]) => entry);
+    const beforeId = before.status === 'fulfilled' && before.value.kind === 'accepted' ? before.value.id : 0;
+    assert.deepEqual(
+      entries,
+      [`${(first as { id: number }).id}-0`, `${beforeId}-0`],
+      'the write after the failure is not queued',
+    );
+    // The queued write's key replays it; the failed ones' keys are free to retry.
+    assert.deepEqual(await q.accept(orderCreate('17', 'before')), { kind: 'replayed', id: beforeId });
+    assert.equal(await redis.exists(`${writes.redisKeyPrefix}:idem:2:17:failing`), 0);
+    assert.equal(await redis.exists(`${writes.redisKeyPrefix}:idem:2:17:after`), 0);
   });
 
   test('per-partition order: the updates of one record reach the applier in the order they were accepted', async () => {
