@@ -57,8 +57,9 @@ export class RedisWriteQueue implements WriteQueue {
         // Never send an accept twice: after a lost connection the script may or may not have run, and
         // running it again would queue the write twice. The request fails; an Idempotency-Key retry is safe.
         autoResendUnfulfilledCommands: false,
-        // No enableAutoPipelining: measured (paired runs, bench/writes-accept.ts) at 5-13 µs more fast
-        // CPU per accept (a Pipeline object per tick) for 3-8 µs less of Redis's; fast is the bound.
+        // No enableAutoPipelining: it gathers by process.nextTick, which runs after each request's own
+        // callback, so it sent one command per write and cost 5-13 µs more per accept (measured, paired
+        // runs of bench/writes-accept.ts). sendBatch gathers a whole event-loop turn instead.
       }),
     );
     // Connection errors surface as failed commands; the event itself is noise.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type WriteOp = 'create' | 'update' | 'delete';
 
@@ -60,11 +60,6 @@ function fnv1a32(text: string): number {
  * newline (neither can hold one), so no two different requests hash the same input.
  */
 export function writeBodyHash(method: string, path: string, body: Uint8Array): string {
-  return createHash('sha256')
-    .update(method.toUpperCase())
-    .update('\n')
-    .update(path)
-    .update('\n')
-    .update(body)
-    .digest('hex');
+  // One-shot: a Hash object and an update() call per part cost ~1 µs more per write (fast's accept path).
+  return hash('sha256', Buffer.concat([Buffer.from(`${method.toUpperCase()}\n${path}\n`), body]), 'hex');
 }
