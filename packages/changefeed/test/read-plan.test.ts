@@ -11,7 +11,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
-import { LAG_COUNTED_IN_READ, PostgresSource, READ_WINDOW_SQL } from '../src/postgres-source.js';
+import { hotProjections } from '@tandem/models';
+import { compileProjections } from '../src/index.js';
+import {
+  FEED_SESSION_SETUP,
+  LAG_COUNTED_IN_READ,
+  PostgresSource,
+  READ_WINDOW_SQL,
+} from '../src/postgres-source.js';
 
 const skip = testDialect() !== 'postgresql' && 'PostgreSQL only: SQLite reads the outbox by its primary key';
 
@@ -173,3 +180,48 @@ test('a lag past what the read counts is still counted exactly', { skip }, async
     await writing.end();
   }
 });
+
+test(
+  'a re-read keeps looking rows up by id after its table grows past the size its plan was made for',
+  { skip },
+  async () => {
+    // What the feed's connection runs (FEED_SESSION_SETUP, then each re-read as a named statement):
+    // big catch-up batches while a table is small make the plan kept after five executions a scan of
+    // the whole table, which it stays while the table grows without new statistics.
+    const products = compileProjections(
+      hotProjections,
+      (name) => db.orm.getMetadata().find(name) ?? undefined,
+      'postgresql',
+    ).find((p) => p.collection === 'products')!;
+    await client.query('alter table products set (autovacuum_enabled = false)');
+    const { rows } = await client.query<{ id: number }>(
+      `insert into categories (name, slug) values ('Plan', 'plan') returning id`,
+    );
+    const addProducts = (from: number, count: number) =>
+      client.query(
+        `insert into products (sku, name, price_cents, currency, stock, category_id, published)
+       select 'plan-' || g, 'plan', 100, 'EUR', 1, $1, true from generate_series($2::int, $3::int) g`,
+        [rows[0]!.id, from, from + count - 1],
+      );
+    await addProducts(1, 1000);
+    const feed = new pg.Client({ connectionString: db.url });
+    await feed.connect();
+    try {
+      await feed.query(FEED_SESSION_SETUP);
+      const batch = Array.from({ length: 500 }, (_, i) => i + 1);
+      for (let i = 0; i < 6; i++)
+        await feed.query({ name: 'reread_products', text: products.rereadSql, values: [batch] });
+      await addProducts(1001, 100_000);
+      const kept = await feed.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+        `explain (format json) execute reread_products('{1,2,3}')`,
+      );
+      const reads = [...nodes(kept.rows[0]!['QUERY PLAN'][0]!.Plan)].filter(
+        (node) => node['Relation Name'] === 'products',
+      );
+      assert.equal(reads.length, 1);
+      assert.notEqual(reads[0]!['Node Type'], 'Seq Scan', 'the kept plan reads products whole');
+    } finally {
+      await feed.end();
+    }
+  },
+);
