@@ -103,7 +103,7 @@ export function writesLines(w: WritesResults | undefined): string[] {
     '',
     '| figure | rate | CPU per write | p50 | p99 | wrk / client busy | what bounds it |',
     '|---|---:|---:|---:|---:|---:|---|',
-    `| accepted (tandem → Redis) | ${n(a.requestsPerSecond)}/s | fast ${n(a.cpuPerRequestUs, 1)} µs, Redis ${n(a.redisCpuPerRequestUs, 1)} µs | ${n(a.p50Ms, 2)} ms | ${n(a.p99Ms, 2)} ms | ${busy(a)} | fast on core 0 (its CPU per request); Redis runs its script per write beside it |`,
+    `| accepted (tandem → Redis) | ${n(a.requestsPerSecond)}/s | fast ${n(a.cpuPerRequestUs, 1)} µs, Redis ${n(a.redisCpuPerRequestUs, 1)} µs | ${n(a.p50Ms, 2)} ms | ${n(a.p99Ms, 2)} ms | ${busy(a)} | fast on core 0 (its CPU per request); Redis runs the accept script (one call per event-loop turn of fast) beside it |`,
     `| Express + MikroORM (accepted = applied) | ${n(e.requestsPerSecond)}/s | express ${n(e.cpuPerRequestUs, 1)} µs, PostgreSQL ${n(e.databaseCpuPerRequestUs, 1)} µs | ${n(e.p50Ms, 2)} ms | ${n(e.p99Ms, 2)} ms | ${busy(e)} | express on core 0 (token verification, ORM unit of work) and a transaction with row locks per order |`,
     `| applied (${w.size.appliers} appliers) | ${n(d.perSecond)}/s | appliers ${n(d.applierCpuPerOrderUs, 1)} µs, PostgreSQL ${n(d.databaseCpuPerOrderUs, 1)} µs | – | – | – | appliers and PostgreSQL share both cores; ${n(d.wallSeconds, 1)} s from applier start to the last outcome; fast held every order ${n(d.feedCatchUpSeconds, 1)} s after it |`,
     `| commit → frame at ${n(l.plannedPerSecond)} writes/s | ${n(l.achievedPerSecond)}/s sent | – | ${n(l.commitToFrame.p50Ms, 1)} ms | ${n(l.commitToFrame.p99Ms, 1)} ms | ${n(l.clientBusyShare * 100)}% | ${machine(l)}; the change feed's poll and batch, fast's fan-out |`,
