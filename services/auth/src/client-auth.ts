@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import type { Config } from '@tandem/config';
 import type { AuthDeps } from './deps.js';
 import { OAuthError } from './oauth-error.js';
 import type { Params } from './params.js';
+import type { SessionWindow } from './store.js';
 
 export interface ClientCredentials {
   readonly clientId: string;
@@ -70,6 +72,15 @@ export function readClientCredentials(req: IncomingMessage, params: Params): Cli
   return undefined;
 }
 
+/** Which sessions are live, and which to touch, as of `now` (the client lookups' query). */
+export function clientSessionWindow(tokens: Config['tokens'], now: Date): SessionWindow {
+  return {
+    now,
+    idleCutoff: new Date(now.getTime() - tokens.sessionIdleTtlSeconds * 1000),
+    touchBefore: new Date(now.getTime() - SESSION_TOUCH_INTERVAL_MS),
+  };
+}
+
 /**
  * Checks a client's credentials: unknown id, wrong secret and inactive client are the same
  * `invalid_client` and cost the same (one HMAC, one constant-time comparison).
@@ -78,16 +89,8 @@ export async function authenticateClient(
   deps: AuthDeps,
   credentials: ClientCredentials,
 ): Promise<AuthenticatedClient> {
-  const now = new Date();
-  const window = {
-    now,
-    idleCutoff: new Date(now.getTime() - deps.config.tokens.sessionIdleTtlSeconds * 1000),
-    touchBefore: new Date(now.getTime() - SESSION_TOUCH_INTERVAL_MS),
-  };
   const client =
-    credentials.clientId.length <= 64
-      ? await deps.store.queries.findClient(credentials.clientId, window)
-      : undefined;
+    credentials.clientId.length <= 64 ? await deps.clientLookups.find(credentials.clientId) : undefined;
   const storedHash = client?.secretHash ?? '0'.repeat(64);
   const secretMatches = deps.clientSecrets.verify(credentials.clientSecret, storedHash);
   if (!client || !secretMatches || !client.isActive) throw invalidClient(credentials.method);

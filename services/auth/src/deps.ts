@@ -9,6 +9,7 @@ import type { CorsPolicy } from './cors.js';
 import type { TwoFactor } from '@tandem/two-factor';
 import type { AuthMetrics } from './metrics.js';
 import type { AuthStore } from './store.js';
+import type { ClientLookups } from './client-lookups.js';
 
 /** Everything a route or grant needs, built once by startAuth(). */
 export interface AuthDeps {
@@ -22,6 +23,8 @@ export interface AuthDeps {
   readonly keys: SigningKeyRing;
   readonly signer: AccessTokenSigner;
   readonly clientSecrets: ClientSecretHasher;
+  /** Client lookups by public id, one query per event-loop turn (client_credentials and the token endpoint). */
+  readonly clientLookups: ClientLookups;
   readonly throttle: LoginThrottle;
   /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES): what the throttle counts by. */
   readonly clientAddress: ClientAddressReader;

@@ -12,6 +12,8 @@ import {
   retireExpiredKeys,
 } from '@tandem/tokens';
 import { CsrfGuard } from './authorize/csrf.js';
+import { clientSessionWindow } from './client-auth.js';
+import { ClientLookups } from './client-lookups.js';
 import { PendingSignIns } from './authorize/pending-sign-in.js';
 import { authTwoFactor } from './authorize/two-factor-step.js';
 import { CorsPolicy } from './cors.js';
@@ -78,15 +80,19 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
   const url = baseUrl(address);
   const issuer = new URL(config.tokens.issuer).port === '0' ? url : config.tokens.issuer;
 
+  const store = new AuthStore(orm, config.database.dialect);
   const deps: AuthDeps = {
     config,
     issuer,
     orm,
-    store: new AuthStore(orm, config.database.dialect),
+    store,
     logger,
     keys,
     signer: new AccessTokenSigner({ ...config.tokens, issuer }, keys),
     clientSecrets: new ClientSecretHasher(secretKey),
+    clientLookups: new ClientLookups((ids) =>
+      store.queries.findClients(ids, clientSessionWindow(config.tokens, new Date())),
+    ),
     throttle,
     clientAddress: clientAddressReader(config.trustedProxies),
     metrics: new AuthMetrics(),

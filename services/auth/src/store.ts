@@ -444,12 +444,17 @@ export class AuthQueries {
   }
 
   /**
-   * A client by its public id, with its newest live session in the same query: the
-   * client_credentials grant needs one round trip, not two.
+   * Clients by their public ids, each with its newest live session in the same query: the
+   * client_credentials grant needs one round trip, not two, and the grants of one event-loop turn
+   * share it (client-lookups.ts). Ids that name no client are absent from the map.
    */
-  async findClient(clientId: string, window: SessionWindow): Promise<ClientRow | undefined> {
-    const [row] = await this.exec.rows(
-      'find_client',
+  async findClients(clientIds: readonly string[], window: SessionWindow): Promise<Map<string, ClientRow>> {
+    const idIn =
+      this.dialect === 'postgresql'
+        ? 'c.client_id = any(cast(? as text[]))'
+        : 'c.client_id in (select value from json_each(?))';
+    const rows = await this.exec.rows(
+      'find_clients',
       `select c.id, c.client_id, c.secret_hash, c.scopes, c.is_active, c.grant_types, c.is_public, s.id as sid,
               case when s.last_used_at < ? then 1 else 0 end as stale
        from clients c
@@ -457,20 +462,26 @@ export class AuthQueries {
          select s2.id from sessions s2
          where s2.client_id = c.id and ${liveSessionSql('s2')}
          order by s2.created_at desc limit 1)
-       where c.client_id = ?`,
-      [this.at(window.touchBefore), ...liveBindings(window, (d) => this.at(d)), clientId],
+       where ${idIn}`,
+      [
+        this.at(window.touchBefore),
+        ...liveBindings(window, (d) => this.at(d)),
+        this.dialect === 'postgresql' ? clientIds : JSON.stringify(clientIds),
+      ],
     );
-    if (!row) return undefined;
-    return {
-      id: Number(row.id),
-      clientId: String(row.client_id),
-      secretHash: String(row.secret_hash),
-      scopes: jsonList(row.scopes),
-      isActive: Boolean(row.is_active),
-      grantTypes: jsonList(row.grant_types),
-      isPublic: Boolean(row.is_public),
-      liveSession: row.sid == null ? undefined : { id: String(row.sid), stale: Number(row.stale) === 1 },
-    };
+    const clients = new Map<string, ClientRow>();
+    for (const row of rows)
+      clients.set(String(row.client_id), {
+        id: Number(row.id),
+        clientId: String(row.client_id),
+        secretHash: String(row.secret_hash),
+        scopes: jsonList(row.scopes),
+        isActive: Boolean(row.is_active),
+        grantTypes: jsonList(row.grant_types),
+        isPublic: Boolean(row.is_public),
+        liveSession: row.sid == null ? undefined : { id: String(row.sid), stale: Number(row.stale) === 1 },
+      });
+    return clients;
   }
 
   /** Stores a session made by the sessions module's newSession. */

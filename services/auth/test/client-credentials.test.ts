@@ -88,6 +88,42 @@ describe(`client_credentials grant (${testDialect()})`, () => {
     assert.equal(post.status, 401);
   });
 
+  test('concurrent grants of several clients, right and wrong secrets mixed: each answered for its own credentials', async () => {
+    // Sent at once, their client lookups share queries (client-lookups.ts): one client's row or
+    // secret must never decide another request.
+    const other = await createTestClient(auth, 'other sync', ['catalog:read']);
+    const attempts = Array.from({ length: 40 }, (_, i) => {
+      const who = i % 4 === 0 ? client : i % 4 === 1 ? other : i % 4 === 2 ? client : other;
+      const right = i % 4 < 2;
+      const secret = right ? who.clientSecret : i % 4 === 2 ? other.clientSecret : client.clientSecret;
+      return {
+        who,
+        right,
+        request: postForm(tokenUrl, { grant_type: 'client_credentials' }, basicAuth(who.clientId, secret)),
+      };
+    });
+    attempts.push({
+      who: { ...client, clientId: 'no-such-client' },
+      right: false,
+      request: postForm(
+        tokenUrl,
+        { grant_type: 'client_credentials' },
+        basicAuth('no-such-client', client.clientSecret),
+      ),
+    });
+    for (const { who, right, request } of attempts) {
+      const res = await request;
+      if (!right) {
+        assert.equal(res.status, 401, res.text);
+        assert.equal(res.body.error, 'invalid_client');
+        continue;
+      }
+      assert.equal(res.status, 200, res.text);
+      assert.equal(jwtPayload(String(res.body.access_token)).sub, `client:${who.clientId}`);
+      assert.equal(res.body.scope, who === client ? 'catalog:read catalog:write' : 'catalog:read');
+    }
+  });
+
   test('two authentication methods at once are invalid_request', async () => {
     const res = await postForm(
       tokenUrl,
