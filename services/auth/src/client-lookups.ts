@@ -18,7 +18,10 @@ export class ClientLookups {
   find(clientId: string): Promise<ClientRow | undefined> {
     return new Promise((resolve, reject) => {
       const waiters = this.batch.get(clientId);
-      if (waiters !== undefined) return waiters.push({ resolve, reject });
+      if (waiters !== undefined) {
+        waiters.push({ resolve, reject });
+        return;
+      }
       this.batch.set(clientId, [{ resolve, reject }]);
       if (this.batch.size === 1) setImmediate(this.send);
     });
