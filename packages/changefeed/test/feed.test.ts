@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { Category, Product } from '@tandem/models';
+import { NOTIFY_CHANNEL } from '../src/index.js';
 import { testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { createProduct, eventually, mapFeed, seededFeed } from './helpers.js';
 
@@ -111,7 +113,7 @@ test('a revoked session reaches the feed', async () => {
   await eventually('session revoked', () => feedUnderTest.revoked.has(sid));
 });
 
-test("a session's revocation, end and removal are captured; its last use is not", async () => {
+test("a session's revocation, end and removal are captured; its start and last use are not", async () => {
   const sid = '6f1c5a52-0000-4000-8000-000000000002';
   await sql(`insert into users (email, password_hash) values ('t@example.com', 'x')`);
   const [{ id: userId }] = await sql(`select id from users where email = 't@example.com'`);
@@ -129,18 +131,50 @@ test("a session's revocation, end and removal are captured; its last use is not"
         ])
       )[0].n,
     );
-  assert.equal(await events(), 1, 'the new session');
+  // What every sign-in and code exchange does: a live session changes nothing a verifier holds.
+  assert.equal(await events(), 0, 'a start is not a change for the feed');
   // What every refresh and client token does: no outbox row, no wake-up, nothing for verifiers to re-read.
   await sql(`update sessions set last_used_at = ? where id = ?`, [hour(0), sid]);
-  assert.equal(await events(), 1, 'a touch is not a change for the feed');
+  assert.equal(await events(), 0, 'a touch is not a change for the feed');
   await sql(`update sessions set expires_at = ? where id = ?`, [hour(2), sid]);
-  assert.equal(await events(), 2, 'a new end is');
+  assert.equal(await events(), 1, 'a new end is');
   await sql(`update sessions set revoked_at = ?, last_used_at = ? where id = ?`, [hour(0), hour(0), sid]);
-  assert.equal(await events(), 3, 'a revocation is');
+  assert.equal(await events(), 2, 'a revocation is');
   await eventually('session revoked', () => feedUnderTest.revoked.has(sid));
   await sql(`delete from sessions where id = ?`, [sid]);
-  assert.equal(await events(), 4, 'a removal is');
+  assert.equal(await events(), 3, 'a removal is');
 });
+
+test(
+  'a session that starts sends no wake-up; one that is revoked does (PostgreSQL)',
+  { skip: testDialect() !== 'postgresql' && 'the wake-up is a PostgreSQL NOTIFY' },
+  async () => {
+    // A NOTIFY takes a database-wide lock from pre-commit through the WAL flush: one per sign-in
+    // serialized every sign-in's commit. Notifications reach a listener in commit order, so a marker
+    // sent after the insert committed arrives first exactly when the insert sent none.
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    try {
+      const heard: string[] = [];
+      listener.on('notification', (n) => heard.push(n.payload ?? ''));
+      await listener.query(`listen ${NOTIFY_CHANNEL}`);
+      const sid = '6f1c5a52-0000-4000-8000-000000000003';
+      await sql(`insert into users (email, password_hash) values ('w@example.com', 'x')`);
+      const [{ id: userId }] = await sql(`select id from users where email = 'w@example.com'`);
+      await sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [
+        sid,
+        userId,
+        new Date(Date.now() + 3600_000).toISOString(),
+      ]);
+      await sql(`select pg_notify(?, 'after the start')`, [NOTIFY_CHANNEL]);
+      await sql(`update sessions set revoked_at = ? where id = ?`, [new Date().toISOString(), sid]);
+      await eventually('both notifications', () => heard.length >= 2);
+      assert.deepEqual(heard, ['after the start', ''], 'the start sent nothing; the revocation woke the feed');
+    } finally {
+      await listener.end();
+    }
+  },
+);
 
 test('pruning removes old outbox events only', async () => {
   const feed = mapFeed(db, { retentionSeconds: 3600 });
