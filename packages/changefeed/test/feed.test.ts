@@ -169,7 +169,11 @@ test(
       await sql(`select pg_notify(?, 'after the start')`, [NOTIFY_CHANNEL]);
       await sql(`update sessions set revoked_at = ? where id = ?`, [new Date().toISOString(), sid]);
       await eventually('both notifications', () => heard.length >= 2);
-      assert.deepEqual(heard, ['after the start', ''], 'the start sent nothing; the revocation woke the feed');
+      assert.deepEqual(
+        heard,
+        ['after the start', ''],
+        'the start sent nothing; the revocation woke the feed',
+      );
     } finally {
       await listener.end();
     }
