@@ -70,6 +70,29 @@ describe(`malformed and oversized requests get a clear 400, never a crash (${tes
     assertInvalidRequest(await postRaw(tokenUrl, '', 'application/x-www-form-urlencoded'), /grant_type/);
   });
 
+  test('U+0000 in a parameter (form or JSON) is refused before any statement; a password may hold it', async () => {
+    const form = 'application/x-www-form-urlencoded';
+    for (const body of [
+      'grant_type=password&username=a%00b%40example.com&password=x',
+      'grant_type=authorization_code&code=c&code_verifier=v&redirect_uri=https%3A%2F%2Fa%00',
+      'grant_type=client_credentials&client_id=a%00',
+    ])
+      assertInvalidRequest(await postRaw(tokenUrl, body, form), /U\+0000/);
+    assertInvalidRequest(
+      await postRaw(tokenUrl, JSON.stringify({ grant_type: 'password\u0000' }), 'application/json'),
+      /"grant_type" must not contain U\+0000/,
+    );
+    assertInvalidRequest(await postRaw(`${auth.url}/oauth/revoke`, 'token=a%00', form), /U\+0000/);
+    // A password is only hashed: a wrong one is a wrong password, not a malformed request.
+    const wrong = await postRaw(
+      tokenUrl,
+      'grant_type=password&username=a%40example.com&password=x%00y',
+      form,
+    );
+    assert.equal(wrong.status, 400, wrong.text);
+    assert.equal(wrong.body.error, 'invalid_grant');
+  });
+
   test('too many parameters and a bad charset', async () => {
     const many = Array.from({ length: 100 }, (_, i) => `p${i}=1`).join('&');
     assertInvalidRequest(await postRaw(tokenUrl, many, 'application/x-www-form-urlencoded'));
