@@ -10,6 +10,7 @@ import type { TwoFactor } from '@tandem/two-factor';
 import type { AuthMetrics } from './metrics.js';
 import type { AuthStore } from './store.js';
 import type { ClientLookups } from './client-lookups.js';
+import type { CodeRedemptions } from './code-redemptions.js';
 
 /** Everything a route or grant needs, built once by startAuth(). */
 export interface AuthDeps {
@@ -25,6 +26,11 @@ export interface AuthDeps {
   readonly clientSecrets: ClientSecretHasher;
   /** Client lookups by public id, one query per event-loop turn (client_credentials and the token endpoint). */
   readonly clientLookups: ClientLookups;
+  /**
+   * Code exchanges read and claimed one statement per event-loop turn (PostgreSQL); undefined on
+   * SQLite, whose exchanges read and claim step by step on the process's one connection.
+   */
+  readonly codeRedemptions: CodeRedemptions | undefined;
   readonly throttle: LoginThrottle;
   /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES): what the throttle counts by. */
   readonly clientAddress: ClientAddressReader;

@@ -14,6 +14,7 @@ import {
 import { CsrfGuard } from './authorize/csrf.js';
 import { clientSessionWindow } from './client-auth.js';
 import { ClientLookups } from './client-lookups.js';
+import { CodeRedemptions } from './code-redemptions.js';
 import { PendingSignIns } from './authorize/pending-sign-in.js';
 import { authTwoFactor } from './authorize/two-factor-step.js';
 import { CorsPolicy } from './cors.js';
@@ -93,6 +94,10 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     clientLookups: new ClientLookups((ids) =>
       store.queries.findClients(ids, clientSessionWindow(config.tokens, new Date())),
     ),
+    codeRedemptions:
+      config.database.dialect === 'postgresql'
+        ? new CodeRedemptions((attempts) => store.queries.readAndRedeemMany(attempts))
+        : undefined,
     throttle,
     clientAddress: clientAddressReader(config.trustedProxies),
     metrics: new AuthMetrics(),

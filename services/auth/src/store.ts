@@ -165,6 +165,12 @@ export interface CodeForExchange {
   readonly grantedScope: string;
 }
 
+/** A code's read by the statement that also tried to claim it, and whether the claim happened. */
+export interface CodeRead {
+  readonly code: CodeForExchange;
+  readonly claimed: boolean;
+}
+
 /** A new authorization code (only its hash), stored only while the sign-in it came from is live. */
 export interface NewCode {
   readonly codeHash: string;
@@ -222,18 +228,19 @@ const CODE_PARTIES_ACTIVE = `exists (select 1 from clients c where c.id = author
 
 /**
  * The exchange's checks on the code aliased `a` as one condition of its claim (PostgreSQL), as
- * grants/authorization-code.ts's judge() makes them on the read: unused, unexpired, the PKCE
- * challenge, the client (active, and proven: the authenticated pk, or when none authenticated a
- * public client named by client_id), the redirect_uri (identical to the request's, or for a request
- * that had none: absent, or the client's only registered URI), and the user active. Eight `?`: now,
- * the challenge, the authenticated pk (twice), the named client_id, the redirect_uri (three times).
+ * grants/authorization-code.ts's judge() makes them on the read, against what the attempt `t`
+ * presents (readAndRedeemMany): unused, unexpired, the PKCE challenge, the client (active, and
+ * proven: the authenticated pk, or when none authenticated a public client named by client_id), the
+ * redirect_uri (identical to the request's, or for a request that had none: absent, or the client's
+ * only registered URI), and the user active.
  */
-const CODE_CLAIMABLE = `a.used_at is null and a.expires_at > ? and a.code_challenge = ?
+const CODE_CLAIMABLE = `a.used_at is null and a.expires_at > t.at and a.code_challenge = t.challenge
     and exists (select 1 from clients c where c.id = a.client_id and c.is_active
-                  and (c.id = ? or (cast(? as integer) is null and c.is_public and c.client_id = ?))
-                  and ((a.redirect_uri <> '' and a.redirect_uri = ?)
-                       or (a.redirect_uri = '' and (cast(? as text) is null
-                                                    or c.redirect_uris = jsonb_build_array(cast(? as text))))))
+                  and (c.id = t.authenticated_pk
+                       or (t.authenticated_pk is null and c.is_public and c.client_id = t.named_client_id))
+                  and ((a.redirect_uri <> '' and a.redirect_uri = t.redirect_uri)
+                       or (a.redirect_uri = '' and (t.redirect_uri is null
+                                                    or c.redirect_uris = jsonb_build_array(t.redirect_uri)))))
     and exists (select 1 from users u where u.id = a.user_id and u.is_active)`;
 
 /**
@@ -247,12 +254,14 @@ const GRANTED_SCOPE = `(select coalesce(string_agg(g.scope, ' ' order by g.n), '
              or exists (select 1 from user_roles ur join roles r on r.id = ur.role_id
                         where ur.user_id = a.user_id and r.scopes @> jsonb_build_array(g.scope)))`;
 
-/** The columns and joins of a code's read (one `?`, now, before the ones the caller adds). */
-const CODE_SELECT = `select a.client_id as client_pk, c.client_id, c.is_public, c.is_active as client_active, c.grant_types,
+/** The columns of a code's read, `now` (an SQL expression) deciding whether it is live. */
+const codeSelect = (
+  now: string,
+) => `select a.client_id as client_pk, c.client_id, c.is_public, c.is_active as client_active, c.grant_types,
               c.redirect_uris, a.user_id, u.is_active as user_active, u.email, a.redirect_uri, a.scope,
               a.code_challenge, a.nonce, a.auth_time, a.amr, a.acr,
               case when a.used_at is null then 0 else 1 end as used,
-              case when a.expires_at > ? then 1 else 0 end as live`;
+              case when a.expires_at > ${now} then 1 else 0 end as live`;
 const CODE_FROM = `from authorization_codes a
        join clients c on c.id = a.client_id
        join users u on u.id = a.user_id`;
@@ -628,7 +637,7 @@ export class AuthQueries {
   async codeForExchange(codeHash: string, now: Date): Promise<CodeForExchange | undefined> {
     const rows = await this.exec.rows(
       'code_for_exchange_roles',
-      `${CODE_SELECT}, r.scopes as role_scopes
+      `${codeSelect('?')}, r.scopes as role_scopes
        ${CODE_FROM}
        left join user_roles ur on ur.user_id = u.id
        left join roles r on r.id = ur.role_id
@@ -647,67 +656,73 @@ export class AuthQueries {
   }
 
   /**
-   * The read of codeForExchange and the claim of redeemCode in one statement (PostgreSQL; one round
-   * trip instead of two): the code is claimed only if every check the exchange makes on the read
-   * would pass (CODE_CLAIMABLE), and then its session is started with the granted scope and, if the
-   * code's client may refresh, its first refresh token stored. A data-modifying CTE runs to
-   * completion and the statement is one transaction, so all of it happens or none does. The read is
-   * the statement's snapshot, from before the claim, so the grant judges it as it would a separate
-   * read: `claimed` false with a read that passes every check means a concurrent exchange won the
-   * code (its row lock was waited for, and `used_at is null` no longer held). Undefined for an
-   * unknown code.
+   * The read of codeForExchange and the claim of redeemCode in one statement, for a batch of
+   * exchanges (PostgreSQL; one round trip and one commit for the exchanges of an event-loop turn,
+   * see CodeRedemptions): each code is claimed only if every check the exchange makes on the read
+   * would pass for its attempt (CODE_CLAIMABLE), and then its session is started with the granted
+   * scope and, if the code's client may refresh, its first refresh token stored. A data-modifying CTE
+   * runs to completion and the statement is one transaction, so all of it happens or none does. Each
+   * read is the statement's snapshot, from before the claim, so the grant judges it as it would a
+   * separate read: `claimed` false with a read that passes every check means another exchange won the
+   * code (a concurrent statement, whose row lock was waited for, or an attempt of the same batch with
+   * the same code: an UPDATE joins a row to one attempt only). One answer per attempt, in order;
+   * undefined for an unknown code.
    */
-  async readAndRedeemInOneStatement(
-    attempt: CodeAttempt,
-  ): Promise<{ code: CodeForExchange; claimed: boolean } | undefined> {
-    const { session } = attempt;
-    const now = this.at(session.now);
+  async readAndRedeemMany(attempts: readonly CodeAttempt[]): Promise<(CodeRead | undefined)[]> {
+    const column = <T>(value: (attempt: CodeAttempt) => T): T[] => attempts.map(value);
     const rows = await this.exec.rows(
-      'read_and_redeem_code',
-      `with code as (
-         ${CODE_SELECT}, ${GRANTED_SCOPE} as granted_scope
-         ${CODE_FROM}
-         where a.code_hash = ?),
+      'read_and_redeem_codes',
+      `with attempt as (
+         select * from unnest(cast(? as text[]), cast(? as text[]), cast(? as text[]), cast(? as integer[]),
+                              cast(? as text[]), cast(? as text[]), cast(? as timestamptz[]),
+                              cast(? as timestamptz[]), cast(? as text[]))
+           with ordinality as t(code_hash, challenge, redirect_uri, authenticated_pk, named_client_id,
+                                session_id, at, expires_at, refresh_token_hash, n)),
+       code as (
+         ${codeSelect('t.at')}, t.n, ${GRANTED_SCOPE} as granted_scope
+         from attempt t
+         join authorization_codes a on a.code_hash = t.code_hash
+         join clients c on c.id = a.client_id
+         join users u on u.id = a.user_id),
        claimed as (
-         update authorization_codes a set used_at = ?, session_id = ?
-         where a.code_hash = ? and ${CODE_CLAIMABLE}
-         returning a.user_id, a.client_id),
+         update authorization_codes a set used_at = t.at, session_id = t.session_id
+         from attempt t
+         where a.code_hash = t.code_hash and ${CODE_CLAIMABLE}
+         returning t.n, a.user_id, a.client_id),
        started as (
          insert into sessions (id, user_id, client_id, authorized_client_id, grant_type, scope, created_at,
                                last_used_at, expires_at)
-         select ?, claimed.user_id, null, claimed.client_id, 'authorization_code', code.granted_scope, ?, ?, ?
-         from claimed, code returning id),
+         select t.session_id, claimed.user_id, null, claimed.client_id, 'authorization_code',
+                code.granted_scope, t.at, t.at, t.expires_at
+         from claimed join attempt t on t.n = claimed.n join code on code.n = claimed.n
+         returning id),
        refresh as (
          insert into refresh_tokens (session_id, token_hash, created_at)
-         select started.id, ?, ? from started, code
+         select t.session_id, t.refresh_token_hash, t.at
+         from claimed join attempt t on t.n = claimed.n join code on code.n = claimed.n
+         join started on started.id = t.session_id
          where code.grant_types @> cast('["refresh_token"]' as jsonb))
-       select code.*, (select count(*) from claimed) as claimed from code`,
+       select code.*, exists (select 1 from claimed where claimed.n = code.n) as claimed from code`,
       [
-        now,
+        column((a) => a.codeHash),
+        column((a) => a.challenge),
+        column((a) => a.redirectUri),
+        column((a) => a.authenticatedClientPk),
+        column((a) => a.namedClientId),
+        column((a) => a.session.id),
+        column((a) => a.session.now),
+        column((a) => a.session.expiresAt),
+        column((a) => a.refreshTokenHash),
         [...IDENTITY_SCOPES],
-        attempt.codeHash,
-        now,
-        session.id,
-        attempt.codeHash,
-        now,
-        attempt.challenge,
-        attempt.authenticatedClientPk,
-        attempt.authenticatedClientPk,
-        attempt.namedClientId,
-        attempt.redirectUri,
-        attempt.redirectUri,
-        attempt.redirectUri,
-        session.id,
-        now,
-        now,
-        this.at(session.expiresAt),
-        attempt.refreshTokenHash,
-        now,
       ],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return { code: codeOf(row, String(row.granted_scope)), claimed: Number(row.claimed) === 1 };
+    const reads: (CodeRead | undefined)[] = attempts.map(() => undefined);
+    for (const row of rows)
+      reads[Number(row.n) - 1] = {
+        code: codeOf(row, String(row.granted_scope)),
+        claimed: row.claimed === true,
+      };
+    return reads;
   }
 
   /** The redemption's steps, for a transaction (redeemCode): claim, then start the session. */
@@ -819,12 +834,6 @@ export interface HeldStore {
   /** AuthStore.redeemCode on this connection. */
   redeemCode(redemption: CodeRedemption): Promise<number>;
   /**
-   * AuthQueries.readAndRedeemInOneStatement on this connection; undefined on SQLite, whose statements
-   * cost no round trip (the grant reads, then redeems in a transaction).
-   */
-  readonly readAndRedeem:
-    ((attempt: CodeAttempt) => Promise<{ code: CodeForExchange; claimed: boolean } | undefined>) | undefined;
-  /**
    * AuthQueries.readAndRotateInOneStatement on this connection; undefined on SQLite, whose statements
    * cost no round trip (the grant reads, then rotates in a transaction).
    */
@@ -859,7 +868,7 @@ export class AuthStore {
    * Claims an authorization code and starts its session (with its first refresh token), atomically,
    * if the code is unused and unexpired and its client and user active; 1 when this call won the
    * code. A transaction (BEGIN IMMEDIATE on SQLite): the claim of the exchange that reads first
-   * (SQLite). On PostgreSQL the exchange reads and claims in one statement (readAndRedeem).
+   * (SQLite). On PostgreSQL the exchange reads and claims in one statement (readAndRedeemMany).
    */
   redeemCode(redemption: CodeRedemption): Promise<number> {
     return this.withConnection((held) => held.redeemCode(redemption));
@@ -892,10 +901,6 @@ export class AuthStore {
             ? queries.rotateInOneStatement(rotation)
             : this.transactionOn(connection, (q) => q.rotateStepByStep(rotation)),
         redeemCode: (redemption) => this.transactionOn(connection, (q) => q.redeemStepByStep(redemption)),
-        readAndRedeem:
-          this.dialect === 'postgresql'
-            ? (attempt) => queries.readAndRedeemInOneStatement(attempt)
-            : undefined,
         readAndRotate:
           this.dialect === 'postgresql'
             ? (attempt) => queries.readAndRotateInOneStatement(attempt)

@@ -3,7 +3,7 @@
  * lost a scope since the code was issued takes effect), and, in the claim itself, that the client and
  * user are still active. On SQLite the exchange reads the code, then claims it in a transaction: the
  * store's redeemCode is driven directly with a deactivation between the two. On PostgreSQL the read
- * and the claim are one statement (readAndRedeem), whose claim repeats every check of the read: it is
+ * and the claim are one statement (readAndRedeemMany), whose claim repeats every check of the read: it is
  * driven directly too, with one thing wrong at a time. Real auth service and database (SQLite, or
  * PostgreSQL with DATABASE_URL).
  */
@@ -44,11 +44,11 @@ describe('what the code exchange checks again', () => {
     refreshTokenHash: hashRefreshToken(newRefreshToken()),
   });
   /** The one statement (PostgreSQL): whether it claimed the code, and what it read. */
-  const readAndRedeem = (attempt: CodeAttempt) =>
-    auth.server.deps.store.withConnection(async (held) => {
-      assert.ok(held.readAndRedeem, 'PostgreSQL exchanges in one statement');
-      return held.readAndRedeem(attempt);
-    });
+  const readAndRedeem = (attempt: CodeAttempt) => {
+    const redemptions = auth.server.deps.codeRedemptions;
+    assert.ok(redemptions, 'PostgreSQL exchanges in one statement');
+    return redemptions.redeem(attempt);
+  };
   /** The claim as the exchange makes it: after its read (SQLite), or as the read (PostgreSQL). */
   const claim = async (code: string, verifier: string, client: CodeClient) => {
     if (testDialect() === 'postgresql')

@@ -13,7 +13,8 @@ import type { AuthenticatedClient } from '../client-auth.js';
 import { hashCode } from '../authorize/grant.js';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam, type Params } from '../params.js';
-import type { CodeForExchange } from '../store.js';
+import type { CodeRedemptions } from '../code-redemptions.js';
+import type { AuthQueries, CodeForExchange } from '../store.js';
 import type { Grant, GrantRequest, TokenResponse } from './types.js';
 
 const INVALID = 'The authorization code is invalid, expired or already used.';
@@ -120,80 +121,88 @@ function judge(code: CodeForExchange, request: GrantRequest, challenge: string):
   return problem === undefined ? { act: 'redeem' } : { act: 'spend', problem };
 }
 
+/** What the exchange does with a refused code: spend it, or revoke what its first exchange started. */
+async function refuse(
+  request: GrantRequest,
+  queries: AuthQueries,
+  codeHash: string,
+  code: CodeForExchange,
+  verdict: Exclude<Verdict, { act: 'redeem' }>,
+  now: Date,
+): Promise<never> {
+  const { deps } = request;
+  if (verdict.act === 'spend') {
+    await queries.spendCode(codeHash, now);
+    throw new OAuthError('invalid_grant', verdict.problem);
+  }
+  if ((await queries.revokeSessionOfCode(codeHash, 'code_reuse', now)) > 0) {
+    deps.metrics.revocations.inc({ reason: 'code_reuse' });
+    deps.logger.warn({ client_id: code.clientId }, 'authorization code reused: its session revoked');
+  }
+  throw new OAuthError('invalid_grant', INVALID);
+}
+
+/** The code's read and claim, and the session the claim started. */
+interface Redeemed {
+  readonly code: CodeForExchange;
+  readonly sid: string;
+}
+
 /**
- * RFC 6749 §4.1.3 with RFC 7636 (PKCE S256, always): the code, the exact redirect_uri of the
- * authorization request (required when it had one), the code_verifier, and the client (authenticated, or client_id for a public
- * one). Codes are single use: the exchange claims the code with a conditional UPDATE in the same
- * atomic step that starts the session, so of two concurrent exchanges exactly one wins. A code
- * presented again (or losing that race) revokes the session its first exchange started (RFC 6749
- * §4.1.2). A wrong verifier or redirect_uri spends the code. The scopes are narrowed to what the
- * user's roles grant at the exchange.
- * On PostgreSQL an exchange is one round trip: the read and the claim are one statement whose claim
- * repeats every check of `judge` in SQL, and the read (from before the claim) is judged afterwards
- * to answer a claim that did not happen (a refusal, a spent code or a replay costs a second
- * statement). On SQLite it is a read, the checks, then the claim in a transaction. All on one
- * borrowed connection.
+ * PostgreSQL: the read and the claim are one statement whose claim repeats every check of `judge` in
+ * SQL, shared with the other exchanges of the event-loop turn (CodeRedemptions); the read (from
+ * before the claim) is judged afterwards to answer a claim that did not happen (a refusal, a spent
+ * code or a replay costs a second statement).
  */
-export const authorizationCodeGrant: Grant = async (request) => {
+async function redeemInOneStatement(
+  request: GrantRequest,
+  redemptions: CodeRedemptions,
+  presented: { codeHash: string; challenge: string; refreshTokenHash: string; now: Date },
+): Promise<Redeemed> {
   const { deps, params, client } = request;
-  const presented = requireParam(params, 'code');
-  const verifier = requireParam(params, 'code_verifier');
-  if (!VERIFIER.test(verifier))
-    throw new OAuthError(
-      'invalid_request',
-      'code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~.',
+  const session = sessionStart(deps.config.tokens, presented.now);
+  const read = await redemptions.redeem({
+    codeHash: presented.codeHash,
+    challenge: presented.challenge,
+    redirectUri: params.get('redirect_uri') ?? null,
+    authenticatedClientPk: client?.id ?? null,
+    namedClientId: params.get('client_id') ?? null,
+    session,
+    refreshTokenHash: presented.refreshTokenHash,
+  });
+  if (!read) throw new OAuthError('invalid_grant', INVALID);
+  const verdict = judge(read.code, request, presented.challenge);
+  // A claim whose read fails a check cannot happen (the claim repeats them); its tokens are never
+  // handed out, so the refusal stands either way.
+  if (verdict.act !== 'redeem')
+    return refuse(request, deps.store.queries, presented.codeHash, read.code, verdict, presented.now);
+  if (!read.claimed)
+    return refuse(
+      request,
+      deps.store.queries,
+      presented.codeHash,
+      read.code,
+      { act: 'reuse' },
+      presented.now,
     );
-  if (!CODE.test(presented)) throw new OAuthError('invalid_grant', INVALID);
-  const codeHash = hashCode(presented);
-  const challenge = s256(verifier);
-  const now = new Date();
-  // Made before the read: on PostgreSQL the claim stores it in the same statement (only if the
-  // code's client may refresh; otherwise it is never seen).
-  const refreshToken = newRefreshToken();
-  const refreshTokenHash = hashRefreshToken(refreshToken);
+  return { code: read.code, sid: session.id };
+}
 
-  // The read, the claim and any revocation on one borrowed connection; signing comes after its release.
-  const { code, sid } = await deps.store.withConnection(async (held) => {
-    const queries = held.queries;
-    const refuse = async (
-      code: CodeForExchange,
-      verdict: Exclude<Verdict, { act: 'redeem' }>,
-    ): Promise<never> => {
-      if (verdict.act === 'spend') {
-        await queries.spendCode(codeHash, now);
-        throw new OAuthError('invalid_grant', verdict.problem);
-      }
-      if ((await queries.revokeSessionOfCode(codeHash, 'code_reuse', now)) > 0) {
-        deps.metrics.revocations.inc({ reason: 'code_reuse' });
-        deps.logger.warn({ client_id: code.clientId }, 'authorization code reused: its session revoked');
-      }
-      throw new OAuthError('invalid_grant', INVALID);
-    };
-
-    if (held.readAndRedeem !== undefined) {
-      const session = sessionStart(deps.config.tokens, now);
-      const read = await held.readAndRedeem({
-        codeHash,
-        challenge,
-        redirectUri: params.get('redirect_uri') ?? null,
-        authenticatedClientPk: client?.id ?? null,
-        namedClientId: params.get('client_id') ?? null,
-        session,
-        refreshTokenHash,
-      });
-      if (!read) throw new OAuthError('invalid_grant', INVALID);
-      const verdict = judge(read.code, request, challenge);
-      // A claim whose read fails a check cannot happen (the claim repeats them); its tokens are never
-      // handed out, so the refusal stands either way.
-      if (verdict.act !== 'redeem') return refuse(read.code, verdict);
-      if (!read.claimed) return refuse(read.code, { act: 'reuse' });
-      return { code: read.code, sid: session.id };
-    }
-
-    const code = await queries.codeForExchange(codeHash, now);
+/**
+ * SQLite: a read, the checks, then the claim in a transaction, all on one borrowed connection (its
+ * statements cost no round trip).
+ */
+function redeemStepByStep(
+  request: GrantRequest,
+  presented: { codeHash: string; challenge: string; refreshTokenHash: string; now: Date },
+): Promise<Redeemed> {
+  const { deps } = request;
+  const { codeHash, now } = presented;
+  return deps.store.withConnection(async (held) => {
+    const code = await held.queries.codeForExchange(codeHash, now);
     if (!code) throw new OAuthError('invalid_grant', INVALID);
-    const verdict = judge(code, request, challenge);
-    if (verdict.act !== 'redeem') return refuse(code, verdict);
+    const verdict = judge(code, request, presented.challenge);
+    if (verdict.act !== 'redeem') return refuse(request, held.queries, codeHash, code, verdict, now);
     const session = newSession(
       // Its refresh tokens are bound to this client (refresh.ts refuses them to any other).
       { userId: code.userId, via: 'authorization_code', issuedTo: code.clientPk },
@@ -204,11 +213,46 @@ export const authorizationCodeGrant: Grant = async (request) => {
     const won = await held.redeemCode({
       codeHash,
       session,
-      refreshTokenHash: mayRefresh(code) ? refreshTokenHash : null,
+      refreshTokenHash: mayRefresh(code) ? presented.refreshTokenHash : null,
     });
-    if (won !== 1) return refuse(code, { act: 'reuse' });
+    if (won !== 1) return refuse(request, held.queries, codeHash, code, { act: 'reuse' }, now);
     return { code, sid: session.id };
   });
+}
+
+/**
+ * RFC 6749 §4.1.3 with RFC 7636 (PKCE S256, always): the code, the exact redirect_uri of the
+ * authorization request (required when it had one), the code_verifier, and the client (authenticated, or client_id for a public
+ * one). Codes are single use: the exchange claims the code with a conditional UPDATE in the same
+ * atomic step that starts the session, so of two concurrent exchanges exactly one wins. A code
+ * presented again (or losing that race) revokes the session its first exchange started (RFC 6749
+ * §4.1.2). A wrong verifier or redirect_uri spends the code. The scopes are narrowed to what the
+ * user's roles grant at the exchange. Signing comes after the database's part is done.
+ */
+export const authorizationCodeGrant: Grant = async (request) => {
+  const { deps, params } = request;
+  const presented = requireParam(params, 'code');
+  const verifier = requireParam(params, 'code_verifier');
+  if (!VERIFIER.test(verifier))
+    throw new OAuthError(
+      'invalid_request',
+      'code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~.',
+    );
+  if (!CODE.test(presented)) throw new OAuthError('invalid_grant', INVALID);
+  const now = new Date();
+  // Made before the read: on PostgreSQL the claim stores it in the same statement (only if the
+  // code's client may refresh; otherwise it is never seen).
+  const refreshToken = newRefreshToken();
+  const attempt = {
+    codeHash: hashCode(presented),
+    challenge: s256(verifier),
+    refreshTokenHash: hashRefreshToken(refreshToken),
+    now,
+  };
+  const { code, sid } =
+    deps.codeRedemptions !== undefined
+      ? await redeemInOneStatement(request, deps.codeRedemptions, attempt)
+      : await redeemStepByStep(request, attempt);
 
   const scope = code.grantedScope;
   const { token, claims } = await deps.signer.sign(
