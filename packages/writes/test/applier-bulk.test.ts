@@ -224,6 +224,41 @@ describe(`applier bulk path (${testDialect()})`, () => {
     assert.deepEqual(observed.stock, { product: 6 });
   });
 
+  test("a batch of new orders on PostgreSQL: no savepoint, and the run's one read is its only product lock", async (t) => {
+    if (testDialect() !== 'postgresql') return t.skip("row locks and round trips are PostgreSQL's");
+    const [a, b] = (await createProducts(db, [{ stock: 10 }, { stock: 10 }])) as [number, number];
+    const statements: string[] = [];
+    const knex = db.orm.em.getKnex();
+    const listen = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', listen);
+    let result;
+    try {
+      result = await bulk.apply([
+        orderWrite(users[0]!, [
+          [b, 1],
+          [a, 1],
+        ]),
+        orderWrite(users[1]!, [[a, 2]]),
+      ]);
+    } finally {
+      knex.off('query', listen);
+    }
+    assert.deepEqual([result.applied, result.inRuns, result.runsRedone], [2, 2, 0]);
+    assert.deepEqual(
+      statements.filter((sql) => /savepoint/i.test(sql)),
+      [],
+      'each savepoint is two round trips',
+    );
+    const locks = statements.filter((sql) => /for update/i.test(sql));
+    assert.equal(locks.length, 1, locks.join('\n'));
+    assert.match(
+      locks[0]!,
+      /from products .*order by id for update/s,
+      'in id order, so two appliers cannot deadlock',
+    );
+    assert.deepEqual([await stockOf(db, a), await stockOf(db, b)], [7, 9]);
+  });
+
   test('the stock the run decided from is the guarantee: stock taken outside the locks makes the run fall back, never oversell', async () => {
     const [product] = await createProducts(db, [{ stock: 3 }]);
     const stealing: WriteHandler = {
@@ -265,7 +300,7 @@ describe(`applier bulk path (${testDialect()})`, () => {
     const batch = [orderWrite(users[0]!, [[product!, 1]]), orderWrite(users[1]!, [[product!, 1]])];
     const result = await applier.apply(batch);
     // The run read 3 and decided both; the stock was gone when its UPDATE ran, which refused: the
-    // savepoint undid the run (the theft with it), and write by write both were applied from 3.
+    // batch was rolled back (the theft with it) and redone write by write, both applied from 3.
     // Without the guard, both orders would have been written against a stock of 0.
     assert.deepEqual([result.applied, result.rejected, result.runsRedone], [2, 0, 1]);
     assert.equal(await stockOf(db, product!), 1);

@@ -27,8 +27,16 @@ export interface BatchResult {
   readonly outcomes: readonly Outcome[];
   /** Writes decided by a handler's bulk path (applyRun) rather than one by one. */
   readonly inRuns: number;
-  /** Runs whose statements failed and that were redone write by write (each in its savepoint). */
+  /**
+   * Runs whose statements failed: the batch's transaction was rolled back and the batch redone write
+   * by write (each in its savepoint).
+   */
   readonly runsRedone: number;
+}
+
+/** A run's statement failed: the batch's transaction must be rolled back and the batch redone write by write. */
+class RunFailed extends Error {
+  override name = 'RunFailed';
 }
 
 /** A collection that takes writes, ready to apply them. */
@@ -107,11 +115,29 @@ export class BatchApplier {
 
   /**
    * One transaction: writes whose outcome already exists are skipped (exactly one effect per write,
-   * however often it is delivered), every other write is applied in its own savepoint, in the order
-   * given, then the outcomes are recorded; all of it commits together or not at all. With `forced`,
-   * the writes are not applied, only recorded with that rejection (a write given up on).
+   * however often it is delivered), every other write is applied in the order given, then the outcomes
+   * are recorded; all of it commits together or not at all. Consecutive writes a handler takes
+   * together (a run) are applied with a few multi-row statements, other writes each in its own
+   * savepoint. A run is not in a savepoint (two round trips fewer per batch): if one of its
+   * statements fails, the whole transaction is rolled back and the batch redone write by write, where
+   * a write the database refuses is rejected alone. With `forced`, the writes are not applied, only
+   * recorded with that rejection (a write given up on).
    */
   async apply(writes: readonly WriteRequest[], forced?: Rejection): Promise<BatchResult> {
+    try {
+      return await this.applyInOneTransaction(writes, forced, true);
+    } catch (error) {
+      if (!(error instanceof RunFailed)) throw error;
+      return { ...(await this.applyInOneTransaction(writes, forced, false)), runsRedone: 1 };
+    }
+  }
+
+  private async applyInOneTransaction(
+    writes: readonly WriteRequest[],
+    forced: Rejection | undefined,
+    inRuns: boolean,
+  ): Promise<BatchResult> {
+    const bulk = inRuns && forced === undefined;
     return this.orm.em.fork().transactional(async (em) => {
       if (this.dialect === 'sqlite') await takeSqliteWriteLock(em);
       const statuses = await writeStatuses(
@@ -126,17 +152,14 @@ export class BatchApplier {
         return first && (status === undefined || status === 'queued');
       });
       const actors = await auditActors(em, pending);
-      if (forced === undefined) await this.prepare(em, pending);
+      if (forced === undefined) await this.prepare(em, pending, bulk);
       const outcomes: Outcome[] = [];
-      let inRuns = 0;
-      let runsRedone = 0;
+      let appliedInRuns = 0;
       for (let start = 0; start < pending.length;) {
-        const run = forced === undefined ? this.runAt(pending, start) : [];
+        const run = bulk ? this.runAt(pending, start) : [];
         if (run.length > 1) {
-          const ran = await this.applyRun(em, run, actors);
-          if (ran.redone) runsRedone += 1;
-          else inRuns += run.length;
-          outcomes.push(...ran.outcomes);
+          outcomes.push(...(await this.applyRun(em, run, actors)));
+          appliedInRuns += run.length;
           start += run.length;
           continue;
         }
@@ -159,14 +182,14 @@ export class BatchApplier {
         rejected: outcomes.length - applied,
         skipped: writes.length - pending.length,
         outcomes,
-        inRuns,
-        runsRedone,
+        inRuns: appliedInRuns,
+        runsRedone: 0,
       };
     });
   }
 
   /** Lets each handler of the batch prepare once (e.g. take its row locks in a global order). */
-  private async prepare(em: EntityManager, writes: readonly WriteRequest[]): Promise<void> {
+  private async prepare(em: EntityManager, writes: readonly WriteRequest[], bulk: boolean): Promise<void> {
     const byHandler = new Map<WriteHandler, WriteRequest[]>();
     for (const write of writes) {
       const target = this.targets.get(write.collection);
@@ -174,7 +197,13 @@ export class BatchApplier {
       byHandler.set(target.handler, [...(byHandler.get(target.handler) ?? []), write]);
     }
     for (const [handler, handled] of byHandler)
-      await handler.prepare!({ em, writes: handled, dialect: this.dialect });
+      await handler.prepare!({
+        em,
+        writes: handled,
+        dialect: this.dialect,
+        inRuns: bulk && handler.runs !== undefined && handler.applyRun !== undefined,
+        onlyHandler: byHandler.size === 1 && handled.length === writes.length,
+      });
   }
 
   /**
@@ -198,69 +227,56 @@ export class BatchApplier {
   }
 
   /**
-   * A run in one savepoint: the handler decides every write in memory and writes the accepted ones'
-   * effects with a few multi-row statements, then their audit entries are inserted at once. If any
-   * statement fails, the savepoint undoes the run and it is applied write by write (a savepoint each),
-   * where a write the database refuses is rejected alone.
+   * A run: the handler decides every write in memory and writes the accepted ones' effects with a few
+   * multi-row statements, then their audit entries are inserted at once. If any statement fails (or a
+   * verdict is no refusal but an error), RunFailed: the caller rolls the batch back and redoes it
+   * write by write (see apply).
    */
   private async applyRun(
     em: EntityManager,
     run: readonly WriteRequest[],
     actors: ReadonlyMap<string, AuditActor>,
-  ): Promise<{ outcomes: Outcome[]; redone: boolean }> {
+  ): Promise<Outcome[]> {
     const target = this.targets.get(run[0]!.collection)!;
-    let outcomes: Outcome[] | undefined;
     try {
-      outcomes = await em.transactional(
-        async (savepoint) => {
-          const verdicts = await target.handler.applyRun!({
-            em: savepoint,
-            writes: run,
-            projection: target.projection,
-            dialect: this.dialect,
-          });
-          if (verdicts.length !== run.length)
-            throw new Error(`${verdicts.length} verdicts for a run of ${run.length} writes`);
-          const decided = run.map((write, index): Outcome => {
-            const verdict = verdicts[index]!;
-            if ('effect' in verdict)
-              return {
-                write,
-                status: 'applied',
-                httpStatus: verdict.effect.httpStatus,
-                recordId: verdict.effect.recordId,
-                errors: null,
-              };
-            const rejection = rejectionOf(verdict.refused, write.op, target.fields);
-            // Not a refusal but a bug or the database: the per-write path below decides (or fails the batch).
-            if (rejection === undefined) throw verdict.refused;
-            return { write, status: 'rejected', recordId: write.recordId, ...rejection };
-          });
-          await insertAuditEntries(
-            savepoint,
-            verdicts.flatMap((verdict, index) =>
-              'effect' in verdict &&
-              (run[index]!.op !== 'update' || Object.keys(verdict.effect.diff).length > 0)
-                ? [{ actor: actors.get(run[index]!.subject), ...verdict.effect }]
-                : [],
-            ),
-          );
-          return decided;
-        },
-        { clear: true },
+      const verdicts = await target.handler.applyRun!({
+        em,
+        writes: run,
+        projection: target.projection,
+        dialect: this.dialect,
+      });
+      if (verdicts.length !== run.length)
+        throw new Error(`${verdicts.length} verdicts for a run of ${run.length} writes`);
+      const decided = run.map((write, index): Outcome => {
+        const verdict = verdicts[index]!;
+        if ('effect' in verdict)
+          return {
+            write,
+            status: 'applied',
+            httpStatus: verdict.effect.httpStatus,
+            recordId: verdict.effect.recordId,
+            errors: null,
+          };
+        const rejection = rejectionOf(verdict.refused, write.op, target.fields);
+        // Not a refusal but a bug or the database: the per-write path decides (or fails the batch).
+        if (rejection === undefined) throw verdict.refused;
+        return { write, status: 'rejected', recordId: write.recordId, ...rejection };
+      });
+      await insertAuditEntries(
+        em,
+        verdicts.flatMap((verdict, index) =>
+          'effect' in verdict && (run[index]!.op !== 'update' || Object.keys(verdict.effect.diff).length > 0)
+            ? [{ actor: actors.get(run[index]!.subject), ...verdict.effect }]
+            : [],
+        ),
       );
-    } catch {
-      // Undone by the savepoint: write by write, as without the bulk path (a database that is away
-      // fails there too, and so the batch, which is retried).
-    }
-    em.clear();
-    if (outcomes !== undefined) return { outcomes, redone: false };
-    const oneByOne: Outcome[] = [];
-    for (const write of run) {
-      oneByOne.push(await this.applyOne(em, write, actors.get(write.subject)));
+      return decided;
+    } catch (error) {
+      // A database that is away fails the redo too, and so the batch, which is retried.
+      throw new RunFailed('a run failed; the batch is redone write by write', { cause: error });
+    } finally {
       em.clear();
     }
-    return { outcomes: oneByOne, redone: true };
   }
 
   /** One write in its savepoint: its outcome, or a thrown error that is no verdict on the write. */

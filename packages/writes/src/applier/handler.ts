@@ -37,11 +37,15 @@ export interface BatchContext {
   readonly em: EntityManager;
   readonly writes: readonly WriteRequest[];
   readonly dialect: Dialect;
+  /** The handler's runs go to applyRun in this batch (false when the batch is redone write by write). */
+  readonly inRuns: boolean;
+  /** These are all the batch's writes: no other handler writes anything in this transaction. */
+  readonly onlyHandler: boolean;
 }
 
 /** A run of consecutive writes of one collection, all of which the handler said it can apply together. */
 export interface RunContext {
-  /** Bound to the run's savepoint: a statement that fails undoes the whole run, which is then redone write by write. */
+  /** The batch's transaction: a statement that fails rolls the batch back, which is then redone write by write. */
   readonly em: EntityManager;
   readonly writes: readonly WriteRequest[];
   readonly projection: WritableProjection;
@@ -74,8 +78,8 @@ export interface WriteHandler {
    * Applies a run of writes with a few multi-row statements instead of a savepoint each: every verdict
    * is decided in memory, in the writes' order, before any statement is sent, exactly as `check` and
    * `apply` would decide them one after the other; then the accepted writes' effects are written. A
-   * statement that does not do what was decided must throw: the run's savepoint is rolled back and the
-   * run redone write by write (`check` + `apply`), so only a guilty write is rejected. Audit entries
+   * statement that does not do what was decided must throw: the batch's transaction is rolled back and
+   * the batch redone write by write (`check` + `apply`), so only a guilty write is rejected. Audit entries
    * are written by the applier.
    */
   applyRun?(run: RunContext): Promise<RunVerdict[]>;

@@ -278,8 +278,13 @@ async function cancelOrder({ em, write, projection, dialect }: WriteContext): Pr
  * commits, so locks taken write by write, in whatever order the writes come, could deadlock two
  * appliers' batches.
  */
-async function lockBatchProducts({ em, writes, dialect }: BatchContext): Promise<void> {
+async function lockBatchProducts({ em, writes, dialect, inRuns, onlyHandler }: BatchContext): Promise<void> {
   if (dialect !== 'postgresql') return;
+  // A batch of new orders only, applied as one run (or a single order): its one read of the products
+  // (placeOrders, or checkOrder) locks them all in id order in one statement, the batch's only product
+  // locks, so locking them here first would only cost a round trip.
+  if (onlyHandler && (inRuns || writes.length === 1) && writes.every((write) => write.op === 'create'))
+    return;
   const ids: number[] = [];
   for (const write of writes)
     if (write.op === 'create' && Array.isArray(write.body?.lines))
