@@ -202,7 +202,7 @@ export class BatchApplier {
         writes: handled,
         dialect: this.dialect,
         inRuns: bulk && handler.runs !== undefined && handler.applyRun !== undefined,
-        onlyHandler: byHandler.size === 1 && handled.length === writes.length,
+        onlyHandler: handled.length === writes.length,
       });
   }
 

@@ -121,14 +121,24 @@ function judge(code: CodeForExchange, request: GrantRequest, challenge: string):
   return problem === undefined ? { act: 'redeem' } : { act: 'spend', problem };
 }
 
+/** What the request presents, worked out before the database is asked. */
+interface Presented {
+  /** SHA-256 of the code, as stored. */
+  readonly codeHash: string;
+  /** BASE64URL(SHA256(code_verifier)). */
+  readonly challenge: string;
+  /** The first refresh token's hash, stored only if the code's client may refresh. */
+  readonly refreshTokenHash: string;
+  readonly now: Date;
+}
+
 /** What the exchange does with a refused code: spend it, or revoke what its first exchange started. */
 async function refuse(
   request: GrantRequest,
   queries: AuthQueries,
-  codeHash: string,
+  { codeHash, now }: Presented,
   code: CodeForExchange,
   verdict: Exclude<Verdict, { act: 'redeem' }>,
-  now: Date,
 ): Promise<never> {
   const { deps } = request;
   if (verdict.act === 'spend') {
@@ -157,7 +167,7 @@ interface Redeemed {
 async function redeemInOneStatement(
   request: GrantRequest,
   redemptions: CodeRedemptions,
-  presented: { codeHash: string; challenge: string; refreshTokenHash: string; now: Date },
+  presented: Presented,
 ): Promise<Redeemed> {
   const { deps, params, client } = request;
   const session = sessionStart(deps.config.tokens, presented.now);
@@ -174,17 +184,8 @@ async function redeemInOneStatement(
   const verdict = judge(read.code, request, presented.challenge);
   // A claim whose read fails a check cannot happen (the claim repeats them); its tokens are never
   // handed out, so the refusal stands either way.
-  if (verdict.act !== 'redeem')
-    return refuse(request, deps.store.queries, presented.codeHash, read.code, verdict, presented.now);
-  if (!read.claimed)
-    return refuse(
-      request,
-      deps.store.queries,
-      presented.codeHash,
-      read.code,
-      { act: 'reuse' },
-      presented.now,
-    );
+  if (verdict.act !== 'redeem') return refuse(request, deps.store.queries, presented, read.code, verdict);
+  if (!read.claimed) return refuse(request, deps.store.queries, presented, read.code, { act: 'reuse' });
   return { code: read.code, sid: session.id };
 }
 
@@ -192,17 +193,14 @@ async function redeemInOneStatement(
  * SQLite: a read, the checks, then the claim in a transaction, all on one borrowed connection (its
  * statements cost no round trip).
  */
-function redeemStepByStep(
-  request: GrantRequest,
-  presented: { codeHash: string; challenge: string; refreshTokenHash: string; now: Date },
-): Promise<Redeemed> {
+function redeemStepByStep(request: GrantRequest, presented: Presented): Promise<Redeemed> {
   const { deps } = request;
   const { codeHash, now } = presented;
   return deps.store.withConnection(async (held) => {
     const code = await held.queries.codeForExchange(codeHash, now);
     if (!code) throw new OAuthError('invalid_grant', INVALID);
     const verdict = judge(code, request, presented.challenge);
-    if (verdict.act !== 'redeem') return refuse(request, held.queries, codeHash, code, verdict, now);
+    if (verdict.act !== 'redeem') return refuse(request, held.queries, presented, code, verdict);
     const session = newSession(
       // Its refresh tokens are bound to this client (refresh.ts refuses them to any other).
       { userId: code.userId, via: 'authorization_code', issuedTo: code.clientPk },
@@ -215,7 +213,7 @@ function redeemStepByStep(
       session,
       refreshTokenHash: mayRefresh(code) ? presented.refreshTokenHash : null,
     });
-    if (won !== 1) return refuse(request, held.queries, codeHash, code, { act: 'reuse' }, now);
+    if (won !== 1) return refuse(request, held.queries, presented, code, { act: 'reuse' });
     return { code, sid: session.id };
   });
 }
@@ -243,7 +241,7 @@ export const authorizationCodeGrant: Grant = async (request) => {
   // Made before the read: on PostgreSQL the claim stores it in the same statement (only if the
   // code's client may refresh; otherwise it is never seen).
   const refreshToken = newRefreshToken();
-  const attempt = {
+  const attempt: Presented = {
     codeHash: hashCode(presented),
     challenge: s256(verifier),
     refreshTokenHash: hashRefreshToken(refreshToken),
