@@ -26,6 +26,13 @@ export interface WriteQueue {
 export interface QueuedWrite {
   readonly write: WriteRequest;
   readonly deliveries: number;
+  /**
+   * The queue has no record of handing this write out before (Redis: a new stream entry), so no
+   * applier can have recorded its outcome, unless the queue lost that record (a Redis restart that
+   * kept the entry but not its delivery); the outcome row's unique id catches that case. The table
+   * queue cannot tell (every applier's poll reads the same rows): always false there.
+   */
+  readonly firstDelivery: boolean;
 }
 
 /** The applier's side of the queue. */

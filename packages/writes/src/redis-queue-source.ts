@@ -145,7 +145,7 @@ export class RedisWriteSource implements WriteSource {
         if (writes.length > 0) return await this.withDeliveries(writes);
       }
       const writes = await this.read(held, '>', Math.ceil(max / held.length), waitMs);
-      return writes.map((write) => ({ write, deliveries: 1 }));
+      return writes.map((write) => ({ write, deliveries: 1, firstDelivery: true }));
     } catch (error) {
       if (this.closed) return [];
       if (String((error as Error).message).startsWith('NOGROUP')) {
@@ -228,7 +228,11 @@ export class RedisWriteSource implements WriteSource {
       )) as [string, string, number, number][];
       for (const [entry, , , deliveries] of pending) counts.set(writeIdOfEntry(entry), Number(deliveries));
     }
-    return writes.map((write) => ({ write, deliveries: Math.max(2, counts.get(write.id) ?? 2) }));
+    return writes.map((write) => ({
+      write,
+      deliveries: Math.max(2, counts.get(write.id) ?? 2),
+      firstDelivery: false,
+    }));
   }
 
   async ack(writes: readonly WriteRequest[]): Promise<void> {

@@ -60,7 +60,7 @@ export class TableWriteSource implements WriteSource {
     if (this.deliveries.size > 100_000) this.deliveries.clear();
     const deliveries = (this.deliveries.get(write.id) ?? 0) + 1;
     this.deliveries.set(write.id, deliveries);
-    return { write, deliveries };
+    return { write, deliveries, firstDelivery: false };
   }
 
   private pause(ms: number): Promise<void> {

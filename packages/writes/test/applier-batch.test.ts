@@ -78,6 +78,64 @@ describe(`applier batches (${testDialect()})`, () => {
     assert.equal((await auditOf('Order', row.recordId!)).length, 1, 'one audit entry');
   });
 
+  /** The SQL a batch sends, in order. */
+  async function statementsOf<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+    const statements: string[] = [];
+    const knex = db.orm.em.getKnex();
+    const listen = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', listen);
+    try {
+      return { result: await work(), statements };
+    } finally {
+      knex.off('query', listen);
+    }
+  }
+  const readsOutcomes = (sql: string) => /^select .* from [`"]?writes[`"]? /is.test(sql);
+  const freesKeys = (sql: string) => /^update [`"]?writes[`"]? set [`"]?idempotency_key/is.test(sql);
+
+  test('first deliveries: the batch reads no outcome rows and frees no keys; one recorded already has one effect all the same', async () => {
+    const [product] = await createProducts(db, [{ stock: 5 }]);
+    const placed = orderWrite(users[1]!, [[product!, 2]], { idempotencyKey: 'first-delivery-1' });
+    const fresh = await statementsOf(() => batches.apply([placed], { firstDeliveries: true }));
+    assert.deepEqual([fresh.result.applied, fresh.result.skipped], [1, 0]);
+    assert.deepEqual(fresh.statements.filter(readsOutcomes), [], 'no read of the outcome rows');
+    assert.deepEqual(fresh.statements.filter(freesKeys), [], 'no key released');
+
+    // The queue lost its record of the delivery (a Redis restart that kept the entry) and hands the
+    // write out as new: the outcome row's id refuses the second effect, and the batch is done again
+    // with the outcome read, which skips it.
+    const again = await statementsOf(() => batches.apply([placed], { firstDeliveries: true }));
+    assert.deepEqual([again.result.applied, again.result.skipped], [0, 1]);
+    assert.equal(again.statements.filter(readsOutcomes).length, 1, again.statements.join('\n'));
+    assert.equal(await stockOf(db, product!), 3, 'stock taken once');
+    const row = await outcome(placed.id);
+    assert.equal((await auditOf('Order', row.recordId!)).length, 1, 'one audit entry');
+    assert.equal(
+      (await em().find(Order, { user: Number(users[1]) })).filter((o) => o.lines[0]!.productId === product)
+        .length,
+      1,
+      'one order',
+    );
+  });
+
+  test('an Idempotency-Key an old outcome row still holds (Redis forgot it): the new write takes it, first delivery or not', async () => {
+    const [product] = await createProducts(db, [{ stock: 10 }]);
+    for (const firstDeliveries of [false, true]) {
+      const key = `kept-by-an-old-row-${firstDeliveries}`;
+      const old = orderWrite(users[2]!, [[product!, 1]], { idempotencyKey: key });
+      await batches.apply([old]);
+      const reused = orderWrite(users[2]!, [[product!, 1]], { idempotencyKey: key });
+      const { result, statements } = await statementsOf(() => batches.apply([reused], { firstDeliveries }));
+      assert.deepEqual([result.applied, result.rejected], [1, 0], `firstDeliveries: ${firstDeliveries}`);
+      assert.equal(statements.filter(freesKeys).length, 1, 'the old row gives the key up');
+      assert.deepEqual(
+        [(await outcome(old.id)).idempotencyKey, (await outcome(reused.id)).idempotencyKey],
+        [null, key],
+      );
+    }
+    assert.equal(await stockOf(db, product!), 6, 'each write took its stock once');
+  });
+
   test('a rejected write in a batch rolls back to its savepoint only: the writes around it are applied', async () => {
     const [plenty, scarce, hidden] = await createProducts(db, [
       { stock: 100 },

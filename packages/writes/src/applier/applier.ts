@@ -145,7 +145,10 @@ export class Applier {
       }
       if (queued.length === 0) continue;
       const writes = queued.map((entry) => entry.write);
-      const committed = await this.applyUntilCommitted(writes);
+      const committed = await this.applyUntilCommitted(
+        writes,
+        queued.every((entry) => entry.firstDelivery),
+      );
       if (!committed) break;
       try {
         await source.ack(writes);
@@ -163,11 +166,14 @@ export class Applier {
    * Applies the writes, retrying while it fails; false when stopping interrupted the retries (the
    * writes stay unacknowledged, for this applier's next start or another applier).
    */
-  private async applyUntilCommitted(writes: readonly WriteRequest[]): Promise<boolean> {
+  private async applyUntilCommitted(
+    writes: readonly WriteRequest[],
+    firstDeliveries = false,
+  ): Promise<boolean> {
     const { logger } = this.options;
     for (let failures = 0; ;) {
       try {
-        this.count(await this.batches.apply(writes));
+        this.count(await this.batches.apply(writes, { firstDeliveries: firstDeliveries && failures === 0 }));
         return true;
       } catch (error) {
         failures += 1;
@@ -205,7 +211,7 @@ export class Applier {
     );
     for (let failures = 0; ; failures += 1) {
       try {
-        this.count(await this.batches.apply([write], GIVEN_UP));
+        this.count(await this.batches.apply([write], { forced: GIVEN_UP }));
         return true;
       } catch (recordError) {
         logger.warn({ err: recordError, write: write.id }, 'applier: could not record a rejection; retrying');

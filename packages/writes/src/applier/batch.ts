@@ -8,6 +8,7 @@ import {
   type AuditActor,
   type HotProjection,
   type Orm,
+  type WriteStatus,
 } from '@tandem/models';
 import type { WriteRequest } from '../write-request.js';
 import { auditActors } from './actors.js';
@@ -37,6 +38,29 @@ export interface BatchResult {
 /** A run's statement failed: the batch's transaction must be rolled back and the batch redone write by write. */
 class RunFailed extends Error {
   override name = 'RunFailed';
+}
+
+/** How apply() treats a batch. */
+export interface ApplyOptions {
+  /** The writes are not applied, only recorded with this rejection (a write given up on). */
+  readonly forced?: Rejection;
+  /**
+   * Every write is a first delivery (QueuedWrite.firstDelivery): the batch is first tried without
+   * reading the writes' outcome rows or freeing their Idempotency-Keys (two statements fewer), which
+   * is safe because the outcome rows' unique id and key refuse what those statements are there for (a
+   * write recorded already, a key an old row still holds); that failure rolls the attempt back, and
+   * the batch is done again with both statements.
+   */
+  readonly firstDeliveries?: boolean;
+}
+
+/** What one transaction of apply() does. */
+interface Attempt {
+  readonly forced: Rejection | undefined;
+  /** Handlers' runs are applied together (else every write in its savepoint). */
+  readonly inRuns: boolean;
+  /** Outcome rows are not read, and Idempotency-Keys not freed, first (see ApplyOptions). */
+  readonly trusting: boolean;
 }
 
 /** A collection that takes writes, ready to apply them. */
@@ -121,29 +145,40 @@ export class BatchApplier {
    * savepoint. A run is not in a savepoint (two round trips fewer per batch): if one of its
    * statements fails, the whole transaction is rolled back and the batch redone write by write, where
    * a write the database refuses is rejected alone. With `forced`, the writes are not applied, only
-   * recorded with that rejection (a write given up on).
+   * recorded with that rejection (see ApplyOptions).
    */
-  async apply(writes: readonly WriteRequest[], forced?: Rejection): Promise<BatchResult> {
+  async apply(writes: readonly WriteRequest[], options: ApplyOptions = {}): Promise<BatchResult> {
+    const { forced } = options;
+    const trusting = options.firstDeliveries === true && forced === undefined;
     try {
-      return await this.applyInOneTransaction(writes, forced, true);
+      return await this.applyInOneTransaction(writes, { forced, inRuns: true, trusting });
     } catch (error) {
-      if (!(error instanceof RunFailed)) throw error;
-      return { ...(await this.applyInOneTransaction(writes, forced, false)), runsRedone: 1 };
+      if (error instanceof RunFailed)
+        return {
+          ...(await this.applyInOneTransaction(writes, { forced, inRuns: false, trusting: false })),
+          runsRedone: 1,
+        };
+      if (!trusting) throw error;
     }
+    // Whatever failed the trusting attempt (a unique outcome row, or anything else), the careful one
+    // decides: it fails alike when the cause was not one of the two it checks.
+    return this.apply(writes, { forced });
   }
 
   private async applyInOneTransaction(
     writes: readonly WriteRequest[],
-    forced: Rejection | undefined,
-    inRuns: boolean,
+    attempt: Attempt,
   ): Promise<BatchResult> {
+    const { forced, inRuns, trusting } = attempt;
     const bulk = inRuns && forced === undefined;
     return this.orm.em.fork().transactional(async (em) => {
       if (this.dialect === 'sqlite') await takeSqliteWriteLock(em);
-      const statuses = await writeStatuses(
-        em,
-        writes.map((write) => write.id),
-      );
+      const statuses = trusting
+        ? new Map<number, WriteStatus>()
+        : await writeStatuses(
+            em,
+            writes.map((write) => write.id),
+          );
       const seen = new Set<number>();
       const pending = writes.filter((write) => {
         const status = statuses.get(write.id);
@@ -175,7 +210,7 @@ export class BatchApplier {
       const queuedInTable = new Set(
         pending.filter((write) => statuses.get(write.id) === 'queued').map((write) => write.id),
       );
-      await recordOutcomes(em, outcomes, queuedInTable);
+      await recordOutcomes(em, outcomes, queuedInTable, { releaseKeys: !trusting });
       const applied = outcomes.filter((outcome) => outcome.status === 'applied').length;
       return {
         applied,

@@ -1,5 +1,5 @@
 export { Applier, type ApplierOptions, type ApplierStats } from './applier.js';
-export { BatchApplier, type BatchResult } from './batch.js';
+export { BatchApplier, type ApplyOptions, type BatchResult } from './batch.js';
 export type { Outcome } from './outcomes.js';
 export type {
   BatchContext,

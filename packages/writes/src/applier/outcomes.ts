@@ -38,12 +38,14 @@ export async function writeStatuses(
  * Writes the batch's outcomes in its transaction: the table queue's rows are updated from `queued`
  * (0 rows means another applier recorded it first, so the batch is abandoned and retried, and its
  * effects are rolled back), Redis's writes get their row inserted with the queue's id (a duplicate id
- * fails the insert, and so the batch, for the same reason).
+ * fails the insert, and so the batch, for the same reason). `releaseKeys: false` leaves an
+ * Idempotency-Key an old row still holds in place, so the insert fails on it (see releaseIdempotencyKeys).
  */
 export async function recordOutcomes(
   em: EntityManager,
   outcomes: readonly Outcome[],
   queuedInTable: ReadonlySet<number>,
+  options: { readonly releaseKeys: boolean },
 ): Promise<void> {
   const appliedAt = new Date();
   const inserts = [];
@@ -78,7 +80,7 @@ export async function recordOutcomes(
     });
   }
   if (inserts.length === 0) return;
-  await releaseIdempotencyKeys(em, inserts);
+  if (options.releaseKeys) await releaseIdempotencyKeys(em, inserts);
   // The driver's multi-row INSERT directly: em.insertMany would first walk every row's values deeply
   // (looking for entities to turn into ids; these rows hold none), a cost per write.
   await em.getDriver().nativeInsertMany(Write.meta.className, inserts, { ctx: em.getTransactionContext() });
