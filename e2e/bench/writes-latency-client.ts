@@ -7,9 +7,9 @@
  * `applied_at` is wall clock too), so the orchestrator can put commit → frame next to them.
  *   in  {type:'run', plan: LatencyPlan}  → out {type:'report', ...LatencyReport}
  */
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { RawHttpPool } from './raw-http-client.js';
 
 export interface LatencyPlan {
   readonly url: string;
@@ -42,39 +42,23 @@ const wallMs = () => performance.timeOrigin + performance.now();
 const TICK_MS = 5;
 
 /**
- * node:http on kept-alive sockets, not fetch: fetch cost this process ~0.5 ms of CPU per write, so at
- * 1,000 writes/s the client was near its core's bound (it sent 64-87% of the plan) and its own queueing
- * was inside the latency figures. Each waiting write holds a socket until its answer (Prefer: wait), so
- * sockets are not capped: with 2,048, once answers took over ~2 s at 1,000/s more writes were due than
- * sockets, and the rest waited in this process for one (in runs where answers took 3-5 s, requests
- * reached fast up to 1.3-4.3 s after their scheduled send), a wait counted as the server's. At most
- * rate x seconds of writes are in flight; the open-files limit bounds them either way.
+ * Requests are formatted here and sent on raw kept-alive connections (RawHttpPool), not with fetch
+ * (~0.5 ms of this process's CPU per write: it sent 64-87% of the plan) nor node:http (~0.2-0.3 ms:
+ * about a quarter of the machine's second core at 1,000 writes/s, taken from the pipeline being
+ * measured). Each waiting write holds a connection until its answer (Prefer: wait), so connections
+ * are not capped: with a cap of 2,048, once answers took over ~2 s at 1,000/s more writes were due than
+ * connections, and the rest waited in this process (a wait counted as the server's). At most rate x
+ * seconds of writes are in flight; the open-files limit bounds them either way.
  */
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-
-interface Answer {
-  readonly status: number;
-  readonly location: string | undefined;
-  readonly text: string;
+function post(host: string, token: string, body: string): string {
+  return (
+    `POST /v1/orders HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nPrefer: wait=10\r\n\r\n${body}`
+  );
 }
 
-function send(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string) {
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(url, { method, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          location: res.headers.location,
-          text: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+function get(host: string, token: string, path: string): string {
+  return `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\n\r\n`;
 }
 
 function subscribe(url: string, token: string, frames: Map<number, number>): Promise<WebSocket> {
@@ -113,35 +97,25 @@ async function run(plan: LatencyPlan): Promise<LatencyReport> {
   let getChecks = 0;
   let getMisses = 0;
   const inFlight = new Set<Promise<void>>();
+  const server = new URL(plan.url);
+  const pool = new RawHttpPool(server.hostname, Number(server.port));
   const write = async (seq: number) => {
     const writer = plan.writers[seq % plan.writers.length]!;
     const sentAt = wallMs();
     const body = `{"lines":[{"productId":${1 + (seq % plan.products)},"quantity":1}]}`;
-    const response = await send(
-      `${plan.url}/v1/orders`,
-      'POST',
-      {
-        authorization: `Bearer ${writer.token}`,
-        'content-type': 'application/json',
-        'content-length': String(body.length),
-        prefer: 'wait=10',
-      },
-      body,
-    );
+    const response = await pool.request(post(server.host, writer.token, body));
     const answeredAt = wallMs();
     statuses[response.status] = (statuses[response.status] ?? 0) + 1;
     if (response.status !== 201) return;
     // The created record's Location (the body is the order's bytes, or the write's outcome row when fast
     // no longer holds the order as created).
     const orderId = Number(/\/v1\/orders\/(\d+)$/.exec(response.location ?? '')?.[1]);
-    if (!Number.isSafeInteger(orderId) || response.text.length === 0)
-      throw new Error(`201 without an order: ${response.text}`);
+    if (!Number.isSafeInteger(orderId) || response.body.length === 0)
+      throw new Error(`201 without an order: ${response.body.toString('utf8')}`);
     created.push([orderId, sentAt, answeredAt]);
     if (seq % 10 === 0) {
       getChecks += 1;
-      const read = await send(`${plan.url}/v1/orders/${orderId}`, 'GET', {
-        authorization: `Bearer ${writer.token}`,
-      });
+      const read = await pool.request(get(server.host, writer.token, `/v1/orders/${orderId}`));
       if (read.status !== 200) getMisses += 1;
     }
   };
@@ -175,7 +149,7 @@ async function run(plan: LatencyPlan): Promise<LatencyReport> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const socket of sockets) socket.terminate();
-  agent.destroy();
+  pool.close();
   return {
     sent,
     sendingSeconds,
