@@ -93,7 +93,7 @@ export function writesLines(w: WritesResults | undefined): string[] {
     'rate limit is raised for these runs (it would cap 1,000 writers at 50,000/s; the limiter still runs).',
     `**Applied**: ${n(d.orders)} orders queued first, then ${w.size.appliers} \`tandem applier\` processes (unpinned, like PostgreSQL)`,
     'drain them; the rate runs from the first outcome row to the last (`applied_at`, set in the batch before its commit).',
-    `**Latency**: a client on core 1 sends ${n(l.plannedPerSecond)} writes/s (open loop, \`Prefer: wait=10\`) from ${n(w.size.latencyWriters)} writers, each with`,
+    `**Latency**: a client on core 1 sends ${n(l.plannedPerSecond)} writes/s (open loop, \`Prefer: wait=10\`, kept-alive raw HTTP/1.1 connections) from ${n(w.size.latencyWriters)} writers, each with`,
     "a WebSocket subscribed to `orders`; appliers running. Commit → frame: the frame's arrival at the owner minus the",
     "write's `applied_at` (wall clocks of one machine; `applied_at` precedes the commit, so this overstates it). Write →",
     'visible: the POST sent to its `201`, which fast answers once the order is in its store (the bytes GET serves); every',
