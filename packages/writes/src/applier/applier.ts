@@ -233,6 +233,12 @@ export class Applier {
   }
 
   private count(result: BatchResult): void {
+    if (result.recheckedRedone > 0)
+      // Rare by design: the queue lost a delivery's record, or a key was reused after Redis forgot it.
+      this.options.logger.info(
+        { writes: result.outcomes.length + result.skipped, skipped: result.skipped },
+        'applier: a batch of new entries failed its first attempt and was done again with its outcome rows read',
+      );
     this.stats.batches += 1;
     this.stats.applied += result.applied;
     this.stats.rejected += result.rejected;

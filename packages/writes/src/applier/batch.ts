@@ -33,6 +33,11 @@ export interface BatchResult {
    * by write (each in its savepoint).
    */
   readonly runsRedone: number;
+  /**
+   * A batch of first deliveries whose first attempt failed (ApplyOptions.firstDeliveries): 1 when it
+   * was done again with the outcome read and the key release, else 0.
+   */
+  readonly recheckedRedone: number;
 }
 
 /** A run's statement failed: the batch's transaction must be rolled back and the batch redone write by write. */
@@ -162,7 +167,7 @@ export class BatchApplier {
     }
     // Whatever failed the trusting attempt (a unique outcome row, or anything else), the careful one
     // decides: it fails alike when the cause was not one of the two it checks.
-    return this.apply(writes, { forced });
+    return { ...(await this.apply(writes, { forced })), recheckedRedone: 1 };
   }
 
   private async applyInOneTransaction(
@@ -219,6 +224,7 @@ export class BatchApplier {
         outcomes,
         inRuns: appliedInRuns,
         runsRedone: 0,
+        recheckedRedone: 0,
       };
     });
   }
