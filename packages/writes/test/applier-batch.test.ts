@@ -9,6 +9,7 @@ import {
   createUsers,
   orderWrite,
   servedEtag,
+  statementsOf,
   stockOf,
   write,
 } from './applier-support.js';
@@ -78,25 +79,13 @@ describe(`applier batches (${testDialect()})`, () => {
     assert.equal((await auditOf('Order', row.recordId!)).length, 1, 'one audit entry');
   });
 
-  /** The SQL a batch sends, in order. */
-  async function statementsOf<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
-    const statements: string[] = [];
-    const knex = db.orm.em.getKnex();
-    const listen = (query: { sql: string }) => statements.push(query.sql);
-    knex.on('query', listen);
-    try {
-      return { result: await work(), statements };
-    } finally {
-      knex.off('query', listen);
-    }
-  }
   const readsOutcomes = (sql: string) => /^select .* from [`"]?writes[`"]? /is.test(sql);
   const freesKeys = (sql: string) => /^update [`"]?writes[`"]? set [`"]?idempotency_key/is.test(sql);
 
   test('first deliveries: the batch reads no outcome rows and frees no keys; one recorded already has one effect all the same', async () => {
     const [product] = await createProducts(db, [{ stock: 5 }]);
     const placed = orderWrite(users[1]!, [[product!, 2]], { idempotencyKey: 'first-delivery-1' });
-    const fresh = await statementsOf(() => batches.apply([placed], { firstDeliveries: true }));
+    const fresh = await statementsOf(db, () => batches.apply([placed], { firstDeliveries: true }));
     assert.deepEqual([fresh.result.applied, fresh.result.skipped, fresh.result.recheckedRedone], [1, 0, 0]);
     assert.deepEqual(fresh.statements.filter(readsOutcomes), [], 'no read of the outcome rows');
     assert.deepEqual(fresh.statements.filter(freesKeys), [], 'no key released');
@@ -104,7 +93,7 @@ describe(`applier batches (${testDialect()})`, () => {
     // The queue lost its record of the delivery (a Redis restart that kept the entry) and hands the
     // write out as new: the outcome row's id refuses the second effect, and the batch is done again
     // with the outcome read, which skips it.
-    const again = await statementsOf(() => batches.apply([placed], { firstDeliveries: true }));
+    const again = await statementsOf(db, () => batches.apply([placed], { firstDeliveries: true }));
     assert.deepEqual([again.result.applied, again.result.skipped, again.result.recheckedRedone], [0, 1, 1]);
     assert.equal(again.statements.filter(readsOutcomes).length, 1, again.statements.join('\n'));
     assert.equal(await stockOf(db, product!), 3, 'stock taken once');
@@ -125,7 +114,9 @@ describe(`applier batches (${testDialect()})`, () => {
       const old = orderWrite(users[2]!, [[product!, 1]], { idempotencyKey: key });
       await batches.apply([old]);
       const reused = orderWrite(users[2]!, [[product!, 1]], { idempotencyKey: key });
-      const { result, statements } = await statementsOf(() => batches.apply([reused], { firstDeliveries }));
+      const { result, statements } = await statementsOf(db, () =>
+        batches.apply([reused], { firstDeliveries }),
+      );
       assert.deepEqual(
         [result.applied, result.rejected, result.recheckedRedone],
         [1, 0, firstDeliveries ? 1 : 0],

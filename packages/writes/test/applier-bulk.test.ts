@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { AuditEntry, Order, Write, type OrderLine } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { BatchApplier, WRITE_HANDLERS, type WriteHandler, type WriteRequest } from '../src/index.js';
-import { cancelWrite, createProducts, createUsers, orderWrite, stockOf } from './applier-support.js';
+import {
+  cancelWrite,
+  createProducts,
+  createUsers,
+  orderWrite,
+  statementsOf,
+  stockOf,
+} from './applier-support.js';
 
 /** The standard handlers without the bulk path: every write in its own savepoint, as before it. */
 const PER_WRITE_HANDLERS: ReadonlyMap<string, WriteHandler> = new Map(
@@ -227,22 +234,15 @@ describe(`applier bulk path (${testDialect()})`, () => {
   test("a batch of new orders on PostgreSQL: no savepoint, and the run's one read is its only product lock", async (t) => {
     if (testDialect() !== 'postgresql') return t.skip("row locks and round trips are PostgreSQL's");
     const [a, b] = (await createProducts(db, [{ stock: 10 }, { stock: 10 }])) as [number, number];
-    const statements: string[] = [];
-    const knex = db.orm.em.getKnex();
-    const listen = (query: { sql: string }) => statements.push(query.sql);
-    knex.on('query', listen);
-    let result;
-    try {
-      result = await bulk.apply([
+    const { result, statements } = await statementsOf(db, () =>
+      bulk.apply([
         orderWrite(users[0]!, [
           [b, 1],
           [a, 1],
         ]),
         orderWrite(users[1]!, [[a, 2]]),
-      ]);
-    } finally {
-      knex.off('query', listen);
-    }
+      ]),
+    );
     assert.deepEqual([result.applied, result.inRuns, result.runsRedone], [2, 2, 0]);
     assert.deepEqual(
       statements.filter((sql) => /savepoint/i.test(sql)),

@@ -11,6 +11,22 @@ export const quietLogger: Logger = createLogger(
   process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error',
 );
 
+/** The SQL sent through the ORM's connection while `work` runs, in order (knex's query events). */
+export async function statementsOf<T>(
+  db: MigratedTestDatabase,
+  work: () => Promise<T>,
+): Promise<{ result: T; statements: string[] }> {
+  const statements: string[] = [];
+  const knex = db.orm.em.getKnex();
+  const listen = (query: { sql: string }) => statements.push(query.sql);
+  knex.on('query', listen);
+  try {
+    return { result: await work(), statements };
+  } finally {
+    knex.off('query', listen);
+  }
+}
+
 /** Users who place orders, as the token's `sub` (the user id in decimal). */
 export async function createUsers(
   db: MigratedTestDatabase,
