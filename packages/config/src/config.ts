@@ -69,6 +69,8 @@ const trustedProxies = commaSeparatedList.superRefine((entries, context) => {
   }
 });
 
+const NICE_RANGE = 'must be a whole number from -20 (highest priority) to 19 (lowest)';
+
 /** An optional http(s) URL of a service's Prometheus endpoint. */
 const metricsUrl = (example: string) =>
   optionalText.refine((v) => v === undefined || isHttpUrl(v), {
@@ -126,6 +128,16 @@ const schema = z.object({
   FAST_MAX_URL_BYTES: z.coerce.number().int().min(64).max(65_536).default(2048),
   FAST_MAX_HEADER_BYTES: z.coerce.number().int().min(256).max(65_536).default(8192),
   FAST_WS_MAX_BACKPRESSURE_BYTES: positiveInt(1024 * 1024),
+  // Unset: the priority the fast service was started with. Below 0 needs CAP_SYS_NICE or RLIMIT_NICE.
+  FAST_NICE: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce
+      .number({ error: NICE_RANGE })
+      .int({ error: NICE_RANGE })
+      .min(-20, { error: NICE_RANGE })
+      .max(19, { error: NICE_RANGE })
+      .optional(),
+  ),
   // Admin dashboard: where it reads each service's /metrics. Unset: HOST (loopback when HOST is every
   // interface) and the service's port, as `tandem start` runs them on one machine.
   AUTH_METRICS_URL: metricsUrl('http://auth.internal:8001/metrics'),
@@ -254,6 +266,12 @@ export interface FastConfig {
   readonly maxUrlBytes: number;
   readonly maxHeaderBytes: number;
   readonly wsMaxBackpressureBytes: number;
+  /**
+   * The scheduling priority (nice value) the fast service sets for itself at start, or undefined to
+   * keep the inherited one. Where it shares cores with the appliers and the database, a lower value
+   * keeps its latency from waiting behind their batches (measured in e2e/bench/notes.md).
+   */
+  readonly nice: number | undefined;
 }
 
 /** The change feed reader (packages/changefeed). */
@@ -398,6 +416,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxUrlBytes: v.FAST_MAX_URL_BYTES,
       maxHeaderBytes: v.FAST_MAX_HEADER_BYTES,
       wsMaxBackpressureBytes: v.FAST_WS_MAX_BACKPRESSURE_BYTES,
+      nice: v.FAST_NICE,
     },
     feed: {
       pollMs: v.FEED_POLL_MS,

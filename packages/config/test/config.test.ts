@@ -257,3 +257,20 @@ test('write path settings: defaults, REDIS_URL picks the Redis queue, bad values
   }
   assert.throws(() => loadConfig({ WRITE_RETENTION_SECONDS: '3600' }), /at least 86400 \(24 h\)/);
 });
+
+test('FAST_NICE: unset keeps the inherited priority; -20 to 19 taken; anything else names the variable', () => {
+  assert.equal(loadConfig({}).fast.nice, undefined);
+  assert.equal(loadConfig({ FAST_NICE: '' }).fast.nice, undefined);
+  assert.equal(loadConfig({ FAST_NICE: '-10' }).fast.nice, -10);
+  assert.equal(loadConfig({ FAST_NICE: '19' }).fast.nice, 19);
+  for (const value of ['-21', '20', '1.5', 'high', '0x10; rm']) {
+    assert.throws(
+      () => loadConfig({ FAST_NICE: value }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === 'FAST_NICE' &&
+        /from -20 \(highest priority\) to 19/.test(error.message),
+      value,
+    );
+  }
+});

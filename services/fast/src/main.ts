@@ -1,6 +1,7 @@
 import { redactDatabaseUrl } from '@tandem/config';
 import { runService } from '@tandem/service';
 import { assertNativeUws } from './native.js';
+import { setProcessPriority } from './process-priority.js';
 import { startFast } from './server.js';
 
 /** Entry point of the fast service (`node dist/src/main.js`, started by `tandem start`). */
@@ -17,6 +18,12 @@ await runService({
   // Metadata only (to compile the hot projections); the change feed opens its own connections, and
   // with FEED=redis a replica holds no database connection at all between snapshots.
   orm: { connect: false },
+  // Before anything is opened: a priority that cannot be had stops start-up (see FAST_NICE).
+  prepare(config, logger) {
+    if (config.fast.nice === undefined) return;
+    setProcessPriority(config.fast.nice);
+    logger.info({ nice: config.fast.nice }, 'fast service priority set');
+  },
   start: startFast,
   // Ready once the snapshot is loaded: until then /healthz and /v1 answer 503.
   async ready(server, { config, logger }) {
