@@ -20,6 +20,11 @@ const MACHINE_BOUND = 0.9;
 const machineBound = (l: WriteLatency) => l.machineBusyShare >= MACHINE_BOUND;
 const machine = (l: WriteLatency) =>
   `both cores ${n(l.machineBusyShare * 100)}% busy (${n(l.machineStealShare * 100)}% taken by the host)${machineBound(l) ? ' **machine-bound**' : ''}`;
+/** How fast was run: the latency rows depend on it (README, "Sharing cores"). */
+const priority = (w: WritesResults) =>
+  w.fastNice === undefined
+    ? 'fast at the inherited priority (this machine does not let it raise its own: FAST_NICE unset)'
+    : `fast at FAST_NICE=${w.fastNice}`;
 const statuses = (counts: Readonly<Record<string, number>>) =>
   Object.entries(counts)
     .map(([status, count]) => `${n(count)} × ${status}`)
@@ -53,12 +58,12 @@ export function writesChecks(w: WritesResults | undefined): WritesCheck[] {
     },
     {
       target: `postgresql: commit → WebSocket frame p99 ≤ 50 ms at ${n(latency.plannedPerSecond)} writes/s`,
-      measured: `${n(latency.commitToFrame.p99Ms, 1)} ms (p50 ${n(latency.commitToFrame.p50Ms, 1)} ms)${machineBound(latency) ? '; machine-bound' : ''}`,
+      measured: `${n(latency.commitToFrame.p99Ms, 1)} ms (p50 ${n(latency.commitToFrame.p50Ms, 1)} ms); ${priority(w)}${machineBound(latency) ? '; machine-bound' : ''}`,
       met: latency.commitToFrame.p99Ms <= 50,
     },
     {
       target: `postgresql: write → visible in GET p99 ≤ 50 ms at ${n(latency.plannedPerSecond)} writes/s`,
-      measured: `${n(latency.writeToVisible.p99Ms, 1)} ms (p50 ${n(latency.writeToVisible.p50Ms, 1)} ms); ${n(latency.getMisses)} of ${n(latency.getChecks)} read-backs not 200${machineBound(latency) ? '; machine-bound' : ''}`,
+      measured: `${n(latency.writeToVisible.p99Ms, 1)} ms (p50 ${n(latency.writeToVisible.p50Ms, 1)} ms); ${n(latency.getMisses)} of ${n(latency.getChecks)} read-backs not 200; ${priority(w)}${machineBound(latency) ? '; machine-bound' : ''}`,
       met: latency.writeToVisible.p99Ms <= 50 && latency.getMisses === 0,
     },
     {
@@ -94,7 +99,8 @@ export function writesLines(w: WritesResults | undefined): string[] {
     `**Applied**: ${n(d.orders)} orders queued first, then ${w.size.appliers} \`tandem applier\` processes (unpinned, like PostgreSQL)`,
     'drain them; the rate runs from the first outcome row to the last (`applied_at`, set in the batch before its commit).',
     `**Latency**: a client on core 1 sends ${n(l.plannedPerSecond)} writes/s (open loop, \`Prefer: wait=10\`, kept-alive raw HTTP/1.1 connections) from ${n(w.size.latencyWriters)} writers, each with`,
-    "a WebSocket subscribed to `orders`; appliers running. Commit → frame: the frame's arrival at the owner minus the",
+    `a WebSocket subscribed to \`orders\`; appliers running. In this whole section ${priority(w)}, as README's "Sharing cores"`,
+    "recommends where fast shares its cores with the appliers and PostgreSQL (Express keeps the default). Commit → frame: the frame's arrival at the owner minus the",
     "write's `applied_at` (wall clocks of one machine; `applied_at` precedes the commit, so this overstates it). Write →",
     'visible: the POST sent to its `201`, which fast answers once the order is in its store (the bytes GET serves); every',
     "tenth is read back with a GET at once. Both cores' busy share over the run (from /proc/stat, time the host took",

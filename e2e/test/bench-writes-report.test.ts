@@ -19,9 +19,10 @@ const measurement = {
   runs: [],
 };
 
-function results(machineBusyShare: number): WritesResults {
+function results(machineBusyShare: number, fastNice: number | undefined): WritesResults {
   return {
     size: WRITES_BENCH,
+    fastNice,
     accepted: { ...measurement, redisCpuPerRequestUs: 60 },
     express: { ...measurement, requestsPerSecond: 100, databaseCpuPerRequestUs: 3000 },
     drain: {
@@ -56,20 +57,31 @@ const latencyChecks = (w: WritesResults) =>
   writesChecks(w).filter((check) => check.target.includes('p99 ≤ 50 ms'));
 
 test('latency measured on a saturated machine is marked machine-bound, row and target', () => {
-  const saturated = results(0.97);
+  const saturated = results(0.97, -10);
   for (const row of latencyRows(saturated))
     assert.match(row, /both cores 97% busy \(7% taken by the host\) \*\*machine-bound\*\*/);
   for (const check of latencyChecks(saturated)) {
     assert.match(check.measured, /machine-bound/);
     assert.equal(check.met, false);
   }
-  const spare = results(0.6);
+  const spare = results(0.6, -10);
   for (const row of latencyRows(spare)) {
     assert.match(row, /both cores 60% busy/);
     assert.doesNotMatch(row, /machine-bound/);
   }
   for (const check of latencyChecks(spare)) assert.doesNotMatch(check.measured, /machine-bound/);
   assert.equal(latencyRows(spare).length, 2);
+});
+
+test('the latency rows say at which priority fast ran, and that the machine did not allow one it was not given', () => {
+  const raised = results(0.6, -10);
+  for (const check of latencyChecks(raised)) assert.match(check.measured, /fast at FAST_NICE=-10/);
+  assert.ok(writesLines(raised).some((line) => /In this whole section fast at FAST_NICE=-10/.test(line)));
+  const inherited = results(0.6, undefined);
+  for (const check of latencyChecks(inherited)) {
+    assert.match(check.measured, /fast at the inherited priority/);
+    assert.doesNotMatch(check.measured, /FAST_NICE=/);
+  }
 });
 
 test("the machine's busy share is read from /proc/stat and grows with work done", () => {
