@@ -22,6 +22,12 @@ export interface DialectResults {
   readonly proxy?: { readonly direct: Measurement; readonly proxied: Measurement };
   readonly propagation: Percentiles;
   readonly grants: GrantRates;
+  /**
+   * The record GET again, ceiling and tandem only, with the ids drawn from the first `ids` products:
+   * those records stay in the CPU's caches, so the difference to the table's row is what touching a
+   * random record among all of them costs, and what is left over the ceiling is Tandem's own work.
+   */
+  readonly hotRecord?: { readonly ids: number; readonly ceiling: Measurement; readonly tandem: Measurement };
 }
 
 export interface BenchResults {
@@ -263,6 +269,15 @@ function sectionLines(results: BenchResults): string[] {
     if (tandem) {
       lines.push(
         `Tandem costs ${n(tandem.record.cpuPerRequestUs - (ceiling?.record.cpuPerRequestUs ?? Number.NaN), 2)} µs of CPU per record GET and ${n(tandem.list.cpuPerRequestUs - (ceiling?.list.cpuPerRequestUs ?? Number.NaN), 2)} µs per list page on top of the ceiling.`,
+        '',
+      );
+    }
+    if (d.hotRecord && tandem && ceiling) {
+      const { ids, ceiling: hotCeiling, tandem: hot } = d.hotRecord;
+      const own = hot.cpuPerRequestUs - hotCeiling.cpuPerRequestUs;
+      const total = tandem.record.cpuPerRequestUs - ceiling.record.cpuPerRequestUs;
+      lines.push(
+        `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. So of the ${n(total, 2)} µs above, ${n(own, 2)} µs is Tandem's own work per request and ${n(total - own, 2)} µs reading one record at random among all of them, which the ceiling (one constant buffer) never does (e2e/bench/notes.md).`,
         '',
       );
     }

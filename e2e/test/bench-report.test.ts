@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { partialMarkers, splicePartial } from '../bench/report.js';
+import { partialMarkers, renderMarkdown, splicePartial, type BenchResults } from '../bench/report.js';
+import type { Measurement } from '../bench/throughput.js';
 
 const FULL = [
   '# Benchmarks',
@@ -48,4 +49,48 @@ test('another set of sections gets its own block', () => {
 
 test('a document without targets gets the block at its end', () => {
   assert.equal(splicePartial('# Benchmarks\n', block('x'), 'writes'), `# Benchmarks\n\n${block('x')}\n`);
+});
+
+test('the hot-record control splits Tandem’s cost over the ceiling into its own work and the random record’s', () => {
+  const m = (cpuPerRequestUs: number): Measurement => ({
+    requestsPerSecond: 100_000,
+    p50Ms: 0.5,
+    p99Ms: 2,
+    cpuPerRequestUs,
+    wrkBusyShare: 0.8,
+    loadGeneratorBound: false,
+    runs: [],
+  });
+  const results: BenchResults = {
+    mode: 'quick',
+    date: 'today',
+    machine: 'test',
+    plan: 'test',
+    dialects: [
+      {
+        dialect: 'sqlite',
+        rows: [
+          { name: 'ceiling', record: m(4.5), list: m(13) },
+          { name: 'tandem', record: m(6.7), list: m(22) },
+        ],
+        propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
+        grants: { clientCredentials: m(300), refresh: m(300), authorizationCode: m(300) },
+        hotRecord: { ids: 100, ceiling: m(4.4), tandem: m(4.9) },
+      },
+    ],
+    snapshots: [],
+  };
+  const markdown = renderMarkdown(results, '');
+  assert.match(markdown, /Tandem costs 2\.20 µs of CPU per record GET/);
+  assert.match(markdown, /ids drawn from 100 products instead of all of them/);
+  assert.match(markdown, /ceiling 4\.40 µs \(wrk 80%\), tandem 4\.90 µs \(wrk 80%\), efficiency 0\.90/);
+  assert.match(
+    markdown,
+    /of the 2\.20 µs above, 0\.50 µs is Tandem's own work per request and 1\.70 µs reading one record/,
+  );
+  const without = renderMarkdown(
+    { ...results, dialects: [{ ...results.dialects[0]!, hotRecord: undefined }] },
+    '',
+  );
+  assert.doesNotMatch(without, /Where that goes/);
 });
