@@ -27,7 +27,19 @@ export interface DialectResults {
    * those records stay in the CPU's caches, so the difference to the table's row is what touching a
    * random record among all of them costs, and what is left over the ceiling is Tandem's own work.
    */
-  readonly hotRecord?: { readonly ids: number; readonly ceiling: Measurement; readonly tandem: Measurement };
+  readonly hotRecord?: HotControl;
+  /**
+   * The 100-item list again, ceiling and tandem only, with every page within the first `ids` products
+   * (about `ids - 100` distinct pages whose bytes stay in the CPU's caches): the same split for a page.
+   */
+  readonly hotList?: HotControl;
+}
+
+/** A control run over records that stay in the CPU's caches (DialectResults.hotRecord, hotList). */
+export interface HotControl {
+  readonly ids: number;
+  readonly ceiling: Measurement;
+  readonly tandem: Measurement;
 }
 
 export interface BenchResults {
@@ -278,6 +290,15 @@ function sectionLines(results: BenchResults): string[] {
       const total = tandem.record.cpuPerRequestUs - ceiling.record.cpuPerRequestUs;
       lines.push(
         `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. So of the ${n(total, 2)} µs above, ${n(own, 2)} µs is Tandem's own work per request and ${n(total - own, 2)} µs reading one record at random among all of them, which the ceiling (one constant buffer) never does (e2e/bench/notes.md).`,
+        '',
+      );
+    }
+    if (d.hotList && tandem && ceiling) {
+      const { ids, ceiling: hotCeiling, tandem: hot } = d.hotList;
+      const own = hot.cpuPerRequestUs - hotCeiling.cpuPerRequestUs;
+      const total = tandem.list.cpuPerRequestUs - ceiling.list.cpuPerRequestUs;
+      lines.push(
+        `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. So of the ${n(total, 2)} µs above, ${n(own, 2)} µs is Tandem's own work per page (copying the page's bytes into one buffer included) and ${n(total - own, 2)} µs reading a page at random among all of them.`,
         '',
       );
     }

@@ -64,6 +64,8 @@ const sections: ReadonlySet<Section> = new Set(
 const CATALOG = 10_000;
 /** The hot-record control (DialectResults.hotRecord): ids drawn from this many products. */
 const HOT_IDS = 100;
+/** The hot-list control (DialectResults.hotList): every page within this many products. */
+const HOT_LIST_IDS = 200;
 const plan: RunPlan = full
   ? { warmupSeconds: 5, seconds: 10, runs: 3, connections: 64 }
   : { warmupSeconds: 2, seconds: 3, runs: 3, connections: 64 };
@@ -206,19 +208,23 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
       record: record[i]!,
       list: list[i]!,
     }));
-    log(`${dialect}: record over ${HOT_IDS} hot products, ceiling and tandem interleaved`);
     const hot = contestants.filter(([name]) => name === 'ceiling' || name === 'tandem');
-    const [hotCeiling, hotTandem] = await measureInterleaved(
-      hot.map(([, server]) => ({
-        baseUrl: server.url,
-        kind: 'record' as const,
-        maxId: HOT_IDS,
-        tokensFile,
-        serverPids: [server.child.pid!],
-      })),
-      plan,
-    );
-    const hotRecord = { ids: HOT_IDS, ceiling: hotCeiling!, tandem: hotTandem! };
+    const measureHot = async (kind: 'record' | 'list', ids: number) => {
+      log(`${dialect}: ${kind} within ${ids} hot products, ceiling and tandem interleaved`);
+      const [ceiling, tandem] = await measureInterleaved(
+        hot.map(([, server]) => ({
+          baseUrl: server.url,
+          kind,
+          maxId: ids,
+          tokensFile,
+          serverPids: [server.child.pid!],
+        })),
+        plan,
+      );
+      return { ids, ceiling: ceiling!, tandem: tandem! };
+    };
+    const hotRecord = await measureHot('record', HOT_IDS);
+    const hotList = await measureHot('list', HOT_LIST_IDS);
     for (const [name, server] of contestants) if (name !== 'tandem') await server.stop();
 
     log(`${dialect}: change propagation`);
@@ -245,7 +251,7 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     const pinnedAuth = await startPinnedAuth(catalog);
     started.push(pinnedAuth);
     const grants = await measureGrants({ url: pinnedAuth.url, pid: pinnedAuth.child.pid! }, catalog, plan);
-    return { dialect, rows, proxy, propagation, grants, hotRecord };
+    return { dialect, rows, proxy, propagation, grants, hotRecord, hotList };
   } finally {
     for (const server of started.reverse()) await server.stop();
     await catalog.database.drop();

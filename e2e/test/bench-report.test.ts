@@ -51,7 +51,7 @@ test('a document without targets gets the block at its end', () => {
   assert.equal(splicePartial('# Benchmarks\n', block('x'), 'writes'), `# Benchmarks\n\n${block('x')}\n`);
 });
 
-test('the hot-record control splits Tandem’s cost over the ceiling into its own work and the random record’s', () => {
+test('the hot-record and hot-list controls split Tandem’s cost over the ceiling into its own work and the random record’s or page’s', () => {
   const m = (cpuPerRequestUs: number): Measurement => ({
     requestsPerSecond: 100_000,
     p50Ms: 0.5,
@@ -76,6 +76,7 @@ test('the hot-record control splits Tandem’s cost over the ceiling into its ow
         propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
         grants: { clientCredentials: m(300), refresh: m(300), authorizationCode: m(300) },
         hotRecord: { ids: 100, ceiling: m(4.4), tandem: m(4.9) },
+        hotList: { ids: 200, ceiling: m(12.5), tandem: m(16) },
       },
     ],
     snapshots: [],
@@ -88,9 +89,16 @@ test('the hot-record control splits Tandem’s cost over the ceiling into its ow
     markdown,
     /of the 2\.20 µs above, 0\.50 µs is Tandem's own work per request and 1\.70 µs reading one record/,
   );
+  assert.match(markdown, /each within the first 200 products/);
+  assert.match(markdown, /ceiling 12\.50 µs \(wrk 80%\), tandem 16\.00 µs \(wrk 80%\), efficiency 0\.78/);
+  assert.match(
+    markdown,
+    /of the 9\.00 µs above, 3\.50 µs is Tandem's own work per page \(copying the page's bytes into one buffer included\) and 5\.50 µs reading a page at random/,
+  );
   const without = renderMarkdown(
-    { ...results, dialects: [{ ...results.dialects[0]!, hotRecord: undefined }] },
+    { ...results, dialects: [{ ...results.dialects[0]!, hotRecord: undefined, hotList: undefined }] },
     '',
   );
   assert.doesNotMatch(without, /Where that goes/);
+  assert.doesNotMatch(without, /And for a list page/);
 });
