@@ -192,6 +192,26 @@ export function methodLines(results: Pick<BenchResults, 'machine' | 'plan'>): st
   ];
 }
 
+/**
+ * How Tandem's cost over the ceiling splits, by a hot control: its own work is what is left over the
+ * ceiling on hot records, the rest is the cold read. When the control's own work comes out below zero
+ * or above the whole difference, the runs' spread is larger than the split, and the sentence says so
+ * instead of printing a negative share.
+ */
+function hotSplit(
+  tandem: Measurement,
+  ceiling: Measurement,
+  hot: HotControl,
+  unit: string,
+  cold: string,
+): string {
+  const total = tandem.cpuPerRequestUs - ceiling.cpuPerRequestUs;
+  const own = hot.tandem.cpuPerRequestUs - hot.ceiling.cpuPerRequestUs;
+  if (own < 0 || own > total)
+    return `This run cannot split the ${n(total, 2)} µs above: the control's difference (${n(own, 2)} µs) is not inside it, so the runs' spread on this machine was larger than the split`;
+  return `So of the ${n(total, 2)} µs above, ${n(own, 2)} µs is Tandem's own work per ${unit} and ${n(total - own, 2)} µs ${cold}`;
+}
+
 export function renderMarkdown(results: BenchResults, notes: string): string {
   return [
     '# Benchmarks',
@@ -286,19 +306,15 @@ function sectionLines(results: BenchResults): string[] {
     }
     if (d.hotRecord && tandem && ceiling) {
       const { ids, ceiling: hotCeiling, tandem: hot } = d.hotRecord;
-      const own = hot.cpuPerRequestUs - hotCeiling.cpuPerRequestUs;
-      const total = tandem.record.cpuPerRequestUs - ceiling.record.cpuPerRequestUs;
       lines.push(
-        `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. So of the ${n(total, 2)} µs above, ${n(own, 2)} µs is Tandem's own work per request and ${n(total - own, 2)} µs reading one record at random among all of them, which the ceiling (one constant buffer) never does (e2e/bench/notes.md).`,
+        `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. ${hotSplit(tandem.record, ceiling.record, d.hotRecord, 'request', 'reading one record at random among all of them, which the ceiling (one constant buffer) never does')} (e2e/bench/notes.md).`,
         '',
       );
     }
     if (d.hotList && tandem && ceiling) {
       const { ids, ceiling: hotCeiling, tandem: hot } = d.hotList;
-      const own = hot.cpuPerRequestUs - hotCeiling.cpuPerRequestUs;
-      const total = tandem.list.cpuPerRequestUs - ceiling.list.cpuPerRequestUs;
       lines.push(
-        `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. So of the ${n(total, 2)} µs above, ${n(own, 2)} µs is Tandem's own work per page (copying the page's bytes into one buffer included) and ${n(total - own, 2)} µs reading a page at random among all of them.`,
+        `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. ${hotSplit(tandem.list, ceiling.list, d.hotList, "page (copying the page's bytes into one buffer included)", 'reading a page at random among all of them')}.`,
         '',
       );
     }

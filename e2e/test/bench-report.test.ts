@@ -101,4 +101,17 @@ test('the hot-record and hot-list controls split Tandem’s cost over the ceilin
   );
   assert.doesNotMatch(without, /Where that goes/);
   assert.doesNotMatch(without, /And for a list page/);
+  // A control that cost more over the ceiling than the table's run: no negative share is printed.
+  const noisy = renderMarkdown(
+    {
+      ...results,
+      dialects: [{ ...results.dialects[0]!, hotList: { ids: 200, ceiling: m(12), tandem: m(24) } }],
+    },
+    '',
+  );
+  assert.match(
+    noisy,
+    /This run cannot split the 9\.00 µs above: the control's difference \(12\.00 µs\) is not inside it/,
+  );
+  assert.doesNotMatch(noisy, /-\d+\.\d+ µs reading a page/);
 });
