@@ -187,19 +187,21 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     for (const name of ['express', 'fastify'] as const)
       contestants.push([name, await startContestant(name, context)]);
     started.push(...contestants.map(([, server]) => server)); // stopped on failure too
-    const measureKind = async (kind: 'record' | 'list') => {
-      log(`${dialect}: ${kind}, ${contestants.map(([name]) => name).join(', ')} interleaved`);
-      // Every contestant, the ceiling included, is sent the same requests, Authorization header included.
-      return measureInterleaved(
-        contestants.map(([, server]) => ({
+    // Every contestant, the ceiling included, is sent the same requests, Authorization header included.
+    const measureAmong = (servers: typeof contestants, kind: 'record' | 'list', maxId: number) =>
+      measureInterleaved(
+        servers.map(([, server]) => ({
           baseUrl: server.url,
           kind,
-          maxId: CATALOG,
+          maxId,
           tokensFile,
           serverPids: [server.child.pid!],
         })),
         plan,
       );
+    const measureKind = async (kind: 'record' | 'list') => {
+      log(`${dialect}: ${kind}, ${contestants.map(([name]) => name).join(', ')} interleaved`);
+      return measureAmong(contestants, kind, CATALOG);
     };
     const record = await measureKind('record');
     const list = await measureKind('list');
@@ -211,16 +213,7 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     const hot = contestants.filter(([name]) => name === 'ceiling' || name === 'tandem');
     const measureHot = async (kind: 'record' | 'list', ids: number) => {
       log(`${dialect}: ${kind} within ${ids} hot products, ceiling and tandem interleaved`);
-      const [ceiling, tandem] = await measureInterleaved(
-        hot.map(([, server]) => ({
-          baseUrl: server.url,
-          kind,
-          maxId: ids,
-          tokensFile,
-          serverPids: [server.child.pid!],
-        })),
-        plan,
-      );
+      const [ceiling, tandem] = await measureAmong(hot, kind, ids);
       return { ids, ceiling: ceiling!, tandem: tandem! };
     };
     const hotRecord = await measureHot('record', HOT_IDS);
