@@ -45,8 +45,10 @@ import { checkHarnessScripts } from './wrk-pool-check.js';
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const full = process.argv.includes('--full');
 /**
- * `--only=writes,orders` measures just those sections (catalog, snapshot, orders, writes) and prints
- * the report without writing BENCHMARKS.md: a partial run must not replace the record of a whole one.
+ * `--only=writes,orders` measures just those sections (catalog, snapshot, orders, writes), prints them
+ * and puts them in BENCHMARKS.md as a dated block of their own (replacing that block's previous
+ * version, quick or full: its heading names the command): a partial run never replaces the record of
+ * a whole one.
  * `grants` (only by --only: catalog measures them too) runs just the auth grants, printed as JSON.
  */
 const SECTIONS = ['catalog', 'snapshot', 'orders', 'writes', 'grants'] as const;
