@@ -32,9 +32,6 @@ export async function launchChromium(): Promise<{ context: BrowserContext; profi
       '--disable-sync',
     ],
   });
-  // A bound on waiting, not a speed requirement: in CI the PostgreSQL pass shares two cores with the
-  // container round trip (.ci/run), and an admin page took over 15 s to render there (2026-12-04),
-  // failing every later step of admin-to-fast. A page that never renders still fails, after 60 s.
-  context.setDefaultTimeout(60_000);
+  context.setDefaultTimeout(15_000);
   return { context, profile };
 }
