@@ -192,6 +192,10 @@ export function methodLines(results: Pick<BenchResults, 'machine' | 'plan'>): st
   ];
 }
 
+/** A hot control's two contestants side by side: CPU per request, the wrk core's share, efficiency. */
+const hotFigures = ({ ceiling, tandem }: HotControl) =>
+  `ceiling ${us(ceiling)} (wrk ${busy(ceiling)}), tandem ${us(tandem)} (wrk ${busy(tandem)}), efficiency ${n(efficiency(tandem, ceiling), 2)}`;
+
 /**
  * How Tandem's cost over the ceiling splits, by a hot control: its own work is what is left over the
  * ceiling on hot records, the rest is the cold read. When the control's own work comes out below zero
@@ -305,16 +309,16 @@ function sectionLines(results: BenchResults): string[] {
       );
     }
     if (d.hotRecord && tandem && ceiling) {
-      const { ids, ceiling: hotCeiling, tandem: hot } = d.hotRecord;
+      const { ids } = d.hotRecord;
       lines.push(
-        `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. ${hotSplit(tandem.record, ceiling.record, d.hotRecord, 'request', 'reading one record at random among all of them, which the ceiling (one constant buffer) never does')} (e2e/bench/notes.md).`,
+        `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ${hotFigures(d.hotRecord)}. ${hotSplit(tandem.record, ceiling.record, d.hotRecord, 'request', 'reading one record at random among all of them, which the ceiling (one constant buffer) never does')} (e2e/bench/notes.md).`,
         '',
       );
     }
     if (d.hotList && tandem && ceiling) {
-      const { ids, ceiling: hotCeiling, tandem: hot } = d.hotList;
+      const { ids } = d.hotList;
       lines.push(
-        `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ceiling ${us(hotCeiling)} (wrk ${busy(hotCeiling)}), tandem ${us(hot)} (wrk ${busy(hot)}), efficiency ${n(efficiency(hot, hotCeiling), 2)}. ${hotSplit(tandem.list, ceiling.list, d.hotList, "page (copying the page's bytes into one buffer included)", 'reading a page at random among all of them')}.`,
+        `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ${hotFigures(d.hotList)}. ${hotSplit(tandem.list, ceiling.list, d.hotList, "page (copying the page's bytes into one buffer included)", 'reading a page at random among all of them')}.`,
         '',
       );
     }
