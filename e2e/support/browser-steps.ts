@@ -4,12 +4,11 @@
  * screenshots kept as test artifacts (e2e/artifacts/, gitignored; E2E_ARTIFACTS overrides).
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
+import { launchChromium, recordPageEvents, reportFailedStep, type PageEvents } from './browser.js';
 import { STAFF_PASSWORD, startSeededAdmin, type AdminEnv, type SeededAdmin } from './admin-process.js';
 
 export const ARTIFACTS =
@@ -21,6 +20,8 @@ export interface AdminBrowser {
   readonly context: BrowserContext;
   /** Uncaught page errors and CSP violations seen so far. */
   readonly problems: string[];
+  /** Everything the page did lately, printed when a step fails. */
+  readonly events: PageEvents;
   goto(route: string): Promise<void>;
   login(email?: string, password?: string): Promise<void>;
   /** A full-page screenshot kept as a test artifact. */
@@ -42,6 +43,7 @@ export function adminBrowser(env: AdminEnv = {}): { current(): AdminBrowser } {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.setViewportSize({ width: 1400, height: 900 });
     const problems: string[] = [];
+    const events = recordPageEvents(page);
     page.on('console', (message) => {
       if (/Content.Security.Policy|Refused to (execute|load|apply)/i.test(message.text()))
         problems.push(message.text());
@@ -55,6 +57,7 @@ export function adminBrowser(env: AdminEnv = {}): { current(): AdminBrowser } {
       page,
       context,
       problems,
+      events,
       goto,
       async login(email = 'admin@example.com', password = STAFF_PASSWORD) {
         await goto('/login');
@@ -84,16 +87,14 @@ export function adminBrowser(env: AdminEnv = {}): { current(): AdminBrowser } {
   };
 }
 
-/** A test step that, when it fails, leaves a screenshot and the admin's log behind. */
+/** A test step that, when it fails, leaves a screenshot, the page's events and the admin's log behind. */
 export function browserStep(browser: { current(): AdminBrowser }, name: string, fn: () => Promise<void>) {
   return it(name, async () => {
     try {
       await fn();
     } catch (error) {
-      const { page, admin } = browser.current();
-      const file = path.join(tmpdir(), `tandem-e2e-${name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-      process.stdout.write(`# screenshot: ${file}\n# admin log:\n${admin.logs().replace(/^/gm, '#   ')}\n`);
+      const { page, events, admin } = browser.current();
+      await reportFailedStep(page, events, name, { 'admin log': admin.logs() });
       throw error;
     }
   });

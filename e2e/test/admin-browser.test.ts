@@ -6,12 +6,16 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { sqlitePassOnly } from '@tandem/models/testing';
-import { browserSkip, launchChromium } from '../support/browser.js';
+import {
+  browserSkip,
+  launchChromium,
+  recordPageEvents,
+  reportFailedStep,
+  type PageEvents,
+} from '../support/browser.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditEntry, Product, User } from '@tandem/models';
@@ -28,6 +32,7 @@ describe('admin in a browser', { skip }, () => {
   let admin: SeededAdmin;
   let context: BrowserContext;
   let page: Page;
+  let events: PageEvents | undefined;
   let profile: string;
   const outside: string[] = [];
   /** Content-Security-Policy violations and uncaught errors reported by the pages. */
@@ -68,9 +73,7 @@ describe('admin in a browser', { skip }, () => {
       try {
         await fn();
       } catch (error) {
-        const file = path.join(tmpdir(), `tandem-e2e-${name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-        await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-        process.stdout.write(`# screenshot: ${file}\n# admin log:\n${admin.logs().replace(/^/gm, '#   ')}\n`);
+        await reportFailedStep(page, events, name, { 'admin log': admin.logs() });
         throw error;
       }
     });
@@ -84,6 +87,7 @@ describe('admin in a browser', { skip }, () => {
       if (url.protocol !== 'data:' && url.hostname !== '127.0.0.1') outside.push(request.url());
     });
     page = context.pages()[0] ?? (await context.newPage());
+    events = recordPageEvents(page);
     page.on('console', (message) => {
       if (/Content.Security.Policy|Refused to (execute|load|apply)/i.test(message.text()))
         pageProblems.push(message.text());

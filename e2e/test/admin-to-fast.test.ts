@@ -7,11 +7,15 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { browserSkip, launchChromium } from '../support/browser.js';
+import {
+  browserSkip,
+  launchChromium,
+  recordPageEvents,
+  reportFailedStep,
+  type PageEvents,
+} from '../support/browser.js';
 import WebSocket from 'ws';
 import { Product } from '@tandem/models';
 import { createMigratedDatabase, eventually, type MigratedTestDatabase } from '@tandem/models/testing';
@@ -46,6 +50,7 @@ describe('admin changes reach the fast service', { skip }, () => {
   const frames: LiveFrame[] = [];
   let context: BrowserContext | undefined;
   let page: Page;
+  let events: PageEvents | undefined;
   let profile = '';
   /** Product id by SKU, read once after seeding (a deleted product cannot be looked up later). */
   const ids = new Map<string, number>();
@@ -69,11 +74,8 @@ describe('admin changes reach the fast service', { skip }, () => {
       try {
         await fn();
       } catch (error) {
-        const file = path.join(tmpdir(), `tandem-e2e-a2f-${name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-        await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-        process.stdout.write(`# screenshot: ${file}\n# frames: ${JSON.stringify(frames)}\n`);
-        for (const service of processes)
-          process.stdout.write(`# ${service.name} log:\n${service.logs().replace(/^/gm, '#   ')}\n`);
+        const logs = Object.fromEntries(processes.map((service) => [`${service.name} log`, service.logs()]));
+        await reportFailedStep(page, events, `a2f-${name}`, { frames: JSON.stringify(frames), ...logs });
         throw error;
       }
     });
@@ -101,6 +103,7 @@ describe('admin changes reach the fast service', { skip }, () => {
 
     ({ context, profile } = await launchChromium());
     page = context.pages()[0] ?? (await context.newPage());
+    events = recordPageEvents(page);
   });
 
   after(async () => {
