@@ -12,6 +12,10 @@ const run = promisify(execFile);
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const COMPOSE_FILE = fileURLToPath(new URL('../../../infra/compose.yaml', import.meta.url));
+/** Builds on the host's network: a build then adds no network interface for Chromium to notice. */
+export const HOST_NETWORK_BUILD = fileURLToPath(
+  new URL('../../../infra/test/compose.host-network-build.yaml', import.meta.url),
+);
 export const DOCKERFILE = fileURLToPath(new URL('../../../infra/docker/Dockerfile', import.meta.url));
 /** Starts dockerd when it is installed but not running; exit 3 means no engine can be had here. */
 export const START_ENGINE = fileURLToPath(new URL('../../../infra/test/start-engine.sh', import.meta.url));
@@ -81,6 +85,8 @@ export async function pruneOldTandemImages(): Promise<void> {
   await docker(
     'build',
     '--quiet',
+    '--network',
+    'host',
     '--file',
     DOCKERFILE,
     '--target',
@@ -145,7 +151,7 @@ export class ComposeProject {
   compose(...args: string[]): Promise<CommandResult> {
     return command(
       'docker-compose',
-      ['--project-name', this.name, '--file', COMPOSE_FILE, ...args],
+      ['--project-name', this.name, '--file', COMPOSE_FILE, '--file', HOST_NETWORK_BUILD, ...args],
       this.env(),
     );
   }

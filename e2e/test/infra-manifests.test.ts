@@ -103,6 +103,20 @@ test('compose services build existing Dockerfile targets and mount existing file
   assert.match(dockerfile, /HEALTHCHECK/);
 });
 
+test('the container round trip builds every compose image on the host network, and changes nothing else', () => {
+  // A built service missing here would be built on the default bridge again: every RUN step would add
+  // and remove a network interface, and Chromium, running the browser tests beside the build in CI,
+  // fails its requests in flight at each one (infra/test/compose.host-network-build.yaml).
+  const overlay = parse(
+    readFileSync(path.join(infra, 'test', 'compose.host-network-build.yaml'), 'utf8'),
+  ) as { services: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+  assert.deepEqual(Object.keys(overlay), ['services'], 'the overlay sets services only');
+  const built = BUILT(composeServices()).map(([name]) => name);
+  assert.deepEqual(Object.keys(overlay.services).sort(), [...built].sort(), 'one entry per built service');
+  for (const [name, service] of Object.entries(overlay.services))
+    assert.deepEqual(service, { build: { network: 'host' } }, `${name}: only its build's network`);
+});
+
 test(
   'the nginx configuration is accepted by nginx -t',
   { skip: !existsSync(NGINX_BINARY) && 'nginx is not installed (apt-get install nginx-light)' },

@@ -78,7 +78,9 @@ build() {
   fi
   log "$image: building the stand-in ($recipe_file)"
   if [ "$context" = "$node_context" ]; then make_node_context; fi
-  if ! docker build --label "$LABEL=$want" -t "$image" -f "$dockerfile" "$@" "$context" >"$work/build.log" 2>&1; then
+  # The host's network: a RUN step on the default bridge adds a network interface, which fails the
+  # requests of a Chromium running beside it (infra/test/compose.host-network-build.yaml).
+  if ! docker build --network host --label "$LABEL=$want" -t "$image" -f "$dockerfile" "$@" "$context" >"$work/build.log" 2>&1; then
     tail -n 40 "$work/build.log" >&2
     log "$image: build failed" >&2
     exit 1
