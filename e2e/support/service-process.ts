@@ -3,6 +3,7 @@
  * its `{type:'ready', url}` IPC message. Used by the cross-service tests and the benchmark harness.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { NODE_FLAGS } from '@tandem/config';
 import { fileURLToPath } from 'node:url';
 
 const repo = (relative: string) => fileURLToPath(new URL(`../../../${relative}`, import.meta.url));
@@ -46,13 +47,15 @@ export async function startServiceProcess(
     LOG_LEVEL: 'warn',
     ...options.env,
   };
+  // The flags the service is always started with (as `tandem start` does), then the caller's.
+  const nodeArgs = [...(entry === ENTRY_POINTS.fast ? NODE_FLAGS.fast : []), ...(options.nodeArgs ?? [])];
   const child = fork(entry, options.args ?? [], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    ...(options.nodeArgs && { execArgv: [...process.execArgv, ...options.nodeArgs] }),
+    ...(nodeArgs.length > 0 && { execArgv: [...process.execArgv, ...nodeArgs] }),
     ...(options.cpus && {
       execPath: 'taskset',
-      execArgv: ['-c', options.cpus, process.execPath, ...(options.nodeArgs ?? [])],
+      execArgv: ['-c', options.cpus, process.execPath, ...nodeArgs],
     }),
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -21,7 +21,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Service, ConfigMap, Secret } from 'kubernetes-models/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { loadConfig, SETTING_NAMES } from '@tandem/config';
+import { loadConfig, NODE_FLAGS, SETTING_NAMES } from '@tandem/config';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { renderFastUpstreamConfig, NGINX_BINARY, startNginx } from '../support/nginx.js';
 import { startAdminProcess } from '../support/admin-process.js';
@@ -343,6 +343,16 @@ const composeSeconds = (duration: string) => {
     seconds += Number(amount) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
   return seconds;
 };
+
+test('the service images start each service with its Node.js flags (@tandem/config NODE_FLAGS)', () => {
+  const targets = dockerfileTargets();
+  for (const name of ['admin', 'auth', 'fast'] as const)
+    assert.deepEqual(
+      targets.get(name)?.command,
+      ['node', ...NODE_FLAGS[name], `services/${name}/dist/src/main.js`],
+      `${name}: CMD`,
+    );
+});
 
 test('the relay and applier images run CLI commands that exist', () => {
   const targets = dockerfileTargets();

@@ -5,6 +5,8 @@ import { PassThrough } from 'node:stream';
 import type { RunningService } from '../src/start/banner.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../src/start/restart-policy.js';
 import { superviseServices, type SupervisedService } from '../src/start/supervisor.js';
+import { SERVICES } from '../src/start/services.js';
+import { NODE_FLAGS } from '@tandem/config';
 
 // Plain JS fixtures live beside the sources (not compiled), so `node --test dist/test/` does not run them.
 const fixture = (file: string) => fileURLToPath(new URL(`../../test/fixtures/${file}`, import.meta.url));
@@ -97,6 +99,19 @@ test('every service reports ready, its URL is announced, and a stop signal stops
   assert.match(run.out(), /^one \| fixture listening$/m, 'child output is relayed with the service name');
   for (const service of running) await assert.rejects(fetch(service.url), 'the children are gone');
   assert.equal(process.listenerCount(STOP), 0, 'signal handlers are removed');
+});
+
+test("a service is started with its Node.js flags, and fast's are @tandem/config's NODE_FLAGS", async () => {
+  const run = start([
+    { name: 'flagged', entry: fixture('ready-service.mjs'), nodeFlags: ['--no-memory-reducer'] },
+  ]);
+  const [service] = await run.readyOnce;
+  const execArgv = (await (await fetch(`${service!.url}/exec-argv`)).json()) as string[];
+  process.kill(process.pid, STOP);
+  assert.equal(await run.exitCode, 0);
+  assert.ok(execArgv.includes('--no-memory-reducer'), JSON.stringify(execArgv));
+  assert.deepEqual(SERVICES.find((s) => s.name === 'fast')?.nodeFlags, NODE_FLAGS.fast);
+  assert.deepEqual(NODE_FLAGS.fast, ['--no-memory-reducer']);
 });
 
 test('a service that fails at every start is tried maxFailedStarts times, then everything stops with exit 1', async () => {

@@ -19,3 +19,4 @@ export {
   type DatabaseTarget,
 } from './database-url.js';
 export { loadConfigOrExit } from './load-or-exit.js';
+export { NODE_FLAGS, missingNodeFlags, type ServiceWithFlags } from './node-flags.js';

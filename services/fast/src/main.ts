@@ -1,4 +1,4 @@
-import { redactDatabaseUrl } from '@tandem/config';
+import { missingNodeFlags, redactDatabaseUrl } from '@tandem/config';
 import { runService } from '@tandem/service';
 import { assertNativeUws } from './native.js';
 import { setProcessPriority } from './process-priority.js';
@@ -20,6 +20,12 @@ await runService({
   orm: { connect: false },
   // Before anything is opened: a priority that cannot be had stops start-up (see FAST_NICE).
   prepare(config, logger) {
+    const missing = missingNodeFlags('fast');
+    if (missing.length > 0)
+      logger.warn(
+        { missing },
+        'started without the Node.js flags fast is meant to run with (see @tandem/config NODE_FLAGS): expect full garbage collections of the hot data whenever traffic pauses',
+      );
     if (config.fast.nice === undefined) return;
     setProcessPriority(config.fast.nice);
     logger.info({ nice: config.fast.nice }, 'fast service priority set');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '@tandem/config';
 
 /** The repository root, found from this file (dist/src/start/services.js), never from the cwd. */
 export const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -12,6 +13,8 @@ export interface ServiceSpec {
   /** Path under the service's base URL that a person opens (the admin lives under /admin). */
   readonly homePath: string;
   readonly args?: readonly string[];
+  /** Node.js flags it is started with (@tandem/config NODE_FLAGS says why). */
+  readonly nodeFlags?: readonly string[];
   /** The setting that picks its port: a restarted service is given the port it had, so its URL holds. */
   readonly portVariable?: 'ADMIN_PORT' | 'AUTH_PORT' | 'FAST_PORT';
 }
@@ -33,6 +36,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'fast',
     entry: path.join(repoRoot, 'services/fast/dist/src/main.js'),
+    nodeFlags: NODE_FLAGS.fast,
     homePath: '',
     portVariable: 'FAST_PORT',
   },

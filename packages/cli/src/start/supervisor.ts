@@ -10,6 +10,8 @@ export interface SupervisedService {
   readonly entry: string;
   /** Command-line arguments for the entry point (the relay is `tandem relay`). */
   readonly args?: readonly string[];
+  /** Node.js flags it is started with, after --enable-source-maps (@tandem/config NODE_FLAGS). */
+  readonly nodeFlags?: readonly string[];
   /** Services (among those supervised) that must report ready before this one is started. */
   readonly startAfter?: readonly string[];
   /**
@@ -105,7 +107,7 @@ export function superviseServices(
         // Its own process group: Ctrl-C reaches only this supervisor, which stops the children once,
         // in order, instead of every process receiving SIGINT at the same moment.
         detached: true,
-        execArgv: ['--enable-source-maps'],
+        execArgv: ['--enable-source-maps', ...(service.nodeFlags ?? [])],
       });
       child.process = spawned;
       child.closed = new Promise<void>((done) => spawned.once('close', () => done()));
