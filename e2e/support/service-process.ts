@@ -15,6 +15,14 @@ export const ENTRY_POINTS = {
   tandem: repo('packages/cli/bin/tandem.js'),
 } as const;
 
+/** Each service's entry point → the Node.js flags it must be started with (@tandem/config NODE_FLAGS). */
+const FLAGS_BY_ENTRY = new Map<string, readonly string[]>(
+  Object.entries(NODE_FLAGS).map(([service, flags]) => [
+    ENTRY_POINTS[service as keyof typeof NODE_FLAGS],
+    flags,
+  ]),
+);
+
 export interface ServiceProcess {
   readonly name: string;
   readonly url: string;
@@ -48,7 +56,7 @@ export async function startServiceProcess(
     ...options.env,
   };
   // The flags the service is always started with (as `tandem start` does), then the caller's.
-  const nodeArgs = [...(entry === ENTRY_POINTS.fast ? NODE_FLAGS.fast : []), ...(options.nodeArgs ?? [])];
+  const nodeArgs = [...(FLAGS_BY_ENTRY.get(entry) ?? []), ...(options.nodeArgs ?? [])];
   const child = fork(entry, options.args ?? [], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

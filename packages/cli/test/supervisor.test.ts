@@ -101,7 +101,7 @@ test('every service reports ready, its URL is announced, and a stop signal stops
   assert.equal(process.listenerCount(STOP), 0, 'signal handlers are removed');
 });
 
-test("a service is started with its Node.js flags, and fast's are @tandem/config's NODE_FLAGS", async () => {
+test("a service is started with its Node.js flags, and each service's are @tandem/config's NODE_FLAGS", async () => {
   const run = start([
     { name: 'flagged', entry: fixture('ready-service.mjs'), nodeFlags: ['--no-memory-reducer'] },
   ]);
@@ -110,7 +110,8 @@ test("a service is started with its Node.js flags, and fast's are @tandem/config
   process.kill(process.pid, STOP);
   assert.equal(await run.exitCode, 0);
   assert.ok(execArgv.includes('--no-memory-reducer'), JSON.stringify(execArgv));
-  assert.deepEqual(SERVICES.find((s) => s.name === 'fast')?.nodeFlags, NODE_FLAGS.fast);
+  for (const [name, flags] of Object.entries(NODE_FLAGS))
+    assert.deepEqual(SERVICES.find((s) => s.name === name)?.nodeFlags, flags, name);
   assert.deepEqual(NODE_FLAGS.fast, ['--no-memory-reducer']);
 });
 

@@ -24,12 +24,14 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'admin',
     entry: path.join(repoRoot, 'services/admin/dist/src/main.js'),
+    nodeFlags: NODE_FLAGS.admin,
     homePath: '/admin',
     portVariable: 'ADMIN_PORT',
   },
   {
     name: 'auth',
     entry: path.join(repoRoot, 'services/auth/dist/src/main.js'),
+    nodeFlags: NODE_FLAGS.auth,
     homePath: '',
     portVariable: 'AUTH_PORT',
   },
