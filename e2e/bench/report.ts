@@ -33,11 +33,24 @@ export interface DialectResults {
    * (about `ids - 100` distinct pages whose bytes stay in the CPU's caches): the same split for a page.
    */
   readonly hotList?: HotControl;
+  /**
+   * The record GET again, ceiling and tandem only, every connection pausing `pauseMs` after each answer:
+   * both get about the same request rate, wrk well under its bound, so their CPU per request compares
+   * at equal load, not at whatever rate each could be driven to.
+   */
+  readonly pacedRecord?: PacedControl;
 }
 
 /** A control run over records that stay in the CPU's caches (DialectResults.hotRecord, hotList). */
 export interface HotControl {
   readonly ids: number;
+  readonly ceiling: Measurement;
+  readonly tandem: Measurement;
+}
+
+/** A control run at a pace set by the load generator (DialectResults.pacedRecord). */
+export interface PacedControl {
+  readonly pauseMs: number;
   readonly ceiling: Measurement;
   readonly tandem: Measurement;
 }
@@ -192,8 +205,8 @@ export function methodLines(results: Pick<BenchResults, 'machine' | 'plan'>): st
   ];
 }
 
-/** A hot control's two contestants side by side: CPU per request, the wrk core's share, efficiency. */
-const hotFigures = ({ ceiling, tandem }: HotControl) =>
+/** A control's two contestants side by side: CPU per request, the wrk core's share, efficiency. */
+const hotFigures = ({ ceiling, tandem }: { readonly ceiling: Measurement; readonly tandem: Measurement }) =>
   `ceiling ${us(ceiling)} (wrk ${busy(ceiling)}), tandem ${us(tandem)} (wrk ${busy(tandem)}), efficiency ${n(efficiency(tandem, ceiling), 2)}`;
 
 /**
@@ -319,6 +332,13 @@ function sectionLines(results: BenchResults): string[] {
       const { ids } = d.hotList;
       lines.push(
         `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ${hotFigures(d.hotList)}. ${hotSplit(tandem.list, ceiling.list, d.hotList, "page (copying the page's bytes into one buffer included)", 'reading a page at random among all of them')}.`,
+        '',
+      );
+    }
+    if (d.pacedRecord && tandem && ceiling) {
+      const paced = d.pacedRecord;
+      lines.push(
+        `At an equal pace (every connection waiting ${n(paced.pauseMs)} ms after each answer: ceiling ${n(paced.ceiling.requestsPerSecond)} req/s, tandem ${n(paced.tandem.requestsPerSecond)} req/s), the record GET costs ${hotFigures(paced)}, against ${n(efficiency(tandem.record, ceiling.record), 2)} in the table: CPU per request compared at the same load, with wrk far from setting the pace.`,
         '',
       );
     }

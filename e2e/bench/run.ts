@@ -68,6 +68,8 @@ const CATALOG = 10_000;
 const HOT_IDS = 100;
 /** The hot-list control (DialectResults.hotList): every page within this many products. */
 const HOT_LIST_IDS = 200;
+/** The paced control (DialectResults.pacedRecord): each connection's pause after an answer. */
+const PACED_PAUSE_MS = 1;
 const plan: RunPlan = full
   ? { warmupSeconds: 5, seconds: 10, runs: 3, connections: 64 }
   : { warmupSeconds: 2, seconds: 3, runs: 3, connections: 64 };
@@ -190,7 +192,12 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
       contestants.push([name, await startContestant(name, context)]);
     started.push(...contestants.map(([, server]) => server)); // stopped on failure too
     // Every contestant, the ceiling included, is sent the same requests, Authorization header included.
-    const measureAmong = (servers: typeof contestants, kind: 'record' | 'list', maxId: number) =>
+    const measureAmong = (
+      servers: typeof contestants,
+      kind: 'record' | 'list',
+      maxId: number,
+      pauseMs?: number,
+    ) =>
       measureInterleaved(
         servers.map(([, server]) => ({
           baseUrl: server.url,
@@ -198,6 +205,7 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
           maxId,
           tokensFile,
           serverPids: [server.child.pid!],
+          pauseMs,
         })),
         plan,
       );
@@ -220,6 +228,11 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     };
     const hotRecord = await measureHot('record', HOT_IDS);
     const hotList = await measureHot('list', HOT_LIST_IDS);
+    log(
+      `${dialect}: record at an equal pace (${PACED_PAUSE_MS} ms after each answer), ceiling and tandem interleaved`,
+    );
+    const [pacedCeiling, pacedTandem] = await measureAmong(hot, 'record', CATALOG, PACED_PAUSE_MS);
+    const pacedRecord = { pauseMs: PACED_PAUSE_MS, ceiling: pacedCeiling!, tandem: pacedTandem! };
     for (const [name, server] of contestants) if (name !== 'tandem') await server.stop();
 
     log(`${dialect}: change propagation`);
@@ -246,7 +259,7 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     const pinnedAuth = await startPinnedAuth(catalog);
     started.push(pinnedAuth);
     const grants = await measureGrants({ url: pinnedAuth.url, pid: pinnedAuth.child.pid! }, catalog, plan);
-    return { dialect, rows, proxy, propagation, grants, hotRecord, hotList };
+    return { dialect, rows, proxy, propagation, grants, hotRecord, hotList, pacedRecord };
   } finally {
     for (const server of started.reverse()) await server.stop();
     await catalog.database.drop();

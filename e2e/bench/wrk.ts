@@ -31,6 +31,11 @@ export interface WrkTarget {
    * (an owner's orders). When set, kind, maxId and tokensFile are not used.
    */
   readonly requestsFile?: string;
+  /**
+   * Each connection pauses this many milliseconds after every answer (WRK_PAUSE_MS, wrk's delay()):
+   * targets paced alike get about the same request rate, well under wrk's bound. Unset: no pause.
+   */
+  readonly pauseMs?: number;
 }
 
 export interface WrkResult {
@@ -140,13 +145,16 @@ export async function runWrk(
     script: target.requestsFile ? WRK_PAIRS_SCRIPT : WRK_SCRIPT,
     seconds: options.seconds,
     connections: options.connections,
-    env: target.requestsFile
-      ? { WRK_REQUESTS_FILE: target.requestsFile }
-      : {
-          WRK_KIND: target.kind,
-          WRK_MAX_ID: String(target.maxId),
-          WRK_TOKENS_FILE: target.tokensFile ?? '',
-        },
+    env: {
+      WRK_PAUSE_MS: String(target.pauseMs ?? 0),
+      ...(target.requestsFile
+        ? { WRK_REQUESTS_FILE: target.requestsFile }
+        : {
+            WRK_KIND: target.kind,
+            WRK_MAX_ID: String(target.maxId),
+            WRK_TOKENS_FILE: target.tokensFile ?? '',
+          }),
+    },
     serverPids: target.serverPids,
   });
   if (result.non2xx > 0) throw new Error(`${target.baseUrl} answered ${result.non2xx} non-2xx responses`);

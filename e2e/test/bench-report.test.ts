@@ -115,3 +115,47 @@ test('the hot-record and hot-list controls split Tandem’s cost over the ceilin
   );
   assert.doesNotMatch(noisy, /-\d+\.\d+ µs reading a page/);
 });
+
+test('the paced control compares CPU per request at the same rate, beside the table’s efficiency', () => {
+  const m = (cpuPerRequestUs: number, requestsPerSecond: number, wrkBusyShare: number): Measurement => ({
+    requestsPerSecond,
+    p50Ms: 0.5,
+    p99Ms: 2,
+    cpuPerRequestUs,
+    wrkBusyShare,
+    loadGeneratorBound: wrkBusyShare > 0.9,
+    runs: [],
+  });
+  const dialect = {
+    dialect: 'postgresql' as const,
+    rows: [
+      { name: 'ceiling' as const, record: m(8, 110_000, 0.96), list: m(30, 25_000, 0.9) },
+      { name: 'tandem' as const, record: m(10, 80_000, 0.86), list: m(40, 24_000, 0.8) },
+    ],
+    propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
+    grants: {
+      clientCredentials: m(300, 5000, 0.1),
+      refresh: m(300, 2000, 0.1),
+      authorizationCode: m(300, 2000, 0.1),
+    },
+  };
+  const results: BenchResults = {
+    mode: 'quick',
+    date: 'today',
+    machine: 'test',
+    plan: 'test',
+    dialects: [
+      {
+        ...dialect,
+        pacedRecord: { pauseMs: 1, ceiling: m(8.5, 39_000, 0.4), tandem: m(10.9, 39_500, 0.44) },
+      },
+    ],
+    snapshots: [],
+  };
+  const markdown = renderMarkdown(results, '');
+  assert.match(
+    markdown,
+    /At an equal pace \(every connection waiting 1 ms after each answer: ceiling 39,000 req\/s, tandem 39,500 req\/s\), the record GET costs ceiling 8\.50 µs \(wrk 40%\), tandem 10\.90 µs \(wrk 44%\), efficiency 0\.78, against 0\.80 in the table/,
+  );
+  assert.doesNotMatch(renderMarkdown({ ...results, dialects: [dialect] }, ''), /At an equal pace/);
+});

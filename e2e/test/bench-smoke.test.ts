@@ -116,6 +116,28 @@ describe('the benchmark harness', { skip }, () => {
   );
 
   test(
+    'a paced run waits after every answer: each connection sends at most one request per pause',
+    { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
+    async () => {
+      const server = servers.get('ceiling')!;
+      const connections = 4;
+      const pauseMs = 50;
+      const target = {
+        baseUrl: server.url,
+        kind: 'record' as const,
+        maxId: PRODUCTS,
+        tokensFile,
+        serverPids: [server.child.pid!],
+      };
+      const paced = await runWrk({ ...target, pauseMs }, { seconds: 1, connections });
+      // 4 connections × (1 s ÷ 50 ms) = 80 requests, doubled for wrk's start-up and last round. Without
+      // the pause, 4 connections answer thousands in a second on anything fit to run this suite.
+      assert.ok(paced.requests > 0, 'paced requests answered');
+      assert.ok(paced.requests <= 2 * connections * (1000 / pauseMs), `${paced.requests} paced requests`);
+    },
+  );
+
+  test(
     'the grant load spends every refresh token and authorization code once and gets only 2xx answers',
     { skip: !wrkAvailable() && 'wrk is not installed (apt-get install wrk)' },
     async () => {
