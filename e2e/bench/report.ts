@@ -206,7 +206,13 @@ export function methodLines(results: Pick<BenchResults, 'machine' | 'plan'>): st
 }
 
 /** A control's two contestants side by side: CPU per request, the wrk core's share, efficiency. */
-const hotFigures = ({ ceiling, tandem }: { readonly ceiling: Measurement; readonly tandem: Measurement }) =>
+const controlFigures = ({
+  ceiling,
+  tandem,
+}: {
+  readonly ceiling: Measurement;
+  readonly tandem: Measurement;
+}) =>
   `ceiling ${us(ceiling)} (wrk ${busy(ceiling)}), tandem ${us(tandem)} (wrk ${busy(tandem)}), efficiency ${n(efficiency(tandem, ceiling), 2)}`;
 
 /**
@@ -324,21 +330,21 @@ function sectionLines(results: BenchResults): string[] {
     if (d.hotRecord && tandem && ceiling) {
       const { ids } = d.hotRecord;
       lines.push(
-        `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ${hotFigures(d.hotRecord)}. ${hotSplit(tandem.record, ceiling.record, d.hotRecord, 'request', 'reading one record at random among all of them, which the ceiling (one constant buffer) never does')} (e2e/bench/notes.md).`,
+        `Where that goes: the same record GETs with ids drawn from ${n(ids)} products instead of all of them (those records stay in the CPU's caches; everything else alike, interleaved): ${controlFigures(d.hotRecord)}. ${hotSplit(tandem.record, ceiling.record, d.hotRecord, 'request', 'reading one record at random among all of them, which the ceiling (one constant buffer) never does')} (e2e/bench/notes.md).`,
         '',
       );
     }
     if (d.hotList && tandem && ceiling) {
       const { ids } = d.hotList;
       lines.push(
-        `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ${hotFigures(d.hotList)}. ${hotSplit(tandem.list, ceiling.list, d.hotList, "page (copying the page's bytes into one buffer included)", 'reading a page at random among all of them')}.`,
+        `And for a list page: the same 100-item pages, each within the first ${n(ids)} products (their bytes stay in the CPU's caches; interleaved): ${controlFigures(d.hotList)}. ${hotSplit(tandem.list, ceiling.list, d.hotList, "page (copying the page's bytes into one buffer included)", 'reading a page at random among all of them')}.`,
         '',
       );
     }
     if (d.pacedRecord && tandem && ceiling) {
       const paced = d.pacedRecord;
       lines.push(
-        `At an equal pace (every connection waiting ${n(paced.pauseMs)} ms after each answer: ceiling ${n(paced.ceiling.requestsPerSecond)} req/s, tandem ${n(paced.tandem.requestsPerSecond)} req/s), the record GET costs ${hotFigures(paced)}, against ${n(efficiency(tandem.record, ceiling.record), 2)} in the table: CPU per request compared at the same load, with wrk far from setting the pace.`,
+        `At an equal pace (every connection waiting ${n(paced.pauseMs)} ms after each answer: ceiling ${n(paced.ceiling.requestsPerSecond)} req/s, tandem ${n(paced.tandem.requestsPerSecond)} req/s), the record GET costs ${controlFigures(paced)}, against ${n(efficiency(tandem.record, ceiling.record), 2)} in the table: CPU per request compared at the same load, with wrk far from setting the pace.`,
         '',
       );
     }

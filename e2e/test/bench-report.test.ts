@@ -51,36 +51,41 @@ test('a document without targets gets the block at its end', () => {
   assert.equal(splicePartial('# Benchmarks\n', block('x'), 'writes'), `# Benchmarks\n\n${block('x')}\n`);
 });
 
+/** A measurement as the harness summarizes one (medians of runs), for the report's sentences. */
+const m = (cpuPerRequestUs: number, requestsPerSecond = 100_000, wrkBusyShare = 0.8): Measurement => ({
+  requestsPerSecond,
+  p50Ms: 0.5,
+  p99Ms: 2,
+  cpuPerRequestUs,
+  wrkBusyShare,
+  loadGeneratorBound: wrkBusyShare > 0.9,
+  runs: [],
+});
+
+/** A quick run's results with these dialects' figures and nothing else. */
+const resultsOf = (dialects: BenchResults['dialects']): BenchResults => ({
+  mode: 'quick',
+  date: 'today',
+  machine: 'test',
+  plan: 'test',
+  dialects,
+  snapshots: [],
+});
+
 test('the hot-record and hot-list controls split Tandem’s cost over the ceiling into its own work and the random record’s or page’s', () => {
-  const m = (cpuPerRequestUs: number): Measurement => ({
-    requestsPerSecond: 100_000,
-    p50Ms: 0.5,
-    p99Ms: 2,
-    cpuPerRequestUs,
-    wrkBusyShare: 0.8,
-    loadGeneratorBound: false,
-    runs: [],
-  });
-  const results: BenchResults = {
-    mode: 'quick',
-    date: 'today',
-    machine: 'test',
-    plan: 'test',
-    dialects: [
-      {
-        dialect: 'sqlite',
-        rows: [
-          { name: 'ceiling', record: m(4.5), list: m(13) },
-          { name: 'tandem', record: m(6.7), list: m(22) },
-        ],
-        propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
-        grants: { clientCredentials: m(300), refresh: m(300), authorizationCode: m(300) },
-        hotRecord: { ids: 100, ceiling: m(4.4), tandem: m(4.9) },
-        hotList: { ids: 200, ceiling: m(12.5), tandem: m(16) },
-      },
-    ],
-    snapshots: [],
-  };
+  const results = resultsOf([
+    {
+      dialect: 'sqlite',
+      rows: [
+        { name: 'ceiling', record: m(4.5), list: m(13) },
+        { name: 'tandem', record: m(6.7), list: m(22) },
+      ],
+      propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
+      grants: { clientCredentials: m(300), refresh: m(300), authorizationCode: m(300) },
+      hotRecord: { ids: 100, ceiling: m(4.4), tandem: m(4.9) },
+      hotList: { ids: 200, ceiling: m(12.5), tandem: m(16) },
+    },
+  ]);
   const markdown = renderMarkdown(results, '');
   assert.match(markdown, /Tandem costs 2\.20 µs of CPU per record GET/);
   assert.match(markdown, /ids drawn from 100 products instead of all of them/);
@@ -117,15 +122,6 @@ test('the hot-record and hot-list controls split Tandem’s cost over the ceilin
 });
 
 test('the paced control compares CPU per request at the same rate, beside the table’s efficiency', () => {
-  const m = (cpuPerRequestUs: number, requestsPerSecond: number, wrkBusyShare: number): Measurement => ({
-    requestsPerSecond,
-    p50Ms: 0.5,
-    p99Ms: 2,
-    cpuPerRequestUs,
-    wrkBusyShare,
-    loadGeneratorBound: wrkBusyShare > 0.9,
-    runs: [],
-  });
   const dialect = {
     dialect: 'postgresql' as const,
     rows: [
@@ -139,19 +135,12 @@ test('the paced control compares CPU per request at the same rate, beside the ta
       authorizationCode: m(300, 2000, 0.1),
     },
   };
-  const results: BenchResults = {
-    mode: 'quick',
-    date: 'today',
-    machine: 'test',
-    plan: 'test',
-    dialects: [
-      {
-        ...dialect,
-        pacedRecord: { pauseMs: 1, ceiling: m(8.5, 39_000, 0.4), tandem: m(10.9, 39_500, 0.44) },
-      },
-    ],
-    snapshots: [],
-  };
+  const results = resultsOf([
+    {
+      ...dialect,
+      pacedRecord: { pauseMs: 1, ceiling: m(8.5, 39_000, 0.4), tandem: m(10.9, 39_500, 0.44) },
+    },
+  ]);
   const markdown = renderMarkdown(results, '');
   assert.match(
     markdown,
