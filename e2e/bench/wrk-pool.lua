@@ -27,7 +27,7 @@ return function(format_one)
   -- WRK_PAUSE_MS > 0: each connection waits that long after an answer before sending its next request
   -- (wrk calls delay() after every response). Two servers paced alike get about the same request rate
   -- with wrk far from its bound, so their CPU per request compares at equal load (the paced control).
-  local pause = tonumber(os.getenv("WRK_PAUSE_MS") or "0")
+  local pause = tonumber(os.getenv("WRK_PAUSE_MS") or "") or 0
   if pause > 0 then
     delay = function() return pause end
   end
