@@ -230,9 +230,8 @@ export class ChangeFeed {
         if (pruned > 0) this.options.logger?.debug({ pruned }, 'change feed pruned the outbox');
       }
       const busy = result.pending > 0 || result.events > 0;
-      // Only PostgreSQL wakes the loop (NOTIFY); SQLite and Redis are polled (a Redis read blocks briefly itself).
       await this.sleep(
-        this.source.dialect === 'postgresql' && !busy ? this.options.fallbackPollMs : this.options.pollMs,
+        this.source.notifiesOfCommits && !busy ? this.options.fallbackPollMs : this.options.pollMs,
       );
     }
   }

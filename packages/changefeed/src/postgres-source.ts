@@ -102,6 +102,7 @@ export const READ_WINDOW_SQL = `with s as (select pg_current_snapshot() as snap)
  */
 export class PostgresSource implements FeedSource {
   readonly dialect = 'postgresql';
+  readonly notifiesOfCommits = true;
   private client: pg.Client | undefined;
   private listener: pg.Client | undefined;
   private readonly byTable: Map<string, CompiledProjection[]>;

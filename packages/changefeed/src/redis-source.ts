@@ -17,6 +17,8 @@ type XReadReply = [key: string, entries: [id: string, fields: string[]][]][] | n
  */
 export class RedisStreamSource implements FeedSource {
   readonly dialect = 'redis';
+  /** A read blocks briefly on the stream itself (XREAD BLOCK); there is nothing else to wait for. */
+  readonly notifiesOfCommits = false;
   private redis: Redis | undefined;
 
   constructor(

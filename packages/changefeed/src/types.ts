@@ -59,6 +59,11 @@ export interface ReadResult extends ChangeBatch {
  */
 export interface FeedSource {
   readonly dialect: 'sqlite' | 'postgresql' | 'redis';
+  /**
+   * True while `wake` is called after every commit (PostgreSQL's NOTIFY, SQLite's watched WAL file):
+   * an idle feed then reads every FEED_FALLBACK_POLL_MS instead of every FEED_POLL_MS.
+   */
+  readonly notifiesOfCommits: boolean;
   /** Opens connections; `wake` is called on a change notification, `lost` when a connection dies. */
   connect(wake: () => void, lost: (error: Error) => void): Promise<void>;
   /** Opens a consistent snapshot, hands it to `consume`, and closes it when `consume` is done. */

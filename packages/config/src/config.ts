@@ -276,9 +276,9 @@ export interface FastConfig {
 
 /** The change feed reader (packages/changefeed). */
 export interface FeedConfig {
-  /** SQLite poll interval; PostgreSQL re-poll interval while transactions are pending. */
+  /** Re-read interval while changes are pending; SQLite's poll where its WAL file cannot be watched. */
   readonly pollMs: number;
-  /** PostgreSQL: poll this often even without a notification (a lost NOTIFY costs at most this). */
+  /** Read this often even without a notification (NOTIFY, a WAL write): a lost one costs at most this. */
   readonly fallbackPollMs: number;
   readonly reconnectMaxMs: number;
   readonly staleAfterMs: number;
