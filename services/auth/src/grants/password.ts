@@ -1,10 +1,13 @@
 import { authenticateUser } from '@tandem/accounts';
+import { twoFactorEnrolled, twoFactorRequired } from '@tandem/two-factor';
 import { formatScope, grantScope, roleScopes, startUserSession, userSubject } from '@tandem/tokens';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam } from '../params.js';
 import type { Grant } from './types.js';
 
 const BAD_CREDENTIALS = 'Invalid username or password.';
+const SECOND_FACTOR =
+  'This account signs in with a second factor, which the password grant cannot carry: sign in through /oauth/authorize.';
 
 /**
  * RFC 6749 §4.3 resource owner password credentials: username (email) and password. Each guess is
@@ -12,6 +15,10 @@ const BAD_CREDENTIALS = 'Invalid username or password.';
  * address, per account), so parallel guesses cannot outrun the limits; unknown, wrong and inactive
  * accounts all answer the same `invalid_grant` after the same work (authenticateUser hashes a dummy
  * password for unknown emails).
+ *
+ * A user with an authenticator, or staff who must enrol one (TWO_FACTOR_REQUIRED_FOR_STAFF), is
+ * refused after a right password: this grant has no step for a code, and a session started here
+ * would skip the second factor the authorization page asks for (docs/architecture.md, decision 13).
  */
 export const passwordGrant: Grant = async ({ deps, params, address }) => {
   const username = requireParam(params, 'username');
@@ -29,6 +36,8 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
   // A failure keeps the points it reserved; a success gives them back.
   if (!user) throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
   await deps.throttle.recordSuccess(username, address);
+  if (twoFactorRequired(deps.config.twoFactor, user) || (await twoFactorEnrolled(em, user.id)))
+    throw new OAuthError('invalid_grant', SECOND_FACTOR);
 
   await em.populate(user, ['roles']);
   const decision = grantScope(requestedScope, roleScopes(user));
