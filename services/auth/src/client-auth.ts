@@ -61,6 +61,8 @@ export function readClientCredentials(req: IncomingMessage, params: Params): Cli
     } catch {
       throw invalidClient();
     }
+    // The body's parameters are refused with U+0000 (params.ts); these arrive decoded from the header.
+    if (clientId.includes('\0')) throw invalidClient();
     if (bodyId !== undefined && bodyId !== clientId)
       throw new OAuthError('invalid_request', 'client_id differs from the authenticated client.');
     return { clientId, clientSecret, method: 'client_secret_basic' };

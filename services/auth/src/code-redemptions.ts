@@ -1,5 +1,5 @@
 import type { CodeAttempt, CodeRead } from './store.js';
-import { ItemFailed, TurnBatch } from './turn-batch.js';
+import { TurnBatch, aloneWhenRefused } from './turn-batch.js';
 
 /** Reads and claims the codes of these attempts in one statement: one answer per attempt, in order. */
 export type ReadAndRedeem = (attempts: readonly CodeAttempt[]) => Promise<readonly (CodeRead | undefined)[]>;
@@ -23,34 +23,11 @@ export class CodeRedemptions {
   private readonly batch: TurnBatch<CodeAttempt, CodeRead | undefined>;
 
   constructor(readAndRedeem: ReadAndRedeem) {
-    this.batch = new TurnBatch(async (attempts) => {
-      try {
-        return await readAndRedeem(attempts);
-      } catch (error) {
-        if (attempts.length === 1 || !rolledBack(error)) throw error;
-        return Promise.all(
-          attempts.map((attempt) =>
-            readAndRedeem([attempt]).then(
-              ([read]) => read,
-              (alone: unknown) => new ItemFailed(alone),
-            ),
-          ),
-        );
-      }
-    });
+    this.batch = new TurnBatch(aloneWhenRefused(readAndRedeem));
   }
 
   /** The code's read as of the claim, and whether this attempt claimed it; undefined for an unknown code. */
   redeem(attempt: CodeAttempt): Promise<CodeRead | undefined> {
     return this.batch.add(attempt);
   }
-}
-
-/**
- * The database answered the statement with an error, so it did nothing: node-postgres's DatabaseError
- * carries the server's severity and SQLSTATE; a lost connection's error carries neither.
- */
-function rolledBack(error: unknown): boolean {
-  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
-  return typeof severity === 'string' && typeof code === 'string';
 }

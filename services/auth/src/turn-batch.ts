@@ -52,3 +52,37 @@ interface Waiter<Result> {
   readonly resolve: (result: Result) => void;
   readonly reject: (error: unknown) => void;
 }
+
+/**
+ * A run for statements the database may refuse for one item's sake (a value it cannot store, a
+ * deadlock): when it refused the batch's statement, each item is run alone, so only the item that
+ * causes it fails. Any other failure (the connection lost: a write may have happened) fails the batch.
+ */
+export function aloneWhenRefused<Item, Result>(
+  run: (items: readonly Item[]) => Promise<readonly Result[]>,
+): RunBatch<Item, Result> {
+  return async (items) => {
+    try {
+      return await run(items);
+    } catch (error) {
+      if (items.length === 1 || !statementRefused(error)) throw error;
+      return Promise.all(
+        items.map((item) =>
+          run([item]).then(
+            ([result]) => result as Result,
+            (alone: unknown) => new ItemFailed(alone),
+          ),
+        ),
+      );
+    }
+  };
+}
+
+/**
+ * The database answered the statement with an error, so it did nothing: node-postgres's DatabaseError
+ * carries the server's severity and SQLSTATE; a lost connection's error carries neither.
+ */
+function statementRefused(error: unknown): boolean {
+  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
+  return typeof severity === 'string' && typeof code === 'string';
+}

@@ -42,3 +42,20 @@ test('a failed query fails every lookup of its turn, and only those', async () =
   fail = false;
   assert.equal((await lookups.find('b'))?.clientId, 'b');
 });
+
+test("a query the database refused for one id's sake fails that id's lookup only", async () => {
+  const queries: (readonly string[])[] = [];
+  const lookups = new ClientLookups(async (ids) => {
+    queries.push(ids);
+    // What node-postgres rejects with when the server refuses a statement (severity and SQLSTATE).
+    if (ids.includes('poison'))
+      throw Object.assign(new Error('invalid byte sequence'), { severity: 'ERROR', code: '22021' });
+    return new Map(ids.map((id) => [id, row(id)]));
+  });
+  const results = await Promise.allSettled(['a', 'poison', 'b'].map((id) => lookups.find(id)));
+  assert.deepEqual(
+    results.map((r) => (r.status === 'fulfilled' ? r.value?.clientId : 'rejected')),
+    ['a', 'rejected', 'b'],
+  );
+  assert.deepEqual(queries, [['a', 'poison', 'b'], ['a'], ['poison'], ['b']]);
+});
