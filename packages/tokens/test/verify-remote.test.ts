@@ -130,6 +130,11 @@ test('the verifier checks claims and caches until exp; failures keep known keys'
     );
   assert.equal(verifier.cached(token), verified);
   assert.equal(verifier.cachedBearer(`Bearer ${token}`), verified);
+  // A request that acts later (a write whose body arrives slowly) asks again: within exp + leeway only.
+  now = verified.expiresAtMs + 4999;
+  assert.equal(verifier.unexpired(verified), true);
+  now = verified.expiresAtMs + 5000;
+  assert.equal(verifier.unexpired(verified), false);
   now = verified.expiresAtMs + 6000;
   assert.equal(verifier.cached(token), undefined, 'no cache hit past exp + leeway');
   now = Date.now();

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { testDialect } from '@tandem/models/testing';
 import { eventually } from './support/fast.js';
 import { bearer, get } from './support/http.js';
@@ -263,6 +264,52 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
       prefer: 'wait=30',
     });
     assert.equal(under.status, 201, under.text);
+  });
+
+  test('a body that arrives after its session was revoked is 401, and nothing is queued', async () => {
+    const sid = randomUUID();
+    await h.sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [
+      sid,
+      alice,
+      new Date(Date.now() + 86_400_000).toISOString(),
+    ]);
+    const token = await h.issuer.sign({ sub: String(alice), scope: 'orders:read orders:write', sid });
+    const rows = await writeRows(h);
+    const body = Buffer.from(`{"lines":[{"productId":${product},"quantity":1}]}`);
+    const socket = connect(h.fast.port, '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if (/\r\n\r\n[\s\S]*\}/.test(Buffer.concat(chunks).toString('latin1')))
+          resolve(Buffer.concat(chunks).toString('latin1'));
+      });
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    });
+    try {
+      // Verified and cached first, so the POST's token check is done as its headers arrive.
+      assert.equal((await get(url('/v1/orders'), bearer(token))).status, 200);
+      // Headers and the first byte while the session is live: the token passes the first check.
+      socket.write(
+        `POST /v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body.subarray(0, 1));
+      // Let fast read them before the revocation is committed (the head is checked on arrival).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await h.sql(`update sessions set revoked_at = ? where id = ?`, [new Date().toISOString(), sid]);
+      await eventually(
+        'fast has the revocation',
+        async () => (await get(url('/v1/orders'), bearer(token))).status === 401,
+      );
+      socket.write(body.subarray(1));
+      const text = await answer;
+      assert.match(text, /^HTTP\/1\.1 401 /);
+      assert.match(text, /"error":"invalid_token"/);
+      assert.match(text, /revoked/);
+    } finally {
+      socket.destroy();
+    }
+    assert.equal(await writeRows(h), rows, 'nothing queued for the revoked session');
   });
 
   test("another user's order, a missing one and a malformed id all answer GET's 404, byte for byte", async () => {

@@ -87,6 +87,11 @@ export class AccessTokenVerifier {
     return bit !== 0 ? (token.scopeMask & bit) !== 0 : token.scopes.has(scope);
   }
 
+  /** Whether `token`, verified earlier, is still within its `exp` (and the leeway) now. */
+  unexpired(token: VerifiedAccessToken): boolean {
+    return token.expiresAtMs + this.leewaySeconds * 1000 > this.now();
+  }
+
   /** A token verified earlier and not yet expired: the synchronous fast path. */
   cached(token: string): VerifiedAccessToken | undefined {
     return this.cache.get(token, this.now());

@@ -90,6 +90,15 @@ export class Authenticator {
     );
   }
 
+  /**
+   * For a request that acts later than its token was checked (a write whose body arrived since): the
+   * token must still be unrevoked and unexpired at the moment it acts, not only when it started.
+   */
+  stillValid(token: VerifiedAccessToken): AuthOutcome {
+    if (!this.verifier.unexpired(token)) return this.fail('The access token expired during the request.');
+    return this.checkRevoked(token);
+  }
+
   checkRevoked(token: VerifiedAccessToken): AuthOutcome {
     if (this.revoked.has(token.sid)) return this.fail('The session of this access token was revoked.');
     return { ok: true, token };

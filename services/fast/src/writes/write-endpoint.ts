@@ -144,6 +144,10 @@ export class WriteEndpoint {
       return undefined;
     }
     if (!('token' in checked)) return writeOutcomes.refusal(checked);
+    // The body may have taken seconds to arrive: a session revoked (or a token expired) meanwhile must
+    // not still get its write queued.
+    const now = this.deps.auth.stillValid(auth.token);
+    if (!now.ok) return writeOutcomes.refusal(now.reply);
     return this.enqueue(call, checked);
   }
 
