@@ -53,6 +53,10 @@ export interface SessionClient {
   readonly clientId: string;
   readonly isPublic: boolean;
   readonly isActive: boolean;
+  /** Its scopes now (clients.scopes): staff narrowing them narrows every later refresh. */
+  readonly scopes: readonly string[];
+  /** Its grants now (clients.grant_types): without `refresh_token` its sessions cannot refresh. */
+  readonly grantTypes: readonly string[];
 }
 
 export interface RefreshTokenSession {
@@ -83,14 +87,27 @@ export interface RefreshRotation extends LiveWindow {
 }
 
 /**
+ * The client aliased `c` may use the refresh_token grant now (clients.grant_types, a JSON list):
+ * staff removing it stops its sessions' refreshes. The same test as the grant's judge() in JS.
+ */
+const CLIENT_MAY_REFRESH: Readonly<Record<DatabaseTarget['dialect'], string>> = {
+  postgresql: `c.grant_types @> cast('["refresh_token"]' as jsonb)`,
+  sqlite: `exists (select 1 from json_each(c.grant_types) g where g.value = 'refresh_token')`,
+};
+
+/**
  * The rotation's binding condition on the session aliased `s`, with one `?` (the presenter's
  * clients.id, null for none): a session issued to a client rotates only for that client, still
- * active; one issued to no client (password grant) for anyone, as before. A code-flow session without
- * a client (started before sessions recorded it) never rotates: its user signs in again.
+ * active and still allowed the refresh_token grant; one issued to no client (password grant) for
+ * anyone, as before. A code-flow session without a client (started before sessions recorded it)
+ * never rotates: its user signs in again.
  */
-const PRESENTER_MAY_ROTATE = `((s.authorized_client_id is null and s.grant_type <> 'authorization_code')
+function presenterMayRotate(dialect: DatabaseTarget['dialect']): string {
+  return `((s.authorized_client_id is null and s.grant_type <> 'authorization_code')
            or (s.authorized_client_id = ?
-               and exists (select 1 from clients c where c.id = s.authorized_client_id and c.is_active)))`;
+               and exists (select 1 from clients c where c.id = s.authorized_client_id and c.is_active
+                             and ${CLIENT_MAY_REFRESH[dialect]})))`;
+}
 
 /**
  * A refresh whose read and rotation go in one statement (PostgreSQL, no scope parameter): the token,
@@ -106,21 +123,23 @@ export interface RefreshAttempt extends LiveWindow {
 }
 
 /**
- * PRESENTER_MAY_ROTATE with the presenter worked out in SQL from what the request says, for the
- * statement that reads and rotates at once (grants/refresh.ts's presenter() in one condition): a
- * session issued to no client (password grant) rotates for anyone; one issued to a client only for
- * that client, still active, proven by its secret (the authenticated pk) or, when no client
- * authenticated, named by client_id if it is public. Three `?`: the authenticated pk (twice), the
- * named client_id.
+ * presenterMayRotate with the presenter worked out in SQL from what the request says, for the
+ * statement that reads and rotates at once (PostgreSQL; grants/refresh.ts's presenter() in one
+ * condition): a session issued to no client (password grant) rotates for anyone; one issued to a
+ * client only for that client, still active and allowed the refresh_token grant, proven by its
+ * secret (the authenticated pk) or, when no client authenticated, named by client_id if it is public.
+ * Three `?`: the authenticated pk (twice), the named client_id.
  */
 const PRESENTER_PROVEN = `((s.authorized_client_id is null and s.grant_type <> 'authorization_code')
            or exists (select 1 from clients c where c.id = s.authorized_client_id and c.is_active
+                        and ${CLIENT_MAY_REFRESH.postgresql}
                         and (c.id = ? or (cast(? as integer) is null and c.is_public and c.client_id = ?))))`;
 
 /** The columns and joins of a refresh token's session read (the `?` of the live condition first). */
 const REFRESH_SESSION_SELECT = `select s.id, s.user_id, s.grant_type, s.scope, u.is_active, r.scopes as role_scopes,
               s.authorized_client_id, ac.client_id as issued_to, ac.is_public as issued_to_public,
-              ac.is_active as issued_to_active,
+              ac.is_active as issued_to_active, ac.scopes as issued_to_scopes,
+              ac.grant_types as issued_to_grant_types,
               case when t.used_at is null then 0 else 1 end as used,
               case when ${liveSessionSql('s')} then 1 else 0 end as live`;
 const REFRESH_SESSION_FROM = `from refresh_tokens t
@@ -291,6 +310,8 @@ function refreshSessionOf(rows: Row[]): RefreshTokenSession | undefined {
             clientId: String(first.issued_to),
             isPublic: Boolean(first.issued_to_public),
             isActive: Boolean(first.issued_to_active),
+            scopes: jsonList(first.issued_to_scopes),
+            grantTypes: jsonList(first.issued_to_grant_types),
           },
     scope: String(first.scope),
     used: Number(first.used) === 1,
@@ -528,7 +549,7 @@ export class AuthQueries {
    * The read of refreshTokenSession and the rotation of rotateInOneStatement in one statement
    * (PostgreSQL; one round trip instead of two): the token is claimed only if every check the grant
    * makes on the read would pass (unused, session live, its user present and active, presented by the
-   * client it is bound to: PRESENTER_PROVEN), and then the next token is stored and the session
+   * client it is bound to, which may still refresh: PRESENTER_PROVEN), and then the next token is stored and the session
    * touched. The read is the statement's snapshot, from before the claim, so the grant judges it as
    * it would a separate read: `claimed` false with a read that passes every check means a concurrent
    * use won the token (its row lock was waited for, and `used_at is null` no longer held). Undefined
@@ -573,7 +594,7 @@ export class AuthQueries {
 
   /**
    * The rotation as one statement (PostgreSQL): claims the token if it is unused, its session is
-   * still live and bound to the presenting client (PRESENTER_MAY_ROTATE), and only then stores the next token and touches the session. A data-modifying CTE
+   * still live and bound to the presenting client (presenterMayRotate), and only then stores the next token and touches the session. A data-modifying CTE
    * runs to completion and the whole statement is one transaction, so it all happens or nothing
    * does. Of two concurrent claims exactly one matches: the other's UPDATE waits for the winner's row
    * lock, re-checks `used_at is null` and matches nothing. 1 when this call won the token.
@@ -585,7 +606,7 @@ export class AuthQueries {
          update refresh_tokens t set used_at = ?
          where t.token_hash = ? and t.used_at is null
            and exists (select 1 from sessions s where s.id = t.session_id and ${liveSessionSql('s')}
-                         and ${PRESENTER_MAY_ROTATE})
+                         and ${presenterMayRotate(this.dialect)})
          returning t.session_id),
        touched as (update sessions set last_used_at = ? where id in (select session_id from claimed)),
        inserted as (insert into refresh_tokens (session_id, token_hash, created_at)
@@ -611,7 +632,7 @@ export class AuthQueries {
       `update refresh_tokens set used_at = ?
        where token_hash = ? and used_at is null
          and exists (select 1 from sessions s where s.id = refresh_tokens.session_id and ${liveSessionSql('s')}
-                       and ${PRESENTER_MAY_ROTATE})`,
+                       and ${presenterMayRotate(this.dialect)})`,
       [
         this.at(rotation.now),
         rotation.tokenHash,

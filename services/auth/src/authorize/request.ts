@@ -91,6 +91,14 @@ function singleParams(query: string): { params: Map<string, string>; repeated: s
   return { params, repeated };
 }
 
+/**
+ * Whether a client may be granted `scope`: one of its registered scopes, or an identity scope (any
+ * client may ask who the user is). The authorization request and every refresh of its session apply it.
+ */
+export function clientMayHaveScope(clientScopes: readonly string[], scope: string): boolean {
+  return clientScopes.includes(scope) || IDENTITY_SCOPES.has(scope);
+}
+
 async function findClient(deps: AuthDeps, clientId: string): Promise<AuthorizingClient> {
   const client = clientId.length <= 64 ? await deps.orm.em.fork().findOne(Client, { clientId }) : undefined;
   if (!client || !client.isActive) throw new PageError('invalid_client', 'Unknown or inactive client.');
@@ -154,7 +162,7 @@ export async function readAuthorizationRequest(deps: AuthDeps, query: string): P
 
   const scopes = parseScope(params.get('scope') ?? client.scopes.join(' '));
   if (scopes === undefined) fail('invalid_scope', 'The scope parameter is not a list of scope tokens.');
-  const beyond = scopes!.find((scope) => !client.scopes.includes(scope) && !IDENTITY_SCOPES.has(scope));
+  const beyond = scopes!.find((scope) => !clientMayHaveScope(client.scopes, scope));
   if (beyond !== undefined)
     fail('invalid_scope', `This client may not request the scope "${beyond.slice(0, 60)}".`);
 

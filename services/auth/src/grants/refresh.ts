@@ -10,6 +10,7 @@ import {
   userSubject,
   type RevocationReason,
 } from '@tandem/tokens';
+import { clientMayHaveScope } from '../authorize/request.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam, type Params } from '../params.js';
@@ -17,6 +18,8 @@ import type { RefreshTokenSession } from '../store.js';
 import type { Grant } from './types.js';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
+const REFRESH_NOT_ALLOWED =
+  'This client is not allowed the refresh_token grant type; send the user through authorization again.';
 
 /**
  * Who presents the token, as far as its session's binding is concerned: clients.id of the client the
@@ -37,6 +40,20 @@ function presenter(
   const named = params.get('client_id');
   const proven = client !== undefined ? client.id === bound.pk : bound.isPublic && named === bound.clientId;
   return proven ? { pk: bound.pk, mismatch: false } : { pk: null, mismatch: true };
+}
+
+/**
+ * The session's scopes that may still be granted, in its order: those the user's roles allow now
+ * and, for a session issued to a client, those the client may have now (the authorization request's
+ * rule), identity scopes always. Staff narrowing a role or a client narrows every later refresh.
+ */
+function grantableNow(session: RefreshTokenSession): string[] {
+  const client = session.issuedTo;
+  return (parseScope(session.scope) ?? []).filter(
+    (scope) =>
+      (session.roleScopes.has(scope) || isIdentityScope(scope)) &&
+      (client === undefined || clientMayHaveScope(client.scopes, scope)),
+  );
 }
 
 /** What the grant does with a token's session, decided on the read (see refreshGrant). */
@@ -68,14 +85,16 @@ function judge(
   if (session.used) return { act: 'revoke', reason: 'refresh_token_reuse' };
   if (!session.live || session.userId === null) return { act: 'refuse' };
   if (!session.userActive) return { act: 'revoke', reason: 'user_inactive' };
-  const allowed = (parseScope(session.scope) ?? []).filter(
-    (scope) => session.roleScopes.has(scope) || isIdentityScope(scope),
-  );
-  const decision = grantScope(requestedScope, allowed);
+  // After the checks above, so a replayed or dead token is still answered (and revoked) as such. The
+  // grant type was taken from the client, not the session: refused, nothing spent or revoked, so the
+  // session refreshes again if staff give the grant back.
+  if (session.issuedTo?.grantTypes.includes('refresh_token') === false)
+    throw new OAuthError('unauthorized_client', REFRESH_NOT_ALLOWED);
+  const decision = grantScope(requestedScope, grantableNow(session));
   if (!decision.ok)
     throw new OAuthError(
       'invalid_scope',
-      'The requested scope exceeds what was granted or what your roles allow now.',
+      'The requested scope exceeds what was granted or what your roles or this client allow now.',
     );
   return { act: 'rotate', presenterPk: by.pk, userId: session.userId, scopes: decision.scopes };
 }
@@ -88,7 +107,10 @@ function judge(
  * Presenting a token that was already used means it leaked (or a client misbehaves): the whole session
  * (family) is revoked, which ends the newest refresh token too and, via the change feed, the session's
  * access tokens; so does losing the race for a token. A refused scope spends nothing.
- * Scopes are re-checked against the user's roles on every refresh: a role losing a scope takes effect.
+ * Scopes are re-checked against the user's roles and the client's scopes on every refresh: a role
+ * or a client losing a scope takes effect. A client that lost the refresh_token grant type is refused
+ * (`unauthorized_client`), spending and revoking nothing; the rotation repeats that check, and a
+ * removal between the read and a step-by-step rotation makes the rotation lose, as for a race.
  * A token of a session issued to a client (code flow) works only for that client, which is checked
  * on the read and again in the rotation's one statement. Presented by another client or by none, it
  * is refused and its session revoked ('refresh_token_wrong_client'): only its client ever held it, so
