@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '@tandem/config';
 import type { AuthDeps } from './deps.js';
+import { holdsNul } from './nul-values.js';
 import { OAuthError } from './oauth-error.js';
 import type { Params } from './params.js';
 import type { SessionWindow } from './store.js';
@@ -62,7 +63,7 @@ export function readClientCredentials(req: IncomingMessage, params: Params): Cli
       throw invalidClient();
     }
     // The body's parameters are refused with U+0000 (params.ts); these arrive decoded from the header.
-    if (clientId.includes('\0')) throw invalidClient();
+    if (holdsNul(clientId)) throw invalidClient();
     if (bodyId !== undefined && bodyId !== clientId)
       throw new OAuthError('invalid_request', 'client_id differs from the authenticated client.');
     return { clientId, clientSecret, method: 'client_secret_basic' };

@@ -1,4 +1,5 @@
 import type { BodyRequest } from './body.js';
+import { holdsNul, nulDescription } from './nul-values.js';
 import { OAuthError } from './oauth-error.js';
 
 export { BODY_LIMIT_BYTES, readBody, type BodyRequest } from './body.js';
@@ -27,10 +28,8 @@ export function readParams(req: BodyRequest): Params {
       throw new OAuthError('invalid_request', `Parameter "${name}" must not be repeated.`);
     if (typeof value !== 'string')
       throw new OAuthError('invalid_request', `Parameter "${name}" must be a string.`);
-    // No text column stores U+0000 (PostgreSQL refuses the whole statement) and no OAuth value holds
-    // it; a password is only ever hashed, and one may hold anything.
-    if (name !== 'password' && value.includes('\0'))
-      throw new OAuthError('invalid_request', `Parameter "${name.slice(0, 40)}" must not contain U+0000.`);
+    // A password is only ever hashed, and one may hold anything.
+    if (name !== 'password' && holdsNul(value)) throw new OAuthError('invalid_request', nulDescription(name));
     // An empty parameter counts as absent (RFC 6749 §3.1).
     if (value !== '') params.set(name, value);
   }

@@ -1,6 +1,7 @@
 import { Client } from '@tandem/models';
 import { IDENTITY_SCOPES, parseScope } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
+import { holdsNul, nulDescription, parameterWithNul } from '../nul-values.js';
 
 /** A registered client, as the authorization endpoint needs it. */
 export interface AuthorizingClient {
@@ -125,6 +126,9 @@ export async function readAuthorizationRequest(deps: AuthDeps, query: string): P
     throw new PageError('invalid_request', `Parameter "${repeated}" must not be repeated.`);
   const clientId = params.get('client_id');
   if (clientId === undefined) throw new PageError('invalid_request', 'Parameter "client_id" is required.');
+  // Before the lookup (PostgreSQL refuses U+0000), and no client is known to send the refusal to.
+  for (const name of ['client_id', 'redirect_uri'])
+    if (holdsNul(params.get(name) ?? '')) throw new PageError('invalid_request', nulDescription(name));
   const client = await findClient(deps, clientId);
   const asked = params.get('redirect_uri');
   // Exact string comparison (RFC 9700 §4.1.3): no prefix, no normalisation, no wildcard.
@@ -134,13 +138,18 @@ export async function readAuthorizationRequest(deps: AuthDeps, query: string): P
     throw new PageError('invalid_request', 'Parameter "redirect_uri" is required for this client.');
   const redirectUri = asked ?? client.redirectUris[0]!;
   const state = params.get('state');
-  const back = { redirectUri, state: state !== undefined && state.length <= MAX_STATE ? state : undefined };
+  // A state that is refused is not echoed either.
+  const echoState = state !== undefined && state.length <= MAX_STATE && !holdsNul(state);
+  const back = { redirectUri, state: echoState ? state : undefined };
   const fail = (code: AuthorizeErrorCode, description: string): never => {
     throw new RedirectableError(code, description, back);
   };
 
   if (repeated !== undefined)
     fail('invalid_request', `Parameter "${repeated.slice(0, 40)}" must not be repeated.`);
+  // Any other value with U+0000 (nonce and the rest reach the database with the code).
+  const withNul = parameterWithNul(params);
+  if (withNul !== undefined) fail('invalid_request', nulDescription(withNul));
   if (state !== undefined && state.length > MAX_STATE)
     fail('invalid_request', `Parameter "state" is longer than ${MAX_STATE} characters.`);
   if (params.has('request')) fail('request_not_supported', 'Request objects are not supported.');

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Client } from '@tandem/models';
+import type { JWTPayload } from 'jose';
+import { AuthorizationCode, Client } from '@tandem/models';
+import { userSubject } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import { errorPage, logoutConfirmPage, signedOutPage } from '../authorize/pages.js';
 import { sendPage, sendRedirect } from '../authorize/html.js';
-import { clearSignInCookie, currentSignIn, endSignIn } from '../authorize/login-sessions.js';
+import { clearSignInCookie, currentSignIn, endSignIn, type SignedIn } from '../authorize/login-sessions.js';
+import { nulDescription, parameterWithNul } from '../nul-values.js';
 import { readParams, type BodyRequest } from '../params.js';
 import { verifyOwnToken } from './access-token.js';
 
@@ -18,11 +21,13 @@ async function returnTo(deps: AuthDeps, params: URLSearchParams, hintedClient: s
   if (params.get('client_id') && hintedClient && params.get('client_id') !== hintedClient)
     throw new LogoutRefused('client_id differs from the ID token hint.');
   if (target === '') return undefined;
-  const client = clientId
-    ? await deps.orm.em.fork().findOne(Client, { clientId: clientId.slice(0, 64) })
-    : null;
-  // Never an open redirect: only a URI registered on the client, compared exactly.
-  if (!client || !client.redirectUris.includes(target))
+  const client =
+    clientId !== undefined && clientId.length <= 64
+      ? await deps.orm.em.fork().findOne(Client, { clientId })
+      : null;
+  // Never an open redirect: only a URI registered on the client, compared exactly. A deactivated
+  // client counts as unknown: its redirect URIs are no longer vouched for by anyone.
+  if (!client || !client.isActive || !client.redirectUris.includes(target))
     throw new LogoutRefused('post_logout_redirect_uri is not registered for this client.');
   const url = new URL(target);
   const state = params.get('state');
@@ -30,12 +35,40 @@ async function returnTo(deps: AuthDeps, params: URLSearchParams, hintedClient: s
   return url.href;
 }
 
+/** Whether one of the sign-in's authorization codes started the token session `sid`. */
+async function startedBySignIn(deps: AuthDeps, signInId: string, sid: string): Promise<boolean> {
+  const codes = await deps.orm.em
+    .fork()
+    .count(AuthorizationCode, { loginSessionId: signInId, sessionId: sid });
+  return codes > 0;
+}
+
+/**
+ * Whether a verified ID token hint may stand in for the user's confirmation. Any ID token this server
+ * issued verifies, one an attacker got for his own account included, so it proves only that the
+ * client of that token's session asked (RP-Initiated Logout 1.0 §2: the user confirms when the hint is
+ * not for the signed-in user). It skips the page only for the browser's own sign-in: same `sub`, and
+ * its `sid` a session a code of this sign-in started. With no sign-in in the browser, nobody else's
+ * sign-in is at stake: only the hint's own session ends.
+ */
+async function hintSpeaksForBrowser(
+  deps: AuthDeps,
+  hint: JWTPayload | undefined,
+  signedIn: SignedIn | undefined,
+): Promise<boolean> {
+  if (hint === undefined) return false;
+  if (signedIn === undefined) return true;
+  if (hint.sub !== userSubject(signedIn.userId) || typeof hint.sid !== 'string') return false;
+  return startedBySignIn(deps, signedIn.id, hint.sid);
+}
+
 /**
  * OpenID Connect RP-Initiated Logout 1.0 at /oauth/logout (the discovery's end_session_endpoint).
  * Ends the browser's sign-in and revokes the token sessions it started (and the session of the ID
  * token hint), then returns to a registered post_logout_redirect_uri with `state`, or shows "signed
- * out". With a valid `id_token_hint` the client proves it asked; without one the user confirms on a
- * page whose form is CSRF-protected like the login page, so a cross-site link cannot sign anyone out.
+ * out". A valid `id_token_hint` of the browser's own sign-in proves its client asked; otherwise (no
+ * hint, or another user's or another sign-in's) the user confirms on a page whose form is
+ * CSRF-protected like the login page, so a cross-site link cannot sign anyone out.
  */
 export function logoutRoutes(deps: AuthDeps): {
   get: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -46,13 +79,17 @@ export function logoutRoutes(deps: AuthDeps): {
   const logout = async (req: IncomingMessage, res: ServerResponse, query: string, confirmed: boolean) => {
     try {
       const params = new URLSearchParams(query);
+      // Before any lookup: PostgreSQL refuses U+0000 (a 500), and no parameter here may hold it.
+      const withNul = parameterWithNul(params);
+      if (withNul !== undefined) throw new LogoutRefused(nulDescription(withNul));
       const hintText = params.get('id_token_hint');
       const hint = hintText ? await verifyOwnToken(deps, hintText, 'id-hint') : undefined;
       if (hintText && !hint)
         throw new LogoutRefused('The id_token_hint is not an ID token this server issued.');
       const hintedClient = typeof hint?.aud === 'string' ? hint.aud : undefined;
       const location = await returnTo(deps, params, hintedClient);
-      if (!hint && !confirmed) {
+      const signedIn = await currentSignIn(deps, req);
+      if (!confirmed && !(await hintSpeaksForBrowser(deps, hint, signedIn))) {
         const { token, setCookie } = deps.csrf.formToken(req);
         return sendPage(
           res,
@@ -61,7 +98,6 @@ export function logoutRoutes(deps: AuthDeps): {
           setCookie ? { 'Set-Cookie': setCookie } : {},
         );
       }
-      const signedIn = await currentSignIn(deps, req);
       const revoked = await endSignIn(
         deps,
         signedIn?.id,
