@@ -7,6 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { WRITE_ERROR_CODES } from '@tandem/models/openapi';
 import { testDialect } from '@tandem/models/testing';
 import { WRITE_OUTCOMES, refusalOutcome } from '../src/observability/write-outcomes.js';
@@ -190,6 +192,27 @@ for (const queue of ['table', 'redis'] as const satisfies readonly QueueKind[]) 
           async () => (await scrape(h.fast.url)).get(DEPTH) === 0,
           30_000,
         );
+      });
+
+      test('a client that leaves mid-body is counted aborted, once, and nothing is queued', async () => {
+        const [erin] = (await createUsers(h, `aborting-${queue}`, 1)) as number[];
+        const token = await writerToken(h, erin!);
+        const before = await scrape(h.fast.url);
+        const depth = before.get(DEPTH);
+        const socket = connect(h.fast.port, '127.0.0.1');
+        await once(socket, 'connect');
+        socket.write(
+          `POST /v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"lines":`,
+        );
+        // Let fast start waiting for the rest, then hang up.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        socket.destroy();
+        await eventually(
+          'the write counted aborted',
+          async () =>
+            (await scrape(h.fast.url)).get(written('aborted')) === (before.get(written('aborted')) ?? 0) + 1,
+        );
+        assert.equal((await scrape(h.fast.url)).get(DEPTH), depth, 'nothing queued');
       });
     },
   );

@@ -2,7 +2,9 @@ import type { HttpResponse } from 'uWebSockets.js';
 
 /** The request body as far as the write path needs it: all of it, or the news that it is too large. */
 export type BodyOutcome =
-  { readonly kind: 'complete'; readonly bytes: Buffer } | { readonly kind: 'too_large' };
+  | { readonly kind: 'complete'; readonly bytes: Buffer }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'abandoned' };
 
 /** What the request's headers say about its body (RFC 9112 §6.3). */
 export interface BodyFraming {
@@ -52,10 +54,17 @@ export class BodyReader {
     res.onData((chunk, isLast) => this.take(chunk, isLast));
   }
 
-  /** Resolves once the body is complete or known to be too large (never when the client goes away). */
+  /** Resolves once the body is complete, known to be too large, or abandoned by the client. */
   result(): Promise<BodyOutcome> {
     if (this.outcome) return Promise.resolve(this.outcome);
     return new Promise((resolve) => (this.settle = resolve));
+  }
+
+  /** The client went away before sending it all: a request waiting for the body ends instead. */
+  abandon(): void {
+    if (this.outcome) return;
+    this.chunks = this.preallocated = undefined;
+    this.done({ kind: 'abandoned' });
   }
 
   private take(chunk: ArrayBuffer, isLast: boolean): void {

@@ -119,6 +119,8 @@ export class WriteEndpoint {
     const response = new WriteResponse(out, metrics, 'write');
     // Started now: uWS drops body chunks that arrive before onData is attached.
     const body = op === 'delete' ? undefined : new BodyReader(res, headers, this.deps.maxBodyBytes);
+    // A client that leaves mid-body ends the request here instead of leaving it waiting for ever.
+    if (body) response.onGone = () => body.abandon();
     const call: WriteCall = { method, op, target, id, headers, body, response };
     this.run(call, auth.authenticateHeader(base.authorization)).then(
       (reply) => reply && response.send(reply, body !== undefined && !body.finished),
@@ -171,6 +173,9 @@ export class WriteEndpoint {
       if (type === undefined || !types.includes(type)) return unsupportedMediaType(call.method, types);
       const read = await call.body!.result();
       if (read.kind === 'too_large') return contentTooLarge(this.deps.maxBodyBytes);
+      // The client has gone (run() sees it and counts the write aborted): this is never sent.
+      if (read.kind === 'abandoned')
+        return jsonError(400, 'body_incomplete', 'The connection closed before the body was complete.');
       bytes = read.bytes;
       let text: string;
       try {
