@@ -24,12 +24,12 @@ export class SqliteSource implements FeedSource {
   readonly dialect = 'sqlite';
   private db: SqliteDatabase | undefined;
   private commits: CommitWatch | undefined;
+  private readonly byTable: Map<string, CompiledProjection[]>;
+  private hasSessions = false;
 
   get notifiesOfCommits(): boolean {
     return this.commits !== undefined;
   }
-  private readonly byTable: Map<string, CompiledProjection[]>;
-  private hasSessions = false;
 
   constructor(
     private readonly file: string,
