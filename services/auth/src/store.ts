@@ -514,6 +514,26 @@ export class AuthQueries {
     return clients;
   }
 
+  /**
+   * The client's newest live session, else `session` stored, in a transaction (AuthStore.transaction):
+   * the client's row is locked first on PostgreSQL (SQLite's BEGIN IMMEDIATE already serializes
+   * writers), so two first client_credentials grants at once share one session instead of each
+   * starting its own. Returns the session's id.
+   */
+  async liveOrNewClientSession(clientPk: number, session: NewSession, window: LiveWindow): Promise<string> {
+    if (this.dialect === 'postgresql')
+      await this.exec.rows('lock_client', 'select 1 from clients where id = ? for update', [clientPk]);
+    const [live] = await this.exec.rows(
+      'live_client_session',
+      `select s.id from sessions s where s.client_id = ? and ${liveSessionSql('s')}
+       order by s.created_at desc limit 1`,
+      [clientPk, ...liveBindings(window, (d) => this.at(d))],
+    );
+    if (live) return String(live.id);
+    await this.insertSession(session);
+    return session.id;
+  }
+
   /** Stores a session made by the sessions module's newSession. */
   async insertSession(session: NewSession): Promise<void> {
     await this.exec.run(

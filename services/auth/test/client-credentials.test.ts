@@ -158,6 +158,26 @@ describe(`client_credentials grant (${testDialect()})`, () => {
     assert.notEqual(third.sid, first.sid);
   });
 
+  test("a new client's first grants, sent at once, share one session", async () => {
+    const fresh = await createTestClient(auth, 'parallel starter', ['catalog:read']);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        postForm(
+          tokenUrl,
+          { grant_type: 'client_credentials' },
+          basicAuth(fresh.clientId, fresh.clientSecret),
+        ),
+      ),
+    );
+    assert.ok(
+      answers.every((a) => a.status === 200),
+      answers.map((a) => a.status).join(),
+    );
+    const sids = new Set(answers.map((a) => jwtPayload(String(a.body.access_token)).sid));
+    assert.equal(sids.size, 1, `one session for all of them, got ${sids.size}`);
+    assert.equal(await auth.db.orm.em.fork().count(Session, { client: fresh.id }), 1);
+  });
+
   test('an inactive client gets nothing', async () => {
     await setClientActive(auth, client.clientId, false);
     const res = await postForm(

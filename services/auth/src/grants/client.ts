@@ -1,12 +1,14 @@
 import { clientSubject, formatScope, grantScope, newSession } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
-import type { AuthenticatedClient } from '../client-auth.js';
+import { clientSessionWindow, type AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../oauth-error.js';
 import type { Grant } from './types.js';
 
 /**
  * A machine client's tokens share one session (the `sid` to revoke them all) until it is revoked or
- * expires; then the next grant opens a new one. Idle and absolute lifetimes apply as for users.
+ * expires; then the next grant opens a new one. Idle and absolute lifetimes apply as for users. The
+ * lookup read no live session, but grants running at once all read that: the new session is stored
+ * only if none is live by then, under the client's lock (liveOrNewClientSession), so they share one.
  */
 async function clientSessionId(deps: AuthDeps, client: AuthenticatedClient, now: Date): Promise<string> {
   const live = client.liveSession;
@@ -15,8 +17,8 @@ async function clientSessionId(deps: AuthDeps, client: AuthenticatedClient, now:
     return live.id;
   }
   const session = newSession({ clientPk: client.id }, client.scopes, deps.config.tokens, now);
-  await deps.store.queries.insertSession(session);
-  return session.id;
+  const window = clientSessionWindow(deps.config.tokens, now);
+  return deps.store.transaction((queries) => queries.liveOrNewClientSession(client.id, session, window));
 }
 
 /** RFC 6749 §4.4 client credentials: an authenticated, active client; no refresh token. */
