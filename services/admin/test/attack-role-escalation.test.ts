@@ -272,6 +272,48 @@ describe(`attack: a user or role manager grants themselves more (${testDialect()
     assert.deepEqual(await permissionsOf(holds.id), ['view_product']);
   });
 
+  it('what the guard judges is what is stored: padded codenames and typed JSON values do not slip past', async () => {
+    // The write trims each codename and turns a JSON `true` into an id; the guard must judge the same.
+    for (const padded of [' delete_user', 'delete_user\t', '\ndelete_user ']) {
+      const form = {
+        ...Object.fromEntries(ROLE_MANAGER.map((c, i) => [`permissions.${i}`, c])),
+        'permissions.9': padded,
+      };
+      const { status, body } = await roleManager.api<Answer>(
+        `/resources/Role/records/${ids.roleManagers}/edit`,
+        {
+          form,
+        },
+      );
+      assert.equal(status, 403, `${JSON.stringify(padded)}: ${JSON.stringify(body)}`);
+      assert.equal(body.error, 'permission_not_held');
+      assert.deepEqual(await permissionsOf(ids.roleManagers), [...ROLE_MANAGER].sort());
+    }
+    const json = async (client: Client, path: string, payload: unknown) => {
+      const response = await client.request(`/admin/api${path}`, { json: payload });
+      return { status: response.status, body: (await response.json()) as Answer };
+    };
+    const rolePath = `/resources/Role/records/${ids.roleManagers}/edit`;
+    const jsonRole = await json(roleManager, rolePath, { permissions: [...ROLE_MANAGER, ' delete_user'] });
+    assert.equal(jsonRole.status, 403, JSON.stringify(jsonRole.body));
+    assert.deepEqual(await permissionsOf(ids.roleManagers), [...ROLE_MANAGER].sort());
+    // `true` is no role id: never role 1 (or any), however the body spells it.
+    const userPath = `/resources/User/records/${ids.userManager}/edit`;
+    const rolesBefore = await rolesOf(ids.userManager);
+    for (const roles of [
+      [ids.userManagers, true],
+      [true],
+      true,
+      [ids.userManagers, ' 1e0'],
+      [{ id: ids.everything }],
+    ]) {
+      const answer = await json(userManager, userPath, { roles });
+      // Refused by the rule (403) or, for what is no id at all, by the form ("Choose an existing role").
+      assert.notEqual(answer.body.notice?.type, 'success', `${JSON.stringify(roles)}: ${answer.status}`);
+      assert.deepEqual(await rolesOf(ids.userManager), rolesBefore, JSON.stringify(roles));
+    }
+  });
+
   it('a role manager may add permissions they hold, and leave ones they lack where they are', async () => {
     const added = await roleManager.api<Answer>(`/resources/Role/records/${ids.viewUsers}/edit`, {
       form: { 'permissions.0': 'view_user', 'permissions.1': 'view_product' },

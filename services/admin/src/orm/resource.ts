@@ -23,6 +23,7 @@ import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
 import { refusedInBulk, toValidationError } from './errors.js';
 import { OrmProperty } from './property.js';
 import { buildWhere } from './where.js';
+import { referenceId, referenceIds, scalarListValues } from './form-values.js';
 
 /** What a model's admin needs to know beyond the ORM metadata. */
 export interface OrmResourceSpec {
@@ -286,21 +287,15 @@ export class OrmResource extends BaseResource {
       const value = input[name];
       if (property.isArray() && kind === ReferenceKind.SCALAR) {
         if (value === undefined && mode === 'update') continue;
-        const list = Array.isArray(value)
-          ? value
-          : value === undefined || value === null || value === ''
-            ? []
-            : [value];
-        data[name] = list.map((item) => String(item).trim()).filter((item) => item !== '');
+        data[name] = scalarListValues(value);
       } else if (value === undefined) {
         continue;
       } else if (kind === ReferenceKind.MANY_TO_MANY) {
-        const list = Array.isArray(value) ? value : value === null || value === '' ? [] : [value];
-        data[name] = list.map((id) => Number(id));
+        data[name] = referenceIds(value);
       } else if (kind !== ReferenceKind.SCALAR) {
         // An id that is not a number stays as is: checkReferences reports it next to the field.
-        data[name] =
-          value === null || value === '' ? null : Number.isSafeInteger(Number(value)) ? Number(value) : value;
+        const id = referenceId(value);
+        data[name] = value === null || value === '' ? null : Number.isSafeInteger(id) ? id : value;
       } else {
         data[name] = property.jsonText ? parseJsonText(name, value) : value;
       }

@@ -18,18 +18,20 @@ export function permissionsNotHeld(admin: CurrentAdmin | undefined, wanted: read
 /**
  * The values a form asks to put into a list field that it does not hold yet, judged on the
  * unflattened form (`roles.0=3`, `roles=3` and `roles=[3]` are the same request), or [] when the form
- * leaves the field alone. Values are compared as text (the form sends text, the record stores ids).
+ * leaves the field alone. `asStored` is the conversion the resource's write applies (orm/form-values.ts),
+ * so the guard judges exactly what would be stored: " delete_user" is delete_user, `true` no role.
  */
-export function addedToList(request: ActionRequest, context: ActionContext, field: string): string[] {
+export function addedToList<T extends string | number>(
+  request: ActionRequest,
+  context: ActionContext,
+  field: string,
+  asStored: (value: unknown) => T[],
+): T[] {
   if (!request.payload) return [];
   const data = flat.unflatten(request.payload) as Record<string, unknown>;
   if (!(field in data)) return [];
-  const asList = (value: unknown): unknown[] =>
-    Array.isArray(value) ? value : value === undefined || value === null || value === '' ? [] : [value];
-  const stored = new Set(asList(context.record?.get(field)).map(String));
-  return asList(data[field])
-    .map(String)
-    .filter((value) => !stored.has(value));
+  const stored = new Set(asStored(context.record?.get(field)).map(String));
+  return asStored(data[field]).filter((value) => !stored.has(String(value)));
 }
 
 /** Whether the acting staff member may run the action at all (before-hooks run ahead of that check). */

@@ -3,6 +3,7 @@ import { ALL_PERMISSION_CODENAMES, PERMISSION_ACTIONS, registry, SITE_PERMISSION
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { humanize, plural } from '../labels.js';
+import { scalarListValues } from '../orm/form-values.js';
 import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
 import { endRoleMemberSessions } from './session-consequences.js';
 
@@ -75,7 +76,7 @@ function permissionModels(): Array<{ model: string; label: string }> {
  */
 const onlyPermissionsTheyHold: Before = async (request, context) => {
   if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
-  const added = addedToList(request, context, 'permissions').filter((codename) =>
+  const added = addedToList(request, context, 'permissions', scalarListValues).filter((codename) =>
     ALL_PERMISSION_CODENAMES.includes(codename),
   );
   const missing = permissionsNotHeld(context.currentAdmin, added);

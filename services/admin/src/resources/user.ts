@@ -3,6 +3,7 @@ import { hashPassword, passwordProblem } from '@tandem/accounts';
 import { Role, User } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
+import { referenceIds } from '../orm/form-values.js';
 import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
 import { endUserSessions } from './session-consequences.js';
 
@@ -110,10 +111,8 @@ const onlySuperusersGrantSuperuser: Before = async (request, context) => {
 function onlyRolesTheyHold(deps: ResourceDeps): Before {
   return async (request, context) => {
     if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
-    const ids = addedToList(request, context, 'roles')
-      .map(Number)
-      .filter((id) => Number.isSafeInteger(id));
-    // Ids of no role are left to the resource, which answers "Choose an existing role".
+    const ids = addedToList(request, context, 'roles', referenceIds).filter((id) => Number.isSafeInteger(id));
+    // What is no id, or the id of no role, is left to the resource: "Choose an existing role".
     if (ids.length === 0) return request;
     const roles = await deps.orm.em.fork().find(Role, { id: { $in: ids } }, { orderBy: { name: 'asc' } });
     for (const role of roles) {
