@@ -22,6 +22,7 @@ import { inlineScriptNonce, securityHeaders } from './page-security.js';
 import { servePrecompressedAssets } from './served-assets.js';
 import { refusePrototypeKeys } from './prototype-keys.js';
 import { RequestRefused } from './request-refused.js';
+import { refuseUploads } from './uploads-refused.js';
 import { sameOriginWrites } from './same-origin.js';
 import { DatabaseSessionStore } from './session-store.js';
 
@@ -181,6 +182,7 @@ export async function createAdminApp(
   );
   router.use(identityBodiesOnly);
   router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
+  router.use(refuseUploads);
   router.use(refusePrototypeKeys);
   const deps = { admin, orm, config, logger };
   const login = loginRoutes(router, deps);

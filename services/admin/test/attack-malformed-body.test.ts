@@ -3,6 +3,8 @@
  * Object.prototype, and bodies whose Content-Encoding does not match (or is not supported).
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { Category } from '@tandem/models';
@@ -35,6 +37,38 @@ describe('attack: malformed admin requests', () => {
     }
     assert.equal(await category(), 'Garden tools');
     assert.equal(({} as Record<string, unknown>).x, undefined);
+  });
+
+  it('refuses file uploads, anonymous or signed in, and leaves no file in the temp directory', async () => {
+    const leftovers = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('upload_')));
+    const before = leftovers();
+    /** A multipart body with a 256 KiB file part, as bytes and its content type. */
+    const upload = async () => {
+      const form = new FormData();
+      form.append('name', 'Uploaded');
+      form.append('file', new Blob([Buffer.alloc(256 * 1024, 0x41)]), 'big.bin');
+      const request = new Request('http://localhost/', { method: 'POST', body: form });
+      return {
+        raw: new Uint8Array(await request.arrayBuffer()),
+        headers: { 'content-type': request.headers.get('content-type')! },
+      };
+    };
+    // To the login page with no session, as anybody could, and to a record action as a superuser.
+    const anonymous = await new Client(fixture.origin).request('/admin/login', await upload());
+    assert.equal(anonymous.status, 400);
+    assert.equal(((await anonymous.json()) as { error: string }).error, 'uploads_not_accepted');
+    const edit = await root.request(
+      `/admin/api/resources/Category/records/${fixture.ids.categories[0]}/edit`,
+      await upload(),
+    );
+    assert.equal(edit.status, 400);
+    await edit.text();
+    assert.deepEqual(
+      [...leftovers()].filter((name) => !before.has(name)),
+      [],
+      'no upload left on disk',
+    );
+    assert.equal(await category(), 'Garden tools');
   });
 
   it('refuses a body labelled gzip, compressed or not, with 415 and a clear message', async () => {
