@@ -151,6 +151,10 @@ export async function createAdminApp(
   const store = new DatabaseSessionStore(orm, config.adminSessionMaxAgeSeconds * 1000);
   const app = express();
   app.disable('x-powered-by');
+  // Behind a TLS proxy named in TRUSTED_PROXIES, its X-Forwarded-Proto makes req.secure true, which
+  // the session cookie's `secure: 'auto'` reads: without this it never got Secure there. Nobody else's
+  // X-Forwarded-* is believed (false: the socket is the client).
+  app.set('trust proxy', config.trustedProxies.length > 0 ? [...config.trustedProxies] : false);
   app.use(inlineScriptNonce, securityHeaders);
   app.get('/', (_req, res) => res.redirect(302, ROOT_PATH));
   app.get('/healthz', (_req, res) => {
