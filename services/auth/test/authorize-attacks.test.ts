@@ -8,8 +8,8 @@ import {
   authorizeQuery,
   createCodeClient,
   formFields,
-  pkcePair,
   type CodeClient,
+  validAuthorizeParams,
 } from './code-flow-support.js';
 
 const EMAIL = 'victim@example.com';
@@ -28,15 +28,7 @@ describe('attacks on /oauth/authorize', () => {
   let auth: TestAuth;
   let client: CodeClient;
   let other: CodeClient;
-  const good = () => ({
-    response_type: 'code',
-    client_id: client.clientId,
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid catalog:read',
-    state: 'xyz',
-    code_challenge: pkcePair().challenge,
-    code_challenge_method: 'S256',
-  });
+  const good = () => validAuthorizeParams(client);
 
   before(async () => {
     auth = await startTestAuth();

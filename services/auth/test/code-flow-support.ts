@@ -138,6 +138,19 @@ function decodeEntities(value: string): string {
   return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 }
 
+/** A valid authorization request of `client` (PKCE, openid and catalog:read, a state), for tests to vary. */
+export function validAuthorizeParams(client: CodeClient): Record<string, string> {
+  return {
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid catalog:read',
+    state: 'xyz',
+    code_challenge: pkcePair().challenge,
+    code_challenge_method: 'S256',
+  };
+}
+
 export function authorizeQuery(params: Record<string, string>): string {
   return `/oauth/authorize?${new URLSearchParams(params).toString()}`;
 }

@@ -7,10 +7,10 @@ import {
   authorizeQuery,
   createCodeClient,
   formFields,
-  pkcePair,
   signInAndAllow,
   type CodeClient,
   type PageAnswer,
+  validAuthorizeParams,
 } from './code-flow-support.js';
 
 const EMAIL = 'nul@example.com';
@@ -38,13 +38,7 @@ describe('U+0000 in query parameters', () => {
   after(() => auth.close());
 
   const good = (): Record<string, string> => ({
-    response_type: 'code',
-    client_id: client.clientId,
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid catalog:read',
-    state: 'xyz',
-    code_challenge: pkcePair().challenge,
-    code_challenge_method: 'S256',
+    ...validAuthorizeParams(client),
     nonce: 'n-0S6_WzA2Mj',
     prompt: 'consent',
     max_age: '3600',
