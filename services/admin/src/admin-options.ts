@@ -1,6 +1,6 @@
 import type { AdminJSOptions, ResourceWithOptions } from 'adminjs';
 import { registry, type ModelDeclaration, type Orm } from '@tandem/models';
-import { changePasswordHandler } from './actions/change-password.js';
+import { changePasswordHandler, type PasswordGuesses } from './actions/change-password.js';
 import { dashboardHandler } from './actions/dashboard.js';
 import type { Components } from './components.js';
 import { auditEntryResource } from './resources/audit-entry.js';
@@ -71,7 +71,12 @@ function resourceOf(deps: ResourceDeps, model: ModelDeclaration, secretKey?: str
 
 /** Everything AdminJS needs, built the same way for the build-time bundle and for the server. */
 /** `secretKey` (TANDEM_SECRET_KEY) keys client-secret hashes; without it clients cannot be created here. */
-export function adminOptions(orm: Orm, components: Components, secretKey?: string): AdminJSOptions {
+export function adminOptions(
+  orm: Orm,
+  components: Components,
+  secretKey?: string,
+  passwordGuesses?: PasswordGuesses,
+): AdminJSOptions {
   const deps = { orm, components };
   const { labels, resources } = modelLabels(orm);
   return {
@@ -89,7 +94,7 @@ export function adminOptions(orm: Orm, components: Components, secretKey?: strin
       changePassword: {
         icon: 'Key',
         component: components.ChangePassword,
-        handler: changePasswordHandler(orm),
+        handler: changePasswordHandler(orm, passwordGuesses),
       },
     },
     branding: {

@@ -4,6 +4,7 @@ import { LoginThrottle, authenticateUser, clientAddressReader } from '@tandem/ac
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import { normalizeEmail, type Orm } from '@tandem/models';
+import type { PasswordGuesses } from './actions/change-password.js';
 import { LOGIN_MESSAGES } from './admin-options.js';
 import { formField, staffMember } from './staff-session.js';
 import { twoFactorAccountRoutes } from './two-factor-account.js';
@@ -16,9 +17,20 @@ interface AuthDeps {
   readonly orm: Orm;
   readonly config: Config;
   readonly logger: Logger;
+  /** The login throttle and client address reader, shared with "Change my password". */
+  readonly guesses: PasswordGuesses;
 }
 
-/** What loginRoutes leaves open: the throttles' Redis connections, when REDIS_URL is set. */
+/** The login throttle (in Redis when REDIS_URL is set) and who the client is (TRUSTED_PROXIES). */
+export function passwordGuesses(config: Config): PasswordGuesses {
+  return {
+    throttle: new LoginThrottle(config.loginThrottle),
+    // The same reader as the auth service: X-Forwarded-For counts only from TRUSTED_PROXIES.
+    clientAddress: clientAddressReader(config.trustedProxies),
+  };
+}
+
+/** What loginRoutes leaves open: the throttles' Redis connections (REDIS_URL), the login one it was given included. */
 export interface LoginRoutes {
   close(): Promise<void>;
 }
@@ -33,9 +45,7 @@ export interface LoginRoutes {
  */
 export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
   const { admin, orm, config, logger } = deps;
-  const throttle = new LoginThrottle(config.loginThrottle);
-  // The same reader as the auth service: X-Forwarded-For counts only from TRUSTED_PROXIES.
-  const clientAddress = clientAddressReader(config.trustedProxies);
+  const { throttle, clientAddress } = deps.guesses;
   const loginPath = admin.options.loginPath;
   const page = (errorMessage: string | null) => admin.renderLogin({ action: loginPath, errorMessage });
   const twoFactorDeps = { ...deps, clientAddress, twoFactor: adminTwoFactor(orm, config) };

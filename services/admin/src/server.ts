@@ -12,7 +12,7 @@ import type { Orm } from '@tandem/models';
 import type { RunningService, ServiceOptions } from '@tandem/service';
 import { exportRoutes } from './actions/export-route.js';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
-import { loginRoutes, requireStaff } from './auth.js';
+import { loginRoutes, passwordGuesses, requireStaff } from './auth.js';
 import { liveMetricsRoute } from './metrics/route.js';
 import { MetricsSampler, metricsTargets } from './metrics/sampler.js';
 import { createComponents } from './components.js';
@@ -144,7 +144,8 @@ export async function createAdminApp(
   secret: string = sessionSecret(config, logger),
 ) {
   const components = createComponents();
-  const admin = new AdminJS(adminOptions(orm, components, config.secretKey));
+  const guesses = passwordGuesses(config);
+  const admin = new AdminJS(adminOptions(orm, components, config.secretKey, guesses));
   // Bundles the custom components only in production without a prebuilt bundle (see main.ts).
   await admin.initialize();
 
@@ -188,7 +189,7 @@ export async function createAdminApp(
   router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
   router.use(refuseUploads);
   router.use(refusePrototypeKeys);
-  const deps = { admin, orm, config, logger };
+  const deps = { admin, orm, config, logger, guesses };
   const login = loginRoutes(router, deps);
   buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });
   router.use(requireStaff(deps));

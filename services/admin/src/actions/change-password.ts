@@ -1,18 +1,35 @@
 import type { PageHandler } from 'adminjs';
-import { credentialStamp, hashPassword, passwordProblem, verifyPassword } from '@tandem/accounts';
+import {
+  credentialStamp,
+  hashPassword,
+  passwordProblem,
+  verifyPassword,
+  type ClientAddressReader,
+  type LoginThrottle,
+} from '@tandem/accounts';
 import { User, type Orm } from '@tandem/models';
 import { revokeUserSessions } from '@tandem/tokens';
 import { recordAudit } from '../orm/audit.js';
 
 type Fields = Partial<Record<'currentPassword' | 'newPassword' | 'confirmPassword', string>>;
 
+/** The login throttle and how it names the client: the current password is guessed like a login. */
+export interface PasswordGuesses {
+  readonly throttle: LoginThrottle;
+  readonly clientAddress: ClientAddressReader;
+}
+
 /**
  * "Change my password" (Django's password_change): any logged-in staff member, for their own account
  * only, after re-entering the current password. Audited like any other change, without the values.
+ * Each try of the current password is reserved with the login throttle first (the same counts as the
+ * login page's), so a stolen session cannot guess the password behind it faster than a login could.
+ * Without `guesses` (asset bundling, tests that only read the options) the page is not served.
  */
-export function changePasswordHandler(orm: Orm): PageHandler {
+export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): PageHandler {
   return async (request, _response, context) => {
     if (request.method !== 'post') return {};
+    if (!guesses) throw new Error('changePasswordHandler needs the login throttle to serve the page');
     const fields = (request.payload ?? {}) as Fields;
     const id = Number(context.currentAdmin?.id);
     const errors: Record<string, string> = {};
@@ -21,8 +38,16 @@ export function changePasswordHandler(orm: Orm): PageHandler {
     const em = orm.em.fork();
     const user = Number.isSafeInteger(id) ? await em.findOne(User, id, { populate: ['passwordHash'] }) : null;
     if (!user) return { notice: { type: 'error', message: 'Your account no longer exists.' }, errors };
-    if (!(await verifyPassword(user.passwordHash, current)))
-      errors.currentPassword = 'Your current password was entered incorrectly.';
+    const address = guesses.clientAddress(request as unknown as Parameters<ClientAddressReader>[0]);
+    const verdict = await guesses.throttle.reserve(user.email, address);
+    if (!verdict.allowed) {
+      const message = `Too many wrong passwords. Try again in ${verdict.retryAfterSeconds} s.`;
+      return { notice: { type: 'error', message }, errors: { currentPassword: message } };
+    }
+    // A wrong password keeps the point it reserved; a right one gives it back.
+    if (await verifyPassword(user.passwordHash, current))
+      await guesses.throttle.recordSuccess(user.email, address);
+    else errors.currentPassword = 'Your current password was entered incorrectly.';
     const problem = passwordProblem(next);
     if (problem) errors.newPassword = problem;
     else if (next !== (fields.confirmPassword ?? ''))
