@@ -36,6 +36,15 @@ export function isIdentityScope(scope: string): boolean {
   return IDENTITY_SCOPES.has(scope);
 }
 
+/**
+ * Whether a client may be granted `scope` for a user: one of its registered scopes, or an identity
+ * scope (any client may ask who the user is). The authorization request and every refresh of the
+ * session it starts apply it.
+ */
+export function clientMayHaveScope(clientScopes: readonly string[], scope: string): boolean {
+  return clientScopes.includes(scope) || isIdentityScope(scope);
+}
+
 const CLIENT_SUBJECT_PREFIX = 'client:';
 
 export function userSubject(userId: number | string): string {

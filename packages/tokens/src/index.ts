@@ -15,6 +15,7 @@ export {
   grantScope,
   IDENTITY_SCOPES,
   isIdentityScope,
+  clientMayHaveScope,
 } from './claims.js';
 export { deriveKey, type KeyPurpose } from './derive-key.js';
 export { requireSecretKey, MissingSecretKeyError } from './secret-key.js';

@@ -96,6 +96,15 @@ const CLIENT_MAY_REFRESH: Readonly<Record<DatabaseTarget['dialect'], string>> = 
 };
 
 /**
+ * The id of the client's newest live session, for `client` (an SQL expression: a column or `?`); the
+ * live condition's two `?` follow it. The client lookup's join and liveOrNewClientSession's re-read.
+ */
+function newestLiveClientSessionSql(client: string): string {
+  return `select s2.id from sessions s2 where s2.client_id = ${client} and ${liveSessionSql('s2')}
+          order by s2.created_at desc limit 1`;
+}
+
+/**
  * The rotation's binding condition on the session aliased `s`, with one `?` (the presenter's
  * clients.id, null for none): a session issued to a client rotates only for that client, still
  * active and still allowed the refresh_token grant; one issued to no client (password grant) for
@@ -488,10 +497,7 @@ export class AuthQueries {
       `select c.id, c.client_id, c.secret_hash, c.scopes, c.is_active, c.grant_types, c.is_public, s.id as sid,
               case when s.last_used_at < ? then 1 else 0 end as stale
        from clients c
-       left join sessions s on s.id = (
-         select s2.id from sessions s2
-         where s2.client_id = c.id and ${liveSessionSql('s2')}
-         order by s2.created_at desc limit 1)
+       left join sessions s on s.id = (${newestLiveClientSessionSql('c.id')})
        where ${idIn}`,
       [
         this.at(window.touchBefore),
@@ -523,12 +529,10 @@ export class AuthQueries {
   async liveOrNewClientSession(clientPk: number, session: NewSession, window: LiveWindow): Promise<string> {
     if (this.dialect === 'postgresql')
       await this.exec.rows('lock_client', 'select 1 from clients where id = ? for update', [clientPk]);
-    const [live] = await this.exec.rows(
-      'live_client_session',
-      `select s.id from sessions s where s.client_id = ? and ${liveSessionSql('s')}
-       order by s.created_at desc limit 1`,
-      [clientPk, ...liveBindings(window, (d) => this.at(d))],
-    );
+    const [live] = await this.exec.rows('live_client_session', newestLiveClientSessionSql('?'), [
+      clientPk,
+      ...liveBindings(window, (d) => this.at(d)),
+    ]);
     if (live) return String(live.id);
     await this.insertSession(session);
     return session.id;

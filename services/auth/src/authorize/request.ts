@@ -1,5 +1,5 @@
 import { Client } from '@tandem/models';
-import { IDENTITY_SCOPES, parseScope } from '@tandem/tokens';
+import { clientMayHaveScope, parseScope } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import { holdsNul, nulDescription, parameterWithNul } from '../nul-values.js';
 
@@ -90,14 +90,6 @@ function singleParams(query: string): { params: Map<string, string>; repeated: s
     params.set(name, value);
   }
   return { params, repeated };
-}
-
-/**
- * Whether a client may be granted `scope`: one of its registered scopes, or an identity scope (any
- * client may ask who the user is). The authorization request and every refresh of its session apply it.
- */
-export function clientMayHaveScope(clientScopes: readonly string[], scope: string): boolean {
-  return clientScopes.includes(scope) || IDENTITY_SCOPES.has(scope);
 }
 
 async function findClient(deps: AuthDeps, clientId: string): Promise<AuthorizingClient> {

@@ -1,4 +1,5 @@
 import {
+  clientMayHaveScope,
   formatScope,
   grantScope,
   isIdentityScope,
@@ -10,7 +11,6 @@ import {
   userSubject,
   type RevocationReason,
 } from '@tandem/tokens';
-import { clientMayHaveScope } from '../authorize/request.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam, type Params } from '../params.js';
