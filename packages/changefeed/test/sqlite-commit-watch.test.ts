@@ -4,7 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, watch as fsWatch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Category } from '@tandem/models';
@@ -114,23 +114,27 @@ async function watchedDirectory() {
   return { dir, file, wakes, watch, settle };
 }
 
+/**
+ * Each write event wakes the feed once; the trailing wakes come on top, after the last event, however
+ * late a loaded machine delivers the events. A second watcher on the directory counts the events the
+ * watch was handed (libuv gives every watcher of a path the same events).
+ */
 test('a burst of WAL writes wakes the feed again after its last write', async () => {
-  const { file, wakes, watch, settle } = await watchedDirectory();
+  const { dir, file, wakes, watch, settle } = await watchedDirectory();
+  let events = 0;
+  const counter = fsWatch(dir, (_event, name) => {
+    if (name === path.basename(`${file}-wal`)) events += 1;
+  });
   try {
-    let lastWriteAt = 0;
-    for (let i = 0; i < 5; i++) {
-      appendFileSync(`${file}-wal`, 'frame');
-      lastWriteAt = performance.now();
-    }
+    for (let i = 0; i < 5; i++) appendFileSync(`${file}-wal`, 'frame');
     await settle();
-    assert.ok(wakes.length > 0, 'the writes woke it');
-    const after = wakes.filter((at) => at - lastWriteAt >= TRAILING_WAKES_MS.at(-1)!);
-    assert.equal(
-      after.length,
-      1,
-      `one wake once the burst had been quiet for ${TRAILING_WAKES_MS.at(-1)} ms`,
+    assert.ok(events > 0, 'the writes were seen');
+    assert.ok(
+      wakes.length >= events + TRAILING_WAKES_MS.length,
+      `${wakes.length} wakes for ${events} events: a wake per event, then ${TRAILING_WAKES_MS.length} after the last`,
     );
   } finally {
+    counter.close();
     watch.close();
   }
 });
