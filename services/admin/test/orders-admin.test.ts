@@ -19,9 +19,17 @@ import { deriveAdmin } from '../src/resources/derived.js';
 import { staffWith } from './staff-support.js';
 import { Client, startFixture, type Fixture } from './support.js';
 
+interface Populated {
+  populated: Record<string, { params: Record<string, unknown> } | null>;
+}
+
 interface ActionBody {
-  records?: { id: string; params: Record<string, unknown> }[];
-  record?: { id: string; params: Record<string, unknown>; errors: Record<string, { message: string }> };
+  records?: ({ id: string; params: Record<string, unknown> } & Populated)[];
+  record?: {
+    id: string;
+    params: Record<string, unknown>;
+    errors: Record<string, { message: string }>;
+  } & Populated;
   notice?: { message: string; type: string };
   meta?: { total: number };
 }
@@ -221,5 +229,24 @@ describe(`orders in the admin (${testDialect()})`, () => {
       assert.doesNotMatch(await response.text(), /alice@shop\.example|4498/, path);
     }
     assert.equal((await fixture.db.orm.em.fork().findOneOrFail(Order, orderIds[0]!)).status, 'paid');
+  });
+
+  it('shows an order’s owner to staff who may not view users by id and email only, not their account', async () => {
+    const ownerOf = (record: Populated | undefined) => record?.populated.user?.params ?? {};
+    const viewer = await staffWith(fixture, 'order-reader@example.com', ['view_order']);
+    const list = await viewer.api<ActionBody>('/resources/Order/actions/list');
+    const show = await viewer.api<ActionBody>(`/resources/Order/records/${orderIds[0]}/show`);
+    assert.equal(list.status, 200);
+    assert.equal(show.status, 200);
+    for (const owner of [ownerOf(show.body.record), ...(list.body.records ?? []).map(ownerOf)])
+      assert.deepEqual(Object.keys(owner).sort(), ['email', 'id'], JSON.stringify(owner));
+    assert.equal(ownerOf(show.body.record).email, 'alice@shop.example');
+
+    // Whoever may view users sees the owner as the user page would (the population is not just cut).
+    const full = ownerOf(
+      (await root.api<ActionBody>(`/resources/Order/records/${orderIds[0]}/show`)).body.record,
+    );
+    assert.equal(full.email, 'alice@shop.example');
+    assert.ok('isStaff' in full && 'isActive' in full, JSON.stringify(full));
   });
 });

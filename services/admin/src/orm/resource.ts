@@ -5,6 +5,7 @@ import {
   ValidationError,
   flat,
   type ActionContext,
+  type CurrentAdmin,
   type Filter,
   type ParamsType,
 } from 'adminjs';
@@ -240,7 +241,13 @@ export class OrmResource extends BaseResource {
     return entity ? new BaseRecord(this.snapshot(entity), this) : null;
   }
 
-  override async findMany(ids: Array<string | number>): Promise<BaseRecord[]> {
+  /**
+   * Records by id. AdminJS also calls this (with the request's context) to populate the references of
+   * another resource's records: an order's owner, a product's category. Staff who may not view this
+   * resource then get only what a link to it shows, the id and the title, as Django's admin shows a
+   * related object by its name; never the rest of its fields (a user's flags, last login, roles).
+   */
+  override async findMany(ids: Array<string | number>, context?: ActionContext): Promise<BaseRecord[]> {
     const pks = ids.map((id) => this.parseId(id)).filter((id) => id !== undefined);
     if (pks.length === 0) return [];
     const entities = await this.em().find(
@@ -248,7 +255,18 @@ export class OrmResource extends BaseResource {
       { [this.meta.primaryKeys[0]!]: { $in: pks } } as FilterQuery<object>,
       { populate: this.manyToMany as never[] },
     );
-    return entities.map((entity) => new BaseRecord(this.snapshot(entity), this));
+    const records = entities.map((entity) => new BaseRecord(this.snapshot(entity), this));
+    if (context === undefined || this.mayView(context.currentAdmin)) return records;
+    return records.map((record) => this.titleOnly(record));
+  }
+
+  /** Whether a staff member may view this resource's records; set by the model's admin (modelAdmin). */
+  mayView: (admin: CurrentAdmin | undefined) => boolean = () => false;
+
+  private titleOnly(record: BaseRecord): BaseRecord {
+    const pk = this.meta.primaryKeys[0]!;
+    const title = this.decorate().titleProperty().name();
+    return new BaseRecord({ [pk]: record.get(pk), [title]: record.get(title) }, this);
   }
 
   /** The record as AdminJS params: scalars, references as ids, many-to-many as a list of ids. */

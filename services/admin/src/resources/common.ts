@@ -25,7 +25,7 @@ import { entryCurrencies } from '../history/money-currencies.js';
 import { referenceNames } from '../history/record-names.js';
 import { OrmResource, type OrmResourceSpec } from '../orm/resource.js';
 import { SEARCH_FIELD } from '../orm/where.js';
-import { guardActions } from '../permissions.js';
+import { can, guardActions } from '../permissions.js';
 import { formDefaults, mergeProperties } from './form-defaults.js';
 import { onlyWritableFields, rootOf } from './writable-fields.js';
 
@@ -222,6 +222,7 @@ export function modelAdmin(
   options: ResourceOptions & { extraActions?: readonly string[]; refused?: readonly string[] },
 ): ResourceWithOptions {
   const resource = new OrmResource(deps.orm, spec);
+  resource.mayView = (admin) => can(admin, 'view', permissionModel);
   const { extraActions = [], refused = [], ...rest } = options;
   const guards = guardActions(permissionModel, [...STANDARD_ACTIONS, ...extraActions]);
   const actions: Record<string, Partial<Action<ActionResponse>>> = { ...guards };
