@@ -1,5 +1,14 @@
 import { hashPassword, passwordProblem } from '@tandem/accounts';
-import { ModelValidationError, Role, User, normalizeEmail, validateUser, type Orm } from '@tandem/models';
+import {
+  ModelValidationError,
+  Role,
+  User,
+  auditPasswordChange,
+  commandActor,
+  normalizeEmail,
+  validateUser,
+  type Orm,
+} from '@tandem/models';
 import { revokeUserSessions } from '@tandem/tokens';
 import { CommandError } from './command.js';
 
@@ -83,6 +92,7 @@ export async function setPassword(em: EntityManager, user: User, password: strin
   const passwordHash = await hashPassword(password);
   return em.transactional(async (tx) => {
     await tx.nativeUpdate(User, { id: user.id }, { passwordHash });
+    auditPasswordChange(tx, commandActor('changepassword'), user.id);
     return revokeUserSessions(tx, user.id, 'password_changed');
   });
 }

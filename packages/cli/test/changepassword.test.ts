@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashPassword, verifyPassword } from '@tandem/accounts';
-import { User } from '@tandem/models';
+import { AuditEntry, User } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { tandem } from './helpers.js';
 
@@ -32,6 +32,12 @@ test(`changepassword on ${testDialect()} sets the password typed twice`, async (
   assert.match(result.stdout, /Password changed successfully for user ann@example\.com/);
   assert.equal(await passwordIs('new-password-1'), true);
   assert.equal(await passwordIs('old-password'), false);
+  const history = await db.orm.em.fork().find(AuditEntry, { model: 'User', action: 'change_password' });
+  assert.deepEqual(
+    history.map((entry) => [entry.actorEmail, entry.diff]),
+    [['command:changepassword', { password: { before: '(hidden)', after: '(changed)' } }]],
+    'the change is in the user’s history, naming the command, never the password',
+  );
 });
 
 test('changepassword keeps the old password when the two entries differ or the new one is weak', async () => {

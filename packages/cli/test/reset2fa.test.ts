@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { User } from '@tandem/models';
+import { AuditEntry, User } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { TwoFactor, totpCodeAt } from '@tandem/two-factor';
 import { tandem } from './helpers.js';
@@ -51,6 +51,15 @@ test('reset2fa removes a locked-out user’s authenticator and recovery codes', 
   const again = await tandem(['reset2fa', 'ann@example.com'], env);
   assert.equal(again.code, 0);
   assert.match(again.stdout, /has no two-factor sign-in; nothing changed/);
+  // The reset is in ann's history, naming the command; the second run changed nothing and says nothing.
+  const history = await db.orm.em.fork().find(AuditEntry, { model: 'User', recordId: String(ann.id) });
+  assert.deepEqual(
+    history.map((entry) => [entry.action, entry.actorEmail]),
+    [
+      ['enable_two_factor', 'ann@example.com'],
+      ['reset_two_factor', 'command:reset2fa'],
+    ],
+  );
 });
 
 test('reset2fa: an unknown user is an error, a missing EMAIL a usage error', async () => {

@@ -61,3 +61,9 @@ export {
   type AuditActor,
   type AuditSnapshot,
 } from './audit/record-audit.js';
+export {
+  auditPasswordChange,
+  auditTwoFactorChange,
+  commandActor,
+  type TwoFactorChange,
+} from './audit/account-security.js';

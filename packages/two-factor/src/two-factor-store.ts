@@ -1,5 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { RecoveryCode, UserTotp } from '@tandem/models';
+import {
+  RecoveryCode,
+  UserTotp,
+  auditTwoFactorChange,
+  type AuditActor,
+  type TwoFactorChange,
+} from '@tandem/models';
 
 /**
  * The two-factor rows of one user. Every "use once" rule is one conditional UPDATE whose affected-row
@@ -49,12 +55,14 @@ export async function storePendingSecret(
  * Confirms the pending authenticator with the step of the code that proved it, and replaces the
  * recovery codes, in one transaction. False when there was no pending authenticator (confirmed
  * meanwhile by a parallel request, or removed).
+ * The change is audited in the same transaction (whoever enrolled is `actor`, the user themselves).
  */
 export async function confirmTotp(
   em: EntityManager,
   userId: number,
   step: number,
   recoveryCodeHashes: readonly string[],
+  actor: AuditActor,
 ): Promise<boolean> {
   return em.fork().transactional(async (tx) => {
     const confirmed = await tx.nativeUpdate(
@@ -68,6 +76,7 @@ export async function confirmTotp(
       RecoveryCode,
       recoveryCodeHashes.map((codeHash) => ({ user: userId, codeHash })),
     );
+    auditTwoFactorChange(tx, actor, 'enable_two_factor', userId);
     return true;
   });
 }
@@ -102,10 +111,20 @@ export async function unusedRecoveryCodes(em: EntityManager, userId: number): Pr
   return em.fork().count(RecoveryCode, { user: userId, usedAt: null });
 }
 
-/** Removes the authenticator and the recovery codes (disabling, or `tandem reset2fa`). */
-export async function removeTwoFactor(em: EntityManager, userId: number): Promise<boolean> {
+/**
+ * Removes the authenticator and the recovery codes: the user turning it off (`disable_two_factor`) or
+ * `tandem reset2fa` (`reset_two_factor`). Audited in the same transaction when there was one to remove.
+ */
+export async function removeTwoFactor(
+  em: EntityManager,
+  userId: number,
+  actor: AuditActor,
+  action: Exclude<TwoFactorChange, 'enable_two_factor'>,
+): Promise<boolean> {
   return em.fork().transactional(async (tx) => {
     await tx.nativeDelete(RecoveryCode, { user: userId });
-    return (await tx.nativeDelete(UserTotp, { user: userId })) > 0;
+    const removed = (await tx.nativeDelete(UserTotp, { user: userId })) > 0;
+    if (removed) auditTwoFactorChange(tx, actor, action, userId);
+    return removed;
   });
 }

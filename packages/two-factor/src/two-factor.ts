@@ -121,7 +121,7 @@ export class TwoFactor {
       if (step === null) return { ok: false, reason: 'invalid' };
       const recoveryCodes = newRecoveryCodes();
       const hashes = recoveryCodes.map((recoveryCode) => this.hasher.hash(recoveryCode));
-      if (!(await confirmTotp(this.em, user.id, step, hashes))) return { ok: false, reason: 'invalid' };
+      if (!(await confirmTotp(this.em, user.id, step, hashes, user))) return { ok: false, reason: 'invalid' };
       return { ok: true, recoveryCodes };
     });
   }
@@ -148,13 +148,8 @@ export class TwoFactor {
   /** Turns two-factor sign-in off for oneself: only with a current code (or a recovery code). */
   async disable(user: TwoFactorUser, code: string, address: string): Promise<CodeVerdict> {
     const verdict = await this.verify(user, code, address);
-    if (verdict.ok) await removeTwoFactor(this.em, user.id);
+    if (verdict.ok) await removeTwoFactor(this.em, user.id, user, 'disable_two_factor');
     return verdict;
-  }
-
-  /** Removes a user's authenticator and recovery codes without a code (`tandem reset2fa`). */
-  async reset(userId: number): Promise<boolean> {
-    return removeTwoFactor(this.em, userId);
   }
 
   /**

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { User } from '@tandem/models';
+import { AuditEntry, User } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
-import { RECOVERY_CODE_COUNT, TwoFactor, totpCodeAt, type TwoFactorUser } from '../src/index.js';
+import {
+  RECOVERY_CODE_COUNT,
+  TwoFactor,
+  resetTwoFactor,
+  totpCodeAt,
+  type TwoFactorUser,
+} from '../src/index.js';
 
 const SECRET_KEY = 'two-factor-test-secret-key-0123456789abcdef';
 const ADDRESS = '192.0.2.1';
@@ -220,7 +226,60 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
     assert.deepEqual(await twoFactor.status(user.id), { enrolled: false, recoveryCodesLeft: 0 });
     assert.equal((await rows('recovery_codes', user.id)).length, 0);
     const again = await enrolled();
-    assert.equal(await twoFactor.reset(again.user.id), true);
+    assert.equal(
+      await resetTwoFactor(db.orm.em, again.user.id, { email: 'command:test' }, 'reset_two_factor'),
+      true,
+    );
     assert.equal((await rows('user_totp', again.user.id)).length, 0);
+  });
+
+  it('puts turning it on, off and a reset in the user’s history, in the change’s transaction', async () => {
+    const history = async (userId: number) =>
+      (
+        await db.orm.em
+          .fork()
+          .find(AuditEntry, { model: 'User', recordId: String(userId) }, { orderBy: { id: 'asc' } })
+      ).map((entry) => ({ action: entry.action, actor: entry.actorEmail, diff: entry.diff }));
+    const { user, secret } = await enrolled();
+    assert.deepEqual(await history(user.id), [
+      { action: 'enable_two_factor', actor: user.email, diff: { twoFactor: { before: 'off', after: 'on' } } },
+    ]);
+    // A refused code changes nothing, so it records nothing.
+    assert.equal(
+      (await twoFactor.disable(user, totpCodeAt(secret, Date.now() + 20 * STEP_MS), ADDRESS)).ok,
+      false,
+    );
+    assert.equal((await history(user.id)).length, 1);
+    assert.ok((await twoFactor.disable(user, totpCodeAt(secret, Date.now() + STEP_MS), ADDRESS)).ok);
+    assert.deepEqual((await history(user.id)).at(-1), {
+      action: 'disable_two_factor',
+      actor: user.email,
+      diff: { twoFactor: { before: 'on', after: 'off' } },
+    });
+
+    const other = await enrolled();
+    assert.ok(
+      await resetTwoFactor(db.orm.em, other.user.id, { email: 'command:reset2fa' }, 'reset_two_factor'),
+    );
+    // Nothing left to reset: no second entry.
+    assert.equal(
+      await resetTwoFactor(db.orm.em, other.user.id, { email: 'command:reset2fa' }, 'reset_two_factor'),
+      false,
+    );
+    assert.deepEqual(
+      (await history(other.user.id)).map((entry) => [entry.action, entry.actor]),
+      [
+        ['enable_two_factor', other.user.email],
+        ['reset_two_factor', 'command:reset2fa'],
+      ],
+    );
+    const entry = await db.orm.em
+      .fork()
+      .findOneOrFail(
+        AuditEntry,
+        { model: 'User', action: 'enable_two_factor', recordId: String(user.id) },
+        { populate: ['actor'] },
+      );
+    assert.equal(entry.actor?.id, user.id, 'the entry keeps the user who acted');
   });
 });

@@ -1,3 +1,4 @@
+import { commandActor } from '@tandem/models';
 import { resetTwoFactor } from '@tandem/two-factor';
 import type { Command } from '../command.js';
 import { withUserArgument } from '../email-argument.js';
@@ -13,7 +14,7 @@ export const reset2faCommand: Command = {
   usage: 'reset2fa EMAIL',
   async run(argv, { config, stdout }) {
     return withUserArgument(argv, config, async (em, user) => {
-      if (!(await resetTwoFactor(em, user.id))) {
+      if (!(await resetTwoFactor(em, user.id, commandActor('reset2fa'), 'reset_two_factor'))) {
         stdout.write(`${user.email} has no two-factor sign-in; nothing changed.\n`);
         return 0;
       }

@@ -7,9 +7,8 @@ import {
   type ClientAddressReader,
   type LoginThrottle,
 } from '@tandem/accounts';
-import { User, type Orm } from '@tandem/models';
+import { User, auditPasswordChange, type Orm } from '@tandem/models';
 import { revokeUserSessions } from '@tandem/tokens';
-import { recordAudit } from '../orm/audit.js';
 
 type Fields = Partial<Record<'currentPassword' | 'newPassword' | 'confirmPassword', string>>;
 
@@ -60,13 +59,7 @@ export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): Page
       fresh.passwordHash = passwordHash;
       // Whoever holds a token got with the old password loses it, with the change or not at all.
       await revokeUserSessions(tx, id, 'password_changed');
-      recordAudit(tx, {
-        actor: { id, email: user.email },
-        action: 'change_password',
-        model: 'User',
-        recordId: id,
-        diff: { password: { before: '(hidden)', after: '(changed)' } },
-      });
+      auditPasswordChange(tx, { id, email: user.email }, id);
     });
     // The session that changed it stays logged in (Django's update_session_auth_hash): it takes the
     // new password's stamp, so requireStaff ends every other session of theirs but this one.
