@@ -128,6 +128,7 @@ const schema = z.object({
   FAST_MAX_URL_BYTES: z.coerce.number().int().min(64).max(65_536).default(2048),
   FAST_MAX_HEADER_BYTES: z.coerce.number().int().min(256).max(65_536).default(8192),
   FAST_WS_MAX_BACKPRESSURE_BYTES: positiveInt(1024 * 1024),
+  FAST_WS_MAX_SOCKETS_PER_SUBJECT: positiveInt(100),
   // Unset: the priority the fast service was started with. Below 0 needs CAP_SYS_NICE or RLIMIT_NICE.
   FAST_NICE: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
@@ -266,6 +267,7 @@ export interface FastConfig {
   readonly maxUrlBytes: number;
   readonly maxHeaderBytes: number;
   readonly wsMaxBackpressureBytes: number;
+  readonly wsMaxSocketsPerSubject: number;
   /**
    * The scheduling priority (nice value) the fast service sets for itself at start, or undefined to
    * keep the inherited one. Where it shares cores with the appliers and the database, a lower value
@@ -416,6 +418,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxUrlBytes: v.FAST_MAX_URL_BYTES,
       maxHeaderBytes: v.FAST_MAX_HEADER_BYTES,
       wsMaxBackpressureBytes: v.FAST_WS_MAX_BACKPRESSURE_BYTES,
+      wsMaxSocketsPerSubject: v.FAST_WS_MAX_SOCKETS_PER_SUBJECT,
       nice: v.FAST_NICE,
     },
     feed: {

@@ -12,7 +12,7 @@ import type { FastMetrics } from './observability/metrics.js';
 import { bearerToken, type AuthOutcome, type Authenticator } from './http/auth.js';
 import { refuseOversized, whenVerified, type Limits } from './http/pipeline.js';
 import { ownerClaimMissingMessage } from './http/record.js';
-import { send } from './http/respond.js';
+import { jsonError, send, type Reply } from './http/respond.js';
 
 export const LIVE_PATH = '/v1/live';
 const TOPIC = /^([a-z][a-z0-9_-]{0,62})(?:\/([1-9][0-9]{0,14}))?$/;
@@ -62,6 +62,8 @@ function changeFrame(topic: string, op: 'upsert' | 'delete', id: number, data: B
 export interface LiveOptions {
   readonly limits: Limits;
   readonly maxBackpressureBytes: number;
+  /** Open sockets one subject (a user, a machine client) may hold; one more is refused with 429. */
+  readonly maxSocketsPerSubject: number;
   readonly logger: Logger;
 }
 
@@ -75,6 +77,8 @@ export interface LiveOptions {
 export class LiveHub {
   private readonly sockets = new Set<LiveSocket>();
   private readonly bySession = new Map<string, Set<LiveSocket>>();
+  /** Open sockets per token subject: without a bound, one account could hold the server's memory. */
+  private readonly perSubject = new Map<string, number>();
 
   /** `app` is where changes are published (uWS pub/sub); the route table mounts `behavior` at LIVE_PATH. */
   constructor(
@@ -118,6 +122,9 @@ export class LiveHub {
       undefined;
     const finish = (outcome: AuthOutcome) => {
       if (!outcome.ok) return send(res, this.metrics, 'live', outcome.reply);
+      // Checked and counted in one turn: res.upgrade runs `open` (which counts) before it returns.
+      if ((this.perSubject.get(outcome.token.sub) ?? 0) >= this.options.maxSocketsPerSubject)
+        return send(res, this.metrics, 'live', this.tooManySockets());
       this.metrics.request('live', 101);
       res.upgrade<LiveUserData>(
         { token: outcome.token, topics: new Set(), open: false },
@@ -132,10 +139,21 @@ export class LiveHub {
     whenVerified(res, this.metrics, 'live', outcome, finish);
   }
 
+  private tooManySockets(): Reply {
+    const max = this.options.maxSocketsPerSubject;
+    return jsonError(
+      429,
+      'too_many_connections',
+      `This account already has ${max} live connections open (FAST_WS_MAX_SOCKETS_PER_SUBJECT); close one ` +
+        'first. One connection carries any number of subscriptions.',
+    );
+  }
+
   private open(ws: LiveSocket): void {
     const data = ws.getUserData();
     data.open = true;
     this.sockets.add(ws);
+    this.perSubject.set(data.token.sub, (this.perSubject.get(data.token.sub) ?? 0) + 1);
     let peers = this.bySession.get(data.token.sid);
     if (!peers) this.bySession.set(data.token.sid, (peers = new Set()));
     peers.add(ws);
@@ -150,6 +168,9 @@ export class LiveHub {
     data.open = false;
     clearTimeout(data.timer);
     this.sockets.delete(ws);
+    const held = (this.perSubject.get(data.token.sub) ?? 1) - 1;
+    if (held > 0) this.perSubject.set(data.token.sub, held);
+    else this.perSubject.delete(data.token.sub);
     const peers = this.bySession.get(data.token.sid);
     peers?.delete(ws);
     if (peers?.size === 0) this.bySession.delete(data.token.sid);
