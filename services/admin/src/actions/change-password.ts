@@ -9,6 +9,7 @@ import {
 } from '@tandem/accounts';
 import { User, auditPasswordChange, type Orm } from '@tandem/models';
 import { revokeUserSessions } from '@tandem/tokens';
+import { requestView } from './copied-request.js';
 
 type Fields = Partial<Record<'currentPassword' | 'newPassword' | 'confirmPassword', string>>;
 
@@ -37,7 +38,8 @@ export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): Page
     const em = orm.em.fork();
     const user = Number.isSafeInteger(id) ? await em.findOne(User, id, { populate: ['passwordHash'] }) : null;
     if (!user) return { notice: { type: 'error', message: 'Your account no longer exists.' }, errors };
-    const address = guesses.clientAddress(request as unknown as Parameters<ClientAddressReader>[0]);
+    // The copy AdminJS hands pages has no `headers`: with TRUSTED_PROXIES proxy-addr needs them.
+    const address = guesses.clientAddress(requestView(request) as Parameters<ClientAddressReader>[0]);
     const verdict = await guesses.throttle.reserve(user.email, address);
     if (!verdict.allowed) {
       const message = `Too many wrong passwords. Try again in ${verdict.retryAfterSeconds} s.`;

@@ -1,4 +1,5 @@
 import type { ActionResponse, After } from 'adminjs';
+import { requestView } from './copied-request.js';
 
 /** The cookie components/ListMemory.jsx keeps per resource: the list page's last query string. */
 export const LIST_COOKIE_PREFIX = 'tandem_list_';
@@ -26,18 +27,9 @@ export function rememberedListQuery(cookieHeader: string | undefined, resourceId
   return kept.toString();
 }
 
-/**
- * The Cookie header of the request behind an action. @adminjs/express hands actions a copy of the
- * Express request made with Object.assign, which keeps own properties only: `headers` is a getter on
- * Node's IncomingMessage and is lost, `rawHeaders` (name, value, name, value…) survives.
- */
+/** The Cookie header of the request behind an action (a copy without `headers`: see copied-request.ts). */
 function cookieHeader(request: object): string | undefined {
-  const raw = (request as { rawHeaders?: unknown }).rawHeaders;
-  if (!Array.isArray(raw)) return undefined;
-  const cookies: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2)
-    if (String(raw[i]).toLowerCase() === 'cookie') cookies.push(String(raw[i + 1]));
-  return cookies.join('; ');
+  return requestView(request).headers.cookie;
 }
 
 /**
