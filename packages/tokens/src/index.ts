@@ -54,6 +54,7 @@ export {
   liveBindings,
   type LiveWindow,
   roleScopes,
+  scopesOfUsers,
   unionRoleScopes,
   newSession,
   startUserSession,

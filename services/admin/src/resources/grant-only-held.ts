@@ -1,11 +1,30 @@
 import { flat, type ActionContext, type ActionRequest, type CurrentAdmin } from 'adminjs';
+import type { Orm } from '@tandem/models';
+import { scopesOfUsers } from '@tandem/tokens';
 
 /**
  * The escalation guard for the account resources: a staff member who is not a superuser may give
- * (a role to a user, a permission to a role) only what they hold themselves. Without it, change_user
+ * (a role to a user, a permission or token scope to a role) only what they hold themselves. Without it, change_user
  * would be a way to every permission: assign yourself a role that holds them all. Django's admin does
  * not check this; it is the standard guard against privilege escalation through account management.
  */
+
+/**
+ * The token scopes in `wanted` that `admin` does not hold through their own roles (none for a
+ * superuser). Scopes are power too: a role or client carrying `orders:read:any` reads every customer's
+ * orders through the fast service, whatever admin permissions it has. Read from the database, like
+ * every guard here, so a role changed a moment ago counts.
+ */
+export async function scopesNotHeld(
+  orm: Orm,
+  admin: CurrentAdmin | undefined,
+  wanted: readonly string[],
+): Promise<string[]> {
+  if (admin?.isSuperuser === true || wanted.length === 0) return [];
+  const id = Number(admin?.id);
+  const held = Number.isSafeInteger(id) ? (await scopesOfUsers(orm.em.fork(), [id])).get(id) : undefined;
+  return [...new Set(wanted)].filter((scope) => !held?.has(scope));
+}
 
 /** The codenames in `wanted` that `admin` does not hold (none for a superuser). */
 export function permissionsNotHeld(admin: CurrentAdmin | undefined, wanted: readonly string[]): string[] {

@@ -4,7 +4,7 @@ import { Role, User } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { referenceIds } from '../orm/form-values.js';
-import { addedToList, mayRun, permissionsNotHeld } from './grant-only-held.js';
+import { addedToList, mayRun, permissionsNotHeld, scopesNotHeld } from './grant-only-held.js';
 import { endUserSessions } from './session-consequences.js';
 
 /** What the users list shows, and the show page before the user's history. */
@@ -104,8 +104,8 @@ const onlySuperusersGrantSuperuser: Before = async (request, context) => {
 
 /**
  * A staff member who is not a superuser may add to a user (themselves or anyone) only roles whose
- * permissions they already hold: otherwise change_user would be a way to every permission (give
- * yourself a role that holds them all). Roles the user already has may stay (the edit page sends them
+ * permissions and token scopes they already hold: otherwise change_user would be a way to every
+ * permission (give yourself a role that holds them all) or every scope (`orders:read:any`). Roles the user already has may stay (the edit page sends them
  * back) and may be taken away. Refused with 403 naming the role, never silently dropped.
  */
 function onlyRolesTheyHold(deps: ResourceDeps): Before {
@@ -116,13 +116,16 @@ function onlyRolesTheyHold(deps: ResourceDeps): Before {
     if (ids.length === 0) return request;
     const roles = await deps.orm.em.fork().find(Role, { id: { $in: ids } }, { orderBy: { name: 'asc' } });
     for (const role of roles) {
-      const missing = permissionsNotHeld(context.currentAdmin, role.permissions);
+      const missing = [
+        ...permissionsNotHeld(context.currentAdmin, role.permissions),
+        ...(await scopesNotHeld(deps.orm, context.currentAdmin, role.scopes)),
+      ];
       if (missing.length > 0)
         throw new RequestRefused(
           403,
           'role_not_held',
-          `You may not give the role "${role.name}": it grants permissions you do not hold ` +
-            `(${missing.join(', ')}). Ask a superuser.`,
+          `You may not give the role "${role.name}": it grants permissions or token scopes you do not ` +
+            `hold (${missing.join(', ')}). Ask a superuser.`,
         );
     }
     return request;
@@ -145,16 +148,24 @@ function onlyAccountsWithinTheirs(deps: ResourceDeps): Before {
     for (const user of users) {
       if (user.isSuperuser)
         throw new RequestRefused(403, 'superuser_only', 'Only a superuser may change a superuser account.');
-      const missing = permissionsNotHeld(
-        context.currentAdmin,
-        user.roles.getItems().flatMap((role) => role.permissions),
-      );
+      const roles = user.roles.getItems();
+      const missing = [
+        ...permissionsNotHeld(
+          context.currentAdmin,
+          roles.flatMap((role) => role.permissions),
+        ),
+        ...(await scopesNotHeld(
+          deps.orm,
+          context.currentAdmin,
+          roles.flatMap((role) => role.scopes),
+        )),
+      ];
       if (missing.length > 0)
         throw new RequestRefused(
           403,
           'account_outranks_you',
-          `You may not change the account ${user.email}: its roles grant permissions you do not hold ` +
-            `(${missing.join(', ')}). Ask a superuser.`,
+          `You may not change the account ${user.email}: its roles grant permissions or token scopes ` +
+            `you do not hold (${missing.join(', ')}). Ask a superuser.`,
         );
     }
     return request;

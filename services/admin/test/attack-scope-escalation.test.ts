@@ -1,0 +1,140 @@
+/**
+ * Attack: a staff member who may manage users or roles, but is not a superuser, gives themselves a
+ * token scope they do not hold. A role carrying `orders:read:any` and no admin permission at all passed
+ * the permission guard, and the password grant then minted tokens reading every customer's orders.
+ * The rule (services/admin/README.md): besides permissions, a non-superuser may add to a user only roles
+ * whose token scopes their own roles grant, add to a role only such scopes, and change only accounts
+ * whose roles' scopes they hold. Forms are sent as an attacker would, straight to the API.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { hashPassword } from '@tandem/accounts';
+import { Role, User } from '@tandem/models';
+import { testDialect } from '@tandem/models/testing';
+import { roleScopes } from '@tandem/tokens';
+import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
+
+interface Answer {
+  error?: string;
+  message?: string;
+  notice?: { message: string; type: string };
+}
+
+const MANAGER = ['view_user', 'add_user', 'change_user', 'view_role', 'add_role', 'change_role'];
+
+describe(`attack: a user or role manager gives themselves a token scope (${testDialect()})`, () => {
+  let fixture: Fixture;
+  let manager: Client;
+  let root: Client;
+  const ids = { managers: 0, everyOrder: 0, catalog: 0, manager: 0, auditor: 0 };
+
+  before(async () => {
+    fixture = await startFixture();
+    const em = fixture.db.orm.em.fork();
+    const passwordHash = await hashPassword(PASSWORD);
+    const managers = em.create(Role, { name: 'managers', scopes: ['catalog:read'], permissions: MANAGER });
+    // No admin permission at all: only the permission guard stood between it and a user manager.
+    const everyOrder = em.create(Role, { name: 'every order', scopes: ['orders:read:any'], permissions: [] });
+    const catalog = em.create(Role, { name: 'catalog', scopes: ['catalog:read'], permissions: [] });
+    const user = em.create(User, { email: 'manager@example.com', passwordHash, isStaff: true });
+    user.roles.add(managers);
+    const auditor = em.create(User, { email: 'auditor@example.com', passwordHash, isStaff: true });
+    auditor.roles.add(everyOrder);
+    await em.flush();
+    Object.assign(ids, {
+      managers: managers.id,
+      everyOrder: everyOrder.id,
+      catalog: catalog.id,
+      manager: user.id,
+      auditor: auditor.id,
+    });
+    manager = new Client(fixture.origin);
+    root = new Client(fixture.origin);
+    assert.equal((await manager.login('manager@example.com')).status, 302);
+    assert.equal((await root.login('root@example.com')).status, 302);
+  });
+  after(() => fixture.close());
+
+  const scopesOfUser = async (id: number) =>
+    [...roleScopes(await fixture.db.orm.em.fork().findOneOrFail(User, id, { populate: ['roles'] }))].sort();
+  const scopesOfRole = async (id: number) =>
+    [...(await fixture.db.orm.em.fork().findOneOrFail(Role, id)).scopes].sort();
+
+  it('cannot add a role carrying a scope they lack to themselves or anyone, in any form shape', async () => {
+    const forms: Array<Record<string, string>> = [
+      { 'roles.0': String(ids.managers), 'roles.1': String(ids.everyOrder) },
+      { roles: String(ids.everyOrder) },
+      { 'roles.5': String(ids.everyOrder) },
+    ];
+    for (const form of forms) {
+      const { status, body } = await manager.api<Answer>(`/resources/User/records/${ids.manager}/edit`, {
+        form,
+      });
+      assert.equal(status, 403, `${JSON.stringify(form)}: ${JSON.stringify(body)}`);
+      assert.equal(body.error, 'role_not_held');
+      assert.match(body.message ?? '', /orders:read:any/);
+    }
+    assert.deepEqual(await scopesOfUser(ids.manager), ['catalog:read']);
+    const created = await manager.api<Answer>('/resources/User/actions/new', {
+      form: {
+        email: 'friend@example.com',
+        password: 'a long enough password',
+        'roles.0': String(ids.everyOrder),
+      },
+    });
+    assert.equal(created.status, 403, JSON.stringify(created.body));
+    assert.equal(await fixture.db.orm.em.fork().count(User, { email: 'friend@example.com' }), 0);
+  });
+
+  it('cannot add a scope they lack to their own role or a new one, alone or in parallel', async () => {
+    const forms: Array<Record<string, string>> = [
+      { 'scopes.0': 'catalog:read', 'scopes.1': 'orders:read:any' },
+      { scopes: 'orders:read:any' },
+      { 'scopes.3': 'orders:write' },
+    ];
+    const attempts = forms.flatMap((form) => Array.from({ length: 4 }, () => form));
+    const answers = await Promise.all(
+      attempts.map((form) => manager.api<Answer>(`/resources/Role/records/${ids.managers}/edit`, { form })),
+    );
+    for (const { status, body } of answers) {
+      assert.equal(status, 403, JSON.stringify(body));
+      assert.equal(body.error, 'scope_not_held');
+    }
+    assert.deepEqual(await scopesOfRole(ids.managers), ['catalog:read']);
+    const created = await manager.api<Answer>('/resources/Role/actions/new', {
+      form: { name: 'stepping stone', 'scopes.0': 'orders:read:any' },
+    });
+    assert.equal(created.status, 403, JSON.stringify(created.body));
+    assert.match(created.body.message ?? '', /orders:read:any/);
+    assert.equal(await fixture.db.orm.em.fork().count(Role, { name: 'stepping stone' }), 0);
+  });
+
+  it('cannot take over an account whose roles carry a scope they lack', async () => {
+    const { status, body } = await manager.api<Answer>(`/resources/User/records/${ids.auditor}/edit`, {
+      form: { password: 'taken over password' },
+    });
+    assert.equal(status, 403, JSON.stringify(body));
+    assert.equal(body.error, 'account_outranks_you');
+    assert.match(body.message ?? '', /orders:read:any/);
+  });
+
+  it('may give what they hold; a superuser may give any scope', async () => {
+    const own = await manager.api<Answer>('/resources/Role/actions/new', {
+      form: { name: 'readers', 'scopes.0': 'catalog:read' },
+    });
+    assert.equal(own.body.notice?.type, 'success', JSON.stringify(own.body));
+    const given = await manager.api<Answer>('/resources/User/actions/new', {
+      form: {
+        email: 'reader@example.com',
+        password: 'a long enough password',
+        'roles.0': String(ids.catalog),
+      },
+    });
+    assert.equal(given.body.notice?.type, 'success', JSON.stringify(given.body));
+    const bySuperuser = await root.api<Answer>(`/resources/User/records/${ids.manager}/edit`, {
+      form: { 'roles.0': String(ids.managers), 'roles.1': String(ids.everyOrder) },
+    });
+    assert.equal(bySuperuser.body.notice?.type, 'success', JSON.stringify(bySuperuser.body));
+    assert.deepEqual(await scopesOfUser(ids.manager), ['catalog:read', 'orders:read:any']);
+  });
+});
