@@ -10,7 +10,8 @@ export type KeyPurpose =
   | 'totp-secret-encryption'
   | 'recovery-code-hmac'
   | 'login-csrf'
-  | 'sign-in-pending';
+  | 'sign-in-pending'
+  | 'authorize-fresh-sign-in';
 
 const SALT = 'tandem/hkdf-salt/v1';
 

@@ -4,6 +4,7 @@ import type { Orm } from '@tandem/models';
 import type { ClientAddressReader, LoginThrottle } from '@tandem/accounts';
 import type { AccessTokenSigner, ClientSecretHasher, IdTokenSigner, SigningKeyRing } from '@tandem/tokens';
 import type { CsrfGuard } from './authorize/csrf.js';
+import type { FreshSignIns } from './authorize/fresh-sign-in.js';
 import type { PendingSignIns } from './authorize/pending-sign-in.js';
 import type { CorsPolicy } from './cors.js';
 import type { TwoFactor } from '@tandem/two-factor';
@@ -39,6 +40,8 @@ export interface AuthDeps {
   readonly idTokens: IdTokenSigner;
   /** CSRF checks of the authorization page's forms. */
   readonly csrf: CsrfGuard;
+  /** The consent form's proof that its sign-in was made for its request (prompt=login, max_age). */
+  readonly freshSignIns: FreshSignIns;
   /** Sign-ins between two steps (password done, second factor not yet). */
   readonly pendingSignIns: PendingSignIns;
   /** Second factors on the authorization page (authorize/two-factor-step.ts). */

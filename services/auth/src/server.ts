@@ -12,6 +12,7 @@ import {
   retireExpiredKeys,
 } from '@tandem/tokens';
 import { CsrfGuard } from './authorize/csrf.js';
+import { FreshSignIns } from './authorize/fresh-sign-in.js';
 import { clientSessionWindow } from './client-auth.js';
 import { ClientLookups } from './client-lookups.js';
 import { CodeRedemptions } from './code-redemptions.js';
@@ -103,6 +104,7 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     metrics: new AuthMetrics(),
     idTokens: new IdTokenSigner(keys),
     csrf: new CsrfGuard(secretKey, issuer.startsWith('https:')),
+    freshSignIns: new FreshSignIns(secretKey),
     pendingSignIns: new PendingSignIns(secretKey),
     twoFactor: authTwoFactor(config, orm, secretKey),
     cors: new CorsPolicy(orm, config.corsAllowedOrigins),

@@ -5,6 +5,8 @@ export interface FormContext {
   /** The authorization request's query string, posted back unchanged and checked again. */
   readonly authorization: string;
   readonly csrf: string;
+  /** On a consent form shown right after signing in: the proof of it (authorize/fresh-sign-in.ts). */
+  readonly freshSignIn?: string;
 }
 
 export const AUTHORIZE_ACTION = '/oauth/authorize';
@@ -14,7 +16,10 @@ export function hiddenFields(form: FormContext, step: string): string {
   return (
     `<input type="hidden" name="authorization" value="${escapeHtml(form.authorization)}">` +
     `<input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">` +
-    `<input type="hidden" name="step" value="${escapeHtml(step)}">`
+    `<input type="hidden" name="step" value="${escapeHtml(step)}">` +
+    (form.freshSignIn === undefined
+      ? ''
+      : `<input type="hidden" name="fresh_sign_in" value="${escapeHtml(form.freshSignIn)}">`)
   );
 }
 

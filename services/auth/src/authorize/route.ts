@@ -68,6 +68,19 @@ function formFor(deps: AuthDeps, req: IncomingMessage, request: AuthorizationReq
   return { form, cookies: setCookie === undefined ? [] : [setCookie] };
 }
 
+/** prompt=login or max_age asks for a sign-in newer than the browser's (unless it just happened). */
+function signInTooOld(request: AuthorizationRequest, signedIn: SignedIn): boolean {
+  if (request.prompt.has('login')) return true;
+  return request.maxAge !== undefined && Date.now() - signedIn.authTime.getTime() > request.maxAge * 1000;
+}
+
+/** login_hint, when given, must name the browser's account (unless the person just chose one). */
+function hintMatches(request: AuthorizationRequest, signedIn: SignedIn, email: string): boolean {
+  return (
+    request.loginHint === undefined || hintNamesAccount(request.loginHint, { id: signedIn.userId, email })
+  );
+}
+
 /**
  * What happens once the request is known good: sign in if needed (or `login_required` for
  * prompt=none), consent if needed (or `consent_required`), then a code to the redirect URI.
@@ -91,23 +104,18 @@ async function proceed(
     const html = loginPage({ form, clientName: request.client.name, email: hintedEmail(request.loginHint) });
     return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
   };
-  const tooOld =
-    request.maxAge !== undefined &&
-    signedIn !== undefined &&
-    Date.now() - signedIn.authTime.getTime() > request.maxAge * 1000;
-  if (signedIn === undefined || (!options.fresh && (request.prompt.has('login') || tooOld))) return signIn();
+  if (signedIn === undefined || (!options.fresh && signInTooOld(request, signedIn))) return signIn();
   const { scopes, email } = await grantableScopes(deps, signedIn.userId, request);
-  if (
-    !options.fresh &&
-    request.loginHint !== undefined &&
-    !hintNamesAccount(request.loginHint, { id: signedIn.userId, email })
-  )
-    return signIn();
+  if (!options.fresh && !hintMatches(request, signedIn, email)) return signIn();
   const asked = request.prompt.has('consent') && !request.client.isFirstParty;
   if (asked || !(await hasConsent(deps, signedIn.userId, request, scopes))) {
     if (request.prompt.has('none'))
       throw new RedirectableError('consent_required', 'The user must allow this client first.', request);
-    const { form, cookies } = formFor(deps, req, request, options.csrf);
+    const shown = formFor(deps, req, request, options.csrf);
+    const { cookies } = shown;
+    const form = options.fresh
+      ? { ...shown.form, freshSignIn: deps.freshSignIns.proof(signedIn, request) }
+      : shown.form;
     const html = consentPage({ form, clientName: request.client.name, scopes, email });
     return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
   }
@@ -141,7 +149,12 @@ async function answerConsent(
   if (!signedIn) return proceed(deps, req, res, request, undefined, { fresh: false, cookies: [] });
   if (form.get('decision') !== 'allow')
     throw new RedirectableError('access_denied', 'The user denied the request.', request);
-  const { scopes } = await grantableScopes(deps, signedIn.userId, request);
+  const { scopes, email } = await grantableScopes(deps, signedIn.userId, request);
+  // The same demands as the page that showed the form: an answer posted without having been shown
+  // one after a sign-in for this request (its fields lifted from the login page) must meet them.
+  const fresh = deps.freshSignIns.holds(form.get('fresh_sign_in'), signedIn, request);
+  if (!fresh && (signInTooOld(request, signedIn) || !hintMatches(request, signedIn, email)))
+    return proceed(deps, req, res, request, signedIn, { fresh: false, cookies: [] });
   await rememberConsent(deps, signedIn.userId, request.client.pk, scopes);
   const code = await issueCode(deps, signedIn, request, scopes);
   if (code === undefined) return proceed(deps, req, res, request, undefined, { fresh: false, cookies: [] });
