@@ -90,9 +90,12 @@ const schema = z.object({
   AUTH_PORT: port(8001),
   FAST_PORT: port(8002),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TANDEM_SECRET_KEY: optionalText.refine((v) => v === undefined || v.length >= 32, {
-    message: 'must be at least 32 characters long',
-  }),
+  TANDEM_SECRET_KEY: optionalText
+    .refine((v) => v === undefined || v.length >= 32, { message: 'must be at least 32 characters long' })
+    // The example manifests' placeholder is public: a key anyone can read decrypts the signing keys.
+    .refine((v) => v === undefined || !/change-?me/i.test(v), {
+      message: 'is the example placeholder; generate a key, e.g. `openssl rand -base64 48`',
+    }),
   TANDEM_DATA_DIR: z.string().min(1).default('.data'),
   TANDEM_SUPERUSER_EMAIL: optionalText,
   TANDEM_SUPERUSER_PASSWORD: optionalText,

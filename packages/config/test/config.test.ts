@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, ConfigError } from '../src/index.js';
@@ -48,6 +49,23 @@ test('a bad value names the variable', () => {
       variable,
     );
   }
+});
+
+test('the example manifests’ placeholder secret key is refused, saying how to make one', () => {
+  const placeholder = readFileSync(
+    new URL('../../../../infra/k8s/secret.example.yaml', import.meta.url),
+    'utf8',
+  ).match(/TANDEM_SECRET_KEY: (\S+)/)?.[1];
+  assert.ok(placeholder && placeholder.length >= 32, 'the example holds a long enough placeholder');
+  for (const value of [placeholder, placeholder.toUpperCase(), `x${placeholder}`])
+    assert.throws(
+      () => loadConfig({ TANDEM_SECRET_KEY: value }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === 'TANDEM_SECRET_KEY' &&
+        /example placeholder.*openssl rand/.test(error.message),
+    );
+  assert.equal(loadConfig({ TANDEM_SECRET_KEY: 'q'.repeat(40) }).secretKey, 'q'.repeat(40));
 });
 
 test('empty optional values count as unset', () => {
