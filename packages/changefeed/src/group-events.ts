@@ -80,15 +80,17 @@ export async function resolveEvents(
 ): Promise<{ changes: RecordChange[]; sessions: SessionState[] }> {
   const changes: RecordChange[] = [];
   const sessions: SessionState[] = [];
+  // Appended one by one: push(...list) passes each element as an argument, and past ~125,000 (one
+  // transaction touching that many rows) the call overflows the stack, on every re-read of the batch.
   for (const [table, idSet] of groupEvents(events)) {
     if (table === revocationSource.table) {
       const sids = [...idSet];
-      sessions.push(...sessionStates(sids, await rows.sessions(sids)));
+      for (const state of sessionStates(sids, await rows.sessions(sids))) sessions.push(state);
       continue;
     }
     const ids = integerIds(idSet);
     for (const p of byTable.get(table) ?? [])
-      changes.push(...recordChanges(p.collection, ids, await rows.records(p, ids)));
+      for (const change of recordChanges(p.collection, ids, await rows.records(p, ids))) changes.push(change);
   }
   return { changes, sessions };
 }

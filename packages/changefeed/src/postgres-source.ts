@@ -179,7 +179,7 @@ export class PostgresSource implements FeedSource {
             )
           ).rows.map((r) => ({ sid: r.sid, revoked: true, keepUntilMs: revocationKeptUntilMs(r.exp, r.rev) }))
         : [];
-      if (this.hasSessions) revokedSessions.push(...(await this.deletedSessions(db)));
+      if (this.hasSessions) for (const sid of await this.deletedSessions(db)) revokedSessions.push(sid);
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
       this.projections.forEach((p, i) =>
         collections.set(p.collection, cursorBatches(db, `snapshot_${i}`, p.snapshotSql)),

@@ -78,8 +78,8 @@ export class RedisStreamSource implements FeedSource {
       if (comparePositions(entry.from, at) > 0) {
         throw new PositionLostError(`change stream gap: at ${at}, next entry starts at ${entry.from}`);
       }
-      changes.push(...entry.batch.changes);
-      sessions.push(...entry.batch.sessions);
+      for (const change of entry.batch.changes) changes.push(change);
+      for (const session of entry.batch.sessions) sessions.push(session);
       events += entry.batch.events;
       at = entry.to;
     }

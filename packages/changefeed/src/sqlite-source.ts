@@ -100,7 +100,7 @@ export class SqliteSource implements FeedSource {
             }))
             .filter((s) => s.keepUntilMs > Date.now())
         : [];
-      if (this.hasSessions) revokedSessions.push(...this.deletedSessions());
+      if (this.hasSessions) for (const sid of this.deletedSessions()) revokedSessions.push(sid);
       const collections = new Map<string, AsyncIterable<readonly RecordRow[]>>();
       // Prepared per snapshot: a statement being iterated cannot be shared.
       for (const p of this.projections)
