@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CompiledProjection } from '@tandem/changefeed';
-import { CollectionStore, type Page } from '../src/data/store.js';
+import { CollectionStore, MAX_ROWS_EXAMINED, type Page } from '../src/data/store.js';
 import type { StoreChange } from '../src/data/prepared-record.js';
 import { random } from './support/orders.js';
 
@@ -101,4 +101,48 @@ test('a reloaded snapshot reports rows that changed hands while the feed was awa
   );
   assert.deepEqual(walk(store, '7', 10), []);
   assert.deepEqual(walk(store, '8', 10), [1]);
+});
+
+test('a filtered page looks at no more than MAX_ROWS_EXAMINED rows, and following next still finds every match', async () => {
+  // The attack: one user with many rows of one status asks for a status none of them has, again and
+  // again; each request walked every row of theirs on the event loop.
+  const store = new CollectionStore(projection);
+  const rows = [];
+  const total = MAX_ROWS_EXAMINED * 3 + 17;
+  for (let id = 1; id <= total; id++)
+    rows.push({ id, json: json(id, 1, id === total || id === 42 ? 'paid' : 'pending', 0) });
+  await store.replaceAll(batches(rows), () => undefined);
+
+  const filter = [{ field: 'status', value: 'paid' }];
+  const first = store.page(undefined, 50, filter, '1');
+  assert.deepEqual(
+    first.items.map((r) => r.id),
+    [42],
+  );
+  assert.equal(
+    first.next,
+    MAX_ROWS_EXAMINED,
+    'the page ended at its budget, with a cursor past the rows it read',
+  );
+  const second = store.page(first.next!, 50, filter, '1');
+  assert.deepEqual(second.items, []);
+  assert.equal(second.next, 2 * MAX_ROWS_EXAMINED, 'an empty page still moves on');
+  assert.deepEqual(walk(store, '1', 50, 'paid'), [42, total], 'every match, in order, once');
+  // A status nobody has: every page empty, the walk ends.
+  assert.deepEqual(walk(store, '1', 50, 'shipped'), []);
+  // The same budget on a shared collection read with two filters (the second checked per row).
+  const shared = new CollectionStore({
+    ...projection,
+    filterable: ['status', 'userId'],
+    rowAccess: undefined,
+  });
+  await shared.replaceAll(batches(rows), () => undefined);
+  const both = [
+    { field: 'status', value: 'pending' },
+    { field: 'userId', value: '2' },
+  ];
+  const page = shared.page(undefined, 50, both);
+  assert.deepEqual(page.items, []);
+  assert.notEqual(page.next, null, 'more rows remain: the budget ran out, not the rows');
+  assert.ok(page.next! <= MAX_ROWS_EXAMINED + 1, `cursor ${page.next} past the budget`);
 });

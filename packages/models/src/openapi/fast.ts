@@ -295,7 +295,10 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
         next: {
           type: ['string', 'null'],
           pattern: '^[0-9]{1,15}$',
-          description: 'Pass as `after` for the next page; null on the last page.',
+          description:
+            'Pass as `after` for the next page; null on the last page. A filtered page may hold fewer ' +
+            'items than `limit`, even none, and still have a `next` (a page looks at a bounded number of ' +
+            'rows): follow it until it is null.',
         },
       },
       additionalProperties: false,

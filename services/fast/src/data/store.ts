@@ -28,6 +28,15 @@ export interface Page {
 
 const EMPTY_PAGE: Page = { items: [], next: null };
 
+/**
+ * The most rows one filtered page looks at. A filter that matches few of the rows walked (an owner's
+ * orders by a rare status, a second filter) would otherwise cost a walk of all of them per request, on
+ * the event loop every other client waits on; a user can grow their own rows at will. A page that runs
+ * out of budget ends early, with fewer items (even none) and a `next` cursor past the rows it looked at:
+ * keyset paging stays exact, the client follows `next` as always.
+ */
+export const MAX_ROWS_EXAMINED = 2_000;
+
 /** Up to `limit` records of `sorted` with id > `after`, with their contiguous byte runs. */
 function keysetPage(sorted: SortedRecords, after: number | undefined, limit: number): Page {
   const start = after === undefined ? 0 : sorted.firstAfter(after);
@@ -230,22 +239,28 @@ export class CollectionStore {
     const matches = (record: PreparedRecord) => checks.every((c) => record.filterKeys[c.at] === c.value);
     const items: PreparedRecord[] = [];
     if (mine) {
-      let i = after === undefined ? 0 : mine.firstAfter(after);
-      for (; i < mine.length && items.length < limit; i++) {
+      const start = after === undefined ? 0 : mine.firstAfter(after);
+      const end = Math.min(mine.length, start + MAX_ROWS_EXAMINED);
+      let i = start;
+      for (; i < end && items.length < limit; i++) {
         const record = mine.recordAt(i);
         if (matches(record)) items.push(record);
       }
-      return { items, next: i < mine.length && items.length > 0 ? items[items.length - 1]!.id : null };
+      // Stopped by the limit or the budget: the next page starts after the last row looked at.
+      return { items, next: i < mine.length && i > start ? mine.recordAt(i - 1).id : null };
     }
     const first = checks.shift()!;
     const ids = this.indexes[first.at]!.get(first.value);
     if (!ids) return EMPTY_PAGE;
+    let examined = 0;
+    let last = 0;
     const more = ids.forEachAfter(after ?? -Infinity, (id) => {
       const record = this.records.get(id)!;
       if (matches(record)) items.push(record);
-      return items.length < limit;
+      last = id;
+      return items.length < limit && ++examined < MAX_ROWS_EXAMINED;
     });
-    return { items, next: more && items.length > 0 ? items[items.length - 1]!.id : null };
+    return { items, next: more ? last : null };
   }
 
   /**
