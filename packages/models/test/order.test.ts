@@ -2,11 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '../src/test-database.js';
 import {
+  MAX_ORDER_CENTS,
   MAX_ORDER_LINES,
   ModelValidationError,
   Order,
   User,
   demoOrder,
+  orderAmountsProblem,
+  orderLinesProblem,
   orderTotal,
   validateOrder,
 } from '../src/index.js';
@@ -107,11 +110,36 @@ describe('validateOrder', () => {
       /at most 100 lines/,
     ],
     [
-      'lines whose total cannot be stored',
+      'a quantity beyond a 32-bit integer',
       { lines: [{ productId: 1, quantity: 2 ** 40, unitPriceCents: 2 ** 20 }] },
       'lines',
-      /more than can be stored/,
+      /Line 1: quantity must be at most 2147483647/,
     ],
+    [
+      'a unit price beyond a 32-bit integer',
+      { lines: [{ productId: 1, quantity: 1, unitPriceCents: 2 ** 31 }] },
+      'lines',
+      /Line 1: unitPriceCents must be at most 2147483647 cents/,
+    ],
+    [
+      // orders.total_cents is a PostgreSQL int: 9,000 × 2,500.00 EUR failed the INSERT (22003) there.
+      'a line whose amount overflows orders.total_cents',
+      { lines: [LINES[0], { productId: 1, quantity: 9000, unitPriceCents: 250_000 }] },
+      'lines',
+      /Line 2 \(9000 × 250000 cents\) comes to more than an order may total \(2147483647 cents\)/,
+    ],
+    [
+      'lines that each fit but add up to more than orders.total_cents holds',
+      {
+        lines: [
+          { productId: 1, quantity: 1, unitPriceCents: 2 ** 30 },
+          { productId: 2, quantity: 1, unitPriceCents: 2 ** 30 },
+        ],
+      },
+      'lines',
+      /add up to 2147483648 cents, more than an order may total \(2147483647 cents\)/,
+    ],
+    ['a total beyond orders.total_cents', { totalCents: 2 ** 31 }, 'totalCents', /at most 2147483647 cents/],
   ];
   for (const [label, change, field, message] of refused) {
     test(`refuses ${label}, naming the field`, () => {
@@ -119,6 +147,18 @@ describe('validateOrder', () => {
       assert.match(errors[field] ?? '', message, JSON.stringify(errors));
     });
   }
+
+  test('an order of exactly MAX_ORDER_CENTS is valid, one cent more is not: the same rule as orderAmountsProblem', () => {
+    const lines = [
+      { productId: 1, quantity: 1, unitPriceCents: MAX_ORDER_CENTS - 1 },
+      { productId: 2, quantity: 1, unitPriceCents: 1 },
+    ];
+    assert.deepEqual(errorsOf({ ...valid, lines, totalCents: MAX_ORDER_CENTS }), {});
+    assert.equal(orderAmountsProblem(lines), null);
+    const over = [...lines, { productId: 3, quantity: 1, unitPriceCents: 1 }];
+    assert.match(errorsOf({ ...valid, lines: over, totalCents: MAX_ORDER_CENTS + 1 }).lines ?? '', /split/);
+    assert.equal(orderAmountsProblem(over), orderLinesProblem(over));
+  });
 
   test('the demo order the OpenAPI example is taken from is valid', () => {
     const order = demoOrder(1, 50, new Date('2026-01-01T00:00:00Z'));

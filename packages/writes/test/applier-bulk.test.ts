@@ -231,6 +231,77 @@ describe(`applier bulk path (${testDialect()})`, () => {
     assert.deepEqual(observed.stock, { product: 6 });
   });
 
+  test('an order whose total overflows orders.total_cents (a PostgreSQL int) at the current prices is rejected alone, in the same batch, by both paths', async () => {
+    // The attack: orders accepted at the prices served then (or queued without the edge), priced past
+    // 2^31 - 1 cents when applied. On PostgreSQL the INSERT failed (22003) and the batch was retried as
+    // poison while every write of the partition waited; on SQLite the order was placed. Now the rule is
+    // the model's, on both databases, and the write alone is refused before any statement fails.
+    async function scenario(applier: BatchApplier): Promise<Observed> {
+      const ids = await createProducts(db, [
+        { stock: 10_000, priceCents: 250_000 },
+        { stock: 100, priceCents: 500 },
+      ]);
+      const [dear, cheap] = ids as [number, number];
+      const names = new Map([
+        [dear, 'dear'],
+        [cheap, 'cheap'],
+      ]);
+      const [alice, bob, carol] = users as [string, string, string];
+      const batch = [
+        orderWrite(alice, [[cheap, 1]]),
+        orderWrite(bob, [[dear, 9000]]), // one line: 2,250,000,000 cents
+        orderWrite(bob, [
+          [dear, 5000],
+          [cheap, 1],
+          [dear, 4000],
+        ]), // each line fits, the total does not
+        orderWrite(carol, [
+          [cheap, 2],
+          [dear, 1],
+        ]),
+      ];
+      const result = await applier.apply(batch);
+      // Decided in the run (or each write in its savepoint) with no statement failing: not redone.
+      assert.deepEqual([result.applied, result.rejected, result.runsRedone], [2, 2, 0]);
+      assert.equal(result.inRuns, applier === bulk ? batch.length : 0);
+      return observe(names, batch, await orderIdsOf(batch));
+    }
+    const expected = await scenario(perWrite);
+    const observed = await scenario(bulk);
+    assert.deepEqual(observed, expected);
+    assert.deepEqual(
+      observed.outcomes.map((outcome) => {
+        const { status, httpStatus, errors } = outcome as {
+          status: string;
+          httpStatus: number;
+          errors: unknown;
+        };
+        return [status, httpStatus, errors];
+      }),
+      [
+        ['applied', 201, null],
+        [
+          'rejected',
+          422,
+          {
+            lines:
+              'Line 1 (9000 × 250000 cents) comes to more than an order may total (2147483647 cents); order fewer.',
+          },
+        ],
+        [
+          'rejected',
+          422,
+          {
+            lines:
+              'The lines add up to 2250000500 cents, more than an order may total (2147483647 cents); split the order.',
+          },
+        ],
+        ['applied', 201, null],
+      ],
+    );
+    assert.deepEqual(observed.stock, { dear: 9_999, cheap: 97 }, 'the refused orders took no stock');
+  });
+
   test("a batch of new orders on PostgreSQL: no savepoint, and the run's one read is its only product lock", async (t) => {
     if (testDialect() !== 'postgresql') return t.skip("row locks and round trips are PostgreSQL's");
     const [a, b] = (await createProducts(db, [{ stock: 10 }, { stock: 10 }])) as [number, number];

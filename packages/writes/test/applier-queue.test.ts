@@ -196,6 +196,49 @@ for (const kind of ['table', 'redis'] as const) {
         assert.ok(applier.stats.retries >= 5, `retried before giving up (${applier.stats.retries})`);
       });
 
+      test('an order priced past orders.total_cents when applied is rejected alone with its reason: no batch fails, nothing waits for retries', async () => {
+        // The attack: orders accepted (at the prices the edge served, or queued without it) that come
+        // to more than 2^31 - 1 cents when applied. On PostgreSQL each failed its batch (22003), which
+        // was retried with backoff, split, and tried five more times per write while the partition's
+        // other writes waited. Now the applier refuses it like any other invalid order.
+        const [dear, cheap] = await createProducts(db, [
+          { stock: 10_000, priceCents: 250_000 },
+          { stock: 100, priceCents: 500 },
+        ]);
+        const ids: number[] = [];
+        for (const [user, product, quantity] of [
+          [users[5]!, cheap!, 1],
+          [users[5]!, dear!, 9000],
+          [users[6]!, cheap!, 2],
+          [users[5]!, dear!, 9000],
+          [users[5]!, cheap!, 3],
+        ] as const)
+          ids.push(await accept(order(user, product, quantity)));
+        const { applier, stop } = await startApplier(`overflow-${kind}`);
+        await eventually(
+          'every write has an outcome',
+          async () => (await settled(ids)) === ids.length,
+          30_000,
+        );
+        await stop();
+        const rows = await db.orm.em.fork().find(Write, { id: { $in: ids } }, { orderBy: { id: 'asc' } });
+        assert.deepEqual(
+          rows.map((row) => [row.status, row.httpStatus]),
+          [
+            ['applied', 201],
+            ['rejected', 422],
+            ['applied', 201],
+            ['rejected', 422],
+            ['applied', 201],
+          ],
+        );
+        for (const refused of [rows[1]!, rows[3]!])
+          assert.match(refused.errors!.lines!, /comes to more than an order may total \(2147483647 cents\)/);
+        assert.equal(applier.stats.retries, 0, 'no batch failed: none was retried, split or given up');
+        assert.deepEqual([applier.stats.applied, applier.stats.rejected], [3, 2]);
+        assert.deepEqual([await stockOf(db, dear!), await stockOf(db, cheap!)], [10_000, 94]);
+      });
+
       test(`flash sale: ${FLASH_SALE_ORDERS} orders of one product with stock ${FLASH_SALE_STOCK}, ${APPLIERS} appliers: exactly ${FLASH_SALE_STOCK} applied, stock 0, the rest rejected as out of stock`, async () => {
         const [product] = await createProducts(db, [{ stock: FLASH_SALE_STOCK, priceCents: 500 }]);
         const appliers = await Promise.all(

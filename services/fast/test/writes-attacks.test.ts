@@ -168,6 +168,41 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
     await refused({ lines: [] }, 'lines', /Unknown field/, 'PATCH', path);
   });
 
+  test('an order that comes to more than orders.total_cents holds, at the served prices, is 422 at the edge and never queued', async () => {
+    // The attack: an ordinary user reads the catalog and orders what costs more than 2^31 - 1 cents in
+    // all. Queued, each such order failed its batch on PostgreSQL (22003) and stalled everyone's writes.
+    const [, dear, other] = (await productIds(h)) as [number, number, number];
+    await h.sql(`update products set price_cents = 250000, stock = 10000 where id = ?`, [dear]);
+    await eventually('the new price is served', () => {
+      const record = h.fast.store.get('products')!.get(dear);
+      return record !== undefined && JSON.parse(record.bytes.toString('utf8')).priceCents === 250_000;
+    });
+    const overflowing = await refused(
+      { lines: [{ productId: dear, quantity: 9000 }] },
+      'lines',
+      /^Line 1 \(9000 × 250000 cents\) comes to more than an order may total \(2147483647 cents\); order fewer\.$/,
+    );
+    assert.deepEqual(Object.keys(overflowing.json.errors), ['lines'], 'one machine-readable field');
+    // Each line fits; the total does not. A product not served (the applier's to refuse) counts nothing.
+    await refused(
+      {
+        lines: [
+          { productId: dear, quantity: 5000 },
+          { productId: 2_000_000_000, quantity: 10_000 },
+          { productId: other, quantity: 1 },
+          { productId: dear, quantity: 4000 },
+        ],
+      },
+      'lines',
+      /^The lines add up to 2250000300 cents, more than an order may total \(2147483647 cents\); split the order\.$/,
+    );
+    // Up to the limit an order is accepted as before.
+    const rows = await writeRows(h);
+    const fits = await post({ lines: [{ productId: dear, quantity: 8589 }] }); // 2,147,250,000 cents
+    assert.equal(fits.status, 202, fits.text);
+    assert.equal(await writeRows(h), rows + 1);
+  });
+
   test('script in strings is data: refused by the schema, answered as JSON, never echoed as markup', async () => {
     const path = `/v1/orders/${await createOrder(h, alice)}`;
     await eventually(

@@ -313,6 +313,56 @@ for (const queue of ['table', 'redis'] as const satisfies readonly QueueKind[]) 
           );
       });
 
+      test('an order priced past what an order may total after it was accepted is rejected with the reason; the order behind it is applied', async () => {
+        // Accepted at the price served then (9000 × 2.00 EUR); the price is 2,500.00 EUR when applied,
+        // 2,250,000,000 cents in all: more than orders.total_cents (a PostgreSQL int) holds.
+        const product = products[1]!;
+        const [was] = await h.sql(`select price_cents, stock from products where id = ?`, [product]);
+        await h.stopApplier();
+        try {
+          await h.sql(`update products set stock = 10000 where id = ?`, [product]);
+          const dear = await send('POST', url('/v1/orders'), { token: bobToken, body: order(product, 9000) });
+          assert.equal(dear.status, 202, dear.text);
+          await h.sql(`update products set price_cents = 250000 where id = ?`, [product]);
+          const next = await send('POST', url('/v1/orders'), {
+            token: aliceToken,
+            body: order(products[0]!),
+          });
+          assert.equal(next.status, 202, next.text);
+          await h.startApplier();
+          const outcomeOf = async (id: number, token: string) => {
+            let read:
+              { status: string; httpStatus: number; errors: Record<string, string> | null } | undefined;
+            await eventually(
+              `write ${id} has an outcome`,
+              async () => {
+                const reply = await get(url(`/v1/writes/${id}`), bearer(token));
+                read = reply.status === 200 && reply.json.status !== 'queued' ? reply.json : undefined;
+                return read !== undefined;
+              },
+              30_000,
+            );
+            return read!;
+          };
+          const refused = await outcomeOf(dear.json.id, bobToken);
+          assert.deepEqual([refused.status, refused.httpStatus], ['rejected', 422]);
+          assert.match(
+            refused.errors!.lines!,
+            /^Line 1 \(9000 × 250000 cents\) comes to more than an order may total \(2147483647 cents\)/,
+          );
+          const applied = await outcomeOf(next.json.id, aliceToken);
+          assert.deepEqual([applied.status, applied.httpStatus], ['applied', 201]);
+          assert.equal(await productStock(h, product), 10_000, 'the refused order took nothing');
+        } finally {
+          await h.startApplier();
+          await h.sql(`update products set price_cents = ?, stock = ? where id = ?`, [
+            Number(was.price_cents),
+            Number(was.stock),
+            product,
+          ]);
+        }
+      });
+
       test('a machine client writes products (generic handler): create, update, delete', async () => {
         const client = await h.issuer.sign({
           sub: 'client:catalog-sync',

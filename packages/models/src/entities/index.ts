@@ -7,8 +7,10 @@ export { Product, validateProduct } from './product.js';
 export { Order, validateOrder } from './order.js';
 export {
   ORDER_STATUSES,
+  MAX_ORDER_CENTS,
   MAX_ORDER_LINES,
   MAX_ORDER_QUANTITY,
+  orderAmountsProblem,
   orderLinesProblem,
   orderTotal,
   type OrderLine,

@@ -22,6 +22,14 @@ export const MAX_ORDER_LINES = 100;
 export const MAX_ORDER_QUANTITY = 10_000;
 /** Ids are 32-bit integer columns. */
 const MAX_ID = 2 ** 31 - 1;
+/**
+ * The most an order may total, in cents, and so the most a line's quantity, unit price or amount may
+ * be: `orders.total_cents` is a 32-bit `int` on PostgreSQL (as `products.price_cents` is). SQLite
+ * would store more, but the rule is the same on both databases. An order beyond it is refused as
+ * invalid, at the edge and by the applier, before any INSERT: the database's own refusal (SQLSTATE
+ * 22003) would come after the stock was taken, as an error rather than a verdict on the write.
+ */
+export const MAX_ORDER_CENTS = 2 ** 31 - 1;
 
 const isPositiveId = (value: unknown) =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_ID;
@@ -32,6 +40,27 @@ const isCents = (value: unknown) => typeof value === 'number' && Number.isSafeIn
 /** The order's total: the sum of quantity × unit price over its lines (no shipping, tax or discount). */
 export function orderTotal(lines: readonly OrderLine[]): number {
   return lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+}
+
+/**
+ * Why priced lines cannot make one order (a message for the writer), or null when they can: each
+ * line's quantity, unit price and quantity × unit price, and the total, at most MAX_ORDER_CENTS. The
+ * one rule for the model's validation, the fast service's edge (the prices it serves) and the applier
+ * (the prices when the order is placed); the lines are otherwise well formed (orderLinesProblem).
+ */
+export function orderAmountsProblem(lines: readonly OrderLine[]): string | null {
+  for (const [index, { quantity, unitPriceCents }] of lines.entries()) {
+    const at = `Line ${index + 1}`;
+    if (quantity > MAX_ORDER_CENTS) return `${at}: quantity must be at most ${MAX_ORDER_CENTS}.`;
+    if (unitPriceCents > MAX_ORDER_CENTS)
+      return `${at}: unitPriceCents must be at most ${MAX_ORDER_CENTS} cents.`;
+    if (quantity * unitPriceCents > MAX_ORDER_CENTS)
+      return `${at} (${quantity} × ${unitPriceCents} cents) comes to more than an order may total (${MAX_ORDER_CENTS} cents); order fewer.`;
+  }
+  const total = orderTotal(lines);
+  return total > MAX_ORDER_CENTS
+    ? `The lines add up to ${total} cents, more than an order may total (${MAX_ORDER_CENTS} cents); split the order.`
+    : null;
 }
 
 /** Why `value` is not a valid line list (a message for the form), or null when it is one. */
@@ -51,7 +80,5 @@ export function orderLinesProblem(value: unknown): string | null {
     if (!isPositiveInteger(quantity)) return `${at}: quantity must be a whole number, 1 or more.`;
     if (!isCents(unitPriceCents)) return `${at}: unitPriceCents must be a whole number of cents, 0 or more.`;
   }
-  if (!Number.isSafeInteger(orderTotal(value as OrderLine[])))
-    return 'The lines add up to more than can be stored.';
-  return null;
+  return orderAmountsProblem(value as OrderLine[]);
 }

@@ -2,6 +2,7 @@ import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { User } from './user.js';
 import { timestamps } from './timestamps.js';
 import {
+  MAX_ORDER_CENTS,
   MAX_ORDER_LINES,
   MAX_ORDER_QUANTITY,
   ORDER_STATUSES,
@@ -172,6 +173,8 @@ export function validateOrder(order: OrderFields): void {
   if (linesProblem) errors.lines = linesProblem;
   if (!isNonNegativeInteger(order.totalCents))
     errors.totalCents = 'The total must be a whole number of cents, 0 or more.';
+  else if ((order.totalCents as number) > MAX_ORDER_CENTS)
+    errors.totalCents = `The total must be at most ${MAX_ORDER_CENTS} cents.`;
   else if (!linesProblem && order.totalCents !== orderTotal(order.lines as OrderLine[]))
     errors.totalCents = `The total must equal the sum of the lines: ${orderTotal(order.lines as OrderLine[])} cents.`;
   throwIfInvalid(errors);

@@ -16,6 +16,7 @@ import { ExposedFields } from './entity-fields.js';
 import type { Dialect, WritableProjection, WriteHandler } from './handler.js';
 import { recordOutcomes, writeStatuses, type Outcome } from './outcomes.js';
 import { ifMatchHolds, recordJson } from './record-json.js';
+import { dataErrorRejection } from './data-error.js';
 import { rejectionOf, type Rejection } from './rejection.js';
 import { WriteRejected } from './write-rejected.js';
 
@@ -337,7 +338,7 @@ export class BatchApplier {
       if (write.op !== 'create' && write.ifMatch !== null) await this.checkIfMatch(em, target, write);
       const context = { write, projection: target.projection, actor, dialect: this.dialect };
       await target.handler.check?.({ em, ...context });
-      return await em.transactional(
+      const applying = em.transactional(
         async (savepoint) => {
           const effect = await target.handler.apply({ em: savepoint, ...context });
           if (write.op !== 'update' || Object.keys(effect.diff).length > 0)
@@ -354,11 +355,15 @@ export class BatchApplier {
             httpStatus: effect.httpStatus,
             recordId: effect.recordId,
             errors: null,
-          };
+          } satisfies Outcome;
         },
         // A fresh unit of work per write: nothing a rejected write loaded or changed reaches the next.
         { clear: true },
       );
+      return await applying.catch((error: unknown) => {
+        // Rolled back to the savepoint: a value the database refused there is this write's alone.
+        throw dataErrorRejection(error) ?? error;
+      });
     } catch (error) {
       const rejection = rejectionOf(error, write.op, target?.fields);
       if (rejection === undefined) throw error;

@@ -1,5 +1,12 @@
 import { LockMode } from '@mikro-orm/core';
-import { Order, fieldDiff, orderTotal, validateOrder, type OrderLine } from '@tandem/models';
+import {
+  Order,
+  fieldDiff,
+  orderAmountsProblem,
+  orderTotal,
+  validateOrder,
+  type OrderLine,
+} from '@tandem/models';
 import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
 import type {
   BatchContext,
@@ -57,9 +64,22 @@ function storedLines(value: unknown): readonly OrderLine[] {
  */
 const checkedProducts = new WeakMap<WriteRequest, Map<number, ProductForSale>>();
 
+/** The requested lines at their products' current prices (every product is known: refuseUnfillable). */
+function pricedLines(
+  lines: readonly RequestedLine[],
+  products: ReadonlyMap<number, ProductForSale>,
+): OrderLine[] {
+  return lines.map(({ productId, quantity }) => ({
+    productId,
+    quantity,
+    unitPriceCents: products.get(productId)!.priceCents,
+  }));
+}
+
 /**
- * Every product published, one currency, enough stock for each line as read (`stockLeft`: the stock
- * read, less what a run's earlier orders took in memory).
+ * Every product published, one currency, amounts an order can hold at the current prices (the edge
+ * checked the prices it served, which may have risen since), enough stock for each line as read
+ * (`stockLeft`: the stock read, less what a run's earlier orders took in memory).
  */
 function refuseUnfillable(
   lines: readonly RequestedLine[],
@@ -74,6 +94,10 @@ function refuseUnfillable(
     throw new WriteRejected(422, {
       lines: `These products are priced in different currencies (${[...currencies].join(', ')}); order them separately.`,
     });
+  // Checked here, not left to the INSERT: PostgreSQL's `int` total would fail it (22003) after the
+  // stock was taken, an error that says nothing about which write of the batch caused it.
+  const amounts = orderAmountsProblem(pricedLines(lines, products));
+  if (amounts !== null) throw new WriteRejected(422, { lines: amounts });
   for (const { productId, quantity } of lines)
     if (stockLeft(productId) < quantity)
       throw new WriteRejected(422, { lines: `Product ${productId} is out of stock.` });
@@ -135,11 +159,7 @@ function orderValues(
   lines: readonly RequestedLine[],
   products: ReadonlyMap<number, ProductForSale>,
 ) {
-  const priced: OrderLine[] = lines.map(({ productId, quantity }) => ({
-    productId,
-    quantity,
-    unitPriceCents: products.get(productId)!.priceCents,
-  }));
+  const priced = pricedLines(lines, products);
   return { user, status: 'pending' as const, currency, totalCents: orderTotal(priced), lines: priced };
 }
 

@@ -21,7 +21,8 @@ export interface Rejection {
  *
  * Business rules (WriteRejected) and the model's validation hooks (ModelValidationError) are the
  * expected refusals; constraint violations are the database's own rules, for what the hooks cannot see
- * (a unique value taken by another row, a row still referenced).
+ * (a unique value taken by another row, a row still referenced). A data error (a value out of range)
+ * is a rejection only where it is known to come from the write's savepoint: see data-error.ts.
  */
 export function rejectionOf(
   error: unknown,

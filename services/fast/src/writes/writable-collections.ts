@@ -1,6 +1,13 @@
-import type { HotProjection, WriteBodySchemas, WriteDeclaration } from '@tandem/models';
+import {
+  writeHandlerOf,
+  type HotProjection,
+  type WriteBodySchemas,
+  type WriteDeclaration,
+} from '@tandem/models';
 import { AccessTokenVerifier } from '@tandem/tokens';
-import { compileWriteValidators, type WriteBodyValidator } from './body-validator.js';
+import type { HotStore } from '../data/store.js';
+import { compileWriteValidators, type FieldErrors, type WriteBodyValidator } from './body-validator.js';
+import { ORDERS_HANDLER, orderAmountErrors } from './order-amounts.js';
 
 export type WriteOp = 'create' | 'update' | 'delete';
 
@@ -11,6 +18,12 @@ export interface WritableCollection {
   /** AccessTokenVerifier.scopeBit(declaration.scope), taken once. */
   readonly scopeBit: number;
   readonly validator: WriteBodyValidator;
+  /**
+   * What a POST body that passed the schema must also satisfy against the data this node serves (an
+   * order's amounts at the served prices), or undefined when nothing.
+   */
+  readonly createRule:
+    ((store: HotStore, body: Readonly<Record<string, unknown>>) => FieldErrors | undefined) | undefined;
 }
 
 const SHAPES = { collection: ['GET', 'POST'], record: ['GET', 'PATCH', 'DELETE'] } as const;
@@ -34,6 +47,7 @@ export class WritableCollections {
         declaration: p.writes!,
         scopeBit: AccessTokenVerifier.scopeBit(p.writes!.scope),
         validator: validators.get(p.collection)!,
+        createRule: writeHandlerOf(p.writes!) === ORDERS_HANDLER ? orderAmountErrors : undefined,
       });
   }
 

@@ -90,9 +90,10 @@ interface CheckedWrite {
 /**
  * POST /v1/{collection}, PATCH and DELETE /v1/{collection}/{id} for collections that declare writes.
  * The checks run in the contract's order (docs/architecture.md, the write path): token, write scope,
- * owner claim, rate limit, media type, body size, JSON, schema, target visible, If-Match,
- * Idempotency-Key, queue depth; then the write is queued durably and answered 202, or, with
- * `Prefer: wait=N`, with its outcome once the feed brings it. None of this runs for GET requests.
+ * owner claim, rate limit, media type, body size, JSON, schema (and a new order's amounts at the
+ * served prices), target visible, If-Match, Idempotency-Key, queue depth; then the write is queued
+ * durably and answered 202, or, with `Prefer: wait=N`, with its outcome once the feed brings it. None
+ * of this runs for GET requests.
  */
 export class WriteEndpoint {
   constructor(private readonly deps: WriteEndpointDeps) {}
@@ -193,6 +194,8 @@ export class WriteEndpoint {
       const errors = target.validator.check(op === 'create' ? 'create' : 'update', parsed);
       if (errors) return validationFailed(errors);
       body = parsed as Record<string, unknown>;
+      const unfit = op === 'create' ? target.createRule?.(store, body) : undefined;
+      if (unfit) return validationFailed(unfit);
     }
 
     let ifMatch: string | null = null;
