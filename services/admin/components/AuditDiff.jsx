@@ -1,6 +1,7 @@
 // Show page of an audit entry: which record it is about (by name, linked when it still exists) and its
 // diff as a Field / Before / After table with labels and related records' names (see History.jsx).
-// The audit resource's show hook sets record.params.diffJson, namesJson, moneyJson and recordTitle.
+// The audit resource's show hook sets record.params.diffJson, namesJson, moneyJson, recordTitle and
+// recordNamed (false: the staff member may not be told the record's name, so it shows as its id).
 import React from 'react';
 import { Link } from 'react-router-dom';
 import { Box, Label, Text } from '@adminjs/design-system';
@@ -8,13 +9,19 @@ import { ViewHelpers } from 'adminjs';
 import { DiffTable, parseJson } from './History.jsx';
 
 const AuditDiff = ({ record }) => {
-  const { model, recordId, recordTitle } = record.params;
+  const { model, recordId, recordTitle, recordNamed } = record.params;
   const href = new ViewHelpers().recordActionUrl({ resourceId: model, recordId, actionName: 'show' });
   return (
     <Box mb="xl">
       <Label>Record</Label>
       <Text mb="lg" data-testid="audit-record">
-        {recordTitle ? <Link to={href}>{recordTitle}</Link> : `#${recordId} (no longer exists)`}
+        {recordTitle ? (
+          <Link to={href}>{recordTitle}</Link>
+        ) : recordNamed === false ? (
+          `#${recordId}`
+        ) : (
+          `#${recordId} (no longer exists)`
+        )}
       </Text>
       <Label>Changes</Label>
       <DiffTable

@@ -31,6 +31,8 @@ export const readableValue = (value, names) => {
     return value.length === 0 ? '—' : value.map((item) => readableValue(item, names)).join(', ');
   if (names && (typeof value === 'number' || typeof value === 'string')) {
     const name = names[String(value)];
+    // null: a record whose name this staff member may not be told (src/history/record-names.ts).
+    if (name === null) return `#${value}`;
     return name === undefined ? `#${value} (no longer exists)` : name;
   }
   if (value === true) return 'Yes';

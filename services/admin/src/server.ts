@@ -84,20 +84,41 @@ const compressedPagesAndJson = compression({
 });
 
 /**
- * AdminJS answers an unknown resource or action with an exception (a 500); answer 404 instead.
+ * AdminJS answers an unknown resource or action with an exception (a 500); answer 404 instead. The
+ * action is looked up among the resource's own actions only: `constructor` or `toString` would find
+ * Object.prototype's members on the plain object of actions, and AdminJS then fails on them (a 500).
  */
 function knownResourcesOnly(admin: AdminJS): RequestHandler {
   return (req, res, next) => {
     const resource = admin.resources.find((candidate) => candidate.id() === req.params.resourceId);
     const action = /^\/(?:actions\/([^/]+)|records\/[^/]+\/([^/]+)|bulk\/([^/]+))/.exec(req.path);
     const actionName = action?.[1] ?? action?.[2] ?? action?.[3];
-    if (!resource || (actionName !== undefined && !resource.decorate().actions[actionName])) {
+    if (!resource || (actionName !== undefined && !Object.hasOwn(resource.decorate().actions, actionName))) {
       res.status(404).json({ error: 'not_found', message: 'No such resource or action.' });
       return;
     }
     next();
   };
 }
+
+/**
+ * API answers are one staff member's data (a new client's one-time secret among them): no browser or
+ * proxy may keep a copy. Nothing relies on caching them; the scripts and styles are not under /api.
+ */
+const apiAnswersNotStored: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
+
+/**
+ * A bulk action's `recordIds` is one comma-separated list; AdminJS splits it as a string, so the
+ * parameter given twice (an array) used to end in a 500.
+ */
+const oneRecordIdsList: RequestHandler = (req, _res, next) => {
+  const recordIds = (req.query as Record<string, unknown> | undefined)?.recordIds;
+  if (recordIds === undefined || typeof recordIds === 'string') return next();
+  next(new RequestRefused(400, 'invalid_query', 'recordIds must be given once, as ids separated by commas.'));
+};
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: Error & { status?: number }, req, res, next) => {
@@ -165,6 +186,7 @@ export async function createAdminApp(
   // No body parser before this router: AdminJS parses its own forms (express-formidable).
   const router = express.Router();
   router.use(sameOriginWrites);
+  router.use('/api', apiAnswersNotStored);
   router.use(compressedPagesAndJson);
   offlineFonts(router, ROOT_PATH);
   offlineUplotStyles(router);
@@ -197,7 +219,7 @@ export async function createAdminApp(
   const sampler = new MetricsSampler(metricsTargets(config), logger);
   sampler.start();
   liveMetricsRoute(router, sampler);
-  router.use('/api', forbiddenAsStatus);
+  router.use('/api', forbiddenAsStatus, oneRecordIdsList);
   router.use('/api/resources/:resourceId', knownResourcesOnly(admin));
   buildRoutes({ admin, routes: AdminRouter.routes, router });
   app.use(ROOT_PATH, router);

@@ -11,6 +11,7 @@ import { scanInBatches } from '../orm/scan.js';
 import { RequestRefused } from '../request-refused.js';
 import type { Components } from '../components.js';
 import { BulkJobs } from './bulk-jobs.js';
+import { jobOwner } from './job-owner.js';
 import { listQuery } from './list-query.js';
 
 /** Records per batch: one transaction (and one audit entry per record) each. */
@@ -40,6 +41,9 @@ function operationsFor(resource: OrmResource, currentAdmin: CurrentAdmin | undef
  * Runs the resource's own bulk action (its before hooks, guards and after hooks included: an account
  * that outranks the staff member is refused here as in a hand-made selection) on every row the list
  * matches, a batch at a time in primary-key order (so rows the action changes never come round again).
+ * The job outlives the request that started it, so its owner is reloaded before each batch (jobOwner):
+ * logged out, deactivated, a password changed or the permission gone, the job stops there, and the
+ * batch runs with the permissions they hold now, not those they held when it started.
  */
 async function runOnAllMatching(
   resource: OrmResource,
@@ -49,6 +53,12 @@ async function runOnAllMatching(
   progress: (done: number) => void,
 ): Promise<void> {
   const bulk = resource.decorate().actions[operation]!;
+  const owner = jobOwner(
+    request,
+    String(context.currentAdmin?.id ?? ''),
+    () => resource.em(),
+    (admin) => bulk.isAccessible(admin),
+  );
   const { filter } = await listQuery(resource, request, context);
   const pk = resource.meta.primaryKeys[0]!;
   let done = 0;
@@ -58,6 +68,7 @@ async function runOnAllMatching(
     { sortBy: pk, direction: 'asc' },
     ALL_MATCHING_BATCH_SIZE,
   )) {
+    const currentAdmin = await owner();
     const ids = batch.map((entity) => String((entity as Record<string, unknown>)[pk]));
     const records = await resource.findMany(ids);
     if (records.length === 0) continue;
@@ -69,7 +80,7 @@ async function runOnAllMatching(
         query: { recordIds },
       },
       {},
-      { ...context, action: bulk, records },
+      { ...context, currentAdmin, action: bulk, records },
     )) as ActionResponse | undefined;
     if (answer?.notice?.type === 'error') throw new Error(answer.notice.message);
     done += records.length;

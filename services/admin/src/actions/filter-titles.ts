@@ -1,5 +1,5 @@
-import type { Action, ActionResponse, CurrentAdmin } from 'adminjs';
-import { recordNames, type AdminInstance } from '../history/record-names.js';
+import type { Action, ActionResponse } from 'adminjs';
+import { recordNames } from '../history/record-names.js';
 
 /** The answer: per filtered reference field, the title of the record the filter names. */
 export interface FilterTitles {
@@ -7,20 +7,6 @@ export interface FilterTitles {
 }
 
 const FILTER_PREFIX = 'filters.';
-
-/** Whether the staff member may run `resourceId`'s search (what its reference pickers use). */
-function maySearch(
-  admin: AdminInstance,
-  resourceId: string,
-  currentAdmin: CurrentAdmin | undefined,
-): boolean {
-  try {
-    return admin.findResource(resourceId).decorate().actions.search?.isAccessible(currentAdmin) ?? false;
-  } catch {
-    // The referenced model has no admin page: nothing to name it by.
-    return false;
-  }
-}
 
 /**
  * The names behind the list's reference filters, for its chips (components/FilterChips.jsx): "Category:
@@ -42,8 +28,8 @@ export function filterTitlesAction(): Partial<Action<ActionResponse>> {
         const field = key.slice(FILTER_PREFIX.length);
         const target = resource.property(field)?.reference();
         if (!target) continue;
-        if (!maySearch(_admin, target, currentAdmin)) continue;
-        const name = (await recordNames(_admin, target, [value]))[value];
+        // recordNames answers nothing unless the staff member may search the referenced model.
+        const name = (await recordNames(_admin, target, [value], currentAdmin))[value];
         if (name !== undefined) titles[field] = name;
       }
       return { titles };

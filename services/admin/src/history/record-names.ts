@@ -1,11 +1,15 @@
-import type { ActionContext } from 'adminjs';
+import type { ActionContext, CurrentAdmin } from 'adminjs';
 import type { FieldDiff } from '@tandem/models';
 
 /** The AdminJS instance an action runs in (it finds the other resources by id). */
 export type AdminInstance = ActionContext['_admin'];
 
-/** Names of related records by id, per field of a diff: `{ category: { "8": "Garden tools" } }`. */
-export type ReferenceNames = Record<string, Record<string, string>>;
+/**
+ * Names of related records by id, per field of a diff: `{ category: { "8": "Garden tools" } }`. A null
+ * name is a record the staff member may not be told the name of (the page shows its id alone); an id
+ * left out is a record that no longer exists.
+ */
+export type ReferenceNames = Record<string, Record<string, string | null>>;
 
 function resourceOrNull(admin: AdminInstance, resourceId: string) {
   try {
@@ -14,6 +18,19 @@ function resourceOrNull(admin: AdminInstance, resourceId: string) {
     // A model without an admin page (or renamed since the entry was written): no names to give.
     return null;
   }
+}
+
+/**
+ * Whether the staff member may be told the names of `resourceId`'s records: when they may run its
+ * search, which answers ids and names (view it, or pick its records in a form they may fill: the
+ * reference pickers' rule, resources/picker-search.ts). So no page names a record the picker would not.
+ */
+export function mayName(
+  admin: AdminInstance,
+  resourceId: string,
+  currentAdmin: CurrentAdmin | undefined,
+): boolean {
+  return resourceOrNull(admin, resourceId)?.decorate().actions.search?.isAccessible(currentAdmin) ?? false;
 }
 
 /** Whole-number ids (as text) in a value that holds one id, a list of ids, or nothing. */
@@ -25,18 +42,20 @@ function idsIn(value: unknown): string[] {
 }
 
 /**
- * The names (title field, as the admin's lists show them) of some records of one resource, by id. Ids
- * of records that no longer exist are left out; the caller shows those as ids. One query per call.
- * Reusable wherever ids of records are shown to people (history, recent actions).
+ * The names (title field, as the admin's lists show them) of some records of one resource, by id, for
+ * `currentAdmin`: none at all unless they may be told them (mayName). Ids of records that no longer
+ * exist are left out; the caller shows those as ids. One query per call. Reusable wherever ids of
+ * records are shown to people (history, filter chips, recent actions).
  */
 export async function recordNames(
   admin: AdminInstance,
   resourceId: string,
   ids: readonly unknown[],
+  currentAdmin: CurrentAdmin | undefined,
 ): Promise<Record<string, string>> {
   const resource = resourceOrNull(admin, resourceId);
   const wanted = [...new Set(ids.flatMap(idsIn))];
-  if (!resource || wanted.length === 0) return {};
+  if (!resource || wanted.length === 0 || !mayName(admin, resourceId, currentAdmin)) return {};
   const title = resource.decorate().titleProperty().name();
   const records = await resource.findMany(wanted);
   return Object.fromEntries(records.map((record) => [String(record.id()), String(record.get(title) ?? '')]));
@@ -45,12 +64,14 @@ export async function recordNames(
 /**
  * For the reference fields of `model` that appear in these diffs (a product's category, a user's
  * roles), the names of the records their before and after values point at: so history can say
- * "Garden tools → Kitchen" instead of "8 → 13".
+ * "Garden tools → Kitchen" instead of "8 → 13". Only names `currentAdmin` may be told (mayName): a
+ * view_order-only staff member sees an order's former owners as ids, not emails.
  */
 export async function referenceNames(
   admin: AdminInstance,
   model: string,
   diffs: readonly FieldDiff[],
+  currentAdmin: CurrentAdmin | undefined,
 ): Promise<ReferenceNames> {
   const resource = resourceOrNull(admin, model);
   if (!resource) return {};
@@ -60,7 +81,13 @@ export async function referenceNames(
     const target = resource.property(field)?.reference();
     if (!target) continue;
     const ids = diffs.flatMap((diff) => (diff[field] ? [diff[field].before, diff[field].after] : []));
-    const found = await recordNames(admin, target, ids);
+    if (!mayName(admin, target, currentAdmin)) {
+      // Marked as withheld, so the page shows "#8" rather than calling the record deleted.
+      const withheld = Object.fromEntries(ids.flatMap(idsIn).map((id) => [id, null]));
+      if (Object.keys(withheld).length > 0) names[field] = withheld;
+      continue;
+    }
+    const found = await recordNames(admin, target, ids, currentAdmin);
     if (Object.keys(found).length > 0) names[field] = found;
   }
   return names;

@@ -1,7 +1,7 @@
 import type { ActionContext, ActionRequest, ActionResponse, ResourceWithOptions } from 'adminjs';
 import { AuditEntry } from '@tandem/models';
 import { declaresMoney, entryCurrencies, type EntryCurrencies } from '../history/money-currencies.js';
-import { recordNames, referenceNames, type AdminInstance } from '../history/record-names.js';
+import { mayName, recordNames, referenceNames, type AdminInstance } from '../history/record-names.js';
 import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
 
 /**
@@ -67,7 +67,8 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
       actions: {
         show: {
           // The diff column is JSON; AdminJS would flatten it, so hand the component the whole object,
-          // with the names of the record and of the related records it mentions (History.jsx shows them).
+          // with the names of the record and of the related records it mentions (History.jsx shows them),
+          // those this staff member may be told (history/record-names.ts).
           after: async (response: ActionResponse, _request: ActionRequest, context: ActionContext) => {
             const record = response.record as { id?: string; params?: Record<string, unknown> } | undefined;
             const id = Number(record?.id);
@@ -76,11 +77,16 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
             const diff = entry?.diff ?? {};
             record.params.diffJson = JSON.stringify(diff);
             if (!entry) return response;
+            const { currentAdmin } = context;
             record.params.namesJson = JSON.stringify(
-              await referenceNames(context._admin, entry.model, [diff]),
+              await referenceNames(context._admin, entry.model, [diff], currentAdmin),
             );
-            const title = await recordNames(context._admin, entry.model, [entry.recordId]);
+            // The record's own name only for staff who may search its model (the History rule), so
+            // view_auditentry alone does not read every user's email; the others see its id.
+            const named = mayName(context._admin, entry.model, currentAdmin);
+            const title = await recordNames(context._admin, entry.model, [entry.recordId], currentAdmin);
             record.params.recordTitle = title[entry.recordId] ?? null;
+            record.params.recordNamed = named;
             record.params.moneyJson = JSON.stringify(await currenciesOf(deps, context._admin, entry));
             return response;
           },

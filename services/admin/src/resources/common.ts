@@ -142,6 +142,7 @@ function attachHistory(orm: Orm, model: string): After<ActionResponse> {
       context._admin,
       model,
       entries.map((entry) => entry.diff),
+      context.currentAdmin,
     );
     const currencies = entryCurrencies(
       model,
