@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '@tandem/accounts';
-import { Role, User } from '@tandem/models';
+import { Client as OAuthClient, Role, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { roleScopes } from '@tandem/tokens';
 import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
@@ -20,7 +20,17 @@ interface Answer {
   notice?: { message: string; type: string };
 }
 
-const MANAGER = ['view_user', 'add_user', 'change_user', 'view_role', 'add_role', 'change_role'];
+const MANAGER = [
+  'view_user',
+  'add_user',
+  'change_user',
+  'view_role',
+  'add_role',
+  'change_role',
+  'view_client',
+  'add_client',
+  'change_client',
+];
 
 describe(`attack: a user or role manager gives themselves a token scope (${testDialect()})`, () => {
   let fixture: Fixture;
@@ -116,6 +126,34 @@ describe(`attack: a user or role manager gives themselves a token scope (${testD
     assert.equal(status, 403, JSON.stringify(body));
     assert.equal(body.error, 'account_outranks_you');
     assert.match(body.message ?? '', /orders:read:any/);
+  });
+
+  it('cannot create or widen a machine client with a scope they lack (its tokens would carry it)', async () => {
+    const created = await manager.api<Answer>('/resources/Client/actions/new', {
+      form: { name: 'Every order', 'scopes.0': 'catalog:read', 'scopes.1': 'orders:read:any' },
+    });
+    assert.equal(created.status, 403, JSON.stringify(created.body));
+    assert.equal(created.body.error, 'scope_not_held');
+    assert.match(created.body.message ?? '', /orders:read:any/);
+    assert.equal(await fixture.db.orm.em.fork().count(OAuthClient, { name: 'Every order' }), 0);
+
+    const own = await manager.api<Answer & { record?: { id: string } }>('/resources/Client/actions/new', {
+      form: { name: 'Catalog sync', 'scopes.0': 'catalog:read' },
+    });
+    assert.equal(own.body.notice?.type, 'success', JSON.stringify(own.body));
+    const id = own.body.record!.id;
+    const widenings: Array<Record<string, string>> = [
+      { 'scopes.0': 'catalog:read', 'scopes.1': 'orders:read:any' },
+      { scopes: 'orders:read:any' },
+    ];
+    for (const form of widenings) {
+      const widened = await manager.api<Answer>(`/resources/Client/records/${id}/edit`, { form });
+      assert.equal(widened.status, 403, JSON.stringify(widened.body));
+      assert.equal(widened.body.error, 'scope_not_held');
+    }
+    assert.deepEqual((await fixture.db.orm.em.fork().findOneOrFail(OAuthClient, Number(id))).scopes, [
+      'catalog:read',
+    ]);
   });
 
   it('may give what they hold; a superuser may give any scope', async () => {

@@ -17,6 +17,7 @@ import { CLIENT_GRANT_TYPES, Client } from '@tandem/models';
 import { confirmedBulkAction } from '../actions/confirmed-bulk.js';
 import { actorOf, recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
+import { onlyScopesTheyHold } from './grant-only-held.js';
 
 /** How long a new client's secret waits for its one showing (the redirect right after "Save"). */
 const SHOW_ONCE_WINDOW_MS = 5 * 60_000;
@@ -218,6 +219,9 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
       actions: {
         deactivate: setActiveAction(deps, false),
         activate: setActiveAction(deps, true),
+        // A client's tokens carry its scopes: giving one `orders:read:any` is reading every order.
+        new: { before: onlyScopesTheyHold(deps.orm, 'client') },
+        edit: { before: onlyScopesTheyHold(deps.orm, 'client') },
       },
       // Deactivated (which revokes its sessions), never deleted.
       refused: ['delete', 'bulkDelete'],

@@ -1,6 +1,8 @@
-import { flat, type ActionContext, type ActionRequest, type CurrentAdmin } from 'adminjs';
+import { flat, type ActionContext, type ActionRequest, type Before, type CurrentAdmin } from 'adminjs';
 import type { Orm } from '@tandem/models';
 import { scopesOfUsers } from '@tandem/tokens';
+import { scalarListValues } from '../orm/form-values.js';
+import { RequestRefused } from '../request-refused.js';
 
 /**
  * The escalation guard for the account resources: a staff member who is not a superuser may give
@@ -56,4 +58,24 @@ export function addedToList<T extends string | number>(
 /** Whether the acting staff member may run the action at all (before-hooks run ahead of that check). */
 export function mayRun(context: ActionContext): boolean {
   return context.action.isAccessible(context.currentAdmin, context.record);
+}
+
+/**
+ * A before-hook for a model with a `scopes` list (a role: what its members' tokens may carry; a machine
+ * client: what its own tokens may carry): a staff member who is not a superuser may add to it only
+ * scopes their own roles grant them. Scopes already there may stay or go. Refused with 403 naming them.
+ */
+export function onlyScopesTheyHold(orm: Orm, noun: 'role' | 'client'): Before {
+  return async (request, context) => {
+    if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
+    const added = addedToList(request, context, 'scopes', scalarListValues);
+    const missing = await scopesNotHeld(orm, context.currentAdmin, added);
+    if (missing.length > 0)
+      throw new RequestRefused(
+        403,
+        'scope_not_held',
+        `You may only give a ${noun} token scopes your own roles grant you; you do not hold ${missing.join(', ')}.`,
+      );
+    return request;
+  };
 }

@@ -4,7 +4,7 @@ import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { humanize, plural } from '../labels.js';
 import { scalarListValues } from '../orm/form-values.js';
-import { addedToList, mayRun, permissionsNotHeld, scopesNotHeld } from './grant-only-held.js';
+import { addedToList, mayRun, onlyScopesTheyHold, permissionsNotHeld } from './grant-only-held.js';
 import { endRoleMemberSessions } from './session-consequences.js';
 
 export function roleResource(deps: ResourceDeps): ResourceWithOptions {
@@ -29,8 +29,8 @@ export function roleResource(deps: ResourceDeps): ResourceWithOptions {
       editProperties: ['name', 'scopes', 'permissions'],
       showProperties: ['id', 'name', 'scopes', 'permissions', 'history'],
       actions: {
-        new: { before: [onlyPermissionsTheyHold, onlyScopesTheyHold(deps)] },
-        edit: { before: [onlyPermissionsTheyHold, onlyScopesTheyHold(deps)] },
+        new: { before: [onlyPermissionsTheyHold, onlyScopesTheyHold(deps.orm, 'role')] },
+        edit: { before: [onlyPermissionsTheyHold, onlyScopesTheyHold(deps.orm, 'role')] },
       },
       properties: {
         scopes: {
@@ -88,19 +88,3 @@ const onlyPermissionsTheyHold: Before = async (request, context) => {
     );
   return request;
 };
-
-/** The same for a role's token scopes: only scopes the staff member's own roles grant them. */
-function onlyScopesTheyHold(deps: ResourceDeps): Before {
-  return async (request, context) => {
-    if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
-    const added = addedToList(request, context, 'scopes', scalarListValues);
-    const missing = await scopesNotHeld(deps.orm, context.currentAdmin, added);
-    if (missing.length > 0)
-      throw new RequestRefused(
-        403,
-        'scope_not_held',
-        `You may only give a role token scopes your own roles grant you; you do not hold ${missing.join(', ')}.`,
-      );
-    return request;
-  };
-}
