@@ -77,6 +77,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   const live = new LiveHub(app, store, auth, metrics, {
     limits,
     maxBackpressureBytes: settings.wsMaxBackpressureBytes,
+    maxSocketsPerSubject: settings.wsMaxSocketsPerSubject,
     logger,
   });
   const origins = new AllowedOrigins(orm, config.corsAllowedOrigins);
