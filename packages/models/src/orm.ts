@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,8 +107,26 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
 }
 
 export async function openOrm(target: DatabaseTarget, overrides: Partial<SqlOptions> = {}): Promise<Orm> {
-  if (target.dialect === 'sqlite') mkdirSync(path.dirname(target.path), { recursive: true });
+  if (target.dialect === 'sqlite') createPrivately(target.path);
   return MikroORM.init<AbstractSqlDriver, SqlEntityManager>(ormOptions(target, overrides));
+}
+
+/**
+ * The SQLite file holds every password hash and session, so a new one is its owner's only, in a folder
+ * only its owner may enter when this creates the folder. better-sqlite3 would create the file under the
+ * umask (0644: readable by every local user); created here first, empty (SQLite takes an empty file
+ * for a new database), with 0600, it keeps that mode, and SQLite gives its -wal and -shm files the
+ * database file's mode. An existing file is left as it is (`tandem start` warns when it is exposed).
+ */
+function createPrivately(file: string): void {
+  // SQLite's in-memory database: no file at all.
+  if (file === ':memory:' || file === '') return;
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */

@@ -19,7 +19,7 @@ import { ensureSecretKey } from '../start/secret-key.js';
  */
 export function secretKeyFor(config: Config): string {
   const dataDir = path.resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return ensureSecretKey(config.secretKey, dataDir).value;
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactDatabaseUrl, type Config } from '@tandem/config';
@@ -28,14 +29,16 @@ export const startCommand: Command = {
     const database = redactDatabaseUrl(config.database);
 
     const dataDir = path.resolve(config.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    // Owner only: it holds the secret key and, by default, the database (password hashes, sessions).
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const secretKey = ensureSecretKey(config.secretKey, dataDir);
     if (secretKey.source === 'new file')
       stdout.write(`Created a secret key in ${secretKey.file} (keep it private).\n`);
-    if (secretKey.file && keyFileIsExposed(secretKey.file))
-      stderr.write(
-        `tandem start: warning: ${secretKey.file} is readable by other users; run chmod 600 on it.\n`,
-      );
+    if (secretKey.file) warnIfExposed(secretKey.file, stderr);
+    // openOrm creates a new SQLite file (and SQLite its -wal and -shm) for the owner only; one made
+    // by an older version, copied or restored may be readable by everyone.
+    if (config.database.dialect === 'sqlite')
+      for (const suffix of ['', '-wal', '-shm']) warnIfExposed(`${config.database.path}${suffix}`, stderr);
 
     const superuser = await withOrm(config, async (orm) => {
       const applied = await migrate(orm);
@@ -113,6 +116,12 @@ function supervised(services: ServiceSpec[], config: Config): SupervisedService[
       ...portItHad(service, ready.get(service.name)),
     }),
   }));
+}
+
+/** The same rule and words for every file that must stay private, when it exists. */
+function warnIfExposed(file: string, stderr: Writable): void {
+  if (existsSync(file) && keyFileIsExposed(file))
+    stderr.write(`tandem start: warning: ${file} is readable by other users; run chmod 600 on it.\n`);
 }
 
 function portItHad(service: ServiceSpec, previousUrl: string | undefined): NodeJS.ProcessEnv {
