@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '@tandem/config';
+import { describeError } from '@tandem/log';
 import { commands } from './commands/index.js';
 import { CommandError, UsageError, type CommandContext } from './command.js';
 
@@ -56,9 +57,9 @@ export async function main(
       return 1;
     }
     // Anything else (database unreachable, a constraint the checks above missed) is still reported as
-    // one line without a stack trace; the error's name tells what kind of failure it was.
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    stderr.write(`tandem ${command.name}: failed: ${message}\n`);
+    // one line without a stack trace; the error's name tells what kind of failure it was. A failed
+    // query's message holds its SQL with every value (a password hash): the logs' cleaning applies.
+    stderr.write(`tandem ${command.name}: failed: ${describeError(error)}\n`);
     return 1;
   }
 }

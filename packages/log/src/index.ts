@@ -1,8 +1,10 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { implicitErrorMessage, serializeError } from './error-serializer.js';
 import { CENSOR, redactSecrets } from './redact.js';
 
 export type { Logger } from 'pino';
 export { isSecretKey, redactSecrets } from './redact.js';
+export { describeError, isDatabaseError, sanitizeError } from './database-error.js';
 
 /**
  * Paths redacted in a child logger's bindings. pino does not pass bindings through `formatters.log`
@@ -41,7 +43,8 @@ export const REDACTED_PATHS = [
 /**
  * One JSON logger per service; `destination` lets tests capture every line. Every record passes
  * through `redactSecrets`, so a careless `log.info({ body })` cannot leak a
- * password, token, key or credential header, however deep it sits.
+ * password, token, key or credential header, however deep it sits; and every logged error through
+ * `serializeError`, so a failed query's parameter values (a password hash) stay out of it too.
  */
 export function createLogger(
   service: string,
@@ -55,6 +58,15 @@ export function createLogger(
       log: (record: Record<string, unknown>) => redactSecrets(record),
     },
     redact: { paths: REDACTED_PATHS, censor: CENSOR },
+    serializers: { err: serializeError },
+    hooks: {
+      logMethod(this: Logger, args: Parameters<Logger['info']>, method: Logger['info']) {
+        const message = implicitErrorMessage(args);
+        // Given explicitly, the message pino would have taken from the error is the cleaned one.
+        if (message !== undefined) return method.apply(this, [args[0], message]);
+        return method.apply(this, args);
+      },
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }
