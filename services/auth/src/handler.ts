@@ -35,7 +35,9 @@ const NOT_FOUND = { error: 'not_found', error_description: 'No such endpoint.' }
 /**
  * The path of a request URL as Express's router matched it (the service ran on Express before):
  * without the query, in lower case, without one trailing slash. An absolute-form target
- * (`http://host/path`, RFC 9112 §3.2.2) counts by its path.
+ * (`http://host/path`, RFC 9112 §3.2.2) counts by its path. A target that is neither (`*?x`,
+ * `http://[oauth/logout?id_token_hint=...`) matches no endpoint; it is logged as this path too, so it
+ * loses its query the same way: queries carry tokens (`id_token_hint`, `refresh_token` sent by mistake).
  */
 export function routePath(url: string): string {
   let target = url;
@@ -43,7 +45,8 @@ export function routePath(url: string): string {
     try {
       target = new URL(target).pathname;
     } catch {
-      return target;
+      const query = target.indexOf('?');
+      return query < 0 ? target : target.slice(0, query);
     }
   }
   const query = target.indexOf('?');
