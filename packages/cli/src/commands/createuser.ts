@@ -2,13 +2,17 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { createAccount } from '../accounts.js';
 import { withOrm } from '../database.js';
+import { PASSWORD_VARIABLE, givenPassword } from '../password-input.js';
 
-/** A non-interactive user creation for scripts and demos; roles are given by name and must exist. */
+/**
+ * A non-interactive user creation for scripts and demos; roles are given by name and must exist. The
+ * password comes from TANDEM_PASSWORD (password-input.ts says why not from the command line).
+ */
 export const createuserCommand: Command = {
   name: 'createuser',
   summary: 'Create a user with a password, roles and flags (no prompts).',
-  usage: 'createuser EMAIL --password P [--role NAME]... [--staff] [--superuser] [--inactive]',
-  async run(argv, { config, stdout }) {
+  usage: `createuser EMAIL [--role NAME]... [--staff] [--superuser] [--inactive]  (password in ${PASSWORD_VARIABLE})`,
+  async run(argv, { config, env, stdout, stderr }) {
     const { values, positionals } = parseArgs({
       args: argv,
       options: {
@@ -23,12 +27,16 @@ export const createuserCommand: Command = {
     });
     if (positionals.length !== 1)
       throw new UsageError(positionals.length === 0 ? 'EMAIL is required.' : 'give exactly one EMAIL.');
-    if (values.password === undefined) throw new UsageError('--password is required.');
+    const password = givenPassword('createuser', values.password, { env, stderr });
+    if (password === undefined)
+      throw new UsageError(
+        `set ${PASSWORD_VARIABLE} to the password (--password P shows it to other users).`,
+      );
     const [email] = positionals as [string];
     return withOrm(config, async (orm) => {
       const user = await createAccount(orm.em.fork(), {
         email,
-        password: values.password!,
+        password,
         roles: values.role,
         staff: values.staff,
         superuser: values.superuser,

@@ -15,6 +15,7 @@ import {
 } from '@tandem/models';
 import { UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
+import { PASSWORD_VARIABLE, givenPassword } from '../password-input.js';
 import { insertDemoOrders } from '../seed/insert-orders.js';
 import { insertDemoProducts } from '../seed/insert-products.js';
 import { insertDemoUsers } from '../seed/insert-users.js';
@@ -32,7 +33,7 @@ export const READER_ROLE = {
 };
 
 /**
- * What every seeded user signs in with unless --password says otherwise: one hash for all of them
+ * What every seeded user signs in with unless TANDEM_PASSWORD says otherwise: one hash for all of them
  * (argon2id per user would take hours for 100,000), so a benchmark can get tokens of many different
  * users with the password grant. Demo data: never seed users into a database real people use.
  */
@@ -52,10 +53,10 @@ export const seedCommand: Command = {
   summary:
     'Create demo data: categories and N products; U users (role reader, scopes catalog:read orders:read orders:write writes:read) and N orders spread over them.',
   usage:
-    `seed [--products N [--categories K]] [--users U [--orders N] [--password P]]\n` +
-    `  K defaults to ${DEFAULT_CATEGORIES}; users are ${demoUserEmail(1)}... and sign in with P (default ${DEFAULT_SEED_PASSWORD});\n` +
+    `seed [--products N [--categories K]] [--users U [--orders N]]\n` +
+    `  K defaults to ${DEFAULT_CATEGORIES}; users are ${demoUserEmail(1)}... and sign in with ${PASSWORD_VARIABLE} (default ${DEFAULT_SEED_PASSWORD});\n` +
     `  order i belongs to the i-th new user modulo U`,
-  async run(argv, { config, stdout, stderr }) {
+  async run(argv, { config, env, stdout, stderr }) {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -85,9 +86,13 @@ export const seedCommand: Command = {
       values.orders === undefined ? 0 : wholeNumber('--orders', values.orders, 0, MAX_ORDERS);
     if (orderCount > 0 && userCount === 0)
       throw new UsageError('--orders N needs --users U (U ≥ 1): the orders are spread over the new users.');
-    const password = values.password ?? DEFAULT_SEED_PASSWORD;
+    const given = givenPassword('seed', values.password, { env, stderr });
+    const password = given ?? DEFAULT_SEED_PASSWORD;
     const badPassword = passwordProblem(password);
-    if (badPassword) throw new UsageError(`--password: ${badPassword}`);
+    if (badPassword)
+      throw new UsageError(
+        `${values.password === undefined ? PASSWORD_VARIABLE : '--password'}: ${badPassword}`,
+      );
 
     return withOrm(config, async (orm) => {
       const dialect = config.database.dialect;
@@ -146,7 +151,7 @@ export const seedCommand: Command = {
         stdout.write(
           `Users: ${format(userCount)} created in ${secondsSince(usersStarted)} s ` +
             `(${demoUserEmail(firstNumber)} to ${demoUserEmail(firstNumber + userCount - 1)}, ` +
-            `role ${READER_ROLE.name}, password ${values.password === undefined ? JSON.stringify(password) : 'as given'}).\n`,
+            `role ${READER_ROLE.name}, password ${given === undefined ? JSON.stringify(password) : 'as given'}).\n`,
         );
         if (orderCount > 0) {
           const ordersStarted = performance.now();
