@@ -1,4 +1,5 @@
 import { ApiError, oauthError } from './errors.js';
+import { NO_REDIRECTS, refuseRedirect } from './no-redirects.js';
 
 /** A successful token response (RFC 6749 §5.1), with its expiry as a time on this client's clock. */
 export interface TokenSet {
@@ -43,7 +44,8 @@ async function readJson(response: Response): Promise<TokenResponseBody | undefin
 
 /**
  * One POST to the token endpoint (RFC 6749 §3.2): a TokenSet, or the OAuthError subclass named by the
- * §5.2 `error` field. Client credentials go in an HTTP Basic header (client_secret_basic).
+ * §5.2 `error` field. Client credentials go in an HTTP Basic header (client_secret_basic). A redirect is
+ * not followed (no-redirects.ts): an ApiError with code `redirect_refused`.
  */
 export async function requestToken(
   fetchFn: typeof fetch,
@@ -61,7 +63,9 @@ export async function requestToken(
     method: 'POST',
     headers,
     body: new URLSearchParams(params).toString(),
+    ...NO_REDIRECTS,
   });
+  refuseRedirect(response, 'token endpoint');
   const body = await readJson(response);
   if (!response.ok) {
     if (typeof body?.error === 'string')

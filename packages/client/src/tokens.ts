@@ -1,4 +1,5 @@
 import { InvalidGrantError, NotSignedInError } from './errors.js';
+import { NO_REDIRECTS, refuseRedirect } from './no-redirects.js';
 import { basicAuthorization, requestToken, type ClientCredentials, type TokenSet } from './token-endpoint.js';
 
 export interface TokenClientOptions {
@@ -124,7 +125,8 @@ export class TokenClient {
   /**
    * RFC 7009: revokes the session (its refresh token, hence every access token of it) and forgets the
    * tokens. A machine client's token is revoked with its credentials, an app's (public client) token
-   * with its client_id: the auth service revokes a client's token only for that client (§2.1).
+   * with its client_id: the auth service revokes a client's token only for that client (§2.1). A
+   * redirect is not followed (the token would go with it): it throws, the tokens being forgotten still.
    */
   async revoke(): Promise<void> {
     const held = this.tokens;
@@ -142,8 +144,10 @@ export class TokenClient {
       body: new URLSearchParams(
         machine || clientId === undefined ? { token } : { token, client_id: clientId },
       ).toString(),
+      ...NO_REDIRECTS,
     });
     await response.arrayBuffer();
+    refuseRedirect(response, 'revocation endpoint');
   }
 
   /** Forgets the tokens without telling the auth service. */

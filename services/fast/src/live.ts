@@ -10,6 +10,7 @@ import type { StoreChange } from './data/prepared-record.js';
 import type { HotStore } from './data/store.js';
 import type { FastMetrics } from './observability/metrics.js';
 import { bearerToken, type AuthOutcome, type Authenticator } from './http/auth.js';
+import { offeredProtocols } from './http/live-protocol.js';
 import { refuseOversized, whenVerified, type Limits } from './http/pipeline.js';
 import { ownerClaimMissingMessage } from './http/record.js';
 import { jsonError, send, type Reply } from './http/respond.js';
@@ -113,11 +114,14 @@ export class LiveHub {
     const refused = refuseOversized(req, this.options.limits);
     if (refused) return send(res, this.metrics, 'live', refused);
     const key = req.getHeader('sec-websocket-key');
-    const protocol = req.getHeader('sec-websocket-protocol');
+    const protocols = offeredProtocols(req.getHeader('sec-websocket-protocol'));
     const extensions = req.getHeader('sec-websocket-extensions');
-    // Browsers cannot set headers on a WebSocket, hence the access_token query parameter (RFC 6750 §2.3).
+    // Browsers cannot set headers on a WebSocket: they offer the token as a subprotocol (kept out of
+    // request lines and so of proxies' logs: http/live-protocol.ts), or in the access_token query
+    // parameter (RFC 6750 §2.3), still accepted for clients written before.
     const token =
       bearerToken(req.getHeader('authorization')) ??
+      protocols.token ??
       new URLSearchParams(req.getQuery() ?? '').get('access_token') ??
       undefined;
     const finish = (outcome: AuthOutcome) => {
@@ -129,7 +133,7 @@ export class LiveHub {
       res.upgrade<LiveUserData>(
         { token: outcome.token, topics: new Set(), open: false },
         key,
-        protocol,
+        protocols.answer,
         extensions,
         context,
       );
