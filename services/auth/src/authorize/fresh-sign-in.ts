@@ -1,7 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { deriveKey } from '@tandem/tokens';
-import type { SignedIn } from './login-sessions.js';
-import type { AuthorizationRequest } from './request.js';
 
 /**
  * Proof, carried by the consent form, that the person at the page signed in for this very request:
@@ -18,13 +16,14 @@ export class FreshSignIns {
     this.key = deriveKey(secretKey, 'authorize-fresh-sign-in');
   }
 
-  proof(signedIn: SignedIn, request: AuthorizationRequest): string {
-    return createHmac('sha256', this.key).update(`${signedIn.id}\n${request.raw}`).digest('base64url');
+  /** `signIn`: the sign-in's id (login_sessions.id); `authorization`: the request's raw query. */
+  proof(signIn: string, authorization: string): string {
+    return createHmac('sha256', this.key).update(`${signIn}\n${authorization}`).digest('base64url');
   }
 
-  holds(presented: string | undefined, signedIn: SignedIn, request: AuthorizationRequest): boolean {
+  holds(presented: string | undefined, signIn: string, authorization: string): boolean {
     if (presented === undefined) return false;
-    const expected = Buffer.from(this.proof(signedIn, request));
+    const expected = Buffer.from(this.proof(signIn, authorization));
     const given = Buffer.from(presented);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }

@@ -114,7 +114,7 @@ async function proceed(
     const shown = formFor(deps, req, request, options.csrf);
     const { cookies } = shown;
     const form = options.fresh
-      ? { ...shown.form, freshSignIn: deps.freshSignIns.proof(signedIn, request) }
+      ? { ...shown.form, freshSignIn: deps.freshSignIns.proof(signedIn.id, request.raw) }
       : shown.form;
     const html = consentPage({ form, clientName: request.client.name, scopes, email });
     return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
@@ -152,7 +152,7 @@ async function answerConsent(
   const { scopes, email } = await grantableScopes(deps, signedIn.userId, request);
   // The same demands as the page that showed the form: an answer posted without having been shown
   // one after a sign-in for this request (its fields lifted from the login page) must meet them.
-  const fresh = deps.freshSignIns.holds(form.get('fresh_sign_in'), signedIn, request);
+  const fresh = deps.freshSignIns.holds(form.get('fresh_sign_in'), signedIn.id, request.raw);
   if (!fresh && (signInTooOld(request, signedIn) || !hintMatches(request, signedIn, email)))
     return proceed(deps, req, res, request, signedIn, { fresh: false, cookies: [] });
   await rememberConsent(deps, signedIn.userId, request.client.pk, scopes);
