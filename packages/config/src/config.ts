@@ -341,15 +341,21 @@ export interface TokenConfig {
   readonly signingKeyRefreshSeconds: number;
 }
 
+/** Settings whose value is, or may hold, a secret. */
+const SECRET_VARIABLE = /SECRET|PASSWORD|TOKEN|^DATABASE_URL$|^REDIS_URL$/;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(
-      variable,
-      `${issue.message.replace(/^Invalid input: /, '')} (got ${JSON.stringify(env[variable])})`,
-    );
+    const value = env[variable];
+    // The message reaches logs and terminals: a secret's value (a key too short, a URL holding a
+    // password) is described, never repeated.
+    const got = SECRET_VARIABLE.test(variable)
+      ? `a value of ${value?.length ?? 0} characters`
+      : JSON.stringify(value);
+    throw new ConfigError(variable, `${issue.message.replace(/^Invalid input: /, '')} (got ${got})`);
   }
   const v = result.data;
   if (v.FEED === 'redis' && v.REDIS_URL === undefined) {

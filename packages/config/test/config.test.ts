@@ -63,9 +63,21 @@ test('the example manifests’ placeholder secret key is refused, saying how to 
       (error: unknown) =>
         error instanceof ConfigError &&
         error.variable === 'TANDEM_SECRET_KEY' &&
-        /example placeholder.*openssl rand/.test(error.message),
+        /example placeholder.*openssl rand/.test(error.message) &&
+        !error.message.includes(value),
     );
   assert.equal(loadConfig({ TANDEM_SECRET_KEY: 'q'.repeat(40) }).secretKey, 'q'.repeat(40));
+  // A refused secret is described, never repeated: the message reaches logs.
+  for (const [variable, value] of [
+    ['TANDEM_SECRET_KEY', 'short-but-secret'],
+    ['REDIS_URL', 'http://:hunter2@redis'],
+  ] as const)
+    assert.throws(
+      () => loadConfig({ [variable]: value }),
+      (error: unknown) =>
+        error instanceof ConfigError && !error.message.includes(value) && /characters/.test(error.message),
+      variable,
+    );
 });
 
 test('empty optional values count as unset', () => {
