@@ -342,7 +342,7 @@ export interface TokenConfig {
 }
 
 /** Settings whose value is, or may hold, a secret. */
-const SECRET_VARIABLE = /SECRET|PASSWORD|TOKEN|^DATABASE_URL$|^REDIS_URL$/;
+const SECRET_VARIABLE = /SECRET|PASSWORD|^DATABASE_URL$|^REDIS_URL$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   const result = schema.safeParse(env);
