@@ -6,26 +6,30 @@ import { RequestRefused } from '../request-refused.js';
 
 /**
  * The escalation guard for the account resources: a staff member who is not a superuser may give
- * (a role to a user, a permission or token scope to a role) only what they hold themselves. Without it, change_user
- * would be a way to every permission: assign yourself a role that holds them all. Django's admin does
+ * (a role to a user, a permission or token scope to a role or client) only what they hold themselves.
+ * Without it, change_user would be a way to every permission: assign yourself a role that holds them all. Django's admin does
  * not check this; it is the standard guard against privilege escalation through account management.
  */
 
 /**
- * The token scopes in `wanted` that `admin` does not hold through their own roles (none for a
- * superuser). Scopes are power too: a role or client carrying `orders:read:any` reads every customer's
- * orders through the fast service, whatever admin permissions it has. Read from the database, like
- * every guard here, so a role changed a moment ago counts.
+ * The token scopes `admin` holds through their own roles ('all' for a superuser). Scopes are power too:
+ * a role or client carrying `orders:read:any` reads every customer's orders through the fast service,
+ * whatever admin permissions it has. Read from the database, like every guard here, so a role changed
+ * a moment ago counts; read once per request, however many roles or accounts it judges.
  */
-export async function scopesNotHeld(
+export async function heldScopes(
   orm: Orm,
   admin: CurrentAdmin | undefined,
-  wanted: readonly string[],
-): Promise<string[]> {
-  if (admin?.isSuperuser === true || wanted.length === 0) return [];
+): Promise<ReadonlySet<string> | 'all'> {
+  if (admin?.isSuperuser === true) return 'all';
   const id = Number(admin?.id);
-  const held = Number.isSafeInteger(id) ? (await scopesOfUsers(orm.em.fork(), [id])).get(id) : undefined;
-  return [...new Set(wanted)].filter((scope) => !held?.has(scope));
+  if (!Number.isSafeInteger(id)) return new Set();
+  return (await scopesOfUsers(orm.em.fork(), [id])).get(id) ?? new Set();
+}
+
+/** The scopes in `wanted` that are not `held`. */
+export function scopesNotHeld(held: ReadonlySet<string> | 'all', wanted: readonly string[]): string[] {
+  return held === 'all' ? [] : [...new Set(wanted)].filter((scope) => !held.has(scope));
 }
 
 /** The codenames in `wanted` that `admin` does not hold (none for a superuser). */
@@ -69,7 +73,8 @@ export function onlyScopesTheyHold(orm: Orm, noun: 'role' | 'client'): Before {
   return async (request, context) => {
     if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
     const added = addedToList(request, context, 'scopes', scalarListValues);
-    const missing = await scopesNotHeld(orm, context.currentAdmin, added);
+    const missing =
+      added.length === 0 ? [] : scopesNotHeld(await heldScopes(orm, context.currentAdmin), added);
     if (missing.length > 0)
       throw new RequestRefused(
         403,

@@ -4,7 +4,7 @@ import { Role, User } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { referenceIds } from '../orm/form-values.js';
-import { addedToList, mayRun, permissionsNotHeld, scopesNotHeld } from './grant-only-held.js';
+import { addedToList, heldScopes, mayRun, permissionsNotHeld, scopesNotHeld } from './grant-only-held.js';
 import { endUserSessions } from './session-consequences.js';
 
 /** What the users list shows, and the show page before the user's history. */
@@ -105,8 +105,8 @@ const onlySuperusersGrantSuperuser: Before = async (request, context) => {
 /**
  * A staff member who is not a superuser may add to a user (themselves or anyone) only roles whose
  * permissions and token scopes they already hold: otherwise change_user would be a way to every
- * permission (give yourself a role that holds them all) or every scope (`orders:read:any`). Roles the user already has may stay (the edit page sends them
- * back) and may be taken away. Refused with 403 naming the role, never silently dropped.
+ * permission (give yourself a role that holds them all) or every scope (`orders:read:any`). Roles the
+ * user already has may stay (the edit page sends them back) and may be taken away. Refused with 403 naming the role, never silently dropped.
  */
 function onlyRolesTheyHold(deps: ResourceDeps): Before {
   return async (request, context) => {
@@ -115,10 +115,11 @@ function onlyRolesTheyHold(deps: ResourceDeps): Before {
     // What is no id, or the id of no role, is left to the resource: "Choose an existing role".
     if (ids.length === 0) return request;
     const roles = await deps.orm.em.fork().find(Role, { id: { $in: ids } }, { orderBy: { name: 'asc' } });
+    const scopes = await heldScopes(deps.orm, context.currentAdmin);
     for (const role of roles) {
       const missing = [
         ...permissionsNotHeld(context.currentAdmin, role.permissions),
-        ...(await scopesNotHeld(deps.orm, context.currentAdmin, role.scopes)),
+        ...scopesNotHeld(scopes, role.scopes),
       ];
       if (missing.length > 0)
         throw new RequestRefused(
@@ -134,7 +135,8 @@ function onlyRolesTheyHold(deps: ResourceDeps): Before {
 
 /**
  * A staff member who is not a superuser may change or delete only accounts that hold no more than they
- * do: a superuser account, or one whose roles grant a permission the editor lacks, is refused (403).
+ * do: a superuser account, or one whose roles grant a permission or token scope the editor lacks, is
+ * refused (403).
  * Otherwise change_user would be a takeover: set the password of a more powerful colleague, then log
  * in as them. Roles are read from the database, not from the form.
  */
@@ -145,6 +147,7 @@ function onlyAccountsWithinTheirs(deps: ResourceDeps): Before {
     const ids = targets.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
     if (ids.length === 0) return request;
     const users = await deps.orm.em.fork().find(User, { id: { $in: ids } }, { populate: ['roles'] });
+    const scopes = await heldScopes(deps.orm, context.currentAdmin);
     for (const user of users) {
       if (user.isSuperuser)
         throw new RequestRefused(403, 'superuser_only', 'Only a superuser may change a superuser account.');
@@ -154,11 +157,10 @@ function onlyAccountsWithinTheirs(deps: ResourceDeps): Before {
           context.currentAdmin,
           roles.flatMap((role) => role.permissions),
         ),
-        ...(await scopesNotHeld(
-          deps.orm,
-          context.currentAdmin,
+        ...scopesNotHeld(
+          scopes,
           roles.flatMap((role) => role.scopes),
-        )),
+        ),
       ];
       if (missing.length > 0)
         throw new RequestRefused(
