@@ -111,11 +111,10 @@ async function proceed(
   if (asked || !(await hasConsent(deps, signedIn.userId, request, scopes))) {
     if (request.prompt.has('none'))
       throw new RedirectableError('consent_required', 'The user must allow this client first.', request);
-    const shown = formFor(deps, req, request, options.csrf);
-    const { cookies } = shown;
+    const { form: shown, cookies } = formFor(deps, req, request, options.csrf);
     const form = options.fresh
-      ? { ...shown.form, freshSignIn: deps.freshSignIns.proof(signedIn.id, request.raw) }
-      : shown.form;
+      ? { ...shown, freshSignIn: deps.freshSignIns.proof(signedIn.id, request.raw) }
+      : shown;
     const html = consentPage({ form, clientName: request.client.name, scopes, email });
     return sendPage(res, 200, html, { 'Set-Cookie': [...options.cookies, ...cookies] });
   }
