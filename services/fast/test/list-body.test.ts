@@ -88,14 +88,12 @@ test('a range never crosses from one slab into the next', () => {
   const arena = new ByteArena(0x2c, 1024);
   const sorted = new SortedRecords();
   const etag = Buffer.from('"x"');
-  for (let id = 1; id <= 200; id++)
-    sorted.set({
-      id,
-      bytes: arena.copy(JSON.stringify({ id, n: 'x'.repeat(id % 7) })),
-      etag,
-      filterKeys: [],
-      owner: undefined,
-    });
+  for (let id = 1; id <= 200; id++) {
+    const bytes = arena.copy(JSON.stringify({ id, n: 'x'.repeat(id % 7) }));
+    const slab = ByteArena.slabOf(bytes)!;
+    const start = bytes.byteOffset - slab.byteOffset;
+    sorted.set({ id, bytes, slab, start, end: start + bytes.length, etag, filterKeys: [], owner: undefined });
+  }
   const slice = sorted.slice(0, 200);
   const slabs = new Set(slice.items.map((record) => record.bytes.buffer));
   assert.ok(slabs.size > 3);

@@ -95,13 +95,23 @@ test('lists are keyset-paginated by id, with limit and filters', async () => {
     ['limit=0', 'invalid_limit'],
     ['limit=1001', 'invalid_limit'],
     ['limit=x', 'invalid_limit'],
+    ['limit=+5', 'invalid_limit'],
+    ['limit=10&limit=0', 'invalid_limit'],
     ['after=abc', 'invalid_cursor'],
+    ['after=', 'invalid_cursor'],
+    ['after=1e3', 'invalid_cursor'],
+    ['after=%2D1', 'invalid_cursor'],
     ['color=red', 'unknown_parameter'],
+    ['%63olor=red', 'unknown_parameter'],
   ]) {
     const res = await get(`${h.fast.url}/v1/products?${query}`, bearer(token));
     assert.equal(res.status, 400, query);
     assert.equal(res.json.error, code, query);
   }
+  // Percent-encoded names and values read as their decoded selves.
+  const encoded = await get(`${h.fast.url}/v1/products?%6Cimit=%31`, bearer(token));
+  assert.equal(encoded.status, 200);
+  assert.equal(encoded.json.items.length, 1);
   const categories = await get(`${h.fast.url}/v1/categories`, bearer(token));
   assert.deepEqual(Object.keys(categories.json.items[0]), ['id', 'name', 'slug', 'updatedAt']);
 });

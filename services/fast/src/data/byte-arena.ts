@@ -1,3 +1,6 @@
+/** Every live arena slab, by its memory: what `ByteArena.slabOf` answers from. */
+const SLABS = new WeakMap<ArrayBufferLike, Buffer>();
+
 /**
  * Packs the prepared bytes of a snapshot's records into shared 1 MiB slabs. `Buffer.from(string)`
  * takes each record from Node's 8 KiB pool, which measured ~1.6× the JSON size for ~1 KB records;
@@ -18,12 +21,18 @@ export class ByteArena {
     private readonly slabSize: number = 1 << 20,
   ) {}
 
+  /** The whole slab `view` lies in, when an arena made it; undefined for a buffer of its own. */
+  static slabOf(view: Buffer): Buffer | undefined {
+    return SLABS.get(view.buffer);
+  }
+
   copy(text: string): Buffer {
     const size = Buffer.byteLength(text, 'utf8');
     if (size > this.slabSize >>> 4) return exactBuffer(text, size);
     const footprint = this.separator === undefined ? size : size + 1;
     if (this.used + footprint > this.slab.length) {
       this.slab = Buffer.allocUnsafeSlow(this.slabSize);
+      SLABS.set(this.slab.buffer, this.slab);
       this.used = 0;
     }
     this.slab.write(text, this.used, 'utf8');

@@ -2,6 +2,14 @@
 export interface PreparedRecord {
   readonly id: number;
   readonly bytes: Buffer;
+  /**
+   * The snapshot slab `bytes` lies in (ByteArena), or undefined when they have a buffer of their own;
+   * `start` and `end` are where in it, as plain numbers: list pages read these instead of the Buffer's
+   * `byteOffset` and `length`, which optimized code read through a generic property lookup.
+   */
+  readonly slab: Buffer | undefined;
+  readonly start: number;
+  readonly end: number;
   /** The quoted entity tag of `bytes`, ready to be written as the ETag header. */
   readonly etag: Buffer;
   /** Values of the filterable fields, as query strings compare them. */

@@ -19,9 +19,7 @@ export function firstAfter(ids: readonly number[], after: number): number {
  * fragment of a JSON array.
  */
 export function follows(previous: PreparedRecord, next: PreparedRecord): boolean {
-  const a = previous.bytes;
-  const b = next.bytes;
-  return b.buffer === a.buffer && b.byteOffset === a.byteOffset + a.length + 1;
+  return next.slab !== undefined && next.slab === previous.slab && next.start === previous.end + 1;
 }
 
 /** Up to this many holes are closed by a splice each, more by one pass over the records. */

@@ -157,7 +157,9 @@ export class CollectionStore {
       filterKeys = this.filterable.map((field) => filterKey(parsed[field]));
       if (this.ownerField !== undefined) owner = ownerKeyOf(parsed[this.ownerField]);
     }
-    return { id, bytes, etag, filterKeys, owner };
+    const slab = arenas && ByteArena.slabOf(bytes);
+    const start = slab ? bytes.byteOffset - slab.byteOffset : 0;
+    return { id, bytes, slab, start, end: start + bytes.length, etag, filterKeys, owner };
   }
 
   /**

@@ -2,7 +2,6 @@ import { RECORD_SEPARATOR } from '../data/prepared-record.js';
 import type { Page } from '../data/store.js';
 
 const ITEMS_OPEN = Buffer.from('{"items":[');
-const NEXT_NULL = Buffer.from('],"next":null}');
 
 /**
  * One response buffer reused by every list request: assembling a page is then a few memcpys, with no
@@ -26,7 +25,7 @@ function reserve(at: number, more: number): void {
  */
 export function listBody(page: Page): Buffer {
   const { items, runs } = page;
-  const tail = page.next === null ? NEXT_NULL : Buffer.from(`],"next":"${page.next}"}`);
+  const tail = page.next === null ? '],"next":null}' : `],"next":"${page.next}"}`;
   reserve(0, ITEMS_OPEN.length);
   scratch.set(ITEMS_OPEN, 0);
   let at = ITEMS_OPEN.length;
@@ -34,15 +33,17 @@ export function listBody(page: Page): Buffer {
   for (let r = 0; r < count; r++) {
     const from = runs ? runs[r]! : r;
     const to = runs ? (runs[r + 1] ?? items.length) : r + 1;
-    const first = items[from]!.bytes;
-    const last = items[to - 1]!.bytes;
-    const length = last.byteOffset + last.length - first.byteOffset;
+    const first = items[from]!;
+    const last = items[to - 1]!;
+    // A run of several records lies in one slab (follows); a single record may have a buffer of its own.
+    const length = last.end - first.start;
     reserve(at, length + 1);
     if (r > 0) scratch[at++] = RECORD_SEPARATOR;
-    scratch.set(to - from === 1 ? first : new Uint8Array(first.buffer, first.byteOffset, length), at);
+    if (to - from === 1) scratch.set(first.bytes, at);
+    else first.slab!.copy(scratch, at, first.start, last.end);
     at += length;
   }
   reserve(at, tail.length);
-  scratch.set(tail, at);
-  return scratch.subarray(0, at + tail.length);
+  at += scratch.write(tail, at, 'latin1');
+  return scratch.subarray(0, at);
 }

@@ -1,13 +1,15 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import { listBody } from './list-body.js';
 import { CollectionStore, type HotStore } from '../data/store.js';
+import { decimalValue, queryPairs } from './query-pairs.js';
 import { readableCollection, readerOf } from './record.js';
 import { jsonError, type Reply } from './respond.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
-const CURSOR = /^[0-9]{1,15}$/;
-const LIMIT = /^[0-9]{1,4}$/;
+/** A cursor is an id (at most 15 digits, a safe integer); a limit at most 4 digits before its range check. */
+const CURSOR_DIGITS = 15;
+const LIMIT_DIGITS = 4;
 
 /**
  * GET /v1/{collection}?limit=&after=&{field}=value — keyset pagination over sorted ids, by id; in a
@@ -24,16 +26,16 @@ export function listReply(
   let limit = DEFAULT_LIMIT;
   let after: number | undefined;
   const filters: { field: string; value: string }[] = [];
-  for (const [name, value] of new URLSearchParams(query)) {
+  for (const [name, value] of queryPairs(query)) {
     if (name === 'limit') {
-      const n = Number(value);
-      if (!LIMIT.test(value) || n < 1 || n > MAX_LIMIT)
+      const n = decimalValue(value, LIMIT_DIGITS);
+      if (n === undefined || n < 1 || n > MAX_LIMIT)
         return jsonError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
       limit = n;
     } else if (name === 'after') {
-      if (!CURSOR.test(value))
+      after = decimalValue(value, CURSOR_DIGITS);
+      if (after === undefined)
         return jsonError(400, 'invalid_cursor', 'after must be the "next" cursor of a previous page.');
-      after = Number(value);
     } else if (records.filterable.includes(name)) {
       filters.push({ field: name, value });
     } else {

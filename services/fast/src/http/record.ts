@@ -2,24 +2,18 @@ import { ROW_ACCESS_CLAIMS } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { CollectionStore, type HotStore } from '../data/store.js';
 import { insufficientScope } from './auth.js';
+import { decimalValue } from './query-pairs.js';
 import { jsonError, type Reply } from './respond.js';
 
 /**
  * The id of `/v1/{collection}/{id}` as a number: 1 to 15 decimal digits, no leading zero (so each id
- * has one spelling and stays a safe integer), else undefined. A character loop instead of
- * /^[1-9][0-9]{0,14}$/ followed by Number(): one pass, no regex call, on every record GET.
+ * has one spelling and stays a safe integer), else undefined. No regex call, on every record GET.
  */
 export function recordId(id: string): number | undefined {
-  const length = id.length;
-  if (length === 0 || length > 15) return undefined;
-  let value = 0;
-  for (let i = 0; i < length; i++) {
-    const digit = id.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9 || (i === 0 && digit === 0)) return undefined;
-    value = value * 10 + digit;
-  }
-  return value;
+  return id.charCodeAt(0) === ZERO ? undefined : decimalValue(id, 15);
 }
+
+const ZERO = 48;
 
 export function notFound(collection: string, id: string): Reply {
   return jsonError(404, 'not_found', `No ${collection} record with id ${JSON.stringify(id)}.`);

@@ -1,0 +1,39 @@
+/**
+ * The name/value pairs of a request's query string, exactly as `new URLSearchParams(query)` lists
+ * them. Queries without `%` or `+` (every list page a client asks for by limit, cursor and plain
+ * filter values) need no decoding, so they are split in place: URLSearchParams' character-by-character
+ * parser and its object were a third of a 100-item page's JavaScript. Any other query goes through
+ * URLSearchParams itself.
+ */
+export function queryPairs(query: string): [name: string, value: string][] {
+  if (query.includes('%') || query.includes('+')) return [...new URLSearchParams(query)];
+  const pairs: [string, string][] = [];
+  for (let at = 0; at < query.length;) {
+    let end = query.indexOf('&', at);
+    if (end === -1) end = query.length;
+    if (end > at) {
+      const eq = query.indexOf('=', at);
+      pairs.push(
+        eq === -1 || eq > end ? [query.slice(at, end), ''] : [query.slice(at, eq), query.slice(eq + 1, end)],
+      );
+    }
+    at = end + 1;
+  }
+  return pairs;
+}
+
+/**
+ * `text` as a whole number when it is 1 to `maxDigits` ASCII digits (leading zeros allowed), else
+ * undefined. A character loop: no regular expression and no Number() parse per list request.
+ */
+export function decimalValue(text: string, maxDigits: number): number | undefined {
+  const length = text.length;
+  if (length === 0 || length > maxDigits) return undefined;
+  let value = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
+}
