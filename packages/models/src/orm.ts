@@ -9,6 +9,7 @@ import type { Migrator } from '@mikro-orm/migrations';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseTarget } from '@tandem/config';
 import { entities } from './registry.js';
+import { StorableValues } from './storable-values.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 type SqlOptions = Options<AbstractSqlDriver, SqlEntityManager>;
@@ -72,6 +73,8 @@ interface SqliteConnection {
 export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions> = {}): SqlOptions {
   const common = {
     entities,
+    // Every entity's values are checked against their columns before any SQL (storable-values.ts).
+    subscribers: [new StorableValues()],
     migrations: migrationsFor(target.dialect),
     debug: false,
     ...overrides,

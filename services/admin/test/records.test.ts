@@ -115,6 +115,10 @@ describe('records through the admin API', () => {
       [{ currency: 'XYZ', sku: 'CUR-2' }, 'currency'],
       [{ sku: 'SPADE-1' }, 'sku'],
       [{ priceCents: '', sku: 'EMPTY-1' }, 'priceCents'],
+      // What the columns cannot hold: PostgreSQL failed these statements (a 500), SQLite stored them.
+      [{ priceCents: '2147483648', sku: 'BIG-1' }, 'priceCents'],
+      [{ name: 'n'.repeat(201), sku: 'LONG-1' }, 'name'],
+      [{ description: 'a\u0000b', sku: 'NUL-1' }, 'description'],
     ];
     for (const [overrides, field] of cases) {
       const { status, body } = await root.api<ActionBody>('/resources/Product/actions/new', {

@@ -1,7 +1,6 @@
 import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
+import { characterLimit, isIntegerColumn } from '../column-limits.js';
 import type { JsonSchema } from '../model.js';
-
-const INTEGER = /^(integer|int|int2|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
 
 /** A related entity's key type: hot collections key by integers, so a many-to-one exposes an id. */
 function referenceSchema(prop: EntityProperty): JsonSchema {
@@ -19,15 +18,17 @@ function scalarSchema(prop: EntityProperty): JsonSchema {
     return { type: typeof prop.items[0] === 'number' ? 'integer' : 'string', enum: [...prop.items] };
   switch (prop.runtimeType) {
     case 'number':
-      return { type: INTEGER.test(String(prop.type)) ? 'integer' : 'number' };
+      return { type: isIntegerColumn(prop) ? 'integer' : 'number' };
     case 'bigint':
       return { type: 'integer' };
     case 'boolean':
       return { type: 'boolean' };
     case 'Date':
       return { type: 'string', format: 'date-time' };
-    case 'string':
-      return prop.length ? { type: 'string', maxLength: prop.length } : { type: 'string' };
+    case 'string': {
+      const limit = characterLimit(prop);
+      return limit === undefined ? { type: 'string' } : { type: 'string', maxLength: limit };
+    }
     default:
       // A JSON column: any JSON unless the declaration says more (its `schema`).
       return {};

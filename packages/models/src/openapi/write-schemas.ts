@@ -1,6 +1,7 @@
 import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
 import type { HotProjection } from '../hot/projections.js';
 import type { JsonSchema } from '../model.js';
+import { integerRange as columnIntegerRange } from '../column-limits.js';
 import { propertySchema } from './field-schema.js';
 
 /** The JSON Schemas a write's body must satisfy: POST's and PATCH's (a DELETE has no body). */
@@ -12,17 +13,8 @@ export interface WriteBodySchemas {
 /** Finds an entity's metadata after discovery: `(name) => orm.getMetadata().find(name)`. */
 type MetadataFinder = (entityName: string) => EntityMetadata | undefined;
 
-const INT32 = { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 } as const;
-const INT16 = { minimum: -(2 ** 15), maximum: 2 ** 15 - 1 } as const;
-const SAFE = { minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER } as const;
-
 /** The range the column stores: a bigger number would fail in the database at apply time, not here. */
-function integerRange(prop: EntityProperty | undefined): JsonSchema {
-  const type = String(prop?.type ?? '').toLowerCase();
-  if (/^(smallint|int2|tinyint)$/.test(type)) return INT16;
-  if (/^(bigint|int8|bigincrements)$/.test(type) || prop?.runtimeType === 'bigint') return SAFE;
-  return INT32;
-}
+const integerRange = (prop: EntityProperty | undefined): JsonSchema => ({ ...columnIntegerRange(prop) });
 
 /** A related record's key property (a many-to-one's value is the related id). */
 function keyOf(prop: EntityProperty): EntityProperty | undefined {

@@ -1,0 +1,40 @@
+import type { EntityProperty } from '@mikro-orm/core';
+
+/** The whole numbers an integer column stores. */
+export interface IntegerRange {
+  readonly minimum: number;
+  readonly maximum: number;
+}
+
+const INT32: IntegerRange = { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 };
+const INT16: IntegerRange = { minimum: -(2 ** 15), maximum: 2 ** 15 - 1 };
+const SAFE: IntegerRange = { minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+
+const INTEGER = /^(integer|int|int2|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
+
+/** True for a property stored in an integer column (a JS number or bigint). */
+export function isIntegerColumn(prop: EntityProperty): boolean {
+  return prop.runtimeType === 'bigint' || (prop.runtimeType === 'number' && INTEGER.test(String(prop.type)));
+}
+
+/**
+ * The range an integer column stores: PostgreSQL refuses anything outside it (SQLSTATE 22003), and
+ * SQLite would store what the other database cannot. `integer` columns are 32-bit.
+ */
+export function integerRange(prop: EntityProperty | undefined): IntegerRange {
+  const type = String(prop?.type ?? '').toLowerCase();
+  if (/^(smallint|int2|tinyint)$/.test(type)) return INT16;
+  if (/^(bigint|int8|bigincrements)$/.test(type) || prop?.runtimeType === 'bigint') return SAFE;
+  return INT32;
+}
+
+/**
+ * The most characters a string column stores (`varchar(n)`), or undefined for text. PostgreSQL
+ * refuses a longer value (22001); SQLite does not check lengths at all.
+ */
+export function characterLimit(prop: EntityProperty): number | undefined {
+  if (prop.runtimeType !== 'string') return undefined;
+  if (prop.length !== undefined && prop.length > 0) return prop.length;
+  const column = /^(?:varchar|character varying)\((\d+)\)$/i.exec(String(prop.columnTypes?.[0] ?? ''));
+  return column ? Number(column[1]) : undefined;
+}

@@ -1,0 +1,55 @@
+import type { EntityMetadata, EventArgs, EventSubscriber } from '@mikro-orm/core';
+import { characterLimit, integerRange, isIntegerColumn } from './column-limits.js';
+import { ModelValidationError, type FieldErrors } from './validation.js';
+
+/**
+ * Why each of `values`' scalar fields cannot be stored in its column, by field: a string longer than
+ * its `varchar`, a string with a NUL character (PostgreSQL text cannot hold one), an integer outside
+ * its column's range. Only the fields present in `values` are looked at.
+ */
+export function unstorableFields(
+  meta: EntityMetadata,
+  values: Readonly<Record<string, unknown>>,
+): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const name of Object.keys(values)) {
+    const prop = meta.properties[name];
+    if (prop === undefined || prop.kind !== 'scalar' || prop.primary) continue;
+    const value = values[name];
+    if (typeof value === 'string') {
+      if (value.includes('\0')) errors[name] = 'Must not contain the NUL character.';
+      const limit = characterLimit(prop);
+      // Code points, as PostgreSQL counts a varchar's characters (an emoji is one, not two).
+      if (limit !== undefined && value.length > limit && [...value].length > limit)
+        errors[name] = `Must be at most ${limit} characters.`;
+    } else if (typeof value === 'number' && isIntegerColumn(prop)) {
+      const { minimum, maximum } = integerRange(prop);
+      if (value > maximum) errors[name] = `Must be at most ${maximum}.`;
+      else if (value < minimum) errors[name] = `Must be at least ${minimum}.`;
+    }
+  }
+  return errors;
+}
+
+/**
+ * Refuses, before any SQL and alike on both databases, an entity value its column cannot hold, as
+ * field errors (ModelValidationError: the admin shows them next to the field). Without it PostgreSQL
+ * failed the statement (SQLSTATE 22001, 22003, 22021: a 500 in the admin) while SQLite stored the
+ * value, which a later copy to PostgreSQL could not. Registered for every entity (orm.ts); a model's
+ * own rules (validateProduct, ...) still say what is valid, this only what is storable.
+ */
+export class StorableValues implements EventSubscriber {
+  beforeCreate({ meta, entity }: EventArgs<object>): void {
+    refuse(meta, entity as Record<string, unknown>);
+  }
+
+  beforeUpdate({ meta, changeSet }: EventArgs<object>): void {
+    // An update writes only what changed: a stored value is not refused again for a later edit.
+    if (changeSet) refuse(meta, changeSet.payload as Record<string, unknown>);
+  }
+}
+
+function refuse(meta: EntityMetadata, values: Record<string, unknown>): void {
+  const errors = unstorableFields(meta, values);
+  if (Object.keys(errors).length > 0) throw new ModelValidationError(errors);
+}
