@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { EntityManager } from '@mikro-orm/core';
 import { credentialStamp } from '@tandem/accounts';
-import { User } from '@tandem/models';
+import { User, UserTotp } from '@tandem/models';
 import type { StaffMember } from './permissions.js';
 
 /** A password checked, the second factor still to come: what the session holds until then. */
@@ -27,8 +27,9 @@ declare module 'express-session' {
 
 /**
  * The session's view of a user: who they are and their permission codenames (union of their roles).
- * With `stamp` (a logged-in session's), also null when the password changed since that login: a
- * password change or reset ends the user's other admin sessions, as it revokes their tokens.
+ * With `stamp` (a logged-in session's), also null when the password or the second factor changed
+ * since that login (sessionStamp): a password change or reset ends the user's other admin sessions,
+ * as it revokes their tokens, and so does turning two-factor sign-in on or off.
  */
 export async function staffMember(
   em: EntityManager,
@@ -37,7 +38,7 @@ export async function staffMember(
 ): Promise<StaffMember | null> {
   const user = await em.findOne(User, id, { populate: ['roles', 'passwordHash'] });
   if (!user || !user.isActive || !user.isStaff) return null;
-  if (stamp !== undefined && credentialStamp(user.passwordHash) !== stamp) return null;
+  if (stamp !== undefined && (await sessionStamp(em, user.id, user.passwordHash)) !== stamp) return null;
   const permissions = new Set(user.roles.getItems().flatMap((role) => role.permissions));
   return {
     id: String(user.id),
@@ -46,6 +47,12 @@ export async function staffMember(
     isSuperuser: user.isSuperuser,
     permissions: [...permissions].sort(),
   };
+}
+
+/** The credentialStamp a logged-in session of the user holds: their password and second factor. */
+export async function sessionStamp(em: EntityManager, userId: number, passwordHash: string): Promise<string> {
+  const totp = await em.findOne(UserTotp, { user: userId }, { fields: ['confirmedAt'] });
+  return credentialStamp(passwordHash, totp?.confirmedAt ?? null);
 }
 
 /** A text field of the form express-formidable parsed; '' when absent or not a single string. */
@@ -85,5 +92,6 @@ export async function startStaffSession(req: Request, em: EntityManager, member:
   // before a validation rule tightened must still be able to log in (and fix its email).
   await em.nativeUpdate(User, { id: Number(member.id) }, { lastLoginAt: new Date() });
   const user = await em.findOneOrFail(User, Number(member.id), { populate: ['passwordHash'] });
-  await renewSession(req, { adminUser: member, credentialStamp: credentialStamp(user.passwordHash) });
+  const stamp = await sessionStamp(em, user.id, user.passwordHash);
+  await renewSession(req, { adminUser: member, credentialStamp: stamp });
 }

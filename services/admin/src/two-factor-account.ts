@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { User } from '@tandem/models';
 import { twoFactorRequired } from '@tandem/two-factor';
-import { formField } from './staff-session.js';
+import { formField, sessionStamp } from './staff-session.js';
 import { accountPage, recoveryCodesPage } from './two-factor-pages.js';
 import { answerRefusal, type TwoFactorLoginDeps } from './two-factor-login.js';
 
@@ -20,6 +20,16 @@ export function twoFactorAccountRoutes(
   const { admin, orm, config, logger } = deps;
   const root = admin.options.rootPath;
   const path = `${root}${ACCOUNT_TWO_FACTOR_PATH}`;
+
+  /**
+   * After the second factor changed: this session takes the new stamp and stays logged in, while the
+   * user's other sessions end at their next request (staffMember), as after a password change.
+   */
+  const keepThisSession = async (req: Request, id: number) => {
+    const em = orm.em.fork();
+    const user = await em.findOneOrFail(User, id, { populate: ['passwordHash'] });
+    req.session.credentialStamp = await sessionStamp(em, id, user.passwordHash);
+  };
 
   /** The logged-in staff member as a two-factor user, with whether the policy binds them. */
   const current = async (req: Request) => {
@@ -87,6 +97,7 @@ export function twoFactorAccountRoutes(
         return await render(req, res, status, message);
       }
       logger.info({ userId: user.id }, 'admin two-factor enrolled');
+      await keepThisSession(req, user.id);
       res
         .set('Cache-Control', 'no-store')
         .send(recoveryCodesPage({ codes: verdict.recoveryCodes, continueHref: root }));
@@ -107,6 +118,7 @@ export function twoFactorAccountRoutes(
         return await render(req, res, status, message);
       }
       logger.info({ userId: user.id }, 'admin two-factor turned off');
+      await keepThisSession(req, user.id);
       res.redirect(303, path);
     } catch (error) {
       next(error);

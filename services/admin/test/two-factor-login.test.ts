@@ -257,6 +257,36 @@ describe('admin two-factor sign-in', () => {
     );
   });
 
+  it("turning two-factor on or off ends the user's other admin sessions and keeps the one that did it", async () => {
+    const em = fixture.db.orm.em.fork();
+    em.create(User, { email: 'eve@example.com', passwordHash: await hashPassword(PASSWORD), isStaff: true });
+    await em.flush();
+    // A session taken before the owner turned two-factor on (a stolen cookie) must not outlive it.
+    const stolen = new Client(fixture.origin);
+    assert.equal((await stolen.login('eve@example.com')).headers.get('location'), '/admin');
+    const owner = new Client(fixture.origin);
+    assert.equal((await owner.login('eve@example.com')).headers.get('location'), '/admin');
+    const html = await (await owner.request('/admin/account/two-factor')).text();
+    const secret = secretOf(html)!;
+    const enrolled = await owner.request('/admin/account/two-factor/enrol', {
+      form: { code: totpCodeAt(secret) },
+    });
+    assert.equal(enrolled.status, 200);
+    const [recoveryCode] = recoveryCodesOf(await enrolled.text());
+    assert.ok(await isIn(owner), 'the session that turned it on stays in');
+    assert.equal(await isIn(stolen), false, 'the other session ended');
+    assert.equal((await stolen.request('/admin/api/resources/User/actions/list')).status, 401);
+
+    // Turning it off ends the others too: a session that signed in with a code meanwhile.
+    const other = await passwordStep(fixture.origin, 'eve@example.com');
+    await other.request('/admin/login/two-factor', { form: { code: codeAhead(secret) } });
+    assert.ok(await isIn(other));
+    const off = await owner.request('/admin/account/two-factor/disable', { form: { code: recoveryCode! } });
+    assert.equal(off.status, 303);
+    assert.ok(await isIn(owner), 'the session that turned it off stays in');
+    assert.equal(await isIn(other), false, 'the other session ended');
+  });
+
   it('never logs a secret, a code or a recovery code', () => {
     const logs = fixture.logs();
     assert.match(logs, /admin two-factor code refused/);

@@ -1,6 +1,5 @@
 import type { PageHandler } from 'adminjs';
 import {
-  credentialStamp,
   hashPassword,
   passwordProblem,
   verifyPassword,
@@ -9,6 +8,7 @@ import {
 } from '@tandem/accounts';
 import { User, auditPasswordChange, type Orm } from '@tandem/models';
 import { revokeUserSessions } from '@tandem/tokens';
+import { sessionStamp } from '../staff-session.js';
 import { requestView } from './copied-request.js';
 
 type Fields = Partial<Record<'currentPassword' | 'newPassword' | 'confirmPassword', string>>;
@@ -67,7 +67,7 @@ export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): Page
     // new password's stamp, so requireStaff ends every other session of theirs but this one.
     // @adminjs/express hands the handler a copy of the Express request, session included.
     const session = (request as { session?: { credentialStamp?: string } }).session;
-    if (session) session.credentialStamp = credentialStamp(passwordHash);
+    if (session) session.credentialStamp = await sessionStamp(em, id, passwordHash);
     return { notice: { type: 'success', message: 'Your password was changed.' }, errors: {} };
   };
 }
