@@ -3,6 +3,7 @@ import {
   ModelValidationError,
   Role,
   User,
+  auditAccountCreation,
   auditPasswordChange,
   commandActor,
   normalizeEmail,
@@ -41,8 +42,9 @@ export async function findUserByEmail(em: EntityManager, email: string): Promise
 /**
  * Creates a user after the checks Django's createuser/createsuperuser make, each failing with a
  * message that names the problem: a valid email, an acceptable password, a free email, known roles.
+ * The user and its audit entry (actor: the `command` that created it) commit together.
  */
-export async function createAccount(em: EntityManager, account: NewAccount): Promise<User> {
+export async function createAccount(em: EntityManager, account: NewAccount, command: string): Promise<User> {
   const email = normalizeEmail(account.email);
   const badEmail = emailProblem(email);
   if (badEmail) throw new CommandError(`${JSON.stringify(account.email)}: ${badEmail}`);
@@ -61,24 +63,35 @@ export async function createAccount(em: EntityManager, account: NewAccount): Pro
     );
   }
 
-  const user = em.create(User, {
-    email,
-    passwordHash: await hashPassword(account.password),
-    // A superuser who cannot open the admin would be useless, as in Django's create_superuser.
-    isStaff: account.staff === true || account.superuser === true,
-    isSuperuser: account.superuser === true,
-    isActive: account.active !== false,
-  });
-  for (const role of roles) user.roles.add(role);
+  const passwordHash = await hashPassword(account.password);
   try {
-    await em.flush();
+    return await em.transactional(async (tx) => {
+      const user = tx.create(User, {
+        email,
+        passwordHash,
+        // A superuser who cannot open the admin would be useless, as in Django's create_superuser.
+        isStaff: account.staff === true || account.superuser === true,
+        isSuperuser: account.superuser === true,
+        isActive: account.active !== false,
+      });
+      for (const role of roles) user.roles.add(tx.getReference(Role, role.id));
+      await tx.flush();
+      auditAccountCreation(tx, commandActor(command), {
+        id: user.id,
+        email: user.email,
+        isStaff: user.isStaff,
+        isSuperuser: user.isSuperuser,
+        isActive: user.isActive,
+        roles: roles.map((role) => role.name),
+      });
+      return user;
+    });
   } catch (error) {
     // Another process created the same email between the check and the insert.
     if (error instanceof Error && error.name === 'UniqueConstraintViolationException')
       throw new CommandError(`a user with email ${email} already exists.`);
     throw error;
   }
-  return user;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyPassword } from '@tandem/accounts';
-import { User } from '@tandem/models';
+import { AuditEntry, User } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { tandem } from './helpers.js';
 
@@ -31,6 +31,11 @@ test(`createsuperuser --no-input on ${testDialect()} creates an active staff sup
   assert.equal(user.isStaff, true);
   assert.equal(user.isActive, true);
   assert.equal(await verifyPassword(user.passwordHash, 'correct-horse-battery'), true);
+  const entries = await db.orm.em.fork().find(AuditEntry, { model: 'User', recordId: String(user.id) });
+  assert.deepEqual(
+    entries.map((entry) => [entry.action, entry.actorEmail, entry.diff.isSuperuser?.after]),
+    [['create', 'command:createsuperuser', true]],
+  );
 });
 
 test('createsuperuser --no-input names each missing variable', async () => {

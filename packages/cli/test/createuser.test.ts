@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyPassword } from '@tandem/accounts';
-import { Role, User } from '@tandem/models';
+import { AuditEntry, Role, User } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { tandem } from './helpers.js';
 
@@ -43,6 +43,22 @@ test(`createuser on ${testDialect()} creates a user with roles and flags`, async
   assert.equal(user.isSuperuser, false);
   assert.equal(user.isActive, true);
   assert.equal(await verifyPassword(user.passwordHash, 'editor-password'), true);
+  // Audited like a user created in the admin, in the same transaction, by the command; no password.
+  const [entry, ...more] = await db.orm.em
+    .fork()
+    .find(AuditEntry, { model: 'User', recordId: String(user.id) });
+  assert.equal(more.length, 0);
+  assert.equal(entry!.action, 'create');
+  assert.equal(entry!.actorEmail, 'command:createuser');
+  assert.deepEqual(entry!.diff, {
+    email: { before: null, after: 'ed@example.com' },
+    isStaff: { before: null, after: true },
+    isSuperuser: { before: null, after: false },
+    isActive: { before: null, after: true },
+    roles: { before: null, after: ['editor', 'viewer'] },
+    password: { before: null, after: '(set)' },
+  });
+  assert.doesNotMatch(JSON.stringify(entry), /editor-password/);
 });
 
 test('createuser --superuser implies staff; --inactive creates a disabled account', async () => {
@@ -71,6 +87,9 @@ test('createuser names an unknown role and creates nothing', async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /unknown role "ghost" \(existing roles: editor, viewer\)/);
   assert.equal(await db.orm.em.fork().count(User, { email: 'x@example.com' }), 0);
+  // One creation entry per user created, none for the refused one.
+  const em = db.orm.em.fork();
+  assert.equal(await em.count(AuditEntry, { model: 'User', action: 'create' }), await em.count(User));
 });
 
 test('createuser refuses a duplicate email (case-insensitive), a bad email and a weak password', async () => {

@@ -62,8 +62,10 @@ export {
   type AuditSnapshot,
 } from './audit/record-audit.js';
 export {
+  auditAccountCreation,
   auditPasswordChange,
   auditTwoFactorChange,
   commandActor,
+  type CreatedAccount,
   type TwoFactorChange,
 } from './audit/account-security.js';

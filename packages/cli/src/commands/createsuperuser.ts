@@ -26,7 +26,7 @@ export const createsuperuserCommand: Command = {
       const { email, password } = noInput
         ? fromEnvironment(context)
         : await askFor(context, (e) => findUserByEmail(em, e));
-      const user = await createAccount(em, { email, password, superuser: true });
+      const user = await createAccount(em, { email, password, superuser: true }, 'createsuperuser');
       context.stdout.write(`Superuser ${user.email} created.\n`);
       return 0;
     });

@@ -34,14 +34,18 @@ export const createuserCommand: Command = {
       );
     const [email] = positionals as [string];
     return withOrm(config, async (orm) => {
-      const user = await createAccount(orm.em.fork(), {
-        email,
-        password,
-        roles: values.role,
-        staff: values.staff,
-        superuser: values.superuser,
-        active: !values.inactive,
-      });
+      const user = await createAccount(
+        orm.em.fork(),
+        {
+          email,
+          password,
+          roles: values.role,
+          staff: values.staff,
+          superuser: values.superuser,
+          active: !values.inactive,
+        },
+        'createuser',
+      );
       const traits = [
         user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : undefined,
         user.isActive ? undefined : 'inactive',

@@ -27,11 +27,15 @@ export async function ensureSuperuser(orm: Orm, { superuser }: Config): Promise<
     const existing = await findUserByEmail(em, superuser.email);
     if (existing) return { kind: 'exists', email: existing.email, superuser: existing.isSuperuser };
     try {
-      const user = await createAccount(em, {
-        email: superuser.email,
-        password: superuser.password,
-        superuser: true,
-      });
+      const user = await createAccount(
+        em,
+        {
+          email: superuser.email,
+          password: superuser.password,
+          superuser: true,
+        },
+        'start',
+      );
       return { kind: 'created from environment', email: user.email };
     } catch (error) {
       if (error instanceof CommandError)
@@ -47,6 +51,6 @@ export async function ensureSuperuser(orm: Orm, { superuser }: Config): Promise<
       `no superuser exists and ${DEFAULT_SUPERUSER_EMAIL} is taken by a regular user; run \`tandem createsuperuser\`.`,
     );
   const password = randomBytes(18).toString('base64url');
-  await createAccount(em, { email: DEFAULT_SUPERUSER_EMAIL, password, superuser: true });
+  await createAccount(em, { email: DEFAULT_SUPERUSER_EMAIL, password, superuser: true }, 'start');
   return { kind: 'created with one-time password', email: DEFAULT_SUPERUSER_EMAIL, password };
 }

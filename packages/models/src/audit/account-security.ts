@@ -7,6 +7,35 @@ import { recordAudit, type AuditActor } from './record-audit.js';
  * reads the same whoever made the change. The diffs say what changed, never the secret itself.
  */
 
+/** What a new account was created with (never its password: that it has one). */
+export interface CreatedAccount {
+  readonly id: number;
+  readonly email: string;
+  readonly isStaff: boolean;
+  readonly isSuperuser: boolean;
+  readonly isActive: boolean;
+  /** Role names. */
+  readonly roles: readonly string[];
+}
+
+/** An account created by a `tandem` command (createuser, createsuperuser, `start`'s first superuser). */
+export function auditAccountCreation(tx: EntityManager, actor: AuditActor, account: CreatedAccount): void {
+  recordAudit(tx, {
+    actor,
+    action: 'create',
+    model: 'User',
+    recordId: account.id,
+    diff: {
+      email: { before: null, after: account.email },
+      isStaff: { before: null, after: account.isStaff },
+      isSuperuser: { before: null, after: account.isSuperuser },
+      isActive: { before: null, after: account.isActive },
+      ...(account.roles.length > 0 && { roles: { before: null, after: [...account.roles] } }),
+      password: { before: null, after: '(set)' },
+    },
+  });
+}
+
 /** A new password, set by the user, by staff or by `tandem changepassword`. */
 export function auditPasswordChange(tx: EntityManager, actor: AuditActor, userId: number): void {
   recordAudit(tx, {
