@@ -391,6 +391,28 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
     assert.match(String(products.headers['www-authenticate']), /scope="products:write"/);
   });
 
+  test('a write-only token reads no order through its write: Prefer: wait answers with the outcome', async () => {
+    const writeOnly = await h.issuer.sign({ sub: String(alice), scope: 'orders:write' });
+    const created = await post(
+      { lines: [{ productId: product, quantity: 1 }] },
+      { prefer: 'wait=30', 'idempotency-key': `write-only-${randomUUID()}` },
+      writeOnly,
+    );
+    assert.equal(created.status, 201, created.text);
+    const id = /\/v1\/orders\/(\d+)$/.exec(String(created.headers.location))?.[1];
+    assert.ok(id, String(created.headers.location));
+    assert.equal(created.json.status, 'applied');
+    for (const field of ['lines', 'totalCents', 'userId', 'currency'])
+      assert.equal(field in created.json, false, `${field} in ${created.text}`);
+    assert.equal(created.headers.etag, undefined);
+    // GET says the same: no orders:read, no order.
+    assert.equal((await get(url(`/v1/orders/${id}`), bearer(writeOnly))).status, 403);
+    // With the scope, the same order is the record.
+    const read = await get(url(`/v1/orders/${id}`), bearer(aliceToken));
+    assert.equal(read.status, 200);
+    assert.ok(Array.isArray(read.json.lines));
+  });
+
   test('methods a collection does not take are 405 with Allow', async () => {
     const cases = [
       ['DELETE', `/v1/orders/${bobsOrder}`, 'GET, PATCH'],

@@ -247,7 +247,7 @@ export function writePaths(
       requestBody: { required: true, content: jsonContent(ref(`${schemaName}Create`)) },
       responses: {
         '201': waited(
-          'Applied (Prefer: wait): the new record, exactly as GET serves it (or the write’s outcome if the collection does not show the record).',
+          'Applied (Prefer: wait): the new record, exactly as GET serves it (or the write’s outcome if the collection does not show the record, or the token may not read the collection).',
           applied,
           true,
         ),
@@ -278,7 +278,7 @@ export function writePaths(
       },
       responses: {
         '200': waited(
-          'Applied (Prefer: wait): the record, exactly as GET serves it (or the write’s outcome if the collection no longer shows it).',
+          'Applied (Prefer: wait): the record, exactly as GET serves it (or the write’s outcome if the collection no longer shows it, or the token may not read the collection).',
           applied,
         ),
         ...common,

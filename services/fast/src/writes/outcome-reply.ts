@@ -1,3 +1,4 @@
+import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import type { HotStore } from '../data/store.js';
 import { notFound, recordId } from '../http/record.js';
 import type { Reply } from '../http/respond.js';
@@ -18,9 +19,16 @@ const REJECTION_CODES: Readonly<Record<number, string>> = {
  * rejection (the record went away, or is another owner's) is GET's 404, byte for byte.
  *
  * A record applied but not served (a `where` filter hides it, e.g. an unpublished product, or it changed
- * again since) is answered with the status and the write's own outcome row instead of the record.
+ * again since) is answered with the status and the write's own outcome row instead of the record, and
+ * so is a writer whose token may not read the collection (`orders:write` without `orders:read`): a
+ * write is no way around the read scope.
  */
-export function outcomeReply(outcome: WriteOutcome, store: HotStore, owner: string | null): Reply {
+export function outcomeReply(
+  outcome: WriteOutcome,
+  store: HotStore,
+  owner: string | null,
+  token: VerifiedAccessToken,
+): Reply {
   const { collection } = outcome;
   const target = outcome.recordId ?? '';
   if (outcome.status === 'rejected') {
@@ -36,7 +44,10 @@ export function outcomeReply(outcome: WriteOutcome, store: HotStore, owner: stri
   const location: Reply['headers'] =
     outcome.op === 'create' ? [['Location', `/v1/${collection}/${target}`]] : undefined;
   const id = recordId(target);
-  const record = id === undefined ? undefined : store.get(collection)?.get(id);
+  const records = store.get(collection);
+  const readable =
+    records !== undefined && AccessTokenVerifier.grants(token, records.scope, records.scopeBit);
+  const record = id === undefined || !readable ? undefined : records.get(id);
   if (record && (owner === null || record.owner === owner))
     return { status, body: record.bytes, etag: record.etag, headers: location };
   const row = store.get(WRITES_COLLECTION)?.get(outcome.id);

@@ -260,7 +260,7 @@ export class WriteEndpoint {
       outcome = await wait.outcome;
     }
     if (!outcome) return accepted(result.id, applied);
-    const reply = outcomeReply(outcome, store, write.owner);
+    const reply = outcomeReply(outcome, store, write.owner, write.token);
     return { ...reply, headers: [...(reply.headers ?? []), ...applied] };
   }
 }
