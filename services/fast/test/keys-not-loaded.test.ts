@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '@tandem/config';
 import { createLogger } from '@tandem/log';
 import { createMigratedDatabase, testDialect } from '@tandem/models/testing';
+import { FAILING } from '../src/observability/health.js';
 import { startFast } from '../src/server.js';
 import { eventually, seedCatalog } from './support/fast.js';
 import { bearer, get } from './support/http.js';
@@ -30,6 +31,11 @@ test(`with no signing keys ever fetched, /v1 answers 503 keys_not_loaded, then 2
   try {
     await fast.ready; // the data is loaded: a 503 below is about the keys, not the snapshot
     await eventually('the first JWKS fetch failed', () => fast.jwks.lastError !== undefined);
+    // /healthz says the key fetch fails, not how: the message names the issuer's internal URL.
+    const health = await get(`${fast.url}/healthz`);
+    assert.equal(health.status, 503);
+    assert.equal(health.json.jwks.lastError, FAILING);
+    assert.equal(health.text.includes(new URL(issuer.url).host), false, health.text);
     const [row] = (await db.orm.em
       .getConnection()
       .execute(

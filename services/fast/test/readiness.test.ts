@@ -5,6 +5,7 @@ import pg from 'pg';
 import { loadConfig } from '@tandem/config';
 import { createLogger } from '@tandem/log';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import { FAILING } from '../src/observability/health.js';
 import { startFast, type FastServer } from '../src/server.js';
 import { eventually, seedCatalog } from './support/fast.js';
 import { bearer, get } from './support/http.js';
@@ -113,6 +114,12 @@ test(`/healthz and /v1 answer 503 until the snapshot is loaded, then serve (${te
     assert.equal(health.json.ready, false);
     assert.equal(health.json.status, 'starting');
     assert.equal(health.json.reason, 'loading snapshot');
+    // Anyone may ask /healthz: it says the feed fails, not the driver's message (users, hosts, SQL).
+    const failure = fast.feed.status().lastError;
+    if (failure !== undefined) {
+      assert.equal(health.json.feed.lastError, FAILING);
+      assert.equal(health.text.includes(failure), false, health.text);
+    }
     for (const path of [`/v1/products/${row!.id}`, '/v1/products', '/v1/categories']) {
       const res = await get(`${fast.url}${path}`, bearer(token));
       assert.equal(res.status, 503, `${path} before the snapshot: ${res.text}`);

@@ -2,6 +2,13 @@ import type { Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 
 /**
+ * What /healthz says of a failing feed or key fetch. Not the error itself: /healthz answers anyone
+ * who can reach the node, and a driver's or fetch's message names database users, hosts, ports and
+ * internal URLs. The message is in the service's log (warn), where operators read it.
+ */
+export const FAILING = 'failing: the reason is in the service log';
+
+/**
  * GET /healthz. Ready (200) once the snapshot is loaded and the issuer's signing keys are held: without
  * keys every token would be refused, so a replica without them must stay out of rotation.
  */
@@ -20,9 +27,9 @@ export function healthReply({ store, feed, jwks }: ObservedParts): Reply {
       lagEvents: status.lagEvents,
       lagMs: status.lagMs,
       position: status.position ?? null,
-      lastError: status.lastError ?? null,
+      lastError: status.lastError === undefined ? null : FAILING,
     },
-    jwks: { keys: jwks.size, lastError: jwks.lastError ?? null },
+    jwks: { keys: jwks.size, lastError: jwks.lastError === undefined ? null : FAILING },
     records,
   };
   return {
