@@ -57,6 +57,8 @@ describe(`values a column cannot hold are refused before the database sees them 
 
   const refused: [label: string, fields: Record<string, unknown>, errors: string[]][] = [
     ['a name past varchar(200)', { name: 'n'.repeat(201) }, ['name']],
+    ['201 characters of which 50 are emoji', { name: '✓'.repeat(151) + '🔧'.repeat(50) }, ['name']],
+    ['a name of 5 MB', { name: 'n'.repeat(5_000_000) }, ['name']],
     ['a sku past varchar(64)', { sku: 'S'.repeat(65) }, ['sku']],
     ['a price past a 32-bit integer', { priceCents: 2 ** 31 }, ['priceCents']],
     ['a stock far past it', { stock: 1e15 }, ['stock']],
