@@ -1,7 +1,7 @@
 import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
 import type { HotProjection } from '../hot/projections.js';
 import type { JsonSchema } from '../model.js';
-import { integerRange as columnIntegerRange } from '../column-limits.js';
+import { integerRange } from '../column-limits.js';
 import { propertySchema } from './field-schema.js';
 
 /** The JSON Schemas a write's body must satisfy: POST's and PATCH's (a DELETE has no body). */
@@ -12,9 +12,6 @@ export interface WriteBodySchemas {
 
 /** Finds an entity's metadata after discovery: `(name) => orm.getMetadata().find(name)`. */
 type MetadataFinder = (entityName: string) => EntityMetadata | undefined;
-
-/** The range the column stores: a bigger number would fail in the database at apply time, not here. */
-const integerRange = (prop: EntityProperty | undefined): JsonSchema => ({ ...columnIntegerRange(prop) });
 
 /** A related record's key property (a many-to-one's value is the related id). */
 function keyOf(prop: EntityProperty): EntityProperty | undefined {
@@ -34,7 +31,7 @@ function storableRange(prop: EntityProperty, schema: JsonSchema): JsonSchema {
   const types = typesOf(schema);
   if (prop.kind === 'm:1' || prop.kind === '1:1')
     return types.includes('integer') ? { ...integerRange(keyOf(prop)), minimum: 1 } : {};
-  if (types.includes('integer')) return integerRange(prop);
+  if (types.includes('integer')) return { ...integerRange(prop) };
   if (types.includes('string') && schema.enum === undefined && schema.format === undefined)
     return { pattern: '^[^\\u0000]*$' };
   return {};
