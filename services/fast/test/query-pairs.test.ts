@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decimalValue, queryPairs } from '../src/http/query-pairs.js';
+import { decimalValue } from '../src/http/decimal-value.js';
+import { queryPairs } from '../src/http/query-pairs.js';
 import { recordId } from '../src/http/record.js';
 import { random } from './support/orders.js';
 

@@ -1,7 +1,8 @@
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import { listBody } from './list-body.js';
 import { CollectionStore, type HotStore } from '../data/store.js';
-import { decimalValue, queryPairs } from './query-pairs.js';
+import { decimalValue } from './decimal-value.js';
+import { queryPairs } from './query-pairs.js';
 import { readableCollection, readerOf } from './record.js';
 import { jsonError, type Reply } from './respond.js';
 

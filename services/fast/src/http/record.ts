@@ -2,7 +2,7 @@ import { ROW_ACCESS_CLAIMS } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { CollectionStore, type HotStore } from '../data/store.js';
 import { insufficientScope } from './auth.js';
-import { decimalValue } from './query-pairs.js';
+import { decimalValue } from './decimal-value.js';
 import { jsonError, type Reply } from './respond.js';
 
 /**
