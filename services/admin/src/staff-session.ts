@@ -55,6 +55,12 @@ export async function sessionStamp(em: EntityManager, userId: number, passwordHa
   return credentialStamp(passwordHash, totp?.confirmedAt ?? null);
 }
 
+/** The stamp a session of the user takes now: sessionStamp of their stored password. */
+export async function currentSessionStamp(em: EntityManager, userId: number): Promise<string> {
+  const user = await em.findOneOrFail(User, userId, { populate: ['passwordHash'] });
+  return sessionStamp(em, userId, user.passwordHash);
+}
+
 /** A text field of the form express-formidable parsed; '' when absent or not a single string. */
 export function formField(req: Request, name: string): string {
   const fields = (req as Request & { fields?: Record<string, unknown> }).fields ?? {};
@@ -91,7 +97,6 @@ export async function startStaffSession(req: Request, em: EntityManager, member:
   // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
   // before a validation rule tightened must still be able to log in (and fix its email).
   await em.nativeUpdate(User, { id: Number(member.id) }, { lastLoginAt: new Date() });
-  const user = await em.findOneOrFail(User, Number(member.id), { populate: ['passwordHash'] });
-  const stamp = await sessionStamp(em, user.id, user.passwordHash);
+  const stamp = await currentSessionStamp(em, Number(member.id));
   await renewSession(req, { adminUser: member, credentialStamp: stamp });
 }

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { User } from '@tandem/models';
 import { twoFactorRequired } from '@tandem/two-factor';
-import { formField, sessionStamp } from './staff-session.js';
+import { currentSessionStamp, formField } from './staff-session.js';
 import { accountPage, recoveryCodesPage } from './two-factor-pages.js';
 import { answerRefusal, type TwoFactorLoginDeps } from './two-factor-login.js';
 
@@ -26,9 +26,7 @@ export function twoFactorAccountRoutes(
    * user's other sessions end at their next request (staffMember), as after a password change.
    */
   const keepThisSession = async (req: Request, id: number) => {
-    const em = orm.em.fork();
-    const user = await em.findOneOrFail(User, id, { populate: ['passwordHash'] });
-    req.session.credentialStamp = await sessionStamp(em, id, user.passwordHash);
+    req.session.credentialStamp = await currentSessionStamp(orm.em.fork(), id);
   };
 
   /** The logged-in staff member as a two-factor user, with whether the policy binds them. */
