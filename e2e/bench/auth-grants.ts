@@ -109,7 +109,7 @@ export async function measureGrants(
 
   const email = `bench-${Date.now()}@example.com`;
   const password = 'bench refresh password';
-  await tandem(['createuser', email, '--password', password, '--role', 'reader'], catalog.env);
+  await tandem(['createuser', email, '--role', 'reader'], { ...catalog.env, TANDEM_PASSWORD: password });
   const refresh = await warmedUp(async (length) =>
     grantRun('refresh_token', auth, REFRESH_SCRIPT, length, {
       WRK_REFRESH_TOKENS_FILE: await refreshChains(auth.url, email, password),

@@ -19,7 +19,10 @@ const REDIRECT_URI = 'https://bench.example/callback';
  */
 export async function prepareCodeClient(catalog: BenchCatalog): Promise<{ clientId: string; email: string }> {
   const email = `bench-code-${Date.now()}@example.com`;
-  await tandem(['createuser', email, '--password', 'bench code password', '--role', 'reader'], catalog.env);
+  await tandem(['createuser', email, '--role', 'reader'], {
+    ...catalog.env,
+    TANDEM_PASSWORD: 'bench code password',
+  });
   const created = await tandem(
     [
       'createclient',

@@ -53,10 +53,10 @@ export async function prepareOrders(
   const database = await createTestDatabase(dialect === 'postgresql' ? pgServer : 'sqlite:');
   const env = { DATABASE_URL: database.url, TANDEM_SECRET_KEY: secretKey };
   await tandem(['migrate'], env);
-  await tandem(
-    ['seed', '--users', String(size.users), '--orders', String(size.orders), '--password', PASSWORD],
-    env,
-  );
+  await tandem(['seed', '--users', String(size.users), '--orders', String(size.orders)], {
+    ...env,
+    TANDEM_PASSWORD: PASSWORD,
+  });
   return { database, env };
 }
 

@@ -30,18 +30,10 @@ export async function seedWriters(
   sql: (query: string) => Promise<unknown>,
   size: { readonly products: number; readonly users: number; readonly stock: number },
 ): Promise<WritesDatabase> {
-  await tandem(
-    [
-      'seed',
-      '--products',
-      String(size.products),
-      '--users',
-      String(size.users),
-      '--password',
-      WRITER_PASSWORD,
-    ],
-    env,
-  );
+  await tandem(['seed', '--products', String(size.products), '--users', String(size.users)], {
+    ...env,
+    TANDEM_PASSWORD: WRITER_PASSWORD,
+  });
   // Constants only (no user input): an untyped literal is cast to the json column by both dialects.
   await sql(`update roles set scopes = '${JSON.stringify(WRITER_SCOPES)}' where name = 'reader'`);
   await sql(`update products set published = true, stock = ${Math.trunc(size.stock)}`);

@@ -19,7 +19,10 @@ const userEmail = (n: number) => `seed-user-${String(n).padStart(6, '0')}@exampl
 
 async function seedOrders(db: MigratedTestDatabase): Promise<void> {
   const env = { DATABASE_URL: db.url, TANDEM_SECRET_KEY: E2E_SECRET_KEY };
-  await tandem(['seed', '--users', String(USERS), '--orders', String(ORDERS), '--password', PASSWORD], env);
+  await tandem(['seed', '--users', String(USERS), '--orders', String(ORDERS)], {
+    ...env,
+    TANDEM_PASSWORD: PASSWORD,
+  });
   // A machine client allowed orders:read: its token has the scope but no user to own rows.
   machineClient = await tandem(['createclient', 'orders e2e client', '--scope', 'orders:read'], env);
 }

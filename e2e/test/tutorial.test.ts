@@ -56,9 +56,13 @@ function tutorialBlocks(readme: string): { lang: string; code: string }[] {
 }
 
 /** Runs a command in the scratch copy, as `npx`/`npm run` would; fails the test with its output. */
-async function inScratch(args: string[]): Promise<string> {
+async function inScratch(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
   try {
-    const { stdout } = await run(process.execPath, args, { cwd: scratch.root, env, maxBuffer: 16 << 20 });
+    const { stdout } = await run(process.execPath, args, {
+      cwd: scratch.root,
+      env: { ...env, ...extraEnv },
+      maxBuffer: 16 << 20,
+    });
     return stdout;
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string };
@@ -66,6 +70,11 @@ async function inScratch(args: string[]): Promise<string> {
   }
 }
 const tandem = (...args: string[]) => inScratch([scratch.path('packages/cli/bin/tandem.js'), ...args]);
+/** `tandem createuser` with the password in TANDEM_PASSWORD, as the README shows (not in `ps`). */
+const createUser = (password: string, ...args: string[]) =>
+  inScratch([scratch.path('packages/cli/bin/tandem.js'), 'createuser', ...args], {
+    TANDEM_PASSWORD: password,
+  });
 const build = (workspace: string) => inScratch([tsc, '-p', scratch.path(`${workspace}/tsconfig.json`)]);
 
 before(async () => {
@@ -132,9 +141,9 @@ test(
       assert.match(generated, /export interface StoreFilters \{\n {2}city\?: string;\n\}/);
       await build('packages/client');
       await tandem('migrate');
-      await tandem('createuser', ADMIN_EMAIL, '--password', STAFF_PASSWORD, '--staff', '--superuser');
+      await createUser(STAFF_PASSWORD, ADMIN_EMAIL, '--staff', '--superuser');
       await tandem('seed', '--products', '1');
-      await tandem('createuser', READER.email, '--password', READER.password, '--role', 'reader');
+      await createUser(READER.password, READER.email, '--role', 'reader');
     });
 
     await t.test("start the copy's services", async () => {
