@@ -33,6 +33,11 @@ const REFUSED_READS = 64;
 const REFUSED_TOKENS = 3;
 /** A customer who may place orders (issue 15's write path): one order is queued, one refused. */
 const WRITER = 'writer@example.com';
+/**
+ * /metrics of auth and fast are guarded in this deployment: the admin scrapes with this token, anyone
+ * else is refused (a scrape refused would count as a 4xx in the plots below, and show the service down).
+ */
+const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdefghijkl';
 /** Where the sign-in app would be sent back; never reached (its sign-in fails). */
 const APP_REDIRECT_URI = 'https://app.example/callback';
 
@@ -48,7 +53,12 @@ describe('the live dashboard', { skip }, () => {
     const writer = em.create(User, { email: WRITER, passwordHash: await hashPassword(STAFF_PASSWORD) });
     writer.roles.add(role);
     await em.flush();
-    const base = { DATABASE_URL: db.url, HOST: '127.0.0.1', TANDEM_SECRET_KEY: E2E_SECRET_KEY };
+    const base = {
+      DATABASE_URL: db.url,
+      HOST: '127.0.0.1',
+      TANDEM_SECRET_KEY: E2E_SECRET_KEY,
+      METRICS_TOKEN,
+    };
     const created = await tandem(
       [
         'createclient',
@@ -68,7 +78,7 @@ describe('the live dashboard', { skip }, () => {
       env: { ...base, FAST_PORT: '0', TOKEN_ISSUER: auth.url },
     });
     services.push(fast);
-    return { FAST_PORT: new URL(fast.url).port, AUTH_PORT: new URL(auth.url).port };
+    return { FAST_PORT: new URL(fast.url).port, AUTH_PORT: new URL(auth.url).port, METRICS_TOKEN };
   });
   after(async () => {
     for (const service of services.reverse()) await service.stop();
@@ -220,6 +230,30 @@ describe('the live dashboard', { skip }, () => {
       assert.deepEqual(browser.current().problems, []);
     },
   );
+
+  step('/metrics of fast and auth answer the admin’s token only', async () => {
+    for (const service of [fast, auth]) {
+      for (const authorization of [
+        undefined,
+        'Bearer wrong-token-0123456789abcdefghijklmn',
+        `Basic ${METRICS_TOKEN}`,
+      ]) {
+        const refused = await fetch(`${service.url}/metrics`, {
+          headers: authorization === undefined ? {} : { authorization },
+        });
+        const text = await refused.text();
+        assert.equal(refused.status, 401, `${service.url} ${authorization}`);
+        assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="metrics"');
+        assert.match(text, /"error":"invalid_token"/);
+        assert.doesNotMatch(text, /tandem_/, 'no metric leaks in the refusal');
+      }
+      const read = await fetch(`${service.url}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      assert.equal(read.status, 200);
+      assert.match(await read.text(), /^# (HELP|TYPE) tandem_/m);
+    }
+  });
 
   step('a staff member without view_metrics sees no plots and is refused the data', async () => {
     const { page, goto, login } = browser.current();

@@ -146,6 +146,14 @@ const schema = z.object({
   // interface) and the service's port, as `tandem start` runs them on one machine.
   AUTH_METRICS_URL: metricsUrl('http://auth.internal:8001/metrics'),
   FAST_METRICS_URL: metricsUrl('http://fast.internal:8002/metrics'),
+  // Unset: /metrics of auth and fast answer anyone who reaches their ports. Set: only `Bearer <token>`.
+  METRICS_TOKEN: optionalText
+    .refine((v) => v === undefined || v.length >= 32, {
+      message: 'must be at least 32 characters long, e.g. `openssl rand -base64 32`',
+    })
+    .refine((v) => v === undefined || /^[\x21-\x7e]+$/.test(v), {
+      message: 'must be printable ASCII without spaces (it is sent in an Authorization header)',
+    }),
   // Change feed: SQLite poll / PostgreSQL re-poll while transactions are pending, fallback wake-up,
   // reconnect backoff cap, staleness threshold, outbox retention and pruning cadence.
   FEED_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(10),
@@ -226,6 +234,8 @@ export interface Config {
   readonly fast: FastConfig;
   /** Where the admin's live dashboard scrapes each service's Prometheus text (AUTH_/FAST_METRICS_URL). */
   readonly metricsUrls: { readonly auth: string; readonly fast: string };
+  /** METRICS_TOKEN: the bearer token /metrics of auth and fast require; undefined: they are open. */
+  readonly metricsToken: string | undefined;
   readonly feed: FeedConfig;
   readonly writes: WritesConfig;
 }
@@ -394,6 +404,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       auth: v.AUTH_METRICS_URL ?? localMetricsUrl(v.HOST, v.AUTH_PORT),
       fast: v.FAST_METRICS_URL ?? localMetricsUrl(v.HOST, v.FAST_PORT),
     },
+    metricsToken: v.METRICS_TOKEN,
     logLevel: v.LOG_LEVEL,
     secretKey: v.TANDEM_SECRET_KEY,
     dataDir: v.TANDEM_DATA_DIR,

@@ -47,3 +47,24 @@ test('a metrics URL that is not plain http(s) is refused, naming the variable', 
     );
   }
 });
+
+test('METRICS_TOKEN: unset or empty leaves /metrics open; a short or unsendable token is refused', () => {
+  assert.equal(loadConfig({}).metricsToken, undefined);
+  assert.equal(loadConfig({ METRICS_TOKEN: '' }).metricsToken, undefined);
+  const token = 'q'.repeat(31) + 'Z';
+  assert.equal(loadConfig({ METRICS_TOKEN: token }).metricsToken, token);
+  for (const [value, reason] of [
+    ['too-short-token', /at least 32 characters/],
+    [`${'a'.repeat(32)} b`, /printable ASCII without spaces/],
+    [`${'a'.repeat(32)}\r\nX-Injected: 1`, /printable ASCII without spaces/],
+    [`${'a'.repeat(32)}é`, /printable ASCII without spaces/],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ METRICS_TOKEN: value }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.variable === 'METRICS_TOKEN' && reason.test(error.message),
+      JSON.stringify(value),
+    );
+  }
+  assert.ok(SETTING_NAMES.includes('METRICS_TOKEN'));
+});

@@ -1,2 +1,3 @@
 export type { ReadyMessage, RunningService, ServiceOptions } from './running-service.js';
 export { runService, type ServiceDefinition } from './run-service.js';
+export { METRICS_CHALLENGE, MetricsAccess, metricsAuthorization } from './metrics-access.js';

@@ -216,7 +216,9 @@ export async function createAdminApp(
   buildAssets({ admin, assets: AdminRouter.assets, routes: AdminRouter.routes, router });
   router.use(requireStaff(deps));
   exportRoutes(router, admin, logger);
-  const sampler = new MetricsSampler(metricsTargets(config), logger);
+  const sampler = new MetricsSampler(metricsTargets(config), logger, {
+    metricsToken: config.metricsToken,
+  });
   sampler.start();
   liveMetricsRoute(router, sampler);
   router.use('/api', forbiddenAsStatus, oneRecordIdsList);

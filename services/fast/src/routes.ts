@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { MetricsAccess } from '@tandem/service';
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import type { HotStore } from './data/store.js';
 import type { Authenticator } from './http/auth.js';
@@ -31,6 +32,8 @@ export interface RouteDeps extends ObservedParts {
   readonly cors: FastCors;
   /** POST/PATCH/DELETE of collections that declare writes, and GET /v1/writes/{id} (src/writes/). */
   readonly writes: WritePath;
+  /** Who may read /metrics (METRICS_TOKEN). */
+  readonly metricsAccess: MetricsAccess;
 }
 
 /**
@@ -93,7 +96,7 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   app.options('/v1/:collection/:id', (res, req) => deps.cors.preflight(res, req));
   app.options('/v1/:collection', (res, req) => deps.cors.preflight(res, req));
   app.get('/healthz', (res) => send(res, metrics, 'healthz', healthReply(deps)));
-  app.get('/metrics', (res) => serveMetrics(res, deps));
+  app.get('/metrics', (res, req) => serveMetrics(res, req.getHeader('authorization'), deps));
   app.get('/openapi.json', (res) => send(res, metrics, 'openapi', deps.openApi));
 
   // Other methods on those paths (the WebSocket path included: it matches /v1/:collection), then 404.

@@ -1,7 +1,7 @@
 import uWS, { type us_listen_socket } from 'uWebSockets.js';
 import { hotProjections, writeBodySchemas, type HotProjection } from '@tandem/models';
 import { ChangeFeed, compileProjections, openFeedSource, type FeedSource } from '@tandem/changefeed';
-import type { RunningService, ServiceOptions } from '@tandem/service';
+import { MetricsAccess, type RunningService, type ServiceOptions } from '@tandem/service';
 import { AccessTokenVerifier, AllowedOrigins, RemoteJwks } from '@tandem/tokens';
 import { openWriteQueue, type WriteQueue } from '@tandem/writes';
 import { HotStore } from './data/store.js';
@@ -118,6 +118,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
     cors,
     writes,
     writeQueue,
+    metricsAccess: new MetricsAccess(config.metricsToken),
   });
 
   const { socket, port } = await listen(app, config.host, options.port ?? config.ports.fast);

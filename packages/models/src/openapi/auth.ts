@@ -3,6 +3,7 @@ import {
   DOCUMENT_VERSION,
   jsonContent,
   metricsOperation,
+  metricsTokenScheme,
   openApiOperation,
   ref,
   responseRef,
@@ -286,6 +287,7 @@ export function authOpenApiDocument(input: AuthDocumentInput): OpenApiDocument {
         },
       },
       securitySchemes: {
+        metricsToken: metricsTokenScheme,
         clientBasic: {
           type: 'http',
           scheme: 'basic',

@@ -27,16 +27,34 @@ export function jsonContent(schema: JsonSchema, example?: unknown, mediaType = '
   return { [mediaType]: example === undefined ? { schema } : { schema, example } };
 }
 
+/** The bearer token /metrics of both services require when METRICS_TOKEN is set. */
+export const metricsTokenScheme = {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    'METRICS_TOKEN, as set on the service. Without it set, /metrics is open: keep the port on a private network.',
+};
+
 /** Prometheus text, as both services serve it on /metrics. */
 export const metricsOperation = {
   summary: 'Prometheus metrics',
   operationId: 'metrics',
   tags: ['operations'],
-  security: [],
+  // Open when METRICS_TOKEN is unset ({}), else the token.
+  security: [{}, { metricsToken: [] }],
   responses: {
     '200': {
       description: 'Prometheus text exposition format.',
       content: { 'text/plain': { schema: { type: 'string' } } },
+    },
+    '401': {
+      description:
+        'METRICS_TOKEN is set and the request did not carry it (`error`: `invalid_token`; a `WWW-Authenticate: Bearer realm="metrics"` challenge).',
+      content: {
+        'application/json': {
+          schema: { type: 'object', required: ['error'], properties: { error: { const: 'invalid_token' } } },
+        },
+      },
     },
   },
 };

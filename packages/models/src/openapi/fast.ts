@@ -6,6 +6,7 @@ import {
   DOCUMENT_VERSION,
   jsonContent,
   metricsOperation,
+  metricsTokenScheme,
   openApiOperation,
   ref,
   responseRef,
@@ -375,6 +376,7 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
         },
       },
       securitySchemes: {
+        metricsToken: metricsTokenScheme,
         bearer: {
           type: 'http',
           scheme: 'bearer',

@@ -6,6 +6,7 @@
  */
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
+import { metricsAuthorization } from '@tandem/service';
 import { LiveSeries, type PlotData } from './live-series.js';
 import { PLOTS, type ServiceName } from './plots.js';
 import { parsePrometheusText, type Sample } from './prometheus-text.js';
@@ -50,8 +51,13 @@ function failure(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
-async function scrape(url: string): Promise<Sample[]> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS), redirect: 'error' });
+async function scrape(url: string, headers: Record<string, string>): Promise<Sample[]> {
+  const response = await fetch(url, {
+    headers,
+    signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS),
+    redirect: 'error',
+  });
+  if (response.status === 401) throw new Error('HTTP 401: METRICS_TOKEN is not the one this service expects');
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const text = await response.text();
   if (text.length > MAX_SCRAPE_BYTES) throw new Error('answer too large');
@@ -70,11 +76,18 @@ export class MetricsSampler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
+  /** The Authorization header of every scrape (METRICS_TOKEN), or none. */
+  private readonly headers: Record<string, string>;
+
+  private readonly intervalSeconds: number;
+
   constructor(
     urls: Record<ServiceName, string>,
     private readonly logger: Logger,
-    private readonly intervalSeconds = SCRAPE_INTERVAL_SECONDS,
+    options: { readonly intervalSeconds?: number; readonly metricsToken?: string } = {},
   ) {
+    this.intervalSeconds = options.intervalSeconds ?? SCRAPE_INTERVAL_SECONDS;
+    this.headers = metricsAuthorization(options.metricsToken);
     this.targets = new Map(
       (Object.entries(urls) as [ServiceName, string][]).map(([name, url]) => [
         name,
@@ -111,7 +124,7 @@ export class MetricsSampler {
     const t = Math.round(now / 1000);
     const plots = PLOTS.filter((plot) => plot.service === name);
     try {
-      const samples = await scrape(target.url);
+      const samples = await scrape(target.url, this.headers);
       const before = target.previous;
       const seconds = before ? (now - before.at) / 1000 : 0;
       for (const plot of plots) this.series.add(plot.id, t, plot.read(samples, before?.samples, seconds));

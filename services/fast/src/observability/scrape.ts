@@ -1,5 +1,6 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import { send, type Reply } from '../http/respond.js';
+import { METRICS_CHALLENGE, type MetricsAccess } from '@tandem/service';
+import { jsonError, send, type Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 import type { RequestLatency } from './latency.js';
 import { renderPrometheus, type MetricFamily } from './prometheus.js';
@@ -16,7 +17,16 @@ export const QUEUE_DEPTH_TIMEOUT_MS = 1000;
  * queue's depth is asked here, once per scrape (WriteQueue.depth(): the table queue's count is at most
  * 100 ms old, the Redis queue's the streams' lengths), never per request.
  */
-export function serveMetrics(res: HttpResponse, parts: ObservedParts): void {
+export function serveMetrics(
+  res: HttpResponse,
+  authorization: string,
+  parts: ObservedParts & { readonly metricsAccess: MetricsAccess },
+): void {
+  // uWebSockets.js reads an absent header as ''.
+  if (!parts.metricsAccess.allows(authorization === '' ? undefined : authorization)) {
+    send(res, parts.metrics, 'metrics', metricsRefusal);
+    return;
+  }
   let gone = false;
   res.onAborted(() => {
     gone = true;
@@ -26,6 +36,13 @@ export function serveMetrics(res: HttpResponse, parts: ObservedParts): void {
     if (!gone) res.cork(() => send(res, parts.metrics, 'metrics', metricsReply(parts, depth)));
   });
 }
+
+const metricsRefusal = jsonError(
+  401,
+  'invalid_token',
+  'Reading /metrics needs the bearer token METRICS_TOKEN.',
+  [['WWW-Authenticate', METRICS_CHALLENGE]],
+);
 
 function metricsReply(parts: ObservedParts, queueDepth: number | undefined): Reply {
   return {

@@ -1,0 +1,40 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** The RFC 6750 challenge of a /metrics request without the right token. */
+export const METRICS_CHALLENGE = 'Bearer realm="metrics"';
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Who may read a service's /metrics. Without METRICS_TOKEN, anyone who reaches the port: keep it on a
+ * private network. With it, only `Authorization: Bearer <METRICS_TOKEN>`, as Prometheus sends it from
+ * `authorization.credentials` in a scrape config. Digests of the two are compared in constant time,
+ * so the time of an answer says nothing about how long or how right a guess was.
+ */
+export class MetricsAccess {
+  private readonly expected: Buffer | undefined;
+
+  constructor(token: string | undefined) {
+    this.expected = token === undefined ? undefined : sha256(token);
+  }
+
+  /** True when a token is required. */
+  get guarded(): boolean {
+    return this.expected !== undefined;
+  }
+
+  /** Whether a request with this Authorization header (undefined: none) may read the metrics. */
+  allows(authorization: string | undefined): boolean {
+    if (this.expected === undefined) return true;
+    if (authorization === undefined) return false;
+    const space = authorization.indexOf(' ');
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared byte for byte.
+    if (space < 0 || authorization.slice(0, space).toLowerCase() !== 'bearer') return false;
+    return timingSafeEqual(sha256(authorization.slice(space + 1)), this.expected);
+  }
+}
+
+/** The header line a scraper (the admin's dashboard) sends with its requests, when a token is set. */
+export function metricsAuthorization(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
