@@ -79,6 +79,8 @@ export {
   revokeClientSessions,
   revokeUserSessions,
   revokeSessionsBeyondRoleScopes,
+  HOLDER_REVOCATION_REASONS,
+  securityRevokedSessions,
 } from './sessions/index.js';
 // --- end signing side ---
 // --- verification side (fast service): remote JWKS, local verification, verified-token cache ---

@@ -25,3 +25,10 @@ export type RevocationReason =
   | 'logout'
   /** An authorization code was presented again: the session its first exchange started ends. */
   | 'code_reuse';
+
+/**
+ * The reasons a session's own holder ends it with: revoking its own token (RFC 7009) or signing out.
+ * Every other reason is someone else's security decision (a password change, a deactivation, a leaked
+ * token found, a staff member's revoke), which also voids what the session queued and was not applied.
+ */
+export const HOLDER_REVOCATION_REASONS: readonly RevocationReason[] = ['revoked', 'logout'];
