@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { testDialect } from '@tandem/models/testing';
+import { revokeSession, startUserSession } from '@tandem/tokens';
 import { eventually } from './support/fast.js';
 import { bearer, get } from './support/http.js';
 import { createUsers } from './support/orders.js';
@@ -361,6 +362,68 @@ for (const queue of ['table', 'redis'] as const satisfies readonly QueueKind[]) 
             product,
           ]);
         }
+      });
+
+      test('a write whose session is revoked for security before it is applied is void: 403 session_revoked, nothing sold', async () => {
+        await h.stopApplier();
+        const settings = { sessionAbsoluteTtlSeconds: 3600 };
+        const session = await startUserSession(
+          h.db.orm.em.fork(),
+          bob,
+          ['orders:write'],
+          settings,
+          new Date(),
+        );
+        const sessionToken = await h.issuer.sign({
+          sub: String(bob),
+          scope: 'orders:read orders:write writes:read',
+          sid: session.sid,
+        });
+        const stock = await productStock(h, products[1]!);
+        const reply = await send('POST', url('/v1/orders'), {
+          token: sessionToken,
+          body: order(products[1]!),
+        });
+        assert.equal(reply.status, 202, reply.text);
+        // The same session's second write waits for its outcome (Prefer: wait).
+        const waiting = send('POST', url('/v1/orders'), {
+          token: sessionToken,
+          body: order(products[1]!),
+          headers: { prefer: 'wait=30' },
+        });
+        await eventually('the second write is queued', () => h.fast.writes.waiters.size === 1);
+        // Bob's password is changed (e.g. after the token leaked) while the writes wait in the queue.
+        assert.equal(await revokeSession(h.db.orm.em.fork(), session.sid, 'password_changed'), true);
+        await eventually('fast knows the revocation', async () => {
+          return (await get(url(`/v1/writes/${reply.json.id}`), bearer(sessionToken))).status === 401;
+        });
+        await h.startApplier();
+        const waited = await waiting;
+        assert.equal(waited.status, 403, waited.text);
+        assert.equal(waited.json.error, 'session_revoked');
+        assert.match(waited.json.message, /revoked/);
+        // Bob, signed in again, sees the first write's outcome: refused, and why.
+        let outcome: { status: string; httpStatus: number; errors: Record<string, string> } | undefined;
+        await eventually(
+          'the write is decided',
+          async () => {
+            const read = await get(url(`/v1/writes/${reply.json.id}`), bearer(bobToken));
+            outcome = read.status === 200 && read.json.status !== 'queued' ? read.json : undefined;
+            return outcome !== undefined;
+          },
+          30_000,
+        );
+        assert.equal(outcome!.status, 'rejected');
+        assert.equal(outcome!.httpStatus, 403);
+        assert.match(outcome!.errors._!, /session this write was sent with was revoked/);
+        assert.equal(await productStock(h, products[1]!), stock, 'nothing sold');
+        // A retry after signing in again is a new write (a new Idempotency-Key), and is applied.
+        const retried = await send('POST', url('/v1/orders'), {
+          token: bobToken,
+          body: order(products[1]!),
+          headers: { prefer: 'wait=30' },
+        });
+        assert.equal(retried.status, 201, retried.text);
       });
 
       test('a machine client writes products (generic handler): create, update, delete', async () => {

@@ -76,7 +76,7 @@ export interface Write {
   op: 'create' | 'update' | 'delete';
   /** The target record; for a create, the new record once applied. At most 64 characters. */
   recordId: string | null;
-  httpStatus: 200 | 201 | 204 | 404 | 409 | 412 | 422 | null;
+  httpStatus: 200 | 201 | 204 | 403 | 404 | 409 | 412 | 422 | null;
   /** Why it was rejected: a message per body field, or under "_" for the write as a whole. */
   errors: { [key: string]: JsonValue } | null;
   /** ISO 8601 date-time in UTC, e.g. 2026-12-01T09:30:00.000Z. */

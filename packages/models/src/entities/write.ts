@@ -36,7 +36,7 @@ export const Write = defineEntity({
     recordId: p.string().length(64).nullable(),
     /** One of WRITE_STATUSES (a string column with a hand-written CHECK). */
     status: p.string().length(16).$type<WriteStatus>(),
-    /** The answer the outcome maps to: 201, 200, 204, 404, 409, 412 or 422; null while queued. */
+    /** The answer the outcome maps to: 201, 200, 204, 403, 404, 409, 412 or 422; null while queued. */
     httpStatus: p.integer().nullable(),
     /** A rejection's messages, `{ "<field or _>": "message" }`; `json` (not jsonb): the feed embeds it verbatim. */
     errors: p.json<WriteErrors>().columnType('json').nullable(),
@@ -99,7 +99,7 @@ export const writeModel = defineModel(Write, {
       // String columns with CHECKs (see above), so the values are stated here for the OpenAPI document.
       status: { enum: [...WRITE_STATUSES] },
       op: { enum: [...WRITE_OPS] },
-      httpStatus: { enum: [200, 201, 204, 404, 409, 412, 422, null] },
+      httpStatus: { enum: [200, 201, 204, 403, 404, 409, 412, 422, null] },
       errors: {
         type: ['object', 'null'],
         additionalProperties: { type: 'string' },

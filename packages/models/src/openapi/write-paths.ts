@@ -13,6 +13,12 @@ export const WRITES_COLLECTION = 'writes';
 export const WRITE_ERROR_CODES = {
   /** 400: the body is not JSON, or the Idempotency-Key is not 1–255 visible ASCII characters. */
   BadWrite: ['invalid_json', 'invalid_idempotency_key'],
+  /**
+   * 403: the token lacks the collection's write scope (insufficient_scope, nothing queued), or, when
+   * applied, its session had been revoked since (session_revoked: a password change, a deactivation, a
+   * staff member's revoke; not its holder's own logout), so the write took no effect.
+   */
+  WriteForbidden: ['insufficient_scope', 'session_revoked'],
   /** 404 when applied: the record was deleted (or is another owner's) before the write got to it. */
   WriteNotFound: ['not_found'],
   /** 409 when applied: the record is in a state the change does not apply to (cancelling a shipped order). */
@@ -68,6 +74,12 @@ export const writeResponses = {
   BadWrite: writeError(
     'The body is not JSON, or the Idempotency-Key is not 1–255 visible ASCII characters.',
     WRITE_ERROR_CODES.BadWrite,
+  ),
+  WriteForbidden: writeError(
+    'The token lacks the write scope (nothing was queued), or its session was revoked before the write was applied (session_revoked: no effect).',
+    WRITE_ERROR_CODES.WriteForbidden,
+    preferenceApplied,
+    true,
   ),
   WriteNotFound: writeError(
     'No such record (or another owner’s: the same answer), at once or when the write was applied.',
@@ -181,7 +193,7 @@ const common = {
   '202': accepted,
   '400': responseRef('BadWrite'),
   '401': responseRef('Unauthorized'),
-  '403': responseRef('Forbidden'),
+  '403': responseRef('WriteForbidden'),
   '413': responseRef('PayloadTooLarge'),
   '414': responseRef('Refused'),
   '422': responseRef('Unprocessable'),

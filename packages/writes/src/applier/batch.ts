@@ -10,6 +10,7 @@ import {
   type Orm,
   type WriteStatus,
 } from '@tandem/models';
+import { securityRevokedSessions } from '@tandem/tokens';
 import type { WriteRequest } from '../write-request.js';
 import { auditActors } from './actors.js';
 import { ExposedFields } from './entity-fields.js';
@@ -18,7 +19,7 @@ import { recordOutcomes, writeStatuses, type Outcome } from './outcomes.js';
 import { ifMatchHolds, recordJson } from './record-json.js';
 import { dataErrorRejection } from './data-error.js';
 import { rejectionOf, type Rejection } from './rejection.js';
-import { WriteRejected } from './write-rejected.js';
+import { SESSION_REVOKED, WriteRejected } from './write-rejected.js';
 
 /** What one batch did. */
 export interface BatchResult {
@@ -75,6 +76,11 @@ interface Target {
   readonly compiled: CompiledProjection;
   readonly fields: ExposedFields;
   readonly handler: WriteHandler;
+}
+
+/** The sessions a batch's writes were sent with (machine writes without one are left out). */
+function sessionIdsOf(writes: readonly WriteRequest[]): string[] {
+  return writes.flatMap((write) => (write.sessionId === null ? [] : [write.sessionId]));
 }
 
 /** Whether the declaration lets this operation through at all (the edge checks it first: 405). */
@@ -192,19 +198,29 @@ export class BatchApplier {
         seen.add(write.id);
         return first && (status === undefined || status === 'queued');
       });
-      const actors = await auditActors(em, pending);
-      if (forced === undefined) await this.prepare(em, pending, bulk);
+      // Writes of a session revoked since they were accepted are void (SESSION_REVOKED); read in this
+      // transaction, so a revocation committed before it is seen.
+      const voided =
+        forced === undefined ? await securityRevokedSessions(em, sessionIdsOf(pending)) : new Set<string>();
       const outcomes: Outcome[] = [];
+      const live: WriteRequest[] = [];
+      for (const write of pending) {
+        if (write.sessionId !== null && voided.has(write.sessionId))
+          outcomes.push({ write, status: 'rejected', recordId: write.recordId, ...SESSION_REVOKED });
+        else live.push(write);
+      }
+      const actors = await auditActors(em, live);
+      if (forced === undefined) await this.prepare(em, live, bulk);
       let appliedInRuns = 0;
-      for (let start = 0; start < pending.length;) {
-        const run = bulk ? this.runAt(pending, start) : [];
+      for (let start = 0; start < live.length;) {
+        const run = bulk ? this.runAt(live, start) : [];
         if (run.length > 1) {
           outcomes.push(...(await this.applyRun(em, run, actors)));
           appliedInRuns += run.length;
           start += run.length;
           continue;
         }
-        const write = pending[start++]!;
+        const write = live[start++]!;
         outcomes.push(
           forced === undefined
             ? await this.applyOne(em, write, actors.get(write.subject))

@@ -7,6 +7,7 @@ import { withFieldErrors } from './write-replies.js';
 
 /** The machine code of a rejection, by the HTTP status the applier recorded (WRITE_ERROR_CODES). */
 const REJECTION_CODES: Readonly<Record<number, string>> = {
+  403: 'session_revoked',
   409: 'conflict',
   412: 'precondition_failed',
   422: 'rejected',
