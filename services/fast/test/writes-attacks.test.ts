@@ -493,6 +493,55 @@ describe('the per-subject rate limit holds under parallel requests', () => {
   });
 });
 
+describe('GET /v1/writes/{id} of ids the store does not hold: each asks the queue, so they are rate-limited', () => {
+  let h: WriteHarness;
+  before(async () => {
+    h = await startWriteHarness({
+      env: { WRITE_RATE_PER_SECOND: '1', WRITE_RATE_BURST: '5' },
+      applier: false,
+    });
+  });
+  after(() => h?.close());
+
+  test('a burst of 20 parallel lookups of unknown ids: the burst is answered 404, the rest 429; a stored outcome is never limited', async () => {
+    const [frank, grace] = (await createUsers(h, 'lookup', 2)) as [number, number];
+    const [product] = (await productIds(h)) as [number];
+    const token = await writerToken(h, frank);
+    // One write queued (the table queue's row is in the store once the feed brings it).
+    const queued = await send('POST', `${h.fast.url}/v1/orders`, {
+      token,
+      body: { lines: [{ productId: product, quantity: 1 }] },
+    });
+    assert.equal(queued.status, 202);
+    await eventually(
+      'the queued write is in the store',
+      () => h.fast.store.get('writes')!.get(queued.json.id) !== undefined,
+    );
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => get(`${h.fast.url}/v1/writes/${900_000 + i}`, bearer(token))),
+    );
+    const statuses = replies.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [...Array(5).fill(404), ...Array(15).fill(429)]);
+    for (const reply of replies.filter((r) => r.status === 429)) {
+      assert.equal(reply.json.error, 'rate_limited');
+      assert.match(reply.json.message, /lookups of writes/);
+      assert.ok(Number(reply.headers['retry-after']) >= 1);
+    }
+    // The writer's own stored write still answers; writes have a bucket of their own.
+    for (let i = 0; i < 10; i++)
+      assert.equal((await get(`${h.fast.url}/v1/writes/${queued.json.id}`, bearer(token))).status, 200);
+    const more = await send('POST', `${h.fast.url}/v1/orders`, {
+      token,
+      body: { lines: [{ productId: product, quantity: 1 }] },
+    });
+    assert.equal(more.status, 202, 'lookups did not spend the write bucket');
+    // Another subject has its own lookups; malformed ids never reach the queue and are not counted.
+    const other = await writerToken(h, grace);
+    assert.equal((await get(`${h.fast.url}/v1/writes/900000`, bearer(other))).status, 404);
+    assert.equal((await get(`${h.fast.url}/v1/writes/abc`, bearer(token))).status, 404);
+  });
+});
+
 describe('the queue bound: above WRITE_QUEUE_MAX_DEPTH writes are refused with 503', () => {
   let h: WriteHarness;
   before(async () => {

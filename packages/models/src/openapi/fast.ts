@@ -201,6 +201,8 @@ function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSch
           '304': { description: 'The copy named by If-None-Match is current.' },
           '404': responseRef('NotFound'),
           ...v1Errors,
+          // A write's id the store does not hold is looked up in the queue, at most at the write rate.
+          ...(hot.collection === WRITES_COLLECTION && { '429': responseRef('TooManyWrites') }),
         },
       },
     },

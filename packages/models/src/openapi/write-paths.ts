@@ -35,7 +35,10 @@ export const WRITE_ERROR_CODES = {
    * when applied (rejected: out of stock, a product not for sale...). `errors` says why, per field.
    */
   Unprocessable: ['validation_failed', 'idempotency_key_reused', 'rejected'],
-  /** 429: this subject sends writes faster than WRITE_RATE_PER_SECOND. */
+  /**
+   * 429: this subject sends writes faster than WRITE_RATE_PER_SECOND, or asks GET /v1/writes/{id} for
+   * writes not in the store (still queued, or unknown) faster than that.
+   */
   TooManyWrites: ['rate_limited'],
   /**
    * 503: the queue holds more writes than WRITE_QUEUE_MAX_DEPTH (queue_full), could not be reached
@@ -111,7 +114,7 @@ export const writeResponses = {
     true,
   ),
   TooManyWrites: writeError(
-    'Too many writes from this subject; retry later.',
+    'Too many writes (or lookups of writes not applied yet) from this subject; retry later.',
     WRITE_ERROR_CODES.TooManyWrites,
     retryAfter,
   ),

@@ -9,7 +9,8 @@ import { recordId, recordReply } from '../http/record.js';
 import { send, type Reply } from '../http/respond.js';
 import type { FastMetrics } from '../observability/metrics.js';
 import { WRITES_COLLECTION } from './outcome-waiters.js';
-import { queueUnavailable } from './write-replies.js';
+import type { SubjectRateLimit } from './rate-limit.js';
+import { queueUnavailable, tooManyLookups } from './write-replies.js';
 import { WriteResponse } from './write-response.js';
 
 export interface OutcomeRouteDeps {
@@ -20,13 +21,16 @@ export interface OutcomeRouteDeps {
   readonly cors: FastCors;
   readonly queue: WriteQueue;
   readonly logger: Logger;
+  /** Lookups in the queue per subject (WritePath.lookupLimit). */
+  readonly lookupLimit: SubjectRateLimit;
 }
 
 /**
  * GET /v1/writes/{id}: the generic record route over the `writes` collection (the writer's own rows
  * only), plus one fallback on a miss. With the Redis queue a write has no row until the applier records
  * its outcome, so a miss asks the queue whether this subject's write is still queued (200
- * `{"id":N,"status":"queued"}`); otherwise it is GET's 404. Mounted on its own static path, which
+ * `{"id":N,"status":"queued"}`); otherwise it is GET's 404. Those lookups are rate-limited per subject
+ * (429 `rate_limited`), the hits in the store are not. Mounted on its own static path, which
  * uWebSockets.js matches before `/v1/:collection/:id`: the other collections' reads do not change.
  */
 export class WriteOutcomeRoute {
@@ -70,6 +74,8 @@ export class WriteOutcomeRoute {
     if (stored.status !== 404 || !outcome.ok) return stored;
     const number = recordId(id);
     if (number === undefined) return stored;
+    const wait = this.deps.lookupLimit.take(outcome.token.sub, Date.now());
+    if (wait > 0) return tooManyLookups(wait);
     // The subject is compared by the queue: another writer's queued write is this 404 too.
     const queued = await this.deps.queue.isQueued(number, outcome.token.sub);
     return queued ? { status: 200, body: `{"id":${number},"status":"queued"}` } : stored;

@@ -41,6 +41,12 @@ export class WritePath {
   readonly collections: WritableCollections;
   readonly waiters: OutcomeWaiters;
   readonly rateLimit: SubjectRateLimit;
+  /**
+   * GET /v1/writes/{id} of an id the store does not hold asks the queue (a round trip): those lookups
+   * have a bucket of their own per subject, at the write rate, so a token cannot turn reads into a
+   * stream of queue or database queries.
+   */
+  readonly lookupLimit: SubjectRateLimit;
   readonly depth: CachedQueueDepth;
   private readonly endpoint: WriteEndpoint;
   private readonly outcomes: WriteOutcomeRoute;
@@ -50,7 +56,9 @@ export class WritePath {
     const { settings, queue, logger } = options;
     this.collections = new WritableCollections(options.projections, options.schemasOf);
     this.waiters = new OutcomeWaiters(options.store);
-    this.rateLimit = new SubjectRateLimit({ perSecond: settings.ratePerSecond, burst: settings.rateBurst });
+    const rate = { perSecond: settings.ratePerSecond, burst: settings.rateBurst };
+    this.rateLimit = new SubjectRateLimit(rate);
+    this.lookupLimit = new SubjectRateLimit(rate);
     this.depth = new CachedQueueDepth(
       () => queue.depth(),
       settings.maxQueueDepth,
@@ -66,8 +74,12 @@ export class WritePath {
       maxBodyBytes: settings.maxBodyBytes,
       waitMaxSeconds: settings.waitMaxSeconds,
     });
-    this.outcomes = new WriteOutcomeRoute(shared);
-    this.sweeper = setInterval(() => this.rateLimit.sweep(Date.now()), SWEEP_MS);
+    this.outcomes = new WriteOutcomeRoute({ ...shared, lookupLimit: this.lookupLimit });
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      this.rateLimit.sweep(now);
+      this.lookupLimit.sweep(now);
+    }, SWEEP_MS);
     this.sweeper.unref();
   }
 

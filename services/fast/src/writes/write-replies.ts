@@ -70,11 +70,20 @@ export function preconditionFailed(): Reply {
   );
 }
 
-export function tooManyWrites(retryAfterMs: number): Reply {
+/** 429 `rate_limited` with Retry-After in whole seconds (at least 1). */
+function rateLimited(what: string, retryAfterMs: number): Reply {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return jsonError(429, 'rate_limited', `Too many writes; retry in ${seconds} s.`, [
+  return jsonError(429, 'rate_limited', `${what}; retry in ${seconds} s.`, [
     ['Retry-After', String(seconds)],
   ]);
+}
+
+export function tooManyWrites(retryAfterMs: number): Reply {
+  return rateLimited('Too many writes', retryAfterMs);
+}
+
+export function tooManyLookups(retryAfterMs: number): Reply {
+  return rateLimited('Too many lookups of writes that are not applied yet', retryAfterMs);
 }
 
 export function queueFull(): Reply {
