@@ -1,3 +1,8 @@
 export type { ReadyMessage, RunningService, ServiceOptions } from './running-service.js';
 export { runService, type ServiceDefinition } from './run-service.js';
-export { METRICS_CHALLENGE, MetricsAccess, metricsAuthorization } from './metrics-access.js';
+export {
+  METRICS_CHALLENGE,
+  MetricsAccess,
+  metricsAuthorization,
+  openMetricsWarning,
+} from './metrics-access.js';

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from '@tandem/config';
 
 /** The RFC 6750 challenge of a /metrics request without the right token. */
 export const METRICS_CHALLENGE = 'Bearer realm="metrics"';
@@ -37,4 +38,18 @@ export class MetricsAccess {
 /** The header line a scraper (the admin's dashboard) sends with its requests, when a token is set. */
 export function metricsAuthorization(token: string | undefined): Record<string, string> {
   return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+/**
+ * The start-up warning of a production service whose /metrics anyone on its network can read (no
+ * METRICS_TOKEN, bound beyond the loopback address); undefined when there is nothing to warn about.
+ */
+export function openMetricsWarning(
+  config: Pick<Config, 'env' | 'host' | 'metricsToken'>,
+): string | undefined {
+  if (config.env !== 'production' || config.metricsToken !== undefined || LOOPBACK.test(config.host))
+    return undefined;
+  return `/metrics answers anyone who can reach ${config.host}: set METRICS_TOKEN, or keep the port on a private network`;
 }

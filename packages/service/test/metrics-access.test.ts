@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MetricsAccess, metricsAuthorization } from '../src/index.js';
+import { MetricsAccess, metricsAuthorization, openMetricsWarning } from '../src/index.js';
 
 const TOKEN = 'm3tr1cs-t0ken-0123456789abcdefghijkl';
 
@@ -38,4 +38,19 @@ test('every near miss is refused', () => {
     `Bearer${TOKEN}`,
   ])
     assert.equal(access.allows(header), false, JSON.stringify(header));
+});
+
+test('start-up warns of an open /metrics only in production, beyond loopback, without a token', () => {
+  const production = { env: 'production', host: '0.0.0.0', metricsToken: undefined } as const;
+  assert.match(openMetricsWarning(production) ?? '', /anyone who can reach 0\.0\.0\.0: set METRICS_TOKEN/);
+  assert.match(openMetricsWarning({ ...production, host: '10.0.0.5' }) ?? '', /10\.0\.0\.5/);
+  for (const quiet of [
+    { ...production, metricsToken: TOKEN },
+    { ...production, host: '127.0.0.1' },
+    { ...production, host: '::1' },
+    { ...production, host: 'localhost' },
+    { ...production, env: 'development' },
+    { ...production, env: 'test' },
+  ] as const)
+    assert.equal(openMetricsWarning(quiet), undefined, JSON.stringify(quiet));
 });

@@ -1,5 +1,5 @@
 import { missingNodeFlags, redactDatabaseUrl } from '@tandem/config';
-import { runService } from '@tandem/service';
+import { openMetricsWarning, runService } from '@tandem/service';
 import { assertNativeUws } from './native.js';
 import { setProcessPriority } from './process-priority.js';
 import { startFast } from './server.js';
@@ -26,6 +26,8 @@ await runService({
         { missing },
         'started without the Node.js flags fast is meant to run with (see @tandem/config NODE_FLAGS): expect full garbage collections of the hot data whenever traffic pauses',
       );
+    const open = openMetricsWarning(config);
+    if (open) logger.warn(open);
     if (config.fast.nice === undefined) return;
     setProcessPriority(config.fast.nice);
     logger.info({ nice: config.fast.nice }, 'fast service priority set');
