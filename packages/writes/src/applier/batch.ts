@@ -198,8 +198,10 @@ export class BatchApplier {
         seen.add(write.id);
         return first && (status === undefined || status === 'queued');
       });
-      // Writes of a session revoked since they were accepted are void (SESSION_REVOKED); read in this
-      // transaction, so a revocation committed before it is seen.
+      // Writes of a session revoked since they were accepted are void (SESSION_REVOKED). Read in this
+      // transaction: every revocation committed before the read is seen. One that commits while the
+      // batch runs is ordered after it (SQLite: the batch holds the write lock, so none can). Locking
+      // the sessions against it (FOR SHARE) would make every batch write to its writers' session rows.
       const voided =
         forced === undefined ? await securityRevokedSessions(em, sessionIdsOf(pending)) : new Set<string>();
       const outcomes: Outcome[] = [];
