@@ -460,7 +460,7 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
   });
 });
 
-describe('the per-subject rate limit holds under parallel requests', () => {
+describe('the per-subject rate limits hold under parallel requests (writes, and lookups of writes in the queue)', () => {
   let h: WriteHarness;
   before(async () => {
     h = await startWriteHarness({
@@ -491,17 +491,6 @@ describe('the per-subject rate limit holds under parallel requests', () => {
     const later = await send('POST', `${h.fast.url}/v1/orders`, { token, body });
     assert.equal(later.status, 202, 'the bucket refills at WRITE_RATE_PER_SECOND');
   });
-});
-
-describe('GET /v1/writes/{id} of ids the store does not hold: each asks the queue, so they are rate-limited', () => {
-  let h: WriteHarness;
-  before(async () => {
-    h = await startWriteHarness({
-      env: { WRITE_RATE_PER_SECOND: '1', WRITE_RATE_BURST: '5' },
-      applier: false,
-    });
-  });
-  after(() => h?.close());
 
   test('a burst of 20 parallel lookups of unknown ids: the burst is answered 404, the rest 429; a stored outcome is never limited', async () => {
     const [frank, grace] = (await createUsers(h, 'lookup', 2)) as [number, number];
