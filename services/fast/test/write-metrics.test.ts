@@ -49,7 +49,7 @@ function outcomeOf(reply: HttpReply): string {
 describe('write outcomes on /metrics', () => {
   test('every refusal code the write endpoints answer has its own outcome (none is counted as other)', () => {
     // Codes of an applied write (a waited answer is counted as accepted or replayed, not by its outcome).
-    const applierOnly = new Set(['conflict', 'rejected']);
+    const applierOnly = new Set(['conflict', 'rejected', 'session_revoked']);
     const codes = Object.values(WRITE_ERROR_CODES)
       .flat()
       .filter((code) => !applierOnly.has(code));
