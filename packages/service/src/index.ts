@@ -1,7 +1,7 @@
 export type { ReadyMessage, RunningService, ServiceOptions } from './running-service.js';
 export { runService, type ServiceDefinition } from './run-service.js';
 export {
-  METRICS_CHALLENGE,
+  METRICS_REFUSAL,
   MetricsAccess,
   metricsAuthorization,
   openMetricsWarning,

@@ -1,8 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '@tandem/config';
 
-/** The RFC 6750 challenge of a /metrics request without the right token. */
-export const METRICS_CHALLENGE = 'Bearer realm="metrics"';
+/**
+ * What a /metrics request without the right token is answered, by fast and auth alike (each in its own
+ * error shape): the error code, the human message and the RFC 6750 challenge.
+ */
+export const METRICS_REFUSAL = {
+  error: 'invalid_token',
+  message: 'Reading /metrics needs the bearer token METRICS_TOKEN.',
+  challenge: 'Bearer realm="metrics"',
+} as const;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 

@@ -79,7 +79,6 @@ export {
   revokeClientSessions,
   revokeUserSessions,
   revokeSessionsBeyondRoleScopes,
-  HOLDER_REVOCATION_REASONS,
   securityRevokedSessions,
 } from './sessions/index.js';
 // --- end signing side ---

@@ -3,7 +3,7 @@
  * scopes a user's roles grant. The auth grants, the revoke route, the admin and the CLI all call
  * these; the auth service's hand-written hot-path SQL embeds the fragments exported here.
  */
-export { HOLDER_REVOCATION_REASONS, type RevocationReason } from './reasons.js';
+export type { RevocationReason } from './reasons.js';
 export { securityRevokedSessions } from './security-revoked.js';
 export { liveWindow, liveSessionSql, liveBindings, type LiveWindow } from './live.js';
 export { unionRoleScopes, roleScopes, scopesOfUsers } from './scopes.js';

@@ -1,4 +1,4 @@
-import { METRICS_CHALLENGE, MetricsAccess } from '@tandem/service';
+import { METRICS_REFUSAL, MetricsAccess } from '@tandem/service';
 import type { GetRoute } from './get-route.js';
 import type { AuthDeps } from '../deps.js';
 import { NO_STORE } from '../oauth-error.js';
@@ -12,11 +12,8 @@ export function metricsRoute(deps: AuthDeps): GetRoute {
       sendJson(
         res,
         401,
-        { ...NO_STORE, 'WWW-Authenticate': METRICS_CHALLENGE },
-        {
-          error: 'invalid_token',
-          error_description: 'Reading /metrics needs the bearer token METRICS_TOKEN.',
-        },
+        { ...NO_STORE, 'WWW-Authenticate': METRICS_REFUSAL.challenge },
+        { error: METRICS_REFUSAL.error, error_description: METRICS_REFUSAL.message },
       );
       return;
     }

@@ -1,5 +1,5 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import { METRICS_CHALLENGE, type MetricsAccess } from '@tandem/service';
+import { METRICS_REFUSAL, type MetricsAccess } from '@tandem/service';
 import { jsonError, send, type Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 import type { RequestLatency } from './latency.js';
@@ -22,8 +22,8 @@ export function serveMetrics(
   authorization: string,
   parts: ObservedParts & { readonly metricsAccess: MetricsAccess },
 ): void {
-  // uWebSockets.js reads an absent header as ''.
-  if (!parts.metricsAccess.allows(authorization === '' ? undefined : authorization)) {
+  // uWebSockets.js reads an absent header as '', which allows() refuses like no header.
+  if (!parts.metricsAccess.allows(authorization)) {
     send(res, parts.metrics, 'metrics', metricsRefusal);
     return;
   }
@@ -37,12 +37,9 @@ export function serveMetrics(
   });
 }
 
-const metricsRefusal = jsonError(
-  401,
-  'invalid_token',
-  'Reading /metrics needs the bearer token METRICS_TOKEN.',
-  [['WWW-Authenticate', METRICS_CHALLENGE]],
-);
+const metricsRefusal = jsonError(401, METRICS_REFUSAL.error, METRICS_REFUSAL.message, [
+  ['WWW-Authenticate', METRICS_REFUSAL.challenge],
+]);
 
 function metricsReply(parts: ObservedParts, queueDepth: number | undefined): Reply {
   return {
