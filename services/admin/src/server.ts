@@ -4,19 +4,20 @@ import AdminJS, { Router as AdminRouter } from 'adminjs';
 import { buildAssets, buildRoutes } from '@adminjs/express';
 import compression from 'compression';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import formidable from 'express-formidable';
 import session from 'express-session';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
 import type { RunningService, ServiceOptions } from '@tandem/service';
 import { exportRoutes } from './actions/export-route.js';
+import { readOrChangeOnly } from './api-methods.js';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, passwordGuesses, requireStaff } from './auth.js';
 import { liveMetricsRoute } from './metrics/route.js';
 import { MetricsSampler, metricsTargets } from './metrics/sampler.js';
 import { createComponents } from './components.js';
 import { identityBodiesOnly } from './content-encoding.js';
+import { acceptableBodies, formBodies } from './form-bodies.js';
 import { offlineFonts, offlineUplotStyles } from './offline-assets.js';
 import { inlineScriptNonce, securityHeaders } from './page-security.js';
 import { servePrecompressedAssets } from './served-assets.js';
@@ -83,18 +84,44 @@ const compressedPagesAndJson = compression({
     /^(text\/(html|css)|application\/json)\b/.test(String(res.getHeader('Content-Type') ?? '')),
 });
 
+/** Which kind of action each API route runs: `actions/x` a resource's, `records/:id/x` a record's, `bulk/x` several records'. */
+const ACTION_ROUTE =
+  /^\/(?:actions\/(?<resource>[^/]+)|records\/[^/]+\/(?<record>[^/]+)|bulk\/(?<bulk>[^/]+))/;
+
 /**
  * AdminJS answers an unknown resource or action with an exception (a 500); answer 404 instead. The
  * action is looked up among the resource's own actions only: `constructor` or `toString` would find
  * Object.prototype's members on the plain object of actions, and AdminJS then fails on them (a 500).
+ * An action of another kind than its route's (`records/1/list`, `actions/show`) is unknown there too:
+ * AdminJS ran it and failed on its answer (a 500).
  */
 function knownResourcesOnly(admin: AdminJS): RequestHandler {
   return (req, res, next) => {
     const resource = admin.resources.find((candidate) => candidate.id() === req.params.resourceId);
-    const action = /^\/(?:actions\/([^/]+)|records\/[^/]+\/([^/]+)|bulk\/([^/]+))/.exec(req.path);
-    const actionName = action?.[1] ?? action?.[2] ?? action?.[3];
-    if (!resource || (actionName !== undefined && !Object.hasOwn(resource.decorate().actions, actionName))) {
+    const route = Object.entries(ACTION_ROUTE.exec(req.path)?.groups ?? {}).find(
+      ([, name]) => name !== undefined,
+    );
+    const known = (kind: string, name: string) => {
+      const action = Object.hasOwn(resource!.decorate().actions, name)
+        ? resource!.decorate().actions[name]
+        : undefined;
+      if (action === undefined) return false;
+      return kind === 'resource'
+        ? action.isResourceType()
+        : kind === 'record'
+          ? action.isRecordType()
+          : action.isBulkType();
+    };
+    if (!resource || (route !== undefined && !known(...(route as [string, string])))) {
       res.status(404).json({ error: 'not_found', message: 'No such resource or action.' });
+      return;
+    }
+    // The stock `new` action throws on anything but POST (a 500): there is nothing to read from it.
+    if (route?.[1] === 'new' && req.method !== 'POST') {
+      res.status(405).set('Allow', 'POST').json({
+        error: 'method_not_allowed',
+        message: 'A new record is created with POST; there is nothing to GET here.',
+      });
       return;
     }
     next();
@@ -185,7 +212,10 @@ export async function createAdminApp(
 
   // No body parser before this router: AdminJS parses its own forms (express-formidable).
   const router = express.Router();
+  router.use('/api', readOrChangeOnly);
   router.use(sameOriginWrites);
+  // Bodies the form parser (formBodies, below) must not read are refused before any other work.
+  router.use(identityBodiesOnly, acceptableBodies);
   router.use('/api', apiAnswersNotStored);
   router.use(compressedPagesAndJson);
   offlineFonts(router, ROOT_PATH);
@@ -207,8 +237,7 @@ export async function createAdminApp(
       },
     }),
   );
-  router.use(identityBodiesOnly);
-  router.use(formidable({ maxFileSize: 10 * 1024 * 1024, maxFields: 2000 }));
+  router.use(formBodies);
   router.use(refuseUploads);
   router.use(refusePrototypeKeys);
   const deps = { admin, orm, config, logger, guesses };

@@ -85,4 +85,28 @@ describe(`attack: admin API caching and malformed action requests (${testDialect
     const { status } = await deleter.api(`/resources/Product/bulk/bulkDelete?recordIds=${spade},${rake}`);
     assert.equal(status, 200);
   });
+
+  it('an action asked for on another kind of route is unknown there (404), and new by GET is 405', async () => {
+    const [spade] = fixture.ids.products;
+    for (const path of [
+      `/resources/Product/records/${spade}/list`,
+      `/resources/Product/records/${spade}/new`,
+      `/resources/Product/actions/show`,
+      `/resources/Product/actions/delete`,
+      `/resources/Product/bulk/show?recordIds=${spade}`,
+    ]) {
+      for (const method of ['GET', 'POST']) {
+        const { status, body } = await root.api(path, { method });
+        assert.equal(status, 404, `${method} ${path}: ${JSON.stringify(body)}`);
+        assert.equal(body.error, 'not_found');
+      }
+    }
+    const created = await root.api('/resources/Product/actions/new');
+    assert.equal(created.status, 405, JSON.stringify(created.body));
+    assert.equal(created.body.error, 'method_not_allowed');
+    assert.equal(await fixture.db.orm.em.fork().count(Product), 3, 'nothing created or deleted');
+    // The right kinds still answer.
+    assert.equal((await root.api(`/resources/Product/records/${spade}/show`)).status, 200);
+    assert.equal((await root.api('/resources/Product/actions/list')).status, 200);
+  });
 });

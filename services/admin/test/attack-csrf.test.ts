@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Product } from '@tandem/models';
+import { Product, User } from '@tandem/models';
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 describe('attack: cross-site requests to the admin', () => {
@@ -60,6 +60,33 @@ describe('attack: cross-site requests to the admin', () => {
     assert.equal(await productName(), 'Spade (steel)');
     const originOnly = await root.api(path, { form: { name: 'Spade' }, headers: { origin: fixture.origin } });
     assert.equal(originOnly.status, 200);
+  });
+
+  it('refuses HEAD on the API (AdminJS took it for a change): no delete, bulk delete or edit', async () => {
+    const [spade, rake] = fixture.ids.products;
+    const count = () => fixture.db.orm.em.fork().count(Product);
+    const products = await count();
+    // A page on another port can send HEAD with fetch(url, { method: 'HEAD', mode: 'no-cors' }): a
+    // safe method, so the CSRF check lets it by; it must never reach an action.
+    for (const headers of [crossSite, sameOrigin]) {
+      for (const path of [
+        `/resources/Product/records/${spade}/delete`,
+        `/resources/Product/bulk/bulkDelete?recordIds=${spade},${rake}`,
+        `/resources/Product/records/${spade}/edit`,
+        `/resources/User/records/${fixture.ids.editor}/delete`,
+      ]) {
+        const response = await root.request(`/admin/api${path}`, { method: 'HEAD', headers });
+        assert.equal(response.status, 405, `HEAD ${path}`);
+        assert.equal(response.headers.get('allow'), 'GET, POST');
+      }
+    }
+    assert.equal(await count(), products, 'no product deleted');
+    assert.equal(await productName(), 'Spade');
+    const editor = await fixture.db.orm.em.fork().findOne(User, fixture.ids.editor);
+    assert.ok(editor, 'the editor is still there');
+    // GET still reads.
+    const shown = await root.api(`/resources/Product/records/${spade}/show`, { headers: sameOrigin });
+    assert.equal(shown.status, 200);
   });
 
   it('refuses a cross-site login post (login CSRF)', async () => {

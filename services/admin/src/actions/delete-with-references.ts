@@ -52,11 +52,13 @@ export function deleteWithReferences(
       const { record, currentAdmin } = context;
       if (!record) throw new NotFoundError('You have to pass "recordId" to Delete Action', 'Action#handler');
       const found = await references(String(record.id()));
-      if (request.method === 'get' || found.length > 0) {
+      // Only a POST deletes (AdminJS's own action deleted on anything but GET, a HEAD included).
+      const reading = request.method !== 'post';
+      if (reading || found.length > 0) {
         return {
           record: record.toJSON(currentAdmin),
           references: withLinks(found, String(record.id()), context),
-          ...(request.method === 'get' ? {} : { notice: { message: refusal(found), type: 'error' } }),
+          ...(reading ? {} : { notice: { message: refusal(found), type: 'error' } }),
         };
       }
       return ACTIONS.delete.handler(request, response, context);
