@@ -297,7 +297,7 @@ async function measureDrain(options: {
   const last = Math.max(...rows.map((row) => row.last.getTime()));
   const seconds = Math.max(0.001, (last - first) / 1000);
   const applied = count('applied');
-  await storeHolds(options.fastUrl, 'orders', applied);
+  await storeHolds(options.fastUrl, 'orders', applied, options.env.METRICS_TOKEN);
   const feedCatchUpSeconds = (performance.now() - drainedAt) / 1000;
   return {
     orders: options.count,
@@ -315,18 +315,30 @@ async function measureDrain(options: {
 /**
  * Waits until fast's store holds `count` records of `collection` (its /healthz counts them): the drain's
  * changes have all come through the feed. The latency run measures a steady 1,000 writes/s, so it
- * must not start while fast is still taking in the backlog the drain committed.
+ * must not start while fast is still taking in the backlog the drain committed. /healthz gives the
+ * counts only to the bearer of METRICS_TOKEN when fast has one (`metricsToken`, from fast's env).
  */
-async function storeHolds(fastUrl: string, collection: string, count: number): Promise<void> {
+async function storeHolds(
+  fastUrl: string,
+  collection: string,
+  count: number,
+  metricsToken: string | undefined,
+): Promise<void> {
+  const headers: Record<string, string> =
+    metricsToken === undefined ? {} : { authorization: `Bearer ${metricsToken}` };
   const deadline = performance.now() + 300_000;
   for (;;) {
-    const health = (await (await fetch(`${fastUrl}/healthz`)).json()) as {
+    const health = (await (await fetch(`${fastUrl}/healthz`, { headers })).json()) as {
       records?: Record<string, number>;
       feed?: { lagEvents?: number };
     };
-    if ((health.records?.[collection] ?? 0) >= count && health.feed?.lagEvents === 0) return;
+    if (health.records === undefined)
+      throw new Error(
+        `fast's /healthz gave no record counts (METRICS_TOKEN not sent?): ${JSON.stringify(health)}`,
+      );
+    if ((health.records[collection] ?? 0) >= count && health.feed?.lagEvents === 0) return;
     if (performance.now() > deadline)
-      throw new Error(`fast holds ${health.records?.[collection]} of ${count} ${collection} after 300 s`);
+      throw new Error(`fast holds ${health.records[collection]} of ${count} ${collection} after 300 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -95,7 +95,9 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   // Preflights (CORS) of /v1, on their own patterns (the `any` below would take them).
   app.options('/v1/:collection/:id', (res, req) => deps.cors.preflight(res, req));
   app.options('/v1/:collection', (res, req) => deps.cors.preflight(res, req));
-  app.get('/healthz', (res) => send(res, metrics, 'healthz', healthReply(deps)));
+  app.get('/healthz', (res, req) =>
+    send(res, metrics, 'healthz', healthReply(deps, req.getHeader('authorization'))),
+  );
   app.get('/metrics', (res, req) => serveMetrics(res, req.getHeader('authorization'), deps));
   app.get('/openapi.json', (res) => send(res, metrics, 'openapi', deps.openApi));
 

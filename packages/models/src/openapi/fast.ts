@@ -240,19 +240,24 @@ const livePath = (topics: readonly string[], owned: readonly string[]) => ({
   },
 });
 
+/** Where /healthz's details appear: with /metrics' token, or when /metrics is open. */
+const DETAILS_WHEN =
+  'Only for a caller presenting `Authorization: Bearer <METRICS_TOKEN>`, or for anyone when METRICS_TOKEN is not set.';
+
 const healthSchema: JsonSchema = {
   type: 'object',
-  required: ['status', 'ready', 'feed', 'jwks', 'records'],
+  required: ['status', 'ready'],
+  description: `A probe needs status and ready (and reason when not ready). feed, jwks and records: ${DETAILS_WHEN}`,
   properties: {
     status: { enum: ['ok', 'stale', 'starting'] },
     ready: { type: 'boolean' },
     reason: { type: 'string', description: 'Why not ready: "loading snapshot" or "no signing keys yet".' },
-    feed: { type: 'object' },
-    jwks: { type: 'object' },
+    feed: { type: 'object', description: `The change feed: connection, lag, position. ${DETAILS_WHEN}` },
+    jwks: { type: 'object', description: `The issuer's signing keys held. ${DETAILS_WHEN}` },
     records: {
       type: 'object',
       additionalProperties: { type: 'integer' },
-      description: 'Records per collection.',
+      description: `Records per collection. ${DETAILS_WHEN}`,
     },
   },
 };
@@ -344,9 +349,10 @@ export function openApiDocument(input: FastDocumentInput): OpenApiDocument {
       '/healthz': {
         get: {
           operationId: 'health',
-          summary: 'Readiness (snapshot loaded, signing keys held) and change-feed lag',
+          summary: 'Readiness (snapshot loaded, signing keys held); change-feed lag with the metrics token',
           tags: ['operations'],
-          security: [],
+          // Open to probes; METRICS_TOKEN (when set) adds the details, as it opens /metrics.
+          security: [{}, { metricsToken: [] }],
           responses: {
             '200': { description: 'Ready (status ok or stale).', content: jsonContent(ref('Health')) },
             '503': {

@@ -1,3 +1,4 @@
+import type { MetricsAccess } from '@tandem/service';
 import type { Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 
@@ -11,16 +12,41 @@ export const FAILING = 'failing: the reason is in the service log';
 /**
  * GET /healthz. Ready (200) once the snapshot is loaded and the issuer's signing keys are held: without
  * keys every token would be refused, so a replica without them must stay out of rotation.
+ *
+ * A probe needs only that (status, ready, reason). The details (records per collection, the feed's
+ * position and lag, keys held) are what /metrics guards: with METRICS_TOKEN set, an anonymous caller
+ * could otherwise follow order volume live here. So they go to the callers /metrics would answer:
+ * the bearer METRICS_TOKEN, or anyone when none is set (then /metrics is open too).
  */
-export function healthReply({ store, feed, jwks }: ObservedParts): Reply {
-  const status = feed.status();
-  const records: Record<string, number> = {};
-  for (const [name, collection] of store.collections) records[name] = collection.size;
+export function healthReply(
+  { store, feed, jwks, metricsAccess }: ObservedParts & { readonly metricsAccess: MetricsAccess },
+  authorization: string,
+): Reply {
   const notReady = !store.ready ? 'loading snapshot' : jwks.size === 0 ? 'no signing keys yet' : undefined;
-  const body = {
+  const status = feed.status();
+  const probe = {
     status: notReady ? 'starting' : status.stale ? 'stale' : 'ok',
     ready: notReady === undefined,
     ...(notReady && { reason: notReady }),
+  };
+  // uWebSockets.js reads an absent header as '', which allows() refuses like no header.
+  const body = metricsAccess.allows(authorization) ? { ...probe, ...details(store, status, jwks) } : probe;
+  return {
+    status: body.ready ? 200 : 503,
+    body: JSON.stringify(body),
+    headers: [['Cache-Control', 'no-store']],
+  };
+}
+
+/** What /healthz tells only a caller who may read /metrics. */
+function details(
+  store: ObservedParts['store'],
+  status: ReturnType<ObservedParts['feed']['status']>,
+  jwks: ObservedParts['jwks'],
+) {
+  const records: Record<string, number> = {};
+  for (const [name, collection] of store.collections) records[name] = collection.size;
+  return {
     feed: {
       connected: status.connected,
       stale: status.stale,
@@ -31,10 +57,5 @@ export function healthReply({ store, feed, jwks }: ObservedParts): Reply {
     },
     jwks: { keys: jwks.size, lastError: jwks.lastError === undefined ? null : FAILING },
     records,
-  };
-  return {
-    status: body.ready ? 200 : 503,
-    body: JSON.stringify(body),
-    headers: [['Cache-Control', 'no-store']],
   };
 }
