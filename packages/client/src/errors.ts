@@ -54,18 +54,19 @@ export class InvalidScopeError extends OAuthError {
   override name = 'InvalidScopeError';
 }
 
-const OAUTH_ERRORS: Readonly<Record<string, typeof OAuthError>> = {
-  invalid_request: InvalidRequestError,
-  invalid_client: InvalidClientError,
-  invalid_grant: InvalidGrantError,
-  unauthorized_client: UnauthorizedClientError,
-  unsupported_grant_type: UnsupportedGrantTypeError,
-  invalid_scope: InvalidScopeError,
-};
+/** A Map: the code comes from the server's answer, and `constructor` must not find Object's. */
+const OAUTH_ERRORS: ReadonlyMap<string, typeof OAuthError> = new Map<string, typeof OAuthError>([
+  ['invalid_request', InvalidRequestError],
+  ['invalid_client', InvalidClientError],
+  ['invalid_grant', InvalidGrantError],
+  ['unauthorized_client', UnauthorizedClientError],
+  ['unsupported_grant_type', UnsupportedGrantTypeError],
+  ['invalid_scope', InvalidScopeError],
+]);
 
 /** The OAuthError subclass for an RFC 6749 `error` code (plain OAuthError for other codes). */
 export function oauthError(code: string, description: string, status: number): OAuthError {
-  const ErrorClass = OAUTH_ERRORS[code] ?? OAuthError;
+  const ErrorClass = OAUTH_ERRORS.get(code) ?? OAuthError;
   return new ErrorClass(code, description, status);
 }
 

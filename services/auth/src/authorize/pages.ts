@@ -56,10 +56,11 @@ ${hiddenFields(options.form, 'password')}
   );
 }
 
-const SCOPE_TEXT: Readonly<Record<string, string>> = {
-  openid: 'Know who you are (your account id)',
-  email: 'See your email address',
-};
+/** A Map, not an object literal: a scope named `constructor` or `toString` must not find a method. */
+const SCOPE_TEXT: ReadonlyMap<string, string> = new Map([
+  ['openid', 'Know who you are (your account id)'],
+  ['email', 'See your email address'],
+]);
 
 /** The consent page: what the client asks for, Allow or Deny (both are posts of the same form). */
 export function consentPage(options: {
@@ -68,7 +69,9 @@ export function consentPage(options: {
   readonly scopes: readonly string[];
   readonly email: string;
 }): string {
-  const items = options.scopes.map((scope) => `<li>${escapeHtml(SCOPE_TEXT[scope] ?? scope)}</li>`).join('');
+  const items = options.scopes
+    .map((scope) => `<li>${escapeHtml(SCOPE_TEXT.get(scope) ?? scope)}</li>`)
+    .join('');
   return page(
     'Allow access',
     `<h1>Allow access?</h1>
