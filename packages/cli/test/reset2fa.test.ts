@@ -24,9 +24,11 @@ before(async () => {
     issuer: 'Tandem',
     throttle: { attempts: 5, windowSeconds: 60 },
   });
-  const enrolment = await twoFactor.beginEnrolment(ann);
+  const enrolment = await twoFactor.beginEnrolment(ann, 'attempt:test');
   assert.ok(enrolment);
-  assert.ok((await twoFactor.confirmEnrolment(ann, totpCodeAt(enrolment.secret), '127.0.0.1')).ok);
+  assert.ok(
+    (await twoFactor.confirmEnrolment(ann, 'attempt:test', totpCodeAt(enrolment.secret), '127.0.0.1')).ok,
+  );
 });
 after(async () => {
   await twoFactor.close();

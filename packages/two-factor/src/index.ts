@@ -1,6 +1,8 @@
 export {
   TwoFactor,
   OTP_AMR,
+  ENROLMENT_TTL_SECONDS,
+  type EnrolmentAttempt,
   type TwoFactorUser,
   type TwoFactorStatus,
   type TwoFactorOptions,

@@ -6,6 +6,7 @@ import {
   type AuditActor,
   type TwoFactorChange,
 } from '@tandem/models';
+import { revokeUserSessions } from '@tandem/tokens';
 
 /**
  * The two-factor rows of one user. Every "use once" rule is one conditional UPDATE whose affected-row
@@ -15,11 +16,15 @@ import {
 export interface StoredTotp {
   readonly secretEncrypted: string;
   readonly confirmed: boolean;
+  /** When this secret was stored: an unconfirmed one expires some minutes after (two-factor.ts). */
+  readonly createdAt: Date;
 }
 
 export async function findTotp(em: EntityManager, userId: number): Promise<StoredTotp | null> {
   const row = await em.fork().findOne(UserTotp, { user: userId }, { populate: ['secretEncrypted'] });
-  return row ? { secretEncrypted: row.secretEncrypted, confirmed: row.confirmedAt != null } : null;
+  return row
+    ? { secretEncrypted: row.secretEncrypted, confirmed: row.confirmedAt != null, createdAt: row.createdAt }
+    : null;
 }
 
 /** Whether the user has a confirmed authenticator (readable without the secret key). */
@@ -28,38 +33,49 @@ export async function twoFactorEnrolled(em: EntityManager, userId: number): Prom
 }
 
 /**
- * Stores a new, unconfirmed secret unless one is waiting already (then that one stays, so reloading
- * the enrolment page does not invalidate a QR code already scanned). Returns the stored secret, or
- * null when the user has a confirmed authenticator (which only disabling or a reset removes).
+ * Stores a new, unconfirmed secret: as the user's first row (`replacing` undefined), or in place of
+ * the unconfirmed secret `replacing` (another attempt's, or an expired one). False when the row is no
+ * longer what the caller read (a parallel enrolment or confirmation came first): the caller reads again.
  */
 export async function storePendingSecret(
   em: EntityManager,
   userId: number,
   secretEncrypted: string,
-): Promise<StoredTotp | null> {
+  replacing: string | undefined,
+): Promise<boolean> {
   const fork = em.fork();
-  const existing = await findTotp(fork, userId);
-  if (existing) return existing.confirmed ? null : existing;
-  try {
-    await fork.insert(UserTotp, { user: userId, secretEncrypted });
-  } catch (error) {
-    // Two enrolment pages opened at once: the unique user_id index let one insert in; use that one.
-    const winner = await findTotp(fork, userId);
-    if (!winner) throw error;
-    return winner.confirmed ? null : winner;
+  if (replacing !== undefined) {
+    const replaced = await fork.nativeUpdate(
+      UserTotp,
+      { user: userId, confirmedAt: null, secretEncrypted: replacing },
+      { secretEncrypted, createdAt: new Date() },
+    );
+    return replaced === 1;
   }
-  return { secretEncrypted, confirmed: false };
+  try {
+    await fork.insert(UserTotp, { user: userId, secretEncrypted, createdAt: new Date() });
+    return true;
+  } catch (error) {
+    // Two enrolment pages opened at once: the unique user_id index let one insert in.
+    if (await findTotp(fork, userId)) return false;
+    throw error;
+  }
 }
 
 /**
- * Confirms the pending authenticator with the step of the code that proved it, and replaces the
- * recovery codes, in one transaction. False when there was no pending authenticator (confirmed
- * meanwhile by a parallel request, or removed).
- * The change is audited in the same transaction (whoever enrolled is `actor`, the user themselves).
+ * Confirms the pending secret `pendingEncrypted` (only that one: a secret another attempt stored
+ * meanwhile is not confirmed by this attempt's code), storing it as `confirmedEncrypted` with the step
+ * of the code that proved it, and replaces the recovery codes, in one transaction. False when that
+ * secret was no longer pending (confirmed by a parallel request, replaced, or removed).
+ * The change is audited in the same transaction (whoever enrolled is `actor`, the user themselves), and
+ * the user's sign-ins and token sessions got with the password alone end with it (revokeUserSessions,
+ * as after a password change): a second factor that leaves them working protects nothing. The sign-in
+ * doing the enrolment is not one of them yet: both login pages start it only after this commits.
  */
 export async function confirmTotp(
   em: EntityManager,
   userId: number,
+  secrets: { readonly pendingEncrypted: string; readonly confirmedEncrypted: string },
   step: number,
   recoveryCodeHashes: readonly string[],
   actor: AuditActor,
@@ -67,8 +83,8 @@ export async function confirmTotp(
   return em.fork().transactional(async (tx) => {
     const confirmed = await tx.nativeUpdate(
       UserTotp,
-      { user: userId, confirmedAt: null },
-      { confirmedAt: new Date(), lastUsedStep: step },
+      { user: userId, confirmedAt: null, secretEncrypted: secrets.pendingEncrypted },
+      { confirmedAt: new Date(), lastUsedStep: step, secretEncrypted: secrets.confirmedEncrypted },
     );
     if (confirmed !== 1) return false;
     await tx.nativeDelete(RecoveryCode, { user: userId });
@@ -77,6 +93,7 @@ export async function confirmTotp(
       recoveryCodeHashes.map((codeHash) => ({ user: userId, codeHash })),
     );
     auditTwoFactorChange(tx, actor, 'enable_two_factor', userId);
+    await revokeUserSessions(tx as Parameters<typeof revokeUserSessions>[0], userId, 'two_factor_enabled');
     return true;
   });
 }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { LoginThrottle, type LoginThrottleOptions } from '@tandem/accounts';
-import { openSealedText, sealText, type SealContext } from '@tandem/tokens';
+import { SealedTextError, openSealedText, sealText, type SealContext } from '@tandem/tokens';
 import { qrCodeSvg } from './qr-code.js';
 import { RecoveryCodeHasher, newRecoveryCodes } from './recovery-codes.js';
 import { looksLikeTotpCode, matchingTotpStep, newTotpSecret, totpUri } from './totp.js';
@@ -13,6 +14,7 @@ import {
   storePendingSecret,
   twoFactorEnrolled,
   unusedRecoveryCodes,
+  type StoredTotp,
 } from './two-factor-store.js';
 
 /** RFC 8176 `amr` value of a sign-in that passed a one-time password (TOTP or recovery code). */
@@ -57,6 +59,19 @@ export interface TwoFactorOptions {
   readonly issuer: string;
 }
 
+/**
+ * How long an unconfirmed secret can be confirmed. Enough to scan a QR code and type a code; short, so
+ * a secret shown to someone who then left is not waiting for the real user to adopt it.
+ */
+export const ENROLMENT_TTL_SECONDS = 10 * 60;
+
+/**
+ * Which enrolment a secret belongs to: an opaque id of the sign-in or session that displays it (the
+ * auth service's pending sign-in, the admin session). Only that attempt sees the secret again or can
+ * confirm it; any other attempt gets a fresh secret, in its place.
+ */
+export type EnrolmentAttempt = string;
+
 /** Longest code input considered (a recovery code with generous spacing); longer is refused unread. */
 const MAX_CODE_LENGTH = 64;
 
@@ -87,6 +102,37 @@ export class TwoFactor {
     return { secretKey: this.secretKey, purpose: 'totp-secret-encryption', boundTo: `user:${userId}` };
   }
 
+  /**
+   * An unconfirmed secret is sealed for its attempt too (a digest of the id, as additional data): it
+   * opens for that attempt only, so nothing has to be stored to tell attempts apart. Confirming
+   * re-seals it with `sealing`, for the user alone.
+   */
+  private attemptSealing(userId: number, attempt: EnrolmentAttempt): SealContext {
+    const digest = createHash('sha256').update(attempt).digest('base64url');
+    return { ...this.sealing(userId), boundTo: `user:${userId} enrolment:${digest}` };
+  }
+
+  /** The secret of `stored` if it is unconfirmed, not expired and this attempt's; else undefined. */
+  private pendingSecret(
+    stored: StoredTotp | null,
+    userId: number,
+    attempt: EnrolmentAttempt,
+  ): string | undefined {
+    if (!stored || stored.confirmed) return undefined;
+    if (stored.createdAt.getTime() + ENROLMENT_TTL_SECONDS * 1000 <= Date.now()) return undefined;
+    try {
+      return openSealedText(stored.secretEncrypted, this.attemptSealing(userId, attempt));
+    } catch (error) {
+      if (error instanceof SealedTextError) return undefined;
+      throw error;
+    }
+  }
+
+  private async enrolment(user: TwoFactorUser, secret: string): Promise<Enrolment> {
+    const uri = totpUri(secret, user.email, this.issuer);
+    return { secret, uri, qrSvg: await qrCodeSvg(uri) };
+  }
+
   private throttleKey(user: TwoFactorUser): string {
     return `user:${user.id}`;
   }
@@ -97,31 +143,51 @@ export class TwoFactor {
   }
 
   /**
-   * The secret to enrol (kept while unconfirmed, so a reloaded page shows the same one), or null when
-   * the user already has a confirmed authenticator.
+   * The secret for this enrolment attempt: the one it was shown already (a reloaded page or a wrong
+   * code shows the same), else a fresh one that takes the place of any other unconfirmed secret (another
+   * attempt's, perhaps planted by someone who knew the password, or an expired one). Null when the
+   * user already has a confirmed authenticator.
    */
-  async beginEnrolment(user: TwoFactorUser): Promise<Enrolment | null> {
-    const pending = await storePendingSecret(
-      this.em,
-      user.id,
-      sealText(newTotpSecret(), this.sealing(user.id)),
-    );
-    if (!pending) return null;
-    const secret = openSealedText(pending.secretEncrypted, this.sealing(user.id));
-    const uri = totpUri(secret, user.email, this.issuer);
-    return { secret, uri, qrSvg: await qrCodeSvg(uri) };
+  async beginEnrolment(user: TwoFactorUser, attempt: EnrolmentAttempt): Promise<Enrolment | null> {
+    // A parallel enrolment may change the row between the read and the write: read again then.
+    for (let tries = 0; tries < 3; tries++) {
+      const stored = await findTotp(this.em, user.id);
+      if (stored?.confirmed) return null;
+      const shown = this.pendingSecret(stored, user.id, attempt);
+      if (shown !== undefined) return this.enrolment(user, shown);
+      const secret = newTotpSecret();
+      const sealed = sealText(secret, this.attemptSealing(user.id, attempt));
+      if (await storePendingSecret(this.em, user.id, sealed, stored?.secretEncrypted))
+        return this.enrolment(user, secret);
+    }
+    throw new Error('two-factor enrolment: the pending secret kept changing');
   }
 
-  /** A first code from the new authenticator confirms it; the answer holds the recovery codes, once. */
-  async confirmEnrolment(user: TwoFactorUser, code: string, address: string): Promise<ConfirmVerdict> {
+  /**
+   * A first code from the new authenticator confirms it, if it is this attempt's secret and not
+   * expired; the answer holds the recovery codes, once. Confirming ends the user's other sign-ins
+   * and token sessions (confirmTotp).
+   */
+  async confirmEnrolment(
+    user: TwoFactorUser,
+    attempt: EnrolmentAttempt,
+    code: string,
+    address: string,
+  ): Promise<ConfirmVerdict> {
     return this.guarded(user, code, address, async () => {
       const stored = await findTotp(this.em, user.id);
-      if (!stored || stored.confirmed) return { ok: false, reason: 'invalid' };
-      const step = matchingTotpStep(openSealedText(stored.secretEncrypted, this.sealing(user.id)), code);
+      const secret = this.pendingSecret(stored, user.id, attempt);
+      if (!stored || secret === undefined) return { ok: false, reason: 'invalid' };
+      const step = matchingTotpStep(secret, code);
       if (step === null) return { ok: false, reason: 'invalid' };
       const recoveryCodes = newRecoveryCodes();
       const hashes = recoveryCodes.map((recoveryCode) => this.hasher.hash(recoveryCode));
-      if (!(await confirmTotp(this.em, user.id, step, hashes, user))) return { ok: false, reason: 'invalid' };
+      const secrets = {
+        pendingEncrypted: stored.secretEncrypted,
+        confirmedEncrypted: sealText(secret, this.sealing(user.id)),
+      };
+      if (!(await confirmTotp(this.em, user.id, secrets, step, hashes, user)))
+        return { ok: false, reason: 'invalid' };
       return { ok: true, recoveryCodes };
     });
   }

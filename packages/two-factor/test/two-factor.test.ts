@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { AuditEntry, User } from '@tandem/models';
+import { AuditEntry, User, UserTotp } from '@tandem/models';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import {
+  ENROLMENT_TTL_SECONDS,
   RECOVERY_CODE_COUNT,
   TwoFactor,
   resetTwoFactor,
@@ -14,6 +15,8 @@ import {
 const SECRET_KEY = 'two-factor-test-secret-key-0123456789abcdef';
 const ADDRESS = '192.0.2.1';
 const STEP_MS = 30_000;
+/** The enrolment attempt (a sign-in, a session) most tests enrol in. */
+const ATTEMPT = 'attempt:test';
 
 describe('two-factor sign-in (TOTP and recovery codes) on a real database', () => {
   let db: MigratedTestDatabase;
@@ -45,9 +48,9 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
   /** An enrolled user, their secret and recovery codes; the enrolment used the current step. */
   async function enrolled() {
     const user = await newUser();
-    const enrolment = await twoFactor.beginEnrolment(user);
+    const enrolment = await twoFactor.beginEnrolment(user, ATTEMPT);
     assert.ok(enrolment);
-    const confirmed = await twoFactor.confirmEnrolment(user, totpCodeAt(enrolment.secret), ADDRESS);
+    const confirmed = await twoFactor.confirmEnrolment(user, ATTEMPT, totpCodeAt(enrolment.secret), ADDRESS);
     assert.ok(confirmed.ok, JSON.stringify(confirmed));
     return { user, secret: enrolment.secret, recoveryCodes: confirmed.recoveryCodes };
   }
@@ -57,7 +60,7 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
 
   it('enrols with a QR code of an otpauth URI, and keeps the secret sealed at rest', async () => {
     const user = await newUser();
-    const enrolment = await twoFactor.beginEnrolment(user);
+    const enrolment = await twoFactor.beginEnrolment(user, ATTEMPT);
     assert.ok(enrolment);
     assert.match(enrolment.secret, /^[A-Z2-7]{32}$/);
     const uri = new URL(enrolment.uri);
@@ -66,7 +69,7 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
     assert.equal(uri.searchParams.get('issuer'), 'Tandem test');
     assert.match(enrolment.qrSvg, /^<svg [^>]*role="img"/);
     // Reloading the page shows the same secret: an authenticator already scanned stays right.
-    assert.equal((await twoFactor.beginEnrolment(user))?.secret, enrolment.secret);
+    assert.equal((await twoFactor.beginEnrolment(user, ATTEMPT))?.secret, enrolment.secret);
     const [row] = await rows('user_totp', user.id);
     assert.ok(row);
     assert.match(String(row.secret_encrypted), /^v1\./);
@@ -77,14 +80,14 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
 
   it('confirms an enrolment only with a right code, then shows ten recovery codes stored as HMACs', async () => {
     const user = await newUser();
-    const enrolment = await twoFactor.beginEnrolment(user);
+    const enrolment = await twoFactor.beginEnrolment(user, ATTEMPT);
     assert.ok(enrolment);
     const wrong = totpCodeAt(enrolment.secret, Date.now() + 10 * STEP_MS);
-    assert.deepEqual(await twoFactor.confirmEnrolment(user, wrong, ADDRESS), {
+    assert.deepEqual(await twoFactor.confirmEnrolment(user, ATTEMPT, wrong, ADDRESS), {
       ok: false,
       reason: 'invalid',
     });
-    const confirmed = await twoFactor.confirmEnrolment(user, totpCodeAt(enrolment.secret), ADDRESS);
+    const confirmed = await twoFactor.confirmEnrolment(user, ATTEMPT, totpCodeAt(enrolment.secret), ADDRESS);
     assert.ok(confirmed.ok);
     assert.equal(confirmed.recoveryCodes.length, RECOVERY_CODE_COUNT);
     assert.equal(new Set(confirmed.recoveryCodes).size, RECOVERY_CODE_COUNT);
@@ -97,7 +100,7 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
     }
     assert.deepEqual(await twoFactor.status(user.id), { enrolled: true, recoveryCodesLeft: 10 });
     // A confirmed authenticator is not replaced by starting over: disable (with a code) first.
-    assert.equal(await twoFactor.beginEnrolment(user), null);
+    assert.equal(await twoFactor.beginEnrolment(user, ATTEMPT), null);
   });
 
   it('accepts a right code once: the same code again is refused as reused, an older one too', async () => {
@@ -204,14 +207,74 @@ describe('two-factor sign-in (TOTP and recovery codes) on a real database', () =
 
   it('a sealed secret copied onto another user does not open', async () => {
     const victim = await enrolled();
-    const attacker = await newUser();
-    await twoFactor.beginEnrolment(attacker);
+    const attacker = await enrolled();
     const knex = db.orm.em.getKnex();
     const [victimRow] = await rows('user_totp', victim.user.id);
     await knex('user_totp')
-      .where({ user_id: attacker.id })
+      .where({ user_id: attacker.user.id })
       .update({ secret_encrypted: victimRow!.secret_encrypted });
-    await assert.rejects(twoFactor.beginEnrolment(attacker), /authentication failed/);
+    const code = totpCodeAt(victim.secret, Date.now() + STEP_MS);
+    await assert.rejects(twoFactor.verify(attacker.user, code, '203.0.113.80'), /authentication failed/);
+  });
+
+  it('gives each enrolment attempt its own secret: one planted by another attempt is never confirmed', async () => {
+    const victim = await newUser();
+    // Someone with the password reaches the enrolment page, notes the secret and leaves.
+    const planted = await twoFactor.beginEnrolment(victim, 'attempt:attacker');
+    assert.ok(planted);
+    assert.equal((await twoFactor.beginEnrolment(victim, 'attempt:attacker'))?.secret, planted.secret);
+    // The real user's sign-in gets a fresh secret, which takes the planted one's place.
+    const own = await twoFactor.beginEnrolment(victim, 'attempt:victim');
+    assert.ok(own);
+    assert.notEqual(own.secret, planted.secret);
+    assert.equal((await twoFactor.beginEnrolment(victim, 'attempt:victim'))?.secret, own.secret);
+    // Neither attempt confirms with the other one's secret, nor the attacker's with its own any more.
+    const refused = { ok: false, reason: 'invalid' };
+    const plantedCode = totpCodeAt(planted.secret);
+    assert.deepEqual(
+      await twoFactor.confirmEnrolment(victim, 'attempt:victim', plantedCode, ADDRESS),
+      refused,
+    );
+    assert.deepEqual(
+      await twoFactor.confirmEnrolment(victim, 'attempt:attacker', plantedCode, '203.0.113.81'),
+      refused,
+    );
+    assert.deepEqual(
+      await twoFactor.confirmEnrolment(victim, 'attempt:attacker', totpCodeAt(own.secret), '203.0.113.81'),
+      refused,
+    );
+    const confirmed = await twoFactor.confirmEnrolment(
+      victim,
+      'attempt:victim',
+      totpCodeAt(own.secret),
+      '203.0.113.82',
+    );
+    assert.ok(confirmed.ok, JSON.stringify(confirmed));
+    // After the enrolment, a code of the planted secret does not sign in; the user's own does.
+    const later = Date.now() + STEP_MS;
+    assert.deepEqual(
+      await twoFactor.verify(victim, totpCodeAt(planted.secret, later), '203.0.113.83'),
+      refused,
+    );
+    assert.deepEqual(await twoFactor.verify(victim, totpCodeAt(own.secret, later), '203.0.113.84'), {
+      ok: true,
+      method: 'totp',
+    });
+  });
+
+  it('lets an unconfirmed secret expire: after ENROLMENT_TTL_SECONDS it neither confirms nor shows again', async () => {
+    const user = await newUser();
+    const enrolment = await twoFactor.beginEnrolment(user, ATTEMPT);
+    assert.ok(enrolment);
+    const stale = new Date(Date.now() - (ENROLMENT_TTL_SECONDS + 1) * 1000);
+    await db.orm.em.fork().nativeUpdate(UserTotp, { user: user.id }, { createdAt: stale });
+    assert.deepEqual(
+      await twoFactor.confirmEnrolment(user, ATTEMPT, totpCodeAt(enrolment.secret), '203.0.113.85'),
+      { ok: false, reason: 'invalid' },
+    );
+    const again = await twoFactor.beginEnrolment(user, ATTEMPT);
+    assert.ok(again);
+    assert.notEqual(again.secret, enrolment.secret);
   });
 
   it('turns off only with a current code, and a reset removes everything', async () => {

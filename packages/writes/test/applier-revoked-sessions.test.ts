@@ -31,7 +31,13 @@ describe(`queued writes of a revoked session (${testDialect()})`, () => {
   const ordersOf = (user: string) => em().count(Order, { user: Number(user) });
 
   test('revoked for security before the batch: the write is rejected 403, takes no stock, creates no order', async () => {
-    const reasons: RevocationReason[] = ['password_changed', 'user_inactive', 'staff', 'refresh_token_reuse'];
+    const reasons: RevocationReason[] = [
+      'password_changed',
+      'two_factor_enabled',
+      'user_inactive',
+      'staff',
+      'refresh_token_reuse',
+    ];
     for (const reason of reasons) {
       const [product] = await createProducts(db, [{ stock: 5 }]);
       const sid = await sessionOf(users[0]!);

@@ -14,6 +14,11 @@ export interface PendingTwoFactor {
   readonly expiresAt: number;
   /** credentialStamp of the password checked: a password changed since makes the step stale. */
   readonly stamp: string;
+  /**
+   * This login's id, random, naming its enrolment (@tandem/two-factor): a secret shown to another
+   * login (someone else who knew the password) is never the one this login confirms.
+   */
+  readonly attempt: string;
 }
 
 declare module 'express-session' {

@@ -29,6 +29,12 @@ export function twoFactorAccountRoutes(
     req.session.credentialStamp = await currentSessionStamp(orm.em.fork(), id);
   };
 
+  /**
+   * The enrolment attempt of this page: the admin session showing it (its id changes at every login),
+   * so a secret shown to another session of the user is never the one this session confirms.
+   */
+  const attemptOf = (req: Request) => `admin-session:${req.sessionID}`;
+
   /** The logged-in staff member as a two-factor user, with whether the policy binds them. */
   const current = async (req: Request) => {
     const id = Number(req.session.adminUser?.id);
@@ -56,7 +62,7 @@ export function twoFactorAccountRoutes(
       return;
     }
     const status_ = await twoFactor.status(user.id);
-    const enrolment = status_.enrolled ? null : await twoFactor.beginEnrolment(user);
+    const enrolment = status_.enrolled ? null : await twoFactor.beginEnrolment(user, attemptOf(req));
     res.status(status).set('Cache-Control', 'no-store');
     res.send(
       accountPage({
@@ -86,6 +92,7 @@ export function twoFactorAccountRoutes(
       const { user } = await current(req);
       const verdict = await deps.twoFactor.confirmEnrolment(
         user,
+        attemptOf(req),
         formField(req, 'code'),
         deps.clientAddress(req),
       );

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type AdminJS from 'adminjs';
 import type { Request, Response, Router } from 'express';
 import { credentialStamp, type ClientAddressReader } from '@tandem/accounts';
@@ -97,6 +98,7 @@ export async function afterPassword(req: Request, deps: TwoFactorLoginDeps, user
     enrol: !enrolled,
     expiresAt: Date.now() + PENDING_LIFETIME_MS,
     stamp: credentialStamp(user.passwordHash),
+    attempt: randomBytes(16).toString('base64url'),
   };
   await renewSession(req, { twoFactorPending: pending });
   return `${root}${enrolled ? TWO_FACTOR_PATH : TWO_FACTOR_ENROL_PATH}`;
@@ -117,6 +119,8 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
   const pendingOf = (req: Request, enrol: boolean): PendingTwoFactor | undefined => {
     const pending = req.session.twoFactorPending;
     if (!pending || pending.enrol !== enrol || pending.expiresAt < Date.now()) return undefined;
+    // Stored before logins had an attempt id: the password step is done again.
+    if (typeof pending.attempt !== 'string') return undefined;
     return pending;
   };
 
@@ -184,7 +188,8 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
       const pending = await livePendingOf(req, true);
       if (!pending) return res.redirect(302, loginPath);
       if (!deps.twoFactor) return unavailable(res);
-      const enrolment = await deps.twoFactor.beginEnrolment({ id: pending.userId, email: pending.email });
+      const user = { id: pending.userId, email: pending.email };
+      const enrolment = await deps.twoFactor.beginEnrolment(user, pending.attempt);
       // Enrolled meanwhile (another tab): the code step applies now.
       if (!enrolment) return res.redirect(302, loginPath);
       noStore(res).send(
@@ -207,13 +212,18 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
       if (!deps.twoFactor) return unavailable(res);
       const address = deps.clientAddress(req);
       const user = { id: pending.userId, email: pending.email };
-      const verdict = await deps.twoFactor.confirmEnrolment(user, formField(req, 'code'), address);
+      const verdict = await deps.twoFactor.confirmEnrolment(
+        user,
+        pending.attempt,
+        formField(req, 'code'),
+        address,
+      );
       if (!verdict.ok) {
         logger.info(
           { userId: user.id, address, reason: verdict.reason },
           'admin two-factor enrolment code refused',
         );
-        const enrolment = await deps.twoFactor.beginEnrolment(user);
+        const enrolment = await deps.twoFactor.beginEnrolment(user, pending.attempt);
         if (!enrolment) return res.redirect(303, loginPath);
         const { status, message } = answerRefusal(res, verdict);
         const action = `${root}${TWO_FACTOR_ENROL_PATH}`;

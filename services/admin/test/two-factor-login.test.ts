@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '@tandem/accounts';
 import { loadConfig } from '@tandem/config';
 import { createLogger } from '@tandem/log';
-import { User, UserTotp } from '@tandem/models';
-import { revokeUserSessions } from '@tandem/tokens';
+import { LoginSession, Session, User, UserTotp } from '@tandem/models';
+import { revokeUserSessions, startUserSession } from '@tandem/tokens';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { totpCodeAt } from '@tandem/two-factor';
 import { startAdmin, type AdminServer } from '../src/server.js';
@@ -287,6 +287,69 @@ describe('admin two-factor sign-in', () => {
     assert.equal(await isIn(other), false, 'the other session ended');
   });
 
+  it("the account page shows each session its own secret: another session's is never confirmed", async () => {
+    const em = fixture.db.orm.em.fork();
+    em.create(User, { email: 'fay@example.com', passwordHash: await hashPassword(PASSWORD), isStaff: true });
+    await em.flush();
+    // Someone with the password opens the account page, notes the secret, and leaves it unconfirmed.
+    const attacker = new Client(fixture.origin);
+    await attacker.login('fay@example.com');
+    const planted = secretOf(await (await attacker.request('/admin/account/two-factor')).text());
+    assert.ok(planted);
+    const owner = new Client(fixture.origin);
+    await owner.login('fay@example.com');
+    const own = secretOf(await (await owner.request('/admin/account/two-factor')).text());
+    assert.ok(own);
+    assert.notEqual(own, planted, 'the owner’s session gets a fresh secret');
+    const withPlanted = await owner.request('/admin/account/two-factor/enrol', {
+      form: { code: totpCodeAt(planted) },
+    });
+    assert.equal(withPlanted.status, 401);
+    assert.equal(secretOf(await withPlanted.text()), own);
+    const done = await owner.request('/admin/account/two-factor/enrol', { form: { code: totpCodeAt(own) } });
+    assert.equal(done.status, 200);
+    // A code of the planted secret does not pass the login's code step.
+    const login = await passwordStep(fixture.origin, 'fay@example.com');
+    const refused = await login.request('/admin/login/two-factor', { form: { code: codeAhead(planted) } });
+    assert.equal(refused.status, 401);
+    assert.equal(await isIn(login), false);
+  });
+
+  it('turning two-factor on revokes the user’s token sessions and ends their auth sign-ins', async () => {
+    const em = fixture.db.orm.em.fork();
+    const gus = em.create(User, {
+      email: 'gus@example.com',
+      passwordHash: await hashPassword(PASSWORD),
+      isStaff: true,
+    });
+    await em.flush();
+    const now = new Date();
+    const { sid } = await startUserSession(em.fork(), gus.id, [], { sessionAbsoluteTtlSeconds: 3600 }, now);
+    const signIn = em.create(LoginSession, {
+      id: 'a'.repeat(64),
+      user: gus,
+      authTime: now,
+      amr: 'pwd',
+      acr: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 3_600_000),
+      endedAt: null,
+    });
+    await em.flush();
+    const owner = new Client(fixture.origin);
+    await owner.login('gus@example.com');
+    const secret = secretOf(await (await owner.request('/admin/account/two-factor')).text())!;
+    const done = await owner.request('/admin/account/two-factor/enrol', {
+      form: { code: totpCodeAt(secret) },
+    });
+    assert.equal(done.status, 200);
+    assert.ok(await isIn(owner), 'the session that turned it on stays in');
+    const session = await em.fork().findOneOrFail(Session, { id: sid });
+    assert.ok(session.revokedAt);
+    assert.equal(session.revokedReason, 'two_factor_enabled');
+    assert.ok((await em.fork().findOneOrFail(LoginSession, { id: signIn.id })).endedAt, 'the sign-in ended');
+  });
+
   it('never logs a secret, a code or a recovery code', () => {
     const logs = fixture.logs();
     assert.match(logs, /admin two-factor code refused/);
@@ -341,6 +404,38 @@ describe('admin two-factor required for staff (TWO_FACTOR_REQUIRED_FOR_STAFF=tru
     const codeStep = await client.request('/admin/login/two-factor');
     assert.equal(codeStep.status, 302, 'an account with no authenticator has no code step');
     assert.equal((await client.request('/admin')).status, 302);
+  });
+
+  it('a login-time enrolment shows each login its own secret: one planted by another login is never confirmed', async () => {
+    // Someone with the password is sent to enrol, notes the secret, and leaves.
+    const attacker = new Client(fixture.origin);
+    await attacker.login('cid@example.com');
+    const planted = secretOf(await (await attacker.request('/admin/login/two-factor/enrol')).text());
+    assert.ok(planted);
+    // The owner logs in later: a fresh secret, and the planted one's code is refused.
+    const owner = new Client(fixture.origin);
+    await owner.login('cid@example.com');
+    const own = secretOf(await (await owner.request('/admin/login/two-factor/enrol')).text());
+    assert.ok(own);
+    assert.notEqual(own, planted);
+    const withPlanted = await owner.request('/admin/login/two-factor/enrol', {
+      form: { code: totpCodeAt(planted) },
+    });
+    assert.equal(withPlanted.status, 401);
+    assert.equal(secretOf(await withPlanted.text()), own, 'the owner’s page keeps the owner’s secret');
+    const done = await owner.request('/admin/login/two-factor/enrol', { form: { code: totpCodeAt(own) } });
+    assert.equal(done.status, 200);
+    assert.ok(await isIn(owner));
+    // The attacker's half-done login does not get in with the planted secret, nor does a new login.
+    const late = await attacker.request('/admin/login/two-factor/enrol', {
+      form: { code: totpCodeAt(planted) },
+    });
+    assert.notEqual(late.status, 200);
+    assert.equal(await isIn(attacker), false);
+    const again = await passwordStep(fixture.origin, 'cid@example.com');
+    const refused = await again.request('/admin/login/two-factor', { form: { code: codeAhead(planted) } });
+    assert.equal(refused.status, 401);
+    assert.equal(await isIn(again), false);
   });
 
   it('a login-time enrolment begun with the old password cannot be finished after a password change', async () => {

@@ -37,9 +37,12 @@ describe('the password grant refuses accounts that sign in with a second factor'
       throttle: { attempts: 50, windowSeconds: 60 },
     });
     const enrolled = await em.findOneOrFail(User, { email: 'enrolled@example.com' });
-    const enrolment = await twoFactor.beginEnrolment(enrolled);
+    const enrolment = await twoFactor.beginEnrolment(enrolled, 'attempt:test');
     assert.ok(enrolment);
-    assert.ok((await twoFactor.confirmEnrolment(enrolled, totpCodeAt(enrolment.secret), '127.0.0.2')).ok);
+    assert.ok(
+      (await twoFactor.confirmEnrolment(enrolled, 'attempt:test', totpCodeAt(enrolment.secret), '127.0.0.2'))
+        .ok,
+    );
   });
   after(async () => {
     await twoFactor.close();

@@ -43,9 +43,11 @@ describe('sign-in hardening on the authorization page', () => {
       throttle: { attempts: 50, windowSeconds: 60 },
     });
     const user = await auth.db.orm.em.fork().findOneOrFail(User, { email: 'otp@example.com' });
-    const enrolment = await twoFactor.beginEnrolment(user);
+    const enrolment = await twoFactor.beginEnrolment(user, 'attempt:test');
     assert.ok(enrolment);
-    assert.ok((await twoFactor.confirmEnrolment(user, totpCodeAt(enrolment.secret), '127.0.0.2')).ok);
+    assert.ok(
+      (await twoFactor.confirmEnrolment(user, 'attempt:test', totpCodeAt(enrolment.secret), '127.0.0.2')).ok,
+    );
     otpSecret = enrolment.secret;
   });
   after(async () => {

@@ -144,9 +144,11 @@ describe(`a password change ends half-done two-factor sign-ins (${testDialect()}
   it('the code step of an enrolled user started before the change is refused; the authenticator stays', async () => {
     const userId = await staff('enrolled@example.com');
     const user = { id: userId, email: 'enrolled@example.com' };
-    const enrolment = await twoFactor.beginEnrolment(user);
+    const enrolment = await twoFactor.beginEnrolment(user, 'attempt:test');
     assert.ok(enrolment);
-    assert.ok((await twoFactor.confirmEnrolment(user, totpCodeAt(enrolment.secret), '127.0.0.9')).ok);
+    assert.ok(
+      (await twoFactor.confirmEnrolment(user, 'attempt:test', totpCodeAt(enrolment.secret), '127.0.0.9')).ok,
+    );
     const { browser, page } = await passwordStep('enrolled@example.com');
     assert.equal(formFields(page.html).step, 'otp');
 

@@ -68,9 +68,14 @@ async function amrOf(auth: TestAuth, client: CodeClient, answer: PageAnswer, ver
 
 async function enrol(auth: TestAuth, twoFactor: TwoFactor, email: string) {
   const user = await auth.db.orm.em.fork().findOneOrFail(User, { email });
-  const enrolment = await twoFactor.beginEnrolment(user);
+  const enrolment = await twoFactor.beginEnrolment(user, 'attempt:test');
   assert.ok(enrolment);
-  const confirmed = await twoFactor.confirmEnrolment(user, totpCodeAt(enrolment.secret), '127.0.0.2');
+  const confirmed = await twoFactor.confirmEnrolment(
+    user,
+    'attempt:test',
+    totpCodeAt(enrolment.secret),
+    '127.0.0.2',
+  );
   assert.ok(confirmed.ok);
   return { secret: enrolment.secret, recoveryCodes: confirmed.recoveryCodes };
 }

@@ -15,6 +15,11 @@ export type RevocationReason =
   | 'user_inactive'
   /** Its user's password was changed: whoever knew the old one must log in again. */
   | 'password_changed'
+  /**
+   * Its user turned two-factor sign-in on: whoever signed in with the password alone before (perhaps
+   * the thief of that password) must sign in again, with the second factor.
+   */
+  | 'two_factor_enabled'
   /** Its user lost the staff flag. */
   | 'staff_removed'
   /** Its user's roles (or a role's scopes) no longer grant every scope the session holds. */

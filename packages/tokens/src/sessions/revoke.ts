@@ -41,10 +41,11 @@ export function revokeClientSessions(
 }
 
 /**
- * Revokes every unrevoked session of a user (deactivated, password changed, staff flag removed...),
- * and ends their sign-ins at the auth service's login page, so a browser that signed in before the
- * change cannot get new authorization codes without signing in again; the codes it already got and
- * no client exchanged yet are spent too (otherwise each could still start a session for a minute).
+ * Revokes every unrevoked session of a user (deactivated, password changed, staff flag removed, second
+ * factor turned on...), and ends their sign-ins at the auth service's login page, so a browser that
+ * signed in before the change cannot get new authorization codes without signing in again; the codes
+ * it already got and no client exchanged yet are spent too (otherwise each could still start a session
+ * for a minute).
  * A two-factor enrolment not confirmed yet is deleted as well: whoever started it (perhaps with a
  * stolen password) must not be able to finish it after the change; a confirmed authenticator stays.
  * (Half-done sign-ins still in a browser carry a credential stamp and fail at their next step.)

@@ -1,6 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deriveKey } from '@tandem/tokens';
 import type { Authentication } from './authentication.js';
+
+/** A new sign-in attempt's id: random, so no two password steps share an enrolment. */
+export function newAttemptId(): string {
+  return randomBytes(16).toString('base64url');
+}
 
 /**
  * A sign-in that passed some steps but not all (the password, not yet the second factor), carried
@@ -8,6 +13,8 @@ import type { Authentication } from './authentication.js';
  * browser it belongs to, signed with a key derived for this purpose. Nothing about it is stored; it
  * is valid for a few minutes, and only in the browser whose CSRF token (`browser`, an HMAC of its CSRF
  * cookie) it was sealed for: copied into another browser, it is refused like an expired one.
+ * Each password step seals a new one with a random `attempt` id, which names its two-factor enrolment
+ * (@tandem/two-factor): a secret shown to one sign-in cannot be confirmed by another.
  */
 export class PendingSignIns {
   private readonly key: Buffer;
@@ -20,11 +27,15 @@ export class PendingSignIns {
     return createHmac('sha256', this.key).update(body).digest('base64url');
   }
 
-  /** `stamp`: the credentialStamp of the password the sign-in checked (see `open`). */
+  /**
+   * `stamp`: the credentialStamp of the password the sign-in checked (see `open`). `attempt`: the
+   * sign-in's id (newAttemptId at the password step, then kept by every later step).
+   */
   seal(
     authentication: Authentication,
     browser: string,
     stamp: string,
+    attempt: string,
     ttlSeconds = 300,
     now = Date.now(),
   ): string {
@@ -35,21 +46,22 @@ export class PendingSignIns {
         c: stamp,
         e: now + ttlSeconds * 1000,
         b: this.mac(`browser:${browser}`),
+        a: attempt,
       }),
     ).toString('base64url');
     return `${body}.${this.mac(body)}`;
   }
 
   /**
-   * The pending sign-in and the credential stamp it was sealed with, or undefined when the value is
-   * forged, altered, expired or another browser's. The caller compares the stamp with the user's
+   * The pending sign-in, the credential stamp it was sealed with and its attempt id, or undefined
+   * when the value is forged, altered, expired or another browser's. The caller compares the stamp with the user's
    * current one: a password changed since the password step makes the sign-in stale.
    */
   open(
     sealed: string,
     browser: string,
     now = Date.now(),
-  ): { authentication: Authentication; stamp: string } | undefined {
+  ): { authentication: Authentication; stamp: string; attempt: string } | undefined {
     const [body, mac, extra] = sealed.split('.');
     if (body === undefined || mac === undefined || extra !== undefined) return undefined;
     const expected = Buffer.from(this.mac(body));
@@ -61,8 +73,11 @@ export class PendingSignIns {
       c: string;
       e: number;
       b: string;
+      a?: string;
     };
-    if (value.b !== this.mac(`browser:${browser}`)) return undefined;
-    return value.e > now ? { authentication: { userId: value.u, amr: value.m }, stamp: value.c } : undefined;
+    // Without an attempt id it was sealed before they existed: sign in again.
+    if (value.b !== this.mac(`browser:${browser}`) || typeof value.a !== 'string') return undefined;
+    if (value.e <= now) return undefined;
+    return { authentication: { userId: value.u, amr: value.m }, stamp: value.c, attempt: value.a };
   }
 }

@@ -11,6 +11,7 @@ import {
 import type { Config } from '@tandem/config';
 import type { AuthDeps } from '../deps.js';
 import type { Authentication } from './login-sessions.js';
+import { newAttemptId } from './pending-sign-in.js';
 import { loginPage } from './pages.js';
 import type { StepContext, StepOutcome } from './step.js';
 import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js';
@@ -81,13 +82,16 @@ export async function secondFactorPage(
   if (!user) return undefined;
   const enrolled = await twoFactorEnrolled(deps.orm.em, user.id);
   if (!enrolled && !twoFactorRequired(deps.config.twoFactor, user)) return undefined;
+  const attempt = newAttemptId();
   const pending = deps.pendingSignIns.seal(
     authentication,
     context.formContext.csrf,
     credentialStamp(user.passwordHash),
+    attempt,
   );
   if (enrolled) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
-  const enrolment = await deps.twoFactor.beginEnrolment(user);
+  // A secret of this sign-in's own: one shown to an earlier sign-in (whoever that was) is replaced.
+  const enrolment = await deps.twoFactor.beginEnrolment(user, attempt);
   if (!enrolment) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
   return page(200, otpEnrolPage({ form: context.formContext, pending, email: user.email, enrolment }));
 }
@@ -105,7 +109,12 @@ async function pendingOf(context: StepContext) {
   const user = await userOf(context.deps, opened.authentication.userId);
   if (!user || credentialStamp(user.passwordHash) !== opened.stamp) return undefined;
   const twoFactorUser: TwoFactorUser = { id: user.id, email: user.email };
-  return { authentication: opened.authentication, user: twoFactorUser, stamp: opened.stamp };
+  return {
+    authentication: opened.authentication,
+    user: twoFactorUser,
+    stamp: opened.stamp,
+    attempt: opened.attempt,
+  };
 }
 
 const withOtp = (authentication: Authentication): Authentication => ({
@@ -141,6 +150,7 @@ export async function otpEnrolStep(context: StepContext): Promise<StepOutcome> {
   const { twoFactor } = context.deps;
   const verdict = await twoFactor.confirmEnrolment(
     pending.user,
+    pending.attempt,
     context.form.get('code') ?? '',
     context.address,
   );
@@ -150,13 +160,14 @@ export async function otpEnrolStep(context: StepContext): Promise<StepOutcome> {
       withOtp(pending.authentication),
       context.formContext.csrf,
       pending.stamp,
+      pending.attempt,
     );
     return page(
       200,
       recoveryCodesPage({ form: context.formContext, pending: proven, codes: verdict.recoveryCodes }),
     );
   }
-  const enrolment = await twoFactor.beginEnrolment(pending.user);
+  const enrolment = await twoFactor.beginEnrolment(pending.user, pending.attempt);
   if (!enrolment) return expired(context);
   const { status, error, headers } = refusal(verdict);
   const html = otpEnrolPage({
