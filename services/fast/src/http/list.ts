@@ -25,10 +25,26 @@ export function listReply(
   const records = readableCollection(store, collection, token);
   if (!(records instanceof CollectionStore)) return records;
   let limit = DEFAULT_LIMIT;
+  let limitGiven = false;
   let after: number | undefined;
   const filters: { field: string; value: string }[] = [];
   for (const [name, value] of queryPairs(query)) {
+    // One value per parameter: a filter repeated 150 times in one URL made the page walk test each row
+    // 150 times (and a row cannot equal two values anyway); a second limit or cursor is ambiguous.
+    if (
+      name === 'limit'
+        ? limitGiven
+        : name === 'after'
+          ? after !== undefined
+          : filters.some((f) => f.field === name)
+    )
+      return jsonError(
+        400,
+        'duplicate_parameter',
+        `${JSON.stringify(name)} is given more than once; give each parameter once.`,
+      );
     if (name === 'limit') {
+      limitGiven = true;
       const n = decimalValue(value, LIMIT_DIGITS);
       if (n === undefined || n < 1 || n > MAX_LIMIT)
         return jsonError(400, 'invalid_limit', `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
