@@ -2,7 +2,7 @@ import pg from 'pg';
 import { revocationSource } from '@tandem/models';
 import { projectionsByTable, resolveEvents, type ChangedRows, type OutboxEvent } from './group-events.js';
 import { DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
-import { revocationKeptUntilMs, TOKENS_OUTLIVE_SESSION_SECONDS } from './revocation-window.js';
+import { REVOCATION_KEPT_MS, revocationKeptUntilMs } from './revocation-window.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
 import { formatPostgresPosition, parsePostgresPosition } from './postgres-position.js';
@@ -174,8 +174,8 @@ export class PostgresSource implements FeedSource {
                       (extract(epoch from ${S.revokedAtColumn}) * 1000)::float8 as rev
                  from ${S.table}
                 where ${S.revokedAtColumn} is not null
-                  and greatest(${S.expiresAtColumn}, ${S.revokedAtColumn}) > now() - make_interval(secs => $1::float8)`,
-              [TOKENS_OUTLIVE_SESSION_SECONDS],
+                  and least(${S.expiresAtColumn}, ${S.revokedAtColumn}) > now() - make_interval(secs => $1::float8)`,
+              [REVOCATION_KEPT_MS / 1000],
             )
           ).rows.map((r) => ({ sid: r.sid, revoked: true, keepUntilMs: revocationKeptUntilMs(r.exp, r.rev) }))
         : [];
@@ -287,7 +287,7 @@ export class PostgresSource implements FeedSource {
       return found.rows.map((r) => ({
         sid: r.sid,
         revoked: r.rev !== null,
-        keepUntilMs: revocationKeptUntilMs(r.exp, r.rev ?? 0),
+        keepUntilMs: revocationKeptUntilMs(r.exp, r.rev),
       }));
     },
     records: async (projection, ids) => {

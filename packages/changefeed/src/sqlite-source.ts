@@ -186,7 +186,7 @@ export class SqliteSource implements FeedSource {
       return found.map((r) => ({
         sid: String(r.sid),
         revoked: r.rev !== null,
-        keepUntilMs: revocationKeptUntilMs(r.exp, r.rev ?? 0),
+        keepUntilMs: revocationKeptUntilMs(r.exp, r.rev),
       }));
     },
     records: async (projection, ids) =>

@@ -17,7 +17,7 @@ export interface SessionState {
   readonly sid: string;
   readonly revoked: boolean;
   /**
-   * Until when the revocation matters, in epoch ms: max(expires_at, revoked_at) plus the longest
+   * Until when the revocation matters, in epoch ms: min(expires_at, revoked_at) plus the longest
    * token life past its session (revocationKeptUntilMs), or the deletion plus that window. A node
    * forgets the revocation after it, as no token of the session can be accepted any more.
    */

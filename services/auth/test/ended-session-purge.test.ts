@@ -121,8 +121,8 @@ describe('purge of ended sessions', () => {
 
   it('keeps an ended session revoked within the margin, as the fast service still remembers its revocation', async () => {
     await drain();
-    // Ended long ago, revoked a minute ago (staff revoking an old session): the feed keeps the
-    // revocation until max(expires_at, revoked_at) + longest token life, so the row stays that long.
+    // Ended long ago, revoked a minute ago (staff revoking an old session): the row stays until the
+    // margin has passed since the revocation too (purge-ended.ts).
     const revokedLate = await login();
     await set(revokedLate.sid, { expiresAt: ago(keep + 120), revokedAt: ago(60) });
     // Revoked just before an end that is now longer ago than the margin: nothing needs it any more.

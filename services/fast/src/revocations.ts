@@ -2,10 +2,9 @@ import type { SessionState } from '@tandem/changefeed';
 
 /**
  * Revoked session ids (the `sid` claim), fed by the change feed. An entry is dropped at its
- * `keepUntilMs`: max(expires_at, revoked_at) plus the longest token life past its session (or, for a
- * deleted session, its deletion plus that window), when no token of the session can be accepted any
- * more. Not at `expires_at`: a token issued just before a revocation near the session's end is still
- * within its own TTL then.
+ * `keepUntilMs`: min(expires_at, revoked_at) plus the longest token life past its session (or, for a
+ * deleted session, its deletion plus that window; @tandem/changefeed's revocationKeptUntilMs), when no
+ * token of the session can be accepted any more.
  */
 export class RevokedSessions {
   private readonly revoked = new Map<string, number>();

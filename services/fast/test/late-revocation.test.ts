@@ -1,7 +1,7 @@
 /**
  * A session revoked just before its absolute end: its access token, issued before the revocation, is
  * still within its own TTL after the session's expires_at has passed. The revocation must outlive
- * expires_at (until max(expires_at, revoked_at) + longest TTL + leeway): the running node keeps
+ * expires_at (until min(expires_at, revoked_at) + longest TTL + leeway + a minute): the running node keeps
  * refusing the token, and so does a node started after expires_at, which knows only its snapshot.
  * Before the fix the snapshot held revoked sessions only while expires_at was in the future, so the
  * new node accepted the token again. Short session lifetime (two seconds), real tokens and database.

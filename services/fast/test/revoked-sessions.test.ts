@@ -1,6 +1,6 @@
 /**
  * RevokedSessions forgets a revocation at the feed's keepUntilMs, never earlier: a sweep after the
- * session's expires_at but before expires_at + TTL + leeway keeps it (the value comes from
+ * session's end but before the end + TTL + leeway keeps it (the value comes from
  * @tandem/changefeed's revocationKeptUntilMs, the same bound the snapshot query uses).
  */
 import { test } from 'node:test';

@@ -9,10 +9,10 @@ type Em = Orm['em'];
  * lifetime without use, for good: a refresh claims its token only while the session is live, and a
  * client's session is touched only just after it was read live, never one idle for longer than its
  * idle lifetime plus the margin below. Revoked sessions are kept like the others until they end, so
- * the admin still shows why they were revoked, and, like the fast service's memory of a revocation
- * (@tandem/changefeed revocation-window.ts: max(expires_at, revoked_at) + longest token life), until
- * the margin has passed since their revocation too: a session revoked after it ended is not deleted
- * while the revocation is that recent. One that ended by idleness may go before its expires_at +
+ * the admin still shows why they were revoked, and until the margin has passed since their
+ * revocation too: a session revoked after it ended is not deleted while the revocation is that recent
+ * (more than fast needs: it remembers a revocation from min(expires_at, revoked_at), @tandem/changefeed
+ * revocation-window.ts, but the admin's list of recent revocations keeps it). One that ended by idleness may go before its expires_at +
  * margin, the time fast would keep a revocation of its row: no token of it was issued after its idle
  * end, and its deletion reaches fast as a revocation of its own (kept for the same window).
  */
