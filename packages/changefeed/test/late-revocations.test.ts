@@ -67,29 +67,40 @@ async function snapshotRevoked(): Promise<Map<string, SessionState>> {
   }
 }
 
+/**
+ * A session ending at `expiresAt`, revoked now, and what the tail (from before it existed) tells a
+ * running node of it.
+ */
+async function revokedOnTail(
+  source: FeedSource,
+  expiresAt: Date,
+): Promise<{ sid: string; revokedAt: Date; told: SessionState }> {
+  const position = await source.snapshot(async (snapshot) => snapshot.position);
+  const sid = await session(expiresAt, null);
+  const revokedAt = new Date();
+  await sql(`update sessions set revoked_at = ?, revoked_reason = 'revoked' where id = ?`, [
+    at(revokedAt),
+    sid,
+  ]);
+  let told: SessionState | undefined;
+  let from = position;
+  for (let tries = 0; tries < 50 && told?.revoked !== true; tries++) {
+    const read = await source.read(from);
+    from = read.position;
+    told = read.sessions.filter((s) => s.sid === sid).at(-1) ?? told;
+    if (told?.revoked !== true) await sleep(50);
+  }
+  assert.equal(told?.revoked, true, 'the revocation reaches the tail');
+  return { sid, revokedAt, told };
+}
+
 test(`a revocation just before the session's end outlives expires_at by the token window (${testDialect()})`, async () => {
   const source = await connected();
   try {
-    const position = await source.snapshot(async (snapshot) => snapshot.position);
     const expiresAt = new Date(Date.now() + 1500);
-    const sid = await session(expiresAt, null);
     // Revoked a moment before its end: a token issued just before lives ~TTL past expires_at.
-    const revokedAt = new Date();
-    await sql(`update sessions set revoked_at = ?, revoked_reason = 'revoked' where id = ?`, [
-      at(revokedAt),
-      sid,
-    ]);
-
+    const { sid, revokedAt, told } = await revokedOnTail(source, expiresAt);
     // What the tail tells a running node: remember it until expires_at + TTL + leeway.
-    let told: SessionState | undefined;
-    let from = position;
-    for (let tries = 0; tries < 50 && told?.revoked !== true; tries++) {
-      const read = await source.read(from);
-      from = read.position;
-      told = read.sessions.filter((s) => s.sid === sid).at(-1) ?? told;
-      if (told?.revoked !== true) await sleep(50);
-    }
-    assert.equal(told?.revoked, true, 'the revocation reaches the tail');
     assert.ok(
       told.keepUntilMs >= expiresAt.getTime() + WINDOW_MS - 1,
       `kept until ${told.keepUntilMs}, expires ${expiresAt.getTime()}`,
@@ -112,23 +123,7 @@ test(`a revocation just before the session's end outlives expires_at by the toke
 test(`a session revoked long before its end is remembered from the revocation, not until its end (${testDialect()})`, async () => {
   const source = await connected();
   try {
-    const position = await source.snapshot(async (snapshot) => snapshot.position);
-    const month = new Date(Date.now() + 30 * 24 * 3600 * 1000);
-    const sid = await session(month, null);
-    const revokedAt = new Date();
-    await sql(`update sessions set revoked_at = ?, revoked_reason = 'revoked' where id = ?`, [
-      at(revokedAt),
-      sid,
-    ]);
-    let told: SessionState | undefined;
-    let from = position;
-    for (let tries = 0; tries < 50 && told?.revoked !== true; tries++) {
-      const read = await source.read(from);
-      from = read.position;
-      told = read.sessions.filter((s) => s.sid === sid).at(-1) ?? told;
-      if (told?.revoked !== true) await sleep(50);
-    }
-    assert.equal(told?.revoked, true, 'the revocation reaches the tail');
+    const { revokedAt, told } = await revokedOnTail(source, new Date(Date.now() + 30 * 24 * 3600 * 1000));
     assert.ok(
       Math.abs(told.keepUntilMs - (revokedAt.getTime() + REVOCATION_KEPT_MS)) < 1000,
       `told to keep it until ${new Date(told.keepUntilMs).toISOString()}, not its end in 30 days`,
