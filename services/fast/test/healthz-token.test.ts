@@ -12,6 +12,7 @@ import { testDialect } from '@tandem/models/testing';
 import { healthReply } from '../src/observability/health.js';
 import { seedCatalog, startHarness, type Harness } from './support/fast.js';
 import { bearer, get, type HttpReply } from './support/http.js';
+import { notTheMetricsToken } from './support/metrics-token.js';
 
 const METRICS_TOKEN = 'fast-healthz-token-0123456789abcdefghijkl';
 
@@ -47,14 +48,7 @@ describe(`/healthz with METRICS_TOKEN set (${testDialect()})`, () => {
 
   test('with a wrong token, or an API access token: the same, without details', async () => {
     const accessToken = await h.issuer.sign({ scope: 'catalog:read' });
-    for (const headers of [
-      bearer('not-the-metrics-token-0123456789abcdefghij'),
-      bearer(METRICS_TOKEN.slice(0, -1)),
-      bearer(`${METRICS_TOKEN}x`),
-      { authorization: METRICS_TOKEN },
-      { authorization: `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}` },
-      bearer(accessToken),
-    ])
+    for (const headers of notTheMetricsToken(METRICS_TOKEN, accessToken))
       assertProbeOnly(await get(`${h.fast.url}/healthz`, headers), JSON.stringify(headers));
   });
 

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedCatalog, startHarness, type Harness } from './support/fast.js';
 import { bearer, get } from './support/http.js';
+import { notTheMetricsToken } from './support/metrics-token.js';
 
 const METRICS_TOKEN = 'fast-metrics-token-0123456789abcdefghijk';
 
@@ -18,16 +19,7 @@ describe('/metrics with METRICS_TOKEN set', () => {
 
   test('refuses every request without the token, with a challenge and no metric in the answer', async () => {
     const accessToken = await h.issuer.sign({ scope: 'catalog:read' });
-    for (const headers of [
-      {},
-      bearer('not-the-metrics-token-0123456789abcdefghij'),
-      bearer(METRICS_TOKEN.slice(0, -1)),
-      bearer(`${METRICS_TOKEN}x`),
-      { authorization: METRICS_TOKEN },
-      { authorization: `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}` },
-      // A valid token of the API is not a metrics token.
-      bearer(accessToken),
-    ]) {
+    for (const headers of [{}, ...notTheMetricsToken(METRICS_TOKEN, accessToken)]) {
       const reply = await get(`${h.fast.url}/metrics`, headers);
       assert.equal(reply.status, 401, JSON.stringify(headers));
       assert.equal(reply.headers['www-authenticate'], 'Bearer realm="metrics"');
