@@ -17,7 +17,13 @@ import { jsonError, send, type Reply } from './http/respond.js';
 
 export const LIVE_PATH = '/v1/live';
 const TOPIC = /^([a-z][a-z0-9_-]{0,62})(?:\/([1-9][0-9]{0,14}))?$/;
-const MAX_TOPICS_PER_SOCKET = 1000;
+export const MAX_TOPICS_PER_SOCKET = 1000;
+/**
+ * Subscriptions one subject holds over all its sockets. Each costs ~500 bytes of uWebSockets.js's
+ * topic tree and our set: the per-socket cap times FAST_WS_MAX_SOCKETS_PER_SUBJECT (100,000) let one
+ * account hold ~50 MB for as long as it answered pings.
+ */
+export const MAX_TOPICS_PER_SUBJECT = 10_000;
 /** The largest message a client may send (a subscribe is ~50 bytes); a larger one is closed with 1009. */
 export const MAX_MESSAGE_BYTES = 4 * 1024;
 /**
@@ -80,6 +86,8 @@ export class LiveHub {
   private readonly bySession = new Map<string, Set<LiveSocket>>();
   /** Open sockets per token subject: without a bound, one account could hold the server's memory. */
   private readonly perSubject = new Map<string, number>();
+  /** Subscriptions per token subject, over all its sockets (MAX_TOPICS_PER_SUBJECT). */
+  private readonly topicsPerSubject = new Map<string, number>();
 
   /** `app` is where changes are published (uWS pub/sub); the route table mounts `behavior` at LIVE_PATH. */
   constructor(
@@ -175,9 +183,16 @@ export class LiveHub {
     const held = (this.perSubject.get(data.token.sub) ?? 1) - 1;
     if (held > 0) this.perSubject.set(data.token.sub, held);
     else this.perSubject.delete(data.token.sub);
+    this.countTopics(data.token.sub, -data.topics.size);
     const peers = this.bySession.get(data.token.sid);
     peers?.delete(ws);
     if (peers?.size === 0) this.bySession.delete(data.token.sid);
+  }
+
+  private countTopics(sub: string, change: number): void {
+    const held = (this.topicsPerSubject.get(sub) ?? 0) + change;
+    if (held > 0) this.topicsPerSubject.set(sub, held);
+    else this.topicsPerSubject.delete(sub);
   }
 
   private end(ws: LiveSocket, code: number, reason: string): void {
@@ -233,7 +248,7 @@ export class LiveHub {
     const owner = collection.readsAs(data.token);
     if (type === 'unsubscribe') {
       ws.unsubscribe(internalTopic(topic, owner ?? null));
-      data.topics.delete(topic);
+      if (data.topics.delete(topic)) this.countTopics(data.token.sub, -1);
       return this.reply(ws, { type: 'unsubscribed', topic });
     }
     if (!AccessTokenVerifier.grants(data.token, collection.scope, collection.scopeBit))
@@ -245,15 +260,24 @@ export class LiveHub {
       );
     if (owner === undefined)
       return this.error(ws, 'insufficient_scope', ownerClaimMissingMessage(collection), topic);
-    if (!data.topics.has(topic) && data.topics.size >= MAX_TOPICS_PER_SOCKET) {
-      return this.error(
-        ws,
-        'too_many_subscriptions',
-        `At most ${MAX_TOPICS_PER_SOCKET} subscriptions per connection.`,
-        topic,
-      );
+    if (!data.topics.has(topic)) {
+      if (data.topics.size >= MAX_TOPICS_PER_SOCKET)
+        return this.error(
+          ws,
+          'too_many_subscriptions',
+          `At most ${MAX_TOPICS_PER_SOCKET} subscriptions per connection.`,
+          topic,
+        );
+      if ((this.topicsPerSubject.get(data.token.sub) ?? 0) >= MAX_TOPICS_PER_SUBJECT)
+        return this.error(
+          ws,
+          'too_many_subscriptions',
+          `At most ${MAX_TOPICS_PER_SUBJECT} subscriptions per account over all its connections; unsubscribe from some first.`,
+          topic,
+        );
+      data.topics.add(topic);
+      this.countTopics(data.token.sub, 1);
     }
-    data.topics.add(topic);
     // Another owner's `orders/{id}` is subscribed to like a missing record's: on this owner's topic,
     // which hears of the row only if it becomes theirs.
     ws.subscribe(internalTopic(topic, owner));
