@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import formidable from 'express-formidable';
 import { RequestRefused } from './request-refused.js';
 
@@ -12,7 +12,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** What the admin's front end posts: forms (AdminJS sends multipart) and JSON. */
 const BODY_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'];
 
-function refuse(res: Parameters<RequestHandler>[1], status: number, error: string, message: string): void {
+function refuse(res: Response, status: number, error: string, message: string): void {
   // The unread body is not drained: the connection closes after the answer.
   res.status(status).set('Connection', 'close').json({ error, message });
 }

@@ -88,6 +88,9 @@ const compressedPagesAndJson = compression({
 const ACTION_ROUTE =
   /^\/(?:actions\/(?<resource>[^/]+)|records\/[^/]+\/(?<record>[^/]+)|bulk\/(?<bulk>[^/]+))/;
 
+/** The action decorator's test for each kind of route (ACTION_ROUTE's group names). */
+const RUNS_ON = { resource: 'isResourceType', record: 'isRecordType', bulk: 'isBulkType' } as const;
+
 /**
  * AdminJS answers an unknown resource or action with an exception (a 500); answer 404 instead. The
  * action is looked up among the resource's own actions only: `constructor` or `toString` would find
@@ -98,26 +101,19 @@ const ACTION_ROUTE =
 function knownResourcesOnly(admin: AdminJS): RequestHandler {
   return (req, res, next) => {
     const resource = admin.resources.find((candidate) => candidate.id() === req.params.resourceId);
-    const route = Object.entries(ACTION_ROUTE.exec(req.path)?.groups ?? {}).find(
-      ([, name]) => name !== undefined,
-    );
-    const known = (kind: string, name: string) => {
-      const action = Object.hasOwn(resource!.decorate().actions, name)
-        ? resource!.decorate().actions[name]
-        : undefined;
-      if (action === undefined) return false;
-      return kind === 'resource'
-        ? action.isResourceType()
-        : kind === 'record'
-          ? action.isRecordType()
-          : action.isBulkType();
-    };
-    if (!resource || (route !== undefined && !known(...(route as [string, string])))) {
+    const groups = ACTION_ROUTE.exec(req.path)?.groups ?? {};
+    const kind = (Object.keys(RUNS_ON) as (keyof typeof RUNS_ON)[]).find((key) => groups[key] !== undefined);
+    const name = kind === undefined ? undefined : groups[kind]!;
+    const actions = resource?.decorate().actions;
+    const known =
+      name === undefined ||
+      (actions !== undefined && Object.hasOwn(actions, name) && actions[name]![RUNS_ON[kind!]]());
+    if (!resource || !known) {
       res.status(404).json({ error: 'not_found', message: 'No such resource or action.' });
       return;
     }
     // The stock `new` action throws on anything but POST (a 500): there is nothing to read from it.
-    if (route?.[1] === 'new' && req.method !== 'POST') {
+    if (name === 'new' && req.method !== 'POST') {
       res.status(405).set('Allow', 'POST').json({
         error: 'method_not_allowed',
         message: 'A new record is created with POST; there is nothing to GET here.',
