@@ -66,6 +66,13 @@ function changeFrame(topic: string, op: 'upsert' | 'delete', id: number, data: B
   ]);
 }
 
+/** Adds `change` to what `counts` holds for `key`; a count that reaches zero is removed. */
+function count(counts: Map<string, number>, key: string, change: number): void {
+  const held = (counts.get(key) ?? 0) + change;
+  if (held > 0) counts.set(key, held);
+  else counts.delete(key);
+}
+
 export interface LiveOptions {
   readonly limits: Limits;
   readonly maxBackpressureBytes: number;
@@ -165,7 +172,7 @@ export class LiveHub {
     const data = ws.getUserData();
     data.open = true;
     this.sockets.add(ws);
-    this.perSubject.set(data.token.sub, (this.perSubject.get(data.token.sub) ?? 0) + 1);
+    count(this.perSubject, data.token.sub, 1);
     let peers = this.bySession.get(data.token.sid);
     if (!peers) this.bySession.set(data.token.sid, (peers = new Set()));
     peers.add(ws);
@@ -180,19 +187,11 @@ export class LiveHub {
     data.open = false;
     clearTimeout(data.timer);
     this.sockets.delete(ws);
-    const held = (this.perSubject.get(data.token.sub) ?? 1) - 1;
-    if (held > 0) this.perSubject.set(data.token.sub, held);
-    else this.perSubject.delete(data.token.sub);
-    this.countTopics(data.token.sub, -data.topics.size);
+    count(this.perSubject, data.token.sub, -1);
+    count(this.topicsPerSubject, data.token.sub, -data.topics.size);
     const peers = this.bySession.get(data.token.sid);
     peers?.delete(ws);
     if (peers?.size === 0) this.bySession.delete(data.token.sid);
-  }
-
-  private countTopics(sub: string, change: number): void {
-    const held = (this.topicsPerSubject.get(sub) ?? 0) + change;
-    if (held > 0) this.topicsPerSubject.set(sub, held);
-    else this.topicsPerSubject.delete(sub);
   }
 
   private end(ws: LiveSocket, code: number, reason: string): void {
@@ -248,7 +247,7 @@ export class LiveHub {
     const owner = collection.readsAs(data.token);
     if (type === 'unsubscribe') {
       ws.unsubscribe(internalTopic(topic, owner ?? null));
-      if (data.topics.delete(topic)) this.countTopics(data.token.sub, -1);
+      if (data.topics.delete(topic)) count(this.topicsPerSubject, data.token.sub, -1);
       return this.reply(ws, { type: 'unsubscribed', topic });
     }
     if (!AccessTokenVerifier.grants(data.token, collection.scope, collection.scopeBit))
@@ -276,7 +275,7 @@ export class LiveHub {
           topic,
         );
       data.topics.add(topic);
-      this.countTopics(data.token.sub, 1);
+      count(this.topicsPerSubject, data.token.sub, 1);
     }
     // Another owner's `orders/{id}` is subscribed to like a missing record's: on this owner's topic,
     // which hears of the row only if it becomes theirs.
