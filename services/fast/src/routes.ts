@@ -1,5 +1,4 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import type { MetricsAccess } from '@tandem/service';
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import type { HotStore } from './data/store.js';
 import type { Authenticator } from './http/auth.js';
@@ -32,8 +31,6 @@ export interface RouteDeps extends ObservedParts {
   readonly cors: FastCors;
   /** POST/PATCH/DELETE of collections that declare writes, and GET /v1/writes/{id} (src/writes/). */
   readonly writes: WritePath;
-  /** Who may read /metrics (METRICS_TOKEN). */
-  readonly metricsAccess: MetricsAccess;
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { MetricsAccess } from '@tandem/service';
 import type { Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 
@@ -18,10 +17,8 @@ export const FAILING = 'failing: the reason is in the service log';
  * could otherwise follow order volume live here. So they go to the callers /metrics would answer:
  * the bearer METRICS_TOKEN, or anyone when none is set (then /metrics is open too).
  */
-export function healthReply(
-  { store, feed, jwks, metricsAccess }: ObservedParts & { readonly metricsAccess: MetricsAccess },
-  authorization: string,
-): Reply {
+export function healthReply(parts: ObservedParts, authorization: string): Reply {
+  const { store, feed, jwks, metricsAccess } = parts;
   const notReady = !store.ready ? 'loading snapshot' : jwks.size === 0 ? 'no signing keys yet' : undefined;
   const status = feed.status();
   const probe = {
@@ -29,8 +26,8 @@ export function healthReply(
     ready: notReady === undefined,
     ...(notReady && { reason: notReady }),
   };
-  // uWebSockets.js reads an absent header as '', which allows() refuses like no header.
-  const body = metricsAccess.allows(authorization) ? { ...probe, ...details(store, status, jwks) } : probe;
+  // uWebSockets.js reads an absent header as '', which allows() treats as no header.
+  const body = metricsAccess.allows(authorization) ? { ...probe, ...details(parts, status) } : probe;
   return {
     status: body.ready ? 200 : 503,
     body: JSON.stringify(body),
@@ -39,11 +36,7 @@ export function healthReply(
 }
 
 /** What /healthz tells only a caller who may read /metrics. */
-function details(
-  store: ObservedParts['store'],
-  status: ReturnType<ObservedParts['feed']['status']>,
-  jwks: ObservedParts['jwks'],
-) {
+function details({ store, jwks }: ObservedParts, status: ReturnType<ObservedParts['feed']['status']>) {
   const records: Record<string, number> = {};
   for (const [name, collection] of store.collections) records[name] = collection.size;
   return {

@@ -1,5 +1,5 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import { METRICS_REFUSAL, type MetricsAccess } from '@tandem/service';
+import { METRICS_REFUSAL } from '@tandem/service';
 import { jsonError, send, type Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 import type { RequestLatency } from './latency.js';
@@ -17,12 +17,8 @@ export const QUEUE_DEPTH_TIMEOUT_MS = 1000;
  * queue's depth is asked here, once per scrape (WriteQueue.depth(): the table queue's count is at most
  * 100 ms old, the Redis queue's the streams' lengths), never per request.
  */
-export function serveMetrics(
-  res: HttpResponse,
-  authorization: string,
-  parts: ObservedParts & { readonly metricsAccess: MetricsAccess },
-): void {
-  // uWebSockets.js reads an absent header as '', which allows() refuses like no header.
+export function serveMetrics(res: HttpResponse, authorization: string, parts: ObservedParts): void {
+  // uWebSockets.js reads an absent header as '', which allows() treats as no header.
   if (!parts.metricsAccess.allows(authorization)) {
     send(res, parts.metrics, 'metrics', metricsRefusal);
     return;
