@@ -2,6 +2,7 @@ export {
   TwoFactor,
   OTP_AMR,
   ENROLMENT_TTL_SECONDS,
+  newEnrolmentAttempt,
   type EnrolmentAttempt,
   type TwoFactorUser,
   type TwoFactorStatus,

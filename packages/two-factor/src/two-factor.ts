@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { LoginThrottle, type LoginThrottleOptions } from '@tandem/accounts';
 import { SealedTextError, openSealedText, sealText, type SealContext } from '@tandem/tokens';
@@ -71,6 +71,11 @@ export const ENROLMENT_TTL_SECONDS = 10 * 60;
  * confirm it; any other attempt gets a fresh secret, in its place.
  */
 export type EnrolmentAttempt = string;
+
+/** A new attempt's id: random, so no two sign-ins (or sessions) share an enrolment. */
+export function newEnrolmentAttempt(): EnrolmentAttempt {
+  return randomBytes(16).toString('base64url');
+}
 
 /** Longest code input considered (a recovery code with generous spacing); longer is refused unread. */
 const MAX_CODE_LENGTH = 64;

@@ -1,11 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import type AdminJS from 'adminjs';
 import type { Request, Response, Router } from 'express';
 import { credentialStamp, type ClientAddressReader } from '@tandem/accounts';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import { User, type Orm } from '@tandem/models';
-import { TwoFactor, twoFactorEnrolled, twoFactorRequired, type CodeRefusal } from '@tandem/two-factor';
+import {
+  TwoFactor,
+  newEnrolmentAttempt,
+  twoFactorEnrolled,
+  twoFactorRequired,
+  type CodeRefusal,
+} from '@tandem/two-factor';
 import { codePage, loginEnrolmentPage, recoveryCodesPage } from './two-factor-pages.js';
 import {
   formField,
@@ -98,7 +103,7 @@ export async function afterPassword(req: Request, deps: TwoFactorLoginDeps, user
     enrol: !enrolled,
     expiresAt: Date.now() + PENDING_LIFETIME_MS,
     stamp: credentialStamp(user.passwordHash),
-    attempt: randomBytes(16).toString('base64url'),
+    attempt: newEnrolmentAttempt(),
   };
   await renewSession(req, { twoFactorPending: pending });
   return `${root}${enrolled ? TWO_FACTOR_PATH : TWO_FACTOR_ENROL_PATH}`;

@@ -1,11 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { deriveKey } from '@tandem/tokens';
 import type { Authentication } from './authentication.js';
-
-/** A new sign-in attempt's id: random, so no two password steps share an enrolment. */
-export function newAttemptId(): string {
-  return randomBytes(16).toString('base64url');
-}
 
 /**
  * A sign-in that passed some steps but not all (the password, not yet the second factor), carried
@@ -29,7 +24,7 @@ export class PendingSignIns {
 
   /**
    * `stamp`: the credentialStamp of the password the sign-in checked (see `open`). `attempt`: the
-   * sign-in's id (newAttemptId at the password step, then kept by every later step).
+   * sign-in's id (newEnrolmentAttempt at the password step, then kept by every later step).
    */
   seal(
     authentication: Authentication,

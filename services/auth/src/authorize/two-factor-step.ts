@@ -3,6 +3,7 @@ import { User } from '@tandem/models';
 import {
   OTP_AMR,
   TwoFactor,
+  newEnrolmentAttempt,
   twoFactorEnrolled,
   twoFactorRequired,
   type CodeRefusal,
@@ -11,7 +12,6 @@ import {
 import type { Config } from '@tandem/config';
 import type { AuthDeps } from '../deps.js';
 import type { Authentication } from './login-sessions.js';
-import { newAttemptId } from './pending-sign-in.js';
 import { loginPage } from './pages.js';
 import type { StepContext, StepOutcome } from './step.js';
 import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js';
@@ -82,7 +82,7 @@ export async function secondFactorPage(
   if (!user) return undefined;
   const enrolled = await twoFactorEnrolled(deps.orm.em, user.id);
   if (!enrolled && !twoFactorRequired(deps.config.twoFactor, user)) return undefined;
-  const attempt = newAttemptId();
+  const attempt = newEnrolmentAttempt();
   const pending = deps.pendingSignIns.seal(
     authentication,
     context.formContext.csrf,
