@@ -69,6 +69,19 @@ async function startTwoFactorAdmin(env: Record<string, string> = {}): Promise<Tw
 }
 
 const secretOf = (html: string) => /id="totp-secret">([A-Z2-7]+)</.exec(html)?.[1];
+
+/** A new browser that logs in as `email` and reads the enrolment secret the page at `page` shows it. */
+async function shownSecret(
+  origin: string,
+  email: string,
+  page: string,
+): Promise<{ client: Client; secret: string }> {
+  const client = new Client(origin);
+  await client.login(email);
+  const secret = secretOf(await (await client.request(page)).text());
+  assert.ok(secret, `${page} shows ${email} a secret`);
+  return { client, secret };
+}
 const recoveryCodesOf = (html: string) =>
   [...html.matchAll(/<li>([a-z2-9]{5}-[a-z2-9]{5})<\/li>/g)].map((match) => match[1]!);
 
@@ -292,14 +305,16 @@ describe('admin two-factor sign-in', () => {
     em.create(User, { email: 'fay@example.com', passwordHash: await hashPassword(PASSWORD), isStaff: true });
     await em.flush();
     // Someone with the password opens the account page, notes the secret, and leaves it unconfirmed.
-    const attacker = new Client(fixture.origin);
-    await attacker.login('fay@example.com');
-    const planted = secretOf(await (await attacker.request('/admin/account/two-factor')).text());
-    assert.ok(planted);
-    const owner = new Client(fixture.origin);
-    await owner.login('fay@example.com');
-    const own = secretOf(await (await owner.request('/admin/account/two-factor')).text());
-    assert.ok(own);
+    const { secret: planted } = await shownSecret(
+      fixture.origin,
+      'fay@example.com',
+      '/admin/account/two-factor',
+    );
+    const { client: owner, secret: own } = await shownSecret(
+      fixture.origin,
+      'fay@example.com',
+      '/admin/account/two-factor',
+    );
     assert.notEqual(own, planted, 'the owner’s session gets a fresh secret');
     const withPlanted = await owner.request('/admin/account/two-factor/enrol', {
       form: { code: totpCodeAt(planted) },
@@ -408,15 +423,10 @@ describe('admin two-factor required for staff (TWO_FACTOR_REQUIRED_FOR_STAFF=tru
 
   it('a login-time enrolment shows each login its own secret: one planted by another login is never confirmed', async () => {
     // Someone with the password is sent to enrol, notes the secret, and leaves.
-    const attacker = new Client(fixture.origin);
-    await attacker.login('cid@example.com');
-    const planted = secretOf(await (await attacker.request('/admin/login/two-factor/enrol')).text());
-    assert.ok(planted);
+    const enrol = '/admin/login/two-factor/enrol';
+    const { client: attacker, secret: planted } = await shownSecret(fixture.origin, 'cid@example.com', enrol);
     // The owner logs in later: a fresh secret, and the planted one's code is refused.
-    const owner = new Client(fixture.origin);
-    await owner.login('cid@example.com');
-    const own = secretOf(await (await owner.request('/admin/login/two-factor/enrol')).text());
-    assert.ok(own);
+    const { client: owner, secret: own } = await shownSecret(fixture.origin, 'cid@example.com', enrol);
     assert.notEqual(own, planted);
     const withPlanted = await owner.request('/admin/login/two-factor/enrol', {
       form: { code: totpCodeAt(planted) },
