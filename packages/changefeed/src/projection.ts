@@ -30,6 +30,16 @@ export interface CompiledProjection {
   readonly snapshotSql: string;
   /** Same, restricted to the ids in parameter 1 (an int array on PostgreSQL, a JSON array on SQLite). */
   readonly rereadSql: string;
+  /**
+   * Set when rows are hot for a while only (HotDeclaration.hotWindow): how long, in milliseconds.
+   * The snapshot and the re-read leave older rows out; the fast service drops rows that age in memory.
+   */
+  readonly hotWindowMs?: number;
+  /**
+   * One row by id (parameter `?`, bound by the ORM's connection) whatever its age, within the row filter:
+   * what a route answers from the database for a row that has left the hot window.
+   */
+  readonly lookupSql: string;
 }
 
 function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
@@ -61,6 +71,18 @@ function valueSql(dialect: Dialect, kind: FieldKind, column: string): string {
     default:
       return c;
   }
+}
+
+/**
+ * The hot window's condition: the property is null (not settled) or at most `seconds` old by the
+ * database's clock, evaluated when the statement runs.
+ */
+function windowSql(dialect: Dialect, column: string, seconds: number): string {
+  const c = `t.${quote(dialect, column)}`;
+  if (dialect === 'postgresql') return `(${c} is null or ${c} >= now() - make_interval(secs => ${seconds}))`;
+  // Epoch milliseconds (what the ORM stores) or text (raw SQL defaults), as valueSql reads them.
+  const ms = `(case when typeof(${c}) in ('integer', 'real') then ${c} else (julianday(${c}) - 2440587.5) * 86400000.0 end)`;
+  return `(${c} is null or ${ms} >= (julianday('now') - 2440587.5) * 86400000.0 - ${seconds * 1000})`;
 }
 
 function literal(dialect: Dialect, value: string | number | boolean): string {
@@ -99,7 +121,11 @@ export function compileProjection(
   );
   const table = quote(dialect, meta.tableName);
   const base = `select t.${quote(dialect, 'id')} as id, ${json} as json from ${table} t`;
-  const filter = conditions.length > 0 ? conditions.join(' and ') : '1 = 1';
+  const rowFilter = conditions.length > 0 ? conditions.join(' and ') : '1 = 1';
+  const window = projection.hotWindow;
+  const filter = window
+    ? `${rowFilter} and ${windowSql(dialect, columnOf(window.property).column, window.seconds)}`
+    : rowFilter;
   const idIn =
     dialect === 'postgresql' ? `t."id" = any($1::bigint[])` : 't.`id` in (select value from json_each(?))';
   return {
@@ -111,6 +137,9 @@ export function compileProjection(
     fields,
     snapshotSql: `${base} where ${filter} order by t.${quote(dialect, 'id')}`,
     rereadSql: `${base} where ${idIn} and ${filter}`,
+    ...(window ? { hotWindowMs: window.seconds * 1000 } : {}),
+    // bigint on PostgreSQL: an id past the column's integer range then matches nothing (not an error).
+    lookupSql: `${base} where t.${quote(dialect, 'id')} = ${dialect === 'postgresql' ? '?::bigint' : '?'} and ${rowFilter}`,
   };
 }
 

@@ -48,6 +48,7 @@ function series(sql: string): CompiledProjection {
     fields: [],
     snapshotSql: sql,
     rereadSql: sql,
+    lookupSql: sql,
   };
 }
 

@@ -21,6 +21,7 @@ export {
   type ModelDeclaration,
   type ModelOptions,
   type HotDeclaration,
+  type HotWindowDeclaration,
   type AdminDeclaration,
   type JsonSchema,
   type AnyEntitySchema,

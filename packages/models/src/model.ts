@@ -23,6 +23,13 @@ export interface HotDeclaration {
    */
   readonly rowAccess?: RowAccess;
   /**
+   * Rows kept hot only for a while: those whose datetime `property` is null (not settled yet) or at
+   * most `seconds` old. Older rows stay in the table but leave the fast service's memory (its list,
+   * its topic and its GET by id), so a collection that grows with every request (the write outcomes)
+   * holds a bounded amount there; a route that must still answer for them reads the database.
+   */
+  readonly hotWindow?: HotWindowDeclaration;
+  /**
    * Per exposed field, JSON Schema keywords the ORM metadata cannot know (a JSON column's item type,
    * a minimum, a pattern). Merged over the generated schema in the OpenAPI document.
    */
@@ -32,6 +39,14 @@ export interface HotDeclaration {
    * fields, the write scope, the applier handler. Without it the collection is read-only there.
    */
   readonly writes?: WriteDeclaration;
+}
+
+/** See HotDeclaration.hotWindow. */
+export interface HotWindowDeclaration {
+  /** A datetime property (entity property name), e.g. `appliedAt`. */
+  readonly property: string;
+  /** How long after that time a row stays hot; at least 60. */
+  readonly seconds: number;
 }
 
 /**

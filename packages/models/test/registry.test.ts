@@ -82,6 +82,22 @@ test('a row filter or filterable field that does not exist is refused', () => {
   );
 });
 
+test('a hot window on a missing or non-datetime property, or of under a minute, is refused', () => {
+  assert.match(
+    problemOf({ ...products, hotWindow: { property: 'publishedAt', seconds: 900 } }),
+    /hotWindow: Product has no property "publishedAt"/,
+  );
+  assert.match(
+    problemOf({ ...products, hotWindow: { property: 'stock', seconds: 900 } }),
+    /hotWindow: property "stock" \(\w+\) must be a datetime/,
+  );
+  assert.match(
+    problemOf({ ...products, hotWindow: { property: 'updatedAt', seconds: 5 } }),
+    /hotWindow: seconds \(5\) must be a whole number of at least 60/,
+  );
+  checkHotProjections([{ ...products, hotWindow: { property: 'updatedAt', seconds: 60 } }], lookup);
+});
+
 test('a non-integer primary key is refused (list cursors are integers)', () => {
   const sessions: HotProjection = {
     collection: 'sessions',

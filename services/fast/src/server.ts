@@ -4,6 +4,7 @@ import { ChangeFeed, compileProjections, openFeedSource, type FeedSource } from 
 import { MetricsAccess, type RunningService, type ServiceOptions } from '@tandem/service';
 import { AccessTokenVerifier, AllowedOrigins, RemoteJwks } from '@tandem/tokens';
 import { openWriteQueue, type WriteQueue } from '@tandem/writes';
+import { databaseRows } from './data/database-rows.js';
 import { HotStore } from './data/store.js';
 import { feedHandlers } from './feed.js';
 import { Authenticator } from './http/auth.js';
@@ -98,6 +99,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
       writeBodySchemas(projection, (name) => orm.getMetadata().find(name) ?? undefined),
     settings: config.writes,
     logger,
+    databaseRows: databaseRows(orm, projections),
   });
   const source = options.source ?? openFeedSource(config.database, projections, config.feed);
   const feed = new ChangeFeed(source, feedHandlers(store, revoked, live, writes.waiters), {
@@ -128,7 +130,11 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
     if (jwks.lastError)
       logger.warn({ err: jwks.lastError }, 'JWKS not loaded yet; retrying in the background');
   });
-  const sweeper = setInterval(() => revoked.sweep(Date.now()), 60_000);
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    revoked.sweep(now);
+    store.sweep(now);
+  }, 60_000);
   sweeper.unref();
   const ready = feed.start();
   ready.catch(() => undefined);

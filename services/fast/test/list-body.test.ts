@@ -14,6 +14,7 @@ const projection: CompiledProjection = {
   fields: [],
   snapshotSql: '',
   rereadSql: '',
+  lookupSql: '',
 };
 
 const json = (id: number, version = 0) =>

@@ -22,6 +22,7 @@ const projection: CompiledProjection = {
   fields: [],
   snapshotSql: '',
   rereadSql: '',
+  lookupSql: '',
 };
 
 const tokenOf = (owner: number): VerifiedAccessToken => ({

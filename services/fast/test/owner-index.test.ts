@@ -19,6 +19,7 @@ const projection: CompiledProjection = {
   fields: [],
   snapshotSql: '',
   rereadSql: '',
+  lookupSql: '',
 };
 const STATUSES = ['pending', 'paid'];
 

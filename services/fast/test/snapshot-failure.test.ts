@@ -20,6 +20,7 @@ const projection: CompiledProjection = {
   fields: [],
   snapshotSql: '',
   rereadSql: '',
+  lookupSql: '',
 };
 
 async function* failingAfterOneBatch(): AsyncIterable<readonly RecordRow[]> {

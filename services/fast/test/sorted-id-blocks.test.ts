@@ -83,6 +83,7 @@ const projection: CompiledProjection = {
   fields: [],
   snapshotSql: '',
   rereadSql: '',
+  lookupSql: '',
 };
 
 test('filtered pages follow records whose filter value changes, stays, arrives or leaves', async () => {

@@ -20,6 +20,7 @@ export {
   Write,
   WRITE_OPS,
   WRITE_STATUSES,
+  WRITE_HOT_SECONDS,
   type WriteErrors,
   type WriteOp,
   type WriteStatus,

@@ -75,6 +75,14 @@ export const Write = defineEntity({
 
 export type Write = InferEntity<typeof Write>;
 
+/**
+ * How long a write's outcome stays in the fast service's memory after it is settled (its list, its
+ * topic, GET by id from memory): long enough for `Prefer: wait` and for polling. Every write adds a
+ * row, so keeping the whole WRITE_RETENTION_SECONDS (7 days) hot would let one writer at the rate
+ * limit grow every replica by gigabytes a day. An older outcome is read from the database on request.
+ */
+export const WRITE_HOT_SECONDS = 900;
+
 /** Writes: served as `writes`, each to its writer only; shown read-only in the admin. */
 export const writeModel = defineModel(Write, {
   hot: {
@@ -95,6 +103,8 @@ export const writeModel = defineModel(Write, {
     // A write's outcome is its writer's: the token whose `sub` is the row's subject (users and machine
     // clients alike).
     rowAccess: { field: 'subject', claim: 'subject' },
+    // Queued writes (no appliedAt yet) stay hot until settled.
+    hotWindow: { property: 'appliedAt', seconds: WRITE_HOT_SECONDS },
     schema: {
       // String columns with CHECKs (see above), so the values are stated here for the OpenAPI document.
       status: { enum: [...WRITE_STATUSES] },

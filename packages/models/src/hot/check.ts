@@ -68,6 +68,21 @@ function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike):
   return problems;
 }
 
+/** Why a `hotWindow` cannot be kept: it needs a datetime property and a whole number of seconds ≥ 60. */
+function hotWindowProblems(projection: HotProjection, meta: EntityMetadataLike): string[] {
+  const window = projection.hotWindow;
+  if (!window) return [];
+  const problems: string[] = [];
+  const prop = meta.properties[window.property];
+  if (!prop)
+    problems.push(`hotWindow: ${projection.entity} has no property ${JSON.stringify(window.property)}`);
+  else if (!(prop.kind === 'scalar' && (prop.runtimeType === 'Date' || /date|time/i.test(prop.type))))
+    problems.push(`hotWindow: property ${JSON.stringify(window.property)} (${prop.type}) must be a datetime`);
+  if (!Number.isSafeInteger(window.seconds) || window.seconds < 60)
+    problems.push(`hotWindow: seconds (${window.seconds}) must be a whole number of at least 60`);
+  return problems;
+}
+
 /**
  * Every reason one hot declaration cannot be served, checked against the ORM metadata at start-up
  * (the fast service, the relay): a misspelt property would otherwise surface as an SQL error on the
@@ -106,6 +121,7 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
     if (typeof value === 'number' && !Number.isFinite(value))
       problems.push(`row filter on ${property}: ${value} is not a finite number`);
   }
+  problems.push(...hotWindowProblems(projection, meta));
   problems.push(...rowAccessProblems(projection, meta));
   problems.push(...writeProblems(projection, meta));
   return problems;

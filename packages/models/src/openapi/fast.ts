@@ -126,18 +126,40 @@ function filterParameter(field: string, schema: JsonSchema) {
  * What a row-access collection serves to whom (the operations' descriptions), so that a client reading
  * the document knows why its list holds only its rows and why another's id is a 404.
  */
-function rowAccessNote(hot: HotProjection, operation: 'list' | 'record'): { description: string } | object {
+function rowAccessNote(hot: HotProjection, operation: 'list' | 'record'): string | undefined {
   const rule = hot.rowAccess;
-  if (!rule) return {};
+  if (!rule) return undefined;
   const owner = `the \`${rule.claim}\` claim of ${ROW_ACCESS_CLAIMS[rule.claim].holder}`;
   const lift = rule.anyScope ? ` A token with the \`${rule.anyScope}\` scope reads every record.` : '';
   const what =
     operation === 'list'
       ? `Lists only the caller's records: those whose \`${rule.field}\` equals ${owner}.`
       : `Only the caller's record: its \`${rule.field}\` must equal ${owner}; another owner's record answers 404, exactly as a missing one.`;
-  return {
-    description: `${what}${lift} A token without that claim is refused with 403 \`insufficient_scope\`.`,
-  };
+  return `${what}${lift} A token without that claim is refused with 403 \`insufficient_scope\`.`;
+}
+
+/**
+ * What a collection with a hot window serves: the list and the topic hold recent records only; an
+ * older write outcome is still answered by id (read from the database), any other older record is not.
+ */
+function hotWindowNote(hot: HotProjection, operation: 'list' | 'record'): string | undefined {
+  const window = hot.hotWindow;
+  if (!window) return undefined;
+  const field = Object.keys(hot.fields).find((name) => hot.fields[name] === window.property);
+  const age = `\`${field ?? window.property}\` is more than ${window.seconds} s old`;
+  if (operation === 'list')
+    return `Holds recent records only: one whose ${age} is left out (and no longer pushed live); it is not deleted.`;
+  return hot.collection === WRITES_COLLECTION
+    ? `A record whose ${age} is read from the database: the same bytes and ETag.`
+    : `A record whose ${age} is not served (404).`;
+}
+
+/** The operation's description: who sees which records (row access), and for how long (hot window). */
+function operationNote(hot: HotProjection, operation: 'list' | 'record'): { description: string } | object {
+  const notes = [rowAccessNote(hot, operation), hotWindowNote(hot, operation)].filter(
+    (note): note is string => note !== undefined,
+  );
+  return notes.length === 0 ? {} : { description: notes.join(' ') };
 }
 
 /**
@@ -159,7 +181,7 @@ function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSch
       get: {
         operationId: `list_${hot.collection}`,
         summary: `${hot.collection}, by id, a page at a time (keyset cursor)`,
-        ...rowAccessNote(hot, 'list'),
+        ...operationNote(hot, 'list'),
         tags,
         security,
         parameters: [
@@ -178,7 +200,7 @@ function collectionPaths(hot: HotProjection, schemaName: string, record: JsonSch
       get: {
         operationId: `get_${hot.collection}`,
         summary: `One ${hot.collection} record, as prepared when it last changed`,
-        ...rowAccessNote(hot, 'record'),
+        ...operationNote(hot, 'record'),
         tags,
         security,
         parameters: [

@@ -2,6 +2,7 @@ import { recordEtag, type CompiledProjection, type RecordRow } from '@tandem/cha
 import { ownerKeyOf, type RowAccessClaim } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
+import { HotWindow } from './hot-window.js';
 import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
 import { OwnerFirstPages } from './owner-first-pages.js';
 import { SortedIdBlocks } from './sorted-id-blocks.js';
@@ -103,6 +104,8 @@ export class CollectionStore {
   private readonly owners = new Map<string, SortedRecords>();
   /** Each owner's first list pages as bytes (row-access collections only): see OwnerFirstPages. */
   readonly firstPages: OwnerFirstPages | undefined;
+  /** When rows are hot for a while only (the projection's hotWindow): their arrivals, to drop them. */
+  private readonly window: HotWindow | undefined;
 
   constructor(projection: CompiledProjection) {
     this.name = projection.collection;
@@ -118,6 +121,7 @@ export class CollectionStore {
       anyScopeBit: rule.anyScope === undefined ? 0 : AccessTokenVerifier.scopeBit(rule.anyScope),
     };
     this.firstPages = rule && new OwnerFirstPages(OWNER_FIRST_PAGES_BYTES);
+    this.window = projection.hotWindowMs === undefined ? undefined : new HotWindow(projection.hotWindowMs);
   }
 
   /**
@@ -144,6 +148,14 @@ export class CollectionStore {
 
   get(id: number): PreparedRecord | undefined {
     return id < DENSE_IDS ? this.byId[id] : this.records.get(id);
+  }
+
+  /**
+   * A record read from the database rather than the feed (a row past the hot window), prepared as the
+   * store prepares its own (bytes, ETag, owner) but not kept.
+   */
+  prepareDetached(id: number, json: string): PreparedRecord {
+    return this.prepare(id, json, undefined);
   }
 
   private prepare(id: number, json: string, arenas: SnapshotArenas | undefined): PreparedRecord {
@@ -177,6 +189,7 @@ export class CollectionStore {
     this.records.set(id, record);
     if (id < DENSE_IDS) this.byId[id] = record;
     this.index(record, previous);
+    this.window?.arrived(id, Date.now());
     if (!changed) return undefined;
     const movedFrom = previous !== undefined && previous.owner !== record.owner ? previous.owner : undefined;
     return { op: 'upsert', record, movedFrom };
@@ -190,7 +203,19 @@ export class CollectionStore {
     if (id < DENSE_IDS) this.byId[id] = undefined;
     this.sorted.delete(id);
     this.unindex(previous);
+    this.window?.left(id);
     return { op: 'delete', id, owner: previous.owner };
+  }
+
+  /**
+   * Drops the rows held longer than the hot window (none without one). Not a change to publish: the
+   * rows still exist, they are only no longer served from memory. Returns how many were dropped.
+   */
+  sweep(nowMs: number): number {
+    if (!this.window) return 0;
+    let dropped = 0;
+    for (const id of this.window.expired(nowMs)) if (this.delete(id)) dropped++;
+    return dropped;
   }
 
   /**
@@ -214,7 +239,9 @@ export class CollectionStore {
     if (!seen) return;
     for (const id of [...this.records.keys()]) {
       const change = seen.has(id) ? undefined : this.delete(id);
-      if (change) onChange(change);
+      // With a hot window, a row the snapshot left out has most likely aged out, not been deleted:
+      // dropped silently, as the sweep drops it.
+      if (change && !this.window) onChange(change);
     }
   }
 
@@ -318,5 +345,12 @@ export class HotStore {
 
   get(name: string): CollectionStore | undefined {
     return this.collections.get(name);
+  }
+
+  /** Drops every collection's rows held past its hot window (CollectionStore.sweep). */
+  sweep(nowMs: number): number {
+    let dropped = 0;
+    for (const collection of this.collections.values()) dropped += collection.sweep(nowMs);
+    return dropped;
   }
 }

@@ -1,5 +1,6 @@
 import { ROW_ACCESS_CLAIMS } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
+import type { PreparedRecord } from '../data/prepared-record.js';
 import { CollectionStore, type HotStore } from '../data/store.js';
 import { insufficientScope } from './auth.js';
 import { decimalValue } from './decimal-value.js';
@@ -80,7 +81,21 @@ export function recordReply(
   const owner = records.rowAccess === undefined ? null : readerOf(records, token);
   const number = recordId(id);
   const record = number === undefined ? undefined : records.get(number);
-  // Another owner's row is answered exactly like a missing one: the same bytes, no existence leak.
+  return preparedRecordReply(collection, id, record, owner, ifNoneMatch);
+}
+
+/**
+ * The answer for `record` (undefined: none) to a reader of `owner`'s rows (null: every row): GET's
+ * 200 or 304, or its 404. Another owner's row is answered exactly like a missing one: the same bytes,
+ * no existence leak.
+ */
+export function preparedRecordReply(
+  collection: string,
+  id: string,
+  record: PreparedRecord | undefined,
+  owner: string | null,
+  ifNoneMatch: string,
+): Reply {
   if (!record || (owner !== null && record.owner !== owner)) return notFound(collection, id);
   if (ifNoneMatch !== '' && etagMatches(ifNoneMatch, record.etag.toString('latin1')))
     return { status: 304, body: '', etag: record.etag };

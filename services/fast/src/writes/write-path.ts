@@ -3,6 +3,7 @@ import type { WritesConfig } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { HotProjection, WriteBodySchemas } from '@tandem/models';
 import type { WriteQueue } from '@tandem/writes';
+import type { DatabaseRows } from '../data/database-rows.js';
 import type { HotStore } from '../data/store.js';
 import type { Authenticator } from '../http/auth.js';
 import type { FastCors } from '../http/cors.js';
@@ -27,6 +28,8 @@ export interface WritePathOptions {
   readonly schemasOf: (projection: HotProjection) => WriteBodySchemas;
   readonly settings: WritesConfig;
   readonly logger: Logger;
+  /** Rows by id from the database: outcomes that have left the store's hot window. */
+  readonly databaseRows: DatabaseRows;
 }
 
 /** How often idle writers' rate-limit buckets are forgotten. */
@@ -42,7 +45,7 @@ export class WritePath {
   readonly waiters: OutcomeWaiters;
   readonly rateLimit: SubjectRateLimit;
   /**
-   * GET /v1/writes/{id} of an id the store does not hold asks the queue (a round trip): those lookups
+   * GET /v1/writes/{id} of an id the store does not hold asks the database and the queue: those lookups
    * have a bucket of their own per subject, at the write rate, so a token cannot turn reads into a
    * stream of queue or database queries.
    */

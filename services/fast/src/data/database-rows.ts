@@ -1,0 +1,22 @@
+import type { CompiledProjection } from '@tandem/changefeed';
+import type { Orm } from '@tandem/models';
+
+/** A hot collection's row by id, read from the database whatever its hot window says; null if none. */
+export type DatabaseRows = (collection: string, id: number) => Promise<string | null>;
+
+/**
+ * Reads rows through the ORM's connection (opened on first use: the fast service keeps none
+ * otherwise), as JSON built by the same SQL as the change feed's, so the bytes and the ETag served
+ * are the ones the row would have had in memory.
+ */
+export function databaseRows(orm: Orm, projections: readonly CompiledProjection[]): DatabaseRows {
+  const byName = new Map(projections.map((p) => [p.collection, p]));
+  return async (collection, id) => {
+    const projection = byName.get(collection);
+    if (!projection || !Number.isSafeInteger(id)) return null;
+    const rows = await orm.em
+      .getConnection()
+      .execute<{ id: number; json: string }[]>(projection.lookupSql, [id], 'all');
+    return rows[0]?.json ?? null;
+  };
+}
