@@ -107,14 +107,17 @@ export async function measureGrants(
     }),
   );
 
-  const email = `bench-${Date.now()}@example.com`;
+  // A user per run: an account's sign-ins are capped per window, successes included
+  // (LOGIN_THROTTLE_ACCOUNT_SIGN_INS), and each run starts its chains with CONNECTIONS of them.
   const password = 'bench refresh password';
-  await tandem(['createuser', email, '--role', 'reader'], { ...catalog.env, TANDEM_PASSWORD: password });
-  const refresh = await warmedUp(async (length) =>
-    grantRun('refresh_token', auth, REFRESH_SCRIPT, length, {
+  let chainsStarted = 0;
+  const refresh = await warmedUp(async (length) => {
+    const email = `bench-${Date.now()}-${chainsStarted++}@example.com`;
+    await tandem(['createuser', email, '--role', 'reader'], { ...catalog.env, TANDEM_PASSWORD: password });
+    return grantRun('refresh_token', auth, REFRESH_SCRIPT, length, {
       WRK_REFRESH_TOKENS_FILE: await refreshChains(auth.url, email, password),
-    }),
-  );
+    });
+  });
 
   // A fresh pool per run (codes are single use), prepared before wrk starts.
   const app = await prepareCodeClient(catalog);

@@ -15,6 +15,12 @@ export interface LoginThrottleOptions {
   readonly accountAttempts?: number;
   /** Guesses allowed per client address over all accounts; default 4 x attempts. */
   readonly addressAttempts?: number;
+  /**
+   * Password checks per account within the window, successful ones included; default 100. A success
+   * gives its other points back, so without this one account's own password bought unlimited
+   * checks (a password hash each, ~15 ms of CPU).
+   */
+  readonly accountSignIns?: number;
   readonly windowSeconds: number;
   /** Counters in this Redis (shared by every instance); unset: in this process's memory. */
   readonly redisUrl?: string | undefined;
@@ -22,8 +28,17 @@ export interface LoginThrottleOptions {
   readonly redisKeyPrefix?: string;
 }
 
+/**
+ * Refused: `failures` when too many guesses failed (a stage of guesses), `sign_ins` when the account
+ * was checked too often, successes included.
+ */
 export type ThrottleVerdict =
-  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      readonly retryAfterSeconds: number;
+      readonly reason: 'failures' | 'sign_ins';
+    };
 
 /** One counter a guess spends a point of, and the key it spends it under. */
 interface Spend {
@@ -36,6 +51,7 @@ interface Spends {
   readonly address: Spend;
   readonly pair: Spend;
   readonly account: Spend;
+  readonly signIns: Spend;
 }
 
 /** Account keys are hashed: no email addresses in Redis, and a bounded key length for any username. */
@@ -49,18 +65,22 @@ function accountKey(account: string): string {
  * 1. per client address over all accounts (`addressAttempts`): password spraying from one address;
  * 2. per (account, address) pair (`attempts`): a stranger elsewhere spends only their own pair's
  *    budget, so the account's owner still logs in from their usual address;
- * 3. per account from all addresses (`accountAttempts`): guessing spread over many addresses.
+ * 3. per account from all addresses (`accountAttempts`): guessing spread over many addresses;
+ * 4. per account, every check (`accountSignIns`): successes too, so whoever holds a password cannot
+ *    spend the service's CPU on password hashes at will.
  *
  * A guess RESERVES its points with the store's atomic consume before its password is checked, so
  * however many requests run in parallel (and on however many instances, with Redis), at most the
  * limit of each stage is ever checked. A guess a stage refuses gives back what it spent in the stages
- * before, so refused guesses cost nothing; a checked guess keeps its points unless it succeeds.
+ * before, so refused guesses cost nothing; a checked guess keeps its points unless it succeeds (the
+ * sign-in stage's point is kept either way).
  * With Redis, a per-process memory limiter stands in while Redis is unreachable.
  */
 export class LoginThrottle {
   private readonly perAddress: RateLimiterAbstract;
   private readonly perPair: RateLimiterAbstract;
   private readonly perAccount: RateLimiterAbstract;
+  private readonly perAccountSignIns: RateLimiterAbstract;
   private readonly redis: Redis | undefined;
 
   constructor(options: LoginThrottleOptions) {
@@ -84,6 +104,7 @@ export class LoginThrottle {
     this.perAddress = limiter('address', options.addressAttempts ?? options.attempts * 4);
     this.perPair = limiter('pair', options.attempts);
     this.perAccount = limiter('account', options.accountAttempts ?? options.attempts * 4);
+    this.perAccountSignIns = limiter('sign-ins', options.accountSignIns ?? 100);
   }
 
   /** Resolves once the Redis connection is up (at once with the memory store). */
@@ -109,6 +130,7 @@ export class LoginThrottle {
       address: { limiter: this.perAddress, key: address },
       pair: { limiter: this.perPair, key: `${key}:${address}` },
       account: { limiter: this.perAccount, key },
+      signIns: { limiter: this.perAccountSignIns, key },
     };
   }
 
@@ -120,14 +142,18 @@ export class LoginThrottle {
     const spends = this.spends(account, address);
     const spent: Spend[] = [];
     // The address first: a sprayer it refuses creates no per-account entries at all.
-    for (const spend of [spends.address, spends.pair, spends.account]) {
+    for (const spend of [spends.address, spends.pair, spends.account, spends.signIns]) {
       try {
         await spend.limiter.consume(spend.key);
         spent.push(spend);
       } catch (refusal) {
         await Promise.all(spent.map(({ limiter, key }) => limiter.reward(key, 1)));
         if (!(refusal instanceof RateLimiterRes)) throw refusal;
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
+        return {
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)),
+          reason: spend === spends.signIns ? 'sign_ins' : 'failures',
+        };
       }
     }
     return { allowed: true };
@@ -136,7 +162,7 @@ export class LoginThrottle {
   /**
    * A reserved guess succeeded: the pair's counter is cleared (whoever is at that address knows the
    * password), and the account-wide and address counters get this guess's point back (only failures
-   * count there, so other addresses' failures still do).
+   * count there, so other addresses' failures still do). The sign-in stage keeps it.
    */
   async recordSuccess(account: string, address: string): Promise<void> {
     const spends = this.spends(account, address);

@@ -98,6 +98,53 @@ for (const store of stores) {
         assert.equal((await throttle.reserve(spelling, '10.0.0.3')).allowed, false, spelling);
     });
 
+    test('successful sign-ins of one account stop at accountSignIns, from any address', async () => {
+      const throttle = await open({ attempts: 5, accountSignIns: 3, windowSeconds: 60 });
+      for (let i = 0; i < 3; i++) {
+        assert.deepEqual(await throttle.reserve('fay@example.com', `10.1.0.${i}`), { allowed: true });
+        await throttle.recordSuccess('fay@example.com', `10.1.0.${i}`);
+      }
+      const refused = await throttle.reserve('fay@example.com', '10.1.0.99');
+      assert.equal(refused.allowed, false);
+      assert.ok(!refused.allowed && refused.reason === 'sign_ins' && refused.retryAfterSeconds >= 1);
+      assert.deepEqual(
+        await throttle.reserve('gus@example.com', '10.1.0.99'),
+        { allowed: true },
+        'other accounts',
+      );
+    });
+
+    test('100 sign-ins at once with the right password: exactly accountSignIns are checked', async () => {
+      const throttle = await open({
+        attempts: 1000,
+        accountAttempts: 1000,
+        accountSignIns: 4,
+        windowSeconds: 60,
+      });
+      const verdicts = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const verdict = await throttle.reserve('hal@example.com', `10.2.0.${i}`);
+          if (verdict.allowed) await throttle.recordSuccess('hal@example.com', `10.2.0.${i}`);
+          return verdict;
+        }),
+      );
+      assert.equal(allowed(verdicts), 4);
+      assert.ok(verdicts.every((v) => v.allowed || v.reason === 'sign_ins'));
+    });
+
+    test('a refusal for sign-ins gives back what it spent in the failure stages', async () => {
+      const throttle = await open({ attempts: 5, addressAttempts: 2, accountSignIns: 1, windowSeconds: 60 });
+      assert.ok((await throttle.reserve('ivy@example.com', '10.3.0.1')).allowed);
+      // Refused five times by the sign-in stage: the address's budget (2) must not be spent by them.
+      for (let i = 0; i < 5; i++) {
+        const verdict = await throttle.reserve('ivy@example.com', '10.3.0.1');
+        assert.ok(!verdict.allowed && verdict.reason === 'sign_ins');
+      }
+      assert.deepEqual(await throttle.reserve('jon@example.com', '10.3.0.1'), { allowed: true });
+      const third = await throttle.reserve('kim@example.com', '10.3.0.1');
+      assert.ok(!third.allowed && third.reason === 'failures', 'the address budget, spent by real guesses');
+    });
+
     test('a success clears the pair and gives back its account-wide and address points', async () => {
       const throttle = await open({ attempts: 2, accountAttempts: 3, addressAttempts: 3, windowSeconds: 60 });
       assert.ok((await throttle.reserve('eve@example.com', '10.0.0.4')).allowed);

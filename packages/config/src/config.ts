@@ -104,6 +104,7 @@ const schema = z.object({
   // Unset: 4 x LOGIN_THROTTLE_ATTEMPTS (see loginThrottle below).
   LOGIN_THROTTLE_ACCOUNT_ATTEMPTS: optionalPositiveInt,
   LOGIN_THROTTLE_ADDRESS_ATTEMPTS: optionalPositiveInt,
+  LOGIN_THROTTLE_ACCOUNT_SIGN_INS: positiveInt(100),
   LOGIN_THROTTLE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:login'),
   TRUSTED_PROXIES: trustedProxies,
   CORS_ALLOWED_ORIGINS: corsOrigins,
@@ -251,6 +252,8 @@ export interface LoginThrottleConfig {
   readonly accountAttempts: number;
   /** Per client address over all accounts: caps password spraying from one address. */
   readonly addressAttempts: number;
+  /** Password checks per account, successes included: caps the hashing one password can buy. */
+  readonly accountSignIns: number;
   readonly windowSeconds: number;
   /** Set: counters live in this Redis, shared by every instance; unset: in each process's memory. */
   readonly redisUrl: string | undefined;
@@ -413,6 +416,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       attempts: v.LOGIN_THROTTLE_ATTEMPTS,
       accountAttempts: v.LOGIN_THROTTLE_ACCOUNT_ATTEMPTS ?? v.LOGIN_THROTTLE_ATTEMPTS * 4,
       addressAttempts: v.LOGIN_THROTTLE_ADDRESS_ATTEMPTS ?? v.LOGIN_THROTTLE_ATTEMPTS * 4,
+      accountSignIns: v.LOGIN_THROTTLE_ACCOUNT_SIGN_INS,
       windowSeconds: v.LOGIN_THROTTLE_WINDOW_SECONDS,
       redisUrl: v.REDIS_URL,
       redisKeyPrefix: v.LOGIN_THROTTLE_REDIS_PREFIX,

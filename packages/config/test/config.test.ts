@@ -151,6 +151,7 @@ test('login throttle stages: account-wide and per-address limits default to 4 x 
     attempts: 5,
     accountAttempts: 20,
     addressAttempts: 20,
+    accountSignIns: 100,
     windowSeconds: 900,
     redisUrl: undefined,
     redisKeyPrefix: 'tandem:login',

@@ -65,7 +65,8 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
       if (!verdict.allowed) {
         logger.warn({ email, address }, 'admin login throttled');
         res.status(429).set('Retry-After', String(verdict.retryAfterSeconds));
-        res.send(await page(`Too many failed login attempts. Try again in ${verdict.retryAfterSeconds} s.`));
+        const what = verdict.reason === 'sign_ins' ? 'logins to this account' : 'failed login attempts';
+        res.send(await page(`Too many ${what}. Try again in ${verdict.retryAfterSeconds} s.`));
         return;
       }
       const em = orm.em.fork();

@@ -157,6 +157,53 @@ describe(`password grant throttling under attack, memory store (${testDialect()}
   });
 });
 
+describe(`sign-ins of one account are capped, right passwords included (${testDialect()})`, () => {
+  const SIGN_INS = 4;
+  const TOO_MANY_SIGN_INS =
+    'Too many sign-ins to this account in a short time. Try again later; a client keeps its session with the refresh token.';
+  let auth: TestAuth;
+
+  before(async () => {
+    auth = await startTestAuth({
+      LOGIN_THROTTLE_ATTEMPTS: String(ATTEMPTS),
+      LOGIN_THROTTLE_ACCOUNT_ATTEMPTS: '1000',
+      LOGIN_THROTTLE_ADDRESS_ATTEMPTS: '1000',
+      LOGIN_THROTTLE_ACCOUNT_SIGN_INS: String(SIGN_INS),
+      TRUSTED_PROXIES: '127.0.0.1',
+    });
+    await createRole(auth, 'readers', ['catalog:read']);
+    for (const name of ['holder', 'burst', 'bystander'])
+      await createUser(auth, `${name}@example.com`, RIGHT_PASSWORD, ['readers']);
+  });
+  after(() => auth.close());
+
+  test('whoever holds the password gets that many password checks, from any address', async () => {
+    for (let i = 0; i < SIGN_INS; i++)
+      assert.equal(
+        (await login(auth, 'holder@example.com', RIGHT_PASSWORD, `203.0.113.${i + 1}`)).status,
+        200,
+      );
+    const refused = await login(auth, 'holder@example.com', RIGHT_PASSWORD, '198.51.100.9');
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error, 'invalid_grant');
+    assert.equal(refused.body.error_description, TOO_MANY_SIGN_INS);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    const other = await login(auth, 'bystander@example.com', RIGHT_PASSWORD, '198.51.100.9');
+    assert.equal(other.status, 200, 'another account is unaffected');
+  });
+
+  test('100 right-password grants at once from 100 addresses: exactly the cap get tokens', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        login(auth, 'burst@example.com', RIGHT_PASSWORD, `192.0.2.${i + 1}`),
+      ),
+    );
+    assert.equal(answers.filter((a) => a.status === 200).length, SIGN_INS);
+    const refused = answers.filter((a) => a.status !== 200);
+    assert.ok(refused.every((a) => a.body.error_description === TOO_MANY_SIGN_INS));
+  });
+});
+
 describe('X-Forwarded-For is only believed from a trusted proxy', () => {
   test('from an untrusted peer it is ignored: a spoofed header does not buy a fresh bucket', async () => {
     const auth = await startTestAuth({

@@ -171,7 +171,7 @@ export const signInPaths = {
         ...pageOutcomes,
         '401': html('Wrong email, password or code (the same page for an unknown account).'),
         '403': html('A cross-site or expired form (CSRF), refused before anything is read.'),
-        '429': html('Too many failed attempts (Retry-After).'),
+        '429': html('Too many failed attempts, or sign-ins to the account (Retry-After).'),
       },
     },
   },

@@ -42,7 +42,8 @@ export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): Page
     const address = guesses.clientAddress(requestView(request) as Parameters<ClientAddressReader>[0]);
     const verdict = await guesses.throttle.reserve(user.email, address);
     if (!verdict.allowed) {
-      const message = `Too many wrong passwords. Try again in ${verdict.retryAfterSeconds} s.`;
+      const what = verdict.reason === 'sign_ins' ? 'password checks for this account' : 'wrong passwords';
+      const message = `Too many ${what}. Try again in ${verdict.retryAfterSeconds} s.`;
       return { notice: { type: 'error', message }, errors: { currentPassword: message } };
     }
     // A wrong password keeps the point it reserved; a right one gives it back.

@@ -49,7 +49,8 @@ export const passwordStep: SignInStep = async (context) => {
   const verdict = await deps.throttle.reserve(email, address);
   if (!verdict.allowed) {
     deps.metrics.loginFailures.inc({ reason: 'throttled' });
-    const outcome = loginAgain(context, 429, 'Too many failed sign-in attempts. Try again later.', email);
+    const what = verdict.reason === 'sign_ins' ? 'sign-ins to this account' : 'failed sign-in attempts';
+    const outcome = loginAgain(context, 429, `Too many ${what}. Try again later.`, email);
     return { ...outcome, headers: { 'Retry-After': String(verdict.retryAfterSeconds) } } as StepOutcome;
   }
   const user = await authenticateUser(deps.orm.em.fork(), email, password);

@@ -6,6 +6,11 @@ import { requireParam } from '../params.js';
 import type { Grant } from './types.js';
 
 const BAD_CREDENTIALS = 'Invalid username or password.';
+const THROTTLED = {
+  failures: 'Too many failed login attempts. Try again later.',
+  sign_ins:
+    'Too many sign-ins to this account in a short time. Try again later; a client keeps its session with the refresh token.',
+} as const;
 const SECOND_FACTOR =
   'This account signs in with a second factor, which the password grant cannot carry: sign in through /oauth/authorize.';
 
@@ -27,7 +32,7 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
 
   const verdict = await deps.throttle.reserve(username, address);
   if (!verdict.allowed) {
-    throw new OAuthError('invalid_grant', 'Too many failed login attempts. Try again later.', {
+    throw new OAuthError('invalid_grant', THROTTLED[verdict.reason], {
       'Retry-After': String(verdict.retryAfterSeconds),
     });
   }
