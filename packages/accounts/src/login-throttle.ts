@@ -7,6 +7,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { normalizeEmail } from '@tandem/models';
+import { throttledNetwork } from './throttled-network.js';
 
 export interface LoginThrottleOptions {
   /** Guesses allowed per (account, client address) pair within the window. */
@@ -62,7 +63,8 @@ function accountKey(account: string): string {
 /**
  * Login throttling in three stages, each counting guesses per window:
  *
- * 1. per client address over all accounts (`addressAttempts`): password spraying from one address;
+ * 1. per client address over all accounts (`addressAttempts`): password spraying from one address
+ *    (an IPv6 address counts by its /64: see throttledNetwork);
  * 2. per (account, address) pair (`attempts`): a stranger elsewhere spends only their own pair's
  *    budget, so the account's owner still logs in from their usual address;
  * 3. per account from all addresses (`accountAttempts`): guessing spread over many addresses;
@@ -71,8 +73,8 @@ function accountKey(account: string): string {
  *
  * A guess RESERVES its points with the store's atomic consume before its password is checked, so
  * however many requests run in parallel (and on however many instances, with Redis), at most the
- * limit of each stage is ever checked. A guess a stage refuses gives back what it spent in the stages
- * before, so refused guesses cost nothing; a checked guess keeps its points unless it succeeds (the
+ * limit of each stage is ever checked. A guess a stage refuses gives back what it spent, in that stage
+ * and the ones before, so refused guesses cost nothing; a checked guess keeps its points unless it succeeds (the
  * sign-in stage's point is kept either way).
  * With Redis, a per-process memory limiter stands in while Redis is unreachable.
  */
@@ -126,9 +128,10 @@ export class LoginThrottle {
 
   private spends(account: string, address: string): Spends {
     const key = accountKey(account);
+    const network = throttledNetwork(address);
     return {
-      address: { limiter: this.perAddress, key: address },
-      pair: { limiter: this.perPair, key: `${key}:${address}` },
+      address: { limiter: this.perAddress, key: network },
+      pair: { limiter: this.perPair, key: `${key}:${network}` },
       account: { limiter: this.perAccount, key },
       signIns: { limiter: this.perAccountSignIns, key },
     };
@@ -147,7 +150,11 @@ export class LoginThrottle {
         await spend.limiter.consume(spend.key);
         spent.push(spend);
       } catch (refusal) {
-        await Promise.all(spent.map(({ limiter, key }) => limiter.reward(key, 1)));
+        // The refusing stage counted this request's point too: it goes back with the others, or refused
+        // requests would push the counter past its limit, where later successes (a point back each)
+        // could not bring it under again: parallel right-password logins locked their own account.
+        const counted = refusal instanceof RateLimiterRes ? [...spent, spend] : spent;
+        await Promise.all(counted.map(({ limiter, key }) => limiter.reward(key, 1)));
         if (!(refusal instanceof RateLimiterRes)) throw refusal;
         return {
           allowed: false,

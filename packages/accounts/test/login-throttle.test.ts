@@ -90,6 +90,21 @@ for (const store of stores) {
       assert.deepEqual(await throttle.reserve('cat@example.com', '203.0.113.2'), { allowed: true });
     });
 
+    test('one IPv6 /64 is one address: rotating through its addresses buys no new budget', async () => {
+      const throttle = await open({ attempts: 2, addressAttempts: 6, windowSeconds: 60 });
+      const verdicts = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          throttle.reserve(`unknown-${i}@example.com`, `2001:db8:7:7::${(i + 1).toString(16)}`),
+        ),
+      );
+      assert.equal(allowed(verdicts), 6);
+      assert.deepEqual(
+        await throttle.reserve('x@example.com', '2001:db8:7:8::1'),
+        { allowed: true },
+        'the next /64',
+      );
+    });
+
     test('every spelling of an email is one account: spaces, case, full-width (NFKC)', async () => {
       const throttle = await open({ attempts: 3, windowSeconds: 60 });
       for (const spelling of ['dan@example.com', ' Dan@Example.com', 'ｄａｎ@ｅｘａｍｐｌｅ.ｃｏｍ\t'])
@@ -143,6 +158,25 @@ for (const store of stores) {
       assert.deepEqual(await throttle.reserve('jon@example.com', '10.3.0.1'), { allowed: true });
       const third = await throttle.reserve('kim@example.com', '10.3.0.1');
       assert.ok(!third.allowed && third.reason === 'failures', 'the address budget, spent by real guesses');
+    });
+
+    test('refused requests leave no trace: parallel right-password logins do not lock the account', async () => {
+      const throttle = await open({ attempts: 5, accountAttempts: 20, windowSeconds: 60 });
+      const verdicts = await Promise.all(
+        Array.from({ length: 130 }, async (_, i) => {
+          const verdict = await throttle.reserve('lee@example.com', `10.4.${i >> 8}.${i & 255}`);
+          if (verdict.allowed) await throttle.recordSuccess('lee@example.com', `10.4.${i >> 8}.${i & 255}`);
+          return verdict;
+        }),
+      );
+      assert.equal(allowed(verdicts), 20);
+      // All 20 checked were right: nothing counts against the account now.
+      for (let i = 0; i < 20; i++)
+        assert.deepEqual(
+          await throttle.reserve('lee@example.com', `10.5.0.${i}`),
+          { allowed: true },
+          String(i),
+        );
     });
 
     test('a success clears the pair and gives back its account-wide and address points', async () => {
