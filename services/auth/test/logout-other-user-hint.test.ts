@@ -161,14 +161,24 @@ describe('logout with an ID token hint of another user', () => {
     assert.equal(await sessionRevoked(alice.tokens.access_token!), true);
   });
 
-  it('a hint in a browser with no sign-in ends only the hint’s own session', async () => {
+  it('a leaked hint ends nothing: in a browser with no sign-in, nor confirmed in another', async () => {
+    // ID tokens travel in logout URLs (histories, proxy logs, Referer): holding Bob's must not let
+    // anyone end his session, by a cross-site image or by confirming the page in their own browser.
     const bob = await signedIn(BOB);
-    const done = await new FormBrowser(auth.url).get(
-      `/oauth/logout?${new URLSearchParams({ id_token_hint: bob.tokens.id_token! })}`,
-    );
-    assert.equal(done.status, 200, done.html.slice(0, 300));
-    assert.match(done.html, /You are signed out/);
-    assert.equal(await sessionRevoked(bob.tokens.access_token!), true);
+    const hint = new URLSearchParams({ id_token_hint: bob.tokens.id_token! });
+    const bare = await new FormBrowser(auth.url).get(`/oauth/logout?${hint}`, {
+      'Sec-Fetch-Site': 'cross-site',
+    });
+    assert.equal(bare.status, 200, bare.html.slice(0, 300));
+    assert.match(bare.html, /You are signed out/);
+    assert.equal(await sessionRevoked(bob.tokens.access_token!), false);
+    const mallory = await signedIn(ALICE);
+    const page = await mallory.browser.get(`/oauth/logout?${hint}`);
+    const confirmed = await mallory.browser.post('/oauth/logout', formFields(page.html));
+    assert.match(confirmed.html, /You are signed out/);
+    assert.equal(await sessionRevoked(mallory.tokens.access_token!), true, 'the confirming browser’s own');
+    assert.equal(await sessionRevoked(bob.tokens.access_token!), false, 'not the hint’s');
+    assert.equal((await refresh(bob.tokens.refresh_token!)).status, 200);
   });
 
   it("a deactivated client's post_logout_redirect_uri is refused like an unknown client's", async () => {

@@ -97,7 +97,7 @@ const userinfo: JsonSchema = {
 const logoutParameters = [
   queryParameter(
     'id_token_hint',
-    'An ID token this server issued (expired ones too): no confirmation page.',
+    "An ID token this server issued (expired ones too): no confirmation page when it is of the browser's own sign-in. It never ends a session by itself.",
     text,
   ),
   queryParameter('post_logout_redirect_uri', 'A registered redirect URI of the client, compared exactly.', {
@@ -184,7 +184,9 @@ export const signInPaths = {
       security: [],
       parameters: logoutParameters,
       responses: {
-        '200': html('Signed out, or (without an id_token_hint) a confirmation page.'),
+        '200': html(
+          "Signed out, or (without an id_token_hint of the browser's sign-in) a confirmation page.",
+        ),
         '303': redirect('To the registered post_logout_redirect_uri, with `state`.'),
         '400': html('An unknown id_token_hint or an unregistered post_logout_redirect_uri.'),
       },

@@ -86,29 +86,23 @@ export async function startSignIn(
 }
 
 /**
- * Ends a sign-in and revokes the token sessions its authorization codes started (and `alsoSession`,
- * the `sid` of an ID token hint), in one transaction: RP-initiated logout ends the session and its
- * tokens. Its codes not exchanged yet are spent, so none starts a session after the logout. Returns
- * how many token sessions were revoked.
+ * Ends a sign-in and revokes the token sessions its authorization codes started, in one transaction:
+ * RP-initiated logout ends the session and its tokens. Its codes not exchanged yet are spent, so none
+ * starts a session after the logout. Returns how many token sessions were revoked (0 without a sign-in).
  */
-export async function endSignIn(
-  deps: AuthDeps,
-  signInId: string | undefined,
-  alsoSession: string | undefined,
-): Promise<number> {
+export async function endSignIn(deps: AuthDeps, signInId: string | undefined): Promise<number> {
+  if (signInId === undefined) return 0;
   const now = new Date();
   return deps.orm.em.fork().transactional(async (em) => {
-    const sessionIds = new Set<string>(alsoSession === undefined ? [] : [alsoSession]);
-    if (signInId !== undefined) {
-      await em.nativeUpdate(LoginSession, { id: signInId, endedAt: null }, { endedAt: now });
-      await em.nativeUpdate(AuthorizationCode, { loginSessionId: signInId, usedAt: null }, { usedAt: now });
-      const codes = await em.find(
-        AuthorizationCode,
-        { loginSessionId: signInId, sessionId: { $ne: null } },
-        { fields: ['sessionId'] },
-      );
-      for (const code of codes) if (code.sessionId) sessionIds.add(code.sessionId);
-    }
+    const sessionIds = new Set<string>();
+    await em.nativeUpdate(LoginSession, { id: signInId, endedAt: null }, { endedAt: now });
+    await em.nativeUpdate(AuthorizationCode, { loginSessionId: signInId, usedAt: null }, { usedAt: now });
+    const codes = await em.find(
+      AuthorizationCode,
+      { loginSessionId: signInId, sessionId: { $ne: null } },
+      { fields: ['sessionId'] },
+    );
+    for (const code of codes) if (code.sessionId) sessionIds.add(code.sessionId);
     if (sessionIds.size === 0) return 0;
     return em.nativeUpdate(
       Session,

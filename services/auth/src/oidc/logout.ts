@@ -48,8 +48,8 @@ async function startedBySignIn(deps: AuthDeps, signInId: string, sid: string): P
  * issued verifies, one an attacker got for his own account included, so it proves only that the
  * client of that token's session asked (RP-Initiated Logout 1.0 §2: the user confirms when the hint is
  * not for the signed-in user). It skips the page only for the browser's own sign-in: same `sub`, and
- * its `sid` a session a code of this sign-in started. With no sign-in in the browser, nobody else's
- * sign-in is at stake: only the hint's own session ends.
+ * its `sid` a session a code of this sign-in started. With no sign-in in the browser there is nothing
+ * to confirm: nothing ends (the hint never ends a session by itself, see logoutRoutes).
  */
 async function hintSpeaksForBrowser(
   deps: AuthDeps,
@@ -64,8 +64,7 @@ async function hintSpeaksForBrowser(
 
 /**
  * OpenID Connect RP-Initiated Logout 1.0 at /oauth/logout (the discovery's end_session_endpoint).
- * Ends the browser's sign-in and revokes the token sessions it started (and the session of the ID
- * token hint), then returns to a registered post_logout_redirect_uri with `state`, or shows "signed
+ * Ends the browser's sign-in and revokes the token sessions it started, then returns to a registered post_logout_redirect_uri with `state`, or shows "signed
  * out". A valid `id_token_hint` of the browser's own sign-in proves its client asked; otherwise (no
  * hint, or another user's or another sign-in's) the user confirms on a page whose form is
  * CSRF-protected like the login page, so a cross-site link cannot sign anyone out.
@@ -98,11 +97,10 @@ export function logoutRoutes(deps: AuthDeps): {
           setCookie ? { 'Set-Cookie': setCookie } : {},
         );
       }
-      const revoked = await endSignIn(
-        deps,
-        signedIn?.id,
-        typeof hint?.sid === 'string' ? hint.sid : undefined,
-      );
+      // Only what the browser's sign-in started: an ID token is no secret (it travels in logout URLs,
+      // so in histories, proxy logs and Referer headers), so holding one must not end its session, even
+      // confirmed on this page. A client ends a token session it holds at /oauth/revoke.
+      const revoked = await endSignIn(deps, signedIn?.id);
       if (revoked > 0) deps.metrics.revocations.inc({ reason: 'logout' }, revoked);
       const cookie = { 'Set-Cookie': [clearSignInCookie(secure), deps.csrf.clearCookie()] };
       if (location) return sendRedirect(res, location, cookie);
