@@ -1,3 +1,4 @@
+import { boundedText, clipped, MAX_SMALL_BODY_BYTES } from './bounded-body.js';
 import { ApiError } from './errors.js';
 import type { EtagCache } from './etag-cache.js';
 import type { TokenClient } from './tokens.js';
@@ -32,14 +33,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 async function apiError(response: Response): Promise<ApiError> {
-  const text = await response.text();
+  const text = await boundedText(response, MAX_SMALL_BODY_BYTES, 'fast service');
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown };
     if (typeof body.error === 'string')
       return new ApiError(
         response.status,
-        body.error,
-        typeof body.message === 'string' ? body.message : body.error,
+        clipped(body.error),
+        clipped(typeof body.message === 'string' ? body.message : body.error),
       );
   } catch {
     // Not JSON (a proxy's error page): described by its status below.

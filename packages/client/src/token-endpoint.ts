@@ -1,3 +1,4 @@
+import { boundedText, clipped, MAX_SMALL_BODY_BYTES } from './bounded-body.js';
 import { ApiError, oauthError } from './errors.js';
 import { NO_REDIRECTS, refuseRedirect } from './no-redirects.js';
 
@@ -33,14 +34,21 @@ export function basicAuthorization({ clientId, clientSecret }: ClientCredentials
   return `Basic ${btoa(`${encode(clientId)}:${encode(clientSecret)}`)}`;
 }
 
+/** `expires_in` outside 1 s .. a year is refused: negative would refresh on every call, Infinity never. */
+const MAX_EXPIRES_IN = 365 * 86_400;
+
 async function readJson(response: Response): Promise<TokenResponseBody | undefined> {
+  const text = await boundedText(response, MAX_SMALL_BODY_BYTES, 'token endpoint');
   try {
-    const body: unknown = await response.json();
+    const body: unknown = JSON.parse(text);
     return typeof body === 'object' && body !== null ? (body as TokenResponseBody) : undefined;
   } catch {
     return undefined;
   }
 }
+
+const validExpiresIn = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_EXPIRES_IN;
 
 /**
  * One POST to the token endpoint (RFC 6749 §3.2): a TokenSet, or the OAuthError subclass named by the
@@ -70,8 +78,8 @@ export async function requestToken(
   if (!response.ok) {
     if (typeof body?.error === 'string')
       throw oauthError(
-        body.error,
-        typeof body.error_description === 'string' ? body.error_description : '',
+        clipped(body.error),
+        typeof body.error_description === 'string' ? clipped(body.error_description) : '',
         response.status,
       );
     throw new ApiError(
@@ -80,11 +88,11 @@ export async function requestToken(
       `The token endpoint answered ${response.status} without an OAuth error.`,
     );
   }
-  if (typeof body?.access_token !== 'string' || typeof body.expires_in !== 'number')
+  if (typeof body?.access_token !== 'string' || !validExpiresIn(body.expires_in))
     throw new ApiError(
       response.status,
       'unexpected_response',
-      'The token endpoint answered without access_token or expires_in.',
+      `The token endpoint answered without access_token, or without expires_in as whole seconds from 1 to ${MAX_EXPIRES_IN}.`,
     );
   return {
     accessToken: body.access_token,
