@@ -35,6 +35,15 @@ export const MAX_MESSAGE_BYTES = 4 * 1024;
 export const NATIVE_MAX_PAYLOAD_BYTES = 64 * 1024;
 /** RFC 6455 §7.4.1: "a message that is too big for it to process". */
 export const CLOSE_MESSAGE_TOO_BIG = 1009;
+/** RFC 6455 §7.4.1: a message that violates the endpoint's policy. */
+export const CLOSE_POLICY_VIOLATION = 1008;
+/**
+ * Refused messages a socket may send before it is closed (1008). Each refusal is answered with an
+ * error frame ~12 times the size of the smallest message that earns one (`{}`), so a client that sends
+ * them without reading its socket turned a trickle into megabytes of kernel send buffer per socket. A
+ * working client sends a few at most (a topic it may not read, a subscription past a cap).
+ */
+export const MAX_REFUSED_MESSAGES = 50;
 /** Close codes in the private range (RFC 6455 §7.4.2), mirroring HTTP 401. */
 export const CLOSE_TOKEN_EXPIRED = 4401;
 export const CLOSE_SESSION_REVOKED = 4403;
@@ -44,6 +53,8 @@ export interface LiveUserData {
   readonly topics: Set<string>;
   timer?: NodeJS.Timeout;
   open: boolean;
+  /** Messages refused with an error frame so far (MAX_REFUSED_MESSAGES). */
+  refused: number;
 }
 type LiveSocket = WebSocket<LiveUserData>;
 
@@ -146,7 +157,7 @@ export class LiveHub {
         return send(res, this.metrics, 'live', this.tooManySockets());
       this.metrics.request('live', 101);
       res.upgrade<LiveUserData>(
-        { token: outcome.token, topics: new Set(), open: false },
+        { token: outcome.token, topics: new Set(), open: false, refused: 0 },
         key,
         protocols.answer,
         extensions,
@@ -204,6 +215,9 @@ export class LiveHub {
 
   private error(ws: LiveSocket, code: string, message: string, topic?: string): void {
     this.metrics.wsErrors += 1;
+    const data = ws.getUserData();
+    if (++data.refused > MAX_REFUSED_MESSAGES)
+      return this.end(ws, CLOSE_POLICY_VIOLATION, `more than ${MAX_REFUSED_MESSAGES} refused messages`);
     this.reply(
       ws,
       topic === undefined ? { type: 'error', code, message } : { type: 'error', code, message, topic },

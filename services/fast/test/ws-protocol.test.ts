@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_MESSAGE_BYTES, NATIVE_MAX_PAYLOAD_BYTES } from '../src/live.js';
+import { MAX_MESSAGE_BYTES, MAX_REFUSED_MESSAGES, NATIVE_MAX_PAYLOAD_BYTES } from '../src/live.js';
 import { eventually, seedCatalog, startHarness, type Harness } from './support/fast.js';
 import { RawWebSocket } from './support/raw-ws.js';
 
@@ -68,4 +68,23 @@ test('pinned: an unmasked client frame is not refused with 1002; uWS reads it as
   await eventually('an answer', () => ws.frames.length > 0 || ws.ended);
   assert.equal(ws.closeCode(), undefined, 'no 1002 close');
   assert.equal(json(ws.frames[0]!).type, 'subscribed');
+});
+
+test('a socket that keeps sending refused messages is closed (1008) instead of answered each time', async () => {
+  const ws = await open();
+  const refusedMessage = RawWebSocket.textFrame(Buffer.from('{}'));
+  for (let i = 0; i < MAX_REFUSED_MESSAGES; i++) ws.write(refusedMessage);
+  await eventually('every refusal answered', () => ws.frames.length >= MAX_REFUSED_MESSAGES);
+  assert.ok(ws.frames.every((f) => json(f).code === 'unknown_type'));
+  assert.equal(ws.closeCode(), undefined, 'a client making mistakes is not cut off early');
+  // A refused message past the allowance ends the socket, with a reason.
+  ws.write(refusedMessage);
+  await eventually('a close frame', () => ws.closeCode() !== undefined || ws.ended);
+  assert.equal(ws.closeCode(), 1008);
+  assert.match(ws.frames.at(-1)!.payload.subarray(2).toString(), /more than 50 refused messages/);
+  // Other sockets of the same token are not affected.
+  const other = await open();
+  other.write(RawWebSocket.textFrame(subscribe));
+  await eventually('subscribed', () => other.frames.length > 0);
+  assert.equal(json(other.frames[0]!).type, 'subscribed');
 });

@@ -82,6 +82,7 @@ export function liveMessageSchemas(collections: readonly { collection: string; s
 
 /** How the server ends a live connection, besides the standard codes. */
 export const LIVE_CLOSE_CODES = {
+  '1008': 'More than 50 messages of this connection were refused (each with an error frame).',
   '1009': 'A client message over 4 KiB.',
   '4401': 'The access token expired.',
   '4403': 'The session was revoked.',
