@@ -40,6 +40,11 @@ export interface CompiledProjection {
    * what a route answers from the database for a row that has left the hot window.
    */
   readonly lookupSql: string;
+  /**
+   * Where rows have owners (rowAccess): the same, for one owner's row only (parameters id, then the
+   * owner key). Another owner's row then costs the query a missing one costs: no timing to tell them apart.
+   */
+  readonly lookupOwnedSql?: string;
 }
 
 function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
@@ -128,6 +133,15 @@ export function compileProjection(
     : rowFilter;
   const idIn =
     dialect === 'postgresql' ? `t."id" = any($1::bigint[])` : 't.`id` in (select value from json_each(?))';
+  const byId = `${base} where t.${quote(dialect, 'id')} = ${dialect === 'postgresql' ? '?::bigint' : '?'}`;
+  // The owner key is text (ownerKeyOf): compared as text, whatever the column's type.
+  const ownerProperty = projection.rowAccess && projection.fields[projection.rowAccess.field];
+  const ownerColumn =
+    ownerProperty === undefined
+      ? undefined
+      : dialect === 'postgresql'
+        ? `t.${quote(dialect, columnOf(ownerProperty).column)}::text = ?`
+        : `cast(t.${quote(dialect, columnOf(ownerProperty).column)} as text) = ?`;
   return {
     collection: projection.collection,
     table: meta.tableName,
@@ -139,7 +153,8 @@ export function compileProjection(
     rereadSql: `${base} where ${idIn} and ${filter}`,
     ...(window ? { hotWindowMs: window.seconds * 1000 } : {}),
     // bigint on PostgreSQL: an id past the column's integer range then matches nothing (not an error).
-    lookupSql: `${base} where t.${quote(dialect, 'id')} = ${dialect === 'postgresql' ? '?::bigint' : '?'} and ${rowFilter}`,
+    lookupSql: `${byId} and ${rowFilter}`,
+    ...(ownerColumn ? { lookupOwnedSql: `${byId} and ${ownerColumn} and ${rowFilter}` } : {}),
   };
 }
 

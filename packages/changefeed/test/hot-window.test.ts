@@ -120,3 +120,17 @@ test('the lookup by id reads a row whatever its age, within the row filter only 
   // Past PostgreSQL's integer range: no row, not an error.
   assert.deepEqual(await lookup(99_999_999_999), []);
 });
+
+test("the owner's lookup reads the row for its owner only; it compiles for relation owners too", async () => {
+  const owned = (id: number, owner: string) => sql(writes().lookupOwnedSql!, [id, owner]);
+  assert.equal((await owned(ids.old, '7')).length, 1);
+  assert.deepEqual(await owned(ids.old, '8'), [], "another writer's row is not read");
+  assert.deepEqual(await owned(ids.old, '07'), [], 'the owner key is compared exactly');
+  const orders = f.projections.find((p) => p.collection === 'orders')!;
+  assert.deepEqual(await sql(orders.lookupOwnedSql!, [1, '1']), [], 'orders.user_id, an integer column');
+  assert.equal(
+    f.projections.find((p) => p.collection === 'products')!.lookupOwnedSql,
+    undefined,
+    'shared collections have none',
+  );
+});

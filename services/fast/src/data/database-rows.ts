@@ -1,8 +1,11 @@
 import type { CompiledProjection } from '@tandem/changefeed';
 import type { Orm } from '@tandem/models';
 
-/** A hot collection's row by id, read from the database whatever its hot window says; null if none. */
-export type DatabaseRows = (collection: string, id: number) => Promise<string | null>;
+/**
+ * A hot collection's row by id, read from the database whatever its hot window says; null if none. With
+ * an owner (a reader of their own rows), only that owner's row: another's is not even read.
+ */
+export type DatabaseRows = (collection: string, id: number, owner: string | null) => Promise<string | null>;
 
 /**
  * Reads rows through the ORM's connection (opened on first use: the fast service keeps none
@@ -11,12 +14,17 @@ export type DatabaseRows = (collection: string, id: number) => Promise<string | 
  */
 export function databaseRows(orm: Orm, projections: readonly CompiledProjection[]): DatabaseRows {
   const byName = new Map(projections.map((p) => [p.collection, p]));
-  return async (collection, id) => {
+  return async (collection, id, owner) => {
     const projection = byName.get(collection);
     if (!projection || !Number.isSafeInteger(id)) return null;
+    const owned = owner !== null && projection.lookupOwnedSql !== undefined;
     const rows = await orm.em
       .getConnection()
-      .execute<{ id: number; json: string }[]>(projection.lookupSql, [id], 'all');
+      .execute<{ id: number; json: string }[]>(
+        owned ? projection.lookupOwnedSql! : projection.lookupSql,
+        owned ? [id, owner] : [id],
+        'all',
+      );
     return rows[0]?.json ?? null;
   };
 }

@@ -88,21 +88,27 @@ export class WriteOutcomeRoute {
     return queued ? { status: 200, body: `{"id":${number},"status":"queued"}` } : stored;
   }
 
-  /** The outcome row from the database when it is this reader's, answered as the store would; else undefined. */
+  /**
+   * The outcome row from the database when it is this reader's, answered as the store would; else
+   * undefined. The owner is part of the query, so another writer's row is never read: it costs what a
+   * missing one costs, and the two cannot be told apart by timing either.
+   */
   private async settled(
     token: VerifiedAccessToken,
     id: string,
     number: number,
     ifNoneMatch: string,
   ): Promise<Reply | undefined> {
-    const json = await this.deps.databaseRows(WRITES_COLLECTION, number);
+    const readable = readableCollection(this.deps.store, WRITES_COLLECTION, token);
+    if (!(readable instanceof CollectionStore)) return readable;
+    const owner = readerOf(readable, token);
+    const json = await this.deps.databaseRows(WRITES_COLLECTION, number, owner);
     if (json === null) return undefined;
     // Checked again after the await: the answer is for the store as it is now.
     const records = readableCollection(this.deps.store, WRITES_COLLECTION, token);
     if (!(records instanceof CollectionStore)) return records;
     const record = records.prepareDetached(number, json);
-    const reply = preparedRecordReply(WRITES_COLLECTION, id, record, readerOf(records, token), ifNoneMatch);
-    // Another writer's row: on to the queue's answer, which is this same 404 for it.
+    const reply = preparedRecordReply(WRITES_COLLECTION, id, record, owner, ifNoneMatch);
     return reply.status === 404 ? undefined : reply;
   }
 }
