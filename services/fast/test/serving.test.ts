@@ -229,7 +229,7 @@ test('pinned: a request pipelined behind one whose token is still being verified
   // verified asynchronously; a cached one answers at once, so pipelining works with it. Only the
   // client that pipelines is affected, and nginx does not pipeline to its upstreams.
   const get = (bearerToken: string) =>
-    `GET /v1/products/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bearerToken}\r\n\r\n`;
+    `GET /v1/products?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bearerToken}\r\n\r\n`;
   const fresh = await h.issuer.sign({ sub: '4242' });
   assert.equal(await untilClosed(h.fast.port, get(fresh) + get(fresh)), '', 'closed unanswered');
   // Once cached (the first request verified it), both pipelined requests are answered in order.
