@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { WRITE_HOT_SECONDS } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { revokeSession, startUserSession } from '@tandem/tokens';
 import { eventually } from './support/fast.js';
@@ -474,6 +475,31 @@ for (const queue of ['table', 'redis'] as const satisfies readonly QueueKind[]) 
           () => h.fast.store.get('products')!.get(Number(published.id)) === undefined,
           30_000,
         );
+      });
+
+      test('a waiting retry of a write settled before the hot window gets its outcome from the table', async () => {
+        const key = randomUUID();
+        const body = order(products[2]!);
+        const headers = { 'idempotency-key': key, prefer: 'wait=30' };
+        const placed = await send('POST', url('/v1/orders'), { token: aliceToken, body, headers });
+        assert.equal(placed.status, 201, placed.text);
+        // WRITE_HOT_SECONDS later (keys are kept 24 h): the outcome has left fast's memory.
+        h.fast.store.sweep(Date.now() + WRITE_HOT_SECONDS * 1000 + 60_000);
+        const writes = h.fast.store.get('writes')!;
+        assert.equal(writes.size, 0);
+        const retry = await send('POST', url('/v1/orders'), {
+          token: aliceToken,
+          body,
+          headers: { ...headers, prefer: 'wait=20' },
+        });
+        assert.equal(retry.status, 201, retry.text);
+        assert.equal(retry.headers['idempotent-replayed'], 'true');
+        assert.equal(retry.headers.location, placed.headers.location, 'the same order');
+        assert.equal(retry.text, placed.text, 'its bytes as GET serves them');
+        // Another writer's retry under the same key is their own new write, never Alice's outcome.
+        const bobs = await send('POST', url('/v1/orders'), { token: bobToken, body, headers });
+        assert.equal(bobs.status, 201, bobs.text);
+        assert.notEqual(bobs.headers.location, placed.headers.location);
       });
     },
   );

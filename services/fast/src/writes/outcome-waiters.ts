@@ -15,6 +15,12 @@ export interface WriteOutcome {
   readonly errors: Readonly<Record<string, string>> | null;
 }
 
+/** The outcome in an outcome row's JSON when the write is applied or rejected; undefined while queued. */
+export function settledOutcome(json: string): WriteOutcome | undefined {
+  const outcome = JSON.parse(json) as WriteOutcome;
+  return outcome.status === 'queued' ? undefined : outcome;
+}
+
 interface Waiter {
   readonly resolve: (outcome: WriteOutcome | undefined) => void;
   readonly timer: NodeJS.Timeout;
@@ -41,9 +47,7 @@ export class OutcomeWaiters {
   /** The outcome of write `id` when the store holds it applied or rejected, else undefined. */
   settled(id: number): WriteOutcome | undefined {
     const record = this.store.get(WRITES_COLLECTION)?.get(id);
-    if (!record) return undefined;
-    const outcome = JSON.parse(record.bytes.toString('utf8')) as WriteOutcome;
-    return outcome.status === 'queued' ? undefined : outcome;
+    return record ? settledOutcome(record.bytes.toString('utf8')) : undefined;
   }
 
   /** Waits up to `ms` for write `id` to settle; resolves undefined when it did not in time. */

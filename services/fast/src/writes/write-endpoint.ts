@@ -3,6 +3,7 @@ import type { Logger } from '@tandem/log';
 import { ROW_ACCESS_CLAIMS } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ifMatchHolds, writeBodyHash, type AcceptResult, type WriteQueue } from '@tandem/writes';
+import type { DatabaseRows } from '../data/database-rows.js';
 import type { CollectionStore, HotStore } from '../data/store.js';
 import { insufficientScope, type AuthOutcome, type Authenticator } from '../http/auth.js';
 import type { FastCors } from '../http/cors.js';
@@ -12,7 +13,12 @@ import { jsonError, send, type Reply } from '../http/respond.js';
 import type { FastMetrics } from '../observability/metrics.js';
 import { BodyReader } from './body-reader.js';
 import { outcomeReply } from './outcome-reply.js';
-import type { OutcomeWaiters, WriteOutcome } from './outcome-waiters.js';
+import {
+  settledOutcome,
+  WRITES_COLLECTION,
+  type OutcomeWaiters,
+  type WriteOutcome,
+} from './outcome-waiters.js';
 import type { CachedQueueDepth } from './queue-depth.js';
 import type { SubjectRateLimit } from './rate-limit.js';
 import type { WritableCollection, WritableCollections, WriteOp } from './writable-collections.js';
@@ -64,6 +70,8 @@ export interface WriteEndpointDeps {
   readonly maxBodyBytes: number;
   readonly waitMaxSeconds: number;
   readonly logger: Logger;
+  /** Outcomes past the store's hot window, for an idempotent retry of an old write. */
+  readonly databaseRows: DatabaseRows;
 }
 
 /** One write request, read from `req` in the route handler (req is valid synchronously only). */
@@ -253,6 +261,7 @@ export class WriteEndpoint {
 
     const applied: Reply['headers'] = [['Preference-Applied', `wait=${seconds}`], ...replayed];
     let outcome: WriteOutcome | undefined = waiters.settled(result.id);
+    if (!outcome && result.kind === 'replayed') outcome = await this.settledEarlier(result.id, write.token);
     if (!outcome) {
       if (call.response.done) return undefined;
       const wait = waiters.wait(result.id, seconds * 1000);
@@ -262,6 +271,25 @@ export class WriteEndpoint {
     if (!outcome) return accepted(result.id, applied);
     const reply = outcomeReply(outcome, store, write.owner, write.token);
     return { ...reply, headers: [...(reply.headers ?? []), ...applied] };
+  }
+
+  /**
+   * A retried write's outcome from the table, when it settled so long ago that the store no longer
+   * holds it (WRITE_HOT_SECONDS; keys are kept 24 h): without this a waiting retry would wait its full
+   * time and answer "queued" for a write applied hours before. Undefined while it is queued, or when it
+   * cannot be read (the retry then waits, as any).
+   */
+  private async settledEarlier(id: number, token: VerifiedAccessToken): Promise<WriteOutcome | undefined> {
+    const writes = this.deps.store.get(WRITES_COLLECTION);
+    const owner = writes?.readsAs(token);
+    if (!writes || owner === undefined || writes.get(id)) return undefined;
+    try {
+      const json = await this.deps.databaseRows(WRITES_COLLECTION, id, owner);
+      return json === null ? undefined : settledOutcome(json);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, id }, 'write outcome not read from the database');
+      return undefined;
+    }
   }
 }
 
