@@ -199,7 +199,7 @@ export class WriteEndpoint {
         // A syntax error, or nesting deeper than the parser's stack (a RangeError): no JSON to check.
         return invalidJson('it does not parse (RFC 8259).');
       }
-      const errors = target.validator.check(op === 'create' ? 'create' : 'update', parsed);
+      const errors = target.validator.check(op === 'create' ? 'create' : 'update', parsed, bytes.length);
       if (errors) return validationFailed(errors);
       body = parsed as Record<string, unknown>;
       const unfit = op === 'create' ? target.createRule?.(store, body) : undefined;
