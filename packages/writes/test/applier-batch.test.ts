@@ -231,6 +231,45 @@ describe(`applier batches (${testDialect()})`, () => {
     assert.deepEqual(entries[1]!.diff, { status: { before: 'pending', after: 'cancelled' } });
   });
 
+  test('a cancel puts back what placing took: nothing for an order staff created, not what staff added', async () => {
+    const [a] = await createProducts(db, [{ stock: 10 }]);
+    // Created by staff (the admin takes no stock): cancelling it through the API must not add any.
+    const staff = em();
+    const byStaff = staff.create(Order, {
+      user: Number(users[0]),
+      status: 'pending',
+      currency: 'EUR',
+      totalCents: 3000,
+      lines: [{ productId: a!, quantity: 3, unitPriceCents: 1000 }],
+    });
+    await staff.flush();
+    // Placed through the API in one run with another order (the bulk path), then raised by staff.
+    const placed = orderWrite(users[0]!, [[a!, 2]]);
+    const other = orderWrite(users[1]!, [[a!, 1]]);
+    await batches.apply([placed, other]);
+    assert.equal(await stockOf(db, a!), 7);
+    const orderId = Number((await outcome(placed.id)).recordId);
+    const raised = em();
+    const order = await raised.findOneOrFail(Order, orderId);
+    assert.deepEqual(order.stockTaken, [{ productId: a!, quantity: 2 }]);
+    order.lines = [{ productId: a!, quantity: 5, unitPriceCents: order.lines[0]!.unitPriceCents }];
+    order.totalCents = 5 * order.lines[0]!.unitPriceCents;
+    await raised.flush();
+
+    const cancels = [cancelWrite(users[0]!, String(byStaff.id)), cancelWrite(users[0]!, String(orderId))];
+    const result = await batches.apply(cancels);
+    assert.deepEqual([result.applied, result.rejected], [2, 0]);
+    assert.equal(await stockOf(db, a!), 9, 'the 2 placing took, not the 3 staff ordered nor the 5 they set');
+    const after = await em().find(Order, { id: { $in: [byStaff.id, orderId] } });
+    assert.deepEqual(
+      after.map((o) => [o.status, o.stockTaken]),
+      [
+        ['cancelled', null],
+        ['cancelled', null],
+      ],
+    );
+  });
+
   test('If-Match: the ETag the fast service serves applies the write; a changed record gives a 412 and no effect', async () => {
     const [product] = await createProducts(db, [{ stock: 10 }]);
     const placed = orderWrite(users[2]!, [[product!, 1]]);

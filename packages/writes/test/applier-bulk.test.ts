@@ -65,7 +65,7 @@ describe(`applier bulk path (${testDialect()})`, () => {
       return id === null ? null : index >= 0 ? `order ${index}` : `unknown ${id}`;
     };
     const lines = (value: unknown) =>
-      (value as OrderLine[] | null)?.map((line) => ({
+      (value as Pick<OrderLine, 'productId'>[] | null)?.map((line) => ({
         ...line,
         productId: names.get(line.productId) ?? line.productId,
       })) ?? null;
@@ -98,6 +98,7 @@ describe(`applier bulk path (${testDialect()})`, () => {
         currency: order.currency,
         totalCents: order.totalCents,
         lines: lines(order.lines),
+        stockTaken: lines(order.stockTaken),
         stamped: order.createdAt instanceof Date && order.updatedAt instanceof Date,
       }),
     );
@@ -116,6 +117,14 @@ describe(`applier bulk path (${testDialect()})`, () => {
         ...entry.diff,
         ...(entry.diff.lines
           ? { lines: { before: lines(entry.diff.lines.before), after: lines(entry.diff.lines.after) } }
+          : {}),
+        ...(entry.diff.stockTaken
+          ? {
+              stockTaken: {
+                before: lines(entry.diff.stockTaken.before),
+                after: lines(entry.diff.stockTaken.after),
+              },
+            }
           : {}),
       },
       dated: entry.createdAt instanceof Date,

@@ -101,7 +101,9 @@ describe(`orders in the admin (${testDialect()})`, () => {
     );
     assert.deepEqual(options.filterProperties, ['q', 'status', 'user', 'currency', 'createdAt', 'updatedAt']);
     assert.deepEqual(spec.searchFields, ['user.email']);
-    assert.deepEqual(spec.jsonText, ['lines']);
+    assert.deepEqual(spec.jsonText, ['lines', 'stockTaken']);
+    // What a cancel puts back is the applier's alone: shown, never written from the form.
+    assert.deepEqual(spec.readOnly, ['id', 'createdAt', 'updatedAt', 'stockTaken']);
   });
 
   it('finds orders by the owner’s email in the Search box (case-insensitive, wildcards literal)', async () => {
@@ -186,6 +188,13 @@ describe(`orders in the admin (${testDialect()})`, () => {
     const id = orderIds[1]!;
     const shown = await root.api<ActionBody>(`/resources/Order/records/${id}/show`);
     assert.equal(shown.body.record?.params.lines, JSON.stringify([LINES[1]]));
+    // stockTaken is the applier's: a form that sends it (so that a later cancel adds stock) is refused.
+    const forged = await root.request(`/admin/api/resources/Order/records/${id}/edit`, {
+      form: { status: 'cancelled', stockTaken: JSON.stringify([{ productId: 1, quantity: 1000 }]) },
+    });
+    assert.match(await forged.text(), /forbidden_field/);
+    const untouched = await fixture.db.orm.em.fork().findOneOrFail(Order, id);
+    assert.deepEqual([untouched.status, untouched.stockTaken], ['pending', null]);
     const { body } = await root.api<ActionBody>(`/resources/Order/records/${id}/edit`, {
       form: { status: 'cancelled' },
     });

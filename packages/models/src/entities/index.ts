@@ -14,6 +14,7 @@ export {
   orderLinesProblem,
   orderTotal,
   type OrderLine,
+  type StockTaken,
   type OrderStatus,
 } from './order-lines.js';
 export {

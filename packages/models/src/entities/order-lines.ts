@@ -14,6 +14,9 @@ export interface OrderLine {
   readonly unitPriceCents: number;
 }
 
+/** Stock an order took when it was placed, per product (Order.stockTaken). */
+export type StockTaken = Pick<OrderLine, 'productId' | 'quantity'>;
+
 /** The keys a line has, and no others (a form's or client's extra keys are refused, not stored). */
 const LINE_KEYS: readonly string[] = ['productId', 'quantity', 'unitPriceCents'];
 /** An order of more lines is not a shop's order; it also bounds the row the fast service holds. */

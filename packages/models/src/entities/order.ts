@@ -10,6 +10,7 @@ import {
   orderTotal,
   type OrderLine,
   type OrderStatus,
+  type StockTaken,
 } from './order-lines.js';
 import { isCurrencyCode, isNonNegativeInteger, throwIfInvalid, type FieldErrors } from '../validation.js';
 import { defineModel } from '../model.js';
@@ -46,6 +47,12 @@ export const Order = defineEntity({
     totalCents: p.integer(),
     /** `json`, not `jsonb`, on PostgreSQL: the feed embeds the compact text verbatim (see Product.tags). */
     lines: p.json<OrderLine[]>().columnType('json'),
+    /**
+     * What placing the order through the API took from stock, per product: exactly what cancelling it
+     * puts back. Null for an order that took none (created or seeded by staff) and once cancelled, so
+     * a cancel can never add stock that was not taken. Not served.
+     */
+    stockTaken: p.json<StockTaken[]>().columnType('json').nullable(),
     ...timestamps,
   },
   hooks: {
@@ -145,9 +152,13 @@ export const orderModel = defineModel(Order, {
       updatedAt: 'Updated',
     },
     money: { totalCents: { currencyProperty: 'currency' } },
+    // Kept by the applier alone: what a cancel through the API puts back.
+    readOnly: ['stockTaken'],
     descriptions: {
       lines: 'JSON list of {"productId": 1, "quantity": 2, "unitPriceCents": 1999}.',
       totalCents: 'In minor units (1999 is 19.99): the sum of quantity × unit price over the lines.',
+      stockTaken:
+        'What placing the order through the API took from stock; a cancel through the API puts exactly this back. Empty for orders created here.',
     },
   },
   // What `tandem seed --orders` writes as the first order (owned by the first seeded user).

@@ -6,6 +6,7 @@ import {
   orderTotal,
   validateOrder,
   type OrderLine,
+  type StockTaken,
 } from '@tandem/models';
 import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
 import type {
@@ -52,10 +53,13 @@ function requestedLines(body: Readonly<Record<string, unknown>> | null): Request
   return (lines as RequestedLine[]).map(({ productId, quantity }) => ({ productId, quantity }));
 }
 
-/** The order's lines stored in its row (validated by the model when it was written), parsed or not. */
-function storedLines(value: unknown): readonly OrderLine[] {
-  const lines: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-  return Array.isArray(lines) ? (lines as OrderLine[]) : [];
+/**
+ * What an order took from stock when it was placed (`stockTaken`, written here only), parsed or not:
+ * nothing for an order placed otherwise (by staff) or already cancelled.
+ */
+function stockTakenBy(value: unknown): readonly StockTaken[] {
+  const taken: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(taken) ? (taken as StockTaken[]) : [];
 }
 
 /**
@@ -160,7 +164,15 @@ function orderValues(
   products: ReadonlyMap<number, ProductForSale>,
 ) {
   const priced = pricedLines(lines, products);
-  return { user, status: 'pending' as const, currency, totalCents: orderTotal(priced), lines: priced };
+  const stockTaken = lines.map(({ productId, quantity }) => ({ productId, quantity }));
+  return {
+    user,
+    status: 'pending' as const,
+    currency,
+    totalCents: orderTotal(priced),
+    lines: priced,
+    stockTaken,
+  };
 }
 
 /**
@@ -279,9 +291,11 @@ async function cancelOrder({ em, write, projection, dialect }: WriteContext): Pr
     throw new WriteRejected(409, {
       status: `Only a pending order can be cancelled; this one is ${order.status}.`,
     });
-  const returned = [...storedLines(order.lines)].sort((a, b) => a.productId - b.productId);
+  // What placing it took, not its lines: staff may have created it (taking nothing) or changed them.
+  const returned = [...stockTakenBy(order.stockTaken)].sort((a, b) => a.productId - b.productId);
   for (const { productId, quantity } of returned) await returnStock(em, dialect, productId, quantity);
   order.status = 'cancelled';
+  order.stockTaken = null;
   await em.flush();
   return {
     httpStatus: 200,
@@ -319,10 +333,10 @@ async function lockBatchProducts({ em, writes, dialect, inRuns, onlyHandler }: B
   if (cancelled.length > 0) {
     const orders = await em
       .createQueryBuilder(Order)
-      .select(['id', 'lines'])
+      .select(['id', 'stockTaken'])
       .where({ id: { $in: cancelled } })
       .execute('all');
-    for (const order of orders) for (const line of storedLines(order.lines)) ids.push(line.productId);
+    for (const order of orders) for (const line of stockTakenBy(order.stockTaken)) ids.push(line.productId);
   }
   await lockProducts(em, dialect, ids);
 }

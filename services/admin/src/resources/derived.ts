@@ -70,7 +70,8 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
   const viewOnly = declared.viewOnly === true;
   const readOnly = viewOnly
     ? props.map((prop) => prop.name)
-    : (declared.readOnly ?? props.filter(isGenerated).map((prop) => prop.name));
+    : // The declaration's read-only fields come besides the id and the timestamps (AdminDeclaration).
+      [...props.filter(isGenerated).map((prop) => prop.name), ...(declared.readOnly ?? [])];
   const searchable = props.filter(isShortString).map((prop) => prop.name);
   const searchFields = declared.searchFields ?? (searchable.length > 0 ? searchable : [pk]);
   const stringLists = declared.stringLists ?? [];
