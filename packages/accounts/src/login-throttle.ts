@@ -61,7 +61,7 @@ function accountKey(account: string): string {
 }
 
 /**
- * Login throttling in three stages, each counting guesses per window:
+ * Login throttling in four stages, each counting per window:
  *
  * 1. per client address over all accounts (`addressAttempts`): password spraying from one address
  *    (an IPv6 address counts by its /64: see throttledNetwork);
@@ -74,8 +74,8 @@ function accountKey(account: string): string {
  * A guess RESERVES its points with the store's atomic consume before its password is checked, so
  * however many requests run in parallel (and on however many instances, with Redis), at most the
  * limit of each stage is ever checked. A guess a stage refuses gives back what it spent, in that stage
- * and the ones before, so refused guesses cost nothing; a checked guess keeps its points unless it succeeds (the
- * sign-in stage's point is kept either way).
+ * and the ones before, so refused guesses cost nothing; a checked guess keeps its points unless it
+ * succeeds (the sign-in stage's point is kept either way).
  * With Redis, a per-process memory limiter stands in while Redis is unreachable.
  */
 export class LoginThrottle {
