@@ -64,10 +64,11 @@ async function hintSpeaksForBrowser(
 
 /**
  * OpenID Connect RP-Initiated Logout 1.0 at /oauth/logout (the discovery's end_session_endpoint).
- * Ends the browser's sign-in and revokes the token sessions it started, then returns to a registered post_logout_redirect_uri with `state`, or shows "signed
- * out". A valid `id_token_hint` of the browser's own sign-in proves its client asked; otherwise (no
- * hint, or another user's or another sign-in's) the user confirms on a page whose form is
- * CSRF-protected like the login page, so a cross-site link cannot sign anyone out.
+ * Ends the browser's sign-in and revokes the token sessions it started, then returns to a registered
+ * post_logout_redirect_uri with `state`, or shows "signed out". A valid `id_token_hint` of the
+ * browser's own sign-in proves its client asked; otherwise (no hint, or another user's or another
+ * sign-in's) the user confirms on a page whose form is CSRF-protected like the login page, so a
+ * cross-site link cannot sign anyone out.
  */
 export function logoutRoutes(deps: AuthDeps): {
   get: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
