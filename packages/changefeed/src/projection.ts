@@ -36,8 +36,10 @@ export interface CompiledProjection {
    */
   readonly hotWindowMs?: number;
   /**
-   * One row by id (parameter `?`, bound by the ORM's connection) whatever its age, within the row filter:
-   * what a route answers from the database for a row that has left the hot window.
+   * One row by id (parameter `?`, bound by the ORM's connection) within the row filter and, where there
+   * is a hot window, past it: what a route answers from the database for a row memory no longer holds.
+   * A row still inside the window comes through the feed only, so an answer read here can never be
+   * ahead of what the store serves (an order's outcome before the order).
    */
   readonly lookupSql: string;
   /**
@@ -128,9 +130,9 @@ export function compileProjection(
   const base = `select t.${quote(dialect, 'id')} as id, ${json} as json from ${table} t`;
   const rowFilter = conditions.length > 0 ? conditions.join(' and ') : '1 = 1';
   const window = projection.hotWindow;
-  const filter = window
-    ? `${rowFilter} and ${windowSql(dialect, columnOf(window.property).column, window.seconds)}`
-    : rowFilter;
+  const inWindow = window && windowSql(dialect, columnOf(window.property).column, window.seconds);
+  const filter = inWindow ? `${rowFilter} and ${inWindow}` : rowFilter;
+  const pastWindow = inWindow ? `${rowFilter} and not ${inWindow}` : rowFilter;
   const idIn =
     dialect === 'postgresql' ? `t."id" = any($1::bigint[])` : 't.`id` in (select value from json_each(?))';
   const byId = `${base} where t.${quote(dialect, 'id')} = ${dialect === 'postgresql' ? '?::bigint' : '?'}`;
@@ -153,8 +155,8 @@ export function compileProjection(
     rereadSql: `${base} where ${idIn} and ${filter}`,
     ...(window ? { hotWindowMs: window.seconds * 1000 } : {}),
     // bigint on PostgreSQL: an id past the column's integer range then matches nothing (not an error).
-    lookupSql: `${byId} and ${rowFilter}`,
-    ...(ownerColumn ? { lookupOwnedSql: `${byId} and ${ownerColumn} and ${rowFilter}` } : {}),
+    lookupSql: `${byId} and ${pastWindow}`,
+    ...(ownerColumn ? { lookupOwnedSql: `${byId} and ${ownerColumn} and ${pastWindow}` } : {}),
   };
 }
 

@@ -111,21 +111,31 @@ test(
   },
 );
 
-test('the lookup by id reads a row whatever its age, within the row filter only by id', async () => {
+test('the lookup by id reads a row past the window only: one inside it comes through the feed', async () => {
+  // By now ids.queued was settled two hours ago (past the window) and ids.old settled again just now.
   const lookup = (id: number | string) => sql(writes().lookupSql, [id]);
-  const [row] = await lookup(ids.old);
-  assert.equal(Number(row.id), ids.old);
+  const [row] = await lookup(ids.queued);
+  assert.equal(Number(row.id), ids.queued);
   assert.equal(JSON.parse(row.json).subject, '7');
+  assert.deepEqual(await lookup(ids.old), [], 'inside the window: never ahead of the store');
   assert.deepEqual(await lookup(987_654), []);
   // Past PostgreSQL's integer range: no row, not an error.
   assert.deepEqual(await lookup(99_999_999_999), []);
+  const unsettled = await sql(
+    `insert into writes (subject, collection, op, status, body_hash, partition, accepted_at) values ('7', 'orders', 'create', 'queued', ?, 0, ?) returning id`,
+    [
+      'd'.repeat(64),
+      testDialect() === 'postgresql' ? new Date(Date.now() - 2 * HOUR).toISOString() : Date.now() - 2 * HOUR,
+    ],
+  );
+  assert.deepEqual(await lookup(Number(unsettled[0].id)), [], "an unsettled row is the queue's to answer");
 });
 
 test("the owner's lookup reads the row for its owner only; it compiles for relation owners too", async () => {
   const owned = (id: number, owner: string) => sql(writes().lookupOwnedSql!, [id, owner]);
-  assert.equal((await owned(ids.old, '7')).length, 1);
-  assert.deepEqual(await owned(ids.old, '8'), [], "another writer's row is not read");
-  assert.deepEqual(await owned(ids.old, '07'), [], 'the owner key is compared exactly');
+  assert.equal((await owned(ids.queued, '7')).length, 1);
+  assert.deepEqual(await owned(ids.queued, '8'), [], "another writer's row is not read");
+  assert.deepEqual(await owned(ids.queued, '07'), [], 'the owner key is compared exactly');
   const orders = f.projections.find((p) => p.collection === 'orders')!;
   assert.deepEqual(await sql(orders.lookupOwnedSql!, [1, '1']), [], 'orders.user_id, an integer column');
   assert.equal(

@@ -261,7 +261,10 @@ export class WriteEndpoint {
 
     const applied: Reply['headers'] = [['Preference-Applied', `wait=${seconds}`], ...replayed];
     let outcome: WriteOutcome | undefined = waiters.settled(result.id);
-    if (!outcome && result.kind === 'replayed') outcome = await this.settledEarlier(result.id, write.token);
+    // After the lookup's await, the store is asked again: the feed may have brought the outcome in the
+    // meantime, and a waiter registered after that would wait its full time for a change already seen.
+    if (!outcome && result.kind === 'replayed')
+      outcome = (await this.settledEarlier(result.id, write.token)) ?? waiters.settled(result.id);
     if (!outcome) {
       if (call.response.done) return undefined;
       const wait = waiters.wait(result.id, seconds * 1000);
