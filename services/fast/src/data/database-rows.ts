@@ -2,8 +2,9 @@ import type { CompiledProjection } from '@tandem/changefeed';
 import type { Orm } from '@tandem/models';
 
 /**
- * A hot collection's row by id, read from the database whatever its hot window says; null if none. With
- * an owner (a reader of their own rows), only that owner's row: another's is not even read.
+ * A hot collection's row by id that memory no longer holds, read from the database: within the row
+ * filter and past the hot window (CompiledProjection.lookupSql); null if none. With an owner (a reader
+ * of their own rows), only that owner's row: another's is not even read.
  */
 export type DatabaseRows = (collection: string, id: number, owner: string | null) => Promise<string | null>;
 
