@@ -6,6 +6,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import { RedisEvictionGuard } from '@tandem/config';
 import { normalizeEmail } from '@tandem/models';
 import { throttledNetwork } from './throttled-network.js';
 
@@ -47,6 +48,14 @@ interface Spend {
   readonly key: string;
 }
 
+/** The four stages' counters (see LoginThrottle). */
+interface Stages {
+  readonly address: RateLimiterAbstract;
+  readonly pair: RateLimiterAbstract;
+  readonly account: RateLimiterAbstract;
+  readonly signIns: RateLimiterAbstract;
+}
+
 /** What one guess spends, stage by stage. */
 interface Spends {
   readonly address: Spend;
@@ -76,14 +85,20 @@ function accountKey(account: string): string {
  * limit of each stage is ever checked. A guess a stage refuses gives back what it spent, in that stage
  * and the ones before, so refused guesses cost nothing; a checked guess keeps its points unless it
  * succeeds (the sign-in stage's point is kept either way).
- * With Redis, a per-process memory limiter stands in while Redis is unreachable.
+ * With Redis, a per-process memory limiter stands in while Redis is unreachable, and while its
+ * maxmemory-policy lets it delete keys (RedisEvictionGuard).
  */
 export class LoginThrottle {
-  private readonly perAddress: RateLimiterAbstract;
-  private readonly perPair: RateLimiterAbstract;
-  private readonly perAccount: RateLimiterAbstract;
-  private readonly perAccountSignIns: RateLimiterAbstract;
+  /** The counters in this process's memory: all of them without Redis, and its stand-in with it. */
+  private readonly local: Stages;
+  /** The counters in Redis, shared by every instance. */
+  private readonly shared: Stages | undefined;
   private readonly redis: Redis | undefined;
+  /**
+   * A Redis that deletes keys when full would drop counters an attacker can make it drop (fill it,
+   * then guess again): while it may, the memory counters stand in, as while it is unreachable.
+   */
+  private readonly eviction: RedisEvictionGuard | undefined;
 
   constructor(options: LoginThrottleOptions) {
     this.redis = options.redisUrl
@@ -92,21 +107,38 @@ export class LoginThrottle {
       : undefined;
     // ioredis reports connection errors as events; without a listener they would crash the process.
     this.redis?.on('error', () => undefined);
+    this.eviction = this.redis && new RedisEvictionGuard(this.redis, "the login throttle's counters");
     const prefix = options.redisKeyPrefix ?? 'tandem:login';
-    const limiter = (stage: string, points: number): RateLimiterAbstract => {
-      const settings = { keyPrefix: `${prefix}:${stage}`, points, duration: options.windowSeconds };
-      if (!this.redis) return new RateLimiterMemory(settings);
-      return new RateLimiterRedis({
-        ...settings,
-        storeClient: this.redis,
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory(settings),
-      });
+    const points = {
+      address: options.addressAttempts ?? options.attempts * 4,
+      pair: options.attempts,
+      account: options.accountAttempts ?? options.attempts * 4,
+      signIns: options.accountSignIns ?? 100,
     };
-    this.perAddress = limiter('address', options.addressAttempts ?? options.attempts * 4);
-    this.perPair = limiter('pair', options.attempts);
-    this.perAccount = limiter('account', options.accountAttempts ?? options.attempts * 4);
-    this.perAccountSignIns = limiter('sign-ins', options.accountSignIns ?? 100);
+    const settings = (stage: keyof Stages) => ({
+      keyPrefix: `${prefix}:${stage === 'signIns' ? 'sign-ins' : stage}`,
+      points: points[stage],
+      duration: options.windowSeconds,
+    });
+    const stages = (limiter: (stage: keyof Stages) => RateLimiterAbstract): Stages => ({
+      address: limiter('address'),
+      pair: limiter('pair'),
+      account: limiter('account'),
+      signIns: limiter('signIns'),
+    });
+    this.local = stages((stage) => new RateLimiterMemory(settings(stage)));
+    const redis = this.redis;
+    this.shared =
+      redis &&
+      stages(
+        (stage) =>
+          new RateLimiterRedis({
+            ...settings(stage),
+            storeClient: redis,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: this.local[stage],
+          }),
+      );
   }
 
   /** Resolves once the Redis connection is up (at once with the memory store). */
@@ -126,14 +158,25 @@ export class LoginThrottle {
     });
   }
 
-  private spends(account: string, address: string): Spends {
+  /**
+   * Why the counters are kept in this process's memory although Redis is set (its maxmemory-policy
+   * evicts), as of the latest check; undefined otherwise. For the start-up log.
+   */
+  async redisHazard(): Promise<string | undefined> {
+    await this.eviction?.checked;
+    return this.eviction?.hazard;
+  }
+
+  private async spends(account: string, address: string): Promise<Spends> {
+    await this.eviction?.checked;
+    const stages = this.shared && this.eviction?.hazard === undefined ? this.shared : this.local;
     const key = accountKey(account);
     const network = throttledNetwork(address);
     return {
-      address: { limiter: this.perAddress, key: network },
-      pair: { limiter: this.perPair, key: `${key}:${network}` },
-      account: { limiter: this.perAccount, key },
-      signIns: { limiter: this.perAccountSignIns, key },
+      address: { limiter: stages.address, key: network },
+      pair: { limiter: stages.pair, key: `${key}:${network}` },
+      account: { limiter: stages.account, key },
+      signIns: { limiter: stages.signIns, key },
     };
   }
 
@@ -142,7 +185,7 @@ export class LoginThrottle {
    * checked. Refused: nothing is checked, and the answer says how long to wait.
    */
   async reserve(account: string, address: string): Promise<ThrottleVerdict> {
-    const spends = this.spends(account, address);
+    const spends = await this.spends(account, address);
     const spent: Spend[] = [];
     // The address first: a sprayer it refuses creates no per-account entries at all.
     for (const spend of [spends.address, spends.pair, spends.account, spends.signIns]) {
@@ -172,7 +215,7 @@ export class LoginThrottle {
    * count there, so other addresses' failures still do). The sign-in stage keeps it.
    */
   async recordSuccess(account: string, address: string): Promise<void> {
-    const spends = this.spends(account, address);
+    const spends = await this.spends(account, address);
     await Promise.all([
       spends.pair.limiter.delete(spends.pair.key),
       spends.account.limiter.reward(spends.account.key, 1),
@@ -182,6 +225,7 @@ export class LoginThrottle {
 
   /** Closes the Redis connection, if any. */
   async close(): Promise<void> {
+    this.eviction?.close();
     if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
   }
 }

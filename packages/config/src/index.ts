@@ -20,3 +20,9 @@ export {
 } from './database-url.js';
 export { loadConfigOrExit } from './load-or-exit.js';
 export { NODE_FLAGS, missingNodeFlags, type ServiceWithFlags } from './node-flags.js';
+export {
+  RedisEvictionGuard,
+  maxmemoryPolicy,
+  NO_EVICTION,
+  type RedisPolicySource,
+} from './redis-eviction.js';

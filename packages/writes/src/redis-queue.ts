@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { RedisEvictionGuard } from '@tandem/config';
 import type { AcceptResult, WriteQueue } from './queue.js';
 import { encodePayload } from './redis-queue-payload.js';
 import { RedisQueueKeys } from './redis-queue-keys.js';
@@ -44,6 +45,11 @@ export interface RedisQueueOptions {
 export class RedisWriteQueue implements WriteQueue {
   private readonly redis: Redis & QueueScripts;
   private readonly keys: RedisQueueKeys;
+  /**
+   * A 202 promises the write is kept until applied, and a retry with its key that it is not queued
+   * twice: neither holds in a Redis that deletes keys when full, so no write is accepted into one.
+   */
+  private readonly eviction: RedisEvictionGuard;
   /** Spreads creates (which have no record to hash) over the partitions. */
   private creates = 0;
   /** Accepts waiting for the next script call (sendBatch). */
@@ -65,6 +71,7 @@ export class RedisWriteQueue implements WriteQueue {
     );
     // Connection errors surface as failed commands; the event itself is noise.
     this.redis.on('error', () => undefined);
+    this.eviction = new RedisEvictionGuard(this.redis, 'queued writes and Idempotency-Keys');
   }
 
   accept(write: Omit<WriteRequest, 'id' | 'partition'>): Promise<AcceptResult> {
@@ -106,6 +113,9 @@ export class RedisWriteQueue implements WriteQueue {
   };
 
   private async acceptBatch(batch: readonly PendingAccept[]): Promise<(AcceptResult | Error)[]> {
+    await this.eviction.checked;
+    if (this.eviction.hazard !== undefined)
+      throw new Error(`write queue: writes refused: ${this.eviction.hazard}`);
     const keys = [this.keys.seq, this.keys.depth, ...this.keys.streams];
     const args: (string | number)[] = [
       this.options.partitions,
@@ -158,6 +168,7 @@ export class RedisWriteQueue implements WriteQueue {
   }
 
   async close(): Promise<void> {
+    this.eviction.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -81,9 +81,9 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
     }
     return taken;
   }
-  async function streamLengths(writes: WritesConfig): Promise<number> {
+  async function streamLengths(writes: WritesConfig, on: Redis = redis): Promise<number> {
     let total = 0;
-    for (let p = 0; p < writes.partitions; p++) total += await redis.xlen(`${writes.redisKeyPrefix}:${p}`);
+    for (let p = 0; p < writes.partitions; p++) total += await on.xlen(`${writes.redisKeyPrefix}:${p}`);
     return total;
   }
 
@@ -562,6 +562,68 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
         delivered.push(...batch);
         await s.ack(batch.map((t) => t.write)).catch(() => undefined);
         return delivered.some((t) => t.write.id === id);
+      });
+    },
+  );
+
+  describe(
+    'a private Redis, reconfigured',
+    {
+      skip: !redisServerInstalled() && 'redis-server is not installed (a private one is reconfigured here)',
+    },
+    () => {
+      async function privateQueue(): Promise<{ q: WriteQueue; admin: Redis; writes: WritesConfig }> {
+        const privateRedis = await startPrivateRedis();
+        closers.push(() => privateRedis.destroy());
+        const admin = new Redis(privateRedis.url);
+        closers.push(async () => admin.disconnect());
+        const writes = settings({ redisUrl: privateRedis.url });
+        return { q: queue(writes), admin, writes };
+      }
+
+      test('a Redis whose maxmemory-policy evicts keys is given no write; once it is noeviction, its next connection is', async () => {
+        const { q, admin } = await privateQueue();
+        await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+        await assert.rejects(
+          q.accept(orderCreate('17', 'evict-1')),
+          /maxmemory-policy is volatile-lru: .*Idempotency-Keys.*maxmemory-policy noeviction/,
+        );
+        assert.deepEqual(await admin.keys('*'), [], 'nothing written: no sequence, no entry, no key');
+
+        await admin.config('SET', 'maxmemory-policy', 'noeviction');
+        await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+        let accepted: Awaited<ReturnType<WriteQueue['accept']>> | undefined;
+        await eventually('accepted once the queue has reconnected', async () => {
+          accepted = await q.accept(orderCreate('17', 'evict-1')).catch(() => undefined);
+          return accepted !== undefined;
+        });
+        assert.equal(accepted!.kind, 'accepted');
+        assert.deepEqual(await q.accept(orderCreate('17', 'evict-1')), {
+          kind: 'replayed',
+          id: (accepted as { id: number }).id,
+        });
+      });
+
+      test('a full Redis (noeviction) refuses a write whole: nothing queued, its key free; with room again the retry is queued once', async () => {
+        const { q, admin, writes } = await privateQueue();
+        const first = await q.accept(orderCreate('17', 'room-1'));
+        assert.equal(first.kind, 'accepted');
+        const sequence = await admin.get(`${writes.redisKeyPrefix}:seq`);
+        // Below what it already holds: every write command is refused (OOM), reads still answer.
+        await admin.config('SET', 'maxmemory', '1');
+        await assert.rejects(q.accept(orderCreate('17', 'full-1')), /OOM/);
+        assert.equal(await admin.get(`${writes.redisKeyPrefix}:seq`), sequence, 'no id given out');
+        assert.equal(await streamLengths(writes, admin), 1, 'only the write from before');
+        assert.equal(await admin.exists(`${writes.redisKeyPrefix}:idem:2:17:full-1`), 0);
+
+        await admin.config('SET', 'maxmemory', '0');
+        const retried = await q.accept(orderCreate('17', 'full-1'));
+        assert.deepEqual(retried, { kind: 'accepted', id: Number(sequence) + 1 });
+        assert.deepEqual(
+          await q.accept(orderCreate('17', 'full-1')),
+          retried.kind === 'accepted' && { kind: 'replayed', id: retried.id },
+        );
+        assert.equal(await streamLengths(writes, admin), 2);
       });
     },
   );

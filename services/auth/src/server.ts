@@ -70,6 +70,8 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     await throttle.close();
     throw new Error(`login throttle: Redis (REDIS_URL) is unreachable: ${(error as Error).message}`);
   }
+  const hazard = await throttle.redisHazard();
+  if (hazard) logger.error(`login throttle: ${hazard} Until then it counts in this process's memory.`);
 
   const server = createServer();
   server.keepAliveTimeout = 5_000;
