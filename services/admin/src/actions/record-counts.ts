@@ -1,6 +1,7 @@
 import { Filter, type BaseResource } from 'adminjs';
 import type { Orm } from '@tandem/models';
 import { OrmResource } from '../orm/resource.js';
+import { isPostgres } from '../orm/dialect.js';
 
 /** Above this many rows (by PostgreSQL's estimate) the dashboard shows the estimate, not a count. */
 export const ESTIMATE_ABOVE = 100_000;
@@ -9,11 +10,6 @@ export interface RecordCount {
   readonly count: number;
   /** True when `count` is PostgreSQL's planner estimate (pg_class.reltuples), not an exact count. */
   readonly estimated: boolean;
-}
-
-/** The ORM speaks PostgreSQL (SQLite has no row estimates; its counts stay exact). */
-function isPostgres(orm: Orm): boolean {
-  return orm.em.getPlatform().constructor.name.startsWith('PostgreSql');
 }
 
 /**

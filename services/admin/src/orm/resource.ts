@@ -17,12 +17,14 @@ import {
   type EntityMetadata,
   type EntityProperty,
   type FilterQuery,
+  LockMode,
   QueryOrder,
 } from '@mikro-orm/core';
 import type { Orm } from '@tandem/models';
 import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
 import { refusedInBulk, toValidationError } from './errors.js';
 import { OrmProperty } from './property.js';
+import { isPostgres } from './dialect.js';
 import { buildWhere } from './where.js';
 import { referenceId, referenceIds, scalarListValues } from './form-values.js';
 
@@ -115,6 +117,12 @@ function parseJsonText(field: string, value: unknown): unknown {
   );
 }
 
+/** A timestamp as a form or the ORM holds it, in milliseconds; null when there is none. */
+function timeOf(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  return value instanceof Date ? value.getTime() : new Date(String(value)).getTime();
+}
+
 /**
  * An AdminJS resource over one MikroORM entity. Replaces the stock @adminjs/mikroorm Resource, which
  * crashes in databaseName() on SQLite, reports "saved" when the database refused the row, and writes
@@ -122,6 +130,12 @@ function parseJsonText(field: string, value: unknown): unknown {
  */
 export class OrmResource extends BaseResource {
   readonly meta: EntityMetadata;
+  /**
+   * The timestamp the ORM sets on every update (its onUpdate), when the entity has one. The edit form
+   * sends it back as it was shown (onlyWritableFields lets it through only then), and update() refuses
+   * to save over a row whose timestamp has moved on since.
+   */
+  readonly versionField: string | undefined;
   private readonly props: Map<string, OrmProperty>;
 
   constructor(
@@ -130,6 +144,9 @@ export class OrmResource extends BaseResource {
   ) {
     super();
     this.meta = orm.getMetadata().get(spec.name);
+    this.versionField = this.meta.props.find(
+      (prop) => prop.kind === ReferenceKind.SCALAR && prop.onUpdate !== undefined,
+    )?.name;
     this.props = new Map();
     this.meta.props
       .filter((prop) => WRITABLE_KINDS.includes(prop.kind) && !prop.hidden && !prop.lazy)
@@ -364,6 +381,24 @@ export class OrmResource extends BaseResource {
     recordAudit(em, { actor: actorOf(context), action, model: this.spec.name, recordId: String(id), diff });
   }
 
+  /**
+   * The form was checked against the record as AdminJS read it, before this transaction; a change
+   * that landed in between (an order cancelled through the API a moment before "Save") must not be
+   * overwritten by a form that never showed it. The row is locked and read by now: its version must
+   * still be the one the form sent back.
+   */
+  private refuseChangedSince(entity: object, params: Record<string, unknown>): void {
+    const field = this.versionField;
+    if (field === undefined || params[field] === undefined) return;
+    const current = (entity as Dictionary)[field];
+    if (timeOf(params[field]) === timeOf(current)) return;
+    const when = current instanceof Date ? ` at ${current.toISOString()}` : '';
+    const message =
+      `This ${this.spec.label} was changed${when}, after this page was opened: nothing was saved. ` +
+      'Reload the page to see that change, then make yours again.';
+    throw new ValidationError({ [field]: { type: 'conflict', message } }, { type: 'conflict', message });
+  }
+
   /** References must point at existing rows: say so next to the field rather than as a database error. */
   private async checkReferences(em: EntityManager, data: Dictionary): Promise<void> {
     const errors: Record<string, { type: string; message: string }> = {};
@@ -409,7 +444,8 @@ export class OrmResource extends BaseResource {
     context?: ActionContext,
   ): Promise<ParamsType> {
     return this.write(async (em) => {
-      const entity = await this.load(em, id);
+      const entity = await this.load(em, id, { forUpdate: true });
+      this.refuseChangedSince(entity, params);
       const before = this.audited(entity);
       const data = await this.toData(params, 'update');
       await this.checkReferences(em, data);
@@ -487,8 +523,19 @@ export class OrmResource extends BaseResource {
     });
   }
 
-  private async load(em: EntityManager, id: string | number): Promise<object> {
+  /**
+   * The row by id. `forUpdate` (PostgreSQL): locked first (SELECT ... FOR UPDATE), then read, so the
+   * read is the latest committed row and no other writer changes it before this transaction ends.
+   * SQLite has one writer at a time, and refuses a write whose transaction read an older state.
+   */
+  private async load(
+    em: EntityManager,
+    id: string | number,
+    { forUpdate = false }: { forUpdate?: boolean } = {},
+  ): Promise<object> {
     const pk = this.parseId(id);
+    if (forUpdate && pk !== undefined && isPostgres(this.orm))
+      await em.lock(em.getReference(this.spec.name, pk as never), LockMode.PESSIMISTIC_WRITE);
     const entity =
       pk === undefined
         ? null

@@ -69,7 +69,11 @@ export function onlyWritableFields(resource: OrmResource, writable: ReadonlySet<
           'If the record changed meanwhile, reload the page.',
       );
     }
-    const kept = Object.fromEntries(Object.entries(payload).filter(([key]) => writable.has(rootOf(key))));
+    // The version the form was opened at goes on (it echoed the stored one): the resource checks it
+    // again under the row's lock, against a change made after this check (OrmResource.versionField).
+    const kept = Object.fromEntries(
+      Object.entries(payload).filter(([key]) => writable.has(rootOf(key)) || key === resource.versionField),
+    );
     return { ...request, payload: kept };
   };
 }
