@@ -152,13 +152,14 @@ export const orderModel = defineModel(Order, {
       updatedAt: 'Updated',
     },
     money: { totalCents: { currencyProperty: 'currency' } },
-    // Kept by the applier alone: what a cancel through the API puts back.
+    // Written when an order is placed through the API and cleared by the cancel that puts it back
+    // (the owner's through the API, or staff's here: services/admin/src/resources/order-stock.ts).
     readOnly: ['stockTaken'],
     descriptions: {
       lines: 'JSON list of {"productId": 1, "quantity": 2, "unitPriceCents": 1999}.',
       totalCents: 'In minor units (1999 is 19.99): the sum of quantity × unit price over the lines.',
       stockTaken:
-        'What placing the order through the API took from stock; a cancel through the API puts exactly this back. Empty for orders created here.',
+        'What placing the order through the API took from stock; cancelling a pending or paid order (through the API or here) puts exactly this back. Empty for orders created here, and once put back.',
     },
   },
   // What `tandem seed --orders` writes as the first order (owned by the first seeded user).

@@ -12,6 +12,7 @@ import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
 import type {
   BatchContext,
   Dialect,
+  EntityManager,
   RunContext,
   RunVerdict,
   WriteContext,
@@ -291,11 +292,8 @@ async function cancelOrder({ em, write, projection, dialect }: WriteContext): Pr
     throw new WriteRejected(409, {
       status: `Only a pending order can be cancelled; this one is ${order.status}.`,
     });
-  // What placing it took, not its lines: staff may have created it (taking nothing) or changed them.
-  const returned = [...stockTakenBy(order.stockTaken)].sort((a, b) => a.productId - b.productId);
-  for (const { productId, quantity } of returned) await returnStock(em, dialect, productId, quantity);
+  await putBackTakenStock(em, dialect, order);
   order.status = 'cancelled';
-  order.stockTaken = null;
   await em.flush();
   return {
     httpStatus: 200,
@@ -304,6 +302,37 @@ async function cancelOrder({ em, write, projection, dialect }: WriteContext): Pr
     model: 'Order',
     diff: { status: { before: 'pending', after: 'cancelled' } },
   };
+}
+
+/**
+ * Puts back what placing `order` took from stock, and clears `stockTaken` so nothing is put back
+ * twice: a cancel, through the API (the owner, while pending) or by staff in the admin. What placing
+ * took, not the lines: staff may have created the order (taking nothing) or changed its lines since.
+ * PostgreSQL: the caller holds the products' locks first (lockOrderProducts), then the order's.
+ */
+export async function putBackTakenStock(
+  em: EntityManager,
+  dialect: Dialect,
+  order: { stockTaken?: StockTaken[] | null },
+): Promise<void> {
+  const returned = [...stockTakenBy(order.stockTaken)].sort((a, b) => a.productId - b.productId);
+  for (const { productId, quantity } of returned) await returnStock(em, dialect, productId, quantity);
+  order.stockTaken = null;
+}
+
+/**
+ * PostgreSQL: locks, in id order, the products a cancel of order `id` would put stock back to. Taken
+ * before the order's own lock, the order every applier batch takes them in (lockBatchProducts, then
+ * the order): a writer that locked the order first and its products after could deadlock with one.
+ */
+export async function lockOrderProducts(em: EntityManager, dialect: Dialect, id: number): Promise<void> {
+  if (dialect !== 'postgresql') return;
+  const rows = await em.createQueryBuilder(Order).select(['stockTaken']).where({ id }).execute('all');
+  await lockProducts(
+    em,
+    dialect,
+    rows.flatMap((row) => stockTakenBy(row.stockTaken).map((line) => line.productId)),
+  );
 }
 
 /**

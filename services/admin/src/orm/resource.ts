@@ -64,6 +64,11 @@ export interface OrmResourceSpec {
    * before it is removed on delete (so what hangs on it can still be read). Throw to refuse the write.
    */
   readonly onWrite?: (em: EntityManager, change: WriteChange) => Promise<void>;
+  /**
+   * Locks an update takes before the row's own (PostgreSQL): rows its onWrite will write, taken in
+   * the order other writers take them (an order's products before the order), so none can deadlock.
+   */
+  readonly lockBeforeUpdate?: (em: EntityManager, id: unknown) => Promise<void>;
 }
 
 /** How a list is ordered (OrmResource.ordering). */
@@ -534,6 +539,7 @@ export class OrmResource extends BaseResource {
     { forUpdate = false }: { forUpdate?: boolean } = {},
   ): Promise<object> {
     const pk = this.parseId(id);
+    if (forUpdate && pk !== undefined) await this.spec.lockBeforeUpdate?.(em, pk);
     if (forUpdate && pk !== undefined && isPostgres(this.orm))
       await em.lock(em.getReference(this.spec.name, pk as never), LockMode.PESSIMISTIC_WRITE);
     const entity =

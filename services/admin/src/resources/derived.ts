@@ -1,10 +1,11 @@
 import { ReferenceKind, type EntityMetadata, type EntityProperty } from '@mikro-orm/core';
 import type { PropertyOptions, ResourceOptions, ResourceWithOptions } from 'adminjs';
-import type { AdminDeclaration, ModelDeclaration } from '@tandem/models';
+import type { AdminDeclaration, ModelDeclaration, Orm } from '@tandem/models';
 import type { OrmResourceSpec } from '../orm/resource.js';
 import { humanize, plural } from '../labels.js';
 import { SEARCH_FIELD } from '../orm/where.js';
 import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
+import { orderStock } from './order-stock.js';
 
 /** Strings up to this length are searched by the Search box; longer ones (and text) are not. */
 const SHORT_STRING = 255;
@@ -149,6 +150,11 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
   return { spec, options, propertyLabels, label: declared.label ?? plural(humanize(model.name)) };
 }
 
+/** What a derived page's writes do beyond the row, by model: the domain rules staff edits must keep. */
+const WRITE_CONSEQUENCES: Readonly<
+  Record<string, (orm: Orm) => Pick<OrmResourceSpec, 'lockBeforeUpdate' | 'onWrite'>>
+> = { Order: orderStock };
+
 /**
  * The admin page of a registered model that has no hand-written resource. A view-only model's write
  * actions (new, edit, delete, bulk delete) are refused and hidden whatever a role grants.
@@ -156,5 +162,9 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
 export function registryResource(deps: ResourceDeps, model: ModelDeclaration): ResourceWithOptions {
   const { spec, options } = deriveAdmin(deps.orm.getMetadata().get(model.name), model);
   const refused = model.admin?.viewOnly === true ? WRITE_ACTIONS : [];
-  return modelAdmin(deps, spec, model.permissionModel ?? model.name.toLowerCase(), { ...options, refused });
+  const consequences = WRITE_CONSEQUENCES[model.name]?.(deps.orm);
+  return modelAdmin(deps, { ...spec, ...consequences }, model.permissionModel ?? model.name.toLowerCase(), {
+    ...options,
+    refused,
+  });
 }
