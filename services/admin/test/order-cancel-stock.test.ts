@@ -1,6 +1,7 @@
 /**
  * An order staff cancel in the admin puts back the stock that placing it through the API took
- * (`stockTaken`), as the owner's cancel through the API does: before, it held that stock for ever.
+ * (`stockTaken`), as the owner's cancel through the API does, and so does deleting it: before, it held
+ * that stock for ever.
  * Shipped goods have left: cancelling a shipped order puts nothing back. On PostgreSQL the save locks
  * the order's products before the order, the order every applier batch takes them in.
  */
@@ -87,6 +88,23 @@ describe(`an order cancelled by staff puts its stock back (${testDialect()})`, (
       assert.equal(again.notice?.type, 'success', JSON.stringify(again));
       assert.deepEqual([await stockOf(first), await stockOf(second)], [before[0]! + 2, before[1]! + 1]);
     }
+  });
+
+  it('a pending order deleted here puts its stock back too; a bulk delete likewise', async () => {
+    const [first, second] = fixture.ids.products as [number, number];
+    const before = [await stockOf(first), await stockOf(second)];
+    const single = await placedOrder('pending');
+    const deleted = await root.api<ActionBody>(`/resources/Order/records/${single}/delete`, { form: {} });
+    assert.equal(deleted.body.notice?.type, 'success', JSON.stringify(deleted.body));
+    assert.equal(await em().findOne(Order, single), null);
+    assert.deepEqual([await stockOf(first), await stockOf(second)], [before[0]! + 2, before[1]! + 1]);
+    const both = [await placedOrder('paid'), await placedOrder('shipped')];
+    const bulk = await root.api<ActionBody>(`/resources/Order/bulk/bulkDelete?recordIds=${both.join(',')}`, {
+      form: {},
+    });
+    assert.equal(bulk.body.notice?.type, 'success', JSON.stringify(bulk.body));
+    // The paid one's goods come back; the shipped one's have left.
+    assert.deepEqual([await stockOf(first), await stockOf(second)], [before[0]! + 4, before[1]! + 2]);
   });
 
   it('a shipped order: nothing goes back', async () => {

@@ -159,7 +159,7 @@ export const orderModel = defineModel(Order, {
       lines: 'JSON list of {"productId": 1, "quantity": 2, "unitPriceCents": 1999}.',
       totalCents: 'In minor units (1999 is 19.99): the sum of quantity × unit price over the lines.',
       stockTaken:
-        'What placing the order through the API took from stock; cancelling a pending or paid order (through the API or here) puts exactly this back. Empty for orders created here, and once put back.',
+        'What placing the order through the API took from stock; cancelling a pending or paid order (through the API or here) or deleting it here puts exactly this back. Empty for orders created here, and once put back.',
     },
   },
   // What `tandem seed --orders` writes as the first order (owned by the first seeded user).

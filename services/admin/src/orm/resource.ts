@@ -65,10 +65,11 @@ export interface OrmResourceSpec {
    */
   readonly onWrite?: (em: EntityManager, change: WriteChange) => Promise<void>;
   /**
-   * Locks an update takes before the row's own (PostgreSQL): rows its onWrite will write, taken in
-   * the order other writers take them (an order's products before the order), so none can deadlock.
+   * Locks an update or delete takes before the row's own (PostgreSQL): rows its onWrite will write,
+   * taken in the order other writers take them (an order's products before the order), so none can
+   * deadlock with them.
    */
-  readonly lockBeforeUpdate?: (em: EntityManager, id: unknown) => Promise<void>;
+  readonly lockBeforeWrite?: (em: EntityManager, id: unknown) => Promise<void>;
 }
 
 /** How a list is ordered (OrmResource.ordering). */
@@ -484,7 +485,7 @@ export class OrmResource extends BaseResource {
   async deleteMany(ids: ReadonlyArray<string | number>, context?: ActionContext): Promise<void> {
     await this.write(async (em) => {
       for (const id of ids) {
-        const entity = await this.load(em, id);
+        const entity = await this.load(em, id, { forUpdate: true });
         const before = this.audited(entity);
         const pk = wrap(entity, true).getPrimaryKey();
         await this.spec.onWrite?.(em, { mode: 'delete', id: pk, before, after: null, data: {} });
@@ -539,7 +540,7 @@ export class OrmResource extends BaseResource {
     { forUpdate = false }: { forUpdate?: boolean } = {},
   ): Promise<object> {
     const pk = this.parseId(id);
-    if (forUpdate && pk !== undefined) await this.spec.lockBeforeUpdate?.(em, pk);
+    if (forUpdate && pk !== undefined) await this.spec.lockBeforeWrite?.(em, pk);
     if (forUpdate && pk !== undefined && isPostgres(this.orm))
       await em.lock(em.getReference(this.spec.name, pk as never), LockMode.PESSIMISTIC_WRITE);
     const entity =

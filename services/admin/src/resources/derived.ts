@@ -152,7 +152,7 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
 
 /** What a derived page's writes do beyond the row, by model: the domain rules staff edits must keep. */
 const WRITE_CONSEQUENCES: Readonly<
-  Record<string, (orm: Orm) => Pick<OrmResourceSpec, 'lockBeforeUpdate' | 'onWrite'>>
+  Record<string, (orm: Orm) => Pick<OrmResourceSpec, 'lockBeforeWrite' | 'onWrite'>>
 > = { Order: orderStock };
 
 /**
