@@ -34,23 +34,26 @@ describe(`an order cancelled by staff puts its stock back (${testDialect()})`, (
   const em = () => fixture.db.orm.em.fork();
   const stockOf = async (id: number) => (await em().findOneOrFail(Product, id)).stock;
 
-  /** An order as the applier places one: 2 of the first product and 1 of the second taken from stock. */
-  async function placedOrder(status: OrderStatus): Promise<number> {
+  /**
+   * An order as the applier places one: 2 of the first product and 1 of the second taken from stock
+   * (or 1 of each product given).
+   */
+  async function placedOrder(status: OrderStatus, only?: readonly number[]): Promise<number> {
     const [first, second] = fixture.ids.products as [number, number];
+    const taken = only
+      ? only.map((productId) => ({ productId, quantity: 1 }))
+      : [
+          { productId: first, quantity: 2 },
+          { productId: second, quantity: 1 },
+        ];
     const fork = em();
     const order = fork.create(Order, {
       user: owner,
       status,
       currency: 'EUR',
-      totalCents: 6500,
-      lines: [
-        { productId: first, quantity: 2, unitPriceCents: 2500 },
-        { productId: second, quantity: 1, unitPriceCents: 1500 },
-      ],
-      stockTaken: [
-        { productId: first, quantity: 2 },
-        { productId: second, quantity: 1 },
-      ],
+      totalCents: taken.reduce((sum, line) => sum + line.quantity * 500, 0),
+      lines: taken.map((line) => ({ ...line, unitPriceCents: 500 })),
+      stockTaken: taken,
     });
     await fork.flush();
     return order.id;
@@ -147,6 +150,46 @@ describe(`an order cancelled by staff puts its stock back (${testDialect()})`, (
         const body = await saving;
         assert.equal(body.notice?.type, 'success', JSON.stringify(body));
         assert.equal(await stockOf(first), before + 2);
+      } finally {
+        await holder.end();
+        await prober.end();
+      }
+    },
+  );
+
+  it(
+    "a bulk delete takes every selected order's products before any order",
+    { skip: testDialect() !== 'postgresql' && 'SQLite has one writer at a time (no row locks)' },
+    async () => {
+      const [first, second] = fixture.ids.products as [number, number];
+      const [a, b] = [await placedOrder('pending', [first]), await placedOrder('pending', [second])];
+      const before = [await stockOf(first), await stockOf(second)];
+      const url = fixture.db.target.dialect === 'postgresql' ? fixture.db.target.url : '';
+      const holder = new pg.Client({ connectionString: url });
+      const prober = new pg.Client({ connectionString: url });
+      await holder.connect();
+      await prober.connect();
+      try {
+        // The second order's product is held: the delete waits there before it has locked either order.
+        await holder.query('begin');
+        await holder.query('select id from products where id = $1 for update', [second]);
+        const deleting = root.api<ActionBody>(`/resources/Order/bulk/bulkDelete?recordIds=${a},${b}`, {
+          form: {},
+        });
+        await eventually('the delete waits for the held product', async () => {
+          const { rows } = await prober.query(
+            `select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+          );
+          return rows.length > 0;
+        });
+        await prober.query('begin');
+        const { rows } = await prober.query('select id from orders where id = $1 for update nowait', [a]);
+        assert.equal(rows.length, 1, 'the first order is not locked while a product is awaited');
+        await prober.query('rollback');
+        await holder.query('commit');
+        const { body } = await deleting;
+        assert.equal(body.notice?.type, 'success', JSON.stringify(body));
+        assert.deepEqual([await stockOf(first), await stockOf(second)], [before[0]! + 1, before[1]! + 1]);
       } finally {
         await holder.end();
         await prober.end();

@@ -321,13 +321,22 @@ export async function putBackTakenStock(
 }
 
 /**
- * PostgreSQL: locks, in id order, the products a cancel of order `id` would put stock back to. Taken
- * before the order's own lock, the order every applier batch takes them in (lockBatchProducts, then
- * the order): a writer that locked the order first and its products after could deadlock with one.
+ * PostgreSQL: locks, in id order and in one statement, the products a cancel of the orders `ids` would
+ * put stock back to. Taken before the orders' own locks, the order every applier batch takes them in
+ * (lockBatchProducts, then its orders): a writer that locked an order first and its products after,
+ * or one order's products after another order, could deadlock with one.
  */
-export async function lockOrderProducts(em: EntityManager, dialect: Dialect, id: number): Promise<void> {
-  if (dialect !== 'postgresql') return;
-  const rows = await em.createQueryBuilder(Order).select(['stockTaken']).where({ id }).execute('all');
+export async function lockOrderProducts(
+  em: EntityManager,
+  dialect: Dialect,
+  ids: readonly number[],
+): Promise<void> {
+  if (dialect !== 'postgresql' || ids.length === 0) return;
+  const rows = await em
+    .createQueryBuilder(Order)
+    .select(['stockTaken'])
+    .where({ id: { $in: [...ids] } })
+    .execute('all');
   await lockProducts(
     em,
     dialect,

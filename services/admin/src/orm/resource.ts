@@ -65,11 +65,11 @@ export interface OrmResourceSpec {
    */
   readonly onWrite?: (em: EntityManager, change: WriteChange) => Promise<void>;
   /**
-   * Locks an update or delete takes before the row's own (PostgreSQL): rows its onWrite will write,
-   * taken in the order other writers take them (an order's products before the order), so none can
-   * deadlock with them.
+   * Locks an update or delete takes before the rows' own (PostgreSQL), for all its rows at once: rows
+   * its onWrite will write, taken in the order other writers take them (orders' products before the
+   * orders), so none can deadlock with them.
    */
-  readonly lockBeforeWrite?: (em: EntityManager, id: unknown) => Promise<void>;
+  readonly lockBeforeWrite?: (em: EntityManager, ids: readonly unknown[]) => Promise<void>;
 }
 
 /** How a list is ordered (OrmResource.ordering). */
@@ -450,6 +450,7 @@ export class OrmResource extends BaseResource {
     context?: ActionContext,
   ): Promise<ParamsType> {
     return this.write(async (em) => {
+      await this.lockFirst(em, [id]);
       const entity = await this.load(em, id, { forUpdate: true });
       this.refuseChangedSince(entity, params);
       const before = this.audited(entity);
@@ -484,6 +485,7 @@ export class OrmResource extends BaseResource {
    */
   async deleteMany(ids: ReadonlyArray<string | number>, context?: ActionContext): Promise<void> {
     await this.write(async (em) => {
+      await this.lockFirst(em, ids);
       for (const id of ids) {
         const entity = await this.load(em, id, { forUpdate: true });
         const before = this.audited(entity);
@@ -529,6 +531,12 @@ export class OrmResource extends BaseResource {
     });
   }
 
+  /** The spec's lockBeforeWrite for these records (ids that parse), before any of their own locks. */
+  private async lockFirst(em: EntityManager, ids: ReadonlyArray<string | number>): Promise<void> {
+    const pks = ids.map((id) => this.parseId(id)).filter((pk) => pk !== undefined);
+    if (pks.length > 0) await this.spec.lockBeforeWrite?.(em, pks);
+  }
+
   /**
    * The row by id. `forUpdate` (PostgreSQL): locked first (SELECT ... FOR UPDATE), then read, so the
    * read is the latest committed row and no other writer changes it before this transaction ends.
@@ -540,7 +548,6 @@ export class OrmResource extends BaseResource {
     { forUpdate = false }: { forUpdate?: boolean } = {},
   ): Promise<object> {
     const pk = this.parseId(id);
-    if (forUpdate && pk !== undefined) await this.spec.lockBeforeWrite?.(em, pk);
     if (forUpdate && pk !== undefined && isPostgres(this.orm))
       await em.lock(em.getReference(this.spec.name, pk as never), LockMode.PESSIMISTIC_WRITE);
     const entity =

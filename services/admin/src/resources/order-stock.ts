@@ -16,7 +16,7 @@ export function orderStock(orm: Orm): Pick<OrmResourceSpec, 'lockBeforeWrite' | 
   // The admin's transaction runs on the ORM's SQL entity manager; its type is the core one here.
   const sql = (em: unknown) => em as Orm['em'];
   return {
-    lockBeforeWrite: (em, id) => lockOrderProducts(sql(em), dialect, Number(id)),
+    lockBeforeWrite: (em, ids) => lockOrderProducts(sql(em), dialect, ids.map(Number)),
     async onWrite(em, change) {
       // Cancelled, or deleted (which cancels it too), while its goods are still here.
       const ends =
