@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { Order, User } from '@tandem/models';
-import { eventually, testDialect } from '@tandem/models/testing';
+import { testDialect } from '@tandem/models/testing';
+import { whileAnotherWriterHolds } from './held-rows.js';
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ActionBody {
@@ -68,38 +68,25 @@ describe(`an edit over a change its form did not show (${testDialect()})`, () =>
       const id = await pendingOrder('version-race@shop.example');
       const shown = await shownVersion(id);
       const url = fixture.db.target.dialect === 'postgresql' ? fixture.db.target.url : '';
-      // The other writer: its change to the row is made and held, not yet committed.
-      const writer = new pg.Client({ connectionString: url });
-      const watcher = new pg.Client({ connectionString: url });
-      await writer.connect();
-      await watcher.connect();
-      try {
-        await writer.query('begin');
-        await writer.query(
-          `update orders set status = 'cancelled', updated_at = now() + interval '1 second' where id = $1`,
-          [id],
-        );
-        const saving = root.api<ActionBody>(`/resources/Order/records/${id}/edit`, {
-          form: { status: 'paid', updatedAt: shown },
-        });
-        await eventually('the save waits for the row the other writer holds', async () => {
-          const { rows } = await watcher.query(
-            `select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
-          );
-          return rows.length > 0;
-        });
-        await writer.query('commit');
-        const { body } = await saving;
-        assert.equal(body.notice?.type, 'error', JSON.stringify(body));
-        assert.match(
-          body.notice?.message ?? '',
-          /^This order was changed at .*: nothing was saved\. Reload the page/,
-        );
-        assert.equal((await em().findOneOrFail(Order, id)).status, 'cancelled', 'not overwritten');
-      } finally {
-        await writer.end();
-        await watcher.end();
-      }
+      const { body } = await whileAnotherWriterHolds(
+        url,
+        // The other writer: its change to the row is made and held, not yet committed.
+        (writer) =>
+          writer.query(
+            `update orders set status = 'cancelled', updated_at = now() + interval '1 second' where id = $1`,
+            [id],
+          ),
+        () =>
+          root.api<ActionBody>(`/resources/Order/records/${id}/edit`, {
+            form: { status: 'paid', updatedAt: shown },
+          }),
+      );
+      assert.equal(body.notice?.type, 'error', JSON.stringify(body));
+      assert.match(
+        body.notice?.message ?? '',
+        /^This order was changed at .*: nothing was saved\. Reload the page/,
+      );
+      assert.equal((await em().findOneOrFail(Order, id)).status, 'cancelled', 'not overwritten');
     },
   );
 });

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { AuditEntry, Order, Product, User, type OrderStatus } from '@tandem/models';
-import { eventually, testDialect } from '@tandem/models/testing';
+import { testDialect } from '@tandem/models/testing';
+import { rowIsFree, whileAnotherWriterHolds } from './held-rows.js';
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ActionBody {
@@ -126,34 +126,16 @@ describe(`an order cancelled by staff puts its stock back (${testDialect()})`, (
       const id = await placedOrder('pending');
       const before = await stockOf(first);
       const url = fixture.db.target.dialect === 'postgresql' ? fixture.db.target.url : '';
-      const holder = new pg.Client({ connectionString: url });
-      const prober = new pg.Client({ connectionString: url });
-      await holder.connect();
-      await prober.connect();
-      try {
+      const body = await whileAnotherWriterHolds(
+        url,
         // An applier batch would take the product first; this one holds it.
-        await holder.query('begin');
-        await holder.query('select id from products where id = $1 for update', [first]);
-        const saving = cancel(id);
-        await eventually('the save waits for the product', async () => {
-          const { rows } = await prober.query(
-            `select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
-          );
-          return rows.length > 0;
-        });
+        (writer) => writer.query('select id from products where id = $1 for update', [first]),
+        () => cancel(id),
         // The order is not locked meanwhile: whoever holds its products may take it (no deadlock).
-        await prober.query('begin');
-        const { rows } = await prober.query('select id from orders where id = $1 for update nowait', [id]);
-        assert.equal(rows.length, 1);
-        await prober.query('rollback');
-        await holder.query('commit');
-        const body = await saving;
-        assert.equal(body.notice?.type, 'success', JSON.stringify(body));
-        assert.equal(await stockOf(first), before + 2);
-      } finally {
-        await holder.end();
-        await prober.end();
-      }
+        async (probe) => assert.ok(await rowIsFree(probe, 'orders', id)),
+      );
+      assert.equal(body.notice?.type, 'success', JSON.stringify(body));
+      assert.equal(await stockOf(first), before + 2);
     },
   );
 
@@ -165,35 +147,19 @@ describe(`an order cancelled by staff puts its stock back (${testDialect()})`, (
       const [a, b] = [await placedOrder('pending', [first]), await placedOrder('pending', [second])];
       const before = [await stockOf(first), await stockOf(second)];
       const url = fixture.db.target.dialect === 'postgresql' ? fixture.db.target.url : '';
-      const holder = new pg.Client({ connectionString: url });
-      const prober = new pg.Client({ connectionString: url });
-      await holder.connect();
-      await prober.connect();
-      try {
+      const { body } = await whileAnotherWriterHolds(
+        url,
         // The second order's product is held: the delete waits there before it has locked either order.
-        await holder.query('begin');
-        await holder.query('select id from products where id = $1 for update', [second]);
-        const deleting = root.api<ActionBody>(`/resources/Order/bulk/bulkDelete?recordIds=${a},${b}`, {
-          form: {},
-        });
-        await eventually('the delete waits for the held product', async () => {
-          const { rows } = await prober.query(
-            `select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
-          );
-          return rows.length > 0;
-        });
-        await prober.query('begin');
-        const { rows } = await prober.query('select id from orders where id = $1 for update nowait', [a]);
-        assert.equal(rows.length, 1, 'the first order is not locked while a product is awaited');
-        await prober.query('rollback');
-        await holder.query('commit');
-        const { body } = await deleting;
-        assert.equal(body.notice?.type, 'success', JSON.stringify(body));
-        assert.deepEqual([await stockOf(first), await stockOf(second)], [before[0]! + 1, before[1]! + 1]);
-      } finally {
-        await holder.end();
-        await prober.end();
-      }
+        (writer) => writer.query('select id from products where id = $1 for update', [second]),
+        () => root.api<ActionBody>(`/resources/Order/bulk/bulkDelete?recordIds=${a},${b}`, { form: {} }),
+        async (probe) =>
+          assert.ok(
+            await rowIsFree(probe, 'orders', a),
+            'the first order is not locked while a product is awaited',
+          ),
+      );
+      assert.equal(body.notice?.type, 'success', JSON.stringify(body));
+      assert.deepEqual([await stockOf(first), await stockOf(second)], [before[0]! + 1, before[1]! + 1]);
     },
   );
 });
