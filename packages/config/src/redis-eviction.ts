@@ -20,9 +20,10 @@ export function maxmemoryPolicy(info: string): string | undefined {
 
 /**
  * Watches one Redis connection's server for a maxmemory-policy that evicts: asked when the connection
- * is made, again whenever it becomes ready (a reconnect may reach another server), and every minute. Under any other policy
- * than noeviction, a full Redis deletes keys (volatile-*: those with a TTL; allkeys-*: any), so what
- * the caller keeps there (`holds`) can vanish without an error: the caller decides what to do instead.
+ * is made, again whenever it becomes ready (a reconnect may reach another server), and every minute.
+ * Under any other policy than noeviction, a full Redis deletes keys (volatile-*: those with a TTL;
+ * allkeys-*: any), so what the caller keeps there (`holds`) can vanish without an error: the caller
+ * decides what to do instead.
  *
  * A server that does not answer INFO (an ACL without it) is not judged: `hazard` stays undefined.
  */
