@@ -572,18 +572,24 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
       skip: !redisServerInstalled() && 'redis-server is not installed (a private one is reconfigured here)',
     },
     () => {
-      async function privateQueue(): Promise<{ q: WriteQueue; admin: Redis; writes: WritesConfig }> {
+      /**
+       * A queue on a Redis of its own. `policy` is set before the queue connects: the queue asks for it
+       * when it connects, not before every write, so a change made after that is not seen at once.
+       */
+      async function privateQueue(
+        policy?: string,
+      ): Promise<{ q: WriteQueue; admin: Redis; writes: WritesConfig }> {
         const privateRedis = await startPrivateRedis();
         closers.push(() => privateRedis.destroy());
         const admin = new Redis(privateRedis.url);
         closers.push(async () => admin.disconnect());
+        if (policy !== undefined) await admin.config('SET', 'maxmemory-policy', policy);
         const writes = settings({ redisUrl: privateRedis.url });
         return { q: queue(writes), admin, writes };
       }
 
       test('a Redis whose maxmemory-policy evicts keys is given no write; once it is noeviction, its next connection is', async () => {
-        const { q, admin } = await privateQueue();
-        await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+        const { q, admin } = await privateQueue('volatile-lru');
         await assert.rejects(
           q.accept(orderCreate('17', 'evict-1')),
           /maxmemory-policy is volatile-lru: .*Idempotency-Keys.*maxmemory-policy noeviction/,
