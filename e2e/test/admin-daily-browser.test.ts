@@ -200,4 +200,59 @@ describe('admin daily use in a browser', { skip }, () => {
     assert.equal((await kettle())?.name, 'Kettle (steel)');
     assert.ok(page.url().includes(`/records/${saved.id}/edit`), 'still editing it');
   });
+
+  step(
+    'saves a product that sold meanwhile (the sale stays); a field changed both ways is refused beside it',
+    async () => {
+      const { page, goto, admin, screenshot } = browser.current();
+      const em = () => admin.db.orm.em.fork();
+      const { id, stock } = await em().findOneOrFail(Product, { sku: 'SKU-010' });
+      /** Another writer's change, committed while the page is open (a sale, another staff member). */
+      const meanwhile = async (change: (product: Product) => void) => {
+        const fork = em();
+        change(await fork.findOneOrFail(Product, id));
+        await fork.flush();
+      };
+      const onTheList = (url: URL) => url.pathname.endsWith('/resources/Product');
+
+      await goto(`/resources/Product/records/${id}/edit`);
+      await page.locator('#description').waitFor();
+      await meanwhile((product) => (product.stock -= 2));
+      await page.fill('#description', 'Sold while this was typed.');
+      await page.click('[data-testid="button-save"]');
+      await page.waitForURL(onTheList);
+      const saved = await em().findOneOrFail(Product, id);
+      assert.deepEqual([saved.description, saved.stock], ['Sold while this was typed.', stock - 2]);
+
+      await goto(`/resources/Product/records/${id}/edit`);
+      await page.locator('#name').waitFor();
+      const script = '<img src="x" onerror="window.__xss = 1">';
+      await meanwhile((product) => {
+        product.stock -= 1;
+        product.name = script;
+      });
+      await page.fill('#stock', String(stock + 10));
+      await page.fill('#name', 'Mine');
+      await page.click('[data-testid="button-save"]');
+      await page
+        .getByTestId('property-edit-stock')
+        .getByText(`Changed to “${stock - 3}” meanwhile (this page showed “${stock - 2}”).`)
+        .waitFor();
+      await page.getByTestId('property-edit-name').getByText(`Changed to “${script}”`).waitFor();
+      await page
+        .getByText(
+          "Someone else changed this product's name and stock after this page was opened: nothing was saved.",
+        )
+        .waitFor();
+      await screenshot('edit-changed-meanwhile');
+      assert.equal(
+        await page.evaluate(() => (window as { __xss?: number }).__xss),
+        undefined,
+        'shown as text',
+      );
+      assert.ok(!onTheList(new URL(page.url())), 'the form stays open with its errors');
+      const kept = await em().findOneOrFail(Product, id);
+      assert.deepEqual([kept.stock, kept.name], [stock - 3, script], 'nothing saved');
+    },
+  );
 });

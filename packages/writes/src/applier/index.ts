@@ -12,6 +12,7 @@ export type {
 export { WRITE_HANDLERS } from './handlers.js';
 export { genericHandler } from './generic-handler.js';
 export { lockOrderProducts, ordersHandler, putBackTakenStock } from './orders-handler.js';
+export { takeStock } from './product-stock.js';
 export { WriteRejected, type RejectionStatus } from './write-rejected.js';
 export { ifMatchHolds } from './record-json.js';
 export { purgeWrites, type PurgeResult } from './purge.js';

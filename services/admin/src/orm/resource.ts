@@ -25,8 +25,10 @@ import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
 import { refusedInBulk, toValidationError } from './errors.js';
 import { OrmProperty } from './property.js';
 import { isPostgres } from './dialect.js';
+import { humanize } from '../labels.js';
 import { buildWhere } from './where.js';
 import { referenceId, referenceIds, scalarListValues } from './form-values.js';
+import { mergeWithShown, parseShown, SHOWN_PARAM, type ShownValues } from './shown-values.js';
 
 /** What a model's admin needs to know beyond the ORM metadata. */
 export interface OrmResourceSpec {
@@ -405,6 +407,51 @@ export class OrmResource extends BaseResource {
     throw new ValidationError({ [field]: { type: 'conflict', message } }, { type: 'conflict', message });
   }
 
+  /**
+   * The save against what its page showed (shown-values.ts), the row locked and read by now: fields
+   * submitted as shown are dropped from `data` (a change made meanwhile, a sale's stock, stands), and
+   * a field changed both in the form and in the row, to different values, refuses the whole save.
+   */
+  private leaveUntouched(
+    data: Dictionary,
+    params: Record<string, unknown>,
+    shown: ShownValues,
+    entity: object,
+  ) {
+    const input = flat.unflatten(params) as Dictionary;
+    const submitted = Object.fromEntries(
+      Object.keys(data)
+        .filter((field) => this.props.has(field) && field in input)
+        .map((field) => [field, input[field]]),
+    );
+    const { untouched, conflicts } = mergeWithShown(submitted, shown, this.snapshot(entity));
+    const fields = Object.keys(conflicts);
+    if (fields.length > 0) {
+      const labels = fields.map((field) => this.fieldLabel(field).toLowerCase());
+      const names =
+        labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`;
+      const message =
+        `Someone else changed this ${this.spec.label}'s ${names} after this page was opened: nothing was saved. ` +
+        'Reload the page to see their change, then make yours again.';
+      const errors = Object.fromEntries(
+        Object.entries(conflicts).map(([field, { current, shown: was }]) => [
+          field,
+          {
+            type: 'conflict',
+            message: `Changed to ${quoted(current)} meanwhile (this page showed ${quoted(was)}).`,
+          },
+        ]),
+      );
+      throw new ValidationError(errors, { type: 'conflict', message });
+    }
+    for (const field of untouched) delete data[field];
+  }
+
+  /** The field's label as its form shows it ("Price" for priceCents), else one made from its name. */
+  private fieldLabel(field: string): string {
+    return this.decorate().getPropertyByKey(field)?.label() ?? humanize(field);
+  }
+
   /** References must point at existing rows: say so next to the field rather than as a database error. */
   private async checkReferences(em: EntityManager, data: Dictionary): Promise<void> {
     const errors: Record<string, { type: string; message: string }> = {};
@@ -452,9 +499,11 @@ export class OrmResource extends BaseResource {
     return this.write(async (em) => {
       await this.lockFirst(em, [id]);
       const entity = await this.load(em, id, { forUpdate: true });
-      this.refuseChangedSince(entity, params);
+      const shown = parseShown(params[SHOWN_PARAM]) ?? undefined;
+      if (shown === undefined) this.refuseChangedSince(entity, params);
       const before = this.audited(entity);
       const data = await this.toData(params, 'update');
+      if (shown !== undefined) this.leaveUntouched(data, params, shown, entity);
       await this.checkReferences(em, data);
       em.assign(entity, data);
       await em.flush();
@@ -562,3 +611,9 @@ export class OrmResource extends BaseResource {
 }
 
 export { ValidationError };
+
+/** A stored value in a message: quoted, shortened, "(empty)" for none. */
+function quoted(text: string): string {
+  if (text === '') return '(empty)';
+  return `“${text.length > 60 ? `${text.slice(0, 59)}…` : text}”`;
+}

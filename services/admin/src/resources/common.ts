@@ -28,6 +28,7 @@ import { SEARCH_FIELD } from '../orm/where.js';
 import { can, guardActions } from '../permissions.js';
 import { formDefaults, mergeProperties } from './form-defaults.js';
 import { onlyWritableFields, rootOf } from './writable-fields.js';
+import { shownParam, SHOWN_PARAM } from '../orm/shown-values.js';
 
 export interface ResourceDeps {
   readonly orm: Orm;
@@ -120,6 +121,27 @@ function withoutVirtualInputs(virtual: readonly string[]): After<ActionResponse>
       for (const key of Object.keys(params ?? {})) if (virtual.includes(rootOf(key))) delete params![key];
     return response;
   };
+}
+
+/**
+ * The edit page's record, as it leaves: carries what the page shows (SHOWN_PARAM), which the form
+ * sends back for its save to be merged against (orm/shown-values.ts). A save refused with errors
+ * keeps the values of the page the staff member opened: a second try is judged against those too.
+ */
+function withShownValues(): After<ActionResponse> {
+  return async (response, request) => {
+    const record = response.record as { params?: Record<string, unknown>; errors?: object } | undefined;
+    if (!record?.params) return response;
+    const refused = request.method === 'post' && Object.keys(record.errors ?? {}).length > 0;
+    if (!refused) record.params[SHOWN_PARAM] = shownParam(record.params);
+    return response;
+  };
+}
+
+/** Two after-hooks as one, in order. */
+function chain(first: After<ActionResponse>, second: After<ActionResponse>): After<ActionResponse> {
+  return async (response, request, context) =>
+    second(await first(response, request, context), request, context);
 }
 
 /**
@@ -258,12 +280,16 @@ export function modelAdmin(
     ['edit', 'update'],
   ] as const) {
     const own = actions[name]?.before;
+    const cleanRecord = withoutVirtualInputs(spec.virtualInputs ?? []);
     actions[name] = {
       // Django's "Save", "Save and continue editing" and "Save and add another" (components/SaveForm.jsx).
       component: deps.components.SaveForm,
       ...actions[name],
       before: [onlyWritableFields(resource, writable), ...hooks(cleanPayload(resource, mode), own)],
-      after: hooks(withoutVirtualInputs(spec.virtualInputs ?? []), actions[name]?.after),
+      after: hooks(
+        mode === 'update' ? chain(cleanRecord, withShownValues()) : cleanRecord,
+        actions[name]?.after,
+      ),
     };
   }
   if (spec.audited !== false) {

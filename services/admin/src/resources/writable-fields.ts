@@ -1,25 +1,12 @@
 import { flat, type BaseRecord, type Before } from 'adminjs';
 import type { OrmResource } from '../orm/resource.js';
+import { canonical, parseShown, SHOWN_PARAM } from '../orm/shown-values.js';
 import { prototypeKey } from '../prototype-keys.js';
 import { RequestRefused } from '../request-refused.js';
 
 /** The field a flattened form key belongs to: `tags.0` → `tags`, `isSuperuser.a.b` → `isSuperuser`. */
 export function rootOf(key: string): string {
   return key.split('.')[0]!;
-}
-
-/** One comparable text for a form value and a stored value (the form sends everything as text). */
-function canonical(value: unknown): string {
-  if (value === undefined || value === null || value === '') return '';
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return JSON.stringify(value.map(canonical));
-  if (typeof value === 'object')
-    return JSON.stringify(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, item]) => [key, canonical(item)]),
-    );
-  return String(value);
 }
 
 const isScalar = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
@@ -39,7 +26,7 @@ function shapeProblem(resource: OrmResource, field: string, value: unknown): str
 /**
  * The allow-list every create and edit form passes first. Only `writable` fields (the ones the form
  * shows) are kept. The edit page sends the whole record back, so a field outside the list is let
- * through only when it repeats the stored value (and is then dropped); any other value, any unknown
+ * through only when it repeats the stored value, or the one the page showed (and is then dropped); any other value, any unknown
  * field, and any field not shaped like its type (`price.0=1`, `name.a=x`) is refused with 400. The check
  * runs on the unflattened form, as the resource will see it, so `isSuperuser.0=true` is `isSuperuser`.
  */
@@ -54,14 +41,26 @@ export function onlyWritableFields(resource: OrmResource, writable: ReadonlySet<
       throw new RequestRefused(400, 'forbidden_key', `The form key "${forbidden}" is not allowed.`);
     const data = flat.unflatten(payload) as Record<string, unknown>;
     const stored: BaseRecord | undefined = context.record;
+    const shown = stored === undefined ? undefined : parseShown(data[SHOWN_PARAM]);
+    if (shown === null)
+      throw new RequestRefused(
+        400,
+        'invalid_field',
+        `"${SHOWN_PARAM}" must be sent back as the edit page gave it (a JSON object of texts).`,
+      );
     for (const [field, value] of Object.entries(data)) {
       if (writable.has(field)) {
         const problem = shapeProblem(resource, field, value);
         if (problem) throw new RequestRefused(400, 'invalid_field', problem);
         continue;
       }
-      const echoed = stored !== undefined && canonical(value) === canonical(stored.get(field));
-      if (echoed || (stored === undefined && canonical(value) === '' && resource.property(field))) continue;
+      if (field === SHOWN_PARAM && shown !== undefined) continue;
+      // Echoed as stored, or as the page showed it (changed since: the save leaves it alone anyway).
+      const text = canonical(value);
+      const echoed =
+        stored !== undefined &&
+        (text === canonical(stored.get(field)) || (shown !== undefined && text === shown[field]));
+      if (echoed || (stored === undefined && text === '' && resource.property(field))) continue;
       throw new RequestRefused(
         400,
         'forbidden_field',
@@ -69,10 +68,13 @@ export function onlyWritableFields(resource: OrmResource, writable: ReadonlySet<
           'If the record changed meanwhile, reload the page.',
       );
     }
-    // The version the form was opened at goes on (it echoed the stored one): the resource checks it
-    // again under the row's lock, against a change made after this check (OrmResource.versionField).
+    // What the page showed goes on, for the resource to merge with under the row's lock (shown-values.ts);
+    // from a form without it, the version the form was opened at: the resource refuses the save when
+    // the row has changed since (OrmResource.versionField).
     const kept = Object.fromEntries(
-      Object.entries(payload).filter(([key]) => writable.has(rootOf(key)) || key === resource.versionField),
+      Object.entries(payload).filter(
+        ([key]) => writable.has(rootOf(key)) || key === resource.versionField || key === SHOWN_PARAM,
+      ),
     );
     return { ...request, payload: kept };
   };
