@@ -95,6 +95,7 @@ export async function createMigratedDatabase(serverUrl?: string): Promise<Migrat
 
 export { eventually, freePort } from './test-waiting.js';
 export { openTransaction } from './test-open-transaction.js';
+export { rowIsFree, whileAnotherWriterHolds } from './test-held-rows.js';
 export { sqlitePassOnly, testDialect } from './test-dialects.js';
 export {
   redisServerInstalled,

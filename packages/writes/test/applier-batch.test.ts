@@ -1,7 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuditEntry, Order, Product, Write } from '@tandem/models';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import {
+  createMigratedDatabase,
+  rowIsFree,
+  testDialect,
+  whileAnotherWriterHolds,
+  type MigratedTestDatabase,
+} from '@tandem/models/testing';
 import { BatchApplier, WRITE_HANDLERS, purgeWrites, type WriteRequest } from '../src/index.js';
 import {
   cancelWrite,
@@ -267,6 +273,40 @@ describe(`applier batches (${testDialect()})`, () => {
         ['cancelled', null],
         ['cancelled', null],
       ],
+    );
+  });
+
+  test('cancels in a batch take their orders in id order, whatever order the writes came in', async (t) => {
+    if (testDialect() !== 'postgresql') return t.skip('SQLite has one writer at a time (no row locks)');
+    const [product] = await createProducts(db, [{ stock: 10 }]);
+    // Orders staff created (no stock taken): no product locks come first, only the orders' own order.
+    const staff = em();
+    const [low, high] = [1, 2].map(() =>
+      staff.create(Order, {
+        user: Number(users[0]),
+        status: 'pending',
+        currency: 'EUR',
+        totalCents: 1000,
+        lines: [{ productId: product!, quantity: 1, unitPriceCents: 1000 }],
+      }),
+    ) as [Order, Order];
+    await staff.flush();
+    const result = await whileAnotherWriterHolds(
+      db.target.url,
+      // A staff member's bulk delete of both holds the lower one first, as every writer takes them.
+      (writer) => writer.query('select id from orders where id = $1 for update', [low.id]),
+      () => batches.apply([cancelWrite(users[0]!, String(high.id)), cancelWrite(users[0]!, String(low.id))]),
+      async (probe) =>
+        assert.ok(
+          await rowIsFree(probe, 'orders', high.id),
+          'the higher order is not taken while the lower one is awaited',
+        ),
+    );
+    assert.deepEqual([result.applied, result.rejected], [2, 0]);
+    const after = await em().find(Order, { id: { $in: [low.id, high.id] } });
+    assert.deepEqual(
+      after.map((order) => order.status),
+      ['cancelled', 'cancelled'],
     );
   });
 

@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Order, User } from '@tandem/models';
-import { testDialect } from '@tandem/models/testing';
-import { whileAnotherWriterHolds } from './held-rows.js';
+import { testDialect, whileAnotherWriterHolds } from '@tandem/models/testing';
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ActionBody {

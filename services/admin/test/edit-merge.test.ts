@@ -8,9 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditEntry, Product } from '@tandem/models';
-import { testDialect } from '@tandem/models/testing';
+import { testDialect, whileAnotherWriterHolds } from '@tandem/models/testing';
 import { takeStock } from '@tandem/writes';
-import { whileAnotherWriterHolds } from './held-rows.js';
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ActionBody {

@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditEntry, Order, Product, User, type OrderStatus } from '@tandem/models';
-import { testDialect } from '@tandem/models/testing';
-import { rowIsFree, whileAnotherWriterHolds } from './held-rows.js';
+import { rowIsFree, testDialect, whileAnotherWriterHolds } from '@tandem/models/testing';
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ActionBody {

@@ -11,7 +11,7 @@ export type {
 } from './handler.js';
 export { WRITE_HANDLERS } from './handlers.js';
 export { genericHandler } from './generic-handler.js';
-export { lockOrderProducts, ordersHandler, putBackTakenStock } from './orders-handler.js';
+export { lockOrdersForCancel, ordersHandler, putBackTakenStock } from './orders-handler.js';
 export { takeStock } from './product-stock.js';
 export { WriteRejected, type RejectionStatus } from './write-rejected.js';
 export { ifMatchHolds } from './record-json.js';

@@ -308,7 +308,7 @@ async function cancelOrder({ em, write, projection, dialect }: WriteContext): Pr
  * Puts back what placing `order` took from stock, and clears `stockTaken` so nothing is put back
  * twice: a cancel, through the API (the owner, while pending) or by staff in the admin. What placing
  * took, not the lines: staff may have created the order (taking nothing) or changed its lines since.
- * PostgreSQL: the caller holds the products' locks first (lockOrderProducts), then the order's.
+ * PostgreSQL: the caller holds the products' locks first, then the order's (lockOrdersForCancel).
  */
 export async function putBackTakenStock(
   em: EntityManager,
@@ -321,36 +321,56 @@ export async function putBackTakenStock(
 }
 
 /**
- * PostgreSQL: locks, in id order and in one statement, the products a cancel of the orders `ids` would
- * put stock back to. Taken before the orders' own locks, the order every applier batch takes them in
- * (lockBatchProducts, then its orders): a writer that locked an order first and its products after,
- * or one order's products after another order, could deadlock with one.
+ * PostgreSQL: locks what a cancel of the orders `ids` writes, in the one order every writer takes them
+ * in: first the products it would put stock back to (with `alsoProducts`, those the caller's new
+ * orders take), in id order and in one statement, then the orders themselves in id order. Two writers
+ * that took the same rows in different orders (an order, then its products; or one order, then
+ * another) could deadlock: PostgreSQL would end one of them with an error.
  */
-export async function lockOrderProducts(
+export async function lockOrdersForCancel(
   em: EntityManager,
   dialect: Dialect,
   ids: readonly number[],
+  alsoProducts: readonly number[] = [],
 ): Promise<void> {
-  if (dialect !== 'postgresql' || ids.length === 0) return;
-  const rows = await em
-    .createQueryBuilder(Order)
-    .select(['stockTaken'])
-    .where({ id: { $in: [...ids] } })
-    .execute('all');
-  await lockProducts(
+  if (dialect !== 'postgresql') return;
+  const orders =
+    ids.length === 0
+      ? []
+      : await em
+          .createQueryBuilder(Order)
+          .select(['id', 'stockTaken'])
+          .where({ id: { $in: [...ids] } })
+          .execute('all');
+  await lockProducts(em, dialect, [
+    ...alsoProducts,
+    ...orders.flatMap((order) => stockTakenBy(order.stockTaken).map((line) => line.productId)),
+  ]);
+  await lockOrders(
     em,
-    dialect,
-    rows.flatMap((row) => stockTakenBy(row.stockTaken).map((line) => line.productId)),
+    orders.map((order) => Number(order.id)),
   );
 }
 
+/** Locks the orders `ids` (existing ones), in id order and in one statement. */
+async function lockOrders(em: EntityManager, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await em
+    .createQueryBuilder(Order)
+    .select(['id'])
+    .where({ id: { $in: [...ids] } })
+    .orderBy({ id: 'asc' })
+    .setLockMode(LockMode.PESSIMISTIC_WRITE)
+    .execute('all');
+}
+
 /**
- * The batch's product locks, all at once and in id order (PostgreSQL): the products its orders take
- * stock from and those its cancellations put stock back to. A batch holds its locks until it
- * commits, so locks taken write by write, in whatever order the writes come, could deadlock two
- * appliers' batches.
+ * The batch's locks, all at once and in the one order (lockOrdersForCancel): the products its new
+ * orders take stock from, those its cancellations put stock back to, then the orders it cancels. A
+ * batch holds its locks until it commits, so locks taken write by write, in whatever order the writes
+ * come, could deadlock two appliers' batches, or a batch and a staff member's bulk delete.
  */
-async function lockBatchProducts({ em, writes, dialect, inRuns, onlyHandler }: BatchContext): Promise<void> {
+async function lockBatch({ em, writes, dialect, inRuns, onlyHandler }: BatchContext): Promise<void> {
   if (dialect !== 'postgresql') return;
   // A batch of new orders only, applied as one run (or a single order): its one read of the products
   // (placeOrders, or checkOrder) locks them all in id order in one statement, the batch's only product
@@ -368,20 +388,12 @@ async function lockBatchProducts({ em, writes, dialect, inRuns, onlyHandler }: B
     const id = Number(write.recordId);
     return write.op === 'update' && Number.isSafeInteger(id) ? [id] : [];
   });
-  if (cancelled.length > 0) {
-    const orders = await em
-      .createQueryBuilder(Order)
-      .select(['id', 'stockTaken'])
-      .where({ id: { $in: cancelled } })
-      .execute('all');
-    for (const order of orders) for (const line of stockTakenBy(order.stockTaken)) ids.push(line.productId);
-  }
-  await lockProducts(em, dialect, ids);
+  await lockOrdersForCancel(em, dialect, cancelled, ids);
 }
 
 /** The `orders` handler (Order's write declaration names it): place and cancel orders. */
 export const ordersHandler: WriteHandler = {
-  prepare: lockBatchProducts,
+  prepare: lockBatch,
   runs: (write) => write.op === 'create',
   applyRun: placeOrders,
   async check(context: WriteContext): Promise<void> {

@@ -68,8 +68,8 @@ export interface OrmResourceSpec {
   readonly onWrite?: (em: EntityManager, change: WriteChange) => Promise<void>;
   /**
    * Locks an update or delete takes before the rows' own (PostgreSQL), for all its rows at once: rows
-   * its onWrite will write, taken in the order other writers take them (orders' products before the
-   * orders), so none can deadlock with them.
+   * its onWrite will write, and the rows themselves, taken in the order other writers take them (an
+   * order's products, then the orders in id order), so none can deadlock with them.
    */
   readonly lockBeforeWrite?: (em: EntityManager, ids: readonly unknown[]) => Promise<void>;
 }

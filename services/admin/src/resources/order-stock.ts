@@ -1,5 +1,5 @@
 import { Order, type Orm } from '@tandem/models';
-import { lockOrderProducts, putBackTakenStock } from '@tandem/writes';
+import { lockOrdersForCancel, putBackTakenStock } from '@tandem/writes';
 import { isPostgres } from '../orm/dialect.js';
 import type { OrmResourceSpec } from '../orm/resource.js';
 
@@ -16,7 +16,7 @@ export function orderStock(orm: Orm): Pick<OrmResourceSpec, 'lockBeforeWrite' | 
   // The admin's transaction runs on the ORM's SQL entity manager; its type is the core one here.
   const sql = (em: unknown) => em as Orm['em'];
   return {
-    lockBeforeWrite: (em, ids) => lockOrderProducts(sql(em), dialect, ids.map(Number)),
+    lockBeforeWrite: (em, ids) => lockOrdersForCancel(sql(em), dialect, ids.map(Number)),
     async onWrite(em, change) {
       // Cancelled, or deleted (which cancels it too), while its goods are still here.
       const ends =

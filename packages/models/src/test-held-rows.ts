@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { eventually } from '@tandem/models/testing';
+import { eventually } from './test-waiting.js';
 
 /**
  * PostgreSQL: runs `act` while another writer's open transaction holds rows (`hold` runs its statements
