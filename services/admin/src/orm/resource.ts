@@ -408,15 +408,16 @@ export class OrmResource extends BaseResource {
   }
 
   /**
-   * The save against what its page showed (shown-values.ts), the row locked and read by now: fields
-   * submitted as shown are dropped from `data` (a change made meanwhile, a sale's stock, stands), and
-   * a field changed both in the form and in the row, to different values, refuses the whole save.
+   * The save against what its page showed (shown-values.ts), the row locked and read by now (`stored`,
+   * its audited snapshot: every field a form writes): fields submitted as shown are dropped from
+   * `data` (a change made meanwhile, a sale's stock, stands), and a field changed both in the form and
+   * in the row, to different values, refuses the whole save.
    */
   private leaveUntouched(
     data: Dictionary,
     params: Record<string, unknown>,
     shown: ShownValues,
-    entity: object,
+    stored: Snapshot,
   ) {
     const input = flat.unflatten(params) as Dictionary;
     const submitted = Object.fromEntries(
@@ -424,7 +425,7 @@ export class OrmResource extends BaseResource {
         .filter((field) => this.props.has(field) && field in input)
         .map((field) => [field, input[field]]),
     );
-    const { untouched, conflicts } = mergeWithShown(submitted, shown, this.snapshot(entity));
+    const { untouched, conflicts } = mergeWithShown(submitted, shown, stored);
     const fields = Object.keys(conflicts);
     if (fields.length > 0) {
       const labels = fields.map((field) => this.fieldLabel(field).toLowerCase());
@@ -503,7 +504,7 @@ export class OrmResource extends BaseResource {
       if (shown === undefined) this.refuseChangedSince(entity, params);
       const before = this.audited(entity);
       const data = await this.toData(params, 'update');
-      if (shown !== undefined) this.leaveUntouched(data, params, shown, entity);
+      if (shown !== undefined) this.leaveUntouched(data, params, shown, before);
       await this.checkReferences(em, data);
       em.assign(entity, data);
       await em.flush();

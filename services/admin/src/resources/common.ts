@@ -138,12 +138,6 @@ function withShownValues(): After<ActionResponse> {
   };
 }
 
-/** Two after-hooks as one, in order. */
-function chain(first: After<ActionResponse>, second: After<ActionResponse>): After<ActionResponse> {
-  return async (response, request, context) =>
-    second(await first(response, request, context), request, context);
-}
-
 /**
  * Attaches the record's audit entries to the show page (read by the History component), with the
  * names of the records their reference fields pointed at and the currencies of their money amounts
@@ -286,10 +280,10 @@ export function modelAdmin(
       component: deps.components.SaveForm,
       ...actions[name],
       before: [onlyWritableFields(resource, writable), ...hooks(cleanPayload(resource, mode), own)],
-      after: hooks(
-        mode === 'update' ? chain(cleanRecord, withShownValues()) : cleanRecord,
-        actions[name]?.after,
-      ),
+      after:
+        mode === 'update'
+          ? [cleanRecord, ...hooks(withShownValues(), actions[name]?.after)]
+          : hooks(cleanRecord, actions[name]?.after),
     };
   }
   if (spec.audited !== false) {

@@ -26,9 +26,10 @@ function shapeProblem(resource: OrmResource, field: string, value: unknown): str
 /**
  * The allow-list every create and edit form passes first. Only `writable` fields (the ones the form
  * shows) are kept. The edit page sends the whole record back, so a field outside the list is let
- * through only when it repeats the stored value, or the one the page showed (and is then dropped); any other value, any unknown
- * field, and any field not shaped like its type (`price.0=1`, `name.a=x`) is refused with 400. The check
- * runs on the unflattened form, as the resource will see it, so `isSuperuser.0=true` is `isSuperuser`.
+ * through only when it repeats the stored value, or the one the page showed (and is then dropped);
+ * any other value, any unknown field, and any field not shaped like its type (`price.0=1`,
+ * `name.a=x`) is refused with 400. The check runs on the unflattened form, as the resource will see
+ * it, so `isSuperuser.0=true` is `isSuperuser`.
  */
 export function onlyWritableFields(resource: OrmResource, writable: ReadonlySet<string>): Before {
   return async (request, context) => {
