@@ -185,6 +185,9 @@ const schema = z.object({
       message: 'must be at least 86400 (24 h): an idempotent retry is answered from its outcome row',
     })
     .default(7 * 86_400),
+  // A pending order placed through the API holds its stock this long; then the applier cancels it and
+  // puts the stock back, so unpaid orders cannot keep products from selling (0: held until cancelled).
+  ORDER_HOLD_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(3_600),
   WRITE_PARTITION_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
   WRITE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:writes'),
 });
@@ -328,6 +331,11 @@ export interface WritesConfig {
   readonly batchSize: number;
   /** Outcome rows are deleted this long after they were accepted (≥ 24 h, the idempotency window). */
   readonly retentionSeconds: number;
+  /**
+   * A pending order placed through the API is cancelled this long after it was placed, its stock put
+   * back; 0: never (only its owner or staff cancel it).
+   */
+  readonly orderHoldSeconds: number;
   /** Redis: an applier holds a partition this long without renewing; then another takes it over. */
   readonly partitionLeaseMs: number;
   /** Set: the queue is Redis Streams; unset: the `writes` table. */
@@ -464,6 +472,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       waitMaxSeconds: v.WRITE_WAIT_MAX_SECONDS,
       batchSize: v.WRITE_BATCH_SIZE,
       retentionSeconds: v.WRITE_RETENTION_SECONDS,
+      orderHoldSeconds: v.ORDER_HOLD_SECONDS,
       partitionLeaseMs: v.WRITE_PARTITION_LEASE_MS,
       redisUrl: v.REDIS_URL,
       redisKeyPrefix: v.WRITE_REDIS_PREFIX,

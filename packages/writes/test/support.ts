@@ -26,6 +26,7 @@ export function writesConfig(overrides: Partial<WritesConfig> = {}): WritesConfi
     waitMaxSeconds: 30,
     batchSize: 200,
     retentionSeconds: 7 * 86_400,
+    orderHoldSeconds: 3_600,
     partitionLeaseMs: 600,
     redisUrl: undefined,
     redisKeyPrefix: uniquePrefix(),

@@ -34,6 +34,7 @@ export const applierCommand: Command = {
       logger,
       batchSize: config.writes.batchSize,
       retentionSeconds: config.writes.retentionSeconds,
+      orderHoldSeconds: config.writes.orderHoldSeconds,
     });
     const running = applier.start();
     const queue = queueLabel(config.writes.redisUrl);

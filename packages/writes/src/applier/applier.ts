@@ -6,6 +6,7 @@ import { BatchApplier, type BatchResult } from './batch.js';
 import type { Dialect, WriteHandler } from './handler.js';
 import { WRITE_HANDLERS } from './handlers.js';
 import type { Outcome } from './outcomes.js';
+import { cancelExpiredHolds } from './order-holds.js';
 import { purgeWrites } from './purge.js';
 import type { Rejection } from './rejection.js';
 
@@ -28,6 +29,12 @@ export interface ApplierOptions {
    */
   readonly retentionSeconds?: number;
   readonly purgeEveryMs?: number;
+  /**
+   * ORDER_HOLD_SECONDS: with it (> 0), the applier cancels, every `holdSweepEveryMs`, the pending
+   * orders placed through the API longer ago than this, and puts their stock back; without it, never.
+   */
+  readonly orderHoldSeconds?: number;
+  readonly holdSweepEveryMs?: number;
   /** Called after each committed batch (tests, metrics). */
   readonly onBatch?: (result: BatchResult) => void;
 }
@@ -40,6 +47,8 @@ export interface ApplierStats {
   batches: number;
   /** Batch attempts that failed and were retried. */
   retries: number;
+  /** Pending orders cancelled because their stock hold ran out (ORDER_HOLD_SECONDS). */
+  holdsExpired: number;
 }
 
 /** Failures after which a batch is applied write by write, to find a write that fails it. */
@@ -48,6 +57,9 @@ const SPLIT_AFTER_FAILURES = 3;
 const GIVE_UP_AFTER_FAILURES = 5;
 const MAX_BACKOFF_MS = 5_000;
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+/** Transactions of one hold sweep at most; what is left waits for the next. */
+const SWEEP_ROUNDS = 10;
 /** The rejection recorded for a write given up on. */
 const GIVEN_UP: Rejection = {
   httpStatus: 422,
@@ -88,7 +100,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * find the write that fails it, and that write alone is, in the end, recorded as rejected.
  */
 export class Applier {
-  readonly stats: ApplierStats = { applied: 0, rejected: 0, skipped: 0, batches: 0, retries: 0 };
+  readonly stats: ApplierStats = {
+    applied: 0,
+    rejected: 0,
+    skipped: 0,
+    batches: 0,
+    retries: 0,
+    holdsExpired: 0,
+  };
   private readonly batches: BatchApplier;
   private stopping = false;
   private running: Promise<void> | undefined;
@@ -128,10 +147,16 @@ export class Applier {
     const pollMs = this.options.pollMs ?? 500;
     let idleFailures = 0;
     let purgeAt = 0;
+    let sweepAt = 0;
+    const holdSeconds = this.options.orderHoldSeconds ?? 0;
     while (!this.stopping) {
       if (this.options.retentionSeconds !== undefined && Date.now() >= purgeAt) {
         purgeAt = Date.now() + (this.options.purgeEveryMs ?? HOUR_MS);
         await this.purge(this.options.retentionSeconds);
+      }
+      if (holdSeconds > 0 && Date.now() >= sweepAt) {
+        sweepAt = Date.now() + (this.options.holdSweepEveryMs ?? MINUTE_MS);
+        await this.cancelExpiredHolds(holdSeconds);
       }
       let queued: QueuedWrite[];
       try {
@@ -229,6 +254,24 @@ export class Applier {
     } catch (error) {
       // Upkeep only: the next round tries again.
       this.options.logger.warn({ err: error }, 'applier: could not purge the writes table');
+    }
+  }
+
+  private async cancelExpiredHolds(holdSeconds: number): Promise<void> {
+    const { orm, dialect, logger } = this.options;
+    try {
+      for (let round = 0; round < SWEEP_ROUNDS && !this.stopping; round += 1) {
+        const cancelled = await cancelExpiredHolds(orm.em.fork(), dialect, holdSeconds);
+        if (cancelled.length === 0) break;
+        this.stats.holdsExpired += cancelled.length;
+        logger.info(
+          { orders: cancelled.length, first: cancelled[0], holdSeconds },
+          'applier: cancelled unpaid orders whose stock hold ran out',
+        );
+      }
+    } catch (error) {
+      // The next sweep tries again; the writes must not wait for it.
+      logger.warn({ err: error }, 'applier: could not cancel the expired order holds');
     }
   }
 

@@ -20,6 +20,7 @@ import { ifMatchHolds, recordJson } from './record-json.js';
 import { dataErrorRejection } from './data-error.js';
 import { rejectionOf, type Rejection } from './rejection.js';
 import { SESSION_REVOKED, WriteRejected } from './write-rejected.js';
+import { takeSqliteWriteLock } from './sqlite-write-lock.js';
 
 /** What one batch did. */
 export interface BatchResult {
@@ -91,19 +92,6 @@ function opDeclared(projection: WritableProjection, op: WriteRequest['op']): boo
     : op === 'update'
       ? writes.update !== undefined
       : writes.delete === true;
-}
-
-/**
- * SQLite: takes the database's write lock before the batch reads anything. A deferred transaction
- * that reads first and writes later fails at once with SQLITE_BUSY (no busy wait) when another
- * process committed in between; holding the write lock from the start makes appliers, the fast
- * service's table queue and the admin queue up behind busy_timeout instead. An UPDATE takes the
- * lock even when it matches no row.
- */
-async function takeSqliteWriteLock(em: EntityManager): Promise<void> {
-  await em
-    .getConnection()
-    .execute('update writes set id = id where id = -1', [], 'run', em.getTransactionContext());
 }
 
 /**

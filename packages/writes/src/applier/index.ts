@@ -16,3 +16,4 @@ export { takeStock } from './product-stock.js';
 export { WriteRejected, type RejectionStatus } from './write-rejected.js';
 export { ifMatchHolds } from './record-json.js';
 export { purgeWrites, type PurgeResult } from './purge.js';
+export { cancelExpiredHolds, HOLD_EXPIRY_ACTOR } from './order-holds.js';
