@@ -12,6 +12,7 @@ import { BatchApplier, WRITE_HANDLERS, purgeWrites, type WriteRequest } from '..
 import {
   cancelWrite,
   createProducts,
+  createStaffOrder,
   createUsers,
   orderWrite,
   servedEtag,
@@ -240,15 +241,7 @@ describe(`applier batches (${testDialect()})`, () => {
   test('a cancel puts back what placing took: nothing for an order staff created, not what staff added', async () => {
     const [a] = await createProducts(db, [{ stock: 10 }]);
     // Created by staff (the admin takes no stock): cancelling it through the API must not add any.
-    const staff = em();
-    const byStaff = staff.create(Order, {
-      user: Number(users[0]),
-      status: 'pending',
-      currency: 'EUR',
-      totalCents: 3000,
-      lines: [{ productId: a!, quantity: 3, unitPriceCents: 1000 }],
-    });
-    await staff.flush();
+    const byStaff = await createStaffOrder(db, users[0]!, a!, 3, 1000);
     // Placed through the API in one run with another order (the bulk path), then raised by staff.
     const placed = orderWrite(users[0]!, [[a!, 2]]);
     const other = orderWrite(users[1]!, [[a!, 1]]);
@@ -262,11 +255,11 @@ describe(`applier batches (${testDialect()})`, () => {
     order.totalCents = 5 * order.lines[0]!.unitPriceCents;
     await raised.flush();
 
-    const cancels = [cancelWrite(users[0]!, String(byStaff.id)), cancelWrite(users[0]!, String(orderId))];
+    const cancels = [cancelWrite(users[0]!, String(byStaff)), cancelWrite(users[0]!, String(orderId))];
     const result = await batches.apply(cancels);
     assert.deepEqual([result.applied, result.rejected], [2, 0]);
     assert.equal(await stockOf(db, a!), 9, 'the 2 placing took, not the 3 staff ordered nor the 5 they set');
-    const after = await em().find(Order, { id: { $in: [byStaff.id, orderId] } });
+    const after = await em().find(Order, { id: { $in: [byStaff, orderId] } });
     assert.deepEqual(
       after.map((o) => [o.status, o.stockTaken]),
       [

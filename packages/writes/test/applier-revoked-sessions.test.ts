@@ -1,10 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Order, Write } from '@tandem/models';
-import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import { testDialect } from '@tandem/models/testing';
 import { revokeSession, revokeUserSessions, startUserSession, type RevocationReason } from '@tandem/tokens';
-import { BatchApplier, WRITE_HANDLERS } from '../src/index.js';
-import { createProducts, createUsers, orderWrite, stockOf } from './applier-support.js';
+import { applierFixture, createProducts, orderWrite, stockOf } from './applier-support.js';
 
 const SESSION_SETTINGS = { sessionAbsoluteTtlSeconds: 3600 };
 
@@ -14,18 +13,8 @@ const SESSION_SETTINGS = { sessionAbsoluteTtlSeconds: 3600 };
  * holder's own logout or token revocation does not (an order placed just before signing out stands).
  */
 describe(`queued writes of a revoked session (${testDialect()})`, () => {
-  let db: MigratedTestDatabase;
-  let batches: BatchApplier;
-  let users: string[];
-
-  before(async () => {
-    db = await createMigratedDatabase();
-    batches = new BatchApplier(db.orm, db.target.dialect, WRITE_HANDLERS);
-    users = await createUsers(db, 4, 'revoked-session');
-  });
-  after(() => db.close());
-
-  const em = () => db.orm.em.fork();
+  const fixture = applierFixture('revoked-session', 4);
+  const em = () => fixture.db.orm.em.fork();
   const sessionOf = async (user: string) =>
     (await startUserSession(em(), Number(user), ['orders:write'], SESSION_SETTINGS, new Date())).sid;
   const ordersOf = (user: string) => em().count(Order, { user: Number(user) });
@@ -39,68 +28,68 @@ describe(`queued writes of a revoked session (${testDialect()})`, () => {
       'refresh_token_reuse',
     ];
     for (const reason of reasons) {
-      const [product] = await createProducts(db, [{ stock: 5 }]);
-      const sid = await sessionOf(users[0]!);
-      const queued = orderWrite(users[0]!, [[product!, 2]], { sessionId: sid });
-      const before = await ordersOf(users[0]!);
+      const [product] = await createProducts(fixture.db, [{ stock: 5 }]);
+      const sid = await sessionOf(fixture.users[0]!);
+      const queued = orderWrite(fixture.users[0]!, [[product!, 2]], { sessionId: sid });
+      const before = await ordersOf(fixture.users[0]!);
       assert.equal(await revokeSession(em(), sid, reason), true);
 
-      const result = await batches.apply([queued]);
+      const result = await fixture.batches.apply([queued]);
       assert.deepEqual([result.applied, result.rejected], [0, 1], reason);
       const row = await em().findOneOrFail(Write, queued.id);
       assert.equal(row.status, 'rejected');
       assert.equal(row.httpStatus, 403);
       assert.match(row.errors?._ ?? '', /session this write was sent with was revoked/);
-      assert.equal(await stockOf(db, product!), 5, `${reason}: no stock taken`);
-      assert.equal(await ordersOf(users[0]!), before, `${reason}: no order`);
+      assert.equal(await stockOf(fixture.db, product!), 5, `${reason}: no stock taken`);
+      assert.equal(await ordersOf(fixture.users[0]!), before, `${reason}: no order`);
     }
   });
 
   test("the holder's own logout or revocation leaves its queued writes standing", async () => {
     for (const reason of ['logout', 'revoked'] as const) {
-      const [product] = await createProducts(db, [{ stock: 5 }]);
-      const sid = await sessionOf(users[1]!);
-      const queued = orderWrite(users[1]!, [[product!, 2]], { sessionId: sid });
+      const [product] = await createProducts(fixture.db, [{ stock: 5 }]);
+      const sid = await sessionOf(fixture.users[1]!);
+      const queued = orderWrite(fixture.users[1]!, [[product!, 2]], { sessionId: sid });
       await revokeSession(em(), sid, reason);
-      const result = await batches.apply([queued]);
+      const result = await fixture.batches.apply([queued]);
       assert.deepEqual([result.applied, result.rejected], [1, 0], reason);
       assert.equal((await em().findOneOrFail(Write, queued.id)).httpStatus, 201);
-      assert.equal(await stockOf(db, product!), 3);
+      assert.equal(await stockOf(fixture.db, product!), 3);
     }
   });
 
   test('in one batch, only the revoked session’s writes are void: the others apply, in runs or one by one', async () => {
-    const [product] = await createProducts(db, [{ stock: 100 }]);
-    const kept = await sessionOf(users[2]!);
-    const ended = await sessionOf(users[3]!);
-    const otherEnded = await sessionOf(users[3]!);
+    const [product] = await createProducts(fixture.db, [{ stock: 100 }]);
+    const kept = await sessionOf(fixture.users[2]!);
+    const ended = await sessionOf(fixture.users[3]!);
+    const otherEnded = await sessionOf(fixture.users[3]!);
     // A password change revokes every session of the user (revokeUserSessions), as the admin does.
     const writes = [
-      orderWrite(users[2]!, [[product!, 1]], { sessionId: kept }),
-      orderWrite(users[3]!, [[product!, 1]], { sessionId: ended }),
-      orderWrite(users[2]!, [[product!, 1]], { sessionId: kept }),
-      orderWrite(users[3]!, [[product!, 1]], { sessionId: otherEnded }),
-      orderWrite(users[2]!, [[product!, 1]], { sessionId: null }),
+      orderWrite(fixture.users[2]!, [[product!, 1]], { sessionId: kept }),
+      orderWrite(fixture.users[3]!, [[product!, 1]], { sessionId: ended }),
+      orderWrite(fixture.users[2]!, [[product!, 1]], { sessionId: kept }),
+      orderWrite(fixture.users[3]!, [[product!, 1]], { sessionId: otherEnded }),
+      orderWrite(fixture.users[2]!, [[product!, 1]], { sessionId: null }),
     ];
-    assert.equal(await revokeUserSessions(em(), Number(users[3]), 'password_changed'), 2);
-    const result = await batches.apply(writes);
+    assert.equal(await revokeUserSessions(em(), Number(fixture.users[3]), 'password_changed'), 2);
+    const result = await fixture.batches.apply(writes);
     assert.deepEqual([result.applied, result.rejected], [3, 2]);
     const statuses = await Promise.all(
       writes.map(async (write) => (await em().findOneOrFail(Write, write.id)).httpStatus),
     );
     assert.deepEqual(statuses, [201, 403, 201, 403, 201]);
-    assert.equal(await stockOf(db, product!), 97);
+    assert.equal(await stockOf(fixture.db, product!), 97);
   });
 
   test('a session revoked after its write was applied changes nothing; a redelivery is skipped', async () => {
-    const [product] = await createProducts(db, [{ stock: 5 }]);
-    const sid = await sessionOf(users[0]!);
-    const queued = orderWrite(users[0]!, [[product!, 1]], { sessionId: sid });
-    assert.equal((await batches.apply([queued])).applied, 1);
+    const [product] = await createProducts(fixture.db, [{ stock: 5 }]);
+    const sid = await sessionOf(fixture.users[0]!);
+    const queued = orderWrite(fixture.users[0]!, [[product!, 1]], { sessionId: sid });
+    assert.equal((await fixture.batches.apply([queued])).applied, 1);
     await revokeSession(em(), sid, 'password_changed');
-    const again = await batches.apply([queued]);
+    const again = await fixture.batches.apply([queued]);
     assert.deepEqual([again.applied, again.rejected, again.skipped], [0, 0, 1]);
     assert.equal((await em().findOneOrFail(Write, queued.id)).httpStatus, 201);
-    assert.equal(await stockOf(db, product!), 4);
+    assert.equal(await stockOf(fixture.db, product!), 4);
   });
 });

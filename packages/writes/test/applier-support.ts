@@ -1,9 +1,10 @@
 import { compileProjections, openFeedSource, recordEtag } from '@tandem/changefeed';
 import { createLogger, type Logger } from '@tandem/log';
-import { Category, Product, User, hotProjections } from '@tandem/models';
-import type { MigratedTestDatabase } from '@tandem/models/testing';
+import { after, before } from 'node:test';
+import { Category, Order, Product, User, hotProjections } from '@tandem/models';
+import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import type { WriteOp, WriteRequest } from '../src/index.js';
-import { writeBodyHash } from '../src/index.js';
+import { BatchApplier, WRITE_HANDLERS, writeBodyHash } from '../src/index.js';
 
 /** The applier's logs in tests: errors only (a failing test shows them), never the whole batch chatter. */
 export const quietLogger: Logger = createLogger(
@@ -164,4 +165,43 @@ export async function servedEtag(
   } finally {
     await source.close();
   }
+}
+
+/** What a suite of applier tests works with: its own migrated database, a BatchApplier, some buyers. */
+export interface ApplierFixture {
+  db: MigratedTestDatabase;
+  batches: BatchApplier;
+  users: string[];
+}
+
+/** Registers the suite's `before` (a database, an applier, `userCount` buyers) and `after` hooks. */
+export function applierFixture(userPrefix: string, userCount: number): ApplierFixture {
+  const fixture = {} as ApplierFixture;
+  before(async () => {
+    fixture.db = await createMigratedDatabase();
+    fixture.batches = new BatchApplier(fixture.db.orm, fixture.db.target.dialect, WRITE_HANDLERS);
+    fixture.users = await createUsers(fixture.db, userCount, userPrefix);
+  });
+  after(() => fixture.db.close());
+  return fixture;
+}
+
+/** An order staff created in the admin: pending, and it took no stock (`stockTaken` null). */
+export async function createStaffOrder(
+  db: MigratedTestDatabase,
+  user: string,
+  productId: number,
+  quantity: number,
+  unitPriceCents: number,
+): Promise<number> {
+  const em = db.orm.em.fork();
+  const order = em.create(Order, {
+    user: Number(user),
+    status: 'pending',
+    currency: 'EUR',
+    totalCents: quantity * unitPriceCents,
+    lines: [{ productId, quantity, unitPriceCents }],
+  });
+  await em.flush();
+  return order.id;
 }

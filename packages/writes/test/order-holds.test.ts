@@ -1,26 +1,19 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditEntry, Order, openOrm } from '@tandem/models';
+import { AuditEntry, Order, Write, openOrm } from '@tandem/models';
 import {
-  createMigratedDatabase,
   eventually,
   testDialect,
   whileAnotherWriterHolds,
   type MigratedTestDatabase,
 } from '@tandem/models/testing';
-import {
-  Applier,
-  BatchApplier,
-  HOLD_EXPIRY_ACTOR,
-  WRITE_HANDLERS,
-  cancelExpiredHolds,
-  openWriteSource,
-} from '../src/index.js';
+import { Applier, HOLD_EXPIRY_ACTOR, cancelExpiredHolds, openWriteSource } from '../src/index.js';
 import { expiredHoldsQuery } from '../src/applier/order-holds.js';
 import {
+  applierFixture,
   cancelWrite,
   createProducts,
-  createUsers,
+  createStaffOrder,
   orderWrite,
   quietLogger,
   stockOf,
@@ -35,29 +28,16 @@ const HOUR_MS = HOUR_S * 1000;
  * applier cancels it and puts the stock back, so unpaid orders cannot keep products from selling.
  */
 describe(`unpaid orders give their stock back when the hold runs out (${testDialect()})`, () => {
-  let db: MigratedTestDatabase;
-  let batches: BatchApplier;
-  let users: string[];
-
-  before(async () => {
-    db = await createMigratedDatabase();
-    batches = new BatchApplier(db.orm, db.target.dialect, WRITE_HANDLERS);
-    users = await createUsers(db, 2, 'hold-buyer');
-  });
-  after(async () => {
-    await db.close();
-  });
-
-  const em = () => db.orm.em.fork();
-  const sweep = (now = Date.now()) => cancelExpiredHolds(em(), db.target.dialect, HOUR_S, now);
+  const fixture = applierFixture('hold-buyer', 2);
+  const em = () => fixture.db.orm.em.fork();
+  const sweep = (now = Date.now()) => cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, now);
 
   /** Places an order through the applier (as the API does) and returns its id. */
   async function place(user: string, lines: readonly [number, number][]): Promise<number> {
     const placed = orderWrite(user, lines);
-    const result = await batches.apply([placed]);
+    const result = await fixture.batches.apply([placed]);
     assert.equal(result.applied, 1);
-    const order = await em().findOneOrFail(Order, { id: { $gt: 0 } }, { orderBy: { id: 'desc' } });
-    return order.id;
+    return Number((await em().findOneOrFail(Write, placed.id)).recordId);
   }
 
   /** Moves an order's placing time into the past, as if it had waited that long unpaid. */
@@ -66,21 +46,21 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
   }
 
   test('an order pending longer than the hold is cancelled, its stock put back once, and the audit log says why', async () => {
-    const [shoes, socks] = await createProducts(db, [{ stock: 10 }, { stock: 4 }]);
-    const expired = await place(users[0]!, [
+    const [shoes, socks] = await createProducts(fixture.db, [{ stock: 10 }, { stock: 4 }]);
+    const expired = await place(fixture.users[0]!, [
       [shoes!, 3],
       [socks!, 4],
     ]);
-    const recent = await place(users[1]!, [[shoes!, 2]]);
+    const recent = await place(fixture.users[1]!, [[shoes!, 2]]);
     await placedAgo(expired, HOUR_MS + 1_000);
     await placedAgo(recent, HOUR_MS - 60_000);
-    assert.deepEqual([await stockOf(db, shoes!), await stockOf(db, socks!)], [5, 0]);
+    assert.deepEqual([await stockOf(fixture.db, shoes!), await stockOf(fixture.db, socks!)], [5, 0]);
 
     assert.deepEqual(await sweep(), [expired]);
     const order = await em().findOneOrFail(Order, expired);
     assert.equal(order.status, 'cancelled');
     assert.equal(order.stockTaken, null, 'nothing left to put back a second time');
-    assert.deepEqual([await stockOf(db, shoes!), await stockOf(db, socks!)], [8, 4]);
+    assert.deepEqual([await stockOf(fixture.db, shoes!), await stockOf(fixture.db, socks!)], [8, 4]);
     assert.equal((await em().findOneOrFail(Order, recent)).status, 'pending', 'its hold has a minute left');
 
     const [entry, ...more] = await em().find(
@@ -94,47 +74,48 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
     assert.deepEqual(entry!.diff, { status: { before: 'pending', after: 'cancelled' } });
 
     assert.deepEqual(await sweep(), [], 'a second sweep finds nothing');
-    assert.deepEqual([await stockOf(db, shoes!), await stockOf(db, socks!)], [8, 4], 'stock went back once');
+    assert.deepEqual(
+      [await stockOf(fixture.db, shoes!), await stockOf(fixture.db, socks!)],
+      [8, 4],
+      'stock went back once',
+    );
     assert.deepEqual(await sweep(Date.now() + 60_000), [recent], 'the other order, once its hour is up');
-    assert.equal(await stockOf(db, shoes!), 10);
+    assert.equal(await stockOf(fixture.db, shoes!), 10);
   });
 
   test('paid orders, orders staff created (which took no stock) and cancelled ones are left alone', async () => {
-    const [product] = await createProducts(db, [{ stock: 10 }]);
-    const paid = await place(users[0]!, [[product!, 1]]);
-    const cancelled = await place(users[0]!, [[product!, 2]]);
-    await batches.apply([cancelWrite(users[0]!, String(cancelled))]);
-    const staffMade = em();
-    const byStaff = staffMade.create(Order, {
-      user: Number(users[1]),
-      status: 'pending',
-      currency: 'EUR',
-      totalCents: 100,
-      lines: [{ productId: product!, quantity: 5, unitPriceCents: 20 }],
-    });
-    await staffMade.flush();
+    const [product] = await createProducts(fixture.db, [{ stock: 10 }]);
+    const paid = await place(fixture.users[0]!, [[product!, 1]]);
+    const cancelled = await place(fixture.users[0]!, [[product!, 2]]);
+    await fixture.batches.apply([cancelWrite(fixture.users[0]!, String(cancelled))]);
+    const byStaff = await createStaffOrder(fixture.db, fixture.users[1]!, product!, 5, 20);
     await em().nativeUpdate(Order, { id: paid }, { status: 'paid' });
-    for (const id of [paid, cancelled, byStaff.id]) await placedAgo(id, 2 * HOUR_MS);
+    for (const id of [paid, cancelled, byStaff]) await placedAgo(id, 2 * HOUR_MS);
 
     assert.deepEqual(await sweep(), []);
     const after = await em().find(
       Order,
-      { id: { $in: [paid, cancelled, byStaff.id] } },
+      { id: { $in: [paid, cancelled, byStaff] } },
       { orderBy: { id: 'asc' } },
     );
     assert.deepEqual(
       after.map((order) => order.status),
       ['paid', 'cancelled', 'pending'],
     );
-    assert.equal(await stockOf(db, product!), 9, 'only the paid order holds stock; nothing was added');
+    assert.equal(
+      await stockOf(fixture.db, product!),
+      9,
+      'only the paid order holds stock; nothing was added',
+    );
   });
 
   test('sweeps running at once (two appliers) cancel each order and put its stock back once', async () => {
-    const [product] = await createProducts(db, [{ stock: 20 }]);
+    const [product] = await createProducts(fixture.db, [{ stock: 20 }]);
     const orders: number[] = [];
-    for (let index = 0; index < 6; index += 1) orders.push(await place(users[index % 2]!, [[product!, 2]]));
+    for (let index = 0; index < 6; index += 1)
+      orders.push(await place(fixture.users[index % 2]!, [[product!, 2]]));
     for (const id of orders) await placedAgo(id, HOUR_MS + 1_000);
-    assert.equal(await stockOf(db, product!), 8);
+    assert.equal(await stockOf(fixture.db, product!), 8);
 
     const swept = await Promise.all([sweep(), sweep(), sweep()]);
     assert.deepEqual(
@@ -142,11 +123,11 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
       orders,
       'each order cancelled by exactly one sweep',
     );
-    assert.equal(await stockOf(db, product!), 20);
+    assert.equal(await stockOf(fixture.db, product!), 20);
   });
 
   test('the sweep finds its orders through the partial index, not by reading every order', async () => {
-    const plan = await sweepPlan(db);
+    const plan = await sweepPlan(fixture.db);
     assert.match(plan, /orders_stock_held_idx/, `the sweep's plan:\n${plan}`);
   });
 
@@ -159,11 +140,11 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
           : false,
     },
     async () => {
-      const [product] = await createProducts(db, [{ stock: 10 }]);
-      const order = await place(users[0]!, [[product!, 4]]);
+      const [product] = await createProducts(fixture.db, [{ stock: 10 }]);
+      const order = await place(fixture.users[0]!, [[product!, 4]]);
       await placedAgo(order, HOUR_MS + 1_000);
       const swept = await whileAnotherWriterHolds(
-        db.target.url,
+        fixture.db.target.url,
         // Staff mark it paid in the admin, which holds the order until its save commits.
         async (writer) => {
           await writer.query('select id from orders where id = $1 for update', [order]);
@@ -173,19 +154,19 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
       );
       assert.deepEqual(swept, [], 'the sweep read the order again once it had the lock');
       assert.equal((await em().findOneOrFail(Order, order)).status, 'paid');
-      assert.equal(await stockOf(db, product!), 6, 'the paid order keeps what it took');
+      assert.equal(await stockOf(fixture.db, product!), 6, 'the paid order keeps what it took');
     },
   );
 
   test('`tandem applier` sweeps on its own, with no writes arriving', async () => {
-    const [product] = await createProducts(db, [{ stock: 3 }]);
-    const order = await place(users[1]!, [[product!, 3]]);
+    const [product] = await createProducts(fixture.db, [{ stock: 3 }]);
+    const order = await place(fixture.users[1]!, [[product!, 3]]);
     await placedAgo(order, HOUR_MS + 1_000);
-    const orm = await openOrm(db.target);
-    const source = openWriteSource(configWith(db.target, writesConfig()), orm, 'hold-sweeper');
+    const orm = await openOrm(fixture.db.target);
+    const source = openWriteSource(configWith(fixture.db.target, writesConfig()), orm, 'hold-sweeper');
     const applier = new Applier({
       orm,
-      dialect: db.target.dialect,
+      dialect: fixture.db.target.dialect,
       source,
       logger: quietLogger,
       batchSize: 10,
@@ -197,7 +178,7 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
     try {
       await eventually(
         'the applier cancels the expired order',
-        async () => (await stockOf(db, product!)) === 3,
+        async () => (await stockOf(fixture.db, product!)) === 3,
       );
       assert.equal((await em().findOneOrFail(Order, order)).status, 'cancelled');
       assert.equal(applier.stats.holdsExpired, 1);
