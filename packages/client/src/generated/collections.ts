@@ -21,7 +21,7 @@ export interface Order {
   id: number;
   /** Id of the related User. */
   userId: number;
-  /** At most 16 characters. */
+  /** `pending` until staff mark it paid; `cancelled` by its owner, by staff, or by the service when a pending order placed through the API outlives its stock hold. At most 16 characters. */
   status: 'pending' | 'paid' | 'shipped' | 'cancelled';
   /** ISO 4217 code. At most 3 characters. Matches /^[A-Z]{3}$/. */
   currency: string;

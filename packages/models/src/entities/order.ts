@@ -114,7 +114,10 @@ export const orderModel = defineModel(Order, {
               quantity: { type: 'integer', minimum: 1, maximum: MAX_ORDER_QUANTITY },
             },
           },
-          description: 'What to buy: the prices come from the products when the order is applied.',
+          description:
+            'What to buy: the prices come from the products when the order is applied. A pending order ' +
+            'holds the stock it took until it is paid or cancelled: by its owner, or by the service once ' +
+            'its hold (ORDER_HOLD_SECONDS, one hour by default) runs out unpaid.',
         },
         // A client may only cancel (while pending: checked when applied); staff change the rest.
         status: { enum: ['cancelled'] },
@@ -122,7 +125,12 @@ export const orderModel = defineModel(Order, {
     },
     schema: {
       // A string column (see `status` above), so the values are stated here for the OpenAPI document.
-      status: { enum: [...ORDER_STATUSES] },
+      status: {
+        enum: [...ORDER_STATUSES],
+        description:
+          '`pending` until staff mark it paid; `cancelled` by its owner, by staff, or by the service ' +
+          'when a pending order placed through the API outlives its stock hold.',
+      },
       currency: { pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
       totalCents: {
         minimum: 0,
