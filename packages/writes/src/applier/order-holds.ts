@@ -44,6 +44,8 @@ export async function cancelExpiredHolds(
   limit = SWEEP_BATCH,
 ): Promise<number[]> {
   const cutoff = new Date(now - holdSeconds * 1000);
+  // Most sweeps find nothing: a plain read first, so they take no write lock (SQLite's is the database's).
+  if ((await expiredHolds(em.fork(), cutoff, 1)).length === 0) return [];
   return em.fork().transactional(async (tx) => {
     if (dialect === 'sqlite') await takeSqliteWriteLock(tx);
     const candidates = await expiredHolds(tx, cutoff, limit);
