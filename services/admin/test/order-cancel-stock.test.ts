@@ -12,7 +12,7 @@ import { rowIsFree, testDialect, whileAnotherWriterHolds } from '@tandem/models/
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 interface ActionBody {
-  record?: { params: Record<string, unknown> };
+  record?: { params: Record<string, unknown>; errors?: Record<string, { message: string; type: string }> };
   notice?: { message: string; type: string };
 }
 
@@ -115,6 +115,27 @@ describe(`an order cancelled by staff puts its stock back (${testDialect()})`, (
     const before = await stockOf(first);
     assert.equal((await cancel(id)).notice?.type, 'success');
     assert.equal(await stockOf(first), before);
+  });
+
+  it('a cancelled order is not reopened: its stock went back and may be sold by now', async () => {
+    const [first] = fixture.ids.products as [number];
+    const id = await placedOrder('pending');
+    assert.equal((await cancel(id)).notice?.type, 'success');
+    const before = await stockOf(first);
+    for (const status of ['pending', 'paid', 'shipped'] as const) {
+      const shown = await root.api<ActionBody>(`/resources/Order/records/${id}/edit`);
+      const { status: httpStatus, body } = await root.api<ActionBody>(`/resources/Order/records/${id}/edit`, {
+        form: { status, updatedAt: String(shown.body.record?.params.updatedAt) },
+      });
+      assert.equal(httpStatus, 200);
+      assert.equal(body.notice?.type, 'error', JSON.stringify(body));
+      assert.equal(body.record?.errors?.status?.type, 'stays_cancelled', status);
+      assert.match(body.record?.errors?.status?.message ?? '', /^A cancelled order stays cancelled/);
+      assert.equal((await em().findOneOrFail(Order, id)).status, 'cancelled', status);
+    }
+    assert.equal(await stockOf(first), before, 'nothing taken or given back');
+    const audit = await em().find(AuditEntry, { model: 'Order', recordId: String(id) });
+    assert.equal(audit.length, 1, 'only the cancel was recorded');
   });
 
   it(
