@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@tandem/config';
-import { Category, Product, User, Write, openOrm, type Orm } from '@tandem/models';
+import { Category, Order, Product, User, Write, openOrm, type Orm } from '@tandem/models';
 import { createTestDatabase, eventually, type TestDatabase } from '@tandem/models/testing';
 import { openWriteQueue, type WriteQueue } from '@tandem/writes';
 import { tandem } from './helpers.js';
@@ -35,55 +35,80 @@ after(async () => {
   await db?.drop();
 });
 
-// As `tandem start` runs it (an IPC channel to the parent): it reports ready, applies what is queued,
-// and on SIGTERM finishes, releases its partitions and exits 0 by itself.
-test('tandem applier applies queued writes and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
+let serial = 0;
+
+/** A buyer and a published product with `stock` units. */
+async function buyerAndProduct(name: string, stock: number): Promise<{ subject: string; product: Product }> {
   const em = orm.em.fork();
-  const user = em.create(User, {
-    email: `applier-cli-${Date.now()}@example.com`,
-    passwordHash: 'not-a-hash',
-  });
-  const category = em.create(Category, { name: 'Cli', slug: `cli-${Date.now()}` });
+  const tag = `${name}-${Date.now()}-${++serial}`;
+  const user = em.create(User, { email: `applier-${tag}@example.com`, passwordHash: 'not-a-hash' });
+  const category = em.create(Category, { name: `Category ${tag}`, slug: `category-${tag}` });
   const product = em.create(Product, {
-    sku: `CLI-${Date.now()}`,
-    name: 'Cli product',
+    sku: `SKU-${tag}`,
+    name: `Product ${tag}`,
     priceCents: 300,
     currency: 'EUR',
-    stock: 2,
+    stock,
     category,
     published: true,
   });
   await em.flush();
-  const subject = String(user.id);
+  return { subject: String(user.id), product };
+}
+
+/** Queues an order of one unit, as the fast service does on `POST /v1/orders`. */
+function queueOrder(subject: string, productId: number) {
+  return queue.accept({
+    collection: 'orders',
+    op: 'create',
+    recordId: null,
+    body: { lines: [{ productId, quantity: 1 }] },
+    subject,
+    ownerKey: subject,
+    sessionId: null,
+    ifMatch: null,
+    idempotencyKey: null,
+    bodyHash: 'b'.repeat(64),
+    acceptedAt: Date.now(),
+  });
+}
+
+/** `tandem applier` as `tandem start` runs it (an IPC channel to the parent), once it reported ready. */
+async function startApplier(childEnv: NodeJS.ProcessEnv) {
+  const child = fork(bin, ['applier'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  applier = child;
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const [ready] = (await Promise.race([
+    once(child, 'message'),
+    exited.then(() => assert.fail(`the applier exited before it was ready: ${stderr}`)),
+  ])) as [{ type: string; service: string; url: string }];
+  return {
+    ready,
+    stderr: () => stderr,
+    /** SIGTERM, then how it exited. */
+    async stop() {
+      child.kill('SIGTERM');
+      const [code, signal] = await exited;
+      return { code, signal };
+    },
+  };
+}
+
+// As `tandem start` runs it (an IPC channel to the parent): it reports ready, applies what is queued,
+// and on SIGTERM finishes, releases its partitions and exits 0 by itself.
+test('tandem applier applies queued writes and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
+  const { subject, product } = await buyerAndProduct('cli', 2);
   const ids: number[] = [];
   for (let index = 0; index < 3; index++) {
-    const result = await queue.accept({
-      collection: 'orders',
-      op: 'create',
-      recordId: null,
-      body: { lines: [{ productId: product.id, quantity: 1 }] },
-      subject,
-      ownerKey: subject,
-      sessionId: null,
-      ifMatch: null,
-      idempotencyKey: null,
-      bodyHash: 'b'.repeat(64),
-      acceptedAt: Date.now(),
-    });
+    const result = await queueOrder(subject, product.id);
     assert.equal(result.kind, 'accepted');
     ids.push((result as { id: number }).id);
   }
 
-  applier = fork(bin, ['applier'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  let stderr = '';
-  applier.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(applier, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const [message] = (await Promise.race([
-    once(applier, 'message'),
-    exited.then(() => assert.fail(`the applier exited before it was ready: ${stderr}`)),
-  ])) as [{ type: string; service: string; url: string }];
-  assert.deepEqual(message, { type: 'ready', service: 'applier', url: 'table queue' });
-
+  const started = await startApplier(env);
+  assert.deepEqual(started.ready, { type: 'ready', service: 'applier', url: 'table queue' });
   await eventually('the queued writes have outcomes', async () => {
     const outcomes = await orm.em.fork().find(Write, { id: { $in: ids }, status: { $ne: 'queued' } });
     return outcomes.length === ids.length;
@@ -98,7 +123,53 @@ test('tandem applier applies queued writes and exits 0 on SIGTERM', { timeout: 6
     ],
   );
 
-  applier.kill('SIGTERM');
-  const [code, signal] = await exited;
-  assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr);
+  assert.deepEqual(await started.stop(), { code: 0, signal: null }, started.stderr());
 });
+
+test(
+  'tandem applier cancels unpaid orders older than ORDER_HOLD_SECONDS, and none with 0',
+  { timeout: 60_000 },
+  async () => {
+    const { subject, product } = await buyerAndProduct('hold', 5);
+    /** Queues an order and waits for an applier to place it; its id. */
+    const placeOrder = async () => {
+      const accepted = await queueOrder(subject, product.id);
+      assert.equal(accepted.kind, 'accepted');
+      const writeId = (accepted as { id: number }).id;
+      await eventually('the order is placed', async () => {
+        return (await orm.em.fork().findOne(Write, writeId))?.status === 'applied';
+      });
+      return Number((await orm.em.fork().findOneOrFail(Write, writeId)).recordId);
+    };
+    const stock = async () => (await orm.em.fork().findOneOrFail(Product, product.id)).stock;
+
+    const placing = await startApplier({ ...env, ORDER_HOLD_SECONDS: '0' });
+    const unpaid = [await placeOrder(), await placeOrder()];
+    assert.deepEqual(await placing.stop(), { code: 0, signal: null }, placing.stderr());
+    // Placed two hours ago, never paid.
+    await orm.em
+      .fork()
+      .nativeUpdate(Order, { id: { $in: unpaid } }, { createdAt: new Date(Date.now() - 7_200_000) });
+    assert.equal(await stock(), 3);
+
+    // 0: held until cancelled. An applier sweeps before it takes its first writes, so once it placed
+    // one more order, a sweep would have been done.
+    const keeping = await startApplier({ ...env, ORDER_HOLD_SECONDS: '0' });
+    await placeOrder();
+    assert.deepEqual(await keeping.stop(), { code: 0, signal: null }, keeping.stderr());
+    const stillHeld = await orm.em.fork().find(Order, { id: { $in: unpaid } });
+    assert.deepEqual(
+      stillHeld.map((order) => order.status),
+      ['pending', 'pending'],
+    );
+    assert.equal(await stock(), 2);
+
+    const sweeping = await startApplier({ ...env, ORDER_HOLD_SECONDS: '3600' });
+    await eventually('both unpaid orders are cancelled', async () => {
+      const orders = await orm.em.fork().find(Order, { id: { $in: unpaid } });
+      return orders.every((order) => order.status === 'cancelled');
+    });
+    assert.equal(await stock(), 4, 'their stock is back; the recent order keeps its unit');
+    assert.deepEqual(await sweeping.stop(), { code: 0, signal: null }, sweeping.stderr());
+  },
+);
