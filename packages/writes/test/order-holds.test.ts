@@ -9,6 +9,7 @@ import {
 } from '@tandem/models/testing';
 import { Applier, HOLD_EXPIRY_ACTOR, cancelExpiredHolds, openWriteSource } from '../src/index.js';
 import { expiredHoldsQuery } from '../src/applier/order-holds.js';
+import { takeSqliteWriteLock } from '../src/applier/sqlite-write-lock.js';
 import {
   applierFixture,
   cancelWrite,
@@ -170,8 +171,10 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
       // of every query the sweep runs inside it.
       const connection = writer.em.getConnection();
       const holding = await connection.begin();
+      const holder = writer.em.fork();
+      holder.setTransactionContext(holding);
       try {
-        await connection.execute('update writes set id = id where id = -1', [], 'run', holding);
+        await takeSqliteWriteLock(holder);
         // Ten hours ago nothing had been placed, so nothing had outlived its hold.
         assert.deepEqual(await sweep(Date.now() - 10 * HOUR_MS), []);
       } finally {
