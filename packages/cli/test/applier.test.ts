@@ -1,15 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { loadConfig } from '@tandem/config';
 import { Category, Order, Product, User, Write, openOrm, type Orm } from '@tandem/models';
 import { createTestDatabase, eventually, type TestDatabase } from '@tandem/models/testing';
 import { openWriteQueue, type WriteQueue } from '@tandem/writes';
-import { tandem } from './helpers.js';
-
-const bin = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
+import { forkUntilReady, tandem } from './helpers.js';
 
 let db: TestDatabase;
 let orm: Orm;
@@ -74,26 +70,8 @@ function queueOrder(subject: string, productId: number) {
 }
 
 /** `tandem applier` as `tandem start` runs it (an IPC channel to the parent), once it reported ready. */
-async function startApplier(childEnv: NodeJS.ProcessEnv) {
-  const child = fork(bin, ['applier'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  applier = child;
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const [ready] = (await Promise.race([
-    once(child, 'message'),
-    exited.then(() => assert.fail(`the applier exited before it was ready: ${stderr}`)),
-  ])) as [{ type: string; service: string; url: string }];
-  return {
-    ready,
-    stderr: () => stderr,
-    /** SIGTERM, then how it exited. */
-    async stop() {
-      child.kill('SIGTERM');
-      const [code, signal] = await exited;
-      return { code, signal };
-    },
-  };
+function startApplier(childEnv: NodeJS.ProcessEnv) {
+  return forkUntilReady('applier', childEnv, (child) => (applier = child));
 }
 
 // As `tandem start` runs it (an IPC channel to the parent): it reports ready, applies what is queued,
