@@ -69,15 +69,22 @@ function resourceOf(deps: ResourceDeps, model: ModelDeclaration, secretKey?: str
   return withMoney(resource, model, deps.orm, deps.components);
 }
 
+/** What the server's pages depend on beyond the ORM and the components (the bundle needs none). */
+export interface AdminSettings {
+  /** TANDEM_SECRET_KEY: keys client-secret hashes; without it clients cannot be created here. */
+  readonly secretKey?: string;
+  readonly passwordGuesses?: PasswordGuesses;
+  /** ORDER_HOLD_SECONDS: an order's page shows when its unpaid stock hold ends. */
+  readonly orderHoldSeconds?: number;
+}
+
 /** Everything AdminJS needs, built the same way for the build-time bundle and for the server. */
-/** `secretKey` (TANDEM_SECRET_KEY) keys client-secret hashes; without it clients cannot be created here. */
 export function adminOptions(
   orm: Orm,
   components: Components,
-  secretKey?: string,
-  passwordGuesses?: PasswordGuesses,
+  { secretKey, passwordGuesses, orderHoldSeconds }: AdminSettings = {},
 ): AdminJSOptions {
-  const deps = { orm, components };
+  const deps: ResourceDeps = { orm, components, ...(orderHoldSeconds !== undefined && { orderHoldSeconds }) };
   const { labels, resources } = modelLabels(orm);
   return {
     rootPath: ROOT_PATH,

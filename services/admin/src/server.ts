@@ -189,7 +189,13 @@ export async function createAdminApp(
 ) {
   const components = createComponents();
   const guesses = passwordGuesses(config);
-  const admin = new AdminJS(adminOptions(orm, components, config.secretKey, guesses));
+  const admin = new AdminJS(
+    adminOptions(orm, components, {
+      ...(config.secretKey !== undefined && { secretKey: config.secretKey }),
+      passwordGuesses: guesses,
+      orderHoldSeconds: config.writes.orderHoldSeconds,
+    }),
+  );
   // Bundles the custom components only in production without a prebuilt bundle (see main.ts).
   await admin.initialize();
 

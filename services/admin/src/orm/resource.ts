@@ -72,6 +72,11 @@ export interface OrmResourceSpec {
    * order's products, then the orders in id order), so none can deadlock with them.
    */
   readonly lockBeforeWrite?: (em: EntityManager, ids: readonly unknown[]) => Promise<void>;
+  /**
+   * Values the record's pages show that no column holds (when an unpaid order's stock hold ends),
+   * worked out from the stored ones each time the record is read: never written, never audited.
+   */
+  readonly shownValues?: (stored: Snapshot) => Snapshot;
 }
 
 /** How a list is ordered (OrmResource.ordering). */
@@ -254,7 +259,7 @@ export class OrmResource extends BaseResource {
       offset,
       populate: this.manyToMany as never[],
     });
-    return entities.map((entity) => new BaseRecord(this.snapshot(entity), this));
+    return entities.map((entity) => this.record(entity));
   }
 
   override async findOne(id: string | number): Promise<BaseRecord | null> {
@@ -263,7 +268,7 @@ export class OrmResource extends BaseResource {
     const entity = await this.em().findOne(this.spec.name, pk as FilterQuery<object>, {
       populate: this.manyToMany as never[],
     });
-    return entity ? new BaseRecord(this.snapshot(entity), this) : null;
+    return entity ? this.record(entity) : null;
   }
 
   /**
@@ -280,7 +285,7 @@ export class OrmResource extends BaseResource {
       { [this.meta.primaryKeys[0]!]: { $in: pks } } as FilterQuery<object>,
       { populate: this.manyToMany as never[] },
     );
-    const records = entities.map((entity) => new BaseRecord(this.snapshot(entity), this));
+    const records = entities.map((entity) => this.record(entity));
     if (context === undefined || this.mayView(context.currentAdmin)) return records;
     return records.map((record) => this.titleOnly(record));
   }
@@ -292,6 +297,16 @@ export class OrmResource extends BaseResource {
     const pk = this.meta.primaryKeys[0]!;
     const title = this.decorate().titleProperty().name();
     return new BaseRecord({ [pk]: record.get(pk), [title]: record.get(title) }, this);
+  }
+
+  /** The record's params as its pages show them: the stored values and those worked out from them. */
+  private shownParams(entity: object): Snapshot {
+    const stored = this.snapshot(entity);
+    return { ...stored, ...this.spec.shownValues?.(stored) };
+  }
+
+  private record(entity: object): BaseRecord {
+    return new BaseRecord(this.shownParams(entity), this);
   }
 
   /** The record as AdminJS params: scalars, references as ids, many-to-many as a list of ids. */
@@ -488,7 +503,7 @@ export class OrmResource extends BaseResource {
       await this.spec.onWrite?.(em, { mode: 'create', id: pk, before: null, after, data });
       this.audit(em, context, 'create', pk, diff);
       await em.flush();
-      return this.snapshot(entity);
+      return this.shownParams(entity);
     });
   }
 
@@ -520,7 +535,7 @@ export class OrmResource extends BaseResource {
       if (data.passwordHash !== undefined) diff.password = { before: '(hidden)', after: '(changed)' };
       if (Object.keys(diff).length > 0) this.audit(em, context, 'update', id, diff);
       await em.flush();
-      return this.snapshot(entity);
+      return this.shownParams(entity);
     });
   }
 

@@ -33,6 +33,8 @@ import { shownParam, SHOWN_PARAM } from '../orm/shown-values.js';
 export interface ResourceDeps {
   readonly orm: Orm;
   readonly components: Components;
+  /** ORDER_HOLD_SECONDS: an order's page shows when its unpaid stock hold ends (0 or absent: no holds). */
+  readonly orderHoldSeconds?: number;
 }
 
 /** The list page's Search box: a filter-only field that looks in several columns at once. */

@@ -1,10 +1,13 @@
 import { ReferenceKind, type EntityMetadata, type EntityProperty } from '@mikro-orm/core';
 import type { PropertyOptions, ResourceOptions, ResourceWithOptions } from 'adminjs';
 import type { AdminDeclaration, ModelDeclaration, Orm } from '@tandem/models';
+import type { Snapshot } from '../orm/audit.js';
 import type { OrmResourceSpec } from '../orm/resource.js';
 import { humanize, plural } from '../labels.js';
 import { SEARCH_FIELD } from '../orm/where.js';
 import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
+import { orderHoldEnd } from './order-hold-end.js';
+import type { ShownField } from './shown-field.js';
 import { orderStock } from './order-stock.js';
 
 /** Strings up to this length are searched by the Search box; longer ones (and text) are not. */
@@ -143,11 +146,36 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
     ],
     properties,
   };
+  const shownField = SHOWN_FIELDS[model.name];
   const propertyLabels = {
     ...Object.fromEntries(props.map((prop) => [prop.name, prop.name === pk ? 'ID' : humanize(prop.name)])),
+    ...(shownField && { [shownField.name]: shownField.label }),
     ...declared.propertyLabels,
   };
   return { spec, options, propertyLabels, label: declared.label ?? plural(humanize(model.name)) };
+}
+
+/** Beyond its columns, what a model's page shows, worked out from them when a record is read. */
+const SHOWN_FIELDS: Readonly<Record<string, ShownField>> = { Order: orderHoldEnd };
+
+/** `options` with `field` declared and shown after its anchor, and the spec computing it. */
+function withShownField(
+  spec: OrmResourceSpec,
+  options: ResourceOptions,
+  field: ShownField,
+  values: (stored: Snapshot) => Snapshot,
+): { spec: OrmResourceSpec; options: ResourceOptions } {
+  const shown = (options.showProperties ?? []).filter((name) => name !== field.name);
+  const at = shown.indexOf(field.after);
+  shown.splice(at === -1 ? shown.length : at + 1, 0, field.name);
+  return {
+    spec: { ...spec, shownValues: values },
+    options: {
+      ...options,
+      showProperties: shown,
+      properties: { ...options.properties, [field.name]: field.property },
+    },
+  };
 }
 
 /** What a derived page's writes do beyond the row, by model: the domain rules staff edits must keep. */
@@ -160,7 +188,11 @@ const WRITE_CONSEQUENCES: Readonly<
  * actions (new, edit, delete, bulk delete) are refused and hidden whatever a role grants.
  */
 export function registryResource(deps: ResourceDeps, model: ModelDeclaration): ResourceWithOptions {
-  const { spec, options } = deriveAdmin(deps.orm.getMetadata().get(model.name), model);
+  const derived = deriveAdmin(deps.orm.getMetadata().get(model.name), model);
+  const shownField = SHOWN_FIELDS[model.name];
+  const values = shownField?.valuesWith(deps);
+  const { spec, options } =
+    shownField && values ? withShownField(derived.spec, derived.options, shownField, values) : derived;
   const refused = model.admin?.viewOnly === true ? WRITE_ACTIONS : [];
   const consequences = WRITE_CONSEQUENCES[model.name]?.(deps.orm);
   return modelAdmin(deps, { ...spec, ...consequences }, model.permissionModel ?? model.name.toLowerCase(), {
