@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
+import { createLogger } from '@tandem/log';
 import assert from 'node:assert/strict';
-import { AuditEntry, Order, Write, openOrm } from '@tandem/models';
+import { AuditEntry, Order, Product, Write, openOrm } from '@tandem/models';
 import {
   eventually,
   testDialect,
@@ -9,6 +10,7 @@ import {
 } from '@tandem/models/testing';
 import { Applier, HOLD_EXPIRY_ACTOR, cancelExpiredHolds, openWriteSource } from '../src/index.js';
 import { expiredHoldsQuery } from '../src/applier/order-holds.js';
+import { MAX_STOCK } from '../src/applier/product-stock.js';
 import { takeSqliteWriteLock } from '../src/applier/sqlite-write-lock.js';
 import {
   applierFixture,
@@ -16,12 +18,12 @@ import {
   createProducts,
   createStaffOrder,
   orderWrite,
-  quietLogger,
   stockOf,
 } from './applier-support.js';
 import { configWith, writesConfig } from './support.js';
 
 const HOUR_S = 3_600;
+const silentLogger = createLogger('applier-test', 'silent');
 const HOUR_MS = HOUR_S * 1000;
 
 /**
@@ -31,7 +33,12 @@ const HOUR_MS = HOUR_S * 1000;
 describe(`unpaid orders give their stock back when the hold runs out (${testDialect()})`, () => {
   const fixture = applierFixture('hold-buyer', 2);
   const em = () => fixture.db.orm.em.fork();
-  const sweep = (now = Date.now()) => cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, now);
+  /** One sweep's cancelled orders; none may fail. */
+  const sweep = async (now = Date.now()) => {
+    const { cancelled, failed } = await cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, now);
+    assert.deepEqual(failed, []);
+    return cancelled;
+  };
 
   /** Places an order through the applier (as the API does) and returns its id. */
   async function place(user: string, lines: readonly [number, number][]): Promise<number> {
@@ -184,9 +191,73 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
     },
   );
 
-  test('`tandem applier` sweeps on its own, with no writes arriving', async () => {
-    const [product] = await createProducts(fixture.db, [{ stock: 3 }]);
+  test('stock kept at the most a product holds: the return stops there, and the cancel is not refused', async () => {
+    const [unlimited, plain] = await createProducts(fixture.db, [{ stock: 5 }, { stock: 5 }]);
+    const held = await place(fixture.users[0]!, [[unlimited!, 2]]);
+    const ownerCancels = await place(fixture.users[0]!, [[unlimited!, 1]]);
+    const other = await place(fixture.users[1]!, [[plain!, 5]]);
+    // Staff set the product's stock to the column's most (stock without a count) while orders hold some.
+    await em().nativeUpdate(Product, { id: unlimited! }, { stock: MAX_STOCK });
+    for (const id of [held, other]) await placedAgo(id, HOUR_MS + 1_000);
+
+    // Before: PostgreSQL refused `stock + 2` (out of range) and the whole sweep with it, every minute.
+    assert.deepEqual(
+      await sweep(),
+      [held, other].sort((a, b) => a - b),
+    );
+    assert.equal(await stockOf(fixture.db, unlimited!), MAX_STOCK);
+    assert.equal(await stockOf(fixture.db, plain!), 5, 'the other order in the sweep got its stock back');
+
+    // The owner's cancel through the API: refused (422) before, for a stock it could not add to.
+    const cancel = cancelWrite(fixture.users[0]!, String(ownerCancels));
+    const result = await fixture.batches.apply([cancel]);
+    assert.equal(result.applied, 1, JSON.stringify(result.outcomes));
+    assert.equal((await em().findOneOrFail(Order, ownerCancels)).status, 'cancelled');
+    assert.equal(await stockOf(fixture.db, unlimited!), MAX_STOCK);
+  });
+
+  test('an order the sweep cannot cancel does not hold up the others; it stays as it was', async () => {
+    const [first, second] = await createProducts(fixture.db, [{ stock: 4 }, { stock: 4 }]);
+    const stuck = await place(fixture.users[0]!, [[first!, 3]]);
+    const next = await place(fixture.users[1]!, [[second!, 4]]);
+    // A row the model no longer accepts (written around it): saving it cancelled fails its validation.
+    const total = (await em().findOneOrFail(Order, stuck)).totalCents;
+    await em().nativeUpdate(Order, { id: stuck }, { totalCents: total + 1 });
+    await placedAgo(stuck, HOUR_MS + 2_000);
+    await placedAgo(next, HOUR_MS + 1_000);
+
+    const { cancelled, failed } = await cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S);
+    assert.deepEqual(cancelled, [next], 'the younger order is cancelled though the oldest fails');
+    assert.deepEqual(
+      failed.map(({ id }) => id),
+      [stuck],
+    );
+    assert.match(String(failed[0]!.error), /total/i);
+    assert.equal(await stockOf(fixture.db, second!), 4);
+    assert.equal(await stockOf(fixture.db, first!), 1, 'nothing put back for the order left pending');
+    assert.equal((await em().findOneOrFail(Order, stuck)).status, 'pending');
+    const audit = await em().find(AuditEntry, { model: 'Order', recordId: String(stuck), action: 'update' });
+    assert.equal(audit.length, 0, 'no audit entry for a cancel that did not happen');
+
+    // Skipped by the next round of the same sweep, which then finds nothing else.
+    assert.deepEqual(
+      await cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, Date.now(), 200, [stuck]),
+      { cancelled: [], failed: [] },
+    );
+    await em().nativeUpdate(
+      Order,
+      { id: stuck },
+      { totalCents: total, status: 'cancelled', stockTaken: null },
+    );
+  });
+
+  test('`tandem applier` sweeps on its own, with no writes arriving, past an order it cannot cancel', async () => {
+    const [product, other] = await createProducts(fixture.db, [{ stock: 3 }, { stock: 1 }]);
     const order = await place(fixture.users[1]!, [[product!, 3]]);
+    const stuck = await place(fixture.users[0]!, [[other!, 1]]);
+    const total = (await em().findOneOrFail(Order, stuck)).totalCents;
+    await em().nativeUpdate(Order, { id: stuck }, { totalCents: total + 1 });
+    await placedAgo(stuck, HOUR_MS + 2_000);
     await placedAgo(order, HOUR_MS + 1_000);
     const orm = await openOrm(fixture.db.target);
     const source = openWriteSource(configWith(fixture.db.target, writesConfig()), orm, 'hold-sweeper');
@@ -194,7 +265,8 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
       orm,
       dialect: fixture.db.target.dialect,
       source,
-      logger: quietLogger,
+      // It logs the order it could not cancel at level error; the test reads its stats instead.
+      logger: silentLogger,
       batchSize: 10,
       pollMs: 50,
       orderHoldSeconds: HOUR_S,
@@ -208,7 +280,15 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
       );
       assert.equal((await em().findOneOrFail(Order, order)).status, 'cancelled');
       assert.equal(applier.stats.holdsExpired, 1);
+      assert.ok(applier.stats.holdsFailed >= 1, 'the oldest order failed, and was counted');
+      assert.equal((await em().findOneOrFail(Order, stuck)).status, 'pending');
+      assert.equal(await stockOf(fixture.db, other!), 0);
     } finally {
+      await em().nativeUpdate(
+        Order,
+        { id: stuck },
+        { totalCents: total, status: 'cancelled', stockTaken: null },
+      );
       await applier.stop();
       await running;
       await source.close();

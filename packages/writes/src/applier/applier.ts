@@ -49,6 +49,8 @@ export interface ApplierStats {
   retries: number;
   /** Pending orders cancelled because their stock hold ran out (ORDER_HOLD_SECONDS). */
   holdsExpired: number;
+  /** Expired holds a sweep could not cancel (counted per sweep: one order failing every minute counts each time). */
+  holdsFailed: number;
 }
 
 /** Failures after which a batch is applied write by write, to find a write that fails it. */
@@ -107,6 +109,7 @@ export class Applier {
     batches: 0,
     retries: 0,
     holdsExpired: 0,
+    holdsFailed: 0,
   };
   private readonly batches: BatchApplier;
   private stopping = false;
@@ -260,14 +263,32 @@ export class Applier {
   private async cancelExpiredHolds(holdSeconds: number): Promise<void> {
     const { orm, dialect, logger } = this.options;
     try {
+      const failed: number[] = [];
       for (let round = 0; round < SWEEP_ROUNDS && !this.stopping; round += 1) {
-        const cancelled = await cancelExpiredHolds(orm.em.fork(), dialect, holdSeconds);
-        if (cancelled.length === 0) break;
-        this.stats.holdsExpired += cancelled.length;
-        logger.info(
-          { orders: cancelled.length, first: cancelled[0], holdSeconds },
-          'applier: cancelled unpaid orders whose stock hold ran out',
+        const sweep = await cancelExpiredHolds(
+          orm.em.fork(),
+          dialect,
+          holdSeconds,
+          Date.now(),
+          undefined,
+          failed,
         );
+        if (sweep.cancelled.length > 0) {
+          this.stats.holdsExpired += sweep.cancelled.length;
+          logger.info(
+            { orders: sweep.cancelled.length, first: sweep.cancelled[0], holdSeconds },
+            'applier: cancelled unpaid orders whose stock hold ran out',
+          );
+        }
+        if (sweep.failed.length > 0) {
+          failed.push(...sweep.failed.map(({ id }) => id));
+          this.stats.holdsFailed += sweep.failed.length;
+          logger.error(
+            { orders: sweep.failed.map(({ id }) => id), err: sweep.failed[0]!.error },
+            'applier: could not cancel unpaid orders whose stock hold ran out; they stay pending and are tried again at the next sweep',
+          );
+        }
+        if (sweep.cancelled.length === 0 && sweep.failed.length === 0) break;
       }
     } catch (error) {
       // The next sweep tries again; the writes must not wait for it.

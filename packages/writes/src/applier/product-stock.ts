@@ -100,17 +100,29 @@ export async function takeStock(
   return result.affectedRows === 1;
 }
 
-/** Puts `quantity` back (a cancelled order); a product deleted since has nothing to restore. */
+/** The most a product's stock holds: `products.stock` is a 32-bit integer column. */
+export const MAX_STOCK = 2 ** 31 - 1;
+
+/**
+ * Puts `quantity` back (a cancelled order); a product deleted since has nothing to restore. The stock
+ * stops at MAX_STOCK: staff may set a product's stock to the most the column holds (stock without a
+ * count) while orders hold some of it, and then a plain `stock + quantity` is out of the column's range
+ * on PostgreSQL, which refused the owner's cancel, failed staff's, and stopped every hold sweep.
+ */
 export async function returnStock(
   em: EntityManager,
   dialect: Dialect,
   productId: number,
   quantity: number,
 ): Promise<void> {
+  if (!Number.isSafeInteger(quantity) || quantity < 0 || quantity > MAX_STOCK)
+    throw new TypeError(`not a stock return: ${quantity}`);
+  // min(stock, MAX - q) + q is min(stock + q, MAX) without ever passing MAX on the way.
+  const least = dialect === 'postgresql' ? 'least' : 'min';
   await run(
     em,
-    `update products set stock = stock + ?, updated_at = ${now(dialect)} where id = ?`,
-    [quantity, productId],
+    `update products set stock = ${least}(stock, ${MAX_STOCK} - ?) + ?, updated_at = ${now(dialect)} where id = ?`,
+    [quantity, quantity, productId],
     'run',
   );
 }
