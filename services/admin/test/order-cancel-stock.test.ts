@@ -117,6 +117,31 @@ describe(`an order cancelled by staff puts its stock back (${testDialect()})`, (
     assert.equal(await stockOf(first), before);
   });
 
+  it('a shipped order does not go back to pending or paid: from there its goods would come back', async () => {
+    const [first] = fixture.ids.products as [number];
+    const id = await placedOrder('shipped');
+    const before = await stockOf(first);
+    // The attack: shipped → paid → cancelled put back stock for goods that had left; shipped → pending
+    // left it to the hold's sweep to do the same.
+    for (const status of ['paid', 'pending'] as const) {
+      const shown = await root.api<ActionBody>(`/resources/Order/records/${id}/edit`);
+      const { body } = await root.api<ActionBody>(`/resources/Order/records/${id}/edit`, {
+        form: { status, updatedAt: String(shown.body.record?.params.updatedAt) },
+      });
+      assert.equal(body.notice?.type, 'error', JSON.stringify(body));
+      assert.equal(body.record?.errors?.status?.type, 'stays_shipped', status);
+      assert.match(body.record?.errors?.status?.message ?? '', /^A shipped order stays shipped/);
+      assert.equal((await em().findOneOrFail(Order, id)).status, 'shipped', status);
+    }
+    assert.equal((await cancel(id)).notice?.type, 'success', 'cancelling it is still allowed');
+    assert.equal(await stockOf(first), before, 'and puts nothing back');
+    const audit = await em().find(AuditEntry, { model: 'Order', recordId: String(id) });
+    assert.deepEqual(
+      audit.map((entry) => entry.diff),
+      [{ status: { before: 'shipped', after: 'cancelled' } }],
+    );
+  });
+
   it('a cancelled order is not reopened: its stock went back and may be sold by now', async () => {
     const [first] = fixture.ids.products as [number];
     const id = await placedOrder('pending');

@@ -10,12 +10,21 @@ const STAYS_CANCELLED =
   'A cancelled order stays cancelled: the stock it held went back when it was cancelled, and may be ' +
   'sold by now. Create a new order instead.';
 
+const STAYS_SHIPPED =
+  'A shipped order stays shipped (or is cancelled, which puts nothing back): its goods have left, and ' +
+  'as pending or paid it would put their stock back when cancelled, or when its unpaid hold ran out.';
+
+function refused(type: string, message: string): ValidationError {
+  return new ValidationError({ status: { type, message } }, { type, message });
+}
+
 /**
  * An order cancelled or deleted here puts back what placing it through the API took (its `stockTaken`),
  * as the owner's cancel through the API does, with the same function and in the same transaction as the
  * change and its audit entry. Without it, an order staff cancelled held its stock for ever. A cancelled
  * order is not reopened: what it held is back in stock (the owner, staff, or the hold's expiry put it
- * back), so its goods would be sold twice.
+ * back), so its goods would be sold twice. A shipped order does not go back to pending or paid: its goods
+ * have left, and from there a cancel or the hold's sweep would put their stock back.
  */
 export function orderStock(orm: Orm): Pick<OrmResourceSpec, 'lockBeforeWrite' | 'onWrite'> {
   const dialect = isPostgres(orm) ? 'postgresql' : 'sqlite';
@@ -24,16 +33,14 @@ export function orderStock(orm: Orm): Pick<OrmResourceSpec, 'lockBeforeWrite' | 
   return {
     lockBeforeWrite: (em, ids) => lockOrdersForCancel(sql(em), dialect, ids.map(Number)),
     async onWrite(em, change) {
-      // Reopened (a buyer paying after the hold ran out): its goods would be sold without their stock.
-      if (
-        change.mode === 'update' &&
-        change.before?.status === 'cancelled' &&
-        change.after?.status !== 'cancelled'
-      )
-        throw new ValidationError(
-          { status: { type: 'stays_cancelled', message: STAYS_CANCELLED } },
-          { type: 'stays_cancelled', message: STAYS_CANCELLED },
-        );
+      const from = change.before?.status;
+      const to = change.after?.status;
+      if (change.mode === 'update' && from !== to) {
+        // Reopened (a buyer paying after the hold ran out): its goods would be sold without their stock.
+        if (from === 'cancelled') throw refused('stays_cancelled', STAYS_CANCELLED);
+        // Back to pending or paid: a later cancel, or the hold's sweep, would put back goods that left.
+        if (from === 'shipped' && to !== 'cancelled') throw refused('stays_shipped', STAYS_SHIPPED);
+      }
       // Cancelled, or deleted (which cancels it too), while its goods are still here.
       const ends =
         change.mode === 'delete' || (change.mode === 'update' && change.after?.status === 'cancelled');
