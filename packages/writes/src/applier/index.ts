@@ -12,8 +12,9 @@ export type {
 export { WRITE_HANDLERS } from './handlers.js';
 export { genericHandler } from './generic-handler.js';
 export { lockOrdersForCancel, ordersHandler, putBackTakenStock } from './orders-handler.js';
-export { takeStock } from './product-stock.js';
+export { MAX_STOCK, takeStock } from './product-stock.js';
+export { takeSqliteWriteLock } from './sqlite-write-lock.js';
 export { WriteRejected, type RejectionStatus } from './write-rejected.js';
 export { ifMatchHolds } from './record-json.js';
 export { purgeWrites, type PurgeResult } from './purge.js';
-export { cancelExpiredHolds, HOLD_EXPIRY_ACTOR } from './order-holds.js';
+export { cancelExpiredHolds, HOLD_EXPIRY_ACTOR, type HoldSweep } from './order-holds.js';

@@ -21,6 +21,7 @@ import {
   QueryOrder,
 } from '@mikro-orm/core';
 import type { Orm } from '@tandem/models';
+import { takeSqliteWriteLock } from '@tandem/writes';
 import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
 import { refusedInBulk, toValidationError } from './errors.js';
 import { OrmProperty } from './property.js';
@@ -383,9 +384,18 @@ export class OrmResource extends BaseResource {
   }
 
   /** Runs a write and its audit entry in one transaction; database refusals become field errors. */
+  /**
+   * One save, in one transaction. On SQLite it takes the database's write lock before it reads: a save
+   * reads the row, then writes, and SQLite fails that write at once (SQLITE_BUSY_SNAPSHOT, no busy
+   * wait) when another process (an applier selling the product) committed in between.
+   */
   private async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const sqlite = !isPostgres(this.orm);
     try {
-      return await this.em().transactional(work);
+      return await this.em().transactional(async (em) => {
+        if (sqlite) await takeSqliteWriteLock(em as unknown as Orm['em']);
+        return work(em);
+      });
     } catch (error) {
       const validation = toValidationError(error, { unique: this.spec.unique ?? {}, label: this.spec.label });
       if (validation) throw validation;
