@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openOrm } from '@tandem/models';
 import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
 import { commands } from '../src/commands/index.js';
 import { tandem } from './helpers.js';
@@ -28,6 +29,37 @@ test(`migrate on an empty ${testDialect()} database applies the migrations, then
   assert.equal(second.code, 0);
   assert.match(second.stdout, /No migrations to apply/);
 });
+
+test(
+  'a DATABASE_URL naming a PostgreSQL database that does not exist: refused, and no database is made',
+  {
+    skip:
+      testDialect() !== 'postgresql' &&
+      'PostgreSQL only (set DATABASE_URL): a new SQLite file is a new database',
+  },
+  async () => {
+    const missing = new URL(db.url);
+    const name = `${missing.pathname.slice(1)}_typo`;
+    missing.pathname = `/${name}`;
+    const exists = async () => {
+      const orm = await openOrm(db.target);
+      try {
+        const rows = await orm.em
+          .getConnection()
+          .execute('select 1 from pg_database where datname = ?', [name]);
+        return rows.length === 1;
+      } finally {
+        await orm.close(true);
+      }
+    };
+    for (const command of ['migrate', 'showmigrations']) {
+      const run = await tandem([command], { ...env, DATABASE_URL: missing.toString() });
+      assert.equal(run.code, 1, command);
+      assert.match(run.stderr, new RegExp(`The database "${name}" does not exist: create it first`), command);
+      assert.equal(await exists(), false, `${command} made no database`);
+    }
+  },
+);
 
 test('without DATABASE_URL the SQLite database goes into TANDEM_DATA_DIR, beside the secret key', () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'tandem-data-dir-'));

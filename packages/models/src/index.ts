@@ -1,5 +1,16 @@
 export * from './entities/index.js';
-export { openOrm, ormOptions, migrate, migratorOf, pendingMigrations, type Orm } from './orm.js';
+export {
+  openOrm,
+  ormOptions,
+  migrate,
+  migratorOf,
+  pendingMigrations,
+  refuseUnbuiltMigrations,
+  requireDatabase,
+  MissingDatabaseError,
+  type Orm,
+} from './orm.js';
+export { MigrationBuildError, type MigrationBuildProblems } from './schema/migration-build.js';
 export { ModelValidationError, isCurrencyCode, type FieldErrors } from './validation.js';
 export {
   PERMISSION_ACTIONS,

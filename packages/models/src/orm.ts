@@ -9,6 +9,7 @@ import type { Migrator } from '@mikro-orm/migrations';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseTarget } from '@tandem/config';
 import { entities } from './registry.js';
+import { MigrationBuildError, migrationBuildProblems } from './schema/migration-build.js';
 import { StorableValues } from './storable-values.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
@@ -76,6 +77,8 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
     // Every entity's values are checked against their columns before any SQL (storable-values.ts).
     subscribers: [new StorableValues()],
     migrations: migrationsFor(target.dialect),
+    // A database named wrong in DATABASE_URL is an error, not a new empty database (MikroORM's default).
+    ensureDatabase: false,
     debug: false,
     ...overrides,
   };
@@ -132,13 +135,54 @@ function createPrivately(file: string): void {
   }
 }
 
+/**
+ * Throws MigrationBuildError when the compiled migrations `migrate` would apply are not their sources':
+ * one written by makemigrations and not built yet (migrate said "No migrations to apply"), or one whose
+ * source was deleted (tsc leaves its output, and migrate applied it).
+ */
+export function refuseUnbuiltMigrations(orm: Orm): void {
+  const { path: compiled, pathTs: sources } = orm.config.get('migrations');
+  if (compiled === undefined || sources === undefined) return;
+  const problems = migrationBuildProblems(sources, compiled);
+  if (problems.unbuilt.length > 0 || problems.orphaned.length > 0)
+    throw new MigrationBuildError(problems, compiled);
+}
+
+/** Refused before the migrator, which creates a database it does not find: DATABASE_URL names one that is not there. */
+export class MissingDatabaseError extends Error {
+  override name = 'MissingDatabaseError';
+}
+
+/**
+ * Throws MissingDatabaseError when the PostgreSQL database the ORM was opened on does not exist. The
+ * migrator would create it (MikroORM's ensureDatabase, which it runs whatever the ORM's option says):
+ * a typo in DATABASE_URL then migrated a new, empty database, and `npm start` made a superuser there.
+ */
+export async function requireDatabase(orm: Orm): Promise<void> {
+  // SQLite has no database to be missing: a new file is a new database, made by openOrm.
+  if (!orm.em.getPlatform().constructor.name.startsWith('PostgreSql')) return;
+  try {
+    await orm.em.getConnection().execute('select 1');
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error;
+    const name = orm.config.get('dbName');
+    throw new MissingDatabaseError(
+      `The database "${name}" does not exist: create it first (\`createdb ${name}\`), or correct DATABASE_URL. Nothing was created.`,
+    );
+  }
+}
+
 /** Applies every pending migration; returns the names applied (empty when up to date). */
 export async function migrate(orm: Orm): Promise<string[]> {
+  refuseUnbuiltMigrations(orm);
+  await requireDatabase(orm);
   const applied = await migratorOf(orm).up();
   return applied.map((migration) => migration.name);
 }
 
 export async function pendingMigrations(orm: Orm): Promise<string[]> {
+  refuseUnbuiltMigrations(orm);
+  await requireDatabase(orm);
   const pending = await migratorOf(orm).getPendingMigrations();
   return pending.map((migration) => migration.name);
 }
