@@ -20,8 +20,15 @@ function shapeProblem(resource: OrmResource, field: string, value: unknown): str
     if (Array.isArray(value) && value.every(isScalar)) return undefined;
     return `"${field}" must be a list of values.`;
   }
-  return isScalar(value) ? undefined : `"${field}" must be a single value, not a list or an object.`;
+  if (!isScalar(value)) return `"${field}" must be a single value, not a list or an object.`;
+  // AdminJS turns a boolean field's text into Boolean(text): "maybe" and "0" were stored as true.
+  if (property?.type() === 'boolean' && !BOOLEAN_TEXTS.has(value))
+    return `"${field}" must be true or false (got ${JSON.stringify(value)}).`;
+  return undefined;
 }
+
+/** What a boolean field may be sent as: its checkbox sends "true" or "false"; "" and null are false. */
+const BOOLEAN_TEXTS: ReadonlySet<unknown> = new Set([true, false, 'true', 'false', '', null]);
 
 /**
  * The allow-list every create and edit form passes first. Only `writable` fields (the ones the form
