@@ -1,7 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from '@tandem/models';
-import { createRole, createUser, jwtPayload, postForm, startTestAuth, type TestAuth } from './support.js';
+import {
+  createRole,
+  createTestClient,
+  createUser,
+  jwtPayload,
+  postForm,
+  startTestAuth,
+  type TestAuth,
+} from './support.js';
 import {
   FormBrowser,
   REDIRECT_URI,
@@ -108,7 +116,7 @@ describe('CORS, userinfo and RP-initiated logout', () => {
     assert.equal(login.headers.get('access-control-allow-origin'), null);
   });
 
-  it('userinfo: claims for an openid token; 401 without or with a bad token, 403 without openid, 401 once revoked', async () => {
+  it('userinfo: claims for an openid token; 401 without or with a bad token, 403 without openid or without a user, 401 once revoked', async () => {
     const { tokens } = await signedIn();
     const ok = await fetch(`${auth.url}/oauth/userinfo`, {
       headers: { Authorization: `Bearer ${tokens.access_token}`, Origin: APP_ORIGIN },
@@ -134,6 +142,21 @@ describe('CORS, userinfo and RP-initiated logout', () => {
       headers: { Authorization: `Bearer ${plain.tokens.access_token}` },
     });
     assert.equal(noOpenid.status, 403);
+    // A machine client's own token is valid, and has no user: 403, not "invalid or expired", so the
+    // client does not throw a good token away.
+    const machine = await createTestClient(auth, 'userinfo-bot', ['catalog:read']);
+    const granted = await postForm(`${auth.url}/oauth/token`, {
+      grant_type: 'client_credentials',
+      client_id: machine.clientId,
+      client_secret: machine.clientSecret,
+    });
+    assert.equal(granted.status, 200, granted.text);
+    const own = await fetch(`${auth.url}/oauth/userinfo`, {
+      headers: { Authorization: `Bearer ${String(granted.body.access_token)}` },
+    });
+    assert.equal(own.status, 403);
+    assert.match(String(own.headers.get('www-authenticate')), /error="insufficient_scope"/);
+    assert.match(((await own.json()) as { error_description: string }).error_description, /no user/);
     await postForm(`${auth.url}/oauth/revoke`, { token: tokens.refresh_token!, client_id: client.clientId });
     const revoked = await fetch(`${auth.url}/oauth/userinfo`, {
       headers: { Authorization: `Bearer ${tokens.access_token}` },

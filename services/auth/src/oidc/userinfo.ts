@@ -39,9 +39,17 @@ export function userinfoRoute(deps: AuthDeps): {
     if (!match)
       return refuse(res, 401, undefined, 'Send the access token as "Authorization: Bearer <token>".');
     const claims = await verifyOwnToken(deps, match[1]!, 'access');
-    const subject = typeof claims?.sub === 'string' ? parseSubject(claims.sub) : undefined;
-    if (!claims || subject?.kind !== 'user' || typeof claims.sid !== 'string')
-      return refuse(res, 401, 'invalid_token', 'The access token is invalid or expired.');
+    if (!claims) return refuse(res, 401, 'invalid_token', 'The access token is invalid or expired.');
+    const subject = typeof claims.sub === 'string' ? parseSubject(claims.sub) : undefined;
+    // A valid machine client's token (client_credentials) has no user to describe: 403, not "invalid",
+    // so the client does not throw away a good token (RFC 6750 §3.1: insufficient_scope).
+    if (subject?.kind !== 'user' || typeof claims.sid !== 'string')
+      return refuse(
+        res,
+        403,
+        'insufficient_scope',
+        "userinfo describes a signed-in user: this token is a client's own (client_credentials), with no user.",
+      );
     const scope = typeof claims.scope === 'string' ? claims.scope : '';
     if (!scopeIncludes(scope, 'openid'))
       return refuse(res, 403, 'insufficient_scope', 'The access token was not issued with scope openid.');
