@@ -7,6 +7,7 @@ export {
   ProjectionError,
   type CompiledProjection,
   type EntityMetadataLike,
+  type FilterValueType,
   type MetadataLookup,
 } from './projection.js';
 export type {

@@ -11,10 +11,14 @@ export { ProjectionError, type EntityMetadataLike, type MetadataLookup };
 
 type FieldKind = 'scalar' | 'json' | 'boolean' | 'datetime';
 
+/** What a field's value is as JSON, so a filter on it can be told a value it could never equal. */
+export type FilterValueType = 'integer' | 'number' | 'boolean' | 'text';
+
 interface CompiledField {
   readonly name: string;
   readonly column: string;
   readonly kind: FieldKind;
+  readonly valueType: FilterValueType;
 }
 
 /** A projection resolved against the ORM metadata, with the SQL that builds its JSON in the database. */
@@ -55,6 +59,22 @@ function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
   if (property.runtimeType === 'boolean' || property.type === 'boolean') return 'boolean';
   if (property.runtimeType === 'Date' || /date/i.test(property.type)) return 'datetime';
   return 'scalar';
+}
+
+function valueTypeOf(
+  property: EntityMetadataLike['properties'][string],
+  lookup: MetadataLookup,
+): FilterValueType {
+  if (property.kind === 'm:1' || property.kind === '1:1') {
+    // A reference is served as its target's id.
+    const target = lookup(property.type);
+    const id = target && Object.values(target.properties).find((candidate) => candidate.primary);
+    return id === undefined ? 'text' : valueTypeOf(id, lookup);
+  }
+  if (kindOf(property) === 'boolean') return 'boolean';
+  if (property.runtimeType === 'number' || property.runtimeType === 'bigint')
+    return /int|serial/i.test(property.type) ? 'integer' : 'number';
+  return 'text';
 }
 
 const quote = (dialect: Dialect, identifier: string) =>
@@ -115,7 +135,7 @@ export function compileProjection(
   };
   const fields = Object.entries(projection.fields).map(([name, property]) => {
     const { prop, column } = columnOf(property);
-    return { name, column, kind: kindOf(prop) };
+    return { name, column, kind: kindOf(prop), valueType: valueTypeOf(prop, lookup) };
   });
   // PostgreSQL: row_to_json writes compact JSON (json_build_object would write `"id" : 1, `), so both
   // dialects serve the same bytes; json columns are embedded verbatim.

@@ -107,11 +107,26 @@ test('lists are keyset-paginated by id, with limit and filters', async () => {
     ['after=%2D1', 'invalid_cursor'],
     ['color=red', 'unknown_parameter'],
     ['%63olor=red', 'unknown_parameter'],
+    // A category id is a whole number: these could never equal one (they answered an empty page).
+    ['categoryId=abc', 'invalid_filter'],
+    ['categoryId=03', 'invalid_filter'],
+    ['categoryId=3.0', 'invalid_filter'],
+    ['categoryId=', 'invalid_filter'],
+    ['categoryId=%2B3', 'invalid_filter'],
+    ['categoryId=1e3', 'invalid_filter'],
   ]) {
     const res = await get(`${h.fast.url}/v1/products?${query}`, bearer(token));
     assert.equal(res.status, 400, query);
     assert.equal(res.json.error, code, query);
   }
+  const refused = await get(`${h.fast.url}/v1/products?categoryId=abc`, bearer(token));
+  assert.equal(
+    refused.json.message,
+    'categoryId must be a whole number (or null), written as its JSON value: "abc" is not one.',
+  );
+  // A product without a category is listed by `null`, as its JSON says.
+  const uncategorized = await get(`${h.fast.url}/v1/products?categoryId=null`, bearer(token));
+  assert.equal(uncategorized.status, 200);
   // Percent-encoded names and values read as their decoded selves.
   const encoded = await get(`${h.fast.url}/v1/products?%6Cimit=%31`, bearer(token));
   assert.equal(encoded.status, 200);

@@ -40,7 +40,13 @@ export interface FastDocumentInput {
 export const LIST_LIMITS = { default: 50, max: 1000 } as const;
 
 const ERROR_CODES = {
-  BadRequest: ['invalid_limit', 'invalid_cursor', 'unknown_parameter', 'duplicate_parameter'],
+  BadRequest: [
+    'invalid_limit',
+    'invalid_cursor',
+    'unknown_parameter',
+    'duplicate_parameter',
+    'invalid_filter',
+  ],
   Unauthorized: ['invalid_token'],
   Forbidden: ['insufficient_scope'],
   NotFound: ['not_found'],

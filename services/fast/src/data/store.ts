@@ -1,4 +1,9 @@
-import { recordEtag, type CompiledProjection, type RecordRow } from '@tandem/changefeed';
+import {
+  recordEtag,
+  type CompiledProjection,
+  type FilterValueType,
+  type RecordRow,
+} from '@tandem/changefeed';
 import { ownerKeyOf, type RowAccessClaim } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
@@ -69,6 +74,11 @@ const DENSE_IDS = 1 << 20;
 /** What the owners' cached first pages may hold per collection: ~5,000 users' 50-order pages. */
 const OWNER_FIRST_PAGES_BYTES = 64 * 1024 * 1024;
 
+/** A whole number as JSON writes it: no sign but minus, no leading zero, at most 16 digits. */
+const INTEGER_TEXT = /^(?:0|-?[1-9][0-9]{0,15})$/;
+/** A number as JSON writes it (String(Number(text)) gives the text back): 2.5, not 2.50 or 0x1. */
+const isNumberText = (text: string) => text !== '' && String(Number(text)) === text;
+
 const filterKey = (value: unknown): string =>
   value === null || value === undefined ? 'null' : String(value);
 
@@ -83,6 +93,8 @@ export class CollectionStore {
   /** AccessTokenVerifier.scopeBit(scope), taken once: /v1 reads test it against the token's mask. */
   readonly scopeBit: number;
   readonly filterable: readonly string[];
+  /** Per filterable field (same order), what its values are as JSON: see filterValueProblem. */
+  private readonly filterTypes: readonly FilterValueType[];
   private readonly records = new Map<number, PreparedRecord>();
   /**
    * The records with id < DENSE_IDS again, by index: GET /v1/{collection}/{id} looks a record up on
@@ -113,6 +125,9 @@ export class CollectionStore {
     this.scopeBit = AccessTokenVerifier.scopeBit(projection.scope);
     this.filterable = projection.filterable;
     this.indexes = projection.filterable.map(() => new Map());
+    this.filterTypes = projection.filterable.map(
+      (field) => projection.fields.find((f) => f.name === field)?.valueType ?? 'text',
+    );
     const rule = projection.rowAccess;
     this.ownerField = rule?.field;
     this.rowAccess = rule && {
@@ -122,6 +137,26 @@ export class CollectionStore {
     };
     this.firstPages = rule && new OwnerFirstPages(OWNER_FIRST_PAGES_BYTES);
     this.window = projection.hotWindowMs === undefined ? undefined : new HotWindow(projection.hotWindowMs);
+  }
+
+  /**
+   * Why `value` (query-string text) can never be a value of the filterable `field`: a filter compares it
+   * with each record's value as JSON text, so `categoryId=abc` or `=03` matched nothing and answered an
+   * empty page, which a client cannot tell from "no such products". Undefined when it can be one.
+   */
+  filterValueProblem(field: string, value: string): string | undefined {
+    const type = this.filterTypes[this.filterable.indexOf(field)];
+    if (value === 'null' || type === undefined || type === 'text') return undefined;
+    if (
+      type === 'integer'
+        ? INTEGER_TEXT.test(value)
+        : type === 'boolean'
+          ? value === 'true' || value === 'false'
+          : isNumberText(value)
+    )
+      return undefined;
+    const wanted = type === 'integer' ? 'a whole number' : type === 'boolean' ? 'true or false' : 'a number';
+    return `${field} must be ${wanted} (or null), written as its JSON value: ${JSON.stringify(value)} is not one.`;
   }
 
   /**

@@ -54,6 +54,8 @@ export function listReply(
       if (after === undefined)
         return jsonError(400, 'invalid_cursor', 'after must be the "next" cursor of a previous page.');
     } else if (records.filterable.includes(name)) {
+      const problem = records.filterValueProblem(name, value);
+      if (problem !== undefined) return jsonError(400, 'invalid_filter', problem);
       filters.push({ field: name, value });
     } else {
       const allowed = ['limit', 'after', ...records.filterable].join(', ');
