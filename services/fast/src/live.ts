@@ -249,13 +249,19 @@ export class LiveHub {
       return this.error(ws, 'bad_topic', 'topic must be a string such as "products" or "products/42".');
     const match = TOPIC.exec(topic);
     const collection = match ? this.store.get(match[1]!) : undefined;
-    if (!collection)
+    if (!collection) {
+      // "products/abc": the collection exists, the id is what is wrong.
+      const [name, id] = topic.split('/', 2) as [string, string | undefined];
+      const shown = JSON.stringify(topic.slice(0, 100));
       return this.error(
         ws,
         'unknown_topic',
-        `No collection for topic ${JSON.stringify(topic.slice(0, 100))}.`,
+        !match && id !== undefined && this.store.get(name)
+          ? `Topic ${shown}: a record's id is a whole number from 1, as in "${name}/42".`
+          : `No collection for topic ${shown}.`,
         topic.slice(0, 100),
       );
+    }
     const data = ws.getUserData();
     // null: every row; a string: this owner's rows only; undefined: none (refused below).
     const owner = collection.readsAs(data.token);

@@ -85,20 +85,28 @@ test('scope is checked per subscription', async () => {
 
 test('bad messages get error frames, not a crash', async () => {
   const client = await live({ token });
-  const cases: [unknown, string][] = [
+  const cases: [unknown, string, RegExp?][] = [
     ['not json', 'bad_message'],
     ['[]', 'bad_message'],
     ['null', 'bad_message'],
     [{ type: 'dance' }, 'unknown_type'],
     [{ type: 'subscribe', topic: 5 }, 'bad_topic'],
-    [{ type: 'subscribe', topic: 'nope' }, 'unknown_topic'],
-    [{ type: 'subscribe', topic: 'products/abc' }, 'unknown_topic'],
+    [{ type: 'subscribe', topic: 'nope' }, 'unknown_topic', /^No collection for topic "nope"\.$/],
+    // The collection is there: the message says the id is what is wrong.
+    [
+      { type: 'subscribe', topic: 'products/abc' },
+      'unknown_topic',
+      /^Topic "products\/abc": a record's id is a whole number from 1, as in "products\/42"\.$/,
+    ],
+    [{ type: 'subscribe', topic: 'products/0' }, 'unknown_topic', /a record's id is a whole number/],
+    [{ type: 'subscribe', topic: 'nope/1' }, 'unknown_topic', /^No collection for topic "nope\/1"\.$/],
     [Buffer.from([0xff, 0xfe, 0x00]), 'bad_message'],
   ];
-  for (const [message, code] of cases) {
+  for (const [message, code, text] of cases) {
     client.send(message);
     const frame = await client.next((f) => f.type === 'error', String(message));
     assert.equal(frame.code, code, JSON.stringify(message));
+    if (text) assert.match(String(frame.message), text, JSON.stringify(message));
   }
   assert.equal(client.closed, undefined);
   assert.equal((await get(`${h.fast.url}/healthz`)).status, 200);
