@@ -390,6 +390,29 @@ describe(`applier batches (${testDialect()})`, () => {
     assert.equal(entry!.actorEmail, 'client:9');
   });
 
+  test('a unique value another record holds: 409 on the field that holds it, with a name in it that looks like another column', async () => {
+    const [product] = await createProducts(db, [{ stock: 1 }]);
+    const taken = await em().findOneOrFail(Product, product!);
+    const duplicate = write({
+      collection: 'products',
+      op: 'create',
+      subject: 'client:9',
+      // The SQL the database quotes holds the values: "_name_" and ".currency" must not name the field.
+      body: {
+        sku: taken.sku,
+        name: 'a_name_b .currency',
+        priceCents: 100,
+        currency: 'EUR',
+        categoryId: taken.category.id,
+      },
+    });
+    const result = await batches.apply([duplicate]);
+    assert.equal(result.rejected, 1);
+    const row = await outcome(duplicate.id);
+    assert.equal(row.httpStatus, 409);
+    assert.deepEqual(row.errors, { sku: 'Another record already has this sku.' });
+  });
+
   test('the purge releases Idempotency-Keys after 24 h, deletes outcomes after the retention, never touches queued writes', async () => {
     const day = 86_400_000;
     const now = Date.now();

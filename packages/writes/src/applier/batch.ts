@@ -371,7 +371,7 @@ export class BatchApplier {
         throw dataErrorRejection(error) ?? error;
       });
     } catch (error) {
-      const rejection = rejectionOf(error, write.op, target?.fields);
+      const rejection = rejectionOf(error, write.op, target?.fields, target?.compiled);
       if (rejection === undefined) throw error;
       return {
         write,
