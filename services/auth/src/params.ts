@@ -24,8 +24,10 @@ export function readParams(req: BodyRequest): Params {
   }
   const params = new Map<string, string>();
   for (const [name, value] of Object.entries(body)) {
+    // Repeated parameters and JSON keys are refused as the body is read (form-body.ts, json-body.ts):
+    // a list here is a JSON array.
     if (Array.isArray(value))
-      throw new OAuthError('invalid_request', `Parameter "${name}" must not be repeated.`);
+      throw new OAuthError('invalid_request', `Parameter "${name}" must be a string, not a list.`);
     if (typeof value !== 'string')
       throw new OAuthError('invalid_request', `Parameter "${name}" must be a string.`);
     // A password is only ever hashed, and one may hold anything.

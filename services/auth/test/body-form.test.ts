@@ -182,6 +182,11 @@ describe(`request bodies of the OAuth endpoints (${testDialect()})`, () => {
     const repeated = `{"grant_type":"password","client_id":"${clientId}","client_secret":"${clientSecret}","grant_type":"client_credentials"}`;
     assertRefused(await json(repeated), /"grant_type" must not be repeated/);
     assertRefused(await json(`{"grant_type":"client_credentials","grant\\u005ftype":"x"}`), /repeated/);
+    // A list is not a repeat: the message says what is wrong with it.
+    assertRefused(
+      await json('{"grant_type":["client_credentials"]}'),
+      /"grant_type" must be a string, not a list/,
+    );
     // Keys of nested values and look-alikes inside strings are not top-level keys.
     const nested = await json(`{"grant_type":"x","a":{"grant_type":"y"},"b":"\\"grant_type\\":"}`);
     assert.equal(nested.error, 'invalid_request');
