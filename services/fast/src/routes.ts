@@ -15,10 +15,10 @@ import { recordReply } from './http/record.js';
 import { jsonError, send, type Reply } from './http/respond.js';
 import { LIVE_PATH, type LiveHub } from './live.js';
 import { healthReply } from './observability/health.js';
-import type { Route } from './observability/metrics.js';
 import type { ObservedParts } from './observability/parts.js';
 import { serveMetrics } from './observability/scrape.js';
 import type { WritePath } from './writes/write-path.js';
+import { methodNotAllowed } from './writes/write-replies.js';
 
 export interface RouteDeps extends ObservedParts {
   readonly store: HotStore;
@@ -100,25 +100,25 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
 
   // Other methods on those paths (the WebSocket path included: it matches /v1/:collection), then 404.
   // A /v1 path also allows the writes its collection declares.
-  const getOnly: readonly (readonly [string, Route, ('record' | 'collection')?])[] = [
-    ['/v1/:collection/:id', 'record', 'record'],
-    ['/v1/:collection', 'list', 'collection'],
-    ['/healthz', 'healthz'],
-    ['/metrics', 'metrics'],
-    ['/openapi.json', 'openapi'],
+  const getOnly: readonly (readonly [string, ('record' | 'collection')?])[] = [
+    ['/v1/:collection/:id', 'record'],
+    ['/v1/:collection', 'collection'],
+    ['/healthz'],
+    ['/metrics'],
+    ['/openapi.json'],
   ];
-  for (const [pattern, route, shape] of getOnly)
+  for (const [pattern, shape] of getOnly)
     app.any(pattern, (res, req) => {
-      const allow = shape ? deps.writes.allowed(req.getParameter(0) ?? '', shape).join(', ') : 'GET';
-      const verb = allow === 'GET' ? 'is' : 'are';
-      send(
-        res,
-        metrics,
-        'method_not_allowed',
-        jsonError(405, 'method_not_allowed', `Only ${allow} ${verb} supported here (${route}).`, [
-          ['Allow', allow],
-        ]),
-      );
+      const collection = req.getParameter(0) ?? '';
+      const allow = shape ? deps.writes.allowed(collection, shape) : ['GET'];
+      // Named as the write endpoint names it, so one path gives one wording whatever the method.
+      const path =
+        shape === 'record'
+          ? `/v1/${collection}/{id}`
+          : shape === 'collection'
+            ? `/v1/${collection}`
+            : pattern;
+      send(res, metrics, 'method_not_allowed', methodNotAllowed(allow, path));
     });
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const refused = refuseOversized(req, limits);

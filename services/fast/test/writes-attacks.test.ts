@@ -431,6 +431,9 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
       assert.equal(reply.status, 405, `${method} ${path}`);
       assert.equal(reply.headers.allow, allow, `${method} ${path}`);
       assert.equal(reply.json.error, 'method_not_allowed');
+      // One wording per path, whether the write endpoint or the read routes answer it.
+      const named = path.replace(/\/(?:\d+)$/, '/{id}');
+      assert.equal(reply.json.message, `${named} supports ${allow} only.`, `${method} ${path}`);
     }
   });
 
