@@ -51,6 +51,17 @@ test(`createrole on ${testDialect()}: stores the permissions and scopes, and rol
   ]);
 });
 
+test('createrole warns of a scope nothing in this project asks for, and creates the role', async () => {
+  const created = await tandem(
+    ['createrole', 'typo role', '--scope', 'catlog:read', '--scope', 'catalog:read'],
+    env,
+  );
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stderr, /^warning: nothing in this project asks for scope "catlog:read" \(a typo\?\)/);
+  assert.equal(created.stderr.split('\n').filter(Boolean).length, 1, 'catalog:read is known');
+  assert.deepEqual((await roleNamed('typo role'))?.scopes, ['catlog:read', 'catalog:read']);
+});
+
 test('createrole refuses an unknown permission codename, naming it, and writes nothing', async () => {
   const result = await tandem(
     ['createrole', 'typo', '--perm', 'view_product', '--perm', 'veiw_product'],

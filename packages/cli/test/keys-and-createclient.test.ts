@@ -76,6 +76,29 @@ test('createclient prints the client_id and the secret once; only an HMAC is sto
   assert.ok(new ClientSecretHasher(SECRET_KEY).verify(secret, client.secretHash));
 });
 
+test('createclient warns of a scope nothing asks for (a typo) and of no scopes, and still creates the client', async () => {
+  const quiet = await tandem(['createclient', 'Reader', '--scope', 'catalog:read openid'], env);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '', 'known scopes: no warning');
+
+  const typo = await tandem(['createclient', 'Typo', '--scope', 'catlog:read orders:read'], env);
+  assert.equal(typo.code, 0, typo.stderr);
+  assert.match(
+    typo.stderr,
+    /^warning: nothing in this project asks for scope "catlog:read" \(a typo\?\); tokens with it open nothing here\. Known: [^\n]*catalog:read[^\n]*\.\n$/,
+  );
+  assert.doesNotMatch(typo.stderr, /"orders:read"/);
+  const stored = await db.orm.em.fork().findOneOrFail(Client, { name: 'Typo' });
+  assert.deepEqual(stored.scopes, ['catlog:read', 'orders:read']);
+
+  const none = await tandem(['createclient', 'Bot3'], env);
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(
+    none.stderr,
+    /^warning: the client has no scopes: its tokens read and write nothing \(give --scope\)\.\n$/,
+  );
+});
+
 test('createclient --redirect-uri makes an app that signs people in; --public has no secret', async () => {
   const result = await tandem(
     [

@@ -24,6 +24,7 @@ export {
   registry,
   entities,
   hotProjections,
+  COLLECTION_SCOPES,
   PERMISSION_MODELS,
   ALL_PERMISSION_CODENAMES,
 } from './registry.js';

@@ -76,6 +76,20 @@ export const hotProjections: readonly HotProjection[] = registry.flatMap((model)
   model.hot ? [{ ...model.hot, entity: model.name, table: model.table }] : [],
 );
 
+/**
+ * Every scope a collection asks for: to read it, to read every owner's rows, to write it. A token
+ * scope outside these (and the identity scopes, openid and email) opens nothing in this project.
+ */
+export const COLLECTION_SCOPES: readonly string[] = [
+  ...new Set(
+    hotProjections.flatMap((hot) => [
+      hot.scope,
+      ...(hot.rowAccess?.anyScope === undefined ? [] : [hot.rowAccess.anyScope]),
+      ...(hot.writes === undefined ? [] : [hot.writes.scope]),
+    ]),
+  ),
+].sort();
+
 /** Codename suffixes of the models staff get Django's four permissions on ("product", "role"...). */
 export const PERMISSION_MODELS: readonly string[] = registry.flatMap((model) =>
   model.permissionModel ? [model.permissionModel] : [],

@@ -4,6 +4,7 @@ import { createClient, parseScope } from '@tandem/tokens';
 import { CommandError, UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
 import { secretKeyFor } from './keys.js';
+import { scopeWarnings } from '../scope-warnings.js';
 
 /**
  * `tandem createclient NAME --scope "catalog:read"`: a machine client by default; with
@@ -16,7 +17,7 @@ export const createclientCommand: Command = {
     'Create a client (a machine client, or an app signing people in with --redirect-uri) and print its client_id and secret once.',
   usage:
     'createclient NAME --scope "SCOPE [SCOPE...]" [--redirect-uri URI]... [--origin ORIGIN]... [--grant TYPE]... [--public] [--first-party]',
-  async run(argv, { config, stdout }) {
+  async run(argv, { config, stdout, stderr }) {
     const { values, positionals } = parseArgs({
       args: argv,
       options: {
@@ -67,6 +68,7 @@ export const createclientCommand: Command = {
         throw error;
       }
       const { client, clientSecret } = created;
+      for (const warning of scopeWarnings(scopes, 'client')) stderr.write(`${warning}\n`);
       stdout.write(
         `Client "${client.name}" created${scopes.length > 0 ? ` with scope "${scopes.join(' ')}"` : ' (no scopes)'}` +
           ` and grants ${client.grantTypes.join(', ')}.\n` +

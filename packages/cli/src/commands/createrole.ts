@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ALL_PERMISSION_CODENAMES, ModelValidationError, Role } from '@tandem/models';
 import { CommandError, UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
+import { scopeWarnings } from '../scope-warnings.js';
 
 /** The longest role name the roles table holds. */
 const NAME_LENGTH = 80;
@@ -37,7 +38,7 @@ export const createroleCommand: Command = {
   name: 'createrole',
   summary: 'Create a role with admin permissions (--perm) and token scopes (--scope).',
   usage: 'createrole NAME [--perm CODENAME]... [--scope SCOPE]...',
-  async run(argv, { config, stdout }) {
+  async run(argv, { config, stdout, stderr }) {
     const { values, positionals } = parseArgs({
       args: argv,
       options: {
@@ -74,6 +75,7 @@ export const createroleCommand: Command = {
         `Role "${name}" created with ${permissions.length > 0 ? `permissions ${permissions.join(', ')}` : 'no permissions'}` +
           ` and ${scopes.length > 0 ? `scopes ${scopes.join(' ')}` : 'no scopes'}.\n`,
       );
+      for (const warning of scopeWarnings(scopes, 'role')) stderr.write(`${warning}\n`);
       return 0;
     });
   },
