@@ -31,7 +31,8 @@ export interface HotDeclaration {
   readonly hotWindow?: HotWindowDeclaration;
   /**
    * Per exposed field, JSON Schema keywords the ORM metadata cannot know (a JSON column's item type,
-   * a minimum, a pattern). Merged over the generated schema in the OpenAPI document.
+   * a minimum, a pattern). Merged over the generated schema in the OpenAPI document, and checked on
+   * every value stored through the ORM (declared-schemas.ts): the fields are served as stored.
    */
   readonly schema?: Readonly<Record<string, JsonSchema>>;
   /**

@@ -8,7 +8,8 @@ import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import type { Migrator } from '@mikro-orm/migrations';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseTarget } from '@tandem/config';
-import { entities } from './registry.js';
+import { entities, registry } from './registry.js';
+import { DeclaredSchemas } from './declared-schemas.js';
 import { MigrationBuildError, migrationBuildProblems } from './schema/migration-build.js';
 import { StorableValues } from './storable-values.js';
 
@@ -75,7 +76,8 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
   const common = {
     entities,
     // Every entity's values are checked against their columns before any SQL (storable-values.ts).
-    subscribers: [new StorableValues()],
+    // Then each value against what its model's hot declaration publishes (declared-schemas.ts).
+    subscribers: [new StorableValues(), new DeclaredSchemas(registry)],
     migrations: migrationsFor(target.dialect),
     // A database named wrong in DATABASE_URL is an error, not a new empty database (MikroORM's default).
     ensureDatabase: false,
