@@ -15,8 +15,9 @@ interface DeclaredCheck {
  * A hot declaration's `schema` (a pattern, a minimum, an enum...) describes the served field, and the
  * OpenAPI document publishes it; the fields are served as stored. So it holds for what is stored too:
  * refused before any SQL, as field errors, however the entity is saved (the admin, a write through
- * the fast service; bulk inserts that bypass the ORM's events, such as `tandem seed`'s, are not checked). Without it, `opensAt: { pattern: "^[0-2][0-9]:[0-5][0-9]$" }` was published
- * while the admin stored "9am", and fast served it, breaking its own schema.
+ * the fast service; bulk inserts that bypass the ORM's events, such as `tandem seed`'s, are not
+ * checked). Without it, `opensAt: { pattern: "^[0-2][0-9]:[0-5][0-9]$" }` was published while the
+ * admin stored "9am", and fast served it, breaking its own schema.
  */
 export class DeclaredSchemas implements EventSubscriber {
   private readonly ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
