@@ -5,13 +5,14 @@ export {
   migrate,
   migratorOf,
   pendingMigrations,
-  refuseUnbuiltMigrations,
-  requireDatabase,
+  refuseUnmigratable,
+  isPostgres,
   MissingDatabaseError,
   type Orm,
 } from './orm.js';
 export { MigrationBuildError, type MigrationBuildProblems } from './schema/migration-build.js';
 export { ModelValidationError, isCurrencyCode, type FieldErrors } from './validation.js';
+export { uniqueColumnOf } from './unique-violation.js';
 export {
   PERMISSION_ACTIONS,
   SITE_PERMISSIONS,

@@ -42,6 +42,11 @@ export function migratorOf(orm: Orm): Migrator {
   return orm.getMigrator() as Migrator;
 }
 
+/** The ORM speaks PostgreSQL (else SQLite): row locks, a database that may be missing, planner estimates. */
+export function isPostgres(orm: Orm): boolean {
+  return orm.em.getPlatform().constructor.name.startsWith('PostgreSql');
+}
+
 /** Compiled migrations live next to the compiled package: dist/migrations/<dialect>. */
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 const compiledRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -142,7 +147,7 @@ function createPrivately(file: string): void {
  * one written by makemigrations and not built yet (migrate said "No migrations to apply"), or one whose
  * source was deleted (tsc leaves its output, and migrate applied it).
  */
-export function refuseUnbuiltMigrations(orm: Orm): void {
+function refuseUnbuiltMigrations(orm: Orm): void {
   const { path: compiled, pathTs: sources } = orm.config.get('migrations');
   if (compiled === undefined || sources === undefined) return;
   const problems = migrationBuildProblems(sources, compiled);
@@ -160,9 +165,9 @@ export class MissingDatabaseError extends Error {
  * migrator would create it (MikroORM's ensureDatabase, which it runs whatever the ORM's option says):
  * a typo in DATABASE_URL then migrated a new, empty database, and `npm start` made a superuser there.
  */
-export async function requireDatabase(orm: Orm): Promise<void> {
+async function requireDatabase(orm: Orm): Promise<void> {
   // SQLite has no database to be missing: a new file is a new database, made by openOrm.
-  if (!orm.em.getPlatform().constructor.name.startsWith('PostgreSql')) return;
+  if (!isPostgres(orm)) return;
   try {
     await orm.em.getConnection().execute('select 1');
   } catch (error) {
@@ -174,17 +179,24 @@ export async function requireDatabase(orm: Orm): Promise<void> {
   }
 }
 
-/** Applies every pending migration; returns the names applied (empty when up to date). */
-export async function migrate(orm: Orm): Promise<string[]> {
+/**
+ * What every reader of the migrations checks first: the compiled migrations are the sources'
+ * (refuseUnbuiltMigrations), and the database exists (requireDatabase), before the migrator touches it.
+ */
+export async function refuseUnmigratable(orm: Orm): Promise<void> {
   refuseUnbuiltMigrations(orm);
   await requireDatabase(orm);
+}
+
+/** Applies every pending migration; returns the names applied (empty when up to date). */
+export async function migrate(orm: Orm): Promise<string[]> {
+  await refuseUnmigratable(orm);
   const applied = await migratorOf(orm).up();
   return applied.map((migration) => migration.name);
 }
 
 export async function pendingMigrations(orm: Orm): Promise<string[]> {
-  refuseUnbuiltMigrations(orm);
-  await requireDatabase(orm);
+  await refuseUnmigratable(orm);
   const pending = await migratorOf(orm).getPendingMigrations();
   return pending.map((migration) => migration.name);
 }

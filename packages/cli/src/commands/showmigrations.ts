@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { migratorOf, openOrm, refuseUnbuiltMigrations, requireDatabase } from '@tandem/models';
+import { migratorOf, openOrm, refuseUnmigratable } from '@tandem/models';
 import { redactDatabaseUrl } from '@tandem/config';
 import type { Command } from '../command.js';
 
@@ -12,8 +12,7 @@ export const showmigrationsCommand: Command = {
     parseArgs({ args: argv, options: {}, strict: true });
     const orm = await openOrm(config.database);
     try {
-      refuseUnbuiltMigrations(orm);
-      await requireDatabase(orm);
+      await refuseUnmigratable(orm);
       const migrator = migratorOf(orm);
       const applied = new Set((await migrator.getExecutedMigrations()).map((row) => row.name));
       const pending = new Set((await migrator.getPendingMigrations()).map((migration) => migration.name));

@@ -4,7 +4,7 @@ import {
   NotNullConstraintViolationException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import { ModelValidationError, type WriteErrors } from '@tandem/models';
+import { ModelValidationError, uniqueColumnOf, type WriteErrors } from '@tandem/models';
 import type { CompiledProjection } from '@tandem/changefeed';
 import type { WriteOp } from '../write-request.js';
 import type { ExposedFields } from './entity-fields.js';
@@ -35,7 +35,13 @@ export function rejectionOf(
   if (error instanceof ModelValidationError)
     return { httpStatus: 422, errors: fields ? fields.toFieldErrors(error.errors) : { ...error.errors } };
   if (error instanceof UniqueConstraintViolationException) {
-    const field = compiled && uniqueFieldOf(error, compiled);
+    // Named by the column the database reports, never by the SQL it quotes (uniqueColumnOf).
+    const fields = compiled?.fields ?? [];
+    const column = uniqueColumnOf(
+      error,
+      fields.map((candidate) => candidate.column),
+    );
+    const field = fields.find((candidate) => candidate.column === column)?.name;
     return field === undefined
       ? { httpStatus: 409, errors: { _: 'Another record already has one of these unique values.' } }
       : { httpStatus: 409, errors: { [field]: `Another record already has this ${field}.` } };
@@ -50,24 +56,4 @@ export function rejectionOf(
   )
     return { httpStatus: 422, errors: { _: 'The record breaks a rule of the database.' } };
   return undefined;
-}
-
-/**
- * The exposed field a unique violation is about, read from what each database reports: PostgreSQL's
- * `detail` (`Key (sku)=(SPADE-1) already exists.`), SQLite's message (`UNIQUE constraint failed:
- * products.sku`, at its end: before it the SQL, whose values a client chose). Undefined for a
- * constraint over several columns, or one no exposed field maps to.
- */
-function uniqueFieldOf(
-  error: UniqueConstraintViolationException,
-  compiled: CompiledProjection,
-): string | undefined {
-  const detail = (error as { detail?: unknown }).detail;
-  const listed =
-    typeof detail === 'string'
-      ? /^Key \((.+?)\)=/.exec(detail)?.[1]
-      : /UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)$/.exec(error.message)?.[1];
-  const columns = listed?.split(', ').map((column) => column.replace(/^.*\./, '').replace(/"/g, ''));
-  if (columns?.length !== 1) return undefined;
-  return compiled.fields.find((field) => field.column === columns[0])?.name;
 }

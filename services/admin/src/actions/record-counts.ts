@@ -1,7 +1,6 @@
 import { Filter, type BaseResource } from 'adminjs';
-import type { Orm } from '@tandem/models';
+import { isPostgres, type Orm } from '@tandem/models';
 import { OrmResource } from '../orm/resource.js';
-import { isPostgres } from '../orm/dialect.js';
 
 /** Above this many rows (by PostgreSQL's estimate) the dashboard shows the estimate, not a count. */
 export const ESTIMATE_ABOVE = 100_000;

@@ -6,7 +6,7 @@ import {
   UniqueConstraintViolationException,
   ValidationError as OrmValidationError,
 } from '@mikro-orm/core';
-import { ModelValidationError } from '@tandem/models';
+import { ModelValidationError, uniqueColumnOf } from '@tandem/models';
 
 export interface ErrorHints {
   /** Unique fields by property name with the column name that appears in driver messages. */
@@ -46,15 +46,13 @@ export function toValidationError(error: unknown, hints: ErrorHints): Validation
     });
   }
   if (error instanceof UniqueConstraintViolationException) {
-    const message = error.message.toLowerCase();
-    for (const [field, column] of Object.entries(hints.unique)) {
-      if (message.includes(`.${column}`) || message.includes(`_${column}_`)) {
-        return new ValidationError(
-          { [field]: { type: 'unique', message: `A ${hints.label} with this ${field} already exists.` } },
-          { message: 'Please correct the errors below.', type: 'unique' },
-        );
-      }
-    }
+    const column = uniqueColumnOf(error, Object.values(hints.unique));
+    const field = Object.entries(hints.unique).find(([, unique]) => unique === column)?.[0];
+    if (field !== undefined)
+      return new ValidationError(
+        { [field]: { type: 'unique', message: `A ${hints.label} with this ${field} already exists.` } },
+        { message: 'Please correct the errors below.', type: 'unique' },
+      );
     return recordError(`A ${hints.label} with these values already exists.`, 'unique');
   }
   if (error instanceof ForeignKeyConstraintViolationException) {

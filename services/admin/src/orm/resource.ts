@@ -20,12 +20,11 @@ import {
   LockMode,
   QueryOrder,
 } from '@mikro-orm/core';
-import type { Orm } from '@tandem/models';
+import { isPostgres, type Orm } from '@tandem/models';
 import { takeSqliteWriteLock } from '@tandem/writes';
 import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
 import { refusedInBulk, toValidationError } from './errors.js';
 import { OrmProperty } from './property.js';
-import { isPostgres } from './dialect.js';
 import { humanize } from '../labels.js';
 import { buildWhere } from './where.js';
 import { referenceId, referenceIds, scalarListValues } from './form-values.js';
@@ -383,11 +382,11 @@ export class OrmResource extends BaseResource {
     }
   }
 
-  /** Runs a write and its audit entry in one transaction; database refusals become field errors. */
   /**
-   * One save, in one transaction. On SQLite it takes the database's write lock before it reads: a save
-   * reads the row, then writes, and SQLite fails that write at once (SQLITE_BUSY_SNAPSHOT, no busy
-   * wait) when another process (an applier selling the product) committed in between.
+   * Runs a write and its audit entry in one transaction; database refusals become field errors. On
+   * SQLite it takes the database's write lock before it reads: a save reads the row, then writes, and
+   * SQLite fails that write at once (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process (an
+   * applier selling the product) committed in between.
    */
   private async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const sqlite = !isPostgres(this.orm);

@@ -1,6 +1,5 @@
-import { Order, type Orm } from '@tandem/models';
+import { Order, isPostgres, type Orm } from '@tandem/models';
 import { lockOrdersForCancel, putBackTakenStock } from '@tandem/writes';
-import { isPostgres } from '../orm/dialect.js';
 import { ValidationError, type OrmResourceSpec } from '../orm/resource.js';
 
 /** Statuses a cancel by staff puts stock back from: the goods have not left. */
