@@ -35,7 +35,7 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
   const em = () => fixture.db.orm.em.fork();
   /** One sweep's cancelled orders; none may fail. */
   const sweep = async (now = Date.now()) => {
-    const { cancelled, failed } = await cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, now);
+    const { cancelled, failed } = await cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, { now });
     assert.deepEqual(failed, []);
     return cancelled;
   };
@@ -240,10 +240,10 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
     assert.equal(audit.length, 0, 'no audit entry for a cancel that did not happen');
 
     // Skipped by the next round of the same sweep, which then finds nothing else.
-    assert.deepEqual(
-      await cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, Date.now(), 200, [stuck]),
-      { cancelled: [], failed: [] },
-    );
+    assert.deepEqual(await cancelExpiredHolds(em(), fixture.db.target.dialect, HOUR_S, { skip: [stuck] }), {
+      cancelled: [],
+      failed: [],
+    });
     await em().nativeUpdate(
       Order,
       { id: stuck },

@@ -7,7 +7,6 @@ import type { Command } from '../command.js';
 import { stopRequested } from '../stop-requested.js';
 
 /** What the supervisor and the log show as where this applier takes writes from. */
-/** The queue, as `tandem start` lists it: the table queue, or the Redis URL without its password. */
 function queueLabel(redisUrl: string | undefined): string {
   return redisUrl === undefined ? 'table queue' : redisUrl.replace(/\/\/[^@/]*@/, '//***@');
 }
@@ -40,7 +39,7 @@ export const applierCommand: Command = {
     const running = applier.start();
     const queue = queueLabel(config.writes.redisUrl);
     stdout.write(
-      `Applying writes to ${applier.collections.join(', ') || '(no collection takes writes)'} from ${config.writes.redisUrl === undefined ? 'the table queue' : `the Redis queue at ${queue}`} as ${consumer}. Ctrl-C stops.\n`,
+      `Applying writes to ${applier.collections.join(', ') || '(no collection takes writes)'} from ${config.writes.redisUrl === undefined ? 'the' : 'the Redis queue at'} ${queue} as ${consumer}. Ctrl-C stops.\n`,
     );
     const stop = stopRequested();
     process.send?.({ type: 'ready', service: 'applier', url: queue });

@@ -265,14 +265,7 @@ export class Applier {
     try {
       const failed: number[] = [];
       for (let round = 0; round < SWEEP_ROUNDS && !this.stopping; round += 1) {
-        const sweep = await cancelExpiredHolds(
-          orm.em.fork(),
-          dialect,
-          holdSeconds,
-          Date.now(),
-          undefined,
-          failed,
-        );
+        const sweep = await cancelExpiredHolds(orm.em.fork(), dialect, holdSeconds, { skip: failed });
         if (sweep.cancelled.length > 0) {
           this.stats.holdsExpired += sweep.cancelled.length;
           logger.info(
@@ -281,10 +274,11 @@ export class Applier {
           );
         }
         if (sweep.failed.length > 0) {
-          failed.push(...sweep.failed.map(({ id }) => id));
-          this.stats.holdsFailed += sweep.failed.length;
+          const ids = sweep.failed.map(({ id }) => id);
+          failed.push(...ids);
+          this.stats.holdsFailed += ids.length;
           logger.error(
-            { orders: sweep.failed.map(({ id }) => id), err: sweep.failed[0]!.error },
+            { orders: ids, err: sweep.failed[0]!.error },
             'applier: could not cancel unpaid orders whose stock hold ran out; they stay pending and are tried again at the next sweep',
           );
         }

@@ -17,4 +17,9 @@ export { takeSqliteWriteLock } from './sqlite-write-lock.js';
 export { WriteRejected, type RejectionStatus } from './write-rejected.js';
 export { ifMatchHolds } from './record-json.js';
 export { purgeWrites, type PurgeResult } from './purge.js';
-export { cancelExpiredHolds, HOLD_EXPIRY_ACTOR, type HoldSweep } from './order-holds.js';
+export {
+  cancelExpiredHolds,
+  HOLD_EXPIRY_ACTOR,
+  type HoldSweep,
+  type HoldSweepOptions,
+} from './order-holds.js';

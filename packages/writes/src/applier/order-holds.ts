@@ -39,6 +39,15 @@ async function expiredHolds(
   return rows.map((row) => Number(row.id));
 }
 
+export interface HoldSweepOptions {
+  /** The clock the hold is measured by (epoch ms). */
+  readonly now?: number;
+  /** Orders cancelled per transaction. */
+  readonly limit?: number;
+  /** Orders left out: the ones an earlier round of the same sweep could not cancel. */
+  readonly skip?: readonly number[];
+}
+
 /** What one sweep did. */
 export interface HoldSweep {
   /** Cancelled, their stock put back. */
@@ -63,9 +72,7 @@ export async function cancelExpiredHolds(
   em: EntityManager,
   dialect: Dialect,
   holdSeconds: number,
-  now = Date.now(),
-  limit = SWEEP_BATCH,
-  skip: readonly number[] = [],
+  { now = Date.now(), limit = SWEEP_BATCH, skip = [] }: HoldSweepOptions = {},
 ): Promise<HoldSweep> {
   const cutoff = new Date(now - holdSeconds * 1000);
   // Most sweeps find nothing: a plain read first, so they take no write lock (SQLite's is the database's).
