@@ -246,6 +246,33 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
     assert.equal(charset.status, 201, charset.text);
   });
 
+  test('a key sent twice, at any depth or spelled with escapes, is 400 duplicate_key, nothing queued', async () => {
+    const rows = await writeRows(h);
+    const line = `{"productId":${product},"quantity":1}`;
+    const cases: [string, string, RegExp][] = [
+      // A proxy that reads the first "lines" sees an empty order; JSON.parse would keep the second.
+      [`{"lines":[],"lines":[${line}]}`, 'lines', /in the body:/],
+      [`{"lines":[${line}],"\\u006cines":[]}`, 'lines', /in the body:/],
+      [
+        `{"lines":[${line},{"productId":${product},"quantity":1,"quantity":500}]}`,
+        'quantity',
+        /at \/lines\/1:/,
+      ],
+      [`{"lines":[${line}],"x":{"a/b":{"k":1,"k":2}}}`, 'k', /at \/x\/a~1b:/],
+    ];
+    for (const [body, key, where] of cases) {
+      const reply = await post(body);
+      assert.equal(reply.status, 400, `${body}: ${reply.text}`);
+      assert.equal(reply.json.error, 'duplicate_key');
+      assert.match(reply.json.message, new RegExp(`"${key}" appears twice`));
+      assert.match(reply.json.message, where);
+    }
+    // The same key in two different objects is no repeat.
+    const twoLines = await post(`{"lines":[${line},${line}]}`, { prefer: 'wait=30' });
+    assert.notEqual(twoLines.json?.error, 'duplicate_key', twoLines.text);
+    assert.equal(await writeRows(h), rows + (twoLines.status < 300 ? 1 : 0));
+  });
+
   test('a body that is not JSON (or not UTF-8), or a bad Idempotency-Key, is 400 with a code', async () => {
     const rows = await writeRows(h);
     for (const body of [

@@ -11,8 +11,11 @@ export const WRITES_COLLECTION = 'writes';
  * with; the fast service answers with these and the document lists them.
  */
 export const WRITE_ERROR_CODES = {
-  /** 400: the body is not JSON, or the Idempotency-Key is not 1–255 visible ASCII characters. */
-  BadWrite: ['invalid_json', 'invalid_idempotency_key'],
+  /**
+   * 400: the body is not JSON, one of its objects holds a key twice, or the Idempotency-Key is not
+   * 1–255 visible ASCII characters.
+   */
+  BadWrite: ['invalid_json', 'duplicate_key', 'invalid_idempotency_key'],
   /**
    * 403: the token lacks the collection's write scope (insufficient_scope, nothing queued), or, when
    * applied, its session had been revoked since (session_revoked: a password change, a deactivation, a
@@ -75,7 +78,7 @@ function writeError(
 /** The answers every write operation shares, as components.responses. */
 export const writeResponses = {
   BadWrite: writeError(
-    'The body is not JSON, or the Idempotency-Key is not 1–255 visible ASCII characters.',
+    'The body is not JSON, one of its objects holds a key twice, or the Idempotency-Key is not 1–255 visible ASCII characters.',
     WRITE_ERROR_CODES.BadWrite,
   ),
   WriteForbidden: writeError(

@@ -16,6 +16,7 @@ export const WRITE_OUTCOMES = [
   'unsupported_media_type',
   'body_too_large',
   'invalid_json',
+  'duplicate_key',
   'validation_failed',
   'not_ready',
   'not_found',

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Logger } from '@tandem/log';
-import { ROW_ACCESS_CLAIMS } from '@tandem/models';
+import { ROW_ACCESS_CLAIMS, repeatedJsonKey } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ifMatchHolds, writeBodyHash, type AcceptResult, type WriteQueue } from '@tandem/writes';
 import type { DatabaseRows } from '../data/database-rows.js';
@@ -32,6 +32,7 @@ import {
 import {
   accepted,
   contentTooLarge,
+  duplicateKey,
   idempotencyKeyReused,
   invalidIdempotencyKey,
   invalidJson,
@@ -199,6 +200,8 @@ export class WriteEndpoint {
         // A syntax error, or nesting deeper than the parser's stack (a RangeError): no JSON to check.
         return invalidJson('it does not parse (RFC 8259).');
       }
+      const repeated = repeatedJsonKey(text);
+      if (repeated !== undefined) return duplicateKey(repeated.key, repeated.at);
       const errors = target.validator.check(op === 'create' ? 'create' : 'update', parsed, bytes.length);
       if (errors) return validationFailed(errors);
       body = parsed as Record<string, unknown>;

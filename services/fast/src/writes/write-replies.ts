@@ -46,6 +46,16 @@ export function invalidJson(detail: string): Reply {
   return jsonError(400, 'invalid_json', `The body is not JSON: ${detail}`);
 }
 
+/** 400: one object of the body holds a key twice (JSON.parse would keep the last without a word). */
+export function duplicateKey(key: string, at: string): Reply {
+  const where = at === '' ? 'the body' : `the object at ${at}`;
+  return jsonError(
+    400,
+    'duplicate_key',
+    `The key ${JSON.stringify(key)} appears twice in ${where}: send each key once.`,
+  );
+}
+
 export function invalidIdempotencyKey(): Reply {
   return jsonError(
     400,
