@@ -181,6 +181,26 @@ describe(`model validation through the ORM (${dialect})`, () => {
     assert.equal(await db.orm.em.fork().count(Product, {}), 0);
   });
 
+  test('a tag listed twice is refused with the tag named, and nothing is written', async () => {
+    const em = db.orm.em.fork();
+    const category = em.create(Category, { name: 'Pans', slug: 'pans' });
+    await em.flush();
+    const product = { sku: 'P-2', name: 'Pan', priceCents: 100, currency: 'EUR', category };
+    em.create(Product, { ...product, tags: ['iron', 'pan', 'iron'] });
+    await assert.rejects(em.flush(), (error: unknown) => {
+      assert.ok(error instanceof ModelValidationError);
+      assert.deepEqual(error.errors, { tags: 'Each tag once: "iron" is listed twice.' });
+      return true;
+    });
+    assert.equal(await db.orm.em.fork().count(Product, {}), 0);
+    const fresh = db.orm.em.fork();
+    const saved = fresh.create(Product, { ...product, tags: ['iron', 'Iron'] });
+    await fresh.flush();
+    saved.tags = ['pan', 'pan'];
+    await assert.rejects(fresh.flush(), ModelValidationError);
+    assert.deepEqual((await db.orm.em.fork().findOneOrFail(Product, saved.id)).tags, ['iron', 'Iron']);
+  });
+
   test('emails are stored lower-cased and roles reject unknown permissions', async () => {
     const em = db.orm.em.fork();
     const user = em.create(User, { email: '  Bob@Example.com ', passwordHash: 'x' });

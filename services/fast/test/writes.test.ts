@@ -433,6 +433,13 @@ for (const queue of ['table', 'redis'] as const satisfies readonly QueueKind[]) 
           scope: 'products:write catalog:read writes:read',
         });
         const [category] = await h.sql('select id from categories order by id limit 1');
+        const product = { sku: `W-${queue}`, name: 'Written', priceCents: 250, currency: 'EUR' };
+        const twice = await send('POST', url('/v1/products'), {
+          token: client,
+          body: { ...product, categoryId: Number(category.id), tags: ['iron', 'iron'] },
+        });
+        assert.equal(twice.status, 422, twice.text);
+        assert.match(twice.json.errors.tags, /duplicate items/);
         const created = await send('POST', url('/v1/products'), {
           token: client,
           body: {

@@ -79,7 +79,7 @@ export const productModel = defineModel(Product, {
       priceCents: { minimum: 0, description: 'Minor units (cents): 1999 is 19.99.' },
       currency: { pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
       stock: { minimum: 0 },
-      tags: { type: 'array', items: { type: 'string' } },
+      tags: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     },
     // Machine clients (a catalog sync) write the catalog through the fast service, applied by the
     // generic handler with validateProduct. `published` is not exposed, so a product created here
@@ -126,7 +126,9 @@ export function validateProduct(product: ProductFields): void {
   // stock and tags have database defaults: absent means "use the default", not invalid.
   if (product.stock !== undefined && !isNonNegativeInteger(product.stock))
     errors.stock = 'Stock must be a whole number, 0 or more.';
-  if (product.tags !== undefined && !isStringList(product.tags))
-    errors.tags = 'Tags must be a list of words.';
+  const { tags } = product;
+  if (tags !== undefined && !isStringList(tags)) errors.tags = 'Tags must be a list of words.';
+  const repeated = isStringList(tags) ? tags.find((tag, i) => tags.indexOf(tag) !== i) : undefined;
+  if (repeated !== undefined) errors.tags = `Each tag once: ${JSON.stringify(repeated)} is listed twice.`;
   throwIfInvalid(errors);
 }
