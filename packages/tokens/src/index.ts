@@ -78,6 +78,7 @@ export {
   revokeSession,
   revokeClientSessions,
   revokeUserSessions,
+  revokeSignInSessions,
   revokeSessionsBeyondRoleScopes,
   securityRevokedSessions,
 } from './sessions/index.js';

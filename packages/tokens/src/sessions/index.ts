@@ -23,6 +23,7 @@ export {
   revokeSession,
   revokeClientSessions,
   revokeUserSessions,
+  revokeSignInSessions,
   revokeSessionsBeyondRoleScopes,
 } from './revoke.js';
 export { purgeSpentSignIns, SPENT_CODE_RETENTION_SECONDS, type SignInPurge } from './purge.js';

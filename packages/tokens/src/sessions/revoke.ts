@@ -63,6 +63,28 @@ export async function revokeUserSessions(
 }
 
 /**
+ * Ends a browser's sign-in at the login page and revokes the token sessions its authorization codes
+ * started: RP-initiated logout, or another person signing in on that browser. Its codes no client
+ * exchanged yet are spent, so none starts a session afterwards. Returns how many sessions it revoked.
+ */
+export async function revokeSignInSessions(
+  em: Em,
+  signInId: string,
+  reason: RevocationReason,
+  now: Date = new Date(),
+): Promise<number> {
+  await em.nativeUpdate(LoginSession, { id: signInId, endedAt: null }, { endedAt: now });
+  await em.nativeUpdate(AuthorizationCode, { loginSessionId: signInId, usedAt: null }, { usedAt: now });
+  const codes = await em.find(
+    AuthorizationCode,
+    { loginSessionId: signInId, sessionId: { $ne: null } },
+    { fields: ['sessionId'] },
+  );
+  const started = [...new Set(codes.flatMap((code) => (code.sessionId ? [code.sessionId] : [])))];
+  return started.length === 0 ? 0 : revokeWhere(em, { id: { $in: started } }, reason, now);
+}
+
+/**
  * Revokes the sessions of `userIds` that hold a scope their roles no longer grant (a role lost a
  * scope, a user lost a role). The refresh grant would narrow such a session's next token anyway, but
  * the access tokens already issued carry the scope until they expire; revoking ends them now.

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AuthorizationCode, LoginSession, Session, User } from '@tandem/models';
+import { AuthorizationCode, LoginSession, User, type Orm } from '@tandem/models';
+import { revokeSignInSessions } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import type { Authentication } from './authentication.js';
 import { COOKIE_NAMES, cookieHeader, readCookie } from './cookies.js';
@@ -46,8 +47,8 @@ export async function currentSignIn(deps: AuthDeps, req: IncomingMessage): Promi
 /**
  * Starts a sign-in; returns it and the Set-Cookie header that hands its token to the browser. The
  * token is always new (a cookie the browser brought is never promoted to a sign-in: no fixation),
- * and the sign-in that cookie named, if any, ends: one browser, one live sign-in (prompt=login or
- * another person signing in on the same browser leave nothing behind that logout would miss).
+ * and the sign-in that cookie named, if any, ends: one browser, one live sign-in, and nothing left
+ * behind that logout would miss (replaceSignIn).
  */
 export async function startSignIn(
   deps: AuthDeps,
@@ -57,25 +58,26 @@ export async function startSignIn(
 ): Promise<{ signedIn: SignedIn; setCookie: string }> {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
-  const em = deps.orm.em.fork();
   const previous = readCookie(req, COOKIE_NAMES.login);
-  if (previous !== undefined)
-    await em.nativeUpdate(LoginSession, { id: hashOf(previous), endedAt: null }, { endedAt: now });
-  const row = em.create(LoginSession, {
-    id: hashOf(token),
-    user: em.getReference(User, authentication.userId),
-    authTime: now,
-    amr: authentication.amr.join(' '),
-    acr: authentication.acr ?? null,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + LOGIN_SESSION_SECONDS * 1000),
-    endedAt: null,
+  const id = await deps.orm.em.fork().transactional(async (em) => {
+    const row = em.create(LoginSession, {
+      id: hashOf(token),
+      user: em.getReference(User, authentication.userId),
+      authTime: now,
+      amr: authentication.amr.join(' '),
+      acr: authentication.acr ?? null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + LOGIN_SESSION_SECONDS * 1000),
+      endedAt: null,
+    });
+    await em.flush();
+    if (previous !== undefined) await replaceSignIn(em, hashOf(previous), row.id, authentication.userId, now);
+    await em.nativeUpdate(User, { id: authentication.userId }, { lastLoginAt: now });
+    return row.id;
   });
-  await em.flush();
-  await em.nativeUpdate(User, { id: authentication.userId }, { lastLoginAt: now });
   return {
     signedIn: {
-      id: row.id,
+      id,
       userId: authentication.userId,
       authTime: now,
       amr: authentication.amr,
@@ -86,6 +88,32 @@ export async function startSignIn(
 }
 
 /**
+ * Ends the browser's previous sign-in (if still live) in favour of `nextId`. The same person signing
+ * in again (prompt=login, max_age, a step-up) keeps what the previous sign-in started: its codes,
+ * exchanged or not, move to the new one, so the browser's logout still revokes the token sessions
+ * they started (it finds them through the live sign-in's codes). Another person signing in on the
+ * browser signs the previous one out as a logout would: their token sessions started here end now,
+ * not whenever someone next logs out.
+ */
+async function replaceSignIn(
+  em: Orm['em'],
+  previousId: string,
+  nextId: string,
+  userId: number,
+  now: Date,
+): Promise<void> {
+  const previous = await em.findOne(LoginSession, { id: previousId, endedAt: null }, { fields: ['user'] });
+  if (!previous) return;
+  if (previous.user.id !== userId) {
+    await revokeSignInSessions(em, previousId, 'logout', now);
+    return;
+  }
+  // Ended first: a code being stored for it now either committed before (and moves) or is refused.
+  await em.nativeUpdate(LoginSession, { id: previousId, endedAt: null }, { endedAt: now });
+  await em.nativeUpdate(AuthorizationCode, { loginSessionId: previousId }, { loginSessionId: nextId });
+}
+
+/**
  * Ends a sign-in and revokes the token sessions its authorization codes started, in one transaction:
  * RP-initiated logout ends the session and its tokens. Its codes not exchanged yet are spent, so none
  * starts a session after the logout. Returns how many token sessions were revoked (0 without a sign-in).
@@ -93,23 +121,7 @@ export async function startSignIn(
 export async function endSignIn(deps: AuthDeps, signInId: string | undefined): Promise<number> {
   if (signInId === undefined) return 0;
   const now = new Date();
-  return deps.orm.em.fork().transactional(async (em) => {
-    const sessionIds = new Set<string>();
-    await em.nativeUpdate(LoginSession, { id: signInId, endedAt: null }, { endedAt: now });
-    await em.nativeUpdate(AuthorizationCode, { loginSessionId: signInId, usedAt: null }, { usedAt: now });
-    const codes = await em.find(
-      AuthorizationCode,
-      { loginSessionId: signInId, sessionId: { $ne: null } },
-      { fields: ['sessionId'] },
-    );
-    for (const code of codes) if (code.sessionId) sessionIds.add(code.sessionId);
-    if (sessionIds.size === 0) return 0;
-    return em.nativeUpdate(
-      Session,
-      { id: { $in: [...sessionIds] }, revokedAt: null },
-      { revokedAt: now, revokedReason: 'logout' },
-    );
-  });
+  return deps.orm.em.fork().transactional((em) => revokeSignInSessions(em, signInId, 'logout', now));
 }
 
 export function clearSignInCookie(secure: boolean): string {
