@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '@tandem/config';
+import { createLogger } from '@tandem/log';
+import { startAdmin } from '../src/server.js';
 import { Client, startFixture, type Fixture } from './support.js';
 
 describe('staff login', () => {
@@ -75,9 +78,6 @@ describe('staff login', () => {
   it('keeps the session across an admin restart (sessions live in the database)', async () => {
     const client = new Client(fixture.origin);
     await client.login('editor@example.com');
-    const { startAdmin } = await import('../src/server.js');
-    const { loadConfig } = await import('@tandem/config');
-    const { createLogger } = await import('@tandem/log');
     const second = await startAdmin({
       config: loadConfig({
         DATABASE_URL: fixture.db.url,
