@@ -4,6 +4,7 @@ import {
   IDENTITY_SCOPES,
   INSERT_SESSION_SQL,
   REVOKE_SESSION_SQL,
+  revokeSessionSql,
   formatScope,
   insertSessionBindings,
   isIdentityScope,
@@ -840,8 +841,7 @@ export class AuthQueries {
   async revokeSessionOfCode(codeHash: string, reason: RevocationReason, now: Date): Promise<number> {
     return this.exec.run(
       'revoke_session_of_code',
-      `update sessions set revoked_at = ?, revoked_reason = ?
-       where id = (select session_id from authorization_codes where code_hash = ?) and revoked_at is null`,
+      revokeSessionSql('(select session_id from authorization_codes where code_hash = ?)'),
       [this.at(now), reason, codeHash],
     );
   }

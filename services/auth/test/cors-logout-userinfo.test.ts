@@ -157,6 +157,15 @@ describe('CORS, userinfo and RP-initiated logout', () => {
     assert.equal(own.status, 403);
     assert.match(String(own.headers.get('www-authenticate')), /error="insufficient_scope"/);
     assert.match(((await own.json()) as { error_description: string }).error_description, /no user/);
+    // A session idle past SESSION_IDLE_TTL is over, as the refresh grant judges it: userinfo agrees.
+    const idle = await signedIn();
+    const idleSid = String(jwtPayload(idle.tokens.access_token!).sid);
+    const longAgo = new Date(Date.now() - (auth.server.deps.config.tokens.sessionIdleTtlSeconds + 60) * 1000);
+    await auth.db.orm.em.fork().nativeUpdate(Session, { id: idleSid }, { lastUsedAt: longAgo });
+    const idleAnswer = await fetch(`${auth.url}/oauth/userinfo`, {
+      headers: { Authorization: `Bearer ${idle.tokens.access_token}` },
+    });
+    assert.equal(idleAnswer.status, 401);
     await postForm(`${auth.url}/oauth/revoke`, { token: tokens.refresh_token!, client_id: client.clientId });
     const revoked = await fetch(`${auth.url}/oauth/userinfo`, {
       headers: { Authorization: `Bearer ${tokens.access_token}` },

@@ -5,7 +5,7 @@
  */
 export type { RevocationReason } from './reasons.js';
 export { securityRevokedSessions } from './security-revoked.js';
-export { liveWindow, liveSessionSql, liveBindings, type LiveWindow } from './live.js';
+export { liveWindow, liveSessionSql, liveBindings, liveSessionWhere, type LiveWindow } from './live.js';
 export { unionRoleScopes, roleScopes, scopesOfUsers } from './scopes.js';
 export {
   newSession,
@@ -20,6 +20,7 @@ export {
 } from './start.js';
 export {
   REVOKE_SESSION_SQL,
+  revokeSessionSql,
   revokeSession,
   revokeClientSessions,
   revokeUserSessions,

@@ -1,6 +1,7 @@
 /**
  * What "live" means for a session, in one place: not revoked, within its absolute lifetime and within
- * its idle lifetime. Every raw query that asks it (the auth service's hot paths) embeds this fragment.
+ * its idle lifetime. Every raw query that asks it (the auth service's hot paths) embeds this fragment;
+ * an ORM query uses liveSessionWhere.
  */
 
 /** The instants a live-session check compares against. */
@@ -26,4 +27,13 @@ export function liveSessionSql(alias: string): string {
 /** The bindings of liveSessionSql, in order, converted by the caller's dialect (`at`). */
 export function liveBindings<T>(window: LiveWindow, at: (date: Date) => T): [T, T] {
   return [at(window.now), at(window.idleCutoff)];
+}
+
+/** liveSessionSql as a MikroORM filter on Session. */
+export function liveSessionWhere(window: LiveWindow) {
+  return {
+    revokedAt: null,
+    expiresAt: { $gt: window.now },
+    lastUsedAt: { $gt: window.idleCutoff },
+  } as const;
 }

@@ -13,9 +13,16 @@ type Em = Orm['em'];
  * back with the change that caused it.
  */
 
-/** The raw form of revokeSession (auth hot path), bound as (revoked_at, reason, id). */
-export const REVOKE_SESSION_SQL =
-  'update sessions set revoked_at = ?, revoked_reason = ? where id = ? and revoked_at is null';
+/**
+ * The raw form of revoking the session whose id `idSql` gives (a `?`, or a subquery), for the auth
+ * service's hot paths: bound as (revoked_at, reason, then idSql's own bindings).
+ */
+export function revokeSessionSql(idSql: string): string {
+  return `update sessions set revoked_at = ?, revoked_reason = ? where id = ${idSql} and revoked_at is null`;
+}
+
+/** The raw form of revokeSession, bound as (revoked_at, reason, id). */
+export const REVOKE_SESSION_SQL = revokeSessionSql('?');
 
 /** Revokes one session; false when it was already revoked or does not exist. */
 export async function revokeSession(

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Session } from '@tandem/models';
-import { parseSubject, scopeIncludes } from '@tandem/tokens';
+import { liveSessionWhere, liveWindow, parseSubject, scopeIncludes } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import { NO_STORE } from '../oauth-error.js';
 import { sendJson } from '../send-json.js';
@@ -57,7 +57,7 @@ export function userinfoRoute(deps: AuthDeps): {
       .fork()
       .findOne(
         Session,
-        { id: claims.sid, revokedAt: null, expiresAt: { $gt: new Date() } },
+        { id: claims.sid, ...liveSessionWhere(liveWindow(deps.config.tokens.sessionIdleTtlSeconds)) },
         { populate: ['user'] },
       );
     if (!session?.user || session.user.id !== subject.userId || !session.user.isActive)
