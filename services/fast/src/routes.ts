@@ -17,6 +17,7 @@ import { LIVE_PATH, type LiveHub } from './live.js';
 import { healthReply } from './observability/health.js';
 import type { ObservedParts } from './observability/parts.js';
 import { serveMetrics } from './observability/scrape.js';
+import { WRITES_COLLECTION } from './writes/outcome-waiters.js';
 import type { WritePath } from './writes/write-path.js';
 import { methodNotAllowed } from './writes/write-replies.js';
 
@@ -88,7 +89,11 @@ export function mountRoutes(app: TemplatedApp, deps: RouteDeps): void {
   );
   // The writes (issue 15): their own methods, and the static /v1/writes/:id, which uWS matches before
   // /v1/:collection/:id. Nothing of them runs on the reads above.
-  deps.writes.mount(app);
+  const { writes } = deps;
+  app.get(`/v1/${WRITES_COLLECTION}/:id`, (res, req) => writes.outcome(res, req));
+  app.post('/v1/:collection', (res, req) => writes.write(res, req, 'POST'));
+  app.patch('/v1/:collection/:id', (res, req) => writes.write(res, req, 'PATCH'));
+  app.del('/v1/:collection/:id', (res, req) => writes.write(res, req, 'DELETE'));
   // Preflights (CORS) of /v1, on their own patterns (the `any` below would take them).
   app.options('/v1/:collection/:id', (res, req) => deps.cors.preflight(res, req));
   app.options('/v1/:collection', (res, req) => deps.cors.preflight(res, req));

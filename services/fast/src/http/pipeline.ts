@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { VerifiedAccessToken } from '@tandem/tokens';
 import type { FastMetrics, Route } from '../observability/metrics.js';
 import type { AuthOutcome, Authenticator } from './auth.js';
+import { LateReply } from './late-reply.js';
 import { jsonError, send, type Reply } from './respond.js';
 
 export interface Limits {
@@ -130,23 +131,15 @@ export function whenVerified(
   pending: Promise<AuthOutcome>,
   finish: (outcome: AuthOutcome) => void,
 ): void {
-  let aborted = false;
+  const late = new LateReply(res, metrics, route);
   // A sampled request (observability/latency.ts) is timed until its answer is sent, not until here.
   const timed = metrics.latency.deferred();
-  res.onAborted(() => {
-    aborted = true;
-    metrics.abortedRequests += 1;
-  });
   pending.then(
     (outcome) => {
-      if (aborted) return;
-      res.cork(() => finish(outcome));
-      timed?.();
+      if (late.answer(() => finish(outcome))) timed?.();
     },
     () => {
-      if (aborted) return;
-      res.cork(() => send(res, metrics, route, internalError()));
-      timed?.();
+      if (late.send(internalError())) timed?.();
     },
   );
 }

@@ -1,15 +1,24 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import type { FastMetrics, Route } from '../observability/metrics.js';
 
-const STATUS_TEXT: Record<number, string> = {
+/** Status lines (RFC 9110 §15 reason phrases) of every answer the service gives. */
+const STATUS_LINES: Readonly<Record<number, string>> = {
   200: '200 OK',
+  201: '201 Created',
+  202: '202 Accepted',
+  204: '204 No Content',
   304: '304 Not Modified',
   400: '400 Bad Request',
   401: '401 Unauthorized',
   403: '403 Forbidden',
   404: '404 Not Found',
   405: '405 Method Not Allowed',
+  409: '409 Conflict',
+  412: '412 Precondition Failed',
+  413: '413 Content Too Large',
   414: '414 URI Too Long',
+  415: '415 Unsupported Media Type',
+  422: '422 Unprocessable Content',
   429: '429 Too Many Requests',
   431: '431 Request Header Fields Too Large',
   500: '500 Internal Server Error',
@@ -44,13 +53,25 @@ export interface Reply {
   readonly etag?: Buffer;
 }
 
-/** Writes a whole response. Callers after an `await` must wrap this in `res.cork`. */
-export function send(res: HttpResponse, metrics: FastMetrics, route: Route, reply: Reply): void {
+/**
+ * Writes a whole response: status line, headers, the body (none for 204 and 304). Callers after an
+ * `await` go through LateReply (http/late-reply.ts), which corks it and skips it once the client has
+ * gone. `closeConnection`: the request's body was not read to its end, so the connection must close
+ * (the rest would otherwise be parsed as the next request).
+ */
+export function send(
+  res: HttpResponse,
+  metrics: FastMetrics,
+  route: Route,
+  reply: Reply,
+  closeConnection = false,
+): void {
   metrics.request(route, reply.status);
   const { status, etag } = reply;
   // 200 is uWS's default status line: one native call fewer on the hot path.
-  if (status !== 200) res.writeStatus(STATUS_TEXT[status] ?? `${status} Status`);
-  if (status === 304) {
+  if (status !== 200) res.writeStatus(STATUS_LINES[status] ?? `${status} Status`);
+  const bodiless = status === 304 || status === 204;
+  if (bodiless) {
     if (etag) res.writeHeader(ETAG, etag);
   } else if (etag && reply.contentType === undefined) res.writeHeader(JSON_TYPE_THEN_ETAG, etag);
   else {
@@ -58,8 +79,11 @@ export function send(res: HttpResponse, metrics: FastMetrics, route: Route, repl
     if (etag) res.writeHeader(ETAG, etag);
   }
   if (reply.headers) for (const [name, value] of reply.headers) res.writeHeader(name, value);
-  if (status === 304) res.endWithoutBody();
-  else res.end(reply.body);
+  if (!bodiless) {
+    if (closeConnection) res.end(reply.body, true);
+    else res.end(reply.body);
+  } else if (closeConnection) res.endWithoutBody(0, true);
+  else res.endWithoutBody();
 }
 
 export function jsonError(status: number, error: string, message: string, headers?: Reply['headers']): Reply {

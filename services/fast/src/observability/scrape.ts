@@ -1,5 +1,6 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import { METRICS_REFUSAL } from '@tandem/service';
+import { LateReply } from '../http/late-reply.js';
 import { jsonError, send, type Reply } from '../http/respond.js';
 import type { ObservedParts } from './parts.js';
 import type { RequestLatency } from './latency.js';
@@ -23,14 +24,8 @@ export function serveMetrics(res: HttpResponse, authorization: string, parts: Ob
     send(res, parts.metrics, 'metrics', metricsRefusal);
     return;
   }
-  let gone = false;
-  res.onAborted(() => {
-    gone = true;
-    parts.metrics.abortedRequests += 1;
-  });
-  void queueDepth(parts.writeQueue).then((depth) => {
-    if (!gone) res.cork(() => send(res, parts.metrics, 'metrics', metricsReply(parts, depth)));
-  });
+  const late = new LateReply(res, parts.metrics, 'metrics');
+  void queueDepth(parts.writeQueue).then((depth) => late.send(metricsReply(parts, depth)));
 }
 
 const metricsRefusal = jsonError(401, METRICS_REFUSAL.error, METRICS_REFUSAL.message, [

@@ -13,7 +13,7 @@ import type { FastMetrics } from '../observability/metrics.js';
 import { WRITES_COLLECTION } from './outcome-waiters.js';
 import type { SubjectRateLimit } from './rate-limit.js';
 import { queueUnavailable, tooManyLookups } from './write-replies.js';
-import { WriteResponse } from './write-response.js';
+import { LateReply } from '../http/late-reply.js';
 
 export interface OutcomeRouteDeps {
   readonly store: HotStore;
@@ -53,7 +53,7 @@ export class WriteOutcomeRoute {
       const stored = this.stored(outcome, id, headers.ifNoneMatch);
       if (stored.status !== 404 || !outcome.ok) return send(out, metrics, 'record', stored);
     }
-    const response = new WriteResponse(out, metrics, 'record');
+    const response = new LateReply(out, metrics, 'record');
     this.answer(outcome, id, headers.ifNoneMatch).then(
       (reply) => response.send(reply),
       (error: unknown) => {

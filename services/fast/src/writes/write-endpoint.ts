@@ -44,7 +44,7 @@ import {
   unsupportedMediaType,
   validationFailed,
 } from './write-replies.js';
-import { WriteResponse } from './write-response.js';
+import { LateReply } from '../http/late-reply.js';
 
 export type WriteMethod = 'POST' | 'PATCH' | 'DELETE';
 
@@ -84,7 +84,7 @@ interface WriteCall {
   readonly id: string;
   readonly headers: WriteHeaders;
   readonly body: BodyReader | undefined;
-  readonly response: WriteResponse;
+  readonly response: LateReply;
 }
 
 /** What the checks before the queue found: the caller, whose rows it writes, the body. */
@@ -126,7 +126,7 @@ export class WriteEndpoint {
       return send(out, metrics, 'method_not_allowed', writeOutcomes.refusal(methodNotAllowed(allow, path)));
     }
     const headers = readWriteHeaders(req);
-    const response = new WriteResponse(out, metrics, 'write');
+    const response = new LateReply(out, metrics, 'write');
     // Started now: uWS drops body chunks that arrive before onData is attached.
     const body = op === 'delete' ? undefined : new BodyReader(res, headers, this.deps.maxBodyBytes);
     // A client that leaves mid-body ends the request here instead of leaving it waiting for ever.

@@ -1,4 +1,4 @@
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { WritesConfig } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { HotProjection, WriteBodySchemas } from '@tandem/models';
@@ -10,11 +10,11 @@ import type { FastCors } from '../http/cors.js';
 import type { Limits } from '../http/pipeline.js';
 import type { FastMetrics } from '../observability/metrics.js';
 import { WriteOutcomeRoute } from './outcome-route.js';
-import { OutcomeWaiters, WRITES_COLLECTION } from './outcome-waiters.js';
+import { OutcomeWaiters } from './outcome-waiters.js';
 import { CachedQueueDepth } from './queue-depth.js';
 import { SubjectRateLimit } from './rate-limit.js';
 import { WritableCollections } from './writable-collections.js';
-import { WriteEndpoint } from './write-endpoint.js';
+import { WriteEndpoint, type WriteMethod } from './write-endpoint.js';
 
 export interface WritePathOptions {
   readonly store: HotStore;
@@ -86,12 +86,14 @@ export class WritePath {
     this.sweeper.unref();
   }
 
-  /** Mounts the write routes; before the `any` fallbacks of the same patterns. */
-  mount(app: TemplatedApp): void {
-    app.get(`/v1/${WRITES_COLLECTION}/:id`, (res, req) => this.outcomes.handle(res, req));
-    app.post('/v1/:collection', (res, req) => this.endpoint.handle(res, req, 'POST'));
-    app.patch('/v1/:collection/:id', (res, req) => this.endpoint.handle(res, req, 'PATCH'));
-    app.del('/v1/:collection/:id', (res, req) => this.endpoint.handle(res, req, 'DELETE'));
+  /** POST /v1/{collection}, PATCH and DELETE /v1/{collection}/{id}. */
+  write(res: HttpResponse, req: HttpRequest, method: WriteMethod): void {
+    this.endpoint.handle(res, req, method);
+  }
+
+  /** GET /v1/writes/{id}: a write's outcome. */
+  outcome(res: HttpResponse, req: HttpRequest): void {
+    this.outcomes.handle(res, req);
   }
 
   /** The methods a /v1 path allows (the Allow header of a 405). */
