@@ -23,5 +23,5 @@ export { openFeedSource, openRelaySource } from './open.js';
 export { RedisStreamSource } from './redis-source.js';
 export { StreamRelay, type RelayOptions, type RelayStatus } from './relay.js';
 export { PositionLostError } from './position-lost.js';
-export { comparePositions, decodeEntry, encodeEntry, streamId, type StreamEntry } from './stream-entry.js';
+export { decodeEntry, encodeEntry, streamId, type StreamEntry } from './stream-entry.js';
 export { recordEtag } from './etag.js';

@@ -3,8 +3,8 @@ import { implicitErrorMessage, serializeError } from './error-serializer.js';
 import { CENSOR, redactSecrets } from './redact.js';
 
 export type { Logger } from 'pino';
-export { isSecretKey, redactSecrets } from './redact.js';
-export { describeError, isDatabaseError, sanitizeError } from './database-error.js';
+export { isSecretKey } from './redact.js';
+export { describeError } from './database-error.js';
 
 /**
  * Paths redacted in a child logger's bindings. pino does not pass bindings through `formatters.log`

@@ -11,7 +11,7 @@ export {
   type Orm,
 } from './orm.js';
 export { MigrationBuildError, type MigrationBuildProblems } from './schema/migration-build.js';
-export { ModelValidationError, isCurrencyCode, type FieldErrors } from './validation.js';
+export { ModelValidationError, type FieldErrors } from './validation.js';
 export { uniqueColumnOf } from './unique-violation.js';
 export { repeatedJsonKey, type RepeatedJsonKey } from './repeated-json-key.js';
 export {

@@ -21,8 +21,8 @@ export { deriveKey, type KeyPurpose } from './derive-key.js';
 export { requireSecretKey, MissingSecretKeyError } from './secret-key.js';
 export { sealText, openSealedText, SealedTextError, type SealContext } from './sealed-text.js';
 export { encryptPrivateJwk, decryptPrivateJwk, KeyDecryptionError } from './key-encryption.js';
-export { generateSigningKeyMaterial, toPublicJwk, type SigningKeyMaterial } from './key-material.js';
-export { PUBLISHED_STATES, isPublished, retireAfterFor, type KeyTiming } from './key-states.js';
+export { generateSigningKeyMaterial, type SigningKeyMaterial } from './key-material.js';
+export type { KeyTiming } from './key-states.js';
 export {
   ensureSigningKeys,
   rotateSigningKeys,
@@ -37,7 +37,7 @@ export {
 export { SigningKeyRing, NoSigningKeyError, type ActiveSigningKey } from './key-ring.js';
 export { AccessTokenSigner, type SignedAccessToken, type AccessTokenRequest } from './signer.js';
 export { IdTokenSigner, leftHalfHash, type IdTokenClaims } from './id-token.js';
-export { buildJwks, type JwksDocument } from './jwks.js';
+export type { JwksDocument } from './jwks.js';
 export { newRefreshToken, hashRefreshToken, looksLikeRefreshToken } from './opaque-tokens.js';
 export {
   newClientId,
@@ -97,4 +97,4 @@ export {
 } from './verify/verifier.js';
 export type { RowClaims } from './verify/row-claims.js';
 // --- end verification side ---
-export { AllowedOrigins, ALLOWED_ORIGINS_REFRESH_MS } from './allowed-origins.js';
+export { AllowedOrigins } from './allowed-origins.js';

@@ -12,7 +12,7 @@ export {
   type CodeRefusal,
   type ConfirmVerdict,
 } from './two-factor.js';
-export { newTotpSecret, totpUri, matchingTotpStep, totpCodeAt, looksLikeTotpCode } from './totp.js';
+export { matchingTotpStep, totpCodeAt, looksLikeTotpCode } from './totp.js';
 export { RECOVERY_CODE_COUNT, newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
 export { twoFactorRequired } from './policy.js';
 export { twoFactorEnrolled, removeTwoFactor as resetTwoFactor } from './two-factor-store.js';

@@ -1,5 +1,4 @@
 export { writeBodyHash, writePartition, type WriteOp, type WriteRequest } from './write-request.js';
 export type { AcceptResult, QueuedWrite, WriteQueue, WriteSource } from './queue.js';
 export { openWriteQueue, openWriteSource } from './open.js';
-export { IDEMPOTENCY_TTL_SECONDS } from './redis-queue.js';
 export * from './applier/index.js';

@@ -1,7 +1,6 @@
 // Confirmation drawer for Tandem's bulk actions (publish / unpublish). The change is made by a POST,
 // never by the GET that opens this drawer, so a link cannot publish anything.
 import React, { useState } from 'react';
-import { useNavigate } from 'react-router';
 import {
   Box,
   Button,
@@ -13,12 +12,12 @@ import {
   TableCell,
   TableRow,
 } from '@adminjs/design-system';
-import { ApiClient, useNotice } from 'adminjs';
+import { ApiClient } from 'adminjs';
+import { useActionOutcome } from './action-outcome.jsx';
 
 const BulkConfirm = ({ resource, records, action }) => {
-  const navigate = useNavigate();
-  const addNotice = useNotice();
   const [loading, setLoading] = useState(false);
+  const { addNotice, followRedirect, failed } = useActionOutcome(setLoading);
   if (!records || records.length === 0)
     return <MessageBox message="Select some records first." variant="info" />;
 
@@ -34,14 +33,9 @@ const BulkConfirm = ({ resource, records, action }) => {
       .then((response) => {
         setLoading(false);
         if (response.data.notice) addNotice(response.data.notice);
-        // The redirect may carry the list's remembered query string (src/actions/list-memory.ts).
-        const url = response.data.redirectUrl;
-        if (url) navigate(`${url}${url.includes('?') ? '&' : '?'}refresh=true`);
+        followRedirect(response);
       })
-      .catch(() => {
-        setLoading(false);
-        addNotice({ message: 'The action failed; nothing was changed.', type: 'error' });
-      });
+      .catch(failed('The action failed; nothing was changed.'));
   };
 
   return (

@@ -5,10 +5,10 @@
 // deletes only the others. A POST refused all the same (a row was added meanwhile) deletes nothing and
 // the drawer then lists the records that stopped it; after a delete, the notice names the ones kept.
 import React, { useEffect, useState } from 'react';
-import { useNavigate } from 'react-router';
 import { Link } from 'react-router-dom';
 import { Box, Button, DrawerContent, DrawerFooter, Loader, MessageBox, Text } from '@adminjs/design-system';
-import { ApiClient, useNotice } from 'adminjs';
+import { ApiClient } from 'adminjs';
+import { useActionOutcome } from './action-outcome.jsx';
 import { useRowNoun } from './list-params.jsx';
 
 /** "#1001, #1002, #1003 and 9 more": the first rows that use a record, by name. */
@@ -39,12 +39,11 @@ const BlockedList = ({ blocked }) => (
 );
 
 const BulkDeleteWithReferences = ({ resource, records, action }) => {
-  const navigate = useNavigate();
-  const addNotice = useNotice();
   const noun = useRowNoun(resource);
   const [blocked, setBlocked] = useState(null);
   const [refused, setRefused] = useState(false);
   const [loading, setLoading] = useState(false);
+  const { addNotice, followRedirect, failed } = useActionOutcome(setLoading);
   const selected = records || [];
   const request = (method, ids) =>
     new ApiClient().bulkAction({ resourceId: resource.id, actionName: action.name, recordIds: ids, method });
@@ -90,13 +89,9 @@ const BulkDeleteWithReferences = ({ resource, records, action }) => {
                 type: 'success',
               },
         );
-        const url = response.data.redirectUrl;
-        if (url) navigate(`${url}${url.includes('?') ? '&' : '?'}refresh=true`);
+        followRedirect(response);
       })
-      .catch(() => {
-        setLoading(false);
-        addNotice({ message: 'The delete failed; nothing was deleted.', type: 'error' });
-      });
+      .catch(failed('The delete failed; nothing was deleted.'));
   };
 
   return (

@@ -3,16 +3,15 @@
 // and says so, "12 products use this category", with a link to them, instead of asking "remove?" and
 // failing after. Only a record nothing refers to gets the Delete button; the POST deletes it.
 import React, { useEffect, useState } from 'react';
-import { useNavigate } from 'react-router';
 import { Link } from 'react-router-dom';
 import { Box, Button, DrawerContent, DrawerFooter, Loader, MessageBox, Text } from '@adminjs/design-system';
-import { ApiClient, useNotice } from 'adminjs';
+import { ApiClient } from 'adminjs';
+import { useActionOutcome } from './action-outcome.jsx';
 
 const DeleteWithReferences = ({ record, resource, action }) => {
-  const navigate = useNavigate();
-  const addNotice = useNotice();
   const [references, setReferences] = useState(null);
   const [loading, setLoading] = useState(false);
+  const { addNotice, followRedirect, failed } = useActionOutcome(setLoading);
   const request = (method) =>
     new ApiClient().recordAction({
       resourceId: resource.id,
@@ -35,13 +34,9 @@ const DeleteWithReferences = ({ record, resource, action }) => {
         setLoading(false);
         if (response.data.notice) addNotice(response.data.notice);
         if (response.data.references) setReferences(response.data.references);
-        const url = response.data.redirectUrl;
-        if (url) navigate(`${url}${url.includes('?') ? '&' : '?'}refresh=true`);
+        followRedirect(response);
       })
-      .catch(() => {
-        setLoading(false);
-        addNotice({ message: 'The delete failed; nothing was deleted.', type: 'error' });
-      });
+      .catch(failed('The delete failed; nothing was deleted.'));
   };
 
   if (references === null) return <Loader />;
