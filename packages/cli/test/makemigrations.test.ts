@@ -12,6 +12,7 @@ import {
   makeMigrations,
   migratedSchemaDrift,
   tablesMissingChangeCapture,
+  type EntityList,
 } from '@tandem/models/authoring';
 import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
 import { checkReport } from '../src/commands/makemigrations.js';
@@ -119,7 +120,7 @@ describe('a scratch model (a copy of the migrations)', () => {
     scratch.remove();
     await database.drop();
   });
-  const options = (store: ReturnType<typeof storeEntity>, hot: boolean) => ({
+  const options = (store: EntityList[number], hot: boolean) => ({
     entities: [...entities, store],
     hotTables: hot ? [...committedHotTables, 'stores'] : committedHotTables,
     migrationsRoot: scratch.sources,
@@ -223,6 +224,106 @@ describe('a scratch model (a copy of the migrations)', () => {
       [],
       'no staging left',
     );
+  });
+
+  test('a rename that also changes the column, or a NOT NULL column without a default: refused, nothing written', async () => {
+    const before = { sqlite: scratch.files('sqlite'), postgresql: scratch.files('postgresql') };
+    const variant = (extra: Record<string, unknown>, without?: string) =>
+      defineEntity({
+        name: 'Store',
+        tableName: 'stores',
+        properties: {
+          id: p.integer().primary().autoincrement(),
+          name: p.string().length(120),
+          active: p.boolean().default(true),
+          ...(without === 'city' ? {} : { city: p.string().length(80).nullable() }),
+          ...extra,
+        },
+      });
+    // city → town, and longer: PostgreSQL's diff is a drop and an add, which would lose every city.
+    await assert.rejects(
+      makeMigrations({ ...options(variant({ town: p.string().length(90).nullable() }, 'city'), true) }),
+      (error: unknown) => {
+        assert.ok(error instanceof MigrationAuthoringError);
+        assert.match(error.message, /postgresql: stores: drop column city and add column town in one step/);
+        assert.match(error.message, /rename the property alone first/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      makeMigrations({ ...options(variant({ floors: p.integer() }), true) }),
+      (error: unknown) => {
+        assert.ok(error instanceof MigrationAuthoringError);
+        for (const each of ['sqlite', 'postgresql'])
+          assert.match(
+            error.message,
+            new RegExp(`${each}: stores: add column floors NOT NULL without a default`),
+          );
+        return true;
+      },
+    );
+    assert.deepEqual({ sqlite: scratch.files('sqlite'), postgresql: scratch.files('postgresql') }, before);
+    // With a default it is fine.
+    const report = describeChanges(
+      await inspectMigrations(options(variant({ floors: p.integer().default(1) }), true)),
+    );
+    assert.deepEqual(report, ['sqlite: stores: add column floors', 'postgresql: stores: add column floors']);
+  });
+
+  test('a shorter string column: PostgreSQL refuses a value that no longer fits instead of cutting it off', async () => {
+    const shorter = defineEntity({
+      name: 'Store',
+      tableName: 'stores',
+      properties: {
+        id: p.integer().primary().autoincrement(),
+        name: p.string().length(120),
+        active: p.boolean().default(true),
+        city: p.string().length(40).nullable(),
+      },
+    });
+    const long = 'Saint-Remy-en-Bouzemont-Saint-Genest-et-Isson';
+    const setup = await scratch.migrate(database, options(storeEntity('text'), true).entities);
+    await setup.orm.em.getConnection().execute(`insert into stores (name, city) values ('Long', '${long}')`);
+    await setup.orm.close(true);
+    const written = await makeMigrations({ ...options(shorter, true), name: 'city_shorter' });
+    const postgres = scratch.read('postgresql', `${written.className}.ts`);
+    assert.match(postgres, /alter column "city" type varchar\(40\)/);
+    assert.doesNotMatch(
+      postgres,
+      / using /,
+      'no explicit cast: an assignment cast refuses what does not fit',
+    );
+    const city = async (orm: Awaited<ReturnType<typeof scratch.migrate>>['orm']) =>
+      (
+        await orm.em
+          .getConnection()
+          .execute<{ city: string }[]>(`select city from stores where name = 'Long'`)
+      )[0]!.city;
+    if (dialect === 'postgresql') {
+      await assert.rejects(scratch.migrate(database, options(shorter, true).entities), /value too long/);
+      const { orm } = await scratch
+        .migrate(database, options(storeEntity('text'), true).entities)
+        .catch(async () => ({
+          orm: await openOrm(database.target, { entities: options(shorter, true).entities }),
+        }));
+      try {
+        assert.equal(await city(orm), long, 'the row is as it was');
+        await orm.em.getConnection().execute(`update stores set city = 'Lyon' where name = 'Long'`);
+      } finally {
+        await orm.close(true);
+      }
+    }
+    const { orm, applied } = await scratch.migrate(database, options(shorter, true).entities);
+    try {
+      assert.ok(applied.includes(written.className!));
+      // SQLite stores text of any length: the value stays whole there (the model refuses new ones).
+      assert.equal(await city(orm), dialect === 'postgresql' ? 'Lyon' : long);
+    } finally {
+      await orm.close(true);
+    }
+    // Back to 80 for the tests that follow.
+    await makeMigrations({ ...options(storeEntity('text'), true), name: 'city_longer_again' });
+    (await scratch.migrate(database, options(storeEntity('text'), true).entities)).orm.close(true);
   });
 
   test('a model that stops being hot: makemigrations drops its triggers', async () => {

@@ -66,7 +66,12 @@ export class ScratchMigrations {
       entities,
       migrations: { ...base.migrations, path: directory, pathTs: directory, glob: '*.js' },
     });
-    return { orm, applied: await migrate(orm) };
+    try {
+      return { orm, applied: await migrate(orm) };
+    } catch (error) {
+      await orm.close(true);
+      throw error;
+    }
   }
 
   remove(): void {

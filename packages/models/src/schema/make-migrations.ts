@@ -21,7 +21,12 @@ import {
   type ChangeCaptureState,
 } from './change-capture-state.js';
 import { generatorFor } from './migration-generator.js';
-import { describeSchemaDifference, sqliteRefusals, SQLITE_REFUSAL_HELP } from './schema-changes.js';
+import {
+  dataLossRefusals,
+  describeSchemaDifference,
+  sqliteRefusals,
+  SQLITE_REFUSAL_HELP,
+} from './schema-changes.js';
 import { formatSource } from './format-source.js';
 
 export interface MigrationAuthoringOptions {
@@ -41,6 +46,8 @@ export interface DialectChanges {
   readonly nextChangeCapture: ChangeCaptureState;
   /** Schema changes SQLite cannot ALTER in place (empty on PostgreSQL). */
   readonly refused: readonly string[];
+  /** Changes that would lose data or cannot apply to rows already there, each with what to do instead. */
+  readonly unsafe: readonly string[];
 }
 
 /** A state the user must fix before migrations can be written; the message says how. */
@@ -87,6 +94,7 @@ async function dialectChanges(
       changeCapture: capture.steps,
       nextChangeCapture: capture.next,
       refused: dialect === 'sqlite' ? sqliteRefusals(diff) : [],
+      unsafe: dataLossRefusals(diff),
     };
   } finally {
     await authoring.orm.close();
@@ -156,6 +164,9 @@ export async function makeMigrations(options: MakeMigrationsOptions): Promise<Wr
   const refused = changes.flatMap((dialect) => dialect.refused.map((line) => `${dialect.dialect}: ${line}`));
   if (refused.length > 0 && !options.empty)
     throw new MigrationAuthoringError(`${refused.join('\n')}\n${SQLITE_REFUSAL_HELP}`);
+  const unsafe = changes.flatMap((dialect) => dialect.unsafe.map((line) => `${dialect.dialect}: ${line}`));
+  if (unsafe.length > 0 && !options.empty)
+    throw new MigrationAuthoringError(`${unsafe.join('\n')}\nNothing was written.`);
   if (!hasChanges(changes) && !options.empty) return { className: null, files: [], changes };
 
   const stamp = await nextTimestamp(root, options.now ?? new Date());

@@ -4,6 +4,7 @@ import type { Constructor, IMigrationGenerator, MigrationDiff } from '@mikro-orm
 import { TSMigrationGenerator } from '@mikro-orm/migrations';
 import type { ChangeCaptureDialect } from './change-capture.js';
 import type { ChangeCaptureStep } from './change-capture-state.js';
+import { withoutTruncatingCasts } from './schema-changes.js';
 
 /** What one dialect's new migration holds besides MikroORM's schema diff. */
 export interface MigrationFilePlan {
@@ -48,8 +49,9 @@ export function generatorFor(plan: MigrationFilePlan): Constructor<IMigrationGen
     }
 
     override generateMigrationFile(className: string, diff: MigrationDiff): string {
-      const schemaUp = plan.blank ? [] : diff.up;
-      const schemaDown = plan.blank ? [] : diff.down;
+      const safe = (sql: string) => (plan.dialect === 'postgresql' ? withoutTruncatingCasts(sql) : sql);
+      const schemaUp = plan.blank ? [] : diff.up.map(safe);
+      const schemaDown = plan.blank ? [] : diff.down.map(safe);
       const drops = plan.changeCapture.filter((step) => step.drop !== undefined);
       const creates = plan.changeCapture.filter((step) => step.create !== undefined);
       const uses = [

@@ -84,3 +84,43 @@ export const SQLITE_REFUSAL_HELP = [
   '    SQLite: create the new table, copy the rows, drop the old one, rename, then re-create its',
   '    indexes, checks and, for a hot table, changeCaptureSql(...)); --empty records the new state.',
 ].join('\n');
+
+/**
+ * Changes that would lose data, or that no database could apply, on either dialect: refused, each line
+ * saying what to do instead. A column dropped and another added in one step is how a rename looks
+ * when anything else about the column changed too (its length, its type): MikroORM then writes a
+ * rename on one dialect and a drop and an add on the other, and the drop loses the column's data.
+ * A column added NOT NULL without a default has no value for the rows already there: SQLite refuses
+ * it even on an empty table, PostgreSQL as soon as one row exists.
+ */
+export function dataLossRefusals(diff: SchemaDifference): string[] {
+  return Object.values(diff.changedTables).flatMap((table) => {
+    const name = shortName(table.name);
+    const dropped = Object.keys(table.removedColumns);
+    const added = Object.values(table.addedColumns);
+    const lines: string[] = [];
+    if (dropped.length > 0 && added.length > 0)
+      lines.push(
+        `${name}: drop column ${dropped.join(', ')} and add column ${added.map((c) => c.name).join(', ')} in one step. ` +
+          'If this is a rename, rename the property alone first (makemigrations), then change it in a second step: ' +
+          'the data is kept. If the old data is really to go, drop the old property in its own makemigrations.',
+      );
+    for (const column of added)
+      if (!column.nullable && column.default == null && !column.autoincrement)
+        lines.push(
+          `${name}: add column ${column.name} NOT NULL without a default: the rows already there would have no value. ` +
+            'Give it a default (.default(...)), or add it nullable, fill it in a migration, then make it not null.',
+        );
+    return lines;
+  });
+}
+
+/**
+ * PostgreSQL's ALTER COLUMN ... TYPE as MikroORM writes it casts explicitly (`using ("c"::varchar(10))`),
+ * and an explicit cast to a shorter varchar cuts values off without an error. Without the USING clause
+ * PostgreSQL converts by assignment, which refuses a value that does not fit ("value too long"): the
+ * migration then fails and changes nothing instead of truncating rows.
+ */
+export function withoutTruncatingCasts(sql: string): string {
+  return sql.replace(/ using \("[^"]+"::(?:varchar|character varying|char|character)\(\d+\)\)/gi, '');
+}
