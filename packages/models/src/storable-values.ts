@@ -5,7 +5,7 @@ import { ModelValidationError, type FieldErrors } from './validation.js';
 /**
  * Why each of `values`' scalar fields cannot be stored in its column, by field: a string longer than
  * its `varchar`, a string with a NUL character (PostgreSQL text cannot hold one), an integer outside
- * its column's range. Only the fields present in `values` are looked at.
+ * its column's range, and valueProblem's. Only the fields present in `values` are looked at.
  */
 export function unstorableFields(
   meta: EntityMetadata,
@@ -16,6 +16,11 @@ export function unstorableFields(
     const prop = meta.properties[name];
     if (prop === undefined || prop.kind !== 'scalar' || prop.primary) continue;
     const value = values[name];
+    const problem = valueProblem(prop, value);
+    if (problem !== undefined) {
+      errors[name] = problem;
+      continue;
+    }
     if (typeof value === 'string') {
       if (value.includes('\0')) errors[name] = 'Must not contain the NUL character.';
       const limit = characterLimit(prop);
@@ -28,6 +33,50 @@ export function unstorableFields(
     }
   }
   return errors;
+}
+
+const DECIMAL = /^-?(\d+)(?:\.(\d+))?$/;
+const CALENDAR_DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
+
+/**
+ * What makes `value` wrong for its column whatever its size: an enum's unknown item, a number that is
+ * not finite (NaN reached SQL as a column name), a decimal that is not one or has more digits than the
+ * column's precision and scale (PostgreSQL refuses or rounds it, SQLite stored "abc"), a date that is
+ * not one. Undefined when fine, or for null and absent values (nullability is the model's).
+ */
+function valueProblem(prop: EntityMetadata['properties'][string], value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (prop.enum && Array.isArray(prop.items) && !prop.items.includes(value as string))
+    return `Must be one of: ${prop.items.join(', ')}.`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'Must be a number.';
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? 'Must be a valid date and time.' : undefined;
+  const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
+  if (/^(numeric|decimal)\b/.test(column)) return decimalProblem(String(value), prop.precision, prop.scale);
+  if (/^(double|real|float)/.test(column) && typeof value === 'string' && !Number.isFinite(Number(value)))
+    return 'Must be a number.';
+  if (column === 'date' && typeof value === 'string' && !isCalendarDate(value))
+    return 'Must be a date (YYYY-MM-DD).';
+  return undefined;
+}
+
+function decimalProblem(text: string, precision?: number, scale = 0): string | undefined {
+  const match = DECIMAL.exec(text);
+  if (!match) return 'Must be a number, such as 12.50.';
+  if (precision === undefined) return undefined;
+  const whole = match[1]!.replace(/^0+(?=\d)/, '');
+  const fraction = match[2] ?? '';
+  if (fraction.length > scale || (whole !== '0' && whole.length > precision - scale))
+    return `Must have at most ${precision - scale} digits before the decimal point and ${scale} after.`;
+  return undefined;
+}
+
+function isCalendarDate(text: string): boolean {
+  const match = CALENDAR_DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /**
