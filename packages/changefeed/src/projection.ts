@@ -9,7 +9,8 @@ import {
 
 export { ProjectionError, type EntityMetadataLike, type MetadataLookup };
 
-type FieldKind = 'scalar' | 'json' | 'boolean' | 'datetime';
+/** `decimal` carries the column's scale: served as a string with that many decimals on both dialects. */
+type FieldKind = 'scalar' | 'json' | 'boolean' | 'datetime' | 'date' | { readonly decimal: number };
 
 /** What a field's value is as JSON, so a filter on it can be told a value it could never equal. */
 export type FilterValueType = 'integer' | 'number' | 'boolean' | 'text';
@@ -57,6 +58,12 @@ function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
   if (property.kind === 'm:1' || property.kind === '1:1') return 'scalar';
   if (/json/i.test(property.type)) return 'json';
   if (property.runtimeType === 'boolean' || property.type === 'boolean') return 'boolean';
+  const column = String(property.columnTypes?.[0] ?? '').toLowerCase();
+  // A calendar date (MikroORM's DateType, a string): no time, no time zone.
+  if (property.runtimeType === 'string' && column === 'date') return 'date';
+  // A decimal is a string to MikroORM and in the OpenAPI document: served as one, not as a JSON number.
+  if (property.runtimeType === 'string' && /^(numeric|decimal)\b/.test(column))
+    return { decimal: property.scale ?? 0 };
   if (property.runtimeType === 'Date' || /date/i.test(property.type)) return 'datetime';
   return 'scalar';
 }
@@ -83,8 +90,15 @@ type Dialect = 'sqlite' | 'postgresql';
 
 function valueSql(dialect: Dialect, kind: FieldKind, column: string): string {
   const c = `t.${quote(dialect, column)}`;
+  if (typeof kind === 'object') {
+    // numeric(p,s)::text keeps the scale ("4.50"); SQLite stores a REAL, printed with the same scale.
+    return dialect === 'postgresql'
+      ? `${c}::text`
+      : `(case when ${c} is null then null else printf('%.${kind.decimal}f', ${c}) end)`;
+  }
   if (dialect === 'postgresql') {
-    // Fixed UTC, millisecond ISO-8601 whatever the session TimeZone: identical bytes on every node.
+    // Fixed UTC, millisecond ISO-8601 whatever the session TimeZone: identical bytes on every node. A
+    // date column is left as it is: row_to_json writes "YYYY-MM-DD", and `at time zone` would move it.
     return kind === 'datetime' ? `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : c;
   }
   switch (kind) {

@@ -9,6 +9,10 @@ export interface EntityMetadataLike {
         readonly type: string;
         readonly kind: string;
         readonly runtimeType?: string;
+        /** The column's SQL type as MikroORM maps it (`date`, `numeric(4,2)`, ...). */
+        readonly columnTypes?: readonly string[];
+        /** A decimal's digits after the point. */
+        readonly scale?: number;
         readonly primary?: boolean;
         /** Filled by the ORM on insert or update (timestamps): never taken from a client's body. */
         readonly onCreate?: unknown;

@@ -26,6 +26,14 @@ function scalarSchema(prop: EntityProperty): JsonSchema {
     case 'Date':
       return { type: 'string', format: 'date-time' };
     case 'string': {
+      const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
+      if (column === 'date') return { type: 'string', format: 'date' };
+      if (/^(numeric|decimal)\b/.test(column))
+        return {
+          type: 'string',
+          pattern: '^-?[0-9]+(\\.[0-9]+)?$',
+          description: 'A decimal number, as a string.',
+        };
       const limit = characterLimit(prop);
       return limit === undefined ? { type: 'string' } : { type: 'string', maxLength: limit };
     }

@@ -1,0 +1,72 @@
+/**
+ * The bytes a projection builds for a team's own column kinds are the same on both databases and the
+ * same whatever the PostgreSQL session's time zone: a `date` is "YYYY-MM-DD" (it was turned into a
+ * timestamp at the session's zone, so Tokyo saw the day before), and a decimal is a string with its
+ * scale ("4.50"), as the OpenAPI document and the generated client say (it was a JSON number).
+ * Real database (SQLite, or PostgreSQL with DATABASE_URL).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineEntity } from '@mikro-orm/core';
+import { openOrm, type Orm } from '@tandem/models';
+import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
+import { compileProjection } from '../src/projection.js';
+
+const p = defineEntity.properties;
+const Stall = defineEntity({
+  name: 'Stall',
+  tableName: 'stalls',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    openedOn: p.date().nullable(),
+    rating: p.decimal().precision(4).scale(2).nullable(),
+  },
+});
+
+describe(`a projection's dates and decimals (${testDialect()})`, () => {
+  let database: TestDatabase;
+  let orm: Orm;
+  before(async () => {
+    database = await createTestDatabase();
+    orm = await openOrm(database.target, { entities: [Stall] });
+    await orm.schema.createSchema();
+  });
+  after(async () => {
+    await orm?.close(true);
+    await database?.drop();
+  });
+
+  test('a date stays the calendar day, a decimal keeps its scale, null stays null', async () => {
+    const dialect = database.target.dialect;
+    const projection = compileProjection(
+      {
+        entity: 'Stall',
+        table: 'stalls',
+        collection: 'stalls',
+        scope: 'catalog:read',
+        fields: { id: 'id', openedOn: 'openedOn', rating: 'rating' },
+      },
+      (name) => orm.getMetadata().find(name) ?? undefined,
+      dialect,
+    );
+    const connection = orm.em.getConnection();
+    await connection.execute(
+      `insert into stalls (opened_on, rating) values ('2025-01-02', 4.5), (null, null)`,
+    );
+    const zones = dialect === 'postgresql' ? ['UTC', 'Asia/Tokyo', 'America/New_York'] : ['(none)'];
+    for (const zone of zones) {
+      const rows =
+        dialect === 'postgresql'
+          ? await orm.em.fork().transactional(async (em) => {
+              await em.execute(`set local time zone '${zone}'`);
+              return em.execute<{ json: string }[]>(projection.snapshotSql);
+            })
+          : await connection.execute<{ json: string }[]>(projection.snapshotSql);
+      assert.deepEqual(
+        rows.map((row) => row.json),
+        ['{"id":1,"openedOn":"2025-01-02","rating":"4.50"}', '{"id":2,"openedOn":null,"rating":null}'],
+        zone,
+      );
+    }
+  });
+});
