@@ -80,6 +80,7 @@ export {
   revokeSession,
   revokeClientSessions,
   revokeUserSessions,
+  endUserSignIns,
   revokeSignInSessions,
   revokeSessionsBeyondRoleScopes,
   securityRevokedSessions,

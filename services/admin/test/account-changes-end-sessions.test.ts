@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { hashPassword } from '@tandem/accounts';
-import { Role, Session, User } from '@tandem/models';
+import { LoginSession, Role, Session, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { startUserSession } from '@tandem/tokens';
 import { Client, PASSWORD, refuseAuditEntries, startFixtureAsRoot, type Fixture } from './support.js';
@@ -85,6 +85,33 @@ describe(`account changes in the admin end the user's sessions (${testDialect()}
     const { body } = await edit(staff.id, { isStaff: 'false' });
     assert.equal(body.notice?.type, 'success', JSON.stringify(body));
     assert.deepEqual(await reasons(staff.sids), ['staff_removed']);
+  });
+
+  it('making a user staff ends their sign-ins at the login page (a second factor may now be due), not their tokens', async () => {
+    const user = await userWithSessions();
+    const bystander = await userWithSessions();
+    const em = fixture.db.orm.em.fork();
+    const now = new Date();
+    const signIn = (id: number, mark: string) =>
+      em.create(LoginSession, {
+        id: mark.repeat(64),
+        user: em.getReference(User, id),
+        authTime: now,
+        amr: 'pwd',
+        acr: null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + 3_600_000),
+        endedAt: null,
+      });
+    const [promoted, other] = [signIn(user.id, String(counter % 10)), signIn(bystander.id, 'f')];
+    await em.flush();
+    const { body } = await edit(user.id, { isStaff: 'true' });
+    assert.equal(body.notice?.type, 'success', JSON.stringify(body));
+    const ended = async (id: string) =>
+      (await fixture.db.orm.em.fork().findOneOrFail(LoginSession, { id })).endedAt;
+    assert.ok(await ended(promoted.id), "the promoted user's sign-in ended");
+    assert.equal(await ended(other.id), null, "nobody else's");
+    assert.deepEqual(await reasons(user.sids), [null], 'token sessions go on');
   });
 
   it("changing a user's password in the admin revokes their sessions (password_changed)", async () => {

@@ -24,6 +24,7 @@ export {
   revokeSession,
   revokeClientSessions,
   revokeUserSessions,
+  endUserSignIns,
   revokeSignInSessions,
   revokeSessionsBeyondRoleScopes,
 } from './revoke.js';

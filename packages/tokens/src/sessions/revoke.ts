@@ -63,10 +63,19 @@ export async function revokeUserSessions(
   reason: RevocationReason,
   now: Date = new Date(),
 ): Promise<number> {
-  await em.nativeUpdate(LoginSession, { user: userId, endedAt: null }, { endedAt: now });
-  await em.nativeUpdate(AuthorizationCode, { user: userId, usedAt: null }, { usedAt: now });
+  await endUserSignIns(em, userId, now);
   await em.nativeDelete(UserTotp, { user: userId, confirmedAt: null });
   return revokeWhere(em, { user: userId }, reason, now);
+}
+
+/**
+ * Ends the user's sign-ins at the auth service's login page, and spends the codes no client exchanged
+ * yet: their browsers must sign in again, under the rules that hold for the account now (a second
+ * factor for staff, TWO_FACTOR_REQUIRED_FOR_STAFF). Their token sessions go on.
+ */
+export async function endUserSignIns(em: Em, userId: number, now: Date = new Date()): Promise<void> {
+  await em.nativeUpdate(LoginSession, { user: userId, endedAt: null }, { endedAt: now });
+  await em.nativeUpdate(AuthorizationCode, { user: userId, usedAt: null }, { usedAt: now });
 }
 
 /**

@@ -1,6 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { User } from '@tandem/models';
-import { revokeSessionsBeyondRoleScopes, revokeUserSessions, type RevocationReason } from '@tandem/tokens';
+import {
+  endUserSignIns,
+  revokeSessionsBeyondRoleScopes,
+  revokeUserSessions,
+  type RevocationReason,
+} from '@tandem/tokens';
 import type { WriteChange } from '../orm/resource.js';
 
 /**
@@ -30,7 +35,8 @@ function userRevocationReason(change: WriteChange): RevocationReason | undefined
 }
 
 /**
- * A user deactivated, given a new password or stripped of the staff flag: all their sessions end. A
+ * A user deactivated, given a new password or stripped of the staff flag: all their sessions end. Made
+ * staff: their sign-ins at the login page end (endUserSignIns). A
  * user who lost a role: the sessions holding a scope their remaining roles do not grant end. (A deleted
  * user's sessions are deleted with the row by the foreign key's cascade, in the same transaction; the
  * change feed reports a deleted session as revoked.)
@@ -43,6 +49,10 @@ export async function endUserSessions(em: EntityManager, change: WriteChange): P
     await revokeUserSessions(orm(em), userId, reason);
     return;
   }
+  // Made staff: a browser signed in with a password alone must sign in again, with the second factor
+  // staff need when TWO_FACTOR_REQUIRED_FOR_STAFF is on, before its next code (its tokens go on).
+  if (change.before?.isStaff !== true && change.after?.isStaff === true)
+    await endUserSignIns(orm(em), userId);
   const kept = new Set(ids(change.after?.roles));
   if (ids(change.before?.roles).some((role) => !kept.has(role)))
     await revokeSessionsBeyondRoleScopes(orm(em), [userId], 'role_changed');
