@@ -20,6 +20,8 @@ interface CompiledField {
   readonly column: string;
   readonly kind: FieldKind;
   readonly valueType: FilterValueType;
+  /** An enum's items: the only values a filter on it could ever equal. */
+  readonly items?: readonly string[];
 }
 
 /** A projection resolved against the ORM metadata, with the SQL that builds its JSON in the database. */
@@ -149,7 +151,8 @@ export function compileProjection(
   };
   const fields = Object.entries(projection.fields).map(([name, property]) => {
     const { prop, column } = columnOf(property);
-    return { name, column, kind: kindOf(prop), valueType: valueTypeOf(prop, lookup) };
+    const items = prop.enum && Array.isArray(prop.items) ? { items: prop.items.map(String) } : {};
+    return { name, column, kind: kindOf(prop), valueType: valueTypeOf(prop, lookup), ...items };
   });
   // PostgreSQL: row_to_json writes compact JSON (json_build_object would write `"id" : 1, `), so both
   // dialects serve the same bytes; json columns are embedded verbatim.

@@ -20,6 +20,7 @@ const Stall = defineEntity({
     id: p.integer().primary().autoincrement(),
     openedOn: p.date().nullable(),
     rating: p.decimal().precision(4).scale(2).nullable(),
+    kind: p.enum(['shop', 'kiosk']).nullable(),
   },
 });
 
@@ -48,6 +49,21 @@ describe(`a projection's dates and decimals (${testDialect()})`, () => {
       },
       (name) => orm.getMetadata().find(name) ?? undefined,
       dialect,
+    );
+    // An enum's items travel with the field: a filter value outside them can be refused (fast).
+    assert.deepEqual(
+      compileProjection(
+        {
+          entity: 'Stall',
+          table: 'stalls',
+          collection: 'stalls',
+          scope: 'catalog:read',
+          fields: { id: 'id', kind: 'kind' },
+        },
+        (name) => orm.getMetadata().find(name) ?? undefined,
+        dialect,
+      ).fields.find((field) => field.name === 'kind')?.items,
+      ['shop', 'kiosk'],
     );
     const connection = orm.em.getConnection();
     await connection.execute(

@@ -13,6 +13,9 @@ export interface EntityMetadataLike {
         readonly columnTypes?: readonly string[];
         /** A decimal's digits after the point. */
         readonly scale?: number;
+        /** An enum property (p.enum) and its items. */
+        readonly enum?: boolean;
+        readonly items?: readonly unknown[];
         readonly primary?: boolean;
         /** Filled by the ORM on insert or update (timestamps): never taken from a client's body. */
         readonly onCreate?: unknown;

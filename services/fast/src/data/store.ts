@@ -95,6 +95,8 @@ export class CollectionStore {
   readonly filterable: readonly string[];
   /** Per filterable field (same order), what its values are as JSON: see filterValueProblem. */
   private readonly filterTypes: readonly FilterValueType[];
+  /** Per filterable field (same order), an enum's items, else undefined: see filterValueProblem. */
+  private readonly filterItems: readonly (readonly string[] | undefined)[];
   private readonly records = new Map<number, PreparedRecord>();
   /**
    * The records with id < DENSE_IDS again, by index: GET /v1/{collection}/{id} looks a record up on
@@ -125,6 +127,9 @@ export class CollectionStore {
     this.scopeBit = AccessTokenVerifier.scopeBit(projection.scope);
     this.filterable = projection.filterable;
     this.indexes = projection.filterable.map(() => new Map());
+    this.filterItems = projection.filterable.map(
+      (field) => projection.fields.find((f) => f.name === field)?.items,
+    );
     this.filterTypes = projection.filterable.map(
       (field) => projection.fields.find((f) => f.name === field)?.valueType ?? 'text',
     );
@@ -145,7 +150,11 @@ export class CollectionStore {
    * empty page, which a client cannot tell from "no such products". Undefined when it can be one.
    */
   filterValueProblem(field: string, value: string): string | undefined {
-    const type = this.filterTypes[this.filterable.indexOf(field)];
+    const index = this.filterable.indexOf(field);
+    const type = this.filterTypes[index];
+    const items = this.filterItems[index];
+    if (items !== undefined && value !== 'null' && !items.includes(value))
+      return `${field} is one of ${items.join(', ')} (or null): ${JSON.stringify(value)} is not one.`;
     if (value === 'null' || type === undefined || type === 'text') return undefined;
     if (
       type === 'integer'
