@@ -1,6 +1,7 @@
 import {
   ProjectionError,
   checkHotProjections,
+  columnKind,
   type EntityMetadataLike,
   type HotProjection,
   type MetadataLookup,
@@ -60,12 +61,11 @@ function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
   if (property.kind === 'm:1' || property.kind === '1:1') return 'scalar';
   if (/json/i.test(property.type)) return 'json';
   if (property.runtimeType === 'boolean' || property.type === 'boolean') return 'boolean';
-  const column = String(property.columnTypes?.[0] ?? '').toLowerCase();
+  const column = property.runtimeType === 'string' ? columnKind(property) : undefined;
   // A calendar date (MikroORM's DateType, a string): no time, no time zone.
-  if (property.runtimeType === 'string' && column === 'date') return 'date';
+  if (column === 'date') return 'date';
   // A decimal is a string to MikroORM and in the OpenAPI document: served as one, not as a JSON number.
-  if (property.runtimeType === 'string' && /^(numeric|decimal)\b/.test(column))
-    return { decimal: property.scale ?? 0 };
+  if (column === 'decimal') return { decimal: property.scale ?? 0 };
   if (property.runtimeType === 'Date' || /date/i.test(property.type)) return 'datetime';
   return 'scalar';
 }

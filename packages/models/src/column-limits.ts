@@ -38,3 +38,19 @@ export function characterLimit(prop: EntityProperty): number | undefined {
   const column = /^(?:varchar|character varying)\((\d+)\)$/i.exec(String(prop.columnTypes?.[0] ?? ''));
   return column ? Number(column[1]) : undefined;
 }
+
+/**
+ * What a column holds beyond its JS runtime type, read from the SQL type MikroORM maps it to: a
+ * calendar date (`date`, a string to MikroORM), a decimal (`numeric(p,s)`, a string too), a floating
+ * point number. The projection (how it is served), the OpenAPI schema (how it is described) and
+ * StorableValues (what it accepts) all go by this one reading.
+ */
+export function columnKind(prop: {
+  readonly columnTypes?: readonly string[];
+}): 'date' | 'decimal' | 'float' | undefined {
+  const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
+  if (column === 'date') return 'date';
+  if (/^(numeric|decimal)\b/.test(column)) return 'decimal';
+  if (/^(double|real|float)/.test(column)) return 'float';
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import type { EntityMetadata, EventArgs, EventSubscriber } from '@mikro-orm/core';
-import { characterLimit, integerRange, isIntegerColumn } from './column-limits.js';
+import { characterLimit, columnKind, integerRange, isIntegerColumn } from './column-limits.js';
 import { ModelValidationError, type FieldErrors } from './validation.js';
 
 /**
@@ -51,11 +51,11 @@ function valueProblem(prop: EntityMetadata['properties'][string], value: unknown
   if (typeof value === 'number' && !Number.isFinite(value)) return 'Must be a number.';
   if (value instanceof Date)
     return Number.isNaN(value.getTime()) ? 'Must be a valid date and time.' : undefined;
-  const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
-  if (/^(numeric|decimal)\b/.test(column)) return decimalProblem(String(value), prop.precision, prop.scale);
-  if (/^(double|real|float)/.test(column) && typeof value === 'string' && !Number.isFinite(Number(value)))
+  const kind = columnKind(prop);
+  if (kind === 'decimal') return decimalProblem(String(value), prop.precision, prop.scale);
+  if (kind === 'float' && typeof value === 'string' && !Number.isFinite(Number(value)))
     return 'Must be a number.';
-  if (column === 'date' && typeof value === 'string' && !isCalendarDate(value))
+  if (kind === 'date' && typeof value === 'string' && !isCalendarDate(value))
     return 'Must be a date (YYYY-MM-DD).';
   return undefined;
 }

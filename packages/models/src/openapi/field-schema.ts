@@ -1,5 +1,5 @@
 import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
-import { characterLimit, isIntegerColumn } from '../column-limits.js';
+import { characterLimit, columnKind, isIntegerColumn } from '../column-limits.js';
 import type { JsonSchema } from '../model.js';
 
 /** A related entity's key type: hot collections key by integers, so a many-to-one exposes an id. */
@@ -26,9 +26,9 @@ function scalarSchema(prop: EntityProperty): JsonSchema {
     case 'Date':
       return { type: 'string', format: 'date-time' };
     case 'string': {
-      const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
-      if (column === 'date') return { type: 'string', format: 'date' };
-      if (/^(numeric|decimal)\b/.test(column))
+      const kind = columnKind(prop);
+      if (kind === 'date') return { type: 'string', format: 'date' };
+      if (kind === 'decimal')
         return {
           type: 'string',
           pattern: '^-?[0-9]+(\\.[0-9]+)?$',

@@ -93,10 +93,14 @@ export class CollectionStore {
   /** AccessTokenVerifier.scopeBit(scope), taken once: /v1 reads test it against the token's mask. */
   readonly scopeBit: number;
   readonly filterable: readonly string[];
-  /** Per filterable field (same order), what its values are as JSON: see filterValueProblem. */
-  private readonly filterTypes: readonly FilterValueType[];
-  /** Per filterable field (same order), an enum's items, else undefined: see filterValueProblem. */
-  private readonly filterItems: readonly (readonly string[] | undefined)[];
+  /**
+   * Per filterable field (same order), what its values are as JSON and, for an enum, its items: see
+   * filterValueProblem.
+   */
+  private readonly filterValues: readonly {
+    readonly type: FilterValueType;
+    readonly items?: readonly string[];
+  }[];
   private readonly records = new Map<number, PreparedRecord>();
   /**
    * The records with id < DENSE_IDS again, by index: GET /v1/{collection}/{id} looks a record up on
@@ -127,12 +131,10 @@ export class CollectionStore {
     this.scopeBit = AccessTokenVerifier.scopeBit(projection.scope);
     this.filterable = projection.filterable;
     this.indexes = projection.filterable.map(() => new Map());
-    this.filterItems = projection.filterable.map(
-      (field) => projection.fields.find((f) => f.name === field)?.items,
-    );
-    this.filterTypes = projection.filterable.map(
-      (field) => projection.fields.find((f) => f.name === field)?.valueType ?? 'text',
-    );
+    this.filterValues = projection.filterable.map((field) => {
+      const compiled = projection.fields.find((f) => f.name === field);
+      return { type: compiled?.valueType ?? 'text', items: compiled?.items };
+    });
     const rule = projection.rowAccess;
     this.ownerField = rule?.field;
     this.rowAccess = rule && {
@@ -150,9 +152,7 @@ export class CollectionStore {
    * empty page, which a client cannot tell from "no such products". Undefined when it can be one.
    */
   filterValueProblem(field: string, value: string): string | undefined {
-    const index = this.filterable.indexOf(field);
-    const type = this.filterTypes[index];
-    const items = this.filterItems[index];
+    const { type, items } = this.filterValues[this.filterable.indexOf(field)] ?? {};
     if (items !== undefined && value !== 'null' && !items.includes(value))
       return `${field} is one of ${items.join(', ')} (or null): ${JSON.stringify(value)} is not one.`;
     if (value === 'null' || type === undefined || type === 'text') return undefined;
