@@ -3,6 +3,7 @@ import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
 import type { ClientAddressReader, LoginThrottle } from '@tandem/accounts';
 import type { AccessTokenSigner, ClientSecretHasher, IdTokenSigner, SigningKeyRing } from '@tandem/tokens';
+import type { BrowserCookies } from './authorize/cookies.js';
 import type { CsrfGuard } from './authorize/csrf.js';
 import type { FreshSignIns } from './authorize/fresh-sign-in.js';
 import type { PendingSignIns } from './authorize/pending-sign-in.js';
@@ -38,6 +39,8 @@ export interface AuthDeps {
   readonly metrics: AuthMetrics;
   /** OpenID Connect ID tokens (same keys as the access tokens). */
   readonly idTokens: IdTokenSigner;
+  /** The sign-in and CSRF cookies' names and attributes (`__Host-` on an https issuer). */
+  readonly cookies: BrowserCookies;
   /** CSRF checks of the authorization page's forms. */
   readonly csrf: CsrfGuard;
   /** The consent form's proof that its sign-in was made for its request (prompt=login, max_age). */

@@ -11,6 +11,7 @@ import {
   requireSecretKey,
   retireExpiredKeys,
 } from '@tandem/tokens';
+import { BrowserCookies } from './authorize/cookies.js';
 import { CsrfGuard } from './authorize/csrf.js';
 import { FreshSignIns } from './authorize/fresh-sign-in.js';
 import { clientSessionWindow } from './client-auth.js';
@@ -85,6 +86,7 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
   const issuer = new URL(config.tokens.issuer).port === '0' ? url : config.tokens.issuer;
 
   const store = new AuthStore(orm, config.database.dialect);
+  const cookies = new BrowserCookies(issuer);
   const deps: AuthDeps = {
     config,
     issuer,
@@ -105,7 +107,8 @@ export async function startAuth(options: StartAuthOptions): Promise<AuthServer> 
     clientAddress: clientAddressReader(config.trustedProxies),
     metrics: new AuthMetrics(),
     idTokens: new IdTokenSigner(keys),
-    csrf: new CsrfGuard(secretKey, issuer.startsWith('https:')),
+    cookies,
+    csrf: new CsrfGuard(secretKey, cookies),
     freshSignIns: new FreshSignIns(secretKey),
     pendingSignIns: new PendingSignIns(secretKey),
     twoFactor: authTwoFactor(config, orm, secretKey),

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { crossSiteProblem } from '@tandem/accounts';
 import { deriveKey } from '@tandem/tokens';
-import { COOKIE_NAMES, cookieHeader, readCookie } from './cookies.js';
+import type { BrowserCookies } from './cookies.js';
 
 const CSRF_COOKIE_SECONDS = 60 * 60 * 12;
 
@@ -20,7 +20,7 @@ export class CsrfGuard {
 
   constructor(
     secretKey: string,
-    private readonly secure: boolean,
+    private readonly cookies: BrowserCookies,
   ) {
     this.key = deriveKey(secretKey, 'login-csrf');
   }
@@ -31,7 +31,7 @@ export class CsrfGuard {
 
   /** The form token for this browser, and the Set-Cookie to send when it had no CSRF cookie yet. */
   formToken(req: IncomingMessage): { token: string; setCookie: string | undefined } {
-    const existing = readCookie(req, COOKIE_NAMES.csrf);
+    const existing = this.cookies.read(req, this.cookies.csrf);
     return existing === undefined
       ? this.renewedToken()
       : { token: this.tokenFor(existing), setCookie: undefined };
@@ -45,13 +45,13 @@ export class CsrfGuard {
     const cookie = randomBytes(24).toString('base64url');
     return {
       token: this.tokenFor(cookie),
-      setCookie: cookieHeader(COOKIE_NAMES.csrf, cookie, CSRF_COOKIE_SECONDS, this.secure),
+      setCookie: this.cookies.header(this.cookies.csrf, cookie, CSRF_COOKIE_SECONDS),
     };
   }
 
   /** The Set-Cookie that deletes the CSRF cookie (at logout: the next person gets a new one). */
   clearCookie(): string {
-    return cookieHeader(COOKIE_NAMES.csrf, '', 0, this.secure);
+    return this.cookies.clear(this.cookies.csrf);
   }
 
   /** Why this form post is refused as a cross-site request, or undefined when it passes. */
@@ -63,7 +63,7 @@ export class CsrfGuard {
       origin: header(req, 'origin'),
     });
     if (site !== undefined) return site;
-    const cookie = readCookie(req, COOKIE_NAMES.csrf);
+    const cookie = this.cookies.read(req, this.cookies.csrf);
     if (cookie === undefined || presented === undefined) return 'The form has no valid CSRF token.';
     const expected = Buffer.from(this.tokenFor(cookie));
     const given = Buffer.from(presented);

@@ -4,7 +4,6 @@ import { AuthorizationCode, LoginSession, User, type Orm } from '@tandem/models'
 import { revokeSignInSessions } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import type { Authentication } from './authentication.js';
-import { COOKIE_NAMES, cookieHeader, readCookie } from './cookies.js';
 
 export type { Authentication } from './authentication.js';
 
@@ -25,7 +24,7 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('hex
 
 /** The browser's live sign-in, if its cookie names one (not ended, not expired, user still active). */
 export async function currentSignIn(deps: AuthDeps, req: IncomingMessage): Promise<SignedIn | undefined> {
-  const token = readCookie(req, COOKIE_NAMES.login);
+  const token = deps.cookies.read(req, deps.cookies.login);
   if (token === undefined) return undefined;
   const row = await deps.orm.em
     .fork()
@@ -54,11 +53,10 @@ export async function startSignIn(
   deps: AuthDeps,
   req: IncomingMessage,
   authentication: Authentication,
-  secure: boolean,
 ): Promise<{ signedIn: SignedIn; setCookie: string }> {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
-  const previous = readCookie(req, COOKIE_NAMES.login);
+  const previous = deps.cookies.read(req, deps.cookies.login);
   const id = await deps.orm.em.fork().transactional(async (em) => {
     const row = em.create(LoginSession, {
       id: hashOf(token),
@@ -83,7 +81,7 @@ export async function startSignIn(
       amr: authentication.amr,
       acr: authentication.acr,
     },
-    setCookie: cookieHeader(COOKIE_NAMES.login, token, LOGIN_SESSION_SECONDS, secure),
+    setCookie: deps.cookies.header(deps.cookies.login, token, LOGIN_SESSION_SECONDS),
   };
 }
 
@@ -124,6 +122,6 @@ export async function endSignIn(deps: AuthDeps, signInId: string | undefined): P
   return deps.orm.em.fork().transactional((em) => revokeSignInSessions(em, signInId, 'logout', now));
 }
 
-export function clearSignInCookie(secure: boolean): string {
-  return cookieHeader(COOKIE_NAMES.login, '', 0, secure);
+export function clearSignInCookie(deps: AuthDeps): string {
+  return deps.cookies.clear(deps.cookies.login);
 }

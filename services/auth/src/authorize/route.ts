@@ -192,12 +192,7 @@ export function authorizePostRoute(deps: AuthDeps): OAuthRoute {
       const outcome = await handler(context);
       if (outcome.kind === 'page')
         return sendPage(res, outcome.status, outcome.html, { ...outcome.headers, 'Set-Cookie': cookies });
-      const { signedIn, setCookie } = await startSignIn(
-        deps,
-        req,
-        outcome.authentication,
-        deps.issuer.startsWith('https:'),
-      );
+      const { signedIn, setCookie } = await startSignIn(deps, req, outcome.authentication);
       // A new CSRF cookie with the new sign-in: tokens of the forms shown before it stop working.
       const csrf = deps.csrf.renewedToken();
       await proceed(deps, req, res, request, signedIn, {

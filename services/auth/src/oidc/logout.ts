@@ -74,8 +74,6 @@ export function logoutRoutes(deps: AuthDeps): {
   get: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   post: (req: BodyRequest, res: ServerResponse) => Promise<void>;
 } {
-  const secure = deps.issuer.startsWith('https:');
-
   const logout = async (req: IncomingMessage, res: ServerResponse, query: string, confirmed: boolean) => {
     try {
       const params = new URLSearchParams(query);
@@ -103,7 +101,7 @@ export function logoutRoutes(deps: AuthDeps): {
       // confirmed on this page. A client ends a token session it holds at /oauth/revoke.
       const revoked = await endSignIn(deps, signedIn?.id);
       if (revoked > 0) deps.metrics.revocations.inc({ reason: 'logout' }, revoked);
-      const cookie = { 'Set-Cookie': [clearSignInCookie(secure), deps.csrf.clearCookie()] };
+      const cookie = { 'Set-Cookie': [clearSignInCookie(deps), deps.csrf.clearCookie()] };
       if (location) return sendRedirect(res, location, cookie);
       sendPage(res, 200, signedOutPage(), cookie);
     } catch (error) {
