@@ -1,16 +1,16 @@
 import type { DatabaseTarget } from '@tandem/config';
 import type { Orm } from '@tandem/models';
 import {
-  IDENTITY_SCOPES,
+  HELD_SCOPE_BINDING,
   INSERT_SESSION_SQL,
   REVOKE_SESSION_SQL,
   revokeSessionSql,
   formatScope,
+  heldScopeSql,
+  heldScopes,
   insertSessionBindings,
-  isIdentityScope,
   liveBindings,
   liveSessionSql,
-  parseScope,
   unionRoleScopes,
   type LiveWindow,
   type NewSession,
@@ -271,17 +271,6 @@ const CODE_CLAIMABLE = `a.used_at is null and a.expires_at > t.at and a.code_cha
                        or (a.redirect_uri = '' and (t.redirect_uri is null
                                                     or c.redirect_uris = jsonb_build_array(t.redirect_uri)))))
     and exists (select 1 from users u where u.id = a.user_id and u.is_active)`;
-
-/**
- * The code's scopes that the user's roles allow now (identity scopes always: the one `?`, a text
- * array), in the code's order, space-separated (PostgreSQL; codeForExchange does the same in
- * TypeScript). A code's scope is stored formatted (distinct tokens, single spaces).
- */
-const GRANTED_SCOPE = `(select coalesce(string_agg(g.scope, ' ' order by g.n), '')
-          from unnest(string_to_array(a.scope, ' ')) with ordinality as g(scope, n)
-          where g.scope = any(cast(? as text[]))
-             or exists (select 1 from user_roles ur join roles r on r.id = ur.role_id
-                        where ur.user_id = a.user_id and r.scopes @> jsonb_build_array(g.scope)))`;
 
 /** The columns of a code's read, `now` (an SQL expression) deciding whether it is live. */
 const codeSelect = (
@@ -695,10 +684,7 @@ export class AuthQueries {
     const roleScopes = unionRoleScopes(
       rows.map((each) => (each.role_scopes == null ? [] : jsonList(each.role_scopes))),
     );
-    const granted = (parseScope(String(row.scope)) ?? []).filter(
-      (scope) => roleScopes.has(scope) || isIdentityScope(scope),
-    );
-    return codeOf(row, formatScope(granted));
+    return codeOf(row, formatScope(heldScopes(String(row.scope), roleScopes)));
   }
 
   /**
@@ -725,7 +711,7 @@ export class AuthQueries {
            with ordinality as t(code_hash, challenge, redirect_uri, authenticated_pk, named_client_id,
                                 session_id, at, expires_at, refresh_token_hash, n)),
        code as (
-         ${codeSelect('t.at')}, t.n, ${GRANTED_SCOPE} as granted_scope
+         ${codeSelect('t.at')}, t.n, ${heldScopeSql('a.scope', 'a.user_id')} as granted_scope
          from attempt t
          join authorization_codes a on a.code_hash = t.code_hash
          join clients c on c.id = a.client_id
@@ -759,7 +745,7 @@ export class AuthQueries {
         column((a) => a.session.now),
         column((a) => a.session.expiresAt),
         column((a) => a.refreshTokenHash),
-        [...IDENTITY_SCOPES],
+        HELD_SCOPE_BINDING,
       ],
     );
     const reads: (CodeRead | undefined)[] = attempts.map(() => undefined);

@@ -6,7 +6,15 @@
 export type { RevocationReason } from './reasons.js';
 export { securityRevokedSessions } from './security-revoked.js';
 export { liveWindow, liveSessionSql, liveBindings, liveSessionWhere, type LiveWindow } from './live.js';
-export { unionRoleScopes, roleScopes, scopesOfUsers } from './scopes.js';
+export {
+  unionRoleScopes,
+  roleScopes,
+  scopesOfUsers,
+  userMayHold,
+  heldScopes,
+  heldScopeSql,
+  HELD_SCOPE_BINDING,
+} from './scopes.js';
 export {
   newSession,
   sessionStart,

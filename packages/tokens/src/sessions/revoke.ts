@@ -1,7 +1,7 @@
 import { AuthorizationCode, LoginSession, Session, UserTotp, type Orm } from '@tandem/models';
-import { isIdentityScope, parseScope } from '../claims.js';
+import { parseScope } from '../claims.js';
 import type { RevocationReason } from './reasons.js';
-import { scopesOfUsers } from './scopes.js';
+import { scopesOfUsers, userMayHold } from './scopes.js';
 
 type Em = Orm['em'];
 
@@ -123,7 +123,7 @@ export async function revokeSessionsBeyondRoleScopes(
   const beyond = open
     .filter((session) => {
       const scopes = allowed.get(session.user?.id ?? -1) ?? new Set<string>();
-      return (parseScope(session.scope) ?? []).some((scope) => !scopes.has(scope) && !isIdentityScope(scope));
+      return (parseScope(session.scope) ?? []).some((scope) => !userMayHold(scopes, scope));
     })
     .map((session) => session.id);
   return beyond.length === 0 ? 0 : revokeWhere(em, { id: { $in: beyond } }, reason, now);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
 import { Consent, User } from '@tandem/models';
-import { IDENTITY_SCOPES, formatScope, parseScope, roleScopes } from '@tandem/tokens';
+import { formatScope, parseScope, roleScopes, userMayHold } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import type { SignedIn } from './login-sessions.js';
 import type { AuthorizationRequest } from './request.js';
@@ -25,7 +25,7 @@ export async function grantableScopes(
   const user = await deps.orm.em.fork().findOneOrFail(User, { id: userId }, { populate: ['roles'] });
   const allowed = roleScopes(user);
   return {
-    scopes: request.scopes.filter((scope) => allowed.has(scope) || IDENTITY_SCOPES.has(scope)),
+    scopes: request.scopes.filter((scope) => userMayHold(allowed, scope)),
     email: user.email,
   };
 }

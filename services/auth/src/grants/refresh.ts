@@ -2,8 +2,8 @@ import {
   clientMayHaveScope,
   formatScope,
   grantScope,
-  isIdentityScope,
   hashRefreshToken,
+  heldScopes,
   liveWindow,
   looksLikeRefreshToken,
   newRefreshToken,
@@ -49,10 +49,8 @@ function presenter(
  */
 function grantableNow(session: RefreshTokenSession): string[] {
   const client = session.issuedTo;
-  return (parseScope(session.scope) ?? []).filter(
-    (scope) =>
-      (session.roleScopes.has(scope) || isIdentityScope(scope)) &&
-      (client === undefined || clientMayHaveScope(client.scopes, scope)),
+  return heldScopes(session.scope, session.roleScopes).filter(
+    (scope) => client === undefined || clientMayHaveScope(client.scopes, scope),
   );
 }
 
