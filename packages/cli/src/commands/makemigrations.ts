@@ -11,6 +11,7 @@ import {
   scratchSqliteDrift,
   staleModelSources,
   type DialectChanges,
+  type EntityList,
 } from '@tandem/models/authoring';
 import { CommandError, UsageError, type Command } from '../command.js';
 import { hotTableNames } from '../migrations/hot-tables.js';
@@ -31,6 +32,27 @@ export function checkReport(changes: readonly DialectChanges[]): {
     text:
       `The models and the migrations disagree:\n${list(describeChanges(changes))}` +
       'Run `tandem makemigrations` to write the migrations.\n',
+  };
+}
+
+/**
+ * `makemigrations --check`: the recorded state must match the models, and the migrations' SQL must build
+ * that state (applied to a scratch SQLite database). The second catches what the first cannot: an
+ * `--empty` migration recorded but never filled in, or hand-written SQL that builds something else.
+ */
+export async function migrationCheck(
+  options: { entities: EntityList; hotTables: readonly string[]; migrationsRoot?: string },
+  compiledSqliteMigrations?: string,
+): Promise<{ readonly code: number; readonly text: string }> {
+  const report = checkReport(await authoring(() => inspectMigrations(options)));
+  if (report.code !== 0) return report;
+  const drift = await scratchSqliteDrift(options.entities, options.hotTables, compiledSqliteMigrations);
+  if (drift.length === 0) return report;
+  return {
+    code: 1,
+    text:
+      `The migrations' recorded state matches the models, but their SQL does not build it (SQLite):\n${list(drift)}` +
+      'Write the missing SQL in the newest migration of each dialect (an --empty one lists it), then build @tandem/models.\n',
   };
 }
 
@@ -74,7 +96,7 @@ export const makemigrationsCommand: Command = {
     const options = { entities, hotTables: hotTableNames() };
 
     if (values.check) {
-      const report = checkReport(await authoring(() => inspectMigrations(options)));
+      const report = await migrationCheck(options);
       stdout.write(report.text);
       return report.code;
     }

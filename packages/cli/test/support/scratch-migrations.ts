@@ -57,6 +57,12 @@ export class ScratchMigrations {
     }
   }
 
+  /** The compiled scratch migrations of `dialect`, compiled now. */
+  compiledFor(dialect: Dialect): string {
+    this.compile();
+    return path.join(this.compiled, dialect);
+  }
+
   /** Opens `database` with the scratch entities and applies the compiled scratch migrations. */
   async migrate(database: TestDatabase, entities: EntityList): Promise<{ orm: Orm; applied: string[] }> {
     this.compile();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSchema, SchemaComparator } from '@mikro-orm/knex';
-import { migrate, openOrm, type Orm } from '../orm.js';
+import { migrate, openOrm, ormOptions, type Orm } from '../orm.js';
 import type { Dialect, EntityList } from './authoring-orm.js';
 import { describeSchemaDifference } from './schema-changes.js';
 
@@ -56,17 +56,32 @@ export async function tablesMissingChangeCapture(
 }
 
 /**
- * Applies the compiled migrations to a new, temporary SQLite database and reports how the result
- * differs from the entities and hot tables ("table: what" lines; empty when they match). Guards
- * `makemigrations --record-only`, which records the entities as what the migrations build.
+ * Applies the compiled migrations (the built ones, or those in `compiledMigrations`) to a new,
+ * temporary SQLite database and reports how the result differs from the entities and hot tables
+ * ("table: what" lines; empty when they match). Guards `makemigrations --record-only`, which records
+ * the entities as what the migrations build, and backs `--check`: a migration whose recorded state
+ * its SQL does not build (an `--empty` one never filled in) fails it.
  */
 export async function scratchSqliteDrift(
   entities: EntityList,
   hotTables: readonly string[],
+  compiledMigrations?: string,
 ): Promise<string[]> {
   const directory = await mkdtemp(path.join(tmpdir(), 'tandem-migrations-'));
   const file = path.join(directory, 'scratch.sqlite3');
-  const orm = await openOrm({ dialect: 'sqlite', path: file, url: `sqlite:${file}` }, { entities });
+  const target = { dialect: 'sqlite', path: file, url: `sqlite:${file}` } as const;
+  const migrations =
+    compiledMigrations === undefined
+      ? {}
+      : {
+          migrations: {
+            ...ormOptions(target).migrations,
+            path: compiledMigrations,
+            pathTs: compiledMigrations,
+            glob: '*.js',
+          },
+        };
+  const orm = await openOrm(target, { entities, ...migrations });
   try {
     await migrate(orm);
     const missing = await tablesMissingChangeCapture(orm, 'sqlite', hotTables);
