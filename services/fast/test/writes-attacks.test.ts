@@ -328,6 +328,29 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
     assert.equal(under.status, 201, under.text);
   });
 
+  test('two Content-Length headers that disagree are 400 and close the connection; nothing is queued', async () => {
+    const rows = await writeRows(h);
+    const body = `{"lines":[{"productId":${product},"quantity":1}]}`;
+    const head = (lengths: number[]) =>
+      `POST /v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${aliceToken}\r\n` +
+      `Content-Type: application/json\r\n${lengths.map((n) => `Content-Length: ${n}\r\n`).join('')}\r\n`;
+    // Either order: a proxy in front that took the other value would cut the body elsewhere.
+    for (const lengths of [
+      [body.length, 2],
+      [2, body.length],
+    ]) {
+      const answer = await rawExchange(h.fast.port, head(lengths), Buffer.from(body));
+      assert.match(answer.text, /^HTTP\/1\.1 400 /, `${lengths.join(', ')}: ${answer.text}`);
+      assert.match(answer.text, /"error":"conflicting_content_length"/);
+      assert.ok(answer.closed, 'the connection is closed');
+    }
+    assert.equal(await writeRows(h), rows, 'nothing queued');
+    // The same value twice frames the body one way only: taken like one header.
+    const same = await rawExchange(h.fast.port, head([body.length, body.length]), Buffer.from(body));
+    assert.match(same.text, /^HTTP\/1\.1 202 /, same.text);
+    assert.equal(await writeRows(h), rows + 1);
+  });
+
   test('a body that arrives after its session was revoked is 401, and nothing is queued', async () => {
     const sid = randomUUID();
     await h.sql(`insert into sessions (id, user_id, grant_type, expires_at) values (?, ?, 'password', ?)`, [

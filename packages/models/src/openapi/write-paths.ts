@@ -12,10 +12,10 @@ export const WRITES_COLLECTION = 'writes';
  */
 export const WRITE_ERROR_CODES = {
   /**
-   * 400: the body is not JSON, one of its objects holds a key twice, or the Idempotency-Key is not
-   * 1–255 visible ASCII characters.
+   * 400: the body is not JSON, one of its objects holds a key twice, the Idempotency-Key is not 1–255
+   * visible ASCII characters, or Content-Length is given twice with different values.
    */
-  BadWrite: ['invalid_json', 'duplicate_key', 'invalid_idempotency_key'],
+  BadWrite: ['invalid_json', 'duplicate_key', 'invalid_idempotency_key', 'conflicting_content_length'],
   /**
    * 403: the token lacks the collection's write scope (insufficient_scope, nothing queued), or, when
    * applied, its session had been revoked since (session_revoked: a password change, a deactivation, a

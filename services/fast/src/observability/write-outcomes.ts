@@ -17,6 +17,7 @@ export const WRITE_OUTCOMES = [
   'body_too_large',
   'invalid_json',
   'duplicate_key',
+  'conflicting_content_length',
   'validation_failed',
   'not_ready',
   'not_found',

@@ -31,6 +31,7 @@ import {
 } from './write-headers.js';
 import {
   accepted,
+  conflictingContentLength,
   contentTooLarge,
   duplicateKey,
   idempotencyKeyReused,
@@ -126,6 +127,8 @@ export class WriteEndpoint {
       return send(out, metrics, 'method_not_allowed', writeOutcomes.refusal(methodNotAllowed(allow, path)));
     }
     const headers = readWriteHeaders(req);
+    if (headers.conflictingLength)
+      return send(out, metrics, 'refused', writeOutcomes.refusal(conflictingContentLength()), true);
     const response = new LateReply(out, metrics, 'write');
     // Started now: uWS drops body chunks that arrive before onData is attached.
     const body = op === 'delete' ? undefined : new BodyReader(res, headers, this.deps.maxBodyBytes);

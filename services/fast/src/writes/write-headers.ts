@@ -5,6 +5,8 @@ import type { BodyFraming } from './body-reader.js';
 export interface WriteHeaders extends BodyFraming {
   contentType: string;
   contentLength: string;
+  /** Content-Length was given again with another value (the first one is `contentLength`). */
+  conflictingLength: boolean;
   transferEncoding: string;
   /** Undefined when the header is absent ('' when it is present but empty: refused). */
   idempotencyKey: string | undefined;
@@ -18,6 +20,7 @@ export function readWriteHeaders(req: HttpRequest): WriteHeaders {
   const headers: WriteHeaders = {
     contentType: '',
     contentLength: '',
+    conflictingLength: false,
     transferEncoding: '',
     idempotencyKey: undefined,
     ifMatch: '',
@@ -27,8 +30,10 @@ export function readWriteHeaders(req: HttpRequest): WriteHeaders {
     // uWebSockets.js hands header names over in lower case; the first of a repeated header counts,
     // except Prefer, a list.
     if (key === 'content-type') headers.contentType ||= value;
-    else if (key === 'content-length') headers.contentLength ||= value;
-    else if (key === 'transfer-encoding') headers.transferEncoding ||= value;
+    else if (key === 'content-length') {
+      if (headers.contentLength === '') headers.contentLength = value;
+      else if (value !== headers.contentLength) headers.conflictingLength = true;
+    } else if (key === 'transfer-encoding') headers.transferEncoding ||= value;
     else if (key === 'idempotency-key') headers.idempotencyKey ??= value;
     else if (key === 'if-match') headers.ifMatch ||= value;
     else if (key === 'prefer') headers.prefer = headers.prefer === '' ? value : `${headers.prefer},${value}`;

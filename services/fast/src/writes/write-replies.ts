@@ -56,6 +56,19 @@ export function duplicateKey(key: string, at: string): Reply {
   );
 }
 
+/**
+ * 400: two Content-Length headers that disagree (RFC 9112 §6.3: an unrecoverable framing error). A
+ * proxy in front that took the other one would cut the body elsewhere: the rest of this connection's
+ * bytes could be read as another request, so the connection is closed with this answer.
+ */
+export function conflictingContentLength(): Reply {
+  return jsonError(
+    400,
+    'conflicting_content_length',
+    'Content-Length is given more than once with different values; send it once.',
+  );
+}
+
 export function invalidIdempotencyKey(): Reply {
   return jsonError(
     400,
