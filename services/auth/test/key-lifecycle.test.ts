@@ -30,7 +30,7 @@ import {
 import { codeFor, createCodeClient, exchange, type CodeClient } from './code-flow-support.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../../../packages/cli/bin/tandem.js', import.meta.url));
+const CLI = fileURLToPath(import.meta.resolve('@tandem/cli/bin/tandem.js'));
 
 /** The shortest settings config accepts, so a key's whole life fits in a test. */
 const REFRESH_SECONDS = 1;

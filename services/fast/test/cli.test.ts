@@ -8,12 +8,12 @@ import { eventually, startHarness, type Harness } from './support/fast.js';
 import { requireBuilt } from './support/built.js';
 import { bearer, get } from './support/http.js';
 
-const tandem = fileURLToPath(new URL('../../../../packages/cli/bin/tandem.js', import.meta.url));
+const tandem = fileURLToPath(import.meta.resolve('@tandem/cli/bin/tandem.js'));
 
 let h: Harness;
 before(async () => {
   // bin/tandem.js only loads the build: without it every command fails far less clearly.
-  requireBuilt(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url), 'packages/cli');
+  requireBuilt(new URL(import.meta.resolve('@tandem/cli')), 'packages/cli');
   h = await startHarness();
 });
 after(() => h?.close());

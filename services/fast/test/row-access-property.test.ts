@@ -175,11 +175,11 @@ test(`every user sees exactly their orders under concurrent changes (${testDiale
 });
 
 const REDIS_URL = process.env.REDIS_URL;
-const tandem = fileURLToPath(new URL('../../../../packages/cli/bin/tandem.js', import.meta.url));
+const tandem = fileURLToPath(import.meta.resolve('@tandem/cli/bin/tandem.js'));
 
 /** `tandem relay` for this database and stream key; resolves once it says it relays. */
 async function startRelay(db: MigratedTestDatabase, streamKey: string): Promise<ChildProcess> {
-  requireBuilt(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url), 'packages/cli');
+  requireBuilt(new URL(import.meta.resolve('@tandem/cli')), 'packages/cli');
   const relay = spawn(process.execPath, [tandem, 'relay'], {
     env: {
       ...process.env,
