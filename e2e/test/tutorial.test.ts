@@ -198,6 +198,18 @@ test(
         await page.waitForURL((url) => !url.pathname.endsWith('/actions/new'));
       });
 
+      await t.test("the role editor offers the new model's four permissions", async () => {
+        await page.goto(`${admin.url}/admin/resources/Role/actions/new`);
+        const matrix = page.getByTestId('permission-matrix');
+        await matrix.waitFor();
+        for (const action of ['view', 'add', 'change', 'delete'])
+          assert.equal(
+            await matrix.locator(`input[data-codename="${action}_store"]`).count(),
+            1,
+            `${action}_store`,
+          );
+      });
+
       const stores = (client.collections as unknown as Record<string, typeof client.collections.products>)
         .stores;
       assert.ok(stores, 'the regenerated client has a stores collection');
