@@ -7,7 +7,6 @@ import {
   liveWindow,
   looksLikeRefreshToken,
   newRefreshToken,
-  parseScope,
   userSubject,
   type RevocationReason,
 } from '@tandem/tokens';
