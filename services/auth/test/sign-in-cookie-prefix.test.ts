@@ -21,6 +21,18 @@ import {
 
 const PASSWORD = 'correct horse battery staple';
 
+/** An authorization request of a first-party code client (PKCE S256). */
+function codeRequest(client: CodeClient): Record<string, string> {
+  return {
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid catalog:read',
+    code_challenge: pkcePair().challenge,
+    code_challenge_method: 'S256',
+  };
+}
+
 /** The Set-Cookie lines of a response, by cookie name. */
 function setCookies(headers: Headers): Map<string, string> {
   return new Map(headers.getSetCookie().map((line) => [line.slice(0, line.indexOf('=')), line]));
@@ -38,14 +50,7 @@ describe('the sign-in and CSRF cookies on an https issuer', () => {
   });
   after(() => auth.close());
 
-  const request = () => ({
-    response_type: 'code',
-    client_id: client.clientId,
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid catalog:read',
-    code_challenge: pkcePair().challenge,
-    code_challenge_method: 'S256',
-  });
+  const request = () => codeRequest(client);
 
   it('are __Host- cookies: Secure, Path=/, no Domain', async () => {
     const browser = new FormBrowser(auth.url);
@@ -115,16 +120,7 @@ describe('the cookies on a plain-http issuer (development)', () => {
 
   it('keep their plain names and Path=/oauth, not Secure', async () => {
     const client = await createCodeClient(auth, { isFirstParty: true });
-    const page = await new FormBrowser(auth.url).get(
-      authorizeQuery({
-        response_type: 'code',
-        client_id: client.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid catalog:read',
-        code_challenge: pkcePair().challenge,
-        code_challenge_method: 'S256',
-      }),
-    );
+    const page = await new FormBrowser(auth.url).get(authorizeQuery(codeRequest(client)));
     const line = setCookies(page.headers).get('tandem_csrf');
     assert.ok(line, page.headers.getSetCookie().join(' | '));
     assert.match(line, /; Path=\/oauth; HttpOnly; SameSite=Lax$/);
