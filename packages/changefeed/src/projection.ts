@@ -11,7 +11,7 @@ import {
 export { ProjectionError, type EntityMetadataLike, type MetadataLookup };
 
 /** `decimal` carries the column's scale: served as a string with that many decimals on both dialects. */
-type FieldKind = 'scalar' | 'json' | 'boolean' | 'datetime' | 'date' | { readonly decimal: number };
+type FieldKind = 'scalar' | 'json' | 'boolean' | 'datetime' | 'date' | 'time' | { readonly decimal: number };
 
 /** What a field's value is as JSON, so a filter on it can be told a value it could never equal. */
 export type FilterValueType = 'integer' | 'number' | 'boolean' | 'text';
@@ -64,6 +64,8 @@ function kindOf(property: EntityMetadataLike['properties'][string]): FieldKind {
   const column = property.runtimeType === 'string' ? columnKind(property) : undefined;
   // A calendar date (MikroORM's DateType, a string): no time, no time zone.
   if (column === 'date') return 'date';
+  // A time of day (a string to MikroORM): HH:MM:SS on both databases.
+  if (column === 'time') return 'time';
   // A decimal is a string to MikroORM and in the OpenAPI document: served as one, not as a JSON number.
   if (column === 'decimal') return { decimal: property.scale ?? 0 };
   if (property.runtimeType === 'Date' || /date/i.test(property.type)) return 'datetime';
@@ -101,9 +103,13 @@ function valueSql(dialect: Dialect, kind: FieldKind, column: string): string {
   if (dialect === 'postgresql') {
     // Fixed UTC, millisecond ISO-8601 whatever the session TimeZone: identical bytes on every node. A
     // date column is left as it is: row_to_json writes "YYYY-MM-DD", and `at time zone` would move it.
-    return kind === 'datetime' ? `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : c;
+    if (kind === 'datetime') return `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    return kind === 'time' ? `to_char(${c}, 'HH24:MI:SS')` : c;
   }
   switch (kind) {
+    case 'time':
+      // SQLite keeps the text as written ("09:30"); time() writes it as PostgreSQL does ("09:30:00").
+      return `time(${c})`;
     case 'json':
       return `json(${c})`;
     case 'boolean':

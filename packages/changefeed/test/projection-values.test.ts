@@ -2,7 +2,8 @@
  * The bytes a projection builds for a team's own column kinds are the same on both databases and the
  * same whatever the PostgreSQL session's time zone: a `date` is "YYYY-MM-DD" (it was turned into a
  * timestamp at the session's zone, so Tokyo saw the day before), and a decimal is a string with its
- * scale ("4.50"), as the OpenAPI document and the generated client say (it was a JSON number).
+ * scale ("4.50"), as the OpenAPI document and the generated client say (it was a JSON number), and a
+ * time of day is "HH:MM:SS" (SQLite served "09:30" as typed where PostgreSQL served "09:30:00").
  * Real database (SQLite, or PostgreSQL with DATABASE_URL).
  */
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +22,7 @@ const Stall = defineEntity({
     openedOn: p.date().nullable(),
     rating: p.decimal().precision(4).scale(2).nullable(),
     kind: p.enum(['shop', 'kiosk']).nullable(),
+    opensAt: p.time().nullable(),
   },
 });
 
@@ -37,7 +39,7 @@ describe(`a projection's dates and decimals (${testDialect()})`, () => {
     await database?.drop();
   });
 
-  test('a date stays the calendar day, a decimal keeps its scale, null stays null', async () => {
+  test('a date stays the calendar day, a decimal keeps its scale, a time has its seconds, null stays null', async () => {
     const dialect = database.target.dialect;
     const projection = compileProjection(
       {
@@ -45,7 +47,7 @@ describe(`a projection's dates and decimals (${testDialect()})`, () => {
         table: 'stalls',
         collection: 'stalls',
         scope: 'catalog:read',
-        fields: { id: 'id', openedOn: 'openedOn', rating: 'rating' },
+        fields: { id: 'id', openedOn: 'openedOn', rating: 'rating', opensAt: 'opensAt' },
       },
       (name) => orm.getMetadata().find(name) ?? undefined,
       dialect,
@@ -67,7 +69,7 @@ describe(`a projection's dates and decimals (${testDialect()})`, () => {
     );
     const connection = orm.em.getConnection();
     await connection.execute(
-      `insert into stalls (opened_on, rating) values ('2025-01-02', 4.5), (null, null)`,
+      `insert into stalls (opened_on, rating, opens_at) values ('2025-01-02', 4.5, '09:30'), (null, null, null), (null, null, '23:59:59')`,
     );
     const zones = dialect === 'postgresql' ? ['UTC', 'Asia/Tokyo', 'America/New_York'] : ['(none)'];
     for (const zone of zones) {
@@ -80,7 +82,11 @@ describe(`a projection's dates and decimals (${testDialect()})`, () => {
           : await connection.execute<{ json: string }[]>(projection.snapshotSql);
       assert.deepEqual(
         rows.map((row) => row.json),
-        ['{"id":1,"openedOn":"2025-01-02","rating":"4.50"}', '{"id":2,"openedOn":null,"rating":null}'],
+        [
+          '{"id":1,"openedOn":"2025-01-02","rating":"4.50","opensAt":"09:30:00"}',
+          '{"id":2,"openedOn":null,"rating":null,"opensAt":null}',
+          '{"id":3,"openedOn":null,"rating":null,"opensAt":"23:59:59"}',
+        ],
         zone,
       );
     }

@@ -41,16 +41,24 @@ export function characterLimit(prop: EntityProperty): number | undefined {
 
 /**
  * What a column holds beyond its JS runtime type, read from the SQL type MikroORM maps it to: a
- * calendar date (`date`, a string to MikroORM), a decimal (`numeric(p,s)`, a string too), a floating
- * point number. The projection (how it is served), the OpenAPI schema (how it is described) and
- * StorableValues (what it accepts) all go by this one reading.
+ * calendar date (`date`, a string to MikroORM), a time of day (`time`, `time(0)`: a string too), a
+ * decimal (`numeric(p,s)`, a string too), a floating point number. The projection (how it is served),
+ * the OpenAPI schema (how it is described) and StorableValues (what it accepts) all go by this one
+ * reading.
  */
 export function columnKind(prop: {
   readonly columnTypes?: readonly string[];
-}): 'date' | 'decimal' | 'float' | undefined {
+}): 'date' | 'time' | 'decimal' | 'float' | undefined {
   const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
   if (column === 'date') return 'date';
+  if (/^time(\(\d\))?$/.test(column)) return 'time';
   if (/^(numeric|decimal)\b/.test(column)) return 'decimal';
   if (/^(double|real|float)/.test(column)) return 'float';
   return undefined;
 }
+
+/**
+ * A time of day as a time column stores it on both databases: HH:MM or HH:MM:SS, no fraction (p.time()
+ * is `time(0)` on PostgreSQL, which rounds a fraction to the next second; SQLite kept it as typed).
+ */
+export const TIME_OF_DAY = /^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$/;

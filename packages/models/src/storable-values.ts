@@ -1,5 +1,5 @@
 import type { EntityMetadata, EventArgs, EventSubscriber } from '@mikro-orm/core';
-import { characterLimit, columnKind, integerRange, isIntegerColumn } from './column-limits.js';
+import { TIME_OF_DAY, characterLimit, columnKind, integerRange, isIntegerColumn } from './column-limits.js';
 import { ModelValidationError, type FieldErrors } from './validation.js';
 
 /**
@@ -41,8 +41,8 @@ const CALENDAR_DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
 /**
  * What makes `value` wrong for its column whatever its size: an enum's unknown item, a number that is
  * not finite (NaN reached SQL as a column name), a decimal that is not one or has more digits than the
- * column's precision and scale (PostgreSQL refuses or rounds it, SQLite stored "abc"), a date that is
- * not one. Undefined when fine, or for null and absent values (nullability is the model's).
+ * column's precision and scale (PostgreSQL refuses or rounds it, SQLite stored "abc"), a date or a
+ * time of day that is not one. Undefined when fine, or for null and absent values (nullability is the model's).
  */
 function valueProblem(prop: EntityMetadata['properties'][string], value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
@@ -57,6 +57,8 @@ function valueProblem(prop: EntityMetadata['properties'][string], value: unknown
     return 'Must be a number.';
   if (kind === 'date' && typeof value === 'string' && !isCalendarDate(value))
     return 'Must be a date (YYYY-MM-DD).';
+  if (kind === 'time' && typeof value === 'string' && !TIME_OF_DAY.test(value))
+    return 'Must be a time of day (HH:MM or HH:MM:SS, 00:00 to 23:59:59).';
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
-import { characterLimit, columnKind, isIntegerColumn } from '../column-limits.js';
+import { TIME_OF_DAY, characterLimit, columnKind, isIntegerColumn } from '../column-limits.js';
 import type { JsonSchema } from '../model.js';
 
 /** A related entity's key type: hot collections key by integers, so a many-to-one exposes an id. */
@@ -28,6 +28,14 @@ function scalarSchema(prop: EntityProperty): JsonSchema {
     case 'string': {
       const kind = columnKind(prop);
       if (kind === 'date') return { type: 'string', format: 'date' };
+      // Served as HH:MM:SS on both databases; HH:MM is accepted when written. Not `format: time`,
+      // which is RFC 3339's and requires a UTC offset.
+      if (kind === 'time')
+        return {
+          type: 'string',
+          pattern: TIME_OF_DAY.source,
+          description: 'A time of day: served as HH:MM:SS, written as HH:MM or HH:MM:SS.',
+        };
       if (kind === 'decimal')
         return {
           type: 'string',
