@@ -157,7 +157,15 @@ export function compileProjection(
   };
   const fields = Object.entries(projection.fields).map(([name, property]) => {
     const { prop, column } = columnOf(property);
-    const items = prop.enum && Array.isArray(prop.items) ? { items: prop.items.map(String) } : {};
+    // An ORM enum's items, or those the declaration's schema states for a plain column (the stored
+    // values are held to it: declared-schemas.ts).
+    const declared = projection.schema?.[name]?.enum;
+    const items =
+      prop.enum && Array.isArray(prop.items)
+        ? { items: prop.items.map(String) }
+        : Array.isArray(declared) && declared.every((item) => typeof item === 'string')
+          ? { items: declared as string[] }
+          : {};
     return { name, column, kind: kindOf(prop), valueType: valueTypeOf(prop, lookup), ...items };
   });
   // PostgreSQL: row_to_json writes compact JSON (json_build_object would write `"id" : 1, `), so both

@@ -91,4 +91,23 @@ describe(`a projection's dates and decimals (${testDialect()})`, () => {
       );
     }
   });
+
+  test("a plain column's declared enum travels with the field, as an ORM enum's items do", () => {
+    const stall = (schema: Record<string, { enum: unknown[] }>) =>
+      compileProjection(
+        {
+          entity: 'Stall',
+          table: 'stalls',
+          collection: 'stalls',
+          scope: 'catalog:read',
+          fields: { id: 'id', rating: 'rating', opensAt: 'opensAt' },
+          schema,
+        },
+        (name) => orm.getMetadata().find(name) ?? undefined,
+        database.target.dialect,
+      ).fields;
+    const fields = stall({ opensAt: { enum: ['09:00', '10:00'] }, rating: { enum: [1, 2] } });
+    assert.deepEqual(fields.find((field) => field.name === 'opensAt')?.items, ['09:00', '10:00']);
+    assert.equal(fields.find((field) => field.name === 'rating')?.items, undefined, 'only string items');
+  });
 });

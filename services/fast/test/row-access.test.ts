@@ -130,6 +130,12 @@ test("a cursor from another user's list only positions the caller in their own l
   const bad = await get(ordersUrl('?after=abc'), bearer(aliceToken));
   assert.equal(bad.status, 400);
   assert.equal(bad.json.error, 'invalid_cursor');
+  // status is a plain column whose values the declaration's schema states: a value outside them could
+  // never match, and is refused like an ORM enum's.
+  const unknown = await get(ordersUrl('?status=bogus'), bearer(aliceToken));
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.json.error, 'invalid_filter');
+  assert.match(unknown.json.message, /status is one of pending, paid, shipped, cancelled/);
 });
 
 test('a token that names no user is refused with 403 insufficient_scope, saying why', async () => {
