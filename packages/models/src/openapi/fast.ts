@@ -52,6 +52,7 @@ const ERROR_CODES = {
   NotFound: ['not_found'],
   Refused: ['uri_too_long', 'headers_too_large'],
   Unavailable: ['not_ready', 'keys_not_loaded'],
+  TooManyConnections: ['too_many_connections'],
 } as const;
 
 function errorResponse(description: string, codes: readonly string[], headers?: Record<string, unknown>) {
@@ -82,6 +83,10 @@ const responses = {
     "Not answerable yet; retry as is, keeping the token: the data snapshot is loading (not_ready) or the issuer's signing keys were never fetched (keys_not_loaded).",
     ERROR_CODES.Unavailable,
     { 'Retry-After': { schema: { type: 'integer', examples: [1] } } },
+  ),
+  TooManyConnections: errorResponse(
+    'This user or client already holds FAST_WS_MAX_SOCKETS_PER_SUBJECT live connections; close one first (one connection carries any number of subscriptions).',
+    ERROR_CODES.TooManyConnections,
   ),
 };
 
@@ -242,7 +247,8 @@ const livePath = (topics: readonly string[], owned: readonly string[]) => ({
     operationId: 'live',
     summary: 'Live changes over a WebSocket',
     description: [
-      'Upgrade to a WebSocket; the token goes in the Authorization header or, from browsers, the access_token query parameter.',
+      'Upgrade to a WebSocket. The token goes in the Authorization header or, from browsers (which cannot set headers on a WebSocket), as two offered subprotocols: `tandem.bearer` and `tandem.bearer.<token>` (the answer selects `tandem.bearer`, never the one holding the token).',
+      "The access_token query parameter is still accepted, but a URL lands in proxies' logs: prefer the subprotocol.",
       'Send LiveClientMessage frames (subscribe to a collection, e.g. "products", or one record, "products/42"; the token needs the collection\'s scope);',
       'receive LiveServerMessage frames. Their JSON Schemas are in components.schemas and referenced by x-websocket.',
       `Collections: ${topics.join(', ')}.`,
@@ -254,7 +260,21 @@ const livePath = (topics: readonly string[], owned: readonly string[]) => ({
     ].join(' '),
     tags: ['live'],
     security: [{ bearer: [] }, { accessTokenQuery: [] }],
-    parameters: [{ name: 'access_token', in: 'query', schema: { type: 'string' } }],
+    parameters: [
+      {
+        name: 'Sec-WebSocket-Protocol',
+        in: 'header',
+        description: 'From browsers: `tandem.bearer, tandem.bearer.<access token>`.',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'access_token',
+        in: 'query',
+        deprecated: true,
+        description: 'The access token, for clients written before the subprotocol (it lands in proxy logs).',
+        schema: { type: 'string' },
+      },
+    ],
     'x-websocket': {
       clientMessages: ref('LiveClientMessage'),
       serverMessages: ref('LiveServerMessage'),
@@ -263,6 +283,7 @@ const livePath = (topics: readonly string[], owned: readonly string[]) => ({
     responses: {
       '101': { description: 'Switching protocols: the WebSocket is open.' },
       '401': responseRef('Unauthorized'),
+      '429': responseRef('TooManyConnections'),
       '503': responseRef('Unavailable'),
     },
   },

@@ -78,7 +78,7 @@ function writeError(
 /** The answers every write operation shares, as components.responses. */
 export const writeResponses = {
   BadWrite: writeError(
-    'The body is not JSON, one of its objects holds a key twice, or the Idempotency-Key is not 1–255 visible ASCII characters.',
+    'The body is not JSON, one of its objects holds a key twice, the Idempotency-Key is not 1–255 visible ASCII characters, or Content-Length is given twice with different values.',
     WRITE_ERROR_CODES.BadWrite,
   ),
   WriteForbidden: writeError(
