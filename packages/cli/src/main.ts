@@ -16,6 +16,10 @@ function helpText(): string {
   ].join('\n');
 }
 
+function commandHelp(command: (typeof commands)[number]): string {
+  return `Usage: tandem ${command.usage}\n\n${command.summary}\n`;
+}
+
 /** Runs one command and returns the exit code; never throws for user errors. */
 export async function main(
   argv: string[],
@@ -26,14 +30,27 @@ export async function main(
   const env = io.env ?? process.env;
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    if (rest[0] === undefined) {
+      stdout.write(helpText());
+      return 0;
+    }
     const topic = commands.find((command) => command.name === rest[0]);
-    stdout.write(topic ? `Usage: tandem ${topic.usage}\n\n${topic.summary}\n` : helpText());
+    if (!topic) {
+      stderr.write(`tandem: unknown command "${rest[0]}"\n\n${helpText()}`);
+      return 2;
+    }
+    stdout.write(commandHelp(topic));
     return 0;
   }
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) {
     stderr.write(`tandem: unknown command "${name}"\n\n${helpText()}`);
     return 2;
+  }
+  // `tandem migrate --help`, as Django's manage.py takes it, before any configuration is read.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    stdout.write(commandHelp(command));
+    return 0;
   }
   let config;
   try {

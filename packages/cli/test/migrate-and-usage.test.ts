@@ -80,7 +80,7 @@ test('without DATABASE_URL the SQLite database goes into TANDEM_DATA_DIR, beside
 });
 
 // Every command of the table, so a command added to commands/index.ts is covered without a new test.
-test('help lists every command with its summary; help <command> shows its usage', async () => {
+test('help lists every command with its summary; help <command> and <command> --help show its usage', async () => {
   assert.ok(commands.length > 0);
   const help = await tandem(['help'], env);
   assert.equal(help.code, 0);
@@ -91,7 +91,16 @@ test('help lists every command with its summary; help <command> shows its usage'
     const own = await tandem(['help', command.name], env);
     assert.equal(own.code, 0);
     assert.equal(own.stdout, `Usage: tandem ${command.usage}\n\n${command.summary}\n`);
+    // As Django's `manage.py migrate --help`: the same text, nothing run (a bad setting is not read).
+    for (const flag of ['--help', '-h']) {
+      const asked = await tandem([command.name, flag], { ...env, DATABASE_URL: 'mysql://nope' });
+      assert.equal(asked.code, 0, `${command.name} ${flag}: ${asked.stderr}`);
+      assert.equal(asked.stdout, own.stdout);
+    }
   }
+  const unknownTopic = await tandem(['help', 'nosuch'], env);
+  assert.equal(unknownTopic.code, 2);
+  assert.match(unknownTopic.stderr, /^tandem: unknown command "nosuch"/);
   const listed = help.stdout.split('\n').filter((text) => /^ {2}\S/.test(text));
   assert.equal(listed.length, commands.length, 'help lists nothing but the commands');
 });
