@@ -16,7 +16,7 @@ export const createclientCommand: Command = {
   summary:
     'Create a client (a machine client, or an app signing people in with --redirect-uri) and print its client_id and secret once.',
   usage:
-    'createclient NAME --scope "SCOPE [SCOPE...]" [--redirect-uri URI]... [--origin ORIGIN]... [--grant TYPE]... [--public] [--first-party]',
+    'createclient NAME [--scope "SCOPE [SCOPE...]"] [--redirect-uri URI]... [--origin ORIGIN]... [--grant TYPE]... [--public] [--first-party]',
   async run(argv, { config, stdout, stderr }) {
     const { values, positionals } = parseArgs({
       args: argv,
