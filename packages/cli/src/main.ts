@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '@tandem/config';
 import { describeError } from '@tandem/log';
+import { MigrationBuildError } from '@tandem/models';
 import { commands } from './commands/index.js';
 import { CommandError, UsageError, type CommandContext } from './command.js';
 
@@ -69,7 +70,8 @@ export async function main(
       stderr.write(`tandem ${command.name}: ${(error as Error).message}\nUsage: tandem ${command.usage}\n`);
       return 2;
     }
-    if (error instanceof CommandError) {
+    // A refusal that says what to do (build first): the user's to act on, not a failure of the command.
+    if (error instanceof CommandError || error instanceof MigrationBuildError) {
       stderr.write(`tandem ${command.name}: ${error.message}\n`);
       return 1;
     }

@@ -172,7 +172,8 @@ describe('a scratch model (a copy of the migrations)', () => {
       'The models and the migrations disagree:\n' +
         '  sqlite: stores: add column city\n' +
         '  postgresql: stores: add column city\n' +
-        'Run `tandem makemigrations` to write the migrations.\n',
+        'Run `tandem makemigrations` to write the migrations (or, if these are the changes of a migration\n' +
+        'you kept after restoring the state files from git, `tandem makemigrations --record-only`).\n',
     );
     const written = await makeMigrations({ ...options(store, true), name: 'store_city' });
     assert.match(

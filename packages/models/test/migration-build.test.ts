@@ -68,7 +68,7 @@ test(`migrate and the pending list refuse such a build, and leave the ${testDial
   try {
     const refused = (error: unknown) => {
       assert.ok(error instanceof MigrationBuildError);
-      assert.match(error.message, /nothing was migrated/);
+      assert.match(error.message, /the database was neither read nor changed/);
       assert.match(error.message, /Migration2_written \(run `npm run build -w @tandem\/models`\)/);
       assert.match(
         error.message,

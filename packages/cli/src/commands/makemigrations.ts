@@ -31,7 +31,8 @@ export function checkReport(changes: readonly DialectChanges[]): {
     code: 1,
     text:
       `The models and the migrations disagree:\n${list(describeChanges(changes))}` +
-      'Run `tandem makemigrations` to write the migrations.\n',
+      'Run `tandem makemigrations` to write the migrations (or, if these are the changes of a migration\n' +
+      'you kept after restoring the state files from git, `tandem makemigrations --record-only`).\n',
   };
 }
 

@@ -55,7 +55,7 @@ export class MigrationBuildError extends Error {
           `(delete ${problems.orphaned.map((name) => `${name}.js`).join(', ')} from ${compiled}, or restore the sources)`,
       );
     super(
-      `The compiled migrations are not the migrations' sources; nothing was migrated. Migrations ${parts.join('; ')}.`,
+      `The compiled migrations are not the migrations' sources, so the database was neither read nor changed. Migrations ${parts.join('; ')}.`,
     );
   }
 }

@@ -110,7 +110,9 @@ export function dataLossRefusals(diff: SchemaDifference): string[] {
       if (!column.nullable && column.default == null && !column.autoincrement)
         lines.push(
           `${name}: add column ${column.name} NOT NULL without a default: the rows already there would have no value. ` +
-            'Give it a default (.default(...)), or add it nullable, fill it in a migration, then make it not null.',
+            'Give it a default (.default(...)): the rows get it. To fill them otherwise, add it nullable and fill it in a ' +
+            'migration of your own (`tandem makemigrations --empty`); making it NOT NULL afterwards is a change SQLite ' +
+            'cannot ALTER, so keep it nullable with a rule in the model, or write that step by hand with --empty.',
         );
     return lines;
   });
