@@ -1,6 +1,7 @@
 import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 import { defaultDatabaseTarget, parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
+import { settingProblem } from './setting-problem.js';
 
 /** Raised when an environment variable holds a value Tandem cannot use; the message names the variable. */
 export class ConfigError extends Error {
@@ -376,7 +377,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     const got = SECRET_VARIABLE.test(variable)
       ? `a value of ${value?.length ?? 0} characters`
       : JSON.stringify(value);
-    throw new ConfigError(variable, `${issue.message.replace(/^Invalid input: /, '')} (got ${got})`);
+    throw new ConfigError(variable, `${settingProblem(issue)} (got ${got})`);
   }
   const v = result.data;
   if (v.FEED === 'redis' && v.REDIS_URL === undefined) {

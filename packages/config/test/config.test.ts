@@ -309,3 +309,25 @@ test('FAST_NICE: unset keeps the inherited priority; -20 to 19 taken; anything e
     );
   }
 });
+
+test("a refused setting says what it must be, in words (not the validator library's words)", () => {
+  const refusal = (env: Record<string, string>) => {
+    try {
+      loadConfig({ NODE_ENV: 'test', ...env });
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    assert.fail(`${JSON.stringify(env)} was accepted`);
+  };
+  assert.equal(refusal({ HOST: '' }), 'HOST must not be empty (got "")');
+  assert.equal(
+    refusal({ TWO_FACTOR_REQUIRED_FOR_STAFF: 'True' }),
+    'TWO_FACTOR_REQUIRED_FOR_STAFF must be one of true, false (got "True")',
+  );
+  assert.equal(refusal({ FAST_PORT: 'abc' }), 'FAST_PORT must be a number (got "abc")');
+  assert.equal(refusal({ FAST_PORT: '1.5' }), 'FAST_PORT must be a whole number (got "1.5")');
+  assert.equal(refusal({ FAST_PORT: '70000' }), 'FAST_PORT must be at most 65535 (got "70000")');
+  assert.equal(refusal({ TOKEN_CACHE_SIZE: '0' }), 'TOKEN_CACHE_SIZE must be more than 0 (got "0")');
+  assert.equal(refusal({ FEED: 'kafka' }), 'FEED must be one of database, redis (got "kafka")');
+});
