@@ -2,20 +2,18 @@ import uWS, { type us_listen_socket } from 'uWebSockets.js';
 import { hotProjections, writeBodySchemas, type HotProjection } from '@tandem/models';
 import { ChangeFeed, compileProjections, openFeedSource, type FeedSource } from '@tandem/changefeed';
 import { MetricsAccess, type RunningService, type ServiceOptions } from '@tandem/service';
-import { AccessTokenVerifier, AllowedOrigins, RemoteJwks } from '@tandem/tokens';
+import { AllowedOrigins, type AccessTokenVerifier, type RemoteJwks } from '@tandem/tokens';
 import { openWriteQueue, type WriteQueue } from '@tandem/writes';
 import { databaseRows } from './data/database-rows.js';
 import { HotStore } from './data/store.js';
 import { feedHandlers } from './feed.js';
-import { Authenticator } from './http/auth.js';
 import { FastCors } from './http/cors.js';
 import { LiveHub } from './live.js';
 import { FastMetrics } from './observability/metrics.js';
 import { assertNativeUws } from './native.js';
-import { CoarseClock } from './http/coarse-clock.js';
 import { openApiReply } from './openapi.js';
-import { RevokedSessions } from './revocations.js';
 import { mountRoutes } from './routes.js';
+import { TokenTrust } from './token-trust.js';
 import { WritePath } from './writes/write-path.js';
 
 export interface FastServer extends RunningService {
@@ -44,41 +42,21 @@ export interface FastOptions extends ServiceOptions {
 /** Starts the fast service: listens at once, serves /v1 after the first snapshot. */
 export async function startFast(options: FastOptions): Promise<FastServer> {
   const { config, orm, logger } = options;
-  const settings = config.fast;
   assertNativeUws();
   const declared = options.projections ?? hotProjections;
+  const metadata = (name: string) => orm.getMetadata().find(name) ?? undefined;
   // A declaration that cannot be served stops start-up here, with a message naming it.
-  const projections = compileProjections(
-    declared,
-    (name) => orm.getMetadata().find(name) ?? undefined,
-    config.database.dialect,
-  );
-  const openApi = openApiReply(orm, declared);
+  const projections = compileProjections(declared, metadata, config.database.dialect);
   const store = new HotStore(projections);
   const metrics = new FastMetrics();
-  const jwks = new RemoteJwks({
-    issuer: config.tokens.issuer,
-    jwksUrl: settings.jwksUrl,
-    minRefetchIntervalMs: settings.jwksRefetchMinSeconds * 1000,
-  });
-  const clock = new CoarseClock();
-  const verifier = new AccessTokenVerifier({
-    now: clock.now,
-    jwks,
-    issuer: config.tokens.issuer,
-    audience: config.tokens.audience,
-    leewaySeconds: settings.tokenLeewaySeconds,
-    cacheSize: settings.tokenCacheSize,
-  });
   // A revoked session's sockets are closed; `live` exists before the feed, the only caller, starts.
-  const revoked = new RevokedSessions((sid) => live.closeSession(sid));
-  const auth = new Authenticator(verifier, revoked, metrics);
-  const limits = { maxUrlBytes: settings.maxUrlBytes, maxHeaderBytes: settings.maxHeaderBytes };
+  const tokens = new TokenTrust(config, metrics, (sid) => live.closeSession(sid));
+  const limits = { maxUrlBytes: config.fast.maxUrlBytes, maxHeaderBytes: config.fast.maxHeaderBytes };
   const app = uWS.App();
-  const live = new LiveHub(app, store, auth, metrics, {
+  const live = new LiveHub(app, store, tokens.auth, metrics, {
     limits,
-    maxBackpressureBytes: settings.wsMaxBackpressureBytes,
-    maxSocketsPerSubject: settings.wsMaxSocketsPerSubject,
+    maxBackpressureBytes: config.fast.wsMaxBackpressureBytes,
+    maxSocketsPerSubject: config.fast.wsMaxSocketsPerSubject,
     logger,
   });
   const origins = new AllowedOrigins(orm, config.corsAllowedOrigins);
@@ -89,72 +67,63 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   // Validators compiled here, once per writable collection (a bad declaration stops start-up).
   const writes = new WritePath({
     store,
-    auth,
+    auth: tokens.auth,
     metrics,
     limits,
     cors,
+    logger,
     queue: writeQueue,
     projections: declared,
-    schemasOf: (projection) =>
-      writeBodySchemas(projection, (name) => orm.getMetadata().find(name) ?? undefined),
+    schemasOf: (projection) => writeBodySchemas(projection, metadata),
     settings: config.writes,
-    logger,
     databaseRows: databaseRows(orm, projections),
   });
   const source = options.source ?? openFeedSource(config.database, projections, config.feed);
-  const feed = new ChangeFeed(source, feedHandlers(store, revoked, live, writes.waiters), {
-    ...config.feed,
-    logger,
-  });
+  const handlers = feedHandlers(store, tokens.revoked, live, writes.waiters);
+  const feed = new ChangeFeed(source, handlers, { ...config.feed, logger });
   mountRoutes(app, {
     store,
-    auth,
+    auth: tokens.auth,
     metrics,
     limits,
     feed,
-    jwks,
-    verifier,
     live,
-    revoked,
-    openApi,
     cors,
     writes,
     writeQueue,
+    jwks: tokens.jwks,
+    verifier: tokens.verifier,
+    revoked: tokens.revoked,
+    openApi: openApiReply(orm, declared),
     metricsAccess: new MetricsAccess(config.metricsToken),
   });
 
   const { socket, port } = await listen(app, config.host, options.port ?? config.ports.fast);
-  // Keys are fetched ahead of the first request. If auth is not up yet, RemoteJwks retries in the
-  // background (0.5 s, doubling) and an unknown kid may refetch at once; /healthz is 503 until keys are held.
-  void jwks.refresh(true).then(() => {
-    if (jwks.lastError)
-      logger.warn({ err: jwks.lastError }, 'JWKS not loaded yet; retrying in the background');
-  });
+  tokens.fetchKeys(logger);
   const sweeper = setInterval(() => {
-    const now = Date.now();
-    revoked.sweep(now);
-    store.sweep(now);
+    tokens.revoked.sweep(Date.now());
+    store.sweep(Date.now());
   }, 60_000);
   sweeper.unref();
   const ready = feed.start();
   ready.catch(() => undefined);
 
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url: `http://${host}:${port}`,
     port,
     ready,
     store,
     feed,
-    jwks,
-    verifier,
+    jwks: tokens.jwks,
+    verifier: tokens.verifier,
     metrics,
     live,
     writes,
     async close() {
       clearInterval(sweeper);
       origins.stop();
-      jwks.stop();
-      clock.stop();
+      tokens.stop();
       uWS.us_listen_socket_close(socket);
       live.closeAll();
       // Waiting writes are answered 202 (queued: their outcome is at their Location).
