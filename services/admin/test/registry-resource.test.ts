@@ -35,16 +35,34 @@ const Store = defineEntity({
 });
 const storeModel = defineModel(Store, { admin: { navigation: 'Shops', descriptions: { opensAt: 'HH:MM' } } });
 
+// Strings to MikroORM, not text to the database: PostgreSQL has no lower() of a date.
+const Stall = defineEntity({
+  name: 'Stall',
+  tableName: 'stalls',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    name: p.string().length(60),
+    openedOn: p.date().nullable(),
+    closesAt: p.time().nullable(),
+    rating: p.decimal().precision(3).scale(1).nullable(),
+  },
+});
+
 let orm: Orm;
 before(async () => {
   orm = await openOrm(
     { dialect: 'sqlite', path: ':memory:', url: 'sqlite::memory:' },
-    { connect: false, entities: [...entities, Store] },
+    { connect: false, entities: [...entities, Store, Stall] },
   );
 });
 after(() => orm.close(true));
 
 const derived = () => deriveAdmin(orm.getMetadata().get('Store'), storeModel);
+
+test('the search box covers text columns only, not dates, times or decimals', () => {
+  const { spec } = deriveAdmin(orm.getMetadata().get('Stall'), defineModel(Stall, { admin: {} }));
+  assert.deepEqual(spec.searchFields, ['name']);
+});
 
 test('list columns, search, filters and read-only fields come from the metadata', () => {
   const { spec, options } = derived();

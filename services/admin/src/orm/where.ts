@@ -1,5 +1,6 @@
 import type { Filter } from 'adminjs';
 import { raw, ReferenceKind, type Dictionary, type EntityMetadata } from '@mikro-orm/core';
+import { columnKind } from '@tandem/models';
 
 /** The virtual filter field that searches several columns at once (the list page's "Search" box). */
 export const SEARCH_FIELD = 'q';
@@ -18,10 +19,15 @@ function contains(meta: EntityMetadata, field: string, term: string): Dictionary
   const prop = meta.properties[field];
   if (!prop) return {};
   const column = prop.fieldNames[0] ?? field;
-  const expression =
-    prop.runtimeType === 'object' || /json/.test(String(prop.columnTypes?.[0]))
-      ? (alias: string) => `lower(cast(${alias}.${column} as text))`
-      : (alias: string) => `lower(${alias}.${column})`;
+  // JSON, and a date, time or decimal a declaration names as a search field (PostgreSQL has no lower()
+  // of those), are matched on their text form.
+  const asText =
+    prop.runtimeType === 'object' ||
+    /json/.test(String(prop.columnTypes?.[0])) ||
+    columnKind(prop) !== undefined;
+  const expression = asText
+    ? (alias: string) => `lower(cast(${alias}.${column} as text))`
+    : (alias: string) => `lower(${alias}.${column})`;
   // ESCAPE spelled out: PostgreSQL's LIKE escapes with a backslash by default, SQLite's with nothing,
   // so without it "authorization_code" matched nothing on SQLite.
   return { [raw((alias: string) => `${expression(alias)} like ? escape '\\'`, [likePattern(term)])]: [] };

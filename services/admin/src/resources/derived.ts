@@ -1,6 +1,6 @@
 import { ReferenceKind, type EntityMetadata, type EntityProperty } from '@mikro-orm/core';
 import type { PropertyOptions, ResourceOptions, ResourceWithOptions } from 'adminjs';
-import type { AdminDeclaration, ModelDeclaration, Orm } from '@tandem/models';
+import { columnKind, type AdminDeclaration, type ModelDeclaration, type Orm } from '@tandem/models';
 import type { Snapshot } from '../orm/audit.js';
 import type { OrmResourceSpec } from '../orm/resource.js';
 import { humanize, plural } from '../labels.js';
@@ -31,9 +31,14 @@ const isJson = (prop: EntityProperty) =>
   prop.kind === ReferenceKind.SCALAR && /json/i.test(String(prop.type));
 /** Filled by the ORM (createdAt, updatedAt) or the database: never typed into a form. */
 const isGenerated = (prop: EntityProperty) => Boolean(prop.primary || prop.onCreate || prop.onUpdate);
+/**
+ * A short text column, which the list's search box covers. A date, time or decimal is a string to
+ * MikroORM too, but not text to the database: PostgreSQL has no lower(date), so searching one was a 500.
+ */
 const isShortString = (prop: EntityProperty) =>
   prop.kind === ReferenceKind.SCALAR &&
   prop.runtimeType === 'string' &&
+  columnKind(prop) === undefined &&
   !isText(prop) &&
   !isEnum(prop) &&
   !prop.primary &&
