@@ -62,3 +62,17 @@ export function columnKind(prop: {
  * is `time(0)` on PostgreSQL, which rounds a fraction to the next second; SQLite kept it as typed).
  */
 export const TIME_OF_DAY = /^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$/;
+
+const CALENDAR_DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
+
+/**
+ * "YYYY-MM-DD" naming a day that exists. `Date.parse` is no check: V8 rolls 2026-02-30 over to
+ * March 2, while PostgreSQL refuses it; the admin, the ORM and fast's write bodies all go by this.
+ */
+export function isCalendarDate(text: string): boolean {
+  const match = CALENDAR_DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}

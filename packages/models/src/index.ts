@@ -13,7 +13,7 @@ export {
 export { MigrationBuildError, type MigrationBuildProblems } from './schema/migration-build.js';
 export { ModelValidationError, type FieldErrors } from './validation.js';
 export { uniqueColumnOf } from './unique-violation.js';
-export { columnKind } from './column-limits.js';
+export { columnKind, isCalendarDate } from './column-limits.js';
 export { repeatedJsonKey, type RepeatedJsonKey } from './repeated-json-key.js';
 export {
   PERMISSION_ACTIONS,

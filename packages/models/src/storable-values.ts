@@ -1,5 +1,12 @@
 import type { EntityMetadata, EventArgs, EventSubscriber } from '@mikro-orm/core';
-import { TIME_OF_DAY, characterLimit, columnKind, integerRange, isIntegerColumn } from './column-limits.js';
+import {
+  TIME_OF_DAY,
+  characterLimit,
+  columnKind,
+  integerRange,
+  isCalendarDate,
+  isIntegerColumn,
+} from './column-limits.js';
 import { ModelValidationError, type FieldErrors } from './validation.js';
 
 /**
@@ -36,7 +43,6 @@ export function unstorableFields(
 }
 
 const DECIMAL = /^-?(\d+)(?:\.(\d+))?$/;
-const CALENDAR_DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
 
 /**
  * What makes `value` wrong for its column whatever its size: an enum's unknown item, a number that is
@@ -71,14 +77,6 @@ function decimalProblem(text: string, precision?: number, scale = 0): string | u
   if (fraction.length > scale || (whole !== '0' && whole.length > precision - scale))
     return `Must have at most ${precision - scale} digits before the decimal point and ${scale} after.`;
   return undefined;
-}
-
-function isCalendarDate(text: string): boolean {
-  const match = CALENDAR_DATE.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /**

@@ -49,3 +49,36 @@ test('a large invalid body gets its first error only, and a valid one passes at 
   assert.equal(Object.keys(errors).length, 1, JSON.stringify(errors));
   assert.equal(validator.check('create', { lines: [{ productId: 1, quantity: 2 }] }, size), undefined);
 });
+
+test('dates and date-times are checked against the calendar, not rolled over as Date.parse does', () => {
+  const dated = compileWriteValidators(
+    new Map([
+      [
+        'notes',
+        {
+          create: {
+            type: 'object',
+            properties: {
+              dueOn: { type: 'string', format: 'date' },
+              at: { type: 'string', format: 'date-time' },
+            },
+          },
+        },
+      ],
+    ]),
+  ).get('notes')!;
+  const check = (body: Record<string, string>) => dated.check('create', body, JSON.stringify(body).length);
+  for (const dueOn of ['2026-02-28', '2024-02-29', '2026-12-31'])
+    assert.equal(check({ dueOn }), undefined, dueOn);
+  for (const dueOn of ['2026-02-30', '2027-02-29', '2026-04-31', '2026-13-01', '2026-1-5', 'tomorrow'])
+    assert.ok(check({ dueOn })?.dueOn, dueOn);
+  for (const at of ['2026-02-28T23:59:59Z', '2026-02-28T10:00:00.5+02:00'])
+    assert.equal(check({ at }), undefined, at);
+  for (const at of [
+    '2026-02-30T10:00:00Z',
+    '2026-02-28T24:00:00Z',
+    '2026-02-28T10:60:00Z',
+    '2026-02-28T10:00:00+25:00',
+  ])
+    assert.ok(check({ at })?.at, at);
+});

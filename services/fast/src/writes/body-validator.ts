@@ -1,5 +1,5 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import type { JsonSchema, WriteBodySchemas } from '@tandem/models';
+import { isCalendarDate, type JsonSchema, type WriteBodySchemas } from '@tandem/models';
 
 /** A rejected body's messages: by field path (`lines.0.quantity`), or `_` for the body as a whole. */
 export type FieldErrors = Readonly<Record<string, string>>;
@@ -16,7 +16,9 @@ const MAX_PATH = 100;
  */
 export const FULL_REPORT_BYTES = 8 * 1024;
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
+/** RFC 3339 date-time, each field in its range (the day is checked against the calendar below). */
+const RFC3339 =
+  /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
 
 /**
  * One Ajv for every collection, made once at start-up. Strict about what validates (no type coercion,
@@ -32,11 +34,12 @@ function makeAjv(allErrors: boolean): Ajv2020 {
     useDefaults: false,
     validateFormats: true,
   });
-  ajv.addFormat('date-time', (value: string) => RFC3339.test(value) && !Number.isNaN(Date.parse(value)));
-  ajv.addFormat(
-    'date',
-    (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)),
-  );
+  // Not Date.parse: V8 rolls 2026-02-30 over to March 2, which the applier's ORM then refused.
+  ajv.addFormat('date-time', (value: string) => {
+    const match = RFC3339.exec(value);
+    return match !== null && isCalendarDate(match[1]!);
+  });
+  ajv.addFormat('date', isCalendarDate);
   return ajv;
 }
 
