@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/mode
 import { APPLIER, RELAY, SERVICES, partitionBuilt, type ServiceSpec } from '../src/start/services.js';
 
 const bin = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const { missing } = partitionBuilt(SERVICES);
 // The root `npm test` builds every workspace first (turbo); a missing service is a failure, never a skip.
 const notBuilt = `not built: ${missing.map((service) => service.entry).join(', ')}; run \`npm run build\` first`;
@@ -57,13 +58,26 @@ interface Started {
   stdoutShows(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
-/** Spawns `tandem start` and waits until it prints its banner (services up) or exits (nothing to run). */
-async function startTandem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Started & { bannerShown: boolean }> {
-  const child = spawn(process.execPath, [bin, 'start'], {
-    env: { ...env, ...extraEnv },
-    cwd: dataDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Spawns `tandem start` (or, with `viaShell`, a shell running that command line from the repository's
+ * root) and waits until it prints its banner (services up) or exits (nothing to run).
+ */
+async function startTandem(
+  extraEnv: NodeJS.ProcessEnv = {},
+  viaShell?: string,
+): Promise<Started & { bannerShown: boolean }> {
+  const child =
+    viaShell === undefined
+      ? spawn(process.execPath, [bin, 'start'], {
+          env: { ...env, ...extraEnv },
+          cwd: dataDir,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn('sh', ['-c', viaShell], {
+          env: { ...env, ...extraEnv },
+          cwd: repoRoot,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
   running.add(child);
   let stdout = '';
   let stderr = '';
@@ -309,6 +323,27 @@ test('when tandem start is killed with SIGKILL, every service it ran stops too (
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+});
+
+test('npm start stops everything on SIGTERM: its script hands the shell over to tandem start', async () => {
+  // npm passes SIGTERM to the shell running the script; a shell that waited for `node ... start` as a
+  // child would die alone and leave tandem start and every service running. The build step is left out
+  // (the suite runs after the build; another build here would rewrite dist under the other suites).
+  const script = (
+    JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts.start!;
+  const launch = script.slice(script.lastIndexOf('&&') + 2).trim();
+  assert.match(launch, /^exec node packages\/cli\/bin\/tandem\.js start$/);
+  const started = await startTandem({}, `true && ${launch}`);
+  assert.equal(started.bannerShown, true, started.output().stderr);
+  const pids = servicePids(started.child.pid!, [...SERVICES, APPLIER]);
+  started.child.kill('SIGTERM');
+  assert.equal(await started.exited, 0, started.output().stderr);
+  assert.match(started.output().stdout, /Received SIGTERM; stopping/);
+  for (const [name, pid] of Object.entries(pids))
+    assert.equal(isRunning(pid), false, `${name} (pid ${pid}) still runs`);
 });
 
 function isRunning(pid: number): boolean {
