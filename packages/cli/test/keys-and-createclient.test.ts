@@ -81,15 +81,15 @@ test('createclient warns of a scope nothing asks for (a typo) and of no scopes, 
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stderr, '', 'known scopes: no warning');
 
-  const typo = await tandem(['createclient', 'Typo', '--scope', 'catlog:read orders:read'], env);
+  const typo = await tandem(['createclient', 'Typo', '--scope', 'catlog:read catalog:read'], env);
   assert.equal(typo.code, 0, typo.stderr);
   assert.match(
     typo.stderr,
     /^warning: nothing in this project asks for scope "catlog:read" \(a typo\?\); tokens with it open nothing here\. Known: [^\n]*catalog:read[^\n]*\.\n$/,
   );
-  assert.doesNotMatch(typo.stderr, /"orders:read"/);
+  assert.doesNotMatch(typo.stderr, /"catalog:read"/);
   const stored = await db.orm.em.fork().findOneOrFail(Client, { name: 'Typo' });
-  assert.deepEqual(stored.scopes, ['catlog:read', 'orders:read']);
+  assert.deepEqual(stored.scopes, ['catlog:read', 'catalog:read']);
 
   const none = await tandem(['createclient', 'Bot3'], env);
   assert.equal(none.code, 0, none.stderr);
@@ -97,6 +97,53 @@ test('createclient warns of a scope nothing asks for (a typo) and of no scopes, 
     none.stderr,
     /^warning: the client has no scopes: its tokens read and write nothing \(give --scope\)\.\n$/,
   );
+});
+
+test("createclient warns when a machine client's scopes can never work: users' rows, writes without their outcomes", async () => {
+  const machine = await tandem(['createclient', 'Bot4', '--scope', 'orders:read orders:write'], env);
+  assert.equal(machine.code, 0, machine.stderr);
+  const lines = machine.stderr.trim().split('\n');
+  assert.equal(lines.length, 3, machine.stderr);
+  assert.match(
+    lines[0]!,
+    /^warning: "orders:read" reads orders, whose rows belong to users; .* 403 \(give "orders:read:any" to read every row\)\.$/,
+  );
+  assert.match(
+    lines[1]!,
+    /^warning: "orders:write" writes orders, whose rows belong to users; .* refuses its writes \(403\)\.$/,
+  );
+  assert.match(
+    lines[2]!,
+    /^warning: "orders:write" without "writes:read": writes are accepted, but .* 403; only Prefer: wait/,
+  );
+
+  // The lifting scope reads every row; products take a machine client's writes; outcomes are readable.
+  const fine = await tandem(
+    [
+      'createclient',
+      'Bot5',
+      '--scope',
+      'orders:read orders:read:any catalog:read products:write writes:read',
+    ],
+    env,
+  );
+  assert.equal(fine.code, 0, fine.stderr);
+  assert.equal(fine.stderr, '');
+
+  // An app that signs people in acts for a user: its write scope is usable, only the outcome is missing.
+  const app = await tandem(
+    [
+      'createclient',
+      'Shop',
+      '--scope',
+      'orders:read orders:write',
+      '--redirect-uri',
+      'https://shop.example/cb',
+    ],
+    env,
+  );
+  assert.equal(app.code, 0, app.stderr);
+  assert.match(app.stderr, /^warning: "orders:write" without "writes:read": [^\n]*\n$/);
 });
 
 test('createclient --redirect-uri makes an app that signs people in; --public has no secret', async () => {

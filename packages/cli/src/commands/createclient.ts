@@ -68,7 +68,9 @@ export const createclientCommand: Command = {
         throw error;
       }
       const { client, clientSecret } = created;
-      for (const warning of scopeWarnings(scopes, 'client')) stderr.write(`${warning}\n`);
+      // A machine client's tokens name no user (client_credentials is its only way to a token).
+      const machine = client.grantTypes.every((grant) => grant === 'client_credentials');
+      for (const warning of scopeWarnings(scopes, 'client', { machine })) stderr.write(`${warning}\n`);
       stdout.write(
         `Client "${client.name}" created${scopes.length > 0 ? ` with scope "${scopes.join(' ')}"` : ' (no scopes)'}` +
           ` and grants ${client.grantTypes.join(', ')}.\n` +
