@@ -60,6 +60,7 @@ export function schemaComment(schema: JsonSchema): string | undefined {
   const notes: string[] = [];
   if (typeof schema.description === 'string') notes.push(schema.description);
   if (schema.format === 'date-time') notes.push('ISO 8601 date-time in UTC, e.g. 2026-12-01T09:30:00.000Z.');
+  if (schema.format === 'date') notes.push('A calendar date, YYYY-MM-DD, e.g. 2026-12-01.');
   if (typeof schema.maxLength === 'number') notes.push(`At most ${schema.maxLength} characters.`);
   if (typeof schema.minimum === 'number') notes.push(`At least ${schema.minimum}.`);
   if (typeof schema.pattern === 'string') notes.push(`Matches /${schema.pattern}/.`);
