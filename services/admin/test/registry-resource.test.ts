@@ -10,6 +10,7 @@ import type { ActionContext, CurrentAdmin } from 'adminjs';
 import { Category, defineModel, entities, openOrm, type Orm } from '@tandem/models';
 import { createComponents } from '../src/components.js';
 import { deriveAdmin, registryResource } from '../src/resources/derived.js';
+import { Stall } from './column-kinds-support.js';
 
 const p = defineEntity.properties;
 
@@ -34,19 +35,6 @@ const Store = defineEntity({
   },
 });
 const storeModel = defineModel(Store, { admin: { navigation: 'Shops', descriptions: { opensAt: 'HH:MM' } } });
-
-// Strings to MikroORM, not text to the database: PostgreSQL has no lower() of a date.
-const Stall = defineEntity({
-  name: 'Stall',
-  tableName: 'stalls',
-  properties: {
-    id: p.integer().primary().autoincrement(),
-    name: p.string().length(60),
-    openedOn: p.date().nullable(),
-    closesAt: p.time().nullable(),
-    rating: p.decimal().precision(3).scale(1).nullable(),
-  },
-});
 
 let orm: Orm;
 before(async () => {

@@ -6,23 +6,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineEntity } from '@mikro-orm/core';
 import { openOrm, type Orm } from '@tandem/models';
 import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
 import { buildWhere } from '../src/orm/where.js';
-
-const p = defineEntity.properties;
-const Stall = defineEntity({
-  name: 'Stall',
-  tableName: 'stalls',
-  properties: {
-    id: p.integer().primary().autoincrement(),
-    name: p.string().length(60),
-    openedOn: p.date().nullable(),
-    closesAt: p.time().nullable(),
-    rating: p.decimal().precision(3).scale(1).nullable(),
-  },
-});
+import { Stall } from './column-kinds-support.js';
 
 describe(`searching dates, times and decimals (${testDialect()})`, () => {
   let database: TestDatabase;
