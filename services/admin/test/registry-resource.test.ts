@@ -77,6 +77,7 @@ test('list columns, search, filters and read-only fields come from the metadata'
     'category',
   ]);
   assert.equal(options.titleProperty, 'name');
+  assert.deepEqual(spec.defaultSort, { sortBy: 'id', direction: 'desc' }, 'newest first, as Django lists');
   assert.deepEqual(
     options.properties?.kind?.availableValues?.map((v) => v.value),
     ['shop', 'outlet', 'warehouse'],

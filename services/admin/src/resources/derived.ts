@@ -131,7 +131,8 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
         .filter((prop) => prop.unique === true)
         .map((prop) => [prop.name, prop.fieldNames[0] ?? prop.name]),
     ),
-    defaultSort: declared.defaultSort ?? { sortBy: titleProperty, direction: 'asc' },
+    // Newest first, as Django's changelist orders a model without `ordering` (by -pk).
+    defaultSort: declared.defaultSort ?? { sortBy: pk, direction: 'desc' },
     // Staff never change a view-only record, so it has no history of staff changes to show.
     ...(viewOnly && { audited: false }),
   };
