@@ -2,6 +2,7 @@ import {
   ProjectionError,
   checkHotProjections,
   columnKind,
+  fieldChoices,
   type EntityMetadataLike,
   type HotProjection,
   type MetadataLookup,
@@ -157,16 +158,14 @@ export function compileProjection(
   };
   const fields = Object.entries(projection.fields).map(([name, property]) => {
     const { prop, column } = columnOf(property);
-    // An ORM enum's items, or those the declaration's schema states for a plain column (the stored
-    // values are held to it: declared-schemas.ts).
-    const declared = projection.schema?.[name]?.enum;
-    const items =
-      prop.enum && Array.isArray(prop.items)
-        ? { items: prop.items.map(String) }
-        : Array.isArray(declared) && declared.every((item) => typeof item === 'string')
-          ? { items: declared as string[] }
-          : {};
-    return { name, column, kind: kindOf(prop), valueType: valueTypeOf(prop, lookup), ...items };
+    const items = fieldChoices(prop, projection.schema?.[name]);
+    return {
+      name,
+      column,
+      kind: kindOf(prop),
+      valueType: valueTypeOf(prop, lookup),
+      ...(items && { items }),
+    };
   });
   // PostgreSQL: row_to_json writes compact JSON (json_build_object would write `"id" : 1, `), so both
   // dialects serve the same bytes; json columns are embedded verbatim.

@@ -2,6 +2,7 @@ export * from './entities/index.js';
 export {
   openOrm,
   ormOptions,
+  migrationsIn,
   migrate,
   migratorOf,
   pendingMigrations,
@@ -43,6 +44,7 @@ export {
 } from './model.js';
 export { revocationSource, type HotProjection } from './hot/projections.js';
 export { checkHotProjections, ProjectionError } from './hot/check.js';
+export { fieldChoices } from './hot/field-choices.js';
 export {
   ROW_ACCESS_CLAIMS,
   isRowAccessClaim,

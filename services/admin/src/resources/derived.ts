@@ -1,6 +1,12 @@
 import { ReferenceKind, type EntityMetadata, type EntityProperty } from '@mikro-orm/core';
 import type { PropertyOptions, ResourceOptions, ResourceWithOptions } from 'adminjs';
-import { columnKind, type AdminDeclaration, type ModelDeclaration, type Orm } from '@tandem/models';
+import {
+  columnKind,
+  fieldChoices,
+  type AdminDeclaration,
+  type ModelDeclaration,
+  type Orm,
+} from '@tandem/models';
 import type { Snapshot } from '../orm/audit.js';
 import type { OrmResourceSpec } from '../orm/resource.js';
 import { humanize, plural } from '../labels.js';
@@ -45,14 +51,12 @@ const isShortString = (prop: EntityProperty) =>
   (prop.length ?? SHORT_STRING) <= SHORT_STRING;
 
 /**
- * The values a column may take: an ORM enum's items, or, for a string column kept as a string with a
- * CHECK (an order's status), the `enum` its hot declaration states for the OpenAPI document.
+ * The values a column may take (fieldChoices), with the declaration's schema of the hot field that
+ * exposes it.
  */
 function choicesOf(prop: EntityProperty, model: ModelDeclaration): string[] | undefined {
-  if (isEnum(prop)) return (prop.items as (string | number)[]).map(String);
   const field = Object.entries(model.hot?.fields ?? {}).find(([, property]) => property === prop.name)?.[0];
-  const values = field === undefined ? undefined : model.hot?.schema?.[field]?.enum;
-  return Array.isArray(values) && values.every((value) => typeof value === 'string') ? values : undefined;
+  return fieldChoices(prop, field === undefined ? undefined : model.hot?.schema?.[field]);
 }
 
 /** A model's admin as the ORM metadata suggests it, with the declaration's keys put over the defaults. */
