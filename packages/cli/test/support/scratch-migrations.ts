@@ -11,7 +11,7 @@ import {
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { migrate, openOrm, ormOptions, type Orm } from '@tandem/models';
+import { migrate, migrationsIn, openOrm, type Orm } from '@tandem/models';
 import { DIALECTS, MIGRATIONS_ROOT, type Dialect, type EntityList } from '@tandem/models/authoring';
 import type { TestDatabase } from '@tandem/models/testing';
 
@@ -66,11 +66,10 @@ export class ScratchMigrations {
   /** Opens `database` with the scratch entities and applies the compiled scratch migrations. */
   async migrate(database: TestDatabase, entities: EntityList): Promise<{ orm: Orm; applied: string[] }> {
     this.compile();
-    const base = ormOptions(database.target);
     const directory = path.join(this.compiled, database.target.dialect);
     const orm = await openOrm(database.target, {
       entities,
-      migrations: { ...base.migrations, path: directory, pathTs: directory, glob: '*.js' },
+      ...migrationsIn(database.target.dialect, directory),
     });
     try {
       return { orm, applied: await migrate(orm) };

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSchema, SchemaComparator } from '@mikro-orm/knex';
-import { migrate, openOrm, ormOptions, type Orm } from '../orm.js';
+import { migrate, migrationsIn, openOrm, type Orm } from '../orm.js';
 import type { Dialect, EntityList } from './authoring-orm.js';
 import { describeSchemaDifference } from './schema-changes.js';
 
@@ -70,17 +70,7 @@ export async function scratchSqliteDrift(
   const directory = await mkdtemp(path.join(tmpdir(), 'tandem-migrations-'));
   const file = path.join(directory, 'scratch.sqlite3');
   const target = { dialect: 'sqlite', path: file, url: `sqlite:${file}` } as const;
-  const migrations =
-    compiledMigrations === undefined
-      ? {}
-      : {
-          migrations: {
-            ...ormOptions(target).migrations,
-            path: compiledMigrations,
-            pathTs: compiledMigrations,
-            glob: '*.js',
-          },
-        };
+  const migrations = compiledMigrations === undefined ? {} : migrationsIn('sqlite', compiledMigrations);
   const orm = await openOrm(target, { entities, ...migrations });
   try {
     await migrate(orm);
