@@ -1,4 +1,5 @@
 import { COLLECTION_SCOPES, hotProjections } from '@tandem/models';
+import { WRITES_COLLECTION } from '@tandem/models/openapi';
 import { IDENTITY_SCOPES } from '@tandem/tokens';
 
 /**
@@ -7,7 +8,7 @@ import { IDENTITY_SCOPES } from '@tandem/tokens';
  */
 const OWNED = hotProjections.filter((hot) => hot.rowAccess?.claim === 'sub');
 /** The scope that reads write outcomes (the `writes` collection: a 202's Location, the topic). */
-const OUTCOMES_SCOPE = hotProjections.find((hot) => hot.collection === 'writes')?.scope;
+const OUTCOMES_SCOPE = hotProjections.find((hot) => hot.collection === WRITES_COLLECTION)?.scope;
 const WRITE_SCOPES = new Set(hotProjections.flatMap((hot) => (hot.writes ? [hot.writes.scope] : [])));
 
 /**

@@ -101,8 +101,9 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   const { socket, port } = await listen(app, config.host, options.port ?? config.ports.fast);
   tokens.fetchKeys(logger);
   const sweeper = setInterval(() => {
-    tokens.revoked.sweep(Date.now());
-    store.sweep(Date.now());
+    const now = Date.now();
+    tokens.revoked.sweep(now);
+    store.sweep(now);
   }, 60_000);
   sweeper.unref();
   const ready = feed.start();

@@ -10,4 +10,4 @@ export { LIVE_CLOSE_CODES } from './live-messages.js';
 export { DOCUMENT_VERSION, type OpenApiDocument } from './document.js';
 export { propertySchema } from './field-schema.js';
 export { writeBodySchemas, type WriteBodySchemas } from './write-schemas.js';
-export { WRITE_ERROR_CODES } from './write-paths.js';
+export { WRITE_ERROR_CODES, WRITES_COLLECTION } from './write-paths.js';
