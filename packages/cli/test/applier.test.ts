@@ -151,3 +151,34 @@ test(
     assert.deepEqual(await sweeping.stop(), { code: 0, signal: null }, sweeping.stderr());
   },
 );
+
+test(
+  'tandem applier refuses an order that would take its buyer past ORDER_HOLD_MAX_UNITS',
+  { timeout: 60_000 },
+  async () => {
+    const { subject, product } = await buyerAndProduct('max-held', 10);
+    const ids: number[] = [];
+    for (let index = 0; index < 3; index++) {
+      const result = await queueOrder(subject, product.id);
+      assert.equal(result.kind, 'accepted');
+      ids.push((result as { id: number }).id);
+    }
+    const started = await startApplier({ ...env, ORDER_HOLD_MAX_UNITS: '2' });
+    await eventually('the queued writes have outcomes', async () => {
+      const outcomes = await orm.em.fork().find(Write, { id: { $in: ids }, status: { $ne: 'queued' } });
+      return outcomes.length === ids.length;
+    });
+    const outcomes = await orm.em.fork().find(Write, { id: { $in: ids } }, { orderBy: { id: 'asc' } });
+    assert.deepEqual(
+      outcomes.map((outcome) => [outcome.status, outcome.httpStatus]),
+      [
+        ['applied', 201],
+        ['applied', 201],
+        ['rejected', 409],
+      ],
+    );
+    assert.match(outcomes[2]!.errors?._ ?? '', /hold 2 units of stock .* may hold 2 at most/);
+    assert.equal((await orm.em.fork().findOneOrFail(Product, product.id)).stock, 8, 'the third took nothing');
+    assert.deepEqual(await started.stop(), { code: 0, signal: null }, started.stderr());
+  },
+);

@@ -189,6 +189,9 @@ const schema = z.object({
   // A pending order placed through the API holds its stock this long; then the applier cancels it and
   // puts the stock back, so unpaid orders cannot keep products from selling (0: held until cancelled).
   ORDER_HOLD_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(3_600),
+  // The stock units one buyer's unpaid orders may hold at once: without a bound, one account placing
+  // orders and never paying keeps a product from selling to anyone (0: no limit).
+  ORDER_HOLD_MAX_UNITS: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
   WRITE_PARTITION_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
   WRITE_REDIS_PREFIX: z.string().trim().min(1).default('tandem:writes'),
 });
@@ -337,6 +340,11 @@ export interface WritesConfig {
    * back; 0: never (only its owner or staff cancel it).
    */
   readonly orderHoldSeconds: number;
+  /**
+   * The stock units one buyer's unpaid orders placed through the API may hold at once; an order that
+   * would pass it is refused (409). 0: no limit.
+   */
+  readonly orderHoldMaxUnits: number;
   /** Redis: an applier holds a partition this long without renewing; then another takes it over. */
   readonly partitionLeaseMs: number;
   /** Set: the queue is Redis Streams; unset: the `writes` table. */
@@ -474,6 +482,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       batchSize: v.WRITE_BATCH_SIZE,
       retentionSeconds: v.WRITE_RETENTION_SECONDS,
       orderHoldSeconds: v.ORDER_HOLD_SECONDS,
+      orderHoldMaxUnits: v.ORDER_HOLD_MAX_UNITS,
       partitionLeaseMs: v.WRITE_PARTITION_LEASE_MS,
       redisUrl: v.REDIS_URL,
       redisKeyPrefix: v.WRITE_REDIS_PREFIX,

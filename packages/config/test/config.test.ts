@@ -253,6 +253,7 @@ test('write path settings: defaults, REDIS_URL picks the Redis queue, bad values
     batchSize: 200,
     retentionSeconds: 7 * 86_400,
     orderHoldSeconds: 3_600,
+    orderHoldMaxUnits: 100,
     partitionLeaseMs: 10_000,
     redisUrl: undefined,
     redisKeyPrefix: 'tandem:writes',
@@ -263,12 +264,14 @@ test('write path settings: defaults, REDIS_URL picks the Redis queue, bad values
     WRITE_REDIS_PREFIX: 'shop:writes',
     WRITE_WAIT_MAX_SECONDS: '0',
     ORDER_HOLD_SECONDS: '0',
+    ORDER_HOLD_MAX_UNITS: '0',
   });
   assert.equal(redis.writes.redisUrl, 'redis://127.0.0.1:6379');
   assert.equal(redis.writes.partitions, 8);
   assert.equal(redis.writes.redisKeyPrefix, 'shop:writes');
   assert.equal(redis.writes.waitMaxSeconds, 0);
   assert.equal(redis.writes.orderHoldSeconds, 0, 'a hold of 0: unpaid orders are never cancelled');
+  assert.equal(redis.writes.orderHoldMaxUnits, 0, '0: no limit on the stock a buyer holds');
   const bad: Record<string, string> = {
     WRITE_PARTITIONS: '0',
     WRITE_QUEUE_MAX_DEPTH: '-1',
@@ -281,6 +284,7 @@ test('write path settings: defaults, REDIS_URL picks the Redis queue, bad values
     WRITE_PARTITION_LEASE_MS: '100',
     WRITE_REDIS_PREFIX: ' ',
     ORDER_HOLD_SECONDS: '-60',
+    ORDER_HOLD_MAX_UNITS: '2.5',
   };
   for (const [variable, value] of Object.entries(bad)) {
     assert.throws(

@@ -159,15 +159,16 @@ for (const kind of ['table', 'redis'] as const) {
         // the bulk path (whose run is then redone write by write) and in the per-write path.
         const buggyFor = (write: WriteRequest) =>
           (write.body?.lines as { quantity: number }[] | undefined)?.[0]?.quantity === 13;
+        const orders = ordersHandler();
         const buggy: WriteHandler = {
-          ...ordersHandler,
+          ...orders,
           async applyRun(run) {
             if (run.writes.some(buggyFor)) throw new TypeError('a bug for quantity 13');
-            return ordersHandler.applyRun!(run);
+            return orders.applyRun!(run);
           },
           async apply(context) {
             if (buggyFor(context.write)) throw new TypeError('a bug for quantity 13');
-            return ordersHandler.apply(context);
+            return orders.apply(context);
           },
         };
         const ids: number[] = [];

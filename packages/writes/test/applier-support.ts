@@ -205,3 +205,24 @@ export async function createStaffOrder(
   await em.flush();
   return order.id;
 }
+
+/** The query plan of `query`, with sequential scans made as dear as the database allows. */
+export async function queryPlan(db: MigratedTestDatabase, query: string): Promise<string> {
+  return db.orm.em.fork().transactional(async (tx) => {
+    const connection = tx.getConnection();
+    const context = tx.getTransactionContext();
+    if (db.target.dialect === 'sqlite') {
+      const rows = await connection.execute<{ detail: string }[]>(
+        `explain query plan ${query}`,
+        [],
+        'all',
+        context,
+      );
+      return rows.map((row) => row.detail).join('\n');
+    }
+    // A small test table is cheapest to read whole; this asks whether the index can serve the query.
+    await connection.execute('set local enable_seqscan = off', [], 'run', context);
+    const rows = await connection.execute<Record<string, string>[]>(`explain ${query}`, [], 'all', context);
+    return rows.map((row) => Object.values(row)[0]).join('\n');
+  });
+}

@@ -2,12 +2,7 @@ import { describe, test } from 'node:test';
 import { createLogger } from '@tandem/log';
 import assert from 'node:assert/strict';
 import { AuditEntry, Order, Product, Write, openOrm } from '@tandem/models';
-import {
-  eventually,
-  testDialect,
-  whileAnotherWriterHolds,
-  type MigratedTestDatabase,
-} from '@tandem/models/testing';
+import { eventually, testDialect, whileAnotherWriterHolds } from '@tandem/models/testing';
 import { Applier, HOLD_EXPIRY_ACTOR, cancelExpiredHolds, openWriteSource } from '../src/index.js';
 import { expiredHoldsQuery } from '../src/applier/order-holds.js';
 import { MAX_STOCK } from '../src/applier/product-stock.js';
@@ -15,6 +10,7 @@ import { takeSqliteWriteLock } from '../src/applier/sqlite-write-lock.js';
 import {
   applierFixture,
   cancelWrite,
+  queryPlan,
   createProducts,
   createStaffOrder,
   orderWrite,
@@ -135,7 +131,8 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
   });
 
   test('the sweep finds its orders through the partial index, not by reading every order', async () => {
-    const plan = await sweepPlan(fixture.db);
+    const query = expiredHoldsQuery(fixture.db.orm.em.fork(), new Date(Date.now() - HOUR_MS), 200);
+    const plan = await queryPlan(fixture.db, query.getFormattedQuery());
     assert.match(plan, /orders_stock_held_idx/, `the sweep's plan:\n${plan}`);
   });
 
@@ -296,27 +293,3 @@ describe(`unpaid orders give their stock back when the hold runs out (${testDial
     }
   });
 });
-
-/** The query plan of the sweep's read, with sequential scans made as dear as the database allows. */
-async function sweepPlan(db: MigratedTestDatabase): Promise<string> {
-  const cutoff = new Date(Date.now() - HOUR_MS);
-  const em = db.orm.em.fork();
-  return em.transactional(async (tx) => {
-    const query = expiredHoldsQuery(tx, cutoff, 200).getFormattedQuery();
-    const connection = tx.getConnection();
-    const context = tx.getTransactionContext();
-    if (db.target.dialect === 'sqlite') {
-      const rows = await connection.execute<{ detail: string }[]>(
-        `explain query plan ${query}`,
-        [],
-        'all',
-        context,
-      );
-      return rows.map((row) => row.detail).join('\n');
-    }
-    // A small test table is cheapest to read whole; this asks whether the index can serve the query.
-    await connection.execute('set local enable_seqscan = off', [], 'run', context);
-    const rows = await connection.execute<Record<string, string>[]>(`explain ${query}`, [], 'all', context);
-    return rows.map((row) => Object.values(row)[0]).join('\n');
-  });
-}

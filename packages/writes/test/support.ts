@@ -27,6 +27,7 @@ export function writesConfig(overrides: Partial<WritesConfig> = {}): WritesConfi
     batchSize: 200,
     retentionSeconds: 7 * 86_400,
     orderHoldSeconds: 3_600,
+    orderHoldMaxUnits: 100,
     partitionLeaseMs: 600,
     redisUrl: undefined,
     redisKeyPrefix: uniquePrefix(),

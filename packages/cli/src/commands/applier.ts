@@ -35,6 +35,7 @@ export const applierCommand: Command = {
       batchSize: config.writes.batchSize,
       retentionSeconds: config.writes.retentionSeconds,
       orderHoldSeconds: config.writes.orderHoldSeconds,
+      orderHoldMaxUnits: config.writes.orderHoldMaxUnits,
     });
     const running = applier.start();
     const queue = queueLabel(config.writes.redisUrl);

@@ -24,7 +24,10 @@ export const WRITE_ERROR_CODES = {
   WriteForbidden: ['insufficient_scope', 'session_revoked'],
   /** 404 when applied: the record was deleted (or is another owner's) before the write got to it. */
   WriteNotFound: ['not_found'],
-  /** 409 when applied: the record is in a state the change does not apply to (cancelling a shipped order). */
+  /**
+   * 409 when applied: the record is in a state the change does not apply to (cancelling a shipped
+   * order), or a new order would take its buyer's unpaid orders past ORDER_HOLD_MAX_UNITS units of stock.
+   */
   Conflict: ['conflict'],
   /** 412, at once or when applied: If-Match names another version of the record than the current one. */
   PreconditionFailed: ['precondition_failed'],

@@ -4,7 +4,7 @@ import type { QueuedWrite, WriteSource } from '../queue.js';
 import type { WriteRequest } from '../write-request.js';
 import { BatchApplier, type BatchResult } from './batch.js';
 import type { Dialect, WriteHandler } from './handler.js';
-import { WRITE_HANDLERS } from './handlers.js';
+import { writeHandlers } from './handlers.js';
 import type { Outcome } from './outcomes.js';
 import { cancelExpiredHolds } from './order-holds.js';
 import { purgeWrites } from './purge.js';
@@ -17,8 +17,13 @@ export interface ApplierOptions {
   readonly logger: Logger;
   /** Writes per transaction (WRITE_BATCH_SIZE). */
   readonly batchSize: number;
-  /** Handlers by name; the standard ones (generic, orders) by default. */
+  /** Handlers by name; the standard ones (generic, orders, with `orderHoldMaxUnits`) by default. */
   readonly handlers?: ReadonlyMap<string, WriteHandler>;
+  /**
+   * ORDER_HOLD_MAX_UNITS: the stock units one buyer's unpaid orders may hold at once (an order that
+   * would pass it is refused, 409); 0 or absent, no limit.
+   */
+  readonly orderHoldMaxUnits?: number;
   /** The hot projections; the registry's by default. */
   readonly projections?: readonly HotProjection[];
   /** How long one wait for writes lasts: also how long `stop()` may wait for an idle applier. */
@@ -119,7 +124,7 @@ export class Applier {
     this.batches = new BatchApplier(
       options.orm,
       options.dialect,
-      options.handlers ?? WRITE_HANDLERS,
+      options.handlers ?? writeHandlers({ maxHeldUnits: options.orderHoldMaxUnits ?? 0 }),
       options.projections,
     );
   }

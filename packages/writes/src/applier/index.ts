@@ -9,9 +9,9 @@ export type {
   WriteEffect,
   WriteHandler,
 } from './handler.js';
-export { WRITE_HANDLERS } from './handlers.js';
+export { WRITE_HANDLERS, writeHandlers } from './handlers.js';
 export { genericHandler } from './generic-handler.js';
-export { lockOrdersForCancel, ordersHandler, putBackTakenStock } from './orders-handler.js';
+export { lockOrdersForCancel, ordersHandler, putBackTakenStock, type OrderLimits } from './orders-handler.js';
 export { MAX_STOCK, takeStock } from './product-stock.js';
 export { takeSqliteWriteLock } from './sqlite-write-lock.js';
 export { WriteRejected, type RejectionStatus } from './write-rejected.js';

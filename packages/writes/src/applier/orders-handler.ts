@@ -8,6 +8,7 @@ import {
   type OrderLine,
   type StockTaken,
 } from '@tandem/models';
+import { lockBuyers, refuseOverHold, unitsHeldBy, unitsOf } from './buyer-holds.js';
 import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
 import type {
   BatchContext,
@@ -109,9 +110,38 @@ function refuseUnfillable(
   return [...currencies][0]!;
 }
 
-/** Refuses, from one read and before any savepoint is opened, an order its products cannot fill. */
-async function checkOrder({ em, write, projection, dialect }: WriteContext): Promise<void> {
-  ownerValue(projection, write.ownerKey);
+/** What the orders handler enforces beyond stock (the applier's settings). */
+export interface OrderLimits {
+  /** ORDER_HOLD_MAX_UNITS: the stock units one buyer's unpaid orders may hold at once; 0, no limit. */
+  readonly maxHeldUnits?: number;
+}
+
+/**
+ * With a hold limit, refuses an order that would take its buyer past it. The buyer's lock is taken
+ * first (PostgreSQL), so the count cannot be passed by another applier's order before this one commits.
+ */
+async function refuseOverBuyerHold(
+  em: EntityManager,
+  dialect: Dialect,
+  user: number,
+  lines: readonly RequestedLine[],
+  maxUnits: number,
+): Promise<void> {
+  if (maxUnits === 0) return;
+  await lockBuyers(em, dialect, [user]);
+  const held = (await unitsHeldBy(em, dialect, [user])).get(user) ?? 0;
+  refuseOverHold(held, unitsOf(lines), maxUnits);
+}
+
+/**
+ * Refuses, from one read and before any savepoint is opened, an order its products cannot fill, or
+ * one that would take its buyer past the hold limit.
+ */
+async function checkOrder(
+  { em, write, projection, dialect }: WriteContext,
+  limits: OrderLimits,
+): Promise<void> {
+  const user = ownerValue(projection, write.ownerKey) as number;
   const lines = requestedLines(write.body);
   const products = await productsForSale(
     em,
@@ -119,6 +149,7 @@ async function checkOrder({ em, write, projection, dialect }: WriteContext): Pro
     lines.map((line) => line.productId),
   );
   refuseUnfillable(lines, products);
+  await refuseOverBuyerHold(em, dialect, user, lines, limits.maxHeldUnits ?? 0);
   checkedProducts.set(write, products);
 }
 
@@ -128,11 +159,15 @@ async function checkOrder({ em, write, projection, dialect }: WriteContext): Pro
  * from its product; the order is created through the ORM (Order's validation hooks) for the writer.
  * Any refusal is a WriteRejected, and the savepoint undoes the lines already taken.
  */
-async function placeOrder({ em, write, projection, dialect }: WriteContext): Promise<WriteEffect> {
+async function placeOrder(
+  { em, write, projection, dialect }: WriteContext,
+  limits: OrderLimits,
+): Promise<WriteEffect> {
   const user = ownerValue(projection, write.ownerKey) as number;
   const lines = requestedLines(write.body);
+  const checked = checkedProducts.get(write);
   const products =
-    checkedProducts.get(write) ??
+    checked ??
     (await productsForSale(
       em,
       dialect,
@@ -140,6 +175,7 @@ async function placeOrder({ em, write, projection, dialect }: WriteContext): Pro
     ));
   checkedProducts.delete(write);
   const currency = refuseUnfillable(lines, products);
+  if (checked === undefined) await refuseOverBuyerHold(em, dialect, user, lines, limits.maxHeldUnits ?? 0);
   // The stock read settled what it could; the conditional UPDATE is the guarantee (two lines of one
   // product, any other writer).
   for (const { productId, quantity } of lines)
@@ -207,7 +243,10 @@ function insertedIds(
  * beforeCreate hook would. Only then are the accepted orders written: one multi-row INSERT, and one
  * guarded UPDATE of the summed quantities (takeStocks), which throws if the stock is not what was read.
  */
-async function placeOrders({ em, writes, projection, dialect }: RunContext): Promise<RunVerdict[]> {
+async function placeOrders(
+  { em, writes, projection, dialect }: RunContext,
+  limits: OrderLimits,
+): Promise<RunVerdict[]> {
   type Request = { user: number; lines: RequestedLine[] } | { refused: unknown };
   const requests = writes.map((write): Request => {
     try {
@@ -221,6 +260,10 @@ async function placeOrders({ em, writes, projection, dialect }: RunContext): Pro
     .map((l) => l.productId);
   const products =
     ids.length === 0 ? new Map<number, ProductForSale>() : await productsForSale(em, dialect, ids);
+  const maxHeld = limits.maxHeldUnits ?? 0;
+  const buyers = requests.flatMap((request) => ('lines' in request ? [request.user] : []));
+  if (maxHeld > 0) await lockBuyers(em, dialect, buyers);
+  const held = maxHeld > 0 ? await unitsHeldBy(em, dialect, buyers) : new Map<number, number>();
   const taken = new Map<number, number>();
   const left = (productId: number) => products.get(productId)!.stock - (taken.get(productId) ?? 0);
   type Decided = { values: ReturnType<typeof orderValues> } | { refused: unknown };
@@ -228,6 +271,8 @@ async function placeOrders({ em, writes, projection, dialect }: RunContext): Pro
     if (!('lines' in request)) return request;
     try {
       const currency = refuseUnfillable(request.lines, products, left);
+      const units = unitsOf(request.lines);
+      if (maxHeld > 0) refuseOverHold(held.get(request.user) ?? 0, units, maxHeld);
       const takes = new Map<number, number>();
       for (const { productId, quantity } of request.lines) {
         const already = takes.get(productId) ?? 0;
@@ -238,6 +283,7 @@ async function placeOrders({ em, writes, projection, dialect }: RunContext): Pro
       const values = orderValues(request.user, currency, request.lines, products);
       validateOrder(values);
       for (const [productId, quantity] of takes) taken.set(productId, (taken.get(productId) ?? 0) + quantity);
+      held.set(request.user, (held.get(request.user) ?? 0) + units);
       return { values };
     } catch (refused) {
       return { refused };
@@ -366,11 +412,15 @@ async function lockOrders(em: EntityManager, ids: readonly number[]): Promise<vo
 
 /**
  * The batch's locks, all at once and in the one order (lockOrdersForCancel): the products its new
- * orders take stock from, those its cancellations put stock back to, then the orders it cancels. A
- * batch holds its locks until it commits, so locks taken write by write, in whatever order the writes
- * come, could deadlock two appliers' batches, or a batch and a staff member's bulk delete.
+ * orders take stock from, those its cancellations put stock back to, then the orders it cancels, then
+ * (with a hold limit) the buyers of its new orders. A batch holds its locks until it commits, so locks
+ * taken write by write, in whatever order the writes come, could deadlock two appliers' batches, or a
+ * batch and a staff member's bulk delete.
  */
-async function lockBatch({ em, writes, dialect, inRuns, onlyHandler }: BatchContext): Promise<void> {
+async function lockBatch(
+  { em, writes, dialect, inRuns, onlyHandler }: BatchContext,
+  limits: OrderLimits,
+): Promise<void> {
   if (dialect !== 'postgresql') return;
   // A batch of new orders only, applied as one run (or a single order): its one read of the products
   // (placeOrders, or checkOrder) locks them all in id order in one statement, the batch's only product
@@ -389,24 +439,37 @@ async function lockBatch({ em, writes, dialect, inRuns, onlyHandler }: BatchCont
     return write.op === 'update' && Number.isSafeInteger(id) ? [id] : [];
   });
   await lockOrdersForCancel(em, dialect, cancelled, ids);
+  if ((limits.maxHeldUnits ?? 0) > 0)
+    await lockBuyers(
+      em,
+      dialect,
+      writes.flatMap((write) =>
+        // A malformed owner is refused by the write itself (ownerValue); it needs no lock.
+        write.op === 'create' && /^[1-9][0-9]{0,15}$/.test(write.ownerKey ?? '')
+          ? [Number(write.ownerKey)]
+          : [],
+      ),
+    );
 }
 
 /** The `orders` handler (Order's write declaration names it): place and cancel orders. */
-export const ordersHandler: WriteHandler = {
-  prepare: lockBatch,
-  runs: (write) => write.op === 'create',
-  applyRun: placeOrders,
-  async check(context: WriteContext): Promise<void> {
-    if (context.write.op === 'create') await checkOrder(context);
-  },
-  async apply(context: WriteContext): Promise<WriteEffect> {
-    switch (context.write.op) {
-      case 'create':
-        return placeOrder(context);
-      case 'update':
-        return cancelOrder(context);
-      case 'delete':
-        throw new WriteRejected(422, { _: 'Orders are cancelled, not deleted.' });
-    }
-  },
-};
+export function ordersHandler(limits: OrderLimits = {}): WriteHandler {
+  return {
+    prepare: (batch) => lockBatch(batch, limits),
+    runs: (write) => write.op === 'create',
+    applyRun: (run) => placeOrders(run, limits),
+    async check(context: WriteContext): Promise<void> {
+      if (context.write.op === 'create') await checkOrder(context, limits);
+    },
+    async apply(context: WriteContext): Promise<WriteEffect> {
+      switch (context.write.op) {
+        case 'create':
+          return placeOrder(context, limits);
+        case 'update':
+          return cancelOrder(context);
+        case 'delete':
+          throw new WriteRejected(422, { _: 'Orders are cancelled, not deleted.' });
+      }
+    },
+  };
+}
