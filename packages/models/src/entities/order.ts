@@ -123,7 +123,9 @@ export const orderModel = defineModel(Order, {
           description:
             'What to buy: the prices come from the products when the order is applied. A pending order ' +
             'holds the stock it took until it is paid or cancelled: by its owner, or by the service once ' +
-            'its hold (ORDER_HOLD_SECONDS, one hour by default) runs out unpaid.',
+            "its hold (ORDER_HOLD_SECONDS, one hour by default) runs out unpaid. One buyer's unpaid " +
+            'orders may hold ORDER_HOLD_MAX_UNITS units together (100 by default): an order past it is ' +
+            'rejected with 409 when applied.',
         },
         // A client may only cancel (while pending: checked when applied); staff change the rest.
         status: { enum: ['cancelled'] },
