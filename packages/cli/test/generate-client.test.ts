@@ -51,6 +51,23 @@ test('a changed projection changes the generated types (the staleness check can 
   );
 });
 
+test('a collection that stops taking a write loses its body type and its runtime flag', async () => {
+  const products = hotProjections.find((projection) => projection.collection === 'products')!;
+  const readOnly = hotProjections.map((projection) =>
+    projection === products
+      ? { ...projection, writes: { ...projection.writes!, update: undefined } }
+      : projection,
+  );
+  const source = await clientCollectionsSource(target, readOnly);
+  assert.match(source, /export interface ProductCreate \{/);
+  assert.doesNotMatch(source, /ProductPatch/);
+  assert.match(
+    source,
+    /products: \{\n {4}record: Product;\n {4}filters: ProductFilters;\n {4}create: ProductCreate;\n {4}patch: never;/,
+  );
+  assert.match(source, /writes: \{ scope: 'products:write', create: true, update: false, delete: true \}/);
+});
+
 test('a projection naming a missing property is refused with the property named', async () => {
   const broken = [{ ...hotProjections[0]!, fields: { id: 'id', colour: 'colour' } }];
   await assert.rejects(

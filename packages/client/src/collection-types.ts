@@ -6,6 +6,10 @@ export type CollectionName = keyof Collections & string;
 export type RecordOf<N extends CollectionName> = Collections[N]['record'];
 /** The fields a list of the collection may be filtered on (`?categoryId=3`). */
 export type FiltersOf<N extends CollectionName> = Collections[N]['filters'];
+/** The body of a new record of the collection (POST); `never` when it takes no creates. */
+export type CreateOf<N extends CollectionName> = Collections[N]['create'];
+/** A change to a record of the collection (PATCH, a JSON Merge Patch); `never` when it takes none. */
+export type PatchOf<N extends CollectionName> = Collections[N]['patch'];
 
 /** A live topic: a whole collection (`'products'`) or one record (`'products/42'`). */
 export type Topic = CollectionName | `${CollectionName}/${number}`;

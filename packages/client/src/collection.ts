@@ -1,5 +1,13 @@
-import type { CollectionName, FiltersOf, Page, RecordOf } from './collection-types.js';
+import type { CollectionName, CreateOf, FiltersOf, Page, PatchOf, RecordOf } from './collection-types.js';
 import type { FastHttp, GetOptions } from './fast-http.js';
+import { collections } from './generated/collections.js';
+import {
+  writeHeaders,
+  writeResult,
+  type ChangeOptions,
+  type WriteOptions,
+  type WriteResult,
+} from './write-result.js';
 
 export type ListQuery<N extends CollectionName> = FiltersOf<N> & {
   /** Records per page: 1 to 1000 (the service's default is 50). */
@@ -11,7 +19,14 @@ export type ListQuery<N extends CollectionName> = FiltersOf<N> & {
 
 export type IterateQuery<N extends CollectionName> = Omit<ListQuery<N>, 'after'>;
 
-/** GET /v1/{collection}/{id} and /v1/{collection} for one collection, typed by its generated record. */
+const positiveId = (id: number) => {
+  if (!Number.isSafeInteger(id) || id < 1) throw new RangeError(`id must be a positive integer, got ${id}`);
+};
+
+/**
+ * One collection, typed by its generated record and write bodies: GET /v1/{collection}/{id} and
+ * /v1/{collection}, and the writes it takes (POST, PATCH, DELETE).
+ */
 export class CollectionClient<N extends CollectionName> {
   constructor(
     readonly name: N,
@@ -20,7 +35,7 @@ export class CollectionClient<N extends CollectionName> {
 
   /** One record by id; an ApiError with status 404 (`not_found`) when there is none. */
   get(id: number, options: GetOptions = {}): Promise<RecordOf<N>> {
-    if (!Number.isSafeInteger(id) || id < 1) throw new RangeError(`id must be a positive integer, got ${id}`);
+    positiveId(id);
     return this.http.getJson<RecordOf<N>>(`/v1/${encodeURIComponent(this.name)}/${id}`, options);
   }
 
@@ -50,5 +65,66 @@ export class CollectionClient<N extends CollectionName> {
       yield* page.items;
       after = page.next ?? undefined;
     } while (after !== undefined);
+  }
+
+  /**
+   * Creates a record (POST /v1/{collection}): queued durably, then applied by the source of truth, whose
+   * outcome is awaited for `wait` seconds. A refusal, at once or when applied, is an ApiError.
+   */
+  async create(body: CreateOf<N>, options: WriteOptions = {}): Promise<WriteResult<RecordOf<N>>> {
+    this.takes('create');
+    const { headers, idempotencyKey } = writeHeaders(options, 'application/json');
+    const path = `/v1/${encodeURIComponent(this.name)}`;
+    const answer = await this.http.write({ method: 'POST', path, body, headers, ...this.abort(options) });
+    const result = writeResult<RecordOf<N>>(answer, idempotencyKey);
+    if (result.state === 'applied' && result.etag !== null && result.location !== null)
+      this.http.remember(result.location, result.etag, answer.text);
+    return result;
+  }
+
+  /** Changes a record (PATCH, a JSON Merge Patch: the fields to change; `null` clears a nullable one). */
+  async update(
+    id: number,
+    patch: PatchOf<N>,
+    options: ChangeOptions = {},
+  ): Promise<WriteResult<RecordOf<N>>> {
+    positiveId(id);
+    this.takes('update');
+    const { headers, idempotencyKey } = writeHeaders(options, 'application/merge-patch+json');
+    const path = `/v1/${encodeURIComponent(this.name)}/${id}`;
+    const answer = await this.http.write({
+      method: 'PATCH',
+      path,
+      body: patch,
+      headers,
+      ...this.abort(options),
+    });
+    const result = writeResult<RecordOf<N>>(answer, idempotencyKey);
+    if (result.state === 'applied' && result.etag !== null)
+      this.http.remember(path, result.etag, answer.text);
+    return result;
+  }
+
+  /** Deletes a record (DELETE /v1/{collection}/{id}). */
+  async delete(id: number, options: ChangeOptions = {}): Promise<WriteResult<RecordOf<N>>> {
+    positiveId(id);
+    this.takes('delete');
+    const { headers, idempotencyKey } = writeHeaders(options);
+    const path = `/v1/${encodeURIComponent(this.name)}/${id}`;
+    const answer = await this.http.write({ method: 'DELETE', path, headers, ...this.abort(options) });
+    const result = writeResult<RecordOf<N>>(answer, idempotencyKey);
+    if (result.state === 'deleted') this.http.forget(path);
+    return result;
+  }
+
+  /** Refuses, before anything is sent, a write the collection does not take. */
+  private takes(op: 'create' | 'update' | 'delete'): void {
+    const writes: Readonly<Record<string, unknown>> | null = collections[this.name].writes;
+    if (writes?.[op] !== true)
+      throw new TypeError(`${this.name} takes no ${op === 'update' ? 'changes' : `${op}s`}`);
+  }
+
+  private abort(options: WriteOptions): { signal?: AbortSignal } {
+    return options.signal ? { signal: options.signal } : {};
   }
 }

@@ -73,6 +73,8 @@ export function oauthError(code: string, description: string, status: number): O
 /**
  * A refusal from the fast service (or an unexpected answer from either service): HTTP status, the
  * machine-readable `error` code of its JSON body (e.g. `not_found`, `insufficient_scope`) and its message.
+ * A refused write also carries `errors`: a message per body field, or under `_` for the write as a whole
+ * (`validation_failed` at once; `rejected`, `conflict` when the source of truth applied it).
  */
 export class ApiError extends TandemError {
   override name = 'ApiError';
@@ -81,6 +83,7 @@ export class ApiError extends TandemError {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly errors: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }

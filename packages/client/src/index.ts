@@ -13,6 +13,7 @@ export {
 export type { TokenSet, ClientCredentials } from './token-endpoint.js';
 export { CollectionClient, type ListQuery, type IterateQuery } from './collection.js';
 export type { GetOptions } from './fast-http.js';
+export type { WriteOptions, ChangeOptions, WriteResult } from './write-result.js';
 export {
   LiveClient,
   type LiveEvent,
@@ -25,6 +26,8 @@ export type {
   CollectionName,
   RecordOf,
   FiltersOf,
+  CreateOf,
+  PatchOf,
   Topic,
   TopicCollection,
   LiveChange,

@@ -44,8 +44,25 @@ export async function typedReads(client: TandemClient): Promise<string[]> {
   return tags;
 }
 
+/** Never called: only type-checked. */
+export async function typedWrites(client: TandemClient): Promise<number> {
+  const placed = await client.collections.orders.create({ lines: [{ productId: 1, quantity: 2 }] });
+  // @ts-expect-error: an order's body holds its lines; the total is the source's to compute
+  await client.collections.orders.create({ lines: [], totalCents: 5 });
+  await client.collections.orders.update(7, { status: 'cancelled' }, { ifMatch: '"v1"' });
+  // @ts-expect-error: a client may only cancel an order
+  await client.collections.orders.update(7, { status: 'paid' });
+  // @ts-expect-error: categories take no writes
+  await client.collections.categories.create({ name: 'Garden', slug: 'garden' });
+  await client.collections.products.update(3, { stock: 4 });
+  if (placed.state === 'queued') return placed.writeId;
+  if (placed.state === 'applied') return placed.record?.totalCents ?? placed.outcome?.id ?? 0;
+  // @ts-expect-error: a deleted record has no record
+  return placed.record;
+}
+
 test('every generated collection has a typed client', () => {
-  void [recordTopic, unknownTopic, productQuery, categoryQuery, wrongFilter];
+  void [recordTopic, unknownTopic, productQuery, categoryQuery, wrongFilter, typedWrites];
   const client = createTandemClient({ authUrl: 'http://127.0.0.1:1', fastUrl: 'http://127.0.0.1:1' });
   assert.deepEqual(Object.keys(client.collections).sort(), Object.keys(collections).sort());
   for (const [name, collection] of Object.entries(client.collections)) assert.equal(collection.name, name);

@@ -5,18 +5,44 @@ import type { CollectionSpec } from './openapi-collections.js';
 /** Where the generated part of the client lives, relative to the repository root. */
 export const CLIENT_COLLECTIONS_PATH = 'packages/client/src/generated/collections.ts';
 
-function recordInterface(spec: CollectionSpec): string[] {
-  const lines = [
-    `/** A record of \`${spec.collection}\` (scope ${spec.scope}). */`,
-    `export interface ${spec.typeName} {`,
-  ];
-  const required = new Set((spec.record.required as string[] | undefined) ?? []);
-  for (const [name, schema] of Object.entries((spec.record.properties ?? {}) as Record<string, JsonSchema>)) {
-    const comment = schemaComment(schema);
+/** An object schema as an exported interface, each property with its comment. */
+function objectInterface(doc: string, typeName: string, schema: JsonSchema): string[] {
+  const lines = [`/** ${doc} */`, `export interface ${typeName} {`];
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  for (const [name, property] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>)) {
+    const comment = schemaComment(property);
     if (comment) lines.push(`  /** ${comment} */`);
-    lines.push(`  ${propertyKey(name)}${required.has(name) ? '' : '?'}: ${typeScriptType(schema)};`);
+    lines.push(`  ${propertyKey(name)}${required.has(name) ? '' : '?'}: ${typeScriptType(property)};`);
   }
   lines.push('}');
+  return lines;
+}
+
+const recordInterface = (spec: CollectionSpec) =>
+  objectInterface(`A record of \`${spec.collection}\` (scope ${spec.scope}).`, spec.typeName, spec.record);
+
+/** The write bodies' interfaces of a collection that takes writes. */
+function writeInterfaces(spec: CollectionSpec): string[] {
+  const writes = spec.writes;
+  const lines: string[] = [];
+  if (writes?.create)
+    lines.push(
+      '',
+      ...objectInterface(
+        `A new record of \`${spec.collection}\` (the POST body; scope ${writes.scope}).`,
+        writes.create.typeName,
+        writes.create.schema,
+      ),
+    );
+  if (writes?.patch)
+    lines.push(
+      '',
+      ...objectInterface(
+        `A change to a record of \`${spec.collection}\` (the PATCH body, a JSON Merge Patch: the fields to change; scope ${writes.scope}).`,
+        writes.patch.typeName,
+        writes.patch.schema,
+      ),
+    );
   return lines;
 }
 
@@ -45,15 +71,21 @@ export function renderClientCollections(unordered: readonly CollectionSpec[]): s
   // By name, so the file does not change when declarations are reordered.
   const specs = [...unordered].sort((a, b) => (a.collection < b.collection ? -1 : 1));
   const body: string[] = [];
-  for (const spec of specs) body.push('', ...recordInterface(spec), '', ...filtersType(spec));
+  for (const spec of specs)
+    body.push('', ...recordInterface(spec), '', ...filtersType(spec), ...writeInterfaces(spec));
   body.push(
     '',
-    '/** Every hot collection: its record type and its list filters. */',
+    '/** Every hot collection: its record type, its list filters and its write bodies (never: not taken). */',
     'export interface Collections {',
   );
   for (const spec of specs)
     body.push(
-      `  ${propertyKey(spec.collection)}: { record: ${spec.typeName}; filters: ${spec.typeName}Filters };`,
+      `  ${propertyKey(spec.collection)}: {`,
+      `    record: ${spec.typeName};`,
+      `    filters: ${spec.typeName}Filters;`,
+      `    create: ${spec.writes?.create?.typeName ?? 'never'};`,
+      `    patch: ${spec.writes?.patch?.typeName ?? 'never'};`,
+      '  };',
     );
   body.push(
     '}',
@@ -63,8 +95,16 @@ export function renderClientCollections(unordered: readonly CollectionSpec[]): s
   );
   for (const spec of specs) {
     const filterable = `[${spec.filters.map((filter) => literal(filter.name)).join(', ')}]`;
+    const writes = spec.writes;
+    const writable = writes
+      ? `{ scope: ${literal(writes.scope)}, create: ${Boolean(writes.create)}, update: ${Boolean(writes.patch)}, delete: ${writes.delete} }`
+      : 'null';
     body.push(
-      `  ${propertyKey(spec.collection)}: { scope: ${literal(spec.scope)}, filterable: ${filterable} },`,
+      `  ${propertyKey(spec.collection)}: {`,
+      `    scope: ${literal(spec.scope)},`,
+      `    filterable: ${filterable},`,
+      `    writes: ${writable},`,
+      '  },',
     );
   }
   body.push('} as const;', '');

@@ -39,6 +39,18 @@ export interface OrderFilters {
   status?: 'pending' | 'paid' | 'shipped' | 'cancelled';
 }
 
+/** A new record of `orders` (the POST body; scope orders:write). */
+export interface OrderCreate {
+  /** What to buy: the prices come from the products when the order is applied. A pending order holds the stock it took until it is paid or cancelled: by its owner, or by the service once its hold (ORDER_HOLD_SECONDS, one hour by default) runs out unpaid. One buyer's unpaid orders may hold ORDER_HOLD_MAX_UNITS units together (100 by default): an order past it is rejected with 409 when applied. */
+  lines: { productId: number; quantity: number }[];
+}
+
+/** A change to a record of `orders` (the PATCH body, a JSON Merge Patch: the fields to change; scope orders:write). */
+export interface OrderPatch {
+  /** `pending` until staff mark it paid; `cancelled` by its owner, by staff, or by the service when a pending order placed through the API outlives its stock hold. At most 16 characters. Matches /^[^\u0000]*$/. */
+  status?: 'cancelled';
+}
+
 /** A record of `products` (scope catalog:read). */
 export interface Product {
   id: number;
@@ -63,6 +75,44 @@ export interface Product {
 /** Filters of `products` lists (equality). */
 export interface ProductFilters {
   categoryId?: number;
+}
+
+/** A new record of `products` (the POST body; scope products:write). */
+export interface ProductCreate {
+  /** At most 64 characters. Matches /^[^\u0000]*$/. */
+  sku: string;
+  /** At most 200 characters. Matches /^[^\u0000]*$/. */
+  name: string;
+  /** Matches /^[^\u0000]*$/. */
+  description?: string;
+  /** Minor units (cents): 1999 is 19.99. At least 0. */
+  priceCents: number;
+  /** ISO 4217 code. At most 3 characters. Matches /^[A-Z]{3}$/. */
+  currency: string;
+  /** At least 0. */
+  stock?: number;
+  /** Id of the related Category. At least 1. */
+  categoryId: number;
+  tags?: string[];
+}
+
+/** A change to a record of `products` (the PATCH body, a JSON Merge Patch: the fields to change; scope products:write). */
+export interface ProductPatch {
+  /** At most 64 characters. Matches /^[^\u0000]*$/. */
+  sku?: string;
+  /** At most 200 characters. Matches /^[^\u0000]*$/. */
+  name?: string;
+  /** Matches /^[^\u0000]*$/. */
+  description?: string;
+  /** Minor units (cents): 1999 is 19.99. At least 0. */
+  priceCents?: number;
+  /** ISO 4217 code. At most 3 characters. Matches /^[A-Z]{3}$/. */
+  currency?: string;
+  /** At least 0. */
+  stock?: number;
+  /** Id of the related Category. At least 1. */
+  categoryId?: number;
+  tags?: string[];
 }
 
 /** A record of `writes` (scope writes:read). */
@@ -90,18 +140,54 @@ export interface Write {
 /** `writes` lists take no filters. */
 export type WriteFilters = Record<never, never>;
 
-/** Every hot collection: its record type and its list filters. */
+/** Every hot collection: its record type, its list filters and its write bodies (never: not taken). */
 export interface Collections {
-  categories: { record: Category; filters: CategoryFilters };
-  orders: { record: Order; filters: OrderFilters };
-  products: { record: Product; filters: ProductFilters };
-  writes: { record: Write; filters: WriteFilters };
+  categories: {
+    record: Category;
+    filters: CategoryFilters;
+    create: never;
+    patch: never;
+  };
+  orders: {
+    record: Order;
+    filters: OrderFilters;
+    create: OrderCreate;
+    patch: OrderPatch;
+  };
+  products: {
+    record: Product;
+    filters: ProductFilters;
+    create: ProductCreate;
+    patch: ProductPatch;
+  };
+  writes: {
+    record: Write;
+    filters: WriteFilters;
+    create: never;
+    patch: never;
+  };
 }
 
 /** What the client needs at run time about each collection. */
 export const collections = {
-  categories: { scope: 'catalog:read', filterable: [] },
-  orders: { scope: 'orders:read', filterable: ['status'] },
-  products: { scope: 'catalog:read', filterable: ['categoryId'] },
-  writes: { scope: 'writes:read', filterable: [] },
+  categories: {
+    scope: 'catalog:read',
+    filterable: [],
+    writes: null,
+  },
+  orders: {
+    scope: 'orders:read',
+    filterable: ['status'],
+    writes: { scope: 'orders:write', create: true, update: true, delete: false },
+  },
+  products: {
+    scope: 'catalog:read',
+    filterable: ['categoryId'],
+    writes: { scope: 'products:write', create: true, update: true, delete: true },
+  },
+  writes: {
+    scope: 'writes:read',
+    filterable: [],
+    writes: null,
+  },
 } as const;
