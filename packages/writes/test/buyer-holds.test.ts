@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { Order, Write } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { BatchApplier, writeHandlers, type WriteHandler, type WriteRequest } from '../src/index.js';
@@ -13,6 +14,8 @@ import {
   queryPlan,
   stockOf,
 } from './applier-support.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The most units one buyer's unpaid orders may hold in these tests (ORDER_HOLD_MAX_UNITS). */
 const MAX_UNITS = 5;
@@ -44,16 +47,16 @@ describe(`a buyer's unpaid orders hold a bounded amount of stock (${testDialect(
         ]),
       ),
     );
-    users = await createUsers(db, 8, 'holder');
+    users = await createUsers(db, 10, 'holder');
   });
   after(() => db.close());
 
-  /** Each write's outcome: its HTTP status, and the refusal's message if it was refused. */
+  /** Each write's outcome: its HTTP status, and the refusal's first message if it was refused. */
   async function outcomes(writes: readonly WriteRequest[]): Promise<[number | null | undefined, string?][]> {
     const rows = await em().find(Write, { id: { $in: writes.map((write) => write.id) } });
     return writes.map((write) => {
       const row = rows.find((candidate) => candidate.id === write.id)!;
-      return row.errors ? [row.httpStatus, row.errors._] : [row.httpStatus];
+      return row.errors ? [row.httpStatus, Object.values(row.errors)[0]] : [row.httpStatus];
     });
   }
 
@@ -120,12 +123,43 @@ describe(`a buyer's unpaid orders hold a bounded amount of stock (${testDialect(
     assert.deepEqual(await outcomes([cancel, afterCancel, tooMany]), [[200], [201], [409, refusal(5, 1)]]);
   });
 
-  test('an order larger than the limit on its own is refused, whatever the buyer holds', async () => {
+  test('an order larger than the limit on its own is 422 (no payment could make room for it), on both paths', async () => {
     const [product] = (await createProducts(db, [{ stock: 100 }])) as [number];
-    const large = orderWrite(users[5]!, [[product, MAX_UNITS + 1]]);
-    await bulk.apply([large]);
-    assert.deepEqual(await outcomes([large]), [[409, refusal(0, MAX_UNITS + 1)]]);
+    const tooLarge = `This order takes ${MAX_UNITS + 1} units of stock; one buyer's unpaid orders may hold ${MAX_UNITS} at most. Order fewer.`;
+    for (const applier of [bulk, perWrite]) {
+      const large = orderWrite(users[5]!, [
+        [product, MAX_UNITS],
+        [product, 1],
+      ]);
+      await applier.apply([large]);
+      assert.deepEqual(await outcomes([large]), [[422, tooLarge]]);
+    }
     assert.equal(await stockOf(db, product), 100);
+  });
+
+  test('a stored stock_taken that is not a list of quantities counts nothing, as a cancel puts nothing back', async () => {
+    const [product] = (await createProducts(db, [{ stock: 100 }])) as [number];
+    const buyer = users[7]!;
+    // Written around the applier (a script, a restore): none of these is a list of numeric quantities.
+    const odd = ['null', '{}', '"[{\\"productId\\":1,\\"quantity\\":5}]"', '[null]', '[{"quantity":"7"}]'];
+    const cast = db.target.dialect === 'postgresql' ? '::json' : '';
+    for (const value of odd) {
+      const id = await createStaffOrder(db, buyer, product, 1, 100);
+      await em()
+        .getConnection()
+        .execute(`update orders set stock_taken = ?${cast} where id = ?`, [value, id]);
+    }
+    const counted = await createStaffOrder(db, buyer, product, 1, 100);
+    await em()
+      .getConnection()
+      .execute(`update orders set stock_taken = ?${cast} where id = ?`, [
+        '[{"productId":1,"quantity":2.0}]',
+        counted,
+      ]);
+    const placed = orderWrite(buyer, [[product, 3]]);
+    const past = orderWrite(buyer, [[product, 1]]);
+    await bulk.apply([placed, past]);
+    assert.deepEqual(await outcomes([placed, past]), [[201], [409, refusal(5, 1)]]);
   });
 
   test('the count reads the buyers’ holds through the partial index, not their order history', async () => {
@@ -154,6 +188,51 @@ describe(`a buyer's unpaid orders hold a bounded amount of stock (${testDialect(
   });
 
   test(
+    'PostgreSQL: a cancel’s late product lock cannot deadlock appliers waiting for the same buyer',
+    { skip: testDialect() !== 'postgresql' && 'SQLite has one writer at a time (the applier’s write lock)' },
+    async () => {
+      const [p1, p9] = (await createProducts(db, [{ stock: 100 }, { stock: 100 }])) as [number, number];
+      const buyer = users[6]!;
+      // Another applier, mid-batch, placing the buyer's order N on p9 (as every applier takes its
+      // locks: the buyer, then the product), not committed yet.
+      const other = new pg.Client({ connectionString: db.url });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query(`select pg_advisory_xact_lock(${0x54_57_41_42}, ${Number(buyer)})`);
+        await other.query(`select id from products where id = ${p9} for update`);
+        await other.query(`update products set stock = stock - 1 where id = ${p9}`);
+        const inserted = await other.query<{ id: number }>(
+          `insert into orders (user_id, status, currency, total_cents, lines, stock_taken, created_at, updated_at)
+           values ($1, 'pending', 'EUR', 1999, $2, $3, now(), now()) returning id`,
+          [
+            buyer,
+            JSON.stringify([{ productId: p9, quantity: 1, unitPriceCents: 1999 }]),
+            JSON.stringify([{ productId: p9, quantity: 1 }]),
+          ],
+        );
+        const orderN = String(inserted.rows[0]!.id);
+        const handlers = writeHandlers({ maxHeldUnits: MAX_UNITS });
+        // B: a new order on p1 and the cancel of N (which B cannot see yet, so it cannot lock p9 up front).
+        const mixed = [orderWrite(buyer, [[p1, 1]]), cancelWrite(buyer, orderN)];
+        const b = new BatchApplier(db.orm, db.target.dialect, handlers).apply(mixed);
+        await sleep(200);
+        // C: an order on p9.
+        const single = [orderWrite(buyer, [[p9, 1]])];
+        const c = new BatchApplier(db.orm, db.target.dialect, handlers).apply(single);
+        await sleep(200);
+        await other.query('commit');
+        // With the buyer locked after the products, B held p1 and then needed p9 (its cancel), while C
+        // held p9 and waited for the buyer: PostgreSQL ended one with "deadlock detected".
+        await Promise.all([b, c]);
+        assert.deepEqual(await outcomes([...mixed, ...single]), [[201], [200], [201]]);
+      } finally {
+        await other.end();
+      }
+    },
+  );
+
+  test(
     'PostgreSQL: appliers placing one buyer’s orders at once never pass the limit together',
     { skip: testDialect() !== 'postgresql' && 'SQLite has one writer at a time (the applier’s write lock)' },
     async () => {
@@ -162,7 +241,7 @@ describe(`a buyer's unpaid orders hold a bounded amount of stock (${testDialect(
         db,
         Array.from({ length: 12 }, () => ({ stock: 10 })),
       );
-      const buyer = users[6]!;
+      const buyer = users[8]!;
       const writes = products.map((product) => orderWrite(buyer, [[product, 1]]));
       // One applier per write, all at once: twelve transactions, each counting the buyer's holds.
       const appliers = writes.map(

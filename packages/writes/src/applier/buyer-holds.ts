@@ -64,15 +64,19 @@ export async function unitsHeldBy(
 /**
  * The statement unitsHeldBy runs (validated ids). The conditions on `status` and `stock_taken` are the
  * partial index `orders_held_by_buyer_idx`'s own, written as literals: SQLite uses a partial index
- * only for a query whose WHERE states its condition.
+ * only for a query whose WHERE states its condition. A value that is not a list counts nothing, and a
+ * line without a numeric quantity counts nothing, as a cancel would put nothing back for them: one odd
+ * row written around the applier must not fail every order of the batch that counts it.
  */
 export function unitsHeldSql(dialect: Dialect, users: readonly number[]): string {
   const lines =
     dialect === 'postgresql'
-      ? `json_array_elements(o.stock_taken) as line`
-      : `json_each(o.stock_taken) as line`;
+      ? `json_array_elements(case json_typeof(o.stock_taken) when 'array' then o.stock_taken else '[]'::json end) as line`
+      : `json_each(case json_type(o.stock_taken) when 'array' then o.stock_taken else '[]' end) as line`;
   const quantity =
-    dialect === 'postgresql' ? `(line->>'quantity')::bigint` : `json_extract(line.value, '$.quantity')`;
+    dialect === 'postgresql'
+      ? `case json_typeof(line->'quantity') when 'number' then (line->>'quantity')::numeric else 0 end`
+      : `case when json_type(line.value, '$.quantity') in ('integer', 'real') then json_extract(line.value, '$.quantity') else 0 end`;
   return `select o.user_id as buyer, sum(${quantity}) as units from orders o, ${lines}
     where o.user_id in (${userList(users).join(', ')}) and o.status = 'pending' and o.stock_taken is not null
     group by o.user_id`;
@@ -85,11 +89,15 @@ export const unitsOf = (lines: readonly { readonly quantity: number }[]) =>
 /**
  * Refuses an order that would bring its buyer's unpaid orders past `maxUnits` units of held stock
  * (ORDER_HOLD_MAX_UNITS): one buyer placing orders and never paying could otherwise keep a product from
- * selling to anyone, renewing the holds as they expire. 409: the buyer's other orders are the conflict,
- * and paying for or cancelling one resolves it.
+ * selling to anyone, renewing the holds as they expire. 409 when the buyer's other orders are the
+ * conflict (paying for or cancelling one resolves it); 422 when the order alone is larger than that.
  */
 export function refuseOverHold(held: number, adding: number, maxUnits: number): void {
   if (held + adding <= maxUnits) return;
+  if (adding > maxUnits)
+    throw new WriteRejected(422, {
+      lines: `This order takes ${adding} units of stock; one buyer's unpaid orders may hold ${maxUnits} at most. Order fewer.`,
+    });
   throw new WriteRejected(409, {
     _:
       `Your unpaid orders hold ${held} units of stock and this order would add ${adding}; ` +

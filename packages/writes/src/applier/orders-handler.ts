@@ -117,8 +117,9 @@ export interface OrderLimits {
 }
 
 /**
- * With a hold limit, refuses an order that would take its buyer past it. The buyer's lock is taken
- * first (PostgreSQL), so the count cannot be passed by another applier's order before this one commits.
+ * With a hold limit, refuses an order that would take its buyer past it. The caller took the buyer's
+ * lock first (PostgreSQL), so the count cannot be passed by another applier's order before this one
+ * commits.
  */
 async function refuseOverBuyerHold(
   em: EntityManager,
@@ -128,9 +129,21 @@ async function refuseOverBuyerHold(
   maxUnits: number,
 ): Promise<void> {
   if (maxUnits === 0) return;
-  await lockBuyers(em, dialect, [user]);
   const held = (await unitsHeldBy(em, dialect, [user])).get(user) ?? 0;
   refuseOverHold(held, unitsOf(lines), maxUnits);
+}
+
+/**
+ * With a hold limit, the buyers' locks (PostgreSQL), before any row lock of the transaction: see
+ * lockBatch for the order every writer takes its locks in.
+ */
+async function lockBuyersFirst(
+  em: EntityManager,
+  dialect: Dialect,
+  users: readonly number[],
+  limits: OrderLimits,
+): Promise<void> {
+  if ((limits.maxHeldUnits ?? 0) > 0) await lockBuyers(em, dialect, users);
 }
 
 /**
@@ -143,6 +156,7 @@ async function checkOrder(
 ): Promise<void> {
   const user = ownerValue(projection, write.ownerKey) as number;
   const lines = requestedLines(write.body);
+  await lockBuyersFirst(em, dialect, [user], limits);
   const products = await productsForSale(
     em,
     dialect,
@@ -166,6 +180,7 @@ async function placeOrder(
   const user = ownerValue(projection, write.ownerKey) as number;
   const lines = requestedLines(write.body);
   const checked = checkedProducts.get(write);
+  if (checked === undefined) await lockBuyersFirst(em, dialect, [user], limits);
   const products =
     checked ??
     (await productsForSale(
@@ -258,11 +273,11 @@ async function placeOrders(
   const ids = requests
     .flatMap((request) => ('lines' in request ? request.lines : []))
     .map((l) => l.productId);
-  const products =
-    ids.length === 0 ? new Map<number, ProductForSale>() : await productsForSale(em, dialect, ids);
   const maxHeld = limits.maxHeldUnits ?? 0;
   const buyers = requests.flatMap((request) => ('lines' in request ? [request.user] : []));
-  if (maxHeld > 0) await lockBuyers(em, dialect, buyers);
+  await lockBuyersFirst(em, dialect, buyers, limits);
+  const products =
+    ids.length === 0 ? new Map<number, ProductForSale>() : await productsForSale(em, dialect, ids);
   const held = maxHeld > 0 ? await unitsHeldBy(em, dialect, buyers) : new Map<number, number>();
   const taken = new Map<number, number>();
   const left = (productId: number) => products.get(productId)!.stock - (taken.get(productId) ?? 0);
@@ -411,11 +426,14 @@ async function lockOrders(em: EntityManager, ids: readonly number[]): Promise<vo
 }
 
 /**
- * The batch's locks, all at once and in the one order (lockOrdersForCancel): the products its new
- * orders take stock from, those its cancellations put stock back to, then the orders it cancels, then
- * (with a hold limit) the buyers of its new orders. A batch holds its locks until it commits, so locks
+ * The batch's locks, all at once and in the one order: (with a hold limit) the buyers of its new orders,
+ * then (lockOrdersForCancel) the products its new orders take stock from and those its cancellations
+ * put stock back to, then the orders it cancels. A batch holds its locks until it commits, so locks
  * taken write by write, in whatever order the writes come, could deadlock two appliers' batches, or a
- * batch and a staff member's bulk delete.
+ * batch and a staff member's bulk delete. The buyers come first because only appliers take them: a
+ * batch waiting for a buyer then holds no row another writer waits for. (Taken after the products, a
+ * cancel's late product lock, of an order another applier committed while this batch waited for the
+ * buyer, closed a cycle with a third applier holding that product and waiting for the same buyer.)
  */
 async function lockBatch(
   { em, writes, dialect, inRuns, onlyHandler }: BatchContext,
@@ -438,18 +456,18 @@ async function lockBatch(
     const id = Number(write.recordId);
     return write.op === 'update' && Number.isSafeInteger(id) ? [id] : [];
   });
+  await lockBuyersFirst(
+    em,
+    dialect,
+    writes.flatMap((write) =>
+      // A malformed owner is refused by the write itself (ownerValue); it needs no lock.
+      write.op === 'create' && /^[1-9][0-9]{0,15}$/.test(write.ownerKey ?? '')
+        ? [Number(write.ownerKey)]
+        : [],
+    ),
+    limits,
+  );
   await lockOrdersForCancel(em, dialect, cancelled, ids);
-  if ((limits.maxHeldUnits ?? 0) > 0)
-    await lockBuyers(
-      em,
-      dialect,
-      writes.flatMap((write) =>
-        // A malformed owner is refused by the write itself (ownerValue); it needs no lock.
-        write.op === 'create' && /^[1-9][0-9]{0,15}$/.test(write.ownerKey ?? '')
-          ? [Number(write.ownerKey)]
-          : [],
-      ),
-    );
 }
 
 /** The `orders` handler (Order's write declaration names it): place and cancel orders. */
