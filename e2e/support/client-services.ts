@@ -10,10 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
+import { createTandemClient, type TandemClient, type TandemClientOptions } from '@tandem/client';
 import { createMigratedDatabase, type MigratedTestDatabase } from '@tandem/models/testing';
 import { tandem } from '../bench/catalog.js';
 import { E2E_SECRET_KEY } from './admin-process.js';
 import { seedReaderCatalog } from './catalog.js';
+import { recordingFetch, type RecordingFetch } from './recording-fetch.js';
 import type { ServiceProcess } from './service-process.js';
 import { startFastService, startTokenServices } from './token-services.js';
 
@@ -50,6 +52,11 @@ export interface ClientServices {
   startFastAgain(): Promise<ServiceProcess>;
   /** Runs `close` when the file ends, last given first, before the services stop (clients, relays). */
   closeAtEnd(close: () => void | Promise<void>): void;
+  /** A @tandem/client for auth and fast whose every exchange is recorded, closed when the file ends. */
+  recordedClient(options?: Pick<TandemClientOptions, 'expiryMarginMs'>): {
+    client: TandemClient;
+    recording: RecordingFetch;
+  };
 }
 
 /** `tandem createclient NAME --scope catalog:read`: a machine client, its secret read from the output. */
@@ -134,6 +141,17 @@ export function useClientServices(options: ClientServicesOptions): ClientService
     },
     closeAtEnd(close) {
       closers.push(close);
+    },
+    recordedClient(options = {}) {
+      const recording = recordingFetch();
+      const client = createTandemClient({
+        authUrl: started(auth, 'auth').url,
+        fastUrl: started(fast, 'fast').url,
+        fetch: recording.fetch,
+        ...options,
+      });
+      closers.push(() => client.close());
+      return { client, recording };
     },
   };
 }

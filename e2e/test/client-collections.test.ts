@@ -5,12 +5,12 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, createTandemClient, type Product, type TandemClient } from '@tandem/client';
+import { ApiError, type Product, type TandemClient } from '@tandem/client';
 import { Category, Product as ProductEntity } from '@tandem/models';
 import { eventually, sqlitePassOnly, testDialect } from '@tandem/models/testing';
 import { READER_EMAIL, READER_PASSWORD } from '../support/catalog.js';
 import { useClientServices } from '../support/client-services.js';
-import { recordingFetch, type RecordingFetch } from '../support/recording-fetch.js';
+import type { RecordingFetch } from '../support/recording-fetch.js';
 
 const skip = sqlitePassOnly(
   'ETags, cursors, filters and pages are the fast service’s in-memory store and the client’s code; ' +
@@ -49,13 +49,7 @@ let recording: RecordingFetch;
 before(async () => {
   if (skip) return;
   await services.ready;
-  recording = recordingFetch();
-  tandemClient = createTandemClient({
-    authUrl: services.auth.url,
-    fastUrl: services.fast.url,
-    fetch: recording.fetch,
-  });
-  services.closeAtEnd(() => tandemClient.close());
+  ({ client: tandemClient, recording } = services.recordedClient());
   await tandemClient.tokens.password({ username: READER_EMAIL, password: READER_PASSWORD });
 });
 

@@ -12,7 +12,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createTandemClient,
   InvalidClientError,
   InvalidGrantError,
   InvalidScopeError,
@@ -25,22 +24,11 @@ import { tandem } from '../bench/catalog.js';
 import { E2E_SECRET_KEY } from '../support/admin-process.js';
 import { useClientServices } from '../support/client-services.js';
 import { READER_EMAIL, READER_PASSWORD } from '../support/catalog.js';
-import { recordingFetch } from '../support/recording-fetch.js';
 import { refreshStatus, withServiceLogs } from '../support/token-services.js';
 
 const services = useClientServices({ products: 12, machineClient: 'client package test' });
 
-function client(options: { expiryMarginMs?: number } = {}) {
-  const recording = recordingFetch();
-  const made = createTandemClient({
-    authUrl: services.auth.url,
-    fastUrl: services.fast.url,
-    fetch: recording.fetch,
-    ...options,
-  });
-  services.closeAtEnd(() => made.close());
-  return { client: made, recording };
-}
+const client = (options: { expiryMarginMs?: number } = {}) => services.recordedClient(options);
 
 test(`password grant, then many concurrent reads needing a new token send exactly one refresh (${testDialect()})`, async () => {
   await withServiceLogs(services.processes, async () => {

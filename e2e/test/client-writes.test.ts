@@ -7,12 +7,12 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashPassword } from '@tandem/accounts';
-import { ApiError, createTandemClient, type TandemClient } from '@tandem/client';
+import { ApiError, type TandemClient } from '@tandem/client';
 import { Role, User } from '@tandem/models';
 import { eventually, sqlitePassOnly, testDialect } from '@tandem/models/testing';
 import { E2E_SECRET_KEY } from '../support/admin-process.js';
 import { useClientServices } from '../support/client-services.js';
-import { recordingFetch, type RecordingFetch } from '../support/recording-fetch.js';
+import type { RecordingFetch } from '../support/recording-fetch.js';
 import { WRITER_SCOPES, startApplier, stopCommand } from '../support/writes-stack.js';
 
 const skip = sqlitePassOnly(
@@ -44,13 +44,7 @@ before(async () => {
     TANDEM_SECRET_KEY: E2E_SECRET_KEY,
   });
   services.closeAtEnd(() => stopCommand(applier));
-  recording = recordingFetch();
-  client = createTandemClient({
-    authUrl: services.auth.url,
-    fastUrl: services.fast.url,
-    fetch: recording.fetch,
-  });
-  services.closeAtEnd(() => client.close());
+  ({ client, recording } = services.recordedClient());
   await client.tokens.password({ username: WRITER_EMAIL, password: WRITER_PASSWORD });
 });
 

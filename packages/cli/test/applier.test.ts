@@ -69,6 +69,26 @@ function queueOrder(subject: string, productId: number) {
   });
 }
 
+/** Queues `count` orders of one unit; their write ids. */
+async function queueOrders(subject: string, productId: number, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const result = await queueOrder(subject, productId);
+    assert.equal(result.kind, 'accepted');
+    ids.push((result as { id: number }).id);
+  }
+  return ids;
+}
+
+/** The writes' outcome rows once an applier settled them all, in id order. */
+async function settled(ids: readonly number[]) {
+  await eventually('the queued writes have outcomes', async () => {
+    const outcomes = await orm.em.fork().find(Write, { id: { $in: [...ids] }, status: { $ne: 'queued' } });
+    return outcomes.length === ids.length;
+  });
+  return orm.em.fork().find(Write, { id: { $in: [...ids] } }, { orderBy: { id: 'asc' } });
+}
+
 /** `tandem applier` as `tandem start` runs it (an IPC channel to the parent), once it reported ready. */
 function startApplier(childEnv: NodeJS.ProcessEnv) {
   return forkUntilReady('applier', childEnv, (child) => (applier = child));
@@ -78,20 +98,11 @@ function startApplier(childEnv: NodeJS.ProcessEnv) {
 // and on SIGTERM finishes, releases its partitions and exits 0 by itself.
 test('tandem applier applies queued writes and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
   const { subject, product } = await buyerAndProduct('cli', 2);
-  const ids: number[] = [];
-  for (let index = 0; index < 3; index++) {
-    const result = await queueOrder(subject, product.id);
-    assert.equal(result.kind, 'accepted');
-    ids.push((result as { id: number }).id);
-  }
+  const ids = await queueOrders(subject, product.id, 3);
 
   const started = await startApplier(env);
   assert.deepEqual(started.ready, { type: 'ready', service: 'applier', url: 'table queue' });
-  await eventually('the queued writes have outcomes', async () => {
-    const outcomes = await orm.em.fork().find(Write, { id: { $in: ids }, status: { $ne: 'queued' } });
-    return outcomes.length === ids.length;
-  });
-  const outcomes = await orm.em.fork().find(Write, { id: { $in: ids } }, { orderBy: { id: 'asc' } });
+  const outcomes = await settled(ids);
   assert.deepEqual(
     outcomes.map((outcome) => [outcome.status, outcome.httpStatus]),
     [
@@ -157,18 +168,9 @@ test(
   { timeout: 60_000 },
   async () => {
     const { subject, product } = await buyerAndProduct('max-held', 10);
-    const ids: number[] = [];
-    for (let index = 0; index < 3; index++) {
-      const result = await queueOrder(subject, product.id);
-      assert.equal(result.kind, 'accepted');
-      ids.push((result as { id: number }).id);
-    }
+    const ids = await queueOrders(subject, product.id, 3);
     const started = await startApplier({ ...env, ORDER_HOLD_MAX_UNITS: '2' });
-    await eventually('the queued writes have outcomes', async () => {
-      const outcomes = await orm.em.fork().find(Write, { id: { $in: ids }, status: { $ne: 'queued' } });
-      return outcomes.length === ids.length;
-    });
-    const outcomes = await orm.em.fork().find(Write, { id: { $in: ids } }, { orderBy: { id: 'asc' } });
+    const outcomes = await settled(ids);
     assert.deepEqual(
       outcomes.map((outcome) => [outcome.status, outcome.httpStatus]),
       [
