@@ -1,6 +1,5 @@
 import { AuditEntry } from './entities/audit-entry.js';
 import { AuthorizationCode } from './entities/authorization-code.js';
-import { BuyerHold } from './entities/buyer-hold.js';
 import { categoryModel } from './entities/category.js';
 import { ChangeEvent } from './entities/change-event.js';
 import { Client } from './entities/client.js';
@@ -63,8 +62,6 @@ export const registry: readonly ModelDeclaration[] = [
   defineModel(LoginSession, { admin: false }),
   // The change feed's outbox.
   defineModel(ChangeEvent, { admin: false }),
-  // What each buyer's unpaid orders hold, kept by triggers on orders (ORDER_HOLD_MAX_UNITS).
-  defineModel(BuyerHold, { admin: false }),
 ];
 
 /** Every entity the ORM knows (and `tandem makemigrations` compares with the migrations). */

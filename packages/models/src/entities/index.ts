@@ -2,7 +2,6 @@
 // (../registry.ts): a new model file is listed there, not here.
 export { AuditEntry, type FieldDiff } from './audit-entry.js';
 export { Category, validateCategory } from './category.js';
-export { BuyerHold } from './buyer-hold.js';
 export { ChangeEvent } from './change-event.js';
 export { Product, validateProduct } from './product.js';
 export { Order, validateOrder } from './order.js';

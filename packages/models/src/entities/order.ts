@@ -62,6 +62,12 @@ export const Order = defineEntity({
       name: 'orders_stock_held_idx',
       expression: `create index "orders_stock_held_idx" on "orders" ("created_at") where "status" = 'pending' and "stock_taken" is not null`,
     },
+    {
+      // The applier's count of the stock a buyer's unpaid orders hold (ORDER_HOLD_MAX_UNITS), read for
+      // every order placed: its cost is the buyer's holds, never their order history.
+      name: 'orders_held_by_buyer_idx',
+      expression: `create index "orders_held_by_buyer_idx" on "orders" ("user_id") where "status" = 'pending' and "stock_taken" is not null`,
+    },
   ],
   hooks: {
     beforeCreate: [({ entity }) => validateOrder(entity)],

@@ -129,7 +129,7 @@ async function refuseOverBuyerHold(
   maxUnits: number,
 ): Promise<void> {
   if (maxUnits === 0) return;
-  const held = (await unitsHeldBy(em, [user])).get(user) ?? 0;
+  const held = (await unitsHeldBy(em, dialect, [user])).get(user) ?? 0;
   refuseOverHold(held, unitsOf(lines), maxUnits);
 }
 
@@ -278,7 +278,7 @@ async function placeOrders(
   await lockBuyersFirst(em, dialect, buyers, limits);
   const products =
     ids.length === 0 ? new Map<number, ProductForSale>() : await productsForSale(em, dialect, ids);
-  const held = maxHeld > 0 ? await unitsHeldBy(em, buyers) : new Map<number, number>();
+  const held = maxHeld > 0 ? await unitsHeldBy(em, dialect, buyers) : new Map<number, number>();
   const taken = new Map<number, number>();
   const left = (productId: number) => products.get(productId)!.stock - (taken.get(productId) ?? 0);
   type Decided = { values: ReturnType<typeof orderValues> } | { refused: unknown };
