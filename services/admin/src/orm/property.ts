@@ -1,11 +1,15 @@
 import { BaseProperty, type PropertyType } from 'adminjs';
 import { ReferenceKind, type EntityProperty } from '@mikro-orm/core';
+import { columnKind } from '@tandem/models';
 
 /**
  * The AdminJS field type for a scalar, from the property's runtime type (not the column type: SQLite
- * stores booleans in integer columns and every string in a text column).
+ * stores booleans in integer columns and every string in a text column). A calendar date (`p.date()`)
+ * is a string to MikroORM: typed 'date', it gets the UTC day picker (components/UtcDatePicker.jsx),
+ * which reads and writes "2026-12-01" as stored, and a day-range filter.
  */
 function scalarType(prop: EntityProperty): PropertyType {
+  if (columnKind(prop) === 'date') return 'date';
   switch (prop.runtimeType) {
     case 'number':
     case 'bigint':

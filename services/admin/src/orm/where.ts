@@ -1,6 +1,6 @@
 import type { Filter } from 'adminjs';
 import { raw, ReferenceKind, type Dictionary, type EntityMetadata } from '@mikro-orm/core';
-import { columnKind } from '@tandem/models';
+import { columnKind, isCalendarDate } from '@tandem/models';
 
 /** The virtual filter field that searches several columns at once (the list page's "Search" box). */
 export const SEARCH_FIELD = 'q';
@@ -56,6 +56,33 @@ function asBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
+/** "2026-12-01" of a day as a picker sends it ("2026-12-01", or an ISO instant of that day in UTC). */
+const dayOf = (value: unknown): string | undefined => {
+  const day = /^(\d{4}-\d\d-\d\d)(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?Z)?$/.exec(
+    typeof value === 'string' ? value : '',
+  )?.[1];
+  return day !== undefined && isCalendarDate(day) ? day : undefined;
+};
+
+/**
+ * A date column's from/to range, both days included: compared as the "YYYY-MM-DD" text SQLite stores
+ * and PostgreSQL reads as a date (a Date object would be an instant, which SQLite's driver cannot bind
+ * and PostgreSQL would compare in its own zone). Undefined when either given end is not a day.
+ */
+function dayRange(value: { from?: unknown; to?: unknown }): Dictionary | undefined {
+  const range: Dictionary = {};
+  for (const [end, operator] of [
+    ['from', '$gte'],
+    ['to', '$lte'],
+  ] as const) {
+    if (!value[end]) continue;
+    const day = dayOf(value[end]);
+    if (day === undefined) return undefined;
+    range[operator] = day;
+  }
+  return Object.keys(range).length > 0 ? range : undefined;
+}
+
 /**
  * AdminJS filters to a MikroORM where clause. Values come from the query string, so anything that
  * does not parse is ignored rather than sent to the database.
@@ -75,6 +102,11 @@ export function buildWhere(
     }
     const prop = meta.properties[path];
     if (!prop || prop.hidden || prop.lazy) continue;
+    if (typeof value === 'object' && value !== null && columnKind(prop) === 'date') {
+      const range = dayRange(value as { from?: unknown; to?: unknown });
+      if (range !== undefined) and.push({ [path]: range });
+      continue;
+    }
     if (typeof value === 'object' && value !== null) {
       const range: Dictionary = {};
       if (value.from) range.$gte = new Date(value.from);

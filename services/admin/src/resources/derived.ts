@@ -71,8 +71,8 @@ export interface DerivedAdmin {
 
 /**
  * Derives an admin page from the metadata: every column in the form except the id and the timestamps
- * (read-only), list columns, the Search box over short strings, filters for booleans, enums and
- * relations (relations get AdminJS's autocomplete, answered by the multi-column search action),
+ * (read-only), list columns, the Search box over short strings, filters for booleans, enums, calendar
+ * dates (a day range) and relations (relations get AdminJS's autocomplete, answered by the multi-column search action),
  * labels from names. Pure, so what a new model gets can be tested without a browser.
  */
 export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): DerivedAdmin {
@@ -101,6 +101,7 @@ export function deriveAdmin(meta: EntityMetadata, model: ModelDeclaration): Deri
     .filter(
       (prop) =>
         prop.runtimeType === 'boolean' ||
+        columnKind(prop) === 'date' ||
         choicesOf(prop, model) !== undefined ||
         prop.kind === ReferenceKind.MANY_TO_ONE ||
         prop.kind === ReferenceKind.ONE_TO_ONE,
