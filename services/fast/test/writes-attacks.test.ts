@@ -63,7 +63,10 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
     send('POST', url('/v1/orders'), { token, body, headers });
 
   before(async () => {
-    h = await startWriteHarness({ env: { CORS_ALLOWED_ORIGINS: SHOP, WRITE_MAX_BODY_BYTES: '4096' } });
+    // No hold limit: the amounts test orders thousands of units (the limit has its own test below).
+    h = await startWriteHarness({
+      env: { CORS_ALLOWED_ORIGINS: SHOP, WRITE_MAX_BODY_BYTES: '4096', ORDER_HOLD_MAX_UNITS: '0' },
+    });
     [alice, bob] = (await createUsers(h, 'attacked', 2)) as [number, number];
     aliceToken = await writerToken(h, alice);
     [product] = (await productIds(h)) as [number];
@@ -611,5 +614,41 @@ describe('the queue bound: above WRITE_QUEUE_MAX_DEPTH writes are refused with 5
       const reply = await send('POST', `${h.fast.url}/v1/orders`, { token, body });
       return reply.status === 202;
     });
+  });
+});
+
+describe('ORDER_HOLD_MAX_UNITS: an order larger than a buyer may hold is refused at the edge', () => {
+  let h: WriteHarness;
+  before(async () => {
+    h = await startWriteHarness({ env: { ORDER_HOLD_MAX_UNITS: '5' }, applier: false });
+  });
+  after(() => h?.close());
+
+  test('6 units in one order (over two lines) is 422 with the applier’s message, never queued; 5 is queued', async () => {
+    const [buyer] = (await createUsers(h, 'hold-edge', 1)) as [number];
+    const [, product, other] = (await productIds(h)) as [number, number, number];
+    const token = await writerToken(h, buyer);
+    const rows = await writeRows(h);
+    const tooMany = await send('POST', `${h.fast.url}/v1/orders`, {
+      token,
+      body: {
+        lines: [
+          { productId: product, quantity: 4 },
+          { productId: other, quantity: 2 },
+        ],
+      },
+    });
+    assert.equal(tooMany.status, 422, tooMany.text);
+    assert.equal(tooMany.json.error, 'validation_failed');
+    assert.deepEqual(tooMany.json.errors, {
+      lines: "This order takes 6 units of stock; one buyer's unpaid orders may hold 5 at most. Order fewer.",
+    });
+    assert.equal(await writeRows(h), rows, 'nothing queued');
+    const fits = await send('POST', `${h.fast.url}/v1/orders`, {
+      token,
+      body: { lines: [{ productId: product, quantity: 5 }] },
+    });
+    assert.equal(fits.status, 202, fits.text);
+    assert.equal(await writeRows(h), rows + 1);
   });
 });

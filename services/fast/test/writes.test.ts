@@ -42,7 +42,9 @@ for (const queue of ['table', 'redis'] as const satisfies readonly QueueKind[]) 
       const order = (productId: number, quantity = 1) => ({ lines: [{ productId, quantity }] });
 
       before(async () => {
-        h = await startWriteHarness({ queue });
+        // No hold limit: these orders test the applier's other rules with thousands of units (the
+        // limit has its own tests: writes-attacks.test.ts here, buyer-holds.test.ts in @tandem/writes).
+        h = await startWriteHarness({ queue, env: { ORDER_HOLD_MAX_UNITS: '0' } });
         [alice, bob] = (await createUsers(h, `writer-${queue}`, 2)) as [number, number];
         aliceToken = await writerToken(h, alice);
         bobToken = await writerToken(h, bob);

@@ -11,6 +11,7 @@ export {
   MAX_ORDER_LINES,
   MAX_ORDER_QUANTITY,
   orderAmountsProblem,
+  orderHoldProblem,
   orderLinesProblem,
   orderTotal,
   type OrderLine,

@@ -1,4 +1,5 @@
 import type { Dialect, EntityManager } from './handler.js';
+import { orderHoldProblem } from '@tandem/models';
 import { WriteRejected } from './write-rejected.js';
 
 /** PostgreSQL advisory lock class of a buyer's held stock ('TWAB'), beside the table queue's 'TWAP'/'TWAA'. */
@@ -94,10 +95,8 @@ export const unitsOf = (lines: readonly { readonly quantity: number }[]) =>
  */
 export function refuseOverHold(held: number, adding: number, maxUnits: number): void {
   if (held + adding <= maxUnits) return;
-  if (adding > maxUnits)
-    throw new WriteRejected(422, {
-      lines: `This order takes ${adding} units of stock; one buyer's unpaid orders may hold ${maxUnits} at most. Order fewer.`,
-    });
+  const alone = orderHoldProblem([{ quantity: adding }], maxUnits);
+  if (alone !== null) throw new WriteRejected(422, { lines: alone });
   throw new WriteRejected(409, {
     _:
       `Your unpaid orders hold ${held} units of stock and this order would add ${adding}; ` +

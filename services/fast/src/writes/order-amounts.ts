@@ -1,4 +1,4 @@
-import { orderAmountsProblem, type OrderLine } from '@tandem/models';
+import { orderAmountsProblem, orderHoldProblem, type OrderLine } from '@tandem/models';
 import type { CollectionStore, HotStore } from '../data/store.js';
 import type { PreparedRecord } from '../data/prepared-record.js';
 import type { FieldErrors } from './body-validator.js';
@@ -25,15 +25,18 @@ function servedPrice(products: CollectionStore, productId: number): number | und
 }
 
 /**
- * A new order's amounts at the prices this node serves, refused at the edge (422, never queued) when
- * more than an order may hold: the model's rule and message (orderAmountsProblem), which the applier
- * applies again with the prices when the order is placed (they may have risen since). The body passed
- * the schema (lines of integer productId and quantity); a line whose product is not served counts
- * as nothing here (the applier refuses it as unavailable) and keeps the other lines' numbers.
+ * A new order refused at the edge (422, never queued) when it can never be placed: its amounts at the
+ * prices this node serves come to more than an order may hold (orderAmountsProblem, which the applier
+ * applies again with the prices when the order is placed: they may have risen since), or it takes more
+ * units than a buyer's unpaid orders may hold under `maxHeldUnits` (orderHoldProblem, ORDER_HOLD_MAX_UNITS;
+ * what the buyer already holds is the applier's to count). The body passed the schema (lines of integer
+ * productId and quantity); a line whose product is not served counts as nothing for the amounts (the
+ * applier refuses it as unavailable) and keeps the other lines' numbers.
  */
 export function orderAmountErrors(
   store: HotStore,
   body: Readonly<Record<string, unknown>>,
+  maxHeldUnits = 0,
 ): FieldErrors | undefined {
   const products = store.get(PRODUCTS);
   if (products === undefined || !Array.isArray(body.lines)) return undefined;
@@ -43,6 +46,7 @@ export function orderAmountErrors(
     quantity,
     unitPriceCents: servedPrice(products, productId) ?? 0,
   }));
-  const problem = orderAmountsProblem(priced);
+  // In the applier's order: the amounts, then the hold.
+  const problem = orderAmountsProblem(priced) ?? orderHoldProblem(lines, maxHeldUnits);
   return problem === null ? undefined : { lines: problem };
 }

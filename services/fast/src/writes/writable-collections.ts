@@ -38,6 +38,8 @@ export class WritableCollections {
   constructor(
     projections: readonly HotProjection[],
     schemasOf: (projection: HotProjection) => WriteBodySchemas,
+    /** ORDER_HOLD_MAX_UNITS: an order taking more units than this on its own is refused at once. */
+    orderHoldMaxUnits = 0,
   ) {
     const writable = projections.filter((p) => p.writes !== undefined);
     const validators = compileWriteValidators(new Map(writable.map((p) => [p.collection, schemasOf(p)])));
@@ -47,7 +49,10 @@ export class WritableCollections {
         declaration: p.writes!,
         scopeBit: AccessTokenVerifier.scopeBit(p.writes!.scope),
         validator: validators.get(p.collection)!,
-        createRule: writeHandlerOf(p.writes!) === ORDERS_HANDLER ? orderAmountErrors : undefined,
+        createRule:
+          writeHandlerOf(p.writes!) === ORDERS_HANDLER
+            ? (store, body) => orderAmountErrors(store, body, orderHoldMaxUnits)
+            : undefined,
       });
   }
 

@@ -57,7 +57,11 @@ export class WritePath {
 
   constructor(options: WritePathOptions) {
     const { settings, queue, logger } = options;
-    this.collections = new WritableCollections(options.projections, options.schemasOf);
+    this.collections = new WritableCollections(
+      options.projections,
+      options.schemasOf,
+      options.settings.orderHoldMaxUnits,
+    );
     this.waiters = new OutcomeWaiters(options.store);
     const rate = { perSecond: settings.ratePerSecond, burst: settings.rateBurst };
     this.rateLimit = new SubjectRateLimit(rate);
