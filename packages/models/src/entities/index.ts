@@ -12,6 +12,7 @@ export {
   MAX_ORDER_QUANTITY,
   orderAmountsProblem,
   orderHoldProblem,
+  orderUnits,
   orderLinesProblem,
   orderTotal,
   type OrderLine,

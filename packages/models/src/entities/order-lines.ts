@@ -86,17 +86,17 @@ export function orderLinesProblem(value: unknown): string | null {
   return orderAmountsProblem(value as OrderLine[]);
 }
 
+/** The units of stock an order of these lines takes (what a buyer's hold counts). */
+export const orderUnits = (lines: readonly { readonly quantity: number }[]): number =>
+  lines.reduce((sum, line) => sum + line.quantity, 0);
+
 /**
- * Why an order can never be placed under a hold limit (ORDER_HOLD_MAX_UNITS, 0: none): it takes more
- * units of stock on its own than one buyer's unpaid orders may hold together. One message for the fast
- * service's edge (422 before anything is queued) and the applier, which checks it again with its own
- * setting.
+ * Why an order of `units` can never be placed under a hold limit (ORDER_HOLD_MAX_UNITS, 0: none): it
+ * takes more units of stock on its own than one buyer's unpaid orders may hold together. One message for
+ * the fast service's edge (422 before anything is queued) and the applier, which checks it again with
+ * its own setting.
  */
-export function orderHoldProblem(
-  lines: readonly { readonly quantity: number }[],
-  maxHeldUnits: number,
-): string | null {
-  const units = lines.reduce((sum, line) => sum + line.quantity, 0);
+export function orderHoldProblem(units: number, maxHeldUnits: number): string | null {
   return maxHeldUnits > 0 && units > maxHeldUnits
     ? `This order takes ${units} units of stock; one buyer's unpaid orders may hold ${maxHeldUnits} at most. Order fewer.`
     : null;

@@ -18,9 +18,10 @@ const userList = (users: Iterable<number>) => {
 /**
  * PostgreSQL: takes each buyer's transaction lock, in key order and in one statement, so that two
  * appliers cannot both count a buyer's held stock and both place an order on it (the count then the
- * insert is a check-then-act across transactions). Taken after the products' row locks, and only by
- * appliers placing orders, so it joins the one lock order every writer follows (products, orders,
- * buyers) without a cycle. SQLite has one writer at a time (the applier holds the write lock).
+ * insert is a check-then-act across transactions). Taken before any row lock, and only by appliers
+ * placing orders, so it heads the one lock order every writer follows (buyers, products, orders)
+ * without a cycle (see the orders handler's lockBatch). SQLite has one writer at a time (the applier
+ * holds the write lock).
  */
 export async function lockBuyers(
   em: EntityManager,
@@ -49,13 +50,12 @@ export async function lockBuyers(
 export async function unitsHeldBy(
   em: EntityManager,
   dialect: Dialect,
-  users: Iterable<number>,
+  users: readonly number[],
 ): Promise<Map<number, number>> {
-  const ids = userList(users);
-  if (ids.length === 0) return new Map();
+  if (users.length === 0) return new Map();
   const rows = (await em
     .getConnection()
-    .execute(unitsHeldSql(dialect, ids), [], 'all', em.getTransactionContext())) as {
+    .execute(unitsHeldSql(dialect, users), [], 'all', em.getTransactionContext())) as {
     buyer: number | string;
     units: number | string;
   }[];
@@ -83,10 +83,6 @@ export function unitsHeldSql(dialect: Dialect, users: readonly number[]): string
     group by o.user_id`;
 }
 
-/** The units an order of these lines takes from stock. */
-export const unitsOf = (lines: readonly { readonly quantity: number }[]) =>
-  lines.reduce((sum, line) => sum + line.quantity, 0);
-
 /**
  * Refuses an order that would bring its buyer's unpaid orders past `maxUnits` units of held stock
  * (ORDER_HOLD_MAX_UNITS): one buyer placing orders and never paying could otherwise keep a product from
@@ -95,7 +91,7 @@ export const unitsOf = (lines: readonly { readonly quantity: number }[]) =>
  */
 export function refuseOverHold(held: number, adding: number, maxUnits: number): void {
   if (held + adding <= maxUnits) return;
-  const alone = orderHoldProblem([{ quantity: adding }], maxUnits);
+  const alone = orderHoldProblem(adding, maxUnits);
   if (alone !== null) throw new WriteRejected(422, { lines: alone });
   throw new WriteRejected(409, {
     _:

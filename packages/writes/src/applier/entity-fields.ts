@@ -43,6 +43,12 @@ export class ExposedFields {
   }
 }
 
+/** The user id an owner key names (the token's `sub`, in decimal), or undefined when it names none. */
+export function userIdOfOwnerKey(ownerKey: string | null): number | undefined {
+  const key = ownerKey ?? '';
+  return /^[1-9][0-9]{0,15}$/.test(key) && Number.isSafeInteger(Number(key)) ? Number(key) : undefined;
+}
+
 /**
  * The owner a row-access collection's new row gets: the writer's claim value (never the body), in the
  * owner property's type (a user id for `sub`). Undefined when the collection has no owners.
@@ -52,8 +58,8 @@ export function ownerValue(projection: WritableProjection, ownerKey: string | nu
   if (rule === undefined) return undefined;
   const key = ownerKey ?? '';
   if (ROW_ACCESS_CLAIMS[rule.claim].fieldType === 'integer') {
-    const id = /^[1-9][0-9]{0,15}$/.test(key) ? Number(key) : NaN;
-    if (!Number.isSafeInteger(id))
+    const id = userIdOfOwnerKey(key);
+    if (id === undefined)
       throw new WriteRejected(422, {
         _: `Records of ${projection.collection} belong to a user: write them with a user's token.`,
       });

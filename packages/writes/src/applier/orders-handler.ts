@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import {
   Order,
+  orderUnits,
   fieldDiff,
   orderAmountsProblem,
   orderTotal,
@@ -8,8 +9,8 @@ import {
   type OrderLine,
   type StockTaken,
 } from '@tandem/models';
-import { lockBuyers, refuseOverHold, unitsHeldBy, unitsOf } from './buyer-holds.js';
-import { ownerKeyOfValue, ownerValue } from './entity-fields.js';
+import { lockBuyers, refuseOverHold, unitsHeldBy } from './buyer-holds.js';
+import { ownerKeyOfValue, ownerValue, userIdOfOwnerKey } from './entity-fields.js';
 import type {
   BatchContext,
   Dialect,
@@ -126,11 +127,12 @@ async function refuseOverBuyerHold(
   dialect: Dialect,
   user: number,
   lines: readonly RequestedLine[],
-  maxUnits: number,
+  limits: OrderLimits,
 ): Promise<void> {
+  const maxUnits = limits.maxHeldUnits ?? 0;
   if (maxUnits === 0) return;
   const held = (await unitsHeldBy(em, dialect, [user])).get(user) ?? 0;
-  refuseOverHold(held, unitsOf(lines), maxUnits);
+  refuseOverHold(held, orderUnits(lines), maxUnits);
 }
 
 /**
@@ -163,7 +165,7 @@ async function checkOrder(
     lines.map((line) => line.productId),
   );
   refuseUnfillable(lines, products);
-  await refuseOverBuyerHold(em, dialect, user, lines, limits.maxHeldUnits ?? 0);
+  await refuseOverBuyerHold(em, dialect, user, lines, limits);
   checkedProducts.set(write, products);
 }
 
@@ -190,7 +192,7 @@ async function placeOrder(
     ));
   checkedProducts.delete(write);
   const currency = refuseUnfillable(lines, products);
-  if (checked === undefined) await refuseOverBuyerHold(em, dialect, user, lines, limits.maxHeldUnits ?? 0);
+  if (checked === undefined) await refuseOverBuyerHold(em, dialect, user, lines, limits);
   // The stock read settled what it could; the conditional UPDATE is the guarantee (two lines of one
   // product, any other writer).
   for (const { productId, quantity } of lines)
@@ -286,7 +288,7 @@ async function placeOrders(
     if (!('lines' in request)) return request;
     try {
       const currency = refuseUnfillable(request.lines, products, left);
-      const units = unitsOf(request.lines);
+      const units = orderUnits(request.lines);
       if (maxHeld > 0) refuseOverHold(held.get(request.user) ?? 0, units, maxHeld);
       const takes = new Map<number, number>();
       for (const { productId, quantity } of request.lines) {
@@ -459,12 +461,11 @@ async function lockBatch(
   await lockBuyersFirst(
     em,
     dialect,
-    writes.flatMap((write) =>
+    writes.flatMap((write) => {
       // A malformed owner is refused by the write itself (ownerValue); it needs no lock.
-      write.op === 'create' && /^[1-9][0-9]{0,15}$/.test(write.ownerKey ?? '')
-        ? [Number(write.ownerKey)]
-        : [],
-    ),
+      const user = write.op === 'create' ? userIdOfOwnerKey(write.ownerKey) : undefined;
+      return user === undefined ? [] : [user];
+    }),
     limits,
   );
   await lockOrdersForCancel(em, dialect, cancelled, ids);

@@ -1,4 +1,4 @@
-import { orderAmountsProblem, orderHoldProblem, type OrderLine } from '@tandem/models';
+import { orderAmountsProblem, orderHoldProblem, orderUnits, type OrderLine } from '@tandem/models';
 import type { CollectionStore, HotStore } from '../data/store.js';
 import type { PreparedRecord } from '../data/prepared-record.js';
 import type { FieldErrors } from './body-validator.js';
@@ -47,6 +47,6 @@ export function orderAmountErrors(
     unitPriceCents: servedPrice(products, productId) ?? 0,
   }));
   // In the applier's order: the amounts, then the hold.
-  const problem = orderAmountsProblem(priced) ?? orderHoldProblem(lines, maxHeldUnits);
+  const problem = orderAmountsProblem(priced) ?? orderHoldProblem(orderUnits(lines), maxHeldUnits);
   return problem === null ? undefined : { lines: problem };
 }
