@@ -4,34 +4,21 @@
  * ways) instead of a text input, it is among the default filters, and a day range lists the rows of
  * those days, both ends included, on each database (SQLite stores the text; PostgreSQL a date).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineModel, openOrm, type Orm } from '@tandem/models';
-import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
+import { defineModel } from '@tandem/models';
+import { testDialect } from '@tandem/models/testing';
 import { OrmProperty } from '../src/orm/property.js';
 import { buildWhere } from '../src/orm/where.js';
 import { deriveAdmin } from '../src/resources/derived.js';
-import { Stall } from './column-kinds-support.js';
+import { Stall, stallsDatabase } from './column-kinds-support.js';
 
 describe(`a calendar date field (${testDialect()})`, () => {
-  let database: TestDatabase;
-  let orm: Orm;
-  before(async () => {
-    database = await createTestDatabase();
-    orm = await openOrm(database.target, { entities: [Stall] });
-    await orm.schema.createSchema();
-    await orm.em
-      .getConnection()
-      .execute(
-        `insert into stalls (name, opened_on) values ('Jan 30', '2027-01-30'), ('Jan 31', '2027-01-31'), ('Feb 1', '2027-02-01'), ('Feb 2', '2027-02-02'), ('Never', null)`,
-      );
-  });
-  after(async () => {
-    await orm?.close(true);
-    await database?.drop();
-  });
+  const { orm: stallsOrm } = stallsDatabase(
+    `insert into stalls (name, opened_on) values ('Jan 30', '2027-01-30'), ('Jan 31', '2027-01-31'), ('Feb 1', '2027-02-01'), ('Feb 2', '2027-02-02'), ('Never', null)`,
+  );
 
-  const meta = () => orm.getMetadata().get('Stall');
+  const meta = () => stallsOrm().getMetadata().get('Stall');
 
   test('is a date to AdminJS (the day picker), and a default filter; a time of day stays text', () => {
     const property = (name: string) => new OrmProperty(meta().properties[name]!, 0, false, false);
@@ -47,7 +34,9 @@ describe(`a calendar date field (${testDialect()})`, () => {
       meta(),
       ['name'],
     );
-    const rows = await orm.em.fork().find(Stall, where, { orderBy: { id: 'asc' } });
+    const rows = await stallsOrm()
+      .em.fork()
+      .find(Stall, where, { orderBy: { id: 'asc' } });
     return rows.map((row) => (row as { name: string }).name);
   };
 

@@ -4,39 +4,27 @@
  * text form when a declaration names them. PostgreSQL has no lower() of a date: a search was a 500.
  * Real database (SQLite, or PostgreSQL with DATABASE_URL).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openOrm, type Orm } from '@tandem/models';
-import { createTestDatabase, testDialect, type TestDatabase } from '@tandem/models/testing';
+import { testDialect } from '@tandem/models/testing';
 import { buildWhere } from '../src/orm/where.js';
-import { Stall } from './column-kinds-support.js';
+import { Stall, stallsDatabase } from './column-kinds-support.js';
 
 describe(`searching dates, times and decimals (${testDialect()})`, () => {
-  let database: TestDatabase;
-  let orm: Orm;
-  before(async () => {
-    database = await createTestDatabase();
-    orm = await openOrm(database.target, { entities: [Stall] });
-    await orm.schema.createSchema();
-    await orm.em
-      .getConnection()
-      .execute(
-        `insert into stalls (name, opened_on, closes_at, rating) values ('Quay', '2027-01-31', '18:30', 4.5), ('Dock', null, null, null)`,
-      );
-  });
-  after(async () => {
-    await orm?.close(true);
-    await database?.drop();
-  });
+  const { orm: stallsOrm } = stallsDatabase(
+    `insert into stalls (name, opened_on, closes_at, rating) values ('Quay', '2027-01-31', '18:30', 4.5), ('Dock', null, null, null)`,
+  );
 
   const search = async (term: string) => {
-    const meta = orm.getMetadata().get('Stall');
+    const meta = stallsOrm().getMetadata().get('Stall');
     const where = buildWhere(
       { filters: { q: { path: 'q', value: term, property: null as never } } } as never,
       meta,
       ['name', 'openedOn', 'closesAt', 'rating'],
     );
-    const rows = await orm.em.fork().find(Stall, where, { orderBy: { id: 'asc' } });
+    const rows = await stallsOrm()
+      .em.fork()
+      .find(Stall, where, { orderBy: { id: 'asc' } });
     return rows.map((row) => (row as { name: string }).name);
   };
 

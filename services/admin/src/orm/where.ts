@@ -64,21 +64,32 @@ const dayOf = (value: unknown): string | undefined => {
   return day !== undefined && isCalendarDate(day) ? day : undefined;
 };
 
+/** An instant a datetime picker sends (an ISO string), or undefined when it is none. */
+const instantOf = (value: unknown): Date | undefined => {
+  const instant = new Date(value as string);
+  return Number.isNaN(instant.getTime()) ? undefined : instant;
+};
+
 /**
- * A date column's from/to range, both days included: compared as the "YYYY-MM-DD" text SQLite stores
- * and PostgreSQL reads as a date (a Date object would be an instant, which SQLite's driver cannot bind
- * and PostgreSQL would compare in its own zone). Undefined when either given end is not a day.
+ * A filter's from/to range, both ends included, each end read by `bound`; undefined when it names
+ * neither end or an end does not read (then it is no filter). A date column's ends are compared as the
+ * "YYYY-MM-DD" text SQLite stores and PostgreSQL reads as a date (a Date object would be an instant,
+ * which SQLite's driver cannot bind and PostgreSQL would compare in its own zone); other columns' as
+ * instants.
  */
-function dayRange(value: { from?: unknown; to?: unknown }): Dictionary | undefined {
+function rangeOf(
+  value: { from?: unknown; to?: unknown },
+  bound: (end: unknown) => string | Date | undefined,
+): Dictionary | undefined {
   const range: Dictionary = {};
   for (const [end, operator] of [
     ['from', '$gte'],
     ['to', '$lte'],
   ] as const) {
     if (!value[end]) continue;
-    const day = dayOf(value[end]);
-    if (day === undefined) return undefined;
-    range[operator] = day;
+    const read = bound(value[end]);
+    if (read === undefined) return undefined;
+    range[operator] = read;
   }
   return Object.keys(range).length > 0 ? range : undefined;
 }
@@ -102,17 +113,9 @@ export function buildWhere(
     }
     const prop = meta.properties[path];
     if (!prop || prop.hidden || prop.lazy) continue;
-    if (typeof value === 'object' && value !== null && columnKind(prop) === 'date') {
-      const range = dayRange(value as { from?: unknown; to?: unknown });
-      if (range !== undefined) and.push({ [path]: range });
-      continue;
-    }
     if (typeof value === 'object' && value !== null) {
-      const range: Dictionary = {};
-      if (value.from) range.$gte = new Date(value.from);
-      if (value.to) range.$lte = new Date(value.to);
-      if (Object.values(range).some((d) => Number.isNaN((d as Date).getTime()))) continue;
-      if (Object.keys(range).length > 0) and.push({ [path]: range });
+      const range = rangeOf(value, columnKind(prop) === 'date' ? dayOf : instantOf);
+      if (range !== undefined) and.push({ [path]: range });
       continue;
     }
     const text = String(value);
