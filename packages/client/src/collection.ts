@@ -19,10 +19,6 @@ export type ListQuery<N extends CollectionName> = FiltersOf<N> & {
 
 export type IterateQuery<N extends CollectionName> = Omit<ListQuery<N>, 'after'>;
 
-const positiveId = (id: number) => {
-  if (!Number.isSafeInteger(id) || id < 1) throw new RangeError(`id must be a positive integer, got ${id}`);
-};
-
 /**
  * One collection, typed by its generated record and write bodies: GET /v1/{collection}/{id} and
  * /v1/{collection}, and the writes it takes (POST, PATCH, DELETE).
@@ -35,8 +31,7 @@ export class CollectionClient<N extends CollectionName> {
 
   /** One record by id; an ApiError with status 404 (`not_found`) when there is none. */
   get(id: number, options: GetOptions = {}): Promise<RecordOf<N>> {
-    positiveId(id);
-    return this.http.getJson<RecordOf<N>>(`/v1/${encodeURIComponent(this.name)}/${id}`, options);
+    return this.http.getJson<RecordOf<N>>(this.recordPath(id), options);
   }
 
   /** One page, ordered by id. Filters are the collection's filterable fields. */
@@ -88,10 +83,9 @@ export class CollectionClient<N extends CollectionName> {
     patch: PatchOf<N>,
     options: ChangeOptions = {},
   ): Promise<WriteResult<RecordOf<N>>> {
-    positiveId(id);
+    const path = this.recordPath(id);
     this.takes('update');
     const { headers, idempotencyKey } = writeHeaders(options, 'application/merge-patch+json');
-    const path = `/v1/${encodeURIComponent(this.name)}/${id}`;
     const answer = await this.http.write({
       method: 'PATCH',
       path,
@@ -107,14 +101,19 @@ export class CollectionClient<N extends CollectionName> {
 
   /** Deletes a record (DELETE /v1/{collection}/{id}). */
   async delete(id: number, options: ChangeOptions = {}): Promise<WriteResult<RecordOf<N>>> {
-    positiveId(id);
+    const path = this.recordPath(id);
     this.takes('delete');
     const { headers, idempotencyKey } = writeHeaders(options);
-    const path = `/v1/${encodeURIComponent(this.name)}/${id}`;
     const answer = await this.http.write({ method: 'DELETE', path, headers, ...this.abort(options) });
     const result = writeResult<RecordOf<N>>(answer, idempotencyKey);
     if (result.state === 'deleted') this.http.forget(path);
     return result;
+  }
+
+  /** /v1/{collection}/{id}, refusing an id that is not a positive integer before anything is sent. */
+  private recordPath(id: number): string {
+    if (!Number.isSafeInteger(id) || id < 1) throw new RangeError(`id must be a positive integer, got ${id}`);
+    return `/v1/${encodeURIComponent(this.name)}/${id}`;
   }
 
   /** Refuses, before anything is sent, a write the collection does not take. */
