@@ -11,6 +11,7 @@ import { HotWindow } from './hot-window.js';
 import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
 import { OwnerFirstPages } from './owner-first-pages.js';
 import { SortedIdBlocks } from './sorted-id-blocks.js';
+import { SlabLocations } from './slab-locations.js';
 import { SortedRecords } from './sorted-records.js';
 
 /**
@@ -109,6 +110,8 @@ export class CollectionStore {
    * Kept in step with `records` by upsert and delete, the only two writers.
    */
   private readonly byId: (PreparedRecord | undefined)[] = [];
+  /** Where the snapshot put each dense id's bytes and ETag: a GET's answer without the record object. */
+  readonly located = new SlabLocations();
   private readonly sorted = new SortedRecords();
   /** Per filterable field, by value: the ids of the records that have it. */
   private readonly indexes: Map<string, SortedIdBlocks>[];
@@ -231,7 +234,11 @@ export class CollectionStore {
     if (previous) this.unindex(previous, record);
     this.sorted.set(record);
     this.records.set(id, record);
-    if (id < DENSE_IDS) this.byId[id] = record;
+    if (id < DENSE_IDS) {
+      this.byId[id] = record;
+      if (arenas) this.located.set(record);
+      else this.located.forget(id);
+    }
     this.index(record, previous);
     this.window?.arrived(id, Date.now());
     if (!changed) return undefined;
@@ -244,7 +251,10 @@ export class CollectionStore {
     const previous = this.records.get(id);
     if (!previous) return undefined;
     this.records.delete(id);
-    if (id < DENSE_IDS) this.byId[id] = undefined;
+    if (id < DENSE_IDS) {
+      this.byId[id] = undefined;
+      this.located.forget(id);
+    }
     this.sorted.delete(id);
     this.unindex(previous);
     this.window?.left(id);
@@ -273,6 +283,7 @@ export class CollectionStore {
     // A first load has nothing to diff against: no set of seen ids, nothing to delete afterwards.
     const seen = this.records.size > 0 ? new Set<number>() : undefined;
     const arenas: SnapshotArenas = { records: new ByteArena(RECORD_SEPARATOR), etags: new ByteArena() };
+    this.located.reset();
     for await (const rows of batches) {
       for (const row of rows) {
         seen?.add(row.id);

@@ -46,11 +46,11 @@ export function errorBody(error: string, message: string): string {
 
 export interface Reply {
   readonly status: number;
-  readonly body: string | Buffer;
+  readonly body: string | Uint8Array;
   readonly headers?: readonly (readonly [string, string])[];
   readonly contentType?: string;
   /** The ETag header's value (a quoted entity tag), as prepared with the record. */
-  readonly etag?: Buffer;
+  readonly etag?: Uint8Array;
 }
 
 /**

@@ -50,7 +50,7 @@ const QUOTE = 34;
 
 /** An answer as far as it is classified here (respond.ts's Reply, not imported: it imports metrics). */
 interface Answer {
-  readonly body: string | Buffer;
+  readonly body: string | Uint8Array;
 }
 
 /** The refusal codes, in the order they are tried against an error body. */
