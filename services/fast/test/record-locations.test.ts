@@ -44,8 +44,21 @@ function tokenOf(sub: string, scopes: readonly string[]): VerifiedAccessToken {
   };
 }
 
-/** Ids in the dense range and past it (2^20 and more are kept in a Map only). */
-const IDS = [...Array.from({ length: 60 }, (_, i) => i + 1), 2 ** 20 - 1, 2 ** 20, 2 ** 20 + 7, 2 ** 40];
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/**
+ * Ids in the dense range, around the points where the locations' cells grow (6 per id, in powers of
+ * two from 1,024: ids 170 and 341 straddle a boundary), and past the dense range (2^20 and more are
+ * kept in a Map only).
+ */
+const IDS = [
+  ...range(1, 40),
+  ...range(166, 174),
+  ...range(338, 344),
+  2 ** 20 - 1,
+  2 ** 20,
+  2 ** 20 + 7,
+  2 ** 40,
+];
 const USERS = 6;
 
 const rowJson = (id: number, userId: number, version: number, large: boolean) =>

@@ -80,7 +80,8 @@ export class SlabLocations {
 
   private cellsOf(id: number): number {
     const at = id * CELLS;
-    if (at >= this.cells.length) {
+    // All of the id's cells must fit: a typed array drops writes past its end without a word.
+    if (at + CELLS > this.cells.length) {
       const larger = new Int32Array(Math.max(1024, 2 ** Math.ceil(Math.log2(at + CELLS))));
       larger.set(this.cells);
       this.cells = larger;
