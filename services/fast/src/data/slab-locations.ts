@@ -10,16 +10,20 @@ const CELLS = 6;
  *
  * Why: with ids at random among 10,000 records, each object a GET touched (the record, its body's
  * Buffer, its ETag's Buffer, each in its own place in V8's heap) was a cache miss the bare ceiling
- * never takes. In a throwaway uWebSockets.js probe (e2e/bench/notes.md, 2026-12-06) answering from
- * these numbers through two fresh views cost ~0.8 µs less CPU per request than answering from the
- * objects. The cells of 10,000 ids are 240 KB, read one line per request.
+ * never takes. Answering from these numbers through two fresh views cost ~0.8 µs less CPU per record
+ * GET, in a throwaway uWebSockets.js probe and in the bench (e2e/bench/notes.md, 2026-12-06). The
+ * cells of 10,000 ids are 240 KB, read one line per request.
  *
  * Only records whose bytes and ETag a snapshot put in its arenas are located; a record prepared since
  * (a change from the feed, with buffers of its own) is not, and is answered from its object as before.
- * `reset` at each snapshot lets the previous snapshot's slabs go.
+ * A slab is held here only while a located record lies in it (counted per slab), so a slab whose
+ * records all changed or went is let go as it was before these locations existed.
  */
 export class SlabLocations {
-  private slabs: ArrayBuffer[] = [];
+  /** By slab number - 1; undefined once no located record lies in it (numbers are not reused). */
+  private slabs: (ArrayBuffer | undefined)[] = [];
+  /** By slab number - 1: how many located records have their body or ETag in it. */
+  private located: number[] = [];
   private readonly slabNumbers = new Map<ArrayBuffer, number>();
   private cells = new Int32Array(0);
   private readonly owners: (string | undefined)[] = [];
@@ -27,6 +31,7 @@ export class SlabLocations {
   /** Forgets every location: until each record is located again, GETs read its object. */
   reset(): void {
     this.slabs = [];
+    this.located = [];
     this.slabNumbers.clear();
     this.cells.fill(0);
     this.owners.length = 0;
@@ -35,21 +40,25 @@ export class SlabLocations {
   /** Locates `record` (at `id`, a dense id) when its bytes and ETag lie in arena slabs; else forgets `id`. */
   set(record: PreparedRecord): void {
     const etagSlab = ByteArena.slabOf(record.etag);
-    if (record.slab === undefined || etagSlab === undefined) return this.forget(record.id);
+    this.forget(record.id);
+    if (record.slab === undefined || etagSlab === undefined) return;
     const at = this.cellsOf(record.id);
     const { cells } = this;
-    cells[at] = this.slabNumber(record.slab.buffer as ArrayBuffer);
+    cells[at] = this.take(record.slab.buffer as ArrayBuffer);
     cells[at + 1] = record.bytes.byteOffset;
     cells[at + 2] = record.bytes.byteOffset + record.bytes.length;
-    cells[at + 3] = this.slabNumber(etagSlab.buffer as ArrayBuffer);
+    cells[at + 3] = this.take(etagSlab.buffer as ArrayBuffer);
     cells[at + 4] = record.etag.byteOffset;
     cells[at + 5] = record.etag.byteOffset + record.etag.length;
     this.owners[record.id] = record.owner;
   }
 
   forget(id: number): void {
+    if (!this.has(id)) return;
     const at = id * CELLS;
-    if (at < this.cells.length) this.cells[at] = 0;
+    this.release(this.cells[at]!);
+    this.release(this.cells[at + 3]!);
+    this.cells[at] = 0;
     this.owners[id] = undefined;
   }
 
@@ -78,23 +87,40 @@ export class SlabLocations {
     return this.owners[id];
   }
 
+  /** How many slabs a located record lies in (they are held here). */
+  get slabsHeld(): number {
+    return this.slabNumbers.size;
+  }
+
   private cellsOf(id: number): number {
     const at = id * CELLS;
     // All of the id's cells must fit: a typed array drops writes past its end without a word.
     if (at + CELLS > this.cells.length) {
-      const larger = new Int32Array(Math.max(1024, 2 ** Math.ceil(Math.log2(at + CELLS))));
+      const larger = new Int32Array(Math.max(1024 * CELLS, Math.ceil((at + CELLS) * 1.5)));
       larger.set(this.cells);
       this.cells = larger;
     }
     return at;
   }
 
-  private slabNumber(slab: ArrayBuffer): number {
+  /** The slab's number, counting one more located record in it. */
+  private take(slab: ArrayBuffer): number {
     let number = this.slabNumbers.get(slab);
     if (number === undefined) {
       number = this.slabs.push(slab);
+      this.located.push(0);
       this.slabNumbers.set(slab, number);
     }
+    this.located[number - 1] = this.located[number - 1]! + 1;
     return number;
+  }
+
+  /** Counts one located record fewer in slab `number`; the last one lets the slab go. */
+  private release(number: number): void {
+    const count = this.located[number - 1]! - 1;
+    this.located[number - 1] = count;
+    if (count > 0) return;
+    this.slabNumbers.delete(this.slabs[number - 1]!);
+    this.slabs[number - 1] = undefined;
   }
 }

@@ -236,7 +236,8 @@ export class CollectionStore {
     this.records.set(id, record);
     if (id < DENSE_IDS) {
       this.byId[id] = record;
-      if (arenas) this.located.set(record);
+      // A hot window's rows come and go (writes: ids only grow), so they are not located.
+      if (arenas && !this.window) this.located.set(record);
       else this.located.forget(id);
     }
     this.index(record, previous);
