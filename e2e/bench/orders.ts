@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openOrm } from '@tandem/models';
 import { createTestDatabase, type TestDatabase } from '@tandem/models/testing';
-import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import {
+  ENTRY_POINTS,
+  startServiceProcess,
+  withOutputOf,
+  type ServiceProcess,
+} from '../support/service-process.js';
 import { tandem, type Dialect } from './catalog.js';
 import { fetchBytes, startContestant } from './contestants.js';
 import { measureInterleaved, type Measurement, type RunPlan } from './throughput.js';
@@ -208,6 +213,8 @@ export async function measureOrders(options: {
     log(`${options.dialect}: my orders (${size.listItems}-item list), ceiling and tandem interleaved`);
     const lists = await measureKind(listsFile);
     return { size, record: records, list: lists };
+  } catch (error) {
+    throw withOutputOf(error, started);
   } finally {
     for (const server of started.reverse()) await server.stop();
     await database.drop();

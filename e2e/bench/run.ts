@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '@tandem/models/testing';
-import { ENTRY_POINTS, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import {
+  ENTRY_POINTS,
+  startServiceProcess,
+  withOutputOf,
+  type ServiceProcess,
+} from '../support/service-process.js';
 import { NGINX_BINARY, renderFastUpstreamConfig } from '../support/nginx.js';
 import { measureGrants } from './auth-grants.js';
 import { prepareCatalog, tokenPool, type Dialect, type BenchCatalog } from './catalog.js';
@@ -260,6 +265,8 @@ async function benchDialect(dialect: Dialect, secretKey: string): Promise<Dialec
     started.push(pinnedAuth);
     const grants = await measureGrants({ url: pinnedAuth.url, pid: pinnedAuth.child.pid! }, catalog, plan);
     return { dialect, rows, proxy, propagation, grants, hotRecord, hotList, pacedRecord };
+  } catch (error) {
+    throw withOutputOf(error, started);
   } finally {
     for (const server of started.reverse()) await server.stop();
     await catalog.database.drop();

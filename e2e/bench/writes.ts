@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createTestDatabase } from '@tandem/models/testing';
-import type { ServiceProcess } from '../support/service-process.js';
+import { withOutputOf, type ServiceProcess } from '../support/service-process.js';
 import {
   inParallel,
   orderBody,
@@ -507,6 +507,8 @@ export async function measureWrites(options: {
       drain,
       latency,
     };
+  } catch (error) {
+    throw withOutputOf(error, started);
   } finally {
     for (const service of started.reverse())
       await (service.name.startsWith('applier') ? stopCommand(service) : service.stop());

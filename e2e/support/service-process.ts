@@ -107,3 +107,23 @@ export async function startServiceProcess(
     },
   };
 }
+
+/** How much of each process's output a failed run shows: its end, where a crash's stack trace is. */
+const OUTPUT_SHOWN = 3_000;
+
+/**
+ * `error`, with the end of each process's output and how it stands (exit code, signal, or running)
+ * added to its message. A bench run that fails against a server only sees wrk's "connection refused"
+ * or a count of non-2xx answers; why the server went or answered so is in its own output.
+ */
+export function withOutputOf(error: unknown, processes: readonly ServiceProcess[]): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const outputs = processes.map(({ name, child, logs }) => {
+    const state = child.exitCode ?? child.signalCode ?? 'running';
+    const output = logs();
+    const shown = output.length > OUTPUT_SHOWN ? `…${output.slice(-OUTPUT_SHOWN)}` : output;
+    return `--- ${name} (${state === 'running' ? 'still running' : `exited: ${state}`}), its output:\n${shown}`;
+  });
+  failure.message += `\n${outputs.join('\n')}`;
+  return failure;
+}
