@@ -82,7 +82,7 @@ export function recordReply(
   const number = recordId(id);
   if (number === undefined) return notFound(collection, id);
   // A 200 from where the snapshot put the bytes, without reading the record object (SlabLocations);
-  // a conditional GET, or a record changed since the snapshot, is answered from the record.
+  // anything else (a conditional GET, a record changed since, a hot window's row) from the record.
   const { located } = records;
   if (ifNoneMatch === '' && located.has(number) && (owner === null || located.owner(number) === owner))
     return { status: 200, body: located.bytes(number), etag: located.etag(number) };
