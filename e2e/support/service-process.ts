@@ -119,10 +119,10 @@ const OUTPUT_SHOWN = 3_000;
 export function withOutputOf(error: unknown, processes: readonly ServiceProcess[]): Error {
   const failure = error instanceof Error ? error : new Error(String(error));
   const outputs = processes.map(({ name, child, logs }) => {
-    const state = child.exitCode ?? child.signalCode ?? 'running';
+    const exit = child.exitCode ?? child.signalCode;
     const output = logs();
     const shown = output.length > OUTPUT_SHOWN ? `…${output.slice(-OUTPUT_SHOWN)}` : output;
-    return `--- ${name} (${state === 'running' ? 'still running' : `exited: ${state}`}), its output:\n${shown}`;
+    return `--- ${name} (${exit === null ? 'still running' : `exited: ${exit}`}), its output:\n${shown}`;
   });
   failure.message += `\n${outputs.join('\n')}`;
   return failure;
