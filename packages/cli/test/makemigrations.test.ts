@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { defineEntity } from '@mikro-orm/core';
-import { entities, openOrm, migrate } from '@tandem/models';
+import { Category, User, entities, openOrm, migrate, type Orm } from '@tandem/models';
 import {
   CURRENT_CHANGE_CAPTURE_VERSION as V,
   MIGRATIONS_ROOT,
@@ -366,3 +366,77 @@ describe('a scratch model (a copy of the migrations)', () => {
     assert.match(check.text, /their SQL does not build it \(SQLite\):\n {2}stores: .*city/);
   });
 });
+
+describe('a reference in a scratch model', () => {
+  let scratch: ScratchMigrations;
+  let database: TestDatabase;
+  before(async () => {
+    scratch = new ScratchMigrations();
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    scratch.remove();
+    await database.drop();
+  });
+
+  /** A visit of a store's manager (indexed, as Django indexes a ForeignKey) in a category (declared unindexed). */
+  const visitEntity = () =>
+    defineEntity({
+      name: 'Visit',
+      tableName: 'visits',
+      properties: {
+        id: p.integer().primary().autoincrement(),
+        manager: () => p.manyToOne(User).deleteRule('cascade'),
+        category: () => p.manyToOne(Category).deleteRule('cascade').index(false),
+      },
+    });
+
+  test('is indexed on both databases unless declared .index(false)', async () => {
+    const options = {
+      entities: [...entities, visitEntity()],
+      hotTables: committedHotTables,
+      migrationsRoot: scratch.sources,
+    };
+    const written = await makeMigrations({ ...options, name: 'visits' });
+    for (const each of ['sqlite', 'postgresql'] as const) {
+      const source = scratch.read(each, `${written.className}.ts`);
+      assert.match(
+        source,
+        /create index \W*visits_manager_id_index\W* on \W*visits\W* \(\W*manager_id\W*\)/,
+        each,
+      );
+      assert.doesNotMatch(source, /category_id_index/, `${each}: declared without an index`);
+    }
+    const { orm } = await scratch.migrate(database, options.entities);
+    try {
+      const indexed = await indexedColumns(orm, 'visits');
+      assert.deepEqual(
+        indexed,
+        ['manager_id'],
+        'the migrated table has the reference index, and only that one',
+      );
+      assert.deepEqual(await migratedSchemaDrift(orm), []);
+    } finally {
+      await orm.close(true);
+    }
+  });
+});
+
+/** The first column of each non-unique index of `table`, read from the database's own catalog. */
+async function indexedColumns(orm: Orm, table: string): Promise<string[]> {
+  const connection = orm.em.getConnection();
+  const rows =
+    dialect === 'postgresql'
+      ? await connection.execute<{ column: string }[]>(
+          `select a.attname as "column" from pg_index i
+             join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+           where i.indrelid = cast(? as regclass) and not i.indisunique`,
+          [table],
+        )
+      : await connection.execute<{ column: string }[]>(
+          `select info.name as "column" from pragma_index_list(?) list, pragma_index_info(list.name) info
+           where list."unique" = 0 and info.seqno = 0`,
+          [table],
+        );
+  return rows.map((row) => row.column).sort();
+}

@@ -12,6 +12,7 @@ import { entities, registry } from './registry.js';
 import { DeclaredSchemas } from './declared-schemas.js';
 import { MigrationBuildError, migrationBuildProblems } from './schema/migration-build.js';
 import { StorableValues } from './storable-values.js';
+import { indexReferences } from './reference-indexes.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 type SqlOptions = Options<AbstractSqlDriver, SqlEntityManager>;
@@ -92,6 +93,8 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
     // Then each value against what its model's hot declaration publishes (declared-schemas.ts).
     subscribers: [new StorableValues(), new DeclaredSchemas(registry)],
     migrations: migrationsFor(target.dialect),
+    // A reference is indexed on both databases, as Django's ForeignKey is (reference-indexes.ts).
+    discovery: { afterDiscovered: indexReferences },
     // A database named wrong in DATABASE_URL is an error, not a new empty database (MikroORM's default).
     ensureDatabase: false,
     debug: false,
