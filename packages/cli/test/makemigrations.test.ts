@@ -109,16 +109,26 @@ describe('the committed migrations', () => {
   });
 });
 
-describe('a scratch model (a copy of the migrations)', () => {
-  let scratch: ScratchMigrations;
-  let database: TestDatabase;
+/** Registers the describe's set-up: a scratch copy of the migrations and an empty test database. */
+function withScratch(): { scratch: ScratchMigrations; database: TestDatabase } {
+  const held = {} as { scratch: ScratchMigrations; database: TestDatabase };
   before(async () => {
-    scratch = new ScratchMigrations();
-    database = await createTestDatabase();
+    held.scratch = new ScratchMigrations();
+    held.database = await createTestDatabase();
   });
   after(async () => {
-    scratch.remove();
-    await database.drop();
+    held.scratch.remove();
+    await held.database.drop();
+  });
+  return held;
+}
+
+describe('a scratch model (a copy of the migrations)', () => {
+  const held = withScratch();
+  let scratch: ScratchMigrations;
+  let database: TestDatabase;
+  before(() => {
+    ({ scratch, database } = held);
   });
   const options = (store: EntityList[number], hot: boolean) => ({
     entities: [...entities, store],
@@ -368,16 +378,7 @@ describe('a scratch model (a copy of the migrations)', () => {
 });
 
 describe('a reference in a scratch model', () => {
-  let scratch: ScratchMigrations;
-  let database: TestDatabase;
-  before(async () => {
-    scratch = new ScratchMigrations();
-    database = await createTestDatabase();
-  });
-  after(async () => {
-    scratch.remove();
-    await database.drop();
-  });
+  const held = withScratch();
 
   /** A visit of a store's manager (indexed, as Django indexes a ForeignKey) in a category (declared unindexed). */
   const visitEntity = () =>
@@ -392,6 +393,7 @@ describe('a reference in a scratch model', () => {
     });
 
   test('is indexed on both databases unless declared .index(false)', async () => {
+    const { scratch, database } = held;
     const options = {
       entities: [...entities, visitEntity()],
       hotTables: committedHotTables,
