@@ -20,6 +20,8 @@ export function indexReferences(storage: MetadataStorage): void {
         continue;
       }
       if (prop.index !== undefined) continue;
+      // The same test as MikroORM's own rule (MetadataDiscovery's initIndexes), so SQLite's indexes,
+      // which that rule made and the committed migrations hold, are exactly the ones decided here.
       const declared = meta.indexes.some((index) => {
         const properties = Utils.asArray(index.properties);
         return properties.length === 1 && properties[0] === prop.name;
