@@ -20,7 +20,8 @@ import {
 } from '../support/service-process.js';
 import { tandem, type Dialect } from './catalog.js';
 import { fetchBytes, startContestant } from './contestants.js';
-import { measureInterleaved, type Measurement, type RunPlan } from './throughput.js';
+import type { CeilingPair, PacedControl } from './efficiency-check.js';
+import { measureInterleaved, type RunPlan } from './throughput.js';
 
 export interface OrdersBenchSize {
   readonly users: number;
@@ -43,10 +44,16 @@ const PASSWORD = 'bench-orders-password';
 
 export interface OrdersResults {
   readonly size: OrdersBenchSize;
-  /** Ceiling first, then Tandem, as measured interleaved. */
-  readonly record: { readonly ceiling: Measurement; readonly tandem: Measurement };
-  readonly list: { readonly ceiling: Measurement; readonly tandem: Measurement };
+  /** Ceiling and Tandem, as measured interleaved. */
+  readonly record: CeilingPair;
+  readonly list: CeilingPair;
+  /** Both again at an equal pace (efficiency-check.ts): wrk is the bound of the pairs above on these VMs. */
+  readonly pacedRecord?: PacedControl;
+  readonly pacedList?: PacedControl;
 }
+
+/** Each connection's pause after an answer in the paced runs, as for the catalog's (run.ts). */
+export const ORDERS_PACED_PAUSE_MS = 1;
 
 /** A fresh database with `tandem seed --users --orders`, as a user would make it. */
 export async function prepareOrders(
@@ -194,7 +201,7 @@ export async function measureOrders(options: {
       sample: { record: record.body, list: list.body },
     });
     started.push(ceiling);
-    const measureKind = async (requestsFile: string) => {
+    const measureKind = async (requestsFile: string, pauseMs?: number) => {
       const [onCeiling, onTandem] = await measureInterleaved(
         [ceiling, server].map((s) => ({
           baseUrl: s.url,
@@ -203,16 +210,22 @@ export async function measureOrders(options: {
           tokensFile: undefined,
           requestsFile,
           serverPids: [s.child.pid!],
+          pauseMs,
         })),
         options.plan,
       );
       return { ceiling: onCeiling!, tandem: onTandem! };
     };
+    const listName = `my orders (${size.listItems}-item list)`;
     log(`${options.dialect}: my order (record GET), ceiling and tandem interleaved`);
     const records = await measureKind(recordsFile);
-    log(`${options.dialect}: my orders (${size.listItems}-item list), ceiling and tandem interleaved`);
+    log(`${options.dialect}: ${listName}, ceiling and tandem interleaved`);
     const lists = await measureKind(listsFile);
-    return { size, record: records, list: lists };
+    const pauseMs = ORDERS_PACED_PAUSE_MS;
+    log(`${options.dialect}: my order and ${listName} at an equal pace (${pauseMs} ms after each answer)`);
+    const pacedRecord = { pauseMs, ...(await measureKind(recordsFile, pauseMs)) };
+    const pacedList = { pauseMs, ...(await measureKind(listsFile, pauseMs)) };
+    return { size, record: records, list: lists, pacedRecord, pacedList };
   } catch (error) {
     throw withOutputOf(error, started);
   } finally {

@@ -4,24 +4,26 @@
  * (orders-live.ts), with what bounds each figure.
  */
 import type { Dialect } from './catalog.js';
+import {
+  efficiencyCheck,
+  pairEfficiency as efficiency,
+  type EfficiencyCheck,
+  type PacedControl,
+} from './efficiency-check.js';
 import type { OrdersLiveResults } from './orders-live.js';
 import type { OrdersResults } from './orders.js';
 import type { Measurement } from './throughput.js';
 
 export type DialectOrders = OrdersResults & { readonly dialect: Dialect };
 
-export interface OrdersCheck {
-  readonly target: string;
-  readonly measured: string;
-  readonly met: boolean;
-}
+export type OrdersCheck = EfficiencyCheck;
 
 const n = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const us = (m: Measurement) => `${n(m.cpuPerRequestUs, 2)} µs`;
-const efficiency = (pair: { ceiling: Measurement; tandem: Measurement }) =>
-  pair.ceiling.cpuPerRequestUs / pair.tandem.cpuPerRequestUs;
 const busy = (m: Measurement) => `${n(m.wrkBusyShare * 100)}%${m.loadGeneratorBound ? ' **wrk-bound**' : ''}`;
+const pacedFigures = (p: PacedControl) =>
+  `ceiling ${us(p.ceiling)} (${n(p.ceiling.requestsPerSecond)} req/s, wrk ${busy(p.ceiling)}), tandem ${us(p.tandem)} (${n(p.tandem.requestsPerSecond)} req/s, wrk ${busy(p.tandem)}), efficiency ${n(efficiency(p), 2)}`;
 const mib = (bytes: number) => `${n(bytes / 2 ** 20)} MiB`;
 const dialectName = (d: Dialect) => (d === 'postgresql' ? 'PostgreSQL' : 'SQLite');
 const sizeOf = (o: OrdersResults) =>
@@ -33,19 +35,19 @@ export function ordersChecks(
 ): OrdersCheck[] {
   const checks: OrdersCheck[] = [];
   for (const o of orders) {
-    const record = efficiency(o.record);
-    const list = efficiency(o.list);
     checks.push(
-      {
-        target: `${o.dialect}: my order (record GET) efficiency ≥ 0.85 (${sizeOf(o)})`,
-        measured: `${n(record, 2)} (${us(o.record.ceiling)} vs ${us(o.record.tandem)})`,
-        met: record >= 0.85,
-      },
-      {
-        target: `${o.dialect}: my orders (${o.size.listItems}-item list) efficiency ≥ 0.7`,
-        measured: `${n(list, 2)} (${us(o.list.ceiling)} vs ${us(o.list.tandem)})`,
-        met: list >= 0.7,
-      },
+      efficiencyCheck(
+        `${o.dialect}: my order (record GET) efficiency ≥ 0.85 (${sizeOf(o)})`,
+        o.record,
+        0.85,
+        o.pacedRecord,
+      ),
+      efficiencyCheck(
+        `${o.dialect}: my orders (${o.size.listItems}-item list) efficiency ≥ 0.7`,
+        o.list,
+        0.7,
+        o.pacedList,
+      ),
     );
   }
   const first = live?.runs[0];
@@ -103,6 +105,12 @@ export function ordersLines(orders: readonly DialectOrders[], live: OrdersLiveRe
           `| ${dialectName(o.dialect)} | ${sizeOf(o)} | ${label} | ${us(pair.ceiling)} | ${us(pair.tandem)} | ${n(efficiency(pair), 2)} | ${n(pair.tandem.requestsPerSecond)} | ${n(pair.tandem.p99Ms, 2)} ms | ${busy(pair.tandem)} |`,
         );
     lines.push('');
+    for (const o of orders)
+      if (o.pacedRecord && o.pacedList)
+        lines.push(
+          `${dialectName(o.dialect)} at an equal pace (every connection waiting ${n(o.pacedRecord.pauseMs)} ms after each answer): my order ${pacedFigures(o.pacedRecord)}; my orders ${pacedFigures(o.pacedList)}.`,
+          '',
+        );
   }
   if (live) {
     const s = live.size;

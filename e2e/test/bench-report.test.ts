@@ -5,7 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { partialMarkers, renderMarkdown, splicePartial, type BenchResults } from '../bench/report.js';
+import { ordersChecks, type DialectOrders } from '../bench/report-orders.js';
+import {
+  checkTargets,
+  partialMarkers,
+  renderMarkdown,
+  splicePartial,
+  type BenchResults,
+} from '../bench/report.js';
 import type { Measurement } from '../bench/throughput.js';
 
 const FULL = [
@@ -147,4 +154,56 @@ test('the paced control compares CPU per request at the same rate, beside the ta
     /At an equal pace \(every connection waiting 1 ms after each answer: ceiling 39,000 req\/s, tandem 39,500 req\/s\), the record GET costs ceiling 8\.50 µs \(wrk 40%\), tandem 10\.90 µs \(wrk 44%\), efficiency 0\.78, against 0\.80 in the table/,
   );
   assert.doesNotMatch(renderMarkdown({ ...results, dialects: [dialect] }, ''), /At an equal pace/);
+});
+
+test('an efficiency target is met only if the paced control meets it too: a wrk-bound table is not enough', () => {
+  const dialect = {
+    dialect: 'sqlite' as const,
+    rows: [
+      { name: 'ceiling' as const, record: m(13.45, 68_000, 0.96), list: m(27.5, 17_000, 0.98) },
+      { name: 'tandem' as const, record: m(15.26, 60_000, 0.95), list: m(27.6, 17_000, 0.98) },
+    ],
+    propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
+    grants: {
+      clientCredentials: m(300, 5000, 0.1),
+      refresh: m(300, 2000, 0.1),
+      authorizationCode: m(300, 2000, 0.1),
+    },
+  };
+  const recordCheck = (paced?: { ceiling: Measurement; tandem: Measurement }) =>
+    checkTargets(resultsOf([{ ...dialect, ...(paced && { pacedRecord: { pauseMs: 1, ...paced } }) }])).find(
+      (c) => c.target.startsWith('sqlite: record GET efficiency'),
+    )!;
+  // The table alone (0.88) meets 0.85; at an equal pace the same build reads 0.81.
+  assert.equal(recordCheck().met, true);
+  const slowPaced = recordCheck({ ceiling: m(12.85, 28_000, 0.6), tandem: m(15.97, 29_000, 0.65) });
+  assert.equal(slowPaced.met, false);
+  assert.match(
+    slowPaced.measured,
+    /^0\.88 \(13\.45 µs vs 15\.26 µs\); at an equal pace 0\.80 \(12\.85 µs vs 15\.97 µs\)$/,
+  );
+  assert.equal(recordCheck({ ceiling: m(13, 28_000, 0.6), tandem: m(14.5, 29_000, 0.65) }).met, true);
+});
+
+test('the orders reads are judged at the table’s load and at an equal pace, each against its own target', () => {
+  const size = { users: 100, orders: 1000, tokens: 10, listItems: 50 };
+  const pair = (ceiling: number, tandem: number) => ({ ceiling: m(ceiling), tandem: m(tandem) });
+  const orders = {
+    dialect: 'postgresql' as const,
+    size,
+    record: pair(15, 17), // 0.88
+    list: pair(17, 22), // 0.77
+  };
+  const verdicts = (paced: Pick<DialectOrders, 'pacedRecord' | 'pacedList'>) =>
+    ordersChecks([{ ...orders, ...paced }], undefined).map((c) => c.met);
+  assert.deepEqual(verdicts({}), [true, true], 'no paced control: the table decides');
+  assert.deepEqual(
+    verdicts({ pacedRecord: { pauseMs: 1, ...pair(13, 16) }, pacedList: { pauseMs: 1, ...pair(15, 20) } }),
+    [false, true],
+    'my order 0.81 at an equal pace misses 0.85; my orders 0.75 meets 0.7',
+  );
+  assert.deepEqual(
+    verdicts({ pacedRecord: { pauseMs: 1, ...pair(13, 15) }, pacedList: { pauseMs: 1, ...pair(15, 22) } }),
+    [true, false],
+  );
 });
