@@ -128,20 +128,23 @@ test('the hot-record and hot-list controls split Tandem’s cost over the ceilin
   assert.doesNotMatch(noisy, /-\d+\.\d+ µs reading a page/);
 });
 
+/** One dialect's results with these record GETs of the ceiling and Tandem (the rest fixed, unremarkable). */
+const withRecordGets = (dialect: 'sqlite' | 'postgresql', ceiling: Measurement, tandem: Measurement) => ({
+  dialect,
+  rows: [
+    { name: 'ceiling' as const, record: ceiling, list: m(30, 25_000, 0.9) },
+    { name: 'tandem' as const, record: tandem, list: m(40, 24_000, 0.8) },
+  ],
+  propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
+  grants: {
+    clientCredentials: m(300, 5000, 0.1),
+    refresh: m(300, 2000, 0.1),
+    authorizationCode: m(300, 2000, 0.1),
+  },
+});
+
 test('the paced control compares CPU per request at the same rate, beside the table’s efficiency', () => {
-  const dialect = {
-    dialect: 'postgresql' as const,
-    rows: [
-      { name: 'ceiling' as const, record: m(8, 110_000, 0.96), list: m(30, 25_000, 0.9) },
-      { name: 'tandem' as const, record: m(10, 80_000, 0.86), list: m(40, 24_000, 0.8) },
-    ],
-    propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
-    grants: {
-      clientCredentials: m(300, 5000, 0.1),
-      refresh: m(300, 2000, 0.1),
-      authorizationCode: m(300, 2000, 0.1),
-    },
-  };
+  const dialect = withRecordGets('postgresql', m(8, 110_000, 0.96), m(10, 80_000, 0.86));
   const results = resultsOf([
     {
       ...dialect,
@@ -157,19 +160,7 @@ test('the paced control compares CPU per request at the same rate, beside the ta
 });
 
 test('an efficiency target is met only if the paced control meets it too: a wrk-bound table is not enough', () => {
-  const dialect = {
-    dialect: 'sqlite' as const,
-    rows: [
-      { name: 'ceiling' as const, record: m(13.45, 68_000, 0.96), list: m(27.5, 17_000, 0.98) },
-      { name: 'tandem' as const, record: m(15.26, 60_000, 0.95), list: m(27.6, 17_000, 0.98) },
-    ],
-    propagation: { p50Ms: 1, p99Ms: 2, count: 10 },
-    grants: {
-      clientCredentials: m(300, 5000, 0.1),
-      refresh: m(300, 2000, 0.1),
-      authorizationCode: m(300, 2000, 0.1),
-    },
-  };
+  const dialect = withRecordGets('sqlite', m(13.45, 68_000, 0.96), m(15.26, 60_000, 0.95));
   const recordCheck = (paced?: { ceiling: Measurement; tandem: Measurement }) =>
     checkTargets(resultsOf([{ ...dialect, ...(paced && { pacedRecord: { pauseMs: 1, ...paced } }) }])).find(
       (c) => c.target.startsWith('sqlite: record GET efficiency'),
