@@ -6,7 +6,11 @@
  * pausing after each answer, wrk far from its bound), the target must be met there too: the table
  * alone read 0.88 where the paced control read 0.81 (e2e/bench/notes.md, 2026-12-06).
  */
+import { n, us } from './figures.js';
 import type { Measurement } from './throughput.js';
+
+/** Each connection's pause after an answer in the paced runs (the catalog's and the orders'). */
+export const PACED_PAUSE_MS = 1;
 
 /** A ceiling / Tandem pair measured interleaved. */
 export interface CeilingPair {
@@ -25,10 +29,6 @@ export interface EfficiencyCheck {
   readonly met: boolean;
 }
 
-const figure = (value: number, digits: number) =>
-  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const us = (m: Measurement) => `${figure(m.cpuPerRequestUs, 2)} µs`;
-
 export const pairEfficiency = (pair: CeilingPair) =>
   pair.ceiling.cpuPerRequestUs / pair.tandem.cpuPerRequestUs;
 
@@ -40,9 +40,9 @@ export function efficiencyCheck(
   paced: PacedControl | undefined,
 ): EfficiencyCheck {
   const atTable = pairEfficiency(table);
-  let measured = `${figure(atTable, 2)} (${us(table.ceiling)} vs ${us(table.tandem)})`;
+  let measured = `${n(atTable, 2)} (${us(table.ceiling)} vs ${us(table.tandem)})`;
   if (!paced) return { target, measured, met: atTable >= minimum };
   const atPace = pairEfficiency(paced);
-  measured += `; at an equal pace ${figure(atPace, 2)} (${us(paced.ceiling)} vs ${us(paced.tandem)})`;
+  measured += `; at an equal pace ${n(atPace, 2)} (${us(paced.ceiling)} vs ${us(paced.tandem)})`;
   return { target, measured, met: atTable >= minimum && atPace >= minimum };
 }

@@ -20,7 +20,7 @@ import {
 } from '../support/service-process.js';
 import { tandem, type Dialect } from './catalog.js';
 import { fetchBytes, startContestant } from './contestants.js';
-import type { CeilingPair, PacedControl } from './efficiency-check.js';
+import { PACED_PAUSE_MS, type CeilingPair, type PacedControl } from './efficiency-check.js';
 import { measureInterleaved, type RunPlan } from './throughput.js';
 
 export interface OrdersBenchSize {
@@ -51,9 +51,6 @@ export interface OrdersResults {
   readonly pacedRecord?: PacedControl;
   readonly pacedList?: PacedControl;
 }
-
-/** Each connection's pause after an answer in the paced runs, as for the catalog's (run.ts). */
-export const ORDERS_PACED_PAUSE_MS = 1;
 
 /** A fresh database with `tandem seed --users --orders`, as a user would make it. */
 export async function prepareOrders(
@@ -221,7 +218,7 @@ export async function measureOrders(options: {
     const records = await measureKind(recordsFile);
     log(`${options.dialect}: ${listName}, ceiling and tandem interleaved`);
     const lists = await measureKind(listsFile);
-    const pauseMs = ORDERS_PACED_PAUSE_MS;
+    const pauseMs = PACED_PAUSE_MS;
     log(`${options.dialect}: my order and ${listName} at an equal pace (${pauseMs} ms after each answer)`);
     const pacedRecord = { pauseMs, ...(await measureKind(recordsFile, pauseMs)) };
     const pacedList = { pauseMs, ...(await measureKind(listsFile, pauseMs)) };

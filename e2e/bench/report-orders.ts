@@ -10,18 +10,14 @@ import {
   type EfficiencyCheck,
   type PacedControl,
 } from './efficiency-check.js';
+import { busy, n, us } from './figures.js';
 import type { OrdersLiveResults } from './orders-live.js';
 import type { OrdersResults } from './orders.js';
-import type { Measurement } from './throughput.js';
 
 export type DialectOrders = OrdersResults & { readonly dialect: Dialect };
 
 export type OrdersCheck = EfficiencyCheck;
 
-const n = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const us = (m: Measurement) => `${n(m.cpuPerRequestUs, 2)} µs`;
-const busy = (m: Measurement) => `${n(m.wrkBusyShare * 100)}%${m.loadGeneratorBound ? ' **wrk-bound**' : ''}`;
 const pacedFigures = (p: PacedControl) =>
   `ceiling ${us(p.ceiling)} (${n(p.ceiling.requestsPerSecond)} req/s, wrk ${busy(p.ceiling)}), tandem ${us(p.tandem)} (${n(p.tandem.requestsPerSecond)} req/s, wrk ${busy(p.tandem)}), efficiency ${n(efficiency(p), 2)}`;
 const mib = (bytes: number) => `${n(bytes / 2 ** 20)} MiB`;

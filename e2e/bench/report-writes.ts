@@ -3,7 +3,7 @@
  * steady 1,000 writes/s and the synchronous Express + MikroORM contestant (writes.ts), each with what
  * bounds it, and the targets they are checked against.
  */
-import type { Measurement } from './throughput.js';
+import { busy, n } from './figures.js';
 import type { WriteLatency, WritesResults } from './writes.js';
 
 export interface WritesCheck {
@@ -12,9 +12,6 @@ export interface WritesCheck {
   readonly met: boolean;
 }
 
-const n = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const busy = (m: Measurement) => `${n(m.wrkBusyShare * 100)}%${m.loadGeneratorBound ? ' **wrk-bound**' : ''}`;
 /** Both cores at least this busy during the latency run: the latency is a backlog, not the design's. */
 const MACHINE_BOUND = 0.9;
 const machineBound = (l: WriteLatency) => l.machineBusyShare >= MACHINE_BOUND;

@@ -1,6 +1,7 @@
 import type { GrantRates } from './auth-grants.js';
 import type { Dialect } from './catalog.js';
 import { efficiencyCheck, type PacedControl } from './efficiency-check.js';
+import { busy, n, us } from './figures.js';
 import type { OrdersLiveResults } from './orders-live.js';
 import type { Percentiles } from './propagation.js';
 import { ordersChecks, ordersLines, type DialectOrders } from './report-orders.js';
@@ -71,15 +72,11 @@ export interface TargetCheck {
   readonly met: boolean;
 }
 
-const n = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (a: number, b: number) => (b > 0 ? `${n(a / b, 2)}×` : '–');
 const mib = (bytes: number) => `${n(bytes / 2 ** 20, 1)} MiB`;
-const us = (m: Measurement) => `${n(m.cpuPerRequestUs, 2)} µs`;
 /** The contestant's share of the ceiling's per-request cost: ceiling CPU/request ÷ its CPU/request. */
 const efficiency = (m: Measurement, ceiling: Measurement | undefined) =>
   ceiling ? ceiling.cpuPerRequestUs / m.cpuPerRequestUs : Number.NaN;
-const busy = (m: Measurement) => `${n(m.wrkBusyShare * 100)}%${m.loadGeneratorBound ? ' **wrk-bound**' : ''}`;
 /** A req/s ratio only when neither side was set by wrk. */
 const rateRatio = (m: Measurement, base: Measurement | undefined) =>
   !base

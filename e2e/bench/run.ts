@@ -28,6 +28,7 @@ import {
   startContestant,
   type ContestantName,
 } from './contestants.js';
+import { PACED_PAUSE_MS } from './efficiency-check.js';
 import { describeMachine } from './machine.js';
 import { measureOrdersLive, ORDERS_LIVE_BENCH, type OrdersLiveSize } from './orders-live.js';
 import { measureOrders, ORDERS_BENCH, type OrdersBenchSize } from './orders.js';
@@ -73,8 +74,6 @@ const CATALOG = 10_000;
 const HOT_IDS = 100;
 /** The hot-list control (DialectResults.hotList): every page within this many products. */
 const HOT_LIST_IDS = 200;
-/** The paced control (DialectResults.pacedRecord): each connection's pause after an answer. */
-const PACED_PAUSE_MS = 1;
 const plan: RunPlan = full
   ? { warmupSeconds: 5, seconds: 10, runs: 3, connections: 64 }
   : { warmupSeconds: 2, seconds: 3, runs: 3, connections: 64 };

@@ -22,6 +22,7 @@ import {
 } from '../support/writes-stack.js';
 import { tandem } from './catalog.js';
 import { fastNodeArgs } from './contestants.js';
+import { n } from './figures.js';
 import { clearQueue, PRODUCTS, redisPid, STOCK, writesRun } from './writes.js';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -31,8 +32,6 @@ const connections = 64;
 const pgServer = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (message: string) => process.stderr.write(`writes-accept: ${message}\n`);
-const n = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const database = await createTestDatabase(pgServer);
 const base = {
