@@ -71,6 +71,7 @@ export {
   sessionStart,
   type SessionStart,
   purgeSpentSignIns,
+  PENDING_SIGN_IN_SECONDS,
   SPENT_CODE_RETENTION_SECONDS,
   type SignInPurge,
   purgeEndedSessions,

@@ -6,7 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { User } from '@tandem/models';
+import { LoginSession, User } from '@tandem/models';
+import { PENDING_SIGN_IN_SECONDS, purgeSpentSignIns } from '@tandem/tokens';
 import { OTP_AMR, TwoFactor, totpCodeAt } from '@tandem/two-factor';
 import { SECRET_KEY, createRole, createUser, getJson, startTestAuth, type TestAuth } from './support.js';
 import {
@@ -64,6 +65,19 @@ async function amrOf(auth: TestAuth, client: CodeClient, answer: PageAnswer, ver
   const jwks = createLocalJWKSet((await getJson(`${auth.url}/.well-known/jwks.json`)).body as never);
   const { payload } = await jwtVerify(String(tokens.body.id_token), jwks, { audience: client.clientId });
   return payload.amr;
+}
+
+/** A second client holding `browser`'s cookies as they are now: whoever has the browser at this moment. */
+function copyOf(browser: FormBrowser): FormBrowser {
+  const copy = new FormBrowser(browser.base);
+  for (const [name, value] of browser.cookies) copy.cookies.set(name, value);
+  return copy;
+}
+
+/** How many sign-ins (login_sessions rows) `email` has started. */
+async function signInsOf(auth: TestAuth, email: string): Promise<number> {
+  const user = await auth.db.orm.em.fork().findOneOrFail(User, { email });
+  return auth.db.orm.em.fork().count(LoginSession, { user: user.id });
 }
 
 async function enrol(auth: TestAuth, twoFactor: TwoFactor, email: string) {
@@ -145,6 +159,27 @@ describe('two-factor sign-in on the authorization page', () => {
     const second = await passwordStep(auth, client, 'ann@example.com');
     const again = await post(second.browser, second.page, { code: recovery });
     assert.equal(again.status, 401);
+  });
+
+  it('finishes a pending sign-in once, even when two right codes are posted at once', async () => {
+    await createUser(auth, 'cy@example.com', PASSWORD, ['reader']);
+    const cy = await enrol(auth, twoFactor, 'cy@example.com');
+    const { browser, page } = await passwordStep(auth, client, 'cy@example.com');
+    const other = copyOf(browser);
+    // Both codes are right (a current code and an unused recovery code): only the attempt can refuse one.
+    const answers = await Promise.all([
+      post(browser, page, { code: codeAhead(cy.secret) }),
+      post(other, page, { code: cy.recoveryCodes[0]! }),
+    ]);
+    assert.deepEqual(answers.map((a) => a.status).sort(), [303, 400]);
+    const refused = answers.find((a) => a.status === 400)!;
+    assert.equal(refused.location, undefined);
+    assert.match(refused.html, /already completed/);
+    // Later, with the cookies of that moment and another right code: still refused.
+    const later = await post(copyOf(other), page, { code: cy.recoveryCodes[1]! });
+    assert.equal(later.status, 400);
+    assert.equal(later.location, undefined);
+    assert.equal(await signInsOf(auth, 'cy@example.com'), 1);
   });
 
   it('refuses a forged, altered or skipped pending sign-in', async () => {
@@ -239,6 +274,51 @@ describe('two-factor required for staff on the authorization page', () => {
     assert.equal(formFields(codes.html).step, 'otp-continue');
     const done = await post(browser, codes, {});
     assert.deepEqual(await amrOf(auth, client, done, verifier), ['pwd', OTP_AMR]);
+  });
+
+  it("finishes an enrolment's sign-in once: its continue form posted again or twice at once is refused", async () => {
+    await createUser(auth, 'staff2@example.com', PASSWORD, ['reader']);
+    await auth.db.orm.em.fork().nativeUpdate(User, { email: 'staff2@example.com' }, { isStaff: true });
+    const { browser, page } = await passwordStep(auth, client, 'staff2@example.com');
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1];
+    assert.ok(secret);
+    const codes = await post(browser, page, { code: totpCodeAt(secret) });
+    assert.equal(formFields(codes.html).step, 'otp-continue');
+    // Whoever holds the browser's cookies of this moment (the page's back button, a copied request).
+    const held = copyOf(browser);
+    const answers = await Promise.all([post(browser, codes, {}), post(copyOf(held), codes, {})]);
+    assert.deepEqual(answers.map((a) => a.status).sort(), [303, 400]);
+    const again = await post(held, codes, {});
+    assert.equal(again.status, 400);
+    assert.equal(again.location, undefined);
+    assert.match(again.html, /already completed/);
+    assert.equal(await signInsOf(auth, 'staff2@example.com'), 1);
+  });
+
+  it('keeps the ended sign-in of a pending sign-in while that pending sign-in could be posted', async () => {
+    await createUser(auth, 'staff3@example.com', PASSWORD, ['reader']);
+    await auth.db.orm.em.fork().nativeUpdate(User, { email: 'staff3@example.com' }, { isStaff: true });
+    const { browser, page } = await passwordStep(auth, client, 'staff3@example.com');
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1];
+    assert.ok(secret);
+    const codes = await post(browser, page, { code: totpCodeAt(secret) });
+    const held = copyOf(browser);
+    assert.equal((await post(browser, codes, {})).status, 303);
+    // Signed out at once, and the maintenance round's purge runs right after.
+    const user = await auth.db.orm.em.fork().findOneOrFail(User, { email: 'staff3@example.com' });
+    await auth.db.orm.em.fork().nativeUpdate(LoginSession, { user: user.id }, { endedAt: new Date() });
+    await purgeSpentSignIns(auth.db.orm.em.fork(), new Date());
+    assert.equal(await signInsOf(auth, 'staff3@example.com'), 1);
+    const replayed = await post(held, codes, {});
+    assert.equal(replayed.status, 400);
+    assert.equal(replayed.location, undefined);
+    assert.match(replayed.html, /already completed/);
+    // Once no pending sign-in of that time can be opened, the row goes like any ended sign-in.
+    await purgeSpentSignIns(
+      auth.db.orm.em.fork(),
+      new Date(Date.now() + (PENDING_SIGN_IN_SECONDS + 60) * 1000),
+    );
+    assert.equal(await signInsOf(auth, 'staff3@example.com'), 0);
   });
 
   it('does not ask a user who is not staff', async () => {

@@ -26,6 +26,13 @@ export const LoginSession = defineEntity({
       .defaultRaw('CURRENT_TIMESTAMP'),
     expiresAt: p.datetime(),
     endedAt: p.datetime().nullable(),
+    /**
+     * Hex SHA-256 of the pending sign-in's attempt id this sign-in finished (a step after the
+     * password, such as the second factor), else null. Unique: a pending sign-in finishes one sign-in,
+     * so its form posted again, or twice at once, with the browser's cookies of that moment starts no
+     * second one.
+     */
+    signInAttempt: p.string().length(64).nullable().unique(),
   },
 });
 

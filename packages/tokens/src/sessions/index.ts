@@ -36,7 +36,12 @@ export {
   revokeSignInSessions,
   revokeSessionsBeyondRoleScopes,
 } from './revoke.js';
-export { purgeSpentSignIns, SPENT_CODE_RETENTION_SECONDS, type SignInPurge } from './purge.js';
+export {
+  purgeSpentSignIns,
+  PENDING_SIGN_IN_SECONDS,
+  SPENT_CODE_RETENTION_SECONDS,
+  type SignInPurge,
+} from './purge.js';
 export {
   purgeEndedSessions,
   endedSessionKeepSeconds,

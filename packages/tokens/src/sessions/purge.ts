@@ -10,6 +10,13 @@ type Em = Orm['em'];
  */
 export const SPENT_CODE_RETENTION_SECONDS = 60 * 60;
 
+/**
+ * How long the auth service's pending sign-in (the sealed form between the password and the second
+ * factor) can be posted. A sign-in one finished keeps its row at least this long, ended or not: its
+ * `signInAttempt` is what refuses the same pending sign-in a second time.
+ */
+export const PENDING_SIGN_IN_SECONDS = 5 * 60;
+
 export interface SignInPurge {
   /** Authorization codes deleted (used or not, expired longer than the retention). */
   readonly codes: number;
@@ -42,8 +49,12 @@ export async function purgeSpentSignIns(em: Em, now: Date = new Date()): Promise
       ],
     })
     .execute('run');
+  const attemptsCutoff = new Date(now.getTime() - PENDING_SIGN_IN_SECONDS * 1000);
   const loginSessions = await em.nativeDelete(LoginSession, {
-    $or: [{ endedAt: { $ne: null } }, { expiresAt: { $lte: now } }],
+    $and: [
+      { $or: [{ endedAt: { $ne: null } }, { expiresAt: { $lte: now } }] },
+      { $or: [{ signInAttempt: null }, { createdAt: { $lt: attemptsCutoff } }] },
+    ],
   });
   return { codes, loginSessions };
 }

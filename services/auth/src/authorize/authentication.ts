@@ -4,4 +4,9 @@ export interface Authentication {
   /** RFC 8176 methods: `pwd`, then e.g. `otp` (two-factor adds it). */
   readonly amr: readonly string[];
   readonly acr?: string;
+  /**
+   * The pending sign-in's attempt id (pending-sign-in.ts) when a step after the password finished
+   * it: startSignIn lets each attempt finish one sign-in only.
+   */
+  readonly attempt?: string;
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { AuthorizationCode, LoginSession, User, type Orm } from '@tandem/models';
 import { revokeSignInSessions } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
@@ -47,32 +48,44 @@ export async function currentSignIn(deps: AuthDeps, req: IncomingMessage): Promi
  * Starts a sign-in; returns it and the Set-Cookie header that hands its token to the browser. The
  * token is always new (a cookie the browser brought is never promoted to a sign-in: no fixation),
  * and the sign-in that cookie named, if any, ends: one browser, one live sign-in, and nothing left
- * behind that logout would miss (replaceSignIn).
+ * behind that logout would miss (replaceSignIn). Undefined, with nothing started or ended, when the
+ * authentication's pending sign-in (`attempt`) already finished one: its form was posted again.
  */
 export async function startSignIn(
   deps: AuthDeps,
   req: IncomingMessage,
   authentication: Authentication,
-): Promise<{ signedIn: SignedIn; setCookie: string }> {
+): Promise<{ signedIn: SignedIn; setCookie: string } | undefined> {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
   const previous = deps.cookies.read(req, deps.cookies.login);
-  const id = await deps.orm.em.fork().transactional(async (em) => {
-    const row = em.create(LoginSession, {
-      id: hashOf(token),
-      user: em.getReference(User, authentication.userId),
-      authTime: now,
-      amr: authentication.amr.join(' '),
-      acr: authentication.acr ?? null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + LOGIN_SESSION_SECONDS * 1000),
-      endedAt: null,
+  let id: string;
+  try {
+    id = await deps.orm.em.fork().transactional(async (em) => {
+      const row = em.create(LoginSession, {
+        id: hashOf(token),
+        user: em.getReference(User, authentication.userId),
+        authTime: now,
+        amr: authentication.amr.join(' '),
+        acr: authentication.acr ?? null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + LOGIN_SESSION_SECONDS * 1000),
+        endedAt: null,
+        signInAttempt: authentication.attempt === undefined ? null : hashOf(authentication.attempt),
+      });
+      // First, so a second finish of the same attempt stops here, before it ends anything.
+      await em.flush();
+      if (previous !== undefined)
+        await replaceSignIn(em, hashOf(previous), row.id, authentication.userId, now);
+      await em.nativeUpdate(User, { id: authentication.userId }, { lastLoginAt: now });
+      return row.id;
     });
-    await em.flush();
-    if (previous !== undefined) await replaceSignIn(em, hashOf(previous), row.id, authentication.userId, now);
-    await em.nativeUpdate(User, { id: authentication.userId }, { lastLoginAt: now });
-    return row.id;
-  });
+  } catch (error) {
+    // The only unique value not freshly random is the attempt: this pending sign-in finished already.
+    if (authentication.attempt !== undefined && error instanceof UniqueConstraintViolationException)
+      return undefined;
+    throw error;
+  }
   return {
     signedIn: {
       id,

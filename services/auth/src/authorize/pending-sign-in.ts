@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { deriveKey } from '@tandem/tokens';
+import { PENDING_SIGN_IN_SECONDS, deriveKey } from '@tandem/tokens';
 import type { Authentication } from './authentication.js';
 
 /**
@@ -9,7 +9,10 @@ import type { Authentication } from './authentication.js';
  * is valid for a few minutes, and only in the browser whose CSRF token (`browser`, an HMAC of its CSRF
  * cookie) it was sealed for: copied into another browser, it is refused like an expired one.
  * Each password step seals a new one with a random `attempt` id, which names its two-factor enrolment
- * (@tandem/two-factor): a secret shown to one sign-in cannot be confirmed by another.
+ * (@tandem/two-factor): a secret shown to one sign-in cannot be confirmed by another. The sign-in an
+ * attempt finishes records it (login_sessions.sign_in_attempt, unique), so one pending sign-in
+ * finishes one sign-in: posted again, by whoever holds the browser's cookies of that moment, or twice
+ * at once, it is refused.
  */
 export class PendingSignIns {
   private readonly key: Buffer;
@@ -31,7 +34,7 @@ export class PendingSignIns {
     browser: string,
     stamp: string,
     attempt: string,
-    ttlSeconds = 300,
+    ttlSeconds = PENDING_SIGN_IN_SECONDS,
     now = Date.now(),
   ): string {
     const body = Buffer.from(

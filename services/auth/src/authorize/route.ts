@@ -192,7 +192,13 @@ export function authorizePostRoute(deps: AuthDeps): OAuthRoute {
       const outcome = await handler(context);
       if (outcome.kind === 'page')
         return sendPage(res, outcome.status, outcome.html, { ...outcome.headers, 'Set-Cookie': cookies });
-      const { signedIn, setCookie } = await startSignIn(deps, req, outcome.authentication);
+      const started = await startSignIn(deps, req, outcome.authentication);
+      if (!started) {
+        const error = 'This sign-in was already completed. Sign in again.';
+        const html = loginPage({ form: formContext, clientName: request.client.name, error });
+        return sendPage(res, 400, html, { 'Set-Cookie': cookies });
+      }
+      const { signedIn, setCookie } = started;
       // A new CSRF cookie with the new sign-in: tokens of the forms shown before it stop working.
       const csrf = deps.csrf.renewedToken();
       await proceed(deps, req, res, request, signedIn, {

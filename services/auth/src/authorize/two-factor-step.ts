@@ -131,7 +131,7 @@ export async function otpStep(context: StepContext): Promise<StepOutcome> {
     context.form.get('code') ?? '',
     context.address,
   );
-  if (verdict.ok) return { kind: 'authenticated', authentication: withOtp(pending.authentication) };
+  if (verdict.ok) return finished({ ...pending, authentication: withOtp(pending.authentication) });
   context.deps.logger.info({ userId: pending.user.id, reason: verdict.reason }, 'sign-in code refused');
   const { status, error, headers } = refusal(verdict);
   const html = otpPage({
@@ -184,8 +184,14 @@ export async function otpEnrolStep(context: StepContext): Promise<StepOutcome> {
 export async function otpContinueStep(context: StepContext): Promise<StepOutcome> {
   const pending = await pendingOf(context);
   if (!pending || !pending.authentication.amr.includes(OTP_AMR)) return expired(context);
-  return { kind: 'authenticated', authentication: pending.authentication };
+  return finished(pending);
 }
+
+/** The pending sign-in, finished: its attempt goes along, so it finishes one sign-in only (startSignIn). */
+const finished = (pending: { authentication: Authentication; attempt: string }): StepOutcome => ({
+  kind: 'authenticated',
+  authentication: { ...pending.authentication, attempt: pending.attempt },
+});
 
 /** The steps to add to SIGN_IN_STEPS. */
 export const TWO_FACTOR_STEPS: ReadonlyArray<
