@@ -2,7 +2,8 @@
  * Attack: read the names of records one may not view through history. A staff member who may view
  * orders (not users) opens an order whose owner changed; one who may view products (not categories)
  * opens a product that changed category; one who may read the audit log (nothing else) opens the
- * entries of a user's account. History names a related record only for staff who may search its
+ * entries of a user's account (a new account's email is withheld from its diff, and the list sends
+ * no diff). History names a related record only for staff who may search its
  * model (the filter chips' and pickers' rule); the others see ids, not the emails and names behind
  * them. Runs on SQLite and PostgreSQL (DATABASE_URL).
  */
@@ -20,6 +21,7 @@ interface ShowAnswer {
 const FORMER_OWNER = 'former-owner@shop.example';
 const NEW_OWNER = 'new-owner@shop.example';
 const ACCOUNT = 'account-in-the-log@shop.example';
+const CREATED = 'created-in-the-log@shop.example';
 
 describe(`attack: names of unviewable records through history (${testDialect()})`, () => {
   let fixture: Fixture;
@@ -125,6 +127,28 @@ describe(`attack: names of unviewable records through history (${testDialect()})
         names.length > 0 && names.every((byId) => Object.values(byId).every((name) => name === null)),
       );
     }
+    // A new account's entry holds its email as a value of the diff: withheld as its name is, on the
+    // show page, and not sent at all by the list (whose rows never show a diff).
+    const created = await root.api<{ record?: { id: string } }>('/resources/User/actions/new', {
+      form: { email: CREATED, password: 'correct horse battery staple' },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const creation = await em().findOneOrFail(AuditEntry, {
+      model: 'User',
+      recordId: created.body.record!.id,
+      action: 'create',
+    });
+    assert.equal((creation.diff.email as { after: unknown }).after, CREATED, 'the entry holds the email');
+    const shownCreation = await reader.api<ShowAnswer>(`/resources/AuditEntry/records/${creation.id}/show`);
+    assert.equal(shownCreation.status, 200);
+    assert.ok(!JSON.stringify(shownCreation.body).includes(CREATED), 'the new account’s email is not sent');
+    assert.deepEqual(json(params(shownCreation).diffJson).email, { before: null, after: '(hidden)' });
+    assert.equal(json(params(shownCreation).diffJson).isStaff?.after, false, 'other values stay');
+    const listed = await reader.api('/resources/AuditEntry/actions/list?filters.model=User&perPage=500');
+    assert.equal(listed.status, 200);
+    const listedText = JSON.stringify(listed.body);
+    assert.ok(listedText.includes(`"recordId":"${created.body.record!.id}"`), 'the entry is listed');
+    assert.ok(!listedText.includes(CREATED), 'the list sends no diff');
     // With view_user too, the user's entry names its account (and links it).
     const userReader = await staffWith(fixture, 'log-and-user-reader@example.com', [
       'view_auditentry',
@@ -134,5 +158,9 @@ describe(`attack: names of unviewable records through history (${testDialect()})
     const named = await userReader.api<ShowAnswer>(`/resources/AuditEntry/records/${userEntry.id}/show`);
     assert.equal(params(named).recordTitle, ACCOUNT);
     assert.equal(params(named).recordNamed, true);
+    const namedCreation = await userReader.api<ShowAnswer>(
+      `/resources/AuditEntry/records/${creation.id}/show`,
+    );
+    assert.deepEqual(json(params(namedCreation).diffJson).email, { before: null, after: CREATED });
   });
 });

@@ -1,5 +1,6 @@
 import type { ActionContext, CurrentAdmin } from 'adminjs';
 import type { FieldDiff } from '@tandem/models';
+import { OrmResource } from '../orm/resource.js';
 
 /** The AdminJS instance an action runs in (it finds the other resources by id). */
 export type AdminInstance = ActionContext['_admin'];
@@ -31,6 +32,37 @@ export function mayName(
   currentAdmin: CurrentAdmin | undefined,
 ): boolean {
   return resourceOrNull(admin, resourceId)?.decorate().actions.search?.isAccessible(currentAdmin) ?? false;
+}
+
+/** What a diff shows in place of a value the staff member may not see (as a password's, audit.ts). */
+const WITHHELD = '(hidden)';
+
+/**
+ * `diff` as staff who may not be told the names of `resourceId`'s records may see it: the values of
+ * the fields that name a record (its title and the fields its search looks in, e.g. a user's email)
+ * withheld, the rest as stored. Every value is withheld for a model without an admin page.
+ */
+export function diffWithoutNames(admin: AdminInstance, resourceId: string, diff: FieldDiff): FieldDiff {
+  const resource = resourceOrNull(admin, resourceId);
+  const naming = new Set(
+    resource === null
+      ? Object.keys(diff)
+      : [
+          resource.decorate().titleProperty().name(),
+          ...(resource instanceof OrmResource ? resource.spec.searchFields : []),
+        ],
+  );
+  return Object.fromEntries(
+    Object.entries(diff).map(([field, change]) => [
+      field,
+      naming.has(field)
+        ? {
+            before: change.before === null ? null : WITHHELD,
+            after: change.after === null ? null : WITHHELD,
+          }
+        : change,
+    ]),
+  );
 }
 
 /** Whole-number ids (as text) in a value that holds one id, a list of ids, or nothing. */

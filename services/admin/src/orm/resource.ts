@@ -58,6 +58,11 @@ export interface OrmResourceSpec {
   readonly prepare?: (data: Dictionary, mode: 'create' | 'update') => Promise<Dictionary>;
   /** Form inputs that are not entity properties but are handed to `prepare` (e.g. password). */
   readonly virtualInputs?: readonly string[];
+  /**
+   * Columns never sent in a record's params (list, show, search, export): the audit log's diff, which
+   * its show page sends after its own rule on names (resources/audit-entry.ts).
+   */
+  readonly unsent?: readonly string[];
   /** False for the audit log itself: nothing writes it through the admin. */
   readonly audited?: boolean;
   /**
@@ -314,6 +319,7 @@ export class OrmResource extends BaseResource {
     const source = entity as Dictionary;
     const params: Snapshot = {};
     for (const [name, property] of this.props) {
+      if (this.spec.unsent?.includes(name)) continue;
       const prop: EntityProperty = property.meta;
       const value = source[name];
       if (prop.kind === ReferenceKind.SCALAR)

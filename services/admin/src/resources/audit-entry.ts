@@ -1,7 +1,13 @@
 import type { ActionContext, ActionRequest, ActionResponse, ResourceWithOptions } from 'adminjs';
 import { AuditEntry } from '@tandem/models';
 import { declaresMoney, entryCurrencies, type EntryCurrencies } from '../history/money-currencies.js';
-import { mayName, recordNames, referenceNames, type AdminInstance } from '../history/record-names.js';
+import {
+  diffWithoutNames,
+  mayName,
+  recordNames,
+  referenceNames,
+  type AdminInstance,
+} from '../history/record-names.js';
 import { WRITE_ACTIONS, modelAdmin, type ResourceDeps } from './common.js';
 
 /**
@@ -46,6 +52,8 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
       readOnly: ['actor', 'actorEmail', 'action', 'model', 'recordId', 'diff', 'createdAt'],
       defaultSort: { sortBy: 'createdAt', direction: 'desc' },
       audited: false,
+      // Sent only as diffJson, by the show page's hook below, after its rule on names.
+      unsent: ['diff'],
     },
     'auditentry',
     {
@@ -57,7 +65,6 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
       filterProperties: ['q', 'model', 'action', 'actor', 'recordId', 'createdAt'],
       showProperties: ['id', 'createdAt', 'actor', 'actorEmail', 'action', 'model', 'recordId', 'diffJson'],
       properties: {
-        diff: { isVisible: false },
         diffJson: {
           type: 'string',
           isVisible: { show: true, list: false, edit: false, filter: false },
@@ -74,16 +81,20 @@ export function auditEntryResource(deps: ResourceDeps): ResourceWithOptions {
             const id = Number(record?.id);
             if (!record?.params || !Number.isSafeInteger(id)) return response;
             const entry = await deps.orm.em.fork().findOne(AuditEntry, id);
-            const diff = entry?.diff ?? {};
-            record.params.diffJson = JSON.stringify(diff);
-            if (!entry) return response;
+            if (!entry) {
+              record.params.diffJson = '{}';
+              return response;
+            }
             const { currentAdmin } = context;
+            // The record's own name only for staff who may search its model (the History rule), so
+            // view_auditentry alone does not read every user's email; the others see its id, and its
+            // diff without the fields that name it (a new user's email).
+            const named = mayName(context._admin, entry.model, currentAdmin);
+            const diff = named ? entry.diff : diffWithoutNames(context._admin, entry.model, entry.diff);
+            record.params.diffJson = JSON.stringify(diff);
             record.params.namesJson = JSON.stringify(
               await referenceNames(context._admin, entry.model, [diff], currentAdmin),
             );
-            // The record's own name only for staff who may search its model (the History rule), so
-            // view_auditentry alone does not read every user's email; the others see its id.
-            const named = mayName(context._admin, entry.model, currentAdmin);
             const title = await recordNames(context._admin, entry.model, [entry.recordId], currentAdmin);
             record.params.recordTitle = title[entry.recordId] ?? null;
             record.params.recordNamed = named;
