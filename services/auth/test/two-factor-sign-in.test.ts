@@ -165,18 +165,19 @@ describe('two-factor sign-in on the authorization page', () => {
     await createUser(auth, 'cy@example.com', PASSWORD, ['reader']);
     const cy = await enrol(auth, twoFactor, 'cy@example.com');
     const { browser, page } = await passwordStep(auth, client, 'cy@example.com');
-    const other = copyOf(browser);
+    // Whoever holds the browser's cookies of this moment (the page's back button, a copied request).
+    const held = copyOf(browser);
     // Both codes are right (a current code and an unused recovery code): only the attempt can refuse one.
     const answers = await Promise.all([
       post(browser, page, { code: codeAhead(cy.secret) }),
-      post(other, page, { code: cy.recoveryCodes[0]! }),
+      post(copyOf(held), page, { code: cy.recoveryCodes[0]! }),
     ]);
     assert.deepEqual(answers.map((a) => a.status).sort(), [303, 400]);
     const refused = answers.find((a) => a.status === 400)!;
     assert.equal(refused.location, undefined);
     assert.match(refused.html, /already completed/);
     // Later, with the cookies of that moment and another right code: still refused.
-    const later = await post(copyOf(other), page, { code: cy.recoveryCodes[1]! });
+    const later = await post(held, page, { code: cy.recoveryCodes[1]! });
     assert.equal(later.status, 400);
     assert.equal(later.location, undefined);
     assert.equal(await signInsOf(auth, 'cy@example.com'), 1);
