@@ -97,11 +97,26 @@ export async function renewSession(
   await save(req);
 }
 
-/** The login is complete: the staff member's session, and their last login time. */
-export async function startStaffSession(req: Request, em: EntityManager, member: StaffMember): Promise<void> {
+/**
+ * The login is complete: the staff member's session, and their last login time. `passwordStamp`:
+ * credentialStamp of the stored password hash the login's password step verified. False, and no
+ * session, when the stored password is another one by now (changed while the login was under way):
+ * a session stamped with the new password would outlive the change it should not survive. A change
+ * after this read leaves the session the old stamp, which requireStaff refuses at its next request.
+ */
+export async function startStaffSession(
+  req: Request,
+  em: EntityManager,
+  member: StaffMember,
+  passwordStamp: string,
+): Promise<boolean> {
+  const id = Number(member.id);
+  const user = await em.findOne(User, id, { populate: ['passwordHash'] });
+  if (!user || credentialStamp(user.passwordHash) !== passwordStamp) return false;
   // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
   // before a validation rule tightened must still be able to log in (and fix its email).
-  await em.nativeUpdate(User, { id: Number(member.id) }, { lastLoginAt: new Date() });
-  const stamp = await currentSessionStamp(em, Number(member.id));
+  await em.nativeUpdate(User, { id }, { lastLoginAt: new Date() });
+  const stamp = await sessionStamp(em, id, user.passwordHash);
   await renewSession(req, { adminUser: member, credentialStamp: stamp });
+  return true;
 }

@@ -94,8 +94,9 @@ export async function afterPassword(req: Request, deps: TwoFactorLoginDeps, user
   const enrolled = await twoFactorEnrolled(em, user.id);
   const root = deps.admin.options.rootPath;
   if (!required && !enrolled) {
-    await startStaffSession(req, em, member);
-    return root;
+    // The password was changed while it was checked: the login starts again.
+    const started = await startStaffSession(req, em, member, credentialStamp(user.passwordHash));
+    return started ? root : deps.admin.options.loginPath;
   }
   const pending: PendingTwoFactor = {
     userId: user.id,
@@ -179,8 +180,8 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
         return sendPage(res, status, codePage({ email: pending.email, action, logoutPath, error: message }));
       }
       const member = await memberOf(pending);
-      if (!member) return res.redirect(303, loginPath);
-      await startStaffSession(req, orm.em.fork(), member);
+      if (!member || !(await startStaffSession(req, orm.em.fork(), member, pending.stamp)))
+        return res.redirect(303, loginPath);
       logger.info({ userId: user.id, method: verdict.method }, 'admin login (two-factor)');
       res.redirect(303, root);
     } catch (error) {
@@ -242,8 +243,8 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
         return sendPage(res, status, page);
       }
       const member = await memberOf(pending);
-      if (!member) return res.redirect(303, loginPath);
-      await startStaffSession(req, orm.em.fork(), member);
+      if (!member || !(await startStaffSession(req, orm.em.fork(), member, pending.stamp)))
+        return res.redirect(303, loginPath);
       logger.info({ userId: user.id }, 'admin two-factor enrolled at login');
       noStore(res).send(recoveryCodesPage({ codes: verdict.recoveryCodes, continueHref: root }));
     } catch (error) {

@@ -69,11 +69,32 @@ export async function revokeUserSessions(
 }
 
 /**
+ * Holds the user's row until the caller's transaction ends (PostgreSQL; SQLite has one writer at a
+ * time). A sign-in or a password grant takes the same row before it checks that the password it
+ * verified is still the stored one (startSignIn, startUserSession), so one that raced a password
+ * change either committed first, and is ended here, or waits and then finds the password changed.
+ */
+async function lockUser(em: Em, userId: number): Promise<void> {
+  if (!em.isInTransaction() || !em.getPlatform().constructor.name.startsWith('PostgreSql')) return;
+  // The lock an UPDATE of the row takes, not FOR UPDATE: that one would also wait for every
+  // insert whose foreign key names the user (an authorization code being issued), and deadlock.
+  await em
+    .getConnection()
+    .execute(
+      'select 1 from users where id = ? for no key update',
+      [userId],
+      'all',
+      em.getTransactionContext(),
+    );
+}
+
+/**
  * Ends the user's sign-ins at the auth service's login page, and spends the codes no client exchanged
  * yet: their browsers must sign in again, under the rules that hold for the account now (a second
  * factor for staff, TWO_FACTOR_REQUIRED_FOR_STAFF). Their token sessions go on.
  */
 export async function endUserSignIns(em: Em, userId: number, now: Date = new Date()): Promise<void> {
+  await lockUser(em, userId);
   await em.nativeUpdate(LoginSession, { user: userId, endedAt: null }, { endedAt: now });
   await em.nativeUpdate(AuthorizationCode, { user: userId, usedAt: null }, { usedAt: now });
 }

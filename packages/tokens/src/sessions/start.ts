@@ -85,16 +85,51 @@ export function insertSessionBindings<T>(session: NewSession, at: (date: Date) =
   return [id, userId, clientPk, authorizedClientPk, grantType, scope, at(now), at(now), at(expiresAt)];
 }
 
-/** Starts a user's login session (a refresh-token family) and returns its id and first refresh token. */
+interface StartedSession {
+  readonly sid: string;
+  readonly refreshToken: string;
+}
+
+/**
+ * Starts a user's login session (a refresh-token family) and returns its id and first refresh token.
+ * The password grant passes the stored hash its password was verified against
+ * (`checkedPasswordHash`): the session then starts only while that is still the user's password, and
+ * undefined says it is not (changed since the check). Without it (fixtures), the session just starts.
+ */
+export function startUserSession(
+  em: Em,
+  userId: number,
+  scopes: readonly string[],
+  settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
+  now: Date,
+): Promise<StartedSession>;
+export function startUserSession(
+  em: Em,
+  userId: number,
+  scopes: readonly string[],
+  settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
+  now: Date,
+  checkedPasswordHash: string,
+): Promise<StartedSession | undefined>;
 export async function startUserSession(
   em: Em,
   userId: number,
   scopes: readonly string[],
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
-): Promise<{ sid: string; refreshToken: string }> {
+  checkedPasswordHash?: string,
+): Promise<StartedSession | undefined> {
   const fields = newSession({ userId, via: 'password' }, scopes, settings, now);
   return em.transactional(async (tx) => {
+    // First, and only while the password is the one the grant verified: it takes the user's row, so
+    // a password change racing this grant either waits for it and then revokes the session (it locks
+    // the same row, endUserSignIns), or committed before and leaves this grant nothing to update.
+    const current = await tx.nativeUpdate(
+      User,
+      checkedPasswordHash === undefined ? { id: userId } : { id: userId, passwordHash: checkedPasswordHash },
+      { lastLoginAt: now },
+    );
+    if (checkedPasswordHash !== undefined && current === 0) return undefined;
     const session = tx.create(Session, {
       id: fields.id,
       user: tx.getReference(User, userId),
@@ -111,7 +146,6 @@ export async function startUserSession(
       createdAt: now,
       usedAt: null,
     });
-    await tx.nativeUpdate(User, { id: userId }, { lastLoginAt: now });
     return { sid: session.id, refreshToken };
   });
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { AuthorizationCode, LoginSession, User, type Orm } from '@tandem/models';
+import { credentialStamp } from '@tandem/accounts';
 import { revokeSignInSessions } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import type { Authentication } from './authentication.js';
@@ -44,27 +45,49 @@ export async function currentSignIn(deps: AuthDeps, req: IncomingMessage): Promi
   };
 }
 
+/** Why startSignIn started nothing. */
+export type SignInRefusal =
+  /** The pending sign-in (its `attempt`) already finished one: its form was posted again. */
+  | 'already_finished'
+  /** The stored password is no longer the one the sign-in checked: it was changed meanwhile. */
+  | 'password_changed';
+
+/** Thrown inside startSignIn's transaction to roll it back. */
+class Refused extends Error {
+  constructor(readonly reason: SignInRefusal) {
+    super(reason);
+  }
+}
+
 /**
  * Starts a sign-in; returns it and the Set-Cookie header that hands its token to the browser. The
  * token is always new (a cookie the browser brought is never promoted to a sign-in: no fixation),
  * and the sign-in that cookie named, if any, ends: one browser, one live sign-in, and nothing left
- * behind that logout would miss (replaceSignIn). Undefined, with nothing started or ended, when the
- * authentication's pending sign-in (`attempt`) already finished one: its form was posted again.
+ * behind that logout would miss (replaceSignIn). Refused, with nothing started or ended, when the
+ * password the sign-in checked is not the stored one any more, or its pending sign-in finished one.
  */
 export async function startSignIn(
   deps: AuthDeps,
   req: IncomingMessage,
   authentication: Authentication,
-): Promise<{ signedIn: SignedIn; setCookie: string } | undefined> {
+): Promise<{ signedIn: SignedIn; setCookie: string } | { refused: SignInRefusal }> {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
   const previous = deps.cookies.read(req, deps.cookies.login);
+  const { userId } = authentication;
   let id: string;
   try {
     id = await deps.orm.em.fork().transactional(async (em) => {
+      // First, the user's row (PostgreSQL holds it to the end): a password change racing this sign-in
+      // locks it too (endUserSignIns), so it either committed before and is read below, or waits and
+      // then ends this sign-in with the others.
+      await em.nativeUpdate(User, { id: userId }, { lastLoginAt: now });
+      const user = await em.findOne(User, userId, { populate: ['passwordHash'] });
+      if (!user || credentialStamp(user.passwordHash) !== authentication.stamp)
+        throw new Refused('password_changed');
       const row = em.create(LoginSession, {
         id: hashOf(token),
-        user: em.getReference(User, authentication.userId),
+        user: em.getReference(User, userId),
         authTime: now,
         amr: authentication.amr.join(' '),
         acr: authentication.acr ?? null,
@@ -73,23 +96,22 @@ export async function startSignIn(
         endedAt: null,
         signInAttempt: authentication.attempt === undefined ? null : hashOf(authentication.attempt),
       });
-      // First, so a second finish of the same attempt stops here, before it ends anything.
+      // Before replaceSignIn: a second finish of the same attempt stops here, before it ends anything.
       await em.flush();
-      if (previous !== undefined)
-        await replaceSignIn(em, hashOf(previous), row.id, authentication.userId, now);
-      await em.nativeUpdate(User, { id: authentication.userId }, { lastLoginAt: now });
+      if (previous !== undefined) await replaceSignIn(em, hashOf(previous), row.id, userId, now);
       return row.id;
     });
   } catch (error) {
+    if (error instanceof Refused) return { refused: error.reason };
     // The only unique value not freshly random is the attempt: this pending sign-in finished already.
     if (authentication.attempt !== undefined && error instanceof UniqueConstraintViolationException)
-      return undefined;
+      return { refused: 'already_finished' };
     throw error;
   }
   return {
     signedIn: {
       id,
-      userId: authentication.userId,
+      userId,
       authTime: now,
       amr: authentication.amr,
       acr: authentication.acr,

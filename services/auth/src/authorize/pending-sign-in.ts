@@ -76,6 +76,7 @@ export class PendingSignIns {
     // Without an attempt id it was sealed before they existed: sign in again.
     if (value.b !== this.mac(`browser:${browser}`) || typeof value.a !== 'string') return undefined;
     if (value.e <= now) return undefined;
-    return { authentication: { userId: value.u, amr: value.m }, stamp: value.c, attempt: value.a };
+    const authentication = { userId: value.u, amr: value.m, stamp: value.c };
+    return { authentication, stamp: value.c, attempt: value.a };
   }
 }

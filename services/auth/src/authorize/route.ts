@@ -7,7 +7,7 @@ import type { OAuthRoute } from '../routes/token.js';
 import { grantableScopes, hasConsent, issueCode, rememberConsent } from './grant.js';
 import { sendPage, sendRedirect } from './html.js';
 import { hintNamesAccount, hintedEmail } from './login-hint.js';
-import { currentSignIn, startSignIn, type SignedIn } from './login-sessions.js';
+import { currentSignIn, startSignIn, type SignInRefusal, type SignedIn } from './login-sessions.js';
 import { consentPage, errorPage, loginPage, type FormContext } from './pages.js';
 import {
   PageError,
@@ -20,6 +20,12 @@ import { SIGN_IN_STEPS } from './sign-in-steps.js';
 import type { StepContext } from './step.js';
 
 export const AUTHORIZE_PATH = '/oauth/authorize';
+
+/** What the login page says when a sign-in whose steps passed does not start (startSignIn). */
+const SIGN_IN_REFUSALS: Readonly<Record<SignInRefusal, string>> = {
+  already_finished: 'This sign-in was already completed. Sign in again.',
+  password_changed: 'Your password was changed while you signed in. Sign in with the new one.',
+};
 
 function queryOf(req: IncomingMessage): string {
   const url = req.url ?? '';
@@ -193,8 +199,8 @@ export function authorizePostRoute(deps: AuthDeps): OAuthRoute {
       if (outcome.kind === 'page')
         return sendPage(res, outcome.status, outcome.html, { ...outcome.headers, 'Set-Cookie': cookies });
       const started = await startSignIn(deps, req, outcome.authentication);
-      if (!started) {
-        const error = 'This sign-in was already completed. Sign in again.';
+      if ('refused' in started) {
+        const error = SIGN_IN_REFUSALS[started.refused];
         const html = loginPage({ form: formContext, clientName: request.client.name, error });
         return sendPage(res, 400, html, { 'Set-Cookie': cookies });
       }

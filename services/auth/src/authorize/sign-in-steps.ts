@@ -1,4 +1,4 @@
-import { authenticateUser } from '@tandem/accounts';
+import { authenticateUser, credentialStamp } from '@tandem/accounts';
 import { loginPage } from './pages.js';
 import { TWO_FACTOR_STEPS, secondFactorPage } from './two-factor-step.js';
 import type { SignInStep, StepContext, StepOutcome } from './step.js';
@@ -29,8 +29,12 @@ export function loginAgain(context: StepContext, status: number, error: string, 
  * After a correct password: the next step for this user. Two-factor sign-in (two-factor-step.ts)
  * returns its page for a user who has (or must enrol) a second factor.
  */
-export async function afterPassword(context: StepContext, userId: number): Promise<StepOutcome> {
-  const authentication = { userId, amr: ['pwd'] };
+export async function afterPassword(
+  context: StepContext,
+  userId: number,
+  passwordHash: string,
+): Promise<StepOutcome> {
+  const authentication = { userId, amr: ['pwd'], stamp: credentialStamp(passwordHash) };
   return (await secondFactorPage(context, authentication)) ?? { kind: 'authenticated', authentication };
 }
 
@@ -60,7 +64,7 @@ export const passwordStep: SignInStep = async (context) => {
     return loginAgain(context, 401, BAD_CREDENTIALS, email);
   }
   await deps.throttle.recordSuccess(email, address);
-  return afterPassword(context, user.id);
+  return afterPassword(context, user.id, user.passwordHash);
 };
 
 /** Step handlers by the form's `step` field (consent is handled by the route, after sign-in). */

@@ -86,7 +86,8 @@ export async function secondFactorPage(
   const pending = deps.pendingSignIns.seal(
     authentication,
     context.formContext.csrf,
-    credentialStamp(user.passwordHash),
+    // The password the step checked, not the one stored now: one changed meanwhile ends the sign-in.
+    authentication.stamp,
     attempt,
   );
   if (enrolled) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));

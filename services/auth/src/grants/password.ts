@@ -50,7 +50,17 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
     throw new OAuthError('invalid_scope', 'The requested scope is invalid or exceeds what your roles allow.');
 
   const now = new Date();
-  const { sid, refreshToken } = await startUserSession(em, user.id, decision.scopes, deps.config.tokens, now);
+  const started = await startUserSession(
+    em,
+    user.id,
+    decision.scopes,
+    deps.config.tokens,
+    now,
+    user.passwordHash,
+  );
+  // The password was changed while this grant checked it: it no longer signs in.
+  if (!started) throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+  const { sid, refreshToken } = started;
   const scope = formatScope(decision.scopes);
   const { token } = await deps.signer.sign({ sub: userSubject(user.id), scope, sid }, now.getTime());
   return {
