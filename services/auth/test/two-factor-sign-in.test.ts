@@ -277,14 +277,20 @@ describe('two-factor required for staff on the authorization page', () => {
     assert.deepEqual(await amrOf(auth, client, done, verifier), ['pwd', OTP_AMR]);
   });
 
-  it("finishes an enrolment's sign-in once: its continue form posted again or twice at once is refused", async () => {
-    await createUser(auth, 'staff2@example.com', PASSWORD, ['reader']);
-    await auth.db.orm.em.fork().nativeUpdate(User, { email: 'staff2@example.com' }, { isStaff: true });
-    const { browser, page } = await passwordStep(auth, client, 'staff2@example.com');
+  /** A new staff member through the password step and the enrolment: the recovery codes page. */
+  async function enrolledStaff(email: string) {
+    await createUser(auth, email, PASSWORD, ['reader']);
+    await auth.db.orm.em.fork().nativeUpdate(User, { email }, { isStaff: true });
+    const { browser, page } = await passwordStep(auth, client, email);
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1];
     assert.ok(secret);
     const codes = await post(browser, page, { code: totpCodeAt(secret) });
     assert.equal(formFields(codes.html).step, 'otp-continue');
+    return { browser, codes };
+  }
+
+  it("finishes an enrolment's sign-in once: its continue form posted again or twice at once is refused", async () => {
+    const { browser, codes } = await enrolledStaff('staff2@example.com');
     // Whoever holds the browser's cookies of this moment (the page's back button, a copied request).
     const held = copyOf(browser);
     const answers = await Promise.all([post(browser, codes, {}), post(copyOf(held), codes, {})]);
@@ -297,12 +303,7 @@ describe('two-factor required for staff on the authorization page', () => {
   });
 
   it('keeps the ended sign-in of a pending sign-in while that pending sign-in could be posted', async () => {
-    await createUser(auth, 'staff3@example.com', PASSWORD, ['reader']);
-    await auth.db.orm.em.fork().nativeUpdate(User, { email: 'staff3@example.com' }, { isStaff: true });
-    const { browser, page } = await passwordStep(auth, client, 'staff3@example.com');
-    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1];
-    assert.ok(secret);
-    const codes = await post(browser, page, { code: totpCodeAt(secret) });
+    const { browser, codes } = await enrolledStaff('staff3@example.com');
     const held = copyOf(browser);
     assert.equal((await post(browser, codes, {})).status, 303);
     // Signed out at once, and the maintenance round's purge runs right after.
