@@ -181,6 +181,9 @@ describe('two-factor sign-in on the authorization page', () => {
     assert.equal(later.status, 400);
     assert.equal(later.location, undefined);
     assert.equal(await signInsOf(auth, 'cy@example.com'), 1);
+    // The refused replay did not spend the recovery code it brought: a new sign-in takes it.
+    const fresh = await passwordStep(auth, client, 'cy@example.com');
+    assert.equal((await post(fresh.browser, fresh.page, { code: cy.recoveryCodes[1]! })).status, 303);
   });
 
   it('refuses a forged, altered or skipped pending sign-in', async () => {

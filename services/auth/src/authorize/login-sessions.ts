@@ -52,6 +52,20 @@ export type SignInRefusal =
   /** The stored password is no longer the one the sign-in checked: it was changed meanwhile. */
   | 'password_changed';
 
+/** What the login page says when a sign-in whose steps passed does not start. */
+export const SIGN_IN_REFUSALS: Readonly<Record<SignInRefusal, string>> = {
+  already_finished: 'This sign-in was already completed. Sign in again.',
+  password_changed: 'Your password was changed while you signed in. Sign in with the new one.',
+};
+
+/**
+ * Whether a sign-in was started from this pending sign-in's attempt already. Only a courtesy check
+ * before a step spends something (a recovery code); the unique column is what refuses a second one.
+ */
+export async function attemptFinished(deps: AuthDeps, attempt: string): Promise<boolean> {
+  return (await deps.orm.em.fork().count(LoginSession, { signInAttempt: hashOf(attempt) })) > 0;
+}
+
 /** Thrown inside startSignIn's transaction to roll it back. */
 class Refused extends Error {
   constructor(readonly reason: SignInRefusal) {

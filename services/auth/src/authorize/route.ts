@@ -7,7 +7,7 @@ import type { OAuthRoute } from '../routes/token.js';
 import { grantableScopes, hasConsent, issueCode, rememberConsent } from './grant.js';
 import { sendPage, sendRedirect } from './html.js';
 import { hintNamesAccount, hintedEmail } from './login-hint.js';
-import { currentSignIn, startSignIn, type SignInRefusal, type SignedIn } from './login-sessions.js';
+import { SIGN_IN_REFUSALS, currentSignIn, startSignIn, type SignedIn } from './login-sessions.js';
 import { consentPage, errorPage, loginPage, type FormContext } from './pages.js';
 import {
   PageError,
@@ -20,12 +20,6 @@ import { SIGN_IN_STEPS } from './sign-in-steps.js';
 import type { StepContext } from './step.js';
 
 export const AUTHORIZE_PATH = '/oauth/authorize';
-
-/** What the login page says when a sign-in whose steps passed does not start (startSignIn). */
-const SIGN_IN_REFUSALS: Readonly<Record<SignInRefusal, string>> = {
-  already_finished: 'This sign-in was already completed. Sign in again.',
-  password_changed: 'Your password was changed while you signed in. Sign in with the new one.',
-};
 
 function queryOf(req: IncomingMessage): string {
   const url = req.url ?? '';

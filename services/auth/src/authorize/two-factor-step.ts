@@ -11,7 +11,7 @@ import {
 } from '@tandem/two-factor';
 import type { Config } from '@tandem/config';
 import type { AuthDeps } from '../deps.js';
-import type { Authentication } from './login-sessions.js';
+import { SIGN_IN_REFUSALS, attemptFinished, type Authentication } from './login-sessions.js';
 import { loginPage } from './pages.js';
 import type { StepContext, StepOutcome } from './step.js';
 import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js';
@@ -42,16 +42,12 @@ async function userOf(deps: AuthDeps, userId: number): Promise<User | null> {
 const page = (status: number, html: string, headers?: Record<string, string>): StepOutcome =>
   headers ? { kind: 'page', status, html, headers } : { kind: 'page', status, html };
 
-function expired(context: StepContext): StepOutcome {
-  return page(
-    400,
-    loginPage({
-      form: context.formContext,
-      clientName: context.request.client.name,
-      error: 'Your sign-in took too long. Sign in again.',
-    }),
-  );
+function loginAgainWith(context: StepContext, error: string): StepOutcome {
+  return page(400, loginPage({ form: context.formContext, clientName: context.request.client.name, error }));
 }
+
+const expired = (context: StepContext) =>
+  loginAgainWith(context, 'Your sign-in took too long. Sign in again.');
 
 /** What to say about a refused code, and with which status (and Retry-After when throttled). */
 function refusal(verdict: CodeRefusal): { status: number; error: string; headers?: Record<string, string> } {
@@ -127,6 +123,9 @@ const withOtp = (authentication: Authentication): Authentication => ({
 export async function otpStep(context: StepContext): Promise<StepOutcome> {
   const pending = await pendingOf(context);
   if (!pending) return expired(context);
+  // Before the code is checked: a replayed form must not spend a recovery code it cannot use.
+  if (await attemptFinished(context.deps, pending.attempt))
+    return loginAgainWith(context, SIGN_IN_REFUSALS.already_finished);
   const verdict = await context.deps.twoFactor.verify(
     pending.user,
     context.form.get('code') ?? '',
