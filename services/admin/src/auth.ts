@@ -1,6 +1,6 @@
 import type AdminJS from 'adminjs';
 import type { RequestHandler, Router } from 'express';
-import { LoginThrottle, authenticateUser, clientAddressReader } from '@tandem/accounts';
+import { LoginThrottle, authenticateUser, clientAddressReader, credentialStamp } from '@tandem/accounts';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import { normalizeEmail, type Orm } from '@tandem/models';
@@ -71,6 +71,9 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
       }
       const em = orm.em.fork();
       const user = email && password ? await authenticateUser(em, email, password) : null;
+      // The stamp of the hash just verified, before anything else loads the user: a later load in
+      // this EntityManager refreshes the same entity, with a password changed meanwhile.
+      const passwordStamp = user ? credentialStamp(user.passwordHash) : '';
       const member = user ? await staffMember(em, user.id) : null;
       // A failure keeps the points it reserved; a success gives them back.
       if (!user || !member) {
@@ -79,7 +82,7 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
         return;
       }
       await throttle.recordSuccess(email, address);
-      const destination = await afterPassword(req, twoFactorDeps, user);
+      const destination = await afterPassword(req, twoFactorDeps, user, passwordStamp);
       logger.info(
         { userId: user.id, secondStep: destination !== admin.options.rootPath },
         'admin login password accepted',

@@ -111,7 +111,8 @@ export async function startStaffSession(
   passwordStamp: string,
 ): Promise<boolean> {
   const id = Number(member.id);
-  const user = await em.findOne(User, id, { populate: ['passwordHash'] });
+  // Read again (refresh): the caller's EntityManager may hold the user as loaded before a change.
+  const user = await em.findOne(User, id, { populate: ['passwordHash'], refresh: true });
   if (!user || credentialStamp(user.passwordHash) !== passwordStamp) return false;
   // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
   // before a validation rule tightened must still be able to log in (and fix its email).

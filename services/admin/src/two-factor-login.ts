@@ -85,8 +85,14 @@ export function adminTwoFactor(orm: Orm, config: Config): TwoFactor | undefined 
 /**
  * After a right password: either the login is complete (no second factor due), or the session holds
  * only the pending second step and the answer sends the browser to it. Returns where to go next.
+ * `passwordStamp`: credentialStamp of the stored hash the password was verified against.
  */
-export async function afterPassword(req: Request, deps: TwoFactorLoginDeps, user: User): Promise<string> {
+export async function afterPassword(
+  req: Request,
+  deps: TwoFactorLoginDeps,
+  user: User,
+  passwordStamp: string,
+): Promise<string> {
   const em = deps.orm.em.fork();
   const member = await staffMember(em, user.id);
   if (!member) throw new Error('afterPassword needs a staff member');
@@ -95,7 +101,7 @@ export async function afterPassword(req: Request, deps: TwoFactorLoginDeps, user
   const root = deps.admin.options.rootPath;
   if (!required && !enrolled) {
     // The password was changed while it was checked: the login starts again.
-    const started = await startStaffSession(req, em, member, credentialStamp(user.passwordHash));
+    const started = await startStaffSession(req, em, member, passwordStamp);
     return started ? root : deps.admin.options.loginPath;
   }
   const pending: PendingTwoFactor = {
@@ -103,7 +109,7 @@ export async function afterPassword(req: Request, deps: TwoFactorLoginDeps, user
     email: user.email,
     enrol: !enrolled,
     expiresAt: Date.now() + PENDING_LIFETIME_MS,
-    stamp: credentialStamp(user.passwordHash),
+    stamp: passwordStamp,
     attempt: newEnrolmentAttempt(),
   };
   await renewSession(req, { twoFactorPending: pending });

@@ -40,6 +40,9 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
   const user = await authenticateUser(em, username, password);
   // A failure keeps the points it reserved; a success gives them back.
   if (!user) throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+  // The hash just verified, before anything else loads the user into this EntityManager (a later
+  // load refreshes the same entity, with a password changed meanwhile).
+  const checkedPasswordHash = user.passwordHash;
   await deps.throttle.recordSuccess(username, address);
   if (twoFactorRequired(deps.config.twoFactor, user) || (await twoFactorEnrolled(em, user.id)))
     throw new OAuthError('invalid_grant', SECOND_FACTOR);
@@ -56,7 +59,7 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
     decision.scopes,
     deps.config.tokens,
     now,
-    user.passwordHash,
+    checkedPasswordHash,
   );
   // The password was changed while this grant checked it: it no longer signs in.
   if (!started) throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
