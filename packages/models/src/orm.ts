@@ -43,9 +43,13 @@ export function migratorOf(orm: Orm): Migrator {
   return orm.getMigrator() as Migrator;
 }
 
-/** The ORM speaks PostgreSQL (else SQLite): row locks, a database that may be missing, planner estimates. */
-export function isPostgres(orm: Orm): boolean {
-  return orm.em.getPlatform().constructor.name.startsWith('PostgreSql');
+/**
+ * The ORM (or an EntityManager of it) speaks PostgreSQL, else SQLite: row locks, a database that may be
+ * missing, planner estimates.
+ */
+export function isPostgres(source: Orm | Orm['em']): boolean {
+  const em = 'getPlatform' in source ? source : source.em;
+  return em.getPlatform().constructor.name.startsWith('PostgreSql');
 }
 
 /** Compiled migrations live next to the compiled package: dist/migrations/<dialect>. */

@@ -1,4 +1,4 @@
-import { AuthorizationCode, LoginSession, Session, UserTotp, type Orm } from '@tandem/models';
+import { AuthorizationCode, LoginSession, Session, UserTotp, isPostgres, type Orm } from '@tandem/models';
 import { parseScope } from '../claims.js';
 import type { RevocationReason } from './reasons.js';
 import { scopesOfUsers, userMayHold } from './scopes.js';
@@ -75,7 +75,7 @@ export async function revokeUserSessions(
  * change either committed first, and is ended here, or waits and then finds the password changed.
  */
 async function lockUser(em: Em, userId: number): Promise<void> {
-  if (!em.isInTransaction() || !em.getPlatform().constructor.name.startsWith('PostgreSql')) return;
+  if (!em.isInTransaction() || !isPostgres(em)) return;
   // The lock an UPDATE of the row takes, not FOR UPDATE: that one would also wait for every
   // insert whose foreign key names the user (an authorization code being issued), and deadlock.
   await em
