@@ -74,6 +74,7 @@ export {
 } from './seed/demo-orders.js';
 export {
   fieldDiff,
+  HIDDEN_VALUE,
   insertAuditEntries,
   recordAudit,
   type AuditActor,

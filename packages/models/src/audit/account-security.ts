@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { recordAudit, type AuditActor } from './record-audit.js';
+import { HIDDEN_VALUE, recordAudit, type AuditActor } from './record-audit.js';
 
 /**
  * Changes to how an account signs in, as they appear in the user's history. Every writer (the admin,
@@ -43,7 +43,7 @@ export function auditPasswordChange(tx: EntityManager, actor: AuditActor, userId
     action: 'change_password',
     model: 'User',
     recordId: userId,
-    diff: { password: { before: '(hidden)', after: '(changed)' } },
+    diff: { password: { before: HIDDEN_VALUE, after: '(changed)' } },
   });
 }
 

@@ -17,6 +17,9 @@ export interface AuditActor {
 /** A record's audited values, field by field (what `fieldDiff` compares). */
 export type AuditSnapshot = Record<string, unknown>;
 
+/** What a diff holds, or shows, in place of a value that is not to be read (a password, a name withheld). */
+export const HIDDEN_VALUE = '(hidden)';
+
 /** Values as they are stored in the diff JSON: dates as ISO strings, everything else as is. */
 function plain(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();

@@ -1,5 +1,5 @@
 import type { ActionContext, CurrentAdmin } from 'adminjs';
-import type { FieldDiff } from '@tandem/models';
+import { HIDDEN_VALUE, type FieldDiff } from '@tandem/models';
 import { OrmResource } from '../orm/resource.js';
 
 /** The AdminJS instance an action runs in (it finds the other resources by id). */
@@ -34,9 +34,6 @@ export function mayName(
   return resourceOrNull(admin, resourceId)?.decorate().actions.search?.isAccessible(currentAdmin) ?? false;
 }
 
-/** What a diff shows in place of a value the staff member may not see (as a password's, audit.ts). */
-const WITHHELD = '(hidden)';
-
 /**
  * `diff` as staff who may not be told the names of `resourceId`'s records may see it: the values of
  * the fields that name a record (its title and the fields its search looks in, e.g. a user's email)
@@ -57,8 +54,8 @@ export function diffWithoutNames(admin: AdminInstance, resourceId: string, diff:
       field,
       naming.has(field)
         ? {
-            before: change.before === null ? null : WITHHELD,
-            after: change.after === null ? null : WITHHELD,
+            before: change.before === null ? null : HIDDEN_VALUE,
+            after: change.after === null ? null : HIDDEN_VALUE,
           }
         : change,
     ]),

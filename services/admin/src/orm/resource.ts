@@ -20,7 +20,7 @@ import {
   LockMode,
   QueryOrder,
 } from '@mikro-orm/core';
-import { isPostgres, type Orm } from '@tandem/models';
+import { HIDDEN_VALUE, isPostgres, type Orm } from '@tandem/models';
 import { takeSqliteWriteLock } from '@tandem/writes';
 import { actorOf, fieldDiff, recordAudit, type Snapshot } from './audit.js';
 import { refusedInBulk, toValidationError } from './errors.js';
@@ -547,7 +547,7 @@ export class OrmResource extends BaseResource {
         data,
       });
       const diff = fieldDiff(before, after);
-      if (data.passwordHash !== undefined) diff.password = { before: '(hidden)', after: '(changed)' };
+      if (data.passwordHash !== undefined) diff.password = { before: HIDDEN_VALUE, after: '(changed)' };
       if (Object.keys(diff).length > 0) this.audit(em, context, 'update', id, diff);
       await em.flush();
       return this.shownParams(entity);
