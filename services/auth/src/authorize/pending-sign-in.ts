@@ -26,13 +26,13 @@ export class PendingSignIns {
   }
 
   /**
-   * `stamp`: the credentialStamp of the password the sign-in checked (see `open`). `attempt`: the
-   * sign-in's id (newEnrolmentAttempt at the password step, then kept by every later step).
+   * The authentication's `stamp` (the credentialStamp of the password the sign-in checked) goes along,
+   * for `open`'s caller to compare. `attempt`: the sign-in's id (newEnrolmentAttempt at the password
+   * step, then kept by every later step).
    */
   seal(
     authentication: Authentication,
     browser: string,
-    stamp: string,
     attempt: string,
     ttlSeconds = PENDING_SIGN_IN_SECONDS,
     now = Date.now(),
@@ -41,7 +41,7 @@ export class PendingSignIns {
       JSON.stringify({
         u: authentication.userId,
         m: authentication.amr,
-        c: stamp,
+        c: authentication.stamp,
         e: now + ttlSeconds * 1000,
         b: this.mac(`browser:${browser}`),
         a: attempt,
@@ -51,15 +51,15 @@ export class PendingSignIns {
   }
 
   /**
-   * The pending sign-in, the credential stamp it was sealed with and its attempt id, or undefined
-   * when the value is forged, altered, expired or another browser's. The caller compares the stamp with the user's
-   * current one: a password changed since the password step makes the sign-in stale.
+   * The pending sign-in (its authentication, stamp included) and its attempt id, or undefined when the
+   * value is forged, altered, expired or another browser's. The caller compares the stamp with the
+   * user's current one: a password changed since the password step makes the sign-in stale.
    */
   open(
     sealed: string,
     browser: string,
     now = Date.now(),
-  ): { authentication: Authentication; stamp: string; attempt: string } | undefined {
+  ): { authentication: Authentication; attempt: string } | undefined {
     const [body, mac, extra] = sealed.split('.');
     if (body === undefined || mac === undefined || extra !== undefined) return undefined;
     const expected = Buffer.from(this.mac(body));
@@ -76,7 +76,6 @@ export class PendingSignIns {
     // Without an attempt id it was sealed before they existed: sign in again.
     if (value.b !== this.mac(`browser:${browser}`) || typeof value.a !== 'string') return undefined;
     if (value.e <= now) return undefined;
-    const authentication = { userId: value.u, amr: value.m, stamp: value.c };
-    return { authentication, stamp: value.c, attempt: value.a };
+    return { authentication: { userId: value.u, amr: value.m, stamp: value.c }, attempt: value.a };
   }
 }

@@ -17,7 +17,7 @@ import {
   type AuthorizationRequest,
 } from './request.js';
 import { SIGN_IN_STEPS } from './sign-in-steps.js';
-import type { StepContext } from './step.js';
+import { loginAgain, type StepContext } from './step.js';
 
 export const AUTHORIZE_PATH = '/oauth/authorize';
 
@@ -194,9 +194,8 @@ export function authorizePostRoute(deps: AuthDeps): OAuthRoute {
         return sendPage(res, outcome.status, outcome.html, { ...outcome.headers, 'Set-Cookie': cookies });
       const started = await startSignIn(deps, req, outcome.authentication);
       if ('refused' in started) {
-        const error = SIGN_IN_REFUSALS[started.refused];
-        const html = loginPage({ form: formContext, clientName: request.client.name, error });
-        return sendPage(res, 400, html, { 'Set-Cookie': cookies });
+        const refusal = loginAgain(context, 400, SIGN_IN_REFUSALS[started.refused]);
+        return sendPage(res, refusal.status, refusal.html, { 'Set-Cookie': cookies });
       }
       const { signedIn, setCookie } = started;
       // A new CSRF cookie with the new sign-in: tokens of the forms shown before it stop working.

@@ -1,7 +1,6 @@
 import { authenticateUser, credentialStamp } from '@tandem/accounts';
-import { loginPage } from './pages.js';
 import { TWO_FACTOR_STEPS, secondFactorPage } from './two-factor-step.js';
-import type { SignInStep, StepContext, StepOutcome } from './step.js';
+import { loginAgain, type SignInStep, type StepContext, type StepOutcome } from './step.js';
 
 /**
  * The sign-in on the authorization page is a chain of steps, each a form post whose hidden `step`
@@ -15,15 +14,6 @@ import type { SignInStep, StepContext, StepOutcome } from './step.js';
  */
 
 const BAD_CREDENTIALS = 'Invalid email or password.';
-
-/** The login page again, with a message (and the email kept, the password never). */
-export function loginAgain(context: StepContext, status: number, error: string, email?: string): StepOutcome {
-  return {
-    kind: 'page',
-    status,
-    html: loginPage({ form: context.formContext, clientName: context.request.client.name, email, error }),
-  };
-}
 
 /**
  * After a correct password: the next step for this user. Two-factor sign-in (two-factor-step.ts)

@@ -2,7 +2,7 @@
 import type { AuthDeps } from '../deps.js';
 import type { Params } from '../params.js';
 import type { Authentication } from './login-sessions.js';
-import type { FormContext } from './pages.js';
+import { loginPage, type FormContext } from './pages.js';
 import type { AuthorizationRequest } from './request.js';
 
 /** What a step handler gets. */
@@ -18,14 +18,25 @@ export interface StepContext {
   readonly address: string;
 }
 
-/** A step's result: a finished sign-in, or a page to show (the next step's form, or an error). */
+/** A page to show: the next step's form, or an error. */
+export interface StepPage {
+  readonly kind: 'page';
+  readonly status: number;
+  readonly html: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A step's result: a finished sign-in, or a page to show. */
 export type StepOutcome =
-  | { readonly kind: 'authenticated'; readonly authentication: Authentication }
-  | {
-      readonly kind: 'page';
-      readonly status: number;
-      readonly html: string;
-      readonly headers?: Readonly<Record<string, string>>;
-    };
+  { readonly kind: 'authenticated'; readonly authentication: Authentication } | StepPage;
+
+/** The login page again, with a message (and the email kept, the password never). */
+export function loginAgain(context: StepContext, status: number, error: string, email?: string): StepPage {
+  return {
+    kind: 'page',
+    status,
+    html: loginPage({ form: context.formContext, clientName: context.request.client.name, email, error }),
+  };
+}
 
 export type SignInStep = (context: StepContext) => Promise<StepOutcome>;

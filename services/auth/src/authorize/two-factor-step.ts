@@ -12,8 +12,7 @@ import {
 import type { Config } from '@tandem/config';
 import type { AuthDeps } from '../deps.js';
 import { SIGN_IN_REFUSALS, attemptFinished, type Authentication } from './login-sessions.js';
-import { loginPage } from './pages.js';
-import type { StepContext, StepOutcome } from './step.js';
+import { loginAgain, type StepContext, type StepOutcome } from './step.js';
 import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js';
 
 /**
@@ -42,12 +41,8 @@ async function userOf(deps: AuthDeps, userId: number): Promise<User | null> {
 const page = (status: number, html: string, headers?: Record<string, string>): StepOutcome =>
   headers ? { kind: 'page', status, html, headers } : { kind: 'page', status, html };
 
-function loginAgainWith(context: StepContext, error: string): StepOutcome {
-  return page(400, loginPage({ form: context.formContext, clientName: context.request.client.name, error }));
-}
-
 const expired = (context: StepContext) =>
-  loginAgainWith(context, 'Your sign-in took too long. Sign in again.');
+  loginAgain(context, 400, 'Your sign-in took too long. Sign in again.');
 
 /** What to say about a refused code, and with which status (and Retry-After when throttled). */
 function refusal(verdict: CodeRefusal): { status: number; error: string; headers?: Record<string, string> } {
@@ -79,13 +74,9 @@ export async function secondFactorPage(
   const enrolled = await twoFactorEnrolled(deps.orm.em, user.id);
   if (!enrolled && !twoFactorRequired(deps.config.twoFactor, user)) return undefined;
   const attempt = newEnrolmentAttempt();
-  const pending = deps.pendingSignIns.seal(
-    authentication,
-    context.formContext.csrf,
-    // The password the step checked, not the one stored now: one changed meanwhile ends the sign-in.
-    authentication.stamp,
-    attempt,
-  );
+  // Sealed with the stamp of the password the step checked, not the one stored now: a password
+  // changed meanwhile ends the sign-in.
+  const pending = deps.pendingSignIns.seal(authentication, context.formContext.csrf, attempt);
   if (enrolled) return page(200, otpPage({ form: context.formContext, pending, email: user.email }));
   // A secret of this sign-in's own: one shown to an earlier sign-in (whoever that was) is replaced.
   const enrolment = await deps.twoFactor.beginEnrolment(user, attempt);
@@ -104,14 +95,9 @@ async function pendingOf(context: StepContext) {
   );
   if (!opened) return undefined;
   const user = await userOf(context.deps, opened.authentication.userId);
-  if (!user || credentialStamp(user.passwordHash) !== opened.stamp) return undefined;
+  if (!user || credentialStamp(user.passwordHash) !== opened.authentication.stamp) return undefined;
   const twoFactorUser: TwoFactorUser = { id: user.id, email: user.email };
-  return {
-    authentication: opened.authentication,
-    user: twoFactorUser,
-    stamp: opened.stamp,
-    attempt: opened.attempt,
-  };
+  return { authentication: opened.authentication, user: twoFactorUser, attempt: opened.attempt };
 }
 
 const withOtp = (authentication: Authentication): Authentication => ({
@@ -125,7 +111,7 @@ export async function otpStep(context: StepContext): Promise<StepOutcome> {
   if (!pending) return expired(context);
   // Before the code is checked: a replayed form must not spend a recovery code it cannot use.
   if (await attemptFinished(context.deps, pending.attempt))
-    return loginAgainWith(context, SIGN_IN_REFUSALS.already_finished);
+    return loginAgain(context, 400, SIGN_IN_REFUSALS.already_finished);
   const verdict = await context.deps.twoFactor.verify(
     pending.user,
     context.form.get('code') ?? '',
@@ -159,7 +145,6 @@ export async function otpEnrolStep(context: StepContext): Promise<StepOutcome> {
     const proven = context.deps.pendingSignIns.seal(
       withOtp(pending.authentication),
       context.formContext.csrf,
-      pending.stamp,
       pending.attempt,
     );
     return page(
