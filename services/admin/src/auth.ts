@@ -3,7 +3,8 @@ import type { RequestHandler, Router } from 'express';
 import { LoginThrottle, authenticateUser, clientAddressReader, credentialStamp } from '@tandem/accounts';
 import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
-import { normalizeEmail, type Orm } from '@tandem/models';
+import type { EntityManager } from '@mikro-orm/core';
+import { User, normalizeEmail, type Orm } from '@tandem/models';
 import type { PasswordGuesses } from './actions/change-password.js';
 import { LOGIN_MESSAGES } from './admin-options.js';
 import { formField, staffMember } from './staff-session.js';
@@ -36,6 +37,16 @@ export interface LoginRoutes {
 }
 
 /**
+ * The id of the account a typed email names, or null: what a refused login logs instead of the typed
+ * text, which may be a password typed into the wrong field.
+ */
+async function accountNamed(em: EntityManager, email: string): Promise<number | null> {
+  if (!email) return null;
+  const user = await em.findOne(User, { email }, { fields: ['id'] });
+  return user?.id ?? null;
+}
+
+/**
  * Staff login and logout (replacing @adminjs/express's, which counts retries per address only and
  * cannot say how long to wait). Only active staff users get in. Each attempt is reserved with the
  * login throttle (per address, per account and address, per account; in Redis when REDIS_URL is set)
@@ -63,7 +74,7 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
       const address = clientAddress(req);
       const verdict = await throttle.reserve(email, address);
       if (!verdict.allowed) {
-        logger.warn({ email, address }, 'admin login throttled');
+        logger.warn({ address, limit: verdict.reason }, 'admin login throttled');
         res.status(429).set('Retry-After', String(verdict.retryAfterSeconds));
         const what = verdict.reason === 'sign_ins' ? 'logins to this account' : 'failed login attempts';
         res.send(await page(`Too many ${what}. Try again in ${verdict.retryAfterSeconds} s.`));
@@ -77,7 +88,7 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
       const member = user ? await staffMember(em, user.id) : null;
       // A failure keeps the points it reserved; a success gives them back.
       if (!user || !member) {
-        logger.info({ email, address }, 'admin login refused');
+        logger.info({ userId: await accountNamed(em, email), address }, 'admin login refused');
         res.status(401).send(await page('invalidStaffLogin' satisfies keyof typeof LOGIN_MESSAGES));
         return;
       }

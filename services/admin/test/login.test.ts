@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '@tandem/config';
 import { createLogger } from '@tandem/log';
@@ -95,6 +96,54 @@ describe('staff login', () => {
       assert.equal(response.status, 200);
     } finally {
       await second.close();
+    }
+  });
+
+  it('never logs what was typed into the email field (a password typed there by mistake)', async () => {
+    let logged = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString('utf8');
+        done();
+      },
+    });
+    const admin = await startAdmin({
+      config: loadConfig({
+        DATABASE_URL: fixture.db.url,
+        TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
+        LOGIN_THROTTLE_ATTEMPTS: '2',
+      }),
+      orm: fixture.db.orm,
+      logger: createLogger('admin-test', 'info', sink),
+      port: 0,
+    });
+    try {
+      const client = new Client(new URL(admin.url).origin);
+      const typed = 'Hunter2-MyRealPassword!';
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        await client.request('/admin/login', { method: 'POST', form: { email: typed, password: typed } });
+      }
+      const refusedKnown = await client.login('editor@example.com', 'not the password');
+      assert.equal(refusedKnown.status, 401);
+      const lines = logged
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const refusals = lines.filter((line) => line.msg === 'admin login refused');
+      assert.equal(
+        lines.filter((line) => line.msg === 'admin login throttled').length,
+        1,
+        'the third try was throttled',
+      );
+      assert.deepEqual(
+        refusals.map((line) => line.userId),
+        [null, null, fixture.ids.editor],
+        'a refusal names the account by id when the email is one',
+      );
+      assert.doesNotMatch(logged.toLowerCase(), /hunter2/, 'the typed text is not in the log');
+      assert.doesNotMatch(logged, /editor@example\.com/);
+    } finally {
+      await admin.close();
     }
   });
 
