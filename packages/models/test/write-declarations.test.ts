@@ -71,6 +71,12 @@ test('the row owner is never writable, on create or on update', () => {
     problemOf(withWrites(orders(), { scope: 'orders:write', update: { fields: ['userId'] } })),
     /writes\.update: field "userId" is the row owner/,
   );
+  // The owner exposed under a second name is the owner all the same.
+  const renamed = { ...orders(), fields: { ...orders().fields, buyer: orders().fields.userId! } };
+  assert.match(
+    problemOf(withWrites(renamed, { scope: 'orders:write', create: { fields: ['lines', 'buyer'] } })),
+    /writes\.create: field "buyer" is the row owner \(rowAccess\.field "userId", exposed again\)/,
+  );
   // The writes collection's owner (subject) likewise, were it ever declared writable.
   assert.match(
     problemOf(withWrites(projection('writes'), { scope: 'writes:write', update: { fields: ['subject'] } })),

@@ -20,6 +20,8 @@ function fieldProblems(
 ): string[] {
   const problems: string[] = [];
   const owner = projection.rowAccess?.field;
+  // The owner's entity property: a second exposed name for it would be the owner all the same.
+  const ownerProperty = owner === undefined ? undefined : projection.fields[owner];
   const seen = new Set<string>();
   for (const field of fields) {
     const at = `writes.${what}: field ${JSON.stringify(field)}`;
@@ -30,9 +32,9 @@ function fieldProblems(
       problems.push(`${at} is not one of the exposed fields`);
       continue;
     }
-    if (field === owner) {
+    if (field === owner || property === ownerProperty) {
       problems.push(
-        `${at} is the row owner (rowAccess.field): the applier sets it from the writer's token, a body never does`,
+        `${at} is the row owner (rowAccess.field${field === owner ? '' : ` ${JSON.stringify(owner)}, exposed again`}): the applier sets it from the writer's token, a body never does`,
       );
       continue;
     }
