@@ -56,13 +56,29 @@ export async function staffMember(
 
 /** The credentialStamp a logged-in session of the user holds: their password and second factor. */
 export async function sessionStamp(em: EntityManager, userId: number, passwordHash: string): Promise<string> {
-  const totp = await em.findOne(UserTotp, { user: userId }, { fields: ['confirmedAt'] });
-  return credentialStamp(passwordHash, totp?.confirmedAt ?? null);
+  return credentialStamp(passwordHash, await secondFactorSince(em, userId));
 }
 
-/** The stamp a session of the user takes now: sessionStamp of their stored password. */
-export async function currentSessionStamp(em: EntityManager, userId: number): Promise<string> {
-  const user = await em.findOneOrFail(User, userId, { populate: ['passwordHash'] });
+/** When the user's authenticator was confirmed; null without a confirmed one. */
+export async function secondFactorSince(em: EntityManager, userId: number): Promise<Date | null> {
+  const totp = await em.findOne(UserTotp, { user: userId }, { fields: ['confirmedAt'] });
+  return totp?.confirmedAt ?? null;
+}
+
+/**
+ * The stamp this session takes after its own user changed their second factor, which ended the user's
+ * other sessions (`factorBefore`: secondFactorSince read before the change). Null, and the session is
+ * left to end, when its stamp is not the one of the stored password and that factor: the password
+ * changed meanwhile, and a stamp taken from the new hash would outlive the change.
+ */
+export async function stampAfterFactorChange(
+  em: EntityManager,
+  req: Request,
+  userId: number,
+  factorBefore: Date | null,
+): Promise<string | null> {
+  const user = await em.findOneOrFail(User, userId, { populate: ['passwordHash'], refresh: true });
+  if (credentialStamp(user.passwordHash, factorBefore) !== req.session.credentialStamp) return null;
   return sessionStamp(em, userId, user.passwordHash);
 }
 

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { User } from '@tandem/models';
 import { twoFactorRequired } from '@tandem/two-factor';
-import { currentSessionStamp, formField } from './staff-session.js';
+import { formField, secondFactorSince, stampAfterFactorChange } from './staff-session.js';
 import { accountPage, recoveryCodesPage } from './two-factor-pages.js';
 import { answerRefusal, type TwoFactorLoginDeps } from './two-factor-login.js';
 
@@ -23,10 +23,17 @@ export function twoFactorAccountRoutes(
 
   /**
    * After the second factor changed: this session takes the new stamp and stays logged in, while the
-   * user's other sessions end at their next request (staffMember), as after a password change.
+   * user's other sessions end at their next request (staffMember), as after a password change. If the
+   * password changed while this request was under way, this session ends as well: false.
    */
-  const keepThisSession = async (req: Request, id: number) => {
-    req.session.credentialStamp = await currentSessionStamp(orm.em.fork(), id);
+  const keepThisSession = async (req: Request, id: number, factorBefore: Date | null): Promise<boolean> => {
+    const stamp = await stampAfterFactorChange(orm.em.fork(), req, id, factorBefore);
+    if (stamp !== null) {
+      req.session.credentialStamp = stamp;
+      return true;
+    }
+    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    return false;
   };
 
   /**
@@ -38,8 +45,13 @@ export function twoFactorAccountRoutes(
   /** The logged-in staff member as a two-factor user, with whether the policy binds them. */
   const current = async (req: Request) => {
     const id = Number(req.session.adminUser?.id);
-    const user = await orm.em.fork().findOneOrFail(User, id);
-    return { user: { id, email: user.email }, required: twoFactorRequired(config.twoFactor, user) };
+    const em = orm.em.fork();
+    const user = await em.findOneOrFail(User, id);
+    return {
+      user: { id, email: user.email },
+      required: twoFactorRequired(config.twoFactor, user),
+      factorSince: await secondFactorSince(em, id),
+    };
   };
 
   const render = async (req: Request, res: Response, status: number, error?: string) => {
@@ -89,7 +101,7 @@ export function twoFactorAccountRoutes(
   router.post(`${ACCOUNT_TWO_FACTOR_PATH}/enrol`, requireStaff, async (req, res, next) => {
     try {
       if (!deps.twoFactor) return await render(req, res, 503);
-      const { user } = await current(req);
+      const { user, factorSince } = await current(req);
       const verdict = await deps.twoFactor.confirmEnrolment(
         user,
         attemptOf(req),
@@ -102,7 +114,8 @@ export function twoFactorAccountRoutes(
         return await render(req, res, status, message);
       }
       logger.info({ userId: user.id }, 'admin two-factor enrolled');
-      await keepThisSession(req, user.id);
+      // The codes are shown even when the session ends: the factor is on, and they are its only copy.
+      await keepThisSession(req, user.id, factorSince);
       res
         .set('Cache-Control', 'no-store')
         .send(recoveryCodesPage({ codes: verdict.recoveryCodes, continueHref: root }));
@@ -114,7 +127,7 @@ export function twoFactorAccountRoutes(
   router.post(`${ACCOUNT_TWO_FACTOR_PATH}/disable`, requireStaff, async (req, res, next) => {
     try {
       if (!deps.twoFactor) return await render(req, res, 503);
-      const { user, required } = await current(req);
+      const { user, required, factorSince } = await current(req);
       if (required) return await render(req, res, 403, 'Two-factor sign-in is required for staff here.');
       const verdict = await deps.twoFactor.disable(user, formField(req, 'code'), deps.clientAddress(req));
       if (!verdict.ok) {
@@ -123,8 +136,8 @@ export function twoFactorAccountRoutes(
         return await render(req, res, status, message);
       }
       logger.info({ userId: user.id }, 'admin two-factor turned off');
-      await keepThisSession(req, user.id);
-      res.redirect(303, path);
+      const kept = await keepThisSession(req, user.id, factorSince);
+      res.redirect(303, kept ? path : admin.options.loginPath);
     } catch (error) {
       next(error);
     }
