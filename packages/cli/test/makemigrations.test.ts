@@ -10,6 +10,7 @@ import {
   describeChanges,
   inspectMigrations,
   makeMigrations,
+  type Dialect,
   migratedSchemaDrift,
   tablesMissingChangeCapture,
   type EntityList,
@@ -42,9 +43,18 @@ const committedHotTables = hotTableNames();
 
 describe('the committed migrations', () => {
   test('makemigrations --check finds no difference between the models and the migrations', async () => {
-    const run = await tandem(['makemigrations', '--check'], { LOG_LEVEL: 'silent' });
+    const run = await tandem(['makemigrations', '--check'], {
+      LOG_LEVEL: 'silent',
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    });
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.stdout, 'No changes detected: the migrations match the models.\n');
+    assert.equal(
+      run.stdout,
+      'No changes detected: the migrations match the models.\n' +
+        (dialect === 'postgresql'
+          ? ''
+          : "The PostgreSQL migrations' SQL was not built: set DATABASE_URL to a PostgreSQL server to check it too.\n"),
+    );
   });
 
   test('a bad --name or mixed modes are refused (exit 2) before anything is compared or written', async () => {
@@ -371,10 +381,45 @@ describe('a scratch model (a copy of the migrations)', () => {
     }
     assert.deepEqual(describeChanges(await inspectMigrations(options(store, false))), []);
     // Left as written, the state says city is a number while the SQL still builds text: --check fails.
-    const check = await migrationCheck(options(store, false), scratch.compiledFor('sqlite'));
+    const check = await migrationCheck(options(store, false), {
+      compiled: (each) => scratch.compiledFor(each),
+    });
     assert.equal(check.code, 1, check.text);
     assert.match(check.text, /their SQL does not build it \(SQLite\):\n {2}stores: .*city/);
   });
+});
+
+describe('makemigrations --check on PostgreSQL', () => {
+  const held = withScratch();
+  const options = (store: EntityList[number]) => ({
+    entities: [...entities, store],
+    hotTables: committedHotTables,
+    migrationsRoot: held.scratch.sources,
+  });
+
+  test(
+    'a PostgreSQL migration that does not build the models fails --check on a PostgreSQL server',
+    { skip: dialect !== 'postgresql' && 'DATABASE_URL is not a PostgreSQL server' },
+    async () => {
+      const store = storeEntity('text');
+      const written = await makeMigrations({ ...options(store), name: 'stores' });
+      assert.equal(written.files.length, 2);
+      // The SQLite file is right; the PostgreSQL one lost its SQL (written by hand and forgotten).
+      held.scratch.rewrite('postgresql', `${written.className}.ts`, (source) =>
+        source.replace(/(async up\(\): Promise<void> \{)[\s\S]*?(\n {2}\})/, '$1$2'),
+      );
+      const targets = { compiled: (each: Dialect) => held.scratch.compiledFor(each) };
+      const sqliteOnly = await migrationCheck(options(store), targets);
+      assert.equal(sqliteOnly.code, 0, 'SQLite alone cannot see it');
+      const check = await migrationCheck(options(store), {
+        ...targets,
+        postgresUrl: process.env.DATABASE_URL!,
+      });
+      assert.equal(check.code, 1, check.text);
+      assert.match(check.text, /their SQL does not build it \(PostgreSQL\):\n {2}stores: /);
+      assert.doesNotMatch(check.text, /\(SQLite\)/);
+    },
+  );
 });
 
 describe('a reference in a scratch model', () => {

@@ -8,8 +8,10 @@ import {
   inspectMigrations,
   makeMigrations,
   recordMigrationState,
+  scratchPostgresDrift,
   scratchSqliteDrift,
   staleModelSources,
+  type Dialect,
   type DialectChanges,
   type EntityList,
 } from '@tandem/models/authoring';
@@ -36,23 +38,52 @@ export function checkReport(changes: readonly DialectChanges[]): {
   };
 }
 
+/** Where `--check` builds each dialect's migrations, beside the recorded state. */
+export interface CheckTargets {
+  /** A PostgreSQL server (DATABASE_URL) to build the PostgreSQL migrations on; unset: not built. */
+  readonly postgresUrl?: string;
+  /** Compiled migrations to build instead of the built ones (tests' scratch copies). */
+  readonly compiled?: (dialect: Dialect) => string;
+}
+
 /**
- * `makemigrations --check`: the recorded state must match the models, and the migrations' SQL must build
- * that state (applied to a scratch SQLite database). The second catches what the first cannot: an
- * `--empty` migration recorded but never filled in, or hand-written SQL that builds something else.
+ * `makemigrations --check`: the recorded state must match the models, and each dialect's migration SQL
+ * must build that state, applied to a scratch database (SQLite always; PostgreSQL on the server
+ * DATABASE_URL names, when it names one). The second catches what the first cannot: an `--empty`
+ * migration recorded but never filled in, or hand-written SQL that builds something else.
  */
 export async function migrationCheck(
   options: { entities: EntityList; hotTables: readonly string[]; migrationsRoot?: string },
-  compiledSqliteMigrations?: string,
+  targets: CheckTargets = {},
 ): Promise<{ readonly code: number; readonly text: string }> {
   const report = checkReport(await authoring(() => inspectMigrations(options)));
   if (report.code !== 0) return report;
-  const drift = await scratchSqliteDrift(options.entities, options.hotTables, compiledSqliteMigrations);
-  if (drift.length === 0) return report;
+  const { entities, hotTables } = options;
+  const drifts: [string, string[]][] = [
+    ['SQLite', await scratchSqliteDrift(entities, hotTables, targets.compiled?.('sqlite'))],
+  ];
+  if (targets.postgresUrl !== undefined)
+    drifts.push([
+      'PostgreSQL',
+      await scratchPostgresDrift(entities, hotTables, targets.postgresUrl, targets.compiled?.('postgresql')),
+    ]);
+  const failed = drifts.filter(([, drift]) => drift.length > 0);
+  if (failed.length === 0) {
+    const unchecked =
+      targets.postgresUrl === undefined
+        ? "The PostgreSQL migrations' SQL was not built: set DATABASE_URL to a PostgreSQL server to check it too.\n"
+        : '';
+    return { code: 0, text: report.text + unchecked };
+  }
   return {
     code: 1,
     text:
-      `The migrations' recorded state matches the models, but their SQL does not build it (SQLite):\n${list(drift)}` +
+      failed
+        .map(
+          ([dialect, drift]) =>
+            `The migrations' recorded state matches the models, but their SQL does not build it (${dialect}):\n${list(drift)}`,
+        )
+        .join('') +
       'Write the missing SQL in the newest migration of each dialect (an --empty one lists it), then build @tandem/models.\n',
   };
 }
@@ -71,7 +102,8 @@ export const makemigrationsCommand: Command = {
   name: 'makemigrations',
   summary: 'Write a migration per dialect (SQLite, PostgreSQL) for what changed in the models.',
   usage: 'makemigrations [--name NAME] [--empty] | makemigrations --check | makemigrations --record-only',
-  async run(argv, { stdout }) {
+  async run(argv, context) {
+    const { stdout } = context;
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -97,7 +129,11 @@ export const makemigrationsCommand: Command = {
     const options = { entities, hotTables: hotTableNames() };
 
     if (values.check) {
-      const report = await migrationCheck(options);
+      const { database } = context.config;
+      const report = await migrationCheck(
+        options,
+        database.dialect === 'postgresql' ? { postgresUrl: database.url } : {},
+      );
       stdout.write(report.text);
       return report.code;
     }

@@ -43,6 +43,12 @@ export class ScratchMigrations {
     return readFileSync(path.join(this.sources, dialect, file), 'utf8');
   }
 
+  /** Edits a migration source in place (a migration written by hand, or one left wrong). */
+  rewrite(dialect: Dialect, file: string, edit: (source: string) => string): void {
+    const at = path.join(this.sources, dialect, file);
+    writeFileSync(at, edit(readFileSync(at, 'utf8')));
+  }
+
   /** Compiles every migration source (as `npm run build` would) for `migrate`. */
   compile(): void {
     for (const dialect of DIALECTS) {

@@ -16,5 +16,10 @@ export {
 } from './make-migrations.js';
 export { changeCaptureSql, dropChangeCaptureSql, CURRENT_CHANGE_CAPTURE_VERSION } from './change-capture.js';
 export { DIALECTS, MIGRATIONS_ROOT, type Dialect, type EntityList } from './authoring-orm.js';
-export { migratedSchemaDrift, scratchSqliteDrift, tablesMissingChangeCapture } from './migrated-drift.js';
+export {
+  migratedSchemaDrift,
+  scratchPostgresDrift,
+  scratchSqliteDrift,
+  tablesMissingChangeCapture,
+} from './migrated-drift.js';
 export { staleModelSources } from './stale-build.js';

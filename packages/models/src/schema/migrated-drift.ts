@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSchema, SchemaComparator } from '@mikro-orm/knex';
+import pg from 'pg';
+import { parseDatabaseUrl, type DatabaseTarget } from '@tandem/config';
 import { migrate, migrationsIn, openOrm, type Orm } from '../orm.js';
 import type { Dialect, EntityList } from './authoring-orm.js';
 import { describeSchemaDifference } from './schema-changes.js';
@@ -70,17 +73,61 @@ export async function scratchSqliteDrift(
   const directory = await mkdtemp(path.join(tmpdir(), 'tandem-migrations-'));
   const file = path.join(directory, 'scratch.sqlite3');
   const target = { dialect: 'sqlite', path: file, url: `sqlite:${file}` } as const;
-  const migrations = compiledMigrations === undefined ? {} : migrationsIn('sqlite', compiledMigrations);
+  try {
+    return await migratedDrift(target, entities, hotTables, compiledMigrations);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * scratchSqliteDrift for the PostgreSQL migrations: applied to a new database created on the server
+ * `serverUrl` names (its user needs CREATEDB), dropped afterwards.
+ */
+export async function scratchPostgresDrift(
+  entities: EntityList,
+  hotTables: readonly string[],
+  serverUrl: string,
+  compiledMigrations?: string,
+): Promise<string[]> {
+  const name = `tandem_check_${randomBytes(6).toString('hex')}`;
+  await onServer(serverUrl, `create database "${name}"`);
+  try {
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return await migratedDrift(parseDatabaseUrl(url.toString()), entities, hotTables, compiledMigrations);
+  } finally {
+    await onServer(serverUrl, `drop database if exists "${name}" with (force)`);
+  }
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Migrates the empty database `target` and reports its drift from the entities and hot tables. */
+async function migratedDrift(
+  target: DatabaseTarget,
+  entities: EntityList,
+  hotTables: readonly string[],
+  compiledMigrations: string | undefined,
+): Promise<string[]> {
+  const migrations = compiledMigrations === undefined ? {} : migrationsIn(target.dialect, compiledMigrations);
   const orm = await openOrm(target, { entities, ...migrations });
   try {
     await migrate(orm);
-    const missing = await tablesMissingChangeCapture(orm, 'sqlite', hotTables);
+    const missing = await tablesMissingChangeCapture(orm, target.dialect, hotTables);
     return [
       ...(await migratedSchemaDrift(orm)),
       ...missing.map((table) => `${table}: no change-capture triggers`),
     ];
   } finally {
     await orm.close(true);
-    await rm(directory, { recursive: true, force: true });
   }
 }
