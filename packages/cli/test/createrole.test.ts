@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Role } from '@tandem/models';
+import { AuditEntry, Role } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { tandem } from './helpers.js';
 
@@ -35,6 +35,14 @@ test(`createrole on ${testDialect()}: stores the permissions and scopes, and rol
   const role = await roleNamed('catalog editor');
   assert.deepEqual(role?.permissions, ['view_product', 'change_product']);
   assert.deepEqual(role?.scopes, ['catalog:read']);
+  const entry = await db.orm.em.fork().findOne(AuditEntry, { model: 'Role', recordId: String(role!.id) });
+  assert.equal(entry?.actorEmail, 'command:createrole', 'the role is in the audit log, by the command');
+  assert.equal(entry?.action, 'create');
+  assert.deepEqual(entry?.diff, {
+    name: { before: null, after: 'catalog editor' },
+    permissions: { before: null, after: ['view_product', 'change_product'] },
+    scopes: { before: null, after: ['catalog:read'] },
+  });
 
   assert.equal((await tandem(['createrole', 'reader'], env)).code, 0);
   const listed = await tandem(['roles'], env);

@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { ALL_PERMISSION_CODENAMES, ModelValidationError, Role } from '@tandem/models';
+import {
+  ALL_PERMISSION_CODENAMES,
+  ModelValidationError,
+  Role,
+  commandActor,
+  fieldDiff,
+  recordAudit,
+} from '@tandem/models';
 import { CommandError, UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
 import { scopeWarnings } from '../scope-warnings.js';
@@ -62,8 +69,18 @@ export const createroleCommand: Command = {
       const taken = `A role named "${name}" already exists; choose another name.`;
       if ((await em.count(Role, { name })) > 0) throw new CommandError(taken);
       try {
-        em.create(Role, { name, permissions, scopes });
-        await em.flush();
+        // The role and its audit entry commit together, as the admin's role form writes them.
+        await em.transactional(async (tx) => {
+          const role = tx.create(Role, { name, permissions, scopes });
+          await tx.flush();
+          recordAudit(tx, {
+            actor: commandActor('createrole'),
+            action: 'create',
+            model: 'Role',
+            recordId: role.id,
+            diff: fieldDiff(null, { name, permissions, scopes }),
+          });
+        });
       } catch (error) {
         if (error instanceof ModelValidationError) throw new CommandError(error.message);
         // Created by someone else between the check and the insert.
