@@ -164,4 +164,38 @@ describe(`attack: names of unviewable records through history (${testDialect()})
     );
     assert.deepEqual(json(params(namedCreation).diffJson).email, { before: null, after: CREATED });
   });
+
+  it('view_auditentry alone: a filter on the diff it is not sent reads nothing out of it', async () => {
+    const reader = await staffWith(fixture, 'guessing-reader@example.com', ['view_auditentry']);
+    // The account's entry holds its email in the diff: a filter matching it, and one matching nothing.
+    const right = `"after":"${ACCOUNT.slice(0, 12)}`;
+    const wrong = '"after":"no-such-text-anywhere';
+    const filtered = (diff: string, action: 'list' | 'search') =>
+      `/resources/AuditEntry/actions/${action}?${new URLSearchParams({
+        'filters.model': 'User',
+        'filters.recordId': String(ids.account),
+        'filters.diff': diff,
+      })}`;
+    const recordIds = async (path: string) => {
+      const answer = await reader.api<{ records?: { id: string | number }[] }>(path);
+      assert.equal(answer.status, 200, path);
+      return (answer.body.records ?? []).map((record) => String(record.id)).sort();
+    };
+    for (const action of ['list', 'search'] as const) {
+      const matching = await recordIds(filtered(right, action));
+      assert.ok(matching.length > 0, `${action}: the account's entries are there`);
+      assert.deepEqual(
+        await recordIds(filtered(wrong, action)),
+        matching,
+        `${action}: the diff filter is ignored`,
+      );
+    }
+    const exported = async (diff: string) => {
+      const query = new URLSearchParams({ format: 'csv', 'filters.model': 'User', 'filters.diff': diff });
+      const response = await reader.request(`/admin/export/AuditEntry?${query}`);
+      assert.equal(response.status, 200);
+      return response.text();
+    };
+    assert.equal(await exported(wrong), await exported(right), 'the export ignores it too');
+  });
 });

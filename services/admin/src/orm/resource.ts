@@ -228,7 +228,7 @@ export class OrmResource extends BaseResource {
   }
 
   where(filter: Filter | undefined): FilterQuery<object> {
-    return buildWhere(filter, this.meta, this.spec.searchFields) as FilterQuery<object>;
+    return buildWhere(filter, this.meta, this.spec.searchFields, this.spec.unsent) as FilterQuery<object>;
   }
 
   override async count(filter: Filter): Promise<number> {

@@ -96,12 +96,15 @@ function rangeOf(
 
 /**
  * AdminJS filters to a MikroORM where clause. Values come from the query string, so anything that
- * does not parse is ignored rather than sent to the database.
+ * does not parse is ignored rather than sent to the database. A column the staff member is never sent
+ * (`unsent`, like a hidden one) is not filtered on either: whether rows match a guess would read it out
+ * a character at a time.
  */
 export function buildWhere(
   filter: Filter | undefined,
   meta: EntityMetadata,
   searchFields: readonly string[],
+  unsent: readonly string[] = [],
 ): Dictionary {
   const and: Dictionary[] = [];
   for (const [path, element] of Object.entries(filter?.filters ?? {})) {
@@ -112,7 +115,7 @@ export function buildWhere(
       continue;
     }
     const prop = meta.properties[path];
-    if (!prop || prop.hidden || prop.lazy) continue;
+    if (!prop || prop.hidden || prop.lazy || unsent.includes(path)) continue;
     if (typeof value === 'object' && value !== null) {
       const range = rangeOf(value, columnKind(prop) === 'date' ? dayOf : instantOf);
       if (range !== undefined) and.push({ [path]: range });
