@@ -70,6 +70,19 @@ describe('auth models in the admin: sessions, signing keys, clients', () => {
     assert.ok(!JSON.stringify(second.body).includes(secret));
     const list = await root.api<ActionBody>('/resources/Client/actions/list');
     assert.ok(!JSON.stringify(list.body).includes(row.secretHash), 'the hash is never sent either');
+
+    // Its page has its history, as every audited model's does.
+    const renamed = await root.api<ActionBody>(`/resources/Client/records/${id}/edit`, {
+      form: { name: 'Catalog sync (nightly)' },
+    });
+    assert.equal(renamed.body.notice?.type, 'success', JSON.stringify(renamed.body));
+    const third = await root.api<ActionBody>(`/resources/Client/records/${id}/show`);
+    const history = JSON.parse(String(third.body.record!.params.history)) as { action: string }[];
+    assert.deepEqual(
+      history.map((entry) => entry.action),
+      ['update', 'create'],
+      'the client page shows its history',
+    );
   });
 
   it('creates an app that signs people in: redirect URIs, origins, grants, public (no secret shown), first-party', async () => {

@@ -249,18 +249,24 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
     }
     return response;
   };
-  const historyAfter = actions.show?.after;
-  const afterShow: After<ActionResponse> = async (response, request, context) => {
-    const shown =
-      typeof historyAfter === 'function' ? await historyAfter(response, request, context) : response;
-    const record = shown.record as { id?: string; params?: Record<string, unknown> } | undefined;
+  const showSecret: After<ActionResponse> = async (response, _request, context) => {
+    const record = response.record as { id?: string; params?: Record<string, unknown> } | undefined;
     if (record?.id && record.params) {
       const secret = secrets.take(String(record.id), adminIdOf(context));
       record.params.clientSecret = secret ?? '(shown only once, when the client was created)';
     }
-    return shown;
+    return response;
   };
-  actions.new = { ...actions.new, after: afterNew };
-  actions.show = { ...actions.show, after: afterShow };
+  // After the hooks modelAdmin gave them (the history panel, back to the list as it was left).
+  actions.new = { ...actions.new, after: [...afterHooks(actions.new?.after), afterNew] };
+  actions.show = { ...actions.show, after: [...afterHooks(actions.show?.after), showSecret] };
   return admin;
+}
+
+/** An action's `after` as a list (AdminJS takes one hook or several). */
+function afterHooks(
+  after: After<ActionResponse> | After<ActionResponse>[] | undefined,
+): After<ActionResponse>[] {
+  if (after === undefined) return [];
+  return Array.isArray(after) ? after : [after];
 }
