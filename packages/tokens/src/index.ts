@@ -21,6 +21,7 @@ export { deriveKey, type KeyPurpose } from './derive-key.js';
 export { requireSecretKey, MissingSecretKeyError } from './secret-key.js';
 export { sealText, openSealedText, SealedTextError, type SealContext } from './sealed-text.js';
 export { encryptPrivateJwk, decryptPrivateJwk, KeyDecryptionError } from './key-encryption.js';
+export { assertSecretKeyOpensSigningKeys, SecretKeyMismatchError } from './key-check.js';
 export { generateSigningKeyMaterial, type SigningKeyMaterial } from './key-material.js';
 export type { KeyTiming } from './key-states.js';
 export {

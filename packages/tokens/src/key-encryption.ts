@@ -5,8 +5,10 @@ import { SealedTextError, openSealedText, sealText, type SealContext } from './s
  * Private signing keys at rest: sealed (sealed-text.ts: AES-256-GCM, key derived from
  * TANDEM_SECRET_KEY for the purpose "signing-key-encryption") with the key's `kid` as additional
  * authenticated data, so a ciphertext copied onto another key row fails to decrypt. Losing
- * TANDEM_SECRET_KEY loses the private keys: rotate (`tandem keys rotate` after setting a new key creates
- * fresh ones). Anyone holding both the database and the secret key can sign tokens; keep them apart.
+ * TANDEM_SECRET_KEY loses the private keys, and `tandem keys rotate` cannot replace them: it refuses a
+ * key that cannot open the current one (key-check.ts), since that is far more often a wrong key than a
+ * lost one; only with no current or next key left does auth create fresh ones. Anyone holding both the
+ * database and the secret key can sign tokens; keep them apart.
  */
 export class KeyDecryptionError extends Error {
   override name = 'KeyDecryptionError';
@@ -27,7 +29,7 @@ export function decryptPrivateJwk(stored: string, kid: string, secretKey: string
     if (error instanceof SealedTextError && error.reason === 'format')
       throw new KeyDecryptionError(`signing key ${kid}: unknown encrypted key format`);
     throw new KeyDecryptionError(
-      `signing key ${kid} cannot be decrypted: TANDEM_SECRET_KEY differs from the one that encrypted it (run \`tandem keys rotate\`)`,
+      `signing key ${kid} cannot be decrypted: TANDEM_SECRET_KEY differs from the one that encrypted it (run every service with the key the signing keys were created with)`,
     );
   }
 }

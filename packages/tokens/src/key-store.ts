@@ -1,4 +1,5 @@
 import { SigningKey, type Orm, type PublicSigningJwk, type SigningKeyState } from '@tandem/models';
+import { assertSecretKeyOpensSigningKeys, SecretKeyMismatchError } from './key-check.js';
 import { encryptPrivateJwk } from './key-encryption.js';
 import { generateSigningKeyMaterial } from './key-material.js';
 import { PUBLISHED_STATES, retireAfterFor, type KeyTiming } from './key-states.js';
@@ -63,6 +64,8 @@ export async function ensureSigningKeys(
 ): Promise<string[]> {
   const attempt = () =>
     em.fork().transactional(async (tx) => {
+      // Before the keys load without their private half: the check populates it.
+      await assertSecretKeyOpensSigningKeys(tx, secretKey);
       const created: string[] = [];
       const current = await tx.findOne(SigningKey, { state: 'current' });
       let next = await tx.findOne(SigningKey, { state: 'next' });
@@ -85,6 +88,7 @@ export async function ensureSigningKeys(
   try {
     return await attempt();
   } catch (error) {
+    if (error instanceof SecretKeyMismatchError) throw error;
     const em2 = em.fork();
     const ready =
       (await em2.count(SigningKey, { state: 'current' })) === 1 &&
@@ -106,6 +110,8 @@ export async function rotateSigningKeys(
   now: Date = new Date(),
 ): Promise<RotationResult> {
   return em.fork().transactional(async (tx) => {
+    // A key sealed with another secret key would become current at the next rotation, undecryptable.
+    await assertSecretKeyOpensSigningKeys(tx, secretKey);
     const current = await tx.findOne(SigningKey, { state: 'current' });
     const next = await tx.findOne(SigningKey, { state: 'next' });
     if (!next) {

@@ -10,6 +10,7 @@ import {
   listSigningKeys,
   retireExpiredKeys,
   rotateSigningKeys,
+  SecretKeyMismatchError,
   type KeyTiming,
 } from '../src/index.js';
 
@@ -111,6 +112,21 @@ describe(`signing keys in the database (${testDialect()})`, () => {
   test('a ring refuses a key encrypted under another secret', async () => {
     const ring = new SigningKeyRing(`${SECRET}-different`);
     await assert.rejects(ring.refresh(db.orm.em), /TANDEM_SECRET_KEY/);
+  });
+
+  test('rotating or completing the keys with another secret key changes nothing: its keys would never decrypt', async () => {
+    const other = `${SECRET}-different`;
+    const before = await states();
+    await assert.rejects(rotateSigningKeys(db.orm.em, other, timing), SecretKeyMismatchError);
+    assert.deepEqual(await states(), before);
+    // With the current key gone, the check falls back to the next one, which would become current.
+    const em = db.orm.em.fork();
+    const current = await em.findOneOrFail(SigningKey, { state: 'current' });
+    await em.nativeUpdate(SigningKey, { id: current.id }, { state: 'previous' });
+    await assert.rejects(ensureSigningKeys(db.orm.em, other), /cannot decrypt the next signing key/);
+    await assert.rejects(rotateSigningKeys(db.orm.em, other, timing), SecretKeyMismatchError);
+    assert.deepEqual(await states(), { ...before, [current.kid]: 'previous' });
+    await em.nativeUpdate(SigningKey, { id: current.id }, { state: 'current' });
   });
 
   test('listing never exposes private material', async () => {

@@ -3,7 +3,7 @@ import { ModelValidationError } from '@tandem/models';
 import { createClient, parseScope } from '@tandem/tokens';
 import { CommandError, UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
-import { secretKeyFor } from './keys.js';
+import { checkInstallationKey, readInstallationKey } from '../installation-key.js';
 import { scopeWarnings } from '../scope-warnings.js';
 
 /**
@@ -46,8 +46,10 @@ export const createclientCommand: Command = {
         : redirectUris.length > 0
           ? ['authorization_code', 'refresh_token']
           : ['client_credentials'];
-    const secretKey = secretKeyFor(config);
+    const key = readInstallationKey(config);
     return withOrm(config, async (orm) => {
+      // The services must verify the secret with the same key, or the client can never authenticate.
+      const secretKey = await checkInstallationKey(orm, key);
       let created;
       try {
         created = await createClient(

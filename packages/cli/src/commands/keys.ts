@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Config } from '@tandem/config';
 import {
   ConcurrentRotationError,
   ensureSigningKeys,
@@ -11,17 +8,7 @@ import {
 } from '@tandem/tokens';
 import { CommandError, UsageError, type Command } from '../command.js';
 import { withOrm } from '../database.js';
-import { ensureSecretKey } from '../start/secret-key.js';
-
-/**
- * The key that encrypts signing keys and keys client-secret hashes: the same one `tandem start` hands
- * to the services (TANDEM_SECRET_KEY, else <dataDir>/secret.key).
- */
-export function secretKeyFor(config: Config): string {
-  const dataDir = path.resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  return ensureSecretKey(config.secretKey, dataDir).value;
-}
+import { asMismatch, checkInstallationKey, readInstallationKey } from '../installation-key.js';
 
 const when = (date: Date | null) => (date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 
@@ -63,8 +50,10 @@ export const keysCommand: Command = {
     const [action, ...extra] = positionals;
     if (extra.length > 0 || (action !== 'list' && action !== 'rotate'))
       throw new UsageError('say "list" or "rotate".');
+    // Only rotate needs the key; list shows public facts and works without it.
+    const key = action === 'rotate' ? readInstallationKey(config) : undefined;
     return withOrm(config, async (orm) => {
-      if (action === 'list') {
+      if (action === 'list' || key === undefined) {
         const keys = await listSigningKeys(orm.em);
         stdout.write(
           keys.length === 0
@@ -73,18 +62,20 @@ export const keysCommand: Command = {
         );
         return 0;
       }
-      const secretKey = secretKeyFor(config);
-      const created = await ensureSigningKeys(orm.em, secretKey);
-      if (created.length > 0) {
-        stdout.write(`No signing keys existed: created ${created.join(', ')} (current and next).\n`);
-        return 0;
-      }
+      const secretKey = await checkInstallationKey(orm, key);
+      let created;
       let result;
       try {
-        result = await rotateSigningKeys(orm.em, secretKey, config.tokens);
+        // Both check the key again inside their transaction, in case keys appeared meanwhile.
+        created = await ensureSigningKeys(orm.em, secretKey);
+        if (created.length === 0) result = await rotateSigningKeys(orm.em, secretKey, config.tokens);
       } catch (error) {
         if (error instanceof ConcurrentRotationError) throw new CommandError(error.message);
-        throw error;
+        throw asMismatch(error, key);
+      }
+      if (result === undefined) {
+        stdout.write(`No signing keys existed: created ${created.join(', ')} (current and next).\n`);
+        return 0;
       }
       stdout.write(
         result.rotated

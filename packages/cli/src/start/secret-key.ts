@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CommandError } from '../command.js';
 
@@ -27,6 +27,17 @@ export function ensureSecretKey(configured: string | undefined, dataDir: string)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
+  return { value: readKey(file), source: 'file', file };
+}
+
+/**
+ * The same key as ensureSecretKey, for commands that must not create one: undefined when
+ * TANDEM_SECRET_KEY is unset and `<dataDir>/secret.key` does not exist.
+ */
+export function existingSecretKey(configured: string | undefined, dataDir: string): SecretKey | undefined {
+  if (configured !== undefined) return { value: configured, source: 'environment' };
+  const file = path.join(dataDir, 'secret.key');
+  if (!existsSync(file)) return undefined;
   return { value: readKey(file), source: 'file', file };
 }
 
