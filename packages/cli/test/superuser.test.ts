@@ -5,6 +5,7 @@ import { loadConfig } from '@tandem/config';
 import { User } from '@tandem/models';
 import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
 import { CommandError } from '../src/command.js';
+import { describeSuperuser } from '../src/commands/start.js';
 import { ensureSuperuser } from '../src/start/superuser.js';
 
 let db: MigratedTestDatabase;
@@ -68,16 +69,54 @@ test('without the variables, a superuser that exists is enough: no admin@localho
   assert.equal(await db.orm.em.fork().count(User, { email: 'admin@localhost' }), 0);
 });
 
-test('without the variables and without any superuser, admin@localhost gets a random password once', async () => {
+test('without the variables, users but no superuser (all demoted on purpose): nothing is created', async () => {
   const em = db.orm.em.fork();
   await em.nativeUpdate(User, {}, { isSuperuser: false });
-  const outcome = await ensureSuperuser(db.orm, configWith({}));
-  assert.equal(outcome.kind, 'created with one-time password');
-  assert.ok(outcome.kind === 'created with one-time password' && outcome.password.length >= 20);
-  const admin = await db.orm.em
-    .fork()
-    .findOneOrFail(User, { email: 'admin@localhost' }, { populate: ['passwordHash'] });
-  assert.equal(admin.isSuperuser && admin.isStaff && admin.isActive, true);
-  assert.equal(await verifyPassword(admin.passwordHash, outcome.password), true);
-  assert.deepEqual(await ensureSuperuser(db.orm, configWith({})), { kind: 'a superuser exists' });
+  const users = await em.count(User, {});
+  assert.ok(users > 0);
+  assert.deepEqual(await ensureSuperuser(db.orm, configWith({})), { kind: 'no superuser' });
+  assert.deepEqual(await ensureSuperuser(db.orm, configWith({})), { kind: 'no superuser' });
+  assert.match(
+    describeSuperuser({ kind: 'no superuser' }),
+    /^Note: no user is a superuser; none was created .* `npx tandem createsuperuser`\.\n$/,
+  );
+  assert.equal(await db.orm.em.fork().count(User, {}), users, 'no user created');
+  assert.equal(await db.orm.em.fork().count(User, { isSuperuser: true }), 0, 'nobody promoted');
+});
+
+test('without the variables, a new database (no users) gets admin@localhost with a random password once', async () => {
+  const fresh = await createMigratedDatabase();
+  try {
+    const config = loadConfig({ DATABASE_URL: fresh.url });
+    const outcome = await ensureSuperuser(fresh.orm, config);
+    assert.equal(outcome.kind, 'created with one-time password');
+    assert.ok(outcome.kind === 'created with one-time password' && outcome.password.length >= 20);
+    const admin = await fresh.orm.em
+      .fork()
+      .findOneOrFail(User, { email: 'admin@localhost' }, { populate: ['passwordHash'] });
+    assert.equal(admin.isSuperuser && admin.isStaff && admin.isActive, true);
+    assert.equal(await verifyPassword(admin.passwordHash, outcome.password), true);
+    assert.deepEqual(await ensureSuperuser(fresh.orm, config), { kind: 'a superuser exists' });
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('two first starts at once create one superuser, and the second start does not fail', async () => {
+  const fresh = await createMigratedDatabase();
+  try {
+    const config = loadConfig({ DATABASE_URL: fresh.url });
+    // Both count no users before either inserts (password hashing is asynchronous): the unique email decides.
+    const outcomes = await Promise.all([
+      ensureSuperuser(fresh.orm, config),
+      ensureSuperuser(fresh.orm, config),
+    ]);
+    assert.deepEqual(outcomes.map((outcome) => outcome.kind).sort(), [
+      'a superuser exists',
+      'created with one-time password',
+    ]);
+    assert.equal(await fresh.orm.em.fork().count(User, {}), 1);
+  } finally {
+    await fresh.close();
+  }
 });

@@ -17,12 +17,13 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /**
- * What `npm start` runs: data directory, secret key, migrations, a first superuser, then every built
- * service as a child process until Ctrl-C. One command from a fresh clone to a working admin.
+ * What `npm start` runs: data directory, secret key, migrations, a first superuser (on a new database),
+ * then every built service as a child process until Ctrl-C. One command from a fresh clone to a working
+ * admin.
  */
 export const startCommand: Command = {
   name: 'start',
-  summary: 'Migrate, make sure a superuser exists, then run every built service until Ctrl-C.',
+  summary: 'Migrate, create a superuser on a new database, then run every built service until Ctrl-C.',
   usage: 'start',
   async run(argv, { config, env, stdout, stderr }) {
     parseArgs({ args: argv, options: {}, strict: true });
@@ -129,7 +130,8 @@ function portItHad(service: ServiceSpec, previousUrl: string | undefined): NodeJ
   return service.portVariable && port !== '' ? { [service.portVariable]: port } : {};
 }
 
-function describeSuperuser(outcome: SuperuserOutcome): string {
+/** What start prints about the superuser step (nothing when one exists). */
+export function describeSuperuser(outcome: SuperuserOutcome): string {
   switch (outcome.kind) {
     case 'created with one-time password':
       return oneTimePasswordBox(outcome.email, outcome.password);
@@ -141,5 +143,7 @@ function describeSuperuser(outcome: SuperuserOutcome): string {
         : `Note: ${outcome.email} (TANDEM_SUPERUSER_EMAIL) exists but is not a superuser; left unchanged.\n`;
     case 'a superuser exists':
       return '';
+    case 'no superuser':
+      return 'Note: no user is a superuser; none was created (only a new database gets one). Create one with `npx tandem createsuperuser`.\n';
   }
 }

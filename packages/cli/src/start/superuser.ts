@@ -10,12 +10,16 @@ export type SuperuserOutcome =
   | { readonly kind: 'created from environment'; readonly email: string }
   | { readonly kind: 'exists'; readonly email: string; readonly superuser: boolean }
   | { readonly kind: 'created with one-time password'; readonly email: string; readonly password: string }
-  | { readonly kind: 'a superuser exists' };
+  | { readonly kind: 'a superuser exists' }
+  /** Users exist but none is a superuser: nothing is created (only a new database gets one). */
+  | { readonly kind: 'no superuser' };
 
 /**
  * Makes sure someone can log in to the admin after the first start. TANDEM_SUPERUSER_EMAIL/PASSWORD
  * create that account when it is missing (an existing account's password is never overwritten);
- * without them, a first start creates admin@localhost with a random password for the caller to show once.
+ * without them, a first start (no users at all) creates admin@localhost with a random password for the
+ * caller to show once. A database with users but no superuser is left alone: its superusers were
+ * demoted on purpose, and a superuser with its password in the logs on every restart would undo that.
  */
 export async function ensureSuperuser(orm: Orm, { superuser }: Config): Promise<SuperuserOutcome> {
   const em = orm.em.fork();
@@ -46,11 +50,16 @@ export async function ensureSuperuser(orm: Orm, { superuser }: Config): Promise<
     }
   }
   if ((await em.count(User, { isSuperuser: true })) > 0) return { kind: 'a superuser exists' };
-  if (await findUserByEmail(em, DEFAULT_SUPERUSER_EMAIL))
-    throw new CommandError(
-      `no superuser exists and ${DEFAULT_SUPERUSER_EMAIL} is taken by a regular user; run \`tandem createsuperuser\`.`,
-    );
+  if ((await em.count(User, {})) > 0) return { kind: 'no superuser' };
   const password = randomBytes(18).toString('base64url');
-  await createAccount(em, { email: DEFAULT_SUPERUSER_EMAIL, password, superuser: true }, 'start');
+  try {
+    await createAccount(em, { email: DEFAULT_SUPERUSER_EMAIL, password, superuser: true }, 'start');
+  } catch (error) {
+    // Two first starts at once: both saw no users, the unique email let one insert. The other's
+    // superuser (and password, printed by that process) is the one to use.
+    if (error instanceof CommandError && (await orm.em.fork().count(User, { isSuperuser: true })) > 0)
+      return { kind: 'a superuser exists' };
+    throw error;
+  }
   return { kind: 'created with one-time password', email: DEFAULT_SUPERUSER_EMAIL, password };
 }
