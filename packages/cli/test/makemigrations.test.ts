@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { defineEntity } from '@mikro-orm/core';
 import { Category, User, entities, openOrm, migrate, type Orm } from '@tandem/models';
 import {
@@ -98,6 +98,8 @@ describe('the committed migrations', () => {
     const database = await createTestDatabase();
     const env = { DATABASE_URL: database.url, LOG_LEVEL: 'silent' };
     try {
+      // An empty database, as PostgreSQL's is: showmigrations creates no SQLite file (an empty file is one).
+      if (database.target.dialect === 'sqlite') writeFileSync(database.target.path, '', { mode: 0o600 });
       const pending = await tandem(['showmigrations'], env);
       assert.equal(pending.code, 0, pending.stderr);
       const lines = pending.stdout.trim().split('\n').slice(1);

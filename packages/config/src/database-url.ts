@@ -20,11 +20,23 @@ export function defaultDatabaseTarget(dataDir: string, cwd: string = process.cwd
 }
 
 /**
- * `sqlite:<path>` (relative paths resolve against `cwd`) or `postgres[ql]://user@host:port/db`.
+ * `sqlite:<path>` (relative paths resolve against `cwd`; `sqlite:///abs/path` is `sqlite:/abs/path`)
+ * or `postgres[ql]://user@host:port/db`.
  * Throws a plain Error whose message the config loader prefixes with the variable name.
  */
 export function parseDatabaseUrl(raw: string, cwd: string = process.cwd()): DatabaseTarget {
   if (raw.startsWith('sqlite:')) {
+    // `sqlite://data.db` (SQLAlchemy's relative spelling has three slashes) would resolve to /data.db,
+    // a path nobody meant; a host before the path means nothing to SQLite, so it is refused.
+    const host = /^sqlite:\/\/([^/]+)/.exec(raw)?.[1];
+    if (host !== undefined) {
+      const rest = raw.slice('sqlite://'.length);
+      throw new Error(
+        `${JSON.stringify(raw)} names a host (${JSON.stringify(host)}), which SQLite has no use for: write ` +
+          `sqlite:${rest} for a path relative to the working directory, or sqlite:/absolute/path/${rest} ` +
+          `(also sqlite:///absolute/path/${rest})`,
+      );
+    }
     const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (file === '') throw new Error('sqlite: URL needs a file path, e.g. sqlite:.data/tandem.sqlite3');
     if (file === ':memory:') throw new Error('an in-memory SQLite database cannot be shared by the services');

@@ -32,6 +32,30 @@ test('DATABASE_URL selects PostgreSQL or another SQLite file', () => {
   assert.equal(lite.database.dialect === 'sqlite' && lite.database.path, '/tmp/other.db');
 });
 
+test('sqlite:///abs is an absolute path; sqlite://name (a host, not a path) is refused showing the spellings', () => {
+  const three = loadConfig({ DATABASE_URL: 'sqlite:///tmp/other.db' }, '/srv/app').database;
+  assert.equal(three.dialect === 'sqlite' && three.path, '/tmp/other.db');
+  for (const [url, host, rest] of [
+    ['sqlite://data.db', 'data.db', 'data.db'],
+    ['sqlite://localhost/var/db.sqlite3', 'localhost', 'localhost/var/db.sqlite3'],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: url }, '/srv/app'),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError && error.variable === 'DATABASE_URL');
+        assert.equal(
+          error.message,
+          `DATABASE_URL "${url}" names a host ("${host}"), which SQLite has no use for: write sqlite:${rest} ` +
+            `for a path relative to the working directory, or sqlite:/absolute/path/${rest} ` +
+            `(also sqlite:///absolute/path/${rest})`,
+        );
+        return true;
+      },
+      url,
+    );
+  }
+});
+
 test('a bad value names the variable', () => {
   const cases: Record<string, string> = {
     ADMIN_PORT: 'abc',

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@tandem/log';
-import { openOrm } from '@tandem/models';
 import { Applier, openWriteSource } from '@tandem/writes';
 import type { Command } from '../command.js';
 import { stopRequested } from '../stop-requested.js';
+import { openExistingOrm } from '../database.js';
 
 /** What the supervisor and the log show as where this applier takes writes from. */
 function queueLabel(redisUrl: string | undefined): string {
@@ -24,7 +24,7 @@ export const applierCommand: Command = {
   async run(argv, { config, stdout }) {
     parseArgs({ args: argv, options: {}, strict: true });
     const logger = createLogger('applier', config.logLevel);
-    const orm = await openOrm(config.database);
+    const orm = await openExistingOrm(config);
     const consumer = `${hostname()}-${process.pid}`;
     const source = openWriteSource(config, orm, consumer);
     const applier = new Applier({

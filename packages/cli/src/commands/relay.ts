@@ -2,9 +2,10 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { compileProjections, openRelaySource, StreamRelay } from '@tandem/changefeed';
 import { createLogger } from '@tandem/log';
-import { hotProjections, openOrm } from '@tandem/models';
+import { hotProjections } from '@tandem/models';
 import { CommandError, type Command } from '../command.js';
 import { stopRequested } from '../stop-requested.js';
+import { openExistingOrm } from '../database.js';
 
 /**
  * Runs the outbox → Redis Stream relay in the foreground until SIGINT/SIGTERM. Fast replicas started
@@ -24,7 +25,7 @@ export const relayCommand: Command = {
       );
     const logger = createLogger('relay', config.logLevel);
     // Metadata only (to compile the hot projections): the relay's reads go through the feed source.
-    const orm = await openOrm(config.database, { connect: false });
+    const orm = await openExistingOrm(config, { connect: false });
     const projections = compileProjections(
       hotProjections,
       (name) => orm.getMetadata().find(name) ?? undefined,

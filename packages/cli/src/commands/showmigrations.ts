@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { migratorOf, openOrm, refuseUnmigratable } from '@tandem/models';
+import { migratorOf, refuseUnmigratable } from '@tandem/models';
 import { redactDatabaseUrl } from '@tandem/config';
 import type { Command } from '../command.js';
+import { openExistingOrm } from '../database.js';
 
 /** Lists every migration with [X] when the database has applied it and [ ] when pending, like Django. */
 export const showmigrationsCommand: Command = {
@@ -10,7 +11,7 @@ export const showmigrationsCommand: Command = {
   usage: 'showmigrations',
   async run(argv, { config, stdout }) {
     parseArgs({ args: argv, options: {}, strict: true });
-    const orm = await openOrm(config.database);
+    const orm = await openExistingOrm(config);
     try {
       await refuseUnmigratable(orm);
       const migrator = migratorOf(orm);

@@ -41,15 +41,19 @@ export const startCommand: Command = {
     if (config.database.dialect === 'sqlite')
       for (const suffix of ['', '-wal', '-shm']) warnIfExposed(`${config.database.path}${suffix}`, stderr);
 
-    const superuser = await withOrm(config, async (orm) => {
-      const applied = await migrate(orm);
-      stdout.write(
-        applied.length === 0
-          ? `Database ${database} is up to date.\n`
-          : `Applied ${applied.length} migration(s) to ${database}:\n${applied.map((name) => `  ${name}\n`).join('')}`,
-      );
-      return ensureSuperuser(orm, config);
-    });
+    const superuser = await withOrm(
+      config,
+      async (orm) => {
+        const applied = await migrate(orm);
+        stdout.write(
+          applied.length === 0
+            ? `Database ${database} is up to date.\n`
+            : `Applied ${applied.length} migration(s) to ${database}:\n${applied.map((name) => `  ${name}\n`).join('')}`,
+        );
+        return ensureSuperuser(orm, config);
+      },
+      { create: true },
+    );
     stdout.write(describeSuperuser(superuser));
 
     // The applier always runs beside the services (it applies their queued writes), the relay with FEED=redis.
