@@ -1,4 +1,6 @@
+import { clipped } from './bounded-body.js';
 import type { CollectionName, CreateOf, FiltersOf, Page, PatchOf, RecordOf } from './collection-types.js';
+import { ApiError } from './errors.js';
 import type { FastHttp, GetOptions } from './fast-http.js';
 import { collections } from './generated/collections.js';
 import {
@@ -50,15 +52,28 @@ export class CollectionClient<N extends CollectionName> {
     );
   }
 
-  /** Every record matching the filters, page after page (each page fetched when the previous is used up). */
+  /**
+   * Every record matching the filters, page after page (each page fetched when the previous is used up).
+   * A `next` cursor already followed in this iteration is an ApiError (`unexpected_response`): the
+   * service's cursors only move forward, and following one again would fetch pages without end.
+   */
   async *iterate(
     query: IterateQuery<N> = {} as IterateQuery<N>,
   ): AsyncGenerator<RecordOf<N>, void, undefined> {
+    const followed = new Set<string>();
     let after: string | undefined;
     do {
       const page = await this.list({ ...query, ...(after === undefined ? {} : { after }) } as ListQuery<N>);
       yield* page.items;
       after = page.next ?? undefined;
+      if (after !== undefined && followed.has(after))
+        throw new ApiError(
+          200,
+          'unexpected_response',
+          `The fast service repeated the cursor ${JSON.stringify(clipped(after))} of ${this.name}: ` +
+            'iterating would not end.',
+        );
+      if (after !== undefined) followed.add(after);
     } while (after !== undefined);
   }
 

@@ -2,7 +2,8 @@
  * What a hostile or broken server can make the client do: a misconfigured authUrl, a proxy's error page
  * or a compromised host answering the token endpoint (or the fast service) with huge bodies and absurd
  * expiries. The client reads at most 64 KiB of such an answer, keeps at most 500 characters of it in an
- * error, and refuses an expiry that would refresh on every call or never.
+ * error, and refuses an expiry that would refresh on every call or never. A list whose `next` cursor
+ * comes back again (forever, or in a cycle) ends `iterate` with an ApiError instead of a loop without end.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,7 +49,18 @@ function token(res: http.ServerResponse, expiresIn: string) {
   res.end(`{"access_token":"a.b.c","token_type":"Bearer","expires_in":${expiresIn}}`);
 }
 
+/** The `next` cursor a page of /v1/products answers, by the cursor it was asked for ("" for the first). */
+let nextCursor: (after: string) => string | null = () => null;
+const pagesServed: string[] = [];
+
 const server = http.createServer((req, res) => {
+  const list = new URL(req.url ?? '/', 'http://x');
+  if (list.pathname === '/v1/products') {
+    const after = list.searchParams.get('after') ?? '';
+    pagesServed.push(after);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return void res.end(JSON.stringify({ items: [{ id: pagesServed.length }], next: nextCursor(after) }));
+  }
   if (req.url?.startsWith('/v1/')) {
     // The fast service's error answer: a 404 with a megabyte of message.
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -118,4 +130,43 @@ test("the fast service's error answers are bounded the same way", async () => {
     assert.equal(error.status, 404);
     return true;
   });
+});
+
+test('a list answering a cursor already followed ends iterate with an ApiError, not a loop', async () => {
+  const tandem = createTandemClient({ authUrl: url, fastUrl: url });
+  await tandem.tokens.clientCredentials({ clientId: 'good', clientSecret: 'secret' });
+  const cases: [string, (after: string) => string | null, string[]][] = [
+    ['the same cursor forever', () => 'c1', ['', 'c1']],
+    ['a cycle', (after) => ({ '': 'a', a: 'b', b: 'a' })[after] ?? null, ['', 'a', 'b']],
+  ];
+  for (const [what, cursor, served] of cases) {
+    nextCursor = cursor;
+    pagesServed.length = 0;
+    const seen: unknown[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const product of tandem.collections.products.iterate()) {
+          seen.push(product);
+          // Without the check the loop would not end: stop it, and fail, after far more pages.
+          if (seen.length > 1000) return;
+        }
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof ApiError, `${what}: ${String(error)}`);
+        assert.equal(error.code, 'unexpected_response', what);
+        assert.match(error.message, /repeated the cursor/, what);
+        return true;
+      },
+      what,
+    );
+    assert.deepEqual(pagesServed, served, what);
+    assert.equal(seen.length, served.length, `${what}: every page served was yielded`);
+  }
+  // A cursor that moves on is followed to its end as before.
+  nextCursor = (after) => ({ '': 'p2', p2: 'p3' })[after] ?? null;
+  pagesServed.length = 0;
+  const all = [];
+  for await (const product of tandem.collections.products.iterate()) all.push(product);
+  assert.equal(all.length, 3);
+  assert.deepEqual(pagesServed, ['', 'p2', 'p3']);
 });
