@@ -1,7 +1,8 @@
 /**
  * @tandem/client's live subscriptions against the real services: a change written to the database
  * reaches the handler; when the fast service restarts, the client backs off while it is down, then
- * reconnects and subscribes again by itself; a refused topic and a revoked session end in typed errors.
+ * reconnects and subscribes again by itself; a refused topic and a revoked session end in typed errors,
+ * also when the session was revoked while the socket was down (fast then refuses the upgrade with 401).
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,8 +38,13 @@ before(async () => {
   services.closeAtEnd(() => relay.close());
 });
 
-async function signedInClient(): Promise<TandemClient> {
-  const client = createTandemClient({ authUrl: services.auth.url, fastUrl: relay.url, liveBackoff: BACKOFF });
+async function signedInClient(fetchFn?: typeof fetch): Promise<TandemClient> {
+  const client = createTandemClient({
+    authUrl: services.auth.url,
+    fastUrl: relay.url,
+    liveBackoff: BACKOFF,
+    ...(fetchFn ? { fetch: fetchFn } : {}),
+  });
   services.closeAtEnd(() => client.close());
   await client.tokens.password({ username: READER_EMAIL, password: READER_PASSWORD });
   return client;
@@ -168,5 +174,55 @@ test(
       !events.some((event) => event.type === 'reconnect-scheduled'),
       'no retry loop on a dead session',
     );
+  },
+);
+
+test(
+  'a session revoked while the socket is down: fast refuses the reconnect (401), the client tries to ' +
+    'renew once and reports it, instead of reconnecting until the token expires',
+  { skip },
+  async () => {
+    await withServiceLogs(services.processes, async () => {
+      let refreshes = 0;
+      const counting: typeof fetch = (input, init) => {
+        if (String(init?.body ?? '').includes('grant_type=refresh_token')) refreshes += 1;
+        return fetch(input, init);
+      };
+      const client = await signedInClient(counting);
+      const events: LiveEvent[] = [];
+      client.live.onEvent((event) => events.push(event));
+      const errors: LiveError[] = [];
+      const subscription = client.live.subscribe('products', () => undefined, {
+        onError: (error) => errors.push(error),
+      });
+      await subscription.ready;
+
+      await services.fast.stop();
+      await eventually('a few reconnect attempts fail while fast is down', () =>
+        events.some((event) => event.type === 'reconnect-scheduled' && event.attempt >= 3),
+      );
+      assert.equal(refreshes, 0, 'no renewal for attempts that got no answer');
+      const response = await fetch(`${services.auth.url}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: client.tokens.current!.refreshToken! }),
+      });
+      assert.equal(response.status, 200);
+
+      const restarted = await services.startFastAgain();
+      const attemptsBefore = events.filter((event) => event.type === 'connecting').length;
+      relay.retarget(Number(new URL(restarted.url).port));
+      await eventually('the live client gives up with an error', () => errors.length > 0);
+      assert.equal(errors[0]!.code, 'unauthorized');
+      assert.ok(events.some((event) => event.type === 'failed'));
+      assert.equal(refreshes, 1, 'one renewal, refused: the session is gone');
+      const failedAt = events.findIndex((event) => event.type === 'failed');
+      assert.ok(
+        !events.slice(failedAt).some((event) => event.type === 'connecting'),
+        'no attempt after the failure',
+      );
+      // At most the attempt in flight when the relay was pointed at the new fast, then the refused one.
+      assert.ok(events.filter((event) => event.type === 'connecting').length - attemptsBefore <= 2);
+    });
   },
 );

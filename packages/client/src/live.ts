@@ -4,6 +4,8 @@ import { LiveError, NotSignedInError, OAuthError } from './errors.js';
 import type { TokenClient } from './tokens.js';
 import {
   socketFactory,
+  type HandshakeFailure,
+  type OpeningSocket,
   type SocketFactory,
   type SocketLike,
   type WebSocketConstructor,
@@ -71,9 +73,9 @@ type Frame =
  * `subscribe(topic, handler)` over the fast service's WebSocket (GET /v1/live). One connection carries
  * every topic; it opens on the first subscription and closes after the last one ends. When it drops
  * (a restart, a network cut) it reconnects with exponential backoff and jitter and subscribes every
- * topic again; when the service closes it because the token expired or was revoked, a renewed token is
- * fetched first. Changes made while disconnected are not replayed: the `resubscribed` event says when
- * to re-read what matters.
+ * topic again; when the service closes it because the token expired or was revoked, or refuses to open
+ * it for its token (see `refusedForToken`), a renewed token is fetched first. Changes made while
+ * disconnected are not replayed: the `resubscribed` event says when to re-read what matters.
  */
 export class LiveClient {
   private readonly topics = new Map<string, TopicState>();
@@ -91,6 +93,11 @@ export class LiveClient {
   private isOpen = false;
   /** Set when a reconnected socket opens; cleared once every topic is confirmed again. */
   private resubscribing = false;
+  /**
+   * The token this client renewed since a socket last opened: fresh from the auth service, so a socket
+   * that then fails to open with it is taken for a network failure where the platform cannot tell.
+   */
+  private renewedWhileClosed: string | undefined;
 
   constructor(private readonly options: LiveOptions) {
     const url = new URL('/v1/live', options.fastUrl);
@@ -199,18 +206,22 @@ export class LiveClient {
     }
     this.connecting = false;
     if (this.topics.size === 0) return;
-    let socket: SocketLike;
+    let opening: OpeningSocket;
     try {
-      socket = open(this.url, token);
+      opening = open(this.url, token);
     } catch {
       // A constructor that throws (a URL the platform refuses) is retried like a failed connection.
       return this.scheduleReconnect();
     }
+    const { socket } = opening;
     this.socket = socket;
     this.isOpen = false;
+    let opened = false;
     socket.onopen = () => {
       if (socket !== this.socket) return;
+      opened = true;
       this.isOpen = true;
+      this.renewedWhileClosed = undefined;
       this.connections += 1;
       this.resubscribing = this.connections > 1;
       this.emit({ type: 'open' });
@@ -229,15 +240,35 @@ export class LiveClient {
       this.isOpen = false;
       this.emit({ type: 'disconnected', code: event.code, reason: event.reason });
       if (this.topics.size === 0) return;
-      if (event.code === CLOSE_TOKEN_EXPIRED || event.code === CLOSE_SESSION_REVOKED)
-        void this.renewThenReconnect(token);
+      const refused = opened
+        ? event.code === CLOSE_TOKEN_EXPIRED || event.code === CLOSE_SESSION_REVOKED
+        : this.refusedForToken(token, opening.handshakeFailure());
+      if (refused) void this.renewThenReconnect(token);
       else this.scheduleReconnect();
     };
   }
 
+  /**
+   * Whether a socket that never opened is taken as refused for its token, which is then renewed. The
+   * service answers the upgrade with 401 when the token was revoked, or signed with a key it does not
+   * know, while the client was away: reconnecting with the same token would fail until the token's own
+   * expiry, and a dead session would never be reported. Where the status is known (`ws` on Node), a
+   * 401 is renewed every time and a failure without one (the service down) never. Where it is not (the
+   * browser's WebSocket), renewing after every failure would send a refresh per reconnect attempt
+   * while the service is down; renewing never would keep a revoked token looping. So the token is
+   * renewed once per stretch without an open socket: a token the auth service has just issued is
+   * taken as good, and a failure with it as a network failure (a session revoked after that renewal,
+   * before any socket opens, is then noticed only when the token expires).
+   */
+  private refusedForToken(token: string, failure: HandshakeFailure): boolean {
+    if (failure.kind === 'refused') return failure.status === 401;
+    if (failure.kind === 'unanswered') return false;
+    return token !== this.renewedWhileClosed;
+  }
+
   private async renewThenReconnect(rejected: string): Promise<void> {
     try {
-      await this.options.tokens.accessTokenAfterRejection(rejected);
+      this.renewedWhileClosed = await this.options.tokens.accessTokenAfterRejection(rejected);
     } catch (error) {
       return this.afterTokenFailure(error);
     }
