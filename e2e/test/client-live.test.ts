@@ -178,6 +178,30 @@ test(
 );
 
 test(
+  'a topic longer than the service echoes in its errors is refused, not left waiting forever',
+  { skip },
+  async () => {
+    const client = await signedInClient();
+    const errors: LiveError[] = [];
+    // Fast quotes at most 100 characters of a refused topic; this one is refused before it is sent.
+    const long = `products/${'4'.repeat(120)}`;
+    const refused = client.live.subscribe(long as 'products', () => undefined, {
+      onError: (error) => errors.push(error),
+    });
+    const accepted = client.live.subscribe('products', () => undefined);
+    await eventually('onError is called', () => errors.length > 0, 5_000);
+    await assert.rejects(
+      refused.ready,
+      (error: unknown) => error instanceof LiveError && error.code === 'unknown_topic',
+    );
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.topic, long);
+    await accepted.ready;
+    accepted.unsubscribe();
+  },
+);
+
+test(
   'a session revoked while the socket is down: fast refuses the reconnect (401), the client tries to ' +
     'renew once and reports it, instead of reconnecting until the token expires',
   { skip },

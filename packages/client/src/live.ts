@@ -15,6 +15,14 @@ import {
 const CLOSE_TOKEN_EXPIRED = 4401;
 const CLOSE_SESSION_REVOKED = 4403;
 
+/**
+ * The fast service's topic grammar (TOPIC in services/fast/src/live.ts): a collection name, or a
+ * collection and a record id. A topic outside it is refused here, before anything is sent: the
+ * service refuses it too, but echoes at most 100 characters of it in its error frame, and a longer
+ * topic (none of which it accepts: the grammar stops at 79) could not be matched to its subscription.
+ */
+const TOPIC = /^[a-z][a-z0-9_-]{0,62}(?:\/[1-9][0-9]{0,14})?$/;
+
 export interface LiveOptions {
   /** The fast service, e.g. http://127.0.0.1:8002 (the socket is its /v1/live). */
   readonly fastUrl: string;
@@ -121,6 +129,21 @@ export class LiveClient {
     });
     // Marks the promise handled: a refusal nobody awaits must not crash the process (onError sees it).
     ready.catch(() => undefined);
+    if (typeof topic !== 'string' || !TOPIC.test(topic)) {
+      // The service's own code for it; told after subscribe returns, as the service's refusal would be.
+      const shown = JSON.stringify(String(topic).slice(0, 100));
+      const error = new LiveError(
+        'unknown_topic',
+        `No collection for topic ${shown}: a topic is a collection such as "products", or one record ` +
+          'of it such as "products/42".',
+        topic,
+      );
+      queueMicrotask(() => {
+        reject(error);
+        options.onError?.(error);
+      });
+      return { topic, ready, unsubscribe: () => undefined };
+    }
     const subscriber: Subscriber = {
       handler: handler as (change: never) => void,
       onError: options.onError,
