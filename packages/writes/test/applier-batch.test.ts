@@ -332,6 +332,34 @@ describe(`applier batches (${testDialect()})`, () => {
     assert.notEqual(await servedEtag(db, 'orders', Number(orderId)), tag);
   });
 
+  test('If-Match waits for a change another writer has not committed yet, and refuses the write with 412', async (t) => {
+    if (testDialect() !== 'postgresql') return t.skip('SQLite has one writer at a time (no row locks)');
+    const [product] = await createProducts(db, [{ stock: 1000 }]);
+    const tag = await servedEtag(db, 'products', product!);
+    assert.ok(tag, 'the product is served');
+    const patch = write({
+      collection: 'products',
+      op: 'update',
+      recordId: String(product),
+      body: { stock: 500 },
+      ifMatch: tag,
+    });
+    const remove = write({ collection: 'products', op: 'delete', recordId: String(product), ifMatch: tag });
+    // Another writer (an applier placing an order, staff saving the product) takes a unit and has not
+    // committed: the row as committed still has the writer's ETag until it does.
+    const result = await whileAnotherWriterHolds(
+      db.target.url,
+      (writer) => writer.query('update products set stock = stock - 1 where id = $1', [product]),
+      () => batches.apply([patch, remove]),
+    );
+    assert.deepEqual([result.applied, result.rejected], [0, 2]);
+    for (const refused of [patch, remove]) {
+      const row = await outcome(refused.id);
+      assert.deepEqual([row.status, row.httpStatus], ['rejected', 412]);
+    }
+    assert.equal(await stockOf(db, product!), 999, "the other writer's change is kept, not overwritten");
+  });
+
   test('writes of one record apply in the order given, within a batch and across batches', async () => {
     const [product] = await createProducts(db, [{ stock: 10 }]);
     const renames: WriteRequest[] = [];

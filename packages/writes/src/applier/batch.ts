@@ -17,6 +17,7 @@ import { ExposedFields } from './entity-fields.js';
 import type { Dialect, WritableProjection, WriteHandler } from './handler.js';
 import { recordOutcomes, writeStatuses, type Outcome } from './outcomes.js';
 import { ifMatchHolds, recordJson } from './record-json.js';
+import { lockRecord } from './record-lock.js';
 import { dataErrorRejection } from './data-error.js';
 import { rejectionOf, type Rejection } from './rejection.js';
 import { SESSION_REVOKED, WriteRejected } from './write-rejected.js';
@@ -386,13 +387,21 @@ export class BatchApplier {
   /**
    * If-Match: the record must still be in the state the writer saw, i.e. have the ETag the fast
    * service serves for it now (computed from the feed's JSON, including this batch's earlier writes).
+   * The row is locked first (PostgreSQL): a change another writer has not committed yet is waited for
+   * and seen, not overwritten by a write that was checked against the row before it (lockRecord).
    */
   private async checkIfMatch(em: EntityManager, target: Target, write: WriteRequest): Promise<void> {
     const id = Number(write.recordId);
-    const json = Number.isSafeInteger(id) ? await recordJson(em, target.compiled, this.dialect, id) : null;
-    if (!ifMatchHolds(write.ifMatch!, json === null ? null : recordEtag(json)))
-      throw new WriteRejected(412, {
-        _: 'The record changed since the version this write was based on (If-Match); read it again and retry.',
-      });
+    if (!Number.isSafeInteger(id)) throw ifMatchFailed();
+    await lockRecord(em, this.dialect, target.projection.entity, id);
+    const json = await recordJson(em, target.compiled, this.dialect, id);
+    if (!ifMatchHolds(write.ifMatch!, json === null ? null : recordEtag(json))) throw ifMatchFailed();
   }
+}
+
+/** A write whose If-Match does not hold (no such record, or it changed since the writer read it). */
+function ifMatchFailed(): WriteRejected {
+  return new WriteRejected(412, {
+    _: 'The record changed since the version this write was based on (If-Match); read it again and retry.',
+  });
 }
