@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { RedisQueueKeys } from './redis-queue-keys.js';
 import type { QueueScripts } from './redis-queue-scripts.js';
@@ -19,6 +20,22 @@ export interface LeaseHooks {
 export const TAKE_RETRY_MS = 100;
 
 /**
+ * A partition is read only until its lease, counted from when the last acquire or renewal that
+ * succeeded was sent, is this close to running out: room for a read sent just before that moment to
+ * be served by Redis (network latency, a BLOCK cut short by next()). Renewals come every third of the
+ * lease, so a quarter lets one round fail without stopping the reads.
+ */
+export function readMarginMs(leaseMs: number): number {
+  return Math.floor(leaseMs / 4);
+}
+
+/** Which partitions may be read now, and for how long at most (the earliest of their leases' ends). */
+export interface ReadablePartitions {
+  readonly partitions: number[];
+  readonly forMs: number;
+}
+
+/**
  * Which partitions this applier holds. A partition is held by one applier at a time through a lease
  * key (SET NX PX, renewed every third of its life), so one applier applies a partition's writes, in
  * order. Live appliers beat into a sorted set; each takes at most ceil(partitions / live), so a new
@@ -28,7 +45,15 @@ export const TAKE_RETRY_MS = 100;
  * flight, so waiting for a round to find it idle could keep a new applier without work for many rounds.
  */
 export class PartitionLeases {
+  /** The partitions whose leases this applier renews (they may have run out: see readable()). */
   readonly held = new Set<number>();
+  /**
+   * Per held partition, until when (performance.now(), monotonic) its entries may be read: the send
+   * time of the last acquire or renewal Redis confirmed, plus the lease, minus readMarginMs. Measured
+   * from before the command was sent, so latency and a slow reply only make it end earlier than the
+   * lease in Redis, which starts when Redis runs the command.
+   */
+  private readonly readableUntil = new Map<number, number>();
   private readonly holder: string;
   /** Where this applier starts looking for a free partition: appliers do not all race for partition 0. */
   private readonly offset: number;
@@ -84,7 +109,42 @@ export class PartitionLeases {
     }
   }
 
-  /** One round: heartbeat, renew what is held, give up surplus, take free partitions up to the share. */
+  /**
+   * The held partitions whose leases are known to be valid, in partition order. A lease is only known
+   * valid for a while after Redis confirmed it: a round that fails or hangs (Redis away, a stalled
+   * connection) confirms nothing, and `held` is only corrected at the next round that reaches Redis, by
+   * when the lease may have expired and another applier taken the partition. Reading it beside that
+   * applier would split the partition's entries between the two, and a record's writes could be
+   * applied concurrently and out of order.
+   */
+  readable(now = performance.now()): ReadablePartitions {
+    const partitions: number[] = [];
+    let forMs = Infinity;
+    for (const partition of [...this.held].sort((a, b) => a - b)) {
+      const left = (this.readableUntil.get(partition) ?? 0) - now;
+      if (left <= 0) continue;
+      partitions.push(partition);
+      forMs = Math.min(forMs, left);
+    }
+    return { partitions, forMs };
+  }
+
+  /** Redis confirmed the lease of `partition` by a command sent at `sentAt` (performance.now()). */
+  private confirmed(partition: number, sentAt: number): void {
+    this.held.add(partition);
+    this.readableUntil.set(partition, sentAt + this.leaseMs - readMarginMs(this.leaseMs));
+  }
+
+  private dropped(partition: number): void {
+    this.held.delete(partition);
+    this.readableUntil.delete(partition);
+  }
+
+  /**
+   * One round: heartbeat, renew what is held, give up surplus, take free partitions up to the share.
+   * A partition whose renewal fails (or the round throws before it) keeps the reading time its last
+   * confirmation gave it, no more; a renewal Redis refuses (another holder, or expired) drops it.
+   */
   async tick(): Promise<void> {
     const now = Date.now();
     const replies = await this.redis
@@ -100,22 +160,25 @@ export class PartitionLeases {
     this.share = share;
 
     for (const partition of [...this.held]) {
+      const sentAt = performance.now();
       const renewed = await this.redis.writeRenewLease(this.keys.lease(partition), this.holder, this.leaseMs);
-      if (Number(renewed) !== 1) this.held.delete(partition);
+      if (Number(renewed) === 1) this.confirmed(partition, sentAt);
+      else this.dropped(partition);
     }
     await this.releaseSurplus();
     for (let i = 0; i < this.keys.partitions && this.held.size < share; i++) {
       const partition = (this.offset + i) % this.keys.partitions;
       if (this.held.has(partition)) continue;
+      const sentAt = performance.now();
       const taken = await this.redis.set(this.keys.lease(partition), this.holder, 'PX', this.leaseMs, 'NX');
       if (taken !== 'OK') continue;
       await this.hooks.acquired(partition);
-      this.held.add(partition);
+      this.confirmed(partition, sentAt);
     }
   }
 
   private async release(partition: number): Promise<void> {
-    this.held.delete(partition);
+    this.dropped(partition);
     await this.redis.writeReleaseLease(this.keys.lease(partition), this.holder);
   }
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { QueuedWrite, WriteSource } from './queue.js';
@@ -22,6 +23,11 @@ const QUEUED_MARKER_AFTER_ACK_MS = 60_000;
 
 /** A consumer with nothing pending and idle this long is deleted from the group (see forgetIdleConsumers). */
 const CONSUMER_FORGET_IDLE_MS = 3_600_000;
+
+/** The control connection's command timeout: a third of the lease (a round's period), at least a second. */
+function controlTimeoutMs(leaseMs: number): number {
+  return Math.max(1000, Math.floor(leaseMs / 3));
+}
 
 /** XREADGROUP's reply: per stream, its entries; an entry deleted while pending has null fields. */
 type StreamReply = [stream: string, entries: [id: string, fields: string[] | null][]][] | null;
@@ -49,7 +55,14 @@ export class RedisWriteSource implements WriteSource {
 
   constructor(private readonly options: RedisSourceOptions) {
     this.keys = new RedisQueueKeys(options.keyPrefix, options.partitions);
-    this.control = withQueueScripts(new Redis(options.redisUrl, { maxRetriesPerRequest: 1 }));
+    // A command timeout: a round whose reply never comes (a stalled connection) fails and is retried,
+    // rather than holding every later round behind it. A round's commands are single-key and quick.
+    this.control = withQueueScripts(
+      new Redis(options.redisUrl, {
+        maxRetriesPerRequest: 1,
+        commandTimeout: controlTimeoutMs(options.leaseMs),
+      }),
+    );
     this.reader = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
     for (const connection of [this.control, this.reader]) connection.on('error', () => undefined);
     this.leases = new PartitionLeases(this.control, this.keys, options.consumer, options.leaseMs, {
@@ -61,7 +74,9 @@ export class RedisWriteSource implements WriteSource {
 
   /**
    * Lease rounds every third of the lease (more often while taking a share, PartitionLeases); a failed
-   * round (Redis away) is retried at the next one.
+   * round (Redis away, or a command past the control connection's timeout) is retried at the next one,
+   * and meanwhile the partitions it did not renew are read only while their last renewal lasts
+   * (PartitionLeases.readable).
    */
   private async tick(): Promise<void> {
     if (this.closed) return;
@@ -132,7 +147,10 @@ export class RedisWriteSource implements WriteSource {
   async next(max: number, waitMs: number): Promise<QueuedWrite[]> {
     await this.started;
     if (this.closed) return [];
-    const held = [...this.leases.held].sort((a, b) => a - b);
+    // Only partitions whose leases are known valid now, and no longer than they are (a blocked read
+    // served after the lease ran out could take entries beside the applier that took the partition).
+    const { partitions: held, forMs } = this.leases.readable();
+    const readableUntil = performance.now() + forMs;
     if (held.length === 0) {
       await sleep(Math.min(waitMs, Math.max(50, Math.floor(this.options.leaseMs / 3))));
       return [];
@@ -144,7 +162,9 @@ export class RedisWriteSource implements WriteSource {
         for (const p of again) if (!writes.some((w) => w.partition === p)) this.redeliver.delete(p);
         if (writes.length > 0) return await this.withDeliveries(writes);
       }
-      const writes = await this.read(held, '>', Math.ceil(max / held.length), waitMs);
+      const left = Math.floor(readableUntil - performance.now());
+      if (left < 1) return [];
+      const writes = await this.read(held, '>', Math.ceil(max / held.length), Math.min(waitMs, left));
       return writes.map((write) => ({ write, deliveries: 1, firstDelivery: true }));
     } catch (error) {
       if (this.closed) return [];

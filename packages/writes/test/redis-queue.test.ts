@@ -30,6 +30,7 @@ import {
   productUpdate,
   writesConfig,
 } from './support.js';
+import { StallingProxy } from './stalling-proxy.js';
 
 describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, () => {
   const url = REDIS_URL!;
@@ -411,6 +412,40 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
     }
     assert.ok(Date.now() - started < 10_000);
     assert.equal(await q.depth(), 0);
+  });
+
+  test('an applier whose lease rounds stall stops reading its partition before the lease runs out; the next holder reads it alone', async () => {
+    // The applier's lease rounds go over its control connection (the one that sends the heartbeat's
+    // ZADD); its reads over another. That one connection stalls: the rounds get no reply, reads do.
+    const proxy = await StallingProxy.start(url, /zadd/i);
+    const writes = settings({ partitions: 1, partitionLeaseMs: 600 });
+    const q = queue(writes);
+    const holder = async () => (await redis.get(`${writes.redisKeyPrefix}:lease:0`))?.split(':')[0];
+    const a = source({ ...writes, redisUrl: proxy.url }, 'stalled-a');
+    await a.next(10, 50);
+    assert.equal(await holder(), 'stalled-a');
+    proxy.stall();
+    // A cannot renew: its lease runs out in Redis, and B takes the partition.
+    const b = source(writes, 'next-b');
+    // Closed first (closers run last to first): A's stalled commands then fail instead of waiting.
+    closers.push(() => proxy.close());
+    await eventually('B holds the partition', async () => {
+      await b.next(10, 20);
+      return (await holder()) === 'next-b';
+    });
+    const first = await q.accept(productUpdate('7', '1.00'));
+    const second = await q.accept(productUpdate('7', '2.00'));
+    const ids = [first, second].map((result) => (result.kind === 'accepted' ? result.id : 0));
+    assert.deepEqual(
+      await a.next(10, 200),
+      [],
+      'the applier that could not renew reads nothing of the partition: its lease is not known valid',
+    );
+    assert.deepEqual(
+      (await drain(b, 2)).map((t) => t.write.id),
+      ids,
+      'the holder takes both writes of the record, in order',
+    );
   });
 
   test('two appliers share the partitions, each partition held by one of them', async () => {
