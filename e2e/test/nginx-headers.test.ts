@@ -2,8 +2,9 @@
  * The repository's nginx config in front of one fast replica: a request with more header fields than
  * uWebSockets.js can parse (48) gets a real answer through nginx, because nginx forwards only the
  * headers the service reads. Straight to the replica, the same request is closed unanswered (pinned in
- * services/fast/test/serving.test.ts). ETags, tokens and the WebSocket upgrade still pass through.
- * nginx lets go of an idle upstream connection before the replica would close it.
+ * services/fast/test/serving.test.ts). ETags, tokens and the WebSocket upgrade still pass through, and
+ * so does what a browser sends for CORS (Origin, and the preflight's questions). nginx lets go of an
+ * idle upstream connection before the replica would close it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +27,8 @@ let nginx: ChildProcess | undefined;
 let nginxUrl = '';
 let fastUrl = '';
 let token = '';
+/** The page origin fast is told to allow (CORS_ALLOWED_ORIGINS); any other is refused. */
+const PAGE = 'https://shop.example';
 
 /** A GET with `extra` header fields besides Host and Authorization; node:http sends them as given. */
 function getWithHeaders(
@@ -61,7 +64,7 @@ before(async () => {
   processes.push(auth);
   token = await readerToken(auth.url);
   const fast = await startServiceProcess('fast', ENTRY_POINTS.fast, {
-    env: { ...base, FAST_PORT: '0', TOKEN_ISSUER: auth.url, FEED_POLL_MS: '5' },
+    env: { ...base, FAST_PORT: '0', TOKEN_ISSUER: auth.url, FEED_POLL_MS: '5', CORS_ALLOWED_ORIGINS: PAGE },
   });
   processes.push(fast);
   fastUrl = fast.url;
@@ -107,6 +110,69 @@ test('the WebSocket upgrade and its token still pass through nginx', { skip }, a
   } finally {
     socket.terminate();
   }
+});
+
+/** A browser's request through nginx: `method` with exactly `headers` (besides Host). */
+async function browserRequest(
+  method: string,
+  pathname: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; body: string }> {
+  const res = await fetch(`${nginxUrl}${pathname}`, { method, headers });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+const preflightFrom = (origin: string, method: string) =>
+  browserRequest('OPTIONS', '/v1/products', {
+    origin,
+    'access-control-request-method': method,
+    'access-control-request-headers': 'authorization',
+  });
+
+test(
+  'a page of an allowed origin passes its preflight and reads the answer through nginx',
+  { skip },
+  async () => {
+    const preflight = await preflightFrom(PAGE, 'GET');
+    assert.equal(preflight.status, 204, preflight.body);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), PAGE);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+
+    const read = await browserRequest('GET', '/v1/products', {
+      authorization: `Bearer ${token}`,
+      origin: PAGE,
+    });
+    assert.equal(read.status, 200, read.body);
+    assert.equal(read.headers.get('access-control-allow-origin'), PAGE, 'Origin reaches fast on a read');
+    assert.match(read.headers.get('access-control-expose-headers') ?? '', /ETag/);
+
+    // A write goes through its own location (@write): the page reads its answer there too (here a 403:
+    // the reader's token has no products:write).
+    const write = await browserRequest('POST', '/v1/products', {
+      authorization: `Bearer ${token}`,
+      origin: PAGE,
+      'content-type': 'application/json',
+    });
+    assert.equal(write.status, 403, write.body);
+    assert.equal(write.headers.get('access-control-allow-origin'), PAGE, 'Origin reaches fast on a write');
+  },
+);
+
+test('through nginx, another origin and a method fast does not take are refused', { skip }, async () => {
+  const other = await preflightFrom('https://evil.example', 'GET');
+  assert.equal(other.status, 403);
+  assert.equal(JSON.parse(other.body).error, 'cors_refused');
+  assert.equal(other.headers.get('access-control-allow-origin'), null);
+  // The requested method reaches fast: PUT is not one it takes, even from the allowed origin.
+  const put = await preflightFrom(PAGE, 'PUT');
+  assert.equal(put.status, 403, 'Access-Control-Request-Method is forwarded');
+
+  const read = await browserRequest('GET', '/v1/products', {
+    authorization: `Bearer ${token}`,
+    origin: 'https://evil.example',
+  });
+  assert.equal(read.status, 200);
+  assert.equal(read.headers.get('access-control-allow-origin'), null);
 });
 
 /** Seconds from an answer on a kept-alive connection to fast until fast closes the idle connection. */
