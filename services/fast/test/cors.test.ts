@@ -49,7 +49,7 @@ test('a preflight from an allowed origin (global list or a client) is answered w
     const res = await preflight(origin);
     assert.equal(res.status, 204);
     assert.equal(res.headers['access-control-allow-origin'], origin);
-    assert.equal(res.headers['access-control-allow-methods'], 'GET, POST, PATCH, DELETE');
+    assert.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, POST, PATCH, DELETE');
     assert.match(String(res.headers['access-control-allow-headers']), /Authorization/);
     // The writes' headers (issue 15): a page may send a JSON body, a retry key, a precondition, a wait.
     assert.match(

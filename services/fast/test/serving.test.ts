@@ -181,13 +181,13 @@ test('unknown routes 404, other methods 405, all JSON', async () => {
   for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
     const res = await get(`${h.fast.url}/v1/categories/1`, bearer(token), method);
     assert.equal(res.status, 405, method);
-    assert.equal(res.headers.allow, 'GET');
+    assert.equal(res.headers.allow, 'GET, HEAD');
     assert.equal(res.json.error, 'method_not_allowed');
   }
   assert.equal((await get(`${h.fast.url}/v1/categories`, {}, 'POST')).status, 405);
   assert.equal(
     (await get(`${h.fast.url}/v1/products/1`, bearer(token), 'PUT')).headers.allow,
-    'GET, PATCH, DELETE',
+    'GET, HEAD, PATCH, DELETE',
   );
 });
 

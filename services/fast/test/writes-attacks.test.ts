@@ -468,16 +468,16 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
 
   test('methods a collection does not take are 405 with Allow', async () => {
     const cases = [
-      ['DELETE', `/v1/orders/${bobsOrder}`, 'GET, PATCH'],
-      ['PUT', `/v1/orders/${bobsOrder}`, 'GET, PATCH'],
-      ['PUT', '/v1/orders', 'GET, POST'],
-      ['PATCH', '/v1/orders', 'GET, POST'],
-      ['POST', '/v1/categories', 'GET'],
-      ['DELETE', '/v1/categories/1', 'GET'],
-      ['POST', '/v1/writes', 'GET'],
-      ['PATCH', '/v1/writes/1', 'GET'],
-      ['POST', '/v1/no-such-collection', 'GET'],
-      ['PUT', '/v1/products/1', 'GET, PATCH, DELETE'],
+      ['DELETE', `/v1/orders/${bobsOrder}`, 'GET, HEAD, PATCH'],
+      ['PUT', `/v1/orders/${bobsOrder}`, 'GET, HEAD, PATCH'],
+      ['PUT', '/v1/orders', 'GET, HEAD, POST'],
+      ['PATCH', '/v1/orders', 'GET, HEAD, POST'],
+      ['POST', '/v1/categories', 'GET, HEAD'],
+      ['DELETE', '/v1/categories/1', 'GET, HEAD'],
+      ['POST', '/v1/writes', 'GET, HEAD'],
+      ['PATCH', '/v1/writes/1', 'GET, HEAD'],
+      ['POST', '/v1/no-such-collection', 'GET, HEAD'],
+      ['PUT', '/v1/products/1', 'GET, HEAD, PATCH, DELETE'],
     ] as const;
     for (const [method, path, allow] of cases) {
       const reply = await send(method, url(path), { token: aliceToken, body: {} });

@@ -10,8 +10,11 @@ const EXPOSE = Buffer.from('Access-Control-Expose-Headers');
 const EXPOSED = Buffer.from(
   'ETag, WWW-Authenticate, Retry-After, Location, Preference-Applied, Idempotent-Replayed',
 );
-/** What a page may send: the reads (GET) and the writes of collections that declare them (issue 15). */
-const METHODS = ['GET', 'POST', 'PATCH', 'DELETE'];
+/**
+ * What a page may send: the reads (GET, and HEAD, the GET without its body) and the writes of
+ * collections that declare them (issue 15).
+ */
+const METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'];
 const ALLOWED_HEADERS = 'Authorization, If-None-Match, Content-Type, Idempotency-Key, If-Match, Prefer';
 const VARY = Buffer.from('Vary');
 const ORIGIN = Buffer.from('Origin');

@@ -26,7 +26,9 @@ export interface WritableCollection {
     ((store: HotStore, body: Readonly<Record<string, unknown>>) => FieldErrors | undefined) | undefined;
 }
 
-const SHAPES = { collection: ['GET', 'POST'], record: ['GET', 'PATCH', 'DELETE'] } as const;
+/** The methods every read path answers: HEAD is the GET without its body (routes.ts, mountHead). */
+export const READ_METHODS: readonly string[] = ['GET', 'HEAD'];
+const SHAPES = { collection: ['GET', 'HEAD', 'POST'], record: ['GET', 'HEAD', 'PATCH', 'DELETE'] } as const;
 
 /**
  * The hot collections that declare `writes`, with their body validators (Ajv, compiled here once per
@@ -69,7 +71,9 @@ export class WritableCollections {
   /** The methods `/v1/{collection}` (shape "collection") or `/v1/{collection}/{id}` ("record") allow. */
   allowed(collection: string, shape: keyof typeof SHAPES): readonly string[] {
     const ops: Readonly<Record<string, WriteOp>> = { POST: 'create', PATCH: 'update', DELETE: 'delete' };
-    return SHAPES[shape].filter((m) => m === 'GET' || this.accepting(collection, ops[m]!) !== undefined);
+    return SHAPES[shape].filter(
+      (m) => READ_METHODS.includes(m) || this.accepting(collection, ops[m]!) !== undefined,
+    );
   }
 
   get size(): number {
