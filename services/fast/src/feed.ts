@@ -4,6 +4,8 @@ import type { RevokedSessions } from './revocations.js';
 import type { HotStore } from './data/store.js';
 import type { OutcomeWaiters } from './writes/outcome-waiters.js';
 
+const ignore = (): void => undefined;
+
 /**
  * Applies the change feed to the store: each changed record is serialized once (by the database)
  * and prepared once (bytes + ETag), then published to live subscribers. A reloaded snapshot is
@@ -20,10 +22,13 @@ export function feedHandlers(
   return {
     async snapshot(snapshot) {
       revoked.replaceAll(snapshot.revokedSessions);
+      // The first load is no change to anyone: no live socket is open before it (live.ts refuses the
+      // upgrade until the store is ready), so its rows are not offered to publish one by one.
+      const first = !store.ready;
       for (const [name, batches] of snapshot.collections) {
         const collection = store.get(name);
         if (!collection) continue;
-        await collection.replaceAll(batches, (change) => live.publish(name, change));
+        await collection.replaceAll(batches, first ? ignore : (change) => live.publish(name, change));
       }
       store.ready = true;
       waiters?.afterSnapshot();

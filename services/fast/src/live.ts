@@ -12,7 +12,7 @@ import type { FastMetrics } from './observability/metrics.js';
 import { bearerToken, type AuthOutcome, type Authenticator } from './http/auth.js';
 import { offeredProtocols } from './http/live-protocol.js';
 import { refuseOversized, whenVerified, type Limits } from './http/pipeline.js';
-import { ownerClaimMissingMessage } from './http/record.js';
+import { notReady, ownerClaimMissingMessage } from './http/record.js';
 import { jsonError, send, type Reply } from './http/respond.js';
 
 export const LIVE_PATH = '/v1/live';
@@ -152,6 +152,9 @@ export class LiveHub {
       undefined;
     const finish = (outcome: AuthOutcome) => {
       if (!outcome.ok) return send(res, this.metrics, 'live', outcome.reply);
+      // Refused like every /v1 read until the first snapshot is loaded: a socket open before it would
+      // be told `subscribed` to data not served yet, then get every row of the load as a change.
+      if (!this.store.ready) return send(res, this.metrics, 'live', notReady());
       // Checked and counted in one turn: res.upgrade runs `open` (which counts) before it returns.
       if ((this.perSubject.get(outcome.token.sub) ?? 0) >= this.options.maxSocketsPerSubject)
         return send(res, this.metrics, 'live', this.tooManySockets());
