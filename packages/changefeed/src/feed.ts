@@ -50,7 +50,9 @@ export interface FeedStatus {
  * snapshot's position whenever woken (NOTIFY), polled, or pending work remains. Connection loss is
  * survived: back off, reconnect, continue from the position; the last known data keeps being served
  * meanwhile. A gap longer than half the outbox retention may have lost events to pruning, so the feed
- * then reloads a snapshot instead of tailing.
+ * then reloads a snapshot instead of tailing. Its own prune keeps what it has not read (it is bounded by
+ * the position); another reader's prune may not, and the source then reports the position lost
+ * (PositionLostError): the feed reloads a snapshot.
  */
 export class ChangeFeed {
   private position: string | undefined;
@@ -66,6 +68,7 @@ export class ChangeFeed {
   private reconnects = 0;
   private lastError: string | undefined;
   private woken = false;
+  private resumeTried = false;
   private lost: Error | undefined;
   private wakeWaiter: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -185,8 +188,11 @@ export class ChangeFeed {
     while (!this.closed) {
       if (this.lost) throw this.lost;
       this.woken = false;
-      if (this.position === undefined && this.handlers.resume) {
+      // Resumed once, at start. After a lost position the consumer's position (the relay's stream) is
+      // the lost one: resuming there again would read into the same gap, so the feed reloads instead.
+      if (this.position === undefined && this.handlers.resume && !this.resumeTried) {
         const position = await this.handlers.resume();
+        this.resumeTried = true;
         if (position !== undefined) {
           this.position = position;
           this.lastSuccessAt = Date.now();
@@ -226,7 +232,7 @@ export class ChangeFeed {
       this.lastError = undefined;
       if (this.lastSuccessAt - this.lastPruneAt >= this.options.pruneIntervalSeconds * 1000) {
         this.lastPruneAt = this.lastSuccessAt;
-        const pruned = await this.source.prune(this.options.retentionSeconds);
+        const pruned = await this.source.prune(this.options.retentionSeconds, result.position);
         if (pruned > 0) this.options.logger?.debug({ pruned }, 'change feed pruned the outbox');
       }
       const busy = result.pending > 0 || result.events > 0;

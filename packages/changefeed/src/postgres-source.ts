@@ -5,7 +5,8 @@ import { DELETED_SESSION_TOKENS_SECONDS } from './deleted-sessions.js';
 import { REVOCATION_KEPT_MS, revocationKeptUntilMs } from './revocation-window.js';
 import type { CompiledProjection } from './projection.js';
 import { SNAPSHOT_BATCH } from './snapshot-batches.js';
-import { formatPostgresPosition, parsePostgresPosition } from './postgres-position.js';
+import { formatPostgresPosition, parsePostgresPosition, type PostgresPosition } from './postgres-position.js';
+import { PositionLostError } from './position-lost.js';
 import type { FeedSource, ReadResult, RecordRow, SessionState, Snapshot } from './types.js';
 
 export const NOTIFY_CHANNEL = 'tandem_change';
@@ -54,6 +55,10 @@ export const FEED_SESSION_SETUP = 'set enable_seqscan = off';
  * it false the scan never starts); otherwise nothing committed is left unread. The read of the
  * transactions that were running is skipped the same way when there were none (the plan kept for the
  * prepared statement, made without the parameters' values, may scan for them).
+ *
+ * `pruned_below` is the prune's mark (PRUNE_SQL): every event ever pruned had a txid below it. It is
+ * read in the same snapshot as the events, so a prune this read does not see has not deleted anything
+ * it reads either.
  */
 export const READ_WINDOW_SQL = `with s as (select pg_current_snapshot() as snap),
         w as (select greatest($1::bigint, least(pg_snapshot_xmin(snap)::text::bigint, $1::bigint + $2)) as upto,
@@ -67,6 +72,7 @@ export const READ_WINDOW_SQL = `with s as (select pg_current_snapshot() as snap)
                          and (not $5::boolean or (select cut from w))
                        order by txid limit ${LAG_COUNTED_IN_READ}) lag)
    select w.upto::text as upto, w.horizon::text as horizon,
+          (select below::text from change_event_pruned where id = 1) as pruned_below,
           array(select x::text from pg_snapshot_xip(w.snap) x
                  where x::text::bigint >= w.upto and x::text::bigint < w.horizon) as running,
           p.pending, p.age, e.table_name, e.record_id
@@ -78,6 +84,35 @@ export const READ_WINDOW_SQL = `with s as (select pg_current_snapshot() as snap)
         where cardinality($4::bigint[]) > 0 and txid = any($4::bigint[]) and txid < w.horizon
        order by id
      ) e on true`;
+
+/**
+ * Deletes the events older than the retention ($1 seconds) of the transactions below the reader's
+ * watermark ($2), and raises the mark `change_event_pruned.below` above every txid it deleted, in the
+ * same transaction. The watermark bound keeps what this reader has not read: by age alone, an event
+ * committed behind a transaction left open longer than the retention (the watermark waits for it) or
+ * a backlog past one read's TXID_SPAN was deleted before it was read, and no reader noticed. The mark
+ * is for the other readers of the outbox (fast nodes reading directly, a relay): a reader that has not
+ * read every event below it reloads (PositionLostError) instead of going on without them.
+ */
+export const PRUNE_SQL = `with pruned as (
+       delete from change_event
+        where created_at < now() - make_interval(secs => $1) and txid < $2::bigint
+       returning txid),
+     mark as (
+       insert into change_event_pruned (id, below)
+       select 1, max(txid) + 1 from pruned having count(*) > 0
+       on conflict (id) do update set below = greatest(change_event_pruned.below, excluded.below))
+   select count(*)::int as n from pruned`;
+
+/**
+ * The smallest txid whose events the reader at `from` may not have read: below the horizon it read
+ * every transaction but those then running; above it, none. A prune mark above it may have taken some.
+ */
+function firstUnread(from: PostgresPosition): bigint {
+  let first = BigInt(from.horizon);
+  for (const txid of from.running) if (BigInt(txid) < first) first = BigInt(txid);
+  return first;
+}
 
 /**
  * PostgreSQL source. Lossless under concurrency by construction: each event carries its writer's
@@ -237,6 +272,7 @@ export class PostgresSource implements FeedSource {
       running: string[];
       pending: number;
       age: number | null;
+      pruned_below: string | null;
       table_name: string | null;
       record_id: string | null;
     }>({
@@ -245,6 +281,12 @@ export class PostgresSource implements FeedSource {
       values: [from.watermark, TXID_SPAN, from.horizon, from.running, this.readAhead],
     });
     const first = rows[0]!;
+    // Another reader pruned events this one has not read (it was away, or further behind than the
+    // retention): going on would skip them for good. Only a snapshot is safe.
+    if (first.pruned_below !== null && BigInt(first.pruned_below) > firstUnread(from))
+      throw new PositionLostError(
+        `outbox events below txid ${first.pruned_below} were pruned; this reader had read only up to ${position}`,
+      );
     let pending = first.pending;
     if (pending >= LAG_COUNTED_IN_READ)
       pending = await this.countLag(db, this.readAhead ? first.horizon : first.upto);
@@ -300,12 +342,10 @@ export class PostgresSource implements FeedSource {
     },
   };
 
-  async prune(retentionSeconds: number): Promise<number> {
-    const result = await this.db.query(
-      `delete from change_event where created_at < now() - make_interval(secs => $1)`,
-      [retentionSeconds],
-    );
-    return result.rowCount ?? 0;
+  async prune(retentionSeconds: number, position: string): Promise<number> {
+    const { watermark } = parsePostgresPosition(position);
+    const { rows } = await this.db.query<{ n: number }>(PRUNE_SQL, [retentionSeconds, watermark]);
+    return rows[0]!.n;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import type { CompiledProjection } from './projection.js';
 import { batchesOf } from './snapshot-batches.js';
 import { watchCommits, type CommitWatch } from './sqlite-commit-watch.js';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js';
+import { PositionLostError } from './position-lost.js';
 import type { FeedSource, ReadResult, RecordRow, SessionState, Snapshot } from './types.js';
 
 const BATCH = 10_000;
@@ -85,7 +86,12 @@ export class SqliteSource implements FeedSource {
     const db = this.conn;
     // The position, the sessions and every streamed row see one state.
     return this.inReadTransaction(async () => {
-      const max = this.stmt('select coalesce(max(id), 0) as id from change_event').get() as { id: number };
+      // Not below the prune's mark: with every event pruned, max(id) alone would restart the position
+      // at 0, below the mark, and every read would report it lost (ids are never reused: AUTOINCREMENT).
+      const max = this.stmt(
+        `select max(coalesce((select max(id) from change_event), 0),
+                    coalesce((select below - 1 from change_event_pruned where id = 1), 0)) as id`,
+      ).get() as { id: number };
       const revokedSessions: SessionState[] = this.hasSessions
         ? (
             this.stmt(
@@ -153,6 +159,13 @@ export class SqliteSource implements FeedSource {
     // events (the order it created) in this batch, as the PostgreSQL source's note explains. A batch cut
     // at BATCH events (a backlog) may still end inside a transaction.
     const { rows, upto, resolved, pending } = await this.inReadTransaction(async () => {
+      // Another reader pruned events past this position (see `prune`): going on would skip them.
+      const pruned = this.stmt('select below from change_event_pruned where id = 1').get() as
+        { below: number } | undefined;
+      if (pruned && pruned.below > Number(position) + 1)
+        throw new PositionLostError(
+          `outbox events below id ${pruned.below} were pruned; this reader had read only up to ${position}`,
+        );
       const rows = this.stmt(
         'select id, table_name as "table", record_id as recordId from change_event where id > ? order by id limit ?',
       ).all(Number(position), BATCH) as (OutboxEvent & { id: number })[];
@@ -193,12 +206,40 @@ export class SqliteSource implements FeedSource {
       this.stmt(projection.rereadSql).all(JSON.stringify(ids)) as RecordRow[],
   };
 
-  async prune(retentionSeconds: number): Promise<number> {
+  /**
+   * Deletes the events older than the retention that this reader has read (id <= position) and raises
+   * the mark `change_event_pruned.below` above every id it deleted, in one transaction. By age alone a
+   * backlog wider than one read (BATCH) was deleted before it was read. The mark is for the other
+   * readers of the file (another fast process, a relay): `read` reports a position below it lost.
+   */
+  async prune(retentionSeconds: number, position: string): Promise<number> {
+    const cutoff = `-${retentionSeconds} seconds`;
     try {
-      return this.stmt(
-        `delete from change_event where created_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?)`,
-      ).run(`-${retentionSeconds} seconds`).changes;
+      // IMMEDIATE: the write lock from the start, so the mark and the delete see the same rows.
+      this.stmt('begin immediate').run();
     } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return 0;
+      throw error;
+    }
+    try {
+      const { last } = this.stmt(
+        `select max(id) as last from change_event
+          where created_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?) and id <= ?`,
+      ).get(cutoff, Number(position)) as { last: number | null };
+      let deleted = 0;
+      if (last !== null) {
+        deleted = this.stmt(
+          `delete from change_event where created_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?) and id <= ?`,
+        ).run(cutoff, last).changes;
+        this.stmt(
+          `insert into change_event_pruned (id, below) values (1, ?)
+           on conflict (id) do update set below = max(below, excluded.below)`,
+        ).run(last + 1);
+      }
+      this.stmt('commit').run();
+      return deleted;
+    } catch (error) {
+      if (this.db?.inTransaction) this.stmt('rollback').run();
       if ((error as { code?: string }).code === 'SQLITE_BUSY') return 0;
       throw error;
     }

@@ -68,8 +68,13 @@ export interface FeedSource {
   connect(wake: () => void, lost: (error: Error) => void): Promise<void>;
   /** Opens a consistent snapshot, hands it to `consume`, and closes it when `consume` is done. */
   snapshot<T>(consume: (snapshot: Snapshot) => Promise<T>): Promise<T>;
+  /** Reads past `position`; throws PositionLostError when events past it were pruned unread. */
   read(position: string): Promise<ReadResult>;
-  /** Deletes outbox events older than the retention; returns how many. */
-  prune(retentionSeconds: number): Promise<number>;
+  /**
+   * Deletes outbox events older than the retention that the reader at `position` has read (never one
+   * past it, however old), and records the bound of what it deleted where every reader's `read` sees it:
+   * a reader that had not read them all throws PositionLostError there. Returns how many it deleted.
+   */
+  prune(retentionSeconds: number, position: string): Promise<number>;
   close(): Promise<void>;
 }

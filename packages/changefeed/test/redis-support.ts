@@ -8,6 +8,7 @@ import {
   openRelaySource,
   RedisStreamSource,
   StreamRelay,
+  type ChangeFeedOptions,
   type CompiledProjection,
 } from '../src/index.js';
 import { FAST_OPTIONS, eventually } from './helpers.js';
@@ -30,12 +31,19 @@ export function projectionsFor(db: MigratedTestDatabase): CompiledProjection[] {
   );
 }
 
-export function startRelay(db: MigratedTestDatabase, redisUrl: string, streamKey: string, lockTtlMs = 1000) {
+export function startRelay(
+  db: MigratedTestDatabase,
+  redisUrl: string,
+  streamKey: string,
+  lockTtlMs = 1000,
+  options: Partial<ChangeFeedOptions> = {},
+) {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   const projections = projectionsFor(db);
   const relay = new StreamRelay(() => openRelaySource(db.target, projections), redis, {
     ...FAST_OPTIONS,
+    ...options,
     streamKey,
     maxLen: 10_000,
     lockTtlMs,

@@ -9,8 +9,8 @@ import { migrate, migrationsIn, openOrm, type Orm } from '../orm.js';
 import type { Dialect, EntityList } from './authoring-orm.js';
 import { describeSchemaDifference } from './schema-changes.js';
 
-/** Tables the migrations create without an entity on purpose (the admin's session store, the migrator's log). */
-const TABLES_WITHOUT_ENTITY = ['admin_sessions', 'mikro_orm_migrations'];
+/** Tables the migrations create without an entity on purpose (the admin's session store, the outbox prune's bound, the migrator's log). */
+const TABLES_WITHOUT_ENTITY = ['admin_sessions', 'change_event_pruned', 'mikro_orm_migrations'];
 
 /**
  * What separates a migrated database from the entities, "table: what" per difference (MikroORM's
