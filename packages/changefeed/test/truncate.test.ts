@@ -1,12 +1,13 @@
 /**
  * TRUNCATE of a hot table reaches the feed as a delete of every row it emptied (change capture v2).
  * Row triggers do not fire on TRUNCATE: under v1 the feed saw nothing and fast kept serving the rows.
+ * A TRUNCATE of sessions (or of users, CASCADE) revokes every session it emptied.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Category } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
-import { createProduct, eventually, seededFeed } from './helpers.js';
+import { createProduct, eventually, mapFeed, seededFeed } from './helpers.js';
 
 const skip = testDialect() !== 'postgresql' && 'PostgreSQL only: SQLite has no TRUNCATE';
 
@@ -43,5 +44,33 @@ test(
     const deletes = fixture.changes.filter((c) => c.collection === 'products' && c.json === null);
     assert.equal(deletes.length, 3, 'one delete per truncated row');
     assert.equal(fixture.records.get('categories')!.size, 1, 'a table not truncated keeps its rows');
+  },
+);
+
+test(
+  'a TRUNCATE of users (CASCADE) revokes their sessions, in the feed and in a new snapshot',
+  { skip },
+  async () => {
+    await sql(`insert into users (email, password_hash) values ('t@example.com', 'x')`);
+    await sql(
+      `insert into sessions (id, user_id, grant_type, expires_at)
+       select sid, (select id from users where email = 't@example.com'), 'password', now() + interval '1 day'
+         from unnest(array['sid-a', 'sid-b']) sid`,
+    );
+    await sql('truncate users cascade');
+    await eventually('the truncated sessions revoked', () =>
+      ['sid-a', 'sid-b'].every((sid) => fixture.revoked.has(sid)),
+    );
+    // A node started now has no row to learn it from: only the outbox's delete events say so.
+    const restarted = mapFeed(fixture.db);
+    try {
+      await restarted.feed.start();
+      assert.ok(
+        restarted.revoked.has('sid-a') && restarted.revoked.has('sid-b'),
+        'revoked in a new snapshot',
+      );
+    } finally {
+      await restarted.feed.close();
+    }
   },
 );

@@ -57,24 +57,37 @@ begin
 end $$;`;
 
 /**
+ * The TRUNCATE capture alone, on PostgreSQL (SQLite has no TRUNCATE: nothing). Version 2 adds it to a
+ * hot table's triggers; a table captured by hand (sessions, whose deletion revokes) installs it with
+ * this. The statements are frozen as version 2's: change them only with a new version.
+ */
+export function truncateCaptureSql(dialect: ChangeCaptureDialect, table: string): string[] {
+  version(2, table);
+  if (dialect === 'sqlite') return [];
+  return [
+    CAPTURE_TRUNCATE_FUNCTION,
+    `create trigger "${table}_change_truncate" before truncate on "${table}" for each statement execute function tandem_change_truncate();`,
+  ];
+}
+
+/** Removes what truncateCaptureSql installed (the function stays: every hot table's version 2 uses it). */
+export function dropTruncateCaptureSql(dialect: ChangeCaptureDialect, table: string): string[] {
+  version(2, table);
+  if (dialect === 'sqlite') return [];
+  return [`drop trigger if exists "${table}_change_truncate" on "${table}";`];
+}
+
+/**
  * Version 2: version 1, and on PostgreSQL a statement trigger that captures TRUNCATE (CASCADE
  * included: each truncated hot table fires its own) as a delete of every row. SQLite has no
  * TRUNCATE (a `delete from` without where fires the row triggers), so its triggers are version 1's.
  */
 const version2: ChangeCaptureVersion = {
   create(dialect, table) {
-    const rows = version1.create(dialect, table);
-    if (dialect === 'sqlite') return rows;
-    return [
-      ...rows,
-      CAPTURE_TRUNCATE_FUNCTION,
-      `create trigger "${table}_change_truncate" before truncate on "${table}" for each statement execute function tandem_change_truncate();`,
-    ];
+    return [...version1.create(dialect, table), ...truncateCaptureSql(dialect, table)];
   },
   drop(dialect, table) {
-    const rows = version1.drop(dialect, table);
-    if (dialect === 'sqlite') return rows;
-    return [...rows, `drop trigger if exists "${table}_change_truncate" on "${table}";`];
+    return [...version1.drop(dialect, table), ...dropTruncateCaptureSql(dialect, table)];
   },
 };
 

@@ -14,7 +14,13 @@ export {
   type MigrationAuthoringOptions,
   type WrittenMigrations,
 } from './make-migrations.js';
-export { changeCaptureSql, dropChangeCaptureSql, CURRENT_CHANGE_CAPTURE_VERSION } from './change-capture.js';
+export {
+  changeCaptureSql,
+  dropChangeCaptureSql,
+  truncateCaptureSql,
+  dropTruncateCaptureSql,
+  CURRENT_CHANGE_CAPTURE_VERSION,
+} from './change-capture.js';
 export { DIALECTS, MIGRATIONS_ROOT, type Dialect, type EntityList } from './authoring-orm.js';
 export {
   migratedSchemaDrift,
