@@ -46,7 +46,7 @@ function gatedSource(): { source: FeedSource; release: () => void } {
       return real.snapshot(consume);
     },
     read: (position) => real.read(position),
-    prune: (retentionSeconds) => real.prune(retentionSeconds),
+    prune: (retentionSeconds, position) => real.prune(retentionSeconds, position),
     close: () => real.close(),
   };
   return { source, release };
