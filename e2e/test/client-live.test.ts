@@ -53,6 +53,18 @@ async function signedInClient(fetchFn?: typeof fetch): Promise<TandemClient> {
 const rename = (id: number, name: string) =>
   services.db.orm.em.fork().nativeUpdate(Product, { id }, { name, updatedAt: new Date() });
 
+/** `client` subscribed to products (confirmed), with the live events and subscription errors it gets. */
+async function watchingProducts(client: TandemClient) {
+  const events: LiveEvent[] = [];
+  client.live.onEvent((event) => events.push(event));
+  const errors: LiveError[] = [];
+  const subscription = client.live.subscribe('products', () => undefined, {
+    onError: (error) => errors.push(error),
+  });
+  await subscription.ready;
+  return { client, events, errors, subscription };
+}
+
 test(
   `subscribe: a change written to the database reaches the handler (${testDialect()})`,
   { skip },
@@ -152,14 +164,7 @@ test(
   'a revoked session closes the socket; the client cannot renew and reports it instead of retrying',
   { skip },
   async () => {
-    const client = await signedInClient();
-    const events: LiveEvent[] = [];
-    client.live.onEvent((event) => events.push(event));
-    const errors: LiveError[] = [];
-    const subscription = client.live.subscribe('products', () => undefined, {
-      onError: (error) => errors.push(error),
-    });
-    await subscription.ready;
+    const { client, events, errors } = await watchingProducts(await signedInClient());
     const response = await fetch(`${services.auth.url}/oauth/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -212,14 +217,7 @@ test(
         if (String(init?.body ?? '').includes('grant_type=refresh_token')) refreshes += 1;
         return fetch(input, init);
       };
-      const client = await signedInClient(counting);
-      const events: LiveEvent[] = [];
-      client.live.onEvent((event) => events.push(event));
-      const errors: LiveError[] = [];
-      const subscription = client.live.subscribe('products', () => undefined, {
-        onError: (error) => errors.push(error),
-      });
-      await subscription.ready;
+      const { client, events, errors } = await watchingProducts(await signedInClient(counting));
 
       await services.fast.stop();
       await eventually('a few reconnect attempts fail while fast is down', () =>

@@ -7,21 +7,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { testDialect } from '@tandem/models/testing';
+import { testDialect, type MigratedTestDatabase } from '@tandem/models/testing';
+import type { ChangeFeedOptions } from '../src/index.js';
 import { eventually, mapFeed } from './helpers.js';
 import { OUTWAIT_RETENTION_MS, SHORT_RETENTION, outboxFixture, pause } from './prune-support.js';
 import { REDIS_SKIP, REDIS_URL, redisSource, startRelay, uniqueStreamKey } from './redis-support.js';
+
+/** A relay into a new stream (with `options`) and a replica reading that stream, both started. */
+async function relayAndReplica(db: MigratedTestDatabase, options: Partial<ChangeFeedOptions> = {}) {
+  const key = uniqueStreamKey();
+  const relay = startRelay(db, REDIS_URL!, key, 1000, options);
+  await relay.ready();
+  const replica = mapFeed(db, {}, redisSource(db, REDIS_URL!, key));
+  await replica.feed.start();
+  return { key, relay, replica };
+}
 
 test(
   'a change committed behind a transaction open longer than the retention is relayed, not pruned',
   { skip: REDIS_SKIP || (testDialect() !== 'postgresql' && 'PostgreSQL only: SQLite has one writer') },
   async () => {
     const { db, insertProduct, productEvents } = await outboxFixture();
-    const key = uniqueStreamKey();
-    const relay = startRelay(db, REDIS_URL!, key, 1000, SHORT_RETENTION);
-    await relay.ready();
-    const replica = mapFeed(db, {}, redisSource(db, REDIS_URL!, key));
-    await replica.feed.start();
+    const { relay, replica } = await relayAndReplica(db, SHORT_RETENTION);
     const blocker = new pg.Client({ connectionString: db.url });
     await blocker.connect();
     try {
@@ -47,11 +54,8 @@ test(
   { skip: REDIS_SKIP },
   async () => {
     const { db, insertProduct, backlogWiderThanOneRead } = await outboxFixture();
-    const key = uniqueStreamKey();
-    let relay = startRelay(db, REDIS_URL!, key, 1000, SHORT_RETENTION);
-    await relay.ready();
-    const replica = mapFeed(db, {}, redisSource(db, REDIS_URL!, key));
-    await replica.feed.start();
+    const { key, replica, relay: first } = await relayAndReplica(db, SHORT_RETENTION);
+    let relay = first;
     try {
       const a = await insertProduct('A');
       await eventually('A relayed', () => replica.records.get('products')!.has(a));
@@ -75,11 +79,8 @@ test(
   { skip: REDIS_SKIP },
   async () => {
     const { db, insertProduct, productEvents } = await outboxFixture();
-    const key = uniqueStreamKey();
-    let relay = startRelay(db, REDIS_URL!, key);
-    await relay.ready();
-    const replica = mapFeed(db, {}, redisSource(db, REDIS_URL!, key));
-    await replica.feed.start();
+    const { key, replica, relay: first } = await relayAndReplica(db);
+    let relay = first;
     try {
       const a = await insertProduct('A');
       await eventually('A relayed', () => replica.records.get('products')!.has(a));
