@@ -68,6 +68,7 @@ export {
   insertSessionBindings,
   SESSION_GRANT_TYPES,
   type NewSession,
+  type SessionGuard,
   type SessionGrantType,
   sessionStart,
   type SessionStart,

@@ -23,6 +23,7 @@ export {
   insertSessionBindings,
   SESSION_GRANT_TYPES,
   type NewSession,
+  type SessionGuard,
   type SessionGrantType,
   type SessionStart,
 } from './start.js';

@@ -75,18 +75,30 @@ export async function revokeUserSessions(
  * change either committed first, and is ended here, or waits and then finds the password changed.
  */
 async function lockUser(em: Em, userId: number): Promise<void> {
-  if (!em.isInTransaction() || !isPostgres(em)) return;
-  // The lock an UPDATE of the row takes, not FOR UPDATE: that one would also wait for every
-  // insert whose foreign key names the user (an authorization code being issued), and deadlock.
-  await em
-    .getConnection()
-    .execute(
-      'select 1 from users where id = ? for no key update',
-      [userId],
-      'all',
-      em.getTransactionContext(),
-    );
+  await lockUsers(em, [userId]);
 }
+
+/** lockUser for several users, taken in id order so that two such transactions cannot deadlock. */
+async function lockUsers(em: Em, userIds: readonly number[]): Promise<void> {
+  if (!em.isInTransaction() || !isPostgres(em)) return;
+  const sorted = [...new Set(userIds)].sort((a, b) => a - b);
+  // In slices (a role's users may be more than a statement's parameters), still in id order.
+  for (let at = 0; at < sorted.length; at += LOCKED_PER_STATEMENT) {
+    const slice = sorted.slice(at, at + LOCKED_PER_STATEMENT);
+    // The lock an UPDATE of the row takes, not FOR UPDATE: that one would also wait for every
+    // insert whose foreign key names the user (an authorization code being issued), and deadlock.
+    await em
+      .getConnection()
+      .execute(
+        `select 1 from users where id in (${slice.map(() => '?').join(', ')}) order by id for no key update`,
+        slice,
+        'all',
+        em.getTransactionContext(),
+      );
+  }
+}
+
+const LOCKED_PER_STATEMENT = 10_000;
 
 /**
  * Ends the user's sign-ins at the auth service's login page, and spends the codes no client exchanged
@@ -135,6 +147,9 @@ export async function revokeSessionsBeyondRoleScopes(
 ): Promise<number> {
   if (userIds.length === 0) return 0;
   const now = options.now ?? new Date();
+  // Their rows first, as revokeUserSessions takes one: a password grant taking a user's row to start
+  // a session then either committed before (and its session is seen below) or reads the roles after.
+  await lockUsers(em, userIds);
   const allowed = await scopesOfUsers(em, userIds, options);
   const open = await em.find(
     Session,

@@ -91,10 +91,25 @@ interface StartedSession {
 }
 
 /**
+ * What a password grant checked before it starts its session, checked again inside the session's
+ * transaction once the user's row is taken, so that a change to the account committed meanwhile (a
+ * password changed, the account deactivated, a second factor turned on, a role taken away: each takes
+ * the same row first, revokeUserSessions / revokeSessionsBeyondRoleScopes) either waits for this
+ * session and then ends it, or committed first and refuses it here.
+ */
+export interface SessionGuard<R extends string> {
+  /** The stored hash the password was verified against: the session starts only while it is still the user's. */
+  readonly passwordHash: string;
+  /** The scopes to grant the account as it is now, or why it may not have a session any more. */
+  readonly admit: (tx: Em) => Promise<{ readonly scopes: readonly string[] } | { readonly refused: R }>;
+}
+
+/**
  * Starts a user's login session (a refresh-token family) and returns its id and first refresh token.
- * The password grant passes the stored hash its password was verified against
- * (`checkedPasswordHash`): the session then starts only while that is still the user's password, and
- * undefined says it is not (changed since the check). Without it (fixtures), the session just starts.
+ * The password grant passes a SessionGuard: the session then starts only while the user is active
+ * with the password the grant verified, with the scopes `admit` gives; otherwise what refused it
+ * (`password_changed`: the password changed or the account was deactivated). Without a guard
+ * (fixtures), the session just starts.
  */
 export function startUserSession(
   em: Em,
@@ -103,33 +118,44 @@ export function startUserSession(
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
 ): Promise<StartedSession>;
-export function startUserSession(
+export function startUserSession<R extends string>(
   em: Em,
   userId: number,
-  scopes: readonly string[],
+  scopes: undefined,
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
-  checkedPasswordHash: string,
-): Promise<StartedSession | undefined>;
-export async function startUserSession(
+  guard: SessionGuard<R>,
+): Promise<
+  (StartedSession & { readonly scopes: readonly string[] }) | { readonly refused: R | 'password_changed' }
+>;
+export async function startUserSession<R extends string>(
   em: Em,
   userId: number,
-  scopes: readonly string[],
+  scopes: readonly string[] | undefined,
   settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
   now: Date,
-  checkedPasswordHash?: string,
-): Promise<StartedSession | undefined> {
-  const fields = newSession({ userId, via: 'password' }, scopes, settings, now);
+  guard?: SessionGuard<R>,
+): Promise<
+  | StartedSession
+  | (StartedSession & { readonly scopes: readonly string[] })
+  | { readonly refused: R | 'password_changed' }
+> {
   return em.transactional(async (tx) => {
-    // First, and only while the password is the one the grant verified: it takes the user's row, so
-    // a password change racing this grant either waits for it and then revokes the session (it locks
-    // the same row, endUserSignIns), or committed before and leaves this grant nothing to update.
+    // First: it takes the user's row (see SessionGuard), and only while the account is active with
+    // the password the grant verified.
     const current = await tx.nativeUpdate(
       User,
-      checkedPasswordHash === undefined ? { id: userId } : { id: userId, passwordHash: checkedPasswordHash },
+      guard === undefined ? { id: userId } : { id: userId, passwordHash: guard.passwordHash, isActive: true },
       { lastLoginAt: now },
     );
-    if (checkedPasswordHash !== undefined && current === 0) return undefined;
+    let granted = scopes ?? [];
+    if (guard !== undefined) {
+      if (current === 0) return { refused: 'password_changed' as const };
+      const admitted = await guard.admit(tx);
+      if ('refused' in admitted) return admitted;
+      granted = admitted.scopes;
+    }
+    const fields = newSession({ userId, via: 'password' }, granted, settings, now);
     const session = tx.create(Session, {
       id: fields.id,
       user: tx.getReference(User, userId),
@@ -146,6 +172,8 @@ export async function startUserSession(
       createdAt: now,
       usedAt: null,
     });
-    return { sid: session.id, refreshToken };
+    return guard === undefined
+      ? { sid: session.id, refreshToken }
+      : { sid: session.id, refreshToken, scopes: granted };
   });
 }

@@ -1,4 +1,5 @@
 import { authenticateUser } from '@tandem/accounts';
+import { User, UserTotp } from '@tandem/models';
 import { twoFactorEnrolled, twoFactorRequired } from '@tandem/two-factor';
 import { formatScope, grantScope, roleScopes, startUserSession, userSubject } from '@tandem/tokens';
 import { OAuthError } from '../oauth-error.js';
@@ -11,6 +12,7 @@ const THROTTLED = {
   sign_ins:
     'Too many sign-ins to this account in a short time. Try again later; a client keeps its session with the refresh token.',
 } as const;
+const BEYOND_ROLES = 'The requested scope is invalid or exceeds what your roles allow.';
 const SECOND_FACTOR =
   'This account signs in with a second factor, which the password grant cannot carry: sign in through /oauth/authorize.';
 
@@ -49,22 +51,31 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
 
   await em.populate(user, ['roles']);
   const decision = grantScope(requestedScope, roleScopes(user));
-  if (!decision.ok)
-    throw new OAuthError('invalid_scope', 'The requested scope is invalid or exceeds what your roles allow.');
+  if (!decision.ok) throw new OAuthError('invalid_scope', BEYOND_ROLES);
 
   const now = new Date();
-  const started = await startUserSession(
-    em,
-    user.id,
-    decision.scopes,
-    deps.config.tokens,
-    now,
-    checkedPasswordHash,
-  );
-  // The password was changed while this grant checked it: it no longer signs in.
-  if (!started) throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+  // The checks above again, inside the session's transaction once the user's row is taken: a second
+  // factor turned on, the account deactivated or a role taken away while this grant ran either waits
+  // for the session (and then ends it) or committed first and refuses it here (SessionGuard).
+  const started = await startUserSession(em, user.id, undefined, deps.config.tokens, now, {
+    passwordHash: checkedPasswordHash,
+    admit: async (tx) => {
+      const account = await tx.findOneOrFail(User, user.id, { populate: ['roles'], refresh: true });
+      const enrolled = await tx.count(UserTotp, { user: user.id, confirmedAt: { $ne: null } });
+      if (twoFactorRequired(deps.config.twoFactor, account) || enrolled > 0)
+        return { refused: 'second_factor' as const };
+      const again = grantScope(requestedScope, roleScopes(account));
+      return again.ok ? { scopes: again.scopes } : { refused: 'beyond_roles' as const };
+    },
+  });
+  // The account changed while this grant checked it.
+  if ('refused' in started) {
+    if (started.refused === 'second_factor') throw new OAuthError('invalid_grant', SECOND_FACTOR);
+    if (started.refused === 'beyond_roles') throw new OAuthError('invalid_scope', BEYOND_ROLES);
+    throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+  }
   const { sid, refreshToken } = started;
-  const scope = formatScope(decision.scopes);
+  const scope = formatScope(started.scopes);
   const { token } = await deps.signer.sign({ sub: userSubject(user.id), scope, sid }, now.getTime());
   return {
     access_token: token,
