@@ -208,8 +208,18 @@ export async function createAdminApp(
   app.set('trust proxy', config.trustedProxies.length > 0 ? [...config.trustedProxies] : false);
   app.use(inlineScriptNonce, securityHeaders);
   app.get('/', (_req, res) => res.redirect(302, ROOT_PATH));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  // For probes: 503 while the database does not answer (the admin is of no use without it), as auth's.
+  app.get('/healthz', async (_req, res) => {
+    let database = true;
+    try {
+      await orm.em.getConnection().execute('select 1');
+    } catch {
+      database = false;
+    }
+    res
+      .status(database ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: database ? 'ok' : 'unavailable', checks: { database } });
   });
 
   // No body parser before this router: AdminJS parses its own forms (express-formidable).
