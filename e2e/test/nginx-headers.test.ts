@@ -91,6 +91,15 @@ test('a request with 60 header fields is answered through nginx', { skip }, asyn
   assert.equal(again.status, 304, 'If-None-Match is forwarded');
 });
 
+test('nginx keeps /metrics off the public port; the replica answers it on its own', { skip }, async () => {
+  const through = await fetch(`${nginxUrl}/metrics`);
+  assert.equal(through.status, 404);
+  assert.doesNotMatch(await through.text(), /tandem_/, 'no figure of the replica');
+  const direct = await fetch(`${fastUrl}/metrics`);
+  assert.equal(direct.status, 200, 'no METRICS_TOKEN here: open on the private network');
+  assert.match(await direct.text(), /tandem_/);
+});
+
 test('straight to the replica, the same request is not answered', { skip }, async () => {
   await assert.rejects(getWithHeaders(fastUrl, '/v1/products', 60));
 });
