@@ -1,4 +1,5 @@
-import type { HttpRequest, HttpResponse, RecognizedString } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { endWithoutBody, withEnding } from './response-ending.js';
 
 /** Origins allowed to read fast's answers from a browser (AllowedOrigins from @tandem/tokens). */
 export interface OriginList {
@@ -41,23 +42,16 @@ export class FastCors {
       res.writeHeader(ALLOW_ORIGIN, origin);
       res.writeHeader(EXPOSE, EXPOSED);
     };
-    const wrapper = {
-      writeStatus: (status: RecognizedString) => (res.writeStatus(status), wrapper),
-      writeHeader: (key: RecognizedString, value: RecognizedString) => (res.writeHeader(key, value), wrapper),
-      end: (body?: RecognizedString, closeConnection?: boolean) => (
-        addHeaders(),
-        res.end(body, closeConnection),
-        wrapper
-      ),
-      endWithoutBody: (length?: number, closeConnection?: boolean) => (
-        addHeaders(),
-        length === undefined ? res.endWithoutBody() : res.endWithoutBody(length, closeConnection),
-        wrapper
-      ),
-      onAborted: (handler: () => void) => (res.onAborted(handler), wrapper),
-      cork: (work: () => void) => (res.cork(work), wrapper),
-    };
-    return wrapper as unknown as HttpResponse;
+    return withEnding(res, {
+      end: (body, closeConnection) => {
+        addHeaders();
+        res.end(body, closeConnection);
+      },
+      endWithoutBody: (length, closeConnection) => {
+        addHeaders();
+        endWithoutBody(res, length, closeConnection);
+      },
+    });
   }
 
   /**

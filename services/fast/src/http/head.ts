@@ -1,4 +1,5 @@
 import type { HttpResponse, RecognizedString } from 'uWebSockets.js';
+import { endWithoutBody, withEnding } from './response-ending.js';
 
 /** The size in bytes of a body as `end` would send it. */
 function byteLength(body: RecognizedString | undefined): number {
@@ -21,23 +22,14 @@ const CONTENT_LENGTH = Buffer.from('Content-Length');
  * request handler without responding"). Content-Length is written as a header, then ended without one.
  */
 export function headOnly(res: HttpResponse): HttpResponse {
-  const wrapper = {
-    writeStatus: (status: RecognizedString) => (res.writeStatus(status), wrapper),
-    writeHeader: (key: RecognizedString, value: RecognizedString) => (res.writeHeader(key, value), wrapper),
-    end: (body?: RecognizedString, closeConnection = false) => {
+  return withEnding(res, {
+    end: (body, closeConnection = false) => {
       // Closing is asked only where a request body was left unread (the writes); no HEAD route reads
       // one. uWS can close only through endWithoutBody(0, true), which writes its own length, so then
       // the GET's is left out rather than sent twice.
       if (closeConnection) res.endWithoutBody(0, true);
       else res.writeHeader(CONTENT_LENGTH, String(byteLength(body))).endWithoutBody();
-      return wrapper;
     },
-    endWithoutBody: (length?: number, closeConnection?: boolean) => (
-      length === undefined ? res.endWithoutBody() : res.endWithoutBody(length, closeConnection),
-      wrapper
-    ),
-    onAborted: (handler: () => void) => (res.onAborted(handler), wrapper),
-    cork: (work: () => void) => (res.cork(work), wrapper),
-  };
-  return wrapper as unknown as HttpResponse;
+    endWithoutBody: (length, closeConnection) => endWithoutBody(res, length, closeConnection),
+  });
 }
