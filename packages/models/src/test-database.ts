@@ -97,6 +97,7 @@ export { eventually, freePort } from './test-waiting.js';
 export { openTransaction } from './test-open-transaction.js';
 export { rowIsFree, whileAnotherWriterHolds } from './test-held-rows.js';
 export { sqlitePassOnly, testDialect } from './test-dialects.js';
+export { THROTTLE_OUT_OF_THE_WAY } from './test-throttle.js';
 export {
   redisServerInstalled,
   startPrivateRedis,

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '@tandem/accounts';
 import { Role, User } from '@tandem/models';
-import { testDialect } from '@tandem/models/testing';
+import { testDialect, THROTTLE_OUT_OF_THE_WAY } from '@tandem/models/testing';
 import { revokeUserSessions } from '@tandem/tokens';
 import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
 
@@ -22,12 +22,7 @@ describe(`attack: logging in with a password while it is changed (${testDialect(
 
   before(async () => {
     // Room for every parallel attempt: the throttle is not what this file tests.
-    fixture = await startFixture({
-      LOGIN_THROTTLE_ATTEMPTS: '200',
-      LOGIN_THROTTLE_ACCOUNT_ATTEMPTS: '200',
-      LOGIN_THROTTLE_ADDRESS_ATTEMPTS: '200',
-      LOGIN_THROTTLE_ACCOUNT_SIGN_INS: '200',
-    });
+    fixture = await startFixture(THROTTLE_OUT_OF_THE_WAY);
     const em = fixture.db.orm.em.fork();
     const role = em.create(Role, { name: 'viewers', scopes: [], permissions: ['view_product'] });
     const user = em.create(User, { email: EMAIL, passwordHash: await hashPassword(PASSWORD), isStaff: true });

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Role, Session, User, UserTotp, type Orm } from '@tandem/models';
-import { testDialect } from '@tandem/models/testing';
+import { testDialect, THROTTLE_OUT_OF_THE_WAY } from '@tandem/models/testing';
 import { revokeSessionsBeyondRoleScopes, revokeUserSessions } from '@tandem/tokens';
 import { createRole, createUser, postForm, startTestAuth, type TestAuth } from './support.js';
 
@@ -21,12 +21,7 @@ describe(`attack: password grants while the account changes (${testDialect()})`,
   let auth: TestAuth;
   before(async () => {
     // Room for every parallel grant: the throttle is not what this file tests.
-    auth = await startTestAuth({
-      LOGIN_THROTTLE_ATTEMPTS: '500',
-      LOGIN_THROTTLE_ACCOUNT_ATTEMPTS: '500',
-      LOGIN_THROTTLE_ADDRESS_ATTEMPTS: '500',
-      LOGIN_THROTTLE_ACCOUNT_SIGN_INS: '500',
-    });
+    auth = await startTestAuth(THROTTLE_OUT_OF_THE_WAY);
     await createRole(auth, 'reader', ['catalog:read']);
     await createRole(auth, 'writer', ['orders:write']);
   });

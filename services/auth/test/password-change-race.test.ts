@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashPassword } from '@tandem/accounts';
 import { LoginSession, Session, User } from '@tandem/models';
-import { testDialect } from '@tandem/models/testing';
+import { testDialect, THROTTLE_OUT_OF_THE_WAY } from '@tandem/models/testing';
 import { revokeUserSessions } from '@tandem/tokens';
 import { createRole, createUser, postForm, startTestAuth, type TestAuth } from './support.js';
 import {
@@ -37,12 +37,7 @@ describe(`attack: signing in with a password while it is changed (${testDialect(
 
   before(async () => {
     // Room for every parallel attempt: the throttle is not what this file tests.
-    auth = await startTestAuth({
-      LOGIN_THROTTLE_ATTEMPTS: '200',
-      LOGIN_THROTTLE_ACCOUNT_ATTEMPTS: '200',
-      LOGIN_THROTTLE_ADDRESS_ATTEMPTS: '200',
-      LOGIN_THROTTLE_ACCOUNT_SIGN_INS: '200',
-    });
+    auth = await startTestAuth(THROTTLE_OUT_OF_THE_WAY);
     await createRole(auth, 'reader', ['catalog:read']);
     client = await createCodeClient(auth, { isPublic: true, isFirstParty: true });
   });
