@@ -140,6 +140,30 @@ export async function startUserSession<R extends string>(
   | (StartedSession & { readonly scopes: readonly string[] })
   | { readonly refused: R | 'password_changed' }
 > {
+  try {
+    return await startInTransaction(em, userId, scopes, settings, now, guard);
+  } catch (error) {
+    // Refused: the transaction rolled back, the user's lastLoginAt with it.
+    if (error instanceof SessionRefused) return { refused: error.reason as R | 'password_changed' };
+    throw error;
+  }
+}
+
+/** Thrown inside startUserSession's transaction to roll it back when its guard refuses the session. */
+class SessionRefused extends Error {
+  constructor(readonly reason: string) {
+    super(`session refused: ${reason}`);
+  }
+}
+
+function startInTransaction<R extends string>(
+  em: Em,
+  userId: number,
+  scopes: readonly string[] | undefined,
+  settings: Pick<TokenConfig, 'sessionAbsoluteTtlSeconds'>,
+  now: Date,
+  guard: SessionGuard<R> | undefined,
+): Promise<StartedSession | (StartedSession & { readonly scopes: readonly string[] })> {
   return em.transactional(async (tx) => {
     // First: it takes the user's row (see SessionGuard), and only while the account is active with
     // the password the grant verified.
@@ -150,9 +174,9 @@ export async function startUserSession<R extends string>(
     );
     let granted = scopes ?? [];
     if (guard !== undefined) {
-      if (current === 0) return { refused: 'password_changed' as const };
+      if (current === 0) throw new SessionRefused('password_changed');
       const admitted = await guard.admit(tx);
-      if ('refused' in admitted) return admitted;
+      if ('refused' in admitted) throw new SessionRefused(admitted.refused);
       granted = admitted.scopes;
     }
     const fields = newSession({ userId, via: 'password' }, granted, settings, now);

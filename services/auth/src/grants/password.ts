@@ -1,6 +1,6 @@
 import { authenticateUser } from '@tandem/accounts';
 import { User, UserTotp } from '@tandem/models';
-import { twoFactorEnrolled, twoFactorRequired } from '@tandem/two-factor';
+import { twoFactorRequired } from '@tandem/two-factor';
 import { formatScope, grantScope, roleScopes, startUserSession, userSubject } from '@tandem/tokens';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam } from '../params.js';
@@ -46,15 +46,9 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
   // load refreshes the same entity, with a password changed meanwhile).
   const checkedPasswordHash = user.passwordHash;
   await deps.throttle.recordSuccess(username, address);
-  if (twoFactorRequired(deps.config.twoFactor, user) || (await twoFactorEnrolled(em, user.id)))
-    throw new OAuthError('invalid_grant', SECOND_FACTOR);
-
-  await em.populate(user, ['roles']);
-  const decision = grantScope(requestedScope, roleScopes(user));
-  if (!decision.ok) throw new OAuthError('invalid_scope', BEYOND_ROLES);
 
   const now = new Date();
-  // The checks above again, inside the session's transaction once the user's row is taken: a second
+  // The account's checks, inside the session's transaction once the user's row is taken: a second
   // factor turned on, the account deactivated or a role taken away while this grant ran either waits
   // for the session (and then ends it) or committed first and refuses it here (SessionGuard).
   const started = await startUserSession(em, user.id, undefined, deps.config.tokens, now, {
@@ -64,11 +58,12 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
       const enrolled = await tx.count(UserTotp, { user: user.id, confirmedAt: { $ne: null } });
       if (twoFactorRequired(deps.config.twoFactor, account) || enrolled > 0)
         return { refused: 'second_factor' as const };
-      const again = grantScope(requestedScope, roleScopes(account));
-      return again.ok ? { scopes: again.scopes } : { refused: 'beyond_roles' as const };
+      const decision = grantScope(requestedScope, roleScopes(account));
+      return decision.ok ? { scopes: decision.scopes } : { refused: 'beyond_roles' as const };
     },
   });
-  // The account changed while this grant checked it.
+  // Refused (nothing written): a second factor, a scope beyond the roles, or the password changed or
+  // the account deactivated since the password was checked.
   if ('refused' in started) {
     if (started.refused === 'second_factor') throw new OAuthError('invalid_grant', SECOND_FACTOR);
     if (started.refused === 'beyond_roles') throw new OAuthError('invalid_scope', BEYOND_ROLES);
