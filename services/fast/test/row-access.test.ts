@@ -102,6 +102,24 @@ test("another user's order answers exactly what a missing one does", async () =>
   });
   assert.equal(probing.status, 404);
   assert.equal(probing.text, other.text);
+  // HEAD (the GET without its body) must not tell them apart either: same status, same headers, the
+  // same Content-Length, and no ETag that a 200 would carry.
+  const headOther = await get(ordersUrl(`/${theirs[0]}`), bearer(aliceToken), 'HEAD');
+  const headAbsent = await get(ordersUrl(`/${absentId}`), bearer(aliceToken), 'HEAD');
+  assert.equal(headOther.status, 404);
+  assert.equal(headOther.text, '');
+  assert.equal(headOther.headers.etag, undefined);
+  assert.deepEqual(comparable(headOther), comparable(headAbsent), 'the same status and headers');
+  // Each the length of its GET's 404 body, which names the id asked for and nothing else.
+  assert.equal(Number(headOther.headers['content-length']), Buffer.byteLength(other.text));
+  assert.equal(Number(headAbsent.headers['content-length']), Buffer.byteLength(absent.text));
+  const headProbing = await get(
+    ordersUrl(`/${theirs[0]}`),
+    { ...bearer(aliceToken), 'if-none-match': String(owned.headers.etag) },
+    'HEAD',
+  );
+  assert.equal(headProbing.status, 404);
+  assert.equal(headProbing.headers.etag, undefined);
 });
 
 test("a cursor from another user's list only positions the caller in their own list", async () => {
