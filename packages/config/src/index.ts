@@ -26,3 +26,4 @@ export {
   NO_EVICTION,
   type RedisPolicySource,
 } from './redis-eviction.js';
+export { appendOnlyEnabled, persistenceWarning, type RedisPersistenceSource } from './redis-persistence.js';

@@ -19,6 +19,11 @@ export interface WriteQueue {
   depth(): Promise<number>;
   /** Whether a write of this subject is still queued (GET /v1/writes/{id} before its outcome row exists). */
   isQueued(id: number, subject: string): Promise<boolean>;
+  /**
+   * Why a write answered 202 could still be lost by the queue's store as configured (for the start-up
+   * log), or undefined. Only a store whose durability is its operator's setting has one (Redis).
+   */
+  durabilityWarning?(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

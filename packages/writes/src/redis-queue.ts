@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisEvictionGuard } from '@tandem/config';
+import { RedisEvictionGuard, persistenceWarning } from '@tandem/config';
 import type { AcceptResult, WriteQueue } from './queue.js';
 import { encodePayload } from './redis-queue-payload.js';
 import { RedisQueueKeys } from './redis-queue-keys.js';
@@ -72,6 +72,10 @@ export class RedisWriteQueue implements WriteQueue {
     // Connection errors surface as failed commands; the event itself is noise.
     this.redis.on('error', () => undefined);
     this.eviction = new RedisEvictionGuard(this.redis, 'queued writes and Idempotency-Keys');
+  }
+
+  durabilityWarning(): Promise<string | undefined> {
+    return persistenceWarning(this.redis, 'writes answered 202 and not yet applied');
   }
 
   accept(write: Omit<WriteRequest, 'id' | 'partition'>): Promise<AcceptResult> {

@@ -668,4 +668,31 @@ describe(`Redis Streams write queue (${testDialect()})`, { skip: REDIS_SKIP }, (
       });
     },
   );
+  test(
+    'the queue says at start-up when its Redis could lose a write it answered 202 (no append-only file, or not synced per write)',
+    { skip: !redisServerInstalled() && 'redis-server is not installed (private ones are started here)' },
+    async () => {
+      const volatileRedis = await startPrivateRedis();
+      closers.push(() => volatileRedis.destroy());
+      const durableRedis = await startPrivateRedis({ durable: true });
+      closers.push(() => durableRedis.destroy());
+
+      const onVolatile = queue(settings({ redisUrl: volatileRedis.url }));
+      assert.match(
+        (await onVolatile.durabilityWarning?.()) ?? '',
+        /no append-only file \(appendonly no\).*restart loses them.*appendonly yes and appendfsync always/,
+      );
+      const onDurable = queue(settings({ redisUrl: durableRedis.url }));
+      assert.equal(await onDurable.durabilityWarning?.(), undefined, 'appendonly yes, appendfsync always');
+
+      // The same server synced once a second (Redis's default) loses the last second with its machine.
+      const admin = new Redis(durableRedis.url);
+      closers.push(async () => admin.disconnect());
+      await admin.config('SET', 'appendfsync', 'everysec');
+      assert.match(
+        (await onDurable.durabilityWarning?.()) ?? '',
+        /once a second \(appendfsync everysec\).*Set appendfsync always/,
+      );
+    },
+  );
 });

@@ -64,6 +64,7 @@ export async function startFast(options: FastOptions): Promise<FastServer> {
   void origins.keepFresh((err) => logger.warn({ err }, 'CORS origins not read; retrying'));
   const cors = new FastCors(origins);
   const writeQueue = options.writeQueue ?? openWriteQueue(config, orm);
+  void writeQueue.durabilityWarning?.().then((warning) => warning && logger.warn(`write queue: ${warning}`));
   // Validators compiled here, once per writable collection (a bad declaration stops start-up).
   const writes = new WritePath({
     store,
