@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hotProjections } from '@tandem/models';
@@ -98,6 +98,8 @@ test('tandem generate client writes the file; --check passes on it and fails on 
 
     const usage = await tandem(['generate', 'server'], env);
     assert.equal(usage.code, 2);
+    // It reads the models, not the database: none is made at DATABASE_URL's path.
+    assert.deepEqual(readdirSync(dir), ['collections.ts']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

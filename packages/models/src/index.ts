@@ -9,6 +9,7 @@ export {
   refuseUnmigratable,
   isPostgres,
   MissingDatabaseError,
+  missingSqliteFile,
   type Orm,
 } from './orm.js';
 export { MigrationBuildError, type MigrationBuildProblems } from './schema/migration-build.js';

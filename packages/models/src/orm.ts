@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +135,8 @@ export function ormOptions(target: DatabaseTarget, overrides: Partial<SqlOptions
 }
 
 export async function openOrm(target: DatabaseTarget, overrides: Partial<SqlOptions> = {}): Promise<Orm> {
-  if (target.dialect === 'sqlite') createPrivately(target.path);
+  // Metadata only (`connect: false`: fast, `tandem generate client`): no database file is needed.
+  if (target.dialect === 'sqlite' && overrides.connect !== false) createPrivately(target.path);
   return MikroORM.init<AbstractSqlDriver, SqlEntityManager>(ormOptions(target, overrides));
 }
 
@@ -173,6 +174,21 @@ function refuseUnbuiltMigrations(orm: Orm): void {
 /** Refused before the migrator, which creates a database it does not find: DATABASE_URL names one that is not there. */
 export class MissingDatabaseError extends Error {
   override name = 'MissingDatabaseError';
+}
+
+/**
+ * Why `target` is not an existing database, for everything but `tandem migrate` and `tandem start`
+ * (the only ones that make a new one): a SQLite file that is not there. openOrm would create it, and
+ * a mistyped DATABASE_URL would then leave an empty database behind and fail later on missing tables
+ * (a service retrying them forever). PostgreSQL's are checked by the server when connecting.
+ */
+export function missingSqliteFile(target: DatabaseTarget): string | undefined {
+  if (target.dialect !== 'sqlite' || target.path === ':memory:' || target.path === '') return undefined;
+  if (existsSync(target.path)) return undefined;
+  return (
+    `the SQLite database ${target.path} does not exist: run \`tandem migrate\` to create it, or correct ` +
+    'DATABASE_URL (or TANDEM_DATA_DIR, relative to the working directory). Nothing was created.'
+  );
 }
 
 /**

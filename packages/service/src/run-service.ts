@@ -1,6 +1,6 @@
 import { loadConfigOrExit, type Config } from '@tandem/config';
 import { createLogger, type Logger } from '@tandem/log';
-import { openOrm, type Orm } from '@tandem/models';
+import { MissingDatabaseError, missingSqliteFile, openOrm, type Orm } from '@tandem/models';
 import type { ReadyMessage, RunningService, ServiceOptions } from './running-service.js';
 
 /** One service's entry point, as `runService` runs it. `P` is what `prepare` hands to `start`. */
@@ -24,7 +24,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /**
  * The life of a service process, the same for every service:
  * - the config from the environment (a bad variable: one line on stderr, exit 2);
- * - prepare, open the ORM, start; a failure is logged, written to stderr as `<name>: failed to start:
+ * - prepare, open the ORM (a SQLite file that is not there is a failure: see missingSqliteFile), start; a failure is logged, written to stderr as `<name>: failed to start:
  *   <message>`, whatever was opened is closed, exit 1;
  * - SIGINT, SIGTERM, or the IPC channel closing (the parent exited, even by SIGKILL) stop the service and
  *   close the ORM, then exit 0 (1 if closing failed);
@@ -53,6 +53,9 @@ export async function runService<S extends RunningService, P = undefined>(
     const prepared = definition.prepare
       ? await definition.prepare(config, logger)
       : (undefined as unknown as P);
+    // Only `tandem migrate` and `tandem start` make a new database: a service on a mistyped path stops.
+    const missing = missingSqliteFile(config.database);
+    if (missing) throw new MissingDatabaseError(missing);
     orm = await openOrm(config.database, definition.orm);
     options = { config, orm, logger };
     service = await definition.start(options, prepared);

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ const fixture = fileURLToPath(new URL('../../test/fixtures/echo-service.mjs', im
 let dir: string;
 before(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'tandem-service-'));
+  // An empty file is a new SQLite database, as `tandem migrate` leaves one before its first migration.
+  closeSync(openSync(path.join(dir, 'db.sqlite'), 'w'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -85,4 +87,27 @@ test('a bad setting: one line naming it on stderr, exit 2', async () => {
   await assert.rejects(service.ready);
   assert.equal(await service.exited, 2);
   assert.match(service.output().stderr, /^echo: configuration error: .*LOG_LEVEL/m);
+});
+
+test('a SQLite database that does not exist stops start-up (exit 1) naming it, and nothing is created', async () => {
+  const empty = mkdtempSync(path.join(tmpdir(), 'tandem-service-missing-'));
+  try {
+    const file = path.join(empty, 'typo.sqlite');
+    const service = run({ DATABASE_URL: `sqlite:${file}` });
+    // Stopped whatever happens: a service that started anyway would keep this test process alive.
+    after(() => service.child.kill('SIGKILL'));
+    await assert.rejects(service.ready);
+    assert.equal(await service.exited, 1);
+    assert.match(
+      service.output().stderr,
+      new RegExp(
+        `^echo: failed to start: the SQLite database ${file} does not exist: run \`tandem migrate\``,
+        'm',
+      ),
+    );
+    assert.equal(existsSync(file), false);
+    assert.deepEqual(readdirSync(empty), []);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
