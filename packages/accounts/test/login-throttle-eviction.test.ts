@@ -38,7 +38,7 @@ describe(
         await throttle.ready();
         assert.match((await throttle.redisHazard()) ?? '', /maxmemory-policy is allkeys-lru/);
         for (let i = 0; i < 3; i++)
-          assert.deepEqual(await throttle.reserve('ann@example.com', '203.0.113.7'), { allowed: true });
+          assert.equal((await throttle.reserve('ann@example.com', '203.0.113.7')).allowed, true);
         assert.deepEqual(await admin.keys(`${prefix}:*`), [], 'no counter in a Redis that may evict it');
         // What a full allkeys-lru Redis does to whatever it holds: the guesses are still counted.
         await admin.flushall();

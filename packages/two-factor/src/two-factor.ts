@@ -239,7 +239,7 @@ export class TwoFactor {
       return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
     const result =
       code.length > MAX_CODE_LENGTH ? ({ ok: false, reason: 'invalid' } as const) : await check();
-    if (result.ok) await this.throttle.recordSuccess(key, address);
+    if (result.ok) await this.throttle.recordSuccess(verdict.reservation);
     return result;
   }
 

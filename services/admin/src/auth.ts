@@ -92,7 +92,7 @@ export function loginRoutes(router: Router, deps: AuthDeps): LoginRoutes {
         res.status(401).send(await page('invalidStaffLogin' satisfies keyof typeof LOGIN_MESSAGES));
         return;
       }
-      await throttle.recordSuccess(email, address);
+      await throttle.recordSuccess(verdict.reservation);
       const destination = await afterPassword(req, twoFactorDeps, user, passwordStamp);
       logger.info(
         { userId: user.id, secondStep: destination !== admin.options.rootPath },

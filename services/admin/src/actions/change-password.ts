@@ -48,7 +48,7 @@ export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): Page
     }
     // A wrong password keeps the point it reserved; a right one gives it back.
     if (await verifyPassword(user.passwordHash, current))
-      await guesses.throttle.recordSuccess(user.email, address);
+      await guesses.throttle.recordSuccess(verdict.reservation);
     else errors.currentPassword = 'Your current password was entered incorrectly.';
     const problem = passwordProblem(next);
     if (problem) errors.newPassword = problem;

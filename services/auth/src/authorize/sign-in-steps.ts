@@ -53,7 +53,7 @@ export const passwordStep: SignInStep = async (context) => {
     deps.metrics.loginFailures.inc({ reason: 'bad_credentials' });
     return loginAgain(context, 401, BAD_CREDENTIALS, email);
   }
-  await deps.throttle.recordSuccess(email, address);
+  await deps.throttle.recordSuccess(verdict.reservation);
   return afterPassword(context, user.id, user.passwordHash);
 };
 

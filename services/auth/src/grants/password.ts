@@ -45,7 +45,7 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
   // The hash just verified, before anything else loads the user into this EntityManager (a later
   // load refreshes the same entity, with a password changed meanwhile).
   const checkedPasswordHash = user.passwordHash;
-  await deps.throttle.recordSuccess(username, address);
+  await deps.throttle.recordSuccess(verdict.reservation);
 
   const now = new Date();
   // The account's checks, inside the session's transaction once the user's row is taken: a second
