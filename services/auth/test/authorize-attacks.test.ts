@@ -135,6 +135,8 @@ describe('attacks on /oauth/authorize', () => {
   it('prompt, max_age, nonce, response_mode, request objects: checked with their OpenID Connect codes', async () => {
     await redirected({ ...good(), prompt: 'none login' }, 'invalid_request');
     await redirected({ ...good(), prompt: 'everything' }, 'invalid_request');
+    // Not acted on (no account chooser), so refused rather than silently ignored: discovery lists the rest.
+    await redirected({ ...good(), prompt: 'select_account' }, 'invalid_request');
     await redirected({ ...good(), prompt: 'none' }, 'login_required');
     for (const maxAge of ['-1', '1.5', 'abc', '99999999999'])
       await redirected({ ...good(), max_age: maxAge }, 'invalid_request');

@@ -2,6 +2,7 @@ import { Client } from '@tandem/models';
 import { clientMayHaveScope, parseScope } from '@tandem/tokens';
 import type { AuthDeps } from '../deps.js';
 import { holdsNul, nulDescription, parameterWithNul } from '../nul-values.js';
+import { withQueryValues } from './redirect-query.js';
 
 /** A registered client, as the authorization endpoint needs it. */
 export interface AuthorizingClient {
@@ -74,7 +75,9 @@ export class PageError extends Error {
 }
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
+/** The prompt values this server acts on (discovery's prompt_values_supported); any other is refused. */
+export const PROMPT_VALUES = ['none', 'login', 'consent'] as const;
+const PROMPTS = new Set<string>(PROMPT_VALUES);
 const MAX_STATE = 2048;
 const MAX_NONCE = 512;
 /** The longest email address (RFC 5321 path limit), so the longest hint that can name an account. */
@@ -207,9 +210,9 @@ export function redirectTo(
   issuer: string,
   values: Readonly<Record<string, string>>,
 ): string {
-  const url = new URL(target.redirectUri);
-  for (const [name, value] of Object.entries(values)) url.searchParams.append(name, value);
-  if (target.state !== undefined) url.searchParams.append('state', target.state);
-  url.searchParams.append('iss', issuer);
-  return url.href;
+  return withQueryValues(target.redirectUri, [
+    ...Object.entries(values),
+    ...(target.state !== undefined ? [['state', target.state] as const] : []),
+    ['iss', issuer],
+  ]);
 }

@@ -8,6 +8,7 @@ import { sendPage, sendRedirect } from '../authorize/html.js';
 import { clearSignInCookie, currentSignIn, endSignIn, type SignedIn } from '../authorize/login-sessions.js';
 import { nulDescription, parameterWithNul } from '../nul-values.js';
 import { readParams, type BodyRequest } from '../params.js';
+import { withQueryValues } from '../authorize/redirect-query.js';
 import { verifyOwnToken } from './access-token.js';
 
 export const LOGOUT_PATH = '/oauth/logout';
@@ -29,10 +30,8 @@ async function returnTo(deps: AuthDeps, params: URLSearchParams, hintedClient: s
   // client counts as unknown: its redirect URIs are no longer vouched for by anyone.
   if (!client || !client.isActive || !client.redirectUris.includes(target))
     throw new LogoutRefused('post_logout_redirect_uri is not registered for this client.');
-  const url = new URL(target);
   const state = params.get('state');
-  if (state) url.searchParams.append('state', state.slice(0, 2048));
-  return url.href;
+  return withQueryValues(target, state ? [['state', state.slice(0, 2048)]] : []);
 }
 
 /** Whether one of the sign-in's authorization codes started the token session `sid`. */

@@ -7,6 +7,7 @@ import { GRANTS } from './token.js';
 import { AUTHORIZE_PATH } from '../authorize/route.js';
 import { LOGOUT_PATH } from '../oidc/logout.js';
 import { USERINFO_PATH } from '../oidc/userinfo.js';
+import { PROMPT_VALUES } from '../authorize/request.js';
 
 export const TOKEN_PATH = '/oauth/token';
 export const REVOKE_PATH = '/oauth/revoke';
@@ -54,7 +55,7 @@ export function discoveryRoute(deps: AuthDeps): GetRoute {
         response_types_supported: ['code'],
         response_modes_supported: ['query'],
         code_challenge_methods_supported: ['S256'],
-        prompt_values_supported: ['none', 'login', 'consent'],
+        prompt_values_supported: PROMPT_VALUES,
         authorization_response_iss_parameter_supported: true,
         claims_parameter_supported: false,
         request_parameter_supported: false,
