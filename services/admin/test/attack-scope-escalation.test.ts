@@ -156,6 +156,55 @@ describe(`attack: a user or role manager gives themselves a token scope (${testD
     ]);
   });
 
+  it("cannot redirect a more powerful client's codes to a page of theirs (redirect URIs, origins, first party)", async () => {
+    const em = fixture.db.orm.em.fork();
+    const app = em.create(OAuthClient, {
+      clientId: 'tc_orders_app',
+      name: 'Orders app',
+      secretHash: '0'.repeat(64),
+      scopes: ['orders:read:any'],
+      redirectUris: ['https://orders.example/cb'],
+      allowedOrigins: [],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      isPublic: true,
+      isFirstParty: false,
+      isActive: true,
+    });
+    await em.flush();
+    const forms: Array<Record<string, string>> = [
+      { 'redirectUris.0': 'https://attacker.example/cb' },
+      { redirectUris: 'https://attacker.example/cb' },
+      { 'allowedOrigins.0': 'https://attacker.example' },
+      { isFirstParty: 'true' },
+      { name: 'Renamed' },
+    ];
+    const answers = await Promise.all(
+      forms.map((form) => manager.api<Answer>(`/resources/Client/records/${app.id}/edit`, { form })),
+    );
+    for (const [i, { status, body }] of answers.entries()) {
+      assert.equal(status, 403, `${JSON.stringify(forms[i])}: ${JSON.stringify(body)}`);
+      assert.equal(body.error, 'client_outranks_you');
+      assert.match(body.message ?? '', /orders:read:any/);
+    }
+    const stored = await fixture.db.orm.em.fork().findOneOrFail(OAuthClient, app.id);
+    assert.deepEqual(stored.redirectUris, ['https://orders.example/cb']);
+    assert.deepEqual(stored.allowedOrigins, []);
+    assert.equal(stored.isFirstParty, false);
+    assert.equal(stored.name, 'Orders app');
+    // A client within theirs stays theirs to change; a superuser changes any.
+    const own = await manager.api<Answer & { record?: { id: string } }>('/resources/Client/actions/new', {
+      form: { name: 'Catalog app', 'scopes.0': 'catalog:read' },
+    });
+    const ownEdit = await manager.api<Answer>(`/resources/Client/records/${own.body.record!.id}/edit`, {
+      form: { 'redirectUris.0': 'https://catalog.example/cb' },
+    });
+    assert.equal(ownEdit.body.notice?.type, 'success', JSON.stringify(ownEdit.body));
+    const byRoot = await root.api<Answer>(`/resources/Client/records/${app.id}/edit`, {
+      form: { name: 'Orders app (renamed)' },
+    });
+    assert.equal(byRoot.body.notice?.type, 'success', JSON.stringify(byRoot.body));
+  });
+
   it('may give what they hold; a superuser may give any scope', async () => {
     const own = await manager.api<Answer>('/resources/Role/actions/new', {
       form: { name: 'readers', 'scopes.0': 'catalog:read' },

@@ -4,6 +4,7 @@ import {
   type ActionContext,
   type ActionResponse,
   type After,
+  type Before,
   type ResourceWithOptions,
 } from 'adminjs';
 import {
@@ -17,7 +18,8 @@ import { CLIENT_GRANT_TYPES, Client } from '@tandem/models';
 import { confirmedBulkAction } from '../actions/confirmed-bulk.js';
 import { actorOf, recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
-import { onlyScopesTheyHold } from './grant-only-held.js';
+import { RequestRefused } from '../request-refused.js';
+import { heldScopes, mayRun, onlyScopesTheyHold, scopesNotHeld } from './grant-only-held.js';
 
 /** How long a new client's secret waits for its one showing (the redirect right after "Save"). */
 const SHOW_ONCE_WINDOW_MS = 5 * 60_000;
@@ -50,6 +52,32 @@ class OneTimeSecrets {
     this.byRecord.delete(recordId);
     return entry.expires > Date.now() ? entry.secret : undefined;
   }
+}
+
+/**
+ * A staff member who is not a superuser may change only clients whose token scopes they hold, as they
+ * may change only accounts within theirs (user.ts). Otherwise change_client would reach tokens beyond
+ * their own: point a first-party app's redirect URIs (or allowed origins) at a page of theirs, and every
+ * user who signs in there hands them a code for that app's scopes, without a consent screen. The
+ * client's scopes are read from the database, not from the form.
+ */
+function onlyClientsWithinTheirs(deps: ResourceDeps): Before {
+  return async (request, context) => {
+    if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
+    const id = Number(context.record?.id());
+    if (!Number.isSafeInteger(id)) return request;
+    const client = await deps.orm.em.fork().findOne(Client, id);
+    if (!client) return request;
+    const missing = scopesNotHeld(await heldScopes(deps.orm, context.currentAdmin), client.scopes);
+    if (missing.length > 0)
+      throw new RequestRefused(
+        403,
+        'client_outranks_you',
+        `You may not change the client "${client.name}": its tokens carry scopes you do not hold ` +
+          `(${missing.join(', ')}). Ask a superuser.`,
+      );
+    return request;
+  };
 }
 
 /** Activate / deactivate the selected clients (confirmation drawer, POST only, audited). */
@@ -221,7 +249,7 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
         activate: setActiveAction(deps, true),
         // A client's tokens carry its scopes: giving one `orders:read:any` is reading every order.
         new: { before: onlyScopesTheyHold(deps.orm, 'client') },
-        edit: { before: onlyScopesTheyHold(deps.orm, 'client') },
+        edit: { before: [onlyClientsWithinTheirs(deps), onlyScopesTheyHold(deps.orm, 'client')] },
       },
       // Deactivated (which revokes its sessions), never deleted.
       refused: ['delete', 'bulkDelete'],
