@@ -18,6 +18,13 @@ const SECRET_KEYS = new Set(
     'idToken',
     'token',
     'privateKey',
+    'privateJwk',
+    'secretKey',
+    // With its authorization code, a PKCE verifier redeems tokens ('code' itself also names error codes).
+    'codeVerifier',
+    'totpSecret',
+    'recoveryCode',
+    'recoveryCodes',
     'authorization',
     'cookie',
     'setCookie',

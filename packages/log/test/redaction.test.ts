@@ -29,6 +29,11 @@ const SECRET = {
   authorization: 'Bearer eyJ.authorization-header-10.sig',
   cookie: 'tandem.sid=session-cookie-11',
   setCookie: 'tandem.sid=set-cookie-12; HttpOnly',
+  privateJwk: 'private-jwk-d-13-abcdef',
+  secretKey: 'tandem-secret-key-14-abcdef',
+  codeVerifier: 'pkce-code-verifier-15-abcdef',
+  totpSecret: 'JBSWY3DPEHPK3PXP16',
+  recoveryCode: 'recovery-code-17',
 };
 
 function assertNoSecret(text: string): void {
@@ -75,6 +80,13 @@ test('stored secrets of users, clients and signing keys are redacted', () => {
   logger.info({ key: { kid: 'k1', privateKey: SECRET.privateKey } }, 'key');
   assert.deepEqual(last().key, { kid: 'k1', privateKey: '[redacted]' });
   logger.info({ passwordHash: SECRET.passwordHash, secret: SECRET.secret, privateKey: SECRET.privateKey });
+  // The secret key that opens the signing keys, a key's private JWK, a second factor's secrets.
+  logger.info({ config: { secretKey: SECRET.secretKey }, key: { privateJwk: { d: SECRET.privateJwk } } });
+  logger.info({ two_factor: { totp_secret: SECRET.totpSecret, recovery_codes: [SECRET.recoveryCode] } });
+  logger.info({ recoveryCode: SECRET.recoveryCode }, 'one recovery code');
+  // A token request's body: the code's PKCE verifier; an error's `code` (a name, not a secret) is kept.
+  logger.info({ body: { grant_type: 'authorization_code', code_verifier: SECRET.codeVerifier }, code: 'E1' });
+  assert.equal(last().code, 'E1');
   assertNoSecret(text());
 });
 
