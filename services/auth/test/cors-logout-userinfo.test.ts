@@ -211,6 +211,13 @@ describe('CORS, userinfo and RP-initiated logout', () => {
     assert.equal(evil.location, undefined);
     const forgedHint = await browser.get(`/oauth/logout?id_token_hint=${tokens.id_token!.slice(0, -4)}AAAA`);
     assert.equal(forgedHint.status, 400);
+    // A state too long to echo is refused, as at /oauth/authorize, not cut to a value the client never sent.
+    const longState = await browser.get(
+      `/oauth/logout?${new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: REDIRECT_URI, state: 's'.repeat(2049) })}`,
+    );
+    assert.equal(longState.status, 400);
+    assert.equal(longState.location, undefined);
+    assert.match(longState.html, /state/);
     const done = await browser.get(
       `/oauth/logout?${new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: REDIRECT_URI, state: 's1' })}`,
     );

@@ -78,7 +78,8 @@ const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 /** The prompt values this server acts on (discovery's prompt_values_supported); any other is refused. */
 export const PROMPT_VALUES = ['none', 'login', 'consent'] as const;
 const PROMPTS = new Set<string>(PROMPT_VALUES);
-const MAX_STATE = 2048;
+/** The longest `state` echoed back (authorization and logout); a longer one is refused, never cut. */
+export const MAX_STATE = 2048;
 const MAX_NONCE = 512;
 /** The longest email address (RFC 5321 path limit), so the longest hint that can name an account. */
 const MAX_LOGIN_HINT = 254;

@@ -9,6 +9,7 @@ import { clearSignInCookie, currentSignIn, endSignIn, type SignedIn } from '../a
 import { nulDescription, parameterWithNul } from '../nul-values.js';
 import { readParams, type BodyRequest } from '../params.js';
 import { withQueryValues } from '../authorize/redirect-query.js';
+import { MAX_STATE } from '../authorize/request.js';
 import { verifyOwnToken } from './access-token.js';
 
 export const LOGOUT_PATH = '/oauth/logout';
@@ -30,8 +31,11 @@ async function returnTo(deps: AuthDeps, params: URLSearchParams, hintedClient: s
   // client counts as unknown: its redirect URIs are no longer vouched for by anyone.
   if (!client || !client.isActive || !client.redirectUris.includes(target))
     throw new LogoutRefused('post_logout_redirect_uri is not registered for this client.');
+  // Echoed whole or refused, as /oauth/authorize does: a cut state would not match what the client sent.
   const state = params.get('state');
-  return withQueryValues(target, state ? [['state', state.slice(0, 2048)]] : []);
+  if (state && state.length > MAX_STATE)
+    throw new LogoutRefused(`Parameter "state" is longer than ${MAX_STATE} characters.`);
+  return withQueryValues(target, state ? [['state', state]] : []);
 }
 
 /** Whether one of the sign-in's authorization codes started the token session `sid`. */
