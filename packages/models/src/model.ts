@@ -15,7 +15,10 @@ export interface HotDeclaration {
   readonly scope: string;
   /** Row filter: only rows whose property equals the value are visible (e.g. published products). */
   readonly where?: Readonly<Record<string, string | number | boolean>>;
-  /** Exposed fields that list queries may filter on (`?categoryId=3`); the fast service indexes them. */
+  /**
+   * Exposed fields that list queries may filter on (`?categoryId=3`); the fast service indexes them.
+   * Each holds one string, number or boolean (or null): a JSON or array property cannot be filterable.
+   */
   readonly filterable?: readonly string[];
   /**
    * Rows that belong to someone: each is visible only to the token whose claim equals its field

@@ -82,6 +82,17 @@ test('a row filter or filterable field that does not exist is refused', () => {
   );
 });
 
+test('a JSON field is refused as filterable: a filter compares one value, not an array or an object', () => {
+  // Product.tags is a JSON array: ['a', 'b'] and "a,b" would have been one filter value.
+  const message = problemOf({ ...products, filterable: ['categoryId', 'tags'] });
+  assert.match(
+    message,
+    /hot declaration of Product \(defineModel\(Product, \{ hot: \{ collection: "products"/,
+  );
+  assert.match(message, /filterable field "tags" \(\w+\) must hold one string, number or boolean/);
+  assert.doesNotMatch(message, /"categoryId"/);
+});
+
 test('a hot window on a missing or non-datetime property, or of under a minute, is refused', () => {
   assert.match(
     problemOf({ ...products, hotWindow: { property: 'publishedAt', seconds: 900 } }),

@@ -37,6 +37,16 @@ function holdsString(prop: PropertyMeta): boolean {
   return prop.kind === 'scalar' && prop.runtimeType === 'string';
 }
 
+/**
+ * A property whose JSON value is one string, number or boolean (or null): what a list filter, which
+ * compares one query-string value with it, can equal. A JSON column may hold an array or an object, as
+ * an array property does: no query value could name one, and their text forms collide ("a,b").
+ */
+function holdsOneValue(prop: PropertyMeta): boolean {
+  if (prop.kind === 'm:1' || prop.kind === '1:1') return true;
+  return prop.kind === 'scalar' && !/json|array/i.test(prop.type) && !prop.runtimeType?.endsWith('[]');
+}
+
 /** Why a `rowAccess` rule cannot be enforced: the owner field, the claim, the lifting scope. */
 function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike): string[] {
   const rule = projection.rowAccess;
@@ -113,9 +123,17 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
     if (!meta.properties[property]) problems.push(`field ${JSON.stringify(field)}: ${missing(property)}`);
   }
   if (projection.fields.id !== 'id') problems.push('fields must expose the primary key as "id": "id"');
-  for (const field of projection.filterable ?? [])
-    if (!(field in projection.fields))
+  for (const field of projection.filterable ?? []) {
+    if (!(field in projection.fields)) {
       problems.push(`filterable field ${JSON.stringify(field)} is not one of the exposed fields`);
+      continue;
+    }
+    const prop = meta.properties[projection.fields[field]!];
+    if (prop !== undefined && !holdsOneValue(prop))
+      problems.push(
+        `filterable field ${JSON.stringify(field)} (${prop.type}) must hold one string, number or boolean: a filter cannot select an array or an object`,
+      );
+  }
   for (const [property, value] of Object.entries(projection.where ?? {})) {
     if (!meta.properties[property]) problems.push(`row filter: ${missing(property)}`);
     if (typeof value === 'number' && !Number.isFinite(value))

@@ -1,3 +1,10 @@
+/**
+ * A filterable field's value as a filter compares it: its JSON text for a number or a boolean, the
+ * string itself, and null (not a string) for null or absent, so that `city=null` selects the rows
+ * without a city and not those whose city is the text "null".
+ */
+export type FilterKey = string | null;
+
 /** A record ready to send: its JSON bytes and ETag, computed once when it changed. */
 export interface PreparedRecord {
   readonly id: number;
@@ -12,8 +19,8 @@ export interface PreparedRecord {
   readonly end: number;
   /** The quoted entity tag of `bytes`, ready to be written as the ETag header. */
   readonly etag: Buffer;
-  /** Values of the filterable fields, as query strings compare them. */
-  readonly filterKeys: readonly string[];
+  /** Values of the filterable fields, as query strings compare them: see FilterKey. */
+  readonly filterKeys: readonly FilterKey[];
   /**
    * In a collection with row access, the owner key of the row (its rowAccess field, spelled as the
    * verifier spells the claim): the only token that reads it without the lifting scope. Undefined for

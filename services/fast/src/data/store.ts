@@ -8,7 +8,12 @@ import { ownerKeyOf, type RowAccessClaim } from '@tandem/models';
 import { AccessTokenVerifier, type VerifiedAccessToken } from '@tandem/tokens';
 import { ByteArena, exactBuffer } from './byte-arena.js';
 import { HotWindow } from './hot-window.js';
-import { RECORD_SEPARATOR, type PreparedRecord, type StoreChange } from './prepared-record.js';
+import {
+  RECORD_SEPARATOR,
+  type FilterKey,
+  type PreparedRecord,
+  type StoreChange,
+} from './prepared-record.js';
 import { OwnerFirstPages } from './owner-first-pages.js';
 import { SortedIdBlocks } from './sorted-id-blocks.js';
 import { SlabLocations } from './slab-locations.js';
@@ -55,7 +60,7 @@ function keysetPage(sorted: SortedRecords, after: number | undefined, limit: num
 interface FilterCheck {
   /** Index of the field in `filterable` (and so in each record's filterKeys). */
   readonly at: number;
-  readonly value: string;
+  readonly value: FilterKey;
 }
 
 /** Row access as the store enforces it: the claim a reader's key comes from, and the lifting scope. */
@@ -80,8 +85,15 @@ const INTEGER_TEXT = /^(?:0|-?[1-9][0-9]{0,15})$/;
 /** A number as JSON writes it (String(Number(text)) gives the text back): 2.5, not 2.50 or 0x1. */
 const isNumberText = (text: string) => text !== '' && String(Number(text)) === text;
 
-const filterKey = (value: unknown): string =>
-  value === null || value === undefined ? 'null' : String(value);
+/**
+ * A row's value of a filterable field as its FilterKey. Filterable fields hold one string, number or
+ * boolean (checkHotProjections refuses JSON and array properties), whose String() is its JSON text.
+ */
+const filterKey = (value: unknown): FilterKey =>
+  value === null || value === undefined ? null : String(value);
+
+/** A filter's query-string value as a FilterKey: `null` selects null, any other text itself. */
+const queryFilterKey = (value: string): FilterKey => (value === 'null' ? null : value);
 
 /**
  * One hot collection in memory: prepared bytes per record, the records in id order for keyset
@@ -114,7 +126,7 @@ export class CollectionStore {
   readonly located = new SlabLocations();
   private readonly sorted = new SortedRecords();
   /** Per filterable field, by value: the ids of the records that have it. */
-  private readonly indexes: Map<string, SortedIdBlocks>[];
+  private readonly indexes: Map<FilterKey, SortedIdBlocks>[];
   /** Set when rows belong to owners (the projection's rowAccess); undefined for a shared collection. */
   readonly rowAccess: StoreRowAccess | undefined;
   private readonly ownerField: string | undefined;
@@ -209,7 +221,7 @@ export class CollectionStore {
     const bytes = arenas ? arenas.records.copy(json) : exactBuffer(json);
     const tag = recordEtag(bytes);
     const etag = arenas ? arenas.etags.copy(tag) : exactBuffer(tag);
-    let filterKeys: string[] = [];
+    let filterKeys: FilterKey[] = [];
     let owner: string | undefined;
     if (this.filterable.length > 0 || this.ownerField !== undefined) {
       const parsed = JSON.parse(json) as Record<string, unknown>;
@@ -318,7 +330,7 @@ export class CollectionStore {
     if (filters.length === 0) return keysetPage(mine ?? this.sorted, after, limit);
     const checks: FilterCheck[] = filters.map((f) => ({
       at: this.filterable.indexOf(f.field),
-      value: f.value,
+      value: queryFilterKey(f.value),
     }));
     if (checks.some((c) => c.at < 0)) return EMPTY_PAGE;
     const matches = (record: PreparedRecord) => checks.every((c) => record.filterKeys[c.at] === c.value);
