@@ -2,14 +2,20 @@
  * Values of the column kinds a team's own model may use (decimal, double, date, time, enum) that the column
  * cannot hold are field errors before any SQL. A walkthrough that added such fields got a 500 from the
  * admin for `abc` in a double (NaN reached the SQL as a column name) and, on SQLite, "abc" stored in a
- * decimal and "notadate" in a date, which fast then served. Pure logic over real MikroORM metadata.
+ * decimal and "notadate" in a date, which fast then served. The schemas fast serves these kinds with and
+ * checks write bodies against say the same (null for a nullable enum, a decimal's or a time's pattern).
+ * Pure logic over real MikroORM metadata.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineEntity, MikroORM, type EntityMetadata } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { unstorableFields } from '../src/storable-values.js';
 import { propertySchema } from '../src/openapi/field-schema.js';
+import { writeBodySchemas } from '../src/openapi/write-schemas.js';
+import type { HotProjection } from '../src/hot/projections.js';
+import type { JsonSchema } from '../src/json-schema.js';
 
 const p = defineEntity.properties;
 const Store = defineEntity({
@@ -25,6 +31,25 @@ const Store = defineEntity({
     opensAt: p.time().nullable(),
   },
 });
+
+const stores: HotProjection = {
+  collection: 'stores',
+  entity: 'Store',
+  table: 'stores',
+  fields: { id: 'id', rating: 'rating', kind: 'kind', opensAt: 'opensAt' },
+  scope: 'stores:read',
+  writes: {
+    scope: 'stores:write',
+    create: { fields: ['rating', 'kind', 'opensAt'] },
+    update: { fields: ['rating', 'kind', 'opensAt'] },
+  },
+};
+// As the fast service validates write bodies: union types allowed, nothing coerced.
+const ajv = new Ajv2020({ allErrors: true, strictTypes: false, coerceTypes: false });
+const valid = (schema: JsonSchema | undefined, value: unknown): boolean => {
+  assert.ok(schema, 'a schema');
+  return ajv.validate(schema, value);
+};
 
 describe('unstorableFields: decimal, double, date, time and enum columns', () => {
   let orm: MikroORM;
@@ -94,5 +119,35 @@ describe('unstorableFields: decimal, double, date, time and enum columns', () =>
     const pattern = new RegExp(String(schema.pattern));
     for (const value of ['09:30', '09:30:00', '23:59:59']) assert.match(value, pattern);
     for (const value of ['9am', '24:00', '09:30:00.5']) assert.doesNotMatch(value, pattern);
+  });
+
+  test('a nullable enum admits null: as served, and in a PATCH that clears it', () => {
+    // `type: ["string", "null"]` with `enum: ["shop", "kiosk"]` refused null all the same: fast's
+    // document contradicted the null it served, and `{"kind": null}` could never clear the field.
+    const schema = propertySchema(meta, 'kind');
+    assert.deepEqual(schema.enum, ['shop', 'kiosk', null]);
+    assert.equal(valid(schema, null), true);
+    assert.equal(valid(schema, 'bogus'), false);
+    const { update } = writeBodySchemas(stores, () => meta);
+    assert.equal(valid(update, { kind: null }), true);
+    assert.equal(valid(update, { kind: 'kiosk' }), true);
+    assert.equal(valid(update, { kind: 'bogus' }), false);
+  });
+
+  test('a write body keeps the decimal and time-of-day patterns: bad values never reach the queue', () => {
+    // The no-NUL pattern replaced them, so {"rating": "abc"} was queued (202) and refused by the applier.
+    const { create, update } = writeBodySchemas(stores, () => meta);
+    for (const body of [create, update]) {
+      assert.equal(valid(body, { rating: '12.50', opensAt: '09:30' }), true);
+      assert.equal(valid(body, { rating: null, opensAt: null }), true);
+      for (const rating of ['abc', '1.5e3', '12.50\u0000'])
+        assert.equal(valid(body, { rating }), false, rating);
+      for (const opensAt of ['99:99', '9am', '09:30\u0000'])
+        assert.equal(valid(body, { opensAt }), false, opensAt);
+    }
+    // And the OpenAPI request body publishes them.
+    const published = create?.properties as Record<string, JsonSchema>;
+    assert.equal(published.rating?.pattern, propertySchema(meta, 'rating').pattern);
+    assert.equal(published.opensAt?.pattern, propertySchema(meta, 'opensAt').pattern);
   });
 });

@@ -51,12 +51,15 @@ function scalarSchema(prop: EntityProperty): JsonSchema {
   }
 }
 
-/** `type: X` or `type: [X, "null"]`; a schema without a type (any JSON) already admits null. */
+/**
+ * `type: X` becomes `type: [X, "null"]`, and an enum gains null too: a value must match both, so an
+ * enum without null would still refuse the null a nullable column serves (and a PATCH clears it with).
+ * A schema without a type or an enum (any JSON) already admits null.
+ */
 function orNull(schema: JsonSchema): JsonSchema {
   const type = schema.type;
-  if (typeof type === 'string') return { ...schema, type: [type, 'null'] };
-  if (schema.enum) return { ...schema, enum: [...(schema.enum as unknown[]), null] };
-  return schema;
+  const typed = typeof type === 'string' ? { ...schema, type: [type, 'null'] } : schema;
+  return Array.isArray(schema.enum) ? { ...typed, enum: [...(schema.enum as unknown[]), null] } : typed;
 }
 
 /** The JSON Schema of one entity property as the fast service serves it (dates as ISO-8601 strings). */

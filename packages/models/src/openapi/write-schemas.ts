@@ -26,13 +26,23 @@ const typesOf = (schema: JsonSchema): unknown[] =>
 /**
  * What the metadata says a written value may be, beyond the read schema: integers within the column's
  * range (ids from 1), strings without NUL (PostgreSQL text cannot hold one).
+ *
+ * A string the read schema already gives a pattern (a decimal's digits, a time of day) keeps it: a
+ * second `pattern` would replace it, and a body of "abc" for a decimal was then queued and only
+ * refused by the applier. Those patterns match whole strings of digits, signs and colons, so they
+ * refuse a NUL already.
  */
 function storableRange(prop: EntityProperty, schema: JsonSchema): JsonSchema {
   const types = typesOf(schema);
   if (prop.kind === 'm:1' || prop.kind === '1:1')
     return types.includes('integer') ? { ...integerRange(keyOf(prop)), minimum: 1 } : {};
   if (types.includes('integer')) return { ...integerRange(prop) };
-  if (types.includes('string') && schema.enum === undefined && schema.format === undefined)
+  if (
+    types.includes('string') &&
+    schema.enum === undefined &&
+    schema.format === undefined &&
+    schema.pattern === undefined
+  )
     return { pattern: '^[^\\u0000]*$' };
   return {};
 }
