@@ -12,6 +12,13 @@ interface DeclaredCheck {
 }
 
 /**
+ * How a declaration's schema fragments are compiled: on every save here, and once at start-up by
+ * `checkHotProjections`, which refuses a fragment this cannot compile before anything is saved.
+ */
+export const declaredSchemaAjv = (): Ajv2020 =>
+  new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
+
+/**
  * A hot declaration's `schema` (a pattern, a minimum, an enum...) describes the served field, and the
  * OpenAPI document publishes it; the fields are served as stored. So it holds for what is stored too:
  * refused before any SQL, as field errors, however the entity is saved (the admin, a write through
@@ -20,7 +27,7 @@ interface DeclaredCheck {
  * admin stored "9am", and fast served it, breaking its own schema.
  */
 export class DeclaredSchemas implements EventSubscriber {
-  private readonly ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
+  private readonly ajv = declaredSchemaAjv();
   private readonly byEntity = new Map<string, readonly DeclaredCheck[]>();
 
   constructor(private readonly models: readonly ModelDeclaration[]) {}

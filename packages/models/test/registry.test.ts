@@ -140,3 +140,61 @@ test('an unknown entity, a bad collection name and a duplicate collection are re
     /another model declares the same collection/,
   );
 });
+
+test('a schema for a field that is not exposed, or that Ajv cannot compile, is refused at start-up', () => {
+  // A misspelt key was ignored (its constraint neither published nor enforced); a bad fragment first
+  // failed on the first save (an admin 500) or with Ajv's own error, naming no declaration.
+  const withSchema = (schema: HotProjection['schema']) => ({
+    ...products,
+    schema: { ...products.schema, ...schema },
+  });
+  const misspelt = problemOf(withSchema({ pricecents: { minimum: 0 } }));
+  assert.match(
+    misspelt,
+    /hot declaration of Product \(defineModel\(Product, \{ hot: \{ collection: "products"/,
+  );
+  assert.match(
+    misspelt,
+    /schema: field "pricecents" is not one of the exposed fields \(id, sku, .*priceCents/,
+  );
+  assert.match(
+    problemOf(withSchema({ name: { pattern: '[' } })),
+    /schema: field "name" is not a valid JSON Schema: Invalid regular expression/,
+  );
+  assert.match(
+    problemOf(withSchema({ stock: { minimum: 'zero' } })),
+    /schema: field "stock" is not a valid JSON Schema: .*minimum must be number/,
+  );
+  // A write's own schema is compiled alike.
+  const writes = products.writes!;
+  assert.match(
+    problemOf({ ...products, writes: { ...writes, schema: { name: { maxLength: -1 } } } }),
+    /writes\.schema: field "name" is not a valid JSON Schema: .*maxLength must be >= 0/,
+  );
+  checkHotProjections([withSchema({ name: { pattern: '^[A-Z]' }, stock: { minimum: 0 } })], lookup);
+});
+
+test('names Object.prototype holds (constructor, toString) are not fields or properties', () => {
+  // They passed the check, then compileProjection died on them with a TypeError naming no declaration.
+  assert.match(
+    problemOf({ ...products, filterable: ['constructor'] }),
+    /filterable field "constructor" is not one of the exposed fields/,
+  );
+  assert.match(
+    problemOf({ ...products, fields: { ...products.fields, extra: 'constructor' } }),
+    /field "extra": Product has no property "constructor"/,
+  );
+  assert.match(
+    problemOf({ ...products, where: { constructor: 1 } }),
+    /row filter: Product has no property "constructor"/,
+  );
+  assert.match(
+    problemOf({ ...products, hotWindow: { property: 'toString', seconds: 60 } }),
+    /hotWindow: Product has no property "toString"/,
+  );
+  const orders = hotProjections.find((projection) => projection.collection === 'orders')!;
+  assert.match(
+    problemOf({ ...orders, rowAccess: { field: 'toString', claim: 'sub' } }),
+    /rowAccess: field "toString" is not one of the exposed fields/,
+  );
+});

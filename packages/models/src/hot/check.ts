@@ -1,6 +1,7 @@
 import type { HotProjection } from './projections.js';
 import type { EntityMetadataLike, MetadataLookup } from './metadata.js';
 import { ROW_ACCESS_CLAIMS, isRowAccessClaim } from './row-access.js';
+import { fragmentProblem } from './schema-fragment.js';
 import { isScopeToken } from './scope-token.js';
 import { writeProblems } from './write-check.js';
 
@@ -15,6 +16,13 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INTEGER_TYPES = /^(integer|int|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
 
 type PropertyMeta = EntityMetadataLike['properties'][string];
+
+/**
+ * A record's own entry: a name such as "constructor" or "toString" must not find Object.prototype's,
+ * which passed the check and then failed in compileProjection with a TypeError naming no declaration.
+ */
+const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
 
 function isIntegerKey(prop: PropertyMeta | undefined): boolean {
   return (
@@ -56,11 +64,11 @@ function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike):
   const claim: string = rule.claim;
   if (!isRowAccessClaim(claim))
     problems.push(`rowAccess: unknown claim ${JSON.stringify(claim)} (row access can compare: ${claims})`);
-  const property = projection.fields[rule.field];
+  const property = own(projection.fields, rule.field);
+  const prop = property === undefined ? undefined : own(meta.properties, property);
   if (property === undefined) {
     problems.push(`rowAccess: field ${JSON.stringify(rule.field)} is not one of the exposed fields`);
-  } else if (isRowAccessClaim(claim) && meta.properties[property] !== undefined) {
-    const prop = meta.properties[property];
+  } else if (isRowAccessClaim(claim) && prop !== undefined) {
     const fieldType = ROW_ACCESS_CLAIMS[claim].fieldType;
     if (fieldType === 'integer' && !holdsInteger(prop))
       problems.push(
@@ -83,13 +91,32 @@ function hotWindowProblems(projection: HotProjection, meta: EntityMetadataLike):
   const window = projection.hotWindow;
   if (!window) return [];
   const problems: string[] = [];
-  const prop = meta.properties[window.property];
+  const prop = own(meta.properties, window.property);
   if (!prop)
     problems.push(`hotWindow: ${projection.entity} has no property ${JSON.stringify(window.property)}`);
   else if (!(prop.kind === 'scalar' && (prop.runtimeType === 'Date' || /date|time/i.test(prop.type))))
     problems.push(`hotWindow: property ${JSON.stringify(window.property)} (${prop.type}) must be a datetime`);
   if (!Number.isSafeInteger(window.seconds) || window.seconds < 60)
     problems.push(`hotWindow: seconds (${window.seconds}) must be a whole number of at least 60`);
+  return problems;
+}
+
+/**
+ * Why the declaration's `schema` cannot hold: a key that is no exposed field (a misspelt "pricecents"
+ * was neither published nor enforced), a fragment Ajv cannot compile (it failed on the first save).
+ */
+function schemaProblems(projection: HotProjection): string[] {
+  const problems: string[] = [];
+  const exposed = Object.keys(projection.fields).join(', ');
+  for (const [field, fragment] of Object.entries(projection.schema ?? {})) {
+    if (!Object.hasOwn(projection.fields, field)) {
+      problems.push(`schema: field ${JSON.stringify(field)} is not one of the exposed fields (${exposed})`);
+      continue;
+    }
+    const problem = fragmentProblem(fragment);
+    if (problem !== undefined)
+      problems.push(`schema: field ${JSON.stringify(field)} is not a valid JSON Schema: ${problem}`);
+  }
   return problems;
 }
 
@@ -110,8 +137,8 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
   const known = Object.keys(meta.properties);
   const missing = (property: string) =>
     `${projection.entity} has no property ${JSON.stringify(property)} (its properties: ${known.join(', ')})`;
-  if (!isIntegerKey(meta.properties.id)) {
-    const id = meta.properties.id;
+  const id = own(meta.properties, 'id');
+  if (!isIntegerKey(id)) {
     problems.push(
       `the primary key must be an integer property "id" stored in column "id" (${projection.entity}.id is ${
         id ? `${id.type}, column ${id.fieldNames[0] ?? '?'}` : 'missing'
@@ -120,25 +147,28 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
   }
   for (const [field, property] of Object.entries(projection.fields)) {
     if (!FIELD_NAME.test(field)) problems.push(`field name ${JSON.stringify(field)} must be an identifier`);
-    if (!meta.properties[property]) problems.push(`field ${JSON.stringify(field)}: ${missing(property)}`);
+    if (!own(meta.properties, property))
+      problems.push(`field ${JSON.stringify(field)}: ${missing(property)}`);
   }
-  if (projection.fields.id !== 'id') problems.push('fields must expose the primary key as "id": "id"');
+  if (own(projection.fields, 'id') !== 'id')
+    problems.push('fields must expose the primary key as "id": "id"');
   for (const field of projection.filterable ?? []) {
-    if (!(field in projection.fields)) {
+    if (!Object.hasOwn(projection.fields, field)) {
       problems.push(`filterable field ${JSON.stringify(field)} is not one of the exposed fields`);
       continue;
     }
-    const prop = meta.properties[projection.fields[field]!];
+    const prop = own(meta.properties, projection.fields[field]!);
     if (prop !== undefined && !holdsOneValue(prop))
       problems.push(
         `filterable field ${JSON.stringify(field)} (${prop.type}) must hold one string, number or boolean: a filter cannot select an array or an object`,
       );
   }
   for (const [property, value] of Object.entries(projection.where ?? {})) {
-    if (!meta.properties[property]) problems.push(`row filter: ${missing(property)}`);
+    if (!own(meta.properties, property)) problems.push(`row filter: ${missing(property)}`);
     if (typeof value === 'number' && !Number.isFinite(value))
       problems.push(`row filter on ${property}: ${value} is not a finite number`);
   }
+  problems.push(...schemaProblems(projection));
   problems.push(...hotWindowProblems(projection, meta));
   problems.push(...rowAccessProblems(projection, meta));
   problems.push(...writeProblems(projection, meta));

@@ -1,5 +1,6 @@
 import type { EntityMetadataLike } from './metadata.js';
 import type { HotProjection } from './projections.js';
+import { fragmentProblem } from './schema-fragment.js';
 import { isScopeToken } from './scope-token.js';
 
 /** Handler names are registry keys the applier logs: short lowercase words. */
@@ -38,7 +39,7 @@ function fieldProblems(
       );
       continue;
     }
-    const prop = meta.properties[property];
+    const prop = Object.hasOwn(meta.properties, property) ? meta.properties[property] : undefined;
     if (prop && isGenerated(prop))
       problems.push(`${at} is set by the database or the ORM (${property}), never by a body`);
     else if (prop && prop.kind !== 'scalar' && prop.kind !== 'm:1')
@@ -51,7 +52,8 @@ function fieldProblems(
  * Every reason a hot declaration's `writes` cannot be served (issue 15): a write scope that is not one
  * scope token, writable fields that are not exposed, generated, or the row owner (which the applier
  * takes from the token, so a client can never write a row for someone else), required fields that are
- * not writable, a schema for a field that is not writable, an unnamed operation.
+ * not writable, a schema for a field that is not writable or that Ajv cannot compile, an unnamed
+ * operation.
  */
 export function writeProblems(projection: HotProjection, meta: EntityMetadataLike): string[] {
   const writes = projection.writes;
@@ -79,11 +81,17 @@ export function writeProblems(projection: HotProjection, meta: EntityMetadataLik
     problems.push(...fieldProblems(projection, meta, 'update', writes.update.fields));
   }
   const writable = new Set([...(writes.create?.fields ?? []), ...(writes.update?.fields ?? [])]);
-  for (const field of Object.keys(writes.schema ?? {}))
-    if (!writable.has(field))
+  for (const [field, fragment] of Object.entries(writes.schema ?? {})) {
+    if (!writable.has(field)) {
       problems.push(
         `writes.schema: field ${JSON.stringify(field)} is not writable (not in create or update)`,
       );
+      continue;
+    }
+    const problem = fragmentProblem(fragment);
+    if (problem !== undefined)
+      problems.push(`writes.schema: field ${JSON.stringify(field)} is not a valid JSON Schema: ${problem}`);
+  }
   if (writes.handler !== undefined && !HANDLER_NAME.test(writes.handler))
     problems.push(
       `writes: handler ${JSON.stringify(writes.handler)} must be a lowercase name (e.g. "orders")`,
