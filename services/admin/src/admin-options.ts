@@ -1,5 +1,12 @@
 import type { AdminJSOptions, ResourceWithOptions } from 'adminjs';
-import { registry, type ModelDeclaration, type Orm } from '@tandem/models';
+import {
+  checkHotProjections,
+  hotProjections,
+  registry,
+  type HotProjection,
+  type ModelDeclaration,
+  type Orm,
+} from '@tandem/models';
 import { changePasswordHandler, type PasswordGuesses } from './actions/change-password.js';
 import { dashboardHandler } from './actions/dashboard.js';
 import type { Components } from './components.js';
@@ -76,14 +83,19 @@ export interface AdminSettings {
   readonly passwordGuesses?: PasswordGuesses;
   /** ORDER_HOLD_SECONDS: an order's page shows when its unpaid stock hold ends. */
   readonly orderHoldSeconds?: number;
+  /** The hot declarations checked at start-up; the registry's by default (tests pass their own). */
+  readonly projections?: readonly HotProjection[];
 }
 
 /** Everything AdminJS needs, built the same way for the build-time bundle and for the server. */
 export function adminOptions(
   orm: Orm,
   components: Components,
-  { secretKey, passwordGuesses, orderHoldSeconds }: AdminSettings = {},
+  { secretKey, passwordGuesses, orderHoldSeconds, projections = hotProjections }: AdminSettings = {},
 ): AdminJSOptions {
+  // A declaration fast would refuse stops the admin too (a ProjectionError naming it), before a save
+  // trips over it: a `schema` fragment Ajv cannot compile would otherwise first fail at a save, a 500.
+  checkHotProjections(projections, (name) => orm.getMetadata().find(name) ?? undefined);
   const deps: ResourceDeps = { orm, components, ...(orderHoldSeconds !== undefined && { orderHoldSeconds }) };
   const { labels, resources } = modelLabels(orm);
   return {
