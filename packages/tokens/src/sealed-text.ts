@@ -5,9 +5,16 @@ import { deriveKey, type KeyPurpose } from './derive-key.js';
  * Secrets at rest (private signing keys, TOTP secrets): AES-256-GCM with a key derived by HKDF-SHA256
  * from TANDEM_SECRET_KEY for one purpose, a random 96-bit IV per value, and `boundTo` (the row the value
  * belongs to: a key's kid, a user's id) as additional authenticated data, so a ciphertext copied onto
- * another row fails to decrypt. Stored as `v1.<iv>.<ciphertext>.<tag>` (base64url).
+ * another row fails to decrypt. Stored as `v1.<iv>.<ciphertext>.<tag>` (base64url), with a 12-byte IV
+ * and a 16-byte tag: a value with any other length of either is refused as not in this format.
  */
 const VERSION = 'v1';
+const IV_BYTES = 12;
+/**
+ * GCM's full 128-bit tag. Node accepts a shorter one (4 to 16 bytes) unless told the length, and a tag
+ * cut to 4 bytes is forged with odds of 2^-32 per try: a stored value must carry all 16.
+ */
+const TAG_BYTES = 16;
 
 export interface SealContext {
   readonly secretKey: string;
@@ -29,8 +36,10 @@ export class SealedTextError extends Error {
 }
 
 export function sealText(plain: string, context: SealContext): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(context.secretKey, context.purpose), iv);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', deriveKey(context.secretKey, context.purpose), iv, {
+    authTagLength: TAG_BYTES,
+  });
   cipher.setAAD(Buffer.from(context.boundTo, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return [VERSION, iv, ciphertext, cipher.getAuthTag()]
@@ -39,17 +48,18 @@ export function sealText(plain: string, context: SealContext): string {
 }
 
 export function openSealedText(stored: string, context: SealContext): string {
-  const [version, iv, ciphertext, tag, ...rest] = stored.split('.');
-  if (version !== VERSION || !iv || !ciphertext || !tag || rest.length > 0)
+  const [version, ivText, ciphertext, tagText, ...rest] = stored.split('.');
+  if (version !== VERSION || !ivText || !ciphertext || !tagText || rest.length > 0)
     throw new SealedTextError('format');
+  const iv = Buffer.from(ivText, 'base64url');
+  const tag = Buffer.from(tagText, 'base64url');
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealedTextError('format');
   try {
-    const decipher = createDecipheriv(
-      'aes-256-gcm',
-      deriveKey(context.secretKey, context.purpose),
-      Buffer.from(iv, 'base64url'),
-    );
+    const decipher = createDecipheriv('aes-256-gcm', deriveKey(context.secretKey, context.purpose), iv, {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(Buffer.from(context.boundTo, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(tag);
     const plain = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
     return plain.toString('utf8');
   } catch {

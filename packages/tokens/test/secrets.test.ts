@@ -11,6 +11,10 @@ import {
   looksLikeRefreshToken,
   newClientSecret,
   newRefreshToken,
+  openSealedText,
+  sealText,
+  SealedTextError,
+  type SealContext,
 } from '../src/index.js';
 
 const SECRET = 'a-test-secret-key-that-is-long-enough-0123456789';
@@ -26,6 +30,39 @@ test('private keys are encrypted with AES-256-GCM bound to their kid', async () 
   assert.throws(() => decryptPrivateJwk('garbage', material.kid, SECRET), KeyDecryptionError);
   const again = encryptPrivateJwk(material.privateJwk, material.kid, SECRET);
   assert.notEqual(again, stored, 'a fresh IV every time');
+});
+
+/** `sealed` with its tag cut to its first `bytes` bytes. */
+function withTagCutTo(sealed: string, bytes: number): string {
+  const [version, iv, ciphertext, tag] = sealed.split('.') as [string, string, string, string];
+  return [
+    version,
+    iv,
+    ciphertext,
+    Buffer.from(tag, 'base64url').subarray(0, bytes).toString('base64url'),
+  ].join('.');
+}
+
+test('a sealed value whose tag was cut short does not open (GCM tags are 16 bytes, never fewer)', async () => {
+  const totp: SealContext = { secretKey: SECRET, purpose: 'totp-secret-encryption', boundTo: 'user-1' };
+  const sealed = sealText('JBSWY3DPEHPK3PXP', totp);
+  assert.equal(openSealedText(sealed, totp), 'JBSWY3DPEHPK3PXP');
+  assert.equal(Buffer.from(sealed.split('.')[3]!, 'base64url').length, 16);
+  // Node takes the genuine tag's first 4, 8, 12..15 bytes as a whole tag unless told its length: a
+  // forger would then have to guess 4 bytes, not 16.
+  for (const bytes of [4, 8, 12, 15]) {
+    assert.throws(
+      () => openSealedText(withTagCutTo(sealed, bytes), totp),
+      (error: unknown) => error instanceof SealedTextError && error.reason === 'format',
+      `a ${bytes}-byte tag`,
+    );
+  }
+  const material = await generateSigningKeyMaterial();
+  const key = encryptPrivateJwk(material.privateJwk, material.kid, SECRET);
+  assert.throws(
+    () => decryptPrivateJwk(withTagCutTo(key, 4), material.kid, SECRET),
+    /unknown encrypted key format/,
+  );
 });
 
 test('public JWKs never carry private members', async () => {
