@@ -129,6 +129,8 @@ const schema = z.object({
   }),
   TOKEN_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(MAX_TOKEN_LEEWAY_SECONDS).default(5),
   JWKS_REFETCH_MIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  // Keys held are fetched again this often: a key removed from the issuer's JWKS stops verifying.
+  JWKS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   TOKEN_CACHE_SIZE: positiveInt(10_000),
   FAST_MAX_URL_BYTES: z.coerce.number().int().min(64).max(65_536).default(2048),
   FAST_MAX_HEADER_BYTES: z.coerce.number().int().min(256).max(65_536).default(8192),
@@ -286,6 +288,11 @@ export interface FastConfig {
   readonly tokenLeewaySeconds: number;
   /** An unknown `kid` refetches the JWKS at most once per this many seconds. */
   readonly jwksRefetchMinSeconds: number;
+  /**
+   * The JWKS is fetched again this many seconds after the last successful fetch, whether or not a
+   * token asks: a key the issuer stopped publishing (and the cached tokens it verified) is then refused.
+   */
+  readonly jwksRefreshSeconds: number;
   readonly tokenCacheSize: number;
   readonly maxUrlBytes: number;
   readonly maxHeaderBytes: number;
@@ -455,6 +462,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       jwksUrl: v.JWKS_URL,
       tokenLeewaySeconds: v.TOKEN_LEEWAY_SECONDS,
       jwksRefetchMinSeconds: v.JWKS_REFETCH_MIN_SECONDS,
+      jwksRefreshSeconds: v.JWKS_REFRESH_SECONDS,
       tokenCacheSize: v.TOKEN_CACHE_SIZE,
       maxUrlBytes: v.FAST_MAX_URL_BYTES,
       maxHeaderBytes: v.FAST_MAX_HEADER_BYTES,

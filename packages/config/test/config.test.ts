@@ -115,6 +115,8 @@ test('token settings: defaults, bounds, and errors that name the variable', () =
   assert.equal(defaults.tokens.issuer, 'http://127.0.0.1:9001');
   assert.equal(defaults.tokens.audience, 'tandem');
   assert.equal(defaults.tokens.accessTokenTtlSeconds, 600);
+  assert.equal(defaults.fast.jwksRefreshSeconds, 300);
+  assert.equal(loadConfig({ JWKS_REFRESH_SECONDS: '60' }).fast.jwksRefreshSeconds, 60);
   assert.equal(
     loadConfig({ TOKEN_ISSUER: 'https://auth.example.com/' }).tokens.issuer,
     'https://auth.example.com',
@@ -127,6 +129,8 @@ test('token settings: defaults, bounds, and errors that name the variable', () =
     { SESSION_IDLE_TTL_SECONDS: '0' },
     { SESSION_IDLE_TTL_SECONDS: '100', SESSION_ABSOLUTE_TTL_SECONDS: '50' },
     { SIGNING_KEY_REFRESH_SECONDS: '0' },
+    { JWKS_REFRESH_SECONDS: '0' },
+    { JWKS_REFRESH_SECONDS: '3601' },
   ];
   for (const env of bad) {
     const variable = Object.keys(env)[0]!;

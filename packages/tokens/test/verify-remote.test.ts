@@ -16,10 +16,15 @@ let extraJwks: JWK[] = [];
 let counts = { discovery: 0, jwks: 0 };
 let advertisedIssuer: string | undefined;
 
-async function newKey() {
+/** A signing key the shared issuer does not publish (the test decides where it is published). */
+async function unlistedKey() {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const kid = randomUUID();
-  const key = { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'EdDSA' } };
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'EdDSA' } };
+}
+
+async function newKey() {
+  const key = await unlistedKey();
   keys.push(key);
   return key;
 }
@@ -148,9 +153,9 @@ test('the verifier checks claims and caches until exp; failures keep known keys'
 
 test('the token cache is a bounded (approximate) LRU', () => {
   const cache = new TokenCache<{ expiresAtMs: number }>(4, 0);
-  for (const key of ['a', 'b', 'c', 'd']) cache.set(key, { expiresAtMs: 10 });
+  for (const key of ['a', 'b', 'c', 'd']) cache.set(key, { expiresAtMs: 10 }, 'k');
   assert.ok(cache.get('a', 0)); // a was in the older half: it becomes the most recent
-  cache.set('e', { expiresAtMs: 10 });
+  cache.set('e', { expiresAtMs: 10 }, 'k');
   assert.equal(cache.size, 4);
   assert.equal(cache.get('b', 0), undefined, 'the least recently used entry was evicted');
   assert.ok(cache.get('a', 0));
@@ -162,11 +167,11 @@ test('the token cache answers only for the exact token, even when two share the 
   const tail = 'x'.repeat(8);
   const alice = `header.alice-claims.${tail}`;
   const mallory = `header.mallory-claims.${tail}`;
-  cache.set(alice, { expiresAtMs: 10, who: 'alice' });
+  cache.set(alice, { expiresAtMs: 10, who: 'alice' }, 'k');
   assert.equal(cache.get(mallory, 0), undefined, 'same tail, different token: a miss');
   assert.equal(cache.peek(mallory, 0), undefined);
   assert.equal(cache.get(alice, 0)?.who, 'alice');
-  cache.set(mallory, { expiresAtMs: 10, who: 'mallory' });
+  cache.set(mallory, { expiresAtMs: 10, who: 'mallory' }, 'k');
   assert.equal(cache.get(alice, 0), undefined, 'the slot now holds the other token; alice is re-verified');
   assert.equal(cache.get(mallory, 0)?.who, 'mallory');
 });
@@ -195,7 +200,7 @@ test('the token cache finds a token by its whole Authorization header, and only 
   const tail = 'x'.repeat(8);
   const alice = `header.alice-claims.${tail}`;
   const mallory = `header.mallory-claims.${tail}`;
-  cache.set(alice, { expiresAtMs: 10, who: 'alice' });
+  cache.set(alice, { expiresAtMs: 10, who: 'alice' }, 'k');
   assert.equal(cache.getByHeader(`Bearer ${alice}`, 0)?.who, 'alice');
   assert.equal(cache.getByHeader(`Bearer ${mallory}`, 0), undefined, 'same tail, different token: a miss');
   assert.equal(cache.getByHeader(`Bearer  ${alice}`, 0), undefined, 'another spelling is not this header');
@@ -330,5 +335,111 @@ test('after a failed fetch, the keys are fetched again in the background until t
   } finally {
     jwks.stop();
     await closeServer(late);
+  }
+});
+
+/** A JWKS endpoint of its own serving `published()` (503 while it returns undefined: the issuer down). */
+async function jwksServing(
+  published: () => JWK[] | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const own = createServer((req, res) => {
+    const keys = published();
+    res.statusCode = keys === undefined ? 503 : 200;
+    res.end(JSON.stringify({ keys }));
+  });
+  await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(own.address() as AddressInfo).port}/jwks`,
+    close: () => closeServer(own),
+  };
+}
+
+const refused = (verifier: AccessTokenVerifier, token: string) =>
+  verifier.verify(token).then(
+    () => false,
+    (error: unknown) => error instanceof TokenVerificationError && /unknown key/.test(error.message),
+  );
+
+test('a key the issuer stops publishing is refused after the periodic refresh, its cached tokens too', async () => {
+  const [a, b] = [await unlistedKey(), await unlistedKey()];
+  let published = [a.jwk, b.jwk];
+  const endpoint = await jwksServing(() => published);
+  const jwks = new RemoteJwks({
+    issuer,
+    jwksUrl: endpoint.url,
+    minRefetchIntervalMs: 60_000, // no unknown-kid refetch comes to the rescue: only the periodic one
+    refreshIntervalMs: 100,
+  });
+  const verifier = new AccessTokenVerifier({
+    jwks,
+    issuer,
+    audience: 'tandem',
+    leewaySeconds: 5,
+    cacheSize: 100,
+  });
+  try {
+    await jwks.refresh(true);
+    const cachedOfA = await sign(a);
+    const cachedOfB = await sign(b);
+    await verifier.verify(cachedOfA);
+    await verifier.verify(cachedOfB);
+    assert.ok(verifier.cachedBearer(`Bearer ${cachedOfA}`));
+    // A is retired (or dropped after a leak of its private half). Nothing asks for an unknown kid.
+    published = [b.jwk];
+    const removedAt = Date.now();
+    await eventually(
+      'a new token signed with A is refused',
+      () => sign(a).then((t) => refused(verifier, t)),
+      2000,
+    );
+    assert.ok(Date.now() - removedAt < 1500, 'within a few refresh intervals');
+    assert.equal(verifier.cachedBearer(`Bearer ${cachedOfA}`), undefined, "A's cached token left the cache");
+    assert.equal(verifier.cached(cachedOfA), undefined);
+    assert.ok(await refused(verifier, cachedOfA), "A's cached token is refused");
+    assert.ok(verifier.cachedBearer(`Bearer ${cachedOfB}`), "B's cached token stays cached");
+    assert.equal((await verifier.verify(await sign(b))).sub, '42', 'a new token of B verifies');
+  } finally {
+    jwks.stop();
+    await endpoint.close();
+  }
+  const fetches = jwks.stats.fetches;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(jwks.stats.fetches, fetches, 'stop() ends the periodic refresh');
+});
+
+test('a failed periodic refresh keeps the keys held, and is retried until the issuer answers', async () => {
+  const a = await unlistedKey();
+  let published: JWK[] | undefined = [a.jwk];
+  const endpoint = await jwksServing(() => published);
+  const jwks = new RemoteJwks({
+    issuer,
+    jwksUrl: endpoint.url,
+    minRefetchIntervalMs: 60_000,
+    retryInitialMs: 50,
+    refreshIntervalMs: 100,
+  });
+  const verifier = new AccessTokenVerifier({
+    jwks,
+    issuer,
+    audience: 'tandem',
+    leewaySeconds: 5,
+    cacheSize: 100,
+  });
+  try {
+    await jwks.refresh(true);
+    const cached = await sign(a);
+    await verifier.verify(cached);
+    published = undefined; // the auth service answers 503
+    const failures = jwks.stats.failures;
+    await eventually('periodic refreshes fail', () => jwks.stats.failures >= failures + 2, 2000);
+    assert.match(jwks.lastError!, /503/);
+    assert.ok(verifier.cachedBearer(`Bearer ${cached}`), 'the cached token still answers');
+    assert.equal((await verifier.verify(await sign(a))).sub, '42', 'a new token of a held key verifies');
+    published = [a.jwk];
+    await eventually('a retry succeeds once the issuer answers', () => jwks.lastError === undefined, 2000);
+    assert.ok(jwks.holds(a.kid));
+  } finally {
+    jwks.stop();
+    await endpoint.close();
   }
 });

@@ -25,6 +25,7 @@ export class TokenTrust {
       issuer: config.tokens.issuer,
       jwksUrl: settings.jwksUrl,
       minRefetchIntervalMs: settings.jwksRefetchMinSeconds * 1000,
+      refreshIntervalMs: settings.jwksRefreshSeconds * 1000,
     });
     this.verifier = new AccessTokenVerifier({
       now: this.clock.now,

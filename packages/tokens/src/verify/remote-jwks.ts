@@ -1,5 +1,7 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 
+const DEFAULT_REFRESH_INTERVAL_MS = 300_000;
+
 export interface RemoteJwksOptions {
   /** Token issuer; its `/.well-known/openid-configuration` names the JWKS unless `jwksUrl` is given. */
   readonly issuer: string;
@@ -15,6 +17,13 @@ export interface RemoteJwksOptions {
    * least this old. Default 500 ms.
    */
   readonly retryInitialMs?: number;
+  /**
+   * After a successful fetch, the set is fetched again this much later even if no token asks for an
+   * unknown kid: tokens signed with keys already held never trigger a fetch, so without this a key
+   * the issuer removed (retired, or dropped because its private half leaked) would keep verifying
+   * until a restart. Default 300,000 (5 minutes).
+   */
+  readonly refreshIntervalMs?: number;
   readonly fetchTimeoutMs?: number;
   readonly now?: () => number;
 }
@@ -31,7 +40,8 @@ export interface RemoteJwksStats {
  * The issuer's signing keys, fetched over HTTP and kept in memory. Only Ed25519 signing keys are
  * accepted; a fetch that fails keeps the keys already known, so the auth service being down does not
  * stop verification of tokens signed with them. A successful fetch replaces the set, so a key the
- * issuer retired stops verifying at the next fetch.
+ * issuer retired stops verifying at the next fetch: one comes `refreshIntervalMs` after the last
+ * success at the latest, and tells `onKeysRemoved` listeners (the verifier's cache) which kids left.
  *
  * The rate bound on unknown-kid refetches only follows a successful fetch: after a failure (the auth
  * service down or not started yet) the set is fetched again in the background with a doubling
@@ -50,6 +60,9 @@ export class RemoteJwks {
   private readonly retryInitialMs: number;
   private retryDelayMs: number;
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly refreshIntervalMs: number;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly removalListeners: ((kids: ReadonlySet<string>) => void)[] = [];
   private stopped = false;
   private inflight: Promise<void> | undefined;
   private readonly now: () => number;
@@ -61,6 +74,8 @@ export class RemoteJwks {
     this.jwksUri = options.jwksUrl;
     this.retryInitialMs = options.retryInitialMs ?? 500;
     this.retryDelayMs = this.retryInitialMs;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+    if (!(this.refreshIntervalMs > 0)) throw new RangeError('refreshIntervalMs must be positive');
   }
 
   get size(): number {
@@ -70,6 +85,19 @@ export class RemoteJwks {
   /** Whether a fetch has ever succeeded: until then an unknown kid says nothing about the token. */
   get loaded(): boolean {
     return this.lastSuccessAt !== Number.NEGATIVE_INFINITY;
+  }
+
+  /** Whether the set held now has `kid` (no fetch). */
+  holds(kid: string): boolean {
+    return this.keys.has(kid);
+  }
+
+  /**
+   * `listener` is called, once per fetch, with the kids a successful fetch found no longer published:
+   * whatever was verified with them must not be trusted any longer.
+   */
+  onKeysRemoved(listener: (kids: ReadonlySet<string>) => void): void {
+    this.removalListeners.push(listener);
   }
 
   /** The key for `kid`; an unknown kid triggers one rate-bounded refetch. */
@@ -102,11 +130,13 @@ export class RemoteJwks {
     return true;
   }
 
-  /** Stops the background retries (the service is shutting down). */
+  /** Stops the background retries and refreshes (the service is shutting down). */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
   }
 
   private mayRefetch(): boolean {
@@ -130,33 +160,56 @@ export class RemoteJwks {
     );
   }
 
+  /** After a success: the next fetch, one refresh interval later (replacing any pending one). */
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    if (this.stopped) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refresh(true);
+    }, this.refreshIntervalMs);
+    this.refreshTimer.unref();
+  }
+
   private async load(): Promise<void> {
     this.stats.fetches += 1;
     const startedAt = this.now();
     this.lastAttemptAt = startedAt;
+    let keys: Map<string, CryptoKey>;
     try {
-      const uri = this.jwksUri ?? (await this.discover());
-      const body = await this.fetchJson(uri);
-      const list = (body as { keys?: unknown }).keys;
-      if (!Array.isArray(list)) throw new Error(`${uri} is not a JWK Set (no "keys" array)`);
-      const keys = new Map<string, CryptoKey>();
-      for (const jwk of list as JWK[]) {
-        if (!isEd25519SigningKey(jwk)) continue;
-        keys.set(jwk.kid, (await importJWK({ kty: 'OKP', crv: 'Ed25519', x: jwk.x }, 'EdDSA')) as CryptoKey);
-      }
-      this.keys = keys;
-      this.lastError = undefined;
-      this.lastSuccessAt = startedAt;
-      this.failing = false;
-      this.retryDelayMs = this.retryInitialMs;
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
+      keys = await this.fetchKeys();
     } catch (error) {
+      // The keys held stay: auth being down (briefly or since start-up) must not lock everyone out.
       this.stats.failures += 1;
       this.lastError = (error as Error).message;
       this.failing = true;
       this.scheduleRetry();
+      return;
     }
+    const removed = new Set([...this.keys.keys()].filter((kid) => !keys.has(kid)));
+    this.keys = keys;
+    this.lastError = undefined;
+    this.lastSuccessAt = startedAt;
+    this.failing = false;
+    this.retryDelayMs = this.retryInitialMs;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.scheduleRefresh();
+    if (removed.size > 0) for (const listener of this.removalListeners) listener(removed);
+  }
+
+  private async fetchKeys(): Promise<Map<string, CryptoKey>> {
+    const uri = this.jwksUri ?? (await this.discover());
+    const body = await this.fetchJson(uri);
+    const list = (body as { keys?: unknown }).keys;
+    if (!Array.isArray(list)) throw new Error(`${uri} is not a JWK Set (no "keys" array)`);
+    const keys = new Map<string, CryptoKey>();
+    for (const jwk of list as JWK[]) {
+      if (!isEd25519SigningKey(jwk)) continue;
+      keys.set(jwk.kid, (await importJWK({ kty: 'OKP', crv: 'Ed25519', x: jwk.x }, 'EdDSA')) as CryptoKey);
+    }
+    return keys;
   }
 
   private async discover(): Promise<string> {

@@ -6,6 +6,8 @@ interface Slot<T> {
    */
   readonly header: string;
   readonly value: T;
+  /** The `kid` of the key that verified the token: the entry goes when that key leaves the JWKS. */
+  readonly kid: string;
   /** Insertion sequence number: how recently the entry was (re)inserted. */
   seq: number;
 }
@@ -108,15 +110,26 @@ export class TokenCache<T extends { readonly expiresAtMs: number }> {
       : undefined;
   }
 
-  /** Caches `entry` for `token`; a different token with the same tail loses its slot (it is re-verified). */
-  set(token: string, entry: T): void {
+  /**
+   * Caches `entry` for `token`, verified with the key `kid`; a different token with the same tail loses
+   * its slot (it is re-verified).
+   */
+  set(token: string, entry: T, kid: string): void {
     const key = keyOf(token);
     this.entries.delete(key);
-    this.entries.set(key, { header: flatBearer(token), value: entry, seq: ++this.seq });
+    this.entries.set(key, { header: flatBearer(token), value: entry, kid, seq: ++this.seq });
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as number;
       this.entries.delete(oldest);
     }
+  }
+
+  /**
+   * Drops the entries verified with any of `kids` (keys the issuer no longer publishes). A walk over
+   * every entry, done when a JWKS fetch removed a key (rarely), so lookups never check a kid.
+   */
+  dropSignedBy(kids: ReadonlySet<string>): void {
+    for (const [key, slot] of this.entries) if (kids.has(slot.kid)) this.entries.delete(key);
   }
 
   clear(): void {

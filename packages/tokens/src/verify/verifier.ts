@@ -59,7 +59,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * Local verification of access tokens (docs/architecture.md, decision 6): EdDSA only, with a key from the issuer's
  * JWKS (so `none`, HS256 "signed with the public key" and any other algorithm fail before a key is
  * even looked up), then iss, aud, exp, nbf with a small leeway, typ `at+jwt` and the claims Tandem
- * relies on. Verified tokens are cached until `exp`.
+ * relies on. Verified tokens are cached until `exp`, or until their key leaves the issuer's JWKS.
  */
 export class AccessTokenVerifier {
   readonly cache: TokenCache<VerifiedAccessToken>;
@@ -72,6 +72,7 @@ export class AccessTokenVerifier {
     this.now = options.now ?? Date.now;
     this.leewaySeconds = options.leewaySeconds;
     this.cache = new TokenCache(options.cacheSize, options.leewaySeconds * 1000);
+    options.jwks.onKeysRemoved((kids) => this.cache.dropSignedBy(kids));
   }
 
   /**
@@ -111,9 +112,9 @@ export class AccessTokenVerifier {
     // Checked once per token (a cache miss), before any key lookup or signature check.
     if (token.length > 8192 || !JWT_SHAPE.test(token) || !hasCanonicalSegments(token))
       throw new TokenVerificationError('The access token is malformed.');
-    let payload;
+    let checked;
     try {
-      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
+      checked = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
         algorithms: [ACCESS_TOKEN_ALG],
         issuer: this.options.issuer,
         audience: this.options.audience,
@@ -121,11 +122,12 @@ export class AccessTokenVerifier {
         clockTolerance: this.leewaySeconds,
         currentDate: new Date(this.now()),
         requiredClaims: ['exp', 'sub', 'sid', 'jti'],
-      }));
+      });
     } catch (error) {
       if (error instanceof SigningKeysUnavailableError) throw error;
       throw new TokenVerificationError(describe(error));
     }
+    const { payload, protectedHeader } = checked;
     const { sub, sid, jti, scope, exp } = payload as Record<string, unknown>;
     if (
       typeof sub !== 'string' ||
@@ -147,7 +149,12 @@ export class AccessTokenVerifier {
       expiresAtMs: exp * 1000,
       rowClaims: readRowClaims(payload as Record<string, unknown>),
     };
-    this.cache.set(token, verified);
+    // keyFor made sure the header has a kid. A fetch that removed its key while the signature was being
+    // checked has already dropped that key's cache entries: this token must not become one after it.
+    const kid = protectedHeader.kid!;
+    if (!this.options.jwks.holds(kid))
+      throw new TokenVerificationError('The token is signed with an unknown key.');
+    this.cache.set(token, verified, kid);
     return verified;
   }
 
