@@ -29,6 +29,16 @@ export function integerRange(prop: EntityProperty | undefined): IntegerRange {
 }
 
 /**
+ * True for a single-precision floating point column (`real`, what p.float() maps to on both
+ * databases): PostgreSQL refuses a number past ±3.4028235e38, or one so small it would round to 0
+ * (SQLSTATE 22003), where SQLite's REAL is a double and stores it. Double columns hold every finite
+ * JS number.
+ */
+export function isSinglePrecisionColumn(prop: { readonly columnTypes?: readonly string[] }): boolean {
+  return /^(real|float4)$/i.test(String(prop.columnTypes?.[0] ?? ''));
+}
+
+/**
  * The most characters a string column stores (`varchar(n)`), or undefined for text. PostgreSQL
  * refuses a longer value (22001); SQLite does not check lengths at all.
  */
