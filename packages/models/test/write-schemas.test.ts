@@ -160,6 +160,8 @@ test('product create and update: types, lengths, ranges and the required fields 
   create.refuses({ ...product, categoryId: null }, 'type');
   create.refuses({ ...product, tags: null }, 'type');
   create.refuses({ ...product, tags: [1] }, 'type');
+  // PostgreSQL cannot hold a NUL in JSON either: fast answers 422 instead of queueing a failing write.
+  create.refuses({ ...product, tags: ['garden', 'a\u0000b'] }, 'pattern');
   create.refuses({ ...product, description: null }, 'type');
   create.refuses({ ...product, published: true }, 'additionalProperties');
   create.refuses({ ...product, id: 5 }, 'additionalProperties');
@@ -169,6 +171,7 @@ test('product create and update: types, lengths, ranges and the required fields 
   update.accepts({ stock: 5 });
   update.accepts({ tags: [], description: 'New' });
   update.refuses({ stock: -1 }, 'minimum');
+  update.refuses({ tags: ['\u0000'] }, 'pattern');
   update.refuses({ sku: null }, 'type');
   update.refuses({ name: '' }, 'minLength');
   update.refuses({}, 'minProperties');
@@ -188,6 +191,44 @@ test('merge patch: null (clear) only for nullable columns; JSON columns refuse n
   update.refuses({ title: null }, 'type');
   update.refuses({ kind: null }, 'enum');
   update.refuses({ extra: null }, 'not');
+});
+
+test('strings a JSON declaration describes inside arrays and objects refuse NUL; the rest keep their rules', () => {
+  const declared: HotProjection = {
+    ...notes,
+    schema: {
+      extra: {
+        type: 'object',
+        properties: {
+          labels: { type: 'array', items: { type: ['string', 'null'] } },
+          pair: {
+            type: 'array',
+            prefixItems: [{ type: 'string' }, { type: 'integer' }],
+            minItems: 2,
+            items: false,
+          },
+          code: { type: 'string', pattern: '^[A-Z]+$' },
+          kind: { type: 'string', enum: ['a', 'b'] },
+        },
+        additionalProperties: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+      },
+    },
+  };
+  const schemas = writeBodySchemas(declared, metadata);
+  const create = validator(schemas.create);
+  const fine = { labels: ['x', null], pair: ['y', 1], code: 'AB', kind: 'a', other: 'free text', count: 2 };
+  create.accepts({ title: 'A', extra: fine });
+  create.refuses({ title: 'A', extra: { ...fine, labels: ['x\u0000'] } }, 'pattern');
+  create.refuses({ title: 'A', extra: { ...fine, pair: ['\u0000', 1] } }, 'pattern');
+  create.refuses({ title: 'A', extra: { ...fine, other: 'a\u0000' } }, 'pattern');
+  create.refuses({ title: 'A', extra: { ...fine, code: 'a' } }, 'pattern');
+  create.refuses({ title: 'A', extra: { ...fine, kind: 'c' } }, 'enum');
+  const properties = (schemas.create?.properties ?? {}) as Record<string, JsonSchema>;
+  const extra = properties.extra as { properties: Record<string, JsonSchema> };
+  assert.equal(extra.properties.code?.pattern, '^[A-Z]+$', 'a declared pattern is kept');
+  assert.equal(extra.properties.kind?.pattern, undefined, 'listed values need no pattern');
+  // An undescribed JSON value is not walked: StorableValues refuses its NUL when the write is applied.
+  validator(writeBodySchemas(notes, metadata).create).accepts({ title: 'A', extra: ['\u0000'] });
 });
 
 test('no writes, no schemas; delete only, no body schema', () => {

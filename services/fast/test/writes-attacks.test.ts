@@ -85,9 +85,10 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
     pattern: RegExp,
     method = 'POST',
     path = '/v1/orders',
+    token = aliceToken,
   ) {
     const rows = await writeRows(h);
-    const reply = await send(method, url(path), { token: aliceToken, body });
+    const reply = await send(method, url(path), { token, body });
     assert.equal(reply.status, 422, `${JSON.stringify(body)} → ${reply.text}`);
     assert.equal(reply.json.error, 'validation_failed');
     assert.equal(reply.headers['content-type'], 'application/json');
@@ -217,6 +218,24 @@ describe(`the write endpoints refuse bad writes at the edge (${testDialect()})`,
     assert.ok(!reply.text.includes('<script>'), 'the value is not reflected');
     const key = await refused({ lines: [], [script]: 1 }, script, /Unknown field/);
     assert.equal(key.headers['content-type'], 'application/json', 'a reflected key is JSON-escaped data');
+  });
+
+  test('a NUL in a tag is 422 at the edge, never queued: PostgreSQL cannot store it in JSON', async () => {
+    // Queued, it passed the applier's checks and PostgreSQL refused the change's jsonb audit entry
+    // (22P05): the writer got "database cannot store a value" where every other bad field gets a 422.
+    const catalog = await h.issuer.sign({ sub: 'client:catalog-sync', scope: 'products:write' });
+    const [category] = await h.sql('select id from categories order by id limit 1');
+    const body = {
+      sku: 'NUL-TAG',
+      name: 'Tagged',
+      priceCents: 100,
+      currency: 'EUR',
+      categoryId: Number(category.id),
+      tags: ['garden', 'a\u0000b'],
+    };
+    const mustMatch = /must match pattern/i;
+    await refused(body, 'tags.1', mustMatch, 'POST', '/v1/products', catalog);
+    await refused({ tags: ['\u0000'] }, 'tags.0', mustMatch, 'PATCH', `/v1/products/${product}`, catalog);
   });
 
   test('media types: POST takes application/json, PATCH also merge-patch+json; others are 415', async () => {

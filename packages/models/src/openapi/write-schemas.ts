@@ -3,6 +3,7 @@ import type { HotProjection } from '../hot/projections.js';
 import type { JsonSchema } from '../model.js';
 import { integerRange } from '../column-limits.js';
 import { propertySchema } from './field-schema.js';
+import { nestedStringsWithoutNul } from './nested-strings.js';
 
 /** The JSON Schemas a write's body must satisfy: POST's and PATCH's (a DELETE has no body). */
 export interface WriteBodySchemas {
@@ -79,7 +80,9 @@ function objectSchema(
   return {
     type: 'object',
     description,
-    properties: Object.fromEntries(fields.map((field) => [field, fieldSchema(projection, meta, field)])),
+    properties: Object.fromEntries(
+      fields.map((field) => [field, nestedStringsWithoutNul(fieldSchema(projection, meta, field))]),
+    ),
     additionalProperties: false,
   };
 }
