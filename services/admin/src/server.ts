@@ -84,7 +84,11 @@ const compressedPagesAndJson = compression({
     /^(text\/(html|css)|application\/json)\b/.test(String(res.getHeader('Content-Type') ?? '')),
 });
 
-/** Which kind of action each API route runs: `actions/x` a resource's, `records/:id/x` a record's, `bulk/x` several records'. */
+/**
+ * Which kind of action each API route runs: `actions/x` a resource's, `records/:id/x` a record's, `bulk/x`
+ * several records'. Lower case only, as the routes themselves: the admin's routing is case-sensitive
+ * (createAdminApp), so no other spelling reaches AdminJS.
+ */
 const ACTION_ROUTE =
   /^\/(?:actions\/(?<resource>[^/]+)|records\/[^/]+\/(?<record>[^/]+)|bulk\/(?<bulk>[^/]+))/;
 
@@ -131,6 +135,11 @@ function knownResourcesOnly(admin: AdminJS): RequestHandler {
 const apiAnswersNotStored: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');
   next();
+};
+
+/** What no API route answered (an unknown path, or a known one in another casing): JSON, as the rest. */
+const unknownApiPath: RequestHandler = (_req, res) => {
+  res.status(404).json({ error: 'not_found', message: 'No such API route.' });
 };
 
 /**
@@ -202,6 +211,10 @@ export async function createAdminApp(
   const store = new DatabaseSessionStore(orm, config.adminSessionMaxAgeSeconds * 1000);
   const app = express();
   app.disable('x-powered-by');
+  // Paths have one spelling. Express matched any casing (`/api/resources/X/Actions/new`), while the
+  // guards that read the path themselves (knownResourcesOnly) know the lower-case one AdminJS's links
+  // use: another casing skipped them and reached AdminJS anyway. Set before the first route.
+  app.set('case sensitive routing', true);
   // Behind a TLS proxy named in TRUSTED_PROXIES, its X-Forwarded-Proto makes req.secure true, which
   // the session cookie's `secure: 'auto'` reads: without this it never got Secure there. Nobody else's
   // X-Forwarded-* is believed (false: the socket is the client).
@@ -223,7 +236,7 @@ export async function createAdminApp(
   });
 
   // No body parser before this router: AdminJS parses its own forms (express-formidable).
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true });
   router.use('/api', readOrChangeOnly);
   router.use(sameOriginWrites);
   // Bodies the form parser (formBodies, below) must not read are refused before any other work.
@@ -265,6 +278,7 @@ export async function createAdminApp(
   router.use('/api', forbiddenAsStatus, oneRecordIdsList);
   router.use('/api/resources/:resourceId', knownResourcesOnly(admin));
   buildRoutes({ admin, routes: AdminRouter.routes, router });
+  router.use('/api', unknownApiPath);
   app.use(ROOT_PATH, router);
   app.use(errorHandler(logger));
   return { app, admin, store, login, sampler };
