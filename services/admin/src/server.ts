@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import AdminJS, { Router as AdminRouter } from 'adminjs';
+import AdminJS, { ErrorTypeEnum, Router as AdminRouter } from 'adminjs';
 import { buildAssets, buildRoutes } from '@adminjs/express';
 import compression from 'compression';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
@@ -9,6 +9,7 @@ import type { Config } from '@tandem/config';
 import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
 import type { RunningService, ServiceOptions } from '@tandem/service';
+import { knownResourcesOnly, refusedBeforeLookup } from './action-routes.js';
 import { exportRoutes } from './actions/export-route.js';
 import { readOrChangeOnly } from './api-methods.js';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
@@ -59,14 +60,22 @@ export function sessionSecret(config: Config, logger: Logger): string {
 }
 
 /**
- * AdminJS answers a refused action with HTTP 200 and a "forbiddenError" notice; say 403 as well, so a
- * direct request that bypasses the hidden button is visibly refused.
+ * AdminJS answers a refused action, and an action on a record that is not there, with HTTP 200 and an
+ * error notice; say 403 and 404 as well, so a direct request that bypasses the hidden button is visibly
+ * refused, and a missing record is a 404 on every route (a bulk action's already was). The admin's own
+ * pages treat either as a failed request: an error notice, and the "not found" panel on a record page.
  */
-const forbiddenAsStatus: RequestHandler = (_req, res, next) => {
+const refusalsAsStatus: RequestHandler = (_req, res, next) => {
   const send = res.send.bind(res);
   res.send = ((body?: unknown) => {
-    const notice = (body as { notice?: { message?: string } } | null)?.notice;
-    if (typeof body === 'object' && body !== null && notice?.message === 'forbiddenError') res.status(403);
+    if (typeof body === 'object' && body !== null) {
+      const answer = body as {
+        notice?: { message?: string };
+        record?: { baseError?: { type?: string } | null };
+      };
+      if (answer.notice?.message === 'forbiddenError') res.status(403);
+      else if (answer.record?.baseError?.type === ErrorTypeEnum.NotFound) res.status(404);
+    }
     return send(body);
   }) as typeof res.send;
   next();
@@ -83,50 +92,6 @@ const compressedPagesAndJson = compression({
   filter: (_req, res) =>
     /^(text\/(html|css)|application\/json)\b/.test(String(res.getHeader('Content-Type') ?? '')),
 });
-
-/**
- * Which kind of action each API route runs: `actions/x` a resource's, `records/:id/x` a record's, `bulk/x`
- * several records'. Lower case only, as the routes themselves: the admin's routing is case-sensitive
- * (createAdminApp), so no other spelling reaches AdminJS.
- */
-const ACTION_ROUTE =
-  /^\/(?:actions\/(?<resource>[^/]+)|records\/[^/]+\/(?<record>[^/]+)|bulk\/(?<bulk>[^/]+))/;
-
-/** The action decorator's test for each kind of route (ACTION_ROUTE's group names). */
-const RUNS_ON = { resource: 'isResourceType', record: 'isRecordType', bulk: 'isBulkType' } as const;
-
-/**
- * AdminJS answers an unknown resource or action with an exception (a 500); answer 404 instead. The
- * action is looked up among the resource's own actions only: `constructor` or `toString` would find
- * Object.prototype's members on the plain object of actions, and AdminJS then fails on them (a 500).
- * An action of another kind than its route's (`records/1/list`, `actions/show`) is unknown there too:
- * AdminJS ran it and failed on its answer (a 500).
- */
-function knownResourcesOnly(admin: AdminJS): RequestHandler {
-  return (req, res, next) => {
-    const resource = admin.resources.find((candidate) => candidate.id() === req.params.resourceId);
-    const groups = ACTION_ROUTE.exec(req.path)?.groups ?? {};
-    const kind = (Object.keys(RUNS_ON) as (keyof typeof RUNS_ON)[]).find((key) => groups[key] !== undefined);
-    const name = kind === undefined ? undefined : groups[kind]!;
-    const actions = resource?.decorate().actions;
-    const known =
-      name === undefined ||
-      (actions !== undefined && Object.hasOwn(actions, name) && actions[name]![RUNS_ON[kind!]]());
-    if (!resource || !known) {
-      res.status(404).json({ error: 'not_found', message: 'No such resource or action.' });
-      return;
-    }
-    // The stock `new` action throws on anything but POST (a 500): there is nothing to read from it.
-    if (name === 'new' && req.method !== 'POST') {
-      res.status(405).set('Allow', 'POST').json({
-        error: 'method_not_allowed',
-        message: 'A new record is created with POST; there is nothing to GET here.',
-      });
-      return;
-    }
-    next();
-  };
-}
 
 /**
  * API answers are one staff member's data (a new client's one-time secret among them): no browser or
@@ -212,7 +177,7 @@ export async function createAdminApp(
   const app = express();
   app.disable('x-powered-by');
   // Paths have one spelling. Express matched any casing (`/api/resources/X/Actions/new`), while the
-  // guards that read the path themselves (knownResourcesOnly) know the lower-case one AdminJS's links
+  // guards that read the path themselves (action-routes.ts) know the lower-case one AdminJS's links
   // use: another casing skipped them and reached AdminJS anyway. Set before the first route.
   app.set('case sensitive routing', true);
   // Behind a TLS proxy named in TRUSTED_PROXIES, its X-Forwarded-Proto makes req.secure true, which
@@ -275,8 +240,8 @@ export async function createAdminApp(
   });
   sampler.start();
   liveMetricsRoute(router, sampler);
-  router.use('/api', forbiddenAsStatus, oneRecordIdsList);
-  router.use('/api/resources/:resourceId', knownResourcesOnly(admin));
+  router.use('/api', refusalsAsStatus, oneRecordIdsList);
+  router.use('/api/resources/:resourceId', knownResourcesOnly(admin), refusedBeforeLookup(admin));
   buildRoutes({ admin, routes: AdminRouter.routes, router });
   router.use('/api', unknownApiPath);
   app.use(ROOT_PATH, router);
