@@ -24,8 +24,12 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
-/** Django-style password validation; returns a message for the user or undefined when acceptable. */
-export function passwordProblem(password: string): string | undefined {
+/**
+ * Django-style password validation; returns a message for the user or undefined when acceptable.
+ * Takes any value: a JSON body can hold `true`, whose `length` (undefined) no length rule refuses.
+ */
+export function passwordProblem(password: unknown): string | undefined {
+  if (typeof password !== 'string') return 'Password must be text.';
   if (password.length < MIN_PASSWORD_LENGTH)
     return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
   if (password.length > MAX_PASSWORD_LENGTH)

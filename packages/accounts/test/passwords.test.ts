@@ -22,3 +22,9 @@ test('password rules explain what is wrong', () => {
   assert.match(passwordProblem('x'.repeat(MAX_PASSWORD_LENGTH + 1)) ?? '', /at most/);
   assert.equal(passwordProblem('a decent passphrase'), undefined);
 });
+
+test('a password that is not text is refused, however long it claims to be', () => {
+  // What a JSON body can hold: `true.length` is undefined, which no length rule refused.
+  for (const value of [true, 12345678901, null, undefined, ['a decent passphrase'], { length: 20 }])
+    assert.match(passwordProblem(value) ?? '', /must be text/, JSON.stringify(value));
+});

@@ -1,4 +1,5 @@
 import type { PageHandler } from 'adminjs';
+import type { Response } from 'express';
 import {
   hashPassword,
   passwordProblem,
@@ -11,7 +12,24 @@ import { revokeUserSessions } from '@tandem/tokens';
 import { sessionStamp } from '../staff-session.js';
 import { requestView } from './copied-request.js';
 
-type Fields = Partial<Record<'currentPassword' | 'newPassword' | 'confirmPassword', string>>;
+const FIELDS = ['currentPassword', 'newPassword', 'confirmPassword'] as const;
+type FieldName = (typeof FIELDS)[number];
+
+/**
+ * The page's fields as text ('' when absent, as formField reads the login form's), and the names of
+ * those sent as anything else: a JSON body can hold `true` or a list, which the form never sends.
+ */
+function passwordFields(payload: unknown): { fields: Record<FieldName, string>; notText: FieldName[] } {
+  const sent = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+  const fields = { currentPassword: '', newPassword: '', confirmPassword: '' };
+  const notText: FieldName[] = [];
+  for (const name of FIELDS) {
+    const value = sent[name];
+    if (typeof value === 'string') fields[name] = value;
+    else if (value !== undefined) notText.push(name);
+  }
+  return { fields, notText };
+}
 
 /** The login throttle and how it names the client: the current password is guessed like a login. */
 export interface PasswordGuesses {
@@ -27,14 +45,25 @@ export interface PasswordGuesses {
  * Without `guesses` (asset bundling, tests that only read the options) the page is not served.
  */
 export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): PageHandler {
-  return async (request, _response, context) => {
+  // @adminjs/express hands the handler the Express response, which sends what the handler returns.
+  return async (request, response: Pick<Response, 'status'>, context) => {
     if (request.method !== 'post') return {};
     if (!guesses) throw new Error('changePasswordHandler needs the login throttle to serve the page');
-    const fields = (request.payload ?? {}) as Fields;
+    const { fields, notText } = passwordFields(request.payload);
+    // Refused before anything is checked: `true` passed the password rules and failed hashing (a 500).
+    // Not a guess of the current password either, so the throttle is not asked.
+    if (notText.length > 0) {
+      response.status(400);
+      return {
+        error: 'invalid_field',
+        notice: { type: 'error', message: 'Please correct the errors below.' },
+        errors: Object.fromEntries(notText.map((name) => [name, 'Must be text.'])),
+      };
+    }
     const id = Number(context.currentAdmin?.id);
     const errors: Record<string, string> = {};
-    const current = fields.currentPassword ?? '';
-    const next = fields.newPassword ?? '';
+    const current = fields.currentPassword;
+    const next = fields.newPassword;
     const em = orm.em.fork();
     const user = Number.isSafeInteger(id) ? await em.findOne(User, id, { populate: ['passwordHash'] }) : null;
     if (!user) return { notice: { type: 'error', message: 'Your account no longer exists.' }, errors };
@@ -52,7 +81,7 @@ export function changePasswordHandler(orm: Orm, guesses?: PasswordGuesses): Page
     else errors.currentPassword = 'Your current password was entered incorrectly.';
     const problem = passwordProblem(next);
     if (problem) errors.newPassword = problem;
-    else if (next !== (fields.confirmPassword ?? ''))
+    else if (next !== fields.confirmPassword)
       errors.confirmPassword = 'The two new password fields do not match.';
     if (Object.keys(errors).length > 0)
       return { notice: { type: 'error', message: 'Please correct the errors below.' }, errors };
