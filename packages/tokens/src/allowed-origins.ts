@@ -33,15 +33,23 @@ export class AllowedOrigins {
    * Reads the list now and then every `intervalMs` until stop(), in the background. A read that fails
    * (the database not reachable yet, or locked) keeps the last list, goes to `onError`, and is tried
    * again at the next tick: it must not stop a service that serves without the database. The promise
-   * settles at the first successful read.
+   * settles at the first successful read. A tick finds the previous read still waiting (a locked or
+   * slow database) starts none: reads never overlap, so an older one cannot finish last and put back
+   * an origin a newer one had seen removed, nor do reads pile up on the database while it is stuck.
    */
   keepFresh(onError: (error: unknown) => void, intervalMs = ALLOWED_ORIGINS_REFRESH_MS): Promise<void> {
     let loaded!: () => void;
     const firstRead = new Promise<void>((resolve) => (loaded = resolve));
-    const read = () =>
-      void this.refresh().then(loaded, (error: unknown) => {
-        onError(error);
-      });
+    let reading = false;
+    const read = () => {
+      if (reading) return;
+      reading = true;
+      void this.refresh()
+        .then(loaded, (error: unknown) => {
+          onError(error);
+        })
+        .finally(() => (reading = false));
+    };
     read();
     this.timer = setInterval(read, intervalMs);
     this.timer.unref();
