@@ -11,7 +11,10 @@ export async function authenticateUser(
   email: string,
   password: string,
 ): Promise<User | null> {
-  const user = await em.findOne(User, { email: normalizeEmail(email) }, { populate: ['passwordHash'] });
+  // No account's email holds a NUL, and PostgreSQL refuses one in a query (a 500): an unknown account.
+  const user = email.includes('\0')
+    ? null
+    : await em.findOne(User, { email: normalizeEmail(email) }, { populate: ['passwordHash'] });
   if (!user) {
     await burnPasswordCheck(password);
     return null;

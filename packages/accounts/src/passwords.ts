@@ -30,11 +30,14 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
  */
 export function passwordProblem(password: unknown): string | undefined {
   if (typeof password !== 'string') return 'Password must be text.';
-  if (password.length < MIN_PASSWORD_LENGTH)
-    return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
+  // The upper bound in UTF-16 code units, as verifyPassword applies it: never a password it refuses.
   if (password.length > MAX_PASSWORD_LENGTH)
     return `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
-  if (/^\d+$/.test(password)) return 'Password cannot be entirely numeric.';
+  // Characters (code points), as Django counts them: four emoji are four characters, not eight.
+  if ([...password].length < MIN_PASSWORD_LENGTH)
+    return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
+  // Digits of any script (Django's isdigit): "١٢٣٤٥٦٧٨" is as numeric as "12345678".
+  if (/^\p{Nd}+$/u.test(password)) return 'Password cannot be entirely numeric.';
   return undefined;
 }
 

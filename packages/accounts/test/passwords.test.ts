@@ -21,6 +21,12 @@ test('password rules explain what is wrong', () => {
   assert.match(passwordProblem('1234567890') ?? '', /numeric/);
   assert.match(passwordProblem('x'.repeat(MAX_PASSWORD_LENGTH + 1)) ?? '', /at most/);
   assert.equal(passwordProblem('a decent passphrase'), undefined);
+  // Characters, not UTF-16 units: four emoji are four characters; eight are enough.
+  assert.match(passwordProblem('🔑🔑🔑🔑') ?? '', /at least 8/);
+  assert.equal(passwordProblem('🔑'.repeat(8)), undefined);
+  // Digits of any script are digits.
+  assert.match(passwordProblem('١٢٣٤٥٦٧٨') ?? '', /numeric/);
+  assert.match(passwordProblem('１２３４５６７８９') ?? '', /numeric/);
 });
 
 test('a password that is not text is refused, however long it claims to be', () => {

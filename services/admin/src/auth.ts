@@ -41,7 +41,8 @@ export interface LoginRoutes {
  * text, which may be a password typed into the wrong field.
  */
 async function accountNamed(em: EntityManager, email: string): Promise<number | null> {
-  if (!email) return null;
+  // No account's email holds a NUL, and PostgreSQL refuses one in a query (authenticateUser alike).
+  if (!email || email.includes('\0')) return null;
   const user = await em.findOne(User, { email }, { fields: ['id'] });
   return user?.id ?? null;
 }
