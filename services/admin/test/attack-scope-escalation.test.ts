@@ -13,6 +13,7 @@ import { Client as OAuthClient, Role, User } from '@tandem/models';
 import { testDialect } from '@tandem/models/testing';
 import { roleScopes } from '@tandem/tokens';
 import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
+import { waitForJob } from './job-support.js';
 
 interface Answer {
   error?: string;
@@ -186,7 +187,25 @@ describe(`attack: a user or role manager gives themselves a token scope (${testD
       assert.equal(body.error, 'client_outranks_you');
       assert.match(body.message ?? '', /orders:read:any/);
     }
+    // Nor deactivate it (its sessions would be revoked) or activate one a superuser switched off, alone,
+    // in a selection, or as "all matching".
+    for (const action of ['deactivate', 'activate']) {
+      const bulk = await manager.api<Answer>(`/resources/Client/bulk/${action}?recordIds=${app.id}`, {
+        form: {},
+      });
+      assert.equal(bulk.status, 403, `${action}: ${JSON.stringify(bulk.body)}`);
+      assert.equal(bulk.body.error, 'client_outranks_you');
+    }
+    const everyClient = await manager.api<{ job?: { id: string } }>('/resources/Client/actions/allMatching', {
+      form: { operation: 'deactivate' },
+    });
+    if (everyClient.status === 200) {
+      const job = await waitForJob(manager, 'Client', everyClient.body.job!.id);
+      assert.equal(job.state, 'failed');
+      assert.match(job.message ?? '', /orders:read:any/);
+    } else assert.equal(everyClient.status, 403, JSON.stringify(everyClient.body));
     const stored = await fixture.db.orm.em.fork().findOneOrFail(OAuthClient, app.id);
+    assert.equal(stored.isActive, true);
     assert.deepEqual(stored.redirectUris, ['https://orders.example/cb']);
     assert.deepEqual(stored.allowedOrigins, []);
     assert.equal(stored.isFirstParty, false);

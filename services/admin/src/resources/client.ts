@@ -55,8 +55,8 @@ class OneTimeSecrets {
 }
 
 /**
- * A staff member who is not a superuser may change only clients whose token scopes they hold, as they
- * may change only accounts within theirs (user.ts). Otherwise change_client would reach tokens beyond
+ * A staff member who is not a superuser may change (edit, deactivate, activate, one or in bulk) only
+ * clients whose token scopes they hold, as they may change only accounts within theirs (user.ts). Otherwise change_client would reach tokens beyond
  * their own: point a first-party app's redirect URIs (or allowed origins) at a page of theirs, and every
  * user who signs in there hands them a code for that app's scopes, without a consent screen. The
  * client's scopes are read from the database, not from the form.
@@ -64,18 +64,21 @@ class OneTimeSecrets {
 function onlyClientsWithinTheirs(deps: ResourceDeps): Before {
   return async (request, context) => {
     if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
-    const id = Number(context.record?.id());
-    if (!Number.isSafeInteger(id)) return request;
-    const client = await deps.orm.em.fork().findOne(Client, id);
-    if (!client) return request;
-    const missing = scopesNotHeld(await heldScopes(deps.orm, context.currentAdmin), client.scopes);
-    if (missing.length > 0)
-      throw new RequestRefused(
-        403,
-        'client_outranks_you',
-        `You may not change the client "${client.name}": its tokens carry scopes you do not hold ` +
-          `(${missing.join(', ')}). Ask a superuser.`,
-      );
+    const targets = context.records ?? (context.record ? [context.record] : []);
+    const ids = targets.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
+    if (ids.length === 0) return request;
+    const clients = await deps.orm.em.fork().find(Client, { id: { $in: ids } });
+    const held = await heldScopes(deps.orm, context.currentAdmin);
+    for (const client of clients) {
+      const missing = scopesNotHeld(held, client.scopes);
+      if (missing.length > 0)
+        throw new RequestRefused(
+          403,
+          'client_outranks_you',
+          `You may not change the client "${client.name}": its tokens carry scopes you do not hold ` +
+            `(${missing.join(', ')}). Ask a superuser.`,
+        );
+    }
     return request;
   };
 }
@@ -245,8 +248,9 @@ export function clientResource(deps: ResourceDeps, secretKey: string | undefined
       },
       extraActions: ['deactivate', 'activate'],
       actions: {
-        deactivate: setActiveAction(deps, false),
-        activate: setActiveAction(deps, true),
+        // Deactivating revokes a client's sessions, activating brings back one a superuser switched off.
+        deactivate: { ...setActiveAction(deps, false), before: onlyClientsWithinTheirs(deps) },
+        activate: { ...setActiveAction(deps, true), before: onlyClientsWithinTheirs(deps) },
         // A client's tokens carry its scopes: giving one `orders:read:any` is reading every order.
         new: { before: onlyScopesTheyHold(deps.orm, 'client') },
         edit: { before: [onlyClientsWithinTheirs(deps), onlyScopesTheyHold(deps.orm, 'client')] },
