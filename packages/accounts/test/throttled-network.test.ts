@@ -23,4 +23,12 @@ test('IPv4 addresses count as they are, whether or not the socket reports them I
 
 test('what is not an IP address is used as given', () => {
   assert.equal(throttledNetwork('unknown'), 'unknown');
+  assert.equal(throttledNetwork('host.example:80'), 'host.example:80');
+});
+
+test('a port a proxy appended (ip:port in X-Forwarded-For) is not a budget of its own', () => {
+  assert.equal(throttledNetwork('192.0.2.7:51000'), '192.0.2.7');
+  assert.equal(throttledNetwork('192.0.2.7:51001'), throttledNetwork('192.0.2.7'));
+  assert.equal(throttledNetwork('[2001:db8:1:2::7]:443'), '2001:db8:1:2::/64');
+  assert.equal(throttledNetwork('[2001:db8:1:2::8]'), '2001:db8:1:2::/64');
 });
