@@ -10,7 +10,7 @@ import type { Logger } from '@tandem/log';
 import type { Orm } from '@tandem/models';
 import type { RunningService, ServiceOptions } from '@tandem/service';
 import { knownResourcesOnly, refusedBeforeLookup } from './action-routes.js';
-import { exportRoutes } from './actions/export-route.js';
+import { EXPORT_PATH, exportRoutes } from './actions/export-route.js';
 import { readOrChangeOnly } from './api-methods.js';
 import { ROOT_PATH, adminOptions } from './admin-options.js';
 import { loginRoutes, passwordGuesses, requireStaff } from './auth.js';
@@ -141,7 +141,11 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
           : status < 500
             ? 'Bad request.'
             : 'Something went wrong on our side; the error was logged.';
-    if (req.path.startsWith(`${ROOT_PATH}/api/`) || req.accepts(['html', 'json']) === 'json') {
+    // The export's own refusals are JSON too (a download link has no page to show an error in).
+    const answersJson = [`${ROOT_PATH}/api/`, `${ROOT_PATH}${EXPORT_PATH}/`].some((prefix) =>
+      req.path.startsWith(prefix),
+    );
+    if (answersJson || req.accepts(['html', 'json']) === 'json') {
       res.status(status).json({ error: status === 500 ? 'internal_error' : 'request_error', message });
       return;
     }

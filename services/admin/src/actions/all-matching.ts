@@ -122,7 +122,10 @@ export function allMatchingAction(components: Components, jobs: BulkJobs): Parti
       const total = await resource.count(filter);
       if (request.method !== 'post') return { total, operations };
       const operation = request.payload?.operation;
-      const bulk = typeof operation === 'string' ? resource.decorate().actions[operation] : undefined;
+      const { actions } = resource.decorate();
+      // Own keys only: "constructor" or "toString" would find Object.prototype's, not an action.
+      const bulk =
+        typeof operation === 'string' && Object.hasOwn(actions, operation) ? actions[operation] : undefined;
       if (bulk?.isBulkType() && !bulk.isAccessible(currentAdmin))
         throw new RequestRefused(403, 'forbidden', `You do not have permission to run ${operation}.`);
       if (!operations.some((candidate) => candidate.name === operation))

@@ -77,10 +77,21 @@ export function exportColumns(admin: AdminJS, resource: OrmResource): ExportColu
   });
 }
 
-/** A CSV cell (RFC 4180): text quoted and neutralised, lists joined with "; ", null empty. */
+/** A list a cell can show as "a; b; c" (tags, many-to-many names): text, numbers, flags or nothing. */
+function isPlainList(value: unknown[]): boolean {
+  return value.every(
+    (item) => item === null || item === undefined || ['string', 'number', 'boolean'].includes(typeof item),
+  );
+}
+
+/**
+ * A CSV cell (RFC 4180): text quoted and neutralised, plain lists joined with "; ", null empty. Other
+ * JSON (an order's lines, a list of objects) is written as JSON text, as the JSON Lines export has it.
+ */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return csvCell(value.map((item) => String(item ?? '')).join('; '));
+  if (Array.isArray(value) && isPlainList(value))
+    return csvCell(value.map((item) => String(item ?? '')).join('; '));
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return `"${neutraliseCell(text).replaceAll('"', '""')}"`;

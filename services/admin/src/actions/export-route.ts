@@ -75,6 +75,11 @@ export function exportRoutes(router: Router, admin: AdminJS, logger: Logger): vo
     const context: ActionContext = { _admin: admin, resource, h, action, currentAdmin };
     const { filter, sort } = await listQuery(resource, request, context);
     const writer = rowWriter(format, exportColumns(admin, resource));
+    // The first batch is read before the headers are sent, so a query the database refuses is
+    // answered as JSON by the error handler (Express passes on this handler's rejection), not as a
+    // download cut after its headers.
+    const batches = scanInBatches(resource, filter, sort);
+    const first = await batches.next();
     const day = new Date().toISOString().slice(0, 10);
     res.status(200);
     res.set({
@@ -84,8 +89,8 @@ export function exportRoutes(router: Router, admin: AdminJS, logger: Logger): vo
     });
     try {
       if (!(await write(res, writer.header()))) return;
-      for await (const batch of scanInBatches(resource, filter, sort))
-        if (!(await write(res, writer.rows(batch)))) return;
+      if (!first.done && !(await write(res, writer.rows(first.value)))) return;
+      for await (const batch of batches) if (!(await write(res, writer.rows(batch)))) return;
       res.end();
     } catch (error) {
       // Headers are gone: cut the download so a partial file cannot pass for a complete one.

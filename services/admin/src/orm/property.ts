@@ -55,7 +55,9 @@ export class OrmProperty extends BaseProperty {
       path: meta.name,
       type,
       isId: Boolean(meta.primary),
-      isSortable: !isRef && type !== 'mixed' && !stringList,
+      // JSON (lists, JSON text) has no order on PostgreSQL ("could not identify an ordering operator
+      // for type json"): a list asked to sort by it keeps its default order.
+      isSortable: !isRef && type !== 'mixed' && !stringList && !jsonText,
       position,
     });
   }

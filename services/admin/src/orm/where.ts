@@ -1,5 +1,11 @@
 import type { Filter } from 'adminjs';
-import { raw, ReferenceKind, type Dictionary, type EntityMetadata } from '@mikro-orm/core';
+import {
+  raw,
+  ReferenceKind,
+  type Dictionary,
+  type EntityMetadata,
+  type EntityProperty,
+} from '@mikro-orm/core';
 import { columnKind, isCalendarDate } from '@tandem/models';
 
 /** The virtual filter field that searches several columns at once (the list page's "Search" box). */
@@ -16,7 +22,7 @@ function likePattern(term: string): string {
  */
 function contains(meta: EntityMetadata, field: string, term: string): Dictionary {
   if (field.includes('.')) return relatedContains(meta, field, term);
-  const prop = meta.properties[field];
+  const prop = Object.hasOwn(meta.properties, field) ? meta.properties[field] : undefined;
   if (!prop) return {};
   const column = prop.fieldNames[0] ?? field;
   // JSON, and a date, time or decimal a declaration names as a search field (PostgreSQL has no lower()
@@ -74,8 +80,8 @@ const instantOf = (value: unknown): Date | undefined => {
  * A filter's from/to range, both ends included, each end read by `bound`; undefined when it names
  * neither end or an end does not read (then it is no filter). A date column's ends are compared as the
  * "YYYY-MM-DD" text SQLite stores and PostgreSQL reads as a date (a Date object would be an instant,
- * which SQLite's driver cannot bind and PostgreSQL would compare in its own zone); other columns' as
- * instants.
+ * which SQLite's driver cannot bind and PostgreSQL would compare in its own zone); a timestamp's as
+ * instants (rangeBound).
  */
 function rangeOf(
   value: { from?: unknown; to?: unknown },
@@ -95,10 +101,21 @@ function rangeOf(
 }
 
 /**
+ * How a column's range ends read: a calendar date's as days, a timestamp's as instants; undefined for
+ * any other column (a number, a flag, text), which has no range filter. An instant bound to an integer
+ * or boolean column was a 500 on PostgreSQL ("invalid input syntax for type integer").
+ */
+function rangeBound(prop: EntityProperty): ((end: unknown) => string | Date | undefined) | undefined {
+  if (columnKind(prop) === 'date') return dayOf;
+  if (prop.runtimeType === 'Date') return instantOf;
+  return undefined;
+}
+
+/**
  * AdminJS filters to a MikroORM where clause. Values come from the query string, so anything that
- * does not parse is ignored rather than sent to the database. A column the staff member is never sent
- * (`unsent`, like a hidden one) is not filtered on either: whether rows match a guess would read it out
- * a character at a time.
+ * does not parse, and a range on a column that has none (a number, a flag), is ignored rather than sent
+ * to the database. A column the staff member is never sent (`unsent`, like a hidden one) is not
+ * filtered on either: whether rows match a guess would read it out a character at a time.
  */
 export function buildWhere(
   filter: Filter | undefined,
@@ -114,10 +131,12 @@ export function buildWhere(
       if (term !== '') and.push({ $or: searchFields.map((field) => contains(meta, field, term)) });
       continue;
     }
-    const prop = meta.properties[path];
+    // Own properties only: a filter named "hasOwnProperty" or "toString" is no column.
+    const prop = Object.hasOwn(meta.properties, path) ? meta.properties[path] : undefined;
     if (!prop || prop.hidden || prop.lazy || unsent.includes(path)) continue;
     if (typeof value === 'object' && value !== null) {
-      const range = rangeOf(value, columnKind(prop) === 'date' ? dayOf : instantOf);
+      const bound = rangeBound(prop);
+      const range = bound === undefined ? undefined : rangeOf(value, bound);
       if (range !== undefined) and.push({ [path]: range });
       continue;
     }

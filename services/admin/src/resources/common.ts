@@ -19,6 +19,7 @@ import { BulkJobs } from '../actions/bulk-jobs.js';
 import { deleteWithReferences } from '../actions/delete-with-references.js';
 import { exportAction } from '../actions/export-action.js';
 import { filterTitlesAction } from '../actions/filter-titles.js';
+import { onlyKnownFilters } from '../actions/known-filters.js';
 import { backToTheList } from '../actions/list-memory.js';
 import type { Components } from '../components.js';
 import { entryCurrencies } from '../history/money-currencies.js';
@@ -288,6 +289,8 @@ export function modelAdmin(
           : hooks(cleanRecord, actions[name]?.after),
     };
   }
+  // Filter keys that name no field are dropped before AdminJS looks them up (list, export, all matching).
+  actions.list = { ...actions.list, before: hooks(onlyKnownFilters(resource), actions.list?.before) };
   if (spec.audited !== false) {
     actions.show = { ...actions.show, after: hooks(attachHistory(deps.orm, spec.name), actions.show?.after) };
   }
