@@ -88,6 +88,7 @@ export {
   revokeClientSessions,
   revokeUserSessions,
   endUserSignIns,
+  lockUser,
   revokeSignInSessions,
   revokeSessionsBeyondRoleScopes,
   securityRevokedSessions,

@@ -6,7 +6,7 @@ import {
   type AuditActor,
   type TwoFactorChange,
 } from '@tandem/models';
-import { revokeUserSessions } from '@tandem/tokens';
+import { lockUser, revokeUserSessions } from '@tandem/tokens';
 
 /**
  * The two-factor rows of one user. Every "use once" rule is one conditional UPDATE whose affected-row
@@ -70,7 +70,9 @@ export async function storePendingSecret(
  * The change is audited in the same transaction (whoever enrolled is `actor`, the user themselves), and
  * the user's sign-ins and token sessions got with the password alone end with it (revokeUserSessions,
  * as after a password change): a second factor that leaves them working protects nothing. The sign-in
- * doing the enrolment is not one of them yet: both login pages start it only after this commits.
+ * doing the enrolment is not one of them yet: both login pages start it only after this commits. A
+ * password-only sign-in racing this takes the user's row too and checks for the factor once it holds
+ * it (startSignIn, startStaffSession, the password grant): it is ended here or refused there.
  */
 export async function confirmTotp(
   em: EntityManager,
@@ -81,6 +83,10 @@ export async function confirmTotp(
   actor: AuditActor,
 ): Promise<boolean> {
   return em.fork().transactional(async (tx) => {
+    // The user's row first, as a sign-in or a password grant takes it before it checks for a second
+    // factor: one racing this either committed before (and is ended below) or waits and then sees the
+    // factor. And the same order as a password change (user, then this row): no deadlock.
+    await lockUser(tx as Parameters<typeof lockUser>[0], userId);
     const confirmed = await tx.nativeUpdate(
       UserTotp,
       { user: userId, confirmedAt: null, secretEncrypted: secrets.pendingEncrypted },

@@ -34,6 +34,7 @@ export {
   revokeClientSessions,
   revokeUserSessions,
   endUserSignIns,
+  lockUser,
   revokeSignInSessions,
   revokeSessionsBeyondRoleScopes,
 } from './revoke.js';

@@ -70,11 +70,13 @@ export async function revokeUserSessions(
 
 /**
  * Holds the user's row until the caller's transaction ends (PostgreSQL; SQLite has one writer at a
- * time). A sign-in or a password grant takes the same row before it checks that the password it
- * verified is still the stored one (startSignIn, startUserSession), so one that raced a password
- * change either committed first, and is ended here, or waits and then finds the password changed.
+ * time). A sign-in, a staff login or a password grant takes the same row before it checks that the
+ * password it verified is still the stored one and that no second factor is due (startSignIn,
+ * startStaffSession, startUserSession), so one that raced a change to the account either committed
+ * first, and is ended here, or waits and then finds the account changed. A change takes it first
+ * (confirmTotp, before its authenticator's row): rows taken in one order cannot deadlock.
  */
-async function lockUser(em: Em, userId: number): Promise<void> {
+export async function lockUser(em: Em, userId: number): Promise<void> {
   await lockUsers(em, [userId]);
 }
 

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { AuthorizationCode, LoginSession, User, type Orm } from '@tandem/models';
+import { AuthorizationCode, LoginSession, User, UserTotp, type Orm } from '@tandem/models';
 import { credentialStamp } from '@tandem/accounts';
 import { revokeSignInSessions } from '@tandem/tokens';
+import { OTP_AMR, twoFactorRequired } from '@tandem/two-factor';
 import type { AuthDeps } from '../deps.js';
 import type { Authentication } from './authentication.js';
 
@@ -50,12 +51,22 @@ export type SignInRefusal =
   /** The pending sign-in (its `attempt`) already finished one: its form was posted again. */
   | 'already_finished'
   /** The stored password is no longer the one the sign-in checked: it was changed meanwhile. */
-  | 'password_changed';
+  | 'password_changed'
+  /** The account was deactivated (or deleted) while it signed in. */
+  | 'inactive'
+  /**
+   * A password-only sign-in of an account that has a second factor by now (confirmed while it signed
+   * in), or must have one: the route shows the second-factor step instead.
+   */
+  | 'second_factor';
 
 /** What the login page says when a sign-in whose steps passed does not start. */
 export const SIGN_IN_REFUSALS: Readonly<Record<SignInRefusal, string>> = {
   already_finished: 'This sign-in was already completed. Sign in again.',
   password_changed: 'Your password was changed while you signed in. Sign in with the new one.',
+  // What the password step says of an inactive account: the page does not tell it apart.
+  inactive: 'Invalid email or password.',
+  second_factor: 'This account now signs in with a second factor. Sign in again.',
 };
 
 /**
@@ -78,7 +89,9 @@ class Refused extends Error {
  * token is always new (a cookie the browser brought is never promoted to a sign-in: no fixation),
  * and the sign-in that cookie named, if any, ends: one browser, one live sign-in, and nothing left
  * behind that logout would miss (replaceSignIn). Refused, with nothing started or ended, when the
- * password the sign-in checked is not the stored one any more, or its pending sign-in finished one.
+ * password the sign-in checked is not the stored one any more, the account is inactive, its pending
+ * sign-in finished one, or it proved the password alone and the account has a second factor now
+ * (confirmed after the password step looked: docs/architecture.md, decision 13).
  */
 export async function startSignIn(
   deps: AuthDeps,
@@ -92,13 +105,16 @@ export async function startSignIn(
   let id: string;
   try {
     id = await deps.orm.em.fork().transactional(async (em) => {
-      // First, the user's row (PostgreSQL holds it to the end): a password change racing this sign-in
-      // locks it too (endUserSignIns), so it either committed before and is read below, or waits and
-      // then ends this sign-in with the others.
+      // First, the user's row (PostgreSQL holds it to the end): a password change, a deactivation or
+      // a second factor confirmed racing this sign-in locks it too (endUserSignIns, confirmTotp), so
+      // it either committed before and is read below, or waits and then ends this sign-in with the
+      // others.
       await em.nativeUpdate(User, { id: userId }, { lastLoginAt: now });
       const user = await em.findOne(User, userId, { populate: ['passwordHash'] });
-      if (!user || credentialStamp(user.passwordHash) !== authentication.stamp)
-        throw new Refused('password_changed');
+      if (!user || !user.isActive) throw new Refused('inactive');
+      if (credentialStamp(user.passwordHash) !== authentication.stamp) throw new Refused('password_changed');
+      if (!authentication.amr.includes(OTP_AMR) && (await secondFactorDue(deps, em, user)))
+        throw new Refused('second_factor');
       const row = em.create(LoginSession, {
         id: hashOf(token),
         user: em.getReference(User, userId),
@@ -132,6 +148,12 @@ export async function startSignIn(
     },
     setCookie: deps.cookies.header(deps.cookies.login, token, LOGIN_SESSION_SECONDS),
   };
+}
+
+/** Whether the password alone no longer signs this user in: an authenticator, or one required of them. */
+async function secondFactorDue(deps: AuthDeps, em: Orm['em'], user: User): Promise<boolean> {
+  if (twoFactorRequired(deps.config.twoFactor, user)) return true;
+  return (await em.count(UserTotp, { user: user.id, confirmedAt: { $ne: null } })) > 0;
 }
 
 /**

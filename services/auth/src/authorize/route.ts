@@ -17,6 +17,7 @@ import {
   type AuthorizationRequest,
 } from './request.js';
 import { SIGN_IN_STEPS } from './sign-in-steps.js';
+import { secondFactorPage } from './two-factor-step.js';
 import { loginAgain, type StepContext } from './step.js';
 
 export const AUTHORIZE_PATH = '/oauth/authorize';
@@ -194,8 +195,13 @@ export function authorizePostRoute(deps: AuthDeps): OAuthRoute {
         return sendPage(res, outcome.status, outcome.html, { ...outcome.headers, 'Set-Cookie': cookies });
       const started = await startSignIn(deps, req, outcome.authentication);
       if ('refused' in started) {
-        const refusal = loginAgain(context, 400, SIGN_IN_REFUSALS[started.refused]);
-        return sendPage(res, refusal.status, refusal.html, { 'Set-Cookie': cookies });
+        // A second factor confirmed while the password step ran: its page now, not a sign-in.
+        const next =
+          started.refused === 'second_factor'
+            ? await secondFactorPage(context, outcome.authentication)
+            : undefined;
+        const refusal = next ?? loginAgain(context, 400, SIGN_IN_REFUSALS[started.refused]);
+        return sendPage(res, refusal.status, refusal.html, { ...refusal.headers, 'Set-Cookie': cookies });
       }
       const { signedIn, setCookie } = started;
       // A new CSRF cookie with the new sign-in: tokens of the forms shown before it stop working.

@@ -12,7 +12,7 @@ import {
 import type { Config } from '@tandem/config';
 import type { AuthDeps } from '../deps.js';
 import { SIGN_IN_REFUSALS, attemptFinished, type Authentication } from './login-sessions.js';
-import { loginAgain, type StepContext, type StepOutcome } from './step.js';
+import { loginAgain, type StepContext, type StepOutcome, type StepPage } from './step.js';
 import { otpEnrolPage, otpPage, recoveryCodesPage } from './two-factor-pages.js';
 
 /**
@@ -38,7 +38,7 @@ async function userOf(deps: AuthDeps, userId: number): Promise<User | null> {
   return user?.isActive ? user : null;
 }
 
-const page = (status: number, html: string, headers?: Record<string, string>): StepOutcome =>
+const page = (status: number, html: string, headers?: Record<string, string>): StepPage =>
   headers ? { kind: 'page', status, html, headers } : { kind: 'page', status, html };
 
 const expired = (context: StepContext) =>
@@ -62,12 +62,13 @@ function refusal(verdict: CodeRefusal): { status: number; error: string; headers
 
 /**
  * After a right password: the code form for a user with an authenticator, the enrolment form for
- * staff who must have one, or undefined (the password is enough).
+ * staff who must have one, or undefined (the password is enough). Also the route's answer when
+ * startSignIn refused a password-only sign-in because a second factor was confirmed meanwhile.
  */
 export async function secondFactorPage(
   context: StepContext,
   authentication: Authentication,
-): Promise<StepOutcome | undefined> {
+): Promise<StepPage | undefined> {
   const { deps } = context;
   const user = await userOf(deps, authentication.userId);
   if (!user) return undefined;
