@@ -1,7 +1,9 @@
 import type { Request } from 'express';
 import type { EntityManager } from '@mikro-orm/core';
 import { credentialStamp } from '@tandem/accounts';
+import type { TwoFactorConfig } from '@tandem/config';
 import { User, UserTotp } from '@tandem/models';
+import { twoFactorRequired } from '@tandem/two-factor';
 import type { StaffMember } from './permissions.js';
 
 /** A password checked, the second factor still to come: what the session holds until then. */
@@ -114,26 +116,69 @@ export async function renewSession(
 }
 
 /**
+ * How the login proved who it is: the password and a second factor, or the password alone (allowed
+ * only while the account has no authenticator and needs none under `twoFactor`).
+ */
+export type LoginProof =
+  { readonly via: 'second_factor' } | { readonly via: 'password'; readonly twoFactor: TwoFactorConfig };
+
+/**
+ * What startStaffSession did: the session started, or none because the password or the account
+ * changed since the password step (`password_changed`: the login starts again), or because a
+ * password-only login's account has a second factor by now (`code_due`) or must enrol one
+ * (`enrolment_due`).
+ */
+export type StaffSessionStart = 'started' | 'password_changed' | 'code_due' | 'enrolment_due';
+
+/**
  * The login is complete: the staff member's session, and their last login time. `passwordStamp`:
- * credentialStamp of the stored password hash the login's password step verified. False, and no
- * session, when the stored password is another one by now (changed while the login was under way):
- * a session stamped with the new password would outlive the change it should not survive. A change
- * after this read leaves the session the old stamp, which requireStaff refuses at its next request.
+ * credentialStamp of the stored password hash the login's password step verified. The checks are made
+ * in one transaction holding the user's row, the row a password change, a deactivation or a second
+ * factor's confirmation takes first (revokeUserSessions, confirmTotp): such a change either committed
+ * before and is seen here (no session: a session stamped with the new password, or a password-only
+ * session stamped with the new factor, would outlive the change it should not survive), or commits
+ * after and changes the stamp this session takes, which requireStaff then refuses.
  */
 export async function startStaffSession(
   req: Request,
   em: EntityManager,
   member: StaffMember,
   passwordStamp: string,
-): Promise<boolean> {
+  proof: LoginProof,
+): Promise<StaffSessionStart> {
   const id = Number(member.id);
-  // Read again (refresh): the caller's EntityManager may hold the user as loaded before a change.
-  const user = await em.findOne(User, id, { populate: ['passwordHash'], refresh: true });
-  if (!user || credentialStamp(user.passwordHash) !== passwordStamp) return false;
-  // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
-  // before a validation rule tightened must still be able to log in (and fix its email).
-  await em.nativeUpdate(User, { id }, { lastLoginAt: new Date() });
-  const stamp = await sessionStamp(em, id, user.passwordHash);
+  let stamp: string;
+  try {
+    stamp = await em.fork().transactional(async (tx) => {
+      // A plain UPDATE, not a flush: a flush re-validates the whole entity, and an account stored
+      // before a validation rule tightened must still be able to log in (and fix its email). First:
+      // it takes the user's row, and only while the account is active staff.
+      const current = await tx.nativeUpdate(
+        User,
+        { id, isActive: true, isStaff: true },
+        { lastLoginAt: new Date() },
+      );
+      if (current === 0) throw new NotStarted('password_changed');
+      const user = await tx.findOneOrFail(User, id, { populate: ['passwordHash'], refresh: true });
+      if (credentialStamp(user.passwordHash) !== passwordStamp) throw new NotStarted('password_changed');
+      const factorSince = await secondFactorSince(tx, id);
+      if (proof.via === 'password' && factorSince !== null) throw new NotStarted('code_due');
+      if (proof.via === 'password' && twoFactorRequired(proof.twoFactor, user))
+        throw new NotStarted('enrolment_due');
+      return credentialStamp(user.passwordHash, factorSince);
+    });
+  } catch (error) {
+    // Rolled back, lastLoginAt with it.
+    if (error instanceof NotStarted) return error.reason;
+    throw error;
+  }
   await renewSession(req, { adminUser: member, credentialStamp: stamp });
-  return true;
+  return 'started';
+}
+
+/** Thrown inside startStaffSession's transaction to roll it back. */
+class NotStarted extends Error {
+  constructor(readonly reason: Exclude<StaffSessionStart, 'started'>) {
+    super(`staff session not started: ${reason}`);
+  }
 }

@@ -30,6 +30,9 @@ export interface TwoFactorLoginDeps {
   readonly twoFactor: TwoFactor | undefined;
 }
 
+/** The proof of the logins that finish here: the password step's, then a code. */
+const SECOND_FACTOR = { via: 'second_factor' } as const;
+
 /** The password step's result stays good this long while the second step is done. */
 const PENDING_LIFETIME_MS = 5 * 60 * 1000;
 
@@ -97,12 +100,19 @@ export async function afterPassword(
   const member = await staffMember(em, user.id);
   if (!member) throw new Error('afterPassword needs a staff member');
   const required = twoFactorRequired(deps.config.twoFactor, user);
-  const enrolled = await twoFactorEnrolled(em, user.id);
+  let enrolled = await twoFactorEnrolled(em, user.id);
   const root = deps.admin.options.rootPath;
   if (!required && !enrolled) {
+    // Checked again with the user's row held (startStaffSession): a second factor confirmed since
+    // the read above sends this login to the code step instead of a password-only session.
+    const started = await startStaffSession(req, em, member, passwordStamp, {
+      via: 'password',
+      twoFactor: deps.config.twoFactor,
+    });
+    if (started === 'started') return root;
     // The password was changed while it was checked: the login starts again.
-    const started = await startStaffSession(req, em, member, passwordStamp);
-    return started ? root : deps.admin.options.loginPath;
+    if (started === 'password_changed') return deps.admin.options.loginPath;
+    enrolled = started === 'code_due';
   }
   const pending: PendingTwoFactor = {
     userId: user.id,
@@ -186,7 +196,10 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
         return sendPage(res, status, codePage({ email: pending.email, action, logoutPath, error: message }));
       }
       const member = await memberOf(pending);
-      if (!member || !(await startStaffSession(req, orm.em.fork(), member, pending.stamp)))
+      if (
+        !member ||
+        (await startStaffSession(req, orm.em.fork(), member, pending.stamp, SECOND_FACTOR)) !== 'started'
+      )
         return res.redirect(303, loginPath);
       logger.info({ userId: user.id, method: verdict.method }, 'admin login (two-factor)');
       res.redirect(303, root);
@@ -249,7 +262,10 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
         return sendPage(res, status, page);
       }
       const member = await memberOf(pending);
-      if (!member || !(await startStaffSession(req, orm.em.fork(), member, pending.stamp)))
+      if (
+        !member ||
+        (await startStaffSession(req, orm.em.fork(), member, pending.stamp, SECOND_FACTOR)) !== 'started'
+      )
         return res.redirect(303, loginPath);
       logger.info({ userId: user.id }, 'admin two-factor enrolled at login');
       noStore(res).send(recoveryCodesPage({ codes: verdict.recoveryCodes, continueHref: root }));
