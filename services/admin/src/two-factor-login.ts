@@ -173,7 +173,14 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
       );
 
   /** The staff member the pending step is for, still active and staff; else back to the login. */
-  const memberOf = async (pending: PendingTwoFactor) => staffMember(orm.em.fork(), pending.userId);
+  /** After a code passed: the staff session, if the account is still staff and its password unchanged. */
+  const startedAfterCode = async (req: Request, pending: PendingTwoFactor): Promise<boolean> => {
+    const member = await staffMember(orm.em.fork(), pending.userId);
+    return (
+      member !== null &&
+      (await startStaffSession(req, orm.em.fork(), member, pending.stamp, SECOND_FACTOR)) === 'started'
+    );
+  };
 
   router.get(TWO_FACTOR_PATH, (req, res) => {
     const pending = pendingOf(req, false);
@@ -195,12 +202,7 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
         const action = `${root}${TWO_FACTOR_PATH}`;
         return sendPage(res, status, codePage({ email: pending.email, action, logoutPath, error: message }));
       }
-      const member = await memberOf(pending);
-      if (
-        !member ||
-        (await startStaffSession(req, orm.em.fork(), member, pending.stamp, SECOND_FACTOR)) !== 'started'
-      )
-        return res.redirect(303, loginPath);
+      if (!(await startedAfterCode(req, pending))) return res.redirect(303, loginPath);
       logger.info({ userId: user.id, method: verdict.method }, 'admin login (two-factor)');
       res.redirect(303, root);
     } catch (error) {
@@ -261,12 +263,7 @@ export function twoFactorLoginRoutes(router: Router, deps: TwoFactorLoginDeps): 
         });
         return sendPage(res, status, page);
       }
-      const member = await memberOf(pending);
-      if (
-        !member ||
-        (await startStaffSession(req, orm.em.fork(), member, pending.stamp, SECOND_FACTOR)) !== 'started'
-      )
-        return res.redirect(303, loginPath);
+      if (!(await startedAfterCode(req, pending))) return res.redirect(303, loginPath);
       logger.info({ userId: user.id }, 'admin two-factor enrolled at login');
       noStore(res).send(recoveryCodesPage({ codes: verdict.recoveryCodes, continueHref: root }));
     } catch (error) {

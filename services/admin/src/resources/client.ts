@@ -19,7 +19,7 @@ import { confirmedBulkAction } from '../actions/confirmed-bulk.js';
 import { actorOf, recordAudit } from '../orm/audit.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { RequestRefused } from '../request-refused.js';
-import { heldScopes, mayRun, onlyScopesTheyHold, scopesNotHeld } from './grant-only-held.js';
+import { heldScopes, mayRun, onlyScopesTheyHold, scopesNotHeld, targetIds } from './grant-only-held.js';
 
 /** How long a new client's secret waits for its one showing (the redirect right after "Save"). */
 const SHOW_ONCE_WINDOW_MS = 5 * 60_000;
@@ -64,8 +64,7 @@ class OneTimeSecrets {
 function onlyClientsWithinTheirs(deps: ResourceDeps): Before {
   return async (request, context) => {
     if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
-    const targets = context.records ?? (context.record ? [context.record] : []);
-    const ids = targets.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
+    const ids = targetIds(context);
     if (ids.length === 0) return request;
     const clients = await deps.orm.em.fork().find(Client, { id: { $in: ids } });
     const held = await heldScopes(deps.orm, context.currentAdmin);

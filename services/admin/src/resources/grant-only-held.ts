@@ -59,6 +59,12 @@ export function addedToList<T extends string | number>(
   return asStored(data[field]).filter((value) => !stored.has(String(value)));
 }
 
+/** The ids of the records a record or bulk action runs on (the one record, or the selection). */
+export function targetIds(context: ActionContext): number[] {
+  const targets = context.records ?? (context.record ? [context.record] : []);
+  return targets.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
+}
+
 /** Whether the acting staff member may run the action at all (before-hooks run ahead of that check). */
 export function mayRun(context: ActionContext): boolean {
   return context.action.isAccessible(context.currentAdmin, context.record);

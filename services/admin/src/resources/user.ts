@@ -4,7 +4,14 @@ import { Role, User } from '@tandem/models';
 import { RequestRefused } from '../request-refused.js';
 import { modelAdmin, type ResourceDeps } from './common.js';
 import { referenceIds } from '../orm/form-values.js';
-import { addedToList, heldScopes, mayRun, permissionsNotHeld, scopesNotHeld } from './grant-only-held.js';
+import {
+  addedToList,
+  heldScopes,
+  mayRun,
+  permissionsNotHeld,
+  scopesNotHeld,
+  targetIds,
+} from './grant-only-held.js';
 import { endUserSessions } from './session-consequences.js';
 
 /** What the users list shows, and the show page before the user's history. */
@@ -143,8 +150,7 @@ function onlyRolesTheyHold(deps: ResourceDeps): Before {
 function onlyAccountsWithinTheirs(deps: ResourceDeps): Before {
   return async (request, context) => {
     if (context.currentAdmin?.isSuperuser === true || !mayRun(context)) return request;
-    const targets = context.records ?? (context.record ? [context.record] : []);
-    const ids = targets.map((record) => Number(record.id())).filter((id) => Number.isSafeInteger(id));
+    const ids = targetIds(context);
     if (ids.length === 0) return request;
     const users = await deps.orm.em.fork().find(User, { id: { $in: ids } }, { populate: ['roles'] });
     const scopes = await heldScopes(deps.orm, context.currentAdmin);
