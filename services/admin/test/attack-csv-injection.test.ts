@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Category, Product } from '@tandem/models';
+import { neutraliseCell } from '../src/actions/export-format.js';
 import { Client, startFixtureAsRoot, type Fixture } from './support.js';
 
 const PAYLOADS = ['=HYPERLINK("http://x","y")', '+SUM(1,1)', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
@@ -40,5 +41,22 @@ describe('attack: formulas in the CSV export', () => {
     assert.ok(csv.includes(`"'=cmd|""/c calc""!A1"`), 'the related category name is neutralised too');
     assert.ok(!cells.includes(`"=cmd|""/c calc""!A1"`));
     assert.ok(cells.includes('2500'), 'numbers are exported as numbers');
+  });
+
+  it('every formula start is neutralised, also after white space, after LF, and in full-width forms', () => {
+    const formulas = [
+      ...PAYLOADS,
+      '\n=1+1',
+      ' =1+1',
+      '  +SUM(1,1)',
+      '\u3000=1+1',
+      '＝1+1',
+      '＋1',
+      '－1',
+      '＠SUM(A1)',
+    ];
+    for (const text of formulas) assert.equal(neutraliseCell(text), `'${text}`, JSON.stringify(text));
+    for (const text of ['Lamp', '1+1', 'a=b', 'x - y', '', ' plain'])
+      assert.equal(neutraliseCell(text), text);
   });
 });

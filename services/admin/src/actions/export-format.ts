@@ -2,8 +2,12 @@ import type AdminJS from 'adminjs';
 import { ReferenceKind } from '@mikro-orm/core';
 import type { OrmResource } from '../orm/resource.js';
 
-/** Cells a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @ tab and CR first. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Cells a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @, tab, CR or LF first;
+ * also after leading white space (some importers trim it) and in their full-width forms (＝ ＋ － ＠,
+ * which East Asian input turns into the ASCII ones).
+ */
+const FORMULA_START = /^[\t\r\n]|^[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /** A text cell that a spreadsheet shows as text: a leading quote before anything formula-like. */
 export function neutraliseCell(value: string): string {
