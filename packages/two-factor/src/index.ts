@@ -15,4 +15,4 @@ export {
 export { matchingTotpStep, totpCodeAt, looksLikeTotpCode } from './totp.js';
 export { RECOVERY_CODE_COUNT, newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
 export { twoFactorRequired } from './policy.js';
-export { twoFactorEnrolled, removeTwoFactor as resetTwoFactor } from './two-factor-store.js';
+export { secondFactorDue, twoFactorEnrolled, removeTwoFactor as resetTwoFactor } from './two-factor-store.js';

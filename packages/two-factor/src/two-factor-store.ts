@@ -6,7 +6,9 @@ import {
   type AuditActor,
   type TwoFactorChange,
 } from '@tandem/models';
+import type { TwoFactorConfig } from '@tandem/config';
 import { lockUser, revokeUserSessions } from '@tandem/tokens';
+import { twoFactorRequired } from './policy.js';
 
 /**
  * The two-factor rows of one user. Every "use once" rule is one conditional UPDATE whose affected-row
@@ -29,7 +31,24 @@ export async function findTotp(em: EntityManager, userId: number): Promise<Store
 
 /** Whether the user has a confirmed authenticator (readable without the secret key). */
 export async function twoFactorEnrolled(em: EntityManager, userId: number): Promise<boolean> {
-  return (await em.fork().count(UserTotp, { user: userId, confirmedAt: { $ne: null } })) > 0;
+  return confirmedIn(em.fork(), userId);
+}
+
+/**
+ * Whether the password alone no longer signs `user` in: they have a confirmed authenticator, or must
+ * have one (twoFactorRequired). Read in `tx` itself, the transaction that holds the user's row while a
+ * sign-in or a password grant starts (a fork would read outside it, and on SQLite wait for it).
+ */
+export async function secondFactorDue(
+  tx: EntityManager,
+  config: TwoFactorConfig,
+  user: { readonly id: number; readonly isStaff: boolean; readonly isSuperuser: boolean },
+): Promise<boolean> {
+  return twoFactorRequired(config, user) || (await confirmedIn(tx, user.id));
+}
+
+async function confirmedIn(em: EntityManager, userId: number): Promise<boolean> {
+  return (await em.count(UserTotp, { user: userId, confirmedAt: { $ne: null } })) > 0;
 }
 
 /**

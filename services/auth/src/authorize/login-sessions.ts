@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { AuthorizationCode, LoginSession, User, UserTotp, type Orm } from '@tandem/models';
+import { AuthorizationCode, LoginSession, User, type Orm } from '@tandem/models';
 import { credentialStamp } from '@tandem/accounts';
 import { revokeSignInSessions } from '@tandem/tokens';
-import { OTP_AMR, twoFactorRequired } from '@tandem/two-factor';
+import { OTP_AMR, secondFactorDue } from '@tandem/two-factor';
 import type { AuthDeps } from '../deps.js';
 import type { Authentication } from './authentication.js';
 
@@ -113,7 +113,7 @@ export async function startSignIn(
       const user = await em.findOne(User, userId, { populate: ['passwordHash'] });
       if (!user || !user.isActive) throw new Refused('inactive');
       if (credentialStamp(user.passwordHash) !== authentication.stamp) throw new Refused('password_changed');
-      if (!authentication.amr.includes(OTP_AMR) && (await secondFactorDue(deps, em, user)))
+      if (!authentication.amr.includes(OTP_AMR) && (await secondFactorDue(em, deps.config.twoFactor, user)))
         throw new Refused('second_factor');
       const row = em.create(LoginSession, {
         id: hashOf(token),
@@ -148,12 +148,6 @@ export async function startSignIn(
     },
     setCookie: deps.cookies.header(deps.cookies.login, token, LOGIN_SESSION_SECONDS),
   };
-}
-
-/** Whether the password alone no longer signs this user in: an authenticator, or one required of them. */
-async function secondFactorDue(deps: AuthDeps, em: Orm['em'], user: User): Promise<boolean> {
-  if (twoFactorRequired(deps.config.twoFactor, user)) return true;
-  return (await em.count(UserTotp, { user: user.id, confirmedAt: { $ne: null } })) > 0;
 }
 
 /**

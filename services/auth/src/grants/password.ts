@@ -1,6 +1,6 @@
 import { authenticateUser } from '@tandem/accounts';
-import { User, UserTotp } from '@tandem/models';
-import { twoFactorRequired } from '@tandem/two-factor';
+import { User } from '@tandem/models';
+import { secondFactorDue } from '@tandem/two-factor';
 import { formatScope, grantScope, roleScopes, startUserSession, userSubject } from '@tandem/tokens';
 import { OAuthError } from '../oauth-error.js';
 import { requireParam } from '../params.js';
@@ -55,8 +55,7 @@ export const passwordGrant: Grant = async ({ deps, params, address }) => {
     passwordHash: checkedPasswordHash,
     admit: async (tx) => {
       const account = await tx.findOneOrFail(User, user.id, { populate: ['roles'], refresh: true });
-      const enrolled = await tx.count(UserTotp, { user: user.id, confirmedAt: { $ne: null } });
-      if (twoFactorRequired(deps.config.twoFactor, account) || enrolled > 0)
+      if (await secondFactorDue(tx, deps.config.twoFactor, account))
         return { refused: 'second_factor' as const };
       const decision = grantScope(requestedScope, roleScopes(account));
       return decision.ok ? { scopes: decision.scopes } : { refused: 'beyond_roles' as const };
