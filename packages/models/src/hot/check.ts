@@ -1,5 +1,5 @@
 import type { HotProjection } from './projections.js';
-import type { EntityMetadataLike, MetadataLookup } from './metadata.js';
+import { ownEntry, type EntityMetadataLike, type MetadataLookup } from './metadata.js';
 import { ROW_ACCESS_CLAIMS, isRowAccessClaim } from './row-access.js';
 import { fragmentProblem } from './schema-fragment.js';
 import { isScopeToken } from './scope-token.js';
@@ -16,13 +16,6 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INTEGER_TYPES = /^(integer|int|int4|int8|bigint|smallint|tinyint|mediumint|increments|bigincrements)$/i;
 
 type PropertyMeta = EntityMetadataLike['properties'][string];
-
-/**
- * A record's own entry: a name such as "constructor" or "toString" must not find Object.prototype's,
- * which passed the check and then failed in compileProjection with a TypeError naming no declaration.
- */
-const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
 
 function isIntegerKey(prop: PropertyMeta | undefined): boolean {
   return (
@@ -64,8 +57,8 @@ function rowAccessProblems(projection: HotProjection, meta: EntityMetadataLike):
   const claim: string = rule.claim;
   if (!isRowAccessClaim(claim))
     problems.push(`rowAccess: unknown claim ${JSON.stringify(claim)} (row access can compare: ${claims})`);
-  const property = own(projection.fields, rule.field);
-  const prop = property === undefined ? undefined : own(meta.properties, property);
+  const property = ownEntry(projection.fields, rule.field);
+  const prop = property === undefined ? undefined : ownEntry(meta.properties, property);
   if (property === undefined) {
     problems.push(`rowAccess: field ${JSON.stringify(rule.field)} is not one of the exposed fields`);
   } else if (isRowAccessClaim(claim) && prop !== undefined) {
@@ -91,7 +84,7 @@ function hotWindowProblems(projection: HotProjection, meta: EntityMetadataLike):
   const window = projection.hotWindow;
   if (!window) return [];
   const problems: string[] = [];
-  const prop = own(meta.properties, window.property);
+  const prop = ownEntry(meta.properties, window.property);
   if (!prop)
     problems.push(`hotWindow: ${projection.entity} has no property ${JSON.stringify(window.property)}`);
   else if (!(prop.kind === 'scalar' && (prop.runtimeType === 'Date' || /date|time/i.test(prop.type))))
@@ -137,7 +130,7 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
   const known = Object.keys(meta.properties);
   const missing = (property: string) =>
     `${projection.entity} has no property ${JSON.stringify(property)} (its properties: ${known.join(', ')})`;
-  const id = own(meta.properties, 'id');
+  const id = ownEntry(meta.properties, 'id');
   if (!isIntegerKey(id)) {
     problems.push(
       `the primary key must be an integer property "id" stored in column "id" (${projection.entity}.id is ${
@@ -147,24 +140,24 @@ function problemsOf(projection: HotProjection, meta: EntityMetadataLike | undefi
   }
   for (const [field, property] of Object.entries(projection.fields)) {
     if (!FIELD_NAME.test(field)) problems.push(`field name ${JSON.stringify(field)} must be an identifier`);
-    if (!own(meta.properties, property))
+    if (!ownEntry(meta.properties, property))
       problems.push(`field ${JSON.stringify(field)}: ${missing(property)}`);
   }
-  if (own(projection.fields, 'id') !== 'id')
+  if (ownEntry(projection.fields, 'id') !== 'id')
     problems.push('fields must expose the primary key as "id": "id"');
   for (const field of projection.filterable ?? []) {
     if (!Object.hasOwn(projection.fields, field)) {
       problems.push(`filterable field ${JSON.stringify(field)} is not one of the exposed fields`);
       continue;
     }
-    const prop = own(meta.properties, projection.fields[field]!);
+    const prop = ownEntry(meta.properties, projection.fields[field]!);
     if (prop !== undefined && !holdsOneValue(prop))
       problems.push(
         `filterable field ${JSON.stringify(field)} (${prop.type}) must hold one string, number or boolean: a filter cannot select an array or an object`,
       );
   }
   for (const [property, value] of Object.entries(projection.where ?? {})) {
-    if (!own(meta.properties, property)) problems.push(`row filter: ${missing(property)}`);
+    if (!ownEntry(meta.properties, property)) problems.push(`row filter: ${missing(property)}`);
     if (typeof value === 'number' && !Number.isFinite(value))
       problems.push(`row filter on ${property}: ${value} is not a finite number`);
   }

@@ -25,3 +25,11 @@ export interface EntityMetadataLike {
   >;
 }
 export type MetadataLookup = (entityName: string) => EntityMetadataLike | undefined;
+
+/**
+ * A declaration's or the metadata's own entry under `key`: a name such as "constructor" or "toString"
+ * must not find Object.prototype's, which passed the checks and then failed in compileProjection with
+ * a TypeError naming no declaration.
+ */
+export const ownEntry = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;

@@ -1,4 +1,4 @@
-import type { EntityMetadataLike } from './metadata.js';
+import { ownEntry, type EntityMetadataLike } from './metadata.js';
 import type { HotProjection } from './projections.js';
 import { fragmentProblem } from './schema-fragment.js';
 import { isScopeToken } from './scope-token.js';
@@ -28,7 +28,7 @@ function fieldProblems(
     const at = `writes.${what}: field ${JSON.stringify(field)}`;
     if (seen.has(field)) problems.push(`${at} is listed twice`);
     seen.add(field);
-    const property = Object.hasOwn(projection.fields, field) ? projection.fields[field] : undefined;
+    const property = ownEntry(projection.fields, field);
     if (property === undefined) {
       problems.push(`${at} is not one of the exposed fields`);
       continue;
@@ -39,7 +39,7 @@ function fieldProblems(
       );
       continue;
     }
-    const prop = Object.hasOwn(meta.properties, property) ? meta.properties[property] : undefined;
+    const prop = ownEntry(meta.properties, property);
     if (prop && isGenerated(prop))
       problems.push(`${at} is set by the database or the ORM (${property}), never by a body`);
     else if (prop && prop.kind !== 'scalar' && prop.kind !== 'm:1')

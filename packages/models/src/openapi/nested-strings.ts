@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../model.js';
 
 /** A string without the NUL character, which PostgreSQL text, json and jsonb cannot hold. */
-const WITHOUT_NUL = '^[^\\u0000]*$';
+export const WITHOUT_NUL = '^[^\\u0000]*$';
 
 /** Keywords whose schemas are of values nested in this one (an array's items, an object's members). */
 const NESTED_SCHEMA = ['items', 'additionalProperties'] as const;
@@ -13,8 +13,11 @@ const BRANCHES = ['allOf', 'anyOf', 'oneOf'] as const;
 const isSchema = (value: unknown): value is JsonSchema =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A string its schema leaves free: not already held to a pattern, a format or listed values. */
-const isFreeString = (schema: JsonSchema): boolean =>
+/**
+ * A string its schema leaves free: not already held to a pattern, a format or listed values. Those
+ * refuse a NUL already (or would be replaced by a second `pattern`): only a free string gets WITHOUT_NUL.
+ */
+export const isFreeString = (schema: JsonSchema): boolean =>
   (schema.type === 'string' || (Array.isArray(schema.type) && schema.type.includes('string'))) &&
   ['pattern', 'format', 'enum', 'const'].every((keyword) => schema[keyword] === undefined);
 

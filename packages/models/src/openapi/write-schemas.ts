@@ -3,7 +3,7 @@ import type { HotProjection } from '../hot/projections.js';
 import type { JsonSchema } from '../model.js';
 import { integerRange } from '../column-limits.js';
 import { propertySchema } from './field-schema.js';
-import { nestedStringsWithoutNul } from './nested-strings.js';
+import { WITHOUT_NUL, isFreeString, nestedStringsWithoutNul } from './nested-strings.js';
 
 /** The JSON Schemas a write's body must satisfy: POST's and PATCH's (a DELETE has no body). */
 export interface WriteBodySchemas {
@@ -38,13 +38,7 @@ function storableRange(prop: EntityProperty, schema: JsonSchema): JsonSchema {
   if (prop.kind === 'm:1' || prop.kind === '1:1')
     return types.includes('integer') ? { ...integerRange(keyOf(prop)), minimum: 1 } : {};
   if (types.includes('integer')) return { ...integerRange(prop) };
-  if (
-    types.includes('string') &&
-    schema.enum === undefined &&
-    schema.format === undefined &&
-    schema.pattern === undefined
-  )
-    return { pattern: '^[^\\u0000]*$' };
+  if (isFreeString(schema)) return { pattern: WITHOUT_NUL };
   return {};
 }
 
