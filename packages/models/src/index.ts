@@ -53,7 +53,7 @@ export {
   type RowAccess,
   type RowAccessClaim,
 } from './hot/row-access.js';
-export type { EntityMetadataLike, MetadataLookup } from './hot/metadata.js';
+export { ownEntry, type EntityMetadataLike, type MetadataLookup } from './hot/metadata.js';
 export { GENERIC_WRITE_HANDLER, writeHandlerOf, type WriteDeclaration } from './hot/writes.js';
 export { writeBodySchemas, type WriteBodySchemas } from './openapi/write-schemas.js';
 export {

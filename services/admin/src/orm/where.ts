@@ -6,7 +6,7 @@ import {
   type EntityMetadata,
   type EntityProperty,
 } from '@mikro-orm/core';
-import { columnKind, isCalendarDate } from '@tandem/models';
+import { columnKind, isCalendarDate, ownEntry } from '@tandem/models';
 
 /** The virtual filter field that searches several columns at once (the list page's "Search" box). */
 export const SEARCH_FIELD = 'q';
@@ -22,7 +22,7 @@ function likePattern(term: string): string {
  */
 function contains(meta: EntityMetadata, field: string, term: string): Dictionary {
   if (field.includes('.')) return relatedContains(meta, field, term);
-  const prop = Object.hasOwn(meta.properties, field) ? meta.properties[field] : undefined;
+  const prop = ownEntry(meta.properties, field);
   if (!prop) return {};
   const column = prop.fieldNames[0] ?? field;
   // JSON, and a date, time or decimal a declaration names as a search field (PostgreSQL has no lower()
@@ -132,7 +132,7 @@ export function buildWhere(
       continue;
     }
     // Own properties only: a filter named "hasOwnProperty" or "toString" is no column.
-    const prop = Object.hasOwn(meta.properties, path) ? meta.properties[path] : undefined;
+    const prop = ownEntry(meta.properties, path);
     if (!prop || prop.hidden || prop.lazy || unsent.includes(path)) continue;
     if (typeof value === 'object' && value !== null) {
       const bound = rangeBound(prop);
