@@ -7,6 +7,7 @@ import {
   type BaseResource,
 } from 'adminjs';
 import type { Request, RequestHandler } from 'express';
+import { ownEntry } from '@tandem/models';
 
 /**
  * Which kind of action each API route runs: `actions/x` a resource's, `records/:id/x` a record's, `bulk/x`
@@ -38,9 +39,7 @@ function routedAction(admin: AdminJS, req: Request): RoutedAction {
   const name = kind === undefined ? undefined : groups[kind]!;
   const actions = resource?.decorate().actions;
   const action =
-    kind !== undefined && name !== undefined && actions !== undefined && Object.hasOwn(actions, name)
-      ? actions[name]
-      : undefined;
+    kind !== undefined && name !== undefined && actions !== undefined ? ownEntry(actions, name) : undefined;
   return { resource, kind, name, action: action?.[RUNS_ON[kind!]]() ? action : undefined };
 }
 

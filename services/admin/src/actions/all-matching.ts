@@ -6,6 +6,7 @@ import {
   type ActionResponse,
   type CurrentAdmin,
 } from 'adminjs';
+import { ownEntry } from '@tandem/models';
 import { OrmResource } from '../orm/resource.js';
 import { scanInBatches } from '../orm/scan.js';
 import { RequestRefused } from '../request-refused.js';
@@ -124,8 +125,7 @@ export function allMatchingAction(components: Components, jobs: BulkJobs): Parti
       const operation = request.payload?.operation;
       const { actions } = resource.decorate();
       // Own keys only: "constructor" or "toString" would find Object.prototype's, not an action.
-      const bulk =
-        typeof operation === 'string' && Object.hasOwn(actions, operation) ? actions[operation] : undefined;
+      const bulk = typeof operation === 'string' ? ownEntry(actions, operation) : undefined;
       if (bulk?.isBulkType() && !bulk.isAccessible(currentAdmin))
         throw new RequestRefused(403, 'forbidden', `You do not have permission to run ${operation}.`);
       if (!operations.some((candidate) => candidate.name === operation))
