@@ -140,6 +140,9 @@ export async function openOrm(target: DatabaseTarget, overrides: Partial<SqlOpti
   return MikroORM.init<AbstractSqlDriver, SqlEntityManager>(ormOptions(target, overrides));
 }
 
+/** SQLite's in-memory database (`:memory:`, or no path): no file at all. */
+const inMemory = (file: string): boolean => file === ':memory:' || file === '';
+
 /**
  * The SQLite file holds every password hash and session, so a new one is its owner's only, in a folder
  * only its owner may enter when this creates the folder. better-sqlite3 would create the file under the
@@ -148,8 +151,7 @@ export async function openOrm(target: DatabaseTarget, overrides: Partial<SqlOpti
  * database file's mode. An existing file is left as it is (`tandem start` warns when it is exposed).
  */
 function createPrivately(file: string): void {
-  // SQLite's in-memory database: no file at all.
-  if (file === ':memory:' || file === '') return;
+  if (inMemory(file)) return;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
     closeSync(openSync(file, 'wx', 0o600));
@@ -183,7 +185,7 @@ export class MissingDatabaseError extends Error {
  * (a service retrying them forever). PostgreSQL's are checked by the server when connecting.
  */
 export function missingSqliteFile(target: DatabaseTarget): string | undefined {
-  if (target.dialect !== 'sqlite' || target.path === ':memory:' || target.path === '') return undefined;
+  if (target.dialect !== 'sqlite' || inMemory(target.path)) return undefined;
   if (existsSync(target.path)) return undefined;
   return (
     `the SQLite database ${target.path} does not exist: run \`tandem migrate\` to create it, or correct ` +

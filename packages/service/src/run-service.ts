@@ -24,8 +24,9 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /**
  * The life of a service process, the same for every service:
  * - the config from the environment (a bad variable: one line on stderr, exit 2);
- * - prepare, open the ORM (a SQLite file that is not there is a failure: see missingSqliteFile), start; a failure is logged, written to stderr as `<name>: failed to start:
- *   <message>`, whatever was opened is closed, exit 1;
+ * - prepare, open the ORM (a SQLite file that is not there is a failure: see missingSqliteFile), start;
+ *   a failure is logged, written to stderr as `<name>: failed to start: <message>`, whatever was opened
+ *   is closed, exit 1;
  * - SIGINT, SIGTERM, or the IPC channel closing (the parent exited, even by SIGKILL) stop the service and
  *   close the ORM, then exit 0 (1 if closing failed);
  * - once ready, `{type: 'ready', service, url}` to the parent over IPC, if there is one.
