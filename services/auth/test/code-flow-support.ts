@@ -174,6 +174,32 @@ export async function signInAndAllow(
   return new URL(page.location);
 }
 
+/**
+ * The login page's password step in a new browser, for a code of `client` (catalog:read, a fresh PKCE
+ * pair): the page's answer to the posted password, and the verifier its code would be exchanged with.
+ */
+export async function passwordStep(
+  authUrl: string,
+  client: CodeClient,
+  email: string,
+  password: string,
+): Promise<{ answer: PageAnswer; verifier: string }> {
+  const browser = new FormBrowser(authUrl);
+  const { verifier, challenge } = pkcePair();
+  const login = await browser.get(
+    authorizeQuery({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: 'catalog:read',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    }),
+  );
+  const answer = await browser.post('/oauth/authorize', { ...formFields(login.html), email, password });
+  return { answer, verifier };
+}
+
 /** Exchanges a code at the token endpoint. */
 export function exchange(
   auth: TestAuth,

@@ -14,16 +14,7 @@ import { LoginSession, Session, User } from '@tandem/models';
 import { testDialect, THROTTLE_OUT_OF_THE_WAY } from '@tandem/models/testing';
 import { revokeUserSessions } from '@tandem/tokens';
 import { createRole, createUser, postForm, startTestAuth, type TestAuth } from './support.js';
-import {
-  FormBrowser,
-  REDIRECT_URI,
-  authorizeQuery,
-  createCodeClient,
-  exchange,
-  formFields,
-  pkcePair,
-  type CodeClient,
-} from './code-flow-support.js';
+import { createCodeClient, exchange, passwordStep, type CodeClient } from './code-flow-support.js';
 
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase for ann';
@@ -123,26 +114,7 @@ describe(`attack: signing in with a password while it is changed (${testDialect(
     it(`the authorization page: no sign-in or code got with the old password outlives the change (${order})`, async () => {
       const email = `page-${order}@example.com`;
       await createUser(auth, email, OLD_PASSWORD, ['reader']);
-      const signIn = async () => {
-        const browser = new FormBrowser(auth.url);
-        const { verifier, challenge } = pkcePair();
-        const login = await browser.get(
-          authorizeQuery({
-            response_type: 'code',
-            client_id: client.clientId,
-            redirect_uri: REDIRECT_URI,
-            scope: 'catalog:read',
-            code_challenge: challenge,
-            code_challenge_method: 'S256',
-          }),
-        );
-        const answer = await browser.post('/oauth/authorize', {
-          ...formFields(login.html),
-          email,
-          password: OLD_PASSWORD,
-        });
-        return { answer, verifier };
-      };
+      const signIn = () => passwordStep(auth.url, client, email, OLD_PASSWORD);
       const results = await raceWithChange(
         email,
         order,

@@ -14,16 +14,7 @@ import { LoginSession, User } from '@tandem/models';
 import { testDialect, THROTTLE_OUT_OF_THE_WAY } from '@tandem/models/testing';
 import { TwoFactor, totpCodeAt } from '@tandem/two-factor';
 import { SECRET_KEY, createRole, createUser, startTestAuth, type TestAuth } from './support.js';
-import {
-  FormBrowser,
-  REDIRECT_URI,
-  authorizeQuery,
-  createCodeClient,
-  exchange,
-  formFields,
-  pkcePair,
-  type CodeClient,
-} from './code-flow-support.js';
+import { createCodeClient, exchange, passwordStep, type CodeClient } from './code-flow-support.js';
 
 const PASSWORD = 'correct horse battery staple';
 const ATTEMPTS = 16;
@@ -52,26 +43,7 @@ describe(`attack: signing in with the password alone while a second factor is tu
     await auth.close();
   });
 
-  async function passwordStep(email: string) {
-    const browser = new FormBrowser(auth.url);
-    const { verifier, challenge } = pkcePair();
-    const login = await browser.get(
-      authorizeQuery({
-        response_type: 'code',
-        client_id: client.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'catalog:read',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      }),
-    );
-    const answer = await browser.post('/oauth/authorize', {
-      ...formFields(login.html),
-      email,
-      password: PASSWORD,
-    });
-    return { answer, verifier };
-  }
+  const passwordStepOf = (email: string) => passwordStep(auth.url, client, email, PASSWORD);
 
   it('no sign-in got with the password alone outlives the confirmation; the others get the code step', async () => {
     const email = 'securing@example.com';
@@ -83,7 +55,7 @@ describe(`attack: signing in with the password alone while a second factor is tu
     let confirmed: Promise<boolean> | undefined;
     const results = await Promise.all(
       Array.from({ length: ATTEMPTS }, async () => {
-        const result = await passwordStep(email);
+        const result = await passwordStepOf(email);
         confirmed ??= twoFactor
           .confirmEnrolment(user, ATTEMPT, totpCodeAt(enrolment.secret), '127.0.0.2')
           .then((verdict) => verdict.ok);
