@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '@tandem/accounts';
-import { Role, User } from '@tandem/models';
+import { User } from '@tandem/models';
 import { testDialect, THROTTLE_OUT_OF_THE_WAY } from '@tandem/models/testing';
 import { revokeUserSessions } from '@tandem/tokens';
-import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
+import { Client, createStaff, startFixture, type Fixture } from './support.js';
 
 const EMAIL = 'changing@example.com';
 const ATTEMPTS = 10;
@@ -23,11 +23,7 @@ describe(`attack: logging in with a password while it is changed (${testDialect(
   before(async () => {
     // Room for every parallel attempt: the throttle is not what this file tests.
     fixture = await startFixture(THROTTLE_OUT_OF_THE_WAY);
-    const em = fixture.db.orm.em.fork();
-    const role = em.create(Role, { name: 'viewers', scopes: [], permissions: ['view_product'] });
-    const user = em.create(User, { email: EMAIL, passwordHash: await hashPassword(PASSWORD), isStaff: true });
-    user.roles.add(role);
-    await em.flush();
+    await createStaff(fixture, EMAIL, ['view_product']);
   });
   after(() => fixture.close());
 

@@ -13,11 +13,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hashPassword } from '@tandem/accounts';
-import { Role, User } from '@tandem/models';
+import { User } from '@tandem/models';
 import { testDialect, THROTTLE_OUT_OF_THE_WAY, whileAnotherWriterHolds } from '@tandem/models/testing';
 import { TwoFactor, totpCodeAt } from '@tandem/two-factor';
-import { Client, PASSWORD, startFixture, type Fixture } from './support.js';
+import { Client, SECRET_KEY, createStaff, startFixture, type Fixture } from './support.js';
 
 const EMAIL = 'securing@example.com';
 const ATTEMPTS = 16;
@@ -30,15 +29,11 @@ describe(`attack: logging in with the password alone while a second factor is tu
   before(async () => {
     // Room for every parallel attempt: the throttle is not what this file tests.
     fixture = await startFixture(THROTTLE_OUT_OF_THE_WAY);
-    const em = fixture.db.orm.em.fork();
-    const role = em.create(Role, { name: 'viewers', scopes: [], permissions: ['view_product'] });
-    const user = em.create(User, { email: EMAIL, passwordHash: await hashPassword(PASSWORD), isStaff: true });
-    user.roles.add(role);
-    await em.flush();
-    // The admin's secret key (support.ts) and database: the owner's enrolment is the admin's.
+    await createStaff(fixture, EMAIL, ['view_product']);
+    // The admin's secret key and database: the owner's enrolment is the admin's.
     twoFactor = new TwoFactor({
       em: fixture.db.orm.em,
-      secretKey: 'test-secret-key-that-is-long-enough-0123456789',
+      secretKey: SECRET_KEY,
       issuer: 'Tandem',
       throttle: { attempts: 50, windowSeconds: 60 },
     });
@@ -80,9 +75,8 @@ describe(`attack: logging in with the password alone while a second factor is tu
     { skip: testDialect() !== 'postgresql' && 'SQLite has one writer at a time (no row locks to wait on)' },
     async () => {
       const email = 'waits@example.com';
-      const em = fixture.db.orm.em.fork();
-      const user = em.create(User, { email, passwordHash: await hashPassword(PASSWORD), isStaff: true });
-      await em.flush();
+      // view_product: a password-only session would read the list below.
+      const user = await createStaff(fixture, email, ['view_product']);
       assert.ok(await twoFactor.beginEnrolment(user, ATTEMPT));
       const client = new Client(fixture.origin);
       // The confirmation as confirmTotp writes it: the user's row, then the authenticator confirmed.

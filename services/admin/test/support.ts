@@ -10,6 +10,18 @@ import { createMigratedDatabase, testDialect, type MigratedTestDatabase } from '
 import { startAdmin, type AdminServer } from '../src/server.js';
 
 export const PASSWORD = 'correct horse battery';
+/** The admin's TANDEM_SECRET_KEY in startFixture: what a test's own TwoFactor must share with it. */
+export const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
+
+/** A staff member (PASSWORD) whose one role grants `permissions` and no token scope. */
+export async function createStaff(fixture: Fixture, email: string, permissions: string[]): Promise<User> {
+  const em = fixture.db.orm.em.fork();
+  const role = em.create(Role, { name: `staff of ${email}`, scopes: [], permissions });
+  const user = em.create(User, { email, passwordHash: await hashPassword(PASSWORD), isStaff: true });
+  user.roles.add(role);
+  await em.flush();
+  return user;
+}
 
 export interface Fixture {
   readonly db: MigratedTestDatabase;
@@ -74,7 +86,7 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
   const config = loadConfig({
     DATABASE_URL: db.url,
     LOG_LEVEL: 'silent',
-    TANDEM_SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
+    TANDEM_SECRET_KEY: SECRET_KEY,
     ...env,
   });
   const admin = await startAdmin({
